@@ -1,0 +1,1 @@
+"""DATEV reconciliation workbench."""
