@@ -1,0 +1,35 @@
+"""Invoices (Rechnungen, Eingangsrechnungen, Gutschriften, Stornos) with their positions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from workbench.checks.findings import concat_findings
+from workbench.sources.loader import LoadResult, PathLike, load_source
+from workbench.sources.profiles import Profile
+
+__all__ = ["load_invoices"]
+
+
+def load_invoices(files: PathLike | Iterable[PathLike], *,
+                  profile: str | Profile = "canonical") -> LoadResult:
+    """Load invoices and their positions (``result.positions``).
+
+    Positions come from the same files: an Excel sheet named by the profile (CRM+ exports an
+    invoices sheet and a positions sheet) or a separate CSV/JSON file recognised by its headers.
+    Positions without a number are numbered per invoice in file order.
+
+    >>> result = load_invoices("data/samples/invoices_crmplus.xlsx", profile="crmplus")
+    >>> result.positions.columns[:3]
+    ['invoice_id', 'position', 'name']
+    """
+    loaded = load_source("invoices", files, profile=profile, sub_kinds=("invoices", "positions"))
+    frame, findings, infos = loaded["invoices"]
+    positions, position_findings, position_infos = loaded["positions"]
+    number = pl.int_range(1, pl.len() + 1).over("source_file", "invoice_id")
+    positions = positions.with_columns(pl.coalesce("position", number).alias("position"))
+    return LoadResult(kind="invoices", frame=frame,
+                      findings=concat_findings([findings, position_findings]), sources=infos,
+                      positions=positions, position_sources=position_infos)

@@ -1,0 +1,260 @@
+"""Load source files through a profile into a canonical frame, with findings for bad values.
+
+Nothing is dropped on the way: every data row of every file becomes exactly one row of the
+canonical frame (``source_file`` and ``source_row`` say where it came from); a value that cannot
+be converted is null in the frame and a ``field.unparseable`` finding.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from workbench.checks.findings import concat_findings, empty_findings
+from workbench.errors import SourceError
+from workbench.sources.convert import conversion_expr
+from workbench.sources.profiles import Profile, Variant, load_profile
+from workbench.sources.readers import RawTable, excel_sheets, read_table
+from workbench.sources.schema import Column, canonical_columns, canonical_schema
+
+__all__ = ["LoadResult", "SourceInfo", "load_source"]
+
+PathLike = str | os.PathLike[str]
+
+#: The column that identifies a row to the user, per kind (used as the findings' ``item_id``).
+ITEM_ID_COLUMN = {
+    "calls": "call_id", "invoices": "invoice_id", "positions": "invoice_id",
+    "receipts": "item_id", "pos": "category",
+}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What was read from one file (or one Excel sheet)."""
+
+    file: str
+    kind: str
+    variant: str
+    format: str
+    encoding: str | None
+    sheet: str | None
+    rows: int
+    mapped: dict[str, str]
+    unmapped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """A loaded source: the canonical frame, findings about its values, and per-file details."""
+
+    kind: str
+    frame: pl.DataFrame
+    findings: pl.DataFrame
+    sources: tuple[SourceInfo, ...]
+    positions: pl.DataFrame | None = None
+    position_sources: tuple[SourceInfo, ...] = field(default=())
+
+    def summary(self) -> pl.DataFrame:
+        """One row per file: rows loaded, format, encoding, variant and findings count."""
+        counts = (self.findings.group_by("source").len() if self.findings.height
+                  else pl.DataFrame(schema={"source": pl.String, "len": pl.UInt32}))
+        per_file = dict(zip(counts["source"].to_list(), counts["len"].to_list(), strict=True))
+        return pl.DataFrame(
+            [
+                {
+                    "file": info.file, "kind": info.kind, "sheet": info.sheet,
+                    "variant": info.variant, "format": info.format, "encoding": info.encoding,
+                    "rows": info.rows, "mapped_columns": len(info.mapped),
+                    "unmapped_columns": ", ".join(info.unmapped),
+                    "row_problems": per_file.get(info.file, 0),
+                }
+                for info in (*self.sources, *self.position_sources)
+            ],
+            schema={"file": pl.String, "kind": pl.String, "sheet": pl.String,
+                    "variant": pl.String, "format": pl.String, "encoding": pl.String,
+                    "rows": pl.Int64, "mapped_columns": pl.Int64, "unmapped_columns": pl.String,
+                    "row_problems": pl.Int64},
+        )
+
+
+def _as_list(files: PathLike | Iterable[PathLike]) -> list[Path]:
+    if isinstance(files, (str, os.PathLike)):
+        return [Path(files)]
+    paths = [Path(path) for path in files]
+    if not paths:
+        raise SourceError("Es wurde keine Quelldatei angegeben.")
+    return paths
+
+
+def _pick_variant(table: RawTable, variants: Sequence[Variant], profile: Profile,
+                  kind: str) -> Variant | None:
+    headers = set(table.headers)
+    for variant in variants:
+        if variant.matches(headers):
+            return variant
+    return None
+
+
+def _no_variant_error(table: RawTable, variants: Sequence[Variant], profile: Profile,
+                      kind: str) -> SourceError:
+    expected = "; ".join(f"{variant.name}: {', '.join(variant.detect)}" for variant in variants)
+    found = ", ".join(table.headers[:12])
+    return SourceError(
+        f"Die Datei {table.file} passt nicht zum Profil '{profile.name}' ({kind}): erwartet werden "
+        f"die Spalten {expected}; gefunden wurden {found}. Wählen Sie das passende Profil.",
+        file=table.file, row=1)
+
+
+def _convert(table: RawTable, variant: Variant, kind: str) -> tuple[pl.DataFrame, pl.DataFrame, SourceInfo]:
+    columns = canonical_columns(kind)
+    resolved = variant.resolve(table.headers)
+    for column in columns:
+        if column.required and column.name not in resolved and column.name not in variant.defaults:
+            row = variant.header_row if table.format != "json" else None
+            raise SourceError(
+                f"Der Datei {table.file} fehlt die Pflichtspalte {variant.expected_headers(column.name)} "
+                f"(kanonisch '{column.name}'){f' in der Kopfzeile (Zeile {row})' if row else ''}. "
+                f"Ergänzen Sie die Spalte oder passen Sie das Profil an.",
+                file=table.file, row=row, column=column.name)
+    number_format = variant.number_format or ("de" if table.format == "csv" else "en")
+    excel = table.format == "excel"
+    texts: dict[str, pl.Expr] = {}
+    for column in columns:
+        if column.name in resolved:
+            texts[column.name] = pl.col(resolved[column.name])
+        elif column.name in variant.defaults:
+            texts[column.name] = pl.lit(variant.defaults[column.name], dtype=pl.String)
+    converted = [
+        (conversion_expr(column, texts[column.name], number_format=number_format, excel=excel,
+                         values=variant.values.get(column.name))
+         if column.name in texts else pl.lit(None)).cast(column.dtype).alias(column.name)
+        for column in columns
+    ]
+    raw = table.frame.with_columns(table.rows.alias("__row"))
+    frame = raw.select(
+        *converted,
+        pl.lit(table.file, dtype=pl.String).alias("source_file"),
+        pl.col("__row").alias("source_row"),
+    )
+    findings = _unparseable(raw, frame, columns, resolved, texts, table.file, kind)
+    unmapped = tuple(header for header in table.headers if header not in set(resolved.values()))
+    info = SourceInfo(file=table.file, kind=kind, variant=variant.name, format=table.format,
+                      encoding=table.encoding, sheet=table.sheet, rows=frame.height,
+                      mapped=resolved, unmapped=unmapped)
+    return frame, findings, info
+
+
+def _unparseable(raw: pl.DataFrame, frame: pl.DataFrame, columns: Sequence[Column],
+                 resolved: dict[str, str], texts: dict[str, pl.Expr], file: str,
+                 kind: str) -> pl.DataFrame:
+    """One ``field.unparseable`` finding per non-empty value that did not convert."""
+    checked = [column for column in columns
+               if column.name in texts and column.type not in ("text", "code", "account")]
+    if not checked:
+        return empty_findings()
+    item_column = ITEM_ID_COLUMN[kind]
+    item_text = texts.get(item_column, pl.lit(None, dtype=pl.String))
+    probe = raw.select(
+        pl.col("__row"),
+        item_text.cast(pl.String).alias("__item"),
+        *[texts[column.name].cast(pl.String).alias(f"__text_{column.name}") for column in checked],
+    ).with_columns(frame.select(
+        [pl.col(column.name).is_null().alias(f"__null_{column.name}") for column in checked]))
+    parts = []
+    for column in checked:
+        text = pl.col(f"__text_{column.name}")
+        bad = probe.filter(
+            text.str.strip_chars().str.len_chars().fill_null(0).gt(0) & pl.col(f"__null_{column.name}"))
+        if not bad.height:
+            continue
+        source_column = resolved.get(column.name)
+        where = f"Spalte '{source_column}'" if source_column else f"Vorgabewert für '{column.name}'"
+        parts.append(bad.select(
+            pl.lit(file).alias("source"),
+            pl.col("__row").alias("row"),
+            pl.col("__item").alias("item_id"),
+            pl.lit(column.name).alias("column"),
+            pl.lit(source_column, dtype=pl.String).alias("source_column"),
+            pl.lit("field.unparseable").alias("rule"),
+            pl.lit("error").alias("severity"),
+            text.alias("value"),
+            pl.lit(column.describe()).alias("expected"),
+            pl.format(
+                "{}, Zeile {}, {}: Der Wert '{}' ist kein gültiger Wert ({}). Korrigieren Sie "
+                "den Wert in der Quelle.",
+                pl.lit(file), pl.col("__row"), pl.lit(where), text, pl.lit(column.describe()),
+            ).alias("message"),
+            pl.lit(None, dtype=pl.String).alias("suggestion"),
+        ))
+    return concat_findings(parts)
+
+
+def _tables_for(path: Path, variants: Sequence[Variant]) -> list[tuple[RawTable, Variant | None]]:
+    """Read ``path`` once per distinct sheet the variants name (once for CSV and JSON)."""
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        sheets = excel_sheets(path)
+        wanted = [variant for variant in variants if variant.sheet]
+        if wanted:
+            found = [variant for variant in wanted if variant.sheet in sheets]
+            if not found and not any(variant.sheet is None for variant in variants):
+                names = ", ".join(f"'{variant.sheet}'" for variant in wanted)
+                raise SourceError(
+                    f"Die Excel-Datei {path.name} hat kein Blatt {names}. Vorhandene Blätter: "
+                    f"{', '.join(sheets)}. Benennen Sie das Blatt um oder wählen Sie ein anderes "
+                    f"Profil.", file=path.name)
+            seen: dict[str, Variant] = {}
+            for variant in found:
+                seen.setdefault(variant.sheet, variant)
+            if seen:
+                return [(read_table(path, sheet=sheet, header_row=variant.header_row), variant)
+                        for sheet, variant in seen.items()]
+        variant = variants[0]
+        return [(read_table(path, header_row=variant.header_row), None)]
+    header_row = variants[0].header_row
+    delimiter = variants[0].delimiter
+    return [(read_table(path, header_row=header_row, delimiter=delimiter), None)]
+
+
+def load_source(kind: str, files: PathLike | Iterable[PathLike], *,
+                profile: str | Profile = "canonical",
+                sub_kinds: Sequence[str] | None = None) -> dict[str, tuple[pl.DataFrame, pl.DataFrame, tuple[SourceInfo, ...]]]:
+    """Load ``files`` for ``kind``; returns frame, findings and infos per (sub-)kind.
+
+    ``sub_kinds`` lets invoices load their positions from the same files (a positions sheet, or
+    a separate positions file recognised by its headers).
+    """
+    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    kinds = list(sub_kinds or [kind])
+    variants = {name: profile.variants_for(name) if name == kind else profile.variants.get(name, ())
+                for name in kinds}
+    all_variants = [variant for name in kinds for variant in variants[name]]
+    frames: dict[str, list[pl.DataFrame]] = {name: [] for name in kinds}
+    findings: dict[str, list[pl.DataFrame]] = {name: [] for name in kinds}
+    infos: dict[str, list[SourceInfo]] = {name: [] for name in kinds}
+    for path in _as_list(files):
+        for table, chosen in _tables_for(path, all_variants):
+            variant = chosen if chosen is not None and chosen.matches(set(table.headers)) else None
+            if variant is None:
+                # Positions variants first: they are recognised by their own headers.
+                for name in reversed(kinds):
+                    variant = _pick_variant(table, variants[name], profile, name)
+                    if variant is not None:
+                        break
+            if variant is None:
+                raise _no_variant_error(table, variants[kind], profile, kind)
+            frame, found, info = _convert(table, variant, variant.kind)
+            frames[variant.kind].append(frame)
+            findings[variant.kind].append(found)
+            infos[variant.kind].append(info)
+    result = {}
+    for name in kinds:
+        schema = canonical_schema(name)
+        frame = pl.concat(frames[name]) if frames[name] else pl.DataFrame(schema=schema)
+        result[name] = (frame, concat_findings(findings[name]), tuple(infos[name]))
+    if not result[kind][2]:
+        raise SourceError(f"In den angegebenen Dateien wurden keine Daten für '{kind}' gefunden.")
+    return result

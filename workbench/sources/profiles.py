@@ -1,0 +1,201 @@
+"""Column-mapping profiles: translate a real export's headers and values to a canonical frame.
+
+A profile is a TOML file (``data/profiles/<name>.toml``); users add their own without code by
+dropping a file into ``$WORKBENCH_HOME/profiles/`` or passing a path. Per source kind it holds one
+or more *variants* (JustOn exports Booking Details and Expenses with different headers); the
+first variant whose ``detect`` headers are all present in a file is used::
+
+    [[receipts]]
+    variant = "Booking Detail"
+    detect = ["InvoiceNo"]
+    number_format = "de"            # "de" (1.234,56), "en" (1,234.56) or "auto"
+    [receipts.columns]              # canonical name = source header, or a list: first present wins
+    invoice_id = "InvoiceNo"
+    date = ["BookingDate", "BookingPeriod"]
+    [receipts.defaults]             # value for a canonical column the file does not have
+    document_kind = "Rechnungsausgang"
+    [receipts.values.document_kind] # source value (case-insensitive) -> canonical value
+    "Ausgangsrechnung" = "Rechnungsausgang"
+
+Other per-variant options: ``sheet`` (Excel sheet name), ``header_row`` (1-based), ``delimiter``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.errors import ProfileError
+from workbench.sources.schema import canonical_columns
+
+__all__ = ["Profile", "Variant", "available_profiles", "load_profile", "profile_dirs"]
+
+_SECTIONS = ("calls", "invoices", "positions", "receipts", "pos")
+_VARIANT_KEYS = {
+    "variant", "detect", "columns", "defaults", "values", "sheet", "header_row",
+    "delimiter", "number_format",
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One header layout of one source kind inside a profile."""
+
+    kind: str
+    name: str
+    columns: dict[str, tuple[str, ...]]
+    detect: tuple[str, ...] = ()
+    defaults: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    sheet: str | None = None
+    header_row: int = 1
+    delimiter: str | None = None
+    number_format: str | None = None
+
+    def matches(self, headers: set[str]) -> bool:
+        """True when every ``detect`` header is present (a variant without ``detect`` matches)."""
+        return all(header in headers for header in self.detect)
+
+    def resolve(self, headers: list[str]) -> dict[str, str]:
+        """Map each canonical column to the first of its source headers present in ``headers``."""
+        present = set(headers)
+        resolved = {}
+        for canonical, candidates in self.columns.items():
+            for candidate in candidates:
+                if candidate in present:
+                    resolved[canonical] = candidate
+                    break
+        return resolved
+
+    def expected_headers(self, canonical: str) -> str:
+        candidates = self.columns.get(canonical, ())
+        return " oder ".join(f"'{name}'" for name in candidates) or f"'{canonical}'"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of variants per source kind."""
+
+    name: str
+    title: str
+    path: Path | None
+    variants: dict[str, tuple[Variant, ...]]
+
+    def variants_for(self, kind: str) -> tuple[Variant, ...]:
+        """The variants of ``kind``; raises ProfileError when the profile does not cover it."""
+        try:
+            return self.variants[kind]
+        except KeyError:
+            covered = ", ".join(sorted(self.variants)) or "keine"
+            raise ProfileError(
+                f"Das Profil '{self.name}' enthält keine Spaltenzuordnung für '{kind}' "
+                f"(enthalten: {covered}). Wählen Sie ein passendes Profil."
+            ) from None
+
+
+def profile_dirs() -> list[Path]:
+    """Where profiles are looked up, first match wins: the user's, then the built-in ones."""
+    dirs = []
+    home = os.environ.get("WORKBENCH_HOME")
+    if home:
+        dirs.append(Path(home) / "profiles")
+    repo_data = Path(__file__).resolve().parents[2] / "data" / "profiles"
+    dirs.append(repo_data)
+    dirs.append(Path(sys.prefix) / "share" / "workbench" / "profiles")
+    return dirs
+
+
+def available_profiles() -> list[str]:
+    """Names of all profiles found in :func:`profile_dirs`."""
+    names = {path.stem for folder in profile_dirs() if folder.is_dir()
+             for path in folder.glob("*.toml")}
+    return sorted(names)
+
+
+def load_profile(name_or_path: str | os.PathLike[str]) -> Profile:
+    """Load a profile by name (``juston``) or from a TOML file path.
+
+    >>> load_profile("canonical").name
+    'canonical'
+    """
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix == ".toml" or os.sep in text:
+        if not candidate.is_file():
+            raise ProfileError(f"Die Profildatei {text} wurde nicht gefunden.", file=text)
+        return _parse(candidate)
+    for folder in profile_dirs():
+        path = folder / f"{text}.toml"
+        if path.is_file():
+            return _parse(path)
+    known = ", ".join(available_profiles()) or "keine"
+    raise ProfileError(
+        f"Unbekanntes Profil '{text}'. Verfügbare Profile: {known}. Eigene Profile legen Sie als "
+        f"TOML-Datei in $WORKBENCH_HOME/profiles/ ab."
+    )
+
+
+def _parse(path: Path) -> Profile:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ProfileError(f"Die Profildatei {path.name} ist ungültig: {error}", file=path.name) from error
+    variants: dict[str, tuple[Variant, ...]] = {}
+    for kind in _SECTIONS:
+        sections = data.get(kind)
+        if sections is None:
+            continue
+        if isinstance(sections, dict):
+            sections = [sections]
+        variants[kind] = tuple(_variant(path, kind, index, section)
+                               for index, section in enumerate(sections, start=1))
+    unknown = set(data) - set(_SECTIONS) - {"name", "title", "description"}
+    if unknown:
+        raise ProfileError(
+            f"Die Profildatei {path.name} enthält unbekannte Abschnitte: {', '.join(sorted(unknown))}. "
+            f"Erlaubt sind {', '.join(_SECTIONS)}.",
+            file=path.name,
+        )
+    return Profile(name=str(data.get("name", path.stem)), title=str(data.get("title", path.stem)),
+                   path=path, variants=variants)
+
+
+def _variant(path: Path, kind: str, index: int, section: dict) -> Variant:
+    where = f"Die Profildatei {path.name}, Abschnitt [{kind}] Nr. {index}"
+    unknown = set(section) - _VARIANT_KEYS
+    if unknown:
+        raise ProfileError(f"{where} enthält unbekannte Schlüssel: {', '.join(sorted(unknown))}.",
+                           file=path.name)
+    known = {column.name for column in canonical_columns(kind)}
+    columns: dict[str, tuple[str, ...]] = {}
+    for canonical, headers in section.get("columns", {}).items():
+        if canonical not in known:
+            raise ProfileError(
+                f"{where} ordnet die unbekannte Spalte '{canonical}' zu. Kanonische Spalten für "
+                f"{kind}: {', '.join(sorted(known))}.", file=path.name, column=canonical)
+        columns[canonical] = (headers,) if isinstance(headers, str) else tuple(headers)
+    for canonical in (*section.get("defaults", {}), *section.get("values", {})):
+        if canonical not in known:
+            raise ProfileError(f"{where} nennt die unbekannte Spalte '{canonical}'.",
+                               file=path.name, column=canonical)
+    number_format = section.get("number_format")
+    if number_format not in (None, "de", "en", "auto"):
+        raise ProfileError(f"{where}: number_format muss 'de', 'en' oder 'auto' sein, nicht "
+                           f"'{number_format}'.", file=path.name)
+    values = {canonical: {str(k).casefold(): str(v) for k, v in mapping.items()}
+              for canonical, mapping in section.get("values", {}).items()}
+    return Variant(
+        kind=kind,
+        name=str(section.get("variant", kind)),
+        columns=columns,
+        detect=tuple(section.get("detect", ())),
+        defaults={k: str(v) for k, v in section.get("defaults", {}).items()},
+        values=values,
+        sheet=section.get("sheet"),
+        header_row=int(section.get("header_row", 1)),
+        delimiter=section.get("delimiter"),
+        number_format=number_format,
+    )

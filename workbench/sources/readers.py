@@ -1,0 +1,319 @@
+"""Read CSV, Excel and JSON files into all-text tables that remember each row's place in the file.
+
+Everything is read as text first; typed conversion (dates, amounts, accounts) happens in
+``convert.py`` so that leading zeros survive and an unparseable value becomes a finding instead
+of a dropped row. ``RawTable.rows`` holds the 1-based row a user sees: the line number in a CSV
+file (header on line 1), the sheet row in Excel, the record number in JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from workbench.errors import SourceError
+from workbench.sources.encoding import decode_text, detect_encoding
+
+__all__ = ["RawTable", "excel_sheets", "read_table"]
+
+_EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+_DELIMITERS = (";", ",", "\t", "|")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A source table as text: headers, values (all ``pl.String``) and the row numbers."""
+
+    file: str
+    frame: pl.DataFrame
+    rows: pl.Series
+    encoding: str | None = None
+    sheet: str | None = None
+    format: str = "csv"
+
+    @property
+    def headers(self) -> list[str]:
+        return self.frame.columns
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
+                          file=path.name) from None
+    except IsADirectoryError:
+        raise SourceError(f"{path} ist ein Ordner, keine Datei. Geben Sie die Dateien darin an.",
+                          file=path.name) from None
+    except OSError as error:
+        raise SourceError(f"Die Datei {path.name} kann nicht gelesen werden: {error.strerror}.",
+                          file=path.name) from error
+
+
+def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 1,
+               delimiter: str | None = None) -> RawTable:
+    """Read one file as text; raises :class:`SourceError` with file, row and cause when it can't.
+
+    >>> read_table("data/samples/receipts_canonical.csv").headers[:2]  # doctest: +SKIP
+    ['document_id', 'item_id']
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in _EXCEL_SUFFIXES:
+        return _read_excel(path, sheet=sheet, header_row=header_row)
+    data = _read_bytes(path)
+    if not data.strip():
+        raise SourceError(f"Die Datei {path.name} ist leer. Exportieren Sie die Daten erneut.",
+                          file=path.name)
+    if suffix == ".json":
+        return _read_json(path, data)
+    return _read_csv(path, data, header_row=header_row, delimiter=delimiter)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+def _reject_binary(path: Path, data: bytes, text: str) -> None:
+    if data.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
+        raise SourceError(
+            f"Die Datei {path.name} ist keine Textdatei (CSV), sondern ein Binärformat "
+            f"(Excel, PDF oder ZIP). Speichern Sie sie als CSV oder geben Sie eine .xlsx-Datei an.",
+            file=path.name)
+    sample = text[:8192]
+    controls = sum(1 for char in sample if char < " " and char not in "\r\n\t")
+    if "\x00" in sample or controls > len(sample) // 20:
+        raise SourceError(
+            f"Die Datei {path.name} enthält Binärdaten und ist keine lesbare CSV-Datei. "
+            f"Prüfen Sie, ob die richtige Datei gewählt wurde.", file=path.name)
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {delimiter: header_line.count(delimiter) for delimiter in _DELIMITERS}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ";"
+
+
+def _read_csv(path: Path, data: bytes, *, header_row: int, delimiter: str | None) -> RawTable:
+    codec, skip = detect_encoding(data)
+    if codec == "utf-8":
+        text = None
+        utf8 = data
+    else:
+        decoded = decode_text(data)
+        text = decoded.text
+        utf8 = text.encode("utf-8")
+    probe = text if text is not None else data[:65536].decode("utf-8", errors="replace")
+    _reject_binary(path, data if skip == 0 else data[skip:], probe)
+    lines = probe.lstrip("\ufeff").splitlines()
+    if len(lines) < header_row:
+        raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile in Zeile {header_row}.",
+                          file=path.name, row=header_row)
+    separator = delimiter or _sniff_delimiter(lines[header_row - 1])
+    if utf8.startswith(b"\xef\xbb\xbf"):
+        utf8 = utf8[3:]
+    frame = _polars_csv(utf8, separator, header_row)
+    newline_count = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
+    if frame is not None and newline_count == header_row + frame.height:
+        rows = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True,
+                            dtype=pl.Int64)
+    else:
+        # Quoted line breaks, blank lines or ragged rows: walk the file to get true line numbers.
+        frame, rows = _python_csv(path, utf8.decode("utf-8"), separator, header_row)
+    if frame.width == 0 or not any(name.strip() for name in frame.columns):
+        raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name,
+                          row=header_row)
+    if frame.height == 0:
+        raise SourceError(f"Die Datei {path.name} enthält nur die Kopfzeile und keine Datenzeilen.",
+                          file=path.name, row=header_row + 1)
+    return RawTable(file=path.name, frame=_strip_header_spaces(frame), rows=rows.alias("row"),
+                    encoding=codec, format="csv")
+
+
+def _polars_csv(utf8: bytes, separator: str, header_row: int) -> pl.DataFrame | None:
+    try:
+        return pl.read_csv(io.BytesIO(utf8), separator=separator, has_header=True,
+                           skip_rows=header_row - 1, infer_schema=False, quote_char='"',
+                           raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None
+
+
+def _python_csv(path: Path, text: str, separator: str,
+                header_row: int) -> tuple[pl.DataFrame, pl.Series]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=separator, quotechar='"')
+    header: list[str] | None = None
+    records: list[list[str | None]] = []
+    starts: list[int] = []
+    line = 0
+    try:
+        for fields in reader:
+            start, line = line + 1, reader.line_num
+            if start < header_row:
+                continue
+            if header is None:
+                header = fields
+                continue
+            if not fields or all(not value.strip() for value in fields):
+                continue  # blank line: nothing to lose
+            if len(fields) > len(header):
+                raise SourceError(
+                    f"Die Datei {path.name}, Zeile {start} hat {len(fields)} Felder, die Kopfzeile "
+                    f"aber nur {len(header)}. Prüfen Sie Trennzeichen und Anführungszeichen in "
+                    f"dieser Zeile (Wert '{fields[len(header)]}' in Feld {len(header) + 1}).",
+                    file=path.name, row=start, value=fields[len(header)])
+            padded = [value if value != "" else None for value in fields]
+            padded += [None] * (len(header) - len(fields))
+            records.append(padded)
+            starts.append(start)
+    except csv.Error as error:
+        raise SourceError(f"Die Datei {path.name} ist ab Zeile {reader.line_num} nicht lesbar: "
+                          f"{error}. Prüfen Sie die Anführungszeichen.", file=path.name,
+                          row=reader.line_num) from error
+    if header is None:
+        raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=1)
+    names = _unique(header)
+    frame = pl.DataFrame(records, schema={name: pl.String for name in names}, orient="row")
+    return frame, pl.Series("row", starts, dtype=pl.Int64)
+
+
+def _unique(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for name in header:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        names.append(name if count == 0 else f"{name}_duplicated_{count - 1}")
+    return names
+
+
+def _strip_header_spaces(frame: pl.DataFrame) -> pl.DataFrame:
+    renames = {name: name.strip() for name in frame.columns if name != name.strip()}
+    return frame.rename(renames) if renames else frame
+
+
+# --- Excel ---------------------------------------------------------------------------------------
+
+def excel_sheets(path: str | Path) -> list[str]:
+    """The sheet names of an Excel file."""
+    import fastexcel
+
+    try:
+        return list(fastexcel.read_excel(str(path)).sheet_names)
+    except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types
+        raise _broken_excel(Path(path), error) from error
+
+
+def _broken_excel(path: Path, error: Exception) -> SourceError:
+    if not path.exists():
+        return SourceError(f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und "
+                           f"Dateinamen.", file=path.name)
+    return SourceError(f"Die Datei {path.name} ist keine gültige Excel-Datei oder beschädigt "
+                       f"({type(error).__name__}). Öffnen und speichern Sie sie in Excel erneut.",
+                       file=path.name)
+
+
+def _first_used_row(path: Path, sheet: str) -> int:
+    """Sheet row of the first non-empty cell: calamine numbers its rows from there."""
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return 1
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for number, values in enumerate(workbook[sheet].iter_rows(values_only=True), start=1):
+            if any(value is not None and value != "" for value in values):
+                return number
+        return 1
+    finally:
+        workbook.close()
+
+
+def _read_excel(path: Path, *, sheet: str | None, header_row: int) -> RawTable:
+    import fastexcel
+
+    _read_bytes(path)  # same clear message for missing or unreadable files as for CSV
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as error:  # noqa: BLE001
+        raise _broken_excel(path, error) from error
+    names = list(reader.sheet_names)
+    name = sheet or names[0]
+    if name not in names:
+        raise SourceError(
+            f"Die Excel-Datei {path.name} hat kein Blatt '{name}'. Vorhandene Blätter: "
+            f"{', '.join(names)}. Benennen Sie das Blatt um oder wählen Sie ein anderes Profil.",
+            file=path.name)
+    first = _first_used_row(path, name)
+    skip = max(header_row - first, 0)
+    try:
+        loaded = reader.load_sheet(name, header_row=skip, dtypes="string")
+        frame = loaded.to_polars()
+    except Exception as error:  # noqa: BLE001
+        raise SourceError(f"Das Blatt '{name}' der Datei {path.name} kann nicht gelesen werden: "
+                          f"{error}", file=path.name) from error
+    if frame.width == 0:
+        raise SourceError(f"Das Blatt '{name}' der Datei {path.name} ist leer.", file=path.name)
+    header_at = first + skip
+    non_empty = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
+    rows = pl.int_range(header_at + 1, header_at + 1 + frame.height, eager=True, dtype=pl.Int64)
+    frame, rows = frame.filter(non_empty), rows.filter(non_empty)
+    if frame.height == 0:
+        raise SourceError(f"Das Blatt '{name}' der Datei {path.name} enthält keine Datenzeilen.",
+                          file=path.name, row=header_at + 1)
+    frame = _normalise_excel_text(frame)
+    return RawTable(file=path.name, frame=_strip_header_spaces(frame), rows=rows.alias("row"),
+                    sheet=name, format="excel")
+
+
+def _normalise_excel_text(frame: pl.DataFrame) -> pl.DataFrame:
+    # calamine writes date cells as "2026-01-31 00:00:00"; a midnight time is noise for a date.
+    return frame.with_columns(
+        pl.col(pl.String).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1")
+    )
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+def _read_json(path: Path, data: bytes) -> RawTable:
+    decoded = decode_text(data)
+    try:
+        document = json.loads(decoded.text)
+    except json.JSONDecodeError as error:
+        raise SourceError(f"Die Datei {path.name} ist kein gültiges JSON: Zeile {error.lineno}, "
+                          f"Spalte {error.colno}: {error.msg}.", file=path.name,
+                          row=error.lineno) from error
+    records = document
+    if isinstance(document, dict):
+        lists = [value for value in document.values() if isinstance(value, list)]
+        if len(lists) != 1:
+            raise SourceError(f"Die JSON-Datei {path.name} muss eine Liste von Datensätzen oder ein "
+                              f"Objekt mit genau einer solchen Liste enthalten.", file=path.name)
+        records = lists[0]
+    if not isinstance(records, list) or not records:
+        raise SourceError(f"Die JSON-Datei {path.name} enthält keine Datensätze.", file=path.name)
+    columns: dict[str, None] = {}
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise SourceError(f"Die JSON-Datei {path.name}, Datensatz {number} ist kein Objekt, "
+                              f"sondern {type(record).__name__}.", file=path.name, row=number)
+        columns.update(dict.fromkeys(record))
+    table = {name: [_json_text(record.get(name)) for record in records] for name in columns}
+    frame = pl.DataFrame(table, schema={name: pl.String for name in columns})
+    rows = pl.int_range(1, len(records) + 1, eager=True, dtype=pl.Int64).alias("row")
+    return RawTable(file=path.name, frame=frame, rows=rows, encoding=decoded.encoding,
+                    format="json")
+
+
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
