@@ -1,0 +1,567 @@
+"""EXTF (DATEV-Format CSV): Buchungsstapel and Debitoren/Kreditoren, read and write.
+
+Layout (FACTS §7, developer.datev.de ``/datev/platform/en/dtvf``): line 1 is the 31-field
+header, line 2 the column names, then one line per record; ``;`` separator, CRLF line ends,
+decimal comma, text in ``"…"`` with inner quotes doubled. Files are Windows-1252 unless they
+start with a BOM (DATEV's import detects UTF-8/UTF-16 by BOM only, FACTS §4).
+
+Writing is vectorised: every column is validated and formatted with polars expressions, then
+the lines are joined once. A value that breaks a field rule never reaches a file: the writer
+raises ``DatevFormatError`` for the first offending record; ``validate_bookings`` reports all
+of them as findings instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+
+from workbench.datev.extf_fields import BUCHUNGSSTAPEL, FORMATS, ExtfField, ExtfFormat
+from workbench.datev.fields import CP1252_CLASS, Context
+from workbench.errors import DatevFormatError
+
+__all__ = [
+    "ExtfFile",
+    "ExtfHeader",
+    "MAX_POSTINGS",
+    "read_extf",
+    "signed_to_debit_credit",
+    "split_by_period",
+    "validate_bookings",
+    "write_extf",
+    "write_extf_files",
+]
+
+KENNZEICHEN = "EXTF"
+VERSIONSNUMMER = 700
+SEPARATOR = ";"
+LINE_END = "\r\n"
+MAX_POSTINGS = 99_999  # accounting-extf-files rejects larger files (validation code 1008833)
+ENCODINGS = {"cp1252": "cp1252", "utf-8": "utf-8-sig"}
+
+
+@dataclass(frozen=True)
+class ExtfHeader:
+    """The 31-field EXTF header (line 1). ``category`` 21 = Buchungsstapel, 16 = Debitoren/Kreditoren.
+
+    Example: ``ExtfHeader(consultant_number=29098, client_number=55003,
+    fiscal_year_start=date(2024, 1, 1), date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))``
+    """
+
+    consultant_number: int
+    client_number: int
+    fiscal_year_start: date
+    account_length: int = 4
+    date_from: date | None = None
+    date_to: date | None = None
+    label: str = ""
+    dictation_code: str = ""
+    booking_type: int = 1
+    accounting_purpose: int = 0
+    fixation: int = 0
+    currency: str = "EUR"
+    chart_of_accounts: str = ""
+    origin: str = ""
+    exported_by: str = ""
+    imported_by: str = ""
+    industry_solution_id: int | None = None
+    application_info: str = ""
+    created_at: datetime | None = None
+    category: int = 21
+    version: int = VERSIONSNUMMER
+    format_version: int | None = None  # None: the current version of the category
+
+    @property
+    def format(self) -> ExtfFormat:
+        if self.category not in FORMATS:
+            raise DatevFormatError(
+                f"Header-Feld 'Formatkategorie': Wert '{self.category}' wird nicht unterstützt; "
+                "erlaubt sind 21 (Buchungsstapel) und 16 (Debitoren/Kreditoren).",
+                column="Formatkategorie",
+                value=self.category,
+            )
+        return FORMATS[self.category]
+
+    @property
+    def fiscal_year_end(self) -> date:
+        start = self.fiscal_year_start
+        nxt = date(start.year + 1, start.month, start.day)
+        return date.fromordinal(nxt.toordinal() - 1)
+
+
+@dataclass
+class ExtfFile:
+    """A read EXTF file: header, records (columns named by the DATEV names) and raw facts."""
+
+    header: ExtfHeader
+    frame: pl.DataFrame
+    encoding: str
+    columns: list[str] = field(default_factory=list)
+
+
+def _header_error(name: str, value: object, what: str) -> DatevFormatError:
+    return DatevFormatError(
+        f"Header-Feld '{name}': Wert '{value}' {what}. Bitte korrigieren Sie die Einstellungen "
+        "des Mandanten bzw. des Exports.",
+        column=name,
+        value=value,
+    )
+
+
+def _check_header(header: ExtfHeader, encoding: str) -> None:
+    if not 1001 <= header.consultant_number <= 9_999_999:
+        raise _header_error("Beraternummer", header.consultant_number, "liegt nicht in 1001–9999999")
+    if not 1 <= header.client_number <= 99_999:
+        raise _header_error("Mandantennummer", header.client_number, "liegt nicht in 1–99999")
+    if not 4 <= header.account_length <= 8:
+        raise _header_error("Sachkontenlänge", header.account_length, "liegt nicht in 4–8")
+    for name, value, limit in (
+        ("Bezeichnung", header.label, 30),
+        ("Diktatkürzel", header.dictation_code, 2),
+        ("Herkunft", header.origin, 2),
+        ("Exportiert von", header.exported_by, 25),
+        ("Importiert von", header.imported_by, 25),
+        ("SKR", header.chart_of_accounts, 2),
+        ("WKZ", header.currency, 3),
+    ):
+        if len(value) > limit:
+            raise _header_error(name, value, f"ist länger als {limit} Zeichen")
+        if encoding == "cp1252" and not pl.Series([value]).str.contains(f"^{CP1252_CLASS}*$")[0]:
+            raise _header_error(name, value, "enthält Zeichen, die Windows-1252 nicht darstellen kann")
+    if header.format.has_period:
+        if header.date_from is None or header.date_to is None:
+            raise _header_error("Datum vom/bis", None, "fehlt; ein Buchungsstapel braucht einen Zeitraum")
+        if header.date_from > header.date_to:
+            raise _header_error("Datum vom", header.date_from, f"liegt nach Datum bis {header.date_to}")
+        if header.date_from < header.fiscal_year_start or header.date_to > header.fiscal_year_end:
+            raise _header_error(
+                "Datum vom/bis",
+                f"{header.date_from}–{header.date_to}",
+                f"liegt nicht im Wirtschaftsjahr {header.fiscal_year_start}–{header.fiscal_year_end}",
+            )
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _d(value: date | None) -> str:
+    return value.strftime("%Y%m%d") if value else ""
+
+
+def format_header(header: ExtfHeader) -> str:
+    """Header line (without line end) in DATEV's published field order."""
+    fmt = header.format
+    created = header.created_at or datetime.now()
+    period = fmt.has_period
+    fields = [
+        _q(KENNZEICHEN),
+        str(header.version),
+        str(fmt.category),
+        _q(fmt.name),
+        str(header.format_version or fmt.version),
+        created.strftime("%Y%m%d%H%M%S") + f"{created.microsecond // 1000:03d}",
+        "",  # Importiert: set by DATEV
+        _q(header.origin),
+        _q(header.exported_by),
+        _q(header.imported_by),
+        str(header.consultant_number),
+        str(header.client_number),
+        _d(header.fiscal_year_start),
+        str(header.account_length),
+        _d(header.date_from) if period else "",
+        _d(header.date_to) if period else "",
+        _q(header.label),
+        _q(header.dictation_code),
+        str(header.booking_type) if period else "",
+        str(header.accounting_purpose) if period else "",
+        str(header.fixation) if period else "",
+        _q(header.currency if period else ""),
+        "",  # 23 reserved: must be empty
+        '""',  # 24 Derivatskennzeichen: must be empty
+        "",  # 25, 26 reserved
+        "",
+        _q(header.chart_of_accounts),
+        "" if header.industry_solution_id is None else str(header.industry_solution_id),
+        "",  # 29, 30 reserved
+        '""',
+        _q(header.application_info),
+    ]
+    return SEPARATOR.join(fields)
+
+
+def _context(header: ExtfHeader, encoding: str) -> Context:
+    return Context(account_length=header.account_length, date_from=header.date_from, encoding=encoding)
+
+
+def _reasons(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> tuple[pl.DataFrame, list[str]]:
+    """One String column per present field: the reason a value is invalid, or null."""
+    fmt = header.format
+    known = set(fmt.names)
+    unknown = [c for c in frame.columns if c not in known]
+    if unknown:
+        raise DatevFormatError(
+            f"Spalte '{unknown[0]}' ist kein Feld des DATEV-Formats '{fmt.name}'. Bitte benennen "
+            "Sie die Spalten mit den DATEV-Feldnamen (z. B. 'Umsatz (ohne Soll/Haben-Kz)').",
+            column=unknown[0],
+        )
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Object or isinstance(dtype, (pl.List, pl.Struct, pl.Array)):
+            raise DatevFormatError(
+                f"Spalte '{name}' hat den Datentyp {dtype}; erwartet werden Text, Zahl oder Datum.",
+                column=name,
+            )
+    missing = [f.name for f in fmt.fields if f.required and f.name not in frame.columns]
+    exprs = []
+    for f in fmt.fields:
+        if f.name not in frame.columns:
+            continue
+        raw = pl.col(f.name)
+        value = f.type.prepare(raw, frame.schema[f.name])
+        expr = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("hat kein gültiges Format"))
+        if f.required:
+            expr = expr.when(raw.is_null()).then(pl.lit("ist ein Pflichtfeld und leer"))
+        if fmt.has_period and f.name == "Belegdatum" and header.date_from and header.date_to:
+            span = f"{header.date_from:%d.%m.%Y}–{header.date_to:%d.%m.%Y}"
+            expr = expr.when(
+                (value < pl.lit(header.date_from)) | (value > pl.lit(header.date_to))
+            ).then(pl.lit(f"liegt außerhalb des Zeitraums Datum vom/bis ({span})"))
+        exprs.append(expr.otherwise(f.type.problem(value, ctx)).alias(f.name))
+    return frame.select(exprs) if exprs else pl.DataFrame(), missing
+
+
+def _value_text(frame: pl.DataFrame, name: str, row: int) -> str:
+    value = frame[name][row]
+    return "" if value is None else str(value)
+
+
+def validate_bookings(frame: pl.DataFrame, header: ExtfHeader, *, encoding: str = "cp1252") -> pl.DataFrame:
+    """All rule violations as findings: ``row`` (0-based index), ``field``, ``value``, ``message``.
+
+    Example: ``validate_bookings(bookings, header).filter(pl.col("field") == "Belegfeld 1")``
+    """
+    reasons, missing = _reasons(frame, header, _context(header, encoding))
+    parts = [
+        pl.DataFrame(
+            {"row": [None], "field": [name], "value": [None], "message": ["Pflichtfeld fehlt"]},
+            schema={"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String},
+        )
+        for name in missing
+    ]
+    for name in reasons.columns:
+        hits = reasons.select(pl.col(name).alias("message")).with_row_index("row").drop_nulls()
+        if hits.height == 0:
+            continue
+        rows = hits["row"].cast(pl.Int64)
+        values = frame[name].cast(pl.String, strict=False).gather(rows).alias("value")
+        parts.append(
+            pl.DataFrame([rows.alias("row"), pl.Series("field", [name] * hits.height), values, hits["message"]])
+        )
+    schema = {"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String}
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat([p.cast(schema) for p in parts]).sort("row", nulls_last=False)  # type: ignore[arg-type]
+
+
+def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
+    reasons, missing = _reasons(frame, header, ctx)
+    if missing:
+        raise DatevFormatError(
+            f"Pflichtfeld '{missing[0]}' fehlt in den Buchungen. Bitte ordnen Sie diesem DATEV-Feld "
+            "eine Spalte zu.",
+            column=missing[0],
+        )
+    if reasons.width == 0:
+        return
+    bad = reasons.with_row_index("_row").filter(pl.any_horizontal(pl.exclude("_row").is_not_null())).head(1)
+    if bad.height == 0:
+        return
+    row = int(bad["_row"][0])
+    name = next(c for c in reasons.columns if bad[c][0] is not None)
+    value = _value_text(frame, name, row)
+    raise DatevFormatError(
+        f"Feld '{name}' in Datensatz {row + 1} (Index {row}): Wert '{value}' {bad[name][0]}. "
+        "Bitte korrigieren Sie den Wert in den Quelldaten; die EXTF-Datei wurde nicht geschrieben.",
+        row=row,
+        column=name,
+        value=value,
+    )
+
+
+def _render_rows(frame: pl.DataFrame, fmt: ExtfFormat, ctx: Context) -> pl.Series:
+    items: list[pl.Expr] = []
+    gap = 0  # absent columns are emitted as one literal run of separators
+    for f in fmt.fields:
+        if f.name not in frame.columns:
+            gap += 1
+            continue
+        if gap:
+            items.append(pl.lit(SEPARATOR * (gap - 1)))
+            gap = 0
+        value = f.type.prepare(pl.col(f.name), frame.schema[f.name])
+        items.append(f.type.render(value, ctx))
+    if gap:
+        items.append(pl.lit(SEPARATOR * (gap - 1)))
+    return frame.select(pl.concat_str(items, separator=SEPARATOR).alias("line")).to_series()
+
+
+def write_extf(
+    bookings: pl.DataFrame,
+    header: ExtfHeader,
+    *,
+    path_or_buffer: str | Path | BinaryIO | None = None,
+    encoding: str = "cp1252",
+) -> bytes:
+    """Write one EXTF file; returns its bytes (and writes them to ``path_or_buffer`` if given).
+
+    ``bookings`` has columns named with the verbatim DATEV names (any subset, others stay empty).
+    Example: ``write_extf(frame, header, path_or_buffer="EXTF_Buchungsstapel.csv")``
+    """
+    if encoding not in ENCODINGS:
+        raise DatevFormatError(
+            f"Kodierung '{encoding}' wird nicht unterstützt; erlaubt sind cp1252 und utf-8.",
+            value=encoding,
+        )
+    fmt = header.format
+    _check_header(header, encoding)
+    if fmt.has_period and bookings.height > MAX_POSTINGS:
+        raise DatevFormatError(
+            f"{bookings.height} Buchungen überschreiten die DATEV-Grenze von {MAX_POSTINGS} je Datei. "
+            "Bitte verwenden Sie write_extf_files, das die Buchungen aufteilt.",
+            value=bookings.height,
+        )
+    _raise_first(bookings, header, _context(header, encoding))
+    data = _encode(bookings, header, encoding)
+    if isinstance(path_or_buffer, (str, Path)):
+        Path(path_or_buffer).write_bytes(data)
+    elif path_or_buffer is not None:
+        path_or_buffer.write(data)
+    return data
+
+
+def _encode(bookings: pl.DataFrame, header: ExtfHeader, encoding: str) -> bytes:
+    fmt = header.format
+    parts = [format_header(header), SEPARATOR.join(fmt.names)]
+    if bookings.height:
+        rows = _render_rows(bookings, fmt, _context(header, encoding))
+        parts.append(rows.str.join(LINE_END).item())
+    return (LINE_END.join(parts) + LINE_END).encode(ENCODINGS[encoding])
+
+
+def signed_to_debit_credit(amount: str | pl.Expr) -> list[pl.Expr]:
+    """Expressions turning a signed amount into positive Umsatz plus Soll/Haben-Kennzeichen.
+
+    Example: ``frame.with_columns(signed_to_debit_credit("amount"))`` (positive = "S").
+    """
+    expr = pl.col(amount) if isinstance(amount, str) else amount
+    return [
+        expr.abs().alias("Umsatz (ohne Soll/Haben-Kz)"),
+        pl.when(expr < 0).then(pl.lit("H")).otherwise(pl.lit("S")).alias("Soll/Haben-Kennzeichen"),
+    ]
+
+
+def _fiscal_year_start_for(day: date, anchor: date) -> date:
+    start = date(day.year, anchor.month, anchor.day)
+    return start if start <= day else date(day.year - 1, anchor.month, anchor.day)
+
+
+def split_by_period(
+    bookings: pl.DataFrame, *, date_column: str = "Belegdatum"
+) -> list[tuple[date, date, pl.DataFrame]]:
+    """Split bookings into calendar months (DATEV advises one file per booking period).
+
+    Example: ``for date_from, date_to, part in split_by_period(bookings): ...``
+    """
+    month = pl.col(date_column).dt.truncate("1mo")
+    keyed = bookings.with_columns(month.alias("_month"))
+    out = []
+    for (start,), part in keyed.sort("_month", maintain_order=True).group_by("_month", maintain_order=True):
+        end = (pl.Series([start]).dt.month_end())[0]
+        out.append((start, end, part.drop("_month")))
+    return out
+
+
+def write_extf_files(
+    bookings: pl.DataFrame,
+    header: ExtfHeader,
+    *,
+    directory: str | Path,
+    encoding: str = "cp1252",
+    max_postings: int = MAX_POSTINGS,
+) -> list[Path]:
+    """One Buchungsstapel per month and per ``max_postings`` bookings; returns the file paths.
+
+    Each file's header gets that month as Datum vom/bis and the matching WJ-Beginn.
+    Example: ``write_extf_files(bookings, header, directory="out")``
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ctx = _context(replace(header, date_from=None, date_to=None), encoding)
+    # Check everything first so that no partial set of files is left behind.
+    _raise_first(bookings, replace(header, date_from=None, date_to=None), ctx)
+    written = []
+    for start, end, part in split_by_period(bookings):
+        fy = _fiscal_year_start_for(start, header.fiscal_year_start)
+        chunks = max(1, -(-part.height // max_postings))
+        for i in range(chunks):
+            piece = part.slice(i * max_postings, max_postings)
+            file_header = replace(header, date_from=start, date_to=end, fiscal_year_start=fy)
+            suffix = f"_{i + 1:02d}" if chunks > 1 else ""
+            path = directory / f"EXTF_Buchungsstapel_{start:%Y%m%d}_{end:%Y%m%d}{suffix}.csv"
+            _check_header(file_header, encoding)
+            path.write_bytes(_encode(piece, file_header, encoding))
+            written.append(path)
+    return written
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "cp1252"
+    try:
+        return raw.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DatevFormatError(
+            f"Zeile {line}: Byte {raw[exc.start:exc.start + 1]!r} ist in der Kodierung {encoding} "
+            "ungültig. Bitte speichern Sie die Datei als Windows-1252 oder UTF-8 mit BOM.",
+            row=line,
+        ) from exc
+
+
+def _parse_header(line: str) -> ExtfHeader:
+    cells = next(csv.reader([line], delimiter=SEPARATOR, quotechar='"'))
+    cells += [""] * (31 - len(cells))
+    if cells[0] not in ("EXTF", "DTVF"):
+        raise DatevFormatError(
+            f"Zeile 1: Kennzeichen '{cells[0]}' ist weder EXTF noch DTVF; das ist keine "
+            "DATEV-Format-Datei.",
+            row=1,
+            column="Kennzeichen",
+            value=cells[0],
+        )
+
+    def num(i: int, name: str) -> int | None:
+        text = cells[i].strip()
+        if not text:
+            return None
+        if not text.isdigit():
+            raise DatevFormatError(
+                f"Zeile 1, Header-Feld '{name}': Wert '{text}' ist keine Zahl.", row=1, column=name, value=text
+            )
+        return int(text)
+
+    def day(i: int, name: str) -> date | None:
+        text = cells[i].strip()
+        if not text:
+            return None
+        try:
+            return datetime.strptime(text, "%Y%m%d").date()
+        except ValueError as exc:
+            raise DatevFormatError(
+                f"Zeile 1, Header-Feld '{name}': Wert '{text}' ist kein Datum JJJJMMTT.",
+                row=1,
+                column=name,
+                value=text,
+            ) from exc
+
+    created_text = cells[5].strip()
+    created = datetime.strptime(created_text[:14], "%Y%m%d%H%M%S") if len(created_text) >= 14 else None
+    if created and len(created_text) >= 17:
+        created = created.replace(microsecond=int(created_text[14:17]) * 1000)
+    return ExtfHeader(
+        consultant_number=num(10, "Beraternummer") or 0,
+        client_number=num(11, "Mandantennummer") or 0,
+        fiscal_year_start=day(12, "WJ-Beginn") or date(1900, 1, 1),
+        account_length=num(13, "Sachkontenlänge") or 4,
+        date_from=day(14, "Datum vom"),
+        date_to=day(15, "Datum bis"),
+        label=cells[16],
+        dictation_code=cells[17],
+        booking_type=num(18, "Buchungstyp") or 1,
+        accounting_purpose=num(19, "Rechnungslegungszweck") or 0,
+        fixation=num(20, "Festschreibung") or 0,
+        currency=cells[21],
+        chart_of_accounts=cells[26],
+        origin=cells[7],
+        exported_by=cells[8],
+        imported_by=cells[9],
+        industry_solution_id=num(27, "Branchenlösung-Id"),
+        application_info=cells[30],
+        created_at=created,
+        category=num(2, "Formatkategorie") or 0,
+        version=num(1, "Versionsnummer") or 0,
+        format_version=num(4, "Formatversion"),
+    )
+
+
+def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
+    """Read an EXTF file (older format versions with fewer columns too).
+
+    Columns are matched by position to the current DATEV table, so the frame always carries the
+    current names. Example: ``read_extf("EXTF_Buchungsstapel.csv").frame["Umsatz (ohne Soll/Haben-Kz)"]``
+    """
+    if isinstance(path_or_buffer, bytes):
+        raw = path_or_buffer
+    elif isinstance(path_or_buffer, (str, Path)):
+        raw = Path(path_or_buffer).read_bytes()
+    else:
+        raw = path_or_buffer.read()
+    text, encoding = _decode(raw)
+    head, _, rest = text.partition("\n")
+    names_line, _, body = rest.partition("\n")
+    header = _parse_header(head.rstrip("\r"))
+    fmt = header.format
+    columns = next(csv.reader([names_line.rstrip("\r")], delimiter=SEPARATOR, quotechar='"'), [])
+    width = max(len(columns), 1)
+    names = [fmt.fields[i].name if i < len(fmt.fields) else f"Spalte {i + 1}" for i in range(width)]
+    if body.strip():
+        raw_frame = pl.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            has_header=False,
+            separator=SEPARATOR,
+            quote_char='"',
+            infer_schema=False,
+            new_columns=names,
+            truncate_ragged_lines=True,
+        )
+    else:
+        raw_frame = pl.DataFrame(schema={n: pl.String for n in names})
+    raw_frame = raw_frame.with_columns(pl.all().replace("", None))
+    return ExtfFile(header, _parse_columns(raw_frame, fmt, header), encoding.replace("-sig", ""), columns)
+
+
+def _parse_columns(raw: pl.DataFrame, fmt: ExtfFormat, header: ExtfHeader) -> pl.DataFrame:
+    ctx = _context(header, "utf-8")
+    by_name: dict[str, ExtfField] = {f.name: f for f in fmt.fields}
+    exprs = [
+        by_name[c].type.parse(pl.col(c), ctx).alias(c) if c in by_name else pl.col(c) for c in raw.columns
+    ]
+    parsed = raw.select(exprs)
+    failed = raw.select(
+        [(pl.col(c).is_not_null() & parsed[c].is_null()).alias(c) for c in raw.columns if c in by_name]
+    )
+    if failed.width:
+        bad = failed.with_row_index("_row").filter(pl.any_horizontal(pl.exclude("_row"))).head(1)
+        if bad.height:
+            row = int(bad["_row"][0])
+            name = next(c for c in failed.columns if bad[c][0])
+            value = raw[name][row]
+            line = row + 3  # header and column-name lines come first
+            raise DatevFormatError(
+                f"Zeile {line}, Spalte '{name}': Wert '{value}' hat kein gültiges Format. Bitte "
+                "korrigieren Sie die Datei oder exportieren Sie sie erneut.",
+                row=line,
+                column=name,
+                value=value,
+            )
+    return parsed
