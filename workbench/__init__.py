@@ -1,1 +1,45 @@
-"""DATEV reconciliation workbench."""
+"""DATEV reconciliation workbench: load, check, map, transfer and investigate.
+
+The curated public API; ``tests/test_exported_members.py`` pins it.
+"""
+
+from workbench.checks.findings import FINDINGS_SCHEMA
+from workbench.config import Settings, load_settings
+from workbench.errors import (
+    ConfigError,
+    DatevApiError,
+    DatevFormatError,
+    ProfileError,
+    SourceError,
+    TransferError,
+    WorkbenchError,
+)
+from workbench.sources import (
+    LoadResult,
+    available_profiles,
+    load_calls,
+    load_invoices,
+    load_pos,
+    load_profile,
+    load_receipts,
+)
+
+__all__ = [
+    "ConfigError",
+    "DatevApiError",
+    "DatevFormatError",
+    "FINDINGS_SCHEMA",
+    "LoadResult",
+    "ProfileError",
+    "Settings",
+    "SourceError",
+    "TransferError",
+    "WorkbenchError",
+    "available_profiles",
+    "load_calls",
+    "load_invoices",
+    "load_pos",
+    "load_profile",
+    "load_receipts",
+    "load_settings",
+]

@@ -28,9 +28,11 @@ _DATE_FORMATS = (
 _DATETIME_FORMATS = (
     (r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}$", "%d.%m.%Y %H:%M:%S"),
     (r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}$", "%d.%m.%Y %H:%M"),
-    (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}$", "%Y-%m-%dT%H:%M:%S"),
+    (r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$", "%Y-%m-%dT%H:%M:%S"),
+    (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%M:%S"),
     (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\.\d+$", "%Y-%m-%dT%H:%M:%S%.f"),
-    (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}$", "%Y-%m-%dT%H:%M"),
+    (r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", "%Y-%m-%dT%H:%M"),
+    (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$", "%Y-%m-%d %H:%M"),
 )
 _EXCEL_EPOCH = pl.date(1899, 12, 30)
 
@@ -68,6 +70,8 @@ def normalise_number(text: pl.Expr, *, number_format: str) -> pl.Expr:
 
 
 def _parse_formats(text: pl.Expr, formats, dtype) -> pl.Expr:
+    # Fractional ISO timestamps may use a space or a "T"; one format covers both.
+    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)$", "${1}T${2}")
     parsed = [
         pl.when(text.str.contains(guard)).then(
             text.str.strptime(dtype, fmt, strict=False) if dtype != pl.Date

@@ -21,7 +21,7 @@ from workbench.sources.profiles import Profile, Variant, load_profile
 from workbench.sources.readers import RawTable, excel_sheets, read_table
 from workbench.sources.schema import Column, canonical_columns, canonical_schema
 
-__all__ = ["LoadResult", "SourceInfo", "load_source"]
+__all__ = ["LoadResult", "SourceInfo", "attach_item_ids", "load_source"]
 
 PathLike = str | os.PathLike[str]
 
@@ -79,6 +79,17 @@ class LoadResult:
                     "rows": pl.Int64, "mapped_columns": pl.Int64, "unmapped_columns": pl.String,
                     "row_problems": pl.Int64},
         )
+
+
+def attach_item_ids(findings: pl.DataFrame, frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Fill the findings' ``item_id`` from ``frame`` (for ids derived after conversion)."""
+    if findings.is_empty():
+        return findings
+    ids = frame.select(pl.col("source_file").alias("source"), pl.col("source_row").alias("row"),
+                       pl.col(ITEM_ID_COLUMN[kind]).alias("__item"))
+    return (findings.join(ids, on=["source", "row"], how="left")
+            .with_columns(pl.coalesce("item_id", "__item").alias("item_id"))
+            .drop("__item"))
 
 
 def _as_list(files: PathLike | Iterable[PathLike]) -> list[Path]:
@@ -184,7 +195,7 @@ def _unparseable(raw: pl.DataFrame, frame: pl.DataFrame, columns: Sequence[Colum
             text.alias("value"),
             pl.lit(column.describe()).alias("expected"),
             pl.format(
-                "{}, Zeile {}, {}: Der Wert '{}' ist kein gültiger Wert ({}). Korrigieren Sie "
+                "{}, Zeile {}, {}: Der Wert '{}' ist ungültig, erwartet wird {}. Korrigieren Sie "
                 "den Wert in der Quelle.",
                 pl.lit(file), pl.col("__row"), pl.lit(where), text, pl.lit(column.describe()),
             ).alias("message"),

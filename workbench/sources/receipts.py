@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from workbench.sources.loader import LoadResult, PathLike, load_source
+from workbench.sources.loader import LoadResult, PathLike, attach_item_ids, load_source
 from workbench.sources.profiles import Profile
 
 __all__ = ["load_receipts"]
@@ -31,4 +31,5 @@ def load_receipts(files: PathLike | Iterable[PathLike], *,
         pl.coalesce("item_id", pl.concat_str(pl.col("document_id"), pl.lit("-"), position)).alias("item_id"),
         pl.col("block_transfer").fill_null(False),
     )
+    findings = attach_item_ids(findings, frame, "receipts")
     return LoadResult(kind="receipts", frame=frame, findings=findings, sources=infos)

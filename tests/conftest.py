@@ -1,0 +1,31 @@
+"""Shared fixtures: every test gets its own WORKBENCH_HOME so no state leaks between tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "data" / "samples"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("workbench-home")
+    monkeypatch.setenv("WORKBENCH_HOME", str(home))
+    monkeypatch.delenv("WORKBENCH_SANDBOX_URL", raising=False)
+    monkeypatch.delenv("WORKBENCH_CONFIG", raising=False)
+    return home
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write ``text`` to ``tmp_path/name`` in ``encoding`` and return the path."""
+
+    def _write(name: str, text: str, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return _write

@@ -1,0 +1,76 @@
+"""The command line: help for every command, exit codes, one clear line on errors."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from workbench.cli import app
+
+runner = CliRunner()
+
+COMMANDS = ["load", "sandbox", "check", "map", "preview", "transfer", "status", "report", "demo"]
+
+GOOD = "InvoiceNo;BookingDate;AccountName;Amount\nR1;01.01.2026;Müller;1,00\n"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_load_prints_summary_and_exits_clean(write):
+    result = runner.invoke(app, ["load", "receipts", str(write("bd.csv", GOOD)), "--profile", "juston"])
+    assert result.exit_code == 0, result.output
+    assert "1 Zeilen geladen" in result.output
+    assert "Keine Zeilenprobleme" in result.output
+
+
+def test_load_json_lists_row_problems_and_exits_2(write):
+    path = write("bd.csv", GOOD + "R2;kaputt;X;1,00\n")
+    result = runner.invoke(app, ["load", "receipts", str(path), "-p", "juston", "--format", "json"])
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["rows"] == 2
+    assert payload["files"][0]["encoding"] == "utf-8"
+    assert [(f["row"], f["column"], f["value"]) for f in payload["findings"]] == [(3, "date", "kaputt")]
+
+
+def test_source_error_is_one_line_on_stderr_with_exit_3(tmp_path):
+    result = runner.invoke(app, ["load", "receipts", str(tmp_path / "fehlt.csv"), "-p", "juston"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "fehlt.csv wurde nicht gefunden" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_debug_shows_the_exception(tmp_path):
+    result = runner.invoke(app, ["--debug", "load", "receipts", str(tmp_path / "fehlt.csv")])
+    assert result.exit_code != 0
+    assert result.exception is not None
+
+
+def test_unknown_kind_is_a_usage_error(write):
+    result = runner.invoke(app, ["load", "belege", str(write("a.csv", GOOD))])
+    assert result.exit_code == 2  # click's usage error
+    assert "belege" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "receipts", "a.csv", "--client", "455148-1"],
+        ["map", "receipts", "a.csv", "--client", "455148-1", "--to", "extf", "--out", "out"],
+        ["preview", "receipts", "a.csv", "--client", "455148-1"],
+        ["transfer", "receipts", "a.csv", "--client", "455148-1", "--yes"],
+        ["status"],
+        ["report", "--client", "455148-1", "--period", "2026-01"],
+    ],
+)
+def test_later_commands_say_they_are_not_available(args):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 3
+    assert "noch nicht verfügbar" in result.stderr

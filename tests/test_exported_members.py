@@ -1,0 +1,26 @@
+import workbench
+
+
+def test_public_api_is_pinned_and_sorted():
+    assert workbench.__all__ == [
+        "ConfigError",
+        "DatevApiError",
+        "DatevFormatError",
+        "FINDINGS_SCHEMA",
+        "LoadResult",
+        "ProfileError",
+        "Settings",
+        "SourceError",
+        "TransferError",
+        "WorkbenchError",
+        "available_profiles",
+        "load_calls",
+        "load_invoices",
+        "load_pos",
+        "load_profile",
+        "load_receipts",
+        "load_settings",
+    ]
+    assert workbench.__all__ == sorted(workbench.__all__)
+    for name in workbench.__all__:
+        assert hasattr(workbench, name), name
