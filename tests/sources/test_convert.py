@@ -3,15 +3,14 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from workbench.sources.convert import conversion_expr, normalise_number
+from workbench.sources.convert import convert_series, normalise_number
 from workbench.sources.schema import Column
 
 
 def convert(column: Column, values, *, number_format="de", excel=False, mapping=None):
-    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
-    expr = conversion_expr(column, pl.col("v"), number_format=number_format, excel=excel,
-                           values=mapping)
-    return frame.select(expr.cast(column.dtype)).to_series().to_list()
+    series = pl.Series("v", values, dtype=pl.String)
+    return convert_series(column, series, number_format=number_format, excel=excel,
+                          values=mapping).to_list()
 
 
 @pytest.mark.parametrize(
@@ -121,3 +120,14 @@ def test_text_and_accounts_are_kept_verbatim():
 
 def test_integers_reject_fractions():
     assert convert(Column("i", "integer"), ["3", "3,0", "3,5"]) == [3, 3, None]
+
+
+def test_mixed_formats_in_one_column_convert_value_by_value():
+    values = ["2026-01-31", "31.01.2026", "31.01.26", "46053", None, "", "kaputt"]
+    assert convert(Column("d", "date"), values, excel=True) == [
+        dt.date(2026, 1, 31)] * 4 + [None, None, None]
+
+
+def test_numbers_plain_and_grouped_in_one_column():
+    values = ["1234,56", "1.234,56", "-5", "12,50-", None]
+    assert convert(Column("a", "amount"), values) == [1234.56, 1234.56, -5.0, -12.5, None]

@@ -1,26 +1,31 @@
-"""Convert text columns to canonical types, turning every unparseable value into a finding.
+"""Convert text columns to canonical types; unparseable values become null (and findings).
 
-All conversions are polars expressions, so a million rows convert in a fraction of a second.
-A value that cannot be parsed becomes null in the frame and a ``field.unparseable`` finding
-naming file, row, column and the original text: the row itself is always kept.
+Each conversion is a chain of parsers tried on a shrinking set of rows: the first parser sees the
+whole column, the next one only the values the previous ones could not read. Real files use one
+format per column, so a million rows cost about one vectorised parse per column, while mixed
+columns (Excel with typed and text cells, hand-edited CSV) still convert value by value.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from workbench.sources.schema import Column
 
-__all__ = ["conversion_expr", "normalise_number"]
+__all__ = ["convert_series", "normalise_number"]
+
+Parser = Callable[[pl.Series], pl.Series]
 
 _TRUE = ("ja", "j", "true", "wahr", "yes", "y", "1", "x", "✓")
-_FALSE = ("nein", "n", "false", "falsch", "no", "0", "")
+_FALSE = ("nein", "n", "false", "falsch", "no", "0")
 
-# (regex guard, strptime format): a format is only tried on values its guard matches, so that
-# "31.01.26" is never read as the year 26 by "%d.%m.%Y".
+# (regex guard or None, strptime format). A guard keeps "31.01.26" away from "%d.%m.%Y",
+# which would read it as the year 26.
 _DATE_FORMATS = (
+    (None, "%Y-%m-%d"),
     (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
-    (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"),
     (r"^\d{1,2}\.\d{1,2}\.\d{2}$", "%d.%m.%y"),
     (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"),
     (r"^\d{8}$", "%Y%m%d"),
@@ -28,13 +33,74 @@ _DATE_FORMATS = (
 _DATETIME_FORMATS = (
     (r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}$", "%d.%m.%Y %H:%M:%S"),
     (r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}$", "%d.%m.%Y %H:%M"),
-    (r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$", "%Y-%m-%dT%H:%M:%S"),
-    (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%M:%S"),
-    (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\.\d+$", "%Y-%m-%dT%H:%M:%S%.f"),
-    (r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", "%Y-%m-%dT%H:%M"),
-    (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$", "%Y-%m-%d %H:%M"),
+    (None, "%Y-%m-%dT%H:%M:%S"),
+    (None, "%Y-%m-%d %H:%M:%S"),
+    (None, "%Y-%m-%dT%H:%M:%S%.f"),
+    (None, "%Y-%m-%d %H:%M:%S%.f"),
+    (None, "%Y-%m-%dT%H:%M"),
+    (None, "%Y-%m-%d %H:%M"),
 )
-_EXCEL_EPOCH = pl.date(1899, 12, 30)
+_EXCEL_EPOCH_DAYS = -25569  # 1899-12-30 relative to 1970-01-01
+
+
+def _chain(text: pl.Series, parsers: Sequence[Parser], dtype: pl.DataType) -> pl.Series:
+    """Apply ``parsers`` in turn, each only to the values still unparsed."""
+    # The first parser sees the whole column (nulls stay null); usually nothing is left after it.
+    result = parsers[0](text).cast(dtype)
+    missed = text.is_not_null() & result.is_null()
+    if not missed.any():
+        return result
+    todo = pl.arange(0, len(text), eager=True).filter(missed)
+    for parser in parsers[1:]:
+        if todo.is_empty():
+            break
+        subset = text.gather(todo)
+        parsed = parser(subset).cast(dtype)
+        ok = parsed.is_not_null()
+        if ok.any():
+            result = result.scatter(todo.filter(ok), parsed.filter(ok))
+            todo = todo.filter(~ok)
+    return result
+
+
+def _strptime(guard: str | None, fmt: str, dtype: pl.DataType) -> Parser:
+    def parse(text: pl.Series) -> pl.Series:
+        if dtype == pl.Date:
+            parsed = text.str.to_date(fmt, strict=False)
+        else:
+            parsed = text.str.strptime(dtype, fmt, strict=False)
+        if guard is None:
+            return parsed
+        return pl.select(pl.when(text.str.contains(guard)).then(parsed)).to_series()
+    return parse
+
+
+def _excel_serial(dtype: pl.DataType) -> Parser:
+    def parse(text: pl.Series) -> pl.Series:
+        days = pl.select(pl.when(text.str.contains(r"^\d{5}(\.\d+)?$"))
+                         .then(text.cast(pl.Float64, strict=False))).to_series()
+        if dtype == pl.Date:
+            return (days.floor() + _EXCEL_EPOCH_DAYS).cast(pl.Int32).cast(pl.Date)
+        micros = ((days + _EXCEL_EPOCH_DAYS) * 86_400_000_000).round(0).cast(pl.Int64)
+        return micros.cast(pl.Datetime("us"))
+    return parse
+
+
+def _dates(text: pl.Series, *, excel: bool) -> pl.Series:
+    parsers = [_strptime(guard, fmt, pl.Date) for guard, fmt in _DATE_FORMATS]
+    # A timestamp in a date column keeps its date (Excel and databases add a time of day).
+    parsers += [lambda subset, g=guard, f=fmt: _strptime(g, f, pl.Datetime("us"))(subset).dt.date()
+                for guard, fmt in _DATETIME_FORMATS]
+    if excel:
+        parsers.append(_excel_serial(pl.Date))
+    return _chain(text, parsers, pl.Date)
+
+
+def _datetimes(text: pl.Series, *, excel: bool) -> pl.Series:
+    parsers = [_strptime(guard, fmt, pl.Datetime("us")) for guard, fmt in _DATETIME_FORMATS]
+    if excel:
+        parsers.append(_excel_serial(pl.Datetime("us")))
+    return _chain(text, parsers, pl.Datetime("us"))
 
 
 def normalise_number(text: pl.Expr, *, number_format: str) -> pl.Expr:
@@ -42,8 +108,8 @@ def normalise_number(text: pl.Expr, *, number_format: str) -> pl.Expr:
 
     Rules per value: with both ``.`` and ``,`` the later one is the decimal separator; with only
     one of them it is the decimal separator unless ``number_format`` says it groups thousands
-    (``de``: ``1.234`` is 1234; ``en``: ``1,234`` is 1234). A trailing minus (``12,50-``) and a
-    currency sign or percent sign are accepted.
+    (``de``: ``1.234`` is 1234; ``en``: ``1,234`` is 1234). A trailing minus (``12,50-``), a
+    currency sign and a percent sign are accepted.
     """
     value = (
         text.str.replace_all(r"[\s\u00a0\u202f€%]|EUR", "")
@@ -69,104 +135,123 @@ def normalise_number(text: pl.Expr, *, number_format: str) -> pl.Expr:
     return pl.when(normalised.str.contains(r"^-?(\d+(\.\d*)?|\.\d+)$")).then(normalised)
 
 
-def _parse_formats(text: pl.Expr, formats, dtype) -> pl.Expr:
-    # Fractional ISO timestamps may use a space or a "T"; one format covers both.
-    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)$", "${1}T${2}")
-    parsed = [
-        pl.when(text.str.contains(guard)).then(
-            text.str.strptime(dtype, fmt, strict=False) if dtype != pl.Date
-            else text.str.to_date(fmt, strict=False)
-        )
-        for guard, fmt in formats
-    ]
-    return pl.coalesce(parsed)
+def _numbers(text: pl.Series, *, number_format: str) -> pl.Series:
+    def plain(subset: pl.Series) -> pl.Series:
+        # The common case: "1234.56" or, in German files, "1234,56" without grouping.
+        if number_format == "de":
+            simple = subset.str.contains(r"^-?\d+(,\d+)?$")
+            return pl.select(pl.when(simple).then(
+                subset.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))).to_series()
+        guarded = pl.select(pl.when(subset.str.contains(r"^-?\d+(\.\d+)?$")).then(subset)).to_series()
+        return guarded.cast(pl.Float64, strict=False)
+
+    def general(subset: pl.Series) -> pl.Series:
+        return pl.select(normalise_number(pl.lit(subset), number_format=number_format)
+                         .cast(pl.Float64)).to_series()
+
+    return _chain(text, [plain, general], pl.Float64)
 
 
-def _date(text: pl.Expr, *, excel: bool) -> pl.Expr:
-    parsed = _parse_formats(text, _DATE_FORMATS, pl.Date)
-    # A timestamp in a date column keeps its date (Excel writes dates with a time of day).
-    parsed = pl.coalesce(parsed, _parse_formats(text, _DATETIME_FORMATS, pl.Datetime("us")).dt.date())
-    if excel:
-        serial = pl.when(text.str.contains(r"^\d{5}(\.\d+)?$")).then(
-            _EXCEL_EPOCH + pl.duration(days=text.cast(pl.Float64, strict=False).floor().cast(pl.Int64))
-        )
-        parsed = pl.coalesce(parsed, serial)
-    return parsed
+def _integers(text: pl.Series, *, number_format: str) -> pl.Series:
+    numbers = _numbers(text, number_format=number_format)
+    return pl.select(pl.when(numbers == numbers.floor()).then(numbers)).to_series().cast(pl.Int64)
 
 
-def _datetime(text: pl.Expr, *, excel: bool) -> pl.Expr:
-    parsed = _parse_formats(text, _DATETIME_FORMATS, pl.Datetime("us"))
-    if excel:
-        serial_days = text.cast(pl.Float64, strict=False)
-        serial = pl.when(text.str.contains(r"^\d{5}(\.\d+)?$")).then(
-            _EXCEL_EPOCH.cast(pl.Datetime("us"))
-            + pl.duration(microseconds=(serial_days * 86_400_000_000).round(0).cast(pl.Int64))
-        )
-        parsed = pl.coalesce(parsed, serial)
-    return parsed
+def _months(text: pl.Series) -> pl.Series:
+    patterns = ((r"^(\d{4})-(\d{1,2})$", 1, 2), (r"^(\d{1,2})[./](\d{4})$", 2, 1),
+                (r"^(\d{4})(\d{2})$", 1, 2))
+
+    def parser(pattern: str, year_group: int, month_group: int) -> Parser:
+        def parse(subset: pl.Series) -> pl.Series:
+            year = subset.str.extract(pattern, year_group)
+            month = subset.str.extract(pattern, month_group).cast(pl.Int32, strict=False)
+            return pl.select(pl.when(month.is_between(1, 12)).then(
+                pl.concat_str(pl.lit(year), pl.lit("-"), pl.lit(month).cast(pl.String).str.zfill(2))
+            )).to_series()
+        return parse
+
+    def canonical(subset: pl.Series) -> pl.Series:
+        return pl.select(pl.when(subset.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$"))
+                         .then(subset)).to_series()
+
+    return _chain(text, [canonical, *(parser(*spec) for spec in patterns)], pl.String)
 
 
-def _month(text: pl.Expr) -> pl.Expr:
-    iso = text.str.extract(r"^(\d{4})-(\d{1,2})$", 1), text.str.extract(r"^(\d{4})-(\d{1,2})$", 2)
-    german = text.str.extract(r"^(\d{1,2})[./](\d{4})$", 2), text.str.extract(r"^(\d{1,2})[./](\d{4})$", 1)
-    compact = text.str.extract(r"^(\d{4})(\d{2})$", 1), text.str.extract(r"^(\d{4})(\d{2})$", 2)
-    year = pl.coalesce(iso[0], german[0], compact[0])
-    month = pl.coalesce(iso[1], german[1], compact[1]).cast(pl.Int32, strict=False)
-    return pl.when(month.is_between(1, 12)).then(
-        pl.concat_str(year, pl.lit("-"), month.cast(pl.String).str.zfill(2))
-    )
+def _durations(text: pl.Series) -> pl.Series:
+    def seconds(subset: pl.Series) -> pl.Series:
+        return pl.select(pl.when(subset.str.contains(r"^-?\d+$"))
+                         .then(pl.lit(subset).cast(pl.Int64, strict=False))).to_series()
+
+    def clock(subset: pl.Series) -> pl.Series:
+        parts = subset.str.extract_groups(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+        hours = parts.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
+        minutes = parts.struct.field("2").cast(pl.Int64, strict=False)
+        secs = parts.struct.field("3").cast(pl.Int64, strict=False)
+        return hours * 3600 + minutes * 60 + secs
+
+    return _chain(text, [seconds, clock], pl.Int64)
 
 
-def _duration(text: pl.Expr) -> pl.Expr:
-    parts = text.str.extract_groups(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
-    clock = (
-        parts.struct.field("1").cast(pl.Int64, strict=False).fill_null(0) * 3600
-        + parts.struct.field("2").cast(pl.Int64, strict=False) * 60
-        + parts.struct.field("3").cast(pl.Int64, strict=False)
-    )
-    seconds = pl.when(text.str.contains(r"^-?\d+$")).then(text.cast(pl.Int64, strict=False))
-    return pl.coalesce(seconds, clock)
+def _lookup(mapping: dict[str, object], dtype: pl.DataType, *, fold: bool = True) -> Parser:
+    def parse(subset: pl.Series) -> pl.Series:
+        keys = subset.str.to_lowercase() if fold else subset
+        return keys.replace_strict(mapping, default=None, return_dtype=dtype)
+    return parse
 
 
-def _bool(text: pl.Expr) -> pl.Expr:
-    folded = text.str.strip_chars().str.to_lowercase()
-    return pl.when(folded.is_in(_TRUE)).then(True).when(folded.is_in(_FALSE)).then(False)
+def _exact(choices: Sequence[str]) -> Parser:
+    def parse(subset: pl.Series) -> pl.Series:
+        return pl.select(pl.when(subset.is_in(choices)).then(subset)).to_series()
+    return parse
 
 
-def _choice(text: pl.Expr, column: Column, values: dict[str, str]) -> pl.Expr:
-    folded = text.str.strip_chars().str.to_lowercase()
-    mapping = {key: value for key, value in values.items()}
-    mapping.update({choice.casefold(): choice for choice in column.choices})
-    mapped = folded.replace_strict(mapping, default=None, return_dtype=pl.String)
-    return pl.when(mapped.is_in(column.choices)).then(mapped)
-
-
-def conversion_expr(column: Column, text: pl.Expr, *, number_format: str, excel: bool,
-                    values: dict[str, str] | None = None) -> pl.Expr:
-    """Expression converting ``text`` (a String expression) to ``column``'s canonical type.
-
-    Null means empty *or* unparseable; the caller tells them apart by the text being non-empty.
-    """
-    stripped = text.str.strip_chars()
+def _parsers(column: Column, *, number_format: str, excel: bool,
+             values: dict[str, str] | None) -> list[Parser]:
     match column.type:
-        case "text" | "code" | "account":
-            # Kept verbatim: stray spaces and odd characters are for the checks to report.
-            return text
         case "date":
-            return _date(stripped, excel=excel)
+            return [lambda text: _dates(text, excel=excel)]
         case "datetime":
-            return _datetime(stripped, excel=excel)
+            return [lambda text: _datetimes(text, excel=excel)]
         case "month":
-            return _month(stripped)
+            return [_months]
         case "amount" | "rate":
-            return normalise_number(stripped, number_format=number_format).cast(pl.Float64)
+            return [lambda text: _numbers(text, number_format=number_format)]
         case "integer":
-            return normalise_number(stripped, number_format=number_format).cast(
-                pl.Float64).pipe(lambda number: pl.when(number == number.floor()).then(number)).cast(pl.Int64)
+            return [lambda text: _integers(text, number_format=number_format)]
         case "duration":
-            return _duration(stripped)
+            return [_durations]
         case "bool":
-            return _bool(stripped)
+            mapping = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
+            return [_lookup(mapping, pl.Boolean, fold=False), _lookup(mapping, pl.Boolean)]
         case "choice":
-            return _choice(stripped, column, values or {})
+            mapping = dict(values or {}) | {choice.casefold(): choice for choice in column.choices}
+            mapped = _lookup(mapping, pl.String)
+            return [_exact(column.choices), lambda text: _exact(column.choices)(mapped(text))]
     raise ValueError(f"unknown column type {column.type!r}")
+
+
+def convert_series(column: Column, text: pl.Series, *, number_format: str, excel: bool,
+                   values: dict[str, str] | None = None) -> pl.Series:
+    """Convert ``text`` (a String series) to ``column``'s canonical type.
+
+    Null in the result means empty *or* unparseable; the caller tells them apart by the text.
+    Text, code and account columns are kept verbatim: stray spaces and odd characters are for
+    the checks to report, and leading zeros must survive. Other values are tried as they are
+    first and, where that fails, once more without surrounding spaces.
+
+    >>> convert_series(Column("amount", "amount"), pl.Series(["1.234,56"]), number_format="de",
+    ...                excel=False).to_list()
+    [1234.56]
+    """
+    if column.type in ("text", "code", "account"):
+        return text.cast(pl.String).alias(column.name)
+    parsers = _parsers(column, number_format=number_format, excel=excel, values=values)
+    result = _chain(text, parsers, column.dtype)
+    missed = text.is_not_null() & result.is_null()
+    if missed.any():
+        where = pl.arange(0, len(text), eager=True).filter(missed)
+        stripped = text.gather(where).str.strip_chars()
+        stripped = pl.select(pl.when(stripped != "").then(stripped)).to_series()
+        retried = _chain(stripped, parsers, column.dtype)
+        result = result.scatter(where, retried)
+    return result.cast(column.dtype).alias(column.name)

@@ -36,8 +36,12 @@ class Decoded:
         return self.encoding in ("utf-8", "utf-8-sig")
 
 
-def detect_encoding(data: bytes) -> tuple[str, int]:
+def detect_encoding(data: bytes, *, assume_utf8: bool = False) -> tuple[str, int]:
     """Return ``(codec, bom_length)`` for ``data``.
+
+    With ``assume_utf8`` only the first 64 KiB are checked for UTF-8 (cut at a character
+    boundary); the caller must then handle invalid UTF-8 further on (the CSV reader lets polars
+    validate the rest, which is much faster than decoding in Python).
 
     >>> detect_encoding("Müller".encode("cp1252"))
     ('cp1252', 0)
@@ -52,8 +56,14 @@ def detect_encoding(data: bytes) -> tuple[str, int]:
         even_nuls = sample[0::2].count(0)
         odd_nuls = sample[1::2].count(0)
         return ("utf-16-be" if even_nuls > odd_nuls else "utf-16-le"), 0
+    probe = data
+    if assume_utf8 and len(data) > 65536:
+        probe = data[:65536]
+        while probe and (probe[-1] & 0xC0) == 0x80:  # don't cut a multi-byte character
+            probe = probe[:-1]
+        probe = probe[:-1] if probe and probe[-1] >= 0xC0 else probe
     try:
-        data.decode("utf-8")
+        probe.decode("utf-8")
     except UnicodeDecodeError:
         if _CP1252_UNDEFINED.intersection(data):
             return "latin-1", 0

@@ -16,7 +16,7 @@ import polars as pl
 
 from workbench.checks.findings import concat_findings, empty_findings
 from workbench.errors import SourceError
-from workbench.sources.convert import conversion_expr
+from workbench.sources.convert import convert_series
 from workbench.sources.profiles import Profile, Variant, load_profile
 from workbench.sources.readers import RawTable, excel_sheets, read_table
 from workbench.sources.schema import Column, canonical_columns, canonical_schema
@@ -120,7 +120,8 @@ def _no_variant_error(table: RawTable, variants: Sequence[Variant], profile: Pro
         file=table.file, row=1)
 
 
-def _convert(table: RawTable, variant: Variant, kind: str) -> tuple[pl.DataFrame, pl.DataFrame, SourceInfo]:
+def _convert(table: RawTable, variant: Variant,
+             kind: str) -> tuple[pl.DataFrame, pl.DataFrame, SourceInfo]:
     columns = canonical_columns(kind)
     resolved = variant.resolve(table.headers)
     for column in columns:
@@ -132,72 +133,68 @@ def _convert(table: RawTable, variant: Variant, kind: str) -> tuple[pl.DataFrame
                 f"Ergänzen Sie die Spalte oder passen Sie das Profil an.",
                 file=table.file, row=row, column=column.name)
     number_format = variant.number_format or ("de" if table.format == "csv" else "en")
-    excel = table.format == "excel"
-    texts: dict[str, pl.Expr] = {}
+    height = table.frame.height
+    texts: dict[str, pl.Series] = {}
     for column in columns:
         if column.name in resolved:
-            texts[column.name] = pl.col(resolved[column.name])
+            texts[column.name] = table.frame[resolved[column.name]]
         elif column.name in variant.defaults:
-            texts[column.name] = pl.lit(variant.defaults[column.name], dtype=pl.String)
+            texts[column.name] = pl.repeat(variant.defaults[column.name], height, eager=True,
+                                           dtype=pl.String)
     converted = [
-        (conversion_expr(column, texts[column.name], number_format=number_format, excel=excel,
-                         values=variant.values.get(column.name))
-         if column.name in texts else pl.lit(None)).cast(column.dtype).alias(column.name)
+        convert_series(column, texts[column.name], number_format=number_format,
+                       excel=table.format == "excel", values=variant.values.get(column.name))
+        if column.name in texts else pl.repeat(None, height, eager=True, dtype=column.dtype)
         for column in columns
     ]
-    raw = table.frame.with_columns(table.rows.alias("__row"))
-    frame = raw.select(
-        *converted,
-        pl.lit(table.file, dtype=pl.String).alias("source_file"),
-        pl.col("__row").alias("source_row"),
-    )
-    findings = _unparseable(raw, frame, columns, resolved, texts, table.file, kind)
-    unmapped = tuple(header for header in table.headers if header not in set(resolved.values()))
+    frame = pl.DataFrame([series.alias(column.name) for series, column in zip(converted, columns, strict=True)])
+    frame = frame.with_columns(pl.lit(table.file, dtype=pl.String).alias("source_file"),
+                               table.rows.alias("source_row"))
+    findings = _unparseable(table, frame, columns, resolved, texts, kind)
+    used = set(resolved.values())
     info = SourceInfo(file=table.file, kind=kind, variant=variant.name, format=table.format,
                       encoding=table.encoding, sheet=table.sheet, rows=frame.height,
-                      mapped=resolved, unmapped=unmapped)
+                      mapped=resolved, unmapped=tuple(h for h in table.headers if h not in used))
     return frame, findings, info
 
 
-def _unparseable(raw: pl.DataFrame, frame: pl.DataFrame, columns: Sequence[Column],
-                 resolved: dict[str, str], texts: dict[str, pl.Expr], file: str,
+def _unparseable(table: RawTable, frame: pl.DataFrame, columns: Sequence[Column],
+                 resolved: dict[str, str], texts: dict[str, pl.Series],
                  kind: str) -> pl.DataFrame:
     """One ``field.unparseable`` finding per non-empty value that did not convert."""
-    checked = [column for column in columns
-               if column.name in texts and column.type not in ("text", "code", "account")]
-    if not checked:
-        return empty_findings()
-    item_column = ITEM_ID_COLUMN[kind]
-    item_text = texts.get(item_column, pl.lit(None, dtype=pl.String))
-    probe = raw.select(
-        pl.col("__row"),
-        item_text.cast(pl.String).alias("__item"),
-        *[texts[column.name].cast(pl.String).alias(f"__text_{column.name}") for column in checked],
-    ).with_columns(frame.select(
-        [pl.col(column.name).is_null().alias(f"__null_{column.name}") for column in checked]))
+    item_text = texts.get(ITEM_ID_COLUMN[kind])
     parts = []
-    for column in checked:
-        text = pl.col(f"__text_{column.name}")
-        bad = probe.filter(
-            text.str.strip_chars().str.len_chars().fill_null(0).gt(0) & pl.col(f"__null_{column.name}"))
-        if not bad.height:
+    for column in columns:
+        if column.name not in texts or column.type in ("text", "code", "account"):
+            continue
+        text = texts[column.name]
+        bad = text.is_not_null() & frame[column.name].is_null()
+        if not bad.any():
+            continue
+        bad = bad & (text.str.strip_chars() != "")
+        if not bad.any():
             continue
         source_column = resolved.get(column.name)
         where = f"Spalte '{source_column}'" if source_column else f"Vorgabewert für '{column.name}'"
-        parts.append(bad.select(
-            pl.lit(file).alias("source"),
-            pl.col("__row").alias("row"),
-            pl.col("__item").alias("item_id"),
-            pl.lit(column.name).alias("column"),
-            pl.lit(source_column, dtype=pl.String).alias("source_column"),
-            pl.lit("field.unparseable").alias("rule"),
-            pl.lit("error").alias("severity"),
-            text.alias("value"),
+        values = text.filter(bad)
+        rows = table.rows.filter(bad)
+        parts.append(pl.DataFrame({
+            "source": pl.repeat(table.file, len(values), eager=True, dtype=pl.String),
+            "row": rows,
+            "item_id": (item_text.filter(bad) if item_text is not None
+                        else pl.repeat(None, len(values), eager=True, dtype=pl.String)),
+            "column": pl.repeat(column.name, len(values), eager=True, dtype=pl.String),
+            "source_column": pl.repeat(source_column, len(values), eager=True, dtype=pl.String),
+            "rule": pl.repeat("field.unparseable", len(values), eager=True, dtype=pl.String),
+            "severity": pl.repeat("error", len(values), eager=True, dtype=pl.String),
+            "value": values,
+        }).with_columns(
             pl.lit(column.describe()).alias("expected"),
             pl.format(
                 "{}, Zeile {}, {}: Der Wert '{}' ist ungültig, erwartet wird {}. Korrigieren Sie "
                 "den Wert in der Quelle.",
-                pl.lit(file), pl.col("__row"), pl.lit(where), text, pl.lit(column.describe()),
+                pl.lit(table.file), pl.col("row"), pl.lit(where), pl.col("value"),
+                pl.lit(column.describe()),
             ).alias("message"),
             pl.lit(None, dtype=pl.String).alias("suggestion"),
         ))

@@ -67,7 +67,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 
     if suffix in _EXCEL_SUFFIXES:
         return _read_excel(path, sheet=sheet, header_row=header_row)
     data = _read_bytes(path)
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         raise SourceError(f"Die Datei {path.name} ist leer. Exportieren Sie die Daten erneut.",
                           file=path.name)
     if suffix == ".json":
@@ -98,16 +98,14 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 def _read_csv(path: Path, data: bytes, *, header_row: int, delimiter: str | None) -> RawTable:
-    codec, skip = detect_encoding(data)
+    codec, skip = detect_encoding(data, assume_utf8=True)
     if codec == "utf-8":
-        text = None
+        frame = None
         utf8 = data
     else:
-        decoded = decode_text(data)
-        text = decoded.text
-        utf8 = text.encode("utf-8")
-    probe = text if text is not None else data[:65536].decode("utf-8", errors="replace")
-    _reject_binary(path, data if skip == 0 else data[skip:], probe)
+        utf8 = decode_text(data).text.encode("utf-8")
+    probe = utf8[:65536].decode("utf-8", errors="replace")
+    _reject_binary(path, data[skip:], probe)
     lines = probe.lstrip("\ufeff").splitlines()
     if len(lines) < header_row:
         raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile in Zeile {header_row}.",
@@ -115,7 +113,12 @@ def _read_csv(path: Path, data: bytes, *, header_row: int, delimiter: str | None
     separator = delimiter or _sniff_delimiter(lines[header_row - 1])
     if utf8.startswith(b"\xef\xbb\xbf"):
         utf8 = utf8[3:]
-    frame = _polars_csv(utf8, separator, header_row)
+    frame, invalid_utf8 = _polars_csv(utf8, separator, header_row)
+    if invalid_utf8:
+        # Not UTF-8 after all (detection only looked at the start): decode as Windows-1252.
+        codec = detect_encoding(data)[0]
+        utf8 = decode_text(data).text.encode("utf-8")
+        frame, _ = _polars_csv(utf8, separator, header_row)
     newline_count = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
     if frame is not None and newline_count == header_row + frame.height:
         rows = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True,
@@ -133,13 +136,18 @@ def _read_csv(path: Path, data: bytes, *, header_row: int, delimiter: str | None
                     encoding=codec, format="csv")
 
 
-def _polars_csv(utf8: bytes, separator: str, header_row: int) -> pl.DataFrame | None:
+def _polars_csv(utf8: bytes, separator: str,
+                header_row: int) -> tuple[pl.DataFrame | None, bool]:
+    """Parse with polars; ``(None, False)`` when the layout needs the careful Python reader."""
     try:
-        return pl.read_csv(io.BytesIO(utf8), separator=separator, has_header=True,
-                           skip_rows=header_row - 1, infer_schema=False, quote_char='"',
-                           raise_if_empty=False)
+        frame = pl.read_csv(io.BytesIO(utf8), separator=separator, has_header=True,
+                            skip_rows=header_row - 1, infer_schema=False, quote_char='"',
+                            raise_if_empty=False)
+    except pl.exceptions.ComputeError as error:
+        return None, "utf-8" in str(error).lower()
     except pl.exceptions.PolarsError:
-        return None
+        return None, False
+    return frame, False
 
 
 def _python_csv(path: Path, text: str, separator: str,

@@ -25,11 +25,13 @@ def load_receipts(files: PathLike | Iterable[PathLike], *,
     ['document_id', 'item_id', 'document_kind']
     """
     frame, findings, infos = load_source("receipts", files, profile=profile)["receipts"]
-    position = pl.int_range(1, pl.len() + 1).over("source_file", "document_id").cast(pl.String)
-    frame = frame.with_columns(
-        pl.coalesce("accounting_month", pl.col("date").dt.strftime("%Y-%m")).alias("accounting_month"),
-        pl.coalesce("item_id", pl.concat_str(pl.col("document_id"), pl.lit("-"), position)).alias("item_id"),
-        pl.col("block_transfer").fill_null(False),
-    )
+    if frame["accounting_month"].null_count():
+        frame = frame.with_columns(
+            pl.coalesce("accounting_month", pl.col("date").dt.strftime("%Y-%m")).alias("accounting_month"))
+    if frame["item_id"].null_count():
+        position = pl.int_range(1, pl.len() + 1).over("source_file", "document_id").cast(pl.String)
+        frame = frame.with_columns(
+            pl.coalesce("item_id", pl.concat_str(pl.col("document_id"), pl.lit("-"), position)).alias("item_id"))
+    frame = frame.with_columns(pl.col("block_transfer").fill_null(False))
     findings = attach_item_ids(findings, frame, "receipts")
     return LoadResult(kind="receipts", frame=frame, findings=findings, sources=infos)
