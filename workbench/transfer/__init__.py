@@ -1,0 +1,1 @@
+"""Transfer to DATEV: the HTTP client, authentication, the transfer ledger and jobs."""
