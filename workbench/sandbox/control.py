@@ -1,0 +1,109 @@
+"""`/_sandbox/...`: health (always on) and, only when enabled, the test controls: clock,
+reset, faults, token expiry and Storno of a processed dxso job (done in Belege online by
+real users, so DATEV's API has no call for it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from workbench.sandbox.clock import isoformat
+from workbench.sandbox.errors import Reject, json_response
+from workbench.sandbox.state import SandboxState
+
+
+def _enabled(request: Request) -> SandboxState:
+    state: SandboxState = request.app.state.sandbox
+    if not state.control:
+        raise Reject(json_response({"error": "not_found", "error_description":
+                                    "The sandbox control endpoint is disabled."}, 404))
+    return state
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise Reject(json_response({"error": "invalid_json", "error_description": str(exc)},
+                                   400)) from exc
+    if not isinstance(data, dict):
+        raise Reject(json_response({"error": "invalid_json"}, 400))
+    return data
+
+
+async def health(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+async def clock(request: Request) -> Response:
+    state = _enabled(request)
+    if request.method == "POST":
+        body = await _body(request)
+        if body.get("freeze"):
+            state.clock.freeze()
+        if body.get("unfreeze"):
+            state.clock.unfreeze()
+        if "advance" in body:
+            try:
+                state.clock.advance(float(body["advance"]))
+            except (TypeError, ValueError) as exc:
+                raise Reject(json_response({"error": "invalid_advance",
+                                            "error_description": str(exc)}, 400)) from exc
+    now = state.clock.now()
+    return json_response({"now": isoformat(now), "epoch": now, "frozen": state.clock.controlled})
+
+
+async def reset(request: Request) -> Response:
+    _enabled(request).reset()
+    return Response(status_code=204)
+
+
+async def faults(request: Request) -> Response:
+    state = _enabled(request)
+    if request.method == "POST":
+        body = await _body(request)
+        if body.pop("clear", False):
+            state.faults.clear()
+        try:
+            state.faults.update(body)
+        except (TypeError, ValueError) as exc:
+            raise Reject(json_response({"error": "invalid_fault",
+                                        "error_description": str(exc)}, 400)) from exc
+    return json_response(state.faults.describe())
+
+
+async def expire_tokens(request: Request) -> Response:
+    _enabled(request).expire_access_tokens()
+    return Response(status_code=204)
+
+
+async def cancel_job(request: Request) -> Response:
+    from workbench.sandbox.processing import cancel
+
+    state = _enabled(request)
+    body = await _body(request)
+    status = cancel(state, request.path_params["client_id"], request.path_params["job_id"],
+                    refused=bool(body.get("refused", False)))
+    if status is None:
+        return json_response({"error": "invalid_state", "error_description":
+                              "Only processed jobs (status 2 or 4) can be cancelled."}, 409)
+    return json_response({"id": request.path_params["job_id"], "status": status})
+
+
+routes = [
+    Route("/_sandbox/health", health),
+    Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
+    Route("/_sandbox/reset", reset, methods=["POST"]),
+    Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
+    Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
+    Route("/_sandbox/clients/{client_id}/dxso-jobs/{job_id}/cancel", cancel_job,
+          methods=["POST"]),
+]

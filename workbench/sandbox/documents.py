@@ -1,0 +1,127 @@
+"""accounting-documents v2 (Belege online upload): one Belegbild per multipart request with
+metadata; `PUT` with a client-chosen GUID answers 409 when that id was used before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from workbench.sandbox.clients import DUO_EXTENSIONS, find_client, state_of
+from workbench.sandbox.clock import isoformat
+from workbench.sandbox.dxso import FILE_TYPES, sanitize_filename
+from workbench.sandbox.errors import Reject, dco_error, dco_no_access, json_response
+from workbench.sandbox.oauth import require
+from workbench.sandbox.seed import AccountingClient
+
+BASE = "/accounting-documents/platform/v2/clients/{client_id}/documents"
+MAX_FILE = 20 * 1024 * 1024
+# metadata property -> (max length, DCO code when too long)
+LIMITS = {"document_type": (30, "01227"), "note": (255, "01223"), "category": (30, "01224"),
+          "folder": (30, "01225"), "register": (30, "01226")}
+
+
+def _metadata(raw: Any, client: AccountingClient) -> dict[str, str]:
+    if raw is None:
+        return {}
+    text = raw if isinstance(raw, str) else ""
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError:
+        raise Reject(dco_error("01217")) from None
+    if not isinstance(data, dict):
+        raise Reject(dco_error("01217"))
+    for key, (limit, code) in LIMITS.items():
+        if key in data and (not isinstance(data[key], str) or len(data[key]) > limit):
+            raise Reject(dco_error(code))
+    levels = [data.get(k) for k in ("category", "folder", "register")]
+    if any(levels) and not all(levels):
+        raise Reject(dco_error("01017"))
+    if data.get("document_type"):
+        names = {t["name"] for t in client.raw.get("document_types", [])}
+        if data["document_type"] not in names:
+            raise Reject(dco_error("01010"))
+    return {k: v for k, v in data.items() if k in LIMITS and v}
+
+
+async def _store(request: Request, document_id: str) -> Response:
+    require(request, "accounting:documents", "dco")
+    client = find_client(request, "dco")
+    if not client.has_service("Belegbilderservice"):
+        raise Reject(dco_no_access())
+    state = state_of(request)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Reject(dco_error("01004"))
+    async with request.form(max_files=5, max_fields=10) as form:
+        parts = form.getlist("file")
+        if len(parts) > 1:
+            raise Reject(dco_error("01232"))
+        if not parts or not isinstance(parts[0], UploadFile) or not parts[0].filename:
+            raise Reject(dco_error("01004"))
+        upload = parts[0]
+        if (upload.size or 0) > MAX_FILE:
+            raise Reject(dco_error("01016"))
+        if len(upload.filename) > 255:
+            raise Reject(dco_error("01222"))
+        name = sanitize_filename(upload.filename)
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if extension not in DUO_EXTENSIONS:
+            raise Reject(dco_error("01015"))
+        media = (upload.content_type or "application/octet-stream").split(";")[0].strip()
+        if media != "application/octet-stream" and media not in FILE_TYPES[extension]:
+            raise Reject(dco_error("01219"))
+        metadata = _metadata(form.get("metadata"), client)
+        content = await upload.read()
+    if len(content) > MAX_FILE:
+        raise Reject(dco_error("01016"))
+    digest = hashlib.sha256(content).hexdigest()
+    now = state.clock.now()
+    body: dict[str, Any] = {
+        "id": document_id,
+        "files": [{"id": str(uuid.uuid4()).upper(), "name": name, "size": len(content),
+                   "upload_date": isoformat(now).replace(".000", ""),
+                   "media_type": media if media != "application/octet-stream"
+                   else sorted(FILE_TYPES[extension])[0]}],
+        **{k: v for k, v in metadata.items() if k in ("document_type", "note")},
+    }
+    with state.store.transaction() as conn:
+        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone():
+            raise Reject(dco_error("01012", 409))
+        duplicate = conn.execute("SELECT 1 FROM documents WHERE client_id = ? AND sha256 = ?",
+                                 (client.id, digest)).fetchone()
+        if duplicate:
+            raise Reject(dco_error("01253"))
+        stored = {**body, "metadata": metadata}
+        conn.execute("INSERT INTO documents (id, client_id, received_at, sha256, body, content) "
+                     "VALUES (?,?,?,?,?,?)", (document_id, client.id, now, digest,
+                                              json.dumps(stored, ensure_ascii=False), content))
+    return json_response(body, 201, media_type="application/json")
+
+
+async def post_document(request: Request) -> Response:
+    return await _store(request, str(uuid.uuid4()).upper())
+
+
+async def put_document(request: Request) -> Response:
+    raw = request.path_params["document_id"]
+    try:
+        document_id = str(uuid.UUID(raw)).upper()
+    except ValueError:
+        require(request, "accounting:documents", "dco")
+        raise Reject(dco_error("01234")) from None
+    if len(raw) not in (32, 36):
+        raise Reject(dco_error("01234"))
+    return await _store(request, document_id)
+
+
+routes = [
+    Route(BASE, post_document, methods=["POST"]),
+    Route(f"{BASE}/{{document_id}}", put_document, methods=["PUT"]),
+]

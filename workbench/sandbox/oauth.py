@@ -1,0 +1,249 @@
+"""OAuth2 / OIDC like login.datev.de + api.datev.de: discovery, authorize (code + PKCE S256,
+auto-approved for the seeded user), token (client_secret_basic; authorization_code and
+refresh_token grants with single-use rotating refresh tokens), revoke, userinfo; plus the
+bearer check every API call goes through.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from workbench.sandbox.errors import Reject, dco_error, json_response, problem, request_id
+from workbench.sandbox.state import SandboxState
+
+CLIENT_ID = "workbench-sandbox"
+CLIENT_SECRET = "sandbox-secret"
+API_SCOPES = ("datev:accounting:clients", "accounting:clients:read", "accounting:dxso-jobs",
+              "accounting:documents", "datev:accounting:extf-files-import",
+              "datev:accounting:exchange", "datev:accounting:invoices")
+OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="token"'
+    return json_response({"error": error, "error_description": description}, status,
+                         headers=headers, media_type="application/json")
+
+
+def _is_loopback(uri: str) -> bool:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+async def discovery(request: Request) -> Response:
+    origin = str(request.base_url).rstrip("/")
+    return json_response({
+        "issuer": f"{origin}/openid",
+        "authorization_endpoint": f"{origin}/openid/authorize",
+        "token_endpoint": f"{origin}/token",
+        "revocation_endpoint": f"{origin}/revoke",
+        "userinfo_endpoint": f"{origin}/userinfo",
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "scopes_supported": list(OIDC_SCOPES + API_SCOPES),
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["HS256"],
+    }, media_type="application/json")
+
+
+async def authorize(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    q = request.query_params
+    redirect_uri = q.get("redirect_uri", "")
+    # Never redirect to an unverified target: unknown client or foreign URI is a plain 400.
+    if q.get("client_id") != CLIENT_ID:
+        return _oauth_error("invalid_client", "Unknown client_id.")
+    if not _is_loopback(redirect_uri):
+        return _oauth_error("invalid_request", "redirect_uri must be a loopback URI.")
+
+    def back(**params: str) -> Response:
+        if q.get("state") is not None:
+            params["state"] = q["state"]
+        sep = "&" if "?" in redirect_uri else "?"
+        return RedirectResponse(f"{redirect_uri}{sep}{urlencode(params)}", status_code=302)
+
+    if q.get("response_type") != "code":
+        return back(error="unsupported_response_type", error_description="Only 'code'.")
+    if not q.get("code_challenge") or q.get("code_challenge_method") != "S256":
+        return back(error="invalid_request", error_description="PKCE with S256 is required.")
+    scopes = q.get("scope", "openid").split()
+    unknown = [s for s in scopes if s not in API_SCOPES + OIDC_SCOPES]
+    if unknown:
+        return back(error="invalid_scope", error_description=f"Unknown scope {unknown[0]}.")
+    code = secrets.token_urlsafe(24)
+    data = {"redirect_uri": redirect_uri, "challenge": q["code_challenge"],
+            "nonce": q.get("nonce")}
+    state.store.execute(
+        "INSERT INTO tokens (token, kind, client_id, scope, expires_at, data) VALUES (?,?,?,?,?,?)",
+        (code, "code", CLIENT_ID, " ".join(scopes),
+         state.clock.now() + state.settings.code_seconds, json.dumps(data)))
+    return back(code=code)
+
+
+def _client_from_basic(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    ok = hmac.compare_digest(user, CLIENT_ID) and hmac.compare_digest(password, CLIENT_SECRET)
+    return user if ok else None
+
+
+def _id_token(state: SandboxState, origin: str, nonce: str | None) -> str:
+    now = int(state.clock.now())
+    claims: dict[str, Any] = {"iss": f"{origin}/openid", "sub": state.seed.user["sub"],
+                              "aud": CLIENT_ID, "iat": now, "exp": now + 900,
+                              "name": state.seed.user.get("name")}
+    if nonce:
+        claims["nonce"] = nonce
+    head = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = _b64url(json.dumps(claims).encode())
+    sig = hmac.new(CLIENT_SECRET.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{_b64url(sig)}"
+
+
+def _issue(state: SandboxState, scope: str, refresh_expires_at: float | None,
+           origin: str, nonce: str | None) -> Response:
+    now = state.clock.now()
+    ttl = state.settings.access_token_seconds
+    if state.faults.token_ttl is not None:
+        ttl = min(ttl, state.faults.token_ttl)
+    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    if refresh_expires_at is None or "offline_access" in scope.split():
+        lifetime = (state.settings.offline_refresh_token_seconds
+                    if "offline_access" in scope.split() else state.settings.refresh_token_seconds)
+        refresh_expires_at = now + lifetime
+    rows = [(access, "access", CLIENT_ID, scope, now + ttl),
+            (refresh, "refresh", CLIENT_ID, scope, refresh_expires_at)]
+    with state.store.transaction() as conn:
+        conn.executemany("INSERT INTO tokens (token, kind, client_id, scope, expires_at) "
+                         "VALUES (?,?,?,?,?)", rows)
+    body = {"access_token": access, "token_type": "Bearer", "expires_in": int(ttl),
+            "refresh_token": refresh, "scope": scope,
+            "refresh_token_expires_in": int(refresh_expires_at - now)}
+    if "openid" in scope.split():
+        body["id_token"] = _id_token(state, origin, nonce)
+    return json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+                         media_type="application/json")
+
+
+def _take(state: SandboxState, token: str, kind: str) -> dict[str, Any] | None:
+    """Consume a single-use code or refresh token; None if unknown, used or expired."""
+    with state.store.transaction() as conn:
+        row = conn.execute("SELECT * FROM tokens WHERE token = ? AND kind = ?",
+                           (token, kind)).fetchone()
+        if row is None or row["used"] or row["expires_at"] <= state.clock.now():
+            return None
+        conn.execute("UPDATE tokens SET used = 1 WHERE token = ?", (token,))
+        return dict(row)
+
+
+async def token(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    if _client_from_basic(request) is None:
+        return _oauth_error("invalid_client", "Client authentication failed "
+                            "(client_secret_basic required).", 401)
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return _oauth_error("invalid_request", "Use application/x-www-form-urlencoded.")
+    form = await request.form()
+    origin = str(request.base_url).rstrip("/")
+    grant = form.get("grant_type")
+    if grant == "authorization_code":
+        row = _take(state, str(form.get("code", "")), "code")
+        if row is None:
+            return _oauth_error("invalid_grant", "Authorization code invalid, used or expired.")
+        data = json.loads(row["data"])
+        if form.get("redirect_uri") != data["redirect_uri"]:
+            return _oauth_error("invalid_grant", "redirect_uri does not match.")
+        verifier = str(form.get("code_verifier", ""))
+        if _b64url(hashlib.sha256(verifier.encode()).digest()) != data["challenge"]:
+            return _oauth_error("invalid_grant", "PKCE verification failed.")
+        return _issue(state, row["scope"], None, origin, data.get("nonce"))
+    if grant == "refresh_token":
+        row = _take(state, str(form.get("refresh_token", "")), "refresh")
+        if row is None:
+            return _oauth_error("invalid_grant", "Refresh token invalid, already used or expired.")
+        return _issue(state, row["scope"], row["expires_at"], origin, None)
+    return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported.")
+
+
+async def revoke(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    if _client_from_basic(request) is None:
+        return _oauth_error("invalid_client", "Client authentication failed.", 401)
+    form = await request.form()
+    state.store.execute("DELETE FROM tokens WHERE token = ?", (str(form.get("token", "")),))
+    return Response(status_code=200)
+
+
+async def userinfo(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    row = _bearer(state, request)
+    if row is None:
+        return _oauth_error("invalid_token", "Access token missing or expired.", 401)
+    return json_response(state.seed.user, media_type="application/json")
+
+
+def _bearer(state: SandboxState, request: Request) -> dict[str, Any] | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    rows = state.store.query("SELECT * FROM tokens WHERE token = ? AND kind = 'access'",
+                             (header[7:].strip(),))
+    if not rows or rows[0]["expires_at"] <= state.clock.now():
+        return None
+    return dict(rows[0])
+
+
+def require(request: Request, scope: str, family: str) -> dict[str, Any]:
+    """Check X-DATEV-Client-Id, bearer token and scope; raise `Reject` with DATEV's error.
+
+    `family` is "dco" (dxso-jobs, documents) or "problem" (accounting-clients, extf-files).
+    """
+    state: SandboxState = request.app.state.sandbox
+    client_header = request.headers.get("x-datev-client-id")
+    if not client_header:
+        raise Reject(dco_error("01018", 400 if family == "dco" else 401))
+    row = _bearer(state, request)
+    if row is None:
+        body = {"error": "invalid_token", "error_description":
+                "The access token is missing, invalid or expired.", "request_id": request_id()}
+        raise Reject(json_response(body, 401, headers={
+            "WWW-Authenticate": 'Bearer error="invalid_token"'}))
+    if client_header != row["client_id"]:
+        raise Reject(dco_error("01006", 400) if family == "dco" else problem(
+            401, "1008830", "Invalid client id", "X-DATEV-Client-Id does not match the token."))
+    if scope not in row["scope"].split():
+        if family == "dco":
+            raise Reject(dco_error("01005", 403))
+        raise Reject(problem(403, "1008829", "Missing required scope",
+                             f"The access token lacks the scope {scope}."))
+    return row
