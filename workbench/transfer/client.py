@@ -172,6 +172,19 @@ class DatevClient:
                                 basic=(self.client_id, client_secret))
         return response.json()
 
+    def approve_in_sandbox(self, authorize_url: str) -> None:
+        """Play the user's browser against the sandbox, which approves a seeded user at once.
+
+        Follows the authorize redirect to the ``redirect_uri`` (our loopback listener).
+        """
+        response = self._http.get(authorize_url)
+        if response.status_code not in (302, 303) or "Location" not in response.headers:
+            message, code, request_id = describe_error(response.status_code, response.content,
+                                                       what="Anmeldung bei der Sandbox")
+            raise DatevApiError(message, status=response.status_code, code=code,
+                                request_id=request_id)
+        self._http.get(response.headers["Location"])
+
     def revoke(self, token: str, *, client_secret: str, hint: str = "refresh_token") -> None:
         self.request("POST", "revoke", "", what="Abmelden bei DATEV", auth="none", safe=True,
                      data={"token": token, "token_type_hint": hint},
