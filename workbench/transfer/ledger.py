@@ -1,0 +1,323 @@
+"""The transfer ledger: a SQLite record of every transfer, its items, files and an audit log.
+
+GoBD-minded rules live in the schema itself, not only in code: items and audit entries can
+never be deleted and audit entries never changed (triggers), so the ledger stays a faithful
+history even if a bug or a user tries otherwise. Every change is one transaction, so a crash at
+any moment leaves the ledger consistent and the next run resumes from what it says.
+
+Statuses follow seed 004: the *local* status says where the workbench is, the *DATEV* status
+(dxso 0-6, or EXTF pending/succeeded/failed) what DATEV reported when it was last asked. The
+last DATEV status and protocol are kept for good, even after DATEV deletes them (404).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workbench.errors import TransferError
+
+__all__ = [
+    "DATEV_STATUS",
+    "IN_PROGRESS",
+    "LOCAL_STATUSES",
+    "Ledger",
+    "Transfer",
+]
+
+#: Local statuses in the order a transfer passes them (seed 004's Salesforce-Status).
+LOCAL_STATUSES = ("Neu", "In Vorbereitung", "Vorbereitet zur Übertragung", "In Übertragung",
+                  "Transferiert", "Fehlgeschlagen", "Gelöscht")
+#: While one of these holds, no other transfer may start for the same client (seed 004).
+IN_PROGRESS = ("In Vorbereitung", "Vorbereitet zur Übertragung", "In Übertragung")
+
+#: DATEV dxso status -> (DATEV-Status as shown in seed 004, meaning).
+DATEV_STATUS = {
+    0: ("Status offen", "Daten in Verarbeitung bei DATEV. Bitte aktualisieren Sie den Status."),
+    1: ("In Arbeit", "Daten in Verarbeitung bei DATEV. Bitte aktualisieren Sie den Status."),
+    2: ("Fertig", "Die Datenübertragung und Verarbeitung bei DATEV war erfolgreich."),
+    3: ("Abgebrochen", "Die Verarbeitung in DATEV Unternehmen online war fehlerhaft. Prüfen Sie "
+                       "die Fehlermeldungen im Protokoll."),
+    4: ("Zu Prüfen", "Die Verarbeitung war teilweise fehlerhaft. Prüfen Sie die Fehlermeldungen; "
+                     "falls einzelne Belege bereits verarbeitet wurden, klären Sie das weitere "
+                     "Vorgehen mit Ihrer Steuerberatung."),
+    5: ("Erfolgreich storniert", "Die Stornierung in DATEV Unternehmen online war erfolgreich; "
+                                 "Belege und verarbeitete Daten wurden entfernt."),
+    6: ("Storniert mit Fehler", "Die Stornierung war nicht erfolgreich; Belege und verarbeitete "
+                                "Daten konnten nicht entfernt werden."),
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS transfers (
+    id TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    month TEXT,
+    document_kind TEXT,
+    package_no INTEGER NOT NULL DEFAULT 1,
+    local_status TEXT NOT NULL,
+    datev_status TEXT,
+    job_id TEXT,
+    max_files_reached INTEGER NOT NULL DEFAULT 0,
+    retransfer_of TEXT REFERENCES transfers(id),
+    protocol TEXT,
+    protocol_fetched_at TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transfer_items (
+    transfer_id TEXT NOT NULL REFERENCES transfers(id),
+    item_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    source_file TEXT,
+    source_row INTEGER,
+    record_ref TEXT,
+    PRIMARY KEY (transfer_id, item_id)
+);
+CREATE INDEX IF NOT EXISTS transfer_items_item ON transfer_items(item_id);
+CREATE TABLE IF NOT EXISTS transfer_files (
+    transfer_id TEXT NOT NULL REFERENCES transfers(id),
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    uploaded_at TEXT,
+    PRIMARY KEY (transfer_id, name)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    transfer_id TEXT,
+    details TEXT
+);
+CREATE TRIGGER IF NOT EXISTS audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS items_never_deleted BEFORE DELETE ON transfer_items
+BEGIN SELECT RAISE(ABORT, 'transfer items are never deleted (GoBD)'); END;
+CREATE TRIGGER IF NOT EXISTS transfers_never_deleted BEFORE DELETE ON transfers
+BEGIN SELECT RAISE(ABORT, 'transfers are never deleted (GoBD)'); END;
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One row of the ledger."""
+
+    id: str
+    client: str
+    kind: str
+    channel: str
+    month: str | None
+    document_kind: str | None
+    package_no: int
+    local_status: str
+    datev_status: str | None
+    job_id: str | None
+    max_files_reached: bool
+    retransfer_of: str | None
+    protocol: list[dict] | None
+    protocol_fetched_at: str | None
+    error: str | None
+    created_at: str
+    updated_at: str
+
+    @property
+    def datev_status_text(self) -> str:
+        """DATEV status as seed 004 shows it (``Fertig``, ``Zu Prüfen`` …)."""
+        if self.datev_status is None:
+            return ""
+        if self.datev_status.isdigit():
+            return DATEV_STATUS.get(int(self.datev_status), (self.datev_status, ""))[0]
+        return {"pending": "In Arbeit", "succeeded": "Fertig",
+                "failed": "Abgebrochen"}.get(self.datev_status, self.datev_status)
+
+
+class Ledger:
+    """The SQLite transfer ledger at ``path`` (created on first use).
+
+    >>> ledger = Ledger(Path(":memory:"))  # doctest: +SKIP
+    """
+
+    def __init__(self, path: Path, *, user: str | None = None) -> None:
+        self.path = path
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
+                                   timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+        self.user = user or _current_user()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: all or nothing, even if the process dies halfway."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _audit(self, db: sqlite3.Connection, action: str, transfer_id: str | None,
+               **details: object) -> None:
+        db.execute("INSERT INTO audit (at, user, action, transfer_id, details) VALUES (?,?,?,?,?)",
+                   (_now(), self.user, action, transfer_id,
+                    json.dumps(details, ensure_ascii=False, default=str)))
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, transfer_id: str) -> Transfer:
+        row = self._db.execute("SELECT * FROM transfers WHERE id = ?", (transfer_id,)).fetchone()
+        if row is None:
+            raise TransferError(f"Die Übertragung {transfer_id} ist im Übertragungsprotokoll "
+                                f"nicht vorhanden.")
+        return _transfer(row)
+
+    def transfers(self, *, client: str | None = None) -> list[Transfer]:
+        sql, args = "SELECT * FROM transfers", ()
+        if client:
+            sql, args = sql + " WHERE client = ?", (client,)
+        return [_transfer(row) for row in self._db.execute(sql + " ORDER BY created_at, id", args)]
+
+    def items(self, transfer_id: str) -> list[dict]:
+        rows = self._db.execute("SELECT * FROM transfer_items WHERE transfer_id = ? "
+                                "ORDER BY source_file, source_row", (transfer_id,))
+        return [dict(row) for row in rows]
+
+    def files(self, transfer_id: str) -> list[dict]:
+        rows = self._db.execute("SELECT * FROM transfer_files WHERE transfer_id = ? ORDER BY rowid",
+                                (transfer_id,))
+        return [dict(row) for row in rows]
+
+    def audit_log(self, transfer_id: str | None = None) -> list[dict]:
+        sql, args = "SELECT * FROM audit", ()
+        if transfer_id:
+            sql, args = sql + " WHERE transfer_id = ?", (transfer_id,)
+        return [dict(row) for row in self._db.execute(sql + " ORDER BY id", args)]
+
+    def transferred_items(self, client: str, item_ids: Iterable[str]) -> dict[str, str]:
+        """Item id -> transfer id for items already in a live (not failed, not deleted) transfer."""
+        wanted = list(item_ids)
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT i.item_id, t.id FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id "
+                f"WHERE t.client = ? AND t.local_status NOT IN ('Fehlgeschlagen', 'Gelöscht') "
+                f"AND i.item_id IN ({marks})", (client, *chunk))
+            found.update({row[0]: row[1] for row in rows})
+        return found
+
+    def in_progress(self, client: str) -> list[Transfer]:
+        marks = ",".join("?" * len(IN_PROGRESS))
+        rows = self._db.execute(f"SELECT * FROM transfers WHERE client = ? AND local_status IN "
+                                f"({marks}) ORDER BY created_at", (client, *IN_PROGRESS))
+        return [_transfer(row) for row in rows]
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def create(self, *, client: str, kind: str, channel: str, month: str | None,
+               document_kind: str | None, items: Iterable[dict], package_no: int = 1,
+               max_files_reached: bool = False, retransfer_of: str | None = None,
+               allow_concurrent: bool = False) -> Transfer:
+        """Record a new transfer with its items (dicts with item_id, content_hash, source_*)."""
+        transfer_id = uuid.uuid4().hex
+        now = _now()
+        with self.transaction() as db:
+            if not allow_concurrent:
+                busy = self.in_progress(client)
+                if busy:
+                    raise TransferError(
+                        f"Für den Mandanten {client} läuft bereits die Übertragung {busy[0].id} "
+                        f"({busy[0].local_status}). Eine neue Datenübertragung ist erst möglich, "
+                        f"wenn alle Übertragungen vollständig an DATEV übertragen wurden.")
+            db.execute(
+                "INSERT INTO transfers (id, client, kind, channel, month, document_kind, package_no,"
+                " local_status, max_files_reached, retransfer_of, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (transfer_id, client, kind, channel, month, document_kind, package_no, "Neu",
+                 int(max_files_reached), retransfer_of, now, now))
+            rows = [(transfer_id, item["item_id"], item["content_hash"], item.get("source_file"),
+                     item.get("source_row"), item.get("record_ref")) for item in items]
+            db.executemany("INSERT INTO transfer_items VALUES (?,?,?,?,?,?)", rows)
+            self._audit(db, "anlegen", transfer_id, client=client, kind=kind, month=month,
+                        document_kind=document_kind, items=len(rows), package_no=package_no,
+                        retransfer_of=retransfer_of)
+        return self.get(transfer_id)
+
+    def update(self, transfer_id: str, *, action: str, **fields: object) -> Transfer:
+        """Change status fields of a transfer and log the change in the audit log."""
+        allowed = {"local_status", "datev_status", "job_id", "protocol", "protocol_fetched_at",
+                   "error", "max_files_reached"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        values = {key: (json.dumps(value, ensure_ascii=False) if key == "protocol" and value is not None
+                        else value) for key, value in fields.items()}
+        values["updated_at"] = _now()
+        with self.transaction() as db:
+            assignments = ", ".join(f"{key} = ?" for key in values)
+            db.execute(f"UPDATE transfers SET {assignments} WHERE id = ?",
+                       (*values.values(), transfer_id))
+            self._audit(db, action, transfer_id, **{key: value for key, value in fields.items()
+                                                    if key != "protocol"})
+        return self.get(transfer_id)
+
+    def add_files(self, transfer_id: str, files: Iterable[tuple[str, str, int]]) -> None:
+        """Record the files a transfer will upload (name, sha256, size), before any upload."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO transfer_files (transfer_id, name, sha256, size)"
+                           " VALUES (?,?,?,?)", [(transfer_id, *file) for file in files])
+
+    def mark_uploaded(self, transfer_id: str, name: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE transfer_files SET uploaded_at = ? WHERE transfer_id = ? AND name = ?",
+                       (_now(), transfer_id, name))
+
+    def reset_uploads(self, transfer_id: str) -> None:
+        """Forget upload marks (the DATEV job they went to was discarded)."""
+        with self.transaction() as db:
+            db.execute("UPDATE transfer_files SET uploaded_at = NULL WHERE transfer_id = ?",
+                       (transfer_id,))
+            self._audit(db, "uploads zurückgesetzt", transfer_id)
+
+    def log(self, action: str, transfer_id: str | None = None, **details: object) -> None:
+        with self.transaction() as db:
+            self._audit(db, action, transfer_id, **details)
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in containers without passwd entry
+        return "unbekannt"
+
+
+def _transfer(row: sqlite3.Row) -> Transfer:
+    data = dict(row)
+    data["max_files_reached"] = bool(data["max_files_reached"])
+    data["protocol"] = json.loads(data["protocol"]) if data["protocol"] else None
+    return Transfer(**data)
