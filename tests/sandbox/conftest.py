@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from sandbox_contract import check
 from workbench.sandbox import RunningSandbox, start_sandbox
 
 CLIENT_ID = "workbench-sandbox"
@@ -48,10 +49,17 @@ def get_token(url: str, *, scope: str = ALL_SCOPES) -> dict:
     return token.json()
 
 
+def validate_against_openapi(response: httpx.Response) -> None:
+    """Every API response a test sees must match DATEV's schema for its (declared) status."""
+    if not response.request.url.path.startswith(("/_sandbox", "/token", "/openid")):
+        check(response, strict_status=False)
+
+
 def api_client(url: str, *, scope: str = ALL_SCOPES) -> httpx.Client:
     token = get_token(url, scope=scope)
     return httpx.Client(base_url=url, timeout=30, headers={
-        "Authorization": f"Bearer {token['access_token']}", "X-DATEV-Client-Id": CLIENT_ID})
+        "Authorization": f"Bearer {token['access_token']}", "X-DATEV-Client-Id": CLIENT_ID},
+        event_hooks={"response": [validate_against_openapi]})
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +77,7 @@ def api(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
 @pytest.fixture
 def connect(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"{sandbox.url}/datev/api", auth=("datevconnect", "sandbox"),
-                      timeout=30) as client:
+                      timeout=30, event_hooks={"response": [validate_against_openapi]}) as client:
         yield client
 
 

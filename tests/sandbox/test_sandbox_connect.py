@@ -140,3 +140,17 @@ def test_units_and_amount_positions(connect):
                           "cost_position": "KOPIE", "number_of_units": 12}).status_code == 201
     assert post(connect, {"employee_id": ELIF, "work_date": "2026-03-03",
                           "cost_position": "FREMD", "cost_amount": 89.9}).status_code == 201
+
+
+def test_suborder_totals_follow_postings(connect):
+    before = connect.get(f"{OM}/orders/1003", params={"expand": "suborders"}).json()[0]
+    assert before["suborders"][0]["external_costs"] == 0.0
+    assert post(connect, {"employee_id": ELIF, "work_date": "2026-03-04",
+                          "cost_position": "FREMD", "cost_amount": 250.0},
+                order=1003, suborder=1).status_code == 201
+    assert post(connect, {"employee_id": ELIF, "work_date": "2026-03-04",
+                          "cost_position": "TELB", "time_units": 600},
+                order=1003, suborder=1).status_code == 201
+    after = connect.get(f"{OM}/orders/1003", params={"expand": "suborders"}).json()[0]
+    assert after["suborders"][0]["external_costs"] == 250.0
+    assert after["suborders"][0]["total_hours"] == 0.5

@@ -349,17 +349,17 @@ def test_missing_attachment_fails_the_document(api, sandbox):
     assert "Die Datei R-2026-001.pdf wurde nicht übertragen." in texts(protocol)
 
 
-def test_protocol_expires_after_retention(api, sandbox):
+def test_protocol_expires_after_retention(api, sandbox, oauth):
     job, status, _ = transfer(api, sandbox, "455148-1", receivable(invoice="R-2026-400"))
     assert status == 2
-    sandbox.state.clock.advance(61 * 86400)
-    with_token = api  # the fixture token expired with the jump; take a fresh one
-    from conftest import api_client  # noqa: PLC0415 - helper shared with conftest
-
-    with api_client(sandbox.url) as fresh:
+    sandbox.state.clock.advance(59 * 86400)
+    assert api.get(f"{BASE}/455148-1/dxso-jobs/{job}").status_code == 401  # token expired
+    with oauth.api_client(sandbox.url) as fresh:
+        assert fresh.get(f"{BASE}/455148-1/dxso-jobs/{job}").json()["status"] == 2
+    sandbox.state.clock.advance(2 * 86400)
+    with oauth.api_client(sandbox.url) as fresh:
         assert fresh.get(f"{BASE}/455148-1/dxso-jobs/{job}").status_code == 404
         assert fresh.get(f"{BASE}/455148-1/dxso-jobs/{job}/protocol-entries").status_code == 404
-    assert with_token.get(f"{BASE}/455148-1/dxso-jobs/{job}").status_code == 401
 
 
 def test_storno_via_control_endpoint(api, sandbox):

@@ -155,9 +155,41 @@ def _order_view(request: Request, order: dict[str, Any]) -> dict[str, Any]:
     view = dict(order)
     if "suborders" not in expand and "*" not in expand:
         view.pop("suborders", None)
+    else:
+        view["suborders"] = [_suborder_view(request, order, s) for s in order["suborders"]]
     return view
 
 
+def _suborder_view(request: Request, order: dict[str, Any], suborder: dict[str, Any]
+                   ) -> dict[str, Any]:
+    """Suborder with DATEV's required totals; hours and costs follow the postings."""
+    postings = [p for p in _postings(request, order["order_id"])
+                if p["suborder_id"] == suborder["suborder_id"]]
+    costtypes = {c["id"]: c["costtype"] for c in state_of(request).seed.connect.get(
+        "cost_positions", [])}
+    hours = round(sum(p.get("time_units", 0) for p in postings) / 1200, 2)
+    view: dict[str, Any] = {name: 0.0 for name in SUBORDER_TOTALS}
+    view.update({"calculated_cost_rate_id": 1, "total_hours": hours,
+                 "total_hours_not_invoiced": hours})
+    # Cost amounts are only known for amount-based positions (no cost rates in the seed).
+    for kind in ("material", "expenses", "external"):
+        total = round(sum(p.get("cost_amount", 0) for p in postings
+                          if costtypes.get(p["cost_position"]) == f"{kind}-costs"), 2)
+        view[f"{kind}_costs"] = view[f"{kind}_costs_not_invoiced"] = total
+    view.update(suborder)
+    return view
+
+
+SUBORDER_TOTALS = (
+    "total_hours", "total_hours_not_invoiced", "time_costs", "time_costs_not_invoiced",
+    "material_costs", "material_costs_not_invoiced", "expenses_costs",
+    "expenses_costs_not_invoiced", "external_costs", "external_costs_not_invoiced",
+    "time_costs (sales_value)", "time_costs_not_invoiced (sales_value)",
+    "material_costs (sales_value)", "material_costs_not_invoiced (sales_value)",
+    "expenses_costs (sales_value)", "expenses_costs_not_invoiced (sales_value)",
+    "total_turnover", "fees", "expenses", "credit_fees", "credit_expenses",
+    "on_account_fees_offset", "on_account_expenses_offset", "advance", "advance_received",
+    "advance_offset")
 ORDER_FILTERS = {"client_id", "order_id", "creation_year", "order_number", "fiscal_year",
                  "assessment_year", "ordertype", "completion_status", "billing_status",
                  "order_name"}
@@ -246,11 +278,10 @@ async def om_post_posting(request: Request) -> Response:
     state.store.execute("INSERT INTO expense_postings VALUES (?,?,?,?)",
                         (posting["id"], order["order_id"], suborder["suborder_id"],
                          json.dumps(posting, ensure_ascii=False)))
-    headers = {}
-    if automatic:
-        headers["Location"] = (f"{ORDERS}/orders/{order['order_id']}/suborders/"
-                               f"{suborder['suborder_id']}")
-    return Response(status_code=201, headers=headers)
+    # DATEV documents the self-reference for automaticintegration=true; the sandbox always
+    # sends it because the OpenAPI file declares the header for every 201.
+    location = f"{ORDERS}/orders/{order['order_id']}/suborders/{suborder['suborder_id']}"
+    return Response(status_code=201, headers={"Location": location})
 
 
 routes = [
