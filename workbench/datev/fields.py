@@ -121,6 +121,8 @@ class Text(FieldType):
     charset: str | None = None
     charset_label: str | None = None
     quoted: bool = True
+    pattern: str | None = None  # a full-match regex, for rules a character class cannot express
+    pattern_label: str | None = None
 
     @property
     def dtype(self) -> pl.DataType:  # type: ignore[override]
@@ -140,6 +142,10 @@ class Text(FieldType):
         if self.charset is not None:
             expr = expr.when(~col.str.contains(f"^{self.charset}*$")).then(
                 pl.lit(f"enthält Zeichen außerhalb von {self.charset_label or self.charset}")
+            )
+        if self.pattern is not None:
+            expr = expr.when(~col.str.contains(f"^(?:{self.pattern})$")).then(
+                pl.lit(f"entspricht nicht dem Muster {self.pattern_label or self.pattern}")
             )
         expr = expr.when(col.str.contains(_CONTROL)).then(pl.lit("enthält Steuerzeichen"))
         if ctx.encoding.lower().replace("-", "") in {"cp1252", "windows1252"}:

@@ -1,0 +1,423 @@
+"""LedgerImport v6.0 (Belegsatzdaten): accountsPayableLedger, accountsReceivableLedger, cashLedger.
+
+Source: DATEV's ``Belegverwaltung_online_ledger_import_v060.xsd`` and its types XSD (FACTS §6).
+One file holds exactly one ``consolidate`` with 1–5000 records of one ledger kind; elements
+appear in the XSD's strict order; the ``consolidated*`` attributes must equal the records
+(sum of amounts, the shared date, currency and ids) or DATEV rejects the import.
+
+Input records are a polars frame whose columns are the XSD element names. Records are
+validated and rendered with polars expressions, so a package of 100k items needs no
+per-record Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import polars as pl
+
+from workbench.datev.fields import Amount, Choice, Context, FieldType, Integer, Text
+from workbench.errors import DatevFormatError
+
+__all__ = [
+    "ELEMENT_ORDER",
+    "LEDGER_KINDS",
+    "LedgerFile",
+    "NAMESPACE",
+    "XML_DATA",
+    "read_ledger_xml",
+    "render_records",
+    "validate_ledger_records",
+    "write_ledger_xml",
+]
+
+NAMESPACE = "http://xml.datev.de/bedi/tps/ledger/v060"
+XML_DATA = "Kopie nur zur Verbuchung berechtigt nicht zum Vorsteuerabzug"  # fixed by the XSD
+MAX_RECORDS = 5000
+LEDGER_KINDS = ("accountsPayableLedger", "accountsReceivableLedger", "cashLedger")
+# Columns the package layer adds; they are not XML elements.
+PACKAGE_COLUMNS = frozenset({"document_id", "attachment", "accounting_month", "document_kind", "client"})
+
+_CURRENCIES = (
+    "AED AFA AFN ALL AMD ANG AOA AON AOR ARS ATS AUD AWG AZM AZN BAM BBD BDT BEF BGL BGN BHD BIF "
+    "BMD BND BOB BRL BSD BTN BWP BYB BYN BYR BZD CAD CDF CHF CLP CMG CNH CNY COP CRC CSD CUP CVE "
+    "CYP CZK DEM DJF DJV DKK DOP DZD ECS EEK EGP ERN ESP ETB EUR FIM FJD FKP FRF GBP GEL GHC GHS "
+    "GIP GMD GNF GRD GTQ GWP GYD HKD HNL HRK HTG HUF IDR IEP ILS INR IQD IRR ISK ITL JMD JOD JPY "
+    "KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LTL LUF LVL LYD MAD MDL MGA MGF MKD "
+    "MMK MNT MOP MRO MRU MTL MUR MVR MWK MXN MYR MZM MZN NAD NGN NIO NLG NOK NPR NZD OMR PAB PEN "
+    "PGK PHP PKR PLN PLZ PTE PYG QAR ROL RON RSD RUB RUR RWF SAR SBD SCR SDD SDG SEK SGD SHP SIT "
+    "SKK SLL SOS SRD SRG SSP STD SVC SYP SZL THB TJR TJS TMM TMT TND TOP TRL TRY TTD TWD TZS UAH "
+    "UGX USD UYU UZS VEB VEF VES VND VUV WST XAF XCD XEU XOF XPF YER YUM ZAR ZMK ZMW ZRN ZWD ZWR"
+).split()
+_COUNTRIES = (
+    "AD AE AF AG AI AL AM AN AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CS CU CV CW CX CY CZ DE DJ DK DM "
+    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT "
+    "GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR "
+    "KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT "
+    "MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT "
+    "PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD "
+    "TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XI XK "
+    "YE YT ZA ZM ZW"
+).split()
+
+
+class XmlDate(FieldType):
+    """xsd:date without a zone (DATEV type p10029)."""
+
+    dtype = pl.Date()
+
+    def prepare(self, col: pl.Expr, source: pl.DataType) -> pl.Expr:
+        if source == pl.Date:
+            return col
+        if isinstance(source, pl.Datetime):
+            return col.dt.date()
+        if source == pl.String:
+            return col.str.to_date("%Y-%m-%d", strict=False)
+        return pl.lit(None, dtype=pl.Date)
+
+    def problem(self, col: pl.Expr, ctx: Context) -> pl.Expr:
+        return (
+            pl.when(col.dt.year() < 1753)
+            .then(pl.lit("liegt vor 1753"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+        )
+
+    def format(self, col: pl.Expr, ctx: Context) -> pl.Expr:
+        return col.dt.strftime("%Y-%m-%d")
+
+    def parse(self, col: pl.Expr, ctx: Context) -> pl.Expr:
+        return col.str.to_date("%Y-%m-%d", strict=False)
+
+
+_INVOICE_CHARS = r"[a-zA-Z0-9$%&*+\-/]"
+_INVOICE_LABEL = "a-z A-Z 0-9 $ % & * + - /"
+_TEXT = {n: Text(n, quoted=False) for n in (10, 15, 30, 40, 50, 60, 120)}
+
+# Element types, from the v060 types XSD (p-numbers in the comments).
+TYPES: dict[str, FieldType] = {
+    "date": XmlDate(),
+    "amount": Amount(decimals=2, int_digits=10, signed=True),  # p7: never 0.00
+    "discountAmount": Amount(decimals=2, int_digits=8),  # p34
+    "accountNo": Integer(9, min_value=1),  # p10039
+    "buCode": Integer(4),  # p10033
+    "costAmount": Amount(decimals=4, int_digits=12),  # p37
+    "costCategoryId": Text(36, quoted=False, pattern=r"\S(?:[\S ]{0,34}\S)?", pattern_label="ohne Leerzeichen am Rand"),
+    "costCategoryId2": Text(36, quoted=False, pattern=r"\S(?:[\S ]{0,34}\S)?", pattern_label="ohne Leerzeichen am Rand"),
+    "tax": Amount(decimals=2, int_digits=2, nonzero=False),  # p33
+    "information": _TEXT[120],  # p30
+    "currencyCode": Choice(tuple(_CURRENCIES), quoted=False),  # p1
+    "invoiceId": Text(36, _INVOICE_CHARS, _INVOICE_LABEL, quoted=False),  # p10040 = Belegfeld 1
+    "bookingText": _TEXT[60],  # p10036; DUO shows only the first 30
+    "typeOfReceivable": Text(10, quoted=False),  # p10001
+    "ownVatId": Text(15, r"[0-9a-zA-Z. _]", "0-9 a-z A-Z . _ Leerzeichen", quoted=False),  # p10027
+    "shipFromCountry": Choice(tuple(_COUNTRIES), quoted=False),  # p10014
+    "partyId": _TEXT[15],  # p10011
+    "paidAt": XmlDate(),
+    "internalInvoiceId": Text(12, _INVOICE_CHARS, _INVOICE_LABEL, quoted=False),  # p10
+    "vatId": Text(15, r"[0-9a-zA-Z. _]", "0-9 a-z A-Z . _ Leerzeichen", quoted=False),
+    "shipToCountry": Choice(tuple(_COUNTRIES), quoted=False),
+    "exchangeRate": Amount(decimals=6, int_digits=4),  # p31
+    "bankCode": Text(10, quoted=False, pattern=r"[1-9]|[0-9]{2,10}"),  # p10007
+    "bankAccount": _TEXT[30],  # p10005
+    "bankCountry": Choice(tuple(_COUNTRIES), quoted=False),
+    "iban": Text(34, quoted=False, pattern=r"[A-Z]{2}\d\d[A-Za-z0-9]{11,30}", pattern_label="IBAN"),
+    "swiftCode": Text(11, quoted=False, pattern=r"[A-Z]{6}[A-Z0-9]{2}[A-Z0-9]{0,3}", pattern_label="BIC"),
+    "accountName": _TEXT[40],  # p10009
+    "paymentConditionsId": Integer(3, min_value=9),  # p23
+    "paymentOrder": Choice(("true", "false", "1", "0"), quoted=False),  # p35 boolean
+    "discountPercentage": Amount(decimals=2, int_digits=2, nonzero=False),
+    "discountPaymentDate": XmlDate(),
+    "discountAmount2": Amount(decimals=2, int_digits=8),
+    "discountPercentage2": Amount(decimals=2, int_digits=2, nonzero=False),
+    "discountPaymentDate2": XmlDate(),
+    "dueDate": XmlDate(),
+    "bpAccountNo": Integer(9, min_value=10000),  # p11
+    "deliveryDate": XmlDate(),
+    "orderId": Text(30, r"[a-zA-Z0-9$%&*+\-./]", _INVOICE_LABEL + " .", quoted=False),  # p13
+    "supplierName": _TEXT[50],  # p10012
+    "supplierCity": _TEXT[30],  # p10019
+    "customerName": _TEXT[50],
+    "customerCity": _TEXT[30],
+}
+
+_BASE = ["date", "amount", "discountAmount", "accountNo", "buCode", "costAmount", "costCategoryId",
+         "costCategoryId2", "tax", "information"]  # fmt: skip
+_BASE1 = ["currencyCode", "invoiceId", "bookingText", "typeOfReceivable", "ownVatId", "shipFromCountry",
+          "partyId", "paidAt", "internalInvoiceId", "vatId", "shipToCountry", "exchangeRate", "bankCode",
+          "bankAccount", "bankCountry", "iban", "swiftCode", "accountName", "paymentConditionsId",
+          "paymentOrder", "discountPercentage", "discountPaymentDate", "discountAmount2",
+          "discountPercentage2", "discountPaymentDate2", "dueDate", "bpAccountNo", "deliveryDate",
+          "orderId"]  # fmt: skip
+ELEMENT_ORDER: dict[str, list[str]] = {
+    "accountsPayableLedger": _BASE + _BASE1 + ["supplierName", "supplierCity"],
+    "accountsReceivableLedger": _BASE + _BASE1 + ["customerName", "customerCity"],
+    "cashLedger": _BASE + ["currencyCode", "invoiceId", "bookingText"],
+}
+REQUIRED: dict[str, set[str]] = {
+    "accountsPayableLedger": {"date", "amount", "currencyCode", "invoiceId"},
+    "accountsReceivableLedger": {"date", "amount", "currencyCode", "invoiceId"},
+    "cashLedger": {"date", "amount", "currencyCode", "bookingText"},
+}
+_CTX = Context(encoding="utf-8", decimal_separator=".")
+
+
+def _check_kind(ledger: str) -> None:
+    if ledger not in LEDGER_KINDS:
+        raise DatevFormatError(
+            f"Belegart '{ledger}' ist unbekannt; erlaubt sind {', '.join(LEDGER_KINDS)}.", value=ledger
+        )
+
+
+def _element_columns(records: pl.DataFrame) -> list[str]:
+    unknown = [c for c in records.columns if c not in TYPES and c not in PACKAGE_COLUMNS and not c.startswith("_")]
+    if unknown:
+        raise DatevFormatError(
+            f"Spalte '{unknown[0]}' ist kein Element der DATEV-Belegsatzdaten (LedgerImport v6.0). "
+            "Bitte benennen Sie die Spalten mit den XSD-Elementnamen (z. B. 'invoiceId').",
+            column=unknown[0],
+        )
+    return [c for c in records.columns if c in TYPES]
+
+
+def _normalised(records: pl.DataFrame) -> pl.DataFrame:
+    # The XSD has minLength 1 everywhere: an empty string means "no element".
+    strings = [c for c, t in records.schema.items() if t == pl.String and c in TYPES]
+    return records.with_columns(pl.col(strings).replace("", None)) if strings else records
+
+
+def _reasons(records: pl.DataFrame, ledger: str) -> pl.DataFrame:
+    allowed = set(ELEMENT_ORDER[ledger])
+    exprs = []
+    for name in _element_columns(records):
+        raw = pl.col(name)
+        if name not in allowed:
+            exprs.append(
+                pl.when(raw.is_not_null()).then(pl.lit(f"ist in {ledger} nicht vorgesehen")).alias(name)
+            )
+            continue
+        ftype = TYPES[name]
+        value = ftype.prepare(raw, records.schema[name])
+        expr = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("hat kein gültiges Format"))
+        if name in REQUIRED[ledger]:
+            expr = expr.when(raw.is_null()).then(pl.lit("ist ein Pflichtfeld und leer"))
+        if ledger == "cashLedger" and name == "currencyCode":
+            expr = expr.when(value != "EUR").then(pl.lit("muss im Kassenbuch online EUR sein"))
+        exprs.append(expr.otherwise(ftype.problem(value, _CTX)).alias(name))
+    return records.select(exprs) if exprs else pl.DataFrame()
+
+
+def _missing(records: pl.DataFrame, ledger: str) -> list[str]:
+    return [n for n in ELEMENT_ORDER[ledger] if n in REQUIRED[ledger] and n not in records.columns]
+
+
+def validate_ledger_records(records: pl.DataFrame, *, ledger: str) -> pl.DataFrame:
+    """All rule violations as findings (``row``, ``field``, ``value``, ``message``), no raising.
+
+    Example: ``validate_ledger_records(frame, ledger="accountsPayableLedger")``
+    """
+    _check_kind(ledger)
+    _element_columns(records)
+    records = _normalised(records)
+    schema = {"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String}
+    parts = [pl.DataFrame({"row": [None], "field": [n], "value": [None], "message": ["Pflichtfeld fehlt"]}, schema=schema)
+             for n in _missing(records, ledger)]  # fmt: skip
+    reasons = _reasons(records, ledger)
+    for name in reasons.columns:
+        hits = reasons.select(pl.col(name).alias("message")).with_row_index("row").drop_nulls()
+        if hits.height:
+            rows = hits["row"].cast(pl.Int64)
+            values = records[name].cast(pl.String, strict=False).gather(rows)
+            parts.append(pl.DataFrame({"row": rows, "field": [name] * hits.height, "value": values,
+                                       "message": hits["message"]}, schema=schema))  # fmt: skip
+    return pl.concat(parts).sort("row", nulls_last=False) if parts else pl.DataFrame(schema=schema)
+
+
+def raise_first_problem(records: pl.DataFrame, *, ledger: str, rows: pl.Series | None = None) -> None:
+    """Raise ``DatevFormatError`` for the first invalid value; ``rows`` maps to caller row numbers."""
+    _check_kind(ledger)
+    _element_columns(records)
+    records = _normalised(records)
+    missing = _missing(records, ledger)
+    if missing:
+        raise DatevFormatError(
+            f"Pflichtfeld '{missing[0]}' fehlt in den Belegsätzen ({ledger}). Bitte ordnen Sie "
+            "diesem DATEV-Element eine Spalte zu.",
+            column=missing[0],
+        )
+    reasons = _reasons(records, ledger)
+    if reasons.width == 0:
+        return
+    bad = reasons.with_row_index("_i").filter(pl.any_horizontal(pl.exclude("_i").is_not_null())).head(1)
+    if bad.height == 0:
+        return
+    i = int(bad["_i"][0])
+    name = next(c for c in reasons.columns if bad[c][0] is not None)
+    row = int(rows[i]) if rows is not None else i
+    value = records[name][i]
+    raise DatevFormatError(
+        f"Element '{name}' in Belegposition {row + 1} (Index {row}): Wert '{value}' {bad[name][0]}. "
+        "Bitte korrigieren Sie den Wert in den Quelldaten; die XML-Datei wurde nicht geschrieben.",
+        row=row,
+        column=name,
+        value=value,
+    )
+
+
+def _escape(expr: pl.Expr) -> pl.Expr:
+    return (
+        expr.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+        .str.replace_all('"', "&quot;", literal=True)
+    )
+
+
+def render_records(records: pl.DataFrame, *, ledger: str, indent: str = "    ") -> pl.Series:
+    """One XML string per (already validated) record, elements in the XSD's order."""
+    _check_kind(ledger)
+    records = _normalised(records)
+    inner = indent + "  "
+    items: list[pl.Expr] = [pl.lit(f"{indent}<{ledger}>")]
+    for name in ELEMENT_ORDER[ledger]:
+        if name not in records.columns:
+            continue
+        ftype = TYPES[name]
+        value = ftype.format(ftype.prepare(pl.col(name), records.schema[name]), _CTX)
+        element = pl.lit(f"\n{inner}<{name}>") + _escape(value) + pl.lit(f"</{name}>")
+        items.append(element.fill_null(""))
+    items.append(pl.lit(f"\n{indent}</{ledger}>"))
+    return records.select(pl.concat_str(items).alias("xml")).to_series()
+
+
+def cents(amount: pl.Expr) -> pl.Expr:
+    """Amounts as integer cents, so that sums are exact."""
+    return (amount.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
+
+
+def format_cents(value: int) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def ledger_document(
+    body: str,
+    attributes: dict[str, str],
+    *,
+    generator_info: str,
+    generating_system: str | None,
+) -> str:
+    """Wrap rendered records into a LedgerImport with one consolidate."""
+    system = f' generating_system="{_attr(generating_system)}"' if generating_system else ""
+    attrs = "".join(f' {k}="{_attr(v)}"' for k, v in attributes.items())
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<LedgerImport xmlns="{NAMESPACE}" version="6.0" generator_info="{_attr(generator_info)}"'
+        f'{system} xml_data="{XML_DATA}">\n'
+        f"  <consolidate{attrs}>\n{body}\n  </consolidate>\n</LedgerImport>\n"
+    )
+
+
+def consolidate_attributes(records: pl.DataFrame, *, label: str = "") -> dict[str, str]:
+    """``consolidated*`` attributes for one document; raises if its records disagree."""
+    prepared = records.select(
+        TYPES["date"].prepare(pl.col("date"), records.schema["date"]).alias("date"),
+        cents(TYPES["amount"].prepare(pl.col("amount"), records.schema["amount"])).alias("cents"),
+        *[pl.col(c) for c in ("currencyCode", "invoiceId", "deliveryDate", "orderId") if c in records.columns],
+    )
+    if records.height > MAX_RECORDS:
+        raise DatevFormatError(
+            f"Beleg {label}: {records.height} Belegpositionen überschreiten die DATEV-Grenze von "
+            f"{MAX_RECORDS} je consolidate. Bitte teilen Sie den Beleg auf.",
+            value=records.height,
+        )
+    attrs = {"consolidatedAmount": format_cents(int(prepared["cents"].sum()))}
+    for column, attr, must_agree in (
+        ("date", "consolidatedDate", True),
+        ("invoiceId", "consolidatedInvoiceId", True),
+        ("deliveryDate", "consolidatedDeliveryDate", False),
+        ("currencyCode", "consolidatedCurrencyCode", True),
+        ("orderId", "consolidatedOrderId", False),
+    ):
+        if column not in prepared.columns:
+            continue
+        values = prepared[column].unique()
+        if values.len() > 1 and must_agree:
+            raise DatevFormatError(
+                f"Beleg {label}: die Belegpositionen haben verschiedene Werte im Element '{column}' "
+                f"({', '.join(sorted(str(v) for v in values.to_list()))}); in einem Beleg müssen sie "
+                "gleich sein. Bitte trennen Sie die Positionen in eigene Belege.",
+                column=column,
+            )
+        if values.len() == 1 and values[0] is not None:
+            value = values[0]
+            attrs[attr] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return attrs
+
+
+def write_ledger_xml(
+    records: pl.DataFrame,
+    *,
+    ledger: str,
+    path: str | Path | None = None,
+    generator_info: str = "workbench",
+    generating_system: str | None = None,
+) -> bytes:
+    """Write the records of one document as one LedgerImport file; returns the bytes.
+
+    Example: ``write_ledger_xml(items, ledger="accountsPayableLedger", path="RE-1.xml")``
+    """
+    if records.height == 0:
+        raise DatevFormatError("Ein LedgerImport braucht mindestens eine Belegposition.")
+    for name, value, limit in (("generator_info", generator_info, 40), ("generating_system", generating_system or "x", 40)):
+        if not 1 <= len(value) <= limit:
+            raise DatevFormatError(f"Attribut '{name}': Wert '{value}' muss 1–{limit} Zeichen lang sein.", column=name, value=value)
+    raise_first_problem(records, ledger=ledger)
+    records = _normalised(records)
+    attrs = consolidate_attributes(records)
+    body = render_records(records, ledger=ledger).str.join("\n").item()
+    data = ledger_document(body, attrs, generator_info=generator_info, generating_system=generating_system).encode("utf-8")
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+@dataclass
+class LedgerFile:
+    """A read LedgerImport: ledger kind, root and consolidate attributes, records."""
+
+    ledger: str
+    attributes: dict[str, str]
+    consolidate: dict[str, str]
+    records: pl.DataFrame
+
+
+def read_ledger_xml(source: str | Path | bytes) -> LedgerFile:
+    """Read a LedgerImport file back into records (typed like the writer's input).
+
+    Example: ``read_ledger_xml("Rechnungsdaten_RA_R-2023-101.xml").records["amount"]``
+    """
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise DatevFormatError(f"Die Belegsatzdatei ist kein wohlgeformtes XML ({exc}).") from exc
+    ns = f"{{{NAMESPACE}}}"
+    if root.tag != f"{ns}LedgerImport":
+        raise DatevFormatError(f"Wurzelelement '{root.tag}' ist kein DATEV-LedgerImport v6.0.", value=root.tag)
+    consolidate = root.find(f"{ns}consolidate")
+    if consolidate is None or len(consolidate) == 0:
+        raise DatevFormatError("Der LedgerImport enthält keinen consolidate mit Belegsätzen.")
+    ledger = consolidate[0].tag.removeprefix(ns)
+    _check_kind(ledger)
+    rows = [{child.tag.removeprefix(ns): (child.text or "") for child in record} for record in consolidate]
+    order = [n for n in ELEMENT_ORDER[ledger] if any(n in r for r in rows)]
+    raw = pl.DataFrame({n: [r.get(n) for r in rows] for n in order}, schema={n: pl.String for n in order})
+    typed = raw.select([TYPES[n].parse(pl.col(n), _CTX).alias(n) for n in order])
+    return LedgerFile(ledger, dict(root.attrib), dict(consolidate.attrib), typed)

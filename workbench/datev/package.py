@@ -1,0 +1,347 @@
+"""DATEV XML packages: document.xml + one LedgerImport per document + Belegbilder.
+
+Grouping follows JustOn's Datenübertragung (seed 004): one package per client, Buchungsmonat
+and Beleg-Art (Rechnungseingang → accountsPayableLedger, Rechnungsausgang →
+accountsReceivableLedger, Kasse → cashLedger). A package holds at most 4999 documents and at
+most ``max_files`` data and image files (document.xml not counted); a document that would
+exceed the limit goes, whole, into the next package and the cut package is flagged
+``max_files_reached`` ("Maximale Anzahl von Dateien erreicht"). A document's Belegbilder travel
+with the first package that carries one of its items, as JustOn does.
+
+The manifest maps every input row to package, data file, consolidate and record index, so
+DATEV's protocol can be mapped back to source rows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from workbench.datev import ledger_xml
+from workbench.datev.document_xml import Archive, Document, Extension, write_document_xml
+from workbench.datev.filenames import UniqueNames, safe_filename
+from workbench.datev.xsd import validate_xml
+from workbench.errors import DatevFormatError
+
+__all__ = ["DOCUMENT_KINDS", "Package", "PackageResult", "build_packages"]
+
+DOCUMENT_KINDS = {
+    "Rechnungseingang": "accountsPayableLedger",
+    "Rechnungsausgang": "accountsReceivableLedger",
+    "Kasse": "cashLedger",
+}
+DEFAULT_FOLDERS = {"Rechnungseingang": "Eingangsrechnungen", "Rechnungsausgang": "Ausgangsrechnungen", "Kasse": "Kasse"}
+MAX_DOCUMENTS = 4999
+MAX_FILE_BYTES = 20 * 1024 * 1024  # dxso-jobs #DCO01016
+WRITER_THREADS = 4
+
+
+@dataclass
+class Package:
+    """One folder ready for upload as a dxso job."""
+
+    name: str
+    path: Path
+    client: str
+    accounting_month: str
+    document_kind: str
+    ledger: str
+    files: list[str] = field(default_factory=list)
+    documents: int = 0
+    records: int = 0
+    max_files_reached: bool = False
+
+
+@dataclass
+class PackageResult:
+    """Packages in upload order plus the row → package/file/record manifest."""
+
+    packages: list[Package]
+    manifest: pl.DataFrame
+
+
+def _client_numbers(client: str) -> tuple[int | None, int | None]:
+    consultant, _, number = client.partition("-")
+    if consultant.isdigit() and number.isdigit():
+        return int(consultant), int(number)
+    return None, None
+
+
+def _prepare(records: pl.DataFrame, client: str | None) -> pl.DataFrame:
+    for column in ("document_id", "document_kind", "date"):
+        if column not in records.columns:
+            raise DatevFormatError(f"Spalte '{column}' fehlt; sie wird für die Paketbildung gebraucht.", column=column)
+    frame = records.with_row_index("_row")
+    if "client" not in frame.columns:
+        if client is None:
+            raise DatevFormatError("Mandant fehlt: bitte Spalte 'client' oder Parameter client='Berater-Mandant' angeben.")
+        frame = frame.with_columns(pl.lit(client).alias("client"))
+    date = ledger_xml.TYPES["date"].prepare(pl.col("date"), frame.schema["date"])
+    if "accounting_month" not in frame.columns:
+        frame = frame.with_columns(date.dt.strftime("%Y-%m").alias("accounting_month"))
+    bad_kind = frame.filter(~pl.col("document_kind").is_in(list(DOCUMENT_KINDS))).head(1)
+    if bad_kind.height:
+        row, kind = int(bad_kind["_row"][0]), bad_kind["document_kind"][0]
+        raise DatevFormatError(
+            f"Belegposition {row + 1} (Index {row}): Beleg-Art '{kind}' ist unbekannt; erlaubt sind "
+            f"{', '.join(DOCUMENT_KINDS)}.",
+            row=row, column="document_kind", value=kind,
+        )  # fmt: skip
+    if "attachment" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("attachment"))
+    return frame.with_columns(pl.col("document_kind").replace_strict(DOCUMENT_KINDS).alias("_ledger"), date.alias("_date"))
+
+
+def _check_attachment(path_text: str, document_id: str) -> Path:
+    path = Path(path_text)
+    if not path.is_file():
+        raise DatevFormatError(
+            f"Belegbild '{path_text}' zu Beleg '{document_id}' fehlt. Bitte legen Sie die Datei ab oder "
+            "entfernen Sie den Verweis.", column="attachment", value=path_text,
+        )  # fmt: skip
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise DatevFormatError(
+            f"Belegbild '{path_text}' zu Beleg '{document_id}' ist größer als 20 MB; DATEV lehnt es ab. "
+            "Bitte verkleinern Sie die Datei.", column="attachment", value=path_text,
+        )  # fmt: skip
+    return path
+
+
+def build_packages(
+    records: pl.DataFrame,
+    *,
+    out_dir: str | Path,
+    client: str | None = None,
+    created_at: datetime | None = None,
+    max_files: int = 4999,
+    folders: dict[str, str] | None = None,
+    generator_info: str = "workbench",
+    generating_system: str | None = None,
+    validate: bool = True,
+) -> PackageResult:
+    """Write XML packages for receipt items; returns packages and manifest.
+
+    ``records``: XSD element columns plus ``document_id``, ``document_kind`` and optional
+    ``client``, ``accounting_month`` (default: month of ``date``) and ``attachment`` (path).
+    ``validate`` checks every written XML against the official XSDs (libxml2).
+    Example: ``build_packages(items, out_dir="out", client="455148-1", max_files=500)``
+    """
+    if max_files < 1:
+        raise DatevFormatError(f"max_files muss mindestens 1 sein (Wert '{max_files}').", value=max_files)
+    folders = {**DEFAULT_FOLDERS, **(folders or {})}
+    created_at = (created_at or datetime.now()).replace(microsecond=0)
+    frame = _prepare(records, client)
+    # Validate and render per ledger kind; keep the original row numbers for messages.
+    rendered = []
+    for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
+        part = frame.filter(pl.col("_ledger") == ledger)
+        ledger_xml.raise_first_problem(part, ledger=ledger, rows=part["_row"])
+        xml = ledger_xml.render_records(part, ledger=ledger)
+        rendered.append(part.with_columns(xml.alias("_xml")))
+    frame = pl.concat(rendered, how="diagonal_relaxed").sort("_row")
+    frame = frame.with_columns(ledger_xml.cents(ledger_xml.TYPES["amount"].prepare(pl.col("amount"), records.schema["amount"])).alias("_cents"))
+    keys = ["client", "accounting_month", "document_kind", "document_id"]
+    optional = [c for c in ("invoiceId", "deliveryDate", "orderId", "currencyCode") if c in frame.columns]
+    docs = (
+        frame.group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("_xml").str.join("\n"),
+            pl.col("_row"),
+            pl.col("_cents").sum(),
+            pl.col("_ledger").first(),
+            pl.col("_date").first().alias("_first_date"),
+            pl.col("_date").n_unique().alias("_dates"),
+            pl.col("attachment").drop_nulls().unique(maintain_order=True).alias("_attachments"),
+            *[pl.col(c).n_unique().alias(f"_n_{c}") for c in optional],
+            *[pl.col(c).first().alias(f"_first_{c}") for c in optional],
+        )
+        # Date order within a package: cash books must be transferred chronologically (seed 004).
+        .sort(["client", "accounting_month", "document_kind", "_first_date"], maintain_order=True)
+    )
+    # Everything that can fail is checked before the first file is written.
+    disagree = [pl.col(f"_n_{c}") > 1 for c in ("invoiceId", "currencyCode") if c in optional]
+    bad = docs.filter(pl.any_horizontal(pl.col("_dates") > 1, pl.col("_row").list.len() > ledger_xml.MAX_RECORDS, *disagree))
+    if bad.height:
+        _attrs(bad.row(0, named=True), optional)
+    for row in docs.select("document_id", "_attachments").explode("_attachments").drop_nulls().unique("_attachments").iter_rows():
+        _check_attachment(row[1], str(row[0]))
+    if validate:
+        _validate_records(frame)
+    out_dir = Path(out_dir)
+    plan = _Plan(out_dir, max_files=max_files, folders=folders, created_at=created_at,
+                 generator_info=generator_info, generating_system=generating_system)  # fmt: skip
+    for (client_id, month, kind), group in docs.group_by(["client", "accounting_month", "document_kind"], maintain_order=True):
+        plan.add_group(group, str(client_id), str(month), str(kind), optional)
+    plan.close()
+    if validate:
+        for package, data in plan.archives:
+            if errors := validate_xml(data, "document", engine="lxml"):
+                raise DatevFormatError(f"document.xml von Paket {package.name} verletzt das DATEV-Schema: {errors[0]}")
+    plan.write()
+    schema = {"row": pl.UInt32, "document_id": pl.String, "package": pl.String, "datafile": pl.String,
+              "consolidate": pl.Int32, "record": pl.Int32}  # fmt: skip
+    manifest = pl.DataFrame(plan.manifest, schema=schema, orient="row").sort("row")
+    return PackageResult(plan.packages, manifest)
+
+
+def _validate_records(frame: pl.DataFrame) -> None:
+    """XSD-check all rendered records in batches of 5000 per ledger kind.
+
+    One LedgerImport takes exactly one consolidate, so records of many documents are wrapped
+    into one test consolidate; the real consolidate attributes are derived from these values
+    and checked in ``_attrs``. Only when a batch fails is the culprit searched record by record.
+    """
+    for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
+        part = frame.filter(pl.col("_ledger") == ledger).select("_row", "_xml")
+        for offset in range(0, part.height, ledger_xml.MAX_RECORDS):
+            chunk = part.slice(offset, ledger_xml.MAX_RECORDS)
+            if not _xsd_errors(chunk["_xml"].str.join("\n").item()):
+                continue
+            for row, xml in chunk.iter_rows():
+                if errors := _xsd_errors(xml):
+                    raise DatevFormatError(
+                        f"Belegposition {row + 1} (Index {row}) verletzt das DATEV-Schema: {errors[0]}",
+                        row=row,
+                    )
+
+
+def _xsd_errors(body: str) -> list[str]:
+    attrs = {"consolidatedAmount": "1.00", "consolidatedDate": "2000-01-01", "consolidatedCurrencyCode": "EUR"}
+    data = ledger_xml.ledger_document(body, attrs, generator_info="check", generating_system=None)
+    return validate_xml(data.encode("utf-8"), "ledger", engine="lxml")
+
+
+class _Plan:
+    """Assigns documents to packages, then writes all files (threads: the work is file I/O)."""
+
+    def __init__(self, out_dir: Path, *, max_files: int, folders: dict[str, str], created_at: datetime,
+                 generator_info: str, generating_system: str | None) -> None:  # fmt: skip
+        self.out_dir, self.max_files, self.folders = out_dir, max_files, folders
+        self.created_at, self.generator_info, self.generating_system = created_at, generator_info, generating_system
+        self.packages: list[Package] = []
+        self.manifest: list[tuple] = []
+        self.archives: list[tuple[Package, bytes]] = []
+        self.writes: list[tuple[str, bytes]] = []
+        self.copies: list[tuple[str, str]] = []
+        self.attached: set[tuple[str, str]] = set()
+        self.current: dict | None = None
+
+    def _start(self, client_id: str, month: str, kind: str) -> None:
+        seq = sum(1 for p in self.packages if (p.client, p.accounting_month, p.document_kind) == (client_id, month, kind))
+        name = safe_filename(f"{client_id}_{month}_{kind}_{seq + 1:03d}")
+        self.packages.append(Package(name, self.out_dir / name, client_id, month, kind, DOCUMENT_KINDS[kind]))
+        self.current = {"names": UniqueNames(), "docs": [], "files": 0}
+
+    def close(self) -> None:
+        if self.current is None:
+            return
+        package = self.packages[-1]
+        consultant, client_number = _client_numbers(package.client)
+        archive = Archive(self.current["docs"], created_at=self.created_at, consultant_number=consultant,
+                          client_number=client_number, generating_system=self.generating_system)  # fmt: skip
+        data = write_document_xml(archive)
+        self.archives.append((package, data))
+        self.writes.append((os.path.join(package.path, "document.xml"), data))
+        self.current = None
+
+    def add_group(self, group: pl.DataFrame, client_id: str, month: str, kind: str, optional: list[str]) -> None:
+        self.close()
+        ledger = DOCUMENT_KINDS[kind]
+        for doc in group.iter_rows(named=True):
+            document_id = str(doc["document_id"])
+            key = (client_id, document_id)
+            # Belegbilder go with the first package that carries an item of the document.
+            attachments = [] if key in self.attached else doc["_attachments"]
+            needed = 1 + len(attachments)
+            if needed > min(self.max_files, 50):
+                raise DatevFormatError(
+                    f"Beleg '{document_id}' braucht {needed} Dateien; erlaubt sind höchstens "
+                    f"{min(self.max_files, 50)} je Beleg bzw. Paket. Bitte reduzieren Sie die Belegbilder.",
+                    value=document_id,
+                )
+            if self.current is None:
+                self._start(client_id, month, kind)
+            elif self.current["files"] + needed > self.max_files or len(self.current["docs"]) >= MAX_DOCUMENTS:
+                self.packages[-1].max_files_reached = True
+                self.close()
+                self._start(client_id, month, kind)
+            assert self.current is not None
+            package, names = self.packages[-1], self.current["names"]
+            folder = str(package.path)
+            datafile = names.take(f"{document_id}.xml")
+            body = ledger_xml.ledger_document(doc["_xml"], _attrs(doc, optional), generator_info=self.generator_info,
+                                              generating_system=self.generating_system)  # fmt: skip
+            self.writes.append((os.path.join(folder, datafile), body.encode("utf-8")))
+            extensions = [Extension(ledger, datafile, [("1", month), ("3", self.folders[kind])])]
+            package.files.append(datafile)
+            for source in attachments:
+                name = names.take(os.path.basename(source))
+                self.copies.append((source, os.path.join(folder, name)))
+                extensions.append(Extension("File", name))
+                package.files.append(name)
+            self.attached.add(key)
+            self.current["docs"].append(Document(extensions))
+            self.current["files"] += needed
+            self.manifest += [(row, document_id, package.name, datafile, 0, i) for i, row in enumerate(doc["_row"])]
+            package.documents += 1
+            package.records += len(doc["_row"])
+
+    def write(self) -> None:
+        for package in self.packages:
+            package.path.mkdir(parents=True, exist_ok=True)
+        # A few threads with long batches: the work is syscalls that release the GIL, and one
+        # future per file would cost more than the write itself.
+        jobs = [(True, item) for item in self.writes] + [(False, item) for item in self.copies]
+        batches = [jobs[i::WRITER_THREADS] for i in range(WRITER_THREADS)]
+        with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+            list(pool.map(_run_batch, batches))
+
+
+def _run_batch(jobs: list[tuple[bool, tuple]]) -> None:
+    for is_write, (target_or_source, payload) in jobs:
+        if is_write:
+            with open(target_or_source, "wb") as handle:
+                handle.write(payload)
+        else:
+            shutil.copyfile(target_or_source, payload)
+
+
+def _attrs(doc: dict, optional: list[str]) -> dict[str, str]:
+    """``consolidated*`` attributes of one document; raises where DATEV would reject them."""
+    label = f"'{doc['document_id']}'"
+    if doc["_dates"] > 1:
+        raise DatevFormatError(
+            f"Beleg {label}: die Belegpositionen haben verschiedene Belegdaten; alle Positionen eines Belegs "
+            "brauchen dasselbe Datum. Bitte teilen Sie den Beleg auf.", column="date", value=doc["document_id"],
+        )  # fmt: skip
+    if len(doc["_row"]) > ledger_xml.MAX_RECORDS:
+        raise DatevFormatError(
+            f"Beleg {label}: {len(doc['_row'])} Belegpositionen überschreiten die Grenze von "
+            f"{ledger_xml.MAX_RECORDS} je consolidate. Bitte teilen Sie den Beleg auf.", value=doc["document_id"],
+        )  # fmt: skip
+    if abs(doc["_cents"]) > 999_999_999_999:
+        raise DatevFormatError(
+            f"Beleg {label}: die Summe der Beträge hat mehr als 10 Vorkommastellen (consolidatedAmount).",
+            column="amount", value=doc["document_id"],
+        )  # fmt: skip
+    attrs = {"consolidatedAmount": ledger_xml.format_cents(doc["_cents"]), "consolidatedDate": doc["_first_date"].isoformat()}
+    for column, attr, must_agree in (("invoiceId", "consolidatedInvoiceId", True), ("deliveryDate", "consolidatedDeliveryDate", False),
+                                     ("currencyCode", "consolidatedCurrencyCode", True), ("orderId", "consolidatedOrderId", False)):  # fmt: skip
+        if column not in optional:
+            continue
+        if doc[f"_n_{column}"] > 1 and must_agree:
+            raise DatevFormatError(
+                f"Beleg {label}: die Belegpositionen haben verschiedene Werte im Element '{column}'; in einem "
+                "Beleg müssen sie gleich sein. Bitte trennen Sie die Positionen in eigene Belege.",
+                column=column, value=doc["document_id"],
+            )  # fmt: skip
+        value = doc[f"_first_{column}"]
+        if doc[f"_n_{column}"] == 1 and value not in (None, ""):
+            attrs[attr] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return attrs
