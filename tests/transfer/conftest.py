@@ -33,7 +33,8 @@ def client(endpoints):
 
 @pytest.fixture
 def session(client, endpoints):
+    # offline_access: tests jump the sandbox clock by months (protocol retention).
     tokens = login(client, client_secret=SECRET, authorize_url=endpoints["authorize"],
-                   open_browser=client.approve_in_sandbox)
+                   open_browser=client.approve_in_sandbox, offline=True)
     client.tokens = Session(client, client_secret=SECRET, tokens=tokens)
     return client.tokens

@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS transfers (
     local_status TEXT NOT NULL,
     datev_status TEXT,
     job_id TEXT,
+    package_path TEXT,
     max_files_reached INTEGER NOT NULL DEFAULT 0,
     retransfer_of TEXT REFERENCES transfers(id),
     protocol TEXT,
@@ -89,6 +90,7 @@ CREATE TABLE IF NOT EXISTS transfer_files (
     name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     size INTEGER NOT NULL,
+    upload_started_at TEXT,
     uploaded_at TEXT,
     PRIMARY KEY (transfer_id, name)
 );
@@ -129,6 +131,7 @@ class Transfer:
     local_status: str
     datev_status: str | None
     job_id: str | None
+    package_path: str | None
     max_files_reached: bool
     retransfer_of: str | None
     protocol: list[dict] | None
@@ -241,6 +244,7 @@ class Ledger:
 
     def create(self, *, client: str, kind: str, channel: str, month: str | None,
                document_kind: str | None, items: Iterable[dict], package_no: int = 1,
+               package_path: str | None = None,
                max_files_reached: bool = False, retransfer_of: str | None = None,
                allow_concurrent: bool = False) -> Transfer:
         """Record a new transfer with its items (dicts with item_id, content_hash, source_*)."""
@@ -256,10 +260,10 @@ class Ledger:
                         f"wenn alle Übertragungen vollständig an DATEV übertragen wurden.")
             db.execute(
                 "INSERT INTO transfers (id, client, kind, channel, month, document_kind, package_no,"
-                " local_status, max_files_reached, retransfer_of, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (transfer_id, client, kind, channel, month, document_kind, package_no, "Neu",
-                 int(max_files_reached), retransfer_of, now, now))
+                " package_path, local_status, max_files_reached, retransfer_of, created_at,"
+                " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (transfer_id, client, kind, channel, month, document_kind, package_no,
+                 package_path, "Neu", int(max_files_reached), retransfer_of, now, now))
             rows = [(transfer_id, item["item_id"], item["content_hash"], item.get("source_file"),
                      item.get("source_row"), item.get("record_ref")) for item in items]
             db.executemany("INSERT INTO transfer_items VALUES (?,?,?,?,?,?)", rows)
@@ -271,7 +275,7 @@ class Ledger:
     def update(self, transfer_id: str, *, action: str, **fields: object) -> Transfer:
         """Change status fields of a transfer and log the change in the audit log."""
         allowed = {"local_status", "datev_status", "job_id", "protocol", "protocol_fetched_at",
-                   "error", "max_files_reached"}
+                   "error", "max_files_reached", "package_path"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
@@ -292,6 +296,12 @@ class Ledger:
             db.executemany("INSERT OR IGNORE INTO transfer_files (transfer_id, name, sha256, size)"
                            " VALUES (?,?,?,?)", [(transfer_id, *file) for file in files])
 
+    def mark_upload_started(self, transfer_id: str, name: str) -> None:
+        """Note that an upload is under way: after a crash it may or may not have arrived."""
+        with self.transaction() as db:
+            db.execute("UPDATE transfer_files SET upload_started_at = ? WHERE transfer_id = ? "
+                       "AND name = ?", (_now(), transfer_id, name))
+
     def mark_uploaded(self, transfer_id: str, name: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE transfer_files SET uploaded_at = ? WHERE transfer_id = ? AND name = ?",
@@ -300,8 +310,8 @@ class Ledger:
     def reset_uploads(self, transfer_id: str) -> None:
         """Forget upload marks (the DATEV job they went to was discarded)."""
         with self.transaction() as db:
-            db.execute("UPDATE transfer_files SET uploaded_at = NULL WHERE transfer_id = ?",
-                       (transfer_id,))
+            db.execute("UPDATE transfer_files SET uploaded_at = NULL, upload_started_at = NULL "
+                       "WHERE transfer_id = ?", (transfer_id,))
             self._audit(db, "uploads zurückgesetzt", transfer_id)
 
     def log(self, action: str, transfer_id: str | None = None, **details: object) -> None:
