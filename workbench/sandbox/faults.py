@@ -119,11 +119,14 @@ class FaultMiddleware:
             # the client sees an incomplete response, like a proxy dropping it.
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", b"1000")]})
+                                    (b"content-length", b"1000"),
+                                    (b"x-sandbox-fault", b"drop")]})
             await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
         else:
             status = int(kind)
-            headers = [(b"content-type", b"application/json;charset=utf-8")]
+            # x-sandbox-fault marks injected answers, so tests can tell them from DATEV's.
+            headers = [(b"content-type", b"application/json;charset=utf-8"),
+                       (b"x-sandbox-fault", kind.encode())]
             if status == 429:
                 headers.append((b"retry-after", str(faults.retry_after).encode()))
                 body = {"error": "too_many_requests",
