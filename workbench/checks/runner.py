@@ -1,0 +1,254 @@
+"""``check``: run a kind's suite (polars or GX engine) plus the cross-row rules, as findings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from workbench.checks import engine_polars, rules
+from workbench.checks.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
+from workbench.checks.fixes import suggest
+from workbench.checks.settings import ClientSettings
+from workbench.checks.suites import Expectation, Suite, load_suite, suite_parameters
+from workbench.errors import WorkbenchError
+
+__all__ = ["ENGINES", "check", "findings_json", "parse_period", "write_data_docs"]
+
+ENGINES = ("polars", "gx")
+TARGETS = ("xml", "extf")
+
+#: The column that identifies a row to the user (the findings' ``item_id``), per kind.
+ITEM_ID_COLUMN = {
+    "calls": "call_id", "invoices": "invoice_id", "positions": "invoice_id",
+    "receipts": "item_id", "pos": "category",
+}
+
+Period = str | tuple[Any, Any] | None
+ROW = engine_polars.ROW_INDEX
+
+
+def parse_period(period: Period) -> tuple[date, date] | None:
+    """``"2026-01"``, ``("2026-01", "2026-03")`` or ``(date, date)`` as first and last day.
+
+    >>> parse_period("2026-02")
+    (datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))
+    """
+    if period is None:
+        return None
+    first, last = (period, period) if isinstance(period, str) else period
+
+    def month(value: Any, end: bool) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            year, mon = (int(p) for p in str(value)[:7].split("-"))
+            start = date(year, mon, 1)
+        except ValueError:
+            raise WorkbenchError(f"Der Zeitraum '{value}' ist ungültig; erwartet wird JJJJ-MM.") from None
+        if not end:
+            return start
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+    return month(first, False), month(last, True)
+
+
+def _message_expr(template: str, value: pl.Expr, params: Mapping[str, Any]) -> pl.Expr:
+    text = _fill(template, params)
+    parts = text.split("{value}")
+    pieces: list[pl.Expr] = []
+    for i, part in enumerate(parts):
+        if part:
+            pieces.append(pl.lit(part))
+        if i < len(parts) - 1:
+            pieces.append(value.fill_null(""))
+    return pl.concat_str(pieces) if pieces else pl.lit("")
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    for name, value in params.items():
+        if value is not None and f"{{{name}}}" in template:
+            template = template.replace(f"{{{name}}}", str(value))
+    return template
+
+
+def _value_text(column: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(column)
+    if dtype == pl.Date:
+        return col.dt.strftime("%Y-%m-%d")
+    if isinstance(dtype, pl.Datetime):
+        return col.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return col.cast(pl.String)
+
+
+def suite_hits(prepared: pl.DataFrame, expectations: list[Expectation],
+               rows: Mapping[int, np.ndarray], params: Mapping[str, Any]) -> list[pl.DataFrame]:
+    """Hits (see ``rules.HITS_SCHEMA``) for the failing rows of each expectation."""
+    by_index = {e.index: e for e in expectations}
+    out = []
+    for index, positions in rows.items():
+        expectation = by_index[index]
+        column = expectation.report_column
+        value_column = column if column in prepared.columns else expectation.column
+        value = _value_text(value_column, prepared.schema[value_column])
+        failing = prepared.select(pl.col(ROW), value_column).gather(positions)
+        hits = failing.select(
+            pl.col(engine_polars.ROW_INDEX).cast(pl.UInt32),
+            pl.lit(expectation.rule, dtype=pl.String).alias("rule"),
+            pl.lit(expectation.severity, dtype=pl.String).alias("severity"),
+            pl.lit(column, dtype=pl.String).alias("column"),
+            value.alias("value"),
+            pl.lit(_fill(expectation.meta.get("expected", ""), params), dtype=pl.String).alias("expected"),
+            _message_expr(expectation.meta["message"], value, params).alias("message"),
+            pl.lit(None, dtype=pl.String).alias("suggestion"),
+        )
+        name = expectation.meta.get("suggest")
+        if name:
+            hits = hits.with_columns(suggest(name, hits["value"]).alias("suggestion"))
+        out.append(hits)
+    return out
+
+
+
+def _lineage(prepared: pl.DataFrame, hits: pl.DataFrame, kind: str,
+             mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None) -> pl.DataFrame:
+    item_column = ITEM_ID_COLUMN.get(kind)
+    lineage = prepared.select(
+        pl.col(ROW).cast(pl.UInt32),
+        (pl.col("source_file") if "source_file" in prepared.columns
+         else pl.lit(None, dtype=pl.String)).alias("source"),
+        (pl.col("source_row").cast(pl.Int64) if "source_row" in prepared.columns
+         else (pl.col(ROW).cast(pl.Int64) + 1)).alias("row"),
+        (pl.col(item_column).cast(pl.String) if item_column in prepared.columns
+         else pl.lit(None, dtype=pl.String)).alias("item_id"),
+    )
+    joined = hits.join(lineage, on=ROW, how="left")
+    joined = joined.with_columns(_source_column(mapped, joined))
+    return joined.sort(ROW, "rule", "column", maintain_order=True).select(FINDINGS_SCHEMA.names())
+
+
+def _source_column(mapped: Any, joined: pl.DataFrame) -> pl.Expr:
+    if not mapped:
+        return pl.lit(None, dtype=pl.String).alias("source_column")
+    first = next(iter(mapped.values()))
+    if isinstance(first, str):  # one mapping for every file
+        return pl.col("column").replace_strict(dict(mapped), default=None,
+                                               return_dtype=pl.String).alias("source_column")
+    keys = {f"{file}\x00{canonical}": header for file, columns in mapped.items()
+            for canonical, header in columns.items()}
+    return (pl.concat_str(pl.col("source").fill_null(""), pl.lit("\x00"), pl.col("column"))
+            .replace_strict(keys, default=None, return_dtype=pl.String).alias("source_column"))
+
+
+def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
+          engine: str = "polars", period: Period = None, target: str = "xml",
+          mapped: Mapping[str, Any] | None = None,
+          attachment_folders: Mapping[str, str | Path] | None = None,
+          attachment_sizes: Mapping[str, int] | None = None,
+          spark: Any = None, suite: Suite | None = None) -> pl.DataFrame:
+    """Check a canonical frame of ``kind`` for everything DATEV would reject; returns findings.
+
+    ``settings`` parameterise the suite (account length, fiscal years, Beleg-Arten); ``period``
+    (``"2026-01"`` or a pair) enables the transfer-period rules; ``target`` ``"extf"`` adds the
+    Windows-1252 rule. ``mapped`` gives the source headers (``{canonical: header}`` or per file
+    ``{file: {canonical: header}}``), ``attachment_folders`` the folder of each source file for
+    Belegbilder on disk (``attachment_sizes`` overrides sizes by file name). ``engine="gx"`` runs
+    the same suite in Great Expectations (``spark`` session: on Spark).
+
+    >>> frame = pl.DataFrame({"booking_text": ["Brot\\u00a0Laib"]})
+    >>> check(frame, "receipts", settings=None)["rule"].to_list()
+    ['encoding.exotic_space']
+    """
+    if engine not in ENGINES:
+        raise WorkbenchError(f"Unbekannte Prüf-Engine '{engine}': erlaubt sind {', '.join(ENGINES)}.")
+    if target not in TARGETS:
+        raise WorkbenchError(f"Unbekanntes Ziel '{target}': erlaubt sind {', '.join(TARGETS)}.")
+    suite = suite or load_suite(kind)
+    params = suite_parameters(settings, period=parse_period(period))
+    present = set(frame.columns)
+    expectations = [e for e in suite.select(target=target, parameters=params)
+                    if _columns_of(e, suite) <= present]
+    # derived columns need their inputs
+    usable = {name: text for name, text in suite.derived_columns.items()
+              if _names(text) <= present}
+    prepared = engine_polars.prepare_frame(
+        frame, Suite(suite.name, suite.expectations, usable, suite.raw))
+    if engine == "polars":
+        rows = engine_polars.unexpected_rows(prepared, expectations, params)
+    else:
+        from workbench.checks import engine_gx
+
+        rows = engine_gx.unexpected_rows_gx(prepared, expectations, params, spark=spark,
+                                            name=suite.name)
+    parts = suite_hits(prepared, expectations, rows, params)
+    folders = {k: Path(v) for k, v in (attachment_folders or {}).items()}
+    parts += rules.row_rules(prepared, kind, settings, folders=folders, sizes=attachment_sizes)
+    if not parts:
+        return empty_findings()
+    hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(dict(rules.HITS_SCHEMA))
+                      for p in parts])
+    return _lineage(prepared, hits, kind, mapped)
+
+
+def _names(text: str) -> set[str]:
+    import ast
+
+    return {node.id for node in ast.walk(ast.parse(text, mode="eval"))
+            if isinstance(node, ast.Name) and node.id not in ("abs", "round")}
+
+
+def _columns_of(expectation: Expectation, suite: Suite) -> set[str]:
+    """Source columns an expectation needs (derived columns resolved to their inputs)."""
+    needed = set()
+    for name in (expectation.column, expectation.meta.get("report_column")):
+        if name is None:
+            continue
+        if name in suite.derived_columns:
+            needed |= _names(suite.derived_columns[name])
+        else:
+            needed.add(name)
+    condition = expectation.kwargs.get("row_condition")
+    needed |= _condition_columns(condition)
+    return needed
+
+
+def _condition_columns(condition: Any) -> set[str]:
+    if not isinstance(condition, dict):
+        return set()
+    if "conditions" in condition:
+        return set().union(*(_condition_columns(c) for c in condition["conditions"]))
+    return {condition["column"]["name"]} if "column" in condition else set()
+
+
+def findings_json(findings: pl.DataFrame) -> list[dict[str, Any]]:
+    """Findings as a JSON-able list of dicts (contract field order)."""
+    return concat_findings([findings]).to_dicts() if findings.height else []
+
+
+def write_data_docs(frame: pl.DataFrame, kind: str, folder: str | Path, *,
+                    settings: ClientSettings | None, period: Period = None,
+                    target: str = "xml") -> Path:
+    """Run ``kind``'s suite in Great Expectations and write Data Docs HTML into ``folder``.
+
+    Keep the folder out of git (``gx/uncommitted/`` is ignored). Returns the path of index.html.
+    """
+    from workbench.checks import engine_gx
+
+    suite = load_suite(kind)
+    params = suite_parameters(settings, period=parse_period(period))
+    present = set(frame.columns)
+    expectations = [e for e in suite.select(target=target, parameters=params)
+                    if _columns_of(e, suite) <= present]
+    usable = {n: t for n, t in suite.derived_columns.items() if _names(t) <= present}
+    prepared = engine_polars.prepare_frame(frame, Suite(suite.name, suite.expectations, usable))
+    result = engine_gx.validate(prepared, expectations, params, name=suite.name)
+    return engine_gx.write_docs(result, Path(folder))
+
+
+def dumps(findings: pl.DataFrame) -> str:
+    return json.dumps(findings_json(findings), ensure_ascii=False, indent=1)

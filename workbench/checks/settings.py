@@ -1,0 +1,242 @@
+"""Client settings that parameterise the check suites: account length, fiscal years, Beleg-Arten.
+
+DATEV is the source of truth (``GET /clients/{id}`` ClientBasics and
+``GET /clients/{id}/document-types`` of accounting-documents / accounting-dxso-jobs); the user's own
+settings (the account length and WJ-Beginn they configured, like CRM+'s add-on settings) are kept
+next to it so the checks can say when the two disagree. Fetching over HTTP belongs to the DATEV
+client: :func:`load_client_settings` takes any callable that returns the JSON, caches it under
+``workbench_home()/cache/clients/<id>.json`` and falls back to the cache (or to overrides from the
+settings file) when offline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from workbench.config import workbench_home
+from workbench.errors import ConfigError
+
+__all__ = ["ClientSettings", "DocumentType", "load_client_settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentType:
+    """A Beleg-Art of the client: whether it is activated in DATEV and which folder it files to."""
+
+    name: str
+    category: str | None = None
+    activated: bool = True
+    folder: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """What the checks need to know about one DATEV client (Mandant).
+
+    >>> s = ClientSettings("455148-1", account_length=4,
+    ...                    fiscal_years=((date(2026, 1, 1), date(2026, 12, 31)),))
+    >>> s.personal_account_length
+    5
+    """
+
+    client_id: str
+    account_length: int | None = None
+    fiscal_years: tuple[tuple[date, date], ...] = ()
+    document_types: tuple[DocumentType, ...] = ()
+    services: tuple[str, ...] = ()
+    #: What the user configured in their own settings (compared with DATEV's values).
+    configured_account_length: int | None = None
+    configured_wj_begin: str | None = None  # MMTT, e.g. "0701"
+    #: Last accounting month (YYYY-MM) whose cash items were transferred (transfer ledger).
+    last_transferred_cash_month: str | None = None
+    cash_opening_balance: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def personal_account_length(self) -> int | None:
+        """Debitoren/Kreditoren have one digit more than the Sachkontenlänge."""
+        return None if self.account_length is None else self.account_length + 1
+
+    def document_type(self, name: str) -> DocumentType | None:
+        return next((t for t in self.document_types if t.name == name), None)
+
+    @property
+    def activated_document_types(self) -> list[str]:
+        return [t.name for t in self.document_types if t.activated]
+
+    @property
+    def document_types_without_folder(self) -> list[str]:
+        return [t.name for t in self.document_types if t.activated and not t.folder]
+
+    def fiscal_year_of(self, day: date) -> tuple[date, date] | None:
+        return next(((s, e) for s, e in self.fiscal_years if s <= day <= e), None)
+
+    # --- (de)serialisation ----------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, document_types: Any = None,
+                  overrides: Mapping[str, Any] | None = None) -> ClientSettings:
+        """Build from DATEV's ClientBasics JSON (``basic_accounting_information[]``), the sandbox
+        seed shape (``account_length``, ``fiscal_years[{start, end}]``) or :meth:`to_dict`'s.
+
+        ``document_types`` is the JSON list of ``GET /clients/{id}/document-types`` (entries may
+        carry ``folder``/``activated``); ``overrides`` are the user's settings for this client
+        (``account_length``, ``wj_begin``, ``last_transferred_cash_month`` ...).
+        """
+        try:
+            client_id = str(data.get("id") or data["client_id"])
+        except KeyError:
+            raise ConfigError("Die Mandantendaten enthalten keine Mandanten-ID ('id').") from None
+        years: list[tuple[date, date]] = []
+        lengths: list[int] = []
+        for info in data.get("basic_accounting_information") or ():
+            years.append((_date(info["fiscal_year_start"]), _date(info["fiscal_year_end"])))
+            if info.get("account_length") is not None:
+                lengths.append(int(info["account_length"]))
+        for entry in data.get("fiscal_years") or ():
+            if isinstance(entry, Mapping):
+                years.append((_date(entry["start"]), _date(entry["end"])))
+            else:
+                years.append((_date(entry[0]), _date(entry[1])))
+        account_length = data.get("account_length")
+        if account_length is None and lengths:
+            account_length = lengths[-1]
+        cash_ledgers = list(data.get("cash_ledgers") or data.get("cash_ledger_names") or ())
+        folders = list(data.get("ledger_folder_names") or ())
+        raw_types = document_types if document_types is not None else data.get("document_types")
+        types = tuple(_document_type(t, cash_ledgers, folders) for t in raw_types or ())
+        services = tuple(s["name"] if isinstance(s, Mapping) else str(s)
+                         for s in data.get("services") or ())
+        settings = cls(
+            client_id=client_id,
+            account_length=int(account_length) if account_length is not None else None,
+            fiscal_years=tuple(sorted(set(years))),
+            document_types=types,
+            services=services,
+            configured_account_length=_int(data.get("configured_account_length")),
+            configured_wj_begin=data.get("configured_wj_begin"),
+            last_transferred_cash_month=data.get("last_transferred_cash_month"),
+            cash_opening_balance=float(data.get("cash_opening_balance") or 0.0),
+        )
+        return settings.with_overrides(overrides or {})
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ClientSettings:
+        """Apply the user's settings for this client (keys of the settings file's ``[clients.<id>]``).
+
+        ``account_length`` and ``wj_begin`` are what the user configured (compared with DATEV);
+        ``datev_account_length`` and ``fiscal_years`` replace DATEV's values for offline work.
+        """
+        changes: dict[str, Any] = {}
+        if "account_length" in overrides:
+            changes["configured_account_length"] = _int(overrides["account_length"])
+        if "wj_begin" in overrides:
+            changes["configured_wj_begin"] = str(overrides["wj_begin"])
+        if "datev_account_length" in overrides:
+            changes["account_length"] = _int(overrides["datev_account_length"])
+        if "fiscal_years" in overrides:
+            changes["fiscal_years"] = tuple(
+                (_date(e["start"]), _date(e["end"])) if isinstance(e, Mapping)
+                else (_date(e[0]), _date(e[1])) for e in overrides["fiscal_years"])
+        for name in ("last_transferred_cash_month", "cash_opening_balance"):
+            if name in overrides:
+                changes[name] = overrides[name]
+        if "document_types" in overrides:
+            changes["document_types"] = tuple(_document_type(t, [], [])
+                                              for t in overrides["document_types"])
+        return replace(self, **changes) if changes else self
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (what the cache stores); :meth:`from_dict` reads it back."""
+        return {
+            "id": self.client_id,
+            "account_length": self.account_length,
+            "fiscal_years": [{"start": s.isoformat(), "end": e.isoformat()}
+                             for s, e in self.fiscal_years],
+            "document_types": [{"name": t.name, "category": t.category,
+                                "activated": t.activated, "folder": t.folder}
+                               for t in self.document_types],
+            "services": list(self.services),
+            "configured_account_length": self.configured_account_length,
+            "configured_wj_begin": self.configured_wj_begin,
+            "last_transferred_cash_month": self.last_transferred_cash_month,
+            "cash_opening_balance": self.cash_opening_balance,
+        }
+
+
+def cache_path(client_id: str, *, home: Path | None = None) -> Path:
+    return (home or workbench_home()) / "cache" / "clients" / f"{client_id}.json"
+
+
+def load_client_settings(client_id: str, *, fetch: Callable[[str], Mapping[str, Any]] | None = None,
+                         overrides: Mapping[str, Any] | None = None,
+                         home: Path | None = None) -> ClientSettings:
+    """Client settings from DATEV (``fetch(client_id)`` returns the JSON) or the local cache.
+
+    ``fetch`` may return ClientBasics with an extra ``document_types`` list. A successful fetch
+    refreshes the cache; without ``fetch`` (offline) the cache is used, and without a cache the
+    ``overrides`` must provide ``datev_account_length`` and ``fiscal_years``.
+
+    >>> load_client_settings("455148-1", fetch=lambda cid: {"id": cid, "account_length": 4,
+    ...     "fiscal_years": [{"start": "2026-01-01", "end": "2026-12-31"}]},
+    ...     home=Path(__import__("tempfile").mkdtemp())).account_length
+    4
+    """
+    path = cache_path(client_id, home=home)
+    data: Mapping[str, Any] | None = None
+    if fetch is not None:
+        data = dict(fetch(client_id))
+        data.setdefault("id", client_id)
+        settings = ClientSettings.from_dict(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings.to_dict(), ensure_ascii=False, indent=1),
+                        encoding="utf-8")
+        return settings.with_overrides(overrides or {})
+    if path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"Der Zwischenspeicher {path} für Mandant {client_id} ist "
+                              f"beschädigt ({error}). Löschen Sie die Datei und rufen Sie die "
+                              "Mandantendaten erneut ab.", file=path.name) from error
+        return ClientSettings.from_dict(data, overrides=overrides)
+    if overrides and "datev_account_length" in overrides and "fiscal_years" in overrides:
+        return ClientSettings(client_id).with_overrides(overrides)
+    raise ConfigError(f"Für Mandant {client_id} liegen keine DATEV-Stammdaten vor (weder abgerufen "
+                      "noch zwischengespeichert). Rufen Sie die Mandantendaten online ab oder "
+                      "tragen Sie datev_account_length und fiscal_years in den Einstellungen ein.")
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    if len(text) == 8 and text.isdigit():  # ADE's yyyymmdd
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise ConfigError(f"Das Datum '{text}' in den Mandantendaten ist ungültig.") from None
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+def _document_type(raw: Any, cash_ledgers: list[str], folders: list[str]) -> DocumentType:
+    if isinstance(raw, DocumentType):
+        return raw
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    name = str(raw["name"])
+    folder = raw.get("folder")
+    if folder is None and name == "Kasse" and cash_ledgers:
+        folder = cash_ledgers[0]
+    if folder is None and raw.get("category") == "invoices_received" and folders:
+        folder = folders[0]
+    return DocumentType(name=name, category=raw.get("category"),
+                        activated=bool(raw.get("activated", True)), folder=folder)

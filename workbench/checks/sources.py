@@ -1,0 +1,100 @@
+"""``check_sources``: everything known about a loaded source, as one findings table.
+
+Combines the loader's findings (``field.unparseable``), file-level findings (source not UTF-8),
+findings about the client settings, the kind's suite with its cross-row rules, and for invoices
+the positions suite. A cell the loader already reported as unparseable is not reported again as
+missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from workbench.checks.findings import concat_findings, findings_frame
+from workbench.checks.rules import settings_findings
+from workbench.checks.runner import Period, check
+from workbench.checks.settings import ClientSettings
+
+if TYPE_CHECKING:  # workbench.sources imports workbench.checks.findings
+    from workbench.sources.loader import LoadResult, SourceInfo
+
+__all__ = ["check_sources", "encoding_findings"]
+
+_UTF8 = {"utf-8", "utf8", "ascii", "us-ascii", "utf-8-sig", "utf_8", "utf_8_sig"}
+
+
+def encoding_findings(sources: tuple[SourceInfo, ...]) -> pl.DataFrame:
+    """One ``encoding.non_utf8`` warning per text file that was not UTF-8 (Excel has none)."""
+    records = []
+    for info in sources:
+        encoding = (info.encoding or "").lower()
+        if not encoding or encoding.replace("-", "_") in {e.replace("-", "_") for e in _UTF8}:
+            continue
+        records.append({
+            "source": info.file, "column": None, "rule": "encoding.non_utf8",
+            "severity": "warning", "value": info.encoding, "expected": "UTF-8",
+            "message": f"Die Datei {info.file} ist nicht UTF-8-kodiert (erkannt: {info.encoding}). "
+                       "Sie wurde umgewandelt; DATEV nimmt nur UTF-8 an. Prüfen Sie Umlaute und "
+                       "Sonderzeichen in den Befunden und exportieren Sie künftig als UTF-8.",
+        })
+    return findings_frame(records)
+
+
+def _mapped(sources: tuple[SourceInfo, ...]) -> dict[str, dict[str, str]]:
+    return {info.file: dict(info.mapped) for info in sources}
+
+
+def check_sources(result: LoadResult, *, settings: ClientSettings | None,
+                  engine: str = "polars", period: Period = None, target: str = "xml",
+                  folders: dict[str, str | Path] | None = None,
+                  attachment_sizes: dict[str, int] | None = None, spark: Any = None,
+                  ) -> pl.DataFrame:
+    """Check a :class:`~workbench.sources.LoadResult` completely; returns findings.
+
+    ``folders`` maps each source file name to its folder, for Belegbilder on disk (without it,
+    attachments are checked for their type only).
+
+    >>> from workbench.sources import load_receipts  # doctest: +SKIP
+    >>> check_sources(load_receipts("belege.csv"), settings=settings, period="2026-01")  # doctest: +SKIP
+    """
+    parts = [result.findings, encoding_findings((*result.sources, *result.position_sources)),
+             settings_findings(settings)]
+    parts.append(check(result.frame, result.kind, settings=settings, engine=engine, period=period,
+                       target=target, mapped=_mapped(result.sources), attachment_folders=folders,
+                       attachment_sizes=attachment_sizes, spark=spark))
+    if result.positions is not None:
+        parts.append(check(result.positions, "positions", settings=settings, engine=engine,
+                           period=period, target=target, mapped=_mapped(result.position_sources),
+                           spark=spark))
+        parts.append(_missing_positions(result.frame, result.positions))
+    findings = concat_findings(parts)
+    loader = result.findings.select("source", "row", "column").unique()
+    if loader.height:
+        repeated = (pl.col("rule") == "field.required")
+        dup = findings.filter(repeated).join(loader, on=["source", "row", "column"], how="semi")
+        if dup.height:
+            findings = findings.join(
+                dup.select("source", "row", "column", "rule"),
+                on=["source", "row", "column", "rule"], how="anti", nulls_equal=True)
+    return findings
+
+
+def _missing_positions(invoices: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
+    """Rechnungen, Eingangsrechnungen and Gutschriften need product positions (CRM+ table)."""
+    kinds = ["Rechnung", "Eingangsrechnung", "Gutschrift"]
+    if "invoice_id" not in invoices.columns or "invoice_kind" not in invoices.columns:
+        return findings_frame([])
+    have = positions["invoice_id"].drop_nulls().unique()
+    lacking = invoices.filter(pl.col("invoice_kind").is_in(kinds) & pl.col("invoice_id").is_not_null()
+                              & ~pl.col("invoice_id").is_in(have.implode()))
+    return findings_frame({
+        "source": row["source_file"], "row": row["source_row"], "item_id": row["invoice_id"],
+        "column": "positions", "rule": "field.required", "severity": "error",
+        "value": None, "expected": "mindestens eine Produktposition",
+        "message": f"{row['invoice_kind']} {row['invoice_id']} hat keine Produktpositionen "
+                   "(Name, Steuer-Prozent, Netto, Steuer, Brutto). Ergänzen Sie die Positionen "
+                   "in der Quelle.",
+    } for row in lacking.iter_rows(named=True))
