@@ -491,6 +491,7 @@ def _canonical_receipts() -> SampleFile:
         pl.when(pl.col("date").is_not_null()).then(pl.col("date").dt.strftime("%Y-%m"))
         .otherwise(pl.col("accounting_month")).alias("accounting_month"))
     _csv_file(f, typed, d, CANONICAL_RECEIPTS, "item_id")
+    f.attachments = _attachments(typed, set(), "Beleg")
     return f
 
 
@@ -514,6 +515,7 @@ def _canonical_json() -> SampleFile:
     text = pl.DataFrame({"item_id": clean["item_id"], "date": clean["date"].dt.strftime("%Y-%m-%d")})
     _manifest(f, d, text, list(range(1, clean.height + 1)), {"date": "date"}, "item_id")
     f.frame = clean
+    f.attachments = _attachments(clean, set(), "Beleg")
     return f
 
 
@@ -701,13 +703,17 @@ CANONICAL_POSITIONS = Layout(columns=tuple((n, n) for n in frames.schema("positi
 def _invoices_canonical() -> list[SampleFile]:
     client = "455148-2"
     header, positions = frames.clean_invoices(60, seed=22, client=client)
+    # One Belegbild folder for all samples: this client's files carry its number.
+    header = header.with_columns(pl.concat_str(pl.lit(client + "_"), pl.col("attachment")).alias("attachment"))
     f = SampleFile("invoices_canonical.csv", "invoices", "canonical", client, "utf-8")
     pick = Picker(header)
     d = []
     r = pick()[0]
-    d.append(Defect(r, "net", "amount.decimals", "Netto mit drei Nachkommastellen",
-                    round(header["net"][r] + 0.005, 3), f"{header['net'][r] + 0.005:.3f}"))
-    d.append(Defect(r, "gross", "amount.gross_mismatch", "Netto + Steuer ≠ Brutto (Folge der 3. Stelle)"))
+    net, tax = header["net"][r], header["tax_amount"][r]
+    d.append(Defect(r, "net", "amount.decimals", "Netto mit drei Nachkommastellen (Summe stimmt)",
+                    round(net + 0.005, 3), f"{round(net + 0.005, 3):.3f}"))
+    d.append(Defect(r, "tax_amount", "amount.decimals", "Steuer mit drei Nachkommastellen (Summe stimmt)",
+                    round(tax - 0.005, 3), f"{round(tax - 0.005, 3):.3f}"))
     r = pick()[0]
     d.append(Defect(r, "gross", "amount.gross_mismatch", "Brutto um 1,00 zu hoch (Tippfehler)",
                     round(header["gross"][r] + 1.0, 2)))
@@ -729,6 +735,9 @@ def _invoices_canonical() -> list[SampleFile]:
     d += [Defect(r, "invoice_id", "duplicate.invoice_id", "Rechnung doppelt exportiert (1/2)"),
           Defect(r + 1, "invoice_id", "duplicate.invoice_id", "Rechnung doppelt exportiert (2/2)")]
     _csv_file(f, typed, d, CANONICAL_INVOICES, "invoice_id")
+    f.attachments = {
+        name: pdf_bytes(f"Rechnung {name[9:-4]}", ["Grün & Söhne Gärtnerei KG", "Rechnungskopie"])
+        for name in typed["attachment"].drop_nulls().unique().sort().to_list()}
     g = SampleFile("invoices_canonical_positions.csv", "invoices", "canonical", client, "utf-8")
     p = Picker(positions)(pl.col("quantity") == 2)
     pd_ = [Defect(p[0], "quantity", "field.unparseable", "Menge als Wort", raw="zwei")]
