@@ -1,0 +1,186 @@
+"""Billed calls as expense postings (Aufwandsbuchungen) on the Mandant's order in DATEV
+Eigenorganisation, through DATEVconnect order management (``POST /orders/{orderid}/suborders/
+{suborderid}/expensepostings``, one posting per request: the body is one ``expense_postings``
+object).
+
+Order and suborder: the Mandant's orders that are not done and whose suborder allows cost
+entries; the fiscal year of the call first, then a suborder named like "Telefon…", then the
+lowest ids. Employee: the active DATEV employee whose ``phone_extension`` is the call's extension,
+else whose name is the call's user, else ``employee_id`` if given.
+
+Bodies are built here per order-management 1.4.8 (field names verbatim, ``Start_time`` included);
+``work_date`` is written as ``YYYY-MM-DD``, which is what the sandbox accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from workbench.calls.billing import CallBilling
+from workbench.calls.directory import PhoneDirectory
+from workbench.checks.findings import concat_findings, findings_frame
+from workbench.errors import DatevApiError
+
+if TYPE_CHECKING:
+    from workbench.transfer.client import DatevClient
+
+__all__ = ["PostingPlan", "plan_expense_postings", "transfer_expense_postings"]
+
+_DIRECTION = {"inbound": "Eingehendes Telefonat", "outbound": "Ausgehendes Telefonat",
+              "internal": "Internes Telefonat"}
+COMMENT_LIMIT = 255
+
+
+@dataclass(frozen=True)
+class PostingPlan:
+    """One row per billed line that can be posted (``order_id``, ``suborder_id``, ``body`` as
+    JSON text), and findings for billed lines that cannot (no order, no employee)."""
+
+    postings: pl.DataFrame
+    findings: pl.DataFrame
+
+    def bodies(self) -> list[dict]:
+        """The request bodies, in order."""
+        return [json.loads(body) for body in self.postings["body"]]
+
+
+def _best_orders(lines: pl.DataFrame, directory: PhoneDirectory,
+                 orders: Mapping[str, tuple[int, int]] | None) -> pl.DataFrame:
+    """``order_id``/``suborder_id`` per line (null when the Mandant has none open)."""
+    keyed = lines.with_row_index("_line").select(
+        "_line", "client_id", "client_number", pl.col("started_at").dt.year().alias("_year"))
+    if orders:
+        chosen = {str(k): v for k, v in orders.items()}
+        fixed = pl.DataFrame(
+            [{"_key": k, "order_id": v[0], "suborder_id": v[1]} for k, v in chosen.items()],
+            schema={"_key": pl.String, "order_id": pl.Int64, "suborder_id": pl.Int64})
+        by_id = keyed.join(fixed, left_on="client_id", right_on="_key", how="inner")
+        by_number = keyed.with_columns(pl.col("client_number").cast(pl.String).alias("_key")) \
+            .join(fixed, on="_key", how="inner").drop("_key")
+        explicit = pl.concat([by_id, by_number.select(by_id.columns)]).unique("_line")
+    else:
+        explicit = keyed.clear().with_columns(pl.lit(None, pl.Int64).alias("order_id"),
+                                              pl.lit(None, pl.Int64).alias("suborder_id"))
+    open_orders = directory.orders.filter(
+        (pl.col("completion_status").fill_null("") != "done")
+        & pl.col("accounting_allowed").fill_null(True))
+    automatic = (keyed.join(explicit.select("_line"), on="_line", how="anti")
+                 .join(open_orders, on="client_id", how="inner")
+                 .with_columns((pl.col("fiscal_year") == pl.col("_year")).fill_null(False)
+                               .alias("_same_year"),
+                               pl.col("suborder_name").fill_null("").str.to_lowercase()
+                               .str.contains("telefon").alias("_phone"))
+                 .sort("_line", "_same_year", "_phone", "order_id", "suborder_id",
+                       descending=[False, True, True, False, False])
+                 .unique("_line", keep="first"))
+    chosen_rows = pl.concat([explicit.select("_line", "order_id", "suborder_id"),
+                             automatic.select("_line", "order_id", "suborder_id")])
+    return (lines.with_row_index("_line").join(chosen_rows, on="_line", how="left")
+            .sort("_line").select("order_id", "suborder_id"))
+
+
+def _employees(lines: pl.DataFrame, directory: PhoneDirectory,
+               employee_id: str | None) -> pl.Series:
+    active = directory.employees.filter(pl.col("employee_active"))
+    by_extension = active.filter(pl.col("phone_extension").is_not_null()) \
+        .unique("phone_extension", keep="first")
+    by_name = active.unique("employee_name", keep="first")
+    found = (lines.select("extension", "user").with_row_index("_line")
+             .join(by_extension.select("phone_extension", pl.col("employee_id").alias("_ext")),
+                   left_on="extension", right_on="phone_extension", how="left")
+             .join(by_name.select("employee_name", pl.col("employee_id").alias("_name")),
+                   left_on="user", right_on="employee_name", how="left")
+             .sort("_line"))
+    return found.select(pl.coalesce("_ext", "_name", pl.lit(employee_id, pl.String))
+                        .alias("employee_id")).to_series()
+
+
+def _comment(row: Mapping) -> str:
+    number = row["remote_number"] or "ohne Rufnummer"
+    part = f", Teil {row['part']}" if row["assigned"] and row["part"] > 1 else ""
+    text = f"{_DIRECTION.get(row['direction'], 'Telefonat')} {number} ({row['call_id']}{part})"
+    if row["note"]:
+        text += ": " + " ".join(str(row["note"]).split())
+    return text if len(text) <= COMMENT_LIMIT else text[:COMMENT_LIMIT - 1] + "…"
+
+
+def plan_expense_postings(billing: CallBilling, directory: PhoneDirectory, *,
+                          cost_position: str = "TELB", employee_id: str | None = None,
+                          orders: Mapping[str, tuple[int, int]] | None = None) -> PostingPlan:
+    """Expense postings for the billed lines (``time_units`` = billed minutes × 20).
+
+    ``cost_position``: the time-based Aufwandsposition (unit hours) in DATEV; ``orders``: fixed
+    ``(order_id, suborder_id)`` per Mandant (client id or number) instead of the automatic choice.
+
+    >>> plan = plan_expense_postings(billing, directory, cost_position="TELB")  # doctest: +SKIP
+    """
+    if not 0 < len(cost_position) <= 8:
+        raise ValueError("cost_position must have 1 to 8 characters (DATEV Aufwandsposition).")
+    lines = billing.billed
+    chosen = pl.concat([lines, _best_orders(lines, directory, orders)], how="horizontal") \
+        .with_columns(_employees(lines, directory, employee_id))
+    problems = []
+    for row in chosen.filter(pl.col("order_id").is_null() | pl.col("employee_id").is_null()) \
+            .iter_rows(named=True):
+        base = {"source": row["source_file"], "row": row["source_row"], "item_id": row["call_id"],
+                "severity": "error"}
+        if row["order_id"] is None:
+            problems.append({**base, "column": "remote_number", "rule": "calls.no_order",
+                             "value": str(row["client_number"]),
+                             "expected": "offener Auftrag mit Kostenerfassung",
+                             "message": f"Für Mandant {row['client_number']} "
+                             f"{row['client_name']} gibt es in DATEV keinen offenen Auftrag, "
+                             f"dessen Teilauftrag Kostenerfassung erlaubt. Legen Sie einen "
+                             f"Auftrag an oder wählen Sie einen aus; die Zeit wird sonst "
+                             f"nicht übertragen."})
+        if row["employee_id"] is None:
+            problems.append({**base, "column": "extension", "rule": "calls.no_employee",
+                             "value": row["extension"], "expected": "aktiver Mitarbeiter",
+                             "message": f"Für die Nebenstelle {row['extension']} "
+                             f"({row['user'] or 'ohne Teilnehmer'}) ist in DATEV kein aktiver "
+                             f"Mitarbeiter hinterlegt. Tragen Sie die Durchwahl beim "
+                             f"Mitarbeiter ein oder geben Sie einen Mitarbeiter vor."})
+    ready = chosen.filter(pl.col("order_id").is_not_null() & pl.col("employee_id").is_not_null())
+    bodies = [json.dumps({
+        "employee_id": row["employee_id"],
+        "work_date": row["started_at"].date().isoformat(),
+        "cost_position": cost_position,
+        "time_units": int(row["time_units"]),
+        "Start_time": row["started_at"].strftime("%H:%M:%S"),
+        "comment": _comment(row),
+        "isbillable": True,
+    }, ensure_ascii=False) for row in ready.iter_rows(named=True)]
+    postings = ready.select("call_id", "part", "client_id", "client_number", "order_id",
+                            "suborder_id", "employee_id", "billed_minutes", "time_units") \
+        .with_columns(pl.Series("body", bodies, dtype=pl.String))
+    return PostingPlan(postings=postings, findings=concat_findings([findings_frame(problems)]))
+
+
+def transfer_expense_postings(plan: PostingPlan, client: DatevClient) -> pl.DataFrame:
+    """POST every planned posting; one row per posting with ``status`` (``posted``/``failed``)
+    and DATEV's message. A failed posting does not stop the others.
+
+    >>> transfer_expense_postings(plan, datev)["status"].value_counts()  # doctest: +SKIP
+    """
+    statuses, messages = [], []
+    for row in plan.postings.iter_rows(named=True):
+        order, suborder = row["order_id"], row["suborder_id"]
+        try:
+            client.request("POST", "order-management",
+                           f"/orders/{order}/suborders/{suborder}/expensepostings",
+                           what=f"Telefonat {row['call_id']} auf Auftrag {order} buchen",
+                           auth="connect", safe=False, json=json.loads(row["body"]))
+        except DatevApiError as error:
+            statuses.append("failed")
+            messages.append(str(error))
+        else:
+            statuses.append("posted")
+            messages.append(None)
+    return plan.postings.drop("body").with_columns(
+        pl.Series("status", statuses, dtype=pl.String),
+        pl.Series("message", messages, dtype=pl.String))

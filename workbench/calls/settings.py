@@ -1,0 +1,54 @@
+"""Call settings as in STARFACE's "Telefonie-Integration für DATEV" (seed 000): which calls are
+ignored, which are billed, and how durations are rounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.errors import ConfigError
+
+__all__ = ["ROUNDING_MINUTES", "CallSettings"]
+
+#: Rounding policy -> billing unit in minutes; a started unit counts in full.
+ROUNDING_MINUTES = {"minute": 1, "6min": 6, "10min": 10, "15min": 15}
+
+
+@dataclass(frozen=True, slots=True)
+class CallSettings:
+    """Anrufeinstellungen: ignore inbound/outbound/internal calls, bill only identified and/or
+    only answered calls (the options combine), and the rounding policy.
+
+    >>> CallSettings(rounding="15min").billed_minutes(61)
+    15
+    """
+
+    ignore_inbound: bool = False
+    ignore_outbound: bool = False
+    ignore_internal: bool = True
+    only_identified: bool = False
+    only_answered: bool = True
+    rounding: str = "minute"
+
+    def __post_init__(self) -> None:
+        if self.rounding not in ROUNDING_MINUTES:
+            raise ConfigError(
+                f"Die Rundung '{self.rounding}' ist unbekannt. Erlaubt sind: "
+                f"{', '.join(ROUNDING_MINUTES)}.")
+
+    @property
+    def unit_minutes(self) -> int:
+        """Length of one billing unit in minutes."""
+        return ROUNDING_MINUTES[self.rounding]
+
+    @property
+    def ignored_directions(self) -> tuple[str, ...]:
+        """Directions whose calls are not handled at all."""
+        flags = (("inbound", self.ignore_inbound), ("outbound", self.ignore_outbound),
+                 ("internal", self.ignore_internal))
+        return tuple(direction for direction, ignored in flags if ignored)
+
+    def billed_minutes(self, seconds: int) -> int:
+        """Minutes billed for a call of ``seconds``: started units count in full."""
+        unit = self.unit_minutes * 60
+        return -(-max(seconds, 0) // unit) * self.unit_minutes
