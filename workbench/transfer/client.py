@@ -267,6 +267,10 @@ class DatevClient:
                                 content=content, headers=headers)
         return response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
 
+    def list_extf_jobs(self, client: str, *, page_size: int = 100) -> list[dict]:
+        return list(self._paged("accounting-extf-files", f"/clients/{client}/extf-files/jobs",
+                                what="EXTF-Importe abrufen", page_size=page_size))
+
     def extf_job(self, client: str, job: str) -> dict:
         return self._json("GET", "accounting-extf-files",
                           f"/clients/{client}/extf-files/jobs/{job}",

@@ -1,0 +1,97 @@
+"""EXTF transfers and DATEV's errors mapped back to source rows, against the sandbox."""
+
+import datetime as dt
+
+import polars as pl
+
+from workbench.datev.extf import ExtfHeader
+from workbench.transfer import jobs
+from workbench.transfer.backmap import backmap_findings
+from workbench.transfer.extf_jobs import send_extf, transfer_bookings
+from workbench.transfer.ledger import Ledger
+
+from receipts_fixture import receipt_records
+
+
+def bookings(accounts=("1200", "1200", "1200")):
+    return pl.DataFrame({
+        "Umsatz (ohne Soll/Haben-Kz)": [119.0, 59.5, 238.0],
+        "Soll/Haben-Kennzeichen": ["S", "S", "S"],
+        "Konto": list(accounts),
+        "Gegenkonto (ohne BU-Schlüssel)": ["8400", "8400", "8300"],
+        "Belegdatum": [dt.date(2026, 1, 5), dt.date(2026, 1, 6), dt.date(2026, 1, 7)],
+        "Belegfeld 1": ["RE-1", "RE-2", "RE-3"],
+        "Buchungstext": ["Brot", "Kuchen", "Torte"],
+        "item_id": ["I1", "I2", "I3"], "source_file": ["pos.csv"] * 3, "source_row": [2, 3, 4],
+    })
+
+
+HEADER = ExtfHeader(consultant_number=455148, client_number=1,
+                    fiscal_year_start=dt.date(2026, 1, 1), account_length=4)
+
+
+def test_extf_transfer_succeeds(sandbox, client, session, tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    [transfer] = transfer_bookings(ledger, client, client="455148-1", bookings=bookings(),
+                                   header=HEADER, out_dir=tmp_path / "extf", kind="pos")
+    assert transfer.local_status == "Transferiert" and transfer.datev_status == "pending"
+    assert [item["record_ref"].split("#")[1] for item in ledger.items(transfer.id)] == ["3", "4", "5"]
+    sandbox.state.clock.advance(60)
+    result = jobs.refresh_status(ledger, client, transfer.id, confirm=True)
+    assert result.datev_status == "succeeded"
+    assert ledger.get(transfer.id).datev_status_text == "Fertig"
+    assert backmap_findings(ledger, transfer.id).is_empty()
+
+
+def test_extf_field_errors_point_at_the_source_row(sandbox, client, session, tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    bad = bookings(accounts=("1200", "120", "1200"))  # 3 digits: wrong Sachkontenlänge
+    # The writer refuses account numbers DATEV would reject only when they are malformed; a
+    # wrong length for this client is DATEV's verdict, which must come back to row 3.
+    [transfer] = transfer_bookings(ledger, client, client="455148-1", bookings=bad,
+                                   header=HEADER, out_dir=tmp_path / "extf", kind="pos")
+    sandbox.state.clock.advance(60)
+    assert jobs.refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "failed"
+    findings = backmap_findings(ledger, transfer.id, field_map={"Konto": "account_no"})
+    row = findings.filter(pl.col("column") == "account_no").row(0, named=True)
+    assert (row["source"], row["row"], row["item_id"]) == ("pos.csv", 3, "I2")
+    assert "Zeile 4, Konto" in row["message"]
+
+
+def test_extf_upload_interrupted_after_datev_accepted_it_is_not_repeated(sandbox, client, session,
+                                                                         tmp_path, monkeypatch):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    real = client.upload_extf
+
+    def upload_then_die(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client, "upload_extf", upload_then_die)
+    try:
+        transfer_bookings(ledger, client, client="455148-1", bookings=bookings(),
+                          header=HEADER, out_dir=tmp_path / "extf", kind="pos")
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.undo()
+    [interrupted] = ledger.transfers()
+    before = len(client.list_extf_jobs("455148-1"))
+    resumed = send_extf(ledger, client, interrupted.id)
+    assert resumed.job_id and resumed.local_status == "Transferiert"
+    assert len(client.list_extf_jobs("455148-1")) == before
+
+
+def test_dxso_protocol_errors_map_to_every_row_of_the_file(sandbox, client, session, tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    records = receipt_records(month="2026-10", kind="Kasse", prefix="KA", documents=2)
+    records = records.drop("customerName", "customerCity")
+    [transfer] = jobs.transfer_records(ledger, client, client="455148-1", records=records,
+                                       out_dir=tmp_path / "out",
+                                       folders={"Kasse": "Kasse Nebenraum"})  # no such cash book
+    sandbox.state.clock.advance(60)
+    status = jobs.refresh_status(ledger, client, transfer.id, confirm=True)
+    assert status.datev_status == "3"
+    findings = backmap_findings(ledger, transfer.id)
+    assert set(findings["row"].to_list()) == set(records["source_row"].to_list())
+    assert findings["message"].str.contains("Kassenbuch 'Kasse Nebenraum'").any()
+    assert set(findings["item_id"].to_list()) == set(records["item_id"].to_list())
