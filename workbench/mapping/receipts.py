@@ -107,8 +107,8 @@ def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, cl
     frame = with_index(result.frame).with_columns(pl.col("item_id").alias("_item"))
     found = all_findings(result.findings, findings)
     sources = source_maps(result.sources)
-    field_sources = {name: (_ROLE, column) for name, column, _ in RECEIPT_FIELDS}
-    field_sources.update({name: (_ROLE, name) for name in _PACKAGE})
+    field_sources = {name: ((_ROLE, column),) for name, column, _ in RECEIPT_FIELDS}
+    field_sources.update({name: ((_ROLE, name),) for name in _PACKAGE})
 
     skip = frame["block_transfer"].fill_null(False)
     skipped = frame.filter(skip).select(

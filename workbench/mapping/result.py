@@ -52,7 +52,9 @@ class Mapped:
 
     ``target`` is ``"ledger"`` (LedgerImport records for ``build_packages``) or ``"extf"``
     (Buchungsstapel bookings with the verbatim DATEV column names for ``write_extf``).
-    ``field_sources`` maps each DATEV field to ``(role, canonical column)`` for the preview.
+    ``field_sources`` maps each DATEV field to its ``(role, canonical column)`` candidates, for
+    the preview: the first candidate a record has lineage for is where the value came from
+    (an invoice record's amount comes from its position, or from the invoice without positions).
     ``frames`` holds the canonical frames by role (for source values in the preview).
     """
 
@@ -63,7 +65,7 @@ class Mapped:
     blocked: pl.DataFrame
     skipped: pl.DataFrame
     findings: pl.DataFrame
-    field_sources: dict[str, tuple[str, str]]
+    field_sources: dict[str, tuple[tuple[str, str], ...]]
     frames: dict[str, pl.DataFrame]
     sources: tuple[SourceInfo, ...] = ()
     primary: str = ""
@@ -108,10 +110,14 @@ def all_findings(loaded: pl.DataFrame, given: pl.DataFrame | None) -> pl.DataFra
     return merged.unique(maintain_order=True) if given is not None else merged
 
 
-def error_rules(findings: pl.DataFrame) -> pl.DataFrame:
-    """Error findings per (source, row): ``source_file``, ``source_row``, ``rules``, ``message``."""
+def error_rules(findings: pl.DataFrame, *, by_item: bool = False) -> pl.DataFrame:
+    """Error findings per (source, row): ``source_file``, ``source_row``, ``rules``, ``message``.
+
+    ``by_item`` keeps ``item_id`` as a key too (to tell apart two Excel sheets of one file).
+    """
     errors = findings.filter(pl.col("severity") == "error")
-    return errors.group_by("source", "row", maintain_order=True).agg(
+    keys = ["source", "row", "item_id"] if by_item else ["source", "row"]
+    return errors.group_by(*keys, maintain_order=True).agg(
         pl.col("rule").unique(maintain_order=True).alias("rules"),
         pl.col("message").first().alias("message"),
     ).rename({"source": "source_file", "row": "source_row"})
@@ -142,7 +148,8 @@ def concat_blocked(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
             .select(BLOCKED_SCHEMA.names()).sort("role", "index"))
 
 
-def validation_findings(problems: pl.DataFrame, rows: pl.DataFrame, *, field_sources: dict[str, tuple[str, str]],
+def validation_findings(problems: pl.DataFrame, rows: pl.DataFrame, *,
+                        field_sources: dict[str, tuple[tuple[str, str], ...]],
                         sources: dict[tuple[str, str], dict[str, str]], role: str,
                         target: str) -> pl.DataFrame:
     """Findings for the DATEV writers' validation problems (``row``, ``field``, ``value``, ``message``).
@@ -156,7 +163,7 @@ def validation_findings(problems: pl.DataFrame, rows: pl.DataFrame, *, field_sou
     hits = problems.join(rows, left_on="row", right_on="_pos", how="left", maintain_order="left")
     records = []
     for hit in hits.iter_rows(named=True):
-        column = field_sources.get(hit["field"], (role, None))[1]
+        column = field_sources.get(hit["field"], ((role, None),))[0][1]
         source_column = sources.get((hit["source_file"], role), {}).get(column) if column else None
         where = f"Spalte '{source_column}'" if source_column else f"Feld '{hit['field']}'"
         records.append({
