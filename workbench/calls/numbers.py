@@ -60,8 +60,10 @@ def _key(column: pl.Expr, region: str) -> pl.Expr:
     plain = text.str.replace_all(r"[ \-/.]", "")
     if region in _PREFIXES:
         intl, trunk, country = _PREFIXES[region]
-        plain = (pl.when(plain.str.starts_with(intl)).then(pl.lit("+") + plain.str.slice(len(intl)))
-                 .when(plain.str.starts_with(trunk))
+        # Only well-formed prefixes are rewritten; anything odd goes to phonenumbers as it is.
+        plain = (pl.when(plain.str.contains(f"^{intl}[1-9][0-9]{{5,}}$"))
+                 .then(pl.lit("+") + plain.str.slice(len(intl)))
+                 .when(plain.str.contains(f"^{trunk}[1-9][0-9]{{5,}}$"))
                  .then(pl.lit("+" + country) + plain.str.slice(len(trunk)))
                  .otherwise(plain))
     return pl.when(text.str.contains(_SIMPLE)).then(plain).otherwise(text)

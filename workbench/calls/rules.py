@@ -1,8 +1,8 @@
 """Checks for call logs (``calls.*`` and ``duplicate.call_id``), as findings in the contract shape.
 
 Resolution rules (unparseable/unmatched/ambiguous/fax/inactive number, addressee without
-Mandant) only concern calls the settings would bill; they are warnings (the call is left out,
-the rest goes on) or, with ``only_identified``, infos (leaving them out is what was asked for).
+Mandant) cover every external call: warnings (the call is left out, the rest goes on) for calls
+the settings would bill, infos for calls they leave out anyway (or with ``only_identified``).
 Data rules (invalid duration, duplicate call id) are errors and block the call; overlapping calls
 on one extension are a warning.
 """
@@ -112,14 +112,19 @@ def check_calls(resolved: pl.DataFrame, *, settings: CallSettings | None = None,
     columns = dict(source_columns or {})
     frame = pl.concat([resolved, call_flags(resolved)], how="horizontal")
     records: list[dict] = []
-    severity = "info" if settings.only_identified else "warning"
-    unresolved = frame.filter(considered(settings)
-                              & pl.col("match_status").is_in(list(_NUMBER_MESSAGES)))
+    # Number problems are reported for every external call; for calls the settings leave out
+    # anyway (or with only_identified, where leaving them out is what was asked for) as infos.
+    billable = considered(settings) & pl.lit(not settings.only_identified)
+    unresolved = frame.filter(pl.col("match_status").is_in(list(_NUMBER_MESSAGES))) \
+        .with_columns(billable.fill_null(False).alias("_billable"))
     for row in unresolved.iter_rows(named=True):
         status = row["match_status"]
-        records.append(_finding(row, RULES[status], severity, "remote_number",
-                                row["remote_number"], _EXPECTED[status],
-                                _NUMBER_MESSAGES[status].format(**row), columns))
+        message = _NUMBER_MESSAGES[status].format(**row)
+        if not row["_billable"]:
+            message += " (Nach den Anrufeinstellungen wird es ohnehin nicht abgerechnet.)"
+        records.append(_finding(row, RULES[status], "warning" if row["_billable"] else "info",
+                                "remote_number", row["remote_number"], _EXPECTED[status],
+                                message, columns))
     for row in frame.filter(pl.col("invalid_duration")).iter_rows(named=True):
         seconds = row["duration_s"]
         what = "negativ" if seconds < 0 else f"länger als {ABSURD_SECONDS // 3600} Stunden"
