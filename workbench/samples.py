@@ -64,8 +64,11 @@ class Generated:
 
 
 def generate(kind: str, n: int, *, seed: int = 0, client: str = "455148-1", defects: bool = True,
-             defect_rate: float = 0.01) -> Generated:
+             defect_rate: float = 0.01, unparseable: bool = True) -> Generated:
     """Generate ``n`` rows of ``kind`` (``receipts``, ``invoices``, ``calls``, ``pos``).
+
+    ``unparseable=False`` leaves out the defects that exist only as file text (receipts: an
+    impossible date that the loader reports as ``field.unparseable``).
 
     >>> generate("calls", 50, seed=3).frame.columns[:3]
     ['call_id', 'started_at', 'duration_s']
@@ -76,8 +79,8 @@ def generate(kind: str, n: int, *, seed: int = 0, client: str = "455148-1", defe
         frame = frames.clean_receipts(n, seed=seed, client=client)
         if not rate:
             return Generated(frame, empty)
-        typed, manifest, raw = _defects.random_receipt_defects(frame, seed=seed, client=client,
-                                                                     rate=rate)
+        typed, manifest, raw = _defects.random_receipt_defects(
+            frame, seed=seed, client=client, rate=rate, unparseable=unparseable)
         return Generated(typed, manifest, raw=raw)
     if kind == "invoices":
         header, positions = frames.clean_invoices(n, seed=seed, client=client)
@@ -177,7 +180,7 @@ def generate_pos(n: int, *, seed: int = 0, defects: bool = True,
 
 def write_receipts_csv(path: str | os.PathLike[str], n: int, *, seed: int = 0,
                        profile: str = "canonical", client: str = "455148-1", defects: bool = True,
-                       defect_rate: float = 0.01) -> pl.DataFrame:
+                       defect_rate: float = 0.01, unparseable: bool = True) -> pl.DataFrame:
     """Write ``n`` generated receipt items as a CSV file for ``profile``; returns the manifest
     (``row`` = line number in the file, ``file`` = the file name).
 
@@ -191,7 +194,7 @@ def write_receipts_csv(path: str | os.PathLike[str], n: int, *, seed: int = 0,
     """
     path = Path(path)
     generated = generate("receipts", n, seed=seed, client=client, defects=defects,
-                         defect_rate=defect_rate)
+                         defect_rate=defect_rate, unparseable=unparseable)
     if profile == "canonical":
         layout = catalog.CANONICAL_RECEIPTS
     elif profile == "juston":
@@ -206,7 +209,10 @@ def write_receipts_csv(path: str | os.PathLike[str], n: int, *, seed: int = 0,
     else:
         raise ValueError(f"profile {profile!r}: write_receipts_csv supports canonical and juston")
     text = text_frame(generated.frame, layout, generated.raw)
-    path.write_bytes(csv_bytes(text, layout))
+    if layout.encoding == "utf-8" and not layout.bom:
+        text.write_csv(path, separator=layout.separator, line_terminator=layout.newline)
+    else:
+        path.write_bytes(csv_bytes(text, layout))
     # No quoted line breaks in generated data: data row i is on line i + 2.
     return generated.defects.with_columns(pl.lit(path.name).alias("file"), pl.col("row") + 2)
 

@@ -124,15 +124,16 @@ def _money_en(values: pl.Series, decimals: int) -> pl.Series:
     return sign + whole + "." + part
 
 
-def random_receipt_defects(frame: pl.DataFrame, *, seed: int, client: str,
-                           rate: float) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.Series]]:
+def random_receipt_defects(frame: pl.DataFrame, *, seed: int, client: str, rate: float,
+                           unparseable: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.Series]]:
     """Seed item-level defects into ``rate`` of the non-cash rows, one defect per row.
 
     Returns the typed frame, the manifest (``row`` = 0-based index, ``file`` null) and the raw
     texts per column (null where the formatted value is written) for the file writer.
     """
     eligible = (frame["document_kind"] != "Kasse").to_numpy()
-    return random_defects(frame, _RECEIPT_MAKERS, eligible=eligible, seed=seed, client=client,
+    makers = [m for m in _RECEIPT_MAKERS if unparseable or m[0] != "field.unparseable"]
+    return random_defects(frame, makers, eligible=eligible, seed=seed, client=client,
                           rate=rate, item_column="item_id")
 
 

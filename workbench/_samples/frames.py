@@ -113,9 +113,11 @@ def clean_receipts(n: int, *, seed: int, client: str, kinds: tuple[str, ...] | N
     cents[is_cash] = _non_negative_balance(cents[is_cash])
 
     chart_column = "skr03" if spec.chart == "SKR03" else "skr04"
-    accounts = np.array([account(getattr(role, chart_column), spec.account_length)
-                         for role in roles])[role_index]
-    texts = np.array([role.text for role in roles])[role_index]
+    # Strings are gathered by polars from small lookup Series: numpy string arrays are slow.
+    role_rows = pl.Series(role_index)
+    accounts = pl.Series([account(getattr(role, chart_column), spec.account_length)
+                          for role in roles]).gather(role_rows)
+    texts = pl.Series([role.text for role in roles]).gather(role_rows)
     taxes = np.array([role.tax for role in roles])[role_index]
     centers = COST_CENTERS[spec.trade]
     debtor_low, _ = personal_range(spec.account_length, debtor=True)
@@ -125,7 +127,7 @@ def clean_receipts(n: int, *, seed: int, client: str, kinds: tuple[str, ...] | N
     doc_frame = pl.DataFrame({
         "__doc": np.arange(docs),
         "__docnum": docnum,
-        "document_kind": np.array(kinds)[doc_kind],
+        "document_kind": pl.Series(list(kinds)).gather(pl.Series(doc_kind)),
         "date": doc_dates,
         "__party": doc_party,
         "__credit": doc_credit,
@@ -180,7 +182,7 @@ def clean_receipts(n: int, *, seed: int, client: str, kinds: tuple[str, ...] | N
         "account_no": accounts,
         "tax": taxes,
         "booking_text": texts,
-        "cost_category_id": np.array(centers)[rng.integers(0, len(centers), n)],
+        "cost_category_id": pl.Series(list(centers)).gather(pl.Series(rng.integers(0, len(centers), n))),
     })
     frame = items.join(doc_frame, on="__doc", how="left", maintain_order="left").with_columns(
         pl.concat_str(pl.lit("a0B7Q000"), _zfill(pl.col("item_id"), 7), pl.lit("AAK")).alias("item_id"),
