@@ -181,7 +181,7 @@ def map_invoices(result: LoadResult, *, mode: str = "rds", findings: pl.DataFram
     value = pl.when(pl.col("p_index").is_null()).then(pl.col("gross")).otherwise(
         pl.coalesce("p_gross", pl.col("p_net") + pl.col("p_tax_amount")))
     lines = lines.with_columns(
-        pl.when(pl.col("_sign") < 0).then(-value.abs()).otherwise(value).round(2).alias("_amount"),
+        pl.when(pl.col("_sign") < 0).then(-value.abs()).otherwise(value).alias("_amount"),
         pl.when(pl.col("p_index").is_null()).then(pl.col("_header_rate")).otherwise(pl.col("p_tax")).alias("_rate"),
     )
 

@@ -75,9 +75,7 @@ _ROLE = "receipts"
 
 def _element(name: str, column: str, kinds: tuple[str, ...]) -> pl.Expr:
     value = pl.col(column)
-    if name == "amount":
-        value = value.round(2)
-    elif name == "currencyCode":
+    if name == "currencyCode":
         value = value.fill_null("EUR")
     elif name in ("costCategoryId", "costCategoryId2", "bookingText", "information", "supplierName",
                   "customerName", "supplierCity", "customerCity"):
