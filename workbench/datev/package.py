@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,6 +65,8 @@ class PackageResult:
 
     packages: list[Package]
     manifest: pl.DataFrame
+    # Seconds spent checking and rendering, assigning to packages, and writing files.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _client_numbers(client: str) -> tuple[int | None, int | None]:
@@ -136,6 +139,7 @@ def build_packages(
         raise DatevFormatError(f"max_files muss mindestens 1 sein (Wert '{max_files}').", value=max_files)
     folders = {**DEFAULT_FOLDERS, **(folders or {})}
     created_at = (created_at or datetime.now()).replace(microsecond=0)
+    clock = time.perf_counter()
     frame = _prepare(records, client)
     # Validate and render per ledger kind; keep the original row numbers for messages.
     rendered = []
@@ -173,6 +177,8 @@ def build_packages(
         _check_attachment(row[1], str(row[0]))
     if validate:
         _validate_records(frame)
+    timings = {"check": time.perf_counter() - clock}
+    clock = time.perf_counter()
     out_dir = Path(out_dir)
     plan = _Plan(out_dir, max_files=max_files, folders=folders, created_at=created_at,
                  generator_info=generator_info, generating_system=generating_system)  # fmt: skip
@@ -183,11 +189,14 @@ def build_packages(
         for package, data in plan.archives:
             if errors := validate_xml(data, "document", engine="lxml"):
                 raise DatevFormatError(f"document.xml von Paket {package.name} verletzt das DATEV-Schema: {errors[0]}")
+    timings["plan"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     plan.write()
+    timings["write"] = time.perf_counter() - clock
     schema = {"row": pl.UInt32, "document_id": pl.String, "package": pl.String, "datafile": pl.String,
               "consolidate": pl.Int32, "record": pl.Int32}  # fmt: skip
     manifest = pl.DataFrame(plan.manifest, schema=schema, orient="row").sort("row")
-    return PackageResult(plan.packages, manifest)
+    return PackageResult(plan.packages, manifest, timings)
 
 
 def _validate_records(frame: pl.DataFrame) -> None:

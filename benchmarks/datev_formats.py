@@ -1,0 +1,130 @@
+"""Benchmark of the DATEV format layer (prints numbers; not a test).
+
+    .venv/bin/python benchmarks/datev_formats.py            # both parts, each in its own process
+    .venv/bin/python benchmarks/datev_formats.py --part extf --rows 1000000
+    .venv/bin/python benchmarks/datev_formats.py --part xml --items 100000
+
+Targets (issue 5): EXTF for 1M bookings under 3 s, XML packages for 100k receipt items under
+5 s, peak memory under 1.5 GB. Inputs are generated deterministically (seeded) and their
+generation is not timed. Each part runs in a fresh process so that its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def bookings(rows: int) -> pl.DataFrame:
+    rng = np.random.default_rng(20240131)
+    days = pl.date_range(date(2024, 1, 1), date(2024, 1, 31), eager=True)
+    return pl.DataFrame(
+        {
+            "Umsatz (ohne Soll/Haben-Kz)": rng.integers(1, 10**7, rows) / 100,
+            "Soll/Haben-Kennzeichen": np.where(rng.random(rows) < 0.5, "S", "H"),
+            "Konto": rng.integers(10000, 69999, rows),
+            "Gegenkonto (ohne BU-Schlüssel)": rng.integers(1000, 9999, rows),
+            "BU-Schlüssel": pl.Series(np.where(rng.random(rows) < 0.3, "9", "")).replace("", None),
+            "Belegdatum": days.gather(rng.integers(0, len(days), rows)),
+            "Belegfeld 1": pl.int_range(rows, eager=True).cast(pl.String).str.pad_start(8, "0").str.replace("^", "RE-"),
+            "Buchungstext": pl.int_range(rows, eager=True).cast(pl.String).str.replace("^", "Lieferung Müller KG Nr. "),
+            "KOST1 - Kostenstelle": pl.Series(np.where(rng.random(rows) < 0.5, "100", "200")),
+        }
+    )
+
+
+def run_extf(rows: int) -> None:
+    from workbench.datev.extf import ExtfHeader, write_extf_files
+
+    frame = bookings(rows)
+    header = ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=date(2024, 1, 1),
+                        label="Benchmark", created_at=datetime(2024, 2, 1))  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        start, cpu = time.perf_counter(), time.process_time()
+        paths = write_extf_files(frame, header, directory=tmp)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        size = sum(p.stat().st_size for p in paths) / 1e6
+    print(f"EXTF  {rows:>9,} bookings -> {len(paths)} files, {size:,.0f} MB: {elapsed:6.2f} s wall, "
+          f"{cpu:.2f} s CPU (target < 3 s), peak RSS {_peak_mb():,.0f} MB")  # fmt: skip
+
+
+def receipt_items(items: int, per_document: int, attachment_every: int, attachment_dir: Path) -> pl.DataFrame:
+    rng = np.random.default_rng(20240201)
+    doc = np.arange(items) // per_document
+    documents = int(doc.max()) + 1
+    kinds = np.array(["Rechnungseingang", "Rechnungsausgang", "Kasse"])[doc % 3]
+    day = pl.Series([date(2024, 1 + (d % 12), 1 + (d % 28)) for d in range(documents)])
+    for d in range(0, documents, attachment_every):
+        (attachment_dir / f"Beleg {d:06d}.pdf").write_bytes(b"%PDF-1.4\n% benchmark\n" * 20)
+    attachment = [str(attachment_dir / f"Beleg {d:06d}.pdf") if d % attachment_every == 0 else None for d in doc]
+    doc_ids = pl.Series(doc).cast(pl.String)
+    return pl.DataFrame(
+        {
+            "document_id": "D" + doc_ids,
+            "document_kind": kinds,
+            "date": day.gather(doc),
+            "amount": np.where(kinds == "Kasse", -1, 1) * rng.integers(1, 10**6, items) / 100,
+            "accountNo": rng.integers(4000, 4999, items),
+            "tax": np.full(items, 19.0),
+            "currencyCode": ["EUR"] * items,
+            "invoiceId": "RE-" + doc_ids,
+            "bookingText": pl.int_range(items, eager=True).cast(pl.String).str.replace("^", "Position "),
+            "supplierName": pl.Series(np.where(kinds == "Rechnungseingang", "Lieferant GmbH", "")).replace("", None),
+            "customerName": pl.Series(np.where(kinds == "Rechnungsausgang", "Kunde AG", "")).replace("", None),
+            "attachment": attachment,
+        }
+    )
+
+
+def run_xml(items: int, per_document: int, attachment_every: int, validate: bool) -> None:
+    from workbench.datev.package import build_packages
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = Path(tmp) / "belege"
+        sources.mkdir()
+        frame = receipt_items(items, per_document, attachment_every, sources)
+        start, cpu = time.perf_counter(), time.process_time()
+        result = build_packages(frame, out_dir=Path(tmp) / "out", client="455148-1", created_at=datetime(2024, 2, 1),
+                                validate=validate)  # fmt: skip
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        files = sum(len(p.files) + 1 for p in result.packages)
+    parts = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
+    print(f"XML   {items:>9,} items, {frame['document_id'].n_unique():,} documents -> {len(result.packages)} packages, "
+          f"{files:,} files (XSD check {'on' if validate else 'off'}): {elapsed:6.2f} s wall, {cpu:.2f} s CPU "
+          f"[{parts}] (target < 5 s), peak RSS {_peak_mb():,.0f} MB")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["all", "extf", "xml"], default="all")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--items-per-document", type=int, default=2)
+    parser.add_argument("--attachment-every", type=int, default=2, help="a Belegbild for every n-th document")
+    parser.add_argument("--no-validate", action="store_true", help="skip the XSD check of the XML output")
+    args = parser.parse_args()
+    if args.part == "extf":
+        run_extf(args.rows)
+    elif args.part == "xml":
+        run_xml(args.items, args.items_per_document, args.attachment_every, not args.no_validate)
+    else:
+        common = [f"--items-per-document={args.items_per_document}", f"--attachment-every={args.attachment_every}"]
+        for part in (["--part=extf", f"--rows={args.rows}"], ["--part=xml", f"--items={args.items}", *common]):
+            subprocess.run([sys.executable, __file__, *part, *(["--no-validate"] if args.no_validate else [])], check=True)
+
+
+if __name__ == "__main__":
+    main()
