@@ -420,7 +420,7 @@ def calls() -> dict:
 def pos() -> dict:
     ex = [required(c) for c in ("business_date", "category_type", "category", "amount")]
     ex += [period_rules("business_date"), tax_rule("tax")]
-    ex += amount_rules("amount", zero=False, derived_decimals="__amount_sub_cent")
+    ex += amount_rules("amount", derived_decimals="__amount_sub_cent")
     for column in TEXT_COLUMNS["pos"]:
         ex += encoding_rules(column)
     return suite("pos", ex, derived={

@@ -16,7 +16,7 @@ import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -199,14 +199,18 @@ def write_docs(result: Any, folder: Path) -> Path:
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend",
                                   "base_directory": str(folder)},
             })
+        from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
             ValidationResultIdentifier,
         )
-        identifier = ValidationResultIdentifier.from_object(result) \
-            if hasattr(ValidationResultIdentifier, "from_object") else None
-        store = context.validation_results_store
-        if identifier is None:
-            raise WorkbenchError("Diese Great-Expectations-Version kann keine Data Docs schreiben.")
-        store.set(identifier, result)
+
+        run_id = result.meta.get("run_id")
+        if not isinstance(run_id, RunIdentifier):
+            run_id = RunIdentifier(run_name="workbench", run_time=datetime.now(timezone.utc))
+        identifier = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+            run_id=run_id, batch_identifier=str(result.batch_id or "frame"))
+        context.validation_results_store.set(identifier, result)
         context.build_data_docs(site_names=[site])
     return folder / "index.html"

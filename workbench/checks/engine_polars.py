@@ -41,12 +41,14 @@ SUPPORTED = frozenset({
 def prepare_frame(frame: pl.DataFrame, suite: Suite) -> pl.DataFrame:
     """The frame both engines check: blank texts and NaN as null, derived columns, row index.
 
-    Blank or space-only texts count as empty (a required field with only spaces is missing);
-    NaN counts as null as it does in pandas.
+    Blank or space-only texts of required columns count as missing (a name of only spaces is
+    no name); NaN counts as null as it does in pandas.
     """
+    required = {e.column for e in suite.expectations
+                if e.type == "expect_column_values_to_not_be_null"}
     fixes = []
     for name, dtype in frame.schema.items():
-        if dtype == pl.String:
+        if dtype == pl.String and name in required:
             col = pl.col(name)
             fixes.append(pl.when(col.str.contains(r"^[ \t]*$")).then(None).otherwise(col).alias(name))
         elif dtype.is_float():
@@ -191,19 +193,50 @@ def compile_expectation(expectation: Expectation, schema: pl.Schema,
     return present & bad.fill_null(False)
 
 
+def _regex_groups(expectations: Sequence[Expectation]) -> dict[str, list[Expectation]]:
+    """``not_match_regex`` expectations per column (without row condition), two or more."""
+    groups: dict[str, list[Expectation]] = {}
+    for e in expectations:
+        if e.type == "expect_column_values_to_not_match_regex" and "row_condition" not in e.kwargs:
+            groups.setdefault(e.kwargs["column"], []).append(e)
+    return {column: group for column, group in groups.items() if len(group) > 1}
+
+
 def unexpected_rows(prepared: pl.DataFrame, expectations: Sequence[Expectation],
                     parameters: Mapping[str, Any]) -> dict[int, np.ndarray]:
-    """Row positions (into ``prepared``) that fail each expectation, keyed by suite index."""
+    """Row positions (into ``prepared``) that fail each expectation, keyed by suite index.
+
+    The forbidden-character rules of a text column are first searched as one alternation (one
+    pass over the column); the single rules then run only on the few rows that matched.
+    """
     if not expectations or prepared.is_empty():
         return {}
     schema = prepared.schema
-    masks = prepared.lazy().select(
-        compile_expectation(e, schema, parameters).alias(str(e.index)) for e in expectations
-    ).collect()
+    groups = _regex_groups(expectations)
+    grouped = {e.index for group in groups.values() for e in group}
+    exprs = [compile_expectation(e, schema, parameters).alias(str(e.index))
+             for e in expectations if e.index not in grouped]
+    for column, group in groups.items():
+        union = "|".join(f"(?:{python_regex_to_rust(e.kwargs['regex'])})" for e in group)
+        exprs.append((pl.col(column).is_not_null() & pl.col(column).str.contains(union))
+                     .fill_null(False).alias(f"union:{column}"))
+    masks = prepared.lazy().select(exprs).collect()
     failing = masks.select(pl.all().any())
     result: dict[int, np.ndarray] = {}
     for expectation in expectations:
         key = str(expectation.index)
-        if failing[key][0]:
+        if expectation.index not in grouped and failing[key][0]:
             result[expectation.index] = np.flatnonzero(masks[key].to_numpy())
+    for column, group in groups.items():
+        key = f"union:{column}"
+        if not failing[key][0]:
+            continue
+        subset = prepared.filter(masks[key]).select(ROW_INDEX, column)
+        sub_masks = subset.select(
+            pl.col(ROW_INDEX),
+            *(compile_expectation(e, subset.schema, parameters).alias(str(e.index)) for e in group))
+        for e in group:
+            rows = sub_masks.filter(pl.col(str(e.index)))[ROW_INDEX].to_numpy()
+            if len(rows):
+                result[e.index] = rows.astype(np.int64)
     return result

@@ -136,10 +136,18 @@ def duplicates(frame: pl.DataFrame, column: str, *, rule: str, group: pl.Expr | 
     if column not in frame.columns:
         return pl.DataFrame(schema=HITS_SCHEMA)
     value = pl.col(column)
-    keys = [column] if group is None else [column, group.alias("__group")]
+    keys = [column] if group is None else [column, "__group"]
     owner_expr = pl.col(owner) if owner else pl.col(ROW_INDEX)
     work = frame.filter(value.is_not_null()).with_columns(
-        *([group.alias("__group")] if group is not None else []),
+        (group if group is not None else pl.lit(None)).alias("__group"))
+    # only the few repeated keys go through the window functions below; hashes make the
+    # search cheap (a collision only adds candidates, the exact comparison follows)
+    hashed = work.select(pl.struct(keys).hash().alias("__key"), owner_expr.hash().alias("__owner"))
+    repeated = (hashed.unique().group_by("__key").len().filter(pl.col("len") > 1)["__key"])
+    if repeated.is_empty():
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    work = work.filter(pl.struct(keys).hash().is_in(repeated.implode())).sort(ROW_INDEX)
+    work = work.with_columns(
         owner_expr.first().over(keys).alias("__first_owner"),
         pl.col("source_row").first().over(keys).alias("__first_row") if "source_row" in frame.columns
         else pl.col(ROW_INDEX).first().over(keys).alias("__first_row"),
@@ -187,19 +195,18 @@ def check_digits(frame: pl.DataFrame, column: str, *, kind: str) -> pl.DataFrame
         return pl.DataFrame(schema=HITS_SCHEMA)
     fmt, test = (_IBAN_FORMAT, _iban_ok) if kind == "iban" else (_VAT_FORMAT, _vat_ok)
     value = pl.col(column)
-    candidates = frame.filter(value.is_not_null() & value.str.contains(fmt.replace("$", r"\z")))
-    if candidates.is_empty():
-        return pl.DataFrame(schema=HITS_SCHEMA)
-    unique = candidates[column].unique().to_list()
+    unique = frame[column].drop_nulls().unique()
+    unique = unique.filter(unique.str.contains(fmt.replace("$", r"\z"))).to_list()
     bad = [v for v in unique if not test(v)]
     if not bad:
         return pl.DataFrame(schema=HITS_SCHEMA)
+    candidates = frame.filter(value.is_in(pl.Series(bad, dtype=pl.String).implode()))
     if kind == "iban":
-        return _hits(candidates, value.is_in(bad), rule="field.iban", severity="error",
+        return _hits(candidates, pl.lit(True), rule="field.iban", severity="error",
                      column=column, value=value, expected="IBAN mit gültiger Prüfsumme",
                      message=_text("Die IBAN '", value, "' hat eine falsche Prüfsumme (Tippfehler?). "
                                    "Korrigieren Sie sie in der Quelle."))
-    return _hits(candidates, value.is_in(bad), rule="field.vat_id", severity="error",
+    return _hits(candidates, pl.lit(True), rule="field.vat_id", severity="error",
                  column=column, value=value, expected="USt-IdNr. mit gültiger Prüfziffer",
                  message=_text("Die USt-IdNr. '", value, "' ist ungültig (Prüfziffer oder Aufbau "
                                "passt nicht zum Land). Korrigieren Sie sie in der Quelle."))
