@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import openpyxl
 import pytest
+
+from mapping_helpers import INVOICE_HEADERS, INVOICES, POS_TEXT, POSITION_HEADERS, POSITIONS
 
 from workbench.sources import load_invoices, load_pos, load_receipts
 
@@ -43,32 +43,6 @@ def receipts(write):
     return juston, kasse
 
 
-INVOICE_HEADERS = ["Modul", "Rechnungsnr.", "Rechnungsdatum", "Organisation oder Kontakt", "Rechnungsadresse: Straße",
-                   "Rechnungsadresse: PLZ", "Rechnungsadresse: Ort", "Rechnungsadresse: Länderkürzel", "Währung",
-                   "Nettobetrag", "Steuerbetrag", "Bruttobetrag", "Sachkonto", "Kundennr.", "Kostenstelle",
-                   "original Buchungsbeleg"]
-POSITION_HEADERS = ["Rechnungsnr.", "Produktposition(en): Name", "Produktposition(en): Steuer-Prozent",
-                    "Produktposition(en): Positions-Netto", "Produktposition(en): Positions-Steuer",
-                    "Produktposition(en): Positions-Brutto", "Menge"]
-INVOICES = [
-    ["Rechnungen", "RE-1001", dt.date(2026, 1, 15), "Zahnarztpraxis Dr. Özdemir", "Hauptstr. 1", "01067", "Dresden",
-     "DE", "EUR", 100, 19, 119, "8400", "10001", "100", None],
-    ["Gutschriften", "GS-7", "20.01.2026", "Möbelhaus Jürgens", None, "04109", "Leipzig", "DE", "EUR", "1.000,00",
-     "190,00", "1.190,00", "8400", "10002", None, None],
-    ["Eingangsrechnungen", "ER-5", "21.01.2026", "Büro Schäfer", None, "40210", "Düsseldorf", "DE", "EUR", "50,00",
-     "3,50", "53,50", "3400", "70001", None, None],
-    ["Rechnungen", "RE-1002", "22.01.2026", "Ein sehr langer Organisationsname der Firma Mustermann und Söhne GmbH",
-     None, "04109", "Leipzig", "DE", "EUR", "10,00", "1,90", "11,90", None, "10003", None, None],
-    ["Stornos", "ST-1", "23.01.2026", "Zahnarztpraxis Dr. Özdemir", None, "01067", "Dresden", "DE", "EUR", "100,00",
-     "19,00", "119,00", "8400", "10001", None, None],
-]
-POSITIONS = [
-    ["RE-1001", "Beratung", 19, 60, 11.4, 71.4, 1],
-    ["RE-1001", "Material", 19, 40, 7.6, 47.6, 2],
-    ["GS-7", "Gutschrift Rabatt", 19, 1000, 190, 1190, 1],
-]
-
-
 @pytest.fixture
 def crm_workbook(tmp_path):
     """Write a CRM+ workbook (Rechnungen + Positionen sheets); returns a function of rows."""
@@ -89,19 +63,6 @@ def crm_workbook(tmp_path):
         return load_invoices(path, profile="crmplus")
 
     return _write
-
-
-POS_TEXT = (
-    "Geschäftstag;Art;Buchhaltungsgruppe;Betrag brutto;MwSt-Satz\n"
-    "02.01.2026;Umsatz;Speisen;1.523,40;7\n"
-    "02.01.2026;Umsatz;Getränke;476,60;19\n"
-    "02.01.2026;Zahlung;EC-Karte;1.800,00;\n"
-    "02.01.2026;Zahlung;Bar;223,40;\n"
-    "02.01.2026;Trinkgeld;Trinkgeld;23,40;\n"
-    "03.01.2026;Umsatz;Speisen;100,00;7\n"
-    "03.01.2026;Umsatz;Getränke;-5,00;19\n"
-    "03.01.2026;Zahlung;Bar;95,00;\n"
-)
 
 
 @pytest.fixture

@@ -1,0 +1,166 @@
+"""CRM+ invoices → Rechnungsdatenservice 1.0 (Belegsatzdaten) and Buchungsdatenservice (EXTF)."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from workbench.datev.extf import ExtfHeader, read_extf, validate_bookings, write_extf
+from workbench.datev.ledger_xml import ELEMENT_ORDER, read_ledger_xml, validate_ledger_records
+from workbench.datev.package import DOCUMENT_KINDS, build_packages
+from workbench.mapping import map_invoices
+
+from mapping_helpers import INVOICES, POSITIONS, assert_accounted, finding, findings
+
+
+def header(category: int = 21) -> ExtfHeader:
+    return ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=dt.date(2026, 1, 1),
+                      date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 1, 31), category=category,
+                      chart_of_accounts="03")
+
+
+def by_document(records: pl.DataFrame, document: str) -> pl.DataFrame:
+    return records.filter(pl.col("document_id") == document)
+
+
+def test_rds_one_consolidate_per_invoice_with_signs_and_ledgers(crm_workbook):
+    mapped = map_invoices(crm_workbook(), mode="rds", truncate_names=True)
+    records = mapped.records
+    invoice = by_document(records, "RE-1001")
+    assert invoice["amount"].to_list() == [71.4, 47.6]
+    assert invoice["bookingText"].to_list() == ["Beratung", "Material"]
+    assert set(invoice["document_kind"]) == {"Rechnungsausgang"}
+    assert set(invoice["customerName"]) == {"Zahnarztpraxis Dr. Özdemir"}
+    assert by_document(records, "GS-7")["amount"].to_list() == [-1190.0]
+    assert by_document(records, "ST-1")["amount"].to_list() == [-119.0]
+    assert by_document(records, "ST-1")["information"].to_list() == ["Storno"]
+    incoming = by_document(records, "ER-5").row(0, named=True)
+    assert (incoming["document_kind"], incoming["supplierName"], incoming["customerName"]) == (
+        "Rechnungseingang", "Büro Schäfer", None)
+    assert (incoming["amount"], incoming["tax"]) == (53.5, 7.0)  # no positions: rate from tax/net
+    # Booking proposals only where a Sachkonto is set.
+    assert by_document(records, "RE-1002")["accountNo"].to_list() == [None]
+    assert by_document(records, "RE-1001")["accountNo"].to_list() == ["8400", "8400"]
+    assert len(by_document(records, "RE-1002")["customerName"][0]) == 50
+    for kind, ledger in DOCUMENT_KINDS.items():
+        part = records.filter(pl.col("document_kind") == kind)
+        columns = [c for c in part.columns if c in ELEMENT_ORDER[ledger] or c in ("document_id", "document_kind",
+                                                                                  "accounting_month", "attachment")]
+        assert validate_ledger_records(part.select(columns), ledger=ledger).is_empty()
+    assert_accounted(mapped, 5)
+
+
+def test_rds_records_build_packages(crm_workbook, tmp_path):
+    mapped = map_invoices(crm_workbook(), mode="rds", truncate_names=True, client="455148-1")
+    result = build_packages(mapped.records, out_dir=tmp_path / "out", validate=True)
+    assert sum(package.documents for package in result.packages) == 5
+    receivable = next(p for p in result.packages if p.document_kind == "Rechnungsausgang")
+    ledger = read_ledger_xml(receivable.path / "RE-1001.xml")
+    assert ledger.consolidate["consolidatedAmount"] == "119.00"
+    gutschrift = read_ledger_xml(receivable.path / "GS-7.xml")
+    assert gutschrift.consolidate["consolidatedAmount"] == "-1190.00"
+
+
+def test_long_names_are_blocked_unless_cut_at_50(crm_workbook):
+    mapped = map_invoices(crm_workbook(), mode="rds")
+    blocked = mapped.blocked.row(0, named=True)
+    assert (blocked["item_id"], blocked["source_row"], blocked["rules"]) == ("RE-1002", 5, ["field.datev"])
+    problem = mapped.findings.filter(pl.col("rule") == "field.datev").row(0, named=True)
+    assert problem["source_column"] == "Organisation oder Kontakt"
+    assert "customerName" in problem["message"] and "50" in problem["message"]
+    assert "RE-1002" not in mapped.records["document_id"].to_list()
+    assert_accounted(mapped, 5)
+
+
+def test_kost_menge_from_position_quantity(crm_workbook):
+    without = map_invoices(crm_workbook(), mode="rds", truncate_names=True)
+    with_quantity = map_invoices(crm_workbook(), mode="rds", truncate_names=True, kost_menge=True)
+    assert without.records["costAmount"].null_count() == without.records.height
+    assert by_document(with_quantity.records, "RE-1001")["costAmount"].to_list() == [1.0, 2.0]
+
+
+def test_positions_that_do_not_add_up_block_the_invoice(crm_workbook):
+    positions = [POSITIONS[0], ["RE-1001", "Material", 19, 40, 7.6, 40.0, 2], POSITIONS[2]]
+    mapped = map_invoices(crm_workbook(positions=positions), mode="rds", truncate_names=True)
+    assert mapped.blocked.select("item_id", "rules").rows() == [("RE-1001", ["amount.positions_sum"])]
+    message = mapped.findings.filter(pl.col("rule") == "amount.positions_sum")["message"][0]
+    assert "111.4" in message and "119" in message
+    assert_accounted(mapped, 5)
+
+
+def test_findings_on_positions_block_their_invoice_and_orphans_are_reported(crm_workbook):
+    positions = [*POSITIONS, ["XX-9", "Waise", 19, 1, 0.19, 1.19, 1]]
+    result = crm_workbook(positions=positions)
+    # Row 3 of the positions sheet (RE-1001 "Material"); the invoices sheet's row 3 is GS-7.
+    given = findings(finding("crm.xlsx", 3, "amount.decimals", column="gross", item_id="RE-1001"))
+    mapped = map_invoices(result, mode="rds", truncate_names=True, findings=given)
+    assert mapped.blocked.select("item_id", "rules").rows() == [("RE-1001", ["amount.decimals"])]
+    assert "GS-7" in mapped.records["document_id"].to_list()
+    orphan = mapped.findings.filter(pl.col("rule") == "invoice.orphan_position").row(0, named=True)
+    assert (orphan["row"], orphan["severity"], orphan["source_column"]) == (5, "warning", "Rechnungsnr.")
+    assert_accounted(mapped, 5)
+
+
+def test_duplicate_invoice_numbers_are_blocked(crm_workbook):
+    invoices = [*INVOICES[:3], [*INVOICES[2][:1], "ER-5", *INVOICES[2][2:]]]
+    mapped = map_invoices(crm_workbook(invoices=invoices), mode="rds")
+    assert mapped.blocked.select("source_row", "rules").rows() == [(4, ["duplicate.invoice_id"]),
+                                                                  (5, ["duplicate.invoice_id"])]
+    assert_accounted(mapped, 4)
+
+
+def test_bds_bookings_with_bu_codes_and_debit_credit(crm_workbook):
+    mapped = map_invoices(crm_workbook(), mode="bds", truncate_names=True, kost_menge=True,
+                          default_accounts={"Rechnung": "8400"})
+    bookings = mapped.records
+    assert validate_bookings(bookings, header()).is_empty()
+    rows = {(r["Belegfeld 1"], r["Umsatz (ohne Soll/Haben-Kz)"]): r for r in bookings.iter_rows(named=True)}
+    first = rows[("RE-1001", 71.4)]
+    assert (first["Soll/Haben-Kennzeichen"], first["Konto"], first["Gegenkonto (ohne BU-Schlüssel)"],
+            first["BU-Schlüssel"], first["KOST1 - Kostenstelle"], first["Kost-Menge"]) == ("S", "10001", "8400", "3",
+                                                                                           "100", 1.0)
+    assert rows[("GS-7", 1190.0)]["Soll/Haben-Kennzeichen"] == "H"
+    assert rows[("ST-1", 119.0)]["Soll/Haben-Kennzeichen"] == "H"
+    incoming = rows[("ER-5", 53.5)]
+    assert (incoming["Soll/Haben-Kennzeichen"], incoming["Konto"], incoming["Gegenkonto (ohne BU-Schlüssel)"],
+            incoming["BU-Schlüssel"]) == ("H", "70001", "3400", "8")
+    assert rows[("RE-1002", 11.9)]["Gegenkonto (ohne BU-Schlüssel)"] == "8400"  # default account
+    data = write_extf(bookings, header())
+    assert read_extf(data).frame.height == bookings.height
+    assert_accounted(mapped, 5)
+
+
+def test_bds_master_data_for_debitors_and_creditors(crm_workbook):
+    mapped = map_invoices(crm_workbook(), mode="bds", truncate_names=True, default_accounts={"Rechnung": "8400"})
+    master = mapped.master_data
+    assert master["Konto"].to_list() == ["10001", "10002", "70001", "10003"]
+    assert master.row(0, named=True)["Name (Adressatentyp Unternehmen)"] == "Zahnarztpraxis Dr. Özdemir"
+    assert master.row(0, named=True)["Straße"] == "Hauptstr. 1"
+    assert len(master.row(3, named=True)["Name (Adressatentyp Unternehmen)"]) == 50
+    stamm = ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=dt.date(2026, 1, 1), category=16)
+    assert validate_bookings(master, stamm).is_empty()
+    assert read_extf(write_extf(master, stamm)).frame.height == 4
+
+
+@pytest.mark.parametrize(("change", "rule", "column"), [
+    ({12: None}, "account.missing", "account_no"),           # no Sachkonto and no default
+    ({13: None}, "account.missing", "party_account_no"),     # no Debitor
+    ({10: "2,00"}, "tax.no_bu_code", "tax"),                 # 20 %: no BU-Schlüssel in SKR03
+])
+def test_bds_blocks_invoices_that_cannot_become_a_booking(crm_workbook, change, rule, column):
+    invoice = list(INVOICES[2])  # ER-5 has no positions
+    for at, value in change.items():
+        invoice[at] = value
+    mapped = map_invoices(crm_workbook(invoices=[INVOICES[0], invoice]), mode="bds")
+    assert mapped.blocked.select("item_id", "rules").rows() == [("ER-5", [rule])]
+    problem = mapped.findings.filter(pl.col("rule") == rule).row(0, named=True)
+    assert (problem["column"], problem["row"]) == (column, 3)
+    assert mapped.records["Belegfeld 1"].unique().to_list() == ["RE-1001"]
+    assert_accounted(mapped, 2)
+
+
+def test_lineage_links_records_to_invoice_and_position_rows(crm_workbook):
+    mapped = map_invoices(crm_workbook(), mode="rds", truncate_names=True)
+    second = mapped.lineage.filter(pl.col("record") == 1).sort("role")
+    assert second.select("role", "source_row", "item_id").rows() == [("invoices", 2, "RE-1001"),
+                                                                      ("positions", 3, "RE-1001")]
