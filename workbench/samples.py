@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from workbench._samples import catalog, frames
+from workbench._samples import catalog, frames, receipt_files
 from workbench._samples import defects as _defects
 from workbench._samples.writers import Layout, csv_bytes, text_frame
 
@@ -124,7 +124,8 @@ def _pos_defects(frame: pl.DataFrame, *, seed: int, rate: float) -> Generated:
     manifest = pl.DataFrame({
         "file": pl.Series([None] * len(rows), dtype=pl.String), "row": rows.astype(np.int64),
         "item_id": ["Kreditkarte"] * len(rows), "column": ["amount"] * len(rows),
-        "rule": ["amount.zero"] * len(rows), "value": pl.Series([None] * len(rows), dtype=pl.String),
+        "rule": ["amount.zero"] * len(rows), "value": pl.Series([None] * len(rows),
+                                                                dtype=pl.String),
         "note": ["Kartenzahlung 0,00"] * len(rows)}, schema=_defects.MANIFEST_SCHEMA)
     return Generated(frame.with_columns(amount), manifest)
 
@@ -162,7 +163,8 @@ def generate_calls(n: int, *, seed: int = 0, defects: bool = True,
                    defect_rate: float = 0.01) -> pl.DataFrame:
     """``n`` calls of the office's extensions (STARFACE style) as a canonical ``calls`` frame.
 
-    >>> generate_calls(20, seed=1, defects=False)["direction"].is_in(["inbound", "outbound", "internal"]).all()
+    >>> generate_calls(20, seed=1, defects=False)["direction"].is_in(["inbound", "outbound",
+                                                                      "internal"]).all()
     True
     """
     return generate("calls", n, seed=seed, defects=defects, defect_rate=defect_rate).frame
@@ -196,9 +198,9 @@ def write_receipts_csv(path: str | os.PathLike[str], n: int, *, seed: int = 0,
     generated = generate("receipts", n, seed=seed, client=client, defects=defects,
                          defect_rate=defect_rate, unparseable=unparseable)
     if profile == "canonical":
-        layout = catalog.CANONICAL_RECEIPTS
+        layout = receipt_files.CANONICAL_RECEIPTS
     elif profile == "juston":
-        columns = dict(catalog.BOOKING_DETAIL.columns)
+        columns = dict(receipt_files.BOOKING_DETAIL.columns)
         columns["document_kind"] = "DocumentType"
         columns["internal_invoice_id"] = "Name"
         columns["paid_at"] = "PaymentDate"
@@ -256,7 +258,8 @@ def write_samples(out_dir: str | os.PathLike[str] = SAMPLES_DIR, *, seed: int = 
     written.append(stub)
     sizes = out / "attachment_sizes.json"
     sizes.write_text(json.dumps(catalog.attachment_sizes(), indent=2) + "\n", encoding="utf-8")
-    manifest.sort(key=lambda e: (e["file"], e["sheet"] or "", e["row"] or 0, e["rule"], e["column"] or ""))
+    manifest.sort(key=lambda e: (e["file"], e["sheet"] or "", e["row"] or 0, e["rule"],
+                                 e["column"] or ""))
     (out / "defects.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     written += [sizes, out / "defects.json"]

@@ -106,7 +106,8 @@ def apply_defects(frame: pl.DataFrame, defects: list[Defect]) -> pl.DataFrame:
             if value is KEEP:
                 continue
         series = columns.get(defect.column, frame[defect.column])
-        columns[defect.column] = series.scatter([defect.row], pl.Series([value], dtype=series.dtype))
+        columns[defect.column] = series.scatter([defect.row], pl.Series([value],
+                                                                        dtype=series.dtype))
     return frame.with_columns(list(columns.values())) if columns else frame
 
 
@@ -125,7 +126,8 @@ def _money_en(values: pl.Series, decimals: int) -> pl.Series:
 
 
 def random_receipt_defects(frame: pl.DataFrame, *, seed: int, client: str, rate: float,
-                           unparseable: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.Series]]:
+                           unparseable: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, dict[str,
+                                                                                               pl.Series]]:
     """Seed item-level defects into ``rate`` of the non-cash rows, one defect per row.
 
     Returns the typed frame, the manifest (``row`` = 0-based index, ``file`` null) and the raw
@@ -138,13 +140,15 @@ def random_receipt_defects(frame: pl.DataFrame, *, seed: int, client: str, rate:
 
 
 def random_defects(frame: pl.DataFrame, makers, *, eligible: np.ndarray, seed: int, client: str,
-                   rate: float, item_column: str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.Series]]:
+                   rate: float, item_column: str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str,
+                                                                                            pl.Series]]:
     """Spread ``rate`` × rows defects over the eligible rows, each maker on its own rows."""
     spec = CLIENTS[client]
     rng = np.random.default_rng(seed + 7919)
     candidates = np.flatnonzero(eligible)
     count = min(int(round(rate * frame.height)), len(candidates))
-    chosen = np.sort(rng.choice(candidates, size=count, replace=False)) if count else np.array([], np.int64)
+    chosen = np.sort(rng.choice(candidates, size=count, replace=False)) if count else np.array([],
+                                                                                               np.int64)
     rng.shuffle(chosen)
     groups = np.array_split(chosen, len(makers))
     parts: list[pl.DataFrame] = []
@@ -220,7 +224,8 @@ def _three_decimals(current: pl.Series, rng, spec):
 
 def _bump_last_digit(current: pl.Series, rng, spec):
     last = current.str.slice(-1).cast(pl.Int64)
-    return current.str.slice(0, current.str.len_chars() - 1) + ((last + 1) % 10).cast(pl.String), None
+    return current.str.slice(0,
+                             current.str.len_chars() - 1) + ((last + 1) % 10).cast(pl.String), None
 
 
 def _mojibake(current: pl.Series, rng, spec):
@@ -238,17 +243,22 @@ def _escape(current: pl.Series, rng, spec):
 
 
 _RECEIPT_MAKERS = (
-    ("amount.zero", "amount", lambda c, r, s: (c * 0.0, pl.Series(["0.00"] * len(c))), "Betrag 0,00"),
+    ("amount.zero", "amount", lambda c, r, s: (c * 0.0, pl.Series(["0.00"] * len(c))),
+     "Betrag 0,00"),
     ("amount.decimals", "amount", _three_decimals, "drei Nachkommastellen"),
     ("account.non_numeric", "account_no", lambda c, r, s: ("K" + c, None), "Buchstabe im Konto"),
-    ("account.length_mismatch", "account_no", lambda c, r, s: (c + "0", None), "Konto eine Stelle zu lang"),
+    ("account.length_mismatch", "account_no", lambda c, r, s: (c + "0", None),
+     "Konto eine Stelle zu lang"),
     ("account.personal_length_mismatch", "party_account_no",
-     lambda c, r, s: (c.str.slice(0, c.str.len_chars() - 1), None), "Personenkonto eine Stelle zu kurz"),
-    ("field.max_length", "booking_text", lambda c, r, s: (c + _LONG_SUFFIX, None), "Buchungstext über 60 Zeichen"),
+     lambda c, r, s: (c.str.slice(0, c.str.len_chars() - 1),
+                      None), "Personenkonto eine Stelle zu kurz"),
+    ("field.max_length", "booking_text", lambda c, r, s: (c + _LONG_SUFFIX, None),
+     "Buchungstext über 60 Zeichen"),
     ("field.pattern", "invoice_id", lambda c, r, s: (c + "_K", None), "Unterstrich in Belegfeld 1"),
     ("field.vat_id", "vat_id", _bump_last_digit, "Prüfziffer falsch"),
     ("field.iban", "iban", _bump_last_digit, "IBAN-Prüfsumme falsch"),
-    ("field.currency", "currency_code", lambda c, r, s: (c.str.to_lowercase(), None), "Währung klein geschrieben"),
+    ("field.currency", "currency_code", lambda c, r, s: (c.str.to_lowercase(), None),
+     "Währung klein geschrieben"),
     ("encoding.exotic_space", "booking_text",
      lambda c, r, s: (c.str.replace(" ", "\u00a0", literal=True), None), "geschütztes Leerzeichen"),
     ("encoding.control_character", "booking_text",
@@ -258,13 +268,16 @@ _RECEIPT_MAKERS = (
     ("encoding.not_cp1252", "booking_text", lambda c, r, s: (c + " 🥨", None), "Emoji"),
     ("fiscal_year.outside_period", "date", _outside, "Datum nach dem Zeitraum"),
     ("field.unparseable", "date", _unparseable_date, "unmögliches Datum"),
-    ("transfer.blocked", "block_transfer", lambda c, r, s: (c.not_(), None), "BlockTransfer__c gesetzt"),
+    ("transfer.blocked", "block_transfer", lambda c, r, s: (c.not_(), None),
+     "BlockTransfer__c gesetzt"),
 )
 
 
 INVOICE_MAKERS = (
-    ("amount.gross_mismatch", "gross", lambda c, r, s: ((c + 0.01).round(2), None), "Brutto um 0,01 zu hoch"),
-    ("field.currency", "currency_code", lambda c, r, s: (c.str.to_lowercase(), None), "Währung klein"),
+    ("amount.gross_mismatch", "gross", lambda c, r, s: ((c + 0.01).round(2), None),
+     "Brutto um 0,01 zu hoch"),
+    ("field.currency", "currency_code", lambda c, r, s: (c.str.to_lowercase(), None),
+     "Währung klein"),
     ("account.length_mismatch", "account_no", lambda c, r, s: (c + "0", None), "Konto zu lang"),
     ("field.max_length", "party_name",
      lambda c, r, s: (c + " Niederlassung Süd, Betriebsstätte Zwei", None), "Name über 50 Zeichen"),
@@ -272,9 +285,11 @@ INVOICE_MAKERS = (
 )
 CALL_MAKERS = (
     ("calls.unmatched_number", "remote_number",
-     lambda c, r, s: (pl.Series(["+49 911 555" + str(x).zfill(4) for x in r.integers(0, 9999, len(c))]),
+     lambda c, r, s: (pl.Series(["+49 911 555" + str(x).zfill(4) for x in r.integers(0, 9999,
+                                                                                     len(c))]),
                       None), "unbekannte Nummer"),
-    ("calls.fax_number", "remote_number", lambda c, r, s: (pl.Series(["+49 911 4711-99"] * len(c)), None),
+    ("calls.fax_number", "remote_number", lambda c, r, s: (pl.Series(["+49 911 4711-99"] * len(c)),
+                                                           None),
      "Faxnummer"),
     ("calls.invalid_duration", "duration_s", lambda c, r, s: (-(c + 7), None), "negative Dauer"),
 )

@@ -47,7 +47,8 @@ def _business_days(rng: np.random.Generator, first: date, last: date, size: int)
     start, end = np.datetime64(first, "D"), np.datetime64(last, "D") + 1
     count = int(np.busday_count(start, end, holidays=holidays))
     offsets = np.sort(rng.integers(0, max(count, 1), size=size))
-    return np.busday_offset(start, offsets, roll="forward", holidays=holidays).astype("datetime64[D]")
+    return np.busday_offset(start, offsets, roll="forward",
+                            holidays=holidays).astype("datetime64[D]")
 
 
 def _cents_tax(net: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -143,8 +144,10 @@ def clean_receipts(n: int, *, seed: int, client: str, kinds: tuple[str, ...] | N
         pl.when(kind == "Rechnungsausgang").then(
             pl.concat_str(pl.when(pl.col("__credit")).then(pl.lit("GS-")).otherwise(pl.lit("RA-")),
                           year, pl.lit("-"), _zfill(number, 5)))
-        .when(kind == "Kasse").then(pl.concat_str(pl.lit("KB-"), year, pl.lit("-"), _zfill(number, 5)))
-        .when(number % 3 == 0).then(pl.concat_str(pl.lit("RE-"), year, pl.lit("-"), _zfill(number, 5)))
+        .when(kind == "Kasse").then(pl.concat_str(pl.lit("KB-"), year, pl.lit("-"), _zfill(number,
+                                                                                           5)))
+        .when(number % 3 == 0).then(pl.concat_str(pl.lit("RE-"), year, pl.lit("-"), _zfill(number,
+                                                                                           5)))
         .when(number % 3 == 1).then(pl.concat_str(year, pl.lit("/"), _zfill(number * 7 + 101, 6)))
         .otherwise(pl.concat_str(pl.lit("V"), _zfill(number + 900000, 7)))
         .alias("invoice_id"),
@@ -182,10 +185,12 @@ def clean_receipts(n: int, *, seed: int, client: str, kinds: tuple[str, ...] | N
         "account_no": accounts,
         "tax": taxes,
         "booking_text": texts,
-        "cost_category_id": pl.Series(list(centers)).gather(pl.Series(rng.integers(0, len(centers), n))),
+        "cost_category_id": pl.Series(list(centers)).gather(pl.Series(rng.integers(0, len(centers),
+                                                                                   n))),
     })
     frame = items.join(doc_frame, on="__doc", how="left", maintain_order="left").with_columns(
-        pl.concat_str(pl.lit("a0B7Q000"), _zfill(pl.col("item_id"), 7), pl.lit("AAK")).alias("item_id"),
+        pl.concat_str(pl.lit("a0B7Q000"), _zfill(pl.col("item_id"), 7),
+                      pl.lit("AAK")).alias("item_id"),
         pl.col("date").dt.strftime("%Y-%m").alias("accounting_month"),
         pl.lit("EUR").alias("currency_code"),
         pl.lit(None, dtype=pl.String).alias("bu_code"),
@@ -223,7 +228,8 @@ PRODUCTS = {
             ("Nußhörnchen", 7, 160, 10, 80),
         ),
         "purchase": (
-            ("Weizenmehl Type 550 (25 kg)", 7, 1890, 10, 60), ("Süßrahmbutter 10 kg", 7, 8900, 1, 6),
+            ("Weizenmehl Type 550 (25 kg)", 7, 1890, 10, 60), ("Süßrahmbutter 10 kg", 7, 8900, 1,
+                                                               6),
             ("Wartung Backofen", 19, 24000, 1, 1), ("Papiertüten 1000 Stück", 19, 3450, 1, 10),
             ("Kaffeebohnen Espresso 6 kg", 7, 9600, 1, 4),
         ),
@@ -350,7 +356,8 @@ def clean_calls(n: int, *, seed: int, first_day: date = date(2026, 1, 2)) -> pl.
     """``n`` clean calls of the office's two extensions, never overlapping on one extension."""
     rng = np.random.default_rng(seed)
     extension = rng.integers(0, len(EXTENSIONS), n)
-    direction = np.array(["inbound", "outbound", "internal"])[rng.choice(3, p=[0.55, 0.35, 0.1], size=n)]
+    direction = np.array(["inbound", "outbound", "internal"])[rng.choice(3, p=[0.55, 0.35, 0.1],
+                                                                         size=n)]
     answered = rng.random(n) < np.where(direction == "internal", 0.95, 0.82)
     duration = np.where(answered, np.clip(rng.lognormal(5.3, 0.8, n), 15, 2400), 0).astype(np.int64)
     gap = rng.integers(3600, 18000, n)
@@ -363,7 +370,8 @@ def clean_calls(n: int, *, seed: int, first_day: date = date(2026, 1, 2)) -> pl.
     day = working // 36000
     holidays = np.array(HOLIDAYS, dtype="datetime64[D]")
     dates = np.busday_offset(np.datetime64(first_day, "D"), day, roll="forward", holidays=holidays)
-    started = dates.astype("datetime64[s]") + np.timedelta64(8 * 3600, "s") + (working % 36000).astype("timedelta64[s]")
+    started = dates.astype("datetime64[s]") + np.timedelta64(8 * 3600,
+                                                             "s") + (working % 36000).astype("timedelta64[s]")
     ext_names = np.array(list(EXTENSIONS))
     remote = np.array(MATCHED_NUMBERS)[rng.integers(0, len(MATCHED_NUMBERS), n)]
     other = ext_names[(extension + 1) % len(EXTENSIONS)]
@@ -374,8 +382,10 @@ def clean_calls(n: int, *, seed: int, first_day: date = date(2026, 1, 2)) -> pl.
         "started_at": started.astype("datetime64[us]"), "duration_s": duration,
         "direction": direction, "answered": answered, "remote_number": remote,
         "extension": ext_names[extension], "note": note,
-    }).with_columns(pl.col("note").replace("", None)).sort("started_at", "extension", maintain_order=True).with_columns(
-        pl.concat_str(pl.lit("SF-"), _zfill(pl.int_range(1, pl.len() + 1) + 40000, 7)).alias("call_id"),
+    }).with_columns(pl.col("note").replace("", None)).sort("started_at", "extension",
+                                                           maintain_order=True).with_columns(
+        pl.concat_str(pl.lit("SF-"), _zfill(pl.int_range(1, pl.len() + 1) + 40000,
+                                            7)).alias("call_id"),
         pl.col("extension").replace_strict(EXTENSIONS).alias("user"),
     )
     return frame.select([pl.col(name).cast(dtype) for name, dtype in schema("calls").items()])

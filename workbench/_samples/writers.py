@@ -138,7 +138,8 @@ def write_json(text_records: list[dict], path: Path) -> None:
     path.write_text(json.dumps(text_records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def write_xlsx(path: Path, sheets: Sequence[tuple[str, list[str], list[list[object]], dict[str, str]]]) -> None:
+def write_xlsx(path: Path, sheets: Sequence[tuple[str, list[str], list[list[object]], dict[str,
+                                                                                           str]]]) -> None:
     """Write sheets of (name, headers, rows, number formats per header); strings stay text."""
     import openpyxl
     from openpyxl.styles import Font
