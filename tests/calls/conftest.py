@@ -13,8 +13,6 @@ from workbench.sources import load_calls
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "workbench" / "sandbox" / "seed" / "default.json"
 FIXTURE = Path(__file__).parent / "data" / "calls_starface_fixture.csv"
-SAMPLE = ROOT / "data" / "samples" / "calls_starface.csv"
-DEFECTS = ROOT / "data" / "samples" / "defects.json"
 
 
 @pytest.fixture(scope="session")
