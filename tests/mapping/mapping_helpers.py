@@ -68,3 +68,21 @@ POS_TEXT = (
     "03.01.2026;Umsatz;Getränke;-5,00;19\n"
     "03.01.2026;Zahlung;Bar;95,00;\n"
 )
+
+
+def big_receipts(n: int):
+    """A LoadResult of ``n`` valid outgoing receipt items (one per document), built in memory."""
+    from workbench.sources import LoadResult, canonical_schema
+
+    ids = pl.format("D{}", pl.int_range(n))
+    values = {
+        "document_id": ids, "item_id": pl.format("D{}-1", pl.int_range(n)),
+        "document_kind": pl.lit("Rechnungsausgang"), "date": pl.lit(dt.date(2026, 1, 5)),
+        "accounting_month": pl.lit("2026-01"), "amount": pl.lit(10.0) + pl.int_range(n) % 100,
+        "currency_code": pl.lit("EUR"), "invoice_id": ids, "party_name": pl.lit("Kunde"),
+        "account_no": pl.lit("8400"), "tax": pl.lit(19.0), "block_transfer": pl.lit(False),
+        "source_file": pl.lit("big.csv"), "source_row": pl.int_range(2, n + 2),
+    }
+    frame = pl.select([values.get(name, pl.lit(None)).cast(dtype).alias(name)
+                       for name, dtype in canonical_schema("receipts").items()])
+    return LoadResult(kind="receipts", frame=frame, findings=findings(), sources=())
