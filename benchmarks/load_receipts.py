@@ -61,7 +61,8 @@ def main() -> None:
             loaded, result = best_of(args.repeat, lambda: load_receipts(path))
 
     print(f"baseline  polars.read_csv (all String): {baseline:6.3f} s  ({frame.height:,} rows)")
-    print(f"load_receipts (canonical profile):      {loaded:6.3f} s  ({result.frame.height:,} rows, "
+    print(f"load_receipts (canonical profile):      {loaded:6.3f} s  "
+          f"({result.frame.height:,} rows, "
           f"{result.findings.height:,} findings){note}")
     print(f"ratio load_receipts / baseline:         {loaded / baseline:6.2f}x   "
           f"target < 1 s: {'yes' if loaded < 1 else 'no'}")

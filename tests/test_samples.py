@@ -19,8 +19,14 @@ import pytest
 from workbench._samples.defects import RULES
 from workbench._samples.parties import CLIENTS
 from workbench.samples import (
-    generate, generate_calls, generate_invoices, generate_pos, generate_receipts, sample_files,
-    write_receipts_csv, write_samples,
+    generate,
+    generate_calls,
+    generate_invoices,
+    generate_pos,
+    generate_receipts,
+    sample_files,
+    write_receipts_csv,
+    write_samples,
 )
 from workbench.sources import LOADERS
 from workbench.sources.encoding import decode_text
@@ -46,7 +52,7 @@ def loaded():
     return {name: _load(name) for name in MAIN_FILES}
 
 
-# --- loading ---------------------------------------------------------------------------------------
+# --- loading -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", MAIN_FILES)
 def test_sample_loads_with_its_profile_and_equals_the_generated_frame(name, loaded):
@@ -117,7 +123,7 @@ def test_unparseable_defects_are_reported_by_the_loader(loaded):
     assert len(expected) >= 8
 
 
-# --- the manifest: every listed defect is there, and nothing else ----------------------------------
+# --- the manifest: every listed defect is there, and nothing else --------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EXOTIC = re.compile("[\u00a0\u202f\u200b\u2007\u2009\u2060\ufeff]")
@@ -167,7 +173,7 @@ def _reference_findings(name: str, result) -> set[tuple]:
         for row in frame.iter_rows(named=True):
             file, line = row["source_file"], row["source_row"]
 
-            def add(column, rule):
+            def add(column, rule, file=file, line=line, out=out):
                 out.add((file, line, column, rule))
 
             for column, value in row.items():
@@ -269,7 +275,8 @@ def _reference_findings(name: str, result) -> set[tuple]:
                                "duplicate.invoice_id")
             out |= _cash(frame.filter(pl.col("document_kind") == "Kasse"))
         if kind == "invoices":
-            out |= _duplicates(frame.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("month")),
+            monthly = frame.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("month"))
+            out |= _duplicates(monthly,
                                ["month", "invoice_id"], None, "invoice_id", "duplicate.invoice_id")
         if kind == "calls":
             out |= _calls(frame)
@@ -356,7 +363,9 @@ def _calls(frame):
 
 @pytest.mark.parametrize("name", MAIN_FILES)
 def test_manifest_lists_exactly_the_defects_of_each_file(name, loaded):
-    files = {name} | ({"invoices_canonical_positions.csv"} if name == "invoices_canonical.csv" else set())
+    files = {name}
+    if name == "invoices_canonical.csv":
+        files.add("invoices_canonical_positions.csv")
     expected = {(m["file"], m["row"], m["column"], m["rule"]) for m in MANIFEST
                 if m["file"] in files and m["rule"] != "field.unparseable"}
     found = _reference_findings(name, loaded[name])
@@ -405,7 +414,8 @@ def test_write_samples_reproduces_the_committed_files(tmp_path):
 def _xlsx_cells(path: Path) -> dict:
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:
-        return {sheet: list(workbook[sheet].iter_rows(values_only=True)) for sheet in workbook.sheetnames}
+        return {sheet: list(workbook[sheet].iter_rows(values_only=True))
+                for sheet in workbook.sheetnames}
     finally:
         workbook.close()
 

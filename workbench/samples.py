@@ -112,7 +112,7 @@ def _manifest_schema() -> pl.Schema:
 
 
 def _pos_defects(frame: pl.DataFrame, *, seed: int, rate: float) -> Generated:
-    """``amount.zero``: a card payment row of 0,00 (its amount moved to cash: days stay balanced)."""
+    """``amount.zero``: a card payment row of 0,00 (amount moved to cash: days stay balanced)."""
     rng = np.random.default_rng(seed + 7919)
     cards = np.flatnonzero((frame["category"] == "Kreditkarte").to_numpy())
     count = min(int(round(rate * frame.height)), len(cards))

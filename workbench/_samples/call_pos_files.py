@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import polars as pl
 
 from workbench._samples import frames
 from workbench._samples.catalog import (
-    PERIOD, Picker, SampleFile, _csv_file,
+    PERIOD,
+    Picker,
+    SampleFile,
+    _csv_file,
 )
 from workbench._samples.defects import Defect, apply_defects
 from workbench._samples.writers import Layout
@@ -16,7 +18,7 @@ from workbench._samples.writers import Layout
 __all__ = ['LIGHTSPEED', 'STARFACE', 'call_pos_files']
 
 
-# --- calls: STARFACE (UTF-16) ----------------------------------------------------------------------
+# --- calls: STARFACE (UTF-16) --------------------------------------------------------------------
 
 STARFACE = Layout(columns=(
     ("call_id", "Anruf-ID"), ("started_at", "Beginn"), ("duration_s", "Dauer"),
@@ -52,7 +54,8 @@ def _calls() -> SampleFile:
     d.append(Defect(r, "remote_number", "calls.inactive_addressee", "Jörg Weiß, inaktiv seit 2024",
                     "030 5550777"))
     # Absurd duration on the last call of an extension, so that nothing overlaps it.
-    last = clean.with_row_index().group_by("extension").agg(pl.col("index").max())["index"].to_list()
+    last = (clean.with_row_index().group_by("extension").agg(pl.col("index").max())
+            ["index"].to_list())
     answered_last = [i for i in sorted(last) if clean["answered"][i]]
     r = pick(np.isin(np.arange(clean.height), answered_last or sorted(last)))[0]
     d.append(Defect(r, "duration_s", "calls.invalid_duration", "26 Stunden",
@@ -96,7 +99,7 @@ def _calls() -> SampleFile:
     return f
 
 
-# --- POS: Lightspeed ------------------------------------------------------------------------------
+# --- POS: Lightspeed -----------------------------------------------------------------------------
 
 LIGHTSPEED = Layout(columns=(
     ("business_date", "Geschäftstag"), ("category_type", "Art"), ("category", "Buchhaltungsgruppe"),

@@ -17,7 +17,11 @@ import polars as pl
 
 from workbench._samples.defects import Defect
 from workbench._samples.writers import (
-    Layout, csv_bytes, line_numbers, pdf_bytes, text_frame,
+    Layout,
+    csv_bytes,
+    line_numbers,
+    pdf_bytes,
+    text_frame,
 )
 
 __all__ = ["SampleFile", "build_samples"]
@@ -120,7 +124,8 @@ def _csv_file(file: SampleFile, typed: pl.DataFrame, defects: list[Defect], layo
         [pl.lit(None, dtype=dtype).alias(name) for name, dtype in typed.schema.items()
          if name not in mapped and name not in derived])
     if file.kind == "receipts" and "accounting_month" not in mapped:
-        expected = expected.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("accounting_month"))
+        expected = expected.with_columns(
+            pl.col("date").dt.strftime("%Y-%m").alias("accounting_month"))
     file.frame = expected
 
 

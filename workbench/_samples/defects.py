@@ -33,8 +33,8 @@ KEEP = _Keep()
 #: Every rule id the samples use, with a one-line English description (README, tests).
 RULES: dict[str, str] = {
     "encoding.non_utf8": "file is not UTF-8 (Windows-1252 or UTF-16); DATEV accepts UTF-8 only",
-    "encoding.control_character": "ASCII control character (U+0000-U+001F except tab/CR/LF) in a text",
-    "encoding.escape_sequence": "escape debris DATEV rejects ('Intruder Alert'): &#252;, &uuml;, &xx, \\3xx",
+    "encoding.control_character": "control character (U+0000-U+001F but tab/CR/LF) in a text",
+    "encoding.escape_sequence": "escape debris (Intruder Alert): &#252;, &uuml;, \\3xx",
     "encoding.exotic_space": "U+00A0, U+202F or a zero-width space instead of a plain space",
     "encoding.mojibake": "UTF-8 read as Windows-1252 (MÃ¼ller, â‚¬)",
     "encoding.not_cp1252": "character that Windows-1252 (EXTF) cannot represent (emoji, ő, CJK)",
@@ -44,7 +44,8 @@ RULES: dict[str, str] = {
     "fiscal_year.not_created": "date in a fiscal year that is not created in DATEV",
     "fiscal_year.outside_period": "date outside the period 2026-01 .. 2026-03",
     "field.required": "required value missing",
-    "field.max_length": "text longer than DATEV allows (bookingText 60, names 50, cities 30, invoiceId 36)",
+    "field.max_length": "text longer than DATEV allows (bookingText 60, names 50, cities 30, "
+                        "invoiceId 36)",
     "field.pattern": "value outside the field's pattern (Belegfeld 1 charset, postcode)",
     "field.vat_id": "USt-IdNr. with a wrong check digit",
     "field.iban": "IBAN with a wrong checksum",

@@ -19,7 +19,7 @@ from workbench.sources.schema import canonical_schema
 
 __all__ = ["clean_calls", "clean_invoices", "clean_pos", "clean_receipts", "schema"]
 
-#: Public holidays in Bavaria the generator keeps free (Neujahr, Heilige Drei Könige, Ostern, 1. Mai).
+#: Public holidays in Bavaria the generator keeps free (Neujahr, Dreikönig, Ostern, 1. Mai, ...).
 HOLIDAYS = ("2025-10-03", "2025-11-01", "2025-12-25", "2025-12-26", "2026-01-01", "2026-01-06",
             "2026-04-03", "2026-04-06", "2026-05-01")
 RECEIPT_KINDS = ("Rechnungsausgang", "Rechnungseingang", "Kasse")
@@ -370,8 +370,8 @@ def clean_calls(n: int, *, seed: int, first_day: date = date(2026, 1, 2)) -> pl.
     day = working // 36000
     holidays = np.array(HOLIDAYS, dtype="datetime64[D]")
     dates = np.busday_offset(np.datetime64(first_day, "D"), day, roll="forward", holidays=holidays)
-    started = dates.astype("datetime64[s]") + np.timedelta64(8 * 3600,
-                                                             "s") + (working % 36000).astype("timedelta64[s]")
+    offset = (working % 36000).astype("timedelta64[s]")
+    started = dates.astype("datetime64[s]") + np.timedelta64(8 * 3600, "s") + offset
     ext_names = np.array(list(EXTENSIONS))
     remote = np.array(MATCHED_NUMBERS)[rng.integers(0, len(MATCHED_NUMBERS), n)]
     other = ext_names[(extension + 1) % len(EXTENSIONS)]

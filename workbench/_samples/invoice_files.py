@@ -8,7 +8,11 @@ import polars as pl
 
 from workbench._samples import frames
 from workbench._samples.catalog import (
-    TOO_LARGE, Picker, SampleFile, _csv_file, _manifest,
+    TOO_LARGE,
+    Picker,
+    SampleFile,
+    _csv_file,
+    _manifest,
     _mojibake,
 )
 from workbench._samples.defects import Defect, apply_defects
@@ -17,7 +21,7 @@ from workbench._samples.writers import Layout, pdf_bytes, zip_bytes
 __all__ = ['CRM_HEADERS', 'CRM_POSITIONS', 'invoice_files']
 
 
-# --- invoices: CRM+ Excel ----------------------------------------------------------------------------
+# --- invoices: CRM+ Excel ------------------------------------------------------------------------
 
 CRM_HEADERS = (
     ("invoice_kind", "Modul"), ("invoice_id", "Rechnungsnr."), ("date", "Rechnungsdatum"),
@@ -167,9 +171,10 @@ def _invoices_crmplus() -> SampleFile:
         position_rows.append(values)
     money = "#,##0.00"
     f.sheets = [
-        ("Rechnungen", headers, rows, {"Nettobetrag": money, "Steuerbetrag": money,
-                                       "Bruttobetrag": money, "Rechnungsdatum": "DD.MM.YYYY",
-                                       "Rechnungsadresse: PLZ": "@", "Sachkonto": "@", "Kundennr.": "@"}),
+        ("Rechnungen", headers, rows, {
+            "Nettobetrag": money, "Steuerbetrag": money, "Bruttobetrag": money,
+            "Rechnungsdatum": "DD.MM.YYYY", "Rechnungsadresse: PLZ": "@", "Sachkonto": "@",
+            "Kundennr.": "@"}),
         ("Positionen", [h for _, h in CRM_POSITIONS], position_rows,
          {"Produktposition(en): Positions-Netto": money,
           "Produktposition(en): Positions-Steuer": money,

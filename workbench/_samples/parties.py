@@ -135,7 +135,7 @@ def account(number: str, length: int) -> str:
 
 
 def personal_range(length: int, *, debtor: bool) -> tuple[int, int]:
-    """Debitoren 1…6, Kreditoren 7…9 followed by ``length`` digits (personal length = length + 1)."""
+    """Debitoren 1…6, Kreditoren 7…9, then ``length`` digits (personal length = length + 1)."""
     base = 10 ** length
     return (base, 7 * base - 1) if debtor else (7 * base, 10 * base - 1)
 

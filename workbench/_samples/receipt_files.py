@@ -1,4 +1,4 @@
-"""Sample receipt files: JustOn Booking Detail, Expense (Windows-1252), Kasse, canonical CSV and JSON."""
+"""Sample receipt files: JustOn Booking Detail, Expense (Windows-1252), Kasse, canonical."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ import polars as pl
 
 from workbench._samples import frames
 from workbench._samples.catalog import (
-    Picker, SampleFile, _attachments, _bump, _csv_file, _html, _manifest,
-    _mojibake, _value,
+    Picker,
+    SampleFile,
+    _attachments,
+    _bump,
+    _csv_file,
+    _html,
+    _manifest,
+    _mojibake,
+    _value,
 )
 from workbench._samples.defects import Defect, apply_defects
 from workbench._samples.parties import CLIENTS, GELDTRANSIT, account
@@ -20,7 +27,7 @@ from workbench._samples.writers import Layout, pdf_bytes, zip_bytes
 __all__ = ['BOOKING_DETAIL', 'CANONICAL_RECEIPTS', 'EXPENSE', 'KASSE', 'receipt_files']
 
 
-# --- receipts: JustOn Booking Detail ---------------------------------------------------------------
+# --- receipts: JustOn Booking Detail -------------------------------------------------------------
 
 BOOKING_DETAIL = Layout(columns=(
     ("item_id", "Id"), ("document_id", "AccountingDocument"), ("invoice_id", "InvoiceNo"),
@@ -154,7 +161,7 @@ def _booking_detail() -> SampleFile:
     return f
 
 
-# --- receipts: JustOn Expense (Windows-1252) -------------------------------------------------------
+# --- receipts: JustOn Expense (Windows-1252) -----------------------------------------------------
 
 EXPENSE = Layout(columns=(
     ("item_id", "Id"), ("document_id", "AccountingDocument"), ("internal_invoice_id", "Name"),
@@ -224,7 +231,7 @@ def _expense() -> SampleFile:
     return f
 
 
-# --- receipts: Kasse (JustOn Expense, Beleg-Art Kassenbeleg) ---------------------------------------
+# --- receipts: Kasse (JustOn Expense, Beleg-Art Kassenbeleg) -------------------------------------
 
 KASSE = Layout(columns=(
     ("item_id", "Id"), ("document_id", "AccountingDocument"), ("document_kind", "DocumentType"),
@@ -311,7 +318,7 @@ def _kasse() -> SampleFile:
     return f
 
 
-# --- receipts: canonical CSV and JSON ---------------------------------------------------------------
+# --- receipts: canonical CSV and JSON ------------------------------------------------------------
 
 CANONICAL_RECEIPTS = Layout(columns=tuple((name, name) for name in frames.schema("receipts")),
                             numbers="en", dates="iso", separator=",", newline="\n")
@@ -380,7 +387,8 @@ def _canonical_json() -> SampleFile:
                                   last_day=date(2026, 1, 30), first_document=2001)
     f = SampleFile("receipts_canonical.json", "receipts", "canonical", client, "utf-8")
     d = [Defect(r, "date", "fiscal_year.not_created",
-                "Wirtschaftsjahr 2026 ist für 455148-3 nicht angelegt") for r in range(clean.height)]
+                "Wirtschaftsjahr 2026 ist für 455148-3 nicht angelegt")
+         for r in range(clean.height)]
     records = []
     for row in clean.iter_rows(named=True):
         record = {}

@@ -90,9 +90,11 @@ def text_frame(frame: pl.DataFrame, layout: Layout,
         if dtype == pl.Date:
             text = col.dt.strftime("%d.%m.%Y" if layout.dates == "de" else "%Y-%m-%d")
         elif isinstance(dtype, pl.Datetime):
-            text = col.dt.strftime("%d.%m.%Y %H:%M:%S" if layout.dates == "de" else "%Y-%m-%dT%H:%M:%S")
+            text = col.dt.strftime("%d.%m.%Y %H:%M:%S" if layout.dates == "de"
+                                   else "%Y-%m-%dT%H:%M:%S")
         elif dtype == pl.Boolean:
-            text = pl.when(col).then(pl.lit(layout.bools[0])).when(~col).then(pl.lit(layout.bools[1]))
+            yes, no = layout.bools
+            text = pl.when(col).then(pl.lit(yes)).when(~col).then(pl.lit(no))
         elif dtype == pl.Float64 and canonical == "quantity":
             text = _quantity(col, layout.numbers)
         elif dtype == pl.Float64:
@@ -138,8 +140,10 @@ def write_json(text_records: list[dict], path: Path) -> None:
     path.write_text(json.dumps(text_records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def write_xlsx(path: Path, sheets: Sequence[tuple[str, list[str], list[list[object]], dict[str,
-                                                                                           str]]]) -> None:
+Sheet = tuple[str, list[str], list[list[object]], dict[str, str]]
+
+
+def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
     """Write sheets of (name, headers, rows, number formats per header); strings stay text."""
     import openpyxl
     from openpyxl.styles import Font
@@ -186,7 +190,8 @@ def pdf_bytes(title: str, lines: Sequence[str]) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]"
+        b" /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
@@ -200,7 +205,8 @@ def pdf_bytes(title: str, lines: Sequence[str]) -> bytes:
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     for offset in offsets:
         out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    out.write(trailer.encode())
     return out.getvalue()
 
 
