@@ -180,3 +180,13 @@ def test_plain_frame_without_lineage_headers(directory, fixture_calls):
 def test_empty_log(directory, fixture_calls):
     billing = bill_calls(fixture_calls.frame.clear(), directory)
     assert billing.lines.height == billing.findings.height == billing.summary().height == 0
+
+
+def test_restrict_to_one_mandant(directory, fixture_calls):
+    billing = bill_calls(fixture_calls, directory)
+    mine = billing.for_client(2)
+    assert mine.lines["call_id"].to_list() == ["SF-11", "SF-17"]
+    assert mine.findings["rule"].to_list() == ["calls.overlap"]  # SF-11 overlaps SF-10
+    same = billing.for_client("6f1c0a3e2b7d4c59a8e1f2d3c4b5a602")
+    assert same.lines.equals(mine.lines)
+    assert billing.for_client(999).lines.height == 0

@@ -83,6 +83,16 @@ class CallBilling:
         """Lines not billed, with ``status`` and ``reason``."""
         return self.lines.filter(pl.col("status") != "billed")
 
+    def for_client(self, client: str | int) -> CallBilling:
+        """Only the lines billed to one Mandant (client id or number) and their findings."""
+        key = str(client)
+        lines = self.lines.filter((pl.col("client_id") == key)
+                                  | (pl.col("client_number").cast(pl.String) == key))
+        rows = lines.select(pl.col("source_file").alias("source"),
+                            pl.col("source_row").alias("row")).unique()
+        return CallBilling(lines=lines, findings=self.findings.join(
+            rows, on=["source", "row"], how="semi"), settings=self.settings)
+
     def summary(self) -> pl.DataFrame:
         """Per Mandant and month (``YYYY-MM``): calls, seconds, billed minutes and hours."""
         return (self.billed.with_columns(pl.col("started_at").dt.strftime("%Y-%m").alias("month"))
