@@ -238,6 +238,9 @@ def write_samples(out_dir: str | os.PathLike[str] = SAMPLES_DIR, *, seed: int = 
 
     out = Path(out_dir)
     (out / "belege").mkdir(parents=True, exist_ok=True)
+    for stale in (out / "belege").iterdir():  # belege/ holds generated Belegbilder only
+        if stale.is_file():
+            stale.unlink()
     written: list[Path] = []
     manifest: list[dict] = []
     samples = catalog.build_samples()

@@ -109,7 +109,7 @@ def _invoices_crmplus() -> SampleFile:
                     header["account_no"][r] + "0"))
     r = pick(rechnung)[0]
     d.append(Defect(r, "party_account_no", "account.personal_length_mismatch",
-                    "Kundennummer mit 4 statt 5 Stellen", header["party_account_no"][r][1:]))
+                    "Kundennummer mit 4 statt 5 Stellen", header["party_account_no"][r][:-1]))
     r = pick()[0]
     d.append(Defect(r, "date", "fiscal_year.outside_period", "Rechnung vom 29.12.2025",
                     date(2025, 12, 29)))

@@ -70,6 +70,12 @@ def _booking_detail() -> SampleFile:
     r = pick(pl.col("information").is_not_null())[0]
     d.append(Defect(r, "information", "encoding.control_character", "U+000C Seitenvorschub",
                     _value(clean, r, "information").replace(" ", "\x0c", 1)))
+    r = pick(pl.col("information").is_not_null())[0]
+    d.append(Defect(r, "information", "encoding.mojibake", "€ als â‚¬ (UTF-8 als Windows-1252)",
+                    "Skonto 2 % = 12,40 â‚¬ bei Zahlung bis 10.02."))
+    r = pick(pl.col("party_name").str.contains(" "), single=True)[0]
+    d.append(Defect(r, "party_name", "encoding.escape_sequence", "&amp; aus einem HTML-Export",
+                    " ".join(_value(clean, r, "party_name").split(" ")[:2]) + " &amp; Söhne"))
     r = pick(umlaut, single=True)[0]
     d.append(Defect(r, "party_name", "encoding.mojibake", "UTF-8 als Windows-1252 gelesen",
                     _mojibake(_value(clean, r, "party_name"))))
@@ -78,7 +84,7 @@ def _booking_detail() -> SampleFile:
                     _mojibake(_value(clean, r, "booking_text"))))
     r = pick()[0]
     d.append(Defect(r, "booking_text", "encoding.not_cp1252", "Emoji U+1F968",
-                    _value(clean, r, "booking_text")[:26] + " 🥨"))
+                    _value(clean, r, "booking_text").split(" ")[0] + " 🥨"))
     r = pick(single=True)[0]
     d.append(Defect(r, "party_name", "encoding.not_cp1252", "ő (U+0151) fehlt in Windows-1252",
                     "Kávéház Kőrösi Kft."))
@@ -90,7 +96,7 @@ def _booking_detail() -> SampleFile:
                     _value(clean, r, "account_no") + "0"))
     r = pick(single=True)[0]
     d.append(Defect(r, "party_account_no", "account.personal_length_mismatch",
-                    "Debitor mit 4 statt 5 Stellen", _value(clean, r, "party_account_no")[1:]))
+                    "Debitor mit 4 statt 5 Stellen", _value(clean, r, "party_account_no")[:-1]))
     moved: list[tuple[int, date]] = []
     for day, note in ((date(2025, 12, 30), "Dezember 2025, vor dem Zeitraum"),
                       (date(2026, 4, 1), "April 2026, nach dem Zeitraum")):
