@@ -305,21 +305,25 @@ def row_rules(frame: pl.DataFrame, kind: str, settings: ClientSettings | None, *
     date_column = {"receipts": "date", "invoices": "date", "pos": "business_date"}.get(kind)
     if date_column and settings is not None:
         out.append(fiscal_year_not_created(frame, date_column, settings))
+    have = set(frame.columns)
     if kind == "receipts":
-        out += cash_rules(frame, settings)
-        out.append(duplicates(frame, "invoice_id", rule="duplicate.invoice_id",
-                              group=pl.col("accounting_month"), owner="document_id",
-                              label="Die Rechnungsnummer (Belegfeld 1)"))
+        if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
+            out += cash_rules(frame, settings)
+        if {"invoice_id", "accounting_month", "document_id"} <= have:
+            out.append(duplicates(frame, "invoice_id", rule="duplicate.invoice_id",
+                                  group=pl.col("accounting_month"), owner="document_id",
+                                  label="Die Rechnungsnummer (Belegfeld 1)"))
         out.append(check_digits(frame, "iban", kind="iban"))
         out.append(check_digits(frame, "vat_id", kind="vat"))
-    elif kind == "invoices":
+    elif kind == "invoices" and {"invoice_id", "date"} <= have:
         out.append(duplicates(frame, "invoice_id", rule="duplicate.invoice_id",
                               group=pl.col("date").dt.strftime("%Y-%m"), owner=None,
                               label="Die Rechnungsnummer (Belegfeld 1)"))
     elif kind == "calls":
         out.append(duplicates(frame, "call_id", rule="duplicate.call_id", group=None, owner=None,
                               label="Die Anruf-ID"))
-        out.append(call_overlaps(frame))
+        if "call_id" in have:
+            out.append(call_overlaps(frame))
     if folders:
         out += attachment_files(frame, folders=folders, sizes=sizes)
     return [part for part in out if part.height]

@@ -1,0 +1,113 @@
+"""ClientSettings from DATEV's JSON shapes, the per-client cache and offline overrides."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from workbench.checks import ClientSettings, DocumentType, load_client_settings
+from workbench.checks.settings import cache_path
+from workbench.errors import ConfigError
+
+CLIENT_BASICS = {  # GET /clients/{id} of accounting-dxso-jobs / accounting-documents
+    "client_number": 2, "consultant_number": 455148, "id": "455148-2",
+    "name": "Grün & Söhne Gärtnerei KG", "is_document_management_available": True,
+    "basic_accounting_information": [
+        {"fiscal_year_start": "2024-07-01", "fiscal_year_end": "2025-06-30", "account_length": 5,
+         "datev_chart_of_accounts": 4,
+         "ledgers": {"is_accounts_payable_ledger_available": True,
+                     "is_accounts_receivable_ledger_available": True,
+                     "is_cash_ledger_available": False}},
+        {"fiscal_year_start": "2025-07-01", "fiscal_year_end": "2026-06-30", "account_length": 5},
+    ],
+}
+DOCUMENT_TYPES = [  # GET /clients/{id}/document-types
+    {"name": "Rechnungseingang", "category": "invoices_received", "debit_credit_identifier": "debit"},
+    {"name": "Rechnungsausgang", "category": "outgoing_invoices", "debit_credit_identifier": "credit"},
+]
+
+
+def test_from_client_basics_and_document_types():
+    settings = ClientSettings.from_dict({**CLIENT_BASICS, "ledger_folder_names": ["Eingangsrechnungen"]},
+                                        document_types=DOCUMENT_TYPES)
+    assert settings.client_id == "455148-2"
+    assert settings.account_length == 5 and settings.personal_account_length == 6
+    assert settings.fiscal_years == ((date(2024, 7, 1), date(2025, 6, 30)),
+                                     (date(2025, 7, 1), date(2026, 6, 30)))
+    assert settings.document_type("Rechnungseingang").folder == "Eingangsrechnungen"
+    assert settings.document_types_without_folder == ["Rechnungsausgang"]
+    assert settings.fiscal_year_of(date(2026, 1, 1)) == (date(2025, 7, 1), date(2026, 6, 30))
+
+
+def test_from_sandbox_seed_shape(settings):
+    # the sandbox seed of 455148-1 (conftest): cash book names give Kasse its folder
+    assert settings.account_length == 4
+    assert settings.document_type("Kasse").folder == "Hauptkasse"
+    assert settings.document_types_without_folder == ["Sonstige"]
+    assert "Rechnungsdatenservice 1.0" in settings.services
+
+
+def test_roundtrip_and_overrides():
+    settings = ClientSettings.from_dict(CLIENT_BASICS, document_types=DOCUMENT_TYPES,
+                                        overrides={"account_length": 4, "wj_begin": "0701",
+                                                   "last_transferred_cash_month": "2026-01"})
+    assert settings.configured_account_length == 4 and settings.account_length == 5
+    assert settings.configured_wj_begin == "0701"
+    assert ClientSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
+
+
+def test_fetch_writes_cache_and_offline_uses_it(tmp_path):
+    calls = []
+
+    def fetch(client_id):
+        calls.append(client_id)
+        return {**CLIENT_BASICS, "document_types": DOCUMENT_TYPES}
+
+    online = load_client_settings("455148-2", fetch=fetch, home=tmp_path)
+    assert calls == ["455148-2"]
+    assert cache_path("455148-2", home=tmp_path).exists()
+    offline = load_client_settings("455148-2", home=tmp_path, overrides={"account_length": 5})
+    assert offline.account_length == online.account_length == 5
+    assert offline.fiscal_years == online.fiscal_years
+    assert offline.document_types == online.document_types
+    assert offline.configured_account_length == 5
+
+
+def test_cache_under_workbench_home(_isolated_home):
+    load_client_settings("455148-2", fetch=lambda cid: CLIENT_BASICS)
+    assert (_isolated_home / "cache" / "clients" / "455148-2.json").exists()
+
+
+def test_offline_without_cache_needs_overrides(tmp_path):
+    with pytest.raises(ConfigError, match="keine DATEV-Stammdaten"):
+        load_client_settings("1-1", home=tmp_path)
+    settings = load_client_settings("1-1", home=tmp_path, overrides={
+        "datev_account_length": 6, "fiscal_years": [["2025-01-01", "2025-12-31"]]})
+    assert settings.account_length == 6 and settings.fiscal_years[0][0] == date(2025, 1, 1)
+
+
+def test_broken_cache(tmp_path):
+    path = cache_path("1-1", home=tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(ConfigError, match="beschädigt"):
+        load_client_settings("1-1", home=tmp_path)
+
+
+def test_ade_dates_and_errors():
+    settings = ClientSettings.from_dict({"id": "1-1", "fiscal_years": [[20250101, 20251231]]})
+    assert settings.fiscal_years == ((date(2025, 1, 1), date(2025, 12, 31)),)
+    with pytest.raises(ConfigError, match="Mandanten-ID"):
+        ClientSettings.from_dict({"account_length": 4})
+    with pytest.raises(ConfigError, match="ungültig"):
+        ClientSettings.from_dict({"id": "1-1", "fiscal_years": [["2025-13-01", "2025-12-31"]]})
+
+
+def test_document_type_overrides():
+    settings = ClientSettings("1-1").with_overrides({"document_types": [
+        {"name": "Kasse", "folder": "Hauptkasse"}, {"name": "Sonstige", "activated": False}]})
+    assert settings.document_types == (DocumentType("Kasse", folder="Hauptkasse"),
+                                       DocumentType("Sonstige", activated=False))
+    assert settings.activated_document_types == ["Kasse"]
