@@ -104,7 +104,8 @@ def test_address_book(directory, tmp_path):
     row = book.filter(pl.col("Name") == "Weiß Straßen- und Tiefbau AG").row(0, named=True)
     assert (row["Mandantennummer"], row["Rufnummer DATEV"]) == ("3", "+49 30 9876540")
     text = target.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == "Name;Mandantennummer;Mandant;Feld;Rufnummer;Rufnummer DATEV;Notiz"
+    assert text.splitlines()[0] == (
+        "Name;Mandantennummer;Mandant;Feld;Rufnummer;Rufnummer DATEV;Notiz")
     assert len(text.splitlines()) == 9
     custom = export_address_book(directory, fields={"Büro": "WORK"}, default_field="OTHER")
     assert set(custom["Feld"]) == {"WORK", "OTHER"}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import polars as pl
 
@@ -209,7 +208,8 @@ def bill_calls(calls: pl.DataFrame | LoadResult, directory: PhoneDirectory, *,
     """Resolve, check and bill a call log: every call ends up in exactly one line per virtual
     call, billed to one Mandant or with the reason it is not.
 
-    >>> billing = bill_calls(load_calls("calls.csv", profile="starface"), directory)  # doctest: +SKIP
+    >>> calls = load_calls("calls.csv", profile="starface")  # doctest: +SKIP
+    >>> billing = bill_calls(calls, directory)  # doctest: +SKIP
     >>> billing.summary()  # doctest: +SKIP
     """
     settings = settings or CallSettings()
@@ -230,7 +230,8 @@ def bill_calls(calls: pl.DataFrame | LoadResult, directory: PhoneDirectory, *,
     split = (base.drop(client_columns)
              .join(assigned.drop("client_active"), on="call_id", how="inner")
              .with_columns(
-                 (pl.col("started_at") + pl.duration(seconds=pl.col("_offset"))).alias("started_at"),
+                 (pl.col("started_at") + pl.duration(seconds=pl.col("_offset")))
+                 .alias("started_at"),
                  pl.col("_seconds").alias("duration_s"),
                  pl.coalesce("_note", "note").alias("note"),
                  pl.lit(True).alias("assigned"))

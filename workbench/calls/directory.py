@@ -39,6 +39,9 @@ ORDERS_SCHEMA = pl.Schema({
     "order_name": pl.String, "suborder_name": pl.String, "fiscal_year": pl.Int64,
     "completion_status": pl.String, "accounting_allowed": pl.Boolean})
 _NUMBER_KINDS = ("phone", "fax")
+CLIENT_FIELDS = "id,number,name,status,legal_person_id,natural_person_id"
+ADDRESSEE_FIELDS = ("id,type,status,current_company_name,firstname,current_surname,"
+                    "surrogate_name,communications")
 
 
 def _addressee_name(addressee: Mapping[str, Any]) -> str:
@@ -114,7 +117,8 @@ class PhoneDirectory:
                          "employee_active": e.get("status", "active") == "active"}
                         for e in employees], schema=EMPLOYEES_SCHEMA),
                    orders=pl.DataFrame(
-                       [{"client_id": o.get("client_id"), "order_id": o.get("order_id", o.get("id")),
+                       [{"client_id": o.get("client_id"),
+                         "order_id": o.get("order_id", o.get("id")),
                          "suborder_id": s.get("suborder_id"), "order_name": o.get("order_name"),
                          "suborder_name": s.get("suborder_name"),
                          "fiscal_year": o.get("fiscal_year"),
@@ -152,8 +156,10 @@ def fetch_directory(client: DatevClient, *, region: str = "DE") -> PhoneDirector
     """
     md = "master-data"
     return PhoneDirectory.from_master_data(
-        clients=client.connect_get(md, "/clients", what="Mandanten lesen") or [],
-        addressees=client.connect_get(md, "/addressees", what="Adressaten lesen") or [],
+        clients=client.connect_get(md, "/clients", what="Mandanten lesen",
+                                   params={"select": CLIENT_FIELDS}) or [],
+        addressees=client.connect_get(md, "/addressees", what="Adressaten lesen",
+                                      params={"select": ADDRESSEE_FIELDS}) or [],
         relationships=_optional(client, md, "/relationships", what="Beziehungen lesen"),
         employees=client.connect_get(md, "/employees", what="Mitarbeiter lesen") or [],
         orders=_orders(client), region=region)
