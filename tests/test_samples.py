@@ -471,3 +471,12 @@ def test_write_receipts_csv_loads_back(tmp_path, profile):
     assert sorted(found["row"].to_list()) == sorted(unparseable["row"].to_list())
     expected = generate("receipts", 2_000, seed=3).frame
     assert result.frame["amount"].equals(expected["amount"], check_names=False)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import workbench.samples
+
+    failures, tried = doctest.testmod(workbench.samples, optionflags=doctest.ELLIPSIS)
+    assert tried >= 6 and failures == 0

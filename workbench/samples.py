@@ -163,9 +163,9 @@ def generate_calls(n: int, *, seed: int = 0, defects: bool = True,
                    defect_rate: float = 0.01) -> pl.DataFrame:
     """``n`` calls of the office's extensions (STARFACE style) as a canonical ``calls`` frame.
 
-    >>> generate_calls(20, seed=1, defects=False)["direction"].is_in(["inbound", "outbound",
-                                                                      "internal"]).all()
-    True
+    >>> calls = generate_calls(20, seed=1, defects=False)
+    >>> sorted(calls["direction"].unique())
+    ['inbound', 'internal', 'outbound']
     """
     return generate("calls", n, seed=seed, defects=defects, defect_rate=defect_rate).frame
 
