@@ -12,7 +12,7 @@ DOCS = "/accounting-documents/platform/v2"
 def test_client_list_has_services_and_paging_headers(api):
     response = api.get(f"{V2}/clients")
     assert response.status_code == 200
-    assert response.headers["total-items"] == "4"
+    assert response.headers["total-items"] == "6"
     main = next(c for c in response.json() if c["id"] == "455148-1")
     assert main["consultant_number"] == 455148 and main["client_number"] == 1
     assert {"name": "Buchungsdatenservice",
@@ -24,9 +24,12 @@ def test_paging_with_skip_and_top(api):
     first = api.get(f"{V2}/clients", params={"top": 2})
     assert len(first.json()) == 2 and first.headers["link"] == '<?skip=2&top=2>;rel="next"'
     second = api.get(f"{V2}/clients", params={"skip": 2, "top": 2})
-    assert second.headers["link"] == '<?skip=0&top=2>;rel="prev"'
+    assert second.headers["link"] == '<?skip=0&top=2>;rel="prev", <?skip=4&top=2>;rel="next"'
     ids = [c["id"] for c in first.json() + second.json()]
     assert len(set(ids)) == 4
+    last = api.get(f"{V2}/clients", params={"skip": 4, "top": 2})
+    assert last.headers["link"] == '<?skip=2&top=2>;rel="prev"' and len(last.json()) == 2
+    assert len(set(ids) | {c["id"] for c in last.json()}) == 6
 
 
 @pytest.mark.parametrize("params", [{"top": 0}, {"top": 101}, {"skip": -1}, {"skip": "x"},
@@ -84,3 +87,17 @@ def test_document_types_and_duo_version(api):
     duo = api.get(f"{DOCS}/clients/455148-1/duo-version").json()
     assert "pdf" in duo["allowed_file_extensions"]
     assert api.get(f"{DOCS}/clients").status_code == 200
+
+
+def test_inconsistent_basic_data_gives_dco01009(api):
+    for base in (DXSO, DOCS):
+        response = api.get(f"{base}/clients/455148-8")
+        assert response.status_code == 400
+        assert response.json()[0]["error"] == "#DCO01009"
+    assert api.post(f"{DXSO}/clients/455148-8/dxso-jobs").json()["error"] == "#DCO01009"
+
+
+def test_duo_version_depends_on_belege_online_generation(api):
+    now = api.get(f"{DOCS}/clients/455148-1/duo-version").json()["allowed_file_extensions"]
+    new = api.get(f"{DOCS}/clients/455148-7/duo-version").json()["allowed_file_extensions"]
+    assert "docx" in now and "docx" not in new and set(new) <= set(now)

@@ -43,7 +43,9 @@ def test_put_by_guid_and_409_on_reuse(api):
 
 @pytest.mark.parametrize(("kwargs", "code"), [
     ({"name": "archiv.zip", "media": "application/zip"}, "#DCO01015"),
-    ({"name": "rechnung.docx", "media": "application/octet-stream"}, "#DCO01015"),
+    ({"name": "rechnung.exe", "media": "application/octet-stream"}, "#DCO01015"),
+    ({"name": "rechnung.docx", "client": "455148-7"}, "#DCO01215"),
+    ({"client": "455148-8"}, "#DCO01009"),
     ({"name": "rechnung.pdf", "media": "image/png"}, "#DCO01219"),
     ({"name": "x" * 252 + ".pdf"}, "#DCO01222"),
     ({"metadata": {"document_type": "Gibt es nicht"}}, "#DCO01010"),
@@ -53,7 +55,9 @@ def test_put_by_guid_and_409_on_reuse(api):
 ])
 def test_rejected_uploads(api, kwargs, code):
     response = send(api, f"%PDF {code}".encode(), **kwargs)
-    assert response.status_code == 400 and response.json()["error"] == code
+    assert response.status_code == 400
+    body = response.json()
+    assert (body[0] if isinstance(body, list) else body)["error"] == code
 
 
 def test_bad_metadata_json(api):
@@ -70,9 +74,17 @@ def test_missing_file_and_duplicate_content(api):
     assert send(api, b"%PDF same").json()["error"] == "#DCO01253"
 
 
-def test_over_20_mb(api):
-    response = send(api, b"0" * (20 * 1024 * 1024 + 1))
-    assert response.status_code == 400 and response.json()["error"] == "#DCO01016"
+def test_office_files_go_to_classic_belege_online(api):
+    response = send(api, b"PK docx", name="Vertrag.docx", media="application/octet-stream")
+    assert response.status_code == 201
+    assert response.json()["files"][0]["media_type"].endswith("wordprocessingml.document")
+
+
+@pytest.mark.parametrize(("client", "code"), [("455148-1", "#DCO01016"),
+                                              ("455148-7", "#DCO01216")])
+def test_over_20_mb(api, client, code):
+    response = send(api, b"0" * (20 * 1024 * 1024 + 1), client=client)
+    assert response.status_code == 400 and response.json()["error"] == code
 
 
 def test_scope_and_unknown_client(api, sandbox, oauth):

@@ -129,6 +129,12 @@ def test_client_without_rechnungsdatenservice_gets_403(api):
     assert response.status_code == 403 and list(response.json()) == ["request_id"]
 
 
+def test_new_belege_online_takes_no_rds1_uploads(api):
+    response = api.post(f"{BASE}/455148-7/dxso-jobs")
+    assert response.status_code == 400 and response.json()["error"] == "#DCO01301"
+    assert response.json()["error_description"] == "restapi.RDS1UploadNotSupportedFault"
+
+
 def test_unknown_client_gives_404(api):
     assert api.post(f"{BASE}/1-1/dxso-jobs").status_code == 404
 

@@ -11,13 +11,30 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workbench.sandbox.errors import Reject, dco_not_found, json_response, problem
+from workbench.sandbox.errors import Reject, dco_body, dco_not_found, json_response, problem
 from workbench.sandbox.oauth import require
 from workbench.sandbox.seed import AccountingClient
 from workbench.sandbox.state import SandboxState
 
 FILTER_TERM = re.compile(r"^\s*(consultant_number|client_number)\s+eq\s+(\S+)\s*$")
-DUO_EXTENSIONS = ["gif", "jpeg", "jpg", "png", "tif", "tiff", "xml", "pdf"]
+# DuoNext (new Belege online) accepts few types; DuoNow (classic) accepts office files too.
+DUO_NEXT_EXTENSIONS = ["gif", "jpeg", "jpg", "png", "tif", "tiff", "xml", "pdf"]
+DUO_NOW_EXTENSIONS = ["bmp", "csv", "doc", "docx", "gif", "jpeg", "jpg", "pdf", "png", "rtf",
+                      "tif", "tiff", "txt", "xls", "xlsx", "xml"]
+
+
+def duo_extensions(client: AccountingClient) -> list[str]:
+    return DUO_NEXT_EXTENSIONS if client.raw.get("belege_online_next") else DUO_NOW_EXTENSIONS
+
+
+def require_consistent(client: AccountingClient, *, listed: bool = False) -> None:
+    """#DCO01009: the client's basic accounting data contradict each other.
+
+    GET client basics wraps the body in a list (OpenAPI example), uploads do not.
+    """
+    if client.raw.get("basic_data_inconsistent"):
+        body = dco_body("01009")
+        raise Reject(json_response([body] if listed else body, 400))
 
 
 def state_of(request: Request) -> SandboxState:
@@ -122,7 +139,9 @@ async def basics_list(request: Request) -> Response:
 
 async def basics_get(request: Request) -> Response:
     require(request, "accounting:clients:read", "dco")
-    return json_response(client_basics(find_client(request, "dco")))
+    client = find_client(request, "dco")
+    require_consistent(client, listed=True)
+    return json_response(client_basics(client))
 
 
 async def document_types(request: Request) -> Response:
@@ -135,9 +154,9 @@ async def document_types(request: Request) -> Response:
 
 async def duo_version(request: Request) -> Response:
     require(request, "accounting:clients:read", "dco")
-    find_client(request, "dco")
-    return json_response({"allowed_file_extensions": DUO_EXTENSIONS,
-                          "allowed_staple_file_extensions": DUO_EXTENSIONS,
+    extensions = duo_extensions(find_client(request, "dco"))
+    return json_response({"allowed_file_extensions": extensions,
+                          "allowed_staple_file_extensions": extensions,
                           "staple_logic": "logically"}, media_type="application/json")
 
 

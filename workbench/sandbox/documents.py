@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workbench.sandbox.clients import DUO_EXTENSIONS, find_client, state_of
+from workbench.sandbox.clients import duo_extensions, find_client, require_consistent, state_of
 from workbench.sandbox.clock import isoformat
 from workbench.sandbox.dxso import FILE_TYPES, sanitize_filename
 from workbench.sandbox.errors import Reject, dco_error, dco_no_access, json_response
@@ -23,6 +23,14 @@ from workbench.sandbox.seed import AccountingClient
 
 BASE = "/accounting-documents/platform/v2/clients/{client_id}/documents"
 MAX_FILE = 20 * 1024 * 1024
+# Media types per extension for the DuoNow-only office formats (see dxso.FILE_TYPES).
+OFFICE_TYPES = {
+    "bmp": {"image/bmp"}, "csv": {"text/csv"}, "doc": {"application/msword"},
+    "docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    "rtf": {"application/rtf", "text/rtf"}, "txt": {"text/plain"},
+    "xls": {"application/vnd.ms-excel"},
+    "xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}}
+MEDIA_TYPES = {**FILE_TYPES, **OFFICE_TYPES}
 # metadata property -> (max length, DCO code when too long)
 LIMITS = {"document_type": (30, "01227"), "note": (255, "01223"), "category": (30, "01224"),
           "folder": (30, "01225"), "register": (30, "01226")}
@@ -56,6 +64,8 @@ async def _store(request: Request, document_id: str) -> Response:
     client = find_client(request, "dco")
     if not client.has_service("Belegbilderservice"):
         raise Reject(dco_no_access())
+    require_consistent(client)
+    duo_next = bool(client.raw.get("belege_online_next"))
     state = state_of(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Reject(dco_error("01004"))
@@ -67,20 +77,20 @@ async def _store(request: Request, document_id: str) -> Response:
             raise Reject(dco_error("01004"))
         upload = parts[0]
         if (upload.size or 0) > MAX_FILE:
-            raise Reject(dco_error("01016"))
+            raise Reject(dco_error("01216" if duo_next else "01016"))
         if len(upload.filename) > 255:
             raise Reject(dco_error("01222"))
         name = sanitize_filename(upload.filename)
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if extension not in DUO_EXTENSIONS:
-            raise Reject(dco_error("01015"))
+        if extension not in duo_extensions(client):
+            raise Reject(dco_error("01215" if duo_next else "01015"))
         media = (upload.content_type or "application/octet-stream").split(";")[0].strip()
-        if media != "application/octet-stream" and media not in FILE_TYPES[extension]:
+        if media != "application/octet-stream" and media not in MEDIA_TYPES[extension]:
             raise Reject(dco_error("01219"))
         metadata = _metadata(form.get("metadata"), client)
         content = await upload.read()
     if len(content) > MAX_FILE:
-        raise Reject(dco_error("01016"))
+        raise Reject(dco_error("01216" if duo_next else "01016"))
     digest = hashlib.sha256(content).hexdigest()
     now = state.clock.now()
     body: dict[str, Any] = {
@@ -88,7 +98,7 @@ async def _store(request: Request, document_id: str) -> Response:
         "files": [{"id": str(uuid.uuid4()).upper(), "name": name, "size": len(content),
                    "upload_date": isoformat(now).replace(".000", ""),
                    "media_type": media if media != "application/octet-stream"
-                   else sorted(FILE_TYPES[extension])[0]}],
+                   else sorted(MEDIA_TYPES[extension])[0]}],
         **{k: v for k, v in metadata.items() if k in ("document_type", "note")},
     }
     with state.store.transaction() as conn:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workbench.sandbox.clients import find_client, state_of
+from workbench.sandbox.clients import find_client, require_consistent, state_of
 from workbench.sandbox.clock import isoformat
 from workbench.sandbox.errors import Reject, dco_error, dco_no_access, dco_not_found, json_response
 from workbench.sandbox.oauth import require
@@ -47,6 +47,9 @@ def _client_with_service(request: Request) -> AccountingClient:
     client = find_client(request, "dco")
     if not client.has_service("Rechnungsdatenservice 1.0"):
         raise Reject(dco_no_access())
+    if client.raw.get("belege_online_next"):
+        raise Reject(dco_error("01301"))  # new Belege online takes no RDS 1.0 uploads
+    require_consistent(client)
     return client
 
 

@@ -36,6 +36,8 @@ DCO_FAULTS = {
     "01016": "FileSizeFault",
     "01017": "MissingMandatoryParameterFault",
     "01018": "MissingMandatoryHeaderFault",
+    "01215": "UnsupportedFileTypeDuoNextFault",
+    "01216": "FileSizeDuoNextFault",
     "01217": "MetadataParsingFault",
     "01219": "ContentTypeDoesNotMatchFileExtensionFault",
     "01222": "FileNameTooLongFault",
