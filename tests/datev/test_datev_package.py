@@ -194,3 +194,22 @@ def test_safe_filename(name, expected):
 def test_unique_names_are_case_insensitive():
     names = UniqueNames()
     assert [names.take(n) for n in ["a.pdf", "A.pdf", "a.pdf", "a/b", "a_b"]] == ["a.pdf", "A_2.pdf", "a_3.pdf", "a_b", "a_b_2"]
+
+
+def test_xsd_check_is_a_safety_net_behind_the_field_rules(tmp_path, pdf, monkeypatch):
+    from workbench.datev import ledger_xml
+    from workbench.datev.fields import Text
+
+    # Pretend a field rule were too lax: the XSD check must still stop the package.
+    monkeypatch.setitem(ledger_xml.TYPES, "bookingText", Text(100, quoted=False))
+    frame = items(pdf).with_columns(pl.Series("bookingText", ["ok", "ok", "x" * 61, "ok", "ok", "ok", "ok"]))
+    with pytest.raises(DatevFormatError, match=r"Belegposition 3 \(Index 2\) verletzt das DATEV-Schema"):
+        build_packages(frame, out_dir=tmp_path / "out", client="455148-1")
+    assert not (tmp_path / "out").exists()
+    result = build_packages(frame, out_dir=tmp_path / "unchecked", client="455148-1", validate=False)
+    assert validate_xml(result.packages[2].path / "RE-2.xml", "ledger")  # DATEV would reject it
+
+
+def test_timings_are_reported(tmp_path, pdf):
+    result = build_packages(items(pdf), out_dir=tmp_path, client="455148-1")
+    assert set(result.timings) == {"check", "plan", "write"}

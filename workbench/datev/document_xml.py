@@ -72,8 +72,14 @@ def _fail(what: str, value: object) -> DatevFormatError:
 
 
 def _check(archive: Archive) -> None:
-    if not 1 <= len(archive.documents) <= MAX_DOCUMENTS:
-        raise _fail(f"ein Paket braucht 1–{MAX_DOCUMENTS} Dokumente", len(archive.documents))
+    _check_header(archive, len(archive.documents))
+    for doc in archive.documents:
+        _check_document(doc)
+
+
+def _check_header(archive: Archive, documents: int) -> None:
+    if not 1 <= documents <= MAX_DOCUMENTS:
+        raise _fail(f"ein Paket braucht 1–{MAX_DOCUMENTS} Dokumente", documents)
     if archive.created_at.tzinfo is not None:
         raise _fail("header/date muss ohne Zeitzone angegeben werden", archive.created_at)
     for name, value, limit in (("description", archive.description, 255), ("clientName", archive.client_name, 36),
@@ -84,30 +90,26 @@ def _check(archive: Archive) -> None:
         raise _fail("'consultantNumber' liegt nicht in 1000–9999999", archive.consultant_number)
     if archive.client_number is not None and not 0 <= archive.client_number <= 99_999:
         raise _fail("'clientNumber' liegt nicht in 0–99999", archive.client_number)
-    for doc in archive.documents:
-        if not 1 <= len(doc.extensions) <= MAX_EXTENSIONS:
-            raise _fail(f"ein Dokument braucht 1–{MAX_EXTENSIONS} Extensions", len(doc.extensions))
-        if sum(e.type in DATA_EXTENSIONS for e in doc.extensions) > 1:
-            raise _fail("ein Dokument darf höchstens eine Belegsatz-Extension haben", doc.extensions)
-        if doc.description is not None and not 1 <= len(doc.description) <= 40:
-            raise _fail("'description' eines Dokuments muss 1–40 Zeichen lang sein", doc.description)
-        if len(doc.repository) > 3 or any(not 1 <= len(name) <= 30 for _, name in doc.repository):
-            raise _fail("'repository' erlaubt höchstens 3 Ebenen mit 1–30 Zeichen", doc.repository)
-        for ext in doc.extensions:
-            if ext.type not in DATA_EXTENSIONS | FILE_EXTENSIONS:
-                raise _fail("unbekannter Extension-Typ", ext.type)
-            if safe_filename(ext.file) != ext.file:
-                raise _fail("Dateiname enthält Zeichen, die DATEV nicht erlaubt", ext.file)
 
 
-def write_document_xml(archive: Archive, *, path: str | Path | None = None) -> bytes:
-    """Write document.xml; returns the bytes.
+def _check_document(doc: Document) -> None:
+    if not 1 <= len(doc.extensions) <= MAX_EXTENSIONS:
+        raise _fail(f"ein Dokument braucht 1–{MAX_EXTENSIONS} Extensions", len(doc.extensions))
+    if sum(e.type in DATA_EXTENSIONS for e in doc.extensions) > 1:
+        raise _fail("ein Dokument darf höchstens eine Belegsatz-Extension haben", doc.extensions)
+    if doc.description is not None and not 1 <= len(doc.description) <= 40:
+        raise _fail("'description' eines Dokuments muss 1–40 Zeichen lang sein", doc.description)
+    if len(doc.repository) > 3 or any(not 1 <= len(name) <= 30 for _, name in doc.repository):
+        raise _fail("'repository' erlaubt höchstens 3 Ebenen mit 1–30 Zeichen", doc.repository)
+    for ext in doc.extensions:
+        if ext.type not in DATA_EXTENSIONS | FILE_EXTENSIONS:
+            raise _fail("unbekannter Extension-Typ", ext.type)
+        if safe_filename(ext.file) != ext.file:
+            raise _fail("Dateiname enthält Zeichen, die DATEV nicht erlaubt", ext.file)
 
-    Example: ``write_document_xml(Archive([Document([Extension("File", "beleg.pdf")])],
-    created_at=datetime(2024, 1, 31, 12, 0)), path="document.xml")``
-    """
-    _check(archive)
-    root_attrs = f' version="6.0"'
+
+def _head(archive: Archive) -> list[str]:
+    root_attrs = ' version="6.0"'
     if archive.guid:
         root_attrs += f' guid="{_esc(archive.guid)}"'
     if archive.generating_system:
@@ -122,35 +124,71 @@ def write_document_xml(archive: Archive, *, path: str | Path | None = None) -> b
                        ("clientNumber", archive.client_number), ("clientName", archive.client_name)):  # fmt: skip
         if value is not None:
             lines.append(f"    <{tag}>{_esc(value)}</{tag}>")
-    lines += ["  </header>", "  <content>"]
-    for doc in archive.documents:
-        attrs = "".join(
-            f' {k}="{_esc(v)}"' for k, v in (("guid", doc.guid), ("type", doc.type), ("processID", doc.process_id)) if v is not None
-        )
-        lines.append(f"    <document{attrs}>")
-        if doc.description is not None:
-            lines.append(f"      <description>{_esc(doc.description)}</description>")
-        if doc.keywords is not None:
-            lines.append(f"      <keywords>{_esc(doc.keywords)}</keywords>")
-        for ext in doc.extensions:
-            attr = "datafile" if ext.type in DATA_EXTENSIONS else "name"
-            head = f'      <extension xsi:type="{ext.type}" {attr}="{_esc(ext.file)}"'
-            if not ext.properties:
-                lines.append(head + "/>")
-                continue
-            lines.append(head + ">")
-            lines += [f'        <property key="{_esc(k)}" value="{_esc(v)}"/>' for k, v in ext.properties]
-            lines.append("      </extension>")
-        if doc.repository:
-            lines.append("      <repository>")
-            lines += [f'        <level id="{i}" name="{_esc(n)}"/>' for i, n in doc.repository]
-            lines.append("      </repository>")
-        lines.append("    </document>")
-    lines += ["  </content>", "</archive>", ""]
-    data = "\n".join(lines).encode("utf-8")
+    return lines + ["  </header>", "  <content>"]
+
+
+def ledger_block(ledger: str, datafile: str, month: str, folder: str, files: list[str]) -> str:
+    """The ``<document>`` of one ledger file plus Belegbilder, exactly as write_document_xml
+    renders ``Document([Extension(ledger, datafile, [("1", month), ("3", folder)]), File...])``.
+
+    The package writer uses it for speed; names must already be DATEV-safe.
+    """
+    lines = [
+        "    <document>",
+        f'      <extension xsi:type="{ledger}" datafile="{_esc(datafile)}">',
+        f'        <property key="1" value="{_esc(month)}"/>',
+        f'        <property key="3" value="{_esc(folder)}"/>',
+        "      </extension>",
+    ]
+    lines += [f'      <extension xsi:type="File" name="{_esc(name)}"/>' for name in files]
+    lines.append("    </document>")
+    return "\n".join(lines)
+
+
+def _block(doc: Document) -> str:
+    attrs = "".join(
+        f' {k}="{_esc(v)}"' for k, v in (("guid", doc.guid), ("type", doc.type), ("processID", doc.process_id)) if v is not None
+    )
+    lines = [f"    <document{attrs}>"]
+    if doc.description is not None:
+        lines.append(f"      <description>{_esc(doc.description)}</description>")
+    if doc.keywords is not None:
+        lines.append(f"      <keywords>{_esc(doc.keywords)}</keywords>")
+    for ext in doc.extensions:
+        attr = "datafile" if ext.type in DATA_EXTENSIONS else "name"
+        head = f'      <extension xsi:type="{ext.type}" {attr}="{_esc(ext.file)}"'
+        if not ext.properties:
+            lines.append(head + "/>")
+            continue
+        lines.append(head + ">")
+        lines += [f'        <property key="{_esc(k)}" value="{_esc(v)}"/>' for k, v in ext.properties]
+        lines.append("      </extension>")
+    if doc.repository:
+        lines.append("      <repository>")
+        lines += [f'        <level id="{i}" name="{_esc(n)}"/>' for i, n in doc.repository]
+        lines.append("      </repository>")
+    lines.append("    </document>")
+    return "\n".join(lines)
+
+
+def assemble_document_xml(archive: Archive, blocks: list[str]) -> bytes:
+    """document.xml from the archive's header and pre-rendered ``<document>`` blocks."""
+    _check_header(archive, len(blocks))
+    return "\n".join(_head(archive) + blocks + ["  </content>", "</archive>", ""]).encode("utf-8")
+
+
+def write_document_xml(archive: Archive, *, path: str | Path | None = None) -> bytes:
+    """Write document.xml; returns the bytes.
+
+    Example: ``write_document_xml(Archive([Document([Extension("File", "beleg.pdf")])],
+    created_at=datetime(2024, 1, 31, 12, 0)), path="document.xml")``
+    """
+    _check(archive)
+    data = "\n".join(_head(archive) + [_block(d) for d in archive.documents] + ["  </content>", "</archive>", ""])
+    encoded = data.encode("utf-8")
     if path is not None:
-        Path(path).write_bytes(data)
-    return data
+        Path(path).write_bytes(encoded)
+    return encoded
 
 
 def read_document_xml(source: str | Path | bytes) -> Archive:

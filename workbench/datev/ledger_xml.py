@@ -306,6 +306,17 @@ def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+def ledger_wrapper(*, generator_info: str, generating_system: str | None) -> tuple[str, str]:
+    """Text before the consolidate's attributes and after its records (one LedgerImport)."""
+    system = f' generating_system="{_attr(generating_system)}"' if generating_system else ""
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<LedgerImport xmlns="{NAMESPACE}" version="6.0" generator_info="{_attr(generator_info)}"'
+        f'{system} xml_data="{XML_DATA}">\n  <consolidate'
+    )
+    return head, "\n  </consolidate>\n</LedgerImport>\n"
+
+
 def ledger_document(
     body: str,
     attributes: dict[str, str],
@@ -314,14 +325,49 @@ def ledger_document(
     generating_system: str | None,
 ) -> str:
     """Wrap rendered records into a LedgerImport with one consolidate."""
-    system = f' generating_system="{_attr(generating_system)}"' if generating_system else ""
+    head, tail = ledger_wrapper(generator_info=generator_info, generating_system=generating_system)
     attrs = "".join(f' {k}="{_attr(v)}"' for k, v in attributes.items())
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<LedgerImport xmlns="{NAMESPACE}" version="6.0" generator_info="{_attr(generator_info)}"'
-        f'{system} xml_data="{XML_DATA}">\n'
-        f"  <consolidate{attrs}>\n{body}\n  </consolidate>\n</LedgerImport>\n"
+    return f"{head}{attrs}>\n{body}{tail}"
+
+
+# consolidate attributes in the order DATEV's samples use; "agree" ones must match all records.
+CONSOLIDATED = (
+    ("invoiceId", "consolidatedInvoiceId", True),
+    ("deliveryDate", "consolidatedDeliveryDate", False),
+    ("currencyCode", "consolidatedCurrencyCode", True),
+    ("orderId", "consolidatedOrderId", False),
+)
+
+
+def consolidate_attributes_expr(columns: list[str]) -> pl.Expr:
+    """Vectorised consolidate attributes over per-document aggregates.
+
+    Expects ``_cents`` (sum), ``_first_date`` and, for each present optional element,
+    ``_n_<name>`` (distinct count) and ``_first_<name>``; an attribute is written when all
+    records share one non-empty value (disagreement was rejected before).
+    """
+    magnitude = pl.col("_cents").abs()
+    amount = (
+        pl.when(pl.col("_cents") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+        + (magnitude // 100).cast(pl.String)
+        + pl.lit(".")
+        + (magnitude % 100).cast(pl.String).str.zfill(2)
     )
+    parts = [
+        pl.lit(' consolidatedAmount="'), amount,
+        pl.lit('" consolidatedDate="'), pl.col("_first_date").dt.strftime("%Y-%m-%d"), pl.lit('"'),
+    ]  # fmt: skip
+    for column, attr, _ in CONSOLIDATED:
+        if column not in columns:
+            continue
+        first = pl.col(f"_first_{column}")
+        text = first.dt.strftime("%Y-%m-%d") if column == "deliveryDate" else _escape(first)
+        parts.append(
+            pl.when((pl.col(f"_n_{column}") == 1) & first.is_not_null())
+            .then(pl.lit(f' {attr}="') + text + pl.lit('"'))
+            .otherwise(pl.lit(""))
+        )
+    return pl.concat_str(parts)
 
 
 def consolidate_attributes(records: pl.DataFrame, *, label: str = "") -> dict[str, str]:

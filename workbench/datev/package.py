@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.datev import ledger_xml
-from workbench.datev.document_xml import Archive, Document, Extension, write_document_xml
+from workbench.datev.document_xml import Archive, assemble_document_xml, ledger_block
 from workbench.datev.filenames import UniqueNames, safe_filename
 from workbench.datev.xsd import validate_xml
 from workbench.errors import DatevFormatError
@@ -140,7 +140,7 @@ def build_packages(
     folders = {**DEFAULT_FOLDERS, **(folders or {})}
     created_at = (created_at or datetime.now()).replace(microsecond=0)
     clock = time.perf_counter()
-    frame = _prepare(records, client)
+    frame = ledger_xml._normalised(_prepare(records, client))
     # Validate and render per ledger kind; keep the original row numbers for messages.
     rendered = []
     for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
@@ -162,40 +162,50 @@ def build_packages(
             pl.col("_date").first().alias("_first_date"),
             pl.col("_date").n_unique().alias("_dates"),
             pl.col("attachment").drop_nulls().unique(maintain_order=True).alias("_attachments"),
-            *[pl.col(c).n_unique().alias(f"_n_{c}") for c in optional],
-            *[pl.col(c).first().alias(f"_first_{c}") for c in optional],
+            *[_typed(frame, c).n_unique().alias(f"_n_{c}") for c in optional],
+            *[_typed(frame, c).first().alias(f"_first_{c}") for c in optional],
         )
         # Date order within a package: cash books must be transferred chronologically (seed 004).
         .sort(["client", "accounting_month", "document_kind", "_first_date"], maintain_order=True)
     )
     # Everything that can fail is checked before the first file is written.
     disagree = [pl.col(f"_n_{c}") > 1 for c in ("invoiceId", "currencyCode") if c in optional]
-    bad = docs.filter(pl.any_horizontal(pl.col("_dates") > 1, pl.col("_row").list.len() > ledger_xml.MAX_RECORDS, *disagree))
+    too_big = pl.col("_cents").abs() > 999_999_999_999
+    bad = docs.filter(pl.any_horizontal(pl.col("_dates") > 1, pl.col("_row").list.len() > ledger_xml.MAX_RECORDS, too_big, *disagree))
     if bad.height:
-        _attrs(bad.row(0, named=True), optional)
+        _raise_document_problem(bad.row(0, named=True), optional)
     for row in docs.select("document_id", "_attachments").explode("_attachments").drop_nulls().unique("_attachments").iter_rows():
         _check_attachment(row[1], str(row[0]))
     if validate:
         _validate_records(frame)
+    head, tail = ledger_xml.ledger_wrapper(generator_info=generator_info, generating_system=generating_system)
+    docs = docs.with_columns(
+        (pl.lit(head) + ledger_xml.consolidate_attributes_expr(optional) + pl.lit(">\n") + pl.col("_xml") + pl.lit(tail)).alias("_body")
+    )
     timings = {"check": time.perf_counter() - clock}
     clock = time.perf_counter()
-    out_dir = Path(out_dir)
-    plan = _Plan(out_dir, max_files=max_files, folders=folders, created_at=created_at,
-                 generator_info=generator_info, generating_system=generating_system)  # fmt: skip
-    for (client_id, month, kind), group in docs.group_by(["client", "accounting_month", "document_kind"], maintain_order=True):
-        plan.add_group(group, str(client_id), str(month), str(kind), optional)
-    plan.close()
+    plan = _Plan(Path(out_dir), max_files=max_files, folders=folders, created_at=created_at, generating_system=generating_system)
+    plan.add(docs.select("client", "accounting_month", "document_kind", "document_id", "_attachments", "_row", "_body"))
     if validate:
         for package, data in plan.archives:
             if errors := validate_xml(data, "document", engine="lxml"):
                 raise DatevFormatError(f"document.xml von Paket {package.name} verletzt das DATEV-Schema: {errors[0]}")
+    manifest = (
+        docs.select("document_id", "_row")
+        .with_columns(
+            pl.Series("package", plan.doc_packages, dtype=pl.String),
+            pl.Series("datafile", plan.doc_files, dtype=pl.String),
+            pl.lit(0, dtype=pl.Int32).alias("consolidate"),
+            pl.int_ranges(0, pl.col("_row").list.len(), dtype=pl.Int32).alias("record"),
+        )
+        .explode("_row", "record")
+        .select(pl.col("_row").alias("row"), pl.col("document_id").cast(pl.String), "package", "datafile", "consolidate", "record")
+        .sort("row")
+    )
     timings["plan"] = time.perf_counter() - clock
     clock = time.perf_counter()
     plan.write()
     timings["write"] = time.perf_counter() - clock
-    schema = {"row": pl.UInt32, "document_id": pl.String, "package": pl.String, "datafile": pl.String,
-              "consolidate": pl.Int32, "record": pl.Int32}  # fmt: skip
-    manifest = pl.DataFrame(plan.manifest, schema=schema, orient="row").sort("row")
     return PackageResult(plan.packages, manifest, timings)
 
 
@@ -204,7 +214,7 @@ def _validate_records(frame: pl.DataFrame) -> None:
 
     One LedgerImport takes exactly one consolidate, so records of many documents are wrapped
     into one test consolidate; the real consolidate attributes are derived from these values
-    and checked in ``_attrs``. Only when a batch fails is the culprit searched record by record.
+    and checked in ``_raise_document_problem``. Only when a batch fails is the culprit searched record by record.
     """
     for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
         part = frame.filter(pl.col("_ledger") == ledger).select("_row", "_xml")
@@ -227,46 +237,28 @@ def _xsd_errors(body: str) -> list[str]:
 
 
 class _Plan:
-    """Assigns documents to packages, then writes all files (threads: the work is file I/O)."""
+    """Assigns documents to packages in memory, then writes all files (threads: file I/O)."""
 
     def __init__(self, out_dir: Path, *, max_files: int, folders: dict[str, str], created_at: datetime,
-                 generator_info: str, generating_system: str | None) -> None:  # fmt: skip
+                 generating_system: str | None) -> None:  # fmt: skip
         self.out_dir, self.max_files, self.folders = out_dir, max_files, folders
-        self.created_at, self.generator_info, self.generating_system = created_at, generator_info, generating_system
+        self.created_at, self.generating_system = created_at, generating_system
         self.packages: list[Package] = []
-        self.manifest: list[tuple] = []
         self.archives: list[tuple[Package, bytes]] = []
         self.writes: list[tuple[str, bytes]] = []
         self.copies: list[tuple[str, str]] = []
-        self.attached: set[tuple[str, str]] = set()
-        self.current: dict | None = None
+        self.doc_packages: list[str] = []  # per document, in ``docs`` order (for the manifest)
+        self.doc_files: list[str] = []
 
-    def _start(self, client_id: str, month: str, kind: str) -> None:
-        seq = sum(1 for p in self.packages if (p.client, p.accounting_month, p.document_kind) == (client_id, month, kind))
-        name = safe_filename(f"{client_id}_{month}_{kind}_{seq + 1:03d}")
-        self.packages.append(Package(name, self.out_dir / name, client_id, month, kind, DOCUMENT_KINDS[kind]))
-        self.current = {"names": UniqueNames(), "docs": [], "files": 0}
-
-    def close(self) -> None:
-        if self.current is None:
-            return
-        package = self.packages[-1]
-        consultant, client_number = _client_numbers(package.client)
-        archive = Archive(self.current["docs"], created_at=self.created_at, consultant_number=consultant,
-                          client_number=client_number, generating_system=self.generating_system)  # fmt: skip
-        data = write_document_xml(archive)
-        self.archives.append((package, data))
-        self.writes.append((os.path.join(package.path, "document.xml"), data))
-        self.current = None
-
-    def add_group(self, group: pl.DataFrame, client_id: str, month: str, kind: str, optional: list[str]) -> None:
-        self.close()
-        ledger = DOCUMENT_KINDS[kind]
-        for doc in group.iter_rows(named=True):
-            document_id = str(doc["document_id"])
+    def add(self, docs: pl.DataFrame) -> None:
+        attached: set[tuple[str, str]] = set()
+        group: tuple | None = None
+        names, blocks, files = UniqueNames(), [], 0
+        for client_id, month, kind, document_id, attachments, rows, body in docs.iter_rows():
+            document_id = str(document_id)
             key = (client_id, document_id)
             # Belegbilder go with the first package that carries an item of the document.
-            attachments = [] if key in self.attached else doc["_attachments"]
+            attachments = [] if key in attached else attachments
             needed = 1 + len(attachments)
             if needed > min(self.max_files, 50):
                 raise DatevFormatError(
@@ -274,32 +266,48 @@ class _Plan:
                     f"{min(self.max_files, 50)} je Beleg bzw. Paket. Bitte reduzieren Sie die Belegbilder.",
                     value=document_id,
                 )
-            if self.current is None:
-                self._start(client_id, month, kind)
-            elif self.current["files"] + needed > self.max_files or len(self.current["docs"]) >= MAX_DOCUMENTS:
-                self.packages[-1].max_files_reached = True
-                self.close()
-                self._start(client_id, month, kind)
-            assert self.current is not None
-            package, names = self.packages[-1], self.current["names"]
+            full = files + needed > self.max_files or len(blocks) >= MAX_DOCUMENTS
+            if group != (client_id, month, kind) or full:
+                if blocks:
+                    self.packages[-1].max_files_reached = full and group == (client_id, month, kind)
+                    self._close(blocks)
+                group = (client_id, month, kind)
+                self._open(client_id, month, kind)
+                names, blocks, files = UniqueNames(), [], 0
+            package = self.packages[-1]
             folder = str(package.path)
             datafile = names.take(f"{document_id}.xml")
-            body = ledger_xml.ledger_document(doc["_xml"], _attrs(doc, optional), generator_info=self.generator_info,
-                                              generating_system=self.generating_system)  # fmt: skip
             self.writes.append((os.path.join(folder, datafile), body.encode("utf-8")))
-            extensions = [Extension(ledger, datafile, [("1", month), ("3", self.folders[kind])])]
             package.files.append(datafile)
+            image_names = []
             for source in attachments:
                 name = names.take(os.path.basename(source))
                 self.copies.append((source, os.path.join(folder, name)))
-                extensions.append(Extension("File", name))
-                package.files.append(name)
-            self.attached.add(key)
-            self.current["docs"].append(Document(extensions))
-            self.current["files"] += needed
-            self.manifest += [(row, document_id, package.name, datafile, 0, i) for i, row in enumerate(doc["_row"])]
+                image_names.append(name)
+            package.files += image_names
+            attached.add(key)
+            blocks.append(ledger_block(package.ledger, datafile, month, self.folders[kind], image_names))
+            files += needed
             package.documents += 1
-            package.records += len(doc["_row"])
+            package.records += len(rows)
+            self.doc_packages.append(package.name)
+            self.doc_files.append(datafile)
+        if blocks:
+            self._close(blocks)
+
+    def _open(self, client_id: str, month: str, kind: str) -> None:
+        seq = sum(1 for p in self.packages if (p.client, p.accounting_month, p.document_kind) == (client_id, month, kind))
+        name = safe_filename(f"{client_id}_{month}_{kind}_{seq + 1:03d}")
+        self.packages.append(Package(name, self.out_dir / name, client_id, month, kind, DOCUMENT_KINDS[kind]))
+
+    def _close(self, blocks: list[str]) -> None:
+        package = self.packages[-1]
+        consultant, client_number = _client_numbers(package.client)
+        archive = Archive([], created_at=self.created_at, consultant_number=consultant,
+                          client_number=client_number, generating_system=self.generating_system)  # fmt: skip
+        data = assemble_document_xml(archive, blocks)
+        self.archives.append((package, data))
+        self.writes.append((os.path.join(package.path, "document.xml"), data))
 
     def write(self) -> None:
         for package in self.packages:
@@ -312,17 +320,28 @@ class _Plan:
             list(pool.map(_run_batch, batches))
 
 
+def _typed(frame: pl.DataFrame, column: str) -> pl.Expr:
+    if column == "deliveryDate":
+        return ledger_xml.TYPES[column].prepare(pl.col(column), frame.schema[column])
+    return pl.col(column)
+
+
 def _run_batch(jobs: list[tuple[bool, tuple]]) -> None:
     for is_write, (target_or_source, payload) in jobs:
         if is_write:
-            with open(target_or_source, "wb") as handle:
-                handle.write(payload)
+            fd = os.open(target_or_source, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
         else:
             shutil.copyfile(target_or_source, payload)
 
 
-def _attrs(doc: dict, optional: list[str]) -> dict[str, str]:
-    """``consolidated*`` attributes of one document; raises where DATEV would reject them."""
+def _raise_document_problem(doc: dict, optional: list[str]) -> None:
+    """Raise for a document whose consolidate DATEV would reject (checked vectorised before)."""
     label = f"'{doc['document_id']}'"
     if doc["_dates"] > 1:
         raise DatevFormatError(
@@ -339,18 +358,10 @@ def _attrs(doc: dict, optional: list[str]) -> dict[str, str]:
             f"Beleg {label}: die Summe der Beträge hat mehr als 10 Vorkommastellen (consolidatedAmount).",
             column="amount", value=doc["document_id"],
         )  # fmt: skip
-    attrs = {"consolidatedAmount": ledger_xml.format_cents(doc["_cents"]), "consolidatedDate": doc["_first_date"].isoformat()}
-    for column, attr, must_agree in (("invoiceId", "consolidatedInvoiceId", True), ("deliveryDate", "consolidatedDeliveryDate", False),
-                                     ("currencyCode", "consolidatedCurrencyCode", True), ("orderId", "consolidatedOrderId", False)):  # fmt: skip
-        if column not in optional:
-            continue
-        if doc[f"_n_{column}"] > 1 and must_agree:
+    for column, _, must_agree in ledger_xml.CONSOLIDATED:
+        if column in optional and must_agree and doc[f"_n_{column}"] > 1:
             raise DatevFormatError(
                 f"Beleg {label}: die Belegpositionen haben verschiedene Werte im Element '{column}'; in einem "
                 "Beleg müssen sie gleich sein. Bitte trennen Sie die Positionen in eigene Belege.",
                 column=column, value=doc["document_id"],
             )  # fmt: skip
-        value = doc[f"_first_{column}"]
-        if doc[f"_n_{column}"] == 1 and value not in (None, ""):
-            attrs[attr] = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return attrs
