@@ -164,3 +164,12 @@ def test_lineage_links_records_to_invoice_and_position_rows(crm_workbook):
     second = mapped.lineage.filter(pl.col("record") == 1).sort("role")
     assert second.select("role", "source_row", "item_id").rows() == [("invoices", 2, "RE-1001"),
                                                                       ("positions", 3, "RE-1001")]
+
+
+def test_invoices_without_kind_are_blocked(crm_workbook):
+    invoice = [None, *INVOICES[2][1:]]
+    mapped = map_invoices(crm_workbook(invoices=[INVOICES[0], invoice]), mode="rds")
+    assert mapped.blocked.select("item_id", "rules").rows() == [("ER-5", ["field.required"])]
+    problem = mapped.findings.filter(pl.col("rule") == "field.required").row(0, named=True)
+    assert (problem["column"], problem["source_column"]) == ("invoice_kind", "Modul")
+    assert_accounted(mapped, 2)

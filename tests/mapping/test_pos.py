@@ -167,3 +167,14 @@ def test_invalid_account_in_the_mapping_blocks_the_period(pos_result):
 def test_period_must_be_known():
     with pytest.raises(ValueError, match="period"):
         PosMapping(accounts={}, transit_account="1590", tip_account="1755", period="hourly")
+
+
+def test_rows_without_category_are_blocked(write):
+    from workbench.sources import load_pos
+    text = ("Geschäftstag;Art;Buchhaltungsgruppe;Betrag brutto;MwSt-Satz\n"
+            "02.01.2026;Umsatz;;10,00;7\n"
+            "02.01.2026;Zahlung;Bar;10,00;\n")
+    mapped = map_pos(load_pos(write("pos5.csv", text), profile="lightspeed"), mapping=settings())
+    rules = dict(mapped.blocked.select("source_row", "rules").iter_rows())
+    assert rules == {2: ["field.required"], 3: ["pos.unbalanced"]}
+    assert_accounted(mapped, 2)

@@ -185,3 +185,17 @@ def test_lineage_points_at_the_file_row(receipts, variant):
     first = lineage.row(0, named=True)
     assert first["source_row"] == 2
     assert mapped.records["invoiceId"][first["record"]] == ("R-2026-001" if file == "bd.csv" else "ER-17")
+
+
+def test_rows_without_beleg_or_beleg_art_are_blocked_not_dropped(write):
+    from workbench.sources import load_receipts
+    text = ("document_id,document_kind,date,amount,invoice_id\n"
+            "B1,,2026-01-05,10.00,B1\n"
+            ",Rechnungseingang,2026-01-05,10.00,B2\n"
+            "B3,Rechnungseingang,2026-01-05,10.00,B3\n")
+    mapped = map_receipts(load_receipts(write("r.csv", text)))
+    assert mapped.blocked.select("source_row", "rules").rows() == [(2, ["field.required"]), (3, ["field.required"])]
+    missing = mapped.findings.filter(pl.col("rule") == "field.required").select("row", "column", "source_column").sort("row")
+    assert missing.rows() == [(2, "document_kind", "document_kind"), (3, "document_id", "document_id")]
+    assert mapped.records["document_id"].to_list() == ["B3"]
+    assert_accounted(mapped, 3)

@@ -35,6 +35,7 @@ from workbench.mapping.result import (
     concat_blocked,
     empty,
     error_rules,
+    require,
     row_findings,
     source_maps,
     validation_findings,
@@ -155,6 +156,12 @@ def map_invoices(result: LoadResult, *, mode: str = "rds", findings: pl.DataFram
     hit = pl.concat([invoices.join(on_header, on="_index", maintain_order="left"),
                      invoices.join(on_positions, on="invoice_id", maintain_order="left")])
     block(hit.group_by("_index", maintain_order=True).agg(pl.all().exclude("rules", "message").first(), *merged))
+
+    missing, found_missing, _ = require(
+        invoices, {"invoice_id": None, "invoice_kind": (*_OUTGOING, *_INCOMING), "date": None},
+        role=_INVOICES, sources=sources)
+    new_findings.append(found_missing)
+    block(missing)
 
     # Positions find their invoice by number: a number used twice is ambiguous.
     dup = invoices.filter(pl.col("invoice_id").is_duplicated())

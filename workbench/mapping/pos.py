@@ -36,6 +36,7 @@ from workbench.mapping.result import (
     blocked_rows,
     concat_blocked,
     error_rules,
+    require,
     row_findings,
     source_maps,
     validation_findings,
@@ -135,7 +136,12 @@ def map_pos(result: LoadResult, *, mapping: PosMapping, findings: pl.DataFrame |
     rows = rows.join(error_rules(found), on=["source_file", "source_row"], how="left", maintain_order="left")
     blocked = [blocked_rows(rows.filter(pl.col("rules").is_not_null()), _ROLE)]
     rows = rows.filter(pl.col("rules").is_null())
-    new_findings = []
+    missing, found_missing, condition = require(
+        rows, {"business_date": None, "category_type": ("revenue", "payment", "tip"), "category": None, "amount": None},
+        role=_ROLE, sources=sources)
+    new_findings = [found_missing]
+    blocked.append(blocked_rows(missing, _ROLE))
+    rows = rows.filter(~condition)
 
     accounts = pl.DataFrame({"category": list(mapping.accounts), "_account": [str(v) for v in mapping.accounts.values()]},
                             schema={"category": pl.String, "_account": pl.String})

@@ -25,6 +25,7 @@ from workbench.mapping.result import (
     blocked_rows,
     concat_blocked,
     error_rules,
+    require,
     row_findings,
     source_maps,
     validation_findings,
@@ -118,10 +119,15 @@ def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, cl
                                     maintain_order="left")
     blocked = [blocked_rows(rows.filter(pl.col("rules").is_not_null()), _ROLE)]
     rows = rows.filter(pl.col("rules").is_null())
+    # Without a Beleg and a known Beleg-Art there is no package to put the item in.
+    missing, new_findings, condition = require(
+        rows, {"document_id": None, "document_kind": tuple(DOCUMENT_KINDS)}, role=_ROLE, sources=sources)
+    new_findings = [new_findings]
+    blocked.append(blocked_rows(missing, _ROLE))
+    rows = rows.filter(~condition)
 
     # What DATEV's writer would reject becomes a finding and blocks the row.
     records = _records(rows, client)
-    new_findings = []
     invalid = []
     for kind, ledger in DOCUMENT_KINDS.items():
         positions = rows.with_row_index("_pos").filter(pl.col("document_kind") == kind)

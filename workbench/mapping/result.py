@@ -205,3 +205,42 @@ def row_findings(rows: pl.DataFrame, *, rule: str, severity: str, column: str | 
         pl.lit(expected, dtype=pl.String).alias("expected"), pl.col("_message").alias("message"),
         pl.lit(None, dtype=pl.String).alias("suggestion"),
     )
+
+
+def require(rows: pl.DataFrame, columns: dict[str, tuple[str, ...] | None], *, role: str,
+            sources: dict[tuple[str, str], dict[str, str]]) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
+    """Rows that lack a value the mapping cannot do without (``field.required``).
+
+    ``columns`` maps a canonical column to its allowed values (``None``: any non-empty value).
+    Returns the offending rows (with ``rules`` and ``message``), their findings, and the
+    condition that selects them.
+    """
+    conditions = []
+    for column, allowed in columns.items():
+        missing = pl.col(column).is_null()
+        if rows.schema[column] == pl.String:
+            missing = missing | (pl.col(column).str.strip_chars() == "")
+        if allowed is not None:
+            missing = missing | ~pl.col(column).is_in(list(allowed))
+        conditions.append((column, missing))
+    condition = pl.any_horizontal(*[c for _, c in conditions]) if conditions else pl.lit(False)
+    bad = rows.filter(condition)
+    if bad.is_empty():
+        return bad.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
+                                pl.lit(None, dtype=pl.String).alias("message")), empty_findings(), condition
+    parts = []
+    for column, missing in conditions:
+        hit = bad.filter(missing)
+        message = pl.format("{}, Zeile {}: die Spalte für '{}' ist leer oder ungültig ('{}'); ohne sie lässt "
+                            "sich kein DATEV-Satz bilden. Ergänzen Sie den Wert in der Quelle.",
+                            "source_file", "source_row", pl.lit(column),
+                            pl.col(column).cast(pl.String).fill_null(""))
+        parts.append(row_findings(hit, rule="field.required", severity="error", column=column,
+                                  message=message, value=pl.col(column), sources=sources, role=role))
+    found = concat_findings(parts)
+    first = found.unique(["source", "row"], keep="first", maintain_order=True)
+    bad = bad.drop("rules", "message", strict=False).join(
+        first.select(pl.col("source").alias("source_file"), pl.col("row").alias("source_row"),
+                     pl.lit(["field.required"]).alias("rules"), "message"),
+        on=["source_file", "source_row"], how="left", maintain_order="left")
+    return bad, found, condition
