@@ -16,14 +16,24 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
 
-from workbench.datev.extf_fields import BUCHUNGSSTAPEL, FORMATS, ExtfField, ExtfFormat
-from workbench.datev.fields import CP1252_CLASS, Context
+from workbench.datev.extf_fields import ExtfField, ExtfFormat
+from workbench.datev.extf_header import (
+    ENCODINGS,
+    LINE_END,
+    MAX_POSTINGS,
+    SEPARATOR,
+    ExtfHeader,
+    check_header,
+    format_header,
+    parse_header,
+)
+from workbench.datev.fields import Context
 from workbench.errors import DatevFormatError
 
 __all__ = [
@@ -38,63 +48,6 @@ __all__ = [
     "write_extf_files",
 ]
 
-KENNZEICHEN = "EXTF"
-VERSIONSNUMMER = 700
-SEPARATOR = ";"
-LINE_END = "\r\n"
-MAX_POSTINGS = 99_999  # accounting-extf-files rejects larger files (validation code 1008833)
-ENCODINGS = {"cp1252": "cp1252", "utf-8": "utf-8-sig"}
-
-
-@dataclass(frozen=True)
-class ExtfHeader:
-    """The 31-field EXTF header (line 1). ``category`` 21 = Buchungsstapel, 16 = Debitoren/Kreditoren.
-
-    Example: ``ExtfHeader(consultant_number=29098, client_number=55003,
-    fiscal_year_start=date(2024, 1, 1), date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))``
-    """
-
-    consultant_number: int
-    client_number: int
-    fiscal_year_start: date
-    account_length: int = 4
-    date_from: date | None = None
-    date_to: date | None = None
-    label: str = ""
-    dictation_code: str = ""
-    booking_type: int = 1
-    accounting_purpose: int = 0
-    fixation: int = 0
-    currency: str = "EUR"
-    chart_of_accounts: str = ""
-    origin: str = ""
-    exported_by: str = ""
-    imported_by: str = ""
-    industry_solution_id: int | None = None
-    application_info: str = ""
-    created_at: datetime | None = None
-    category: int = 21
-    version: int = VERSIONSNUMMER
-    format_version: int | None = None  # None: the current version of the category
-
-    @property
-    def format(self) -> ExtfFormat:
-        if self.category not in FORMATS:
-            raise DatevFormatError(
-                f"Header-Feld 'Formatkategorie': Wert '{self.category}' wird nicht unterstützt; "
-                "erlaubt sind 21 (Buchungsstapel) und 16 (Debitoren/Kreditoren).",
-                column="Formatkategorie",
-                value=self.category,
-            )
-        return FORMATS[self.category]
-
-    @property
-    def fiscal_year_end(self) -> date:
-        start = self.fiscal_year_start
-        nxt = date(start.year + 1, start.month, start.day)
-        return date.fromordinal(nxt.toordinal() - 1)
-
-
 @dataclass
 class ExtfFile:
     """A read EXTF file: header, records (columns named by the DATEV names) and raw facts."""
@@ -103,97 +56,6 @@ class ExtfFile:
     frame: pl.DataFrame
     encoding: str
     columns: list[str] = field(default_factory=list)
-
-
-def _header_error(name: str, value: object, what: str) -> DatevFormatError:
-    return DatevFormatError(
-        f"Header-Feld '{name}': Wert '{value}' {what}. Bitte korrigieren Sie die Einstellungen "
-        "des Mandanten bzw. des Exports.",
-        column=name,
-        value=value,
-    )
-
-
-def _check_header(header: ExtfHeader, encoding: str) -> None:
-    if not 1001 <= header.consultant_number <= 9_999_999:
-        raise _header_error("Beraternummer", header.consultant_number, "liegt nicht in 1001–9999999")
-    if not 1 <= header.client_number <= 99_999:
-        raise _header_error("Mandantennummer", header.client_number, "liegt nicht in 1–99999")
-    if not 4 <= header.account_length <= 8:
-        raise _header_error("Sachkontenlänge", header.account_length, "liegt nicht in 4–8")
-    for name, value, limit in (
-        ("Bezeichnung", header.label, 30),
-        ("Diktatkürzel", header.dictation_code, 2),
-        ("Herkunft", header.origin, 2),
-        ("Exportiert von", header.exported_by, 25),
-        ("Importiert von", header.imported_by, 25),
-        ("SKR", header.chart_of_accounts, 2),
-        ("WKZ", header.currency, 3),
-    ):
-        if len(value) > limit:
-            raise _header_error(name, value, f"ist länger als {limit} Zeichen")
-        if encoding == "cp1252" and not pl.Series([value]).str.contains(f"^{CP1252_CLASS}*$")[0]:
-            raise _header_error(name, value, "enthält Zeichen, die Windows-1252 nicht darstellen kann")
-    if header.format.has_period:
-        if header.date_from is None or header.date_to is None:
-            raise _header_error("Datum vom/bis", None, "fehlt; ein Buchungsstapel braucht einen Zeitraum")
-        if header.date_from > header.date_to:
-            raise _header_error("Datum vom", header.date_from, f"liegt nach Datum bis {header.date_to}")
-        if header.date_from < header.fiscal_year_start or header.date_to > header.fiscal_year_end:
-            raise _header_error(
-                "Datum vom/bis",
-                f"{header.date_from}–{header.date_to}",
-                f"liegt nicht im Wirtschaftsjahr {header.fiscal_year_start}–{header.fiscal_year_end}",
-            )
-
-
-def _q(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _d(value: date | None) -> str:
-    return value.strftime("%Y%m%d") if value else ""
-
-
-def format_header(header: ExtfHeader) -> str:
-    """Header line (without line end) in DATEV's published field order."""
-    fmt = header.format
-    created = header.created_at or datetime.now()
-    period = fmt.has_period
-    fields = [
-        _q(KENNZEICHEN),
-        str(header.version),
-        str(fmt.category),
-        _q(fmt.name),
-        str(header.format_version or fmt.version),
-        created.strftime("%Y%m%d%H%M%S") + f"{created.microsecond // 1000:03d}",
-        "",  # Importiert: set by DATEV
-        _q(header.origin),
-        _q(header.exported_by),
-        _q(header.imported_by),
-        str(header.consultant_number),
-        str(header.client_number),
-        _d(header.fiscal_year_start),
-        str(header.account_length),
-        _d(header.date_from) if period else "",
-        _d(header.date_to) if period else "",
-        _q(header.label),
-        _q(header.dictation_code),
-        str(header.booking_type) if period else "",
-        str(header.accounting_purpose) if period else "",
-        str(header.fixation) if period else "",
-        _q(header.currency if period else ""),
-        "",  # 23 reserved: must be empty
-        '""',  # 24 Derivatskennzeichen: must be empty
-        "",  # 25, 26 reserved
-        "",
-        _q(header.chart_of_accounts),
-        "" if header.industry_solution_id is None else str(header.industry_solution_id),
-        "",  # 29, 30 reserved
-        '""',
-        _q(header.application_info),
-    ]
-    return SEPARATOR.join(fields)
 
 
 def _context(header: ExtfHeader, encoding: str) -> Context:
@@ -329,7 +191,7 @@ def write_extf(
             value=encoding,
         )
     fmt = header.format
-    _check_header(header, encoding)
+    check_header(header, encoding)
     if fmt.has_period and bookings.height > MAX_POSTINGS:
         raise DatevFormatError(
             f"{bookings.height} Buchungen überschreiten die DATEV-Grenze von {MAX_POSTINGS} je Datei. "
@@ -414,7 +276,7 @@ def write_extf_files(
             file_header = replace(header, date_from=start, date_to=end, fiscal_year_start=fy)
             suffix = f"_{i + 1:02d}" if chunks > 1 else ""
             path = directory / f"EXTF_Buchungsstapel_{start:%Y%m%d}_{end:%Y%m%d}{suffix}.csv"
-            _check_header(file_header, encoding)
+            check_header(file_header, encoding)
             path.write_bytes(_encode(piece, file_header, encoding))
             written.append(path)
     return written
@@ -438,72 +300,6 @@ def _decode(raw: bytes) -> tuple[str, str]:
         ) from exc
 
 
-def _parse_header(line: str) -> ExtfHeader:
-    cells = next(csv.reader([line], delimiter=SEPARATOR, quotechar='"'))
-    cells += [""] * (31 - len(cells))
-    if cells[0] not in ("EXTF", "DTVF"):
-        raise DatevFormatError(
-            f"Zeile 1: Kennzeichen '{cells[0]}' ist weder EXTF noch DTVF; das ist keine "
-            "DATEV-Format-Datei.",
-            row=1,
-            column="Kennzeichen",
-            value=cells[0],
-        )
-
-    def num(i: int, name: str) -> int | None:
-        text = cells[i].strip()
-        if not text:
-            return None
-        if not text.isdigit():
-            raise DatevFormatError(
-                f"Zeile 1, Header-Feld '{name}': Wert '{text}' ist keine Zahl.", row=1, column=name, value=text
-            )
-        return int(text)
-
-    def day(i: int, name: str) -> date | None:
-        text = cells[i].strip()
-        if not text:
-            return None
-        try:
-            return datetime.strptime(text, "%Y%m%d").date()
-        except ValueError as exc:
-            raise DatevFormatError(
-                f"Zeile 1, Header-Feld '{name}': Wert '{text}' ist kein Datum JJJJMMTT.",
-                row=1,
-                column=name,
-                value=text,
-            ) from exc
-
-    created_text = cells[5].strip()
-    created = datetime.strptime(created_text[:14], "%Y%m%d%H%M%S") if len(created_text) >= 14 else None
-    if created and len(created_text) >= 17:
-        created = created.replace(microsecond=int(created_text[14:17]) * 1000)
-    return ExtfHeader(
-        consultant_number=num(10, "Beraternummer") or 0,
-        client_number=num(11, "Mandantennummer") or 0,
-        fiscal_year_start=day(12, "WJ-Beginn") or date(1900, 1, 1),
-        account_length=num(13, "Sachkontenlänge") or 4,
-        date_from=day(14, "Datum vom"),
-        date_to=day(15, "Datum bis"),
-        label=cells[16],
-        dictation_code=cells[17],
-        booking_type=num(18, "Buchungstyp") or 1,
-        accounting_purpose=num(19, "Rechnungslegungszweck") or 0,
-        fixation=num(20, "Festschreibung") or 0,
-        currency=cells[21],
-        chart_of_accounts=cells[26],
-        origin=cells[7],
-        exported_by=cells[8],
-        imported_by=cells[9],
-        industry_solution_id=num(27, "Branchenlösung-Id"),
-        application_info=cells[30],
-        created_at=created,
-        category=num(2, "Formatkategorie") or 0,
-        version=num(1, "Versionsnummer") or 0,
-        format_version=num(4, "Formatversion"),
-    )
-
-
 def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
     """Read an EXTF file (older format versions with fewer columns too).
 
@@ -519,7 +315,7 @@ def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
     text, encoding = _decode(raw)
     head, _, rest = text.partition("\n")
     names_line, _, body = rest.partition("\n")
-    header = _parse_header(head.rstrip("\r"))
+    header = parse_header(head.rstrip("\r"))
     fmt = header.format
     columns = next(csv.reader([names_line.rstrip("\r")], delimiter=SEPARATOR, quotechar='"'), [])
     width = max(len(columns), 1)
