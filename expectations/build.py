@@ -16,6 +16,8 @@ HERE = Path(__file__).resolve().parent
 
 #: Windows-1252's characters outside Latin-1 (EXTF files are written in cp1252).
 CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+#: Spaces DATEV rejects (no-break, narrow, typographic, zero-width), as regex class content.
+EXOTIC_SPACES = "\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF"
 #: Active ISO 4217 codes.
 CURRENCIES = sorted("""
 AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
@@ -93,10 +95,10 @@ def encoding_rules(column: str) -> list[dict]:
     return [
         expectation(
             "expect_column_values_to_not_match_regex", column, "encoding.control_character",
-            "error", f"{name} '{{value}}' enthält Steuerzeichen (z. B. Tabulator, Zeilenumbruch "
-            "oder U+001F), die DATEV ablehnt. Entfernen Sie sie in der Quelle.",
-            "Text ohne Steuerzeichen",
-            regex="[\\x00-\\x1F\\x7F-\\x9F]"),
+            "error", f"{name} '{{value}}' enthält Steuerzeichen (z. B. U+001F oder einen "
+            "Seitenvorschub), die DATEV ablehnt. Entfernen Sie sie in der Quelle.",
+            "Text ohne Steuerzeichen (Tabulator und Zeilenumbruch ausgenommen)",
+            regex="[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]"),
         expectation(
             "expect_column_values_to_not_match_regex", column, "encoding.rejected_character",
             "error", f"{name} '{{value}}' enthält Zeichen, die DATEV ablehnt (privater "
@@ -115,7 +117,7 @@ def encoding_rules(column: str) -> list[dict]:
             "warning", f"{name} '{{value}}' enthält ein besonderes Leerzeichen (geschützt, schmal "
             "oder unsichtbar), das DATEV ablehnt. Übernehmen Sie den Vorschlag mit normalem "
             "Leerzeichen.", "nur normale Leerzeichen",
-            regex="[\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF]",
+            regex=f"[{EXOTIC_SPACES}]",
             suggest="exotic_space"),
         expectation(
             "expect_column_values_to_not_match_regex", column, "encoding.mojibake",
@@ -136,8 +138,9 @@ def encoding_rules(column: str) -> list[dict]:
             "error", f"{name} '{{value}}' enthält Zeichen, die im EXTF-Format (Windows-1252) "
             "nicht darstellbar sind (z. B. Emoji, ő, chinesische Schriftzeichen). Ersetzen Sie "
             "sie in der Quelle.", "nur Zeichen aus Windows-1252",
+            # exotic spaces are reported (and fixed) as encoding.exotic_space only
             regex="[^\\x00-\\x7F\\u00A0-\\u00FF" + "".join(f"\\u{ord(c):04X}" for c in CP1252_EXTRA)
-            + "]", targets=["extf"]),
+            + EXOTIC_SPACES + "]", targets=["extf"]),
     ]
 
 
@@ -368,9 +371,15 @@ def invoices() -> dict:
     ex += belegfeld("invoice_id", 36)
     ex += [max_length("party_name", 50), max_length("city", 30), max_length("cost_center", 36),
            expectation("expect_column_values_to_match_regex", "zip", "field.pattern", "error",
+                       "Die deutsche PLZ '{value}' hat nicht fünf Ziffern (führende Null verloren? "
+                       "In Excel die Spalte als Text formatieren). Korrigieren Sie sie in der "
+                       "Quelle.", "fünfstellige PLZ", regex="^[0-9]{5}$",
+                       row_condition=kind_is("country", ["DE"])),
+           expectation("expect_column_values_to_match_regex", "zip", "field.pattern", "error",
                        "Die PLZ '{value}' ist ungültig (Ziffern, Buchstaben, Leerzeichen oder "
                        "Bindestrich, höchstens 10 Zeichen). Korrigieren Sie sie in der Quelle.",
-                       "Postleitzahl", regex="^[0-9A-Za-z][0-9A-Za-z -]{1,9}$"),
+                       "Postleitzahl", regex="^[0-9A-Za-z][0-9A-Za-z -]{1,9}$",
+                       row_condition={**kind_is("country", ["DE"]), "operator": "NOT_IN"}),
            expectation("expect_column_values_to_match_regex", "country", "field.pattern", "error",
                        "Das Länderkürzel '{value}' ist kein ISO-3166-Code aus zwei "
                        "Großbuchstaben (z. B. DE). Korrigieren Sie es in der Quelle.",

@@ -41,9 +41,10 @@ def test_clean_cash_book(settings):
 
 def test_chronology(settings):
     frame = cash_frame([("K1", "2026-01-05", 500.0), ("K2", "2026-01-03", 20.0),
-                        ("K3", "2026-01-06", 20.0)])
+                        ("K2", "2026-01-03", 20.0), ("K3", "2026-01-06", 20.0)])
     findings = check(frame, "receipts", settings=settings)
-    assert rules_at(findings) == [(3, "cash.chronology")]
+    # all items of the Kassenbeleg dated before the one before it
+    assert rules_at(findings) == [(3, "cash.chronology"), (4, "cash.chronology")]
     assert "05.01.2026" in findings["message"][0]
 
 
@@ -60,7 +61,9 @@ def test_negative_balance_reported_where_it_starts(settings):
 def test_one_date_per_kassenbeleg(settings):
     frame = cash_frame([("K1", "2026-01-02", 100.0), ("K1", "2026-01-02", 10.0),
                         ("K1", "2026-01-03", 5.0)])
-    assert rules_at(check(frame, "receipts", settings=settings)) == [(4, "cash.multiple_dates")]
+    # every item of the Kassenbeleg is reported (as the samples' manifest lists them)
+    assert rules_at(check(frame, "receipts", settings=settings)) == [
+        (2, "cash.multiple_dates"), (3, "cash.multiple_dates"), (4, "cash.multiple_dates")]
 
 
 def test_no_month_older_than_transferred(settings):
@@ -81,17 +84,21 @@ def test_duplicate_invoice_id_across_documents(settings):
                         ("K2", "2026-01-02", 5.0), ("K3", "2026-02-02", 5.0)])
     frame = frame.with_columns(pl.lit("R-1").alias("invoice_id"))
     findings = check(frame, "receipts", settings=settings)
-    # the first document owns the number; K2 repeats it in January; K3 is another month
-    assert rules_at(findings) == [(4, "duplicate.invoice_id")]
-    assert "Zeile 2" in findings["message"][0]
+    # K1 and K2 share the number in January (all their items); K3 is another month
+    assert rules_at(findings) == [(2, "duplicate.invoice_id"), (3, "duplicate.invoice_id"),
+                                  (4, "duplicate.invoice_id")]
+    assert "Zeilen 2, 3, 4" in findings["message"][0]
 
 
 def test_duplicate_invoices_and_calls():
     invoices = pl.DataFrame({"invoice_id": ["RE-1", "RE-2", "RE-1"],
                              "date": [date(2026, 1, 5)] * 3})
-    assert rules_at(check(invoices, "invoices", settings=None)) == [(3, "duplicate.invoice_id")]  # row = position + 1 without lineage
+    # without lineage the row is the position + 1; both occurrences are reported
+    assert rules_at(check(invoices, "invoices", settings=None)) == [
+        (1, "duplicate.invoice_id"), (3, "duplicate.invoice_id")]
     calls = pl.DataFrame({"call_id": ["A", "B", "A"]})
-    assert rules_at(check(calls, "calls", settings=None)) == [(3, "duplicate.call_id")]
+    assert rules_at(check(calls, "calls", settings=None)) == [
+        (1, "duplicate.call_id"), (3, "duplicate.call_id")]
 
 
 def test_call_duration_and_overlap():
@@ -106,7 +113,8 @@ def test_call_duration_and_overlap():
         "extension": ["11", "11", "12", "11", "11"],
     })
     assert rules_at(check(calls, "calls", settings=None)) == [
-        (2, "calls.overlap"), (4, "calls.invalid_duration"), (5, "calls.invalid_duration")]
+        (1, "calls.overlap"), (2, "calls.overlap"), (4, "calls.invalid_duration"),
+        (5, "calls.invalid_duration")]
 
 
 def test_fiscal_year_not_created_message():

@@ -32,7 +32,7 @@ CASES = [
     ("booking_text", "Brot\u202fLaib", "encoding.exotic_space", "Brot Laib"),
     ("booking_text", "Brot\u200bLaib", "encoding.exotic_space", "BrotLaib"),
     ("booking_text", "Brot\x1fLaib", "encoding.control_character", None),
-    ("booking_text", "Brot\tLaib", "encoding.control_character", None),
+    ("booking_text", "Brot\x0cLaib", "encoding.control_character", None),
     ("booking_text", "Brot\x85Laib", "encoding.control_character", None),
     ("party_name", "B&#228;ckerei M&#252;ller", "encoding.escape_sequence", None),
     ("party_name", "M&uuml;ller", "encoding.escape_sequence", None),
@@ -103,6 +103,11 @@ def test_rule_is_reported(clean, settings, column, value, rule, suggestion):
 
 def test_clean_item_has_no_findings(clean, settings):
     assert check(clean, "receipts", settings=settings, period=PERIOD, target="extf").is_empty()
+
+
+def test_tab_and_line_break_are_not_control_characters(clean, settings):
+    frame = clean.with_columns(pl.lit("Zeile 1\r\nZeile\t2").alias("information"))
+    assert check(frame, "receipts", settings=settings, period=PERIOD).is_empty()
 
 
 def test_not_cp1252_only_for_extf(clean, settings):

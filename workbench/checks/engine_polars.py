@@ -121,7 +121,8 @@ def condition_expr(condition: Any) -> pl.Expr:
             ">": lambda: column > value, ">=": lambda: column >= value,
             "IN": lambda: column.is_in(value), "NOT_IN": lambda: ~column.is_in(value),
         }[op]()
-        return expr.fill_null(False)
+        # GX filters pandas with DataFrame.query: a missing value is "!=" and "not in" anything
+        return expr.fill_null(op in ("!=", "NOT_IN"))
     raise ConfigError(f"Unbekannte row_condition: {condition!r}")
 
 

@@ -11,7 +11,7 @@ and suggestion; ``checks.check`` joins the lineage (file, row, item id) on them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -78,25 +78,37 @@ def fiscal_year_not_created(frame: pl.DataFrame, column: str,
 # --- cash (Kasse) -----------------------------------------------------------------------------------
 
 def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.DataFrame]:
-    """Kasse rows in file order: chronology, running balance, one date per Kassenbeleg, months."""
+    """Kasse rows in file order: chronology, running balance, one date per Kassenbeleg, months.
+
+    A Kassenbeleg's date is the date of its first item; it must not be before the date of the
+    Kassenbeleg before it (all its items are reported). A Kassenbeleg with several dates has all
+    its items reported. The balance starts at the opening balance (0,00) at the top of the file;
+    the item that first takes it below zero is reported.
+    """
     cash = frame.filter(pl.col("document_kind") == "Kasse")
     if cash.is_empty():
         return []
     day, amount = pl.col("date"), pl.col("amount").fill_null(0.0)
-    previous = day.shift(1).forward_fill()
     opening = settings.cash_opening_balance if settings else 0.0
     balance = (amount.cum_sum() + opening).round(2)
-    cash = cash.with_columns(previous.alias("__previous"), balance.alias("__balance"),
+    documents = (cash.group_by("document_id", maintain_order=True)
+                 .agg(day.drop_nulls().first().alias("__doc_date"))
+                 .with_columns(pl.col("__doc_date").shift(1).forward_fill().alias("__previous")))
+    cash = cash.with_columns(balance.alias("__balance"),
                              balance.shift(1, fill_value=opening).alias("__before"),
-                             day.first().over("document_id").alias("__first_date"))
+                             day.n_unique().over("document_id").alias("__dates"),
+                             ).join(documents, on="document_id", how="left", nulls_equal=True)
+    doc_date = pl.col("__doc_date")
     out = [
-        _hits(cash, day.is_not_null() & (day < pl.col("__previous")), rule="cash.chronology",
-              severity="error", column="date", value=day.dt.strftime("%Y-%m-%d"),
+        _hits(cash, doc_date.is_not_null() & (doc_date < pl.col("__previous")),
+              rule="cash.chronology", severity="error", column="date",
+              value=day.dt.strftime("%Y-%m-%d"),
               expected=_text("nicht vor ", pl.col("__previous").dt.strftime("%d.%m.%Y")),
-              message=_text("Der Kassenbeleg vom ", day.dt.strftime("%d.%m.%Y"), " steht nach "
-                            "einem Kassenbeleg vom ", pl.col("__previous").dt.strftime("%d.%m.%Y"),
-                            ". Kassenbelege werden in Dateireihenfolge übertragen und müssen "
-                            "chronologisch sein: sortieren Sie die Kassenbewegungen nach Datum.")),
+              message=_text("Der Kassenbeleg ", pl.col("document_id"), " vom ",
+                            doc_date.dt.strftime("%d.%m.%Y"), " steht nach einem Kassenbeleg vom ",
+                            pl.col("__previous").dt.strftime("%d.%m.%Y"), ". Kassenbelege werden "
+                            "in Dateireihenfolge übertragen und müssen chronologisch sein: "
+                            "sortieren Sie die Kassenbewegungen nach Datum.")),
         _hits(cash, (pl.col("__balance") < 0) & (pl.col("__before") >= 0),
               rule="cash.negative_balance", severity="error", column="amount",
               value=pl.col("amount"), expected="Kassenbestand nie unter 0,00",
@@ -104,15 +116,14 @@ def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.
                             pl.col("__balance").cast(pl.String), "). Übertragen Sie zuerst die "
                             "Einnahmen und dann die Ausgaben, oder prüfen Sie Betrag und "
                             "Reihenfolge.")),
-        _hits(cash, day.is_not_null() & (day != pl.col("__first_date")),
+        _hits(cash, day.is_not_null() & (pl.col("__dates") > 1),
               rule="cash.multiple_dates", severity="error", column="date",
               value=day.dt.strftime("%Y-%m-%d"),
-              expected=_text("Belegdatum ", pl.col("__first_date").dt.strftime("%d.%m.%Y"),
-                             " wie die übrigen Positionen des Kassenbelegs"),
+              expected="ein Belegdatum für alle Positionen des Kassenbelegs",
               message=_text("Der Kassenbeleg ", pl.col("document_id"), " hat Positionen mit "
-                            "verschiedenen Daten (", pl.col("__first_date").dt.strftime("%d.%m.%Y"),
-                            " und ", day.dt.strftime("%d.%m.%Y"), "). Alle Positionen eines "
-                            "Kassenbelegs brauchen dasselbe Belegdatum: teilen Sie den Beleg auf.")),
+                            "verschiedenen Daten (diese: ", day.dt.strftime("%d.%m.%Y"), "). Alle "
+                            "Positionen eines Kassenbelegs brauchen dasselbe Belegdatum: teilen "
+                            "Sie den Beleg auf oder korrigieren Sie das Datum.")),
     ]
     last = settings.last_transferred_cash_month if settings else None
     if last:
@@ -147,17 +158,18 @@ def duplicates(frame: pl.DataFrame, column: str, *, rule: str, group: pl.Expr | 
     if repeated.is_empty():
         return pl.DataFrame(schema=HITS_SCHEMA)
     work = work.filter(pl.struct(keys).hash().is_in(repeated.implode())).sort(ROW_INDEX)
+    line = (pl.col("source_row") if "source_row" in frame.columns
+            else pl.col(ROW_INDEX).cast(pl.Int64) + 1)
     work = work.with_columns(
-        owner_expr.first().over(keys).alias("__first_owner"),
-        pl.col("source_row").first().over(keys).alias("__first_row") if "source_row" in frame.columns
-        else pl.col(ROW_INDEX).first().over(keys).alias("__first_row"),
+        owner_expr.n_unique().over(keys).alias("__owners"),
+        line.cast(pl.String).unique(maintain_order=True).str.join(", ").over(keys).alias("__rows"),
     )
     return _hits(
-        work, owner_expr != pl.col("__first_owner"), rule=rule, severity="error", column=column,
+        work, pl.col("__owners") > 1, rule=rule, severity="error", column=column,
         value=value, expected="eindeutig",
-        message=_text(label, " '", value, "' kommt mehrfach vor (zuerst in Zeile ",
-                      pl.col("__first_row"), "). DATEV ordnet Belege über diese Nummer zu: "
-                      "vergeben Sie eine eindeutige Nummer oder entfernen Sie die Dublette."))
+        message=_text(label, " '", value, "' kommt mehrfach vor (Zeilen ", pl.col("__rows"),
+                      "). DATEV ordnet Belege über diese Nummer zu: vergeben Sie eine eindeutige "
+                      "Nummer oder entfernen Sie die Dublette (doppelter Export)."))
 
 
 # --- check digits --------------------------------------------------------------------------------
@@ -225,27 +237,33 @@ def call_overlaps(frame: pl.DataFrame) -> pl.DataFrame:
         (pl.col("started_at") + pl.duration(seconds=pl.col("duration_s"))).alias("__end"))
     work = work.with_columns(
         pl.col("__end").shift(1).over("extension").alias("__previous_end"),
-        pl.col("call_id").shift(1).over("extension").alias("__previous_call"))
+        pl.col("call_id").shift(1).over("extension").alias("__previous_call"),
+        pl.col("started_at").shift(-1).over("extension").alias("__next_start"),
+        pl.col("call_id").shift(-1).over("extension").alias("__next_call"))
+    overlaps_previous = pl.col("__previous_end").is_not_null() & (
+        pl.col("started_at") < pl.col("__previous_end"))
+    overlaps_next = pl.col("__next_start").is_not_null() & (pl.col("__end") > pl.col("__next_start"))
+    other = pl.when(overlaps_previous).then(pl.col("__previous_call")).otherwise(pl.col("__next_call"))
     return _hits(
-        work, pl.col("__previous_end").is_not_null() & (pl.col("started_at") < pl.col("__previous_end")),
+        work, overlaps_previous | overlaps_next,
         rule="calls.overlap", severity="warning", column="started_at",
         value=pl.col("started_at").dt.strftime("%Y-%m-%d %H:%M:%S"),
-        expected=_text("Beginn nach ", pl.col("__previous_end").dt.strftime("%H:%M:%S")),
-        message=_text("Der Anruf beginnt, bevor der vorige Anruf ", pl.col("__previous_call"),
-                      " auf Nebenstelle ", pl.col("extension"), " endet (",
-                      pl.col("__previous_end").dt.strftime("%d.%m.%Y %H:%M:%S"), "). Prüfen Sie "
-                      "Beginn und Dauer im Export der Telefonanlage."))
+        expected="keine Überschneidung auf derselben Nebenstelle",
+        message=_text("Der Anruf überschneidet sich auf Nebenstelle ", pl.col("extension"),
+                      " mit dem Anruf ", other, ". Prüfen Sie Beginn und Dauer im Export der "
+                      "Telefonanlage."))
 
 
 # --- attachments on disk --------------------------------------------------------------------------
 
-def attachment_files(frame: pl.DataFrame, *, folders: Mapping[str, Path],
+def attachment_files(frame: pl.DataFrame, *, folders: Mapping[str, Sequence[Path]],
                      sizes: Mapping[str, int] | None = None,
                      stat: Callable[[Path], int] | None = None) -> list[pl.DataFrame]:
-    """Missing Belegbilder and Belegbilder over 20 MB, resolved relative to the source's folder.
+    """Missing Belegbilder and Belegbilder over 20 MB, looked up in the source's folders.
 
-    ``folders`` maps ``source_file`` to its folder (rows of other files are not checked);
-    ``sizes`` overrides sizes by file name (e.g. a manifest of sizes); ``stat`` returns a size.
+    ``folders`` maps ``source_file`` to the folders its Belegbilder may be in, first match wins
+    (rows of other files are not checked); ``sizes`` overrides sizes by file name (declared
+    sizes, e.g. of stubs); ``stat`` returns a size (default ``os.stat``).
     """
     if "attachment" not in frame.columns or not folders:
         return []
@@ -257,18 +275,18 @@ def attachment_files(frame: pl.DataFrame, *, folders: Mapping[str, Path],
     pairs = rows.select("source_file", "attachment").unique()
     missing, large = [], {}
     for source, name in pairs.iter_rows():
-        path = Path(folders[source]) / name
+        size = None
+        for folder in folders[source]:
+            try:
+                size = stat(Path(folder) / name)
+                break
+            except OSError:
+                continue
+        if size is None:
+            missing.append((source, name))
+            continue
         if sizes is not None and name in sizes:
             size = sizes[name]
-        else:
-            try:
-                size = stat(path)
-            except FileNotFoundError:
-                missing.append((source, name))
-                continue
-            except OSError:
-                missing.append((source, name))
-                continue
         if size > MAX_ATTACHMENT_BYTES:
             large[(source, name)] = size
     out = []
@@ -298,7 +316,7 @@ def attachment_files(frame: pl.DataFrame, *, folders: Mapping[str, Path],
 # --- per kind ------------------------------------------------------------------------------------
 
 def row_rules(frame: pl.DataFrame, kind: str, settings: ClientSettings | None, *,
-              folders: Mapping[str, Path] | None = None,
+              folders: Mapping[str, Sequence[Path]] | None = None,
               sizes: Mapping[str, int] | None = None) -> list[pl.DataFrame]:
     """All cross-row rules of ``kind`` on the prepared frame."""
     out: list[pl.DataFrame] = []
@@ -309,9 +327,10 @@ def row_rules(frame: pl.DataFrame, kind: str, settings: ClientSettings | None, *
     if kind == "receipts":
         if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
             out += cash_rules(frame, settings)
-        if {"invoice_id", "accounting_month", "document_id"} <= have:
+        if {"invoice_id", "accounting_month", "document_id", "date"} <= have:
+            month = pl.coalesce(pl.col("accounting_month"), pl.col("date").dt.strftime("%Y-%m"))
             out.append(duplicates(frame, "invoice_id", rule="duplicate.invoice_id",
-                                  group=pl.col("accounting_month"), owner="document_id",
+                                  group=month, owner="document_id",
                                   label="Die Rechnungsnummer (Belegfeld 1)"))
         out.append(check_digits(frame, "iban", kind="iban"))
         out.append(check_digits(frame, "vat_id", kind="vat"))

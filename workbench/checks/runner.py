@@ -148,7 +148,7 @@ def _source_column(mapped: Any, joined: pl.DataFrame) -> pl.Expr:
 def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
           engine: str = "polars", period: Period = None, target: str = "xml",
           mapped: Mapping[str, Any] | None = None,
-          attachment_folders: Mapping[str, str | Path] | None = None,
+          attachment_folders: Mapping[str, Any] | None = None,
           attachment_sizes: Mapping[str, int] | None = None,
           spark: Any = None, suite: Suite | None = None) -> pl.DataFrame:
     """Check a canonical frame of ``kind`` for everything DATEV would reject; returns findings.
@@ -156,8 +156,8 @@ def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
     ``settings`` parameterise the suite (account length, fiscal years, Beleg-Arten); ``period``
     (``"2026-01"`` or a pair) enables the transfer-period rules; ``target`` ``"extf"`` adds the
     Windows-1252 rule. ``mapped`` gives the source headers (``{canonical: header}`` or per file
-    ``{file: {canonical: header}}``), ``attachment_folders`` the folder of each source file for
-    Belegbilder on disk (``attachment_sizes`` overrides sizes by file name). ``engine="gx"`` runs
+    ``{file: {canonical: header}}``), ``attachment_folders`` the folder (or list of folders) of
+    each source file's Belegbilder on disk (``attachment_sizes`` declares sizes by file name). ``engine="gx"`` runs
     the same suite in Great Expectations (``spark`` session: on Spark).
 
     >>> frame = pl.DataFrame({"booking_text": ["Brot\\u00a0Laib"]})
@@ -186,7 +186,8 @@ def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
         rows = engine_gx.unexpected_rows_gx(prepared, expectations, params, spark=spark,
                                             name=suite.name)
     parts = suite_hits(prepared, expectations, rows, params)
-    folders = {k: Path(v) for k, v in (attachment_folders or {}).items()}
+    folders = {k: [Path(v)] if isinstance(v, (str, Path)) else [Path(p) for p in v]
+               for k, v in (attachment_folders or {}).items()}
     parts += rules.row_rules(prepared, kind, settings, folders=folders, sizes=attachment_sizes)
     if not parts:
         return empty_findings()

@@ -8,6 +8,7 @@ missing.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from workbench.checks.findings import concat_findings, findings_frame
 from workbench.checks.rules import settings_findings
 from workbench.checks.runner import Period, check
 from workbench.checks.settings import ClientSettings
+from workbench.errors import ConfigError
 
 if TYPE_CHECKING:  # workbench.sources imports workbench.checks.findings
     from workbench.sources.loader import LoadResult, SourceInfo
@@ -47,21 +49,40 @@ def _mapped(sources: tuple[SourceInfo, ...]) -> dict[str, dict[str, str]]:
     return {info.file: dict(info.mapped) for info in sources}
 
 
+#: Declared sizes of Belegbilder (``{"scan.pdf": 22548480}``) next to the source files, for
+#: stubs that stand for larger files on the user's disk.
+SIZES_FILE = "attachment_sizes.json"
+
+
 def check_sources(result: LoadResult, *, settings: ClientSettings | None,
                   engine: str = "polars", period: Period = None, target: str = "xml",
-                  folders: dict[str, str | Path] | None = None,
+                  folder: str | Path | None = None,
                   attachment_sizes: dict[str, int] | None = None, spark: Any = None,
                   ) -> pl.DataFrame:
     """Check a :class:`~workbench.sources.LoadResult` completely; returns findings.
 
-    ``folders`` maps each source file name to its folder, for Belegbilder on disk (without it,
-    attachments are checked for their type only).
+    ``folder`` is where the source files are: Belegbilder are looked up there and in its
+    ``belege/`` subfolder (without it, attachments are checked for their type only), and an
+    ``attachment_sizes.json`` there declares sizes (``attachment_sizes`` overrides it).
 
     >>> from workbench.sources import load_receipts  # doctest: +SKIP
     >>> check_sources(load_receipts("belege.csv"), settings=settings, period="2026-01")  # doctest: +SKIP
     """
     parts = [result.findings, encoding_findings((*result.sources, *result.position_sources)),
              settings_findings(settings)]
+    folders = None
+    if folder is not None:
+        base = Path(folder)
+        folders = {info.file: [base, base / "belege"] for info in result.sources}
+        sizes_file = base / SIZES_FILE
+        if attachment_sizes is None and sizes_file.exists():
+            try:
+                attachment_sizes = {str(k): int(v) for k, v in
+                                    json.loads(sizes_file.read_text(encoding="utf-8")).items()}
+            except (OSError, ValueError, AttributeError) as error:
+                raise ConfigError(f"{sizes_file} ist ungültig ({error}): erwartet wird ein "
+                                  "JSON-Objekt Dateiname -> Größe in Byte.",
+                                  file=SIZES_FILE) from error
     parts.append(check(result.frame, result.kind, settings=settings, engine=engine, period=period,
                        target=target, mapped=_mapped(result.sources), attachment_folders=folders,
                        attachment_sizes=attachment_sizes, spark=spark))
