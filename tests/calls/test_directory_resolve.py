@@ -134,3 +134,33 @@ def test_empty_directory_and_empty_log():
     directory = PhoneDirectory.from_master_data(clients=[], addressees=[])
     assert resolve_calls(calls("0911 100"), directory)["match_status"].to_list() == ["unmatched"]
     assert resolve_calls(calls(), directory).height == 0
+
+
+def test_extension_of_a_switchboard_number():
+    """DATEV's "0911 100-0" is a switchboard: 0911 100-23 reaches the same company."""
+    addressees = [
+        {"id": "A1", "status": "active", "current_company_name": "Firma A", "communications": [
+            {"id": "a1", "type": "phone", "data_content": "0911 100-0"},
+            {"id": "a2", "type": "fax", "data_content": "0911 100-99"}]},
+        {"id": "A2", "status": "active", "current_company_name": "Firma B", "communications": [
+            {"id": "b1", "type": "phone", "data_content": "+49 911 1005-0"}]},
+        {"id": "A3", "status": "active", "current_company_name": "Firma C", "communications": [
+            {"id": "c1", "type": "phone", "data_content": "0911 200 300"}]},
+    ]
+    directory = PhoneDirectory.from_master_data(clients=CLIENTS, addressees=addressees)
+    numbers = ("0911 100-23", "0911 10099", "0911 1005 12", "0911 100", "0911 1002345678",
+               "0911 200 30012")
+    resolved = resolve_calls(calls(*numbers), directory)
+    assert resolved.select("match_status", "client_number", "number_role").rows() == [
+        ("matched", 10, "Durchwahl"),
+        ("fax", None, None),               # the exact fax number, not an extension
+        ("matched", 20, "Durchwahl"),      # the longer block wins
+        ("unmatched", None, None),         # shorter than the switchboard number
+        ("unmatched", None, None),         # more than five extension digits
+        ("unmatched", None, None),         # no switchboard notation, no extensions
+    ]
+
+
+def test_extension_of_a_shared_switchboard_is_ambiguous(directory):
+    row = resolve_calls(calls("0911 4711-23"), directory).row(0, named=True)
+    assert (row["match_status"], row["candidate_count"]) == ("ambiguous", 2)

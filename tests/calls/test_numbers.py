@@ -70,3 +70,22 @@ def test_cheap_key_never_changes_the_result(texts):
     for row in frame.iter_rows(named=True):
         direct = normalize_number.__wrapped__(row["raw"])
         assert (row["number"], row["number_extension"], row["number_status"]) == tuple(direct)
+
+
+@settings(max_examples=200, deadline=None)
+@given(spellings())
+def test_e164_is_a_fixed_point(text):
+    """What the known-number shortcut relies on."""
+    result = normalize_number.__wrapped__(text)
+    if result.status == "ok":
+        assert normalize_number.__wrapped__(result.number) == (result.number, None, "ok")
+
+
+def test_known_numbers_skip_phonenumbers():
+    normalize_number.cache_clear()
+    frame = normalize_numbers(pl.Series(["0911 47110", "+49 911 4711-0", "030 1234567 x 12"]),
+                              known=pl.Series(["+4991147110", None]))
+    assert dict(zip(frame["raw"], frame["number"], strict=True)) == {
+        "0911 47110": "+4991147110", "+49 911 4711-0": "+4991147110",
+        "030 1234567 x 12": "+49301234567"}
+    assert normalize_number.cache_info().misses == 1  # only the extension spelling

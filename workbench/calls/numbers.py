@@ -69,23 +69,35 @@ def _key(column: pl.Expr, region: str) -> pl.Expr:
     return pl.when(text.str.contains(_SIMPLE)).then(plain).otherwise(text)
 
 
-def normalize_numbers(numbers: pl.Series, *, region: str = "DE") -> pl.DataFrame:
+def normalize_numbers(numbers: pl.Series, *, region: str = "DE",
+                      known: pl.Series | None = None) -> pl.DataFrame:
     """Distinct spellings of ``numbers`` with ``number`` (E.164), ``number_extension`` and
     ``number_status``; join it back on ``raw``.
+
+    ``known``: E.164 numbers already normalised (the directory's); a spelling whose cheap key is
+    one of them needs no ``phonenumbers`` (E.164 is a fixed point of the normalisation).
 
     >>> normalize_numbers(pl.Series(["0911 47110", "+49 911 4711-0"]))["number"].to_list()
     ['+4991147110', '+4991147110']
     """
     raw = pl.DataFrame({"raw": numbers.cast(pl.String).unique()})
     keyed = raw.with_columns(_key(pl.col("raw"), region).alias("key"))
-    keys = keyed["key"].unique().drop_nulls().to_list()
-    parsed = [normalize_number(key, region) for key in keys]
-    table = pl.DataFrame(
-        {"key": keys, "number": [p.number for p in parsed],
+    keys = keyed["key"].unique().drop_nulls()
+    schema = {"key": pl.String, "number": pl.String, "number_extension": pl.String,
+              "number_status": pl.String}
+    shortcut = pl.DataFrame(schema=schema)
+    if known is not None:
+        hits = keys.filter(keys.is_in(known.cast(pl.String).drop_nulls().implode()))
+        shortcut = pl.DataFrame({"key": hits, "number": hits}).with_columns(
+            pl.lit(None, pl.String).alias("number_extension"),
+            pl.lit("ok").alias("number_status")).select(list(schema))
+        keys = keys.filter(~keys.is_in(hits.implode()))
+    todo = keys.to_list()
+    parsed = [normalize_number(key, region) for key in todo]
+    table = pl.concat([shortcut, pl.DataFrame(
+        {"key": todo, "number": [p.number for p in parsed],
          "number_extension": [p.extension for p in parsed],
-         "number_status": [p.status for p in parsed]},
-        schema={"key": pl.String, "number": pl.String, "number_extension": pl.String,
-                "number_status": pl.String})
+         "number_status": [p.status for p in parsed]}, schema=schema)])
     return (keyed.join(table, on="key", how="left")
             .with_columns(pl.col("number_status").fill_null("missing"))
             .drop("key"))
