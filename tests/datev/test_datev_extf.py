@@ -329,3 +329,18 @@ def test_debitoren_kreditoren_field_rules():
     frame = contacts().with_columns(pl.Series("Adressatentyp", ["1", "7"]))
     with pytest.raises(DatevFormatError, match="Feld 'Adressatentyp' in Datensatz 2"):
         write_extf(frame, CONTACT_HEADER)
+
+
+def test_reads_utf16_with_bom():
+    result = read_extf(OLD_V7.encode("utf-16"))
+    assert result.encoding == "utf-16"
+    assert result.frame["Umsatz (ohne Soll/Haben-Kz)"].to_list() == [24.95, 5950.0]
+
+
+def test_ledger_account_length_check():
+    from workbench.datev.ledger_xml import validate_ledger_records
+
+    frame = pl.DataFrame({"date": [date(2024, 1, 2)], "amount": [1.0], "accountNo": [123456], "currencyCode": ["EUR"], "invoiceId": ["R1"]})
+    assert validate_ledger_records(frame, ledger="accountsReceivableLedger").height == 0
+    findings = validate_ledger_records(frame, ledger="accountsReceivableLedger", account_length=4)
+    assert findings["message"].to_list() == ["hat mehr als 5 Stellen (Sachkontenlänge 4, Personenkonten eine Stelle mehr)"]

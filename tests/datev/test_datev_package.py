@@ -213,3 +213,21 @@ def test_xsd_check_is_a_safety_net_behind_the_field_rules(tmp_path, pdf, monkeyp
 def test_timings_are_reported(tmp_path, pdf):
     result = build_packages(items(pdf), out_dir=tmp_path, client="455148-1")
     assert set(result.timings) == {"check", "plan", "write"}
+
+
+def test_date_must_lie_in_the_accounting_month(tmp_path, pdf):
+    frame = items(pdf).with_columns(pl.Series("accounting_month", ["2024-01"] * 6 + ["2024-03"]))
+    with pytest.raises(DatevFormatError, match=r"Belegposition 7 \(Index 6\): Datum 2024-02-01 liegt nicht im Buchungsmonat 2024-03"):
+        build_packages(frame, out_dir=tmp_path, client="455148-1")
+
+
+def test_account_length_check(tmp_path, pdf):
+    frame = items(pdf).with_columns(pl.Series("accountNo", [4930, 4930, 123456, 8400, 4650, 1360, 4930]))
+    build_packages(frame, out_dir=tmp_path / "a", client="455148-1")  # no Sachkontenlänge given: XSD only
+    with pytest.raises(DatevFormatError, match=r"'accountNo' in Belegposition 3.*mehr als 5 Stellen \(Sachkontenlänge 4"):
+        build_packages(frame, out_dir=tmp_path / "b", client="455148-1", account_length=4)
+
+
+def test_generator_attributes_are_limited(tmp_path, pdf):
+    with pytest.raises(DatevFormatError, match="generator_info"):
+        build_packages(items(pdf), out_dir=tmp_path, client="455148-1", generator_info="g" * 41)

@@ -68,7 +68,7 @@ def _normalised(records: pl.DataFrame) -> pl.DataFrame:
     return records.with_columns(pl.col(strings).replace("", None)) if strings else records
 
 
-def _reasons(records: pl.DataFrame, ledger: str) -> pl.DataFrame:
+def _reasons(records: pl.DataFrame, ledger: str, account_length: int | None = None) -> pl.DataFrame:
     allowed = set(ELEMENT_ORDER[ledger])
     exprs = []
     for name in _element_columns(records):
@@ -85,6 +85,13 @@ def _reasons(records: pl.DataFrame, ledger: str) -> pl.DataFrame:
             expr = expr.when(raw.is_null()).then(pl.lit("ist ein Pflichtfeld und leer"))
         if ledger == "cashLedger" and name == "currencyCode":
             expr = expr.when(value != "EUR").then(pl.lit("muss im Kassenbuch online EUR sein"))
+        if account_length is not None and name in ("accountNo", "bpAccountNo"):
+            # Not in the XSD, but DATEV rejects it: personal accounts have one digit more than
+            # the Sachkontenlänge, longer numbers are errors (XSD documentation of accountNo).
+            limit = account_length + 1
+            expr = expr.when(value >= 10**limit).then(
+                pl.lit(f"hat mehr als {limit} Stellen (Sachkontenlänge {account_length}, Personenkonten eine Stelle mehr)")
+            )
         exprs.append(expr.otherwise(ftype.problem(value, _CTX)).alias(name))
     return records.select(exprs) if exprs else pl.DataFrame()
 
@@ -93,7 +100,7 @@ def _missing(records: pl.DataFrame, ledger: str) -> list[str]:
     return [n for n in ELEMENT_ORDER[ledger] if n in REQUIRED[ledger] and n not in records.columns]
 
 
-def validate_ledger_records(records: pl.DataFrame, *, ledger: str) -> pl.DataFrame:
+def validate_ledger_records(records: pl.DataFrame, *, ledger: str, account_length: int | None = None) -> pl.DataFrame:
     """All rule violations as findings (``row``, ``field``, ``value``, ``message``), no raising.
 
     Example: ``validate_ledger_records(frame, ledger="accountsPayableLedger")``
@@ -104,7 +111,7 @@ def validate_ledger_records(records: pl.DataFrame, *, ledger: str) -> pl.DataFra
     schema = {"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String}
     parts = [pl.DataFrame({"row": [None], "field": [n], "value": [None], "message": ["Pflichtfeld fehlt"]}, schema=schema)
              for n in _missing(records, ledger)]  # fmt: skip
-    reasons = _reasons(records, ledger)
+    reasons = _reasons(records, ledger, account_length)
     for name in reasons.columns:
         hits = reasons.select(pl.col(name).alias("message")).with_row_index("row").drop_nulls()
         if hits.height:
@@ -115,7 +122,9 @@ def validate_ledger_records(records: pl.DataFrame, *, ledger: str) -> pl.DataFra
     return pl.concat(parts).sort("row", nulls_last=False) if parts else pl.DataFrame(schema=schema)
 
 
-def raise_first_problem(records: pl.DataFrame, *, ledger: str, rows: pl.Series | None = None) -> None:
+def raise_first_problem(
+    records: pl.DataFrame, *, ledger: str, rows: pl.Series | None = None, account_length: int | None = None
+) -> None:
     """Raise ``DatevFormatError`` for the first invalid value; ``rows`` maps to caller row numbers."""
     _check_kind(ledger)
     _element_columns(records)
@@ -127,7 +136,7 @@ def raise_first_problem(records: pl.DataFrame, *, ledger: str, rows: pl.Series |
             "diesem DATEV-Element eine Spalte zu.",
             column=missing[0],
         )
-    reasons = _reasons(records, ledger)
+    reasons = _reasons(records, ledger, account_length)
     if reasons.width == 0:
         return
     bad = reasons.with_row_index("_i").filter(pl.any_horizontal(pl.exclude("_i").is_not_null())).head(1)
@@ -287,6 +296,15 @@ def consolidate_attributes(records: pl.DataFrame, *, label: str = "") -> dict[st
     return attrs
 
 
+def check_generator(generator_info: str, generating_system: str | None) -> None:
+    """The LedgerImport root attributes are 1–40 characters (type p10009)."""
+    for name, value in (("generator_info", generator_info), ("generating_system", generating_system)):
+        if value is not None and not 1 <= len(value) <= 40:
+            raise DatevFormatError(
+                f"Attribut '{name}': Wert '{value}' muss 1–40 Zeichen lang sein.", column=name, value=value
+            )
+
+
 def write_ledger_xml(
     records: pl.DataFrame,
     *,
@@ -294,17 +312,17 @@ def write_ledger_xml(
     path: str | Path | None = None,
     generator_info: str = "workbench",
     generating_system: str | None = None,
+    account_length: int | None = None,
 ) -> bytes:
     """Write the records of one document as one LedgerImport file; returns the bytes.
 
+    ``account_length`` (the client's Sachkontenlänge) enables the account-length check.
     Example: ``write_ledger_xml(items, ledger="accountsPayableLedger", path="RE-1.xml")``
     """
     if records.height == 0:
         raise DatevFormatError("Ein LedgerImport braucht mindestens eine Belegposition.")
-    for name, value, limit in (("generator_info", generator_info, 40), ("generating_system", generating_system or "x", 40)):
-        if not 1 <= len(value) <= limit:
-            raise DatevFormatError(f"Attribut '{name}': Wert '{value}' muss 1–{limit} Zeichen lang sein.", column=name, value=value)
-    raise_first_problem(records, ledger=ledger)
+    check_generator(generator_info, generating_system)
+    raise_first_problem(records, ledger=ledger, account_length=account_length)
     records = _normalised(records)
     attrs = consolidate_attributes(records)
     body = render_records(records, ledger=ledger).str.join("\n").item()

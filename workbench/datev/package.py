@@ -96,6 +96,15 @@ def _prepare(records: pl.DataFrame, client: str | None) -> pl.DataFrame:
             f"{', '.join(DOCUMENT_KINDS)}.",
             row=row, column="document_kind", value=kind,
         )  # fmt: skip
+    # DATEV rejects a date outside the period named in document.xml (XSD doc of ``date``).
+    outside = frame.filter(date.dt.strftime("%Y-%m") != pl.col("accounting_month")).head(1)
+    if outside.height:
+        row = int(outside["_row"][0])
+        raise DatevFormatError(
+            f"Belegposition {row + 1} (Index {row}): Datum {outside['date'][0]} liegt nicht im Buchungsmonat "
+            f"{outside['accounting_month'][0]}. Bitte korrigieren Sie Datum oder Buchungsmonat.",
+            row=row, column="date", value=str(outside["date"][0]),
+        )  # fmt: skip
     if "attachment" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("attachment"))
     return frame.with_columns(pl.col("document_kind").replace_strict(DOCUMENT_KINDS).alias("_ledger"), date.alias("_date"))
@@ -126,17 +135,20 @@ def build_packages(
     folders: dict[str, str] | None = None,
     generator_info: str = "workbench",
     generating_system: str | None = None,
+    account_length: int | None = None,
     validate: bool = True,
 ) -> PackageResult:
     """Write XML packages for receipt items; returns packages and manifest.
 
     ``records``: XSD element columns plus ``document_id``, ``document_kind`` and optional
     ``client``, ``accounting_month`` (default: month of ``date``) and ``attachment`` (path).
-    ``validate`` checks every written XML against the official XSDs (libxml2).
+    ``account_length`` (Sachkontenlänge) enables the account-length check of accountNo and
+    bpAccountNo; ``validate`` checks every written XML against the official XSDs (libxml2).
     Example: ``build_packages(items, out_dir="out", client="455148-1", max_files=500)``
     """
     if max_files < 1:
         raise DatevFormatError(f"max_files muss mindestens 1 sein (Wert '{max_files}').", value=max_files)
+    ledger_xml.check_generator(generator_info, generating_system)
     folders = {**DEFAULT_FOLDERS, **(folders or {})}
     created_at = (created_at or datetime.now()).replace(microsecond=0)
     clock = time.perf_counter()
@@ -145,7 +157,7 @@ def build_packages(
     rendered = []
     for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
         part = frame.filter(pl.col("_ledger") == ledger)
-        ledger_xml.raise_first_problem(part, ledger=ledger, rows=part["_row"])
+        ledger_xml.raise_first_problem(part, ledger=ledger, rows=part["_row"], account_length=account_length)
         xml = ledger_xml.render_records(part, ledger=ledger)
         rendered.append(part.with_columns(xml.alias("_xml")))
     frame = pl.concat(rendered, how="diagonal_relaxed").sort("_row")
