@@ -63,9 +63,18 @@ class Settings:
     mode: str  # "sandbox" (embedded or WORKBENCH_SANDBOX_URL) or "production"
     sandbox_url: str | None = None
     client_id: str = "workbench-sandbox"
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     config_file: Path | None = None
     clients: dict[str, dict] = field(default_factory=dict)
+    connect_user: str | None = None
+    connect_password: str | None = field(default=None, repr=False)
+
+    @property
+    def connect_auth(self) -> tuple[str, str] | None:
+        """Basic-auth credentials for DATEVconnect (master data, order management)."""
+        if self.connect_user and self.connect_password:
+            return self.connect_user, self.connect_password
+        return None
 
     @property
     def ledger_path(self) -> Path:
@@ -106,4 +115,6 @@ def load_settings() -> Settings:
         client_secret=datev.get("client_secret"),
         config_file=Path(config_path) if config_path else None,
         clients=data.get("clients", {}),
+        connect_user=data.get("datevconnect", {}).get("user"),
+        connect_password=data.get("datevconnect", {}).get("password"),
     )

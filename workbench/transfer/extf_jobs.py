@@ -42,6 +42,12 @@ def transfer_bookings(ledger: Ledger, datev: DatevClient, *, client: str, bookin
     """
     from workbench.datev.extf import read_extf, write_extf_files
 
+    # A ledger item is one booking: an item (invoice, POS category) can become several.
+    occurrence = pl.int_range(1, pl.len() + 1).over("item_id").cast(pl.String)
+    bookings = bookings.with_columns(
+        pl.when(pl.len().over("item_id") > 1)
+        .then(pl.concat_str("item_id", pl.lit("#"), occurrence))
+        .otherwise(pl.col("item_id")).alias("item_id"))
     if retransfer_of is None:
         pending = pending_items(ledger, client, bookings["item_id"].to_list())
         bookings = bookings.filter(pl.col("item_id").is_in(list(pending)))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,9 +103,36 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _wait_for_previous(ledger: Ledger, datev: DatevClient, transfer: Transfer, *,
+                       wait: float, sleep: Callable[[float], None] = time.sleep) -> None:
+    """DATEV takes one job per Beleg-Art and month at a time: let the previous one finish."""
+    deadline = time.monotonic() + wait
+    while True:
+        busy = [other for other in ledger.transfers(client=transfer.client)
+                if other.id != transfer.id and other.channel == "dxso"
+                and other.document_kind == transfer.document_kind and other.month == transfer.month
+                and other.local_status == "Transferiert" and other.datev_status in ("0", "1")]
+        for other in busy:
+            refresh_status(ledger, datev, other.id, confirm=True)
+        busy = [other for other in busy if ledger.get(other.id).datev_status in ("0", "1")]
+        if not busy:
+            return
+        if time.monotonic() >= deadline:
+            raise TransferError(
+                f"Die vorherige Übertragung {busy[0].id} ({transfer.document_kind}, "
+                f"{transfer.month}) wird bei DATEV noch verarbeitet; DATEV nimmt je Beleg-Art und "
+                f"Monat nur eine Übertragung gleichzeitig an. Aktualisieren Sie den Status und "
+                f"setzen Sie die Übertragung {transfer.id} danach fort.")
+        sleep(1.0)
+
+
 def send_dxso(ledger: Ledger, datev: DatevClient, transfer_id: str, *,
-              progress: Progress | None = None) -> Transfer:
-    """Create the DATEV job, upload every file once, finalise; resumes after a crash."""
+              progress: Progress | None = None, wait: float = 0.0) -> Transfer:
+    """Create the DATEV job, upload every file once, finalise; resumes after a crash.
+
+    ``wait``: seconds to wait for a previous transfer of the same Beleg-Art and month that DATEV
+    is still processing.
+    """
     transfer = ledger.get(transfer_id)
     if transfer.local_status in ("Transferiert", "Gelöscht"):
         return transfer
@@ -115,6 +143,8 @@ def send_dxso(ledger: Ledger, datev: DatevClient, transfer_id: str, *,
         transfer = _resume_job(ledger, datev, transfer)
         if transfer.local_status == "Transferiert":
             return transfer
+    if not transfer.job_id:
+        _wait_for_previous(ledger, datev, transfer, wait=wait)
     try:
         if not transfer.job_id:
             job = datev.create_dxso_job(transfer.client,
@@ -196,7 +226,7 @@ def transfer_records(ledger: Ledger, datev: DatevClient, *, client: str, records
                      document_kind: str | None = None, max_files: int = 4999,
                      folders: dict[str, str] | None = None,
                      retransfer_of: str | None = None,
-                     progress: Progress | None = None) -> list[Transfer]:
+                     progress: Progress | None = None, wait: float = 0.0) -> list[Transfer]:
     """Package and send all not yet transferred records, one transfer per package.
 
     ``records`` are LedgerImport records (XSD element columns, ``document_id``,
@@ -237,12 +267,25 @@ def transfer_records(ledger: Ledger, datev: DatevClient, *, client: str, records
         transfer = register_package(
             ledger, client=client, kind=kind, package_path=package.path,
             month=package.accounting_month, document_kind=package.document_kind,
-            items=items.select("item_id", "content_hash", "source_file", "source_row",
-                               "record_ref").to_dicts(),
+            items=_one_per_item(items),
             package_no=number, max_files_reached=package.max_files_reached,
             retransfer_of=retransfer_of)
-        transfers.append(send_dxso(ledger, datev, transfer.id, progress=progress))
+        transfers.append(send_dxso(ledger, datev, transfer.id, progress=progress, wait=wait))
     return transfers
+
+
+def _one_per_item(items: pl.DataFrame) -> list[dict]:
+    """One ledger entry per item, even when an item became several records (an invoice's
+    positions): its hash covers all its records, its place is its first record."""
+    return (items.sort("row")
+            .group_by("item_id", maintain_order=True)
+            .agg(pl.col("content_hash").str.join(",").alias("hashes"),
+                 pl.col("source_file", "source_row", "record_ref").first())
+            .with_columns(pl.col("hashes").map_elements(
+                lambda joined: hashlib.sha256(joined.encode()).hexdigest(),
+                return_dtype=pl.String).alias("content_hash"))
+            .select("item_id", "content_hash", "source_file", "source_row", "record_ref")
+            .to_dicts())
 
 
 @dataclass(frozen=True)
