@@ -173,3 +173,11 @@ def test_invoices_without_kind_are_blocked(crm_workbook):
     problem = mapped.findings.filter(pl.col("rule") == "field.required").row(0, named=True)
     assert (problem["column"], problem["source_column"]) == ("invoice_kind", "Modul")
     assert_accounted(mapped, 2)
+
+
+def test_rds_blocks_invoices_whose_belegbild_is_missing(crm_workbook, tmp_path):
+    invoice = [*INVOICES[2][:15], str(tmp_path / "ER-5.pdf")]
+    rds = map_invoices(crm_workbook(invoices=[INVOICES[0], invoice]), mode="rds")
+    assert rds.blocked.select("item_id", "rules").rows() == [("ER-5", ["attachment.missing"])]
+    bds = map_invoices(crm_workbook(invoices=[INVOICES[0], invoice]), mode="bds")
+    assert bds.blocked.is_empty()  # EXTF carries no Belegbilder

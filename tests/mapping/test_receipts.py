@@ -199,3 +199,22 @@ def test_rows_without_beleg_or_beleg_art_are_blocked_not_dropped(write):
     assert missing.rows() == [(2, "document_kind", "document_kind"), (3, "document_id", "document_id")]
     assert mapped.records["document_id"].to_list() == ["B3"]
     assert_accounted(mapped, 3)
+
+
+def test_missing_belegbild_blocks_the_row_and_present_ones_travel(write, tmp_path):
+    from workbench.sources import load_receipts
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    text = ("document_id,document_kind,date,amount,invoice_id,attachment\n"
+            f"B1,Rechnungseingang,2026-01-05,10.00,B1,{scan}\n"
+            f"B2,Rechnungseingang,2026-01-05,10.00,B2,{tmp_path / 'fehlt.pdf'}\n")
+    mapped = map_receipts(load_receipts(write("r.csv", text)), client="455148-1")
+    assert mapped.blocked.select("source_row", "rules").rows() == [(3, ["attachment.missing"])]
+    problem = mapped.findings.filter(pl.col("rule") == "attachment.missing").row(0, named=True)
+    assert (problem["column"], problem["source_column"]) == ("attachment", "attachment")
+    assert "fehlt.pdf" in problem["message"]
+    result = build_packages(mapped.records, out_dir=tmp_path / "out")
+    assert result.packages[0].files == ["B1.xml", "scan.pdf"]
+    unchecked = map_receipts(load_receipts(write("r.csv", text)), check_attachments=False)
+    assert unchecked.records.height == 2
+    assert_accounted(mapped, 2)

@@ -38,6 +38,7 @@ from workbench.mapping.result import (
     require,
     row_findings,
     source_maps,
+    unreadable_attachments,
     validation_findings,
 )
 from workbench.sources.loader import LoadResult
@@ -105,14 +106,15 @@ def _lines(invoices: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
 def map_invoices(result: LoadResult, *, mode: str = "rds", findings: pl.DataFrame | None = None,
                  client: str | None = None, truncate_names: bool = False, kost_menge: bool = False,
                  bu_codes: dict[str, dict[float, str]] | None = None, account_length: int = 4,
-                 default_accounts: dict[str, str] | None = None) -> Mapped:
+                 default_accounts: dict[str, str] | None = None, check_attachments: bool = True) -> Mapped:
     """Map invoices (and ``result.positions``) for Rechnungsdatenservice 1.0 or Buchungsdatenservice.
 
     ``mode="rds"``: LedgerImport records for ``build_packages``; ``mode="bds"``: Buchungsstapel
     bookings for ``write_extf`` plus ``master_data`` (Debitoren/Kreditoren) for a category-16
     file. ``default_accounts`` (``{"Rechnung": "8400", "Eingangsrechnung": "3400"}``) supplies
     the Sachkonto where an invoice has none (BDS only: RDS sets booking proposals only where the
-    invoice names a Sachkonto).
+    invoice names a Sachkonto). With ``check_attachments`` (RDS) an invoice whose Belegbild is
+    missing or larger than 20 MB is blocked, since the package writer could not take it.
 
     >>> mapped = map_invoices(load_invoices("crm.xlsx", profile="crmplus"), mode="bds")
     >>> write_extf(mapped.records, header)
@@ -162,6 +164,10 @@ def map_invoices(result: LoadResult, *, mode: str = "rds", findings: pl.DataFram
         role=_INVOICES, sources=sources)
     new_findings.append(found_missing)
     block(missing)
+    if mode == "rds" and check_attachments:
+        unreadable, found_files, _ = unreadable_attachments(invoices, role=_INVOICES, sources=sources)
+        new_findings.append(found_files)
+        block(unreadable)
 
     # Positions find their invoice by number: a number used twice is ambiguous.
     dup = invoices.filter(pl.col("invoice_id").is_duplicated())
@@ -252,7 +258,7 @@ def map_invoices(result: LoadResult, *, mode: str = "rds", findings: pl.DataFram
         field_sources={name: tuple(candidates) for name, candidates in field_sources.items()},
         frames={_INVOICES: result.frame, _POSITIONS: positions},
         sources=(*result.sources, *result.position_sources), primary=_INVOICES, master_data=master,
-    )
+    ).verified()
 
 
 def _rds_records(lines: pl.DataFrame, client: str | None, kost_menge: bool) -> pl.DataFrame:

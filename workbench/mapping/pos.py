@@ -226,7 +226,7 @@ def map_pos(result: LoadResult, *, mapping: PosMapping, findings: pl.DataFrame |
         kind="pos", target="extf", records=records, lineage=lineage, blocked=concat_blocked(blocked),
         skipped=skipped, findings=concat_findings([found, *new_findings]), field_sources=_FIELDS,
         frames={_ROLE: result.frame}, sources=result.sources, primary=_ROLE, header=mapping.header(),
-    )
+    ).verified()
 
 
 def _euros(cents: pl.Expr) -> pl.Expr:

@@ -28,6 +28,7 @@ from workbench.mapping.result import (
     require,
     row_findings,
     source_maps,
+    unreadable_attachments,
     validation_findings,
     with_index,
 )
@@ -92,13 +93,15 @@ def _records(rows: pl.DataFrame, client: str | None) -> pl.DataFrame:
 
 
 def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, client: str | None = None,
-                 whole_documents: bool = True) -> Mapped:
+                 whole_documents: bool = True, check_attachments: bool = True) -> Mapped:
     """Map loaded receipt items to LedgerImport records ready for ``build_packages``.
 
     ``findings`` are the checks' findings (the loader's are always included); a row with an
     error finding is blocked, a ``block_transfer`` row is skipped. With ``whole_documents`` a
     document (Beleg) whose items are partly blocked is blocked whole, so that no Beleg reaches
-    DATEV with a wrong total.
+    DATEV with a wrong total. With ``check_attachments`` a Belegbild (``attachment``, a path as
+    given) that is missing or larger than 20 MB blocks its row, since the package writer could
+    not take it.
 
     >>> mapped = map_receipts(load_receipts("bd.csv", profile="juston"), client="455148-1")
     >>> build_packages(mapped.records, out_dir="out")
@@ -125,6 +128,11 @@ def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, cl
     new_findings = [new_findings]
     blocked.append(blocked_rows(missing, _ROLE))
     rows = rows.filter(~condition)
+    if check_attachments:
+        unreadable, found_files, condition = unreadable_attachments(rows, role=_ROLE, sources=sources)
+        new_findings.append(found_files)
+        blocked.append(blocked_rows(unreadable, _ROLE))
+        rows = rows.filter(~condition)
 
     # What DATEV's writer would reject becomes a finding and blocks the row.
     records = _records(rows, client)
@@ -213,4 +221,4 @@ def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, cl
         blocked=concat_blocked(blocked), skipped=skipped,
         findings=concat_findings([found, *new_findings]), field_sources=field_sources,
         frames={_ROLE: result.frame}, sources=result.sources, primary=_ROLE,
-    )
+    ).verified()

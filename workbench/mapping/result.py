@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
 from workbench.checks.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
+from workbench.errors import WorkbenchError
 from workbench.sources.loader import SourceInfo
 
 __all__ = [
@@ -91,6 +93,18 @@ class Mapped:
         return out.with_columns(
             (pl.col("loaded") == pl.col("mapped") + pl.col("blocked") + pl.col("skipped")).alias("balanced")
         ).sort("source_file")
+
+
+    def verified(self) -> Mapped:
+        """``self``, after making sure no loaded row went missing (a bug, not a data problem)."""
+        counts = self.counts()
+        if not counts["balanced"].all():
+            bad = counts.filter(~pl.col("balanced")).row(0, named=True)
+            raise WorkbenchError(
+                f"Interner Fehler der Abbildung: in {bad['source_file']} wurden {bad['loaded']} Zeilen "
+                f"geladen, aber {bad['mapped']} abgebildet, {bad['blocked']} gesperrt und "
+                f"{bad['skipped']} übersprungen. Bitte melden Sie diesen Fehler.", file=bad["source_file"])
+        return self
 
 
 # -- helpers shared by the mapping modules -------------------------------------------------------
@@ -223,6 +237,8 @@ def require(rows: pl.DataFrame, columns: dict[str, tuple[str, ...] | None], *, r
         if allowed is not None:
             missing = missing | ~pl.col(column).is_in(list(allowed))
         conditions.append((column, missing))
+    # A null condition would make ``filter`` drop the row silently: null counts as missing.
+    conditions = [(column, missing.fill_null(True)) for column, missing in conditions]
     condition = pl.any_horizontal(*[c for _, c in conditions]) if conditions else pl.lit(False)
     bad = rows.filter(condition)
     if bad.is_empty():
@@ -243,4 +259,44 @@ def require(rows: pl.DataFrame, columns: dict[str, tuple[str, ...] | None], *, r
         first.select(pl.col("source").alias("source_file"), pl.col("row").alias("source_row"),
                      pl.lit(["field.required"]).alias("rules"), "message"),
         on=["source_file", "source_row"], how="left", maintain_order="left")
+    return bad, found, condition
+
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # DATEV rejects larger Belegbilder (dxso-jobs #DCO01016)
+
+
+def unreadable_attachments(rows: pl.DataFrame, *, role: str, sources: dict[tuple[str, str], dict[str, str]],
+                           ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
+    """Rows whose Belegbild is missing on disk or larger than 20 MB (``attachment.*``).
+
+    The package writer reads the files; a row it could not package is blocked here instead.
+    Paths are taken as given (resolve them against the source folder before mapping).
+    """
+    paths = rows["attachment"].drop_nulls().unique().to_list()
+    problems: dict[str, str] = {}
+    for text in paths:
+        try:
+            size = Path(text).stat().st_size if Path(text).is_file() else None
+        except OSError:
+            size = None
+        if size is None:
+            problems[text] = "attachment.missing"
+        elif size > MAX_ATTACHMENT_BYTES:
+            problems[text] = "attachment.too_large"
+    condition = pl.col("attachment").is_in(list(problems)).fill_null(False)
+    bad = rows.filter(condition)
+    if bad.is_empty():
+        return bad.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
+                                pl.lit(None, dtype=pl.String).alias("message")), empty_findings(), condition
+    rule = pl.col("attachment").replace_strict(problems, return_dtype=pl.String)
+    what = pl.when(rule == "attachment.missing").then(pl.lit("fehlt")).otherwise(pl.lit("ist größer als 20 MB"))
+    message = pl.format("{}, Zeile {}: das Belegbild '{}' {}; DATEV nimmt den Beleg so nicht an. Legen Sie die "
+                        "Datei ab, verkleinern Sie sie oder entfernen Sie den Verweis.",
+                        "source_file", "source_row", "attachment", what)
+    bad = bad.with_columns(rule.alias("_rule"), message.alias("message"))
+    found = concat_findings([
+        row_findings(part, rule=name, severity="error", column="attachment", message=pl.col("message"),
+                     value=pl.col("attachment"), sources=sources, role=role)
+        for name in set(problems.values()) if (part := bad.filter(pl.col("_rule") == name)).height])
+    bad = bad.with_columns(pl.concat_list("_rule").alias("rules")).drop("_rule")
     return bad, found, condition
