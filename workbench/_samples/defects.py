@@ -71,6 +71,10 @@ RULES: dict[str, str] = {
     "calls.overlap": "two calls overlap on one extension",
 }
 
+#: DATEV's maximum text lengths (LedgerImport XSD) for the canonical receipt/invoice columns.
+MAX_LENGTH = {"booking_text": 60, "party_name": 50, "party_city": 30, "city": 30,
+              "invoice_id": 36, "internal_invoice_id": 12, "information": 120}
+
 MANIFEST_SCHEMA = pl.Schema({
     "file": pl.String, "row": pl.Int64, "item_id": pl.String, "column": pl.String,
     "rule": pl.String, "value": pl.String, "note": pl.String,
@@ -188,6 +192,13 @@ def random_defects(frame: pl.DataFrame, makers, *, eligible: np.ndarray, seed: i
                     parts.append(_manifest(frame, rows[missing], "fiscal_year.not_created",
                                            "date", "Wirtschaftsjahr nicht angelegt", item_column))
         parts.append(_manifest(frame, rows, rule, column, note, item_column))
+        limit = MAX_LENGTH.get(column)
+        if limit and rule != "field.max_length":
+            # An escape or mojibake can make a text too long: that is a second defect.
+            longer = (values.str.len_chars() > limit).fill_null(False).to_numpy()
+            if longer.any():
+                parts.append(_manifest(frame, rows[longer], "field.max_length", column,
+                                       "durch die Ersetzung zu lang", item_column))
     typed = frame.with_columns(list(updates.values())) if updates else frame
     manifest = pl.concat(parts) if parts else pl.DataFrame(schema=MANIFEST_SCHEMA)
     return typed, manifest.sort("row", "rule"), raw
