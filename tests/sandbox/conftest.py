@@ -87,7 +87,8 @@ def api(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
 @pytest.fixture
 def connect(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"{sandbox.url}/datev/api", auth=("datevconnect", "sandbox"),
-                      timeout=30, verify=False, event_hooks={"response": [validate_against_openapi]}) as client:
+                      timeout=30, verify=False,
+                      event_hooks={"response": [validate_against_openapi]}) as client:
         yield client
 
 

@@ -406,3 +406,13 @@ def test_cash_jobs_run_one_at_a_time_and_in_order(api, sandbox):
     _, status, protocol = transfer(api, sandbox, client, _cash("2026-03-31", "2026-03", "K-3"),
                                    import_type="cashLedgerImport", accounting_month="2026-03")
     assert status == 3 and "bereits Kassenbewegungen übertragen" in texts(protocol)[0]
+
+
+def test_undescribed_files_get_a_warning(api, sandbox):
+    files = receivable(invoice="R-2026-600")
+    files["Notizen.pdf"] = b"%PDF notes"
+    _, status, protocol = transfer(api, sandbox, "455148-1", files)
+    assert status == 2
+    warning = next(e for e in protocol if e["type"] == "warning")
+    assert warning["filename"] == "Notizen.pdf"
+    assert warning["text"].startswith("Die Datei ist in document.xml nicht beschrieben")

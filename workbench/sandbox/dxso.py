@@ -11,6 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,8 +54,14 @@ def _client_with_service(request: Request) -> AccountingClient:
     return client
 
 
-def _job_for_change(request: Request, client: AccountingClient) -> dict[str, Any]:
-    job = visible_job(state_of(request), client.id, request.path_params["job_id"])
+async def _visible(request: Request, client: AccountingClient) -> dict[str, Any] | None:
+    """The job with due transitions applied; processing (XSDs, rules) runs off the event loop."""
+    return await run_in_threadpool(visible_job, state_of(request), client.id,
+                                   request.path_params["job_id"])
+
+
+async def _job_for_change(request: Request, client: AccountingClient) -> dict[str, Any]:
+    job = await _visible(request, client)
     if job is None:
         raise Reject(dco_error("01003"))
     if job["status"] != 0 or job["finalized_at"] is not None:
@@ -119,7 +126,7 @@ async def create_job(request: Request) -> Response:
 async def upload_file(request: Request) -> Response:
     client = _client_with_service(request)
     state = state_of(request)
-    job = _job_for_change(request, client)
+    job = await _job_for_change(request, client)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Reject(dco_error("01004"))
     async with request.form(max_files=10, max_fields=10) as form:
@@ -155,7 +162,7 @@ async def upload_file(request: Request) -> Response:
 async def finalize_job(request: Request) -> Response:
     client = _client_with_service(request)
     state = state_of(request)
-    job = _job_for_change(request, client)
+    job = await _job_for_change(request, client)
     if not request.headers.get("content-type", "").startswith("application/merge-patch+json"):
         raise Reject(dco_error("01008"))
     try:
@@ -174,7 +181,7 @@ async def finalize_job(request: Request) -> Response:
 
 async def get_job(request: Request) -> Response:
     client = _client_with_service(request)
-    job = visible_job(state_of(request), client.id, request.path_params["job_id"])
+    job = await _visible(request, client)
     if job is None:
         raise Reject(dco_not_found())
     return json_response({"id": job["id"], "status": job["status"]})
@@ -183,7 +190,7 @@ async def get_job(request: Request) -> Response:
 async def protocol_entries(request: Request) -> Response:
     client = _client_with_service(request)
     state = state_of(request)
-    job = visible_job(state, client.id, request.path_params["job_id"])
+    job = await _visible(request, client)
     if job is None:
         raise Reject(dco_not_found())
     rows = state.store.query("SELECT * FROM protocol WHERE job_id = ? AND visible_at <= ? "
@@ -201,7 +208,7 @@ async def protocol_entries(request: Request) -> Response:
 async def delete_job(request: Request) -> Response:
     client = _client_with_service(request)
     state = state_of(request)
-    job = visible_job(state, client.id, request.path_params["job_id"])
+    job = await _visible(request, client)
     if job is None:
         raise Reject(dco_not_found())
     if job["status"] != 0 or job["finalized_at"] is not None:

@@ -140,6 +140,11 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
             ok += 1
             invoices.extend(doc_invoices)
             known.update(doc_invoices)
+    described = {name for d in archive["documents"]
+                 for name in d["files"] + ([d["datafile"]] if d["datafile"] else [])}
+    for name in sorted(set(files) - described - {"document.xml"}):
+        entries.append(Entry("Die Datei ist in document.xml nicht beschrieben und wurde nicht "
+                             "übernommen.", "warning", name))
     status = 2 if failed == 0 else (3 if ok == 0 else 4)
     entries.append(Entry(f"Verarbeitung abgeschlossen: {ok} von {ok + failed} Belegen "
                          "übernommen."))

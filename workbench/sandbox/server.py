@@ -5,6 +5,7 @@ free loopback port (`start_sandbox`, for the workbench without DATEV credentials
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -25,6 +26,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, seed: Path | None = None
     >>> serve(port=8765, control=True)  # doctest: +SKIP
     """
     state = SandboxState.create(seed=seed, state_dir=state_dir, control=control, faults=faults)
+    print(f"DATEV sandbox on http://{host}:{port} (control endpoint "
+          f"{'on' if control else 'off'}, state {state_dir or 'in memory'})",
+          file=sys.stderr, flush=True)
     uvicorn.run(build_app(state), host=host, port=port, log_level="warning")
 
 
