@@ -500,3 +500,21 @@ def test_generated_manifest_lists_exactly_the_defects(tmp_path, client):
                 .select("row", "column", "rule").iter_rows()}
     assert found == expected
     assert manifest["rule"].n_unique() >= 15
+
+
+@pytest.mark.parametrize("kind", ["invoices", "calls"])
+def test_generated_manifest_of_invoices_and_calls(kind):
+    from types import SimpleNamespace
+
+    from workbench.checks.findings import empty_findings
+
+    generated = generate(kind, 2_000, seed=9, defect_rate=0.05)
+    frame = generated.frame.with_columns(pl.lit("generated").alias("source_file"),
+                                         pl.int_range(pl.len()).alias("source_row"))
+    result = SimpleNamespace(frame=frame, positions=None, findings=empty_findings(),
+                             sources=(), position_sources=())
+    found = _reference_findings("generated", result, kind=kind, client="455148-1",
+                                attachments=False)
+    expected = {("generated", row, column, rule) for row, column, rule in
+                generated.defects.select("row", "column", "rule").iter_rows()}
+    assert found == expected

@@ -292,7 +292,8 @@ INVOICE_MAKERS = (
      "Währung klein"),
     ("account.length_mismatch", "account_no", lambda c, r, s: (c + "0", None), "Konto zu lang"),
     ("field.max_length", "party_name",
-     lambda c, r, s: (c + " Niederlassung Süd, Betriebsstätte Zwei", None), "Name über 50 Zeichen"),
+     lambda c, r, s: (c + " Niederlassung Süd, Betriebsstätte Fürth-Poppenreuth", None),
+     "Name über 50 Zeichen"),
     ("encoding.mojibake", "city", _mojibake, "UTF-8 als Windows-1252 gelesen"),
 )
 CALL_MAKERS = (
