@@ -344,3 +344,12 @@ def test_ledger_account_length_check():
     assert validate_ledger_records(frame, ledger="accountsReceivableLedger").height == 0
     findings = validate_ledger_records(frame, ledger="accountsReceivableLedger", account_length=4)
     assert findings["message"].to_list() == ["hat mehr als 5 Stellen (Sachkontenlänge 4, Personenkonten eine Stelle mehr)"]
+
+
+def test_cp1252_specials_are_encoded_as_windows_1252():
+    frame = bookings().with_columns(pl.Series("Buchungstext", ["Spesen 5 € „Kaffee“", "x", "y", "z"]))
+    data = write_extf(frame, HEADER)
+    assert b'"Spesen 5 \x80 \x84Kaffee\x93"' in data
+    assert read_extf(data).frame["Buchungstext"][0] == "Spesen 5 € „Kaffee“"
+    latin = write_extf(bookings(), HEADER)
+    assert latin == write_extf(bookings(), HEADER, encoding="utf-8")[3:].decode("utf-8").encode("cp1252")

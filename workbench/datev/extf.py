@@ -59,7 +59,9 @@ class ExtfFile:
 
 
 def _context(header: ExtfHeader, encoding: str) -> Context:
-    return Context(account_length=header.account_length, date_from=header.date_from, encoding=encoding)
+    # TTMM dates take their year from Datum vom; files without a period fall back to WJ-Beginn.
+    start = header.date_from or header.fiscal_year_start
+    return Context(account_length=header.account_length, date_from=start, encoding=encoding)
 
 
 def _reasons(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> tuple[pl.DataFrame, list[str]]:
@@ -213,7 +215,15 @@ def _encode(bookings: pl.DataFrame, header: ExtfHeader, encoding: str) -> bytes:
     if bookings.height:
         rows = _render_rows(bookings, fmt, _context(header, encoding))
         parts.append(rows.str.join(LINE_END).item())
-    return (LINE_END.join(parts) + LINE_END).encode(ENCODINGS[encoding])
+    text = LINE_END.join(parts) + LINE_END
+    if encoding == "cp1252":
+        # Validation kept C1 controls out, so Latin-1 equals Windows-1252 unless the text uses
+        # one of the 27 extra characters (€, „, …); the Latin-1 codec is several times faster.
+        try:
+            return text.encode("latin-1")
+        except UnicodeEncodeError:
+            pass
+    return text.encode(ENCODINGS[encoding])
 
 
 def signed_to_debit_credit(amount: str | pl.Expr) -> list[pl.Expr]:

@@ -232,14 +232,14 @@ class Amount(FieldType):
     def format(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         # Integer arithmetic on the scaled value: exact, and much faster than per-row formatting.
         scaled = self._scaled(col).round(0).cast(pl.Int64)
-        magnitude = scaled.abs()
-        unit = 10**self.decimals
         sign = pl.when(scaled < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        whole = (magnitude // unit).cast(pl.String)
+        digits = scaled.abs().cast(pl.String)
         if self.decimals == 0:
-            return sign + whole
-        frac = (magnitude % unit).cast(pl.String).str.zfill(self.decimals)
-        return sign + whole + pl.lit(ctx.decimal_separator) + frac
+            return sign + digits
+        # "5" -> "005" -> "0" + "," + "05": slicing digits beats integer division and modulo.
+        digits = digits.str.zfill(self.decimals + 1)
+        whole = digits.str.head(-self.decimals)
+        return sign + whole + pl.lit(ctx.decimal_separator) + digits.str.tail(self.decimals)
 
     def parse(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         sep = re.escape(ctx.decimal_separator)
