@@ -108,3 +108,14 @@ def test_one_page_of_a_large_mapping_is_cheap():
     assert sorted(set(page["record"])) == list(range(150_000, 150_050))
     assert line(page, 150_000, "invoiceId")["source_row"] == 150_002
     assert elapsed < 0.5  # milliseconds in practice; generous for a shared machine
+
+
+def test_findings_without_a_column_show_on_every_field_of_the_row(receipts):
+    juston, _ = receipts
+    given = findings(finding("bd.csv", 2, "duplicate.suspect", severity="info"),
+                     finding("bd.csv", 2, "field.vat_id", severity="warning", column="vat_id"))
+    long = preview(map_receipts(juston, findings=given)).filter(pl.col("record") == 0)
+    assert set(long["severity"]) == {"info", "warning"}
+    vat = line(long, 0, "vatId")
+    assert (vat["rules"], vat["severity"]) == (["field.vat_id", "duplicate.suspect"], "warning")
+    assert line(long, 0, "amount")["rules"] == ["duplicate.suspect"]

@@ -81,7 +81,8 @@ def _page_findings(mapped: Mapped, lineage: pl.DataFrame) -> pl.DataFrame:
     found = mapped.findings.join(keys, left_on=["source", "row"], right_on=["source_file", "source_row"],
                                  how="semi")
     rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int64)
-    return found.group_by(pl.col("source").alias("source_file"), pl.col("row").alias("source_row"), "column").agg(
+    return found.group_by(pl.col("source").alias("source_file"), pl.col("row").alias("source_row"), "column",
+                          maintain_order=True).agg(
         pl.col("rule").unique(maintain_order=True).alias("rules"),
         pl.col("severity").sort_by(rank).first().alias("severity"),
     )
@@ -127,9 +128,22 @@ def preview(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.DataFra
                      maintain_order="left")
     long = long.join(_source_values(mapped, lineage), on=["role", "index", "column"], how="left",
                      maintain_order="left")
-    long = long.join(_page_findings(mapped, lineage), on=["source_file", "source_row", "column"], how="left",
-                     maintain_order="left")
-    return long.with_columns(pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.String)))).select(
+    found = _page_findings(mapped, lineage)
+    # Findings on a value go to its field; findings on the whole row (no column) to every field.
+    long = long.join(found.filter(pl.col("column").is_not_null()), on=["source_file", "source_row", "column"],
+                     how="left", maintain_order="left")
+    row_level = found.filter(pl.col("column").is_null()).drop("column").rename(
+        {"rules": "_row_rules", "severity": "_row_severity"})
+    long = long.join(row_level, on=["source_file", "source_row"], how="left", maintain_order="left")
+    worst = pl.min_horizontal(
+        pl.col("severity").replace_strict(SEVERITY_RANK, default=None, return_dtype=pl.Int64),
+        pl.col("_row_severity").replace_strict(SEVERITY_RANK, default=None, return_dtype=pl.Int64))
+    by_rank = {rank: name for name, rank in SEVERITY_RANK.items()}
+    long = long.with_columns(
+        pl.concat_list(pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+                       pl.col("_row_rules").fill_null(pl.lit([], dtype=pl.List(pl.String)))).alias("rules"),
+        worst.replace_strict(by_rank, default=None, return_dtype=pl.String).alias("severity"))
+    return long.select(
         PREVIEW_SCHEMA.names()).cast(dict(PREVIEW_SCHEMA))  # type: ignore[arg-type]
 
 
