@@ -96,6 +96,9 @@ def test_online_api_responses_match_schemas(api, sandbox):
     ok(api.put(f"{DOCS}/documents/{guid}", files={"file": ("d.pdf", b"%PDF d1")}), 201)
     ok(api.put(f"{DOCS}/documents/{guid}", files={"file": ("d.pdf", b"%PDF d2")}), 409)
     ok(api.post(f"{DOCS}/documents", files={"file": ("e.zip", b"PK")}), 400)
+    ok(api.put(f"{DOCS}/documents/stapled", files=[
+        ("files", ("s1.pdf", b"%PDF s1", "application/pdf")),
+        ("files", ("s2.pdf", b"%PDF s2", "application/pdf"))]), 201)
     imported = api.post(f"{EXTF}/import", content=EXTF_FILE, headers={
         "Filename": "EXTF_Januar.csv", "Content-Type": "application/octet-stream"})
     ok(imported, 202)
@@ -125,6 +128,7 @@ def test_online_api_responses_match_schemas(api, sandbox):
             ("GET", "/clients/{client-id}/dxso-jobs/{job-id}/protocol-entries"),
             ("POST", "/clients/{client-id}/documents"),
             ("PUT", "/clients/{client-id}/documents/{document-id}"),
+            ("PUT", "/clients/{client-id}/documents/stapled"),
             ("POST", "/clients/{client-id}/extf-files/import"),
             ("GET", "/clients/{client-id}/extf-files/jobs"),
             ("GET", "/clients/{client-id}/extf-files/jobs/{job-id}")]}

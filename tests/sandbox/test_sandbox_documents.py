@@ -92,3 +92,20 @@ def test_scope_and_unknown_client(api, sandbox, oauth):
     with oauth.api_client(sandbox.url, scope="openid accounting:dxso-jobs") as other:
         response = send(other, b"%PDF scope")
         assert response.status_code == 403 and response.json()["error"] == "#DCO01005"
+
+
+def test_stapled_documents(api):
+    files = [("files", (f"Seite {i}.pdf", f"%PDF Seite {i} stapled".encode(), "application/pdf"))
+             for i in range(1, 4)]
+    response = api.put(f"{BASE}/455148-1/documents/stapled", files=files,
+                       data={"metadata": json.dumps({"document_type": "Rechnungseingang"})})
+    assert response.status_code == 201, response.text
+    assert [f["name"] for f in response.json()["files"]] == ["Seite 1.pdf", "Seite 2.pdf",
+                                                             "Seite 3.pdf"]
+    eleven = [("files", (f"S{i}.pdf", f"%PDF {i} eleven".encode(), "application/pdf"))
+              for i in range(11)]
+    too_many = api.put(f"{BASE}/455148-1/documents/stapled", files=eleven)
+    assert too_many.status_code == 400 and too_many.json()["error"] == "#DCO01232"
+    twice = [("files", ("a.pdf", b"%PDF twice", "application/pdf"))] * 2
+    assert api.put(f"{BASE}/455148-1/documents/stapled", files=twice).json()[
+        "error"] == "#DCO01253"

@@ -14,7 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workbench.sandbox.clients import duo_extensions, find_client, require_consistent, state_of
+from workbench.sandbox.clients import (
+    duo_extensions,
+    find_client,
+    require_consistent,
+    state_of,
+)
 from workbench.sandbox.clock import isoformat
 from workbench.sandbox.dxso import FILE_TYPES, sanitize_filename
 from workbench.sandbox.errors import Reject, dco_error, dco_no_access, json_response
@@ -23,6 +28,7 @@ from workbench.sandbox.seed import AccountingClient
 
 BASE = "/accounting-documents/platform/v2/clients/{client_id}/documents"
 MAX_FILE = 20 * 1024 * 1024
+MAX_STAPLED = 10
 # Media types per extension for the DuoNow-only office formats (see dxso.FILE_TYPES).
 OFFICE_TYPES = {
     "bmp": {"image/bmp"}, "csv": {"text/csv"}, "doc": {"application/msword"},
@@ -59,7 +65,28 @@ def _metadata(raw: Any, client: AccountingClient) -> dict[str, str]:
     return {k: v for k, v in data.items() if k in LIMITS and v}
 
 
-async def _store(request: Request, document_id: str) -> Response:
+def _check_file(upload: Any, client: AccountingClient, duo_next: bool) -> tuple[str, str]:
+    """Sanitised name and media type of one part, or the DCO error DATEV answers."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise Reject(dco_error("01004"))
+    if (upload.size or 0) > MAX_FILE:
+        raise Reject(dco_error("01216" if duo_next else "01016"))
+    if len(upload.filename) > 255:
+        raise Reject(dco_error("01222"))
+    name = sanitize_filename(upload.filename)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in duo_extensions(client):
+        raise Reject(dco_error("01215" if duo_next else "01015"))
+    media = (upload.content_type or "application/octet-stream").split(";")[0].strip()
+    if media == "application/octet-stream":
+        media = sorted(MEDIA_TYPES[extension])[0]
+    elif media not in MEDIA_TYPES[extension]:
+        raise Reject(dco_error("01219"))
+    return name, media
+
+
+async def _store(request: Request, document_id: str, *, stapled: bool = False) -> Response:
+    """One document: a single `file`, or up to 10 stapled `files` in their order."""
     require(request, "accounting:documents", "dco")
     client = find_client(request, "dco")
     if not client.has_service("Belegbilderservice"):
@@ -69,49 +96,45 @@ async def _store(request: Request, document_id: str) -> Response:
     state = state_of(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Reject(dco_error("01004"))
-    async with request.form(max_files=5, max_fields=10) as form:
-        parts = form.getlist("file")
-        if len(parts) > 1:
-            raise Reject(dco_error("01232"))
-        if not parts or not isinstance(parts[0], UploadFile) or not parts[0].filename:
+    async with request.form(max_files=MAX_STAPLED + 1, max_fields=10) as form:
+        if stapled:
+            parts = form.getlist("files") + form.getlist("files[]")
+            if len(parts) > MAX_STAPLED:
+                raise Reject(dco_error("01232"))
+        else:
+            parts = form.getlist("file")
+            if len(parts) > 1:
+                raise Reject(dco_error("01232"))
+        if not parts:
             raise Reject(dco_error("01004"))
-        upload = parts[0]
-        if (upload.size or 0) > MAX_FILE:
-            raise Reject(dco_error("01216" if duo_next else "01016"))
-        if len(upload.filename) > 255:
-            raise Reject(dco_error("01222"))
-        name = sanitize_filename(upload.filename)
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if extension not in duo_extensions(client):
-            raise Reject(dco_error("01215" if duo_next else "01015"))
-        media = (upload.content_type or "application/octet-stream").split(";")[0].strip()
-        if media != "application/octet-stream" and media not in MEDIA_TYPES[extension]:
-            raise Reject(dco_error("01219"))
+        checked = [_check_file(part, client, duo_next) for part in parts]
         metadata = _metadata(form.get("metadata"), client)
-        content = await upload.read()
-    if len(content) > MAX_FILE:
+        contents = [await part.read() for part in parts]
+    if any(len(content) > MAX_FILE for content in contents):
         raise Reject(dco_error("01216" if duo_next else "01016"))
-    digest = hashlib.sha256(content).hexdigest()
     now = state.clock.now()
+    files = [{"id": uuid.uuid4().hex.upper(), "name": name, "size": len(content),
+              "upload_date": isoformat(now).replace(".000", ""), "media_type": media}
+             for (name, media), content in zip(checked, contents, strict=True)]
     body: dict[str, Any] = {
-        "id": document_id,
-        "files": [{"id": str(uuid.uuid4()).upper(), "name": name, "size": len(content),
-                   "upload_date": isoformat(now).replace(".000", ""),
-                   "media_type": media if media != "application/octet-stream"
-                   else sorted(MEDIA_TYPES[extension])[0]}],
+        "id": document_id, "files": files,
         **{k: v for k, v in metadata.items() if k in ("document_type", "note")},
     }
+    digests = [hashlib.sha256(content).hexdigest() for content in contents]
     with state.store.transaction() as conn:
-        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone():
+        if conn.execute("SELECT 1 FROM documents WHERE document_id = ?",
+                        (document_id,)).fetchone():
             raise Reject(dco_error("01012", 409))
-        duplicate = conn.execute("SELECT 1 FROM documents WHERE client_id = ? AND sha256 = ?",
-                                 (client.id, digest)).fetchone()
-        if duplicate:
-            raise Reject(dco_error("01253"))
-        stored = {**body, "metadata": metadata}
-        conn.execute("INSERT INTO documents (id, client_id, received_at, sha256, body, content) "
-                     "VALUES (?,?,?,?,?,?)", (document_id, client.id, now, digest,
-                                              json.dumps(stored, ensure_ascii=False), content))
+        for digest in digests:
+            if conn.execute("SELECT 1 FROM documents WHERE client_id = ? AND sha256 = ?",
+                            (client.id, digest)).fetchone() or digests.count(digest) > 1:
+                raise Reject(dco_error("01253"))
+        stored = json.dumps({**body, "metadata": metadata}, ensure_ascii=False)
+        conn.executemany(
+            "INSERT INTO documents (file_id, document_id, client_id, received_at, sha256, body, "
+            "content) VALUES (?,?,?,?,?,?,?)",
+            [(f["id"], document_id, client.id, now, digest, stored, content)
+             for f, digest, content in zip(files, digests, contents, strict=True)])
     return json_response(body, 201, media_type="application/json")
 
 
@@ -131,7 +154,12 @@ async def put_document(request: Request) -> Response:
     return await _store(request, document_id)
 
 
+async def put_stapled(request: Request) -> Response:
+    return await _store(request, uuid.uuid4().hex.upper(), stapled=True)
+
+
 routes = [
     Route(BASE, post_document, methods=["POST"]),
+    Route(f"{BASE}/stapled", put_stapled, methods=["PUT"]),
     Route(f"{BASE}/{{document_id}}", put_document, methods=["PUT"]),
 ]

@@ -41,8 +41,9 @@ CREATE TABLE IF NOT EXISTS extf_jobs (
     id TEXT PRIMARY KEY, client_id TEXT NOT NULL, received_at REAL NOT NULL,
     ready_at REAL NOT NULL, job TEXT NOT NULL, outcome TEXT NOT NULL, content BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, received_at REAL NOT NULL,
-    sha256 TEXT NOT NULL, body TEXT NOT NULL, content BLOB NOT NULL);
+    file_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, client_id TEXT NOT NULL,
+    received_at REAL NOT NULL, sha256 TEXT NOT NULL, body TEXT NOT NULL, content BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_id ON documents(document_id);
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(client_id, sha256);
 CREATE TABLE IF NOT EXISTS expense_postings (
     id TEXT PRIMARY KEY, order_id INTEGER NOT NULL, suborder_id INTEGER NOT NULL,
