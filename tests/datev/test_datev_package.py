@@ -231,3 +231,16 @@ def test_account_length_check(tmp_path, pdf):
 def test_generator_attributes_are_limited(tmp_path, pdf):
     with pytest.raises(DatevFormatError, match="generator_info"):
         build_packages(items(pdf), out_dir=tmp_path, client="455148-1", generator_info="g" * 41)
+
+
+def test_empty_input_gives_no_packages(tmp_path, pdf):
+    result = build_packages(items(pdf).head(0), out_dir=tmp_path / "out", client="455148-1")
+    assert result.packages == [] and result.manifest.height == 0
+    assert result.manifest.columns == ["row", "document_id", "package", "datafile", "consolidate", "record"]
+
+
+def test_folder_names_are_limited(tmp_path, pdf):
+    with pytest.raises(DatevFormatError, match="Ordner/Kassenbuch"):
+        build_packages(items(pdf), out_dir=tmp_path, client="455148-1", folders={"Kasse": "K" * 41})
+    result = build_packages(items(pdf), out_dir=tmp_path, client="455148-1", folders={"Kasse": "Hauptkasse"})
+    assert read_document_xml(result.packages[0].path / "document.xml").documents[0].extensions[0].properties[1] == ("3", "Hauptkasse")

@@ -62,8 +62,9 @@ def _element_columns(records: pl.DataFrame) -> list[str]:
     return [c for c in records.columns if c in TYPES]
 
 
-def _normalised(records: pl.DataFrame) -> pl.DataFrame:
-    # The XSD has minLength 1 everywhere: an empty string means "no element".
+def blank_to_null(records: pl.DataFrame) -> pl.DataFrame:
+    """Empty strings in element columns become null: the XSD has minLength 1 everywhere, so an
+    empty string can only mean "no element"."""
     strings = [c for c, t in records.schema.items() if t == pl.String and c in TYPES]
     return records.with_columns(pl.col(strings).replace("", None)) if strings else records
 
@@ -107,7 +108,7 @@ def validate_ledger_records(records: pl.DataFrame, *, ledger: str, account_lengt
     """
     _check_kind(ledger)
     _element_columns(records)
-    records = _normalised(records)
+    records = blank_to_null(records)
     schema = {"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String}
     parts = [pl.DataFrame({"row": [None], "field": [n], "value": [None], "message": ["Pflichtfeld fehlt"]}, schema=schema)
              for n in _missing(records, ledger)]  # fmt: skip
@@ -128,7 +129,7 @@ def raise_first_problem(
     """Raise ``DatevFormatError`` for the first invalid value; ``rows`` maps to caller row numbers."""
     _check_kind(ledger)
     _element_columns(records)
-    records = _normalised(records)
+    records = blank_to_null(records)
     missing = _missing(records, ledger)
     if missing:
         raise DatevFormatError(
@@ -167,7 +168,7 @@ def _escape(expr: pl.Expr) -> pl.Expr:
 def render_records(records: pl.DataFrame, *, ledger: str, indent: str = "    ") -> pl.Series:
     """One XML string per (already validated) record, elements in the XSD's order."""
     _check_kind(ledger)
-    records = _normalised(records)
+    records = blank_to_null(records)
     inner = indent + "  "
     items: list[pl.Expr] = [pl.lit(f"{indent}<{ledger}>")]
     for name in ELEMENT_ORDER[ledger]:
@@ -323,7 +324,7 @@ def write_ledger_xml(
         raise DatevFormatError("Ein LedgerImport braucht mindestens eine Belegposition.")
     check_generator(generator_info, generating_system)
     raise_first_problem(records, ledger=ledger, account_length=account_length)
-    records = _normalised(records)
+    records = blank_to_null(records)
     attrs = consolidate_attributes(records)
     body = render_records(records, ledger=ledger).str.join("\n").item()
     data = ledger_document(body, attrs, generator_info=generator_info, generating_system=generating_system).encode("utf-8")

@@ -150,9 +150,19 @@ def build_packages(
         raise DatevFormatError(f"max_files muss mindestens 1 sein (Wert '{max_files}').", value=max_files)
     ledger_xml.check_generator(generator_info, generating_system)
     folders = {**DEFAULT_FOLDERS, **(folders or {})}
+    for kind, folder in folders.items():
+        if not 1 <= len(folder) <= 40:
+            raise DatevFormatError(
+                f"Ordner/Kassenbuch '{folder}' für {kind} muss 1–40 Zeichen lang sein (document.xml, Property 3).",
+                value=folder,
+            )
+    schema = {"row": pl.UInt32, "document_id": pl.String, "package": pl.String, "datafile": pl.String,
+              "consolidate": pl.Int32, "record": pl.Int32}  # fmt: skip
+    if records.height == 0:
+        return PackageResult([], pl.DataFrame(schema=schema))
     created_at = (created_at or datetime.now()).replace(microsecond=0)
     clock = time.perf_counter()
-    frame = ledger_xml._normalised(_prepare(records, client))
+    frame = ledger_xml.blank_to_null(_prepare(records, client))
     # Validate and render per ledger kind; keep the original row numbers for messages.
     rendered = []
     for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
@@ -213,6 +223,7 @@ def build_packages(
         .explode("_row", "record")
         .select(pl.col("_row").alias("row"), pl.col("document_id").cast(pl.String), "package", "datafile", "consolidate", "record")
         .sort("row")
+        .cast(schema)  # type: ignore[arg-type]
     )
     timings["plan"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -226,7 +237,8 @@ def _validate_records(frame: pl.DataFrame) -> None:
 
     One LedgerImport takes exactly one consolidate, so records of many documents are wrapped
     into one test consolidate; the real consolidate attributes are derived from these values
-    and checked in ``_raise_document_problem``. Only when a batch fails is the culprit searched record by record.
+    and checked in ``_raise_document_problem``. Only when a batch fails is the culprit searched
+    record by record.
     """
     for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
         part = frame.filter(pl.col("_ledger") == ledger).select("_row", "_xml")
