@@ -4,6 +4,9 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from workbench.datev.extf import ExtfHeader, read_extf, validate_bookings, write_extf
 from workbench.mapping import PosMapping, map_pos
@@ -178,3 +181,44 @@ def test_rows_without_category_are_blocked(write):
     rules = dict(mapped.blocked.select("source_row", "rules").iter_rows())
     assert rules == {2: ["field.required"], 3: ["pos.unbalanced"]}
     assert_accounted(mapped, 2)
+
+CATEGORIES = [("revenue", "Speisen", 7.0), ("revenue", "Getränke", 19.0), ("revenue", "Eis", 19.0),
+              ("revenue", "Speisen", 16.0), ("payment", "Bar", None), ("payment", "EC-Karte", None),
+              ("tip", "Trinkgeld", None)]
+
+
+@st.composite
+def pos_days(draw):
+    rows = []
+    for day in range(draw(st.integers(min_value=0, max_value=5))):
+        date = dt.date(2026, 1, 28) + dt.timedelta(days=day)
+        revenue = 0
+        for _ in range(draw(st.integers(min_value=0, max_value=4))):
+            kind, category, tax = draw(st.sampled_from(CATEGORIES[:4] + CATEGORIES[6:]))
+            cents = draw(st.integers(min_value=-500, max_value=50_000))
+            revenue += cents
+            rows.append((date, kind, category, cents / 100, tax))
+        # Usually the day's payments match; sometimes they are off by a few cents.
+        off = draw(st.sampled_from([0, 0, 0, 1, -250]))
+        rows.append((date, "payment", draw(st.sampled_from(["Bar", "EC-Karte"])), (revenue + off) / 100, None))
+    errors = draw(st.lists(st.integers(min_value=0, max_value=max(len(rows) - 1, 0)), max_size=2)) if rows else []
+    return rows, errors, draw(st.sampled_from(["daily", "weekly", "monthly"]))
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pos_days())
+def test_every_pos_row_is_accounted_for_and_every_period_balances(case):
+    rows, errors, period = case
+    frame = pl.DataFrame([{"business_date": r[0], "category_type": r[1], "category": r[2], "amount": r[3],
+                           "tax": r[4], "source_file": "p.csv", "source_row": i + 2} for i, r in enumerate(rows)],
+                         schema=canonical_schema("pos"))
+    result = LoadResult(kind="pos", frame=frame, findings=findings(), sources=())
+    given_findings = findings(*[finding("p.csv", i + 2, "amount.format") for i in errors])
+    mapped = map_pos(result, mapping=settings(period=period), findings=given_findings)
+    if frame.height:
+        assert_accounted(mapped, frame.height)
+    if mapped.records.height:
+        assert validate_bookings(mapped.records, header(mapped)).is_empty()
+        assert transit_balance(mapped.records)["balance"].abs().max() == 0
+    blocked = set(mapped.blocked["source_row"])
+    assert {i + 2 for i in errors} <= blocked
