@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.calls.numbers import normalize_number, normalize_numbers
+from workbench.calls.numbers import fixed_points, normalize_number, normalize_numbers
 
 
 @pytest.mark.parametrize(("raw", "number", "extension", "status"), [
@@ -73,12 +73,15 @@ def test_cheap_key_never_changes_the_result(texts):
 
 
 @settings(max_examples=200, deadline=None)
-@given(spellings())
-def test_e164_is_a_fixed_point(text):
-    """What the known-number shortcut relies on."""
-    result = normalize_number.__wrapped__(text)
-    if result.status == "ok":
-        assert normalize_number.__wrapped__(result.number) == (result.number, None, "ok")
+@given(st.lists(spellings(), max_size=10), st.lists(spellings(), min_size=1, max_size=10))
+def test_known_numbers_never_change_the_result(directory_spellings, call_spellings):
+    """The shortcut for numbers the directory already has gives what phonenumbers gives."""
+    known = fixed_points(normalize_numbers(pl.Series(directory_spellings, dtype=pl.String)))
+    calls = pl.Series(directory_spellings + call_spellings, dtype=pl.String)
+    fast = normalize_numbers(calls, known=known).sort("raw")
+    for row in fast.iter_rows(named=True):
+        direct = normalize_number.__wrapped__(row["raw"])
+        assert (row["number"], row["number_extension"], row["number_status"]) == tuple(direct)
 
 
 def test_known_numbers_skip_phonenumbers():

@@ -4,14 +4,17 @@ import polars as pl
 import pytest
 
 from workbench.calls import (
+    PostingPlan,
     bill_calls,
     fetch_directory,
     plan_expense_postings,
     transfer_expense_postings,
 )
 from workbench.config import sandbox_endpoints
+from workbench.errors import DatevApiError
 from workbench.sandbox import start_sandbox
 from workbench.transfer.client import DatevClient, RetryPolicy
+from workbench.transfer.ledger import Ledger
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +67,87 @@ def test_refused_postings_are_reported_and_the_rest_goes_on(datev, remote_direct
     assert by_call == {"SF-2": "failed", "SF-11": "posted", "SF-17": "posted"}
     message = result.filter(pl.col("status") == "failed")["message"][0]
     assert "HTTP 400" in message and "Auftrag 1002" in message
+
+
+def ledger_counts(ledger):
+    return sorted((t.client, t.month, t.local_status) for t in ledger.transfers()
+                  if t.kind == "calls")
+
+
+def test_ledger_never_posts_twice_and_resumes_after_a_refusal(datev, remote_directory,
+                                                              fixture_calls, tmp_path):
+    billing = bill_calls(fixture_calls, remote_directory)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    before = len(datev.connect_get("order-management", "/orders/expensepostings", what="lesen"))
+    # First run: Mandant 3's order is the done one, so DATEV refuses SF-2.
+    refused = plan_expense_postings(billing, remote_directory, orders={"3": (1002, 1)})
+    first = transfer_expense_postings(refused, datev, ledger=ledger)
+    assert first["status"].to_list() == ["failed", "posted", "posted"]
+    assert ledger_counts(ledger) == [("2", "2026-01", "Transferiert"),
+                                     ("2", "2026-02", "Transferiert"),
+                                     ("3", "2026-01", "Fehlgeschlagen")]
+    failed = next(t for t in ledger.transfers() if t.local_status == "Fehlgeschlagen")
+    assert failed.protocol[0]["status"] == "refused" and "HTTP 400" in failed.error
+    assert [i["item_id"] for i in ledger.items(failed.id)] == ["SF-2#1"]
+    # Second run with the right order: only SF-2 goes to DATEV.
+    plan = plan_expense_postings(billing, remote_directory)
+    second = transfer_expense_postings(plan, datev, ledger=ledger)
+    assert second.select("call_id", "status").rows() == [
+        ("SF-2", "posted"), ("SF-11", "skipped"), ("SF-17", "skipped")]
+    assert second["message"][1].startswith("Bereits an DATEV übertragen (Übertragung ")
+    # Third run: nothing left.
+    third = transfer_expense_postings(plan, datev, ledger=ledger)
+    assert set(third["status"]) == {"skipped"}
+    after = len(datev.connect_get("order-management", "/orders/expensepostings", what="lesen"))
+    assert after - before == 3
+    # Explicit re-transfer sends everything again.
+    again = transfer_expense_postings(plan, datev, ledger=ledger, retransfer=True)
+    assert set(again["status"]) == {"posted"}
+    ledger.close()
+
+
+class Interrupted(Exception):
+    pass
+
+
+class FlakyClient:
+    """Answers the first POSTs, then fails in the given way."""
+
+    def __init__(self, ok: int, failure: Exception):
+        self.ok, self.failure, self.posted = ok, failure, []
+
+    def request(self, method, api, path, **kwargs):
+        if len(self.posted) >= self.ok:
+            raise self.failure
+        self.posted.append((path, kwargs["json"]))
+
+
+@pytest.mark.parametrize("failure", [
+    Interrupted("process killed"),
+    DatevApiError("Telefonat buchen: DATEV ist nicht erreichbar (ReadTimeout).")])
+def test_interrupted_posting_is_unclear_and_never_resent_silently(
+        directory, fixture_calls, tmp_path, failure):
+    full = plan_expense_postings(bill_calls(fixture_calls, directory), directory)
+    plan = PostingPlan(postings=full.postings.filter(pl.col("client_number") == 2),
+                       findings=full.findings)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    flaky = FlakyClient(ok=1, failure=failure)
+    if isinstance(failure, Interrupted):
+        with pytest.raises(Interrupted):
+            transfer_expense_postings(plan, flaky, ledger=ledger)
+        assert ledger_counts(ledger) == [("2", "2026-01", "Transferiert"),
+                                         ("2", "2026-02", "In Übertragung")]
+    else:
+        result = transfer_expense_postings(plan, flaky, ledger=ledger)
+        assert result["status"].to_list() == ["posted", "failed"]
+    # The next run does not know whether DATEV has SF-17: it skips it and says so.
+    steady = FlakyClient(ok=10, failure=AssertionError("not reached"))
+    rerun = transfer_expense_postings(plan, steady, ledger=ledger)
+    assert rerun["status"].to_list() == ["skipped", "skipped"]
+    assert "ob DATEV sie erhalten hat, ist unklar" in rerun["message"][1]
+    assert steady.posted == []
+    assert ledger_counts(ledger)[-1] == ("2", "2026-02", "Fehlgeschlagen")
+    # After checking in DATEV, the user re-transfers explicitly.
+    forced = transfer_expense_postings(plan, steady, ledger=ledger, retransfer=True)
+    assert forced["status"].to_list() == ["posted", "posted"]
+    ledger.close()

@@ -14,7 +14,8 @@ from typing import NamedTuple
 import phonenumbers
 import polars as pl
 
-__all__ = ["NUMBER_STATUSES", "ParsedNumber", "normalize_number", "normalize_numbers"]
+__all__ = ["NUMBER_STATUSES", "ParsedNumber", "fixed_points", "normalize_number",
+           "normalize_numbers"]
 
 #: ``ok``: parsed to E.164; ``missing``: empty or suppressed; ``unparseable``: not a phone number.
 NUMBER_STATUSES = ("ok", "missing", "unparseable")
@@ -74,8 +75,8 @@ def normalize_numbers(numbers: pl.Series, *, region: str = "DE",
     """Distinct spellings of ``numbers`` with ``number`` (E.164), ``number_extension`` and
     ``number_status``; join it back on ``raw``.
 
-    ``known``: E.164 numbers already normalised (the directory's); a spelling whose cheap key is
-    one of them needs no ``phonenumbers`` (E.164 is a fixed point of the normalisation).
+    ``known``: numbers whose normalisation is their own cheap key (``fixed_points``); a spelling
+    with one of them as its key needs no ``phonenumbers``.
 
     >>> normalize_numbers(pl.Series(["0911 47110", "+49 911 4711-0"]))["number"].to_list()
     ['+4991147110', '+4991147110']
@@ -101,3 +102,11 @@ def normalize_numbers(numbers: pl.Series, *, region: str = "DE",
     return (keyed.join(table, on="key", how="left")
             .with_columns(pl.col("number_status").fill_null("missing"))
             .drop("key"))
+
+
+def fixed_points(normalized: pl.DataFrame, *, region: str = "DE") -> pl.Series:
+    """Numbers of a ``normalize_numbers``-shaped frame (``raw``, ``number``) whose cheap key is
+    the number itself: phonenumbers has mapped that key to itself, so any spelling with the same
+    key needs no second parse.
+    """
+    return normalized.filter(_key(pl.col("raw"), region) == pl.col("number"))["number"].unique()

@@ -14,6 +14,7 @@ Bodies are built here per order-management 1.4.8 (field names verbatim, ``Start_
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,12 +29,14 @@ from workbench.errors import DatevApiError
 
 if TYPE_CHECKING:
     from workbench.transfer.client import DatevClient
+    from workbench.transfer.ledger import Ledger
 
 __all__ = ["PostingPlan", "plan_expense_postings", "transfer_expense_postings"]
 
 _DIRECTION = {"inbound": "Eingehendes Telefonat", "outbound": "Ausgehendes Telefonat",
               "internal": "Internes Telefonat"}
 COMMENT_LIMIT = 255
+LEDGER_KIND, LEDGER_CHANNEL = "calls", "expense-postings"
 
 
 @dataclass(frozen=True)
@@ -155,32 +158,127 @@ def plan_expense_postings(billing: CallBilling, directory: PhoneDirectory, *,
         "comment": _comment(row),
         "isbillable": True,
     }, ensure_ascii=False) for row in ready.iter_rows(named=True)]
-    postings = ready.select("call_id", "part", "client_id", "client_number", "order_id",
-                            "suborder_id", "employee_id", "billed_minutes", "time_units") \
+    postings = ready.select("call_id", "part", "client_id", "client_number",
+                            pl.col("started_at").dt.strftime("%Y-%m").alias("month"), "order_id",
+                            "suborder_id", "employee_id", "billed_minutes", "time_units",
+                            "source_file", "source_row") \
         .with_columns(pl.Series("body", bodies, dtype=pl.String))
     return PostingPlan(postings=postings, findings=concat_findings([findings_frame(problems)]))
 
 
-def transfer_expense_postings(plan: PostingPlan, client: DatevClient) -> pl.DataFrame:
-    """POST every planned posting; one row per posting with ``status`` (``posted``/``failed``)
-    and DATEV's message. A failed posting does not stop the others.
+def _ledger_marks(ledger: Ledger, client: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Item id -> transfer id of postings DATEV has (uploaded) or may have (started only)."""
+    posted: dict[str, str] = {}
+    unclear: dict[str, str] = {}
+    for transfer in ledger.transfers(client=client):
+        if transfer.kind != LEDGER_KIND:
+            continue
+        # The protocol (written when a run ends) knows which POSTs DATEV refused for sure.
+        refused = {entry["item_id"] for entry in transfer.protocol or ()
+                   if entry.get("status") == "refused"}
+        for mark in ledger.files(transfer.id):
+            if mark["uploaded_at"]:
+                posted[mark["name"]] = transfer.id
+            elif mark["upload_started_at"] and mark["name"] not in refused:
+                unclear[mark["name"]] = transfer.id
+    return posted, {k: v for k, v in unclear.items() if k not in posted}
 
-    >>> transfer_expense_postings(plan, datev)["status"].value_counts()  # doctest: +SKIP
+
+def _post(client: DatevClient, row: Mapping) -> tuple[str, str | None]:
+    """POST one posting: ``posted``, ``refused`` (DATEV answered with an error) or ``unclear``
+    (no answer: DATEV may or may not have it), with the message."""
+    order, suborder = row["order_id"], row["suborder_id"]
+    try:
+        client.request("POST", "order-management",
+                       f"/orders/{order}/suborders/{suborder}/expensepostings",
+                       what=f"Telefonat {row['call_id']} auf Auftrag {order} buchen",
+                       auth="connect", safe=False, json=json.loads(row["body"]))
+    except DatevApiError as error:
+        return ("refused" if error.status is not None else "unclear"), str(error)
+    return "posted", None
+
+
+def transfer_expense_postings(plan: PostingPlan, client: DatevClient, *,
+                              ledger: Ledger | None = None,
+                              retransfer: bool = False) -> pl.DataFrame:
+    """POST every planned posting; one row per posting with ``status`` (``posted``, ``failed``,
+    ``skipped``) and a message. A refused posting does not stop the others.
+
+    With a ``ledger``, each Mandant and month is one transfer (kind ``calls``, channel
+    ``expense-postings``; items are the virtual calls ``call_id#part``), every posting is marked
+    before and after its POST, and a posting DATEV already has is skipped, as is one whose POST
+    was interrupted (DATEV may or may not have it: check there, then pass ``retransfer=True``).
+
+    >>> transfer_expense_postings(plan, datev, ledger=ledger)  # doctest: +SKIP
     """
-    statuses, messages = [], []
-    for row in plan.postings.iter_rows(named=True):
-        order, suborder = row["order_id"], row["suborder_id"]
-        try:
-            client.request("POST", "order-management",
-                           f"/orders/{order}/suborders/{suborder}/expensepostings",
-                           what=f"Telefonat {row['call_id']} auf Auftrag {order} buchen",
-                           auth="connect", safe=False, json=json.loads(row["body"]))
-        except DatevApiError as error:
-            statuses.append("failed")
-            messages.append(str(error))
+    postings = plan.postings.with_columns(
+        pl.format("{}#{}", pl.col("call_id"), pl.col("part")).alias("item_id"))
+    statuses: dict[str, tuple[str, str | None]] = {}
+    if ledger is None:
+        for row in postings.iter_rows(named=True):
+            outcome, message = _post(client, row)
+            statuses[row["item_id"]] = ("posted" if outcome == "posted" else "failed", message)
+    else:
+        for (mandant, month), group in postings.group_by("client_number", "month",
+                                                         maintain_order=True):
+            statuses.update(_transfer_group(client, ledger, str(mandant), str(month), group,
+                                            retransfer=retransfer))
+    result = postings.drop("body").with_columns(
+        pl.col("item_id").replace_strict({k: v[0] for k, v in statuses.items()},
+                                         return_dtype=pl.String).alias("status"),
+        pl.col("item_id").replace_strict({k: v[1] for k, v in statuses.items()},
+                                         return_dtype=pl.String).alias("message"))
+    return result.drop("item_id")
+
+
+def _transfer_group(client: DatevClient, ledger: Ledger, mandant: str, month: str,
+                    group: pl.DataFrame, *, retransfer: bool) -> dict[str, tuple[str, str | None]]:
+    statuses: dict[str, tuple[str, str | None]] = {}
+    posted, unclear = _ledger_marks(ledger, mandant)
+    # A run that died half-way is closed; its interrupted posting stays "unclear".
+    for interrupted in ledger.in_progress(mandant):
+        if interrupted.kind == LEDGER_KIND:
+            ledger.update(interrupted.id, action="unterbrochen", local_status="Fehlgeschlagen",
+                          error="Die Übertragung wurde unterbrochen.")
+    todo = []
+    for row in group.iter_rows(named=True):
+        item = row["item_id"]
+        if item in posted and not retransfer:
+            statuses[item] = ("skipped", f"Bereits an DATEV übertragen (Übertragung "
+                                         f"{posted[item]}).")
+        elif item in unclear and not retransfer:
+            statuses[item] = ("skipped", f"Die Übertragung {unclear[item]} wurde während dieser "
+                                         f"Buchung unterbrochen; ob DATEV sie erhalten hat, ist "
+                                         f"unklar. Prüfen Sie die Aufwandsbuchungen des Auftrags "
+                                         f"{row['order_id']} und übertragen Sie sie bei Bedarf "
+                                         f"erneut.")
         else:
-            statuses.append("posted")
-            messages.append(None)
-    return plan.postings.drop("body").with_columns(
-        pl.Series("status", statuses, dtype=pl.String),
-        pl.Series("message", messages, dtype=pl.String))
+            todo.append(row)
+    if not todo:
+        return statuses
+    hashes = {row["item_id"]: hashlib.sha256(row["body"].encode()).hexdigest() for row in todo}
+    # Postings are independent POSTs, one at a time: seed 004's one-transfer-per-client rule
+    # (for dxso jobs) does not apply to them.
+    transfer = ledger.create(
+        client=mandant, kind=LEDGER_KIND, channel=LEDGER_CHANNEL, month=month,
+        document_kind=None, allow_concurrent=True, items=[
+            {"item_id": row["item_id"], "content_hash": hashes[row["item_id"]],
+             "source_file": row["source_file"], "source_row": row["source_row"],
+             "record_ref": f"{row['order_id']}/{row['suborder_id']}"} for row in todo])
+    ledger.add_files(transfer.id, [(row["item_id"], hashes[row["item_id"]],
+                                    len(row["body"].encode())) for row in todo])
+    ledger.update(transfer.id, action="übertragen", local_status="In Übertragung")
+    protocol = []
+    for row in todo:
+        ledger.mark_upload_started(transfer.id, row["item_id"])
+        outcome, message = _post(client, row)
+        if outcome == "posted":
+            ledger.mark_uploaded(transfer.id, row["item_id"])
+        protocol.append({"item_id": row["item_id"], "status": outcome, "message": message})
+        statuses[row["item_id"]] = ("posted" if outcome == "posted" else "failed", message)
+    errors = [f"{entry['item_id']}: {entry['message']}" for entry in protocol
+              if entry["status"] != "posted"]
+    ledger.update(transfer.id, action="fehlgeschlagen" if errors else "übertragen",
+                  local_status="Fehlgeschlagen" if errors else "Transferiert",
+                  protocol=protocol, error="\n".join(errors) or None)
+    return statuses

@@ -19,7 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from workbench.calls.directory import PhoneDirectory
-from workbench.calls.numbers import normalize_numbers
+from workbench.calls.numbers import fixed_points, normalize_numbers
 
 __all__ = ["MATCH_STATUSES", "RESOLUTION_COLUMNS", "resolve_calls"]
 
@@ -107,8 +107,8 @@ def resolve_calls(calls: pl.DataFrame, directory: PhoneDirectory, *,
 
     >>> resolve_calls(calls, directory)["match_status"].value_counts()  # doctest: +SKIP
     """
-    normalized = normalize_numbers(calls["remote_number"], region=region,
-                                   known=directory.numbers["number"])
+    known = fixed_points(directory.numbers.rename({"raw_number": "raw"}), region=region)
+    normalized = normalize_numbers(calls["remote_number"], region=region, known=known)
     internal = pl.col("direction") == "internal"
     external = calls.filter(~internal.fill_null(False))["remote_number"].unique()
     wanted = normalized.filter(pl.col("raw").is_in(external.implode()),
