@@ -361,7 +361,7 @@ def invoices() -> dict:
     ex += [required(c, with_address) for c in ("party_name", "city", "zip")]
     ex += [expectation("expect_column_values_to_be_in_set", "invoice_kind", "field.pattern",
                        "error", "Die Rechnungsart '{value}' ist unbekannt. Erlaubt sind "
-                       + ", ".join(all_kinds) + ".", ", ".join(all_kinds), value_set=all_kinds)]
+                       + ", ".join(all_kinds) + ". Korrigieren Sie sie in der Quelle.", ", ".join(all_kinds), value_set=all_kinds)]
     ex += [period_rules("date")]
     ex += account_rules("account_no", "party_account_no")
     ex += amount_rules("gross", derived_decimals="__gross_sub_cent")
@@ -418,7 +418,8 @@ def calls() -> dict:
         "Die Gesprächsdauer {value} s ist negativ oder länger als 12 Stunden. Prüfen Sie den "
         "Export der Telefonanlage.", "0 bis 43200 Sekunden", min_value=0, max_value=43200),
         expectation("expect_column_values_to_be_in_set", "direction", "field.pattern", "error",
-                    "Die Richtung '{value}' ist unbekannt (inbound, outbound, internal).",
+                    "Die Richtung '{value}' ist unbekannt (inbound, outbound, internal). "
+                    "Prüfen Sie das Profil der Telefonanlage.",
                     "inbound, outbound oder internal",
                     value_set=["inbound", "outbound", "internal"])]
     for column in TEXT_COLUMNS["calls"]:

@@ -79,14 +79,16 @@ def python_regex_to_rust(pattern: str) -> str:
                 in_class = False
         elif char == "[":
             in_class = True
-            # a leading ']' or '^]' is literal inside the class
-            if pattern[i + 1:i + 2] == "^":
-                out.append("[^")
-                i += 2
-                if pattern[i:i + 1] == "]":
-                    out.append("]")
-                    i += 1
-                continue
+            # a leading ']' (also after '^') is literal inside the class
+            out.append("[")
+            i += 1
+            if pattern[i:i + 1] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i:i + 1] == "]":
+                out.append("]")
+                i += 1
+            continue
         elif char == "$":
             out.append(r"(?:\n?\z)")
             i += 1

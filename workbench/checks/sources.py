@@ -49,6 +49,9 @@ def _mapped(sources: tuple[SourceInfo, ...]) -> dict[str, dict[str, str]]:
     return {info.file: dict(info.mapped) for info in sources}
 
 
+#: Columns the loaders derive from another one (Buchungsmonat from the date).
+DERIVED_FROM = {"accounting_month": "date"}
+
 #: Declared sizes of Belegbilder (``{"scan.pdf": 22548480}``) next to the source files, for
 #: stubs that stand for larger files on the user's disk.
 SIZES_FILE = "attachment_sizes.json"
@@ -92,7 +95,11 @@ def check_sources(result: LoadResult, *, settings: ClientSettings | None,
                            spark=spark))
         parts.append(_missing_positions(result.frame, result.positions))
     findings = concat_findings(parts)
-    loader = result.findings.select("source", "row", "column").unique()
+    loader = result.findings.select("source", "row", "column")
+    # a column the loader derives from an unparseable one is missing as a consequence
+    derived = loader.filter(pl.col("column").is_in(list(DERIVED_FROM.values()))).with_columns(
+        pl.col("column").replace_strict({v: k for k, v in DERIVED_FROM.items()}))
+    loader = pl.concat([loader, derived]).unique()
     if loader.height:
         repeated = (pl.col("rule") == "field.required")
         dup = findings.filter(repeated).join(loader, on=["source", "row", "column"], how="semi")
