@@ -190,3 +190,18 @@ def test_restrict_to_one_mandant(directory, fixture_calls):
     same = billing.for_client("6f1c0a3e2b7d4c59a8e1f2d3c4b5a602")
     assert same.lines.equals(mine.lines)
     assert billing.for_client(999).lines.height == 0
+
+
+def test_hand_made_frame_without_lineage(directory):
+    calls = pl.DataFrame({
+        "call_id": ["x1", "x1", "x2"], "started_at": [datetime(2026, 3, 2, 9)] * 3,
+        "duration_s": [61, 30, -5], "direction": ["inbound", "outbound", "inbound"],
+        "answered": [True, True, True], "remote_number": ["030 9876540", "0911 47110", None],
+        "extension": ["11", "12", "11"], "user": [None] * 3, "note": [None] * 3},
+        schema_overrides={"user": pl.String, "note": pl.String})
+    billing = bill_calls(calls, directory)
+    assert billing.lines["status"].to_list() == ["blocked", "blocked", "blocked"]
+    assert set(billing.findings["rule"]) == {"duplicate.call_id", "calls.invalid_duration",
+                                             "calls.ambiguous_number",
+                                             "calls.unparseable_number"}
+    assert billing.findings["row"].null_count() == billing.findings.height

@@ -19,7 +19,7 @@ import polars as pl
 
 from workbench.calls.directory import PhoneDirectory
 from workbench.calls.resolve import resolve_calls
-from workbench.calls.rules import call_flags, check_calls, considered
+from workbench.calls.rules import call_flags, check_calls, considered, with_lineage
 from workbench.calls.settings import CallSettings
 from workbench.checks.findings import concat_findings, findings_frame
 from workbench.sources.loader import LoadResult
@@ -219,7 +219,7 @@ def bill_calls(calls: pl.DataFrame | LoadResult, directory: PhoneDirectory, *,
     if loaded:
         for info in loaded.sources:
             columns.update(info.mapped)
-    resolved = resolve_calls(frame, directory, region=region)
+    resolved = resolve_calls(with_lineage(frame), directory, region=region)
     flags = call_flags(resolved)
     findings = check_calls(resolved, settings=settings, source_columns=columns)
     assigned, problems = _assignment_frame(list(assignments), resolved, flags, directory, columns)

@@ -16,7 +16,8 @@ import polars as pl
 from workbench.calls.settings import CallSettings
 from workbench.checks.findings import FINDINGS_SCHEMA, concat_findings
 
-__all__ = ["ABSURD_SECONDS", "RULES", "call_flags", "check_calls", "considered"]
+__all__ = ["ABSURD_SECONDS", "RULES", "call_flags", "check_calls", "considered",
+           "with_lineage"]
 
 #: A call longer than this is considered a logging error.
 ABSURD_SECONDS = 12 * 3600
@@ -55,6 +56,14 @@ _EXPECTED = {
     "ambiguous": "genau ein Mandant", "fax": "Telefonnummer, keine Faxnummer",
     "inactive": "aktiver Adressat", "no_client": "Adressat eines Mandanten",
 }
+
+
+def with_lineage(calls: pl.DataFrame) -> pl.DataFrame:
+    """``calls`` with ``source_file``/``source_row`` (null when built by hand, not loaded)."""
+    return calls.with_columns(
+        *(pl.lit(None, dtype).alias(name)
+          for name, dtype in (("source_file", pl.String), ("source_row", pl.Int64))
+          if name not in calls.columns))
 
 
 def _hms(seconds: int) -> str:
@@ -110,7 +119,7 @@ def check_calls(resolved: pl.DataFrame, *, settings: CallSettings | None = None,
     """
     settings = settings or CallSettings()
     columns = dict(source_columns or {})
-    frame = pl.concat([resolved, call_flags(resolved)], how="horizontal")
+    frame = pl.concat([with_lineage(resolved), call_flags(resolved)], how="horizontal")
     records: list[dict] = []
     # Number problems are reported for every external call; for calls the settings leave out
     # anyway (or with only_identified, where leaving them out is what was asked for) as infos.
