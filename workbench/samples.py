@@ -219,21 +219,19 @@ def write_receipts_csv(path: str | os.PathLike[str], n: int, *, seed: int = 0,
     return generated.defects.with_columns(pl.lit(path.name).alias("file"), pl.col("row") + 2)
 
 
-def sample_files() -> list[catalog.SampleFile]:
-    """The committed sample files as built in memory (bytes, expected frames, manifests)."""
-    return catalog.build_samples()
+def sample_files(*, seed: int = 0) -> list[catalog.SampleFile]:
+    """The sample files as built in memory (bytes, expected frames, manifests); ``seed=0`` gives
+    the committed ones."""
+    return catalog.build_samples(seed)
 
 
 def write_samples(out_dir: str | os.PathLike[str] = SAMPLES_DIR, *, seed: int = 0) -> list[Path]:
     """(Re)write every file of ``data/samples/`` into ``out_dir``; returns the paths written.
 
-    The files are byte-identical on every run (Excel files: identical content). ``seed`` is
-    reserved: the committed samples use fixed per-file seeds so that the manifest stays stable;
-    any other value is rejected rather than silently ignored.
+    The files are byte-identical on every run (Excel files: identical content). ``seed=0`` gives
+    the committed samples; another seed gives different rows with the same kinds of defects (and
+    its own ``defects.json``), e.g. for tests that want fresh data of the same shape.
     """
-    if seed != 0:
-        raise ValueError("the committed samples are defined for seed=0 only; use generate() "
-                         "for other seeds")
     from workbench._samples.writers import write_xlsx
 
     out = Path(out_dir)
@@ -243,7 +241,7 @@ def write_samples(out_dir: str | os.PathLike[str] = SAMPLES_DIR, *, seed: int = 
             stale.unlink()
     written: list[Path] = []
     manifest: list[dict] = []
-    samples = catalog.build_samples()
+    samples = catalog.build_samples(seed)
     for sample in samples:
         path = out / sample.name
         if sample.sheets is not None:

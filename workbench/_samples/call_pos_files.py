@@ -29,8 +29,8 @@ STARFACE = Layout(columns=(
                                                                                  "intern"))),))
 
 
-def _calls() -> SampleFile:
-    clean = frames.clean_calls(300, seed=31)
+def _calls(seed: int) -> SampleFile:
+    clean = frames.clean_calls(300, seed=31 + 1000 * seed)
     f = SampleFile("calls_starface.csv", "calls", "starface", None, "utf-16")
     pick = Picker(clean)
     external = pl.col("direction") != "internal"
@@ -64,8 +64,11 @@ def _calls() -> SampleFile:
     ordered = clean.with_row_index().with_columns(
         pl.col("index").shift(-1).over("extension").alias("next"),
         pl.col("started_at").shift(-1).over("extension").alias("next_start"))
-    candidates = ordered.filter(pl.col("answered") & pl.col("next").is_not_null()
-                                & pl.col("answered").shift(-1).over("extension"))
+    # Same day and less than two hours apart: the longer call must stay a plausible call.
+    candidates = ordered.filter(
+        pl.col("answered") & pl.col("next").is_not_null()
+        & pl.col("answered").shift(-1).over("extension")
+        & (pl.col("next_start") - pl.col("started_at") < pl.duration(hours=2)))
     mask = np.zeros(clean.height, dtype=bool)
     mask[candidates["index"].to_numpy()] = True
     while True:
@@ -109,11 +112,11 @@ LIGHTSPEED = Layout(columns=(
     encoding="utf-8")
 
 
-def _pos() -> SampleFile:
+def _pos(seed: int) -> SampleFile:
     days = np.busday_count(np.datetime64("2026-01-02"), np.datetime64("2026-04-02"),
                            weekmask="1111110",
                            holidays=np.array(frames.HOLIDAYS, dtype="datetime64[D]"))
-    clean = frames.clean_pos(int(days) * 6, seed=41)  # the export ran one day too far: 1 April
+    clean = frames.clean_pos(int(days) * 6, seed=41 + 1000 * seed)  # the export ran one day too far: 1 April
     f = SampleFile("pos_lightspeed.csv", "pos", "lightspeed", "455148-1", "utf-8")
     d = []
     pick = Picker(clean)
@@ -137,5 +140,5 @@ def _pos() -> SampleFile:
     return f
 
 
-def call_pos_files() -> list[SampleFile]:
-    return [_calls(), _pos()]
+def call_pos_files(seed: int = 0) -> list[SampleFile]:
+    return [_calls(seed), _pos(seed)]

@@ -159,13 +159,13 @@ def _attachments(frame: pl.DataFrame, skip: set[str], title: str) -> dict[str, b
     return out
 
 
-def build_samples() -> list[SampleFile]:
-    """Every sample file, in a fixed order."""
+def build_samples(seed: int = 0) -> list[SampleFile]:
+    """Every sample file, in a fixed order (``seed=0``: the committed files)."""
     from workbench._samples.call_pos_files import call_pos_files
     from workbench._samples.invoice_files import invoice_files
     from workbench._samples.receipt_files import receipt_files
 
-    return [*receipt_files(), *invoice_files(), *call_pos_files()]
+    return [*receipt_files(seed), *invoice_files(seed), *call_pos_files(seed)]
 
 
 def attachment_sizes() -> dict[str, int]:

@@ -62,9 +62,9 @@ def _discounted(header: pl.DataFrame, positions: pl.DataFrame, row: int) -> tupl
     return header, positions
 
 
-def _invoices_crmplus() -> SampleFile:
+def _invoices_crmplus(seed: int) -> SampleFile:
     client = "455148-1"
-    header, positions = frames.clean_invoices(80, seed=21, client=client)
+    header, positions = frames.clean_invoices(80, seed=21 + 1000 * seed, client=client)
     f = SampleFile("invoices_crmplus.xlsx", "invoices", "crmplus", client, "xlsx")
     pick = Picker(header)
     rechnung = pl.col("invoice_kind") == "Rechnung"
@@ -208,9 +208,9 @@ CANONICAL_POSITIONS = Layout(columns=tuple((n, n) for n in frames.schema("positi
                              numbers="en", dates="iso", separator=",", newline="\n")
 
 
-def _invoices_canonical() -> list[SampleFile]:
+def _invoices_canonical(seed: int) -> list[SampleFile]:
     client = "455148-2"
-    header, positions = frames.clean_invoices(60, seed=22, client=client)
+    header, positions = frames.clean_invoices(60, seed=22 + 1000 * seed, client=client)
     # One Belegbild folder for all samples: this client's files carry its number.
     header = header.with_columns(pl.concat_str(pl.lit(client + "_"),
                                                pl.col("attachment")).alias("attachment"))
@@ -259,5 +259,5 @@ def _invoices_canonical() -> list[SampleFile]:
     return [f, g]
 
 
-def invoice_files() -> list[SampleFile]:
-    return [_invoices_crmplus(), *_invoices_canonical()]
+def invoice_files(seed: int = 0) -> list[SampleFile]:
+    return [_invoices_crmplus(seed), *_invoices_canonical(seed)]

@@ -41,9 +41,9 @@ BOOKING_DETAIL = Layout(columns=(
 ), encoding="utf-8", bom=True)
 
 
-def _booking_detail() -> SampleFile:
+def _booking_detail(seed: int) -> SampleFile:
     client = "455148-1"
-    clean = frames.clean_receipts(300, seed=11, client=client, kinds=("Rechnungsausgang",))
+    clean = frames.clean_receipts(300, seed=11 + 1000 * seed, client=client, kinds=("Rechnungsausgang",))
     f = SampleFile("receipts_juston_booking_detail.csv", "receipts", "juston", client, "utf-8-sig")
     pick = Picker(clean, "document_id")
     umlaut = pl.col("party_name").str.contains("[äöüß]")
@@ -180,9 +180,9 @@ EXPENSE = Layout(columns=(
 ), encoding="cp1252")
 
 
-def _expense() -> SampleFile:
+def _expense(seed: int) -> SampleFile:
     client = "455148-1"
-    clean = frames.clean_receipts(200, seed=12, client=client, kinds=("Rechnungseingang",),
+    clean = frames.clean_receipts(200, seed=12 + 1000 * seed, client=client, kinds=("Rechnungseingang",),
                                   first_document=401)
     f = SampleFile("receipts_juston_expense.csv", "receipts", "juston", client, "cp1252")
     pick = Picker(clean, "document_id")
@@ -247,11 +247,11 @@ KASSE = Layout(columns=(
 ), values=(("document_kind", (("Kasse", "Kassenbeleg"),)),), encoding="utf-8")
 
 
-def _kasse() -> SampleFile:
+def _kasse(seed: int) -> SampleFile:
     """Hauptkasse of the bakery: daily takings, small cash expenses, bank deposits on Fridays."""
     client = "455148-1"
     spec = CLIENTS[client]
-    rng = np.random.default_rng(13)
+    rng = np.random.default_rng(13 + 1000 * seed)
     days = np.busday_offset(np.datetime64("2026-01-02"), np.arange(80), roll="forward",
                             weekmask="1111110", holidays=np.array(frames.HOLIDAYS,
                                                                   dtype="datetime64[D]"))
@@ -330,9 +330,9 @@ CANONICAL_RECEIPTS = Layout(columns=tuple((name, name) for name in frames.schema
                             numbers="en", dates="iso", separator=",", newline="\n")
 
 
-def _canonical_receipts() -> SampleFile:
+def _canonical_receipts(seed: int) -> SampleFile:
     client = "455148-2"
-    clean = frames.clean_receipts(250, seed=13, client=client, first_document=1001)
+    clean = frames.clean_receipts(250, seed=13 + 1000 * seed, client=client, first_document=1001)
     f = SampleFile("receipts_canonical.csv", "receipts", "canonical", client, "utf-8")
     pick = Picker(clean, "document_id")
     d = []
@@ -387,9 +387,9 @@ def _canonical_receipts() -> SampleFile:
     return f
 
 
-def _canonical_json() -> SampleFile:
+def _canonical_json(seed: int) -> SampleFile:
     client = "455148-3"
-    clean = frames.clean_receipts(24, seed=14, client=client, first_day=date(2026, 1, 2),
+    clean = frames.clean_receipts(24, seed=14 + 1000 * seed, client=client, first_day=date(2026, 1, 2),
                                   last_day=date(2026, 1, 30), first_document=2001)
     f = SampleFile("receipts_canonical.json", "receipts", "canonical", client, "utf-8")
     d = [Defect(r, "date", "fiscal_year.not_created",
@@ -413,5 +413,6 @@ def _canonical_json() -> SampleFile:
     return f
 
 
-def receipt_files() -> list[SampleFile]:
-    return [_booking_detail(), _expense(), _kasse(), _canonical_receipts(), _canonical_json()]
+def receipt_files(seed: int = 0) -> list[SampleFile]:
+    return [_booking_detail(seed), _expense(seed), _kasse(seed), _canonical_receipts(seed),
+            _canonical_json(seed)]
