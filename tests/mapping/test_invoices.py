@@ -4,11 +4,15 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from workbench.datev.extf import ExtfHeader, read_extf, validate_bookings, write_extf
 from workbench.datev.ledger_xml import ELEMENT_ORDER, read_ledger_xml, validate_ledger_records
 from workbench.datev.package import DOCUMENT_KINDS, build_packages
 from workbench.mapping import map_invoices
+from workbench.sources import LoadResult, canonical_schema
 
 from mapping_helpers import INVOICES, POSITIONS, assert_accounted, finding, findings
 
@@ -181,3 +185,53 @@ def test_rds_blocks_invoices_whose_belegbild_is_missing(crm_workbook, tmp_path):
     assert rds.blocked.select("item_id", "rules").rows() == [("ER-5", ["attachment.missing"])]
     bds = map_invoices(crm_workbook(invoices=[INVOICES[0], invoice]), mode="bds")
     assert bds.blocked.is_empty()  # EXTF carries no Belegbilder
+
+
+@st.composite
+def invoice_sets(draw):
+    invoices, positions = [], []
+    for i in range(draw(st.integers(min_value=0, max_value=8))):
+        number = draw(st.sampled_from([f"RE-{i}", "RE-0", None]))
+        kind = draw(st.sampled_from(["Rechnung", "Eingangsrechnung", "Gutschrift", "Storno", None]))
+        parts = draw(st.lists(st.tuples(st.integers(min_value=1, max_value=90_000), st.sampled_from([19.0, 7.0, 0.0, 16.0])),
+                              max_size=3))
+        gross = sum(c for c, _ in parts) / 100 if parts else draw(st.sampled_from([119.0, 0.0, 10.5]))
+        gross += draw(st.sampled_from([0.0, 0.0, 0.02]))
+        invoices.append({"invoice_kind": kind, "invoice_id": number, "date": dt.date(2026, 1, 10),
+                         "party_name": draw(st.sampled_from(["Kunde GmbH", "X" * 55])), "city": "Köln",
+                         "currency_code": "EUR", "net": 100.0, "tax_amount": 19.0, "gross": gross,
+                         "account_no": draw(st.sampled_from(["8400", None])), "party_account_no": "10001",
+                         "source_file": "inv.csv", "source_row": i + 2})
+        for p, (cents, tax) in enumerate(parts):
+            positions.append({"invoice_id": number, "position": p + 1, "name": f"Pos {p}", "tax": tax,
+                              "gross": cents / 100, "quantity": 1.0, "source_file": "pos.csv",
+                              "source_row": len(positions) + 2})
+    errors = draw(st.lists(st.integers(min_value=2, max_value=len(invoices) + 1), max_size=2)) if invoices else []
+    return invoices, positions, errors, draw(st.sampled_from(["rds", "bds"])), draw(st.booleans())
+
+
+@hypothesis_settings(max_examples=40, deadline=None)
+@given(invoice_sets())
+def test_every_invoice_is_mapped_whole_or_blocked(case):
+    invoices, positions, errors, mode, truncate = case
+    result = LoadResult(kind="invoices", frame=pl.DataFrame(invoices, schema=canonical_schema("invoices")),
+                        findings=findings(), sources=(),
+                        positions=pl.DataFrame(positions, schema=canonical_schema("positions")))
+    mapped = map_invoices(result, mode=mode, truncate_names=truncate,
+                          findings=findings(*[finding("inv.csv", row, "field.pattern") for row in errors]))
+    if invoices:
+        assert_accounted(mapped, len(invoices))
+    assert not {row for row in errors} & set(mapped.lineage.filter(pl.col("role") == "invoices")["source_row"])
+    if mode == "bds" and mapped.records.height:
+        any_period = ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=dt.date(2026, 1, 1))
+        assert validate_bookings(mapped.records, any_period).is_empty()
+    if mode == "rds":
+        for kind, ledger in DOCUMENT_KINDS.items():
+            part = mapped.records.filter(pl.col("document_kind") == kind)
+            columns = [c for c in part.columns if c in ELEMENT_ORDER[ledger] or c in (
+                "document_id", "document_kind", "accounting_month", "attachment")]
+            assert validate_ledger_records(part.select(columns), ledger=ledger).is_empty()
+        # Each mapped invoice is complete: its amounts add up to its gross.
+        sums = mapped.records.group_by("document_id").agg(pl.col("amount").sum().abs().round(2))
+        gross = {row["invoice_id"]: abs(row["gross"]) for row in invoices}
+        assert all(abs(total - gross[doc]) < 0.005 for doc, total in sums.iter_rows())
