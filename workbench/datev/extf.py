@@ -48,6 +48,7 @@ __all__ = [
     "write_extf_files",
 ]
 
+
 @dataclass
 class ExtfFile:
     """A read EXTF file: header, records (columns named by the DATEV names) and raw facts."""
@@ -65,7 +66,8 @@ def _context(header: ExtfHeader, encoding: str) -> Context:
 
 
 def _reasons(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> tuple[pl.DataFrame, list[str]]:
-    """One String column per present field: the reason a value is invalid, or null."""
+    """One String column per present field (the reason a value is invalid, or null), plus the
+    names of required fields that have no column at all."""
     fmt = header.format
     known = set(fmt.names)
     unknown = [c for c in frame.columns if c not in known]
