@@ -116,7 +116,8 @@ def _pos(seed: int) -> SampleFile:
     days = np.busday_count(np.datetime64("2026-01-02"), np.datetime64("2026-04-02"),
                            weekmask="1111110",
                            holidays=np.array(frames.HOLIDAYS, dtype="datetime64[D]"))
-    clean = frames.clean_pos(int(days) * 6, seed=41 + 1000 * seed)  # the export ran one day too far: 1 April
+    # The export ran one day too far: 1 April is included.
+    clean = frames.clean_pos(int(days) * 6, seed=41 + 1000 * seed)
     f = SampleFile("pos_lightspeed.csv", "pos", "lightspeed", "455148-1", "utf-8")
     d = []
     pick = Picker(clean)

@@ -43,7 +43,8 @@ BOOKING_DETAIL = Layout(columns=(
 
 def _booking_detail(seed: int) -> SampleFile:
     client = "455148-1"
-    clean = frames.clean_receipts(300, seed=11 + 1000 * seed, client=client, kinds=("Rechnungsausgang",))
+    clean = frames.clean_receipts(300, seed=11 + 1000 * seed, client=client,
+                                  kinds=("Rechnungsausgang",))
     f = SampleFile("receipts_juston_booking_detail.csv", "receipts", "juston", client, "utf-8-sig")
     pick = Picker(clean, "document_id")
     umlaut = pl.col("party_name").str.contains("[äöüß]")
@@ -182,7 +183,8 @@ EXPENSE = Layout(columns=(
 
 def _expense(seed: int) -> SampleFile:
     client = "455148-1"
-    clean = frames.clean_receipts(200, seed=12 + 1000 * seed, client=client, kinds=("Rechnungseingang",),
+    clean = frames.clean_receipts(200, seed=12 + 1000 * seed, client=client,
+                                  kinds=("Rechnungseingang",),
                                   first_document=401)
     f = SampleFile("receipts_juston_expense.csv", "receipts", "juston", client, "cp1252")
     pick = Picker(clean, "document_id")
@@ -389,7 +391,8 @@ def _canonical_receipts(seed: int) -> SampleFile:
 
 def _canonical_json(seed: int) -> SampleFile:
     client = "455148-3"
-    clean = frames.clean_receipts(24, seed=14 + 1000 * seed, client=client, first_day=date(2026, 1, 2),
+    clean = frames.clean_receipts(24, seed=14 + 1000 * seed, client=client,
+                                  first_day=date(2026, 1, 2),
                                   last_day=date(2026, 1, 30), first_document=2001)
     f = SampleFile("receipts_canonical.json", "receipts", "canonical", client, "utf-8")
     d = [Defect(r, "date", "fiscal_year.not_created",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -173,7 +174,16 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
     workbook.properties.creator = "workbench.samples"
     workbook.properties.created = datetime(2026, 4, 1, 8, 0, 0)
     workbook.properties.modified = datetime(2026, 4, 1, 8, 0, 0)
-    workbook.save(path)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    # openpyxl stamps every ZIP member with the current time: fix it so the file is reproducible.
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    # ... and writes the save time as dcterms:modified.
+    members["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2026-04-01T08:00:00Z\g<2>",
+        members["docProps/core.xml"])
+    path.write_bytes(zip_bytes(members, date_time=(2026, 4, 1, 8, 0, 0)))
 
 
 def pdf_bytes(title: str, lines: Sequence[str]) -> bytes:
@@ -210,12 +220,13 @@ def pdf_bytes(title: str, lines: Sequence[str]) -> bytes:
     return out.getvalue()
 
 
-def zip_bytes(members: dict[str, bytes]) -> bytes:
+def zip_bytes(members: dict[str, bytes], *,
+              date_time: tuple[int, ...] = (2026, 2, 3, 9, 30, 0)) -> bytes:
     """A ZIP archive with fixed timestamps, so that it is byte-identical on every run."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            info = zipfile.ZipInfo(name, date_time=(2026, 2, 3, 9, 30, 0))
+            info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     return out.getvalue()
