@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-
 from mapping_helpers import INVOICE_HEADERS, INVOICES, POS_TEXT, POSITION_HEADERS, POSITIONS
 
 from workbench.sources import load_invoices, load_pos, load_receipts

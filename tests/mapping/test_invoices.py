@@ -7,14 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from mapping_helpers import INVOICES, POSITIONS, assert_accounted, finding, findings
 
 from workbench.datev.extf import ExtfHeader, read_extf, validate_bookings, write_extf
 from workbench.datev.ledger_xml import ELEMENT_ORDER, read_ledger_xml, validate_ledger_records
 from workbench.datev.package import DOCUMENT_KINDS, build_packages
 from workbench.mapping import map_invoices
 from workbench.sources import LoadResult, canonical_schema
-
-from mapping_helpers import INVOICES, POSITIONS, assert_accounted, finding, findings
 
 
 def header(category: int = 21) -> ExtfHeader:

@@ -7,13 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from mapping_helpers import assert_accounted, finding, findings
 
 from workbench.datev.extf import ExtfHeader, read_extf, validate_bookings, write_extf
 from workbench.mapping import PosMapping, map_pos
 from workbench.mapping.pos import business_days
 from workbench.sources import LoadResult, canonical_schema
-
-from mapping_helpers import assert_accounted, finding, findings
 
 ACCOUNTS = {"Speisen": "8300", "Getränke": "8400", "EC-Karte": "1360", "Bar": "1000"}
 

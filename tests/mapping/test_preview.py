@@ -4,11 +4,10 @@ import time
 
 import polars as pl
 import pytest
+from mapping_helpers import big_receipts, finding, findings
 
 from workbench.mapping import PosMapping, map_invoices, map_pos, map_receipts, preview, preview_wide
 from workbench.mapping.preview import PREVIEW_SCHEMA
-
-from mapping_helpers import big_receipts, finding, findings
 
 
 def line(frame: pl.DataFrame, record: int, field: str) -> dict:

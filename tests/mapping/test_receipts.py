@@ -6,13 +6,12 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mapping_helpers import assert_accounted, finding, findings
 
 from workbench.datev.ledger_xml import ELEMENT_ORDER, read_ledger_xml, validate_ledger_records
 from workbench.datev.package import DOCUMENT_KINDS, build_packages
 from workbench.mapping import map_receipts
 from workbench.sources import LoadResult, canonical_schema
-
-from mapping_helpers import assert_accounted, finding, findings
 
 
 def assert_valid(records: pl.DataFrame):

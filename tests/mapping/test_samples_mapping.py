@@ -10,14 +10,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from mapping_helpers import assert_accounted
 
 from workbench.checks import ClientSettings, check_sources
 from workbench.datev.extf import ExtfHeader, read_extf, write_extf, write_extf_files
 from workbench.datev.package import build_packages
 from workbench.mapping import PosMapping, map_invoices, map_pos, map_receipts, preview
 from workbench.sources import load_invoices, load_pos, load_receipts
-
-from mapping_helpers import assert_accounted
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data" / "samples"

@@ -22,7 +22,7 @@ from datetime import date
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings, empty_findings
+from workbench.checks.findings import concat_findings
 from workbench.datev.extf import ExtfHeader, validate_bookings
 from workbench.datev.ledger_xml import ELEMENT_ORDER, validate_ledger_records
 from workbench.datev.package import DOCUMENT_KINDS

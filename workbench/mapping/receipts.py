@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from workbench.checks.findings import concat_findings
 from workbench.datev.ledger_xml import ELEMENT_ORDER, MAX_RECORDS, validate_ledger_records
 from workbench.datev.package import DOCUMENT_KINDS
 from workbench.mapping.result import (
@@ -32,7 +33,6 @@ from workbench.mapping.result import (
     validation_findings,
     with_index,
 )
-from workbench.checks.findings import concat_findings
 from workbench.sources.loader import LoadResult
 
 __all__ = ["RECEIPT_FIELDS", "map_receipts"]
