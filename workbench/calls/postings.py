@@ -9,7 +9,10 @@ lowest ids. Employee: the active DATEV employee whose ``phone_extension`` is the
 else whose name is the call's user, else ``employee_id`` if given.
 
 Bodies are built here per order-management 1.4.8 (field names verbatim, ``Start_time`` included);
-``work_date`` is written as ``YYYY-MM-DD``, which is what the sandbox accepts.
+``work_date`` is written as ``YYYY-MM-DD``, which is what the sandbox accepts. (The formats layer,
+``workbench.datev.expense_postings``, writes the OpenAPI example's ``TT.MM.JJJJ 00:00:00``, which
+the sandbox refuses with 400; once the two agree, these bodies can come from there.) One POST per
+posting: the API's body is one ``expense_postings`` object, not a list.
 """
 
 from __future__ import annotations
@@ -150,6 +153,8 @@ def plan_expense_postings(billing: CallBilling, directory: PhoneDirectory, *,
                              f"Mitarbeiter ein oder geben Sie einen Mitarbeiter vor."})
     ready = chosen.filter(pl.col("order_id").is_not_null() & pl.col("employee_id").is_not_null())
     bodies = [json.dumps({
+        # Redundant with the URL, but it makes a written posting file self-describing.
+        "order_id": row["order_id"], "suborder_id": row["suborder_id"],
         "employee_id": row["employee_id"],
         "work_date": row["started_at"].date().isoformat(),
         "cost_position": cost_position,
