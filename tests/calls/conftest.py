@@ -24,6 +24,7 @@ def connect_seed() -> dict:
 def directory(connect_seed) -> PhoneDirectory:
     return PhoneDirectory.from_master_data(
         clients=connect_seed["clients"], addressees=connect_seed["addressees"],
+        relationships=connect_seed.get("relationships", []),
         employees=connect_seed["employees"], orders=connect_seed["orders"])
 
 
