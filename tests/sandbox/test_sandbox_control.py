@@ -38,7 +38,14 @@ def test_queued_status_faults(sandbox, api, fault, status):
     assert response.status_code == status
     if status in (429, 503):
         assert response.headers["retry-after"] == "2"
+    assert response.json()["status"] == status and response.json()["request_id"]
     assert api.get(CLIENTS).status_code == 200  # one-shot
+
+
+def test_datevconnect_faults_use_its_error_shape(sandbox, connect):
+    httpx.post(f"{sandbox.url}/_sandbox/faults", json={"next": ["503"]})
+    response = connect.get("/master-data/v1/clients")
+    assert response.status_code == 503 and response.json()["error"] == "ServiceUnavailable"
 
 
 def test_dropped_connection(sandbox, api):

@@ -153,3 +153,33 @@ def test_wrong_client_id_header_gives_dco01006(sandbox, oauth):
     response = httpx.get(f"{sandbox.url}/accounting-dxso-jobs/platform/v2/clients", headers={
         "Authorization": f"Bearer {token['access_token']}", "X-DATEV-Client-Id": "other-app"})
     assert response.status_code == 400 and response.json()["error"] == "#DCO01006"
+
+
+def test_desktop_app_gets_dco01013_from_dxso(sandbox, oauth):
+    verifier, challenge = oauth.pkce_pair()
+    response = httpx.get(f"{sandbox.url}/openid/authorize", params={
+        "response_type": "code", "client_id": "workbench-desktop", "state": "d",
+        "redirect_uri": oauth.redirect_uri, "scope": oauth.all_scopes,
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    code = parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
+    form = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": oauth.redirect_uri, "code_verifier": verifier}
+    stolen = httpx.post(f"{sandbox.url}/token", data=form,
+                        auth=(oauth.client_id, oauth.client_secret))
+    assert stolen.json()["error"] == "invalid_grant"  # a code belongs to the app it was for
+    verifier, challenge = oauth.pkce_pair()
+    response = httpx.get(f"{sandbox.url}/openid/authorize", params={
+        "response_type": "code", "client_id": "workbench-desktop", "state": "d",
+        "redirect_uri": oauth.redirect_uri, "scope": oauth.all_scopes,
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    form["code"] = parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
+    form["code_verifier"] = verifier
+    token = httpx.post(f"{sandbox.url}/token", data=form,
+                       auth=("workbench-desktop", "sandbox-secret")).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}",
+               "X-DATEV-Client-Id": "workbench-desktop"}
+    dxso = httpx.post(f"{sandbox.url}/accounting-dxso-jobs/platform/v2/clients/455148-1/"
+                      "dxso-jobs", headers=headers)
+    assert dxso.status_code == 403 and dxso.json()["error"] == "#DCO01013"
+    clients = httpx.get(f"{sandbox.url}/accounting-clients/platform/v2/clients", headers=headers)
+    assert clients.status_code == 200

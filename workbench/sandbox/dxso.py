@@ -44,7 +44,7 @@ def sanitize_filename(name: str) -> str:
 
 
 def _client_with_service(request: Request) -> AccountingClient:
-    require(request, SCOPE, "dco")
+    require(request, SCOPE, "dco", web_only=True)
     client = find_client(request, "dco")
     if not client.has_service("Rechnungsdatenservice 1.0"):
         raise Reject(dco_no_access())

@@ -13,6 +13,7 @@ import asyncio
 import json
 import random
 import threading
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,18 @@ class Faults:
             return None
 
 
+TITLES = {429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def _fault_body(path: str, status: int) -> dict[str, Any]:
+    """The error body the API at `path` uses (DATEVconnect Error or ProblemDetails)."""
+    request_id = str(uuid.uuid4())
+    if path.startswith("/datev/api/"):
+        return {"error": TITLES[status].replace(" ", ""), "error_description": TITLES[status],
+                "request_id": request_id}
+    return {"title": TITLES[status], "request_id": request_id, "status": status}
+
+
 class FaultMiddleware:
     """Pure ASGI middleware, so it can cut a response off half-way (a dropped connection)."""
 
@@ -127,16 +140,9 @@ class FaultMiddleware:
             # x-sandbox-fault marks injected answers, so tests can tell them from DATEV's.
             headers = [(b"content-type", b"application/json;charset=utf-8"),
                        (b"x-sandbox-fault", kind.encode())]
-            if status == 429:
+            if status in (429, 503):
                 headers.append((b"retry-after", str(faults.retry_after).encode()))
-                body = {"error": "too_many_requests",
-                        "error_description": "Rate limit exceeded, retry later."}
-            else:
-                body = {"error": "service_unavailable" if status == 503 else "server_error",
-                        "error_description": "Injected sandbox fault."}
-                if status == 503:
-                    headers.append((b"retry-after", str(faults.retry_after).encode()))
-            payload = json.dumps(body).encode()
+            payload = json.dumps(_fault_body(scope["path"], status)).encode()
             headers.append((b"content-length", str(len(payload)).encode()))
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": payload})

@@ -23,6 +23,10 @@ from workbench.sandbox.state import SandboxState
 
 CLIENT_ID = "workbench-sandbox"
 CLIENT_SECRET = "sandbox-secret"
+# Registered apps. dxso-jobs serves web (data-center) apps only; the desktop app exists so
+# clients can see DATEV's #DCO01013 AuthentificationTypeFault.
+APPS = {CLIENT_ID: {"secret": CLIENT_SECRET, "type": "web"},
+        "workbench-desktop": {"secret": CLIENT_SECRET, "type": "desktop"}}
 API_SCOPES = ("datev:accounting:clients", "accounting:clients:read", "accounting:dxso-jobs",
               "accounting:documents", "datev:accounting:extf-files-import",
               "datev:accounting:exchange", "datev:accounting:invoices")
@@ -76,7 +80,7 @@ async def authorize(request: Request) -> Response:
     q = request.query_params
     redirect_uri = q.get("redirect_uri", "")
     # Never redirect to an unverified target: unknown client or foreign URI is a plain 400.
-    if q.get("client_id") != CLIENT_ID:
+    if q.get("client_id") not in APPS:
         return _oauth_error("invalid_client", "Unknown client_id.")
     if not _is_loopback(redirect_uri):
         return _oauth_error("invalid_request", "redirect_uri must be a loopback URI.")
@@ -100,7 +104,7 @@ async def authorize(request: Request) -> Response:
             "nonce": q.get("nonce")}
     state.store.execute(
         "INSERT INTO tokens (token, kind, client_id, scope, expires_at, data) VALUES (?,?,?,?,?,?)",
-        (code, "code", CLIENT_ID, " ".join(scopes),
+        (code, "code", q["client_id"], " ".join(scopes),
          state.clock.now() + state.settings.code_seconds, json.dumps(data)))
     return back(code=code)
 
@@ -113,24 +117,25 @@ def _client_from_basic(request: Request) -> str | None:
         user, _, password = base64.b64decode(header[6:]).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         return None
-    ok = hmac.compare_digest(user, CLIENT_ID) and hmac.compare_digest(password, CLIENT_SECRET)
-    return user if ok else None
+    app = APPS.get(user)
+    return user if app and hmac.compare_digest(password, app["secret"]) else None
 
 
-def _id_token(state: SandboxState, origin: str, nonce: str | None) -> str:
+def _id_token(state: SandboxState, client_id: str, origin: str, nonce: str | None) -> str:
     now = int(state.clock.now())
     claims: dict[str, Any] = {"iss": f"{origin}/openid", "sub": state.seed.user["sub"],
-                              "aud": CLIENT_ID, "iat": now, "exp": now + 900,
+                              "aud": client_id, "iat": now, "exp": now + 900,
                               "name": state.seed.user.get("name")}
     if nonce:
         claims["nonce"] = nonce
     head = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     body = _b64url(json.dumps(claims).encode())
-    sig = hmac.new(CLIENT_SECRET.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    secret = APPS[client_id]["secret"].encode()
+    sig = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
     return f"{head}.{body}.{_b64url(sig)}"
 
 
-def _issue(state: SandboxState, scope: str, refresh_expires_at: float | None,
+def _issue(state: SandboxState, client_id: str, scope: str, refresh_expires_at: float | None,
            origin: str, nonce: str | None) -> Response:
     now = state.clock.now()
     ttl = state.settings.access_token_seconds
@@ -141,8 +146,8 @@ def _issue(state: SandboxState, scope: str, refresh_expires_at: float | None,
         lifetime = (state.settings.offline_refresh_token_seconds
                     if "offline_access" in scope.split() else state.settings.refresh_token_seconds)
         refresh_expires_at = now + lifetime
-    rows = [(access, "access", CLIENT_ID, scope, now + ttl),
-            (refresh, "refresh", CLIENT_ID, scope, refresh_expires_at)]
+    rows = [(access, "access", client_id, scope, now + ttl),
+            (refresh, "refresh", client_id, scope, refresh_expires_at)]
     with state.store.transaction() as conn:
         conn.executemany("INSERT INTO tokens (token, kind, client_id, scope, expires_at) "
                          "VALUES (?,?,?,?,?)", rows)
@@ -150,16 +155,17 @@ def _issue(state: SandboxState, scope: str, refresh_expires_at: float | None,
             "refresh_token": refresh, "scope": scope,
             "refresh_token_expires_in": int(refresh_expires_at - now)}
     if "openid" in scope.split():
-        body["id_token"] = _id_token(state, origin, nonce)
+        body["id_token"] = _id_token(state, client_id, origin, nonce)
     return json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
                          media_type="application/json")
 
 
-def _take(state: SandboxState, token: str, kind: str) -> dict[str, Any] | None:
-    """Consume a single-use code or refresh token; None if unknown, used or expired."""
+def _take(state: SandboxState, token: str, kind: str, client_id: str) -> dict[str, Any] | None:
+    """Consume a single-use code or refresh token; None if unknown, used, expired or issued
+    to another app."""
     with state.store.transaction() as conn:
-        row = conn.execute("SELECT * FROM tokens WHERE token = ? AND kind = ?",
-                           (token, kind)).fetchone()
+        row = conn.execute("SELECT * FROM tokens WHERE token = ? AND kind = ? AND client_id = ?",
+                           (token, kind, client_id)).fetchone()
         if row is None or row["used"] or row["expires_at"] <= state.clock.now():
             return None
         conn.execute("UPDATE tokens SET used = 1 WHERE token = ?", (token,))
@@ -168,7 +174,8 @@ def _take(state: SandboxState, token: str, kind: str) -> dict[str, Any] | None:
 
 async def token(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    if _client_from_basic(request) is None:
+    client_id = _client_from_basic(request)
+    if client_id is None:
         return _oauth_error("invalid_client", "Client authentication failed "
                             "(client_secret_basic required).", 401)
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -177,7 +184,7 @@ async def token(request: Request) -> Response:
     origin = str(request.base_url).rstrip("/")
     grant = form.get("grant_type")
     if grant == "authorization_code":
-        row = _take(state, str(form.get("code", "")), "code")
+        row = _take(state, str(form.get("code", "")), "code", client_id)
         if row is None:
             return _oauth_error("invalid_grant", "Authorization code invalid, used or expired.")
         data = json.loads(row["data"])
@@ -186,21 +193,23 @@ async def token(request: Request) -> Response:
         verifier = str(form.get("code_verifier", ""))
         if _b64url(hashlib.sha256(verifier.encode()).digest()) != data["challenge"]:
             return _oauth_error("invalid_grant", "PKCE verification failed.")
-        return _issue(state, row["scope"], None, origin, data.get("nonce"))
+        return _issue(state, client_id, row["scope"], None, origin, data.get("nonce"))
     if grant == "refresh_token":
-        row = _take(state, str(form.get("refresh_token", "")), "refresh")
+        row = _take(state, str(form.get("refresh_token", "")), "refresh", client_id)
         if row is None:
             return _oauth_error("invalid_grant", "Refresh token invalid, already used or expired.")
-        return _issue(state, row["scope"], row["expires_at"], origin, None)
+        return _issue(state, client_id, row["scope"], row["expires_at"], origin, None)
     return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported.")
 
 
 async def revoke(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    if _client_from_basic(request) is None:
+    client_id = _client_from_basic(request)
+    if client_id is None:
         return _oauth_error("invalid_client", "Client authentication failed.", 401)
     form = await request.form()
-    state.store.execute("DELETE FROM tokens WHERE token = ?", (str(form.get("token", "")),))
+    state.store.execute("DELETE FROM tokens WHERE token = ? AND client_id = ?",
+                        (str(form.get("token", "")), client_id))
     return Response(status_code=200)
 
 
@@ -223,7 +232,8 @@ def _bearer(state: SandboxState, request: Request) -> dict[str, Any] | None:
     return dict(rows[0])
 
 
-def require(request: Request, scope: str, family: str) -> dict[str, Any]:
+def require(request: Request, scope: str, family: str, *, web_only: bool = False
+            ) -> dict[str, Any]:
     """Check X-DATEV-Client-Id, bearer token and scope; raise `Reject` with DATEV's error.
 
     `family` is "dco" (dxso-jobs, documents) or "problem" (accounting-clients, extf-files).
@@ -241,6 +251,8 @@ def require(request: Request, scope: str, family: str) -> dict[str, Any]:
     if client_header != row["client_id"]:
         raise Reject(dco_error("01006", 400) if family == "dco" else problem(
             401, "1008830", "Invalid client id", "X-DATEV-Client-Id does not match the token."))
+    if web_only and APPS[row["client_id"]]["type"] != "web":
+        raise Reject(dco_error("01013", 403))
     if scope not in row["scope"].split():
         if family == "dco":
             raise Reject(dco_error("01005", 403))
