@@ -35,32 +35,70 @@ def receipts(n: int) -> LoadResult:
     """``n`` receipt items, three per document, as the juston profile would load them."""
     i = pl.int_range(n)
     doc = i // 3
-    kind = pl.when(doc % 3 == 0).then(pl.lit("Rechnungseingang")).when(doc % 3 == 1).then(
-        pl.lit("Rechnungsausgang")).otherwise(pl.lit("Kasse"))
+    kind = (
+        pl.when(doc % 3 == 0)
+        .then(pl.lit("Rechnungseingang"))
+        .when(doc % 3 == 1)
+        .then(pl.lit("Rechnungsausgang"))
+        .otherwise(pl.lit("Kasse"))
+    )
     values = {
-        "document_id": pl.format("B{}", doc), "item_id": pl.format("B{}-{}", doc, i % 3 + 1),
-        "document_kind": kind, "date": pl.lit(dt.date(2026, 1, 1)) + pl.duration(days=doc % 28),
-        "accounting_month": pl.lit("2026-01"), "amount": (i % 997 + 1) * 1.25,
-        "currency_code": pl.lit("EUR"), "account_no": pl.lit("4400"), "tax": pl.lit(19.0),
-        "invoice_id": pl.format("B{}", doc), "booking_text": pl.lit("Ware"),
-        "party_name": pl.lit("Müller & Söhne GmbH"), "party_city": pl.lit("Görlitz"),
-        "block_transfer": i % 100 == 7, "source_file": pl.lit("receipts.csv"), "source_row": i + 2,
+        "document_id": pl.format("B{}", doc),
+        "item_id": pl.format("B{}-{}", doc, i % 3 + 1),
+        "document_kind": kind,
+        "date": pl.lit(dt.date(2026, 1, 1)) + pl.duration(days=doc % 28),
+        "accounting_month": pl.lit("2026-01"),
+        "amount": (i % 997 + 1) * 1.25,
+        "currency_code": pl.lit("EUR"),
+        "account_no": pl.lit("4400"),
+        "tax": pl.lit(19.0),
+        "invoice_id": pl.format("B{}", doc),
+        "booking_text": pl.lit("Ware"),
+        "party_name": pl.lit("Müller & Söhne GmbH"),
+        "party_city": pl.lit("Görlitz"),
+        "block_transfer": i % 100 == 7,
+        "source_file": pl.lit("receipts.csv"),
+        "source_row": i + 2,
     }
-    frame = pl.select([values.get(name, pl.lit(None)).cast(dtype).alias(name)
-                       for name, dtype in canonical_schema("receipts").items()])
+    frame = pl.select(
+        [
+            values.get(name, pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in canonical_schema("receipts").items()
+        ]
+    )
     bad = frame.filter(pl.int_range(pl.len()) % 100 == 42)
     findings = bad.select(
-        pl.col("source_file").alias("source"), pl.col("source_row").alias("row"), "item_id",
-        pl.lit("amount").alias("column"), pl.lit("Amount").alias("source_column"),
-        pl.lit("amount.decimals").alias("rule"), pl.lit("error").alias("severity"),
-        pl.col("amount").cast(pl.String).alias("value"), pl.lit("2 Nachkommastellen").alias("expected"),
+        pl.col("source_file").alias("source"),
+        pl.col("source_row").alias("row"),
+        "item_id",
+        pl.lit("amount").alias("column"),
+        pl.lit("Amount").alias("source_column"),
+        pl.lit("amount.decimals").alias("rule"),
+        pl.lit("error").alias("severity"),
+        pl.col("amount").cast(pl.String).alias("value"),
+        pl.lit("2 Nachkommastellen").alias("expected"),
         pl.lit("Betrag hat zu viele Nachkommastellen.").alias("message"),
         pl.lit(None, dtype=pl.String).alias("suggestion"),
     ).cast(dict(FINDINGS_SCHEMA))
-    mapped = {"document_id": "AccountingDocument", "item_id": "Id", "date": "BookingDate",
-              "amount": "Amount", "invoice_id": "InvoiceNo", "party_name": "AccountName"}
-    info = SourceInfo(file="receipts.csv", kind="receipts", variant="Booking Detail", format="csv",
-                      encoding="utf-8", sheet=None, rows=n, mapped=mapped, unmapped=())
+    mapped = {
+        "document_id": "AccountingDocument",
+        "item_id": "Id",
+        "date": "BookingDate",
+        "amount": "Amount",
+        "invoice_id": "InvoiceNo",
+        "party_name": "AccountName",
+    }
+    info = SourceInfo(
+        file="receipts.csv",
+        kind="receipts",
+        variant="Booking Detail",
+        format="csv",
+        encoding="utf-8",
+        sheet=None,
+        rows=n,
+        mapped=mapped,
+        unmapped=(),
+    )
     return LoadResult(kind="receipts", frame=frame, findings=findings, sources=(info,))
 
 
@@ -77,13 +115,21 @@ def main() -> None:
 
     mapping, mapped = best_of(args.repeat, lambda: map_receipts(result, client="455148-1"))
     counts = mapped.counts().row(0, named=True)
-    print(f"map_receipts:   {mapping * 1000:8.1f} ms  ({counts['mapped']:,} mapped, {counts['blocked']:,} "
-          f"blocked, {counts['skipped']:,} skipped of {counts['loaded']:,})")
+    print(
+        f"map_receipts:   {mapping * 1000:8.1f} ms  ({counts['mapped']:,} mapped, {counts['blocked']:,} "
+        f"blocked, {counts['skipped']:,} skipped of {counts['loaded']:,})"
+    )
     middle = mapped.records.height // 2 // args.page_size
-    long, page = best_of(args.repeat, lambda: preview(mapped, page=middle, page_size=args.page_size))
-    print(f"preview page:   {long * 1000:8.1f} ms  ({page.height:,} field lines for {args.page_size} records, "
-          f"page {middle:,})")
-    wide, table = best_of(args.repeat, lambda: preview_wide(mapped, page=middle, page_size=args.page_size))
+    long, page = best_of(
+        args.repeat, lambda: preview(mapped, page=middle, page_size=args.page_size)
+    )
+    print(
+        f"preview page:   {long * 1000:8.1f} ms  ({page.height:,} field lines for {args.page_size} records, "
+        f"page {middle:,})"
+    )
+    wide, table = best_of(
+        args.repeat, lambda: preview_wide(mapped, page=middle, page_size=args.page_size)
+    )
     print(f"preview_wide:   {wide * 1000:8.1f} ms  ({table.height} rows x {table.width} columns)")
     print(f"one page costs {long / mapping * 100:.2f} % of the mapping")
 

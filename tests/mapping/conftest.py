@@ -36,7 +36,11 @@ KASSE = (
 @pytest.fixture
 def receipts(write):
     """JustOn Booking Detail + Expense and a canonical Kasse file (10 rows)."""
-    files = [write("bd.csv", BOOKING_DETAIL), write("ex.csv", EXPENSE, "cp1252"), write("kasse.csv", KASSE)]
+    files = [
+        write("bd.csv", BOOKING_DETAIL),
+        write("ex.csv", EXPENSE, "cp1252"),
+        write("kasse.csv", KASSE),
+    ]
     juston = load_receipts(files[:2], profile="juston")
     kasse = load_receipts(files[2], profile="canonical")
     return juston, kasse

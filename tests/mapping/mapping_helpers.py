@@ -9,11 +9,24 @@ import polars as pl
 from workbench.checks.findings import findings_frame
 
 
-def finding(source: str, row: int, rule: str, severity: str = "error", column: str | None = None,
-            item_id: str | None = None) -> dict:
+def finding(
+    source: str,
+    row: int,
+    rule: str,
+    severity: str = "error",
+    column: str | None = None,
+    item_id: str | None = None,
+) -> dict:
     """One finding as the checks would report it."""
-    return {"source": source, "row": row, "rule": rule, "severity": severity, "column": column,
-            "item_id": item_id, "message": f"{source}, Zeile {row}: {rule}"}
+    return {
+        "source": source,
+        "row": row,
+        "rule": rule,
+        "severity": severity,
+        "column": column,
+        "item_id": item_id,
+        "message": f"{source}, Zeile {row}: {rule}",
+    }
 
 
 def findings(*rows: dict) -> pl.DataFrame:
@@ -27,29 +40,134 @@ def assert_accounted(mapped, loaded: int) -> None:
     assert counts["loaded"].sum() == loaded
     mapped_rows = mapped.lineage.filter(pl.col("role") == mapped.primary)["index"].n_unique()
     assert mapped_rows + mapped.blocked.height + mapped.skipped.height == loaded
-    every = pl.concat([mapped.lineage.filter(pl.col("role") == mapped.primary)["index"].unique(),
-                       mapped.blocked["index"], mapped.skipped["index"]])
+    every = pl.concat(
+        [
+            mapped.lineage.filter(pl.col("role") == mapped.primary)["index"].unique(),
+            mapped.blocked["index"],
+            mapped.skipped["index"],
+        ]
+    )
     assert every.n_unique() == every.len() == loaded
 
 
-INVOICE_HEADERS = ["Modul", "Rechnungsnr.", "Rechnungsdatum", "Organisation oder Kontakt", "Rechnungsadresse: Straße",
-                   "Rechnungsadresse: PLZ", "Rechnungsadresse: Ort", "Rechnungsadresse: Länderkürzel", "Währung",
-                   "Nettobetrag", "Steuerbetrag", "Bruttobetrag", "Sachkonto", "Kundennr.", "Kostenstelle",
-                   "original Buchungsbeleg"]
-POSITION_HEADERS = ["Rechnungsnr.", "Produktposition(en): Name", "Produktposition(en): Steuer-Prozent",
-                    "Produktposition(en): Positions-Netto", "Produktposition(en): Positions-Steuer",
-                    "Produktposition(en): Positions-Brutto", "Menge"]
+INVOICE_HEADERS = [
+    "Modul",
+    "Rechnungsnr.",
+    "Rechnungsdatum",
+    "Organisation oder Kontakt",
+    "Rechnungsadresse: Straße",
+    "Rechnungsadresse: PLZ",
+    "Rechnungsadresse: Ort",
+    "Rechnungsadresse: Länderkürzel",
+    "Währung",
+    "Nettobetrag",
+    "Steuerbetrag",
+    "Bruttobetrag",
+    "Sachkonto",
+    "Kundennr.",
+    "Kostenstelle",
+    "original Buchungsbeleg",
+]
+POSITION_HEADERS = [
+    "Rechnungsnr.",
+    "Produktposition(en): Name",
+    "Produktposition(en): Steuer-Prozent",
+    "Produktposition(en): Positions-Netto",
+    "Produktposition(en): Positions-Steuer",
+    "Produktposition(en): Positions-Brutto",
+    "Menge",
+]
 INVOICES = [
-    ["Rechnungen", "RE-1001", dt.date(2026, 1, 15), "Zahnarztpraxis Dr. Özdemir", "Hauptstr. 1", "01067", "Dresden",
-     "DE", "EUR", 100, 19, 119, "8400", "10001", "100", None],
-    ["Gutschriften", "GS-7", "20.01.2026", "Möbelhaus Jürgens", None, "04109", "Leipzig", "DE", "EUR", "1.000,00",
-     "190,00", "1.190,00", "8400", "10002", None, None],
-    ["Eingangsrechnungen", "ER-5", "21.01.2026", "Büro Schäfer", None, "40210", "Düsseldorf", "DE", "EUR", "50,00",
-     "3,50", "53,50", "3400", "70001", None, None],
-    ["Rechnungen", "RE-1002", "22.01.2026", "Ein sehr langer Organisationsname der Firma Mustermann und Söhne GmbH",
-     None, "04109", "Leipzig", "DE", "EUR", "10,00", "1,90", "11,90", None, "10003", None, None],
-    ["Stornos", "ST-1", "23.01.2026", "Zahnarztpraxis Dr. Özdemir", None, "01067", "Dresden", "DE", "EUR", "100,00",
-     "19,00", "119,00", "8400", "10001", None, None],
+    [
+        "Rechnungen",
+        "RE-1001",
+        dt.date(2026, 1, 15),
+        "Zahnarztpraxis Dr. Özdemir",
+        "Hauptstr. 1",
+        "01067",
+        "Dresden",
+        "DE",
+        "EUR",
+        100,
+        19,
+        119,
+        "8400",
+        "10001",
+        "100",
+        None,
+    ],
+    [
+        "Gutschriften",
+        "GS-7",
+        "20.01.2026",
+        "Möbelhaus Jürgens",
+        None,
+        "04109",
+        "Leipzig",
+        "DE",
+        "EUR",
+        "1.000,00",
+        "190,00",
+        "1.190,00",
+        "8400",
+        "10002",
+        None,
+        None,
+    ],
+    [
+        "Eingangsrechnungen",
+        "ER-5",
+        "21.01.2026",
+        "Büro Schäfer",
+        None,
+        "40210",
+        "Düsseldorf",
+        "DE",
+        "EUR",
+        "50,00",
+        "3,50",
+        "53,50",
+        "3400",
+        "70001",
+        None,
+        None,
+    ],
+    [
+        "Rechnungen",
+        "RE-1002",
+        "22.01.2026",
+        "Ein sehr langer Organisationsname der Firma Mustermann und Söhne GmbH",
+        None,
+        "04109",
+        "Leipzig",
+        "DE",
+        "EUR",
+        "10,00",
+        "1,90",
+        "11,90",
+        None,
+        "10003",
+        None,
+        None,
+    ],
+    [
+        "Stornos",
+        "ST-1",
+        "23.01.2026",
+        "Zahnarztpraxis Dr. Özdemir",
+        None,
+        "01067",
+        "Dresden",
+        "DE",
+        "EUR",
+        "100,00",
+        "19,00",
+        "119,00",
+        "8400",
+        "10001",
+        None,
+        None,
+    ],
 ]
 POSITIONS = [
     ["RE-1001", "Beratung", 19, 60, 11.4, 71.4, 1],
@@ -76,13 +194,25 @@ def big_receipts(n: int):
 
     ids = pl.format("D{}", pl.int_range(n))
     values = {
-        "document_id": ids, "item_id": pl.format("D{}-1", pl.int_range(n)),
-        "document_kind": pl.lit("Rechnungsausgang"), "date": pl.lit(dt.date(2026, 1, 5)),
-        "accounting_month": pl.lit("2026-01"), "amount": pl.lit(10.0) + pl.int_range(n) % 100,
-        "currency_code": pl.lit("EUR"), "invoice_id": ids, "party_name": pl.lit("Kunde"),
-        "account_no": pl.lit("8400"), "tax": pl.lit(19.0), "block_transfer": pl.lit(False),
-        "source_file": pl.lit("big.csv"), "source_row": pl.int_range(2, n + 2),
+        "document_id": ids,
+        "item_id": pl.format("D{}-1", pl.int_range(n)),
+        "document_kind": pl.lit("Rechnungsausgang"),
+        "date": pl.lit(dt.date(2026, 1, 5)),
+        "accounting_month": pl.lit("2026-01"),
+        "amount": pl.lit(10.0) + pl.int_range(n) % 100,
+        "currency_code": pl.lit("EUR"),
+        "invoice_id": ids,
+        "party_name": pl.lit("Kunde"),
+        "account_no": pl.lit("8400"),
+        "tax": pl.lit(19.0),
+        "block_transfer": pl.lit(False),
+        "source_file": pl.lit("big.csv"),
+        "source_row": pl.int_range(2, n + 2),
     }
-    frame = pl.select([values.get(name, pl.lit(None)).cast(dtype).alias(name)
-                       for name, dtype in canonical_schema("receipts").items()])
+    frame = pl.select(
+        [
+            values.get(name, pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in canonical_schema("receipts").items()
+        ]
+    )
     return LoadResult(kind="receipts", frame=frame, findings=findings(), sources=())

@@ -17,9 +17,15 @@ from workbench.sources import LoadResult, canonical_schema
 
 
 def header(category: int = 21) -> ExtfHeader:
-    return ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=dt.date(2026, 1, 1),
-                      date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 1, 31), category=category,
-                      chart_of_accounts="03")
+    return ExtfHeader(
+        consultant_number=29098,
+        client_number=55003,
+        fiscal_year_start=dt.date(2026, 1, 1),
+        date_from=dt.date(2026, 1, 1),
+        date_to=dt.date(2026, 1, 31),
+        category=category,
+        chart_of_accounts="03",
+    )
 
 
 def by_document(records: pl.DataFrame, document: str) -> pl.DataFrame:
@@ -39,7 +45,10 @@ def test_rds_one_consolidate_per_invoice_with_signs_and_ledgers(crm_workbook):
     assert by_document(records, "ST-1")["information"].to_list() == ["Storno"]
     incoming = by_document(records, "ER-5").row(0, named=True)
     assert (incoming["document_kind"], incoming["supplierName"], incoming["customerName"]) == (
-        "Rechnungseingang", "Büro Schäfer", None)
+        "Rechnungseingang",
+        "Büro Schäfer",
+        None,
+    )
     assert (incoming["amount"], incoming["tax"]) == (53.5, 7.0)  # no positions: rate from tax/net
     # Booking proposals only where a Sachkonto is set.
     assert by_document(records, "RE-1002")["accountNo"].to_list() == [None]
@@ -47,8 +56,12 @@ def test_rds_one_consolidate_per_invoice_with_signs_and_ledgers(crm_workbook):
     assert len(by_document(records, "RE-1002")["customerName"][0]) == 50
     for kind, ledger in DOCUMENT_KINDS.items():
         part = records.filter(pl.col("document_kind") == kind)
-        columns = [c for c in part.columns if c in ELEMENT_ORDER[ledger] or c in ("document_id", "document_kind",
-                                                                                  "accounting_month", "attachment")]
+        columns = [
+            c
+            for c in part.columns
+            if c in ELEMENT_ORDER[ledger]
+            or c in ("document_id", "document_kind", "accounting_month", "attachment")
+        ]
         assert validate_ledger_records(part.select(columns), ledger=ledger).is_empty()
     assert_accounted(mapped, 5)
 
@@ -67,7 +80,11 @@ def test_rds_records_build_packages(crm_workbook, tmp_path):
 def test_long_names_are_blocked_unless_cut_at_50(crm_workbook):
     mapped = map_invoices(crm_workbook(), mode="rds")
     blocked = mapped.blocked.row(0, named=True)
-    assert (blocked["item_id"], blocked["source_row"], blocked["rules"]) == ("RE-1002", 5, ["field.datev"])
+    assert (blocked["item_id"], blocked["source_row"], blocked["rules"]) == (
+        "RE-1002",
+        5,
+        ["field.datev"],
+    )
     problem = mapped.findings.filter(pl.col("rule") == "field.datev").row(0, named=True)
     assert problem["source_column"] == "Organisation oder Kontakt"
     assert "customerName" in problem["message"] and "50" in problem["message"]
@@ -85,7 +102,9 @@ def test_kost_menge_from_position_quantity(crm_workbook):
 def test_positions_that_do_not_add_up_block_the_invoice(crm_workbook):
     positions = [POSITIONS[0], ["RE-1001", "Material", 19, 40, 7.6, 40.0, 2], POSITIONS[2]]
     mapped = map_invoices(crm_workbook(positions=positions), mode="rds", truncate_names=True)
-    assert mapped.blocked.select("item_id", "rules").rows() == [("RE-1001", ["amount.positions_sum"])]
+    assert mapped.blocked.select("item_id", "rules").rows() == [
+        ("RE-1001", ["amount.positions_sum"])
+    ]
     message = mapped.findings.filter(pl.col("rule") == "amount.positions_sum")["message"][0]
     assert "111.4" in message and "119" in message
     assert_accounted(mapped, 5)
@@ -100,33 +119,56 @@ def test_findings_on_positions_block_their_invoice_and_orphans_are_reported(crm_
     assert mapped.blocked.select("item_id", "rules").rows() == [("RE-1001", ["amount.decimals"])]
     assert "GS-7" in mapped.records["document_id"].to_list()
     orphan = mapped.findings.filter(pl.col("rule") == "invoice.orphan_position").row(0, named=True)
-    assert (orphan["row"], orphan["severity"], orphan["source_column"]) == (5, "warning", "Rechnungsnr.")
+    assert (orphan["row"], orphan["severity"], orphan["source_column"]) == (
+        5,
+        "warning",
+        "Rechnungsnr.",
+    )
     assert_accounted(mapped, 5)
 
 
 def test_duplicate_invoice_numbers_are_blocked(crm_workbook):
     invoices = [*INVOICES[:3], [*INVOICES[2][:1], "ER-5", *INVOICES[2][2:]]]
     mapped = map_invoices(crm_workbook(invoices=invoices), mode="rds")
-    assert mapped.blocked.select("source_row", "rules").rows() == [(4, ["duplicate.invoice_id"]),
-                                                                  (5, ["duplicate.invoice_id"])]
+    assert mapped.blocked.select("source_row", "rules").rows() == [
+        (4, ["duplicate.invoice_id"]),
+        (5, ["duplicate.invoice_id"]),
+    ]
     assert_accounted(mapped, 4)
 
 
 def test_bds_bookings_with_bu_codes_and_debit_credit(crm_workbook):
-    mapped = map_invoices(crm_workbook(), mode="bds", truncate_names=True, kost_menge=True,
-                          default_accounts={"Rechnung": "8400"})
+    mapped = map_invoices(
+        crm_workbook(),
+        mode="bds",
+        truncate_names=True,
+        kost_menge=True,
+        default_accounts={"Rechnung": "8400"},
+    )
     bookings = mapped.records
     assert validate_bookings(bookings, header()).is_empty()
-    rows = {(r["Belegfeld 1"], r["Umsatz (ohne Soll/Haben-Kz)"]): r for r in bookings.iter_rows(named=True)}
+    rows = {
+        (r["Belegfeld 1"], r["Umsatz (ohne Soll/Haben-Kz)"]): r
+        for r in bookings.iter_rows(named=True)
+    }
     first = rows[("RE-1001", 71.4)]
-    assert (first["Soll/Haben-Kennzeichen"], first["Konto"], first["Gegenkonto (ohne BU-Schlüssel)"],
-            first["BU-Schlüssel"], first["KOST1 - Kostenstelle"], first["Kost-Menge"]) == ("S", "10001", "8400", "3",
-                                                                                           "100", 1.0)
+    assert (
+        first["Soll/Haben-Kennzeichen"],
+        first["Konto"],
+        first["Gegenkonto (ohne BU-Schlüssel)"],
+        first["BU-Schlüssel"],
+        first["KOST1 - Kostenstelle"],
+        first["Kost-Menge"],
+    ) == ("S", "10001", "8400", "3", "100", 1.0)
     assert rows[("GS-7", 1190.0)]["Soll/Haben-Kennzeichen"] == "H"
     assert rows[("ST-1", 119.0)]["Soll/Haben-Kennzeichen"] == "H"
     incoming = rows[("ER-5", 53.5)]
-    assert (incoming["Soll/Haben-Kennzeichen"], incoming["Konto"], incoming["Gegenkonto (ohne BU-Schlüssel)"],
-            incoming["BU-Schlüssel"]) == ("H", "70001", "3400", "8")
+    assert (
+        incoming["Soll/Haben-Kennzeichen"],
+        incoming["Konto"],
+        incoming["Gegenkonto (ohne BU-Schlüssel)"],
+        incoming["BU-Schlüssel"],
+    ) == ("H", "70001", "3400", "8")
     assert rows[("RE-1002", 11.9)]["Gegenkonto (ohne BU-Schlüssel)"] == "8400"  # default account
     data = write_extf(bookings, header())
     assert read_extf(data).frame.height == bookings.height
@@ -134,22 +176,35 @@ def test_bds_bookings_with_bu_codes_and_debit_credit(crm_workbook):
 
 
 def test_bds_master_data_for_debitors_and_creditors(crm_workbook):
-    mapped = map_invoices(crm_workbook(), mode="bds", truncate_names=True, default_accounts={"Rechnung": "8400"})
+    mapped = map_invoices(
+        crm_workbook(), mode="bds", truncate_names=True, default_accounts={"Rechnung": "8400"}
+    )
     master = mapped.master_data
     assert master["Konto"].to_list() == ["10001", "10002", "70001", "10003"]
-    assert master.row(0, named=True)["Name (Adressatentyp Unternehmen)"] == "Zahnarztpraxis Dr. Özdemir"
+    assert (
+        master.row(0, named=True)["Name (Adressatentyp Unternehmen)"]
+        == "Zahnarztpraxis Dr. Özdemir"
+    )
     assert master.row(0, named=True)["Straße"] == "Hauptstr. 1"
     assert len(master.row(3, named=True)["Name (Adressatentyp Unternehmen)"]) == 50
-    stamm = ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=dt.date(2026, 1, 1), category=16)
+    stamm = ExtfHeader(
+        consultant_number=29098,
+        client_number=55003,
+        fiscal_year_start=dt.date(2026, 1, 1),
+        category=16,
+    )
     assert validate_bookings(master, stamm).is_empty()
     assert read_extf(write_extf(master, stamm)).frame.height == 4
 
 
-@pytest.mark.parametrize(("change", "rule", "column"), [
-    ({12: None}, "account.missing", "account_no"),           # no Sachkonto and no default
-    ({13: None}, "account.missing", "party_account_no"),     # no Debitor
-    ({10: "2,00"}, "tax.no_bu_code", "tax"),                 # 20 %: no BU-Schlüssel in SKR03
-])
+@pytest.mark.parametrize(
+    ("change", "rule", "column"),
+    [
+        ({12: None}, "account.missing", "account_no"),  # no Sachkonto and no default
+        ({13: None}, "account.missing", "party_account_no"),  # no Debitor
+        ({10: "2,00"}, "tax.no_bu_code", "tax"),  # 20 %: no BU-Schlüssel in SKR03
+    ],
+)
 def test_bds_blocks_invoices_that_cannot_become_a_booking(crm_workbook, change, rule, column):
     invoice = list(INVOICES[2])  # ER-5 has no positions
     for at, value in change.items():
@@ -165,8 +220,10 @@ def test_bds_blocks_invoices_that_cannot_become_a_booking(crm_workbook, change, 
 def test_lineage_links_records_to_invoice_and_position_rows(crm_workbook):
     mapped = map_invoices(crm_workbook(), mode="rds", truncate_names=True)
     second = mapped.lineage.filter(pl.col("record") == 1).sort("role")
-    assert second.select("role", "source_row", "item_id").rows() == [("invoices", 2, "RE-1001"),
-                                                                      ("positions", 3, "RE-1001")]
+    assert second.select("role", "source_row", "item_id").rows() == [
+        ("invoices", 2, "RE-1001"),
+        ("positions", 3, "RE-1001"),
+    ]
 
 
 def test_invoices_without_kind_are_blocked(crm_workbook):
@@ -192,20 +249,54 @@ def invoice_sets(draw):
     for i in range(draw(st.integers(min_value=0, max_value=8))):
         number = draw(st.sampled_from([f"RE-{i}", "RE-0", None]))
         kind = draw(st.sampled_from(["Rechnung", "Eingangsrechnung", "Gutschrift", "Storno", None]))
-        parts = draw(st.lists(st.tuples(st.integers(min_value=1, max_value=90_000), st.sampled_from([19.0, 7.0, 0.0, 16.0])),
-                              max_size=3))
-        gross = sum(c for c, _ in parts) / 100 if parts else draw(st.sampled_from([119.0, 0.0, 10.5]))
+        parts = draw(
+            st.lists(
+                st.tuples(
+                    st.integers(min_value=1, max_value=90_000),
+                    st.sampled_from([19.0, 7.0, 0.0, 16.0]),
+                ),
+                max_size=3,
+            )
+        )
+        gross = (
+            sum(c for c, _ in parts) / 100 if parts else draw(st.sampled_from([119.0, 0.0, 10.5]))
+        )
         gross += draw(st.sampled_from([0.0, 0.0, 0.02]))
-        invoices.append({"invoice_kind": kind, "invoice_id": number, "date": dt.date(2026, 1, 10),
-                         "party_name": draw(st.sampled_from(["Kunde GmbH", "X" * 55])), "city": "Köln",
-                         "currency_code": "EUR", "net": 100.0, "tax_amount": 19.0, "gross": gross,
-                         "account_no": draw(st.sampled_from(["8400", None])), "party_account_no": "10001",
-                         "source_file": "inv.csv", "source_row": i + 2})
+        invoices.append(
+            {
+                "invoice_kind": kind,
+                "invoice_id": number,
+                "date": dt.date(2026, 1, 10),
+                "party_name": draw(st.sampled_from(["Kunde GmbH", "X" * 55])),
+                "city": "Köln",
+                "currency_code": "EUR",
+                "net": 100.0,
+                "tax_amount": 19.0,
+                "gross": gross,
+                "account_no": draw(st.sampled_from(["8400", None])),
+                "party_account_no": "10001",
+                "source_file": "inv.csv",
+                "source_row": i + 2,
+            }
+        )
         for p, (cents, tax) in enumerate(parts):
-            positions.append({"invoice_id": number, "position": p + 1, "name": f"Pos {p}", "tax": tax,
-                              "gross": cents / 100, "quantity": 1.0, "source_file": "pos.csv",
-                              "source_row": len(positions) + 2})
-    errors = draw(st.lists(st.integers(min_value=2, max_value=len(invoices) + 1), max_size=2)) if invoices else []
+            positions.append(
+                {
+                    "invoice_id": number,
+                    "position": p + 1,
+                    "name": f"Pos {p}",
+                    "tax": tax,
+                    "gross": cents / 100,
+                    "quantity": 1.0,
+                    "source_file": "pos.csv",
+                    "source_row": len(positions) + 2,
+                }
+            )
+    errors = (
+        draw(st.lists(st.integers(min_value=2, max_value=len(invoices) + 1), max_size=2))
+        if invoices
+        else []
+    )
     return invoices, positions, errors, draw(st.sampled_from(["rds", "bds"])), draw(st.booleans())
 
 
@@ -213,22 +304,38 @@ def invoice_sets(draw):
 @given(invoice_sets())
 def test_every_invoice_is_mapped_whole_or_blocked(case):
     invoices, positions, errors, mode, truncate = case
-    result = LoadResult(kind="invoices", frame=pl.DataFrame(invoices, schema=canonical_schema("invoices")),
-                        findings=findings(), sources=(),
-                        positions=pl.DataFrame(positions, schema=canonical_schema("positions")))
-    mapped = map_invoices(result, mode=mode, truncate_names=truncate,
-                          findings=findings(*[finding("inv.csv", row, "field.pattern") for row in errors]))
+    result = LoadResult(
+        kind="invoices",
+        frame=pl.DataFrame(invoices, schema=canonical_schema("invoices")),
+        findings=findings(),
+        sources=(),
+        positions=pl.DataFrame(positions, schema=canonical_schema("positions")),
+    )
+    mapped = map_invoices(
+        result,
+        mode=mode,
+        truncate_names=truncate,
+        findings=findings(*[finding("inv.csv", row, "field.pattern") for row in errors]),
+    )
     if invoices:
         assert_accounted(mapped, len(invoices))
-    assert not {row for row in errors} & set(mapped.lineage.filter(pl.col("role") == "invoices")["source_row"])
+    assert not {row for row in errors} & set(
+        mapped.lineage.filter(pl.col("role") == "invoices")["source_row"]
+    )
     if mode == "bds" and mapped.records.height:
-        any_period = ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=dt.date(2026, 1, 1))
+        any_period = ExtfHeader(
+            consultant_number=29098, client_number=55003, fiscal_year_start=dt.date(2026, 1, 1)
+        )
         assert validate_bookings(mapped.records, any_period).is_empty()
     if mode == "rds":
         for kind, ledger in DOCUMENT_KINDS.items():
             part = mapped.records.filter(pl.col("document_kind") == kind)
-            columns = [c for c in part.columns if c in ELEMENT_ORDER[ledger] or c in (
-                "document_id", "document_kind", "accounting_month", "attachment")]
+            columns = [
+                c
+                for c in part.columns
+                if c in ELEMENT_ORDER[ledger]
+                or c in ("document_id", "document_kind", "accounting_month", "attachment")
+            ]
             assert validate_ledger_records(part.select(columns), ledger=ledger).is_empty()
         # Each mapped invoice is complete: its amounts add up to its gross.
         sums = mapped.records.group_by("document_id").agg(pl.col("amount").sum().abs().round(2))

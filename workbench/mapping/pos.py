@@ -120,8 +120,13 @@ def _period(day: pl.Expr, period: str) -> tuple[pl.Expr, pl.Expr]:
     return start, end
 
 
-def map_pos(result: LoadResult, *, mapping: PosMapping, findings: pl.DataFrame | None = None,
-            account_length: int = 4) -> Mapped:
+def map_pos(
+    result: LoadResult,
+    *,
+    mapping: PosMapping,
+    findings: pl.DataFrame | None = None,
+    account_length: int = 4,
+) -> Mapped:
     """Map POS daily sales to Buchungsstapel bookings (``mapped.header`` has the header options).
 
     >>> mapped = map_pos(load_pos("pos.csv", profile="lightspeed"), mapping=settings)
@@ -131,41 +136,82 @@ def map_pos(result: LoadResult, *, mapping: PosMapping, findings: pl.DataFrame |
     found = all_findings(result.findings, findings)
     frame = with_index(result.frame).with_columns(pl.col("category").alias("_item"))
     start, end = _period(pl.col("_day"), mapping.period)
-    rows = frame.with_columns(business_days(result.frame, mapping.day_close).alias("_day")).with_columns(
-        start.alias("_period"), end.alias("_period_end"))
-    rows = rows.join(error_rules(found), on=["source_file", "source_row"], how="left", maintain_order="left")
+    rows = frame.with_columns(
+        business_days(result.frame, mapping.day_close).alias("_day")
+    ).with_columns(start.alias("_period"), end.alias("_period_end"))
+    rows = rows.join(
+        error_rules(found), on=["source_file", "source_row"], how="left", maintain_order="left"
+    )
     blocked = [blocked_rows(rows.filter(pl.col("rules").is_not_null()), _ROLE)]
     rows = rows.filter(pl.col("rules").is_null())
     missing, found_missing, condition = require(
-        rows, {"business_date": None, "category_type": ("revenue", "payment", "tip"), "category": None, "amount": None},
-        role=_ROLE, sources=sources)
+        rows,
+        {
+            "business_date": None,
+            "category_type": ("revenue", "payment", "tip"),
+            "category": None,
+            "amount": None,
+        },
+        role=_ROLE,
+        sources=sources,
+    )
     new_findings = [found_missing]
     blocked.append(blocked_rows(missing, _ROLE))
     rows = rows.filter(~condition)
 
-    accounts = pl.DataFrame({"category": list(mapping.accounts), "_account": [str(v) for v in mapping.accounts.values()]},
-                            schema={"category": pl.String, "_account": pl.String})
-    codes = pl.DataFrame({"tax": [float(k) for k in mapping.bu_codes], "_bu": list(mapping.bu_codes.values())},
-                         schema={"tax": pl.Float64, "_bu": pl.String})
+    accounts = pl.DataFrame(
+        {
+            "category": list(mapping.accounts),
+            "_account": [str(v) for v in mapping.accounts.values()],
+        },
+        schema={"category": pl.String, "_account": pl.String},
+    )
+    codes = pl.DataFrame(
+        {"tax": [float(k) for k in mapping.bu_codes], "_bu": list(mapping.bu_codes.values())},
+        schema={"tax": pl.Float64, "_bu": pl.String},
+    )
     rows = rows.join(accounts, on="category", how="left", maintain_order="left").join(
-        codes, on="tax", how="left", maintain_order="left")
+        codes, on="tax", how="left", maintain_order="left"
+    )
     is_revenue = pl.col("category_type") == "revenue"
     checks = (
-        ("pos.unmapped_category", "category", pl.col("category_type").is_in(["revenue", "payment"])
-         & pl.col("_account").is_null(),
-         "der Kategorie '{}' ist kein Sachkonto zugeordnet; ergänzen Sie das Accounting-Mapping"),
-        ("tax.no_bu_code", "tax", is_revenue & pl.col("_bu").is_null() & (pl.col("tax").fill_null(0) != 0),
-         "für den Steuersatz der Kategorie '{}' gibt es keinen BU-Schlüssel"),
+        (
+            "pos.unmapped_category",
+            "category",
+            pl.col("category_type").is_in(["revenue", "payment"]) & pl.col("_account").is_null(),
+            "der Kategorie '{}' ist kein Sachkonto zugeordnet; ergänzen Sie das Accounting-Mapping",
+        ),
+        (
+            "tax.no_bu_code",
+            "tax",
+            is_revenue & pl.col("_bu").is_null() & (pl.col("tax").fill_null(0) != 0),
+            "für den Steuersatz der Kategorie '{}' gibt es keinen BU-Schlüssel",
+        ),
     )
     for rule, column, condition, what in checks:
         bad = rows.filter(condition)
         if bad.height:
-            message = pl.format("{}, Zeile {}: " + what + ".", "source_file", "source_row", "category")
+            message = pl.format(
+                "{}, Zeile {}: " + what + ".", "source_file", "source_row", "category"
+            )
             value = pl.col(column).cast(pl.String)
-            new_findings.append(row_findings(bad, rule=rule, severity="error", column=column, message=message,
-                                             value=value, sources=sources, role=_ROLE))
-            blocked.append(blocked_rows(bad.with_columns(pl.lit([rule]).alias("rules"), message.alias("message")),
-                                        _ROLE))
+            new_findings.append(
+                row_findings(
+                    bad,
+                    rule=rule,
+                    severity="error",
+                    column=column,
+                    message=message,
+                    value=value,
+                    sources=sources,
+                    role=_ROLE,
+                )
+            )
+            blocked.append(
+                blocked_rows(
+                    bad.with_columns(pl.lit([rule]).alias("rules"), message.alias("message")), _ROLE
+                )
+            )
             rows = rows.filter(~condition)
 
     # The transit account must come out even per period, or nothing of that period goes.
@@ -180,69 +226,148 @@ def map_pos(result: LoadResult, *, mapping: PosMapping, findings: pl.DataFrame |
         message = pl.format(
             "{}, Zeile {}: im Zeitraum {} bis {} ergeben Umsatz und Trinkgeld {} EUR mehr als die Zahlungen "
             "(negativ: weniger); das Zwischenkonto würde nicht ausgeglichen. Prüfen Sie Umsätze und Zahlungen des "
-            "Zeitraums in der Kasse.", "source_file", "source_row", "_period", "_period_end",
-            _euros(pl.col("_difference")))
-        new_findings.append(row_findings(bad, rule="pos.unbalanced", severity="error", column="amount",
-                                         message=message, value=pl.col("amount"), sources=sources, role=_ROLE))
-        blocked.append(blocked_rows(bad.with_columns(pl.lit(["pos.unbalanced"]).alias("rules"),
-                                                     message.alias("message")), _ROLE))
+            "Zeitraums in der Kasse.",
+            "source_file",
+            "source_row",
+            "_period",
+            "_period_end",
+            _euros(pl.col("_difference")),
+        )
+        new_findings.append(
+            row_findings(
+                bad,
+                rule="pos.unbalanced",
+                severity="error",
+                column="amount",
+                message=message,
+                value=pl.col("amount"),
+                sources=sources,
+                role=_ROLE,
+            )
+        )
+        blocked.append(
+            blocked_rows(
+                bad.with_columns(
+                    pl.lit(["pos.unbalanced"]).alias("rules"), message.alias("message")
+                ),
+                _ROLE,
+            )
+        )
         rows = rows.filter(~off)
 
     groups, zero = _groups(rows)
     skipped = zero.select(
-        pl.lit(_ROLE).alias("role"), pl.col("_index").alias("index"), "source_file", "source_row",
+        pl.lit(_ROLE).alias("role"),
+        pl.col("_index").alias("index"),
+        "source_file",
+        "source_row",
         pl.col("_item").alias("item_id"),
         pl.lit("Summe der Kategorie im Zeitraum ist 0,00: keine Buchung nötig").alias("reason"),
     ).cast(dict(SKIPPED_SCHEMA))  # type: ignore[arg-type]
     records = _bookings(groups, mapping)
 
     # What the EXTF writer would reject blocks the whole period (half a period would not balance).
-    header = ExtfHeader(consultant_number=1001, client_number=1, fiscal_year_start=dt.date(2000, 1, 1),
-                        account_length=account_length)
+    header = ExtfHeader(
+        consultant_number=1001,
+        client_number=1,
+        fiscal_year_start=dt.date(2000, 1, 1),
+        account_length=account_length,
+    )
     problems = validate_bookings(records, header).filter(pl.col("row").is_not_null())
     if problems.height:
-        culprits = groups.with_row_index("_pos").filter(pl.col("_pos").is_in(problems["row"].cast(pl.UInt32).implode()))
-        lookup = culprits.select(pl.col("_pos").cast(pl.Int64), pl.col("_rows").list.first().alias("_index")).join(
-            rows.select("_index", "source_file", "source_row", "_item"), on="_index", how="left")
-        new_findings.append(validation_findings(problems, lookup, field_sources=_FIELDS, sources=sources,
-                                                role=_ROLE, target="extf"))
+        culprits = groups.with_row_index("_pos").filter(
+            pl.col("_pos").is_in(problems["row"].cast(pl.UInt32).implode())
+        )
+        lookup = culprits.select(
+            pl.col("_pos").cast(pl.Int64), pl.col("_rows").list.first().alias("_index")
+        ).join(rows.select("_index", "source_file", "source_row", "_item"), on="_index", how="left")
+        new_findings.append(
+            validation_findings(
+                problems, lookup, field_sources=_FIELDS, sources=sources, role=_ROLE, target="extf"
+            )
+        )
         periods = culprits["_period"].unique().implode()
         bad = rows.filter(pl.col("_period").is_in(periods))
-        message = pl.format("{}, Zeile {}: eine Buchung des Zeitraums {} bis {} verletzt das EXTF-Format (siehe "
-                            "field.datev); der Zeitraum wird nicht übertragen.", "source_file", "source_row",
-                            "_period", "_period_end")
-        blocked.append(blocked_rows(bad.with_columns(pl.lit(["field.datev"]).alias("rules"), message.alias("message")),
-                                    _ROLE))
+        message = pl.format(
+            "{}, Zeile {}: eine Buchung des Zeitraums {} bis {} verletzt das EXTF-Format (siehe "
+            "field.datev); der Zeitraum wird nicht übertragen.",
+            "source_file",
+            "source_row",
+            "_period",
+            "_period_end",
+        )
+        blocked.append(
+            blocked_rows(
+                bad.with_columns(pl.lit(["field.datev"]).alias("rules"), message.alias("message")),
+                _ROLE,
+            )
+        )
         keep = ~pl.col("_period").is_in(periods)
         records = records.filter(groups.select(keep).to_series())
         groups = groups.filter(keep)
 
-    lineage = groups.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("record"), "_rows").explode("_rows").join(
-        rows.select("_index", "source_file", "source_row", "_item"), left_on="_rows", right_on="_index",
-        how="left", maintain_order="left").select(
-        "record", pl.lit(_ROLE).alias("role"), pl.col("_rows").alias("index"), "source_file", "source_row",
-        pl.col("_item").alias("item_id")).cast(dict(LINEAGE_SCHEMA))  # type: ignore[arg-type]
+    lineage = (
+        groups.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("record"), "_rows")
+        .explode("_rows")
+        .join(
+            rows.select("_index", "source_file", "source_row", "_item"),
+            left_on="_rows",
+            right_on="_index",
+            how="left",
+            maintain_order="left",
+        )
+        .select(
+            "record",
+            pl.lit(_ROLE).alias("role"),
+            pl.col("_rows").alias("index"),
+            "source_file",
+            "source_row",
+            pl.col("_item").alias("item_id"),
+        )
+        .cast(dict(LINEAGE_SCHEMA))
+    )  # type: ignore[arg-type]
     return Mapped(
-        kind="pos", target="extf", records=records, lineage=lineage, blocked=concat_blocked(blocked),
-        skipped=skipped, findings=concat_findings([found, *new_findings]), field_sources=_FIELDS,
-        frames={_ROLE: result.frame}, sources=result.sources, primary=_ROLE, header=mapping.header(),
+        kind="pos",
+        target="extf",
+        records=records,
+        lineage=lineage,
+        blocked=concat_blocked(blocked),
+        skipped=skipped,
+        findings=concat_findings([found, *new_findings]),
+        field_sources=_FIELDS,
+        frames={_ROLE: result.frame},
+        sources=result.sources,
+        primary=_ROLE,
+        header=mapping.header(),
     ).verified()
 
 
 def _euros(cents: pl.Expr) -> pl.Expr:
     """Cents as German money text (``-1234,50``)."""
     sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return sign + (cents.abs() // 100).cast(pl.String) + pl.lit(",") + (cents.abs() % 100).cast(pl.String).str.zfill(2)
+    return (
+        sign
+        + (cents.abs() // 100).cast(pl.String)
+        + pl.lit(",")
+        + (cents.abs() % 100).cast(pl.String).str.zfill(2)
+    )
 
 
 def _groups(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Sums per period, category type, category and tax rate; groups that sum to 0 book nothing."""
-    order = pl.col("category_type").replace_strict({"revenue": 0, "tip": 1, "payment": 2}, default=3,
-                                                   return_dtype=pl.Int64)
+    order = pl.col("category_type").replace_strict(
+        {"revenue": 0, "tip": 1, "payment": 2}, default=3, return_dtype=pl.Int64
+    )
     rows = rows.with_columns(pl.max("_day").over("_period").alias("_date"), order.alias("_order"))
-    groups = rows.group_by("_period", "_order", "category_type", "category", "tax", maintain_order=True).agg(
-        pl.col("_cents").sum(), pl.col("_date", "_account", "_bu").first(), pl.col("_index").alias("_rows"),
-    ).sort("_period", "_order", maintain_order=True)
+    groups = (
+        rows.group_by("_period", "_order", "category_type", "category", "tax", maintain_order=True)
+        .agg(
+            pl.col("_cents").sum(),
+            pl.col("_date", "_account", "_bu").first(),
+            pl.col("_index").alias("_rows"),
+        )
+        .sort("_period", "_order", maintain_order=True)
+    )
     zero_groups = groups.filter(pl.col("_cents") == 0)
     zero = rows.filter(pl.col("_index").is_in(zero_groups["_rows"].explode().implode()))
     return groups.filter(pl.col("_cents") != 0), zero
@@ -252,15 +377,28 @@ def _bookings(groups: pl.DataFrame, mapping: PosMapping) -> pl.DataFrame:
     kind = pl.col("category_type")
     transit, tip = pl.lit(str(mapping.transit_account)), pl.lit(str(mapping.tip_account))
     konto = pl.when(kind == "payment").then(pl.col("_account")).otherwise(transit)
-    gegenkonto = pl.when(kind == "revenue").then(pl.col("_account")).when(kind == "tip").then(tip).otherwise(transit)
-    text = pl.lit(f"{mapping.journal_description} " if mapping.journal_description else "") + pl.col("category")
+    gegenkonto = (
+        pl.when(kind == "revenue")
+        .then(pl.col("_account"))
+        .when(kind == "tip")
+        .then(tip)
+        .otherwise(transit)
+    )
+    text = pl.lit(
+        f"{mapping.journal_description} " if mapping.journal_description else ""
+    ) + pl.col("category")
     return groups.select(
         (pl.col("_cents").abs() / 100).alias("Umsatz (ohne Soll/Haben-Kz)"),
-        pl.when(pl.col("_cents") > 0).then(pl.lit("S")).otherwise(pl.lit("H")).alias("Soll/Haben-Kennzeichen"),
+        pl.when(pl.col("_cents") > 0)
+        .then(pl.lit("S"))
+        .otherwise(pl.lit("H"))
+        .alias("Soll/Haben-Kennzeichen"),
         konto.alias("Konto"),
         gegenkonto.alias("Gegenkonto (ohne BU-Schlüssel)"),
         pl.when(kind == "revenue").then(pl.col("_bu")).alias("BU-Schlüssel"),
         pl.col("_date").alias("Belegdatum"),
-        (pl.lit(mapping.voucher_prefix) + pl.col("_date").dt.strftime("%Y%m%d")).alias("Belegfeld 1"),
+        (pl.lit(mapping.voucher_prefix) + pl.col("_date").dt.strftime("%Y%m%d")).alias(
+            "Belegfeld 1"
+        ),
         text.str.slice(0, 60).alias("Buchungstext"),
     )

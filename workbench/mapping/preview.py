@@ -21,12 +21,22 @@ from workbench.mapping.result import SEVERITY_RANK, Mapped
 
 __all__ = ["PREVIEW_SCHEMA", "preview", "preview_wide"]
 
-PREVIEW_SCHEMA = pl.Schema({
-    "record": pl.Int64, "field": pl.String, "value": pl.String, "column": pl.String,
-    "source_column": pl.String, "source_value": pl.String, "source_file": pl.String,
-    "source_row": pl.Int64, "item_id": pl.String, "source_rows": pl.Int64,
-    "rules": pl.List(pl.String), "severity": pl.String,
-})
+PREVIEW_SCHEMA = pl.Schema(
+    {
+        "record": pl.Int64,
+        "field": pl.String,
+        "value": pl.String,
+        "column": pl.String,
+        "source_column": pl.String,
+        "source_value": pl.String,
+        "source_file": pl.String,
+        "source_row": pl.Int64,
+        "item_id": pl.String,
+        "source_rows": pl.Int64,
+        "rules": pl.List(pl.String),
+        "severity": pl.String,
+    }
+)
 _LEDGER_CTX = Context(encoding="utf-8", decimal_separator=".")
 _EXTF_CTX = Context(encoding="cp1252", decimal_separator=",")
 _EXTF_TYPES = {f.name: f.type for f in BUCHUNGSSTAPEL.fields}
@@ -63,26 +73,42 @@ def _source_values(mapped: Mapped, lineage: pl.DataFrame) -> pl.DataFrame:
             continue
         columns = [c for c in frame.columns if c not in ("source_file", "source_row")]
         rows = frame.select(columns).gather(indices).select(pl.all().cast(pl.String))
-        parts.append(rows.with_columns(pl.lit(role).alias("role"), indices.alias("index"))
-                     .unpivot(index=["role", "index"], variable_name="column", value_name="source_value"))
+        parts.append(
+            rows.with_columns(pl.lit(role).alias("role"), indices.alias("index")).unpivot(
+                index=["role", "index"], variable_name="column", value_name="source_value"
+            )
+        )
     schema = {"role": pl.String, "index": pl.Int64, "column": pl.String, "source_value": pl.String}
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
 def _source_columns(mapped: Mapped) -> pl.DataFrame:
-    rows = [{"source_file": info.file, "role": info.kind, "column": column, "source_column": header}
-            for info in mapped.sources for column, header in info.mapped.items()]
-    schema = {"source_file": pl.String, "role": pl.String, "column": pl.String, "source_column": pl.String}
+    rows = [
+        {"source_file": info.file, "role": info.kind, "column": column, "source_column": header}
+        for info in mapped.sources
+        for column, header in info.mapped.items()
+    ]
+    schema = {
+        "source_file": pl.String,
+        "role": pl.String,
+        "column": pl.String,
+        "source_column": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema).unique(["source_file", "role", "column"], keep="first")
 
 
 def _page_findings(mapped: Mapped, lineage: pl.DataFrame) -> pl.DataFrame:
     keys = lineage.select("source_file", "source_row").unique()
-    found = mapped.findings.join(keys, left_on=["source", "row"], right_on=["source_file", "source_row"],
-                                 how="semi")
+    found = mapped.findings.join(
+        keys, left_on=["source", "row"], right_on=["source_file", "source_row"], how="semi"
+    )
     rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int64)
-    return found.group_by(pl.col("source").alias("source_file"), pl.col("row").alias("source_row"), "column",
-                          maintain_order=True).agg(
+    return found.group_by(
+        pl.col("source").alias("source_file"),
+        pl.col("row").alias("source_row"),
+        "column",
+        maintain_order=True,
+    ).agg(
         pl.col("rule").unique(maintain_order=True).alias("rules"),
         pl.col("severity").sort_by(rank).first().alias("severity"),
     )
@@ -98,22 +124,29 @@ def preview(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.DataFra
     >>> preview(map_receipts(result), page=0, page_size=20).filter(pl.col("field") == "invoiceId")
     """
     if page < 0 or page_size < 1:
-        raise ValueError(f"page must be >= 0 and page_size >= 1 (got page={page}, page_size={page_size})")
+        raise ValueError(
+            f"page must be >= 0 and page_size >= 1 (got page={page}, page_size={page_size})"
+        )
     total = mapped.records.height
     lo = min(page * page_size, total)
     hi = min(lo + page_size, total)
     if hi <= lo:
         return pl.DataFrame(schema=PREVIEW_SCHEMA)
     records = _formatted(mapped.records.slice(lo, hi - lo), mapped.target)
-    long = (records.with_columns(pl.int_range(lo, hi, dtype=pl.Int64).alias("record"))
-            .unpivot(index="record", variable_name="field", value_name="value")
-            .filter(pl.col("value").is_not_null())
-            .sort("record", maintain_order=True))
+    long = (
+        records.with_columns(pl.int_range(lo, hi, dtype=pl.Int64).alias("record"))
+        .unpivot(index="record", variable_name="field", value_name="value")
+        .filter(pl.col("value").is_not_null())
+        .sort("record", maintain_order=True)
+    )
     sources = pl.DataFrame(
-        [{"field": name, "role": role, "column": column, "_priority": priority}
-         for name, candidates in mapped.field_sources.items()
-         for priority, (role, column) in enumerate(candidates)],
-        schema={"field": pl.String, "role": pl.String, "column": pl.String, "_priority": pl.Int64})
+        [
+            {"field": name, "role": role, "column": column, "_priority": priority}
+            for name, candidates in mapped.field_sources.items()
+            for priority, (role, column) in enumerate(candidates)
+        ],
+        schema={"field": pl.String, "role": pl.String, "column": pl.String, "_priority": pl.Int64},
+    )
     long = long.with_row_index("_line").join(sources, on="field", how="left", maintain_order="left")
     lineage = _page_lineage(mapped, lo, hi)
     per_role = lineage.group_by("record", "role", maintain_order=True).agg(
@@ -122,29 +155,48 @@ def preview(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.DataFra
     )
     long = long.join(per_role, on=["record", "role"], how="left", maintain_order="left")
     # Of several candidate sources, the first one the record has lineage for.
-    long = (long.sort("_line", pl.col("source_file").is_null(), "_priority", nulls_last=True)
-            .unique("_line", keep="first", maintain_order=True))
-    long = long.join(_source_columns(mapped), on=["source_file", "role", "column"], how="left",
-                     maintain_order="left")
-    long = long.join(_source_values(mapped, lineage), on=["role", "index", "column"], how="left",
-                     maintain_order="left")
+    long = long.sort("_line", pl.col("source_file").is_null(), "_priority", nulls_last=True).unique(
+        "_line", keep="first", maintain_order=True
+    )
+    long = long.join(
+        _source_columns(mapped),
+        on=["source_file", "role", "column"],
+        how="left",
+        maintain_order="left",
+    )
+    long = long.join(
+        _source_values(mapped, lineage),
+        on=["role", "index", "column"],
+        how="left",
+        maintain_order="left",
+    )
     found = _page_findings(mapped, lineage)
     # Findings on a value go to its field; findings on the whole row (no column) to every field.
-    long = long.join(found.filter(pl.col("column").is_not_null()), on=["source_file", "source_row", "column"],
-                     how="left", maintain_order="left")
-    row_level = found.filter(pl.col("column").is_null()).drop("column").rename(
-        {"rules": "_row_rules", "severity": "_row_severity"})
+    long = long.join(
+        found.filter(pl.col("column").is_not_null()),
+        on=["source_file", "source_row", "column"],
+        how="left",
+        maintain_order="left",
+    )
+    row_level = (
+        found.filter(pl.col("column").is_null())
+        .drop("column")
+        .rename({"rules": "_row_rules", "severity": "_row_severity"})
+    )
     long = long.join(row_level, on=["source_file", "source_row"], how="left", maintain_order="left")
     worst = pl.min_horizontal(
         pl.col("severity").replace_strict(SEVERITY_RANK, default=None, return_dtype=pl.Int64),
-        pl.col("_row_severity").replace_strict(SEVERITY_RANK, default=None, return_dtype=pl.Int64))
+        pl.col("_row_severity").replace_strict(SEVERITY_RANK, default=None, return_dtype=pl.Int64),
+    )
     by_rank = {rank: name for name, rank in SEVERITY_RANK.items()}
     long = long.with_columns(
-        pl.concat_list(pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-                       pl.col("_row_rules").fill_null(pl.lit([], dtype=pl.List(pl.String)))).alias("rules"),
-        worst.replace_strict(by_rank, default=None, return_dtype=pl.String).alias("severity"))
-    return long.select(
-        PREVIEW_SCHEMA.names()).cast(dict(PREVIEW_SCHEMA))  # type: ignore[arg-type]
+        pl.concat_list(
+            pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("_row_rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        ).alias("rules"),
+        worst.replace_strict(by_rank, default=None, return_dtype=pl.String).alias("severity"),
+    )
+    return long.select(PREVIEW_SCHEMA.names()).cast(dict(PREVIEW_SCHEMA))  # type: ignore[arg-type]
 
 
 def preview_wide(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.DataFrame:
@@ -156,7 +208,10 @@ def preview_wide(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.Da
     """
     long = preview(mapped, page=page, page_size=page_size)
     head = long.group_by("record", maintain_order=True).agg(
-        pl.col("source_file", "source_row", "item_id").filter(pl.col("source_file").is_not_null()).first())
+        pl.col("source_file", "source_row", "item_id")
+        .filter(pl.col("source_file").is_not_null())
+        .first()
+    )
     if long.is_empty():
         return head
     values = long.pivot(on="field", index="record", values="value")
@@ -164,7 +219,8 @@ def preview_wide(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.Da
     fields = [c for c in mapped.records.columns if c in values.columns]
     quelle = quelle.rename({name: f"{name} [Quelle]" for name in fields})
     wide = head.join(values, on="record", how="left", maintain_order="left").join(
-        quelle, on="record", how="left", maintain_order="left")
+        quelle, on="record", how="left", maintain_order="left"
+    )
     ordered = ["record", "source_file", "source_row", "item_id"]
     for name in fields:
         ordered += [name, f"{name} [Quelle]"]

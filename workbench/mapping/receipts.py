@@ -46,28 +46,28 @@ _INVOICES = (_PAYABLE, _RECEIVABLE)
 #: columns seed 004's "Feldbezeichnung im DATEV-Rechnungswesen-Programm" table lists (BU, KOST1/2,
 #: KOST-Menge, Nachricht, Geschäftspartner-Konto, Fälligkeit).
 RECEIPT_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("date", "date", _ALL),                        # BookingDate/BookingPeriod, ReceiptDate
-    ("amount", "amount", _ALL),                    # Amount, GrossAmount (signed gross)
-    ("accountNo", "account_no", _ALL),             # AccountNo, GLAccount
+    ("date", "date", _ALL),  # BookingDate/BookingPeriod, ReceiptDate
+    ("amount", "amount", _ALL),  # Amount, GrossAmount (signed gross)
+    ("accountNo", "account_no", _ALL),  # AccountNo, GLAccount
     ("buCode", "bu_code", _ALL),
-    ("costAmount", "cost_amount", _ALL),           # KOST-Menge
+    ("costAmount", "cost_amount", _ALL),  # KOST-Menge
     ("costCategoryId", "cost_category_id", _ALL),  # KOST1
     ("costCategoryId2", "cost_category_id2", _ALL),  # KOST2
-    ("tax", "tax", _ALL),                          # TaxRate
-    ("information", "information", _ALL),          # Nachricht
-    ("currencyCode", "currency_code", _ALL),       # CurrencyIsoCode (default EUR)
-    ("invoiceId", "invoice_id", _ALL),             # InvoiceNo, ReceiptNo
-    ("bookingText", "booking_text", _ALL),         # Belegtext
-    ("paidAt", "paid_at", _INVOICES),              # PaymentDate
+    ("tax", "tax", _ALL),  # TaxRate
+    ("information", "information", _ALL),  # Nachricht
+    ("currencyCode", "currency_code", _ALL),  # CurrencyIsoCode (default EUR)
+    ("invoiceId", "invoice_id", _ALL),  # InvoiceNo, ReceiptNo
+    ("bookingText", "booking_text", _ALL),  # Belegtext
+    ("paidAt", "paid_at", _INVOICES),  # PaymentDate
     ("internalInvoiceId", "internal_invoice_id", _INVOICES),  # Name (Expense)
-    ("vatId", "vat_id", _INVOICES),                # VATId, SenderTaxId
-    ("iban", "iban", _INVOICES),                   # IBAN, PayeeIBAN
-    ("swiftCode", "swift_code", _INVOICES),        # BIC, PayeeBIC
+    ("vatId", "vat_id", _INVOICES),  # VATId, SenderTaxId
+    ("iban", "iban", _INVOICES),  # IBAN, PayeeIBAN
+    ("swiftCode", "swift_code", _INVOICES),  # BIC, PayeeBIC
     ("dueDate", "due_date", _INVOICES),
     ("bpAccountNo", "party_account_no", _INVOICES),  # Geschäftspartner-Konto
     ("deliveryDate", "delivery_date", _INVOICES),  # DeliveryDate
-    ("supplierName", "party_name", (_PAYABLE,)),   # PayeeName
-    ("supplierCity", "party_city", (_PAYABLE,)),   # SenderCity
+    ("supplierName", "party_name", (_PAYABLE,)),  # PayeeName
+    ("supplierCity", "party_city", (_PAYABLE,)),  # SenderCity
     ("customerName", "party_name", (_RECEIVABLE,)),  # AccountName
     ("customerCity", "party_city", (_RECEIVABLE,)),  # BillingCity
 )
@@ -79,8 +79,16 @@ def _element(name: str, column: str, kinds: tuple[str, ...]) -> pl.Expr:
     value = pl.col(column)
     if name == "currencyCode":
         value = value.fill_null("EUR")
-    elif name in ("costCategoryId", "costCategoryId2", "bookingText", "information", "supplierName",
-                  "customerName", "supplierCity", "customerCity"):
+    elif name in (
+        "costCategoryId",
+        "costCategoryId2",
+        "bookingText",
+        "information",
+        "supplierName",
+        "customerName",
+        "supplierCity",
+        "customerCity",
+    ):
         value = pl.when(value.str.strip_chars() == "").then(None).otherwise(value)
     if kinds != _ALL:
         value = pl.when(pl.col("document_kind").is_in(list(kinds))).then(value)
@@ -92,8 +100,14 @@ def _records(rows: pl.DataFrame, client: str | None) -> pl.DataFrame:
     return rows.select(*_PACKAGE, *extra, *[_element(*spec) for spec in RECEIPT_FIELDS])
 
 
-def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, client: str | None = None,
-                 whole_documents: bool = True, check_attachments: bool = True) -> Mapped:
+def map_receipts(
+    result: LoadResult,
+    *,
+    findings: pl.DataFrame | None = None,
+    client: str | None = None,
+    whole_documents: bool = True,
+    check_attachments: bool = True,
+) -> Mapped:
     """Map loaded receipt items to LedgerImport records ready for ``build_packages``.
 
     ``findings`` are the checks' findings (the loader's are always included); a row with an
@@ -113,23 +127,39 @@ def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, cl
     field_sources.update({name: ((_ROLE, name),) for name in _PACKAGE})
 
     skip = frame["block_transfer"].fill_null(False)
-    skipped = frame.filter(skip).select(
-        pl.lit(_ROLE).alias("role"), pl.col("_index").alias("index"), "source_file", "source_row",
-        pl.col("_item").alias("item_id"),
-        pl.lit("block_transfer: Belegposition ist von der Übertragung ausgeschlossen").alias("reason"),
-    ).cast(dict(SKIPPED_SCHEMA))  # type: ignore[arg-type]
-    rows = frame.filter(~skip).join(error_rules(found), on=["source_file", "source_row"], how="left",
-                                    maintain_order="left")
+    skipped = (
+        frame.filter(skip)
+        .select(
+            pl.lit(_ROLE).alias("role"),
+            pl.col("_index").alias("index"),
+            "source_file",
+            "source_row",
+            pl.col("_item").alias("item_id"),
+            pl.lit("block_transfer: Belegposition ist von der Übertragung ausgeschlossen").alias(
+                "reason"
+            ),
+        )
+        .cast(dict(SKIPPED_SCHEMA))
+    )  # type: ignore[arg-type]
+    rows = frame.filter(~skip).join(
+        error_rules(found), on=["source_file", "source_row"], how="left", maintain_order="left"
+    )
     blocked = [blocked_rows(rows.filter(pl.col("rules").is_not_null()), _ROLE)]
     rows = rows.filter(pl.col("rules").is_null())
     # Without a Beleg and a known Beleg-Art there is no package to put the item in.
     missing, new_findings, condition = require(
-        rows, {"document_id": None, "document_kind": tuple(DOCUMENT_KINDS)}, role=_ROLE, sources=sources)
+        rows,
+        {"document_id": None, "document_kind": tuple(DOCUMENT_KINDS)},
+        role=_ROLE,
+        sources=sources,
+    )
     new_findings = [new_findings]
     blocked.append(blocked_rows(missing, _ROLE))
     rows = rows.filter(~condition)
     if check_attachments:
-        unreadable, found_files, condition = unreadable_attachments(rows, role=_ROLE, sources=sources)
+        unreadable, found_files, condition = unreadable_attachments(
+            rows, role=_ROLE, sources=sources
+        )
         new_findings.append(found_files)
         blocked.append(blocked_rows(unreadable, _ROLE))
         rows = rows.filter(~condition)
@@ -142,25 +172,47 @@ def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, cl
         if positions.is_empty():
             continue
         part = records.filter(pl.col("document_kind") == kind)
-        columns = [c for c in part.columns if c in ELEMENT_ORDER[ledger] or c in (*_PACKAGE, "client")]
+        columns = [
+            c for c in part.columns if c in ELEMENT_ORDER[ledger] or c in (*_PACKAGE, "client")
+        ]
         problems = validate_ledger_records(part.select(columns), ledger=ledger)
         problems = problems.filter(pl.col("row").is_not_null())
         if problems.height:
-            lookup = positions.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_pos"), "source_file",
-                                      "source_row", "_item", pl.col("_pos").cast(pl.Int64).alias("_at"))
-            new_findings.append(validation_findings(problems, lookup, field_sources=field_sources,
-                                                    sources=sources, role=_ROLE, target="ledger"))
-            invalid.append(lookup.join(problems.select(pl.col("row").alias("_pos")).unique(), on="_pos")["_at"])
+            lookup = positions.select(
+                pl.int_range(pl.len(), dtype=pl.Int64).alias("_pos"),
+                "source_file",
+                "source_row",
+                "_item",
+                pl.col("_pos").cast(pl.Int64).alias("_at"),
+            )
+            new_findings.append(
+                validation_findings(
+                    problems,
+                    lookup,
+                    field_sources=field_sources,
+                    sources=sources,
+                    role=_ROLE,
+                    target="ledger",
+                )
+            )
+            invalid.append(
+                lookup.join(problems.select(pl.col("row").alias("_pos")).unique(), on="_pos")["_at"]
+            )
     if invalid:
         bad = pl.concat(invalid).unique()
         fresh = concat_findings(new_findings)
-        reasons = fresh.group_by("source", "row").agg(pl.col("rule").unique().alias("rules"),
-                                                      pl.col("message").first())
+        reasons = fresh.group_by("source", "row").agg(
+            pl.col("rule").unique().alias("rules"), pl.col("message").first()
+        )
         flagged = rows.with_row_index("_at").with_columns(pl.col("_at").cast(pl.Int64))
         flagged = flagged.filter(pl.col("_at").is_in(bad.implode()))
         flagged = flagged.drop("rules", "message").join(
-            reasons, left_on=["source_file", "source_row"], right_on=["source", "row"], how="left",
-            maintain_order="left")
+            reasons,
+            left_on=["source_file", "source_row"],
+            right_on=["source", "row"],
+            how="left",
+            maintain_order="left",
+        )
         blocked.append(blocked_rows(flagged, _ROLE))
         keep = ~pl.int_range(pl.len(), dtype=pl.Int64).is_in(bad.implode())
         rows, records = rows.filter(keep), records.filter(keep)
@@ -168,57 +220,134 @@ def map_receipts(result: LoadResult, *, findings: pl.DataFrame | None = None, cl
     # One Beleg = one consolidate: its items must share date, invoiceId and currency.
     keys = ["accounting_month", "document_kind", "document_id"]
     keyed = records.select(*keys, "date", "invoiceId", "currencyCode")
-    per_doc = keyed.group_by(keys).agg(
-        (pl.col("date").n_unique() > 1).alias("_dates"),
-        (pl.col("invoiceId").n_unique() > 1).alias("_ids"),
-        (pl.col("currencyCode").n_unique() > 1).alias("_currencies"),
-        (pl.len() > MAX_RECORDS).alias("_size"),
-    ).filter(pl.any_horizontal("_dates", "_ids", "_currencies", "_size"))
+    per_doc = (
+        keyed.group_by(keys)
+        .agg(
+            (pl.col("date").n_unique() > 1).alias("_dates"),
+            (pl.col("invoiceId").n_unique() > 1).alias("_ids"),
+            (pl.col("currencyCode").n_unique() > 1).alias("_currencies"),
+            (pl.len() > MAX_RECORDS).alias("_size"),
+        )
+        .filter(pl.any_horizontal("_dates", "_ids", "_currencies", "_size"))
+    )
     if per_doc.height:
         marked = keyed.join(per_doc, on=keys, how="left", nulls_equal=True, maintain_order="left")
         bad_doc = marked["_dates"].is_not_null()
-        flagged = pl.concat([rows.filter(bad_doc),
-                             marked.filter(bad_doc).select("_dates", "_ids", "_currencies", "_size")], how="horizontal")
-        reason = (pl.when("_size").then(pl.lit(f"hat mehr als {MAX_RECORDS} Belegpositionen"))
-                  .when("_dates").then(pl.lit("hat Positionen mit verschiedenen Belegdaten"))
-                  .when("_ids").then(pl.lit("hat Positionen mit verschiedenen Rechnungsnummern"))
-                  .otherwise(pl.lit("hat Positionen in verschiedenen Währungen")))
-        message = pl.format("{}, Zeile {}: Beleg '{}' {}. DATEV nimmt einen Beleg nur mit gleichem Datum, "
-                            "gleicher Rechnungsnummer und Währung an; teilen Sie den Beleg in der Quelle auf.",
-                            "source_file", "source_row", "document_id", reason)
-        fresh = row_findings(flagged, rule="receipts.document_inconsistent", severity="error",
-                             column="document_id", message=message, value=pl.col("document_id"),
-                             sources=sources, role=_ROLE)
+        flagged = pl.concat(
+            [
+                rows.filter(bad_doc),
+                marked.filter(bad_doc).select("_dates", "_ids", "_currencies", "_size"),
+            ],
+            how="horizontal",
+        )
+        reason = (
+            pl.when("_size")
+            .then(pl.lit(f"hat mehr als {MAX_RECORDS} Belegpositionen"))
+            .when("_dates")
+            .then(pl.lit("hat Positionen mit verschiedenen Belegdaten"))
+            .when("_ids")
+            .then(pl.lit("hat Positionen mit verschiedenen Rechnungsnummern"))
+            .otherwise(pl.lit("hat Positionen in verschiedenen Währungen"))
+        )
+        message = pl.format(
+            "{}, Zeile {}: Beleg '{}' {}. DATEV nimmt einen Beleg nur mit gleichem Datum, "
+            "gleicher Rechnungsnummer und Währung an; teilen Sie den Beleg in der Quelle auf.",
+            "source_file",
+            "source_row",
+            "document_id",
+            reason,
+        )
+        fresh = row_findings(
+            flagged,
+            rule="receipts.document_inconsistent",
+            severity="error",
+            column="document_id",
+            message=message,
+            value=pl.col("document_id"),
+            sources=sources,
+            role=_ROLE,
+        )
         new_findings.append(fresh)
-        blocked.append(blocked_rows(flagged.with_columns(pl.lit(["receipts.document_inconsistent"]).alias("rules"),
-                                                         message.alias("message")), _ROLE))
+        blocked.append(
+            blocked_rows(
+                flagged.with_columns(
+                    pl.lit(["receipts.document_inconsistent"]).alias("rules"),
+                    message.alias("message"),
+                ),
+                _ROLE,
+            )
+        )
         rows, records = rows.filter(~bad_doc), records.filter(~bad_doc)
 
     if whole_documents:
         out = concat_blocked(blocked)
-        docs = frame.join(out.select(pl.col("index").alias("_index")), on="_index").select(keys).unique()
-        sibling = rows.select(keys).join(docs.with_columns(pl.lit(True).alias("_hit")), on=keys, how="left",
-                                         nulls_equal=True, maintain_order="left")["_hit"].is_not_null()
+        docs = (
+            frame.join(out.select(pl.col("index").alias("_index")), on="_index")
+            .select(keys)
+            .unique()
+        )
+        sibling = (
+            rows.select(keys)
+            .join(
+                docs.with_columns(pl.lit(True).alias("_hit")),
+                on=keys,
+                how="left",
+                nulls_equal=True,
+                maintain_order="left",
+            )["_hit"]
+            .is_not_null()
+        )
         if sibling.any():
             flagged = rows.filter(sibling)
-            message = pl.format("{}, Zeile {}: Belegposition '{}' wird nicht übertragen, weil eine andere Position "
-                                "von Beleg '{}' gesperrt ist. Beheben Sie die Fehler der anderen Position; dann "
-                                "wird der Beleg vollständig übertragen.",
-                                "source_file", "source_row", "_item", "document_id")
-            new_findings.append(row_findings(flagged, rule="transfer.blocked", severity="error",
-                                             column="document_id", message=message,
-                                             value=pl.col("document_id"), sources=sources, role=_ROLE))
-            blocked.append(blocked_rows(flagged.with_columns(pl.lit(["transfer.blocked"]).alias("rules"),
-                                                             message.alias("message")), _ROLE))
+            message = pl.format(
+                "{}, Zeile {}: Belegposition '{}' wird nicht übertragen, weil eine andere Position "
+                "von Beleg '{}' gesperrt ist. Beheben Sie die Fehler der anderen Position; dann "
+                "wird der Beleg vollständig übertragen.",
+                "source_file",
+                "source_row",
+                "_item",
+                "document_id",
+            )
+            new_findings.append(
+                row_findings(
+                    flagged,
+                    rule="transfer.blocked",
+                    severity="error",
+                    column="document_id",
+                    message=message,
+                    value=pl.col("document_id"),
+                    sources=sources,
+                    role=_ROLE,
+                )
+            )
+            blocked.append(
+                blocked_rows(
+                    flagged.with_columns(
+                        pl.lit(["transfer.blocked"]).alias("rules"), message.alias("message")
+                    ),
+                    _ROLE,
+                )
+            )
             rows, records = rows.filter(~sibling), records.filter(~sibling)
 
     lineage = rows.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("record"), pl.lit(_ROLE).alias("role"),
-        pl.col("_index").alias("index"), "source_file", "source_row", pl.col("_item").alias("item_id"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("record"),
+        pl.lit(_ROLE).alias("role"),
+        pl.col("_index").alias("index"),
+        "source_file",
+        "source_row",
+        pl.col("_item").alias("item_id"),
     ).cast(dict(LINEAGE_SCHEMA))  # type: ignore[arg-type]
     return Mapped(
-        kind="receipts", target="ledger", records=records, lineage=lineage,
-        blocked=concat_blocked(blocked), skipped=skipped,
-        findings=concat_findings([found, *new_findings]), field_sources=field_sources,
-        frames={_ROLE: result.frame}, sources=result.sources, primary=_ROLE,
+        kind="receipts",
+        target="ledger",
+        records=records,
+        lineage=lineage,
+        blocked=concat_blocked(blocked),
+        skipped=skipped,
+        findings=concat_findings([found, *new_findings]),
+        field_sources=field_sources,
+        frames={_ROLE: result.frame},
+        sources=result.sources,
+        primary=_ROLE,
     ).verified()

@@ -34,18 +34,37 @@ __all__ = [
     "SKIPPED_SCHEMA",
 ]
 
-LINEAGE_SCHEMA = pl.Schema({
-    "record": pl.Int64, "role": pl.String, "index": pl.Int64,
-    "source_file": pl.String, "source_row": pl.Int64, "item_id": pl.String,
-})
-BLOCKED_SCHEMA = pl.Schema({
-    "role": pl.String, "index": pl.Int64, "source_file": pl.String, "source_row": pl.Int64,
-    "item_id": pl.String, "rules": pl.List(pl.String), "message": pl.String,
-})
-SKIPPED_SCHEMA = pl.Schema({
-    "role": pl.String, "index": pl.Int64, "source_file": pl.String, "source_row": pl.Int64,
-    "item_id": pl.String, "reason": pl.String,
-})
+LINEAGE_SCHEMA = pl.Schema(
+    {
+        "record": pl.Int64,
+        "role": pl.String,
+        "index": pl.Int64,
+        "source_file": pl.String,
+        "source_row": pl.Int64,
+        "item_id": pl.String,
+    }
+)
+BLOCKED_SCHEMA = pl.Schema(
+    {
+        "role": pl.String,
+        "index": pl.Int64,
+        "source_file": pl.String,
+        "source_row": pl.Int64,
+        "item_id": pl.String,
+        "rules": pl.List(pl.String),
+        "message": pl.String,
+    }
+)
+SKIPPED_SCHEMA = pl.Schema(
+    {
+        "role": pl.String,
+        "index": pl.Int64,
+        "source_file": pl.String,
+        "source_row": pl.Int64,
+        "item_id": pl.String,
+        "reason": pl.String,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -87,13 +106,18 @@ class Mapped:
             return rows.group_by("source_file").agg(pl.len().cast(pl.Int64).alias(name))
 
         out = loaded
-        for rows, name in ((self.lineage, "mapped"), (self.blocked, "blocked"), (self.skipped, "skipped")):
+        for rows, name in (
+            (self.lineage, "mapped"),
+            (self.blocked, "blocked"),
+            (self.skipped, "skipped"),
+        ):
             out = out.join(per_file(rows, name), on="source_file", how="left")
         out = out.with_columns(pl.col("mapped", "blocked", "skipped").fill_null(0))
         return out.with_columns(
-            (pl.col("loaded") == pl.col("mapped") + pl.col("blocked") + pl.col("skipped")).alias("balanced")
+            (pl.col("loaded") == pl.col("mapped") + pl.col("blocked") + pl.col("skipped")).alias(
+                "balanced"
+            )
         ).sort("source_file")
-
 
     def verified(self) -> Mapped:
         """``self``, after making sure no loaded row went missing (a bug, not a data problem)."""
@@ -103,7 +127,9 @@ class Mapped:
             raise WorkbenchError(
                 f"Interner Fehler der Abbildung: in {bad['source_file']} wurden {bad['loaded']} Zeilen "
                 f"geladen, aber {bad['mapped']} abgebildet, {bad['blocked']} gesperrt und "
-                f"{bad['skipped']} übersprungen. Bitte melden Sie diesen Fehler.", file=bad["source_file"])
+                f"{bad['skipped']} übersprungen. Bitte melden Sie diesen Fehler.",
+                file=bad["source_file"],
+            )
         return self
 
 
@@ -131,18 +157,28 @@ def error_rules(findings: pl.DataFrame, *, by_item: bool = False) -> pl.DataFram
     """
     errors = findings.filter(pl.col("severity") == "error")
     keys = ["source", "row", "item_id"] if by_item else ["source", "row"]
-    return errors.group_by(*keys, maintain_order=True).agg(
-        pl.col("rule").unique(maintain_order=True).alias("rules"),
-        pl.col("message").first().alias("message"),
-    ).rename({"source": "source_file", "row": "source_row"})
+    return (
+        errors.group_by(*keys, maintain_order=True)
+        .agg(
+            pl.col("rule").unique(maintain_order=True).alias("rules"),
+            pl.col("message").first().alias("message"),
+        )
+        .rename({"source": "source_file", "row": "source_row"})
+    )
 
 
-def blocked_rows(rows: pl.DataFrame, role: str, *, rules: str = "rules", message: str = "message") -> pl.DataFrame:
+def blocked_rows(
+    rows: pl.DataFrame, role: str, *, rules: str = "rules", message: str = "message"
+) -> pl.DataFrame:
     """Shape ``rows`` (``_index``, ``source_file``, ``source_row``, ``_item`` + rules/message) as blocked."""
     return rows.select(
-        pl.lit(role).alias("role"), pl.col("_index").alias("index"), "source_file",
-        "source_row", pl.col("_item").cast(pl.String).alias("item_id"),
-        pl.col(rules).alias("rules"), pl.col(message).alias("message"),
+        pl.lit(role).alias("role"),
+        pl.col("_index").alias("index"),
+        "source_file",
+        "source_row",
+        pl.col("_item").cast(pl.String).alias("item_id"),
+        pl.col(rules).alias("rules"),
+        pl.col(message).alias("message"),
     ).cast(dict(BLOCKED_SCHEMA))  # type: ignore[arg-type]
 
 
@@ -156,16 +192,28 @@ def concat_blocked(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     if not frames:
         return empty(BLOCKED_SCHEMA)
     merged = pl.concat(frames)
-    return (merged.group_by("role", "index", maintain_order=True)
-            .agg(pl.col("source_file", "source_row", "item_id", "message").first(),
-                 pl.col("rules").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True))
-            .select(BLOCKED_SCHEMA.names()).sort("role", "index"))
+    return (
+        merged.group_by("role", "index", maintain_order=True)
+        .agg(
+            pl.col("source_file", "source_row", "item_id", "message").first(),
+            pl.col("rules")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique(maintain_order=True),
+        )
+        .select(BLOCKED_SCHEMA.names())
+        .sort("role", "index")
+    )
 
 
-def validation_findings(problems: pl.DataFrame, rows: pl.DataFrame, *,
-                        field_sources: dict[str, tuple[tuple[str, str], ...]],
-                        sources: dict[tuple[str, str], dict[str, str]], role: str,
-                        target: str) -> pl.DataFrame:
+def validation_findings(
+    problems: pl.DataFrame,
+    rows: pl.DataFrame,
+    *,
+    field_sources: dict[str, tuple[tuple[str, str], ...]],
+    sources: dict[tuple[str, str], dict[str, str]],
+    role: str,
+    target: str,
+) -> pl.DataFrame:
     """Findings for the DATEV writers' validation problems (``row``, ``field``, ``value``, ``message``).
 
     ``rows`` gives, per validated row position (``_pos``), the ``source_file``, ``source_row``
@@ -180,14 +228,24 @@ def validation_findings(problems: pl.DataFrame, rows: pl.DataFrame, *,
         column = field_sources.get(hit["field"], ((role, None),))[0][1]
         source_column = sources.get((hit["source_file"], role), {}).get(column) if column else None
         where = f"Spalte '{source_column}'" if source_column else f"Feld '{hit['field']}'"
-        records.append({
-            "source": hit["source_file"], "row": hit["source_row"], "item_id": hit["_item"],
-            "column": column, "source_column": source_column, "rule": "field.datev",
-            "severity": "error", "value": hit["value"], "expected": hit["message"],
-            "message": (f"{hit['source_file']}, Zeile {hit['source_row']}, {where}: der Wert "
-                        f"'{hit['value'] or ''}' für das DATEV-Feld '{hit['field']}' {hit['message']}. "
-                        f"DATEV würde die {what} ablehnen; korrigieren Sie den Wert in der Quelle."),
-        })
+        records.append(
+            {
+                "source": hit["source_file"],
+                "row": hit["source_row"],
+                "item_id": hit["_item"],
+                "column": column,
+                "source_column": source_column,
+                "rule": "field.datev",
+                "severity": "error",
+                "value": hit["value"],
+                "expected": hit["message"],
+                "message": (
+                    f"{hit['source_file']}, Zeile {hit['source_row']}, {where}: der Wert "
+                    f"'{hit['value'] or ''}' für das DATEV-Feld '{hit['field']}' {hit['message']}. "
+                    f"DATEV würde die {what} ablehnen; korrigieren Sie den Wert in der Quelle."
+                ),
+            }
+        )
     return pl.DataFrame(records, schema=FINDINGS_SCHEMA)
 
 
@@ -196,33 +254,63 @@ def source_maps(infos: Iterable[SourceInfo]) -> dict[tuple[str, str], dict[str, 
     return {(info.file, info.kind): dict(info.mapped) for info in infos}
 
 
-def row_findings(rows: pl.DataFrame, *, rule: str, severity: str, column: str | None,
-                 message: pl.Expr, value: pl.Expr | None = None, expected: str | None = None,
-                 sources: dict[tuple[str, str], dict[str, str]] | None = None, role: str = "") -> pl.DataFrame:
+def row_findings(
+    rows: pl.DataFrame,
+    *,
+    rule: str,
+    severity: str,
+    column: str | None,
+    message: pl.Expr,
+    value: pl.Expr | None = None,
+    expected: str | None = None,
+    sources: dict[tuple[str, str], dict[str, str]] | None = None,
+    role: str = "",
+) -> pl.DataFrame:
     """One finding per row of ``rows`` (``source_file``, ``source_row``, ``_item``)."""
     if rows.is_empty():
         return empty_findings()
     source_column = None
-    frame = rows.with_columns(message.alias("_message"),
-                              (value if value is not None else pl.lit(None, dtype=pl.String)).cast(pl.String).alias("_value"))
+    frame = rows.with_columns(
+        message.alias("_message"),
+        (value if value is not None else pl.lit(None, dtype=pl.String))
+        .cast(pl.String)
+        .alias("_value"),
+    )
     if sources is not None and column is not None:
         lookup = pl.DataFrame(
-            [{"source_file": file, "_sc": mapped.get(column)} for (file, kind), mapped in sources.items() if kind == role],
-            schema={"source_file": pl.String, "_sc": pl.String})
+            [
+                {"source_file": file, "_sc": mapped.get(column)}
+                for (file, kind), mapped in sources.items()
+                if kind == role
+            ],
+            schema={"source_file": pl.String, "_sc": pl.String},
+        )
         frame = frame.join(lookup, on="source_file", how="left", maintain_order="left")
         source_column = pl.col("_sc")
     return frame.select(
-        pl.col("source_file").alias("source"), pl.col("source_row").alias("row"),
-        pl.col("_item").cast(pl.String).alias("item_id"), pl.lit(column, dtype=pl.String).alias("column"),
-        (source_column if source_column is not None else pl.lit(None, dtype=pl.String)).alias("source_column"),
-        pl.lit(rule).alias("rule"), pl.lit(severity).alias("severity"), pl.col("_value").alias("value"),
-        pl.lit(expected, dtype=pl.String).alias("expected"), pl.col("_message").alias("message"),
+        pl.col("source_file").alias("source"),
+        pl.col("source_row").alias("row"),
+        pl.col("_item").cast(pl.String).alias("item_id"),
+        pl.lit(column, dtype=pl.String).alias("column"),
+        (source_column if source_column is not None else pl.lit(None, dtype=pl.String)).alias(
+            "source_column"
+        ),
+        pl.lit(rule).alias("rule"),
+        pl.lit(severity).alias("severity"),
+        pl.col("_value").alias("value"),
+        pl.lit(expected, dtype=pl.String).alias("expected"),
+        pl.col("_message").alias("message"),
         pl.lit(None, dtype=pl.String).alias("suggestion"),
     )
 
 
-def require(rows: pl.DataFrame, columns: dict[str, tuple[str, ...] | None], *, role: str,
-            sources: dict[tuple[str, str], dict[str, str]]) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
+def require(
+    rows: pl.DataFrame,
+    columns: dict[str, tuple[str, ...] | None],
+    *,
+    role: str,
+    sources: dict[tuple[str, str], dict[str, str]],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
     """Rows that lack a value the mapping cannot do without (``field.required``).
 
     ``columns`` maps a canonical column to its allowed values (``None``: any non-empty value).
@@ -242,31 +330,62 @@ def require(rows: pl.DataFrame, columns: dict[str, tuple[str, ...] | None], *, r
     condition = pl.any_horizontal(*[c for _, c in conditions]) if conditions else pl.lit(False)
     bad = rows.filter(condition)
     if bad.is_empty():
-        return bad.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
-                                pl.lit(None, dtype=pl.String).alias("message")), empty_findings(), condition
+        return (
+            bad.with_columns(
+                pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
+                pl.lit(None, dtype=pl.String).alias("message"),
+            ),
+            empty_findings(),
+            condition,
+        )
     parts = []
     for column, missing in conditions:
         hit = bad.filter(missing)
-        message = pl.format("{}, Zeile {}: die Spalte für '{}' ist leer oder ungültig ('{}'); ohne sie lässt "
-                            "sich kein DATEV-Satz bilden. Ergänzen Sie den Wert in der Quelle.",
-                            "source_file", "source_row", pl.lit(column),
-                            pl.col(column).cast(pl.String).fill_null(""))
-        parts.append(row_findings(hit, rule="field.required", severity="error", column=column,
-                                  message=message, value=pl.col(column), sources=sources, role=role))
+        message = pl.format(
+            "{}, Zeile {}: die Spalte für '{}' ist leer oder ungültig ('{}'); ohne sie lässt "
+            "sich kein DATEV-Satz bilden. Ergänzen Sie den Wert in der Quelle.",
+            "source_file",
+            "source_row",
+            pl.lit(column),
+            pl.col(column).cast(pl.String).fill_null(""),
+        )
+        parts.append(
+            row_findings(
+                hit,
+                rule="field.required",
+                severity="error",
+                column=column,
+                message=message,
+                value=pl.col(column),
+                sources=sources,
+                role=role,
+            )
+        )
     found = concat_findings(parts)
     first = found.unique(["source", "row"], keep="first", maintain_order=True)
     bad = bad.drop("rules", "message", strict=False).join(
-        first.select(pl.col("source").alias("source_file"), pl.col("row").alias("source_row"),
-                     pl.lit(["field.required"]).alias("rules"), "message"),
-        on=["source_file", "source_row"], how="left", maintain_order="left")
+        first.select(
+            pl.col("source").alias("source_file"),
+            pl.col("row").alias("source_row"),
+            pl.lit(["field.required"]).alias("rules"),
+            "message",
+        ),
+        on=["source_file", "source_row"],
+        how="left",
+        maintain_order="left",
+    )
     return bad, found, condition
 
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # DATEV rejects larger Belegbilder (dxso-jobs #DCO01016)
 
 
-def unreadable_attachments(rows: pl.DataFrame, *, role: str, sources: dict[tuple[str, str], dict[str, str]],
-                           ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
+def unreadable_attachments(
+    rows: pl.DataFrame,
+    *,
+    role: str,
+    sources: dict[tuple[str, str], dict[str, str]],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
     """Rows whose Belegbild is missing on disk or larger than 20 MB (``attachment.*``).
 
     The package writer reads the files; a row it could not package is blocked here instead.
@@ -286,17 +405,44 @@ def unreadable_attachments(rows: pl.DataFrame, *, role: str, sources: dict[tuple
     condition = pl.col("attachment").is_in(list(problems)).fill_null(False)
     bad = rows.filter(condition)
     if bad.is_empty():
-        return bad.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
-                                pl.lit(None, dtype=pl.String).alias("message")), empty_findings(), condition
+        return (
+            bad.with_columns(
+                pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
+                pl.lit(None, dtype=pl.String).alias("message"),
+            ),
+            empty_findings(),
+            condition,
+        )
     rule = pl.col("attachment").replace_strict(problems, return_dtype=pl.String)
-    what = pl.when(rule == "attachment.missing").then(pl.lit("fehlt")).otherwise(pl.lit("ist größer als 20 MB"))
-    message = pl.format("{}, Zeile {}: das Belegbild '{}' {}; DATEV nimmt den Beleg so nicht an. Legen Sie die "
-                        "Datei ab, verkleinern Sie sie oder entfernen Sie den Verweis.",
-                        "source_file", "source_row", "attachment", what)
+    what = (
+        pl.when(rule == "attachment.missing")
+        .then(pl.lit("fehlt"))
+        .otherwise(pl.lit("ist größer als 20 MB"))
+    )
+    message = pl.format(
+        "{}, Zeile {}: das Belegbild '{}' {}; DATEV nimmt den Beleg so nicht an. Legen Sie die "
+        "Datei ab, verkleinern Sie sie oder entfernen Sie den Verweis.",
+        "source_file",
+        "source_row",
+        "attachment",
+        what,
+    )
     bad = bad.with_columns(rule.alias("_rule"), message.alias("message"))
-    found = concat_findings([
-        row_findings(part, rule=name, severity="error", column="attachment", message=pl.col("message"),
-                     value=pl.col("attachment"), sources=sources, role=role)
-        for name in set(problems.values()) if (part := bad.filter(pl.col("_rule") == name)).height])
+    found = concat_findings(
+        [
+            row_findings(
+                part,
+                rule=name,
+                severity="error",
+                column="attachment",
+                message=pl.col("message"),
+                value=pl.col("attachment"),
+                sources=sources,
+                role=role,
+            )
+            for name in set(problems.values())
+            if (part := bad.filter(pl.col("_rule") == name)).height
+        ]
+    )
     bad = bad.with_columns(pl.concat_list("_rule").alias("rules")).drop("_rule")
     return bad, found, condition
