@@ -244,3 +244,10 @@ def test_folder_names_are_limited(tmp_path, pdf):
         build_packages(items(pdf), out_dir=tmp_path, client="455148-1", folders={"Kasse": "K" * 41})
     result = build_packages(items(pdf), out_dir=tmp_path, client="455148-1", folders={"Kasse": "Hauptkasse"})
     assert read_document_xml(result.packages[0].path / "document.xml").documents[0].extensions[0].properties[1] == ("3", "Hauptkasse")
+
+
+def test_safe_filenames_vectorised_equals_scalar():
+    from workbench.datev.filenames import safe_filenames
+
+    names = ["Rechnung 2024-01.pdf", "Rechnung #12/ä.pdf", "Bele\u0301g (1) & Co+.PDF", "Łódź €.pdf", "..", "a" * 300 + ".pdf", " x "]
+    assert safe_filenames(pl.Series(names)).to_list() == [safe_filename(n) for n in names]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_NAME_LENGTH", "UniqueNames", "safe_filename"]
+import polars as pl
+
+__all__ = ["MAX_NAME_LENGTH", "UniqueNames", "safe_filename", "safe_filenames"]
 
 MAX_NAME_LENGTH = 255  # document.xml File@name (p20) and Belege online (#DCO01222)
 _FORBIDDEN = re.compile(r"[^ &()+\-._0-9A-Za-z\u00c0-\u00ff]")
@@ -30,6 +32,21 @@ def safe_filename(name: str) -> str:
     return text
 
 
+def safe_filenames(names: pl.Series) -> pl.Series:
+    """``safe_filename`` for a whole column (vectorised; rare edge cases go through Python)."""
+    out = (
+        names.cast(pl.String)
+        .str.normalize("NFC")
+        .str.replace_all(_FORBIDDEN.pattern, "_")
+        .str.strip_chars(" ")
+    )
+    odd = (out.str.len_chars() > MAX_NAME_LENGTH) | out.str.contains(r"^\.*$") | out.is_null()
+    if odd.any():
+        fixed = [safe_filename(str(n)) if bad else o for n, o, bad in zip(names, out, odd)]
+        out = pl.Series(names.name, fixed, dtype=pl.String)
+    return out
+
+
 class UniqueNames:
     """Hands out safe names that are unique within one package (case-insensitive).
 
@@ -40,8 +57,9 @@ class UniqueNames:
         self._used: set[str] = set()
         self._next: dict[str, int] = {}  # next suffix per base name: keeps many duplicates linear
 
-    def take(self, name: str) -> str:
-        candidate = safe_filename(name)
+    def take(self, name: str, *, safe: bool = False) -> str:
+        """A unique safe name; ``safe=True`` skips sanitising an already safe name."""
+        candidate = name if safe else safe_filename(name)
         base = candidate.casefold()
         if base not in self._used:
             self._used.add(base)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import polars as pl
 
 from workbench.datev import ledger_xml
 from workbench.datev.document_xml import Archive, assemble_document_xml, ledger_block
-from workbench.datev.filenames import UniqueNames, safe_filename
+from workbench.datev.filenames import UniqueNames, safe_filename, safe_filenames
 from workbench.datev.xsd import validate_xml
 from workbench.errors import DatevFormatError
 
@@ -110,19 +111,21 @@ def _prepare(records: pl.DataFrame, client: str | None) -> pl.DataFrame:
     return frame.with_columns(pl.col("document_kind").replace_strict(DOCUMENT_KINDS).alias("_ledger"), date.alias("_date"))
 
 
-def _check_attachment(path_text: str, document_id: str) -> Path:
-    path = Path(path_text)
-    if not path.is_file():
+def _check_attachment(path_text: str, document_id: str) -> None:
+    try:
+        info = os.stat(path_text)  # one syscall for existence, type and size
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
         raise DatevFormatError(
             f"Belegbild '{path_text}' zu Beleg '{document_id}' fehlt. Bitte legen Sie die Datei ab oder "
             "entfernen Sie den Verweis.", column="attachment", value=path_text,
         )  # fmt: skip
-    if path.stat().st_size > MAX_FILE_BYTES:
+    if info.st_size > MAX_FILE_BYTES:
         raise DatevFormatError(
             f"Belegbild '{path_text}' zu Beleg '{document_id}' ist größer als 20 MB; DATEV lehnt es ab. "
             "Bitte verkleinern Sie die Datei.", column="attachment", value=path_text,
         )  # fmt: skip
-    return path
 
 
 def build_packages(
@@ -207,7 +210,8 @@ def build_packages(
     timings = {"check": time.perf_counter() - clock}
     clock = time.perf_counter()
     plan = _Plan(Path(out_dir), max_files=max_files, folders=folders, created_at=created_at, generating_system=generating_system)
-    plan.add(docs.select("client", "accounting_month", "document_kind", "document_id", "_attachments", "_row", "_body"))
+    docs = docs.with_columns(safe_filenames(docs["document_id"].cast(pl.String) + ".xml").alias("_datafile"))
+    plan.add(docs.select("client", "accounting_month", "document_kind", "document_id", "_datafile", "_attachments", "_row", "_body"))
     if validate:
         for package, data in plan.archives:
             if errors := validate_xml(data, "document", engine="lxml"):
@@ -278,7 +282,7 @@ class _Plan:
         attached: set[tuple[str, str]] = set()
         group: tuple | None = None
         names, blocks, files = UniqueNames(), [], 0
-        for client_id, month, kind, document_id, attachments, rows, body in docs.iter_rows():
+        for client_id, month, kind, document_id, safe_name, attachments, rows, body in docs.iter_rows():
             document_id = str(document_id)
             key = (client_id, document_id)
             # Belegbilder go with the first package that carries an item of the document.
@@ -300,7 +304,7 @@ class _Plan:
                 names, blocks, files = UniqueNames(), [], 0
             package = self.packages[-1]
             folder = str(package.path)
-            datafile = names.take(f"{document_id}.xml")
+            datafile = names.take(safe_name, safe=True)
             self.writes.append((os.path.join(folder, datafile), body.encode("utf-8")))
             package.files.append(datafile)
             image_names = []
