@@ -28,8 +28,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_out = Console(soft_wrap=True)
-_err = Console(stderr=True, soft_wrap=True)
+def _console(*, stderr: bool = False) -> Console:
+    # Piped output (files, CI, CliRunner) gets a wide page instead of rich's 80 columns.
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, soft_wrap=True, width=200)
+    return console
+
+
+_out = _console()
+_err = _console(stderr=True)
 _state = {"debug": False}
 
 
@@ -138,16 +146,68 @@ def sandbox(
     serve(host=host, port=port, seed=seed, state_dir=state, control=control, faults=faults)
 
 
+ProfileOption = Annotated[str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")]
+PeriodOption = Annotated[str | None, typer.Option("--period", help="Übertragungszeitraum JJJJ-MM.")]
+PosMappingOption = Annotated[Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")]
+
+
+def _checked_run(kind: Kind, files: list[Path], client: str | None, profile: str, engine: str,
+                 period: str | None, connection: object, target: str | None = None):
+    from workbench.pipeline import check_run
+
+    return check_run(kind.value, files, client=client, profile=profile, connection=connection,
+                     engine=engine, period=period, target=target)
+
+
+def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
+    """Counts per rule, then one entry per finding as ``file:row`` so editors can jump there."""
+    from workbench.checks import summarize_findings
+
+    if findings.is_empty():
+        _out.print("Keine Befunde: Die Daten sind bereit für DATEV.")
+        return
+    _print_frame(summarize_findings(findings).select("rule", "severity", "count"),
+                 title=f"Befunde je Regel ({findings.height})")
+    order = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3)
+    for row in findings.sort(order, "source", "row", nulls_last=True).head(limit).iter_rows(named=True):
+        place = f"{row['source']}:{row['row']}" if row["row"] is not None else str(row["source"])
+        column = f" {row['source_column'] or row['column']}" if row["column"] else ""
+        value = f" = {row['value']!r}" if row["value"] is not None else ""
+        _out.print(f"[bold]{place}[/] {row['severity']} [cyan]{row['rule']}[/]{column}{value}",
+                   highlight=False)
+        _out.print(f"    {row['message']}", highlight=False)
+        if row["suggestion"]:
+            _out.print(f"    Vorschlag: {row['suggestion']!r}", highlight=False)
+    if findings.height > limit:
+        _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
+
+
 @app.command()
 def check(
-    kind: Annotated[Kind, typer.Argument()],
+    kind: Annotated[Kind, typer.Argument(help="Quellart: calls, invoices, receipts oder pos.")],
     files: Files,
     client: ClientOption = None,
-    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
-    engine: Annotated[str, typer.Option(help="polars oder gx.")] = "polars",
+    output: Annotated[OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")] = OutputFormat.table,
+    engine: Annotated[str, typer.Option(help="polars (schnell) oder gx (Great Expectations).")] = "polars",
+    profile: ProfileOption = "auto",
+    period: PeriodOption = None,
 ) -> None:
-    """Prüfungen ausführen und Befunde ausgeben."""
-    raise _not_available("check", "Issue 4: Prüfungen")
+    """Prüfungen ausführen und Befunde ausgeben (Exit-Code 0 sauber, 1 Warnungen, 2 Fehler)."""
+    from workbench.checks import findings_json
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            run = _checked_run(kind, files, client, profile, engine, period, connection)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(findings_json(run.findings), ensure_ascii=False, indent=1,
+                                    default=str) + "\n")
+    else:
+        _out.print(f"{kind.value}: {run.loaded.frame.height} Zeilen geprüft (Profil {run.profile}).")
+        _print_findings(run.findings)
+    raise typer.Exit(run.exit_code)
 
 
 @app.command(name="map")
@@ -155,11 +215,31 @@ def map_(
     kind: Annotated[Kind, typer.Argument()],
     files: Files,
     client: ClientOption = None,
-    to: Annotated[str, typer.Option("--to", help="extf, xml oder expense-postings.")] = "extf",
-    out: Annotated[Path, typer.Option("--out")] = Path("out"),
+    to: Annotated[str, typer.Option("--to", help="extf, xml oder expense-postings.")] = "xml",
+    out: Annotated[Path, typer.Option("--out", help="Zielordner.")] = Path("out"),
+    profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
 ) -> None:
-    """DATEV-Dateien schreiben (EXTF, XML-Pakete, Expense Postings)."""
-    raise _not_available("map", "Issue 5: DATEV-Formate und Abbildung")
+    """DATEV-Dateien schreiben: EXTF_*.csv, XML-Pakete mit document.xml oder Expense Postings."""
+    from workbench.pipeline import map_run, write_run
+    from workbench.transfer.connection import connect
+
+    if to not in ("extf", "xml", "expense-postings"):
+        raise _fail(WorkbenchError(f"Unbekanntes Ziel '{to}': erlaubt sind extf, xml und "
+                                   f"expense-postings."))
+    try:
+        with connect() as connection:
+            run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
+            if kind is not Kind.calls:
+                map_run(run, to=to, pos_mapping=pos_mapping)
+            written = write_run(run, out, to=to)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    if run.mapped is not None:
+        _print_frame(run.mapped.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
+    for path in written:
+        _out.print(f"geschrieben: {path}")
+    raise typer.Exit(run.exit_code)
 
 
 @app.command()
@@ -167,10 +247,38 @@ def preview(
     kind: Annotated[Kind, typer.Argument()],
     files: Files,
     client: ClientOption = None,
-    rows: Annotated[int, typer.Option("--rows")] = 20,
+    rows: Annotated[int, typer.Option("--rows", help="Datensätze je Seite.")] = 20,
+    page: Annotated[int, typer.Option("--page", help="Seite (ab 0).")] = 0,
+    to: Annotated[str, typer.Option("--to", help="extf oder xml.")] = "xml",
+    profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
 ) -> None:
-    """Quelle und abgebildete DATEV-Felder nebeneinander zeigen."""
-    raise _not_available("preview", "Issue 5: DATEV-Formate und Abbildung")
+    """Quelle und abgebildete DATEV-Felder nebeneinander: Feld, Wert, Quellspalte, Zeile, Befunde."""
+    from workbench.mapping import preview as preview_page
+    from workbench.pipeline import map_run
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
+            mapped = map_run(run, to=to, pos_mapping=pos_mapping)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    page_frame = preview_page(mapped, page=page, page_size=rows)
+    _out.print(f"DATEV-Felder, Seite {page} ({rows} Datensätze je Seite, "
+               f"{mapped.records.height} Datensätze insgesamt)")
+    for record, fields in page_frame.group_by("record", maintain_order=True):
+        first = fields.row(0, named=True)
+        _out.print(f"[bold]Datensatz {record[0]}[/]  ← {first['source_file']}:{first['source_row']}",
+                   highlight=False)
+        for row in fields.iter_rows(named=True):
+            origin = f"{row['source_column']} = {row['source_value']!r}" if row["source_column"] \
+                else "(abgeleitet)"
+            notes = (f"  [yellow]{row['severity']}: {', '.join(row['rules'])}[/]"
+                     if row.get("rules") else "")
+            _out.print(f"    {row['field']:<22} {row['value']!s:<32} ← {origin}{notes}",
+                       highlight=False)
+    raise typer.Exit(run.exit_code)
 
 
 @app.command()
@@ -179,23 +287,128 @@ def transfer(
     files: Files,
     client: ClientOption = None,
     month: Annotated[str | None, typer.Option("--month", help="Buchungsmonat JJJJ-MM.")] = None,
-    document_kind: Annotated[str | None, typer.Option("--document-kind")] = None,
+    document_kind: Annotated[str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Ohne Rückfrage übertragen.")] = False,
+    to: Annotated[str | None, typer.Option("--to", help="xml oder extf (Vorgabe je Quellart).")] = None,
+    profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
 ) -> None:
-    """Daten an DATEV übertragen (fragt vorher nach, außer mit --yes)."""
-    raise _not_available("transfer", "Issue 6: Übertragung und Status")
+    """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
+    from workbench.config import load_settings
+    from workbench.pipeline import map_run, transfer_run
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
+            if kind is Kind.calls:
+                raise WorkbenchError("Anrufe werden als Auslagen gebucht: verwenden Sie "
+                                     "'workbench map calls … --to expense-postings' oder das "
+                                     "Notebook (Reiter Anrufe).")
+            mapped = map_run(run, to=to, pos_mapping=pos_mapping)
+            _print_frame(mapped.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
+            if not yes and not typer.confirm(
+                    f"{mapped.records.height} DATEV-Datensätze für {client} übertragen?",
+                    default=False, err=True):
+                _err.print("Abgebrochen: nichts übertragen.")
+                raise typer.Exit(3)
+            out_dir = load_settings().home / "packages"
+            transfers = transfer_run(run, connection, out_dir=out_dir, month=month,
+                                     document_kind=document_kind, to=to)
+            rows = [describe_transfer(connection.ledger, item) for item in transfers]
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    if not rows:
+        _out.print("Nichts zu übertragen: alle Positionen sind bereits übertragen oder gesperrt.")
+    else:
+        _print_frame(pl.DataFrame(rows).drop("job_ids"), title="Übertragungen")
+        _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")
+    failed = any(row["local_status"] == "Fehlgeschlagen" for row in rows)
+    raise typer.Exit(2 if failed or run.exit_code == 2 else 0)
+
+
+def describe_transfer(ledger: object, transfer: object) -> dict:
+    from workbench.transfer.jobs import describe
+
+    return describe(ledger, transfer)  # type: ignore[arg-type]
 
 
 @app.command()
 def status(
-    transfer_id: Annotated[str | None, typer.Argument()] = None,
-    refresh: Annotated[bool, typer.Option("--refresh")] = False,
-    yes: Annotated[bool, typer.Option("--yes")] = False,
-    protocol: Annotated[bool, typer.Option("--protocol")] = False,
+    transfer_id: Annotated[str | None, typer.Argument(help="Übertragung (ID); ohne: alle.")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Status bei DATEV abrufen.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Abgerufenen Status ohne Rückfrage speichern.")] = False,
+    protocol: Annotated[bool, typer.Option("--protocol", help="DATEV-Protokoll zeigen (max. 1000 Zeilen).")] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Übertragungen auflisten und ihren DATEV-Status aktualisieren."""
-    raise _not_available("status", "Issue 6: Übertragung und Status")
+    """Übertragungen mit lokalem und DATEV-Status auflisten, Status aktualisieren, Protokoll zeigen."""
+    from workbench.transfer.backmap import backmap_findings
+    from workbench.transfer.jobs import refresh_status
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            ledger = connection.ledger
+            transfers = [ledger.get(transfer_id)] if transfer_id else ledger.transfers()
+            if refresh:
+                for item in transfers:
+                    if not item.job_id:
+                        continue
+                    shown = refresh_status(ledger, connection.datev, item.id, confirm=False)
+                    note = " (bei DATEV bereits gelöscht)" if shown.gone else ""
+                    _err.print(f"{item.id}: DATEV-Status {shown.datev_status}{note}",
+                               highlight=False)
+                    # Seed 004: the status is only stored once the user confirms it.
+                    if not shown.gone and (yes or _confirm("Status übernehmen?")):
+                        refresh_status(ledger, connection.datev, item.id, confirm=True)
+                transfers = [ledger.get(item.id) for item in transfers]
+            rows = [describe_transfer(ledger, item) for item in transfers]
+            protocols = {item.id: item.protocol or [] for item in transfers} if protocol else {}
+            backmapped = ({item.id: backmap_findings(ledger, item.id) for item in transfers}
+                          if protocol else {})
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    else:
+        if rows:
+            _print_frame(pl.DataFrame(rows).with_columns(pl.col("job_ids").list.join(", ")),
+                         title="Übertragungen", limit=200)
+        else:
+            _out.print("Noch keine Übertragungen.")
+        for identifier, entries in protocols.items():
+            if entries:
+                _print_frame(pl.DataFrame(entries[:1000]), title=f"Protokoll {identifier}",
+                             limit=1000)
+            if backmapped[identifier].height:
+                _print_frame(backmapped[identifier].select("source", "row", "item_id", "message"),
+                             title=f"Betroffene Quellzeilen {identifier}", limit=200)
+    failed = any(row["local_status"] == "Fehlgeschlagen"
+                 or row["datev_status"] in ("Abgebrochen", "Zu Prüfen", "Storniert mit Fehler")
+                 for row in rows)
+    raise typer.Exit(2 if failed else 0)
+
+
+def _confirm(question: str) -> bool:
+    try:
+        return typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        return False
+
+
+@app.command()
+def login(
+    offline: Annotated[bool, typer.Option("--offline", help="Langzeit-Zugang (offline_access, ca. 2 Jahre).")] = False,
+) -> None:
+    """Bei DATEV anmelden (OAuth2 mit PKCE im Browser); der Zugang wird verschlüsselt gespeichert."""
+    from workbench.config import load_settings
+    from workbench.transfer.connection import interactive_login
+
+    try:
+        interactive_login(load_settings(), offline=offline)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    _out.print("Angemeldet.")
 
 
 @app.command()
@@ -222,5 +435,24 @@ def demo(
     raise typer.Exit(code)
 
 
+def run() -> None:
+    """Console entry point: an unexpected error is one line and exit code 3, not a traceback."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _err.print("Abgebrochen.")
+        raise SystemExit(3) from None
+    except Exception as error:  # noqa: BLE001 - the last line of defence for users
+        if debug:
+            raise
+        _err.print(f"[bold red]Fehler:[/] {error}" if isinstance(error, WorkbenchError) else
+                   f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: {error} "
+                   f"(Details mit 'workbench --debug …')", highlight=False)
+        raise SystemExit(3) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    run()

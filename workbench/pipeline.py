@@ -193,10 +193,9 @@ def _check_calls(run: Run, connection: Any) -> Run:
                           "gebraucht; es besteht keine Verbindung.")
     run.directory = fetch_directory(connection.datev)
     run.billing = bill_calls(run.loaded, run.directory)
-    run.findings = concat_findings([run.loaded.findings, run.billing.findings])
     if run.client:
-        run.billing = run.billing.for_client(run.client) if hasattr(run.billing, "for_client") \
-            else run.billing
+        run.billing = run.billing.for_client(run.client)
+    run.findings = concat_findings([run.loaded.findings, run.billing.findings])
     return run
 
 
@@ -265,8 +264,8 @@ def write_run(run: Run, out_dir: Path, *, to: str | None = None) -> list[Path]:
 
         plan = plan_expense_postings(run.billing, run.directory)
         path = out_dir / "expense_postings.json"
-        path.write_text(json.dumps(plan.bodies() if hasattr(plan, "bodies") else plan.postings,
-                                   ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        path.write_text(json.dumps(plan.bodies(), ensure_ascii=False, indent=1, default=str),
+                        encoding="utf-8")
         return [path]
     mapped = run.mapped
     if to == "extf":

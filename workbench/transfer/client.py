@@ -291,8 +291,9 @@ class DatevClient:
     def connect_get(self, api: str, path: str, *, what: str, params: dict | None = None) -> Any:
         return self._json("GET", api, path, what=what, auth="connect", params=params)
 
-    def post_expense_postings(self, order: str, suborder: str, postings: list[dict]) -> Any:
+    def post_expense_posting(self, order: str, suborder: str, posting: dict) -> Any:
+        """One expense posting per request, as Order Management takes it (201)."""
         return self._json("POST", "order-management",
                           f"/orders/{order}/suborders/{suborder}/expensepostings",
-                          what=f"Auslagen zum Auftrag {order} buchen", auth="connect", safe=False,
-                          json=postings)
+                          what=f"Auslage zum Auftrag {order} buchen", auth="connect", safe=False,
+                          json=posting)

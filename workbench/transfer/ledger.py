@@ -202,7 +202,7 @@ class Ledger:
         sql, args = "SELECT * FROM transfers", ()
         if client:
             sql, args = sql + " WHERE client = ?", (client,)
-        return [_transfer(row) for row in self._db.execute(sql + " ORDER BY created_at, id", args)]
+        return [_transfer(row) for row in self._db.execute(sql + " ORDER BY rowid", args)]
 
     def items(self, transfer_id: str) -> list[dict]:
         rows = self._db.execute("SELECT * FROM transfer_items WHERE transfer_id = ? "
@@ -237,7 +237,7 @@ class Ledger:
     def in_progress(self, client: str) -> list[Transfer]:
         marks = ",".join("?" * len(IN_PROGRESS))
         rows = self._db.execute(f"SELECT * FROM transfers WHERE client = ? AND local_status IN "
-                                f"({marks}) ORDER BY created_at", (client, *IN_PROGRESS))
+                                f"({marks}) ORDER BY rowid", (client, *IN_PROGRESS))
         return [_transfer(row) for row in rows]
 
     # --- writing -----------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""The main job through the CLI against the embedded sandbox: check, map, preview, transfer, status."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workbench.cli import app
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(arg) for arg in args])
+
+
+def test_check_json_lists_findings_and_exit_code_follows_severity():
+    result = invoke("check", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
+                    "455148-1", "--format", "json")
+    assert result.exit_code == 2, result.stderr
+    findings = json.loads(result.stdout)
+    assert {f["rule"] for f in findings} >= {"cash.chronology", "cash.negative_balance"}
+    assert all(f["source"] == "receipts_juston_kasse.csv" and f["row"] for f in findings)
+
+
+def test_check_without_client_is_a_clear_usage_error():
+    result = invoke("check", "receipts", SAMPLES / "receipts_juston_kasse.csv")
+    assert result.exit_code == 3
+    assert "Mandant" in result.stderr
+
+
+def test_map_writes_xml_packages_and_extf(tmp_path):
+    xml = invoke("map", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client", "455148-1",
+                 "--to", "xml", "--out", tmp_path / "xml")
+    assert xml.exit_code == 2  # blocked rows stay out, the rest is written
+    packages = sorted((tmp_path / "xml").iterdir())
+    assert packages and all((package / "document.xml").is_file() for package in packages)
+    extf = invoke("map", "pos", SAMPLES / "pos_lightspeed.csv", "--client", "455148-1", "--to",
+                  "extf", "--out", tmp_path / "extf", "--pos-mapping", SAMPLES / "pos_mapping.toml")
+    assert extf.exit_code in (1, 2), extf.stderr
+    files = sorted((tmp_path / "extf").glob("EXTF_*.csv"))
+    assert files
+    assert files[0].read_bytes().startswith(b'"EXTF";700;21;"Buchungsstapel";13;')
+
+
+def test_preview_names_the_source_column_and_row():
+    result = invoke("preview", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
+                    "455148-1", "--rows", "2")
+    assert result.exit_code in (1, 2), result.stderr
+    assert "invoiceId" in result.stdout
+    assert "ReceiptNo" in result.stdout
+
+
+def test_transfer_then_status_refresh_with_confirmation():
+    transfer = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
+                      "455148-1", "--yes")
+    assert transfer.exit_code == 2, transfer.stderr  # some rows are blocked by their findings
+    assert "Transferiert" in transfer.stdout
+    listed = json.loads(invoke("status", "--format", "json").stdout)
+    assert [row["month"] for row in listed] == ["2026-01", "2026-02", "2026-03"]
+    assert {row["datev_status"] for row in listed} == {"Status offen"}
+    assert set(listed[0]) == {"id", "client", "kind", "month", "document_kind", "items",
+                              "local_status", "datev_status", "job_ids"}
+    deadline = time.monotonic() + 20
+    while True:
+        refreshed = invoke("status", "--refresh", "--yes", "--format", "json")
+        rows = json.loads(refreshed.stdout)
+        if {row["datev_status"] for row in rows} == {"Fertig"} or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert {row["datev_status"] for row in rows} == {"Fertig"}
+    assert refreshed.exit_code == 0
+    again = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
+                   "455148-1", "--yes")
+    assert "Nichts zu übertragen" in again.stdout
+
+
+def test_status_refresh_without_confirmation_stores_nothing():
+    invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client", "455148-1",
+           "--yes", "--month", "2026-01")
+    time.sleep(11)
+    shown = invoke("status", "--refresh", "--format", "json")  # no --yes, no terminal: not stored
+    assert "DATEV-Status 2" in shown.stderr
+    assert json.loads(shown.stdout)[0]["datev_status"] == "Status offen"
+
+
+@pytest.mark.parametrize("kind", ["invoices", "receipts"])
+def test_transfer_asks_before_sending(kind):
+    files = {"invoices": SAMPLES / "invoices_crmplus.xlsx",
+             "receipts": SAMPLES / "receipts_juston_kasse.csv"}[kind]
+    result = runner.invoke(app, ["transfer", kind, str(files), "--client", "455148-1"], input="n\n")
+    assert result.exit_code == 3
+    assert "nichts übertragen" in result.stderr
+    assert json.loads(invoke("status", "--format", "json").stdout) == []
