@@ -62,6 +62,14 @@ def test_golden_buchungsstapel_succeeds(api, sandbox):
     assert job["number_of_accounting_records"] == 4
 
 
+def test_debitoren_kreditoren_are_accepted(api, sandbox):
+    golden = (GOLDEN.parent / "EXTF_Debitoren_Kreditoren.csv").read_bytes()
+    content = golden.replace(b";1001;456;20160101;", b";455148;1;20260101;")
+    job = result(api, sandbox, content, filename="EXTF_Debitoren_Kreditoren.csv")
+    assert job["result"] == "succeeded", job
+    assert job["data_category_id"] == 16 and "date_from" not in job
+
+
 @pytest.mark.parametrize("encoding,bom", [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
                                           ("utf-16-be", b"\xfe\xff")])
 def test_encoding_by_bom(api, sandbox, encoding, bom):
