@@ -294,8 +294,12 @@ def map_invoices(
         .then(pl.col("gross"))
         .otherwise(pl.coalesce("p_gross", pl.col("p_net") + pl.col("p_tax_amount")))
     )
+    # Gutschrift and Storno are corrections: negative, unless the source already wrote them so
+    # (the invoice's gross says which); a position's own sign (a discount line) is kept.
+    flip = (pl.col("_sign") < 0) & (pl.col("gross") > 0)
     lines = lines.with_columns(
-        pl.when(pl.col("_sign") < 0).then(-value.abs()).otherwise(value).alias("_amount"),
+        pl.when(flip).then(-value).otherwise(value).alias("_amount"),
+        pl.when(flip).then(-pl.col("gross")).otherwise(pl.col("gross")).alias("_gross"),
         pl.when(pl.col("p_index").is_null())
         .then(pl.col("_header_rate"))
         .otherwise(pl.col("p_tax"))
@@ -307,22 +311,20 @@ def map_invoices(
         lines.filter(pl.col("p_index").is_not_null())
         .group_by("_index")
         .agg(
-            pl.col("_amount").sum().alias("_sum"), pl.col("gross").first(), pl.col("_sign").first()
+            pl.col("_amount").sum().alias("_sum"), pl.col("_gross").first()
         )
     )
-    off = sums.filter(
-        ((pl.col("_sum").abs() - pl.col("gross").abs()).abs() > 0.005) | pl.col("_sum").is_null()
-    )
+    off = sums.filter(((pl.col("_sum") - pl.col("_gross")).abs() > 0.005) | pl.col("_sum").is_null())
     if off.height:
-        rows = invoices.join(off.select("_index", "_sum"), on="_index", maintain_order="left")
+        rows = invoices.join(off.select("_index", "_sum", "_gross"), on="_index", maintain_order="left")
         message = pl.format(
             "{}, Zeile {}: die Positionen von Rechnung '{}' ergeben brutto {}, der Beleg nennt {}. "
             "Gleichen Sie Positionen und Bruttobetrag in der Quelle ab.",
             "source_file",
             "source_row",
             "invoice_id",
-            pl.col("_sum").abs().round(2),
-            "gross",
+            pl.col("_sum").round(2),
+            "_gross",
         )
         new_findings.append(
             row_findings(
