@@ -183,3 +183,20 @@ def test_integer_formats_unquoted():
 def test_choice_formats_and_validates(field, value, expected, reason):
     assert field.format_value(value) == expected
     assert field.check_value(value) == reason
+
+
+@pytest.mark.parametrize(
+    "field",
+    [Text(5), Text(36, r"[A-Za-z0-9$&%*+\-/]", "X"), Text(10, pattern=r"[A-Z]{2}\d+"), Amount(), Account(), Integer(2), Choice(("S", "H"))],
+)
+@pytest.mark.parametrize("ctx", [Context(account_length=4), Context(encoding="utf-8")])
+def test_fast_valid_agrees_with_problem(field, ctx):
+    import polars as pl
+
+    values = ["RE-1", "RE_1", "a\tb", "Łódź", "x" * 37, "ok€", "DE12", "S", "", "12345", "Müller"]
+    frame = pl.DataFrame({"v": values})
+    prepared = field.prepare(pl.col("v"), pl.String)
+    out = frame.select(valid=field.valid(prepared, ctx), problem=field.problem(prepared, ctx), value=prepared)
+    for valid, problem, value in out.iter_rows():
+        if value is not None:
+            assert valid == (problem is None), (value, problem)

@@ -65,9 +65,8 @@ def _context(header: ExtfHeader, encoding: str) -> Context:
     return Context(account_length=header.account_length, date_from=start, encoding=encoding)
 
 
-def _reasons(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> tuple[pl.DataFrame, list[str]]:
-    """One String column per present field (the reason a value is invalid, or null), plus the
-    names of required fields that have no column at all."""
+def _check_columns(frame: pl.DataFrame, header: ExtfHeader) -> list[str]:
+    """Reject unknown or nested columns; return required fields that have no column."""
     fmt = header.format
     known = set(fmt.names)
     unknown = [c for c in frame.columns if c not in known]
@@ -83,23 +82,45 @@ def _reasons(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> tuple[pl.
                 f"Spalte '{name}' hat den Datentyp {dtype}; erwartet werden Text, Zahl oder Datum.",
                 column=name,
             )
-    missing = [f.name for f in fmt.fields if f.required and f.name not in frame.columns]
+    return [f.name for f in fmt.fields if f.required and f.name not in frame.columns]
+
+
+def _rules(frame: pl.DataFrame, header: ExtfHeader, ctx: Context, *, detail: bool) -> list[pl.Expr]:
+    """Per present field: the reason a value is invalid (String or null) with ``detail``,
+    else a cheap boolean "is invalid" used to find the few rows that need the reason."""
+    fmt = header.format
     exprs = []
     for f in fmt.fields:
         if f.name not in frame.columns:
             continue
         raw = pl.col(f.name)
         value = f.type.prepare(raw, frame.schema[f.name])
-        expr = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("hat kein gültiges Format"))
+        checks = [(raw.is_not_null() & value.is_null(), "hat kein gültiges Format")]
         if f.required:
-            expr = expr.when(raw.is_null()).then(pl.lit("ist ein Pflichtfeld und leer"))
+            checks.append((raw.is_null(), "ist ein Pflichtfeld und leer"))
         if fmt.has_period and f.name == "Belegdatum" and header.date_from and header.date_to:
             span = f"{header.date_from:%d.%m.%Y}–{header.date_to:%d.%m.%Y}"
-            expr = expr.when(
-                (value < pl.lit(header.date_from)) | (value > pl.lit(header.date_to))
-            ).then(pl.lit(f"liegt außerhalb des Zeitraums Datum vom/bis ({span})"))
-        exprs.append(expr.otherwise(f.type.problem(value, ctx)).alias(f.name))
-    return frame.select(exprs) if exprs else pl.DataFrame(), missing
+            outside = (value < pl.lit(header.date_from)) | (value > pl.lit(header.date_to))
+            checks.append((outside, f"liegt außerhalb des Zeitraums Datum vom/bis ({span})"))
+        if detail:
+            expr = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
+            for condition, reason in checks[1:]:
+                expr = expr.when(condition).then(pl.lit(reason))
+            exprs.append(expr.otherwise(f.type.problem(value, ctx)).alias(f.name))
+        else:
+            bad = pl.any_horizontal([c for c, _ in checks]).fill_null(False)
+            exprs.append((bad | ~f.type.valid(value, ctx).fill_null(True)).alias(f.name))
+    return exprs
+
+
+def _reasons(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> pl.DataFrame:
+    """Reasons (String or null) per present field, for the rows that fail the cheap check only;
+    ``_row`` holds their index in ``frame``."""
+    exprs = _rules(frame, header, ctx, detail=False)
+    if not exprs:
+        return pl.DataFrame({"_row": []}, schema={"_row": pl.UInt32})
+    failing = frame.with_row_index("_row").filter(pl.any_horizontal(exprs))
+    return failing.select(pl.col("_row"), *_rules(frame, header, ctx, detail=True))
 
 
 def _value_text(frame: pl.DataFrame, name: str, row: int) -> str:
@@ -112,7 +133,8 @@ def validate_bookings(frame: pl.DataFrame, header: ExtfHeader, *, encoding: str 
 
     Example: ``validate_bookings(bookings, header).filter(pl.col("field") == "Belegfeld 1")``
     """
-    reasons, missing = _reasons(frame, header, _context(header, encoding))
+    missing = _check_columns(frame, header)
+    reasons = _reasons(frame, header, _context(header, encoding))
     parts = [
         pl.DataFrame(
             {"row": [None], "field": [name], "value": [None], "message": ["Pflichtfeld fehlt"]},
@@ -120,8 +142,8 @@ def validate_bookings(frame: pl.DataFrame, header: ExtfHeader, *, encoding: str 
         )
         for name in missing
     ]
-    for name in reasons.columns:
-        hits = reasons.select(pl.col(name).alias("message")).with_row_index("row").drop_nulls()
+    for name in reasons.columns[1:]:
+        hits = reasons.select(pl.col("_row").alias("row"), pl.col(name).alias("message")).drop_nulls()
         if hits.height == 0:
             continue
         rows = hits["row"].cast(pl.Int64)
@@ -136,23 +158,26 @@ def validate_bookings(frame: pl.DataFrame, header: ExtfHeader, *, encoding: str 
 
 
 def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
-    reasons, missing = _reasons(frame, header, ctx)
+    missing = _check_columns(frame, header)
     if missing:
         raise DatevFormatError(
             f"Pflichtfeld '{missing[0]}' fehlt in den Buchungen. Bitte ordnen Sie diesem DATEV-Feld "
             "eine Spalte zu.",
             column=missing[0],
         )
-    if reasons.width == 0:
+    exprs = _rules(frame, header, ctx, detail=False)
+    if not exprs:
         return
-    bad = reasons.with_row_index("_row").filter(pl.any_horizontal(pl.exclude("_row").is_not_null())).head(1)
-    if bad.height == 0:
+    first = frame.select(pl.any_horizontal(exprs).arg_true().first()).item()
+    if first is None:
         return
-    row = int(bad["_row"][0])
-    name = next(c for c in reasons.columns if bad[c][0] is not None)
+    row = int(first)
+    one = frame.slice(row, 1).select(_rules(frame, header, ctx, detail=True))
+    found = [(c, one[c][0]) for c in one.columns if one[c][0] is not None]
+    name, reason = found[0] if found else (one.columns[0], "verletzt die Feldregeln")
     value = _value_text(frame, name, row)
     raise DatevFormatError(
-        f"Feld '{name}' in Datensatz {row + 1} (Index {row}): Wert '{value}' {bad[name][0]}. "
+        f"Feld '{name}' in Datensatz {row + 1} (Index {row}): Wert '{value}' {reason}. "
         "Bitte korrigieren Sie den Wert in den Quelldaten; die EXTF-Datei wurde nicht geschrieben.",
         row=row,
         column=name,
