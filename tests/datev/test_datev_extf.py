@@ -167,15 +167,33 @@ def test_validate_bookings_returns_findings_instead_of_raising():
         pl.Series("Umsatz (ohne Soll/Haben-Kz)", [1.0, 0.0, 2.0, 3.0]),
     )
     findings = validate_bookings(frame, HEADER)
-    assert findings.columns == ["row", "field", "value", "message"]
-    assert findings.select("row", "field", "value").rows() == [
-        (0, "Belegfeld 1", "A_1"),
-        (1, "Umsatz (ohne Soll/Haben-Kz)", "0.0"),
-        (2, "Belegfeld 1", "B 2"),
+    assert findings.columns == ["row", "field", "value", "message", "rule"]
+    assert findings.select("row", "field", "value", "rule").rows() == [
+        (0, "Belegfeld 1", "A_1", "field.pattern"),
+        (1, "Umsatz (ohne Soll/Haben-Kz)", "0.0", "amount.zero"),
+        (2, "Belegfeld 1", "B 2", "field.pattern"),
     ]
     assert validate_bookings(bookings(), HEADER).height == 0
     missing = validate_bookings(bookings().drop("Belegdatum"), HEADER)
-    assert missing.rows() == [(None, "Belegdatum", None, "Pflichtfeld fehlt")]
+    assert missing.rows() == [(None, "Belegdatum", None, "Pflichtfeld fehlt", "field.required")]
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "rule"),
+    [
+        ("Buchungstext", "x" * 61, "field.max_length"),
+        ("Buchungstext", "Łódź", "encoding.not_cp1252"),
+        ("Buchungstext", "a\tb", "encoding.control_characters"),
+        ("Konto", 123456, "account.length_mismatch"),
+        ("Belegdatum", date(2024, 9, 1), "fiscal_year.outside_period"),
+        ("Umsatz (ohne Soll/Haben-Kz)", -1.0, "amount.negative"),
+        ("Umsatz (ohne Soll/Haben-Kz)", 1.001, "amount.format"),
+        ("Soll/Haben-Kennzeichen", "X", "field.choice"),
+    ],
+)
+def test_findings_carry_rule_ids(column, bad, rule):
+    frame = bookings().with_columns(pl.lit(bad).alias(column))
+    assert set(validate_bookings(frame, HEADER)["rule"].to_list()) == {rule}
 
 
 def test_too_many_postings_for_one_file():

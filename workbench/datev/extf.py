@@ -33,7 +33,7 @@ from workbench.datev.extf_header import (
     format_header,
     parse_header,
 )
-from workbench.datev.fields import Context
+from workbench.datev.fields import Context, rule_for_message
 from workbench.errors import DatevFormatError
 
 __all__ = [
@@ -129,7 +129,7 @@ def _value_text(frame: pl.DataFrame, name: str, row: int) -> str:
 
 
 def validate_bookings(frame: pl.DataFrame, header: ExtfHeader, *, encoding: str = "cp1252") -> pl.DataFrame:
-    """All rule violations as findings: ``row`` (0-based index), ``field``, ``value``, ``message``.
+    """All violations as findings: ``row`` (0-based index), ``field``, ``value``, ``message``, ``rule``.
 
     Example: ``validate_bookings(bookings, header).filter(pl.col("field") == "Belegfeld 1")``
     """
@@ -153,8 +153,9 @@ def validate_bookings(frame: pl.DataFrame, header: ExtfHeader, *, encoding: str 
         )
     schema = {"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String}
     if not parts:
-        return pl.DataFrame(schema=schema)
-    return pl.concat([p.cast(schema) for p in parts]).sort("row", nulls_last=False)  # type: ignore[arg-type]
+        return pl.DataFrame(schema=schema).with_columns(pl.lit(None, dtype=pl.String).alias("rule"))
+    findings = pl.concat([p.cast(schema) for p in parts]).sort("row", nulls_last=False)  # type: ignore[arg-type]
+    return findings.with_columns(rule_for_message(pl.col("message")).alias("rule"))
 
 
 def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:

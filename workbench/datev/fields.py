@@ -19,6 +19,8 @@ from datetime import date
 import polars as pl
 
 __all__ = [
+    "RULES",
+    "rule_for_message",
     "Account",
     "Amount",
     "Choice",
@@ -400,3 +402,34 @@ class DateDDMMYYYY(FieldType):
             .then(col.str.zfill(8).str.to_date("%d%m%Y", strict=False))
             .otherwise(pl.lit(None, dtype=pl.Date))
         )
+
+
+# Stable rule ids (ARCHITECTURE §4.2 rule families) for the reason fragments above, so that
+# validate_* results can become findings without parsing German text downstream.
+RULES: tuple[tuple[str, str], ...] = (
+    ("Pflichtfeld", "field.required"),
+    ("Sachkontenlänge", "account.length_mismatch"),
+    ("außerhalb des Zeitraums", "fiscal_year.outside_period"),
+    ("darf nicht 0 sein", "amount.zero"),
+    ("ist negativ", "amount.negative"),
+    ("Nachkommastellen", "amount.format"),
+    ("Vorkommastellen", "amount.format"),
+    ("ist keine Zahl", "amount.format"),
+    ("ist länger als", "field.max_length"),
+    ("enthält Zeichen außerhalb", "field.pattern"),
+    ("entspricht nicht dem Muster", "field.pattern"),
+    ("Steuerzeichen", "encoding.control_characters"),
+    ("Windows-1252", "encoding.not_cp1252"),
+    ("erlaubten Werte", "field.choice"),
+    ("nicht vorgesehen", "field.not_allowed"),
+    ("kein gültiges Format", "field.format"),
+    ("Kassenbuch online EUR", "cash.currency"),
+)
+
+
+def rule_for_message(message: pl.Expr) -> pl.Expr:
+    """Rule id for a reason column (``field.range`` when nothing more specific matches)."""
+    expr = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.String))
+    for fragment, rule in RULES:
+        expr = expr.when(message.str.contains(fragment, literal=True)).then(pl.lit(rule))
+    return expr.otherwise(pl.lit("field.range"))

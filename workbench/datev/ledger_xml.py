@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from workbench.datev.fields import Context
+from workbench.datev.fields import Context, rule_for_message
 from workbench.datev.ledger_fields import ELEMENT_ORDER, REQUIRED, TYPES
 from workbench.errors import DatevFormatError
 
@@ -102,7 +102,7 @@ def _missing(records: pl.DataFrame, ledger: str) -> list[str]:
 
 
 def validate_ledger_records(records: pl.DataFrame, *, ledger: str, account_length: int | None = None) -> pl.DataFrame:
-    """All rule violations as findings (``row``, ``field``, ``value``, ``message``), no raising.
+    """All violations as findings (``row``, ``field``, ``value``, ``message``, ``rule``), no raising.
 
     Example: ``validate_ledger_records(frame, ledger="accountsPayableLedger")``
     """
@@ -120,7 +120,8 @@ def validate_ledger_records(records: pl.DataFrame, *, ledger: str, account_lengt
             values = records[name].cast(pl.String, strict=False).gather(rows)
             parts.append(pl.DataFrame({"row": rows, "field": [name] * hits.height, "value": values,
                                        "message": hits["message"]}, schema=schema))  # fmt: skip
-    return pl.concat(parts).sort("row", nulls_last=False) if parts else pl.DataFrame(schema=schema)
+    findings = pl.concat(parts).sort("row", nulls_last=False) if parts else pl.DataFrame(schema=schema)
+    return findings.with_columns(rule_for_message(pl.col("message")).alias("rule"))
 
 
 def raise_first_problem(
