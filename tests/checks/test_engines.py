@@ -165,7 +165,7 @@ def calls(draw) -> pl.DataFrame:
         "note": pl.String})
 
 
-FEW = hsettings(max_examples=12, deadline=None,
+FEW = hsettings(max_examples=10, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
@@ -175,7 +175,7 @@ def test_engines_agree_on_random_receipts(frame, target, settings):
     assert_same(*both(frame, "receipts", settings=settings, period=PERIOD, target=target))
 
 
-@hsettings(max_examples=8, deadline=None,
+@hsettings(max_examples=6, deadline=None,
            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(frame=invoices())
 def test_engines_agree_on_random_invoices(frame, settings):

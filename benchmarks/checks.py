@@ -1,0 +1,94 @@
+"""Benchmark the checks: the full receipts suite on 1M generated rows with the polars engine,
+and the same suite in Great Expectations (pandas) on fewer rows, scaled, with identical findings.
+
+Run: ``.venv/bin/python benchmarks/checks.py [--rows 1000000] [--gx-rows 50000]``. Prints, no
+asserts. Targets: polars < 0.5 s on 1M rows; polars >= 10x faster than GX.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from workbench.checks import ClientSettings, check, load_suite  # noqa: E402
+from workbench.samples import generate  # noqa: E402
+
+PERIOD = ("2026-01", "2026-03")
+
+
+def settings() -> ClientSettings:
+    seed = json.loads((REPO / "data" / "sandbox" / "default.json").read_text(encoding="utf-8"))
+    return ClientSettings.from_dict(next(c for c in seed["accounting_clients"]
+                                         if c["id"] == "455148-1"))
+
+
+def frame(rows: int) -> pl.DataFrame:
+    data = generate("receipts", rows, seed=42, defect_rate=0.01).frame
+    return data.with_columns(pl.lit("belege.csv").alias("source_file"),
+                             (pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("source_row"))
+
+
+def timed(function, repeat: int) -> tuple[float, object, float, float]:
+    """Best and median wall time, and the CPU time of the best run (all threads)."""
+    times, cpu, result = [], [], None
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = function()
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    best = min(range(repeat), key=times.__getitem__)
+    return times[best], result, statistics.median(times), cpu[best]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--gx-rows", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    client = settings()
+    suite = load_suite("receipts")
+    print(f"receipts suite: {len(suite.expectations)} expectations "
+          f"(+ cross-row rules), target xml, period {PERIOD[0]}..{PERIOD[1]}; "
+          f"{os.cpu_count()} cores, POLARS_MAX_THREADS={os.environ.get('POLARS_MAX_THREADS', '-')}")
+
+    big = frame(args.rows)
+    print(f"load average {os.getloadavg()[0]:.1f} (timings are noisy on a shared machine)")
+    best, findings, median, cpu = timed(
+        lambda: check(big, "receipts", settings=client, period=PERIOD), args.repeat)
+    print(f"polars  {args.rows:>9,} rows: best {best:6.3f} s (cpu {cpu:.3f} s), median "
+          f"{median:6.3f} s, {findings.height:,} findings")
+
+    small = frame(args.gx_rows)
+    fast_best, fast, _, _ = timed(
+        lambda: check(small, "receipts", settings=client, period=PERIOD), args.repeat)
+    from workbench.checks.engine_gx import gx_context
+
+    start = time.perf_counter()
+    gx_context()
+    print(f"gx import + context: {time.perf_counter() - start:.1f} s (once per process, not counted)")
+    check(small.head(100), "receipts", settings=client, period=PERIOD, engine="gx")  # warm-up
+    gx_best, reference, _, _ = timed(
+        lambda: check(small, "receipts", settings=client, period=PERIOD, engine="gx"), 2)
+    same = fast.equals(reference)
+    scale = args.rows / args.gx_rows
+    print(f"polars  {args.gx_rows:>9,} rows: best {fast_best:6.3f} s, {fast.height:,} findings")
+    print(f"gx      {args.gx_rows:>9,} rows: best {gx_best:6.3f} s, {reference.height:,} findings "
+          f"(identical to polars: {same})")
+    print(f"gx scaled to {args.rows:,} rows (x{scale:g}, linear): ~{gx_best * scale:6.1f} s")
+    print(f"ratio gx/polars on {args.gx_rows:,} rows: {gx_best / fast_best:5.1f}x; "
+          f"scaled gx vs polars on {args.rows:,} rows: {gx_best * scale / best:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()
