@@ -19,18 +19,18 @@ from datetime import date
 import polars as pl
 
 __all__ = [
-    "RULES",
-    "rule_for_message",
     "Account",
     "Amount",
+    "CP1252_CLASS",
     "Choice",
     "Context",
     "DateDDMM",
     "DateDDMMYYYY",
     "FieldType",
     "Integer",
+    "RULES",
     "Text",
-    "CP1252_CLASS",
+    "rule_for_message",
 ]
 
 # Every character Windows-1252 can encode (0x80-0x9F holds these 27 typographic characters).
