@@ -44,7 +44,7 @@ from workbench.mapping.result import (
 from workbench.sources.loader import LoadResult
 from workbench.sources.schema import canonical_schema
 
-__all__ = ["BU_CODES_SKR03", "map_invoices"]
+__all__ = ["BDS_FIELDS", "BU_CODES_SKR03", "MASTER_FIELDS", "RDS_FIELDS", "map_invoices"]
 
 #: BU-Schlüssel by tax rate, SKR03: revenue (Umsatzsteuer) for Rechnung/Gutschrift/Storno,
 #: input tax (Vorsteuer) for Eingangsrechnung. A rate of 0 (or none) books without BU-Schlüssel.
@@ -58,9 +58,9 @@ _INCOMING = {"Eingangsrechnung": 1}
 _INVOICES, _POSITIONS = "invoices", "positions"
 NAME_LIMIT = 50
 
-# DATEV element / EXTF field ← (canonical frame, column), for the preview. A list: the first
-# candidate a record has lineage for wins (positions where the invoice has positions).
-_RDS_FIELDS: dict[str, list[tuple[str, str]]] = {
+#: DATEV element / EXTF field ← (canonical frame, column), for the preview. A list: the first
+#: candidate a record has lineage for wins (positions where the invoice has positions).
+RDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "document_id": [(_INVOICES, "invoice_id")],
     "document_kind": [(_INVOICES, "invoice_kind")],
     "accounting_month": [(_INVOICES, "date")],
@@ -81,7 +81,7 @@ _RDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "customerName": [(_INVOICES, "party_name")],
     "customerCity": [(_INVOICES, "city")],
 }
-_BDS_FIELDS: dict[str, list[tuple[str, str]]] = {
+BDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "Umsatz (ohne Soll/Haben-Kz)": [(_POSITIONS, "gross"), (_INVOICES, "gross")],
     "Soll/Haben-Kennzeichen": [(_INVOICES, "invoice_kind")],
     "WKZ Umsatz": [(_INVOICES, "currency_code")],
@@ -236,8 +236,10 @@ def map_invoices(
         new_findings.append(found_files)
         block(unreadable)
 
-    # Positions find their invoice by number: a number used twice is ambiguous.
-    dup = invoices.filter(pl.col("invoice_id").is_duplicated())
+    # Positions find their invoice by number: a number used twice in the file is ambiguous,
+    # even if the other invoice with it is blocked for another reason.
+    numbers = result.frame["invoice_id"].drop_nulls()
+    dup = invoices.filter(pl.col("invoice_id").is_in(numbers.filter(numbers.is_duplicated()).implode()))
     if dup.height:
         message = pl.format(
             "{}, Zeile {}: Rechnungsnummer '{}' kommt mehrfach vor; Positionen und Belege "
@@ -344,7 +346,7 @@ def map_invoices(
     if mode == "rds":
         records, field_sources, target = (
             _rds_records(lines, client, kost_menge),
-            _RDS_FIELDS,
+            RDS_FIELDS,
             "ledger",
         )
     else:
@@ -354,7 +356,7 @@ def map_invoices(
         new_findings += bds_findings
         for rows, rule, message in bds_blocked:
             block(rows, rule, message)
-        records, field_sources, target = _bds_records(lines, kost_menge), _BDS_FIELDS, "extf"
+        records, field_sources, target = _bds_records(lines, kost_menge), BDS_FIELDS, "extf"
 
     # What the DATEV writer would reject becomes a finding and blocks the invoice.
     problems = _validate(records, lines, mode, account_length)

@@ -44,11 +44,11 @@ from workbench.mapping.result import (
 )
 from workbench.sources.loader import LoadResult
 
-__all__ = ["PERIODS", "PosMapping", "business_days", "map_pos"]
+__all__ = ["PERIODS", "POS_FIELDS", "PosMapping", "business_days", "map_pos"]
 
 PERIODS = ("daily", "weekly", "monthly")
 _ROLE = "pos"
-_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+POS_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "Umsatz (ohne Soll/Haben-Kz)": ((_ROLE, "amount"),),
     "Soll/Haben-Kennzeichen": ((_ROLE, "category_type"),),
     "Konto": ((_ROLE, "category"),),
@@ -283,7 +283,7 @@ def map_pos(
         ).join(rows.select("_index", "source_file", "source_row", "_item"), on="_index", how="left")
         new_findings.append(
             validation_findings(
-                problems, lookup, field_sources=_FIELDS, sources=sources, role=_ROLE, target="extf"
+                problems, lookup, field_sources=POS_FIELDS, sources=sources, role=_ROLE, target="extf"
             )
         )
         periods = culprits["_period"].unique().implode()
@@ -334,7 +334,7 @@ def map_pos(
         blocked=concat_blocked(blocked),
         skipped=skipped,
         findings=concat_findings([found, *new_findings]),
-        field_sources=_FIELDS,
+        field_sources=POS_FIELDS,
         frames={_ROLE: result.frame},
         sources=result.sources,
         primary=_ROLE,
