@@ -60,6 +60,13 @@ def test_rejected_uploads(api, kwargs, code):
     assert (body[0] if isinstance(body, list) else body)["error"] == code
 
 
+def test_metadata_as_json_part(api):
+    response = api.post(f"{BASE}/455148-1/documents", files={
+        "file": ("teil.pdf", b"%PDF json part", "application/pdf"),
+        "metadata": ("metadata.json", b'{"document_type": "Sonstige"}', "application/json")})
+    assert response.status_code == 201 and response.json()["document_type"] == "Sonstige"
+
+
 def test_bad_metadata_json(api):
     response = api.post(f"{BASE}/455148-1/documents", files={"file": ("a.pdf", b"%PDF m")},
                         data={"metadata": "{not json"})

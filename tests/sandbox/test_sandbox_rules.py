@@ -63,6 +63,11 @@ def test_decode_by_bom():
     assert decode("Köln".encode("cp1252")) == "Köln"
 
 
+@pytest.mark.parametrize("content", [b"\r\x00", b"\x00", b'"EXTF";\r;x\r\n'])
+def test_extf_check_survives_stray_control_characters(content):
+    assert check_extf(content, CLIENT)["result"] == "failed"
+
+
 @QUICK
 @given(st.binary(max_size=3000))
 def test_extf_check_never_crashes_on_bytes(content):

@@ -108,7 +108,10 @@ async def _store(request: Request, document_id: str, *, stapled: bool = False) -
         if not parts:
             raise Reject(dco_error("01004"))
         checked = [_check_file(part, client, duo_next) for part in parts]
-        metadata = _metadata(form.get("metadata"), client)
+        raw_metadata = form.get("metadata")
+        if isinstance(raw_metadata, UploadFile):  # sent as a JSON part instead of a field
+            raw_metadata = (await raw_metadata.read()).decode("utf-8", "replace")
+        metadata = _metadata(raw_metadata, client)
         contents = [await part.read() for part in parts]
     if any(len(content) > MAX_FILE for content in contents):
         raise Reject(dco_error("01216" if duo_next else "01016"))

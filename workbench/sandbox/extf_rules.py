@@ -55,6 +55,14 @@ def check_extf(content: bytes, client: AccountingClient) -> dict[str, Any]:
     except UnicodeDecodeError:
         return _failed("1008833", "Invalid file", "Only Windows-1252, UTF-8, UTF16LE, and "
                        "UTF16BE are supported", [])
+    try:
+        return _check_text(text, client)
+    except csv.Error:  # stray CR or NUL inside a field
+        return _failed("1008833", "Invalid file", "Die Datei enthält ein einzelnes "
+                       "Wagenrücklauf- oder NUL-Zeichen außerhalb eines Textfelds.", [])
+
+
+def _check_text(text: str, client: AccountingClient) -> dict[str, Any]:
     lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
     if not lines:
         return _failed("1008833", "Invalid file", "No payload", [])

@@ -187,8 +187,8 @@ def cancel(state: SandboxState, client_id: str, job_id: str, *, refused: bool) -
     text = ("Die Stornierung wurde abgelehnt; die Belege bleiben in DATEV Unternehmen online."
             if refused else "Die Verarbeitung wurde in Belege online storniert.")
     with state.store.transaction() as conn:
-        conn.execute("UPDATE dxso_jobs SET status = ?, done_at = ? WHERE id = ?",
-                     (status, now, job_id))
+        # done_at stays: it orders the cash chain and starts the retention period.
+        conn.execute("UPDATE dxso_jobs SET status = ? WHERE id = ?", (status, job_id))
         conn.execute("INSERT INTO protocol (job_id, time, visible_at, text, context, type, "
                      "filename) VALUES (?,?,?,?,?,?,?)",
                      (job_id, now, now, text, None, "warning" if refused else "information", ""))
