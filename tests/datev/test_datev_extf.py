@@ -371,3 +371,9 @@ def test_cp1252_specials_are_encoded_as_windows_1252():
     assert read_extf(data).frame["Buchungstext"][0] == "Spesen 5 € „Kaffee“"
     latin = write_extf(bookings(), HEADER)
     assert latin == write_extf(bookings(), HEADER, encoding="utf-8")[3:].decode("utf-8").encode("cp1252")
+
+
+def test_write_files_puts_master_data_into_one_file(tmp_path):
+    paths = write_extf_files(contacts(), CONTACT_HEADER, directory=tmp_path)
+    assert [p.name for p in paths] == ["EXTF_Debitoren_Kreditoren.csv"]
+    assert read_extf(paths[0]).frame.height == 2

@@ -297,11 +297,16 @@ def write_extf_files(
 ) -> list[Path]:
     """One Buchungsstapel per month and per ``max_postings`` bookings; returns the file paths.
 
-    Each file's header gets that month as Datum vom/bis and the matching WJ-Beginn.
+    Each file's header gets that month as Datum vom/bis and the matching WJ-Beginn. Master
+    data (Debitoren/Kreditoren) has no period and goes into one file.
     Example: ``write_extf_files(bookings, header, directory="out")``
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    if not header.format.has_period:
+        path = directory / "EXTF_Debitoren_Kreditoren.csv"
+        write_extf(bookings, header, path_or_buffer=path, encoding=encoding)
+        return [path]
     ctx = _context(replace(header, date_from=None, date_to=None), encoding)
     # Check everything first so that no partial set of files is left behind.
     _raise_first(bookings, replace(header, date_from=None, date_to=None), ctx)
