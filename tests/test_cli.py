@@ -59,7 +59,3 @@ def test_unknown_kind_is_a_usage_error(write):
     assert "belege" in result.stderr
 
 
-def test_report_says_it_is_not_available_yet():
-    result = runner.invoke(app, ["report", "--client", "455148-1", "--period", "2026-01"])
-    assert result.exit_code == 3
-    assert "noch nicht verfügbar" in result.stderr

@@ -1,13 +1,20 @@
-"""``make demo``: the main job on the bundled sample data, as far as the workbench reaches today.
+"""``make demo``: the main job on the bundled sample data, against the bundled DATEV sandbox.
 
-Sample files follow the naming scheme ``<kind>_<profile>[_<detail>].<ext>`` so the demo knows
-how to load each one; files of one kind and profile are loaded together (invoices with their
-positions file).
+1. load every sample file (the naming scheme ``<kind>_<profile>[_<detail>].<ext>`` says how);
+2. start the sandbox (state in ``$WORKBENCH_HOME/sandbox``) and point every step at it;
+3. for each demo client: check, map and transfer one month, poll DATEV's status and write the
+   HTML report (papermill), plus an overview over the clients;
+4. bill the call log and post the billed minutes to the Mandanten's orders.
+
+The sample data carries seeded defects on purpose: the demo succeeds when every step ran, and
+the report shows what DATEV would have rejected.
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -17,9 +24,26 @@ from rich.table import Table
 from workbench.errors import SourceError
 from workbench.sources import KINDS, LOADERS, available_profiles
 
-__all__ = ["group_samples", "run_demo"]
+__all__ = ["DEMO_CLIENTS", "group_samples", "run_demo"]
 
 _SUFFIXES = {".csv", ".xlsx", ".json"}
+
+#: Which sample files the demo reports on per client (see data/samples/README.md).
+DEMO_CLIENTS = {
+    "455148-1": [
+        {"kind": "receipts", "files": ["receipts_juston_booking_detail.csv"], "profile": "juston"},
+        {"kind": "receipts", "files": ["receipts_juston_expense.csv"], "profile": "juston"},
+        {"kind": "receipts", "files": ["receipts_juston_kasse.csv"], "profile": "juston"},
+        {"kind": "invoices", "files": ["invoices_crmplus.xlsx"], "profile": "crmplus"},
+        {"kind": "pos", "files": ["pos_lightspeed.csv"], "profile": "lightspeed"},
+    ],
+    "455148-2": [
+        {"kind": "receipts", "files": ["receipts_canonical.csv"], "profile": "canonical"},
+        {"kind": "invoices", "files": ["invoices_canonical.csv",
+                                       "invoices_canonical_positions.csv"], "profile": "canonical"},
+    ],
+}
+DEMO_PERIOD = "2026-01"
 
 
 def group_samples(folder: Path) -> dict[tuple[str, str], list[Path]]:
@@ -34,10 +58,80 @@ def group_samples(folder: Path) -> dict[tuple[str, str], list[Path]]:
     return dict(groups)
 
 
-def run_demo(samples: Path, *, console: Console) -> int:
-    """Load every sample file and print what was loaded; returns the exit code."""
+def run_demo(samples: Path, *, console: Console, out: Path = Path("out/demo"),
+             transfer: bool = True) -> int:
+    """Run the demo; returns 0 when every step ran (findings in the samples are expected)."""
     if not samples.is_dir():
         raise SourceError(f"Der Ordner mit Beispieldaten {samples} fehlt.", file=str(samples))
+    _show_loading(samples, console)
+    from workbench.config import load_settings
+
+    settings = load_settings()
+    with _sandbox(settings, console):
+        from workbench.reports import run_reports
+
+        console.print(f"2. Prüfen, abbilden, übertragen ({DEMO_PERIOD}) und berichten …")
+        sources = {client: [{**source, "files": [str(samples / name) for name in source["files"]]}
+                            for source in specs] for client, specs in DEMO_CLIENTS.items()}
+        results, overview = run_reports(
+            clients=["455148-1"], period=DEMO_PERIOD, sources=sources, out_dir=out,
+            transfer=transfer, pos_mapping=str(samples / "pos_mapping.toml"), base=Path.cwd())
+        check_only, overview = run_reports(
+            clients=list(DEMO_CLIENTS), period=DEMO_PERIOD, sources=sources, out_dir=out,
+            transfer=False, pos_mapping=str(samples / "pos_mapping.toml"), base=Path.cwd())
+        table = Table(title=f"Berichte {DEMO_PERIOD}", header_style="bold")
+        for name in ("Mandant", "Fehler", "Warnungen", "Übertragungen", "Bericht"):
+            table.add_column(name)
+        for result in check_only:
+            table.add_row(result.client, str(result.details["errors"]),
+                          str(result.details["warnings"]), str(result.details["transfers"]),
+                          str(result.html))
+        console.print(table)
+        _bill_calls(samples, console, transfer=transfer)
+    console.print(f"Fertig. Übersicht: {overview}")
+    return 0
+
+
+@contextmanager
+def _sandbox(settings, console: Console):
+    """One sandbox for every step of the demo, the report kernels included."""
+    if settings.mode != "sandbox" or settings.sandbox_url:
+        yield
+        return
+    from workbench.sandbox import start_sandbox
+
+    with start_sandbox(state_dir=settings.home / "sandbox") as sandbox:
+        console.print(f"DATEV-Sandbox läuft auf {sandbox.url} (Zustand in {settings.home / 'sandbox'}).")
+        os.environ["WORKBENCH_SANDBOX_URL"] = sandbox.url
+        try:
+            yield
+        finally:
+            del os.environ["WORKBENCH_SANDBOX_URL"]
+
+
+def _bill_calls(samples: Path, console: Console, *, transfer: bool) -> None:
+    from workbench.calls import plan_expense_postings, transfer_expense_postings
+    from workbench.pipeline import check_run
+    from workbench.transfer.connection import connect
+
+    console.print("3. Anrufliste abrechnen und Auslagen in DATEV buchen …")
+    with connect() as connection:
+        run = check_run("calls", [samples / "calls_starface.csv"], client=None,
+                        connection=connection)
+        summary = run.billing.summary()
+        plan = plan_expense_postings(run.billing, run.directory)
+        posted = transfer_expense_postings(plan, connection.datev, ledger=connection.ledger) \
+            if transfer else None
+    billed = run.billing.billed.height if hasattr(run.billing.billed, "height") else 0
+    console.print(f"{run.loaded.frame.height} Anrufe, davon {billed} abgerechnet; "
+                  f"{summary.height} Zeilen Abrechnung je Mandant und Monat.")
+    if posted is not None:
+        counts = dict(posted["status"].value_counts().iter_rows())
+        console.print(f"Auslagen gebucht: {counts.get('posted', 0)}, fehlgeschlagen: "
+                      f"{counts.get('failed', 0)}, übersprungen: {counts.get('skipped', 0)}.")
+
+
+def _show_loading(samples: Path, console: Console) -> None:
     groups = group_samples(samples)
     if not groups:
         raise SourceError(f"Im Ordner {samples} liegen keine Beispieldateien "
@@ -45,28 +139,14 @@ def run_demo(samples: Path, *, console: Console) -> int:
     table = Table(title="1. Laden: Beispieldaten", header_style="bold")
     for name in ("Art", "Profil", "Dateien", "Zeilen", "Kodierung", "Zeilenprobleme"):
         table.add_column(name)
-    total_rows = 0
     for (kind, profile), files in sorted(groups.items()):
         result = LOADERS[kind](files, profile=profile)
         summary = result.summary()
         encodings = ", ".join(sorted({str(value) for value in summary["encoding"].to_list()}))
-        total_rows += result.frame.height
         table.add_row(kind, profile, ", ".join(path.name for path in files),
                       str(result.frame.height), encodings, str(result.findings.height))
-        _check_accounting(result.frame, summary, files)
+        loaded = summary.filter(pl.col("kind") != "positions")["rows"].sum()
+        if loaded != result.frame.height:  # pragma: no cover - guards the loader's invariant
+            raise SourceError(f"Zeilen gingen verloren: {loaded} gelesen, {result.frame.height} "
+                              f"geladen ({', '.join(path.name for path in files)}).")
     console.print(table)
-    console.print(f"{total_rows} Zeilen aus {sum(map(len, groups.values()))} Dateien geladen; "
-                  f"jede Zeile ist mit Datei und Zeilennummer nachverfolgbar.")
-    console.print(
-        "Weitere Schritte der Demo (Prüfen, Abbilden, Übertragen an die DATEV-Sandbox, "
-        "Statusabruf, HTML-Bericht) sind in dieser Version noch nicht verfügbar; "
-        "die Demo endet nach dem Laden.", style="yellow")
-    return 0
-
-
-def _check_accounting(frame: pl.DataFrame, summary: pl.DataFrame, files: list[Path]) -> None:
-    """Every row read from a file must be in the frame: loading never loses a row."""
-    loaded = summary.filter(pl.col("kind") != "positions")["rows"].sum()
-    if loaded != frame.height:  # pragma: no cover - guards an invariant of the loader
-        raise SourceError(f"Zeilen gingen verloren: {loaded} gelesen, {frame.height} geladen "
-                          f"({', '.join(path.name for path in files)}).")

@@ -211,3 +211,28 @@ def test_summary_counts_rows_and_problems(write):
     assert summary["row_problems"] == 1
     assert summary["encoding"] == "utf-8"
     assert summary["variant"] == "Booking Detail"
+
+
+def test_excel_numbers_keep_their_decimal_point_under_a_german_profile(tmp_path):
+    path = tmp_path / "crm.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Rechnungen"
+    sheet.append(["Modul", "Rechnungsnr.", "Rechnungsdatum", "Organisation oder Kontakt",
+                  "Bruttobetrag", "Nettobetrag"])
+    sheet.append(["Rechnungen", "RE-1", dt.date(2026, 1, 15), "Firma", 12.345, "1.234,56"])
+    workbook.save(path)
+    frame = load_invoices(path, profile="crmplus").frame
+    assert frame["gross"].to_list() == [12.345]  # a numeric cell, not 12345
+    assert frame["net"].to_list() == [1234.56]   # German text in a cell still works
+
+
+def test_unparseable_values_in_a_large_file_read_in_chunks(tmp_path):
+    lines = ["document_id,document_kind,date,amount"]
+    lines += [f"D{n},Kasse,2026-01-02,{'kaputt' if n % 5000 == 0 else '1.00'}"
+              for n in range(1, 60001)]
+    path = tmp_path / "gross.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load_receipts(path)
+    assert result.frame.height == 60000
+    assert result.findings["row"].to_list() == [n + 1 for n in range(5000, 60001, 5000)]

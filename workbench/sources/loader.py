@@ -132,7 +132,9 @@ def _convert(table: RawTable, variant: Variant,
                 f"(kanonisch '{column.name}'){f' in der Kopfzeile (Zeile {row})' if row else ''}. "
                 f"Ergänzen Sie die Spalte oder passen Sie das Profil an.",
                 file=table.file, row=row, column=column.name)
-    number_format = variant.number_format or ("de" if table.format == "csv" else "en")
+    # Excel and JSON numbers arrive as "12.345" (a dot, whatever the locale); only CSV text
+    # follows the profile's notation.
+    number_format = (variant.number_format or "de") if table.format == "csv" else "en"
     height = table.frame.height
     texts: dict[str, pl.Series] = {}
     for column in columns:
@@ -176,12 +178,13 @@ def _unparseable(table: RawTable, frame: pl.DataFrame, columns: Sequence[Column]
             continue
         source_column = resolved.get(column.name)
         where = f"Spalte '{source_column}'" if source_column else f"Vorgabewert für '{column.name}'"
-        values = text.filter(bad)
-        rows = table.rows.filter(bad)
+        # rechunk: multi-chunk filtered series trip polars' string formatting (a panic).
+        values = text.filter(bad).rechunk()
+        rows = table.rows.filter(bad).rechunk()
         parts.append(pl.DataFrame({
             "source": pl.repeat(table.file, len(values), eager=True, dtype=pl.String),
             "row": rows,
-            "item_id": (item_text.filter(bad) if item_text is not None
+            "item_id": (item_text.filter(bad).rechunk() if item_text is not None
                         else pl.repeat(None, len(values), eager=True, dtype=pl.String)),
             "column": pl.repeat(column.name, len(values), eager=True, dtype=pl.String),
             "source_column": pl.repeat(source_column, len(values), eager=True, dtype=pl.String),
