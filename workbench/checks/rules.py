@@ -85,7 +85,8 @@ def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.
     its items reported. The balance starts at the opening balance (0,00) at the top of the file;
     the item that first takes it below zero is reported.
     """
-    cash = frame.filter(pl.col("document_kind") == "Kasse")
+    cash = frame.select(ROW_INDEX, "document_kind", "document_id", "date", "amount",
+                        "accounting_month").filter(pl.col("document_kind") == "Kasse")
     if cash.is_empty():
         return []
     day, amount = pl.col("date"), pl.col("amount").fill_null(0.0)
@@ -149,15 +150,21 @@ def duplicates(frame: pl.DataFrame, column: str, *, rule: str, group: pl.Expr | 
     value = pl.col(column)
     keys = [column] if group is None else [column, "__group"]
     owner_expr = pl.col(owner) if owner else pl.col(ROW_INDEX)
-    work = frame.filter(value.is_not_null()).with_columns(
-        (group if group is not None else pl.lit(None)).alias("__group"))
+    needed = {ROW_INDEX, column, *([owner] if owner else []),
+              *(["source_row"] if "source_row" in frame.columns else []),
+              *(group.meta.root_names() if group is not None else [])}
+    work = frame.select([c for c in frame.columns if c in needed]).filter(value.is_not_null())
+    work = work.with_columns((group if group is not None else pl.lit(None)).alias("__group"))
     # only the few repeated keys go through the window functions below; hashes make the
     # search cheap (a collision only adds candidates, the exact comparison follows)
-    hashed = work.select(pl.struct(keys).hash().alias("__key"), owner_expr.hash().alias("__owner"))
-    repeated = (hashed.unique().group_by("__key").len().filter(pl.col("len") > 1)["__key"])
+    work = work.with_columns(pl.struct(keys).hash().alias("__key"))
+    repeated = (work.select("__key", owner_expr.hash().alias("__owner"))
+                .group_by("__key").agg((pl.col("__owner").min() != pl.col("__owner").max())
+                                       .alias("__many"))
+                .filter(pl.col("__many"))["__key"])
     if repeated.is_empty():
         return pl.DataFrame(schema=HITS_SCHEMA)
-    work = work.filter(pl.struct(keys).hash().is_in(repeated.implode())).sort(ROW_INDEX)
+    work = work.filter(pl.col("__key").is_in(repeated.implode())).sort(ROW_INDEX)
     line = (pl.col("source_row") if "source_row" in frame.columns
             else pl.col(ROW_INDEX).cast(pl.Int64) + 1)
     work = work.with_columns(
@@ -328,7 +335,9 @@ def row_rules(frame: pl.DataFrame, kind: str, settings: ClientSettings | None, *
         if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
             out += cash_rules(frame, settings)
         if {"invoice_id", "accounting_month", "document_id", "date"} <= have:
-            month = pl.coalesce(pl.col("accounting_month"), pl.col("date").dt.strftime("%Y-%m"))
+            month = pl.col("accounting_month")
+            if frame["accounting_month"].null_count():
+                month = pl.coalesce(month, pl.col("date").dt.strftime("%Y-%m"))
             out.append(duplicates(frame, "invoice_id", rule="duplicate.invoice_id",
                                   group=month, owner="document_id",
                                   label="Die Rechnungsnummer (Belegfeld 1)"))
