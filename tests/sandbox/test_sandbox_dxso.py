@@ -416,3 +416,11 @@ def test_undescribed_files_get_a_warning(api, sandbox):
     warning = next(e for e in protocol if e["type"] == "warning")
     assert warning["filename"] == "Notizen.pdf"
     assert warning["text"].startswith("Die Datei ist in document.xml nicht beschrieben")
+
+
+def test_comments_in_document_xml_are_fine(api, sandbox):
+    files = receivable(invoice="R-2026-700")
+    files["document.xml"] = files["document.xml"].replace(
+        b"<header>", b"<header><!-- erzeugt von der Workbench -->")
+    _, status, protocol = transfer(api, sandbox, "455148-1", files)
+    assert status == 2, texts(protocol)

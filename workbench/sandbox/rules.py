@@ -69,7 +69,8 @@ def _local(tag: str) -> str:
 def parse_document_xml(content: bytes) -> dict[str, Any]:
     """Header and documents of a schema-valid document.xml."""
     root = etree.fromstring(content, _PARSER)
-    header = {_local(el.tag): (el.text or "").strip() for el in root.find(f"{DOC_NS}header")}
+    header = {_local(el.tag): (el.text or "").strip() for el in root.find(f"{DOC_NS}header")
+              if isinstance(el.tag, str)}  # skip comments and processing instructions
     documents = []
     for doc in root.iter(f"{DOC_NS}document"):
         item: dict[str, Any] = {"files": [], "ledger": None, "datafile": None}
