@@ -104,6 +104,8 @@ def check_header(header: ExtfHeader, encoding: str) -> None:
     ):
         if len(value) > limit:
             raise _header_error(name, value, f"ist länger als {limit} Zeichen")
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+            raise _header_error(name, value, "enthält Steuerzeichen")
         if encoding == "cp1252" and not pl.Series([value]).str.contains(f"^{CP1252_CLASS}*$")[0]:
             raise _header_error(name, value, "enthält Zeichen, die Windows-1252 nicht darstellen kann")
     if header.format.has_period:
