@@ -1,0 +1,118 @@
+"""The widget app: six tabs over one session, one job at a time, errors as German lines."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbench.ui.calls import CallsTab
+from workbench.ui.checks import ChecksTab
+from workbench.ui.preview import PreviewTab
+from workbench.ui.session import Session, parse_period
+from workbench.ui.sources import SourcesTab
+from workbench.ui.status import StatusTab
+from workbench.ui.task import TaskRunner
+from workbench.ui.transfer import TransferTab
+
+__all__ = ["WorkbenchApp", "open_workbench"]
+
+_TABS = (("sources", SourcesTab), ("checks", ChecksTab), ("preview", PreviewTab),
+         ("transfer", TransferTab), ("status", StatusTab), ("calls", CallsTab))
+
+
+class WorkbenchApp:
+    """Quellen, Prüfungen, Vorschau, Übertragung, Status, Anrufe for one connection.
+
+    ``connection`` is an open :class:`~workbench.transfer.connection.Connection` (tests inject
+    one); ``background=False`` runs every action inline instead of in a thread.
+
+    >>> with connect() as connection:  # doctest: +SKIP
+    ...     app = WorkbenchApp(connection, client="455148-1", files=["belege.csv"])
+    """
+
+    def __init__(self, connection: Any, *, client: str | None = None, kind: str = "receipts",
+                 files: Sequence[str | Path] = (), profile: str = "auto",
+                 period: str | None = None, pos_mapping: str | Path | None = None,
+                 background: bool = True) -> None:
+        self.session = Session(connection=connection, client=client, kind=kind,
+                               files=[Path(f) for f in files], profile=profile,
+                               period=parse_period(period or ""),
+                               pos_mapping=Path(pos_mapping) if pos_mapping else None)
+        self.runner = TaskRunner(background=background)
+        self._closing = contextlib.ExitStack()
+        self.tabs: dict[str, Any] = {}
+        for key, tab in _TABS:
+            self.tabs[key] = tab(self)
+        self.tab = widgets.Tab(children=[tab.widget for tab in self.tabs.values()],
+                               titles=[tab.title for tab in self.tabs.values()])
+        self.tab.add_class("wb-tabs")
+        mode = getattr(connection, "mode", "")
+        header = widgets.HTML(f"<h3 style='margin:4px 0'>DATEV-Abgleich</h3>"
+                              f"<div style='color:#555'>Verbunden mit "
+                              f"{'der DATEV-Sandbox' if mode == 'sandbox' else 'DATEV'}.</div>")
+        self.widget = widgets.VBox([header, self.runner.widget, self.tab])
+        self.widget.add_class("wb-app")
+        self.tabs["status"].refresh()
+
+    def changed(self, step: str) -> None:
+        """A step finished: refresh the tabs that show its results."""
+        if step in ("checked", "mapped", "transferred", "loaded"):
+            self.tabs["transfer"].refresh()
+        if step in ("checked", "billed", "loaded"):
+            self.tabs["calls"].refresh()
+        if step == "transferred":
+            self.tabs["status"].refresh()
+
+    def run_steps(self) -> None:
+        """Laden, Prüfen and (except for calls) Abbilden, one after the other (reports, demos)."""
+        for action in (self.tabs["sources"].on_load, self.tabs["checks"].on_check):
+            action()
+            self.wait()
+            if self.runner.last_error is not None:
+                return
+        if self.session.kind != "calls":
+            self.tabs["preview"].on_map()
+            self.wait()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the running action ends."""
+        self.runner.wait(timeout)
+
+    def close(self) -> None:
+        """Close what :func:`open_workbench` opened (connection, embedded sandbox)."""
+        self.wait(30)
+        self._closing.close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def open_workbench(*, client: str | None = None, kind: str = "receipts",
+                   files: Sequence[str | Path] = (), profile: str = "auto",
+                   period: str | None = None, pos_mapping: str | Path | None = None,
+                   run: bool = False, background: bool = True) -> WorkbenchApp:
+    """Connect to DATEV (or the embedded sandbox) and build the app; ``run`` loads, checks and
+    maps the given files right away. ``app.close()`` ends the connection.
+
+    >>> app = open_workbench(client="455148-1", files=["belege.csv"])  # doctest: +SKIP
+    """
+    from workbench.transfer.connection import connect
+
+    stack = contextlib.ExitStack()
+    connection = stack.enter_context(connect())
+    try:
+        app = WorkbenchApp(connection, client=client, kind=kind, files=files, profile=profile,
+                           period=period, pos_mapping=pos_mapping, background=background)
+    except BaseException:
+        stack.close()
+        raise
+    app._closing = stack
+    if run:
+        background_was, app.runner.background = app.runner.background, False
+        app.run_steps()
+        app.runner.background = background_was
+    return app

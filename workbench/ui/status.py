@@ -1,0 +1,159 @@
+"""Reiter "Status": Übertragungen mit lokalem und DATEV-Status; Status aktualisieren, dann
+"Bestätigen" (erst dann wird er gespeichert, seed 004); Protokoll (max. 1000 Zeilen) und die
+betroffenen Quellzeilen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+import polars as pl
+
+from workbench.transfer.backmap import backmap_findings
+from workbench.transfer.jobs import describe, refresh_status
+from workbench.transfer.ledger import DATEV_STATUS
+from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
+
+if TYPE_CHECKING:
+    from workbench.ui.app import WorkbenchApp
+
+__all__ = ["StatusTab", "status_meaning"]
+
+PROTOCOL_LIMIT = 1000
+#: DATEV statuses that need the user's attention (highlighted as errors).
+_FAILED = {"Abgebrochen", "Zu Prüfen", "Storniert mit Fehler"}
+_MEANINGS = {label: meaning for label, meaning in DATEV_STATUS.values()}
+_LABELS = {"id": "Übertragung", "client": "Mandant", "kind": "Quellart", "month": "Buchungsmonat",
+           "document_kind": "Beleg-Art", "items": "Positionen", "local_status": "Lokaler Status",
+           "datev_status": "DATEV-Status", "job_ids": "DATEV-Job"}
+
+
+def status_meaning(text: str) -> str:
+    """Seed 004's meaning of a DATEV status as shown (``Fertig`` …), or ``""``."""
+    return _MEANINGS.get(text, "")
+
+
+class StatusTab:
+    title = "Status"
+
+    def __init__(self, app: WorkbenchApp) -> None:
+        self.app = app
+        self.pending = None
+        self.reload = widgets.Button(description="Liste neu laden", icon="refresh")
+        self.reload.on_click(lambda _: self.refresh())
+        self.overview = widgets.HTML()
+        self.overview.add_class("wb-transfers")
+        self.transfer = widgets.Dropdown(description="Übertragung", options=[],
+                                         layout=widgets.Layout(width="620px"))
+        self.transfer.add_class("wb-transfer-choice")
+        self.fetch = widgets.Button(description="Status aktualisieren", button_style="primary",
+                                    icon="cloud-download", layout=widgets.Layout(width="200px"))
+        self.fetch.add_class("wb-refresh-status")
+        self.fetch.on_click(lambda _: self.on_fetch())
+        self.confirm = widgets.Button(description="Bestätigen", button_style="success",
+                                      icon="check", disabled=True)
+        self.confirm.add_class("wb-confirm-status")
+        self.confirm.on_click(lambda _: self.on_confirm())
+        self.show_protocol = widgets.Button(description="Protokoll anzeigen", icon="list")
+        self.show_protocol.add_class("wb-show-protocol")
+        self.show_protocol.on_click(lambda _: self.on_protocol())
+        self.fetched = widgets.HTML()
+        self.fetched.add_class("wb-fetched-status")
+        self.protocol = PagedTable(page_size=50, severity="type", css_class="wb-protocol",
+                                   unit="Protokollzeilen")
+        self.backmapped = PagedTable(page_size=25, css_class="wb-backmapped", unit="Befunde")
+        self.widget = widgets.VBox([
+            self.reload, self.overview, self.transfer,
+            widgets.HBox([self.fetch, self.confirm, self.show_protocol]), self.fetched,
+            widgets.HTML("<b>Protokoll</b>"), self.protocol.widget,
+            widgets.HTML("<b>Betroffene Quellzeilen</b>"), self.backmapped.widget])
+
+    def refresh(self) -> None:
+        ledger = self.app.session.connection.ledger
+        transfers = ledger.transfers()
+        rows = [{**describe(ledger, item), "job_ids": ", ".join(describe(ledger, item)["job_ids"])}
+                for item in transfers]
+        if rows:
+            frame = pl.DataFrame(rows).with_columns(
+                pl.when(pl.col("datev_status").is_in(list(_FAILED))
+                        | (pl.col("local_status") == "Fehlgeschlagen")).then(pl.lit("error"))
+                .when(pl.col("datev_status") == "Fertig").then(pl.lit("ok"))
+                .otherwise(None).alias("severity"))
+            self.overview.value = frame_html(frame, labels={**_LABELS, "severity": "Hinweis"})
+        else:
+            self.overview.value = message_html("Noch keine Übertragungen.")
+        set_options(self.transfer, [
+            (f"{t.id[:8]} · {t.client} · {t.month} · {t.document_kind or t.kind} · "
+             f"{t.local_status} / {t.datev_status_text or '–'}", t.id)
+            for t in reversed(transfers)])
+
+    def on_fetch(self) -> None:
+        session = self.app.session
+        identifier = self.transfer.value
+        if identifier is None:
+            self.app.runner.say("Bitte eine Übertragung wählen.", level="warning")
+            return
+
+        def work(progress):
+            progress(0, 1, "Status bei DATEV abrufen")
+            return refresh_status(session.connection.ledger, session.connection.datev,
+                                  identifier, confirm=False)
+
+        def done(result) -> None:
+            self.pending = result
+            if result.gone:
+                self.fetched.value = message_html(
+                    "Status und Protokoll sind bei DATEV nicht mehr vorhanden (nach ca. zwei "
+                    "Monaten gelöscht); der zuletzt gespeicherte Status bleibt.", level="warning")
+                self.confirm.disabled = True
+                return
+            text = replace(result.transfer, datev_status=result.datev_status).datev_status_text
+            failed = text in _FAILED
+            self.fetched.value = message_html(
+                f"DATEV-Status: {text or '–'}. {status_meaning(text)} Mit „Bestätigen“ wird "
+                f"der Status in die Übertragung übernommen.",
+                level="error" if failed else "ok" if text == "Fertig" else "info")
+            self.confirm.disabled = False
+            self._show_protocol(result.protocol or [], result.transfer.id, stored=False)
+
+        self.app.runner.run("Status abrufen", work, done, success="Status abgerufen; bitte "
+                            "bestätigen, um ihn zu speichern.")
+
+    def on_confirm(self) -> None:
+        session = self.app.session
+        if self.pending is None:
+            return
+        identifier = self.pending.transfer.id
+
+        def work(progress):
+            progress(0, 1, "Status speichern")
+            return refresh_status(session.connection.ledger, session.connection.datev,
+                                  identifier, confirm=True)
+
+        def done(result) -> None:
+            self.pending = None
+            self.confirm.disabled = True
+            self.fetched.value = message_html(
+                f"Gespeichert: DATEV-Status {result.transfer.datev_status_text or '–'}.",
+                level="ok" if result.saved else "warning")
+            self.refresh()
+            self._show_protocol(result.transfer.protocol or [], identifier, stored=True)
+
+        self.app.runner.run("Bestätigen", work, done, success="Status gespeichert.")
+
+    def on_protocol(self) -> None:
+        identifier = self.transfer.value
+        if identifier is None:
+            return
+        transfer = self.app.session.connection.ledger.get(identifier)
+        self._show_protocol(transfer.protocol or [], identifier, stored=True)
+
+    def _show_protocol(self, protocol: list[dict], identifier: str, *, stored: bool) -> None:
+        entries = pl.DataFrame(protocol[:PROTOCOL_LIMIT]) if protocol else pl.DataFrame()
+        self.protocol.set_frame(entries)
+        found = backmap_findings(self.app.session.connection.ledger, identifier) if stored \
+            else pl.DataFrame()
+        self.backmapped.set_frame(found.select("severity", "source", "row", "item_id", "message")
+                                  if found.height else found)
