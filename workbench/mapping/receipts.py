@@ -164,27 +164,35 @@ def map_receipts(
         blocked.append(blocked_rows(unreadable, _ROLE))
         rows = rows.filter(~condition)
 
-    # What DATEV's writer would reject becomes a finding and blocks the row.
+    # What DATEV's writer would reject becomes a finding and blocks the row. The checks below
+    # mark rows in ``alive``; the wide frames are filtered once, at the end.
     records = _records(rows, client)
+    position = pl.int_range(pl.len(), dtype=pl.Int64)
+    alive = pl.repeat(True, rows.height, eager=True, dtype=pl.Boolean)
+
+    def kill(positions: pl.Series) -> None:
+        nonlocal alive
+        alive = alive & ~rows.select(position.is_in(positions.implode())).to_series()
+
+    def at(positions: pl.Series) -> pl.DataFrame:
+        return rows.with_columns(position.alias("_at")).filter(
+            pl.col("_at").is_in(positions.implode())
+        )
+
     invalid = []
     for kind, ledger in DOCUMENT_KINDS.items():
-        positions = rows.with_row_index("_pos").filter(pl.col("document_kind") == kind)
-        if positions.is_empty():
+        is_kind = rows["document_kind"] == kind
+        if not is_kind.any():
             continue
-        part = records.filter(pl.col("document_kind") == kind)
+        part = records.filter(is_kind)
         columns = [
             c for c in part.columns if c in ELEMENT_ORDER[ledger] or c in (*_PACKAGE, "client")
         ]
         problems = validate_ledger_records(part.select(columns), ledger=ledger)
         problems = problems.filter(pl.col("row").is_not_null())
         if problems.height:
-            lookup = positions.select(
-                pl.int_range(pl.len(), dtype=pl.Int64).alias("_pos"),
-                "source_file",
-                "source_row",
-                "_item",
-                pl.col("_pos").cast(pl.Int64).alias("_at"),
-            )
+            lookup = rows.select("source_file", "source_row", "_item", position.alias("_at"))
+            lookup = lookup.filter(is_kind).with_columns(position.alias("_pos"))
             new_findings.append(
                 validation_findings(
                     problems,
@@ -195,51 +203,56 @@ def map_receipts(
                     target="ledger",
                 )
             )
-            invalid.append(
-                lookup.join(problems.select(pl.col("row").alias("_pos")).unique(), on="_pos")["_at"]
-            )
+            hit = problems.select(pl.col("row").alias("_pos")).unique()
+            invalid.append(lookup.join(hit, on="_pos")["_at"])
     if invalid:
         bad = pl.concat(invalid).unique()
         fresh = concat_findings(new_findings)
         reasons = fresh.group_by("source", "row").agg(
             pl.col("rule").unique().alias("rules"), pl.col("message").first()
         )
-        flagged = rows.with_row_index("_at").with_columns(pl.col("_at").cast(pl.Int64))
-        flagged = flagged.filter(pl.col("_at").is_in(bad.implode()))
-        flagged = flagged.drop("rules", "message").join(
-            reasons,
-            left_on=["source_file", "source_row"],
-            right_on=["source", "row"],
-            how="left",
-            maintain_order="left",
+        flagged = (
+            at(bad)
+            .drop("rules", "message")
+            .join(
+                reasons,
+                left_on=["source_file", "source_row"],
+                right_on=["source", "row"],
+                how="left",
+                maintain_order="left",
+            )
         )
         blocked.append(blocked_rows(flagged, _ROLE))
-        keep = ~pl.int_range(pl.len(), dtype=pl.Int64).is_in(bad.implode())
-        rows, records = rows.filter(keep), records.filter(keep)
+        kill(bad)
 
     # One Beleg = one consolidate: its items must share date, invoiceId and currency.
+    # Hashes instead of strings: 3x faster on a million items. A collision of two documents' keys
+    # can only flag a good document (blocked, with a finding); one of two invoiceIds would leave
+    # the disagreement to build_packages, which refuses it loudly. Nulls hash to a value too.
     keys = ["accounting_month", "document_kind", "document_id"]
-    keyed = records.select(*keys, "date", "invoiceId", "currencyCode")
+    keyed = records.select(
+        position.alias("_at"),
+        pl.struct(keys).hash().alias("_doc"),
+        pl.col("date").cast(pl.Int32).alias("_date"),
+        pl.col("invoiceId").hash().alias("_id"),
+        pl.col("currencyCode").hash().alias("_currency"),
+    ).filter(alive)
+    differs = [(pl.col(c).min() != pl.col(c).max()) for c in ("_date", "_id", "_currency")]
     per_doc = (
-        keyed.group_by(keys)
+        keyed.group_by("_doc")
         .agg(
-            (pl.col("date").n_unique() > 1).alias("_dates"),
-            (pl.col("invoiceId").n_unique() > 1).alias("_ids"),
-            (pl.col("currencyCode").n_unique() > 1).alias("_currencies"),
+            differs[0].alias("_dates"),
+            differs[1].alias("_ids"),
+            differs[2].alias("_currencies"),
             (pl.len() > MAX_RECORDS).alias("_size"),
         )
         .filter(pl.any_horizontal("_dates", "_ids", "_currencies", "_size"))
     )
     if per_doc.height:
-        marked = keyed.join(per_doc, on=keys, how="left", nulls_equal=True, maintain_order="left")
-        bad_doc = marked["_dates"].is_not_null()
-        flagged = pl.concat(
-            [
-                rows.filter(bad_doc),
-                marked.filter(bad_doc).select("_dates", "_ids", "_currencies", "_size"),
-            ],
-            how="horizontal",
+        marked = keyed.join(per_doc, on="_doc", how="inner").select(
+            "_at", "_dates", "_ids", "_currencies", "_size"
         )
+        flagged = at(marked["_at"]).join(marked, on="_at", how="left", maintain_order="left")
         reason = (
             pl.when("_size")
             .then(pl.lit(f"hat mehr als {MAX_RECORDS} Belegpositionen"))
@@ -257,17 +270,18 @@ def map_receipts(
             "document_id",
             reason,
         )
-        fresh = row_findings(
-            flagged,
-            rule="receipts.document_inconsistent",
-            severity="error",
-            column="document_id",
-            message=message,
-            value=pl.col("document_id"),
-            sources=sources,
-            role=_ROLE,
+        new_findings.append(
+            row_findings(
+                flagged,
+                rule="receipts.document_inconsistent",
+                severity="error",
+                column="document_id",
+                message=message,
+                value=pl.col("document_id"),
+                sources=sources,
+                role=_ROLE,
+            )
         )
-        new_findings.append(fresh)
         blocked.append(
             blocked_rows(
                 flagged.with_columns(
@@ -277,7 +291,7 @@ def map_receipts(
                 _ROLE,
             )
         )
-        rows, records = rows.filter(~bad_doc), records.filter(~bad_doc)
+        kill(marked["_at"])
 
     if whole_documents:
         out = concat_blocked(blocked)
@@ -287,18 +301,12 @@ def map_receipts(
             .unique()
         )
         sibling = (
-            rows.select(keys)
-            .join(
-                docs.with_columns(pl.lit(True).alias("_hit")),
-                on=keys,
-                how="left",
-                nulls_equal=True,
-                maintain_order="left",
-            )["_hit"]
-            .is_not_null()
+            rows.select(position.alias("_at"), *keys)
+            .filter(alive)
+            .join(docs, on=keys, how="inner", nulls_equal=True)["_at"]
         )
-        if sibling.any():
-            flagged = rows.filter(sibling)
+        if sibling.len():
+            flagged = at(sibling)
             message = pl.format(
                 "{}, Zeile {}: Belegposition '{}' wird nicht übertragen, weil eine andere Position "
                 "von Beleg '{}' gesperrt ist. Beheben Sie die Fehler der anderen Position; dann "
@@ -328,8 +336,10 @@ def map_receipts(
                     _ROLE,
                 )
             )
-            rows, records = rows.filter(~sibling), records.filter(~sibling)
+            kill(sibling)
 
+    if not alive.all():
+        rows, records = rows.filter(alive), records.filter(alive)
     lineage = rows.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("record"),
         pl.lit(_ROLE).alias("role"),
