@@ -174,6 +174,9 @@ def test_upload_errors(api):
     job = create(api)
     url = f"{BASE}/455148-1/dxso-jobs/{job}/files"
     assert api.post(url, content=b"x").json()["error"] == "#DCO01004"
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary=xyz"):
+        broken = api.post(url, content=b"garbage", headers={"Content-Type": content_type})
+        assert broken.status_code == 400 and broken.json()["error"] == "#DCO01004"
     two = api.post(url, files=[("files", ("a.xml", b"<a/>", "application/xml")),
                                ("files", ("b.xml", b"<b/>", "application/xml"))])
     assert two.json()["error"] == "#DCO01004"

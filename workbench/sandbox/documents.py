@@ -21,7 +21,7 @@ from workbench.sandbox.clients import (
     state_of,
 )
 from workbench.sandbox.clock import isoformat
-from workbench.sandbox.dxso import FILE_TYPES, sanitize_filename
+from workbench.sandbox.dxso import FILE_TYPES, multipart_form, sanitize_filename
 from workbench.sandbox.errors import Reject, dco_error, dco_no_access, json_response
 from workbench.sandbox.oauth import require
 from workbench.sandbox.seed import AccountingClient
@@ -94,9 +94,7 @@ async def _store(request: Request, document_id: str, *, stapled: bool = False) -
     require_consistent(client)
     duo_next = bool(client.raw.get("belege_online_next"))
     state = state_of(request)
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise Reject(dco_error("01004"))
-    async with request.form(max_files=MAX_STAPLED + 1, max_fields=10) as form:
+    async with multipart_form(request, max_files=100) as form:
         if stapled:
             parts = form.getlist("files") + form.getlist("files[]")
             if len(parts) > MAX_STAPLED:

@@ -4,15 +4,18 @@ multipart request, finalise with a merge-patch, read status and protocol, delete
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
 import uuid
 from datetime import date
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -36,6 +39,21 @@ FILE_TYPES = {"xml": {"application/xml", "text/xml"}, "pdf": {"application/pdf"}
               "jpg": {"image/jpeg"}, "jpeg": {"image/jpeg"}, "png": {"image/png"},
               "tif": {"image/tiff"}, "tiff": {"image/tiff"}, "gif": {"image/gif"}}
 NAME_ALLOWED = re.compile(r"[^ &()+\-._0-9A-Za-zÀ-ÖØ-öø-ÿ]")
+
+
+@contextlib.asynccontextmanager
+async def multipart_form(request: Request, *, max_files: int) -> AsyncIterator[FormData]:
+    """The multipart body, or #DCO01004 for anything Starlette cannot parse."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Reject(dco_error("01004"))
+    try:
+        form = await request.form(max_files=max_files, max_fields=10)
+    except HTTPException:
+        raise Reject(dco_error("01004")) from None
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 def sanitize_filename(name: str) -> str:
@@ -127,9 +145,7 @@ async def upload_file(request: Request) -> Response:
     client = _client_with_service(request)
     state = state_of(request)
     job = await _job_for_change(request, client)
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise Reject(dco_error("01004"))
-    async with request.form(max_files=10, max_fields=10) as form:
+    async with multipart_form(request, max_files=10) as form:
         parts = form.getlist("files")
         if len(parts) != 1 or not isinstance(parts[0], UploadFile) or not parts[0].filename:
             raise Reject(dco_error("01004"))

@@ -207,6 +207,8 @@ async def revoke(request: Request) -> Response:
     client_id = _client_from_basic(request)
     if client_id is None:
         return _oauth_error("invalid_client", "Client authentication failed.", 401)
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return _oauth_error("invalid_request", "Use application/x-www-form-urlencoded.")
     form = await request.form()
     state.store.execute("DELETE FROM tokens WHERE token = ? AND client_id = ?",
                         (str(form.get("token", "")), client_id))
