@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from workbench._samples.parties import CLIENTS
-from workbench.checks import ClientSettings, check
+from workbench.checks import check
 from workbench.samples import generate
 
 #: Call-number matching against DATEV master data is a later issue (not these checks).

@@ -96,21 +96,17 @@ def _gx_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_DEFINITIONS: dict[str, Any] = {}
+
+
 def _batch(context: Any, frame: pl.DataFrame, spark: Any) -> Any:
-    name = "workbench_spark" if spark is not None else "workbench_pandas"
-    try:
-        source = context.data_sources.get(name)
-    except (KeyError, ValueError, Exception):  # GX raises its own lookup errors
-        source = context.data_sources.add_spark(name) if spark is not None \
-            else context.data_sources.add_pandas(name)
-    try:
-        asset = source.get_asset("frame")
-    except (LookupError, Exception):
-        asset = source.add_dataframe_asset("frame")
-    try:
-        definition = asset.get_batch_definition("whole")
-    except (KeyError, Exception):
-        definition = asset.add_batch_definition_whole_dataframe("whole")
+    """A batch of ``frame`` from the context's (once created) dataframe asset."""
+    engine = "spark" if spark is not None else "pandas"
+    definition = _DEFINITIONS.get(engine)
+    if definition is None:
+        add = context.data_sources.add_spark if spark is not None else context.data_sources.add_pandas
+        asset = add(f"workbench_{engine}").add_dataframe_asset("frame")
+        definition = _DEFINITIONS[engine] = asset.add_batch_definition_whole_dataframe("whole")
     data = to_pandas(frame)
     if spark is not None:
         data = spark.createDataFrame(data)

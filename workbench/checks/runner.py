@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -249,7 +248,3 @@ def write_data_docs(frame: pl.DataFrame, kind: str, folder: str | Path, *,
     prepared = engine_polars.prepare_frame(frame, Suite(suite.name, suite.expectations, usable))
     result = engine_gx.validate(prepared, expectations, params, name=suite.name)
     return engine_gx.write_docs(result, Path(folder))
-
-
-def dumps(findings: pl.DataFrame) -> str:
-    return json.dumps(findings_json(findings), ensure_ascii=False, indent=1)
