@@ -127,6 +127,15 @@ def test_fiscal_year_not_created_message():
         "Das Wirtschaftsjahr 2026 ist in DATEV Unternehmen online nicht angelegt")
 
 
+def test_date_outside_the_fiscal_year_of_the_accounting_month(seed_settings):
+    settings = seed_settings("455148-2")  # fiscal years from 1 July
+    frame = pl.DataFrame({"date": [date(2025, 6, 30), date(2025, 7, 1), date(2026, 7, 3)],
+                          "accounting_month": ["2025-07", "2025-07", "2026-07"]})
+    findings = check(frame, "receipts", settings=settings)
+    # row 1: June belongs to 2024/25; row 3: 2026/27 is not created (that rule says it)
+    assert rules_at(findings) == [(1, "fiscal_year.month_mismatch"), (3, "fiscal_year.not_created")]
+
+
 def test_attachments_on_disk(tmp_path, settings):
     (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "big.pdf").write_bytes(b"%PDF-1.4")

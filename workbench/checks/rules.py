@@ -75,6 +75,32 @@ def fiscal_year_not_created(frame: pl.DataFrame, column: str,
                       "(bei Kassendaten immer manuell) oder wenden Sie sich an Ihre Steuerberatung."))
 
 
+def fiscal_year_month_mismatch(frame: pl.DataFrame, settings: ClientSettings) -> pl.DataFrame:
+    """The Belegdatum must lie in the fiscal year of the Buchungsmonat (the transfer's period)."""
+    if not settings.fiscal_years or not {"date", "accounting_month"} <= set(frame.columns):
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    day, month = pl.col("date"), pl.col("accounting_month")
+    first = (month + "-01").str.to_date("%Y-%m-%d", strict=False)
+
+    def year_of(expr: pl.Expr) -> pl.Expr:
+        result = pl.lit(None, dtype=pl.Int32)
+        for index, (start, end) in enumerate(settings.fiscal_years):
+            result = pl.when(expr.is_between(start, end)).then(pl.lit(index, dtype=pl.Int32)).otherwise(result)
+        return result
+
+    work = frame.select(ROW_INDEX, "date", "accounting_month").with_columns(
+        year_of(day).alias("__day_year"), year_of(first).alias("__month_year"))
+    # only when both fall in created fiscal years (otherwise fiscal_year.not_created says it)
+    mismatch = (pl.col("__day_year").is_not_null() & pl.col("__month_year").is_not_null()
+                & (pl.col("__day_year") != pl.col("__month_year")))
+    return _hits(
+        work, mismatch, rule="fiscal_year.month_mismatch", severity="error", column="date",
+        value=day.dt.strftime("%Y-%m-%d"), expected=_text("Datum im Wirtschaftsjahr des Buchungsmonats ", month),
+        message=_text("Das Belegdatum ", day.dt.strftime("%d.%m.%Y"), " liegt nicht im "
+                      "Wirtschaftsjahr des Buchungsmonats ", month, "; DATEV lehnt den Beleg ab. "
+                      "Korrigieren Sie Belegdatum oder Buchungsmonat."))
+
+
 # --- cash (Kasse) -----------------------------------------------------------------------------------
 
 def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.DataFrame]:
@@ -330,6 +356,8 @@ def row_rules(frame: pl.DataFrame, kind: str, settings: ClientSettings | None, *
     date_column = {"receipts": "date", "invoices": "date", "pos": "business_date"}.get(kind)
     if date_column and settings is not None:
         out.append(fiscal_year_not_created(frame, date_column, settings))
+    if kind == "receipts" and settings is not None:
+        out.append(fiscal_year_month_mismatch(frame, settings))
     have = set(frame.columns)
     if kind == "receipts":
         if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
