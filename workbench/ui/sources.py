@@ -20,7 +20,7 @@ __all__ = ["SourcesTab"]
 _SUMMARY = {"file": "Datei", "sheet": "Blatt", "variant": "Variante", "encoding": "Kodierung",
             "rows": "Zeilen", "row_problems": "Zeilenprobleme",
             "unmapped_columns": "Nicht zugeordnete Spalten"}
-_PROBLEMS = ["source", "row", "column", "source_column", "value", "message", "severity"]
+_PROBLEMS = ["source", "row", "rule", "column", "source_column", "value", "message", "severity"]
 
 
 class SourcesTab:

@@ -1,0 +1,53 @@
+"""Actions run off the UI thread; errors end as one German line, never a traceback."""
+
+import threading
+
+from workbench.errors import SourceError
+from workbench.ui.task import TaskRunner, error_text
+
+
+def test_workbench_error_is_shown_in_german_without_traceback():
+    runner = TaskRunner(background=False)
+
+    def work(progress):
+        raise SourceError("Die Datei x.csv fehlt.", file="x.csv")
+
+    assert runner.run("Laden", work)
+    assert "Fehler: Die Datei x.csv fehlt." in runner.status.value
+    assert "Traceback" not in runner.status.value
+    assert isinstance(runner.last_error, SourceError)
+    assert runner.progress.layout.visibility == "hidden"
+
+
+def test_unexpected_error_is_caught_at_the_handler_boundary():
+    def work(progress):
+        return {}["missing"]
+
+    runner = TaskRunner(background=False)
+    runner.run("Prüfen", work, success="ok")
+    assert "Unerwarteter Fehler: KeyError" in runner.status.value
+    assert error_text(ValueError("x")).startswith("Unerwarteter Fehler: ValueError: x.")
+
+
+def test_background_job_reports_progress_and_result():
+    runner = TaskRunner(background=True)
+    seen, results = [], []
+    release = threading.Event()
+
+    def work(progress):
+        progress(1, 4, "Hochladen a.xml")
+        seen.append((runner.progress.value, runner.progress.max, runner.status.value))
+        release.wait(5)
+        return 42
+
+    runner.run("Übertragen", work, results.append, success="Fertig.")
+    assert runner.busy
+    # A second action while one runs is refused, not queued.
+    assert not runner.run("Prüfen", lambda progress: None)
+    assert "Bitte warten" in runner.status.value
+    release.set()
+    runner.wait(5)
+    assert not runner.busy
+    assert results == [42]
+    assert seen[0][:2] == (1, 4) and "Hochladen a.xml (1/4)" in seen[0][2]
+    assert "Fertig." in runner.status.value
