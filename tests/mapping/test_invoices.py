@@ -344,11 +344,32 @@ def test_every_invoice_is_mapped_whole_or_blocked(case):
 
 
 def test_corrections_are_negative_once_and_discount_lines_keep_their_sign(crm_workbook):
-    storno = ["Stornos", "ST-2", "23.01.2026", "Kunde GmbH", None, "01067", "Dresden", "DE", "EUR",
-              "75,63", "14,37", "90,00", "8400", "10001", None, None]
+    storno = [
+        "Stornos",
+        "ST-2",
+        "23.01.2026",
+        "Kunde GmbH",
+        None,
+        "01067",
+        "Dresden",
+        "DE",
+        "EUR",
+        "75,63",
+        "14,37",
+        "90,00",
+        "8400",
+        "10001",
+        None,
+        None,
+    ]
     exported_negative = [*INVOICES[4][:9], "-100,00", "-19,00", "-119,00", *INVOICES[4][12:]]
-    positions = [["ST-2", "Leistung", 19, 84.03, 15.97, 100.0, 1], ["ST-2", "Rabatt", 19, -8.40, -1.60, -10.0, 1]]
-    mapped = map_invoices(crm_workbook(invoices=[storno, exported_negative], positions=positions), mode="rds")
+    positions = [
+        ["ST-2", "Leistung", 19, 84.03, 15.97, 100.0, 1],
+        ["ST-2", "Rabatt", 19, -8.40, -1.60, -10.0, 1],
+    ]
+    mapped = map_invoices(
+        crm_workbook(invoices=[storno, exported_negative], positions=positions), mode="rds"
+    )
     assert by_document(mapped.records, "ST-2")["amount"].to_list() == [-100.0, 10.0]
     assert by_document(mapped.records, "ST-1")["amount"].to_list() == [-119.0]
     assert mapped.blocked.is_empty()

@@ -164,3 +164,23 @@ def test_findings_without_a_column_show_on_every_field_of_the_row(receipts):
     vat = line(long, 0, "vatId")
     assert (vat["rules"], vat["severity"]) == (["field.vat_id", "duplicate.suspect"], "warning")
     assert line(long, 0, "amount")["rules"] == ["duplicate.suspect"]
+
+
+def test_excel_findings_stay_on_their_sheet(crm_workbook):
+    # Row 3 is GS-7 in the invoices sheet and RE-1001 "Material" in the positions sheet.
+    given = findings(
+        finding(
+            "crm.xlsx", 3, "encoding.nbsp", severity="warning", column="party_name", item_id="GS-7"
+        ),
+        finding(
+            "crm.xlsx", 3, "amount.rounding", severity="info", column="gross", item_id="RE-1001"
+        ),
+    )
+    long = preview(map_invoices(crm_workbook(), mode="rds", truncate_names=True, findings=given))
+    material = long.filter(pl.col("record") == 1)
+    assert line(material, 1, "amount")["rules"] == ["amount.rounding"]
+    assert line(material, 1, "customerName")["rules"] == []
+    gutschrift = long.filter(pl.col("item_id") == "GS-7")
+    name = gutschrift.filter(pl.col("field") == "customerName").row(0, named=True)
+    assert (name["rules"], name["severity"]) == (["encoding.nbsp"], "warning")
+    assert gutschrift.filter(pl.col("field") == "amount")["rules"].to_list() == [[]]

@@ -239,7 +239,9 @@ def map_invoices(
     # Positions find their invoice by number: a number used twice in the file is ambiguous,
     # even if the other invoice with it is blocked for another reason.
     numbers = result.frame["invoice_id"].drop_nulls()
-    dup = invoices.filter(pl.col("invoice_id").is_in(numbers.filter(numbers.is_duplicated()).implode()))
+    dup = invoices.filter(
+        pl.col("invoice_id").is_in(numbers.filter(numbers.is_duplicated()).implode())
+    )
     if dup.height:
         message = pl.format(
             "{}, Zeile {}: Rechnungsnummer '{}' kommt mehrfach vor; Positionen und Belege "
@@ -312,13 +314,15 @@ def map_invoices(
     sums = (
         lines.filter(pl.col("p_index").is_not_null())
         .group_by("_index")
-        .agg(
-            pl.col("_amount").sum().alias("_sum"), pl.col("_gross").first()
-        )
+        .agg(pl.col("_amount").sum().alias("_sum"), pl.col("_gross").first())
     )
-    off = sums.filter(((pl.col("_sum") - pl.col("_gross")).abs() > 0.005) | pl.col("_sum").is_null())
+    off = sums.filter(
+        ((pl.col("_sum") - pl.col("_gross")).abs() > 0.005) | pl.col("_sum").is_null()
+    )
     if off.height:
-        rows = invoices.join(off.select("_index", "_sum", "_gross"), on="_index", maintain_order="left")
+        rows = invoices.join(
+            off.select("_index", "_sum", "_gross"), on="_index", maintain_order="left"
+        )
         message = pl.format(
             "{}, Zeile {}: die Positionen von Rechnung '{}' ergeben brutto {}, der Beleg nennt {}. "
             "Gleichen Sie Positionen und Bruttobetrag in der Quelle ab.",

@@ -283,7 +283,12 @@ def map_pos(
         ).join(rows.select("_index", "source_file", "source_row", "_item"), on="_index", how="left")
         new_findings.append(
             validation_findings(
-                problems, lookup, field_sources=POS_FIELDS, sources=sources, role=_ROLE, target="extf"
+                problems,
+                lookup,
+                field_sources=POS_FIELDS,
+                sources=sources,
+                role=_ROLE,
+                target="extf",
             )
         )
         periods = culprits["_period"].unique().implode()

@@ -98,17 +98,26 @@ def _source_columns(mapped: Mapped) -> pl.DataFrame:
 
 
 def _page_findings(mapped: Mapped, lineage: pl.DataFrame) -> pl.DataFrame:
-    keys = lineage.select("source_file", "source_row").unique()
-    found = mapped.findings.join(
-        keys, left_on=["source", "row"], right_on=["source_file", "source_row"], how="semi"
-    )
-    rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int64)
-    return found.group_by(
+    """Findings of the page's source rows per (record, role, column).
+
+    Findings name file and row but not the Excel sheet, so a finding with an ``item_id`` only
+    counts for the lineage row with that item (an invoices sheet and a positions sheet share
+    row numbers).
+    """
+    rows = lineage.select("record", "role", "source_file", "source_row", "item_id")
+    found = mapped.findings.select(
         pl.col("source").alias("source_file"),
         pl.col("row").alias("source_row"),
+        pl.col("item_id").alias("_finding_item"),
         "column",
-        maintain_order=True,
-    ).agg(
+        "rule",
+        "severity",
+    ).join(rows, on=["source_file", "source_row"], how="inner")
+    found = found.filter(
+        pl.col("_finding_item").is_null() | (pl.col("_finding_item") == pl.col("item_id"))
+    )
+    rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int64)
+    return found.group_by("record", "role", "column", maintain_order=True).agg(
         pl.col("rule").unique(maintain_order=True).alias("rules"),
         pl.col("severity").sort_by(rank).first().alias("severity"),
     )
@@ -174,7 +183,7 @@ def preview(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.DataFra
     # Findings on a value go to its field; findings on the whole row (no column) to every field.
     long = long.join(
         found.filter(pl.col("column").is_not_null()),
-        on=["source_file", "source_row", "column"],
+        on=["record", "role", "column"],
         how="left",
         maintain_order="left",
     )
@@ -183,7 +192,7 @@ def preview(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.DataFra
         .drop("column")
         .rename({"rules": "_row_rules", "severity": "_row_severity"})
     )
-    long = long.join(row_level, on=["source_file", "source_row"], how="left", maintain_order="left")
+    long = long.join(row_level, on=["record", "role"], how="left", maintain_order="left")
     worst = pl.min_horizontal(
         pl.col("severity").replace_strict(SEVERITY_RANK, default=None, return_dtype=pl.Int64),
         pl.col("_row_severity").replace_strict(SEVERITY_RANK, default=None, return_dtype=pl.Int64),
