@@ -95,3 +95,24 @@ def test_transfer_asks_before_sending(kind):
     assert result.exit_code == 3
     assert "nichts übertragen" in result.stderr
     assert json.loads(invoke("status", "--format", "json").stdout) == []
+
+
+def test_no_token_appears_in_cli_output_or_logs(_isolated_home, caplog):
+    import logging
+    import sqlite3
+
+    caplog.set_level(logging.DEBUG)
+    results = [invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
+                      "455148-1", "--yes", "--month", "2026-03"),
+               invoke("status", "--refresh", "--yes", "--protocol"),
+               invoke("--debug", "status", "--format", "json")]
+    with sqlite3.connect(_isolated_home / "sandbox" / "sandbox.sqlite3") as db:
+        tokens = [row[0] for row in db.execute("SELECT token FROM tokens")]
+    assert tokens  # the commands did log in
+    text = caplog.text + "".join(result.stdout + result.stderr for result in results)
+    for token in tokens:
+        assert token not in text
+    ledger_and_home = b"".join(path.read_bytes() for path in _isolated_home.rglob("*")
+                               if path.is_file() and "sandbox" not in path.parts)
+    for token in tokens:
+        assert token.encode() not in ledger_and_home

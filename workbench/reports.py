@@ -24,7 +24,7 @@ import polars as pl
 from workbench.checks.findings import concat_findings, exit_code, summarize_findings
 from workbench.errors import WorkbenchError
 
-__all__ = ["ReportData", "collect", "run_report", "run_reports", "show_amounts",
+__all__ = ["ReportData", "collect", "table_html", "run_report", "run_reports", "show_amounts",
            "show_findings", "show_header", "show_summary", "show_transfers", "finish"]
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "reports" / "monthly-reconciliation.ipynb"
@@ -158,7 +158,8 @@ def _transfers(connection: Any, client: str) -> pl.DataFrame:
 
 # --- rendering (used by the report notebook) -----------------------------------------------------
 
-def _table(frame: pl.DataFrame, *, limit: int = 200) -> str:
+def table_html(frame: pl.DataFrame, *, limit: int = 200) -> str:
+    """An HTML table of ``frame`` (values escaped), at most ``limit`` rows."""
     if frame.is_empty():
         return "<p><em>keine Einträge</em></p>"
     head = "".join(f"<th>{html.escape(str(name))}</th>" for name in frame.columns)
@@ -191,7 +192,7 @@ def show_header(data: ReportData) -> None:
 
 
 def show_summary(data: ReportData) -> None:
-    _display("<h3>Quellen</h3>" + _table(data.summary()))
+    _display("<h3>Quellen</h3>" + table_html(data.summary()))
 
 
 def show_findings(data: ReportData) -> None:
@@ -206,8 +207,8 @@ def show_findings(data: ReportData) -> None:
         color=alt.Color("severity:N", title="Schwere")).properties(width=520, title="Befunde je Regel")
     details = data.findings.select("source", "row", "column", "rule", "severity", "value",
                                    "message")
-    _display("<h3>Befunde je Regel</h3>" + _svg(chart) + _table(per_rule.drop("message"))
-             + "<h4>Alle Befunde</h4>" + _table(details, limit=500))
+    _display("<h3>Befunde je Regel</h3>" + _svg(chart) + table_html(per_rule.drop("message"))
+             + "<h4>Alle Befunde</h4>" + table_html(details, limit=500))
 
 
 def amounts_per_account(data: ReportData) -> pl.DataFrame:
@@ -241,7 +242,7 @@ def show_amounts(data: ReportData) -> None:
     chart = alt.Chart(amounts).mark_bar().encode(
         x=alt.X("Konto:N", sort=None), y=alt.Y("Betrag:Q", title="Betrag (EUR)"),
         tooltip=["Konto", "Betrag", "Buchungen"]).properties(width=520, title="Beträge je Konto")
-    _display("<h3>Beträge je Konto</h3>" + _svg(chart) + _table(amounts))
+    _display("<h3>Beträge je Konto</h3>" + _svg(chart) + table_html(amounts))
 
 
 def show_transfers(data: ReportData) -> None:
@@ -257,7 +258,7 @@ def show_transfers(data: ReportData) -> None:
         x=alt.X("angelegt:T", title="angelegt"), y=alt.Y("Gruppe:N", title=None),
         color=alt.Color("datev_status:N", title="DATEV-Status")).properties(
         width=520, title="Übertragungen")
-    _display("<h3>Übertragungen</h3>" + _svg(chart) + _table(data.transfers))
+    _display("<h3>Übertragungen</h3>" + _svg(chart) + table_html(data.transfers))
 
 
 def finish(data: ReportData, result_path: str | None) -> None:
