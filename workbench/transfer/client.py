@@ -16,6 +16,8 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -175,15 +177,27 @@ class DatevClient:
     def approve_in_sandbox(self, authorize_url: str) -> None:
         """Play the user's browser against the sandbox, which approves a seeded user at once.
 
-        Follows the authorize redirect to the ``redirect_uri`` (our loopback listener).
+        Follows the authorize redirect to the ``redirect_uri`` (our loopback listener). Done
+        with urllib, not httpx: httpx and httpcore log URLs and response headers, and this
+        redirect carries the authorization code.
         """
-        response = self._http.get(authorize_url)
-        if response.status_code not in (302, 303) or "Location" not in response.headers:
-            message, code, request_id = describe_error(response.status_code, response.content,
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object, **kwargs: object) -> None:
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(authorize_url, timeout=30) as answer:
+                status, location, body = answer.status, None, answer.read()
+        except urllib.error.HTTPError as redirect:
+            status, location, body = redirect.code, redirect.headers.get("Location"), redirect.read()
+        if status not in (302, 303) or not location:
+            message, code, request_id = describe_error(status, body,
                                                        what="Anmeldung bei der Sandbox")
-            raise DatevApiError(message, status=response.status_code, code=code,
-                                request_id=request_id)
-        self._http.get(response.headers["Location"])
+            raise DatevApiError(message, status=status, code=code, request_id=request_id)
+        with urllib.request.urlopen(location, timeout=30) as answer:
+            answer.read()
 
     def revoke(self, token: str, *, client_secret: str, hint: str = "refresh_token") -> None:
         self.request("POST", "revoke", "", what="Abmelden bei DATEV", auth="none", safe=True,
