@@ -282,3 +282,18 @@ def test_missing_belegbild_blocks_the_row_and_present_ones_travel(write, tmp_pat
     unchecked = map_receipts(load_receipts(write("r.csv", text)), check_attachments=False)
     assert unchecked.records.height == 2
     assert_accounted(mapped, 2)
+
+
+def test_a_row_in_no_place_or_two_places_is_a_bug_that_raises(receipts):
+    import dataclasses
+
+    from workbench.errors import WorkbenchError
+
+    juston, _ = receipts
+    mapped = map_receipts(juston)
+    lost = dataclasses.replace(mapped, lineage=mapped.lineage.slice(1))
+    with pytest.raises(WorkbenchError, match="Interner Fehler"):
+        lost.verified()
+    doubled = dataclasses.replace(mapped, skipped=pl.concat([mapped.skipped, mapped.skipped]))
+    with pytest.raises(WorkbenchError, match="Interner Fehler"):
+        doubled.verified()

@@ -120,10 +120,22 @@ class Mapped:
         ).sort("source_file")
 
     def verified(self) -> Mapped:
-        """``self``, after making sure no loaded row went missing (a bug, not a data problem)."""
+        """``self``, after making sure every loaded row is in exactly one place.
+
+        A failure is a bug of the mapping, not a data problem, so it raises.
+        """
         counts = self.counts()
-        if not counts["balanced"].all():
-            bad = counts.filter(~pl.col("balanced")).row(0, named=True)
+        primary = pl.col("role") == self.primary
+        places = pl.concat(
+            [
+                self.lineage.filter(primary)["index"].unique(),
+                self.blocked.filter(primary)["index"],
+                self.skipped.filter(primary)["index"],
+            ]
+        )
+        once = places.len() == places.n_unique() == self.frames[self.primary].height
+        if not (counts["balanced"].all() and once):
+            bad = counts.sort("balanced").row(0, named=True)
             raise WorkbenchError(
                 f"Interner Fehler der Abbildung: in {bad['source_file']} wurden {bad['loaded']} Zeilen "
                 f"geladen, aber {bad['mapped']} abgebildet, {bad['blocked']} gesperrt und "
