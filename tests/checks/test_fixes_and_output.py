@@ -49,6 +49,13 @@ def test_apply_fixes_records_changes(frame):
     assert check(fixed, "receipts", settings=None)["rule"].to_list() == ["encoding.control_character"]
 
 
+def test_apply_fixes_without_lineage():
+    frame = pl.DataFrame({"party_name": ["Bäckerei", " NÃ¼rnberger Hof"]})
+    fixed, applied = apply_fixes(frame, check(frame, "receipts", settings=None))
+    assert fixed["party_name"].to_list() == ["Bäckerei", "Nürnberger Hof"]
+    assert applied.select("file", "row").rows() == [(None, 2), (None, 2)]
+
+
 def test_apply_selected_rules_only(frame):
     findings = check(frame, "receipts", settings=None)
     fixed, applied = apply_fixes(frame, findings, rules=["encoding.mojibake"])

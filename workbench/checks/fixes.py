@@ -74,9 +74,13 @@ def apply_fixes(frame: pl.DataFrame, findings: pl.DataFrame, *,
                            & pl.col("row").is_not_null())
     if todo.is_empty():
         return frame, pl.DataFrame(schema=schema)
-    position = frame.select(pl.col("source_file").alias("source"), pl.col("source_row").alias("row")
-                            ).with_row_index("__pos")
-    todo = todo.join(position, on=["source", "row"], how="inner")
+    lineage = "source_file" in frame.columns and "source_row" in frame.columns
+    position = frame.select(
+        (pl.col("source_file") if lineage else pl.lit(None, dtype=pl.String)).alias("source"),
+        (pl.col("source_row").cast(pl.Int64) if lineage
+         else pl.int_range(1, pl.len() + 1, dtype=pl.Int64)).alias("row"),
+    ).with_row_index("__pos")
+    todo = todo.join(position, on=["source", "row"], how="inner", nulls_equal=True)
     records = []
     updates: dict[str, pl.Series] = {}
     for column, group in todo.group_by("column", maintain_order=True):
@@ -92,7 +96,8 @@ def apply_fixes(frame: pl.DataFrame, findings: pl.DataFrame, *,
             new = SUGGESTERS[name_of_fix](old)
             if new != old:
                 values[pos] = new
-                records.append({"file": frame["source_file"][pos], "row": frame["source_row"][pos],
+                records.append({"file": frame["source_file"][pos] if lineage else None,
+                                "row": frame["source_row"][pos] if lineage else pos + 1,
                                 "column": name, "rule": rule, "old": old, "new": new})
         updates[name] = pl.Series(name, values, dtype=series.dtype)
     fixed = frame.with_columns(list(updates.values()))

@@ -88,11 +88,17 @@ def fiscal_year_month_mismatch(frame: pl.DataFrame, settings: ClientSettings) ->
             result = pl.when(expr.is_between(start, end)).then(pl.lit(index, dtype=pl.Int32)).otherwise(result)
         return result
 
-    work = frame.select(ROW_INDEX, "date", "accounting_month").with_columns(
+    # on the few distinct (date, month) pairs, then back to the rows of the bad pairs
+    pairs = frame.select("date", "accounting_month").unique().with_columns(
         year_of(day).alias("__day_year"), year_of(first).alias("__month_year"))
     # only when both fall in created fiscal years (otherwise fiscal_year.not_created says it)
-    mismatch = (pl.col("__day_year").is_not_null() & pl.col("__month_year").is_not_null()
-                & (pl.col("__day_year") != pl.col("__month_year")))
+    bad = pairs.filter(pl.col("__day_year").is_not_null() & pl.col("__month_year").is_not_null()
+                       & (pl.col("__day_year") != pl.col("__month_year")))
+    if bad.is_empty():
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    work = frame.select(ROW_INDEX, "date", "accounting_month").join(
+        bad.select("date", "accounting_month"), on=["date", "accounting_month"], how="semi")
+    mismatch = pl.lit(True)
     return _hits(
         work, mismatch, rule="fiscal_year.month_mismatch", severity="error", column="date",
         value=day.dt.strftime("%Y-%m-%d"), expected=_text("Datum im Wirtschaftsjahr des Buchungsmonats ", month),
