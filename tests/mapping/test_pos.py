@@ -11,7 +11,7 @@ from mapping_helpers import assert_accounted, finding, findings
 
 from workbench.datev.extf import ExtfHeader, read_extf, validate_bookings, write_extf
 from workbench.mapping import PosMapping, map_pos
-from workbench.mapping.pos import business_days
+from workbench.mapping.pos import business_days, split_periods
 from workbench.sources import LoadResult, canonical_schema
 
 ACCOUNTS = {"Speisen": "8300", "Getränke": "8400", "EC-Karte": "1360", "Bar": "1000"}
@@ -360,3 +360,35 @@ def test_every_pos_row_is_accounted_for_and_every_period_balances(case):
         assert transit_balance(mapped.records)["balance"].abs().max() == 0
     blocked = set(mapped.blocked["source_row"])
     assert {i + 2 for i in errors} <= blocked
+
+
+@pytest.mark.parametrize(
+    ("period", "files"),
+    [
+        (
+            "daily",
+            [
+                (dt.date(2026, 1, 2), dt.date(2026, 1, 2), 5),
+                (dt.date(2026, 1, 3), dt.date(2026, 1, 3), 3),
+            ],
+        ),
+        (
+            "weekly",
+            [(dt.date(2026, 1, 1), dt.date(2026, 1, 4), 5)],
+        ),  # week 1 cut at the month start
+        ("monthly", [(dt.date(2026, 1, 1), dt.date(2026, 1, 31), 5)]),
+    ],
+)
+def test_one_extf_file_per_report_period(pos_result, period, files):
+    mapped = map_pos(pos_result, mapping=settings(period=period))
+    parts = split_periods(mapped.records, period=period)
+    assert [(start, end, part.height) for start, end, part in parts] == files
+    for start, end, part in parts:
+        file_header = ExtfHeader(
+            consultant_number=29098,
+            client_number=55003,
+            fiscal_year_start=dt.date(2026, 1, 1),
+            date_from=start,
+            date_to=end,
+        )
+        assert read_extf(write_extf(part, file_header)).frame.height == part.height

@@ -44,7 +44,7 @@ from workbench.mapping.result import (
 )
 from workbench.sources.loader import LoadResult
 
-__all__ = ["PERIODS", "POS_FIELDS", "PosMapping", "business_days", "map_pos"]
+__all__ = ["PERIODS", "POS_FIELDS", "PosMapping", "business_days", "map_pos", "split_periods"]
 
 PERIODS = ("daily", "weekly", "monthly")
 _ROLE = "pos"
@@ -118,6 +118,28 @@ def _period(day: pl.Expr, period: str) -> tuple[pl.Expr, pl.Expr]:
     start = pl.max_horizontal(day.dt.truncate("1w"), month)
     end = pl.min_horizontal(day.dt.truncate("1w").dt.offset_by("6d"), day.dt.month_end())
     return start, end
+
+
+def split_periods(
+    records: pl.DataFrame, *, period: str
+) -> list[tuple[dt.date, dt.date, pl.DataFrame]]:
+    """Bookings of :func:`map_pos` cut into one part per report period (one EXTF file each).
+
+    Seed 003 sends one file per day, week or month; each part's ``(start, end)`` goes into the
+    EXTF header as Datum vom/bis. Works because all bookings of a period carry its last
+    business day as Belegdatum.
+
+    >>> for start, end, part in split_periods(mapped.records, period="daily"):
+    ...     write_extf(part, replace(header, date_from=start, date_to=end))
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    start, end = _period(pl.col("Belegdatum"), period)
+    keyed = records.with_columns(start.alias("_start"), end.alias("_end"))
+    return [
+        (first, last, part.drop("_start", "_end"))
+        for (first, last), part in keyed.group_by("_start", "_end", maintain_order=True)
+    ]
 
 
 def map_pos(
