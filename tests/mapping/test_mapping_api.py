@@ -14,6 +14,7 @@ def test_public_api_is_pinned_and_sorted():
         "map_receipts",
         "preview",
         "preview_wide",
+        "split_periods",
     ]
     assert workbench.mapping.__all__ == sorted(workbench.mapping.__all__)
     for name in workbench.mapping.__all__:

@@ -8,7 +8,7 @@ Every loaded row ends up mapped (``lineage``), blocked (error findings, ``blocke
 """
 
 from workbench.mapping.invoices import BU_CODES_SKR03, map_invoices
-from workbench.mapping.pos import PosMapping, map_pos
+from workbench.mapping.pos import PosMapping, map_pos, split_periods
 from workbench.mapping.preview import preview, preview_wide
 from workbench.mapping.receipts import RECEIPT_FIELDS, map_receipts
 from workbench.mapping.result import Mapped
@@ -23,4 +23,5 @@ __all__ = [
     "map_receipts",
     "preview",
     "preview_wide",
+    "split_periods",
 ]
