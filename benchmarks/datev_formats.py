@@ -46,13 +46,13 @@ def bookings(rows: int) -> pl.DataFrame:
     )
 
 
-def run_extf(rows: int) -> None:
+def run_extf(rows: int, tmp_root: str | None) -> None:
     from workbench.datev.extf import ExtfHeader, write_extf_files
 
     frame = bookings(rows)
     header = ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=date(2024, 1, 1),
                         label="Benchmark", created_at=datetime(2024, 2, 1))  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
         start, cpu = time.perf_counter(), time.process_time()
         paths = write_extf_files(frame, header, directory=tmp)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -89,10 +89,10 @@ def receipt_items(items: int, per_document: int, attachment_every: int, attachme
     )
 
 
-def run_xml(items: int, per_document: int, attachment_every: int, validate: bool) -> None:
+def run_xml(items: int, per_document: int, attachment_every: int, validate: bool, tmp_root: str | None) -> None:
     from workbench.datev.package import build_packages
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
         sources = Path(tmp) / "belege"
         sources.mkdir()
         frame = receipt_items(items, per_document, attachment_every, sources)
@@ -115,15 +115,17 @@ def main() -> None:
     parser.add_argument("--items-per-document", type=int, default=2)
     parser.add_argument("--attachment-every", type=int, default=2, help="a Belegbild for every n-th document")
     parser.add_argument("--no-validate", action="store_true", help="skip the XSD check of the XML output")
+    parser.add_argument("--tmp", default=None, help="directory for the output (e.g. /dev/shm to leave out the disk)")
     args = parser.parse_args()
     if args.part == "extf":
-        run_extf(args.rows)
+        run_extf(args.rows, args.tmp)
     elif args.part == "xml":
-        run_xml(args.items, args.items_per_document, args.attachment_every, not args.no_validate)
+        run_xml(args.items, args.items_per_document, args.attachment_every, not args.no_validate, args.tmp)
     else:
         common = [f"--items-per-document={args.items_per_document}", f"--attachment-every={args.attachment_every}"]
+        extra = (["--no-validate"] if args.no_validate else []) + ([f"--tmp={args.tmp}"] if args.tmp else [])
         for part in (["--part=extf", f"--rows={args.rows}"], ["--part=xml", f"--items={args.items}", *common]):
-            subprocess.run([sys.executable, __file__, *part, *(["--no-validate"] if args.no_validate else [])], check=True)
+            subprocess.run([sys.executable, __file__, *part, *extra], check=True)
 
 
 if __name__ == "__main__":
