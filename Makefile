@@ -1,10 +1,12 @@
-# One-command setup: every target creates .venv and installs the pinned stack first.
+# One-command setup: every target creates .venv, installs the pinned stack (constraints.txt) and
+# the Debian packages the tests need (chromium for the browser test) before it runs.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup test demo lab app bench clean lock
+.PHONY: setup system test demo lab app bench clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 fehlt ($(PYTHON))" >&2; exit 3; }
@@ -13,23 +15,33 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Debian's chromium drives the browser test (never `playwright install`: no downloads here).
+system:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "chromium fehlt: sudo apt-get install chromium (für den Browsertest)" >&2; exit 3; \
+	  fi; \
+	fi
+
+setup: $(STAMP) system
 
 test: setup
 	$(BIN)/python -m pytest
 
-demo: setup
+demo: $(STAMP)
 	$(BIN)/workbench demo
 
-lab: setup
+lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/01-workbench.ipynb
 
-bench: setup
+bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
-clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
-
 # Re-pin the environment after changing dependencies in pyproject.toml.
-lock: setup
+lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^datev-workbench' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info out
