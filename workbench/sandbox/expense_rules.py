@@ -49,7 +49,8 @@ def check_posting(body: dict[str, Any], order: dict[str, Any], suborder: dict[st
         elif employee.get("status") == "inactive":
             problems.append(f"Der Mitarbeiter {employee['name']} ist inaktiv.")
     if body.get("work_date") and parse_work_date(body["work_date"]) is None:
-        problems.append("work_date muss ein Datum (JJJJ-MM-TT oder JJJJ-MM-TTThh:mm:ss) sein.")
+        problems.append("work_date muss ein Datum sein (TT.MM.JJJJ hh:mm:ss wie im Beispiel der "
+                        "Schnittstelle, oder JJJJ-MM-TT).")
     if isinstance(body.get("comment"), str) and len(body["comment"]) > 255:
         problems.append("Der Kommentar ist länger als 255 Zeichen.")
     if "isbillable" in body and not isinstance(body["isbillable"], bool):
@@ -90,7 +91,10 @@ def _quantity_problems(body: dict[str, Any], data: dict[str, Any]) -> list[str]:
 def parse_work_date(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"):
+    # The OpenAPI file declares format "datetime" with the example "01.02.2021 00:00:00";
+    # ISO dates are accepted as well.
+    for fmt in ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%dT%H:%M:%S.%f"):
         try:
             return datetime.strptime(value, fmt)
         except ValueError:
