@@ -147,6 +147,14 @@ def test_without_settings_client_rules_are_skipped(clean):
     assert check(frame, "receipts", settings=None).is_empty()
 
 
+def test_blank_required_values_are_missing_and_frame_untouched():
+    frame = pl.DataFrame({"document_id": ["  ", "B1", "", "\t"], "booking_text": ["a", "b", "c", "d"]})
+    findings = check(frame, "receipts", settings=None)
+    assert findings.select("row", "rule").rows() == [
+        (1, "field.required"), (3, "field.required"), (4, "field.required")]
+    assert frame["document_id"].to_list() == ["  ", "B1", "", "\t"]
+
+
 def test_frame_with_some_columns_only():
     frame = pl.DataFrame({"booking_text": ["Brot\u00a0Laib", "Brot"]})
     findings = check(frame, "receipts", settings=None)

@@ -49,8 +49,16 @@ def prepare_frame(frame: pl.DataFrame, suite: Suite) -> pl.DataFrame:
     fixes = []
     for name, dtype in frame.schema.items():
         if dtype == pl.String and name in required:
-            col = pl.col(name)
-            fixes.append(pl.when(col.str.contains(r"^[ \t]*$")).then(None).otherwise(col).alias(name))
+            column = frame[name]
+            # cheap candidates first: blank values are empty or start with a space or tab
+            maybe = (column.str.starts_with(" ") | column.str.starts_with("\t")
+                     | (column == "")).fill_null(False)
+            if maybe.any():
+                where = maybe.arg_true()
+                blank = column.gather(where).str.contains(r"^[ \t]*$")
+                where = where.filter(blank)
+                if len(where):
+                    fixes.append(column.clone().scatter(where, None))
         elif dtype.is_float():
             fixes.append(pl.col(name).fill_nan(None))
     lazy = frame.lazy().with_columns(fixes)
