@@ -147,3 +147,17 @@ def test_serve_blocks_and_answers(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_larger_seed_pages_through_all_clients(oauth):
+    seed = REPO / "data" / "sandbox" / "many_clients.json"
+    with start_sandbox(seed=seed) as sandbox, oauth.api_client(sandbox.url) as api:
+        first = api.get("/accounting-clients/platform/v2/clients")
+        assert first.headers["total-items"] == "156" and len(first.json()) == 100
+        assert first.headers["link"] == '<?skip=100&top=100>;rel="next"'
+        rest = api.get("/accounting-clients/platform/v2/clients", params={"skip": 100})
+        ids = {c["id"] for c in first.json() + rest.json()}
+        assert len(ids) == 156
+        lengths = {api.get(f"/accounting-dxso-jobs/platform/v2/clients/455148-{n}").json()[
+            "basic_accounting_information"][0]["account_length"] for n in (100, 101, 102)}
+        assert lengths == {4, 5, 6}
