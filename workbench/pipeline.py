@@ -269,9 +269,20 @@ def write_run(run: Run, out_dir: Path, *, to: str | None = None) -> list[Path]:
         return [path]
     mapped = run.mapped
     if to == "extf":
-        from workbench.datev.extf import write_extf_files
+        from dataclasses import replace
 
-        return write_extf_files(mapped.records, _extf_header(run, mapped), directory=out_dir)
+        from workbench.datev.extf import write_extf, write_extf_files
+
+        header = _extf_header(run, mapped)
+        written = write_extf_files(mapped.records, header, directory=out_dir)
+        master = getattr(mapped, "master_data", None)
+        if master is not None and not master.is_empty():
+            # Buchungsdatenservice: the Debitoren/Kreditoren travel as their own EXTF file.
+            path = out_dir / "EXTF_Debitoren_Kreditoren.csv"
+            write_extf(master, replace(header, category=16, format_version=None,
+                                       date_from=None, date_to=None), path_or_buffer=path)
+            written.append(path)
+        return written
     from workbench.datev.package import build_packages
 
     result = build_packages(mapped.records, out_dir=out_dir, client=run.client,
