@@ -124,7 +124,7 @@ def _require_spark(spark: Any) -> None:
                              "oder prüfen Sie ohne Spark-Sitzung (pandas).") from None
 
 
-def _suite(gx: Any, name: str, expectations: Sequence[Expectation]) -> Any:
+def _suite(name: str, expectations: Sequence[Expectation]) -> Any:
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -137,11 +137,10 @@ def validate(frame: pl.DataFrame, expectations: Sequence[Expectation],
              spark: Any = None) -> Any:
     """Run ``expectations`` on ``frame`` in GX; returns GX's ExpectationSuiteValidationResult."""
     _require_spark(spark)
-    gx = _import_gx()
     context = gx_context()
     with _quiet():
         batch = _batch(context, frame, spark)
-        suite = _suite(gx, name, expectations)
+        suite = _suite(name, expectations)
         return batch.validate(
             suite,
             result_format={"result_format": "COMPLETE",

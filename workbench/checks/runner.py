@@ -113,7 +113,6 @@ def suite_hits(prepared: pl.DataFrame, expectations: list[Expectation],
     return out
 
 
-
 def _lineage(prepared: pl.DataFrame, hits: pl.DataFrame, kind: str,
              mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None) -> pl.DataFrame:
     item_column = ITEM_ID_COLUMN.get(kind)
@@ -168,15 +167,7 @@ def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
     if target not in TARGETS:
         raise WorkbenchError(f"Unbekanntes Ziel '{target}': erlaubt sind {', '.join(TARGETS)}.")
     suite = suite or load_suite(kind)
-    params = suite_parameters(settings, period=parse_period(period))
-    present = set(frame.columns)
-    expectations = [e for e in suite.select(target=target, parameters=params)
-                    if _columns_of(e, suite) <= present]
-    # derived columns need their inputs
-    usable = {name: text for name, text in suite.derived_columns.items()
-              if _names(text) <= present}
-    prepared = engine_polars.prepare_frame(
-        frame, Suite(suite.name, suite.expectations, usable, suite.raw))
+    prepared, expectations, params = _plan(frame, suite, settings, period, target)
     if engine == "polars":
         rows = engine_polars.unexpected_rows(prepared, expectations, params)
     else:
@@ -193,6 +184,21 @@ def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
     hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(dict(rules.HITS_SCHEMA))
                       for p in parts])
     return _lineage(prepared, hits, kind, mapped)
+
+
+def _plan(frame: pl.DataFrame, suite: Suite, settings: ClientSettings | None, period: Period,
+          target: str) -> tuple[pl.DataFrame, list[Expectation], dict[str, Any]]:
+    """The prepared frame, the expectations that apply and the suite parameters."""
+    params = suite_parameters(settings, period=parse_period(period))
+    present = set(frame.columns)
+    expectations = [e for e in suite.select(target=target, parameters=params)
+                    if _columns_of(e, suite) <= present]
+    # derived columns need their inputs
+    usable = {name: text for name, text in suite.derived_columns.items()
+              if _names(text) <= present}
+    prepared = engine_polars.prepare_frame(
+        frame, Suite(suite.name, suite.expectations, usable, suite.raw))
+    return prepared, expectations, params
 
 
 def _names(text: str) -> set[str]:
@@ -240,11 +246,6 @@ def write_data_docs(frame: pl.DataFrame, kind: str, folder: str | Path, *,
     from workbench.checks import engine_gx
 
     suite = load_suite(kind)
-    params = suite_parameters(settings, period=parse_period(period))
-    present = set(frame.columns)
-    expectations = [e for e in suite.select(target=target, parameters=params)
-                    if _columns_of(e, suite) <= present]
-    usable = {n: t for n, t in suite.derived_columns.items() if _names(t) <= present}
-    prepared = engine_polars.prepare_frame(frame, Suite(suite.name, suite.expectations, usable))
+    prepared, expectations, params = _plan(frame, suite, settings, period, target)
     result = engine_gx.validate(prepared, expectations, params, name=suite.name)
     return engine_gx.write_docs(result, Path(folder))
