@@ -117,8 +117,8 @@ def test_expense_posting_is_created_and_listed(connect):
     ({"cost_position": "BERA", "time_units": None, "Start_time": None},
      "Für die Aufwandsposition BERA (time-costs, days) ist das Feld number_of_days "
      "erforderlich."),
-    ({"work_date": "02.03.2026"}, "work_date muss ein Datum (JJJJ-MM-TT oder "
-                                  "JJJJ-MM-TTThh:mm:ss) sein."),
+    ({"work_date": "2026-03-32"}, "work_date muss ein Datum sein (TT.MM.JJJJ hh:mm:ss wie im "
+                                  "Beispiel der Schnittstelle, oder JJJJ-MM-TT)."),
     ({"comment": "x" * 256}, "Der Kommentar ist länger als 255 Zeichen."),
 ])
 def test_expense_posting_field_rules(connect, change, message):
@@ -133,6 +133,14 @@ def test_expense_posting_on_closed_order_and_unknown_suborder(connect):
     assert closed.status_code == 400
     assert post(connect, CALL, suborder=9).status_code == 404
     assert post(connect, CALL, deletemassdataonfailure="true").status_code == 400
+
+
+@pytest.mark.parametrize("work_date", ["02.03.2026 00:00:00", "02.03.2026", "2026-03-02",
+                                       "2026-03-02T09:15:00"])
+def test_work_date_formats(connect, work_date):
+    body = {"employee_id": ELIF, "work_date": work_date, "cost_position": "PORTO",
+            "cost_amount": 1.45, "comment": f"Porto {work_date}"}
+    assert post(connect, body).status_code == 201
 
 
 def test_units_and_amount_positions(connect):

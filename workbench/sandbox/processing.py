@@ -21,8 +21,6 @@ from workbench.sandbox import rules
 from workbench.sandbox.seed import AccountingClient
 from workbench.sandbox.state import SandboxState
 
-FINAL = (2, 3, 4, 5, 6)
-
 
 @dataclass
 class Entry:
@@ -195,9 +193,3 @@ def cancel(state: SandboxState, client_id: str, job_id: str, *, refused: bool) -
         if not refused:
             conn.execute("DELETE FROM invoices WHERE job_id = ?", (job_id,))
     return status
-
-
-def schema_errors(kind: str, content: bytes) -> str | None:
-    """Exposed for tests: the first XSD error for `kind` ("document" or "ledger")."""
-    return rules.xsd_error(kind, content)
-
