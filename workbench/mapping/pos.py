@@ -33,6 +33,7 @@ from workbench.mapping.result import (
     SKIPPED_SCHEMA,
     Mapped,
     all_findings,
+    block_with_finding,
     blocked_rows,
     concat_blocked,
     error_rules,
@@ -216,24 +217,11 @@ def map_pos(
             message = pl.format(
                 "{}, Zeile {}: " + what + ".", "source_file", "source_row", "category"
             )
-            value = pl.col(column).cast(pl.String)
-            new_findings.append(
-                row_findings(
-                    bad,
-                    rule=rule,
-                    severity="error",
-                    column=column,
-                    message=message,
-                    value=value,
-                    sources=sources,
-                    role=_ROLE,
-                )
-            )
-            blocked.append(
-                blocked_rows(
-                    bad.with_columns(pl.lit([rule]).alias("rules"), message.alias("message")), _ROLE
-                )
-            )
+            found, stopped = block_with_finding(
+                bad, rule=rule, severity="error", column=column, message=message,
+                value=pl.col(column).cast(pl.String), sources=sources, role=_ROLE)
+            new_findings.append(found)
+            blocked.append(stopped)
             rows = rows.filter(~condition)
 
     # The transit account must come out even per period, or nothing of that period goes.
@@ -255,26 +243,11 @@ def map_pos(
             "_period_end",
             _euros(pl.col("_difference")),
         )
-        new_findings.append(
-            row_findings(
-                bad,
-                rule="pos.unbalanced",
-                severity="error",
-                column="amount",
-                message=message,
-                value=pl.col("amount"),
-                sources=sources,
-                role=_ROLE,
-            )
-        )
-        blocked.append(
-            blocked_rows(
-                bad.with_columns(
-                    pl.lit(["pos.unbalanced"]).alias("rules"), message.alias("message")
-                ),
-                _ROLE,
-            )
-        )
+        found, stopped = block_with_finding(
+            bad, rule="pos.unbalanced", severity="error", column="amount",
+            message=message, value=pl.col("amount"), sources=sources, role=_ROLE)
+        new_findings.append(found)
+        blocked.append(stopped)
         rows = rows.filter(~off)
 
     groups, zero = _groups(rows)

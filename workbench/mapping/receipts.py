@@ -23,6 +23,7 @@ from workbench.mapping.result import (
     SKIPPED_SCHEMA,
     Mapped,
     all_findings,
+    block_with_finding,
     blocked_rows,
     concat_blocked,
     error_rules,
@@ -270,27 +271,11 @@ def map_receipts(
             "document_id",
             reason,
         )
-        new_findings.append(
-            row_findings(
-                flagged,
-                rule="receipts.document_inconsistent",
-                severity="error",
-                column="document_id",
-                message=message,
-                value=pl.col("document_id"),
-                sources=sources,
-                role=_ROLE,
-            )
-        )
-        blocked.append(
-            blocked_rows(
-                flagged.with_columns(
-                    pl.lit(["receipts.document_inconsistent"]).alias("rules"),
-                    message.alias("message"),
-                ),
-                _ROLE,
-            )
-        )
+        found, stopped = block_with_finding(
+            flagged, rule="receipts.document_inconsistent", severity="error", column="document_id",
+            message=message, value=pl.col("document_id"), sources=sources, role=_ROLE)
+        new_findings.append(found)
+        blocked.append(stopped)
         kill(marked["_at"])
 
     if whole_documents:
@@ -316,26 +301,11 @@ def map_receipts(
                 "_item",
                 "document_id",
             )
-            new_findings.append(
-                row_findings(
-                    flagged,
-                    rule="transfer.blocked",
-                    severity="error",
-                    column="document_id",
-                    message=message,
-                    value=pl.col("document_id"),
-                    sources=sources,
-                    role=_ROLE,
-                )
-            )
-            blocked.append(
-                blocked_rows(
-                    flagged.with_columns(
-                        pl.lit(["transfer.blocked"]).alias("rules"), message.alias("message")
-                    ),
-                    _ROLE,
-                )
-            )
+            found, stopped = block_with_finding(
+                flagged, rule="transfer.blocked", severity="error", column="document_id",
+                message=message, value=pl.col("document_id"), sources=sources, role=_ROLE)
+            new_findings.append(found)
+            blocked.append(stopped)
             kill(sibling)
 
     if not alive.all():

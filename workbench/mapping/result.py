@@ -194,6 +194,17 @@ def blocked_rows(
     ).cast(dict(BLOCKED_SCHEMA))  # type: ignore[arg-type]
 
 
+def block_with_finding(rows: pl.DataFrame, *, rule: str, severity: str, column: str,
+                       message: pl.Expr, value: pl.Expr, sources: dict, role: str
+                       ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A finding per row and the rows blocked for it: the pair every mapping rule emits."""
+    found = row_findings(rows, rule=rule, severity=severity, column=column, message=message,
+                         value=value, sources=sources, role=role)
+    stopped = blocked_rows(rows.with_columns(pl.lit([rule]).alias("rules"),
+                                             message.alias("message")), role)
+    return found, stopped
+
+
 def empty(schema: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
