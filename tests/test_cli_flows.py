@@ -116,3 +116,28 @@ def test_no_token_appears_in_cli_output_or_logs(_isolated_home, caplog):
                                if path.is_file() and "sandbox" not in path.parts)
     for token in tokens:
         assert token.encode() not in ledger_and_home
+
+
+def test_interrupted_transfer_is_resumed_deleted_or_retransferred_from_the_cli(monkeypatch):
+    from workbench.transfer import jobs
+
+    real_finalize = jobs._finalize
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs, "_finalize", crash)  # Ctrl-C right before finalising
+    aborted = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
+                     "455148-1", "--yes", "--month", "2026-01")
+    assert aborted.exit_code != 0
+    monkeypatch.setattr(jobs, "_finalize", real_finalize)
+    [interrupted] = json.loads(invoke("status", "--format", "json").stdout)
+    assert interrupted["local_status"] == "In Übertragung"
+    blocked = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
+                     "455148-1", "--yes", "--month", "2026-02")
+    assert blocked.exit_code == 3 and "läuft bereits" in blocked.stderr
+    resumed = invoke("resume", interrupted["id"], "--yes")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "Transferiert" in resumed.stdout
+    refused = invoke("retransfer", interrupted["id"], "--yes")
+    assert refused.exit_code == 3 and "nicht fehlgeschlagen" in refused.stderr

@@ -389,6 +389,49 @@ def status(
     raise typer.Exit(2 if failed else 0)
 
 
+def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> None:
+    from workbench.transfer import jobs
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            transfer = connection.ledger.get(transfer_id)
+            if not yes and not _confirm(f"{question} ({transfer.client}, {transfer.month}, "
+                                        f"{transfer.document_kind})?"):
+                _err.print("Abgebrochen.")
+                raise typer.Exit(3)
+            operation = {"resume": jobs.resume, "delete": jobs.delete_transfer,
+                         "retransfer": jobs.retransfer}[action]
+            result = operation(connection.ledger, connection.datev, transfer_id)
+            row = describe_transfer(connection.ledger, result)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    _print_frame(pl.DataFrame([row]).with_columns(pl.col("job_ids").list.join(", ")),
+                 title="Übertragung")
+
+
+TransferId = Annotated[str, typer.Argument(help="Übertragung (ID aus 'workbench status').")]
+YesOption = Annotated[bool, typer.Option("--yes", help="Ohne Rückfrage.")]
+
+
+@app.command()
+def resume(transfer_id: TransferId, yes: YesOption = False) -> None:
+    """Eine unterbrochene Übertragung fortsetzen (ohne doppelte Uploads)."""
+    _ledger_action("resume", transfer_id, yes, "Übertragung fortsetzen")
+
+
+@app.command()
+def delete(transfer_id: TransferId, yes: YesOption = False) -> None:
+    """Eine noch offene oder von DATEV nicht verarbeitete Übertragung löschen."""
+    _ledger_action("delete", transfer_id, yes, "Übertragung löschen")
+
+
+@app.command()
+def retransfer(transfer_id: TransferId, yes: YesOption = False) -> None:
+    """Eine fehlgeschlagene Übertragung neu übertragen."""
+    _ledger_action("retransfer", transfer_id, yes, "Übertragung neu starten")
+
+
 def _confirm(question: str) -> bool:
     try:
         return typer.confirm(question, default=False, err=True)

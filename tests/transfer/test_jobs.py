@@ -172,3 +172,25 @@ def test_datev_rejection_marks_the_transfer_failed(sandbox, client, session, led
     [failed] = ledger.transfers(client="455148-3")
     assert failed.local_status == "Fehlgeschlagen"
     assert failed.error
+
+
+def test_failed_transfer_can_be_retransferred_or_deleted(sandbox, client, session, ledger,
+                                                         tmp_path):
+    records = receipt_records(month="2026-11", kind="Kasse", prefix="NOV", documents=1)
+    records = records.drop("customerName", "customerCity")
+    [failed] = jobs.transfer_records(ledger, client, client="455148-1", records=records,
+                                     out_dir=tmp_path / "a", folders={"Kasse": "Gibt es nicht"})
+    finish_processing(sandbox)
+    assert jobs.refresh_status(ledger, client, failed.id, confirm=True).datev_status == "3"
+    again = jobs.retransfer(ledger, client, failed.id)
+    assert again.retransfer_of == failed.id and again.local_status == "Transferiert"
+    assert [i["item_id"] for i in ledger.items(again.id)] == [i["item_id"] for i in ledger.items(failed.id)]
+    finish_processing(sandbox)
+    jobs.refresh_status(ledger, client, again.id, confirm=True)
+    deleted = jobs.delete_transfer(ledger, client, again.id)  # DATEV processed nothing of it
+    assert deleted.local_status == "Gelöscht"
+    assert ledger.transferred_items("455148-1", ["NOV-1-1"]) == {"NOV-1-1": failed.id}
+    jobs.delete_transfer(ledger, client, failed.id)
+    assert jobs.pending_items(ledger, "455148-1", ["NOV-1-1"]) == {"NOV-1-1"}  # free again
+    with pytest.raises(TransferError, match="nicht fehlgeschlagen"):
+        jobs.retransfer(ledger, client, deleted.id)

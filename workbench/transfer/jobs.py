@@ -38,6 +38,8 @@ __all__ = [
     "pending_items",
     "refresh_status",
     "register_package",
+    "resume",
+    "retransfer",
     "send_dxso",
     "transfer_records",
 ]
@@ -334,10 +336,14 @@ def refresh_status(ledger: Ledger, datev: DatevClient, transfer_id: str, *,
 
 
 def delete_transfer(ledger: Ledger, datev: DatevClient, transfer_id: str) -> Transfer:
-    """Delete a transfer that DATEV has not started processing; its items become free again."""
+    """Delete a transfer DATEV has not started processing, or one it did not process at all
+    (status 3, EXTF ``failed``); its items become free again for a corrected transfer."""
     transfer = ledger.get(transfer_id)
     if transfer.local_status == "Gelöscht":
         return transfer
+    if transfer.local_status == "Fehlgeschlagen" or transfer.datev_status in ("3", "failed"):
+        # DATEV processed nothing of it: the items become free for a corrected transfer.
+        return ledger.update(transfer.id, action="löschen", local_status="Gelöscht")
     if transfer.job_id:
         status = int(datev.dxso_job(transfer.client, transfer.job_id)["status"])
         if status != 0:
@@ -348,6 +354,42 @@ def delete_transfer(ledger: Ledger, datev: DatevClient, transfer_id: str) -> Tra
     elif transfer.local_status == "Transferiert":
         raise TransferError(f"Die Übertragung {transfer.id} ist bereits übertragen.")
     return ledger.update(transfer.id, action="löschen", local_status="Gelöscht")
+
+
+def retransfer(ledger: Ledger, datev: DatevClient, transfer_id: str, *,
+               progress: Progress | None = None, wait: float = 0.0) -> Transfer:
+    """Send a failed transfer's package again as a new transfer (seed 004's "neu starten").
+
+    Only for transfers that failed locally or that DATEV did not process completely (status 3,
+    4 or 6, EXTF ``failed``); the new transfer records which one it repeats.
+    """
+    old = ledger.get(transfer_id)
+    failed = old.local_status == "Fehlgeschlagen" or old.datev_status in ("3", "4", "6", "failed")
+    if not failed or old.local_status == "Gelöscht":
+        raise TransferError(f"Die Übertragung {old.id} ist nicht fehlgeschlagen "
+                            f"({old.local_status}, DATEV: {old.datev_status_text or '–'}); "
+                            f"neu übertragen lassen sich nur fehlgeschlagene Übertragungen.")
+    items = [{key: item[key] for key in ("item_id", "content_hash", "source_file", "source_row",
+                                         "record_ref")} for item in ledger.items(old.id)]
+    new = ledger.create(client=old.client, kind=old.kind, channel=old.channel, month=old.month,
+                        document_kind=old.document_kind, items=items, package_no=old.package_no,
+                        package_path=old.package_path, max_files_reached=old.max_files_reached,
+                        retransfer_of=old.id)
+    ledger.add_files(new.id, [(entry["name"], entry["sha256"], entry["size"])
+                              for entry in ledger.files(old.id)])
+    ledger.update(new.id, action="vorbereitet", local_status="Vorbereitet zur Übertragung")
+    return resume(ledger, datev, new.id, progress=progress, wait=wait)
+
+
+def resume(ledger: Ledger, datev: DatevClient, transfer_id: str, *,
+           progress: Progress | None = None, wait: float = 0.0) -> Transfer:
+    """Continue an interrupted transfer from where the ledger says it stopped."""
+    transfer = ledger.get(transfer_id)
+    if transfer.channel == "extf":
+        from workbench.transfer.extf_jobs import send_extf
+
+        return send_extf(ledger, datev, transfer_id)
+    return send_dxso(ledger, datev, transfer_id, progress=progress, wait=wait)
 
 
 def describe(ledger: Ledger, transfer: Transfer) -> dict:
