@@ -9,17 +9,22 @@ def test_public_api_is_pinned_and_sorted():
         "FINDINGS_SCHEMA",
         "LoadResult",
         "ProfileError",
+        "Run",
         "Settings",
         "SourceError",
         "TransferError",
         "WorkbenchError",
         "available_profiles",
+        "check_run",
         "load_calls",
         "load_invoices",
         "load_pos",
         "load_profile",
         "load_receipts",
         "load_settings",
+        "map_run",
+        "transfer_run",
+        "write_run",
     ]
     assert workbench.__all__ == sorted(workbench.__all__)
     for name in workbench.__all__:

@@ -14,6 +14,7 @@ from workbench.errors import (
     TransferError,
     WorkbenchError,
 )
+from workbench.pipeline import Run, check_run, map_run, transfer_run, write_run
 from workbench.sources import (
     LoadResult,
     available_profiles,
@@ -31,15 +32,20 @@ __all__ = [
     "FINDINGS_SCHEMA",
     "LoadResult",
     "ProfileError",
+    "Run",
     "Settings",
     "SourceError",
     "TransferError",
     "WorkbenchError",
     "available_profiles",
+    "check_run",
     "load_calls",
     "load_invoices",
     "load_pos",
     "load_profile",
     "load_receipts",
     "load_settings",
+    "map_run",
+    "transfer_run",
+    "write_run",
 ]
