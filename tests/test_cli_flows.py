@@ -141,3 +141,10 @@ def test_interrupted_transfer_is_resumed_deleted_or_retransferred_from_the_cli(m
     assert "Transferiert" in resumed.stdout
     refused = invoke("retransfer", interrupted["id"], "--yes")
     assert refused.exit_code == 3 and "nicht fehlgeschlagen" in refused.stderr
+
+
+def test_calls_are_billed_and_posted_once():
+    first = invoke("transfer", "calls", SAMPLES / "calls_starface.csv", "--yes")
+    assert "posted" in first.stdout and "Abrechnung je Mandant" in first.stdout
+    second = invoke("transfer", "calls", SAMPLES / "calls_starface.csv", "--yes")
+    assert "skipped" in second.stdout and "posted" not in second.stdout

@@ -302,9 +302,8 @@ def transfer(
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
             if kind is Kind.calls:
-                raise WorkbenchError("Anrufe werden als Auslagen gebucht: verwenden Sie "
-                                     "'workbench map calls … --to expense-postings' oder das "
-                                     "Notebook (Reiter Anrufe).")
+                _transfer_calls(run, connection, yes=yes)
+                raise typer.Exit(run.exit_code)
             mapped = map_run(run, to=to, pos_mapping=pos_mapping)
             _print_frame(mapped.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
             if not yes and not typer.confirm(
@@ -325,6 +324,19 @@ def transfer(
         _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")
     failed = any(row["local_status"] == "Fehlgeschlagen" for row in rows)
     raise typer.Exit(2 if failed or run.exit_code == 2 else 0)
+
+
+def _transfer_calls(run: object, connection: object, *, yes: bool) -> None:
+    """Billed call time as expense postings on the Mandanten's orders (DATEVconnect)."""
+    from workbench.calls import plan_expense_postings, transfer_expense_postings
+
+    _print_frame(run.billing.summary(), title="Abrechnung je Mandant und Monat")
+    plan = plan_expense_postings(run.billing, run.directory)
+    if not yes and not _confirm(f"{plan.postings.height} Auslagen in DATEV buchen?"):
+        _err.print("Abgebrochen: nichts übertragen.")
+        raise typer.Exit(3)
+    posted = transfer_expense_postings(plan, connection.datev, ledger=connection.ledger)
+    _print_frame(posted.group_by("status").len().sort("status"), title="Auslagen")
 
 
 def describe_transfer(ledger: object, transfer: object) -> dict:
