@@ -1,0 +1,11 @@
+"""The ``workbench`` command line (ARCHITECTURE §4.1, a contract).
+
+Exit codes: 0 clean, 1 warnings only, 2 errors found (or transfer failed), 3 usage or runtime
+error: one clear line on stderr, a traceback only with ``--debug``. One module per group of
+commands; importing them registers the commands on :data:`app`.
+"""
+
+from workbench.cli import data, reporting, transfers  # noqa: F401  (registers the commands)
+from workbench.cli._app import app, run
+
+__all__ = ["app", "run"]

@@ -1,0 +1,200 @@
+"""Commands on source data: load, check, map, preview."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from workbench.cli._app import (
+    ClientOption,
+    Files,
+    Kind,
+    OutputFormat,
+    _fail,
+    _out,
+    _print_frame,
+    app,
+)
+from workbench.errors import WorkbenchError
+
+
+@app.command()
+def load(
+    kind: Annotated[Kind, typer.Argument(help="Quellart: calls, invoices, receipts oder pos.")],
+    files: Files,
+    profile: Annotated[str, typer.Option("--profile", "-p", help="Spaltenprofil (Name oder .toml).")] = "canonical",
+    output: Annotated[OutputFormat, typer.Option("--format", help="Ausgabe als Tabelle oder JSON.")] = OutputFormat.table,
+) -> None:
+    """Quelldateien laden und zusammenfassen: Zeilen, Spalten, Kodierung, Zeilenprobleme."""
+    from workbench.sources import LOADERS
+
+    try:
+        result = LOADERS[kind.value](files, profile=profile)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    summary = result.summary()
+    if output is OutputFormat.json:
+        payload = {
+            "kind": kind.value,
+            "rows": result.frame.height,
+            "columns": result.frame.columns,
+            "files": summary.to_dicts(),
+            "positions": result.positions.height if result.positions is not None else None,
+            "findings": result.findings.to_dicts(),
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        _print_frame(summary.select("file", "sheet", "variant", "encoding", "rows", "row_problems",
+                                    "unmapped_columns"),
+                     title=f"{kind.value}: {result.frame.height} Zeilen geladen")
+        if result.positions is not None:
+            _out.print(f"Positionen: {result.positions.height} Zeilen")
+        if result.findings.height:
+            _print_frame(result.findings.select("source", "row", "column", "source_column", "value",
+                                                "message"),
+                         title=f"Zeilenprobleme ({result.findings.height})", limit=30)
+        else:
+            _out.print("Keine Zeilenprobleme.")
+    raise typer.Exit(2 if result.findings.height else 0)
+
+
+ProfileOption = Annotated[str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")]
+PeriodOption = Annotated[str | None, typer.Option("--period", help="Übertragungszeitraum JJJJ-MM.")]
+PosMappingOption = Annotated[Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")]
+
+
+def _checked_run(kind: Kind, files: list[Path], client: str | None, profile: str, engine: str,
+                 period: str | None, connection: object, target: str | None = None):
+    from workbench.pipeline import check_run
+
+    return check_run(kind.value, files, client=client, profile=profile, connection=connection,
+                     engine=engine, period=period, target=target)
+
+
+def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
+    """Counts per rule, then one entry per finding as ``file:row`` so editors can jump there."""
+    from workbench.checks import summarize_findings
+
+    if findings.is_empty():
+        _out.print("Keine Befunde: Die Daten sind bereit für DATEV.")
+        return
+    _print_frame(summarize_findings(findings).select("rule", "severity", "count"),
+                 title=f"Befunde je Regel ({findings.height})")
+    order = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3)
+    for row in findings.sort(order, "source", "row", nulls_last=True).head(limit).iter_rows(named=True):
+        place = f"{row['source']}:{row['row']}" if row["row"] is not None else str(row["source"])
+        column = f" {row['source_column'] or row['column']}" if row["column"] else ""
+        value = f" = {row['value']!r}" if row["value"] is not None else ""
+        _out.print(f"[bold]{place}[/] {row['severity']} [cyan]{row['rule']}[/]{column}{value}",
+                   highlight=False)
+        _out.print(f"    {row['message']}", highlight=False)
+        if row["suggestion"]:
+            _out.print(f"    Vorschlag: {row['suggestion']!r}", highlight=False)
+    if findings.height > limit:
+        _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
+
+
+@app.command()
+def check(
+    kind: Annotated[Kind, typer.Argument(help="Quellart: calls, invoices, receipts oder pos.")],
+    files: Files,
+    client: ClientOption = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")] = OutputFormat.table,
+    engine: Annotated[str, typer.Option(help="polars (schnell) oder gx (Great Expectations).")] = "polars",
+    profile: ProfileOption = "auto",
+    period: PeriodOption = None,
+) -> None:
+    """Prüfungen ausführen und Befunde ausgeben (Exit-Code 0 sauber, 1 Warnungen, 2 Fehler)."""
+    from workbench.checks import findings_json
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            run = _checked_run(kind, files, client, profile, engine, period, connection)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(findings_json(run.findings), ensure_ascii=False, indent=1,
+                                    default=str) + "\n")
+    else:
+        _out.print(f"{kind.value}: {run.loaded.frame.height} Zeilen geprüft (Profil {run.profile}).")
+        _print_findings(run.findings)
+    raise typer.Exit(run.exit_code)
+
+
+@app.command(name="map")
+def map_(
+    kind: Annotated[Kind, typer.Argument()],
+    files: Files,
+    client: ClientOption = None,
+    to: Annotated[str, typer.Option("--to", help="extf, xml oder expense-postings.")] = "xml",
+    out: Annotated[Path, typer.Option("--out", help="Zielordner.")] = Path("out"),
+    profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
+) -> None:
+    """DATEV-Dateien schreiben: EXTF_*.csv, XML-Pakete mit document.xml oder Expense Postings."""
+    from workbench.pipeline import map_run, write_run
+    from workbench.transfer.connection import connect
+
+    if to not in ("extf", "xml", "expense-postings"):
+        raise _fail(WorkbenchError(f"Unbekanntes Ziel '{to}': erlaubt sind extf, xml und "
+                                   f"expense-postings."))
+    try:
+        with connect() as connection:
+            run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
+            if kind is not Kind.calls:
+                map_run(run, to=to, pos_mapping=pos_mapping)
+            written = write_run(run, out, to=to)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    if run.mapped is not None:
+        _print_frame(run.mapped.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
+    for path in written:
+        _out.print(f"geschrieben: {path}")
+    raise typer.Exit(run.exit_code)
+
+
+@app.command()
+def preview(
+    kind: Annotated[Kind, typer.Argument()],
+    files: Files,
+    client: ClientOption = None,
+    rows: Annotated[int, typer.Option("--rows", help="Datensätze je Seite.")] = 20,
+    page: Annotated[int, typer.Option("--page", help="Seite (ab 0).")] = 0,
+    to: Annotated[str, typer.Option("--to", help="extf oder xml.")] = "xml",
+    profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
+) -> None:
+    """Quelle und abgebildete DATEV-Felder nebeneinander: Feld, Wert, Quellspalte, Zeile, Befunde."""
+    from workbench.mapping import preview as preview_page
+    from workbench.pipeline import map_run
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
+            mapped = map_run(run, to=to, pos_mapping=pos_mapping)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    page_frame = preview_page(mapped, page=page, page_size=rows)
+    _out.print(f"DATEV-Felder, Seite {page} ({rows} Datensätze je Seite, "
+               f"{mapped.records.height} Datensätze insgesamt)")
+    for record, fields in page_frame.group_by("record", maintain_order=True):
+        first = fields.row(0, named=True)
+        _out.print(f"[bold]Datensatz {record[0]}[/]  ← {first['source_file']}:{first['source_row']}",
+                   highlight=False)
+        for row in fields.iter_rows(named=True):
+            origin = f"{row['source_column']} = {row['source_value']!r}" if row["source_column"] \
+                else "(abgeleitet)"
+            notes = (f"  [yellow]{row['severity']}: {', '.join(row['rules'])}[/]"
+                     if row.get("rules") else "")
+            _out.print(f"    {row['field']:<22} {row['value']!s:<32} ← {origin}{notes}",
+                       highlight=False)
+    raise typer.Exit(run.exit_code)
+
+

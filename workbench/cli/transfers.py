@@ -1,0 +1,205 @@
+"""Commands that talk to DATEV: transfer, status, resume, delete, retransfer, login."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from workbench.cli._app import (
+    ClientOption,
+    Files,
+    Kind,
+    OutputFormat,
+    _confirm,
+    _err,
+    _fail,
+    _out,
+    _print_frame,
+    app,
+)
+from workbench.cli.data import PosMappingOption, ProfileOption, _checked_run
+from workbench.errors import WorkbenchError
+
+
+@app.command()
+def transfer(
+    kind: Annotated[Kind, typer.Argument()],
+    files: Files,
+    client: ClientOption = None,
+    month: Annotated[str | None, typer.Option("--month", help="Buchungsmonat JJJJ-MM.")] = None,
+    document_kind: Annotated[str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Ohne Rückfrage übertragen.")] = False,
+    to: Annotated[str | None, typer.Option("--to", help="xml oder extf (Vorgabe je Quellart).")] = None,
+    profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
+) -> None:
+    """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
+    from workbench.config import load_settings
+    from workbench.pipeline import map_run, transfer_run
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
+            if kind is Kind.calls:
+                _transfer_calls(run, connection, yes=yes)
+                raise typer.Exit(run.exit_code)
+            mapped = map_run(run, to=to, pos_mapping=pos_mapping)
+            _print_frame(mapped.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
+            if not yes and not typer.confirm(
+                    f"{mapped.records.height} DATEV-Datensätze für {client} übertragen?",
+                    default=False, err=True):
+                _err.print("Abgebrochen: nichts übertragen.")
+                raise typer.Exit(3)
+            out_dir = load_settings().home / "packages"
+            transfers = transfer_run(run, connection, out_dir=out_dir, month=month,
+                                     document_kind=document_kind, to=to)
+            rows = [describe_transfer(connection.ledger, item) for item in transfers]
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    if not rows:
+        _out.print("Nichts zu übertragen: alle Positionen sind bereits übertragen oder gesperrt.")
+    else:
+        _print_frame(pl.DataFrame(rows).drop("job_ids"), title="Übertragungen")
+        _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")
+    failed = any(row["local_status"] == "Fehlgeschlagen" for row in rows)
+    raise typer.Exit(2 if failed or run.exit_code == 2 else 0)
+
+
+def _transfer_calls(run: object, connection: object, *, yes: bool) -> None:
+    """Billed call time as expense postings on the Mandanten's orders (DATEVconnect)."""
+    from workbench.calls import plan_expense_postings, transfer_expense_postings
+
+    _print_frame(run.billing.summary(), title="Abrechnung je Mandant und Monat")
+    plan = plan_expense_postings(run.billing, run.directory)
+    if not yes and not _confirm(f"{plan.postings.height} Auslagen in DATEV buchen?"):
+        _err.print("Abgebrochen: nichts übertragen.")
+        raise typer.Exit(3)
+    posted = transfer_expense_postings(plan, connection.datev, ledger=connection.ledger)
+    _print_frame(posted.group_by("status").len().sort("status"), title="Auslagen")
+
+
+def describe_transfer(ledger: object, transfer: object) -> dict:
+    from workbench.transfer.jobs import describe
+
+    return describe(ledger, transfer)  # type: ignore[arg-type]
+
+
+@app.command()
+def status(
+    transfer_id: Annotated[str | None, typer.Argument(help="Übertragung (ID); ohne: alle.")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Status bei DATEV abrufen.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Abgerufenen Status ohne Rückfrage speichern.")] = False,
+    protocol: Annotated[bool, typer.Option("--protocol", help="DATEV-Protokoll zeigen (max. 1000 Zeilen).")] = False,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Übertragungen mit lokalem und DATEV-Status auflisten, Status aktualisieren, Protokoll zeigen."""
+    from workbench.transfer.backmap import backmap_findings
+    from workbench.transfer.connection import connect
+    from workbench.transfer.jobs import refresh_status
+
+    try:
+        with connect() as connection:
+            ledger = connection.ledger
+            transfers = [ledger.get(transfer_id)] if transfer_id else ledger.transfers()
+            if refresh:
+                for item in transfers:
+                    if not item.job_id:
+                        continue
+                    shown = refresh_status(ledger, connection.datev, item.id, confirm=False)
+                    note = " (bei DATEV bereits gelöscht)" if shown.gone else ""
+                    _err.print(f"{item.id}: DATEV-Status {shown.datev_status}{note}",
+                               highlight=False)
+                    # Seed 004: the status is only stored once the user confirms it.
+                    if not shown.gone and (yes or _confirm("Status übernehmen?")):
+                        refresh_status(ledger, connection.datev, item.id, confirm=True)
+                transfers = [ledger.get(item.id) for item in transfers]
+            rows = [describe_transfer(ledger, item) for item in transfers]
+            protocols = {item.id: item.protocol or [] for item in transfers} if protocol else {}
+            backmapped = ({item.id: backmap_findings(ledger, item.id) for item in transfers}
+                          if protocol else {})
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    else:
+        if rows:
+            _print_frame(pl.DataFrame(rows).with_columns(pl.col("job_ids").list.join(", ")),
+                         title="Übertragungen", limit=200)
+        else:
+            _out.print("Noch keine Übertragungen.")
+        for identifier, entries in protocols.items():
+            if entries:
+                _print_frame(pl.DataFrame(entries[:1000]), title=f"Protokoll {identifier}",
+                             limit=1000)
+            if backmapped[identifier].height:
+                _print_frame(backmapped[identifier].select("source", "row", "item_id", "message"),
+                             title=f"Betroffene Quellzeilen {identifier}", limit=200)
+    failed = any(row["local_status"] == "Fehlgeschlagen"
+                 or row["datev_status"] in ("Abgebrochen", "Zu Prüfen", "Storniert mit Fehler")
+                 for row in rows)
+    raise typer.Exit(2 if failed else 0)
+
+
+def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> None:
+    from workbench.transfer import jobs
+    from workbench.transfer.connection import connect
+
+    try:
+        with connect() as connection:
+            transfer = connection.ledger.get(transfer_id)
+            if not yes and not _confirm(f"{question} ({transfer.client}, {transfer.month}, "
+                                        f"{transfer.document_kind})?"):
+                _err.print("Abgebrochen.")
+                raise typer.Exit(3)
+            operation = {"resume": jobs.resume, "delete": jobs.delete_transfer,
+                         "retransfer": jobs.retransfer}[action]
+            result = operation(connection.ledger, connection.datev, transfer_id)
+            row = describe_transfer(connection.ledger, result)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    _print_frame(pl.DataFrame([row]).with_columns(pl.col("job_ids").list.join(", ")),
+                 title="Übertragung")
+
+
+TransferId = Annotated[str, typer.Argument(help="Übertragung (ID aus 'workbench status').")]
+YesOption = Annotated[bool, typer.Option("--yes", help="Ohne Rückfrage.")]
+
+
+@app.command()
+def resume(transfer_id: TransferId, yes: YesOption = False) -> None:
+    """Eine unterbrochene Übertragung fortsetzen (ohne doppelte Uploads)."""
+    _ledger_action("resume", transfer_id, yes, "Übertragung fortsetzen")
+
+
+@app.command()
+def delete(transfer_id: TransferId, yes: YesOption = False) -> None:
+    """Eine noch offene oder von DATEV nicht verarbeitete Übertragung löschen."""
+    _ledger_action("delete", transfer_id, yes, "Übertragung löschen")
+
+
+@app.command()
+def retransfer(transfer_id: TransferId, yes: YesOption = False) -> None:
+    """Eine fehlgeschlagene Übertragung neu übertragen."""
+    _ledger_action("retransfer", transfer_id, yes, "Übertragung neu starten")
+
+
+@app.command()
+def login(
+    offline: Annotated[bool, typer.Option("--offline", help="Langzeit-Zugang (offline_access, ca. 2 Jahre).")] = False,
+) -> None:
+    """Bei DATEV anmelden (OAuth2 mit PKCE im Browser); der Zugang wird verschlüsselt gespeichert."""
+    from workbench.config import load_settings
+    from workbench.transfer.connection import interactive_login
+
+    try:
+        interactive_login(load_settings(), offline=offline)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    _out.print("Angemeldet.")
+
+
