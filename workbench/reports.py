@@ -56,7 +56,10 @@ class ReportData:
             rows.append({
                 "Quelle": ", ".join(path.name for path in run.files), "Art": run.kind,
                 "Profil": run.profile, "Zeilen": run.loaded.frame.height,
+                f"davon {self.period}": rows_in_period(run, self.period).height,
                 "Fehler": by.get("error", 0), "Warnungen": by.get("warning", 0),
+                # mapped/blocked/skipped count every row of the files, not only the month's
+
                 "abgebildet": int(counts["mapped"].sum()) if counts is not None else None,
                 "gesperrt": int(counts["blocked"].sum()) if counts is not None else None,
                 "übersprungen": int(counts["skipped"].sum()) if counts is not None else None,
@@ -110,13 +113,18 @@ _PERIOD_COLUMN = {"receipts": "accounting_month", "invoices": "date", "pos": "bu
                   "calls": "started_at"}
 
 
-def in_period(run: Any, period: str) -> pl.DataFrame:
-    """The run's findings on rows of ``period`` (YYYY-MM) and on whole files."""
+def rows_in_period(run: Any, period: str) -> pl.DataFrame:
+    """``source`` and ``row`` of the run's loaded rows that belong to ``period`` (YYYY-MM)."""
     column = _PERIOD_COLUMN[run.kind]
     frame = run.loaded.frame
     month = pl.col(column) if frame.schema[column] == pl.String else pl.col(column).dt.strftime("%Y-%m")
-    rows = frame.filter(month == period).select(pl.col("source_file").alias("source"),
-                                                 pl.col("source_row").alias("row"))
+    return frame.filter(month == period).select(pl.col("source_file").alias("source"),
+                                                pl.col("source_row").alias("row"))
+
+
+def in_period(run: Any, period: str) -> pl.DataFrame:
+    """The run's findings on rows of ``period`` (YYYY-MM) and on whole files."""
+    rows = rows_in_period(run, period)
     findings = run.findings
     keep = findings.join(rows, on=["source", "row"], how="semi")
     return concat_findings([keep, findings.filter(pl.col("row").is_null())])
