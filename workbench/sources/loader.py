@@ -85,8 +85,11 @@ def attach_item_ids(findings: pl.DataFrame, frame: pl.DataFrame, kind: str) -> p
     """Fill the findings' ``item_id`` from ``frame`` (for ids derived after conversion)."""
     if findings.is_empty():
         return findings
-    ids = frame.select(pl.col("source_file").alias("source"), pl.col("source_row").alias("row"),
-                       pl.col(ITEM_ID_COLUMN[kind]).alias("__item"))
+    # Only the rows with findings: filtering first avoids hashing a million-row frame.
+    wanted = findings.select("source", "row").unique()
+    ids = (frame.filter(pl.col("source_row").is_in(wanted["row"].implode()))
+           .select(pl.col("source_file").alias("source"), pl.col("source_row").alias("row"),
+                   pl.col(ITEM_ID_COLUMN[kind]).alias("__item")))
     return (findings.join(ids, on=["source", "row"], how="left")
             .with_columns(pl.coalesce("item_id", "__item").alias("item_id"))
             .drop("__item"))

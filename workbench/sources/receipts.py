@@ -25,13 +25,34 @@ def load_receipts(files: PathLike | Iterable[PathLike], *,
     ['document_id', 'item_id', 'document_kind']
     """
     frame, findings, infos = load_source("receipts", files, profile=profile)["receipts"]
-    if frame["accounting_month"].null_count():
-        frame = frame.with_columns(
-            pl.coalesce("accounting_month", pl.col("date").dt.strftime("%Y-%m")).alias("accounting_month"))
-    if frame["item_id"].null_count():
-        position = pl.int_range(1, pl.len() + 1).over("source_file", "document_id").cast(pl.String)
-        frame = frame.with_columns(
-            pl.coalesce("item_id", pl.concat_str(pl.col("document_id"), pl.lit("-"), position)).alias("item_id"))
+    frame = _fill_months(frame)
+    frame = _fill_item_ids(frame)
     frame = frame.with_columns(pl.col("block_transfer").fill_null(False))
     findings = attach_item_ids(findings, frame, "receipts")
     return LoadResult(kind="receipts", frame=frame, findings=findings, sources=infos)
+
+
+def _fill_months(frame: pl.DataFrame) -> pl.DataFrame:
+    """The Buchungsmonat of the date where the source has none (only those rows are touched)."""
+    missing = frame["accounting_month"].is_null() & frame["date"].is_not_null()
+    if not missing.any():
+        return frame
+    where = pl.arange(0, frame.height, eager=True).filter(missing)
+    months = frame["date"].gather(where).dt.strftime("%Y-%m")
+    return frame.with_columns(frame["accounting_month"].scatter(where, months))
+
+
+def _fill_item_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """``<document_id>-<n>`` (position within the Beleg) for items without an id."""
+    missing = frame["item_id"].is_null()
+    if not missing.any():
+        return frame
+    keys = ["source_file", "document_id"]
+    indexed = frame.select(*keys).with_row_index("_at")
+    affected = indexed.join(indexed.filter(missing).select(keys).unique(), on=keys, how="semi",
+                            nulls_equal=True)
+    numbered = affected.with_columns(
+        pl.int_range(1, pl.len() + 1).over(keys).cast(pl.String).alias("_n")
+    ).filter(pl.col("_at").is_in(pl.arange(0, frame.height, eager=True).filter(missing).implode()))
+    ids = numbered.select(pl.concat_str(pl.col("document_id"), pl.lit("-"), pl.col("_n")))
+    return frame.with_columns(frame["item_id"].scatter(numbered["_at"], ids.to_series()))
