@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_description import DescriptionWidget
 
 from workbench.ui.calls import CallsTab
 from workbench.ui.checks import ChecksTab
@@ -56,6 +57,7 @@ class WorkbenchApp:
                               f"{'der DATEV-Sandbox' if mode == 'sandbox' else 'DATEV'}.</div>")
         self.widget = widgets.VBox([header, self.runner.widget, self.tab])
         self.widget.add_class("wb-app")
+        _tidy(self.widget)
         self.tabs["status"].refresh()
 
     def changed(self, step: str) -> None:
@@ -89,6 +91,16 @@ class WorkbenchApp:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _tidy(widget: widgets.Widget) -> None:
+    """Buttons as wide as their text, labels of form fields in one readable column."""
+    if isinstance(widget, widgets.Button) and widget.layout.width is None:
+        widget.layout.width = "auto"
+    elif isinstance(widget, DescriptionWidget) and widget.description:
+        widget.style.description_width = "110px"
+    for child in getattr(widget, "children", ()):
+        _tidy(child)
 
 
 def open_workbench(*, client: str | None = None, kind: str = "receipts",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dataclasses import replace
+
 import ipywidgets as widgets
 import polars as pl
 
+from workbench.checks import concat_findings
 from workbench.mapping import preview
 from workbench.pipeline import map_run
 from workbench.ui.tables import PagedTable, frame_html, message_html
@@ -60,7 +63,11 @@ class PreviewTab:
         self.app.runner.run("Abbilden", work, done, success="DATEV-Datensätze abgebildet.")
 
     def show(self) -> None:
-        mapped = self.app.session.mapped
+        session = self.app.session
+        # Highlight what the Prüfungen tab shows: the run's findings (after any fixes) plus
+        # what mapping added, so the two tabs never disagree.
+        mapped = replace(session.mapped, findings=concat_findings(
+            [session.run.findings, session.mapped.findings]).unique(maintain_order=True))
         counts = mapped.counts()
         self.counts.value = (message_html(f"{mapped.records.height} DATEV-Datensätze.",
                                           level="ok")

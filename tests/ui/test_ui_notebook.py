@@ -1,0 +1,42 @@
+"""notebooks/01-workbench.ipynb runs headless with papermill: the app builds and renders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import papermill
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "01-workbench.ipynb"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def test_notebook_is_thin_and_committed_without_outputs():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None
+        # Logic belongs in workbench.ui (STYLE.md: a def or class in a cell belongs in the package).
+        assert "def " not in cell.source and "class " not in cell.source
+
+
+def test_notebook_builds_and_renders_the_app_against_the_sandbox(tmp_path):
+    output = tmp_path / "01-workbench.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK), str(output), cwd=str(NOTEBOOK.parent), progress_bar=False,
+        kernel_name="python3", parameters={"run": True})
+    executed = nbformat.read(output, as_version=4)
+    outputs = [item for cell in executed.cells if cell.cell_type == "code"
+               for item in cell.outputs]
+    assert not [item for item in outputs if item.output_type == "error"]
+    assert not [item for item in outputs if item.get("name") == "stderr"]
+    views = [item for item in outputs if WIDGET_VIEW in item.get("data", {})]
+    assert len(views) == 1
+    state = json.dumps(executed.metadata["widgets"], ensure_ascii=False)
+    for text in ("Quellen", "Prüfungen", "Vorschau", "Übertragung", "Status", "Anrufe",
+                 "200 Zeilen geladen (Profil juston)", "duplicate.invoice_id",
+                 "183 DATEV-Datensätze", "2026-01 · Rechnungseingang"):
+        assert text in state, text
