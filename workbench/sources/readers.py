@@ -140,7 +140,7 @@ def _polars_csv(utf8: bytes, separator: str,
                 header_row: int) -> tuple[pl.DataFrame | None, bool]:
     """Parse with polars; ``(None, False)`` when the layout needs the careful Python reader."""
     try:
-        frame = pl.read_csv(io.BytesIO(utf8), separator=separator, has_header=True,
+        frame = pl.read_csv(utf8, separator=separator, has_header=True,
                             skip_rows=header_row - 1, infer_schema=False, quote_char='"',
                             raise_if_empty=False)
     except pl.exceptions.ComputeError as error:
