@@ -159,7 +159,8 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
             _wait_text(page, ".wb-findings", "field.iban")
             page.screenshot(path=str(SCREENSHOTS / "02-pruefungen.png"))
             # The app alone, for the README (copied to docs/screenshots/workbench.png by hand).
-            page.locator(".wb-app").screenshot(path=str(SCREENSHOTS / "workbench.png"))
+            page.locator(".wb-app").evaluate("element => element.scrollIntoView()")
+            page.screenshot(path=str(SCREENSHOTS / "workbench.png"))
 
             # Vorschau: map, DATEV fields with lineage.
             _tab(page, "Vorschau")

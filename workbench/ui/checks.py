@@ -48,7 +48,8 @@ class ChecksTab:
         self.counts = widgets.HTML()
         self.counts.add_class("wb-rule-counts")
         self.fixed = widgets.HTML()
-        self.table = PagedTable(page_size=25, css_class="wb-findings", unit="Befunde")
+        self.table = PagedTable(page_size=25, css_class="wb-findings", unit="Befunde",
+                                labels=_LABELS)
         self.widget = widgets.VBox([
             widgets.HBox([self.check, self.fix]), self.totals, self.fixed,
             widgets.HTML("<b>Befunde je Regel</b>"), self.counts,

@@ -19,7 +19,8 @@ ROW_STYLES = {"error": "background-color:#fde2e1;", "warning": "background-color
               "info": "background-color:#e8f1fb;"}
 _TABLE_STYLE = ("border-collapse:collapse;font-size:12px;font-family:var(--jp-ui-font-family,"
                 "sans-serif);")
-_CELL_STYLE = "border:1px solid #d0d0d0;padding:2px 6px;text-align:left;vertical-align:top;"
+_CELL_STYLE = ("border:1px solid #d0d0d0;padding:2px 6px;text-align:left;vertical-align:top;"
+               "max-width:480px;overflow-wrap:break-word;")
 _MESSAGE_STYLES = {"error": "color:#a40000;font-weight:bold;", "ok": "color:#1b6e1b;",
                    "info": "color:#333;", "warning": "color:#8a5a00;"}
 
@@ -53,8 +54,9 @@ def frame_html(frame: pl.DataFrame, *, severity: str | None = "severity",
         rows.append(f'<tr style="{style}"{level}>{cells}</tr>')
     body = "".join(rows) or (f'<tr><td style="{_CELL_STYLE}" colspan="{max(len(frame.columns), 1)}">'
                              f"(keine Zeilen)</td></tr>")
-    return (f'<table class="{html.escape(table_class)}" style="{_TABLE_STYLE}">'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return (f'<div style="overflow-x:auto;max-width:100%;">'
+            f'<table class="{html.escape(table_class)}" style="{_TABLE_STYLE}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def set_options(choice: widgets.Dropdown, options: list, *, keep: bool = True) -> None:
@@ -80,8 +82,10 @@ class PagedTable:
     """
 
     def __init__(self, *, page_size: int = 25, severity: str | None = "severity",
-                 css_class: str = "wb-table", unit: str = "Zeilen") -> None:
+                 css_class: str = "wb-table", unit: str = "Zeilen",
+                 labels: dict[str, str] | None = None) -> None:
         self.page_size = page_size
+        self.labels = labels
         self.unit = unit
         self.page = 0
         self.total = 0
@@ -112,7 +116,7 @@ class PagedTable:
     def show(self, page: int) -> None:
         self.page = min(max(page, 0), self.pages - 1)
         frame = self._fetch(self.page, self.page_size)
-        self.html.value = frame_html(frame, severity=self.severity)
+        self.html.value = frame_html(frame, severity=self.severity, labels=self.labels)
         self.label.value = f"Seite {self.page + 1} von {self.pages} ({self.total} {self.unit})"
         self.previous.disabled = self.page == 0
         self.next.disabled = self.page >= self.pages - 1
