@@ -145,7 +145,8 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
                 pytest.fail("Das Notebook bricht ab:\n" + page.locator(error).first.inner_text())
 
             # Quellen: client from DATEV's list, the sample file, load.
-            page.locator(".wb-client select").select_option(label="455148-1 – Bäckerei Müller GmbH")
+            page.locator(".wb-client select").select_option(
+                label="455148-1 – Bäckerei Müller GmbH")
             page.locator(".wb-paths textarea").fill("../data/samples/receipts_juston_expense.csv")
             page.locator("button.wb-load").click()
             _wait_text(page, ".wb-summary", "200 Zeilen geladen")

@@ -3,7 +3,7 @@
 One module per tab; every action calls the pipeline (``workbench.pipeline``, ``transfer``,
 ``calls``, ``checks``, ``mapping``): no business rules live here.
 
->>> app = open_workbench(client="455148-1", files=["data/samples/receipts_juston_expense.csv"])  # doctest: +SKIP
+>>> app = open_workbench(client="455148-1", files=["belege.csv"])  # doctest: +SKIP
 >>> app  # doctest: +SKIP
 """
 

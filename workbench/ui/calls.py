@@ -28,7 +28,8 @@ __all__ = ["CallsTab"]
 
 _UNRESOLVED = ["call_id", "started_at", "duration_s", "remote_number", "match_status",
                "candidates", "reason"]
-_SUMMARY = {"client_number": "Mandant", "client_name": "Name", "month": "Monat", "calls": "Gespräche",
+_SUMMARY = {"client_number": "Mandant", "client_name": "Name", "month": "Monat",
+            "calls": "Gespräche",
             "seconds": "Sekunden", "billed_minutes": "Minuten", "hours": "Stunden"}
 
 

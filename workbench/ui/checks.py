@@ -1,4 +1,4 @@
-"""Reiter "Prüfungen": Prüfungen ausführen, Befunde filtern, Zahl je Regel, sichere Korrekturen."""
+"""Reiter "Prüfungen": Prüfungen ausführen, Befunde filtern, Zahl je Regel, Korrekturen."""
 
 from __future__ import annotations
 
@@ -118,7 +118,8 @@ class ChecksTab:
         if findings.is_empty() and not findings.columns:
             return
         run = self.app.session.run
-        by_severity = dict(findings.group_by("severity").len().iter_rows()) if findings.height else {}
+        by_severity = (dict(findings.group_by("severity").len().iter_rows())
+                       if findings.height else {})
         self.totals.value = message_html(
             f"{run.loaded.frame.height} Zeilen geprüft (Profil {run.profile}): {findings.height} "
             f"Befunde, davon {by_severity.get('error', 0)} Fehler, "
@@ -138,8 +139,9 @@ class ChecksTab:
                 set_options(choice, [ALL, *values], keep=False)
         finally:
             self._quiet = False
-        safe = findings.filter(pl.col("rule").is_in(list(SAFE_FIXES))
-                               & pl.col("suggestion").is_not_null()) if findings.height else findings
+        safe = (findings.filter(pl.col("rule").is_in(list(SAFE_FIXES))
+                                & pl.col("suggestion").is_not_null())
+                if findings.height else findings)
         self.fix.disabled = run.kind == "calls" or safe.is_empty()
         self.show_findings()
 

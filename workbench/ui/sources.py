@@ -32,7 +32,8 @@ class SourcesTab:
         wide = widgets.Layout(width="520px")
         self.client = widgets.Dropdown(description="Mandant", options=[], layout=wide)
         self.client.add_class("wb-client")
-        self.period = widgets.Text(description="Zeitraum", placeholder="JJJJ-MM oder JJJJ-MM..JJJJ-MM",
+        self.period = widgets.Text(description="Zeitraum",
+                                   placeholder="JJJJ-MM oder JJJJ-MM..JJJJ-MM",
                                    value=_period_text(session.period))
         self.kind = widgets.Dropdown(description="Quellart",
                                      options=[(KIND_LABELS.get(k, k), k) for k in KINDS],
@@ -94,8 +95,8 @@ class SourcesTab:
         session.kind = self.kind.value
         session.profile = self.profile.value
         session.period = parse_period(self.period.value)
-        session.pos_mapping = Path(self.pos_mapping.value.strip()) if self.pos_mapping.value.strip() \
-            else None
+        mapping = self.pos_mapping.value.strip()
+        session.pos_mapping = Path(mapping) if mapping else None
         paths = [Path(line.strip()) for line in self.paths.value.splitlines() if line.strip()]
         session.files = paths + self.uploaded_files()
 

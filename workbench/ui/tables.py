@@ -52,7 +52,8 @@ def frame_html(frame: pl.DataFrame, *, severity: str | None = "severity",
         cells = "".join(f'<td style="{_CELL_STYLE}">{html.escape(_text(row[name]))}</td>'
                         for name in frame.columns)
         rows.append(f'<tr style="{style}"{level}>{cells}</tr>')
-    body = "".join(rows) or (f'<tr><td style="{_CELL_STYLE}" colspan="{max(len(frame.columns), 1)}">'
+    span = max(len(frame.columns), 1)
+    body = "".join(rows) or (f'<tr><td style="{_CELL_STYLE}" colspan="{span}">'
                              f"(keine Zeilen)</td></tr>")
     return (f'<div style="overflow-x:auto;max-width:100%;">'
             f'<table class="{html.escape(table_class)}" style="{_TABLE_STYLE}">'
@@ -71,7 +72,8 @@ def set_options(choice: widgets.Dropdown, options: list, *, keep: bool = True) -
 def message_html(text: str, *, level: str = "info") -> str:
     """One escaped line of text for a status area (``error``, ``warning``, ``ok``, ``info``)."""
     style = _MESSAGE_STYLES.get(level, "")
-    return f'<div class="wb-message wb-{html.escape(level)}" style="{style}">{html.escape(text)}</div>'
+    return (f'<div class="wb-message wb-{html.escape(level)}" style="{style}">'
+            f"{html.escape(text)}</div>")
 
 
 class PagedTable:
@@ -93,8 +95,8 @@ class PagedTable:
         self._fetch: Callable[[int, int], pl.DataFrame] = lambda page, size: pl.DataFrame()
         self.html = widgets.HTML()
         self.html.add_class(css_class)
-        self.previous = widgets.Button(description="◀ Zurück", layout=widgets.Layout(width="110px"))
-        self.next = widgets.Button(description="Weiter ▶", layout=widgets.Layout(width="110px"))
+        self.previous = widgets.Button(description="◀ Zurück")
+        self.next = widgets.Button(description="Weiter ▶")
         self.label = widgets.Label()
         self.previous.on_click(lambda _: self.show(self.page - 1))
         self.next.on_click(lambda _: self.show(self.page + 1))
