@@ -50,3 +50,13 @@ def test_set_options_keeps_the_choice_or_takes_the_first():
     assert choice.value == 3
     set_options(choice, [])
     assert choice.value is None
+
+
+def test_paged_table_shows_a_broken_page_as_a_message():
+    table = PagedTable(page_size=5)
+
+    def fetch(page, size):
+        raise RuntimeError("kaputt")
+
+    table.set_source(fetch, 10)
+    assert "nicht darstellbar" in table.html.value and "kaputt" in table.html.value

@@ -51,3 +51,15 @@ def test_background_job_reports_progress_and_result():
     assert results == [42]
     assert seen[0][:2] == (1, 4) and "Hochladen a.xml (1/4)" in seen[0][2]
     assert "Fertig." in runner.status.value
+
+
+def test_guard_turns_any_handler_error_into_a_german_line():
+    runner = TaskRunner(background=False)
+
+    def broken():
+        raise SourceError("Die Übertragung x ist nicht vorhanden.")
+
+    runner.guard(broken)(object())
+    assert "Fehler: Die Übertragung x ist nicht vorhanden." in runner.status.value
+    runner.guard(lambda: [][1])()
+    assert "Unerwarteter Fehler: IndexError" in runner.status.value

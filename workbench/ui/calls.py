@@ -56,24 +56,24 @@ class CallsTab:
         self.note = widgets.Text(description="Notiz", layout=widgets.Layout(width="520px"))
         self.reassign = widgets.Button(description="Adressat ändern", icon="user")
         self.reassign.add_class("wb-reassign")
-        self.reassign.on_click(lambda _: self.on_reassign())
+        self.reassign.on_click(app.runner.guard(self.on_reassign))
         self.split = widgets.Button(description="Neues Gespräch", icon="scissors",
                                     tooltip="Einen weiteren Teil (virtuelles Gespräch) anhängen")
         self.split.add_class("wb-split")
-        self.split.on_click(lambda _: self.on_split())
+        self.split.on_click(app.runner.guard(self.on_split))
         self.clear = widgets.Button(description="Zuordnung verwerfen", icon="undo",
                                     layout=widgets.Layout(width="200px"))
-        self.clear.on_click(lambda _: self.on_clear())
+        self.clear.on_click(app.runner.guard(self.on_clear))
         self.assigned = widgets.HTML()
         self.assigned.add_class("wb-assignments")
         self.post = widgets.Button(description="Aufwände übertragen", button_style="primary",
                                    icon="paper-plane", layout=widgets.Layout(width="220px"))
-        self.post.on_click(lambda _: self.on_post())
+        self.post.on_click(app.runner.guard(self.on_post))
         self.question = widgets.HTML()
         self.confirm = widgets.Button(description="Übertragen", button_style="danger")
-        self.confirm.on_click(lambda _: self.on_confirm_post())
+        self.confirm.on_click(app.runner.guard(self.on_confirm_post))
         self.cancel = widgets.Button(description="Abbrechen")
-        self.cancel.on_click(lambda _: self._hide_confirmation())
+        self.cancel.on_click(app.runner.guard(self._hide_confirmation))
         self.confirmation = widgets.VBox([self.question, widgets.HBox([self.confirm, self.cancel])],
                                          layout=widgets.Layout(display="none"))
         self.posted = widgets.HTML()
@@ -132,6 +132,9 @@ class CallsTab:
                       (problems["message"].to_list() if problems.height else [])))
 
     def _part(self) -> CallAssignment | None:
+        if self.run is None:
+            self.app.runner.say("Bitte zuerst eine Anrufliste laden und prüfen.", level="warning")
+            return None
         if self.call.value is None or self.client.value is None:
             self.app.runner.say("Bitte Gespräch und Mandant wählen.", level="warning")
             return None

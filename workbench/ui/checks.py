@@ -33,16 +33,16 @@ class ChecksTab:
         self._quiet = False
         self.check = widgets.Button(description="Prüfen", button_style="primary", icon="check")
         self.check.add_class("wb-check")
-        self.check.on_click(lambda _: self.on_check())
+        self.check.on_click(app.runner.guard(self.on_check))
         self.fix = widgets.Button(description="Sichere Korrekturen anwenden", icon="magic",
                                   disabled=True, layout=widgets.Layout(width="240px"))
         self.fix.add_class("wb-fix")
-        self.fix.on_click(lambda _: self.on_fix())
+        self.fix.on_click(app.runner.guard(self.on_fix))
         self.rule = widgets.Dropdown(description="Regel", options=[ALL])
         self.severity = widgets.Dropdown(description="Schwere", options=[ALL])
         self.column = widgets.Dropdown(description="Spalte", options=[ALL])
         for choice in (self.rule, self.severity, self.column):
-            choice.observe(lambda _: self.show_findings(), names="value")
+            choice.observe(app.runner.guard(self.show_findings), names="value")
         self.totals = widgets.HTML()
         self.totals.add_class("wb-totals")
         self.counts = widgets.HTML()

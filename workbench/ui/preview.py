@@ -35,7 +35,7 @@ class PreviewTab:
             ("EXTF (Buchungsstapel)", "extf")], value=app.session.target)
         self.map = widgets.Button(description="Abbilden", button_style="primary", icon="table")
         self.map.add_class("wb-map")
-        self.map.on_click(lambda _: self.on_map())
+        self.map.on_click(app.runner.guard(self.on_map))
         self.counts = widgets.HTML()
         self.counts.add_class("wb-counts")
         self.table = PagedTable(page_size=5, css_class="wb-preview", unit="Datensätze")

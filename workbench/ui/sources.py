@@ -52,7 +52,7 @@ class SourcesTab:
                                         value=str(session.pos_mapping or ""), layout=wide)
         self.load = widgets.Button(description="Laden", button_style="primary", icon="upload")
         self.load.add_class("wb-load")
-        self.load.on_click(lambda _: self.on_load())
+        self.load.on_click(app.runner.guard(self.on_load))
         self.summary = widgets.HTML()
         self.summary.add_class("wb-summary")
         self.problems = PagedTable(page_size=20, css_class="wb-row-problems")

@@ -42,7 +42,7 @@ class StatusTab:
         self.app = app
         self.pending = None
         self.reload = widgets.Button(description="Liste neu laden", icon="refresh")
-        self.reload.on_click(lambda _: self.refresh())
+        self.reload.on_click(app.runner.guard(self.refresh))
         self.overview = widgets.HTML()
         self.overview.add_class("wb-transfers")
         self.transfer = widgets.Dropdown(description="Übertragung", options=[],
@@ -51,14 +51,14 @@ class StatusTab:
         self.fetch = widgets.Button(description="Status aktualisieren", button_style="primary",
                                     icon="cloud-download", layout=widgets.Layout(width="200px"))
         self.fetch.add_class("wb-refresh-status")
-        self.fetch.on_click(lambda _: self.on_fetch())
+        self.fetch.on_click(app.runner.guard(self.on_fetch))
         self.confirm = widgets.Button(description="Bestätigen", button_style="success",
                                       icon="check", disabled=True)
         self.confirm.add_class("wb-confirm-status")
-        self.confirm.on_click(lambda _: self.on_confirm())
+        self.confirm.on_click(app.runner.guard(self.on_confirm))
         self.show_protocol = widgets.Button(description="Protokoll anzeigen", icon="list")
         self.show_protocol.add_class("wb-show-protocol")
-        self.show_protocol.on_click(lambda _: self.on_protocol())
+        self.show_protocol.on_click(app.runner.guard(self.on_protocol))
         self.fetched = widgets.HTML()
         self.fetched.add_class("wb-fetched-status")
         self.protocol = PagedTable(page_size=50, severity="type", css_class="wb-protocol",
@@ -73,8 +73,8 @@ class StatusTab:
     def refresh(self) -> None:
         ledger = self.app.session.connection.ledger
         transfers = ledger.transfers()
-        rows = [{**describe(ledger, item), "job_ids": ", ".join(describe(ledger, item)["job_ids"])}
-                for item in transfers]
+        rows = [describe(ledger, item) for item in transfers]
+        rows = [{**row, "job_ids": ", ".join(row["job_ids"])} for row in rows]
         if rows:
             frame = pl.DataFrame(rows).with_columns(
                 pl.when(pl.col("datev_status").is_in(list(_FAILED))

@@ -117,8 +117,13 @@ class PagedTable:
 
     def show(self, page: int) -> None:
         self.page = min(max(page, 0), self.pages - 1)
-        frame = self._fetch(self.page, self.page_size)
-        self.html.value = frame_html(frame, severity=self.severity, labels=self.labels)
+        try:
+            frame = self._fetch(self.page, self.page_size)
+        except Exception as error:  # noqa: BLE001 - a paging click must never raise
+            self.html.value = message_html(f"Seite {self.page + 1} ist nicht darstellbar: "
+                                           f"{type(error).__name__}: {error}", level="error")
+        else:
+            self.html.value = frame_html(frame, severity=self.severity, labels=self.labels)
         self.label.value = f"Seite {self.page + 1} von {self.pages} ({self.total} {self.unit})"
         self.previous.disabled = self.page == 0
         self.next.disabled = self.page >= self.pages - 1

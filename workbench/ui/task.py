@@ -61,6 +61,19 @@ class TaskRunner:
     def say(self, text: str, *, level: str = "info") -> None:
         self.status.value = message_html(text, level=level)
 
+    def guard(self, handler: Callable[[], Any]) -> Callable[..., None]:
+        """A widget callback that runs ``handler()`` and shows any error as a German line."""
+
+        def on_event(*_: Any) -> None:
+            try:
+                handler()
+            except Exception as error:  # noqa: BLE001 - the button-handler boundary
+                log.debug("Aktion fehlgeschlagen", exc_info=True)
+                self.last_error = error
+                self.say(error_text(error), level="error")
+
+        return on_event
+
     def run(self, label: str, work: Callable[[Progress], Any],
             done: Callable[[Any], None] | None = None, *, success: str | None = None) -> bool:
         """Start ``work(progress)``; then ``done(result)``. False if another job is running."""

@@ -69,15 +69,15 @@ class TransferTab:
                                   icon="paper-plane", layout=widgets.Layout(width="220px"),
                                   disabled=True)
         self.new.add_class("wb-new-transfer")
-        self.new.on_click(lambda _: self.on_new())
+        self.new.on_click(app.runner.guard(self.on_new))
         self.question = widgets.HTML()
         self.question.add_class("wb-confirm-question")
         self.confirm = widgets.Button(description="Übertragen", button_style="danger",
                                       icon="check")
         self.confirm.add_class("wb-confirm-transfer")
         self.cancel = widgets.Button(description="Abbrechen")
-        self.confirm.on_click(lambda _: self.on_confirm())
-        self.cancel.on_click(lambda _: self.on_cancel())
+        self.confirm.on_click(app.runner.guard(self.on_confirm))
+        self.cancel.on_click(app.runner.guard(self.on_cancel))
         self.confirmation = widgets.VBox([self.question, widgets.HBox([self.confirm, self.cancel])],
                                          layout=widgets.Layout(display="none"))
         self.result = widgets.HTML()
