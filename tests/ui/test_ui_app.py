@@ -243,3 +243,38 @@ def test_run_steps_loads_checks_and_maps(make_app):
     app.run_steps()
     assert app.session.mapped is not None
     assert app.tabs["transfer"].group.options
+
+
+def test_transfer_errors_from_the_pipeline_show_as_german_messages(make_app, monkeypatch):
+    from workbench.errors import TransferError
+    from workbench.ui import transfer as transfer_tab
+
+    app = _checked(make_app)
+    app.tabs["preview"].map.click()
+
+    def refused(*args, **kwargs):
+        raise TransferError("Für den Mandanten 455148-1 läuft bereits die Übertragung abc.")
+
+    monkeypatch.setattr(transfer_tab, "transfer_run", refused)
+    tab = app.tabs["transfer"]
+    tab.new.click()
+    tab.confirm.click()
+    assert "Fehler: Für den Mandanten 455148-1 läuft bereits" in app.runner.status.value
+    assert tab.result.value == ""
+    assert tab.group.options  # nothing was lost: the groups are still offered
+
+
+def test_unexpected_errors_in_checks_do_not_leave_a_half_state(make_app, monkeypatch):
+    from workbench.ui import checks as checks_tab
+
+    app = _checked(make_app)
+    before = app.session.run
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Verbindung weg")
+
+    monkeypatch.setattr(checks_tab, "check_run", broken)
+    app.tabs["checks"].check.click()
+    assert "Unerwarteter Fehler: RuntimeError: Verbindung weg" in app.runner.status.value
+    assert app.session.run is before
+    assert "15 Befunde" in app.tabs["checks"].totals.value
