@@ -278,3 +278,21 @@ def test_unexpected_errors_in_checks_do_not_leave_a_half_state(make_app, monkeyp
     assert "Unerwarteter Fehler: RuntimeError: Verbindung weg" in app.runner.status.value
     assert app.session.run is before
     assert "15 Befunde" in app.tabs["checks"].totals.value
+
+
+def test_period_from_the_sources_tab_reaches_the_checks(make_app):
+    app = make_app(client="455148-1", files=[EXPENSE])
+    app.tabs["sources"].period.value = "2026-01"
+    app.tabs["checks"].check.click()
+    assert app.session.period == "2026-01"
+    assert "fiscal_year.outside_period" in app.tabs["checks"].counts.value
+
+
+def test_pos_revenue_is_grouped_per_month_as_one_buchungsstapel(make_app):
+    app = make_app(client="455148-1", kind="pos", files=[SAMPLES / "pos_lightspeed.csv"],
+                   pos_mapping=SAMPLES / "pos_mapping.toml")
+    app.run_steps()
+    assert app.runner.last_error is None, app.runner.status.value
+    labels = [label for label, _ in app.tabs["transfer"].group.options]
+    assert labels and all("· Buchungsstapel (" in label for label in labels)
+    assert any(label.startswith("2026-01 ") for label in labels)
