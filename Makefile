@@ -36,6 +36,10 @@ demo: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/01-workbench.ipynb
 
+# The widget app as a web page for people who never open JupyterLab.
+app: $(STAMP)
+	$(BIN)/voila notebooks/01-workbench.ipynb --port=8866 --no-browser
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
