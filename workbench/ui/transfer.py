@@ -23,7 +23,8 @@ __all__ = ["TransferTab", "transfer_groups"]
 
 _GROUPS = {"month": "Buchungsmonat", "document_kind": "Beleg-Art", "documents": "Belege",
            "items": "Belegpositionen"}
-_TRANSFERS = {"id": "Übertragung", "client": "Mandant", "month": "Buchungsmonat",
+_TRANSFERS = {"id": "Übertragung", "client": "Mandant", "kind": "Quellart",
+              "month": "Buchungsmonat",
               "document_kind": "Beleg-Art", "items": "Positionen", "local_status": "Lokaler Status",
               "datev_status": "DATEV-Status"}
 
