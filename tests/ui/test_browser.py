@@ -231,10 +231,9 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
 
 def test_workbench_app_as_voila_web_app(chromium_path, tmp_path, _isolated_home):
     """``make app``: the same notebook served by voila (no JupyterLab features needed)."""
-    # VOILA names another installation's voila (a scratch venv) until the project pins it.
-    voila = Path(os.environ.get("VOILA", Path(sys.prefix) / "bin" / "voila"))
+    voila = Path(sys.prefix) / "bin" / "voila"
     if not voila.exists():
-        pytest.skip("voila ist (noch) nicht installiert; mit dem voila-Pin läuft dieser Test mit.")
+        pytest.fail(f"{voila} fehlt: voila ist in pyproject.toml gepinnt (make setup).")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [str(voila), str(NOTEBOOK), "--no-browser", f"--port={port}",
