@@ -4,7 +4,9 @@ Starts JupyterLab on a free loopback port (its own config, settings, workspace a
 dirs; news pop-up and autosave off, so the committed notebook is never rewritten), opens
 ``notebooks/01-workbench.ipynb``, runs all cells and uses the app like a user: choose client
 and file, load, run the checks, see the findings, map, start a transfer with confirmation and
-see its status. Screenshots go to ``artifacts/screenshots/`` (gitignored).
+see its status. The same notebook is then served by voila (``make app``) and used there.
+Screenshots go to ``artifacts/screenshots/`` (gitignored); ``workbench.png`` there is the one
+copied to ``docs/screenshots/`` for the README.
 """
 
 from __future__ import annotations
