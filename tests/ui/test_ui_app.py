@@ -296,3 +296,18 @@ def test_pos_revenue_is_grouped_per_month_as_one_buchungsstapel(make_app):
     labels = [label for label, _ in app.tabs["transfer"].group.options]
     assert labels and all("· Buchungsstapel (" in label for label in labels)
     assert any(label.startswith("2026-01 ") for label in labels)
+
+
+def test_open_workbench_without_a_datev_login_shows_a_german_line(monkeypatch, tmp_path):
+    from workbench.ui import open_workbench
+    from workbench.ui.app import UnavailableApp
+
+    config = tmp_path / "workbench.toml"
+    config.write_text('[datev]\nclient_id = "abc"\nclient_secret = "geheim"\n', encoding="utf-8")
+    monkeypatch.setenv("WORKBENCH_CONFIG", str(config))
+    app = open_workbench(client="455148-1")
+    # No token key / no login on this machine: one German line instead of the app.
+    assert isinstance(app, UnavailableApp)
+    assert "Fehler: " in app.widget.value and "Traceback" not in app.widget.value
+    assert "application/vnd.jupyter.widget-view+json" in app._repr_mimebundle_()
+    app.close()

@@ -10,16 +10,18 @@ from typing import Any
 import ipywidgets as widgets
 from ipywidgets.widgets.widget_description import DescriptionWidget
 
+from workbench.errors import WorkbenchError
 from workbench.ui.calls import CallsTab
 from workbench.ui.checks import ChecksTab
 from workbench.ui.preview import PreviewTab
 from workbench.ui.session import Session, parse_period
 from workbench.ui.sources import SourcesTab
 from workbench.ui.status import StatusTab
-from workbench.ui.task import TaskRunner
+from workbench.ui.tables import message_html
+from workbench.ui.task import TaskRunner, error_text
 from workbench.ui.transfer import TransferTab
 
-__all__ = ["WorkbenchApp", "open_workbench"]
+__all__ = ["UnavailableApp", "WorkbenchApp", "open_workbench"]
 
 _TABS = (("sources", SourcesTab), ("checks", ChecksTab), ("preview", PreviewTab),
          ("transfer", TransferTab), ("status", StatusTab), ("calls", CallsTab))
@@ -93,6 +95,21 @@ class WorkbenchApp:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+class UnavailableApp:
+    """Shown instead of the app when no connection can be opened (one German line)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.widget = widgets.HTML(message_html(message, level="error"))
+        self.widget.add_class("wb-app-unavailable")
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
 def _tidy(widget: widgets.Widget) -> None:
     """Buttons as wide as their text, labels of form fields in one readable column."""
     if isinstance(widget, widgets.Button) and widget.layout.width is None:
@@ -115,7 +132,11 @@ def open_workbench(*, client: str | None = None, kind: str = "receipts",
     from workbench.transfer.connection import connect
 
     stack = contextlib.ExitStack()
-    connection = stack.enter_context(connect())
+    try:
+        connection = stack.enter_context(connect())
+    except WorkbenchError as error:
+        # Not logged in, settings wrong: say so in the notebook instead of a traceback.
+        return UnavailableApp(error_text(error))  # type: ignore[return-value]
     try:
         app = WorkbenchApp(connection, client=client, kind=kind, files=files, profile=profile,
                            period=period, pos_mapping=pos_mapping, background=background)
