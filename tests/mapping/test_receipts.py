@@ -297,3 +297,22 @@ def test_a_row_in_no_place_or_two_places_is_a_bug_that_raises(receipts):
     doubled = dataclasses.replace(mapped, skipped=pl.concat([mapped.skipped, mapped.skipped]))
     with pytest.raises(WorkbenchError, match="Interner Fehler"):
         doubled.verified()
+
+
+def test_mapped_findings_keep_every_check_finding_when_whole_documents_are_blocked():
+    from pathlib import Path
+
+    from workbench.checks import check_sources
+    from workbench.checks.settings import ClientSettings
+    from workbench.mapping import map_receipts
+    from workbench.sources import load_receipts
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    loaded = load_receipts(samples / "receipts_juston_expense.csv", profile="juston")
+    settings = ClientSettings(client_id="455148-1", account_length=4)
+    findings = check_sources(loaded, settings=settings, folder=samples)
+    mapped = map_receipts(loaded, findings=findings, client="455148-1")
+    kept = mapped.findings.select("source", "row", "rule").unique()
+    expected = findings.select("source", "row", "rule").unique()
+    assert expected.join(kept, on=["source", "row", "rule"], how="anti", nulls_equal=True).is_empty()
+    assert (mapped.findings["severity"] == "warning").any()

@@ -217,10 +217,10 @@ def map_pos(
             message = pl.format(
                 "{}, Zeile {}: " + what + ".", "source_file", "source_row", "category"
             )
-            found, stopped = block_with_finding(
+            rule_found, stopped = block_with_finding(
                 bad, rule=rule, severity="error", column=column, message=message,
                 value=pl.col(column).cast(pl.String), sources=sources, role=_ROLE)
-            new_findings.append(found)
+            new_findings.append(rule_found)
             blocked.append(stopped)
             rows = rows.filter(~condition)
 
@@ -243,10 +243,10 @@ def map_pos(
             "_period_end",
             _euros(pl.col("_difference")),
         )
-        found, stopped = block_with_finding(
+        rule_found, stopped = block_with_finding(
             bad, rule="pos.unbalanced", severity="error", column="amount",
             message=message, value=pl.col("amount"), sources=sources, role=_ROLE)
-        new_findings.append(found)
+        new_findings.append(rule_found)
         blocked.append(stopped)
         rows = rows.filter(~off)
 

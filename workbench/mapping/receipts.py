@@ -271,10 +271,10 @@ def map_receipts(
             "document_id",
             reason,
         )
-        found, stopped = block_with_finding(
+        rule_found, stopped = block_with_finding(
             flagged, rule="receipts.document_inconsistent", severity="error", column="document_id",
             message=message, value=pl.col("document_id"), sources=sources, role=_ROLE)
-        new_findings.append(found)
+        new_findings.append(rule_found)
         blocked.append(stopped)
         kill(marked["_at"])
 
@@ -301,10 +301,10 @@ def map_receipts(
                 "_item",
                 "document_id",
             )
-            found, stopped = block_with_finding(
+            rule_found, stopped = block_with_finding(
                 flagged, rule="transfer.blocked", severity="error", column="document_id",
                 message=message, value=pl.col("document_id"), sources=sources, role=_ROLE)
-            new_findings.append(found)
+            new_findings.append(rule_found)
             blocked.append(stopped)
             kill(sibling)
 
