@@ -299,20 +299,25 @@ def test_a_row_in_no_place_or_two_places_is_a_bug_that_raises(receipts):
         doubled.verified()
 
 
-def test_mapped_findings_keep_every_check_finding_when_whole_documents_are_blocked():
-    from pathlib import Path
-
-    from workbench.checks import check_sources
-    from workbench.checks.settings import ClientSettings
+def test_mapped_findings_keep_every_check_finding_when_whole_documents_are_blocked(tmp_path):
+    from workbench.checks.findings import findings_frame
     from workbench.mapping import map_receipts
     from workbench.sources import load_receipts
 
-    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
-    loaded = load_receipts(samples / "receipts_juston_expense.csv", profile="juston")
-    settings = ClientSettings(client_id="455148-1", account_length=4)
-    findings = check_sources(loaded, settings=settings, folder=samples)
+    path = tmp_path / "belege.csv"
+    path.write_text("document_id,item_id,document_kind,date,amount,account_no,tax,invoice_id,"
+                    "booking_text\n"
+                    "D1,D1-1,Rechnungseingang,2026-01-05,119.00,4400,19,R1,Ware\n"
+                    "D1,D1-2,Rechnungseingang,2026-01-05,59.50,4400,19,R1,Ware\n"
+                    "D2,D2-1,Rechnungseingang,2026-01-06,10.00,4400,19,R2,Ware\n", encoding="utf-8")
+    loaded = load_receipts(path)
+    findings = findings_frame([
+        {"source": "belege.csv", "row": 2, "item_id": "D1-1", "column": "amount",
+         "rule": "amount.gross_mismatch", "severity": "error", "message": "Fehler"},
+        {"source": "belege.csv", "row": 4, "item_id": "D2-1", "column": "booking_text",
+         "rule": "encoding.exotic_space", "severity": "warning", "message": "Warnung"},
+    ])
     mapped = map_receipts(loaded, findings=findings, client="455148-1")
-    kept = mapped.findings.select("source", "row", "rule").unique()
-    expected = findings.select("source", "row", "rule").unique()
-    assert expected.join(kept, on=["source", "row", "rule"], how="anti", nulls_equal=True).is_empty()
-    assert (mapped.findings["severity"] == "warning").any()
+    assert set(mapped.blocked["item_id"]) == {"D1-1", "D1-2"}  # the sibling goes with it
+    rules = set(mapped.findings["rule"])
+    assert {"amount.gross_mismatch", "encoding.exotic_space", "transfer.blocked"} <= rules
