@@ -311,3 +311,30 @@ def test_open_workbench_without_a_datev_login_shows_a_german_line(monkeypatch, t
     assert "Fehler: " in app.widget.value and "Traceback" not in app.widget.value
     assert "application/vnd.jupyter.widget-view+json" in app._repr_mimebundle_()
     app.close()
+
+
+def test_status_tab_deletes_a_failed_transfer_only_after_confirmation(make_app, sandbox):
+    app = _checked(make_app)
+    app.tabs["preview"].map.click()
+    transfer = app.tabs["transfer"]
+    transfer.group.value = ("2026-01", "Rechnungseingang")
+    transfer.new.click()
+    transfer.confirm.click()
+    (made,) = app.session.connection.ledger.transfers()
+    ledger = app.session.connection.ledger
+    ledger.update(made.id, action="test: DATEV lehnt ab", datev_status="3")
+    status = app.tabs["status"]
+    status.refresh()
+    status.transfer.value = made.id
+    status.actions["retransfer"].click()
+    assert "neu übertragen" in status.action_question.value
+    assert ledger.get(made.id).local_status == "Transferiert"  # nothing happens before "Ja"
+    status.actions["delete"].click()
+    status.action_confirm.click()
+    assert app.runner.last_error is None, app.runner.status.value
+    assert ledger.get(made.id).local_status == "Gelöscht"
+    assert "Gelöscht" in status.overview.value
+    status.transfer.value = made.id
+    status.actions["retransfer"].click()
+    status.action_confirm.click()
+    assert "nicht fehlgeschlagen" in app.runner.status.value  # a readable message, no traceback

@@ -1,6 +1,7 @@
 """Reiter "Status": Übertragungen mit lokalem und DATEV-Status; Status aktualisieren, dann
 "Bestätigen" (erst dann wird er gespeichert, seed 004); Protokoll (max. 1000 Zeilen) und die
-betroffenen Quellzeilen.
+betroffenen Quellzeilen; eine unterbrochene Übertragung fortsetzen, eine offene oder von DATEV
+nicht verarbeitete löschen, eine fehlgeschlagene neu übertragen (jeweils mit Rückfrage).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from workbench.transfer.backmap import backmap_findings
+from workbench.transfer import jobs
 from workbench.transfer.jobs import describe, refresh_status
 from workbench.transfer.ledger import DATEV_STATUS
 from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
@@ -59,6 +61,19 @@ class StatusTab:
         self.show_protocol = widgets.Button(description="Protokoll anzeigen", icon="list")
         self.show_protocol.add_class("wb-show-protocol")
         self.show_protocol.on_click(app.runner.guard(self.on_protocol))
+        self.actions = {
+            "resume": widgets.Button(description="Fortsetzen", icon="play"),
+            "delete": widgets.Button(description="Löschen", icon="trash", button_style="danger"),
+            "retransfer": widgets.Button(description="Neu übertragen", icon="repeat"),
+        }
+        for name, button in self.actions.items():
+            button.add_class(f"wb-{name}")
+            button.on_click(app.runner.guard(lambda name=name: self.ask(name)))
+        self.pending_action: tuple[str, str] | None = None
+        self.action_question = widgets.HTML()
+        self.action_confirm = widgets.Button(description="Ja, ausführen", button_style="warning",
+                                             disabled=True)
+        self.action_confirm.on_click(app.runner.guard(self.on_action))
         self.fetched = widgets.HTML()
         self.fetched.add_class("wb-fetched-status")
         self.protocol = PagedTable(page_size=50, severity="type", css_class="wb-protocol",
@@ -67,6 +82,7 @@ class StatusTab:
         self.widget = widgets.VBox([
             self.reload, self.overview, self.transfer,
             widgets.HBox([self.fetch, self.confirm, self.show_protocol]), self.fetched,
+            widgets.HBox([*self.actions.values(), self.action_confirm]), self.action_question,
             widgets.HTML("<b>Protokoll</b>"), self.protocol.widget,
             widgets.HTML("<b>Betroffene Quellzeilen</b>"), self.backmapped.widget])
 
@@ -142,6 +158,48 @@ class StatusTab:
             self._show_protocol(result.transfer.protocol or [], identifier, stored=True)
 
         self.app.runner.run("Bestätigen", work, done, success="Status gespeichert.")
+
+    _QUESTIONS = {
+        "resume": "Übertragung fortsetzen? Bereits hochgeladene Dateien werden nicht doppelt "
+                  "übertragen.",
+        "delete": "Übertragung löschen? Das geht nur, solange DATEV sie nicht verarbeitet hat; "
+                  "ihre Positionen können danach neu übertragen werden.",
+        "retransfer": "Fehlgeschlagene Übertragung neu übertragen? Dieselben Dateien gehen als "
+                      "neue Übertragung an DATEV.",
+    }
+
+    def ask(self, action: str) -> None:
+        """First click: say what will happen; the action runs only after "Ja, ausführen"."""
+        identifier = self.transfer.value
+        if identifier is None:
+            self.app.runner.say("Bitte eine Übertragung wählen.", level="warning")
+            return
+        self.pending_action = (action, identifier)
+        self.action_question.value = message_html(
+            f"{identifier[:8]}: {self._QUESTIONS[action]}", level="warning")
+        self.action_confirm.disabled = False
+
+    def on_action(self) -> None:
+        if self.pending_action is None:
+            return
+        action, identifier = self.pending_action
+        session = self.app.session
+        operation = {"resume": jobs.resume, "delete": jobs.delete_transfer,
+                     "retransfer": jobs.retransfer}[action]
+
+        def work(progress):
+            progress(0, 1, self.actions[action].description)
+            return operation(session.connection.ledger, session.connection.datev, identifier)
+
+        def done(result) -> None:
+            self.pending_action = None
+            self.action_confirm.disabled = True
+            self.action_question.value = message_html(
+                f"{result.id[:8]}: {result.local_status}", level="ok")
+            self.refresh()
+
+        self.app.runner.run(self.actions[action].description, work, done,
+                            success=f"{self.actions[action].description}: erledigt.")
 
     def on_protocol(self) -> None:
         identifier = self.transfer.value
