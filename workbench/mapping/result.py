@@ -205,6 +205,14 @@ def block_with_finding(rows: pl.DataFrame, *, rule: str, severity: str, column: 
     return found, stopped
 
 
+def _nothing_bad(bad: pl.DataFrame, condition: pl.Expr
+                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
+    """The (blocked rows, findings, condition) triple of a check that found nothing."""
+    return (bad.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
+                             pl.lit(None, dtype=pl.String).alias("message")),
+            empty_findings(), condition)
+
+
 def empty(schema: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
@@ -353,14 +361,7 @@ def require(
     condition = pl.any_horizontal(*[c for _, c in conditions]) if conditions else pl.lit(False)
     bad = rows.filter(condition)
     if bad.is_empty():
-        return (
-            bad.with_columns(
-                pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
-                pl.lit(None, dtype=pl.String).alias("message"),
-            ),
-            empty_findings(),
-            condition,
-        )
+        return _nothing_bad(bad, condition)
     parts = []
     for column, missing in conditions:
         hit = bad.filter(missing)
@@ -428,14 +429,7 @@ def unreadable_attachments(
     condition = pl.col("attachment").is_in(list(problems)).fill_null(False)
     bad = rows.filter(condition)
     if bad.is_empty():
-        return (
-            bad.with_columns(
-                pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
-                pl.lit(None, dtype=pl.String).alias("message"),
-            ),
-            empty_findings(),
-            condition,
-        )
+        return _nothing_bad(bad, condition)
     rule = pl.col("attachment").replace_strict(problems, return_dtype=pl.String)
     what = (
         pl.when(rule == "attachment.missing")
