@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS dxso_jobs (
 CREATE TABLE IF NOT EXISTS dxso_files (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, name TEXT NOT NULL,
     size INTEGER NOT NULL, content BLOB NOT NULL, uploaded_at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS dxso_files_job ON dxso_files(job_id);
+CREATE INDEX IF NOT EXISTS dxso_files_job_name ON dxso_files(job_id, name);
 CREATE TABLE IF NOT EXISTS protocol (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, time REAL NOT NULL,
     visible_at REAL NOT NULL, text TEXT NOT NULL, context TEXT, type TEXT NOT NULL,

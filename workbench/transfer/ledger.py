@@ -165,6 +165,9 @@ class Ledger:
                                    timeout=30)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL survives a killed process completely; after a power cut the newest marks
+        # may be missing, which the resume logic treats as "unclear" (upload again, never twice).
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
         self.user = user or _current_user()
