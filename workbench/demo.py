@@ -44,6 +44,7 @@ DEMO_CLIENTS = {
     ],
 }
 DEMO_PERIOD = "2026-01"
+TRANSFER_CLIENT = "455148-1"
 
 
 def group_samples(folder: Path) -> dict[tuple[str, str], list[Path]]:
@@ -68,21 +69,24 @@ def run_demo(samples: Path, *, console: Console, out: Path = Path("out/demo"),
 
     settings = load_settings()
     with _sandbox(settings, console):
-        from workbench.reports import run_reports
+        from workbench.reports import run_report, write_overview
 
         console.print(f"2. Prüfen, abbilden, übertragen ({DEMO_PERIOD}) und berichten …")
-        sources = {client: [{**source, "files": [str(samples / name) for name in source["files"]]}
-                            for source in specs] for client, specs in DEMO_CLIENTS.items()}
-        results, overview = run_reports(
-            clients=["455148-1"], period=DEMO_PERIOD, sources=sources, out_dir=out,
-            transfer=transfer, pos_mapping=str(samples / "pos_mapping.toml"), base=Path.cwd())
-        check_only, overview = run_reports(
-            clients=list(DEMO_CLIENTS), period=DEMO_PERIOD, sources=sources, out_dir=out,
-            transfer=False, pos_mapping=str(samples / "pos_mapping.toml"), base=Path.cwd())
+        results = []
+        for client, specs in DEMO_CLIENTS.items():
+            sources = [{**source, "files": [str(samples / name) for name in source["files"]]}
+                       for source in specs]
+            # The first client's month goes to DATEV; the others are checked and reported.
+            results.append(run_report(
+                client=client, period=DEMO_PERIOD, sources=sources,
+                out=out / f"bericht_{client}_{DEMO_PERIOD}.html",
+                transfer=transfer and client == TRANSFER_CLIENT,
+                pos_mapping=str(samples / "pos_mapping.toml"), base=Path.cwd()))
+        overview = write_overview(results, out_dir=out, period=DEMO_PERIOD)
         table = Table(title=f"Berichte {DEMO_PERIOD}", header_style="bold")
         for name in ("Mandant", "Fehler", "Warnungen", "Übertragungen", "Bericht"):
             table.add_column(name)
-        for result in check_only:
+        for result in results:
             table.add_row(result.client, str(result.details["errors"]),
                           str(result.details["warnings"]), str(result.details["transfers"]),
                           str(result.html))

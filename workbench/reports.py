@@ -25,6 +25,7 @@ from workbench.checks.findings import concat_findings, exit_code, summarize_find
 from workbench.errors import WorkbenchError
 
 __all__ = ["ReportData", "collect", "table_html", "run_report", "run_reports", "show_amounts",
+           "write_overview",
            "show_findings", "show_header", "show_summary", "show_transfers", "finish"]
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "reports" / "monthly-reconciliation.ipynb"
@@ -328,6 +329,11 @@ def run_reports(*, clients: Sequence[str], period: str, sources: dict[str, Seque
     results = [run_report(client=client, period=period, sources=sources[client],
                           out=out_dir / f"bericht_{client}_{period}.html", **options)
                for client in clients]
+    return results, write_overview(results, out_dir=out_dir, period=period)
+
+
+def write_overview(results: Sequence[ReportResult], *, out_dir: Path, period: str) -> Path:
+    """``uebersicht_<period>.html``: one line per client report with its counts and exit code."""
     rows = "".join(
         f"<tr><td><a href='{html.escape(result.html.name)}'>{html.escape(result.client)}</a></td>"
         f"<td>{result.details['errors']}</td><td>{result.details['warnings']}</td>"
@@ -339,4 +345,4 @@ def run_reports(*, clients: Sequence[str], period: str, sources: dict[str, Seque
         f"<h1>Monatsabgleich {html.escape(period)}: Übersicht</h1><table border='1'>"
         f"<tr><th>Mandant</th><th>Fehler</th><th>Warnungen</th><th>Übertragungen</th>"
         f"<th>Exit-Code</th></tr>{rows}</table>", encoding="utf-8")
-    return results, overview
+    return overview
