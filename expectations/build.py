@@ -230,7 +230,7 @@ def amount_rules(column: str, *, zero: bool = True, derived_decimals: str | None
 def tax_rule(column: str) -> dict:
     return expectation(
         "expect_column_values_to_be_in_set", column, "amount.tax_rate", "error",
-        f"Der Steuersatz {{value}} % ist in DATEV nicht bekannt (erlaubt: "
+        "Der Steuersatz {value} % ist in DATEV nicht bekannt (erlaubt: "
         + ", ".join(f"{r:g}".replace(".", ",") for r in TAX_RATES)
         + " %). Korrigieren Sie den Steuersatz in der Quelle.",
         "einer der Steuersätze " + ", ".join(f"{r:g}" for r in TAX_RATES), value_set=TAX_RATES)

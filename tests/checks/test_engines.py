@@ -6,7 +6,6 @@ GX is slow (seconds to import, ~1 s a run), so example counts are small.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 

@@ -2,7 +2,6 @@
 
 from receipts_fixture import receipt_records
 
-import polars as pl
 import pytest
 
 from workbench.errors import DatevApiError, TransferError

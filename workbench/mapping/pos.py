@@ -38,7 +38,6 @@ from workbench.mapping.result import (
     concat_blocked,
     error_rules,
     require,
-    row_findings,
     source_maps,
     validation_findings,
     with_index,

@@ -28,7 +28,6 @@ from workbench.mapping.result import (
     concat_blocked,
     error_rules,
     require,
-    row_findings,
     source_maps,
     unreadable_attachments,
     validation_findings,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings, empty_findings
+from workbench.checks.findings import concat_findings
 from workbench.errors import SourceError
 from workbench.sources.convert import convert_series
 from workbench.sources.profiles import Profile, Variant, load_profile
