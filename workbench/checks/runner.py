@@ -116,7 +116,9 @@ def suite_hits(prepared: pl.DataFrame, expectations: list[Expectation],
 def _lineage(prepared: pl.DataFrame, hits: pl.DataFrame, kind: str,
              mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None) -> pl.DataFrame:
     item_column = ITEM_ID_COLUMN.get(kind)
-    lineage = prepared.select(
+    # ROW is the row's position: take just the rows with hits instead of joining all of them.
+    positions = hits[ROW].unique().sort()
+    lineage = prepared.gather(positions).select(
         pl.col(ROW).cast(pl.UInt32),
         (pl.col("source_file") if "source_file" in prepared.columns
          else pl.lit(None, dtype=pl.String)).alias("source"),

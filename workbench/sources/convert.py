@@ -192,11 +192,16 @@ def _durations(text: pl.Series) -> pl.Series:
     return _chain(text, [seconds, clock], pl.Int64)
 
 
-def _lookup(mapping: dict[str, object], dtype: pl.DataType, *, fold: bool = True) -> Parser:
+def _lookup(mapping: dict[str, object], dtype: pl.DataType) -> Parser:
     def parse(subset: pl.Series) -> pl.Series:
-        keys = subset.str.to_lowercase() if fold else subset
-        return keys.replace_strict(mapping, default=None, return_dtype=dtype)
+        return subset.str.to_lowercase().replace_strict(mapping, default=None, return_dtype=dtype)
     return parse
+
+
+def _true_false(subset: pl.Series) -> pl.Series:
+    # Exports mostly write "true"/"false": two comparisons beat a dictionary lookup.
+    return pl.select(pl.when(subset == "true").then(True)
+                     .when(subset == "false").then(False)).to_series()
 
 
 def _exact(choices: Sequence[str]) -> Parser:
@@ -222,7 +227,7 @@ def _parsers(column: Column, *, number_format: str, excel: bool,
             return [_durations]
         case "bool":
             mapping = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
-            return [_lookup(mapping, pl.Boolean, fold=False), _lookup(mapping, pl.Boolean)]
+            return [_true_false, _lookup(mapping, pl.Boolean)]
         case "choice":
             mapping = dict(values or {}) | {choice.casefold(): choice for choice in column.choices}
             mapped = _lookup(mapping, pl.String)
