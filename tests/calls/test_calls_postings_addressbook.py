@@ -43,7 +43,7 @@ def test_plan_picks_open_order_suborder_and_employee(directory, billing):
 def test_bodies_follow_the_order_management_schema(directory, billing):
     bodies = plan_expense_postings(billing, directory, cost_position="TEL").bodies()
     assert bodies[0] == {
-        "order_id": 1004, "suborder_id": 1, "employee_id": SABINE, "work_date": "2026-01-05", "cost_position": "TEL",
+        "order_id": 1004, "suborder_id": 1, "employee_id": SABINE, "work_date": "05.01.2026 00:00:00", "cost_position": "TEL",
         "time_units": 20, "Start_time": "09:30:00",
         "comment": "Ausgehendes Telefonat +49 30 9876540 (SF-2)", "isbillable": True}
     part_two = bodies[2]
@@ -55,7 +55,7 @@ def test_bodies_follow_the_order_management_schema(directory, billing):
         assert set(body) <= {"order_id", "suborder_id", "employee_id", "work_date",
                              "cost_position", "time_units", "Start_time", "comment", "isbillable"}
         assert isinstance(body["time_units"], int) and body["time_units"] > 0
-        datetime.strptime(body["work_date"], "%Y-%m-%d")
+        datetime.strptime(body["work_date"], "%d.%m.%Y %H:%M:%S")  # the schema example's form
 
 
 def test_fixed_orders_and_fallback_employee(directory, fixture_calls):

@@ -8,11 +8,9 @@ entries; the fiscal year of the call first, then a suborder named like "Telefonâ
 lowest ids. Employee: the active DATEV employee whose ``phone_extension`` is the call's extension,
 else whose name is the call's user, else ``employee_id`` if given.
 
-Bodies are built here per order-management 1.4.8 (field names verbatim, ``Start_time`` included);
-``work_date`` is written as ``YYYY-MM-DD``, which is what the sandbox accepts. (The formats layer,
-``workbench.datev.expense_postings``, writes the OpenAPI example's ``TT.MM.JJJJ 00:00:00``, which
-the sandbox refuses with 400; once the two agree, these bodies can come from there.) One POST per
-posting: the API's body is one ``expense_postings`` object, not a list.
+Bodies come from the formats layer (``workbench.datev.expense_postings``: field names and limits
+of order-management 1.4.8, ``work_date`` as in the schema's example). One POST per posting: the
+API's body is one ``expense_postings`` object, not a list.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ import polars as pl
 from workbench.calls.billing import CallBilling
 from workbench.calls.directory import PhoneDirectory
 from workbench.checks.findings import concat_findings, findings_frame
+from workbench.datev.expense_postings import build_expense_postings
 from workbench.errors import DatevApiError
 
 if TYPE_CHECKING:
@@ -152,17 +151,17 @@ def plan_expense_postings(billing: CallBilling, directory: PhoneDirectory, *,
                              f"Mitarbeiter hinterlegt. Tragen Sie die Durchwahl beim "
                              f"Mitarbeiter ein oder geben Sie einen Mitarbeiter vor."})
     ready = chosen.filter(pl.col("order_id").is_not_null() & pl.col("employee_id").is_not_null())
-    bodies = [json.dumps({
-        # Redundant with the URL, but it makes a written posting file self-describing.
-        "order_id": row["order_id"], "suborder_id": row["suborder_id"],
-        "employee_id": row["employee_id"],
-        "work_date": row["started_at"].date().isoformat(),
-        "cost_position": cost_position,
-        "time_units": int(row["time_units"]),
-        "Start_time": row["started_at"].strftime("%H:%M:%S"),
-        "comment": _comment(row),
-        "isbillable": True,
-    }, ensure_ascii=False) for row in ready.iter_rows(named=True)]
+    fields = ready.select(
+        "order_id", "suborder_id", "employee_id",
+        pl.col("started_at").dt.date().alias("work_date"),
+        pl.lit(cost_position).alias("cost_position"),
+        pl.col("time_units").cast(pl.Int64),
+        pl.col("started_at").alias("start_time"),
+        pl.Series("comment", [_comment(row) for row in ready.iter_rows(named=True)],
+                  dtype=pl.String),
+        pl.lit(True).alias("isbillable"))
+    # order_id/suborder_id are redundant with the URL but make a written file self-describing.
+    bodies = [json.dumps(body, ensure_ascii=False) for body in build_expense_postings(fields)]
     postings = ready.select("call_id", "part", "client_id", "client_number",
                             pl.col("started_at").dt.strftime("%Y-%m").alias("month"), "order_id",
                             "suborder_id", "employee_id", "billed_minutes", "time_units",
