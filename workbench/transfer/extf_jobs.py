@@ -17,7 +17,7 @@ import polars as pl
 
 from workbench.errors import DatevApiError
 from workbench.transfer.client import DatevClient
-from workbench.transfer.jobs import LINEAGE, content_hashes, pending_items
+from workbench.transfer.jobs import LINEAGE, content_hashes, pending_items, record_failure
 from workbench.transfer.ledger import Ledger, Transfer
 
 __all__ = ["booking_guids", "send_extf", "transfer_bookings"]
@@ -97,11 +97,7 @@ def send_extf(ledger: Ledger, datev: DatevClient, transfer_id: str) -> Transfer:
         job = datev.upload_extf(transfer.client, path.name, path.read_bytes(),
                                 reference_id=transfer.id)
     except DatevApiError as error:
-        if error.status is None:
-            ledger.log("unterbrochen", transfer.id, error=str(error))
-            raise
-        ledger.update(transfer.id, action="fehlgeschlagen", local_status="Fehlgeschlagen",
-                      error=str(error))
+        record_failure(ledger, transfer.id, error)
         raise
     ledger.mark_uploaded(transfer.id, entry["name"])
     return ledger.update(transfer.id, action="übertragen", job_id=job,

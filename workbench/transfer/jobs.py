@@ -37,6 +37,7 @@ __all__ = [
     "describe",
     "pending_items",
     "refresh_status",
+    "record_failure",
     "register_package",
     "resume",
     "retransfer",
@@ -157,15 +158,20 @@ def send_dxso(ledger: Ledger, datev: DatevClient, transfer_id: str, *,
         _upload_missing(ledger, datev, transfer, progress)
         _finalize(datev, transfer)
     except DatevApiError as error:
-        if error.status is None:
-            # Network trouble: the state is safe in the ledger; the next call resumes.
-            ledger.log("unterbrochen", transfer.id, error=str(error))
-            raise
-        ledger.update(transfer.id, action="fehlgeschlagen", local_status="Fehlgeschlagen",
-                      error=str(error))
+        record_failure(ledger, transfer.id, error)
         raise
     return ledger.update(transfer.id, action="übertragen", local_status="Transferiert",
                          datev_status="0")
+
+
+def record_failure(ledger: Ledger, transfer_id: str, error: DatevApiError) -> None:
+    """DATEV said no: the transfer failed. No answer at all: it was only interrupted, the
+    ledger still says where it stood, and the next call resumes."""
+    if error.status is None:
+        ledger.log("unterbrochen", transfer_id, error=str(error))
+    else:
+        ledger.update(transfer_id, action="fehlgeschlagen", local_status="Fehlgeschlagen",
+                      error=str(error))
 
 
 def _finalize(datev: DatevClient, transfer: Transfer) -> None:
