@@ -10,6 +10,7 @@ row positions are gathered per expectation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
@@ -44,23 +45,23 @@ def prepare_frame(frame: pl.DataFrame, suite: Suite) -> pl.DataFrame:
     Blank or space-only texts of required columns count as missing (a name of only spaces is
     no name); NaN counts as null as it does in pandas.
     """
-    required = {e.column for e in suite.expectations
-                if e.type == "expect_column_values_to_not_be_null"}
+    required = [name for name, dtype in frame.schema.items() if dtype == pl.String and name in
+                {e.column for e in suite.expectations
+                 if e.type == "expect_column_values_to_not_be_null"}]
+    # cheap candidates first: a blank text sorts before "!" (it is empty or starts with a space
+    # or tab), and so does only a text starting with a control character
+    candidates = frame.lazy().select((pl.col(name) < "!").fill_null(False)
+                                     for name in required).collect() if required else None
     fixes = []
-    for name, dtype in frame.schema.items():
-        if dtype == pl.String and name in required:
+    for name in required:
+        where = candidates[name].arg_true()
+        if len(where):
             column = frame[name]
-            # cheap candidates first: blank values are empty or start with a space or tab
-            maybe = (column.str.starts_with(" ") | column.str.starts_with("\t")
-                     | (column == "")).fill_null(False)
-            if maybe.any():
-                where = maybe.arg_true()
-                blank = column.gather(where).str.contains(r"^[ \t]*$")
-                where = where.filter(blank)
-                if len(where):
-                    fixes.append(column.clone().scatter(where, None))
-        elif dtype.is_float():
-            fixes.append(pl.col(name).fill_nan(None))
+            where = where.filter(column.gather(where).str.contains(r"^[ \t]*$"))
+            if len(where):
+                fixes.append(column.clone().scatter(where, None))
+    fixes += [pl.col(name).fill_nan(None) for name, dtype in frame.schema.items()
+              if dtype.is_float()]
     lazy = frame.lazy().with_columns(fixes)
     derived = suite.derived_exprs()
     if derived:
@@ -204,43 +205,116 @@ def compile_expectation(expectation: Expectation, schema: pl.Schema,
     return present & bad.fill_null(False)
 
 
-def _regex_groups(expectations: Sequence[Expectation]) -> dict[str, list[Expectation]]:
-    """``not_match_regex`` expectations per column (without row condition), two or more."""
-    groups: dict[str, list[Expectation]] = {}
+#: Expectations that depend on a row's value alone (nulls are skipped): on a text column whose
+#: values repeat they are evaluated once per distinct value.
+VALUE_TYPES = frozenset({
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
+    "expect_column_value_lengths_to_be_between",
+    "expect_column_value_lengths_to_equal",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_not_be_in_set",
+})
+
+#: A text column counts as repetitive when a sample of about SAMPLE_ROWS of its values holds at
+#: most REPEATED_SHARE distinct ones (supplier names, cities, IBANs, account numbers): hashing
+#: a value is cheaper than running several regexes over it again.
+SAMPLE_ROWS = 8192
+REPEATED_SHARE = 0.1
+
+
+def _repetitive(prepared: pl.DataFrame, columns: Sequence[str]) -> set[str]:
+    """The repetitive ones of ``columns``, judged on an evenly spaced sample of rows."""
+    if not columns:
+        return set()
+    sample = prepared.select(columns).gather_every(max(1, prepared.height // SAMPLE_ROWS))
+    counts = sample.select(
+        pl.all().drop_nulls().len().name.suffix(":values"),
+        pl.all().drop_nulls().n_unique().name.suffix(":distinct")).row(0, named=True)
+    return {c for c in columns
+            if 0 < counts[f"{c}:distinct"] <= REPEATED_SHARE * counts[f"{c}:values"]}
+
+
+def _screened_groups(prepared: pl.DataFrame, expectations: Sequence[Expectation]
+                     ) -> tuple[dict[str, list[Expectation]], dict[str, list[Expectation]]]:
+    """Expectations that first go through a cheap screen, per column: *distinct* and *union*.
+
+    *distinct*: the value expectations (without row condition) of a repetitive text column.
+    *union*: two or more forbidden-character expectations of another text column.
+    """
+    per_column: dict[str, list[Expectation]] = {}
     for e in expectations:
-        if e.type == "expect_column_values_to_not_match_regex" and "row_condition" not in e.kwargs:
-            groups.setdefault(e.kwargs["column"], []).append(e)
-    return {column: group for column, group in groups.items() if len(group) > 1}
+        if (e.type in VALUE_TYPES and "row_condition" not in e.kwargs
+                and prepared.schema.get(e.column) == pl.String):
+            per_column.setdefault(e.column, []).append(e)
+    distinct: dict[str, list[Expectation]] = {}
+    union: dict[str, list[Expectation]] = {}
+    repetitive = _repetitive(prepared, list(per_column))
+    for column, group in per_column.items():
+        if column in repetitive:
+            distinct[column] = group
+            continue
+        forbidden = [e for e in group if e.type == "expect_column_values_to_not_match_regex"]
+        if len(forbidden) > 1:
+            union[column] = forbidden
+    return distinct, union
+
+
+def _failing_values(prepared: pl.DataFrame, distinct: Mapping[str, list[Expectation]],
+                    parameters: Mapping[str, Any]) -> dict[str, pl.Series]:
+    """Per repetitive column, its distinct values that fail at least one of its expectations."""
+    columns = list(distinct)
+    if len(columns) > 1:  # each ``unique`` runs on one core: spread the columns over threads
+        with ThreadPoolExecutor(max_workers=min(len(columns), pl.thread_pool_size())) as pool:
+            values = list(pool.map(lambda name: prepared[name].unique().drop_nulls(), columns))
+    else:
+        values = [prepared[name].unique().drop_nulls() for name in columns]
+    failing = {}
+    for column, unique in zip(columns, values, strict=True):
+        frame = unique.to_frame()
+        masks = [compile_expectation(e, frame.schema, parameters) for e in distinct[column]]
+        bad = frame.filter(pl.any_horizontal(masks))[column]
+        if len(bad):
+            failing[column] = bad
+    return failing
 
 
 def unexpected_rows(prepared: pl.DataFrame, expectations: Sequence[Expectation],
                     parameters: Mapping[str, Any]) -> dict[int, np.ndarray]:
     """Row positions (into ``prepared``) that fail each expectation, keyed by suite index.
 
-    The forbidden-character rules of a text column are first searched as one alternation (one
-    pass over the column); the single rules then run only on the few rows that matched.
+    Per-row regexes are the cost, so two screens cut them down, and the screened expectations
+    then run only on the few rows that passed the screen: a repetitive text column is checked
+    once per distinct value (the screen: rows holding a failing value); the forbidden-character
+    rules of any other text column are searched as one alternation (one pass over the column).
     """
     if not expectations or prepared.is_empty():
         return {}
     schema = prepared.schema
-    groups = _regex_groups(expectations)
-    grouped = {e.index for group in groups.values() for e in group}
+    distinct, union = _screened_groups(prepared, expectations)
+    failing = _failing_values(prepared, distinct, parameters)
+    groups = {**union, **{column: distinct[column] for column in failing}}
+    screened = {e.index for group in [*union.values(), *distinct.values()] for e in group}
     exprs = [compile_expectation(e, schema, parameters).alias(str(e.index))
-             for e in expectations if e.index not in grouped]
-    for column, group in groups.items():
-        union = "|".join(f"(?:{python_regex_to_rust(e.kwargs['regex'])})" for e in group)
-        exprs.append((pl.col(column).is_not_null() & pl.col(column).str.contains(union))
-                     .fill_null(False).alias(f"union:{column}"))
+             for e in expectations if e.index not in screened]
+    for column, group in union.items():
+        alternation = "|".join(f"(?:{python_regex_to_rust(e.kwargs['regex'])})" for e in group)
+        exprs.append((pl.col(column).is_not_null() & pl.col(column).str.contains(alternation))
+                     .fill_null(False).alias(f"screen:{column}"))
+    for column, values in failing.items():
+        exprs.append(pl.col(column).is_in(values.implode()).alias(f"screen:{column}"))
+    if not exprs:
+        return {}
     masks = prepared.lazy().select(exprs).collect()
-    failing = masks.select(pl.all().any())
+    hit = masks.select(pl.all().any())
     result: dict[int, np.ndarray] = {}
     for expectation in expectations:
         key = str(expectation.index)
-        if expectation.index not in grouped and failing[key][0]:
+        if expectation.index not in screened and hit[key][0]:
             result[expectation.index] = np.flatnonzero(masks[key].to_numpy())
     for column, group in groups.items():
-        key = f"union:{column}"
-        if not failing[key][0]:
+        key = f"screen:{column}"
+        if not hit[key][0]:
             continue
         subset = prepared.filter(masks[key]).select(ROW_INDEX, column)
         sub_masks = subset.select(

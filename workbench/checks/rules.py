@@ -16,6 +16,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from workbench.checks.engine_polars import ROW_INDEX
@@ -174,6 +175,22 @@ def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.
 
 # --- duplicates ----------------------------------------------------------------------------------
 
+def _may_repeat(key: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Rows whose key may have more than one owner: a superset, found without a hash table.
+
+    Consecutive rows with the same key and owner (the items of one document) count once; the
+    rest are counted per bucket of the key's top bits (about four buckets per key), and a row
+    is kept when its bucket was hit twice or more.
+    """
+    if len(key) < 2:
+        return np.zeros(len(key), dtype=bool)
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = (key[1:] != key[:-1]) | (owner[1:] != owner[:-1])
+    bits = min(40, max(8, int(first.sum()).bit_length() + 2))
+    bucket = (key >> np.uint64(64 - bits)).astype(np.intp)
+    return np.bincount(bucket[first], minlength=1 << bits)[bucket] > 1
+
+
 def duplicates(frame: pl.DataFrame, column: str, *, rule: str, group: pl.Expr | None,
                owner: str | None, label: str) -> pl.DataFrame:
     """Flag every occurrence of a value after its first owner (document or row) in ``group``."""
@@ -185,14 +202,17 @@ def duplicates(frame: pl.DataFrame, column: str, *, rule: str, group: pl.Expr | 
     needed = {ROW_INDEX, column, *([owner] if owner else []),
               *(["source_row"] if "source_row" in frame.columns else []),
               *(group.meta.root_names() if group is not None else [])}
-    work = frame.select([c for c in frame.columns if c in needed]).filter(value.is_not_null())
+    work = frame.select([c for c in frame.columns if c in needed])
+    if work[column].null_count():
+        work = work.filter(value.is_not_null())
     work = work.with_columns((group if group is not None else pl.lit(None)).alias("__group"))
-    # only the few repeated keys go through the window functions below; hashes make the
-    # search cheap (a collision only adds candidates, the exact comparison follows)
-    work = work.with_columns(pl.struct(keys).hash().alias("__key"))
-    repeated = (work.select("__key", owner_expr.hash().alias("__owner"))
-                .group_by("__key").agg((pl.col("__owner").min() != pl.col("__owner").max())
-                                       .alias("__many"))
+    # hashes stand in for key and owner (a collision only adds candidates, the exact
+    # comparison follows); only the rows a cheap screen keeps go through the grouping below
+    key = value.hash() if group is None else value.hash() ^ (pl.col("__group").hash() * 3)
+    work = work.with_columns(key.alias("__key"), owner_expr.hash().alias("__owner"))
+    work = work.filter(_may_repeat(work["__key"].to_numpy(), work["__owner"].to_numpy()))
+    repeated = (work.group_by("__key")
+                .agg((pl.col("__owner").min() != pl.col("__owner").max()).alias("__many"))
                 .filter(pl.col("__many"))["__key"])
     if repeated.is_empty():
         return pl.DataFrame(schema=HITS_SCHEMA)
@@ -352,6 +372,15 @@ def attachment_files(frame: pl.DataFrame, *, folders: Mapping[str, Sequence[Path
     return out
 
 
+def _booking_month(frame: pl.DataFrame) -> pl.Series:
+    """The Buchungsmonat, or the Belegdatum's month where it is missing (formatted only there)."""
+    month = frame["accounting_month"]
+    missing = month.is_null().arg_true()
+    if not len(missing):
+        return month
+    return month.clone().scatter(missing, frame["date"].gather(missing).dt.strftime("%Y-%m"))
+
+
 # --- per kind ------------------------------------------------------------------------------------
 
 def row_rules(frame: pl.DataFrame, kind: str, settings: ClientSettings | None, *,
@@ -369,11 +398,9 @@ def row_rules(frame: pl.DataFrame, kind: str, settings: ClientSettings | None, *
         if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
             out += cash_rules(frame, settings)
         if {"invoice_id", "accounting_month", "document_id", "date"} <= have:
-            month = pl.col("accounting_month")
-            if frame["accounting_month"].null_count():
-                month = pl.coalesce(month, pl.col("date").dt.strftime("%Y-%m"))
-            out.append(duplicates(frame, "invoice_id", rule="duplicate.invoice_id",
-                                  group=month, owner="document_id",
+            out.append(duplicates(frame.with_columns(_booking_month(frame).alias("__month")),
+                                  "invoice_id", rule="duplicate.invoice_id",
+                                  group=pl.col("__month"), owner="document_id",
                                   label="Die Rechnungsnummer (Belegfeld 1)"))
         out.append(check_digits(frame, "iban", kind="iban"))
         out.append(check_digits(frame, "vat_id", kind="vat"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -118,13 +119,15 @@ def _lineage(prepared: pl.DataFrame, hits: pl.DataFrame, kind: str,
     item_column = ITEM_ID_COLUMN.get(kind)
     # ROW is the row's position: take just the rows with hits instead of joining all of them.
     positions = hits[ROW].unique().sort()
-    lineage = prepared.gather(positions).select(
+    needed = [c for c in dict.fromkeys((ROW, "source_file", "source_row", item_column))
+              if c in prepared.columns]
+    lineage = prepared.select(needed).gather(positions).select(
         pl.col(ROW).cast(pl.UInt32),
-        (pl.col("source_file") if "source_file" in prepared.columns
+        (pl.col("source_file") if "source_file" in needed
          else pl.lit(None, dtype=pl.String)).alias("source"),
-        (pl.col("source_row").cast(pl.Int64) if "source_row" in prepared.columns
+        (pl.col("source_row").cast(pl.Int64) if "source_row" in needed
          else (pl.col(ROW).cast(pl.Int64) + 1)).alias("row"),
-        (pl.col(item_column).cast(pl.String) if item_column in prepared.columns
+        (pl.col(item_column).cast(pl.String) if item_column in needed
          else pl.lit(None, dtype=pl.String)).alias("item_id"),
     )
     joined = hits.join(lineage, on=ROW, how="left")
@@ -170,17 +173,21 @@ def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
         raise WorkbenchError(f"Unbekanntes Ziel '{target}': erlaubt sind {', '.join(TARGETS)}.")
     suite = suite or load_suite(kind)
     prepared, expectations, params = _plan(frame, suite, settings, period, target)
-    if engine == "polars":
-        rows = engine_polars.unexpected_rows(prepared, expectations, params)
-    else:
-        from workbench.checks import engine_gx
-
-        rows = engine_gx.unexpected_rows_gx(prepared, expectations, params, spark=spark,
-                                            name=suite.name)
-    parts = suite_hits(prepared, expectations, rows, params)
     folders = {k: [Path(v)] if isinstance(v, (str, Path)) else [Path(p) for p in v]
                for k, v in (attachment_folders or {}).items()}
-    parts += rules.row_rules(prepared, kind, settings, folders=folders, sizes=attachment_sizes)
+    # the cross-row rules need only the prepared frame: they run beside the suite, so that
+    # single-threaded stretches of one fill the cores the other leaves idle
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cross_row = pool.submit(rules.row_rules, prepared, kind, settings, folders=folders,
+                                sizes=attachment_sizes)
+        if engine == "polars":
+            rows = engine_polars.unexpected_rows(prepared, expectations, params)
+        else:
+            from workbench.checks import engine_gx
+
+            rows = engine_gx.unexpected_rows_gx(prepared, expectations, params, spark=spark,
+                                                name=suite.name)
+        parts = suite_hits(prepared, expectations, rows, params) + cross_row.result()
     if not parts:
         return empty_findings()
     hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(dict(rules.HITS_SCHEMA))
