@@ -216,6 +216,9 @@ VALUE_TYPES = frozenset({
     "expect_column_values_to_not_be_in_set",
 })
 
+REGEX_TYPES = frozenset({"expect_column_values_to_match_regex",
+                         "expect_column_values_to_not_match_regex"})
+
 #: A text column counts as repetitive when a sample of about SAMPLE_ROWS of its values holds at
 #: most REPEATED_SHARE distinct ones (supplier names, cities, IBANs, account numbers): hashing
 #: a value is cheaper than running several regexes over it again.
@@ -239,7 +242,8 @@ def _screened_groups(prepared: pl.DataFrame, expectations: Sequence[Expectation]
                      ) -> tuple[dict[str, list[Expectation]], dict[str, list[Expectation]]]:
     """Expectations that first go through a cheap screen, per column: *distinct* and *union*.
 
-    *distinct*: the value expectations (without row condition) of a repetitive text column.
+    *distinct*: the value expectations (without row condition) of a repetitive text column
+    that has a regex among them.
     *union*: two or more forbidden-character expectations of another text column.
     """
     per_column: dict[str, list[Expectation]] = {}
@@ -249,7 +253,9 @@ def _screened_groups(prepared: pl.DataFrame, expectations: Sequence[Expectation]
             per_column.setdefault(e.column, []).append(e)
     distinct: dict[str, list[Expectation]] = {}
     union: dict[str, list[Expectation]] = {}
-    repetitive = _repetitive(prepared, list(per_column))
+    # a set or length test costs about what hashing the value costs: only regexes are worth it
+    repetitive = _repetitive(prepared, [c for c, group in per_column.items()
+                                        if any(e.type in REGEX_TYPES for e in group)])
     for column, group in per_column.items():
         if column in repetitive:
             distinct[column] = group

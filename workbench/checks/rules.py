@@ -191,9 +191,10 @@ def _may_repeat(key: np.ndarray, owner: np.ndarray) -> np.ndarray:
     return np.bincount(bucket[first], minlength=1 << bits)[bucket] > 1
 
 
-def duplicates(frame: pl.DataFrame, column: str, *, rule: str, group: pl.Expr | None,
-               owner: str | None, label: str) -> pl.DataFrame:
-    """Flag every occurrence of a value after its first owner (document or row) in ``group``."""
+def duplicates(frame: pl.DataFrame, column: str, *, rule: str,
+               group: pl.Expr | pl.Series | None, owner: str | None, label: str) -> pl.DataFrame:
+    """Flag every occurrence of a value after its first owner (document or row) in ``group``
+    (an expression on ``frame`` or a series aligned with it)."""
     if column not in frame.columns:
         return pl.DataFrame(schema=HITS_SCHEMA)
     value = pl.col(column)
@@ -201,11 +202,11 @@ def duplicates(frame: pl.DataFrame, column: str, *, rule: str, group: pl.Expr | 
     owner_expr = pl.col(owner) if owner else pl.col(ROW_INDEX)
     needed = {ROW_INDEX, column, *([owner] if owner else []),
               *(["source_row"] if "source_row" in frame.columns else []),
-              *(group.meta.root_names() if group is not None else [])}
-    work = frame.select([c for c in frame.columns if c in needed])
+              *(group.meta.root_names() if isinstance(group, pl.Expr) else [])}
+    work = frame.select([c for c in frame.columns if c in needed]).with_columns(
+        (group if group is not None else pl.lit(None)).alias("__group"))
     if work[column].null_count():
         work = work.filter(value.is_not_null())
-    work = work.with_columns((group if group is not None else pl.lit(None)).alias("__group"))
     # hashes stand in for key and owner (a collision only adds candidates, the exact
     # comparison follows); only the rows a cheap screen keeps go through the grouping below
     key = value.hash() if group is None else value.hash() ^ (pl.col("__group").hash() * 3)
@@ -398,9 +399,8 @@ def row_rules(frame: pl.DataFrame, kind: str, settings: ClientSettings | None, *
         if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
             out += cash_rules(frame, settings)
         if {"invoice_id", "accounting_month", "document_id", "date"} <= have:
-            out.append(duplicates(frame.with_columns(_booking_month(frame).alias("__month")),
-                                  "invoice_id", rule="duplicate.invoice_id",
-                                  group=pl.col("__month"), owner="document_id",
+            out.append(duplicates(frame, "invoice_id", rule="duplicate.invoice_id",
+                                  group=_booking_month(frame), owner="document_id",
                                   label="Die Rechnungsnummer (Belegfeld 1)"))
         out.append(check_digits(frame, "iban", kind="iban"))
         out.append(check_digits(frame, "vat_id", kind="vat"))
