@@ -4,7 +4,9 @@ Each supported expectation type becomes a boolean "unexpected" expression with G
 pandas (nulls are skipped by every map expectation except ``not_be_null``; a ``row_condition``
 filters rows first; bounds are inclusive unless ``strict_*``; regexes are searched, Python-style).
 All masks are computed in a single ``select`` (polars runs them in parallel), then the failing
-row positions are gathered per expectation.
+row positions are gathered per expectation. Per-row regexes dominate the cost, so text columns go
+through a screen first (see ``unexpected_rows``): checked once per distinct value when their
+values repeat, or searched with one alternation of their forbidden-character rules.
 """
 
 from __future__ import annotations
