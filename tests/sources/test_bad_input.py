@@ -150,9 +150,13 @@ def test_unreadable_file(write, monkeypatch):
 
     path = write("gesperrt.csv", GOOD)
 
-    def denied(self):
-        raise PermissionError(13, "Keine Berechtigung", str(self))
+    opened = Path.open
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(self, *args, **kwargs):
+        if self.name == path.name:
+            raise PermissionError(13, "Keine Berechtigung", str(self))
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
     with pytest.raises(SourceError, match=r"gesperrt\.csv kann nicht gelesen werden: Keine Berechtigung"):
         load_receipts(path, profile="juston")

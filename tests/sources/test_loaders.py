@@ -236,3 +236,59 @@ def test_unparseable_values_in_a_large_file_read_in_chunks(tmp_path):
     result = load_receipts(path)
     assert result.frame.height == 60000
     assert result.findings["row"].to_list() == [n + 1 for n in range(5000, 60001, 5000)]
+
+
+# --- files larger than the 64 KiB probe: UTF-8 is parsed from the file, the rest decoded ---
+
+def _big_booking_detail(rows: int, tail: str = "") -> str:
+    body = "".join(f"R-{n};31.01.2026;Müller & Söhne GmbH;Görlitz;1.234,56;4400;19;;\n"
+                   for n in range(rows))
+    return BOOKING_DETAIL.split("\n", 1)[0] + "\n" + body + tail
+
+
+@pytest.mark.parametrize(("encoding", "reported"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
+                                                    ("cp1252", "cp1252")])
+def test_large_files_in_each_encoding_keep_names_values_and_lines(write, encoding, reported):
+    text = _big_booking_detail(3000)
+    assert len(text.encode(encoding)) > 65536 * 2
+    result = load_receipts(write("gross.csv", text, encoding), profile="juston")
+    assert result.frame.height == 3000
+    assert result.frame["invoice_id"][0] == "R-0"  # no byte order mark in the first header
+    assert result.frame["party_name"].unique().to_list() == ["Müller & Söhne GmbH"]
+    assert result.frame["source_row"][-1] == 3001
+    assert result.sources[0].encoding == reported
+
+
+def test_windows_1252_after_the_probe_is_still_decoded(tmp_path):
+    # the first 64 KiB are ASCII; the first umlaut (cp1252 byte 0xFC) comes later
+    head = "".join(f"R-{n};31.01.2026;Firma;Berlin;1,00;4400;19;;\n" for n in range(2000))
+    text = BOOKING_DETAIL.split("\n", 1)[0] + "\n" + head + "R-x;31.01.2026;Büro;Köln;1,00;4400;19;;\n"
+    path = tmp_path / "spaet.csv"
+    path.write_bytes(text.encode("cp1252"))
+    result = load_receipts(path, profile="juston")
+    assert result.frame["party_name"][-1] == "Büro"
+    assert result.sources[0].encoding == "cp1252"
+
+
+def test_multibyte_character_across_the_probe_boundary(tmp_path):
+    header = BOOKING_DETAIL.split("\n", 1)[0] + "\n"
+    filler = "R-0;31.01.2026;" + "x" * (65535 - len(header.encode()) - 15) + "ü;Köln;1,00;4400;19;;\n"
+    data = (header + filler + _big_booking_detail(10).split("\n", 1)[1]).encode("utf-8")
+    assert data[65535:65537] == "ü".encode()  # the probe's last byte splits the umlaut
+    path = tmp_path / "grenze.csv"
+    path.write_bytes(data)
+    result = load_receipts(path, profile="juston")
+    assert result.sources[0].encoding == "utf-8"
+    assert result.frame["party_name"][0].endswith("xü")
+
+
+def test_quoted_line_break_after_the_probe_keeps_true_line_numbers(write):
+    text = _big_booking_detail(2000, tail='R-q;01.02.2026;"zwei\nZeilen";Köln;kaputt;4400;19;;\n')
+    result = load_receipts(write("spaet.csv", text), profile="juston")
+    assert result.frame["party_name"][-1] == "zwei\nZeilen"
+    assert result.findings["row"].to_list() == [2002]
+
+
+def test_file_name_with_glob_characters_is_a_name(write):
+    result = load_receipts(write("Belege [Jan]*.csv", _big_booking_detail(1500)), profile="juston")
+    assert result.frame.height == 1500

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,15 +147,24 @@ def _convert(table: RawTable, variant: Variant,
         elif column.name in variant.defaults:
             texts[column.name] = pl.repeat(variant.defaults[column.name], height, eager=True,
                                            dtype=pl.String)
-    converted = [
-        convert_series(column, texts[column.name], number_format=number_format,
-                       excel=table.format == "excel", values=variant.values.get(column.name))
-        if column.name in texts else pl.repeat(None, height, eager=True, dtype=column.dtype)
-        for column in columns
-    ]
-    frame = pl.DataFrame([series.alias(column.name) for series, column in zip(converted, columns, strict=True)])
-    frame = frame.with_columns(pl.lit(table.file, dtype=pl.String).alias("source_file"),
-                               table.rows.alias("source_row"))
+
+    def convert(column: Column) -> pl.Series:
+        if column.name not in texts:
+            return pl.repeat(None, height, eager=True, dtype=column.dtype)
+        return convert_series(column, texts[column.name], number_format=number_format,
+                              excel=table.format == "excel",
+                              values=variant.values.get(column.name))
+
+    # each conversion is a short series of single-threaded polars calls: run them side by side
+    with ThreadPoolExecutor(max_workers=pl.thread_pool_size()) as pool:
+        converted = list(pool.map(convert, columns))
+    # one chunk per column: the CSV reader's many chunks next to the converted columns' single
+    # one would make every later operation on the frame realign them first
+    frame = pl.DataFrame([
+        *(series.alias(column.name) for series, column in zip(converted, columns, strict=True)),
+        pl.repeat(table.file, height, eager=True, dtype=pl.String).alias("source_file"),
+        table.rows.alias("source_row"),
+    ]).rechunk()
     findings = _unparseable(table, frame, columns, resolved, texts, kind)
     used = set(resolved.values())
     info = SourceInfo(file=table.file, kind=kind, variant=variant.name, format=table.format,

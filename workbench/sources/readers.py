@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import mmap
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from workbench.errors import SourceError
@@ -41,9 +43,11 @@ class RawTable:
         return self.frame.columns
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limit: int = -1) -> bytes:
+    """The file's bytes (the first ``limit`` only, if given), with a clear error."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            return file.read(limit)
     except FileNotFoundError:
         raise SourceError(f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
                           file=path.name) from None
@@ -53,6 +57,23 @@ def _read_bytes(path: Path) -> bytes:
     except OSError as error:
         raise SourceError(f"Die Datei {path.name} kann nicht gelesen werden: {error.strerror}.",
                           file=path.name) from error
+
+
+#: Encoding, delimiter and binary content are judged on the first 64 KiB.
+_PROBE = 65536
+
+
+def _line_count(path: Path) -> int:
+    """Lines in the file (a last line without line break counts), counted without a copy."""
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        data = np.frombuffer(mapped, dtype=np.uint8)
+        try:
+            step = 1 << 22  # in slices: no temporary as large as the file
+            breaks = sum(int(np.count_nonzero(data[i:i + step] == 0x0A))
+                         for i in range(0, len(data), step))
+            return breaks + (0 if data[-1] == 0x0A else 1)
+        finally:
+            del data  # the mapping closes only without views on it
 
 
 def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 1,
@@ -66,13 +87,14 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 
     suffix = path.suffix.lower()
     if suffix in _EXCEL_SUFFIXES:
         return _read_excel(path, sheet=sheet, header_row=header_row)
-    data = _read_bytes(path)
-    if not data[:65536].strip() and not data.strip():
+    head = _read_bytes(path, _PROBE + 1)
+    whole = len(head) <= _PROBE
+    if not head.strip() and (whole or not _read_bytes(path).strip()):
         raise SourceError(f"Die Datei {path.name} ist leer. Exportieren Sie die Daten erneut.",
                           file=path.name)
     if suffix == ".json":
-        return _read_json(path, data)
-    return _read_csv(path, data, header_row=header_row, delimiter=delimiter)
+        return _read_json(path, head if whole else _read_bytes(path))
+    return _read_csv(path, head, header_row=header_row, delimiter=delimiter)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -97,35 +119,36 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def _read_csv(path: Path, data: bytes, *, header_row: int, delimiter: str | None) -> RawTable:
-    codec, skip = detect_encoding(data, assume_utf8=True)
-    if codec == "utf-8":
-        frame = None
-        utf8 = data
-    else:
-        utf8 = decode_text(data).text.encode("utf-8")
-    probe = utf8[:65536].decode("utf-8", errors="replace")
-    _reject_binary(path, data[skip:], probe)
+def _read_csv(path: Path, head: bytes, *, header_row: int, delimiter: str | None) -> RawTable:
+    """``head``: the file's first bytes. UTF-8 files (the usual case) are parsed by polars from
+    the file itself; other encodings are decoded in full and handed over as UTF-8."""
+    codec, skip = detect_encoding(head, assume_utf8=True)
+    utf8 = None if codec in ("utf-8", "utf-8-sig") else decode_text(_read_bytes(path)).text.encode()
+    probe = (utf8 or head)[:_PROBE].decode("utf-8", errors="replace")
+    _reject_binary(path, head[skip:], probe)
     lines = probe.lstrip("\ufeff").splitlines()
     if len(lines) < header_row:
         raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile in Zeile {header_row}.",
                           file=path.name, row=header_row)
     separator = delimiter or _sniff_delimiter(lines[header_row - 1])
-    if utf8.startswith(b"\xef\xbb\xbf"):
-        utf8 = utf8[3:]
-    frame, invalid_utf8 = _polars_csv(utf8, separator, header_row)
+    frame, invalid_utf8 = _polars_csv(utf8 or path, separator, header_row)
     if invalid_utf8:
         # Not UTF-8 after all (detection only looked at the start): decode as Windows-1252.
+        data = _read_bytes(path)
         codec = detect_encoding(data)[0]
         utf8 = decode_text(data).text.encode("utf-8")
         frame, _ = _polars_csv(utf8, separator, header_row)
-    newline_count = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
-    if frame is not None and newline_count == header_row + frame.height:
+    if utf8 is None:
+        line_count = _line_count(path)
+    else:
+        line_count = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
+    if frame is not None and line_count == header_row + frame.height:
         rows = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True,
                             dtype=pl.Int64)
     else:
         # Quoted line breaks, blank lines or ragged rows: walk the file to get true line numbers.
-        frame, rows = _python_csv(path, utf8.decode("utf-8"), separator, header_row)
+        text = utf8.decode("utf-8") if utf8 is not None else _read_bytes(path).decode("utf-8")
+        frame, rows = _python_csv(path, text, separator, header_row)
     if frame.width == 0 or not any(name.strip() for name in frame.columns):
         raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name,
                           row=header_row)
@@ -136,13 +159,14 @@ def _read_csv(path: Path, data: bytes, *, header_row: int, delimiter: str | None
                     encoding=codec, format="csv")
 
 
-def _polars_csv(utf8: bytes, separator: str,
+def _polars_csv(source: bytes | Path, separator: str,
                 header_row: int) -> tuple[pl.DataFrame | None, bool]:
-    """Parse with polars; ``(None, False)`` when the layout needs the careful Python reader."""
+    """Parse UTF-8 text or a UTF-8 file (polars skips a byte order mark) with polars;
+    ``(None, False)`` when the layout needs the careful Python reader."""
     try:
-        frame = pl.read_csv(utf8, separator=separator, has_header=True,
+        frame = pl.read_csv(source, separator=separator, has_header=True,
                             skip_rows=header_row - 1, infer_schema=False, quote_char='"',
-                            raise_if_empty=False)
+                            raise_if_empty=False, glob=False)  # "Belege [Jan].csv" is a name
     except pl.exceptions.ComputeError as error:
         return None, "utf-8" in str(error).lower()
     except pl.exceptions.PolarsError:
@@ -243,7 +267,7 @@ def _first_used_row(path: Path, sheet: str) -> int:
 def _read_excel(path: Path, *, sheet: str | None, header_row: int) -> RawTable:
     import fastexcel
 
-    _read_bytes(path)  # same clear message for missing or unreadable files as for CSV
+    _read_bytes(path, 1)  # same clear message for missing or unreadable files as for CSV
     try:
         reader = fastexcel.read_excel(str(path))
     except Exception as error:  # noqa: BLE001
