@@ -88,7 +88,9 @@ def test_investigation_notebook_shows_protocol_rows_and_sent_fields(shared_sandb
     assert "Erneute Prüfung der gesendeten Daten" in html
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "notebooks").rglob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(path for path in (REPO / "notebooks").rglob("*.ipynb")
+                                         if ".ipynb_checkpoints" not in path.parts),
+                         ids=lambda p: p.name)
 def test_every_notebook_is_committed_without_outputs(path):
     notebook = nbformat.read(path, as_version=4)
     assert all(not cell.get("outputs") and cell.get("execution_count") is None

@@ -110,7 +110,9 @@ def jupyter_lab(tmp_path, _isolated_home):
     command = [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser",
                "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.ip=127.0.0.1",
                f"--port={port}", "--port-retries=0", f"--notebook-dir={REPO}",
-               f"--LabApp.user_settings_dir={settings_dir}"]
+               f"--LabApp.user_settings_dir={settings_dir}",
+               # opening a notebook writes a checkpoint: keep it out of the repository
+               f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}"]
     url = f"http://127.0.0.1:{port}"
     with _server(command, env=_jupyter_env(tmp_path, _isolated_home), ready=f"{url}/api/status",
                  log_path=tmp_path / "jupyter.log", name="JupyterLab"):
