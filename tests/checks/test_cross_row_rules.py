@@ -185,3 +185,12 @@ def test_configured_length_message_is_crm_plus_wording(settings):
     message = settings_findings(replace(settings, configured_account_length=5))["message"][0]
     assert message.startswith("Die in den Addon-Einstellungen hinterlegte Kontenlänge (5) stimmt "
                               "nicht mit der Kontenlänge in DATEV (4) überein!")
+
+
+def test_duplicates_with_an_untyped_empty_accounting_month(settings):
+    frame = pl.DataFrame({"invoice_id": ["R-1", "R-1"], "document_id": ["B1", "B2"],
+                          "accounting_month": [None, None], "date": [date(2026, 2, 1)] * 2})
+    assert frame.schema["accounting_month"] == pl.Null
+    findings = check(frame, "receipts", settings=None)
+    assert rules_at(findings.filter(pl.col("rule") == "duplicate.invoice_id")) == [
+        (1, "duplicate.invoice_id"), (2, "duplicate.invoice_id")]

@@ -160,3 +160,10 @@ def test_unreadable_file(write, monkeypatch):
     monkeypatch.setattr(Path, "open", denied)
     with pytest.raises(SourceError, match=r"gesperrt\.csv kann nicht gelesen werden: Keine Berechtigung"):
         load_receipts(path, profile="juston")
+
+
+def test_utf16_file_with_only_its_byte_order_mark_is_empty_of_headers(tmp_path):
+    path = tmp_path / "leer16.csv"
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(SourceError, match=r"leer16\.csv (ist leer|hat keine Kopfzeile)"):
+        load_receipts(path)

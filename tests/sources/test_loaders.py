@@ -292,3 +292,51 @@ def test_quoted_line_break_after_the_probe_keeps_true_line_numbers(write):
 def test_file_name_with_glob_characters_is_a_name(write):
     result = load_receipts(write("Belege [Jan]*.csv", _big_booking_detail(1500)), profile="juston")
     assert result.frame.height == 1500
+
+
+@pytest.mark.parametrize("rows", [2, 3000])  # read whole, and parsed by polars from the file
+def test_a_second_byte_order_mark_does_not_stick_to_the_first_header(tmp_path, rows):
+    path = tmp_path / "doppelt.csv"
+    path.write_bytes(b"\xef\xbb\xbf" * 2 + _big_booking_detail(rows).encode("utf-8"))
+    result = load_receipts(path, profile="juston")
+    assert "InvoiceNo" in result.sources[0].mapped.values()
+    assert result.frame["invoice_id"][0] == "R-0"
+
+
+def test_a_folder_named_tilde_is_not_the_home_folder(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "b.csv").write_text(_big_booking_detail(3000).replace("R-", "FREMD-"), encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / "~").mkdir()
+    (tmp_path / "~" / "b.csv").write_text(_big_booking_detail(3000), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = load_receipts("~/b.csv", profile="juston")
+    assert result.frame["invoice_id"][0] == "R-0"
+
+
+def test_a_pipe_is_read_once_and_whole(tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "export.csv"
+    os.mkfifo(fifo)
+    text = _big_booking_detail(3000).encode("utf-8")
+    writer = threading.Thread(target=fifo.write_bytes, args=(text,))
+    writer.start()
+    try:
+        result = load_receipts(fifo, profile="juston")
+    finally:
+        writer.join(timeout=10)
+    assert result.frame.height == 3000
+    assert result.frame["source_row"][-1] == 3001
+
+
+def test_windows_1252_with_bytes_it_leaves_undefined_is_reported_as_latin1(tmp_path):
+    # the byte 0x81 (undefined in Windows-1252) comes after the 64 KiB probe
+    text = _big_booking_detail(3000).encode("cp1252") + b"R-x;31.01.2026;A\x81B;K\xf6ln;1,00;4400;19;;\n"
+    path = tmp_path / "alt.csv"
+    path.write_bytes(text)
+    result = load_receipts(path, profile="juston")
+    assert result.sources[0].encoding == "latin-1"
+    assert result.frame["party_name"][-1] == "A\x81B"

@@ -179,14 +179,15 @@ def _may_repeat(key: np.ndarray, owner: np.ndarray) -> np.ndarray:
     """Rows whose key may have more than one owner: a superset, found without a hash table.
 
     Consecutive rows with the same key and owner (the items of one document) count once; the
-    rest are counted per bucket of the key's top bits (about four buckets per key), and a row
-    is kept when its bucket was hit twice or more.
+    rest are counted per bucket of the key's top bits (four to eight buckets per key), and a row
+    is kept when its bucket was hit twice or more. At most 2**23 buckets (64 MB of counts):
+    beyond that, more candidates are cheaper than more memory.
     """
     if len(key) < 2:
         return np.zeros(len(key), dtype=bool)
     first = np.ones(len(key), dtype=bool)
     first[1:] = (key[1:] != key[:-1]) | (owner[1:] != owner[:-1])
-    bits = min(40, max(8, int(first.sum()).bit_length() + 2))
+    bits = min(23, max(8, int(first.sum()).bit_length() + 2))
     bucket = (key >> np.uint64(64 - bits)).astype(np.intp)
     return np.bincount(bucket[first], minlength=1 << bits)[bucket] > 1
 
@@ -375,7 +376,7 @@ def attachment_files(frame: pl.DataFrame, *, folders: Mapping[str, Sequence[Path
 
 def _booking_month(frame: pl.DataFrame) -> pl.Series:
     """The Buchungsmonat, or the Belegdatum's month where it is missing (formatted only there)."""
-    month = frame["accounting_month"]
+    month = frame["accounting_month"].cast(pl.String)  # a hand-made frame may have all None
     missing = month.is_null().arg_true()
     if not len(missing):
         return month

@@ -87,14 +87,16 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 
     suffix = path.suffix.lower()
     if suffix in _EXCEL_SUFFIXES:
         return _read_excel(path, sheet=sheet, header_row=header_row)
-    head = _read_bytes(path, _PROBE + 1)
-    whole = len(head) <= _PROBE
-    if not head.strip() and (whole or not _read_bytes(path).strip()):
+    # a large regular file is read in full only if it is not UTF-8 (polars maps it itself);
+    # anything else (small files, pipes) is read once, whole
+    large = path.is_file() and path.stat().st_size > _PROBE
+    data = _read_bytes(path, _PROBE + 1 if large else -1)
+    if not data.strip() and (not large or not _read_bytes(path).strip()):
         raise SourceError(f"Die Datei {path.name} ist leer. Exportieren Sie die Daten erneut.",
                           file=path.name)
     if suffix == ".json":
-        return _read_json(path, head if whole else _read_bytes(path))
-    return _read_csv(path, head, header_row=header_row, delimiter=delimiter)
+        return _read_json(path, _read_bytes(path) if large else data)
+    return _read_csv(path, data, whole=not large, header_row=header_row, delimiter=delimiter)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -119,44 +121,57 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def _read_csv(path: Path, head: bytes, *, header_row: int, delimiter: str | None) -> RawTable:
-    """``head``: the file's first bytes. UTF-8 files (the usual case) are parsed by polars from
-    the file itself; other encodings are decoded in full and handed over as UTF-8."""
-    codec, skip = detect_encoding(head, assume_utf8=True)
-    utf8 = None if codec in ("utf-8", "utf-8-sig") else decode_text(_read_bytes(path)).text.encode()
-    probe = (utf8 or head)[:_PROBE].decode("utf-8", errors="replace")
-    _reject_binary(path, head[skip:], probe)
+def _read_csv(path: Path, data: bytes, *, whole: bool, header_row: int,
+              delimiter: str | None) -> RawTable:
+    """``data``: the whole file, or (not ``whole``) its first bytes. A large UTF-8 file (the usual
+    case) is parsed by polars from the file itself; everything else goes to polars as UTF-8
+    bytes, decoded in full."""
+    codec, skip = detect_encoding(data, assume_utf8=True)
+    from_file = not whole and codec in ("utf-8", "utf-8-sig")
+    utf8 = None
+    if not from_file:
+        codec, utf8 = _as_utf8(data if whole else _read_bytes(path))
+    probe = (data if utf8 is None else utf8)[:_PROBE].decode("utf-8", errors="replace")
+    _reject_binary(path, data[skip:], probe)
     lines = probe.lstrip("\ufeff").splitlines()
     if len(lines) < header_row:
         raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile in Zeile {header_row}.",
                           file=path.name, row=header_row)
     separator = delimiter or _sniff_delimiter(lines[header_row - 1])
-    frame, invalid_utf8 = _polars_csv(utf8 or path, separator, header_row)
-    if invalid_utf8:
-        # Not UTF-8 after all (detection only looked at the start): decode as Windows-1252.
-        data = _read_bytes(path)
-        codec = detect_encoding(data)[0]
-        utf8 = decode_text(data).text.encode("utf-8")
-        frame, _ = _polars_csv(utf8, separator, header_row)
     if utf8 is None:
-        line_count = _line_count(path)
-    else:
+        try:  # resolved: polars would read "~/..." from the home folder
+            frame, invalid_utf8 = _polars_csv(path.resolve(), separator, header_row)
+            line_count = _line_count(path)
+        except (OSError, ValueError):  # no memory map here: decode the file after all
+            frame, invalid_utf8 = None, True
+        if invalid_utf8:
+            # Not UTF-8 after all (detection only looked at the start): decode it in full.
+            codec, utf8 = _as_utf8(_read_bytes(path))
+    if utf8 is not None:
+        frame, _ = _polars_csv(utf8, separator, header_row)
         line_count = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
     if frame is not None and line_count == header_row + frame.height:
         rows = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True,
                             dtype=pl.Int64)
     else:
         # Quoted line breaks, blank lines or ragged rows: walk the file to get true line numbers.
-        text = utf8.decode("utf-8") if utf8 is not None else _read_bytes(path).decode("utf-8")
-        frame, rows = _python_csv(path, text, separator, header_row)
+        if utf8 is None:
+            codec, utf8 = _as_utf8(_read_bytes(path))
+        frame, rows = _python_csv(path, utf8.decode("utf-8"), separator, header_row)
     if frame.width == 0 or not any(name.strip() for name in frame.columns):
         raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name,
                           row=header_row)
     if frame.height == 0:
         raise SourceError(f"Die Datei {path.name} enthält nur die Kopfzeile und keine Datenzeilen.",
                           file=path.name, row=header_row + 1)
-    return RawTable(file=path.name, frame=_strip_header_spaces(frame), rows=rows.alias("row"),
+    return RawTable(file=path.name, frame=_clean_header(frame), rows=rows.alias("row"),
                     encoding=codec, format="csv")
+
+
+def _as_utf8(data: bytes) -> tuple[str, bytes]:
+    """The encoding of the whole ``data`` and its text as UTF-8 without byte order mark."""
+    decoded = decode_text(data)
+    return decoded.encoding, decoded.text.lstrip("\ufeff").encode("utf-8")
 
 
 def _polars_csv(source: bytes | Path, separator: str,
@@ -222,8 +237,11 @@ def _unique(header: list[str]) -> list[str]:
     return names
 
 
-def _strip_header_spaces(frame: pl.DataFrame) -> pl.DataFrame:
-    renames = {name: name.strip() for name in frame.columns if name != name.strip()}
+def _clean_header(frame: pl.DataFrame) -> pl.DataFrame:
+    """Header names without surrounding spaces or byte order marks (a file saved twice with a
+    BOM keeps the second one in its first name)."""
+    renames = {name: name.replace("\ufeff", "").strip() for name in frame.columns}
+    renames = {old: new for old, new in renames.items() if old != new}
     return frame.rename(renames) if renames else frame
 
 
@@ -297,7 +315,7 @@ def _read_excel(path: Path, *, sheet: str | None, header_row: int) -> RawTable:
         raise SourceError(f"Das Blatt '{name}' der Datei {path.name} enthält keine Datenzeilen.",
                           file=path.name, row=header_at + 1)
     frame = _normalise_excel_text(frame)
-    return RawTable(file=path.name, frame=_strip_header_spaces(frame), rows=rows.alias("row"),
+    return RawTable(file=path.name, frame=_clean_header(frame), rows=rows.alias("row"),
                     sheet=name, format="excel")
 
 
