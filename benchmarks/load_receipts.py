@@ -19,14 +19,7 @@ import polars as pl
 from workbench.samples import write_receipts_csv
 from workbench.sources import load_receipts
 
-
-def best_of(repeat: int, func) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+from _timing import best_of  # this script's folder is on sys.path
 
 
 def main() -> None:

@@ -21,14 +21,7 @@ from workbench.checks.findings import FINDINGS_SCHEMA
 from workbench.mapping import map_receipts, preview, preview_wide
 from workbench.sources import LoadResult, SourceInfo, canonical_schema
 
-
-def best_of(repeat: int, func) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+from _timing import best_of  # this script's folder is on sys.path
 
 
 def receipts(n: int) -> LoadResult:

@@ -16,18 +16,13 @@ from workbench.checks.findings import FINDINGS_SCHEMA, concat_findings, empty_fi
 from workbench.checks.fixes import suggest
 from workbench.checks.settings import ClientSettings
 from workbench.checks.suites import Expectation, Suite, load_suite, suite_parameters
+from workbench.sources.schema import ITEM_ID_COLUMN
 from workbench.errors import WorkbenchError
 
 __all__ = ["ENGINES", "check", "findings_json", "parse_period", "write_data_docs"]
 
 ENGINES = ("polars", "gx")
 TARGETS = ("xml", "extf")
-
-#: The column that identifies a row to the user (the findings' ``item_id``), per kind.
-ITEM_ID_COLUMN = {
-    "calls": "call_id", "invoices": "invoice_id", "positions": "invoice_id",
-    "receipts": "item_id", "pos": "category",
-}
 
 Period = str | tuple[Any, Any] | None
 ROW = engine_polars.ROW_INDEX

@@ -30,6 +30,7 @@ __all__ = [
     "Integer",
     "RULES",
     "Text",
+    "prepare_date",
     "rule_for_message",
 ]
 
@@ -345,7 +346,8 @@ class Account(FieldType):
         return _parse_int(col)
 
 
-def _prepare_date(col: pl.Expr, source: pl.DataType) -> pl.Expr:
+def prepare_date(col: pl.Expr, source: pl.DataType) -> pl.Expr:
+    """A date column from a Date, Datetime or ISO text column (anything else: null)."""
     if source == pl.Date:
         return col
     if isinstance(source, pl.Datetime):
@@ -362,7 +364,7 @@ class DateDDMM(FieldType):
     dtype = pl.Date()
 
     def prepare(self, col: pl.Expr, source: pl.DataType) -> pl.Expr:
-        return _prepare_date(col, source)
+        return prepare_date(col, source)
 
     def format(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         return col.dt.strftime("%d%m")
@@ -390,7 +392,7 @@ class DateDDMMYYYY(FieldType):
     dtype = pl.Date()
 
     def prepare(self, col: pl.Expr, source: pl.DataType) -> pl.Expr:
-        return _prepare_date(col, source)
+        return prepare_date(col, source)
 
     def format(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         return col.dt.strftime("%d%m%Y")

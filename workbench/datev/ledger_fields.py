@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.datev.fields import Amount, Choice, Context, FieldType, Integer, Text
+from workbench.datev.fields import (
+    Amount,
+    Choice,
+    Context,
+    FieldType,
+    Integer,
+    Text,
+    prepare_date,
+)
 
 __all__ = ["ELEMENT_ORDER", "REQUIRED", "TYPES", "XmlDate"]
 
@@ -43,13 +51,7 @@ class XmlDate(FieldType):
     dtype = pl.Date()
 
     def prepare(self, col: pl.Expr, source: pl.DataType) -> pl.Expr:
-        if source == pl.Date:
-            return col
-        if isinstance(source, pl.Datetime):
-            return col.dt.date()
-        if source == pl.String:
-            return col.str.to_date("%Y-%m-%d", strict=False)
-        return pl.lit(None, dtype=pl.Date)
+        return prepare_date(col, source)
 
     def problem(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         return (

@@ -20,17 +20,12 @@ from workbench.errors import SourceError
 from workbench.sources.convert import convert_series
 from workbench.sources.profiles import Profile, Variant, load_profile
 from workbench.sources.readers import RawTable, excel_sheets, read_table
-from workbench.sources.schema import Column, canonical_columns, canonical_schema
+from workbench.sources.schema import ITEM_ID_COLUMN, Column, canonical_columns, canonical_schema
 
 __all__ = ["LoadResult", "SourceInfo", "attach_item_ids", "load_source"]
 
 PathLike = str | os.PathLike[str]
 
-#: The column that identifies a row to the user, per kind (used as the findings' ``item_id``).
-ITEM_ID_COLUMN = {
-    "calls": "call_id", "invoices": "invoice_id", "positions": "invoice_id",
-    "receipts": "item_id", "pos": "category",
-}
 
 
 @dataclass(frozen=True)

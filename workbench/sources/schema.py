@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 __all__ = [
+    "ITEM_ID_COLUMN",
     "KINDS",
     "LINEAGE_COLUMNS",
     "Column",
@@ -20,6 +21,12 @@ __all__ = [
 
 #: Lineage columns appended to every canonical frame.
 LINEAGE_COLUMNS = ("source_file", "source_row")
+
+#: The column that identifies a row to the user (the findings' ``item_id``), per kind.
+ITEM_ID_COLUMN = {
+    "calls": "call_id", "invoices": "invoice_id", "positions": "invoice_id",
+    "receipts": "item_id", "pos": "category",
+}
 
 #: Value types a source column is converted with (see ``convert.py``).
 TYPES = (

@@ -1,0 +1,17 @@
+"""Timing helper shared by the benchmark scripts (run as scripts: this folder is on sys.path)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def best_of(repeat: int, func: Callable[[], Any]) -> tuple[float, Any]:
+    """The best wall time of ``repeat`` calls and the last call's result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        best = min(best, time.perf_counter() - start)
+    return best, result
