@@ -50,40 +50,59 @@ def master_data(addressees: int, seed: int = 7) -> tuple[list[dict], list[dict],
             comms.append({"id": f"m{i}", "type": "phone", "data_content": mobile, "note": "Mobil"})
         if rng.random() < 0.3:
             comms.append({"id": f"f{i}", "type": "fax", "data_content": f"+49 {area} {local}9"})
-        people.append({"id": f"A{i}", "status": "inactive" if rng.random() < 0.05 else "active",
-                       "current_company_name": f"Firma {i}", "communications": comms})
-        clients.append({"id": f"K{i}", "number": 10000 + i, "name": f"Firma {i}",
-                        "legal_person_id": f"A{i}"})
+        people.append(
+            {
+                "id": f"A{i}",
+                "status": "inactive" if rng.random() < 0.05 else "active",
+                "current_company_name": f"Firma {i}",
+                "communications": comms,
+            }
+        )
+        clients.append(
+            {"id": f"K{i}", "number": 10000 + i, "name": f"Firma {i}", "legal_person_id": f"A{i}"}
+        )
         if switchboard:
-            spellings += [f"0{area} {local}-0", f"0{area} {local}-{rng.integers(10, 99)}",
-                          f"+49 {area} {local}{rng.integers(100, 999)}"]
+            spellings += [
+                f"0{area} {local}-0",
+                f"0{area} {local}-{rng.integers(10, 99)}",
+                f"+49 {area} {local}{rng.integers(100, 999)}",
+            ]
         else:
-            spellings += [f"0{area} {local[:3]}-{local[3:]}", f"+49 {area} {local}",
-                          f"0049 {area} {local}"]
+            spellings += [
+                f"0{area} {local[:3]}-{local[3:]}",
+                f"+49 {area} {local}",
+                f"0049 {area} {local}",
+            ]
     return clients, people, spellings
 
 
 def call_log(spellings: list[str], calls: int, seed: int = 11) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    unknown = [f"+{rng.choice([43, 41, 33, 44])} {rng.integers(10, 99)} "
-               f"{rng.integers(1_000_000, 9_999_999)}" for _ in range(5000)]
+    unknown = [
+        f"+{rng.choice([43, 41, 33, 44])} {rng.integers(10, 99)} "
+        f"{rng.integers(1_000_000, 9_999_999)}"
+        for _ in range(5000)
+    ]
     known = np.array(spellings)[rng.integers(0, len(spellings), calls)]
     other = np.array(unknown)[rng.integers(0, len(unknown), calls)]
     numbers = np.where(rng.random(calls) < 0.8, known, other)
-    return pl.DataFrame({
-        "call_id": [f"SF-{i}" for i in range(calls)],
-        "started_at": [datetime(2026, 1, 5, 9)] * calls,
-        "duration_s": rng.integers(0, 1800, calls),
-        "direction": np.array(["inbound", "outbound"])[rng.integers(0, 2, calls)],
-        "remote_number": numbers,
-    })
+    return pl.DataFrame(
+        {
+            "call_id": [f"SF-{i}" for i in range(calls)],
+            "started_at": [datetime(2026, 1, 5, 9)] * calls,
+            "duration_s": rng.integers(0, 1800, calls),
+            "direction": np.array(["inbound", "outbound"])[rng.integers(0, 2, calls)],
+            "remote_number": numbers,
+        }
+    )
 
 
 def baseline(calls: pl.DataFrame, directory: PhoneDirectory) -> list[str]:
     """Row by row: phonenumbers for every call, then a dict of number -> Mandanten."""
     table: dict[str, set[str]] = defaultdict(set)
-    for row in directory.numbers.filter(pl.col("kind") == "phone", pl.col("addressee_active")) \
-            .iter_rows(named=True):
+    for row in directory.numbers.filter(
+        pl.col("kind") == "phone", pl.col("addressee_active")
+    ).iter_rows(named=True):
         table[row["number"]].add(row["client_id"])
     out = []
     for raw in calls["remote_number"]:
@@ -109,8 +128,10 @@ def main() -> None:
     start = time.perf_counter()
     directory = PhoneDirectory.from_master_data(clients=clients, addressees=people)
     built = time.perf_counter() - start
-    print(f"{args.calls:,} calls ({calls['remote_number'].n_unique():,} distinct spellings), "
-          f"{args.addressees:,} addressees ({directory.numbers.height:,} numbers)")
+    print(
+        f"{args.calls:,} calls ({calls['remote_number'].n_unique():,} distinct spellings), "
+        f"{args.addressees:,} addressees ({directory.numbers.height:,} numbers)"
+    )
     print(f"directory from master data (once):  {built:6.3f} s")
     cold = []
     for _ in range(args.repeat):
@@ -125,14 +146,19 @@ def main() -> None:
     slow = baseline(calls, directory)
     base = time.perf_counter() - start
     counts = dict(resolved["match_status"].value_counts().rows())
-    agree = sum(1 for a, b in zip(slow, resolved["match_status"], strict=True)
-                if a == b or (a, b) == ("unmatched", "fax") or (a, b) == ("unmatched", "inactive"))
+    agree = sum(
+        1
+        for a, b in zip(slow, resolved["match_status"], strict=True)
+        if a == b or (a, b) == ("unmatched", "fax") or (a, b) == ("unmatched", "inactive")
+    )
     extensions = resolved.filter(pl.col("number_role") == "Durchwahl").height
     print(f"resolve_calls, cold cache (best of {args.repeat}): {min(cold):6.3f} s   target < 1 s")
     print(f"resolve_calls, warm cache:          {warm:6.3f} s")
     print(f"baseline (phonenumbers per row):    {base:6.3f} s   ({base / min(cold):.1f}x slower)")
-    print(f"statuses: {counts}; baseline agrees on {agree:,} of {len(slow):,} calls "
-          f"(it cannot match the {extensions:,} calls from switchboard extensions)")
+    print(
+        f"statuses: {counts}; baseline agrees on {agree:,} of {len(slow):,} calls "
+        f"(it cannot match the {extensions:,} calls from switchboard extensions)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,14 +28,17 @@ PERIOD = ("2026-01", "2026-03")
 
 def settings() -> ClientSettings:
     seed = json.loads((REPO / "data" / "sandbox" / "default.json").read_text(encoding="utf-8"))
-    return ClientSettings.from_dict(next(c for c in seed["accounting_clients"]
-                                         if c["id"] == "455148-1"))
+    return ClientSettings.from_dict(
+        next(c for c in seed["accounting_clients"] if c["id"] == "455148-1")
+    )
 
 
 def frame(rows: int) -> pl.DataFrame:
     data = generate("receipts", rows, seed=42, defect_rate=0.01).frame
-    return data.with_columns(pl.lit("belege.csv").alias("source_file"),
-                             (pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("source_row"))
+    return data.with_columns(
+        pl.lit("belege.csv").alias("source_file"),
+        (pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("source_row"),
+    )
 
 
 def timed(function, repeat: int) -> tuple[float, object, float, float]:
@@ -58,36 +61,49 @@ def main() -> None:
     args = parser.parse_args()
     client = settings()
     suite = load_suite("receipts")
-    print(f"receipts suite: {len(suite.expectations)} expectations "
-          f"(+ cross-row rules), target xml, period {PERIOD[0]}..{PERIOD[1]}; "
-          f"{os.cpu_count()} cores, POLARS_MAX_THREADS={os.environ.get('POLARS_MAX_THREADS', '-')}")
+    print(
+        f"receipts suite: {len(suite.expectations)} expectations "
+        f"(+ cross-row rules), target xml, period {PERIOD[0]}..{PERIOD[1]}; "
+        f"{os.cpu_count()} cores, POLARS_MAX_THREADS={os.environ.get('POLARS_MAX_THREADS', '-')}"
+    )
 
     big = frame(args.rows)
     print(f"load average {os.getloadavg()[0]:.1f} (timings are noisy on a shared machine)")
     best, findings, median, cpu = timed(
-        lambda: check(big, "receipts", settings=client, period=PERIOD), args.repeat)
-    print(f"polars  {args.rows:>9,} rows: best {best:6.3f} s (cpu {cpu:.3f} s), median "
-          f"{median:6.3f} s, {findings.height:,} findings")
+        lambda: check(big, "receipts", settings=client, period=PERIOD), args.repeat
+    )
+    print(
+        f"polars  {args.rows:>9,} rows: best {best:6.3f} s (cpu {cpu:.3f} s), median "
+        f"{median:6.3f} s, {findings.height:,} findings"
+    )
 
     small = frame(args.gx_rows)
     fast_best, fast, _, _ = timed(
-        lambda: check(small, "receipts", settings=client, period=PERIOD), args.repeat)
+        lambda: check(small, "receipts", settings=client, period=PERIOD), args.repeat
+    )
     from workbench.checks.engine_gx import gx_context
 
     start = time.perf_counter()
     gx_context()
-    print(f"gx import + context: {time.perf_counter() - start:.1f} s (once per process, not counted)")
+    print(
+        f"gx import + context: {time.perf_counter() - start:.1f} s (once per process, not counted)"
+    )
     check(small.head(100), "receipts", settings=client, period=PERIOD, engine="gx")  # warm-up
     gx_best, reference, _, _ = timed(
-        lambda: check(small, "receipts", settings=client, period=PERIOD, engine="gx"), 2)
+        lambda: check(small, "receipts", settings=client, period=PERIOD, engine="gx"), 2
+    )
     same = fast.equals(reference)
     scale = args.rows / args.gx_rows
     print(f"polars  {args.gx_rows:>9,} rows: best {fast_best:6.3f} s, {fast.height:,} findings")
-    print(f"gx      {args.gx_rows:>9,} rows: best {gx_best:6.3f} s, {reference.height:,} findings "
-          f"(identical to polars: {same})")
+    print(
+        f"gx      {args.gx_rows:>9,} rows: best {gx_best:6.3f} s, {reference.height:,} findings "
+        f"(identical to polars: {same})"
+    )
     print(f"gx scaled to {args.rows:,} rows (x{scale:g}, linear): ~{gx_best * scale:6.1f} s")
-    print(f"ratio gx/polars on {args.gx_rows:,} rows: {gx_best / fast_best:5.1f}x; "
-          f"scaled gx vs polars on {args.rows:,} rows: {gx_best * scale / best:5.1f}x")
+    print(
+        f"ratio gx/polars on {args.gx_rows:,} rows: {gx_best / fast_best:5.1f}x; "
+        f"scaled gx vs polars on {args.rows:,} rows: {gx_best * scale / best:5.1f}x"
+    )
 
 
 if __name__ == "__main__":

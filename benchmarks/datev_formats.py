@@ -39,8 +39,13 @@ def bookings(rows: int) -> pl.DataFrame:
             "Gegenkonto (ohne BU-Schlüssel)": rng.integers(1000, 9999, rows),
             "BU-Schlüssel": pl.Series(np.where(rng.random(rows) < 0.3, "9", "")).replace("", None),
             "Belegdatum": days.gather(rng.integers(0, len(days), rows)),
-            "Belegfeld 1": pl.int_range(rows, eager=True).cast(pl.String).str.pad_start(8, "0").str.replace("^", "RE-"),
-            "Buchungstext": pl.int_range(rows, eager=True).cast(pl.String).str.replace("^", "Lieferung Müller KG Nr. "),
+            "Belegfeld 1": pl.int_range(rows, eager=True)
+            .cast(pl.String)
+            .str.pad_start(8, "0")
+            .str.replace("^", "RE-"),
+            "Buchungstext": pl.int_range(rows, eager=True)
+            .cast(pl.String)
+            .str.replace("^", "Lieferung Müller KG Nr. "),
             "KOST1 - Kostenstelle": pl.Series(np.where(rng.random(rows) < 0.5, "100", "200")),
         }
     )
@@ -61,7 +66,9 @@ def run_extf(rows: int, tmp_root: str | None) -> None:
           f"{cpu:.2f} s CPU (target < 3 s), peak RSS {_peak_mb():,.0f} MB")  # fmt: skip
 
 
-def receipt_items(items: int, per_document: int, attachment_every: int, attachment_dir: Path) -> pl.DataFrame:
+def receipt_items(
+    items: int, per_document: int, attachment_every: int, attachment_dir: Path
+) -> pl.DataFrame:
     rng = np.random.default_rng(20240201)
     doc = np.arange(items) // per_document
     documents = int(doc.max()) + 1
@@ -69,7 +76,10 @@ def receipt_items(items: int, per_document: int, attachment_every: int, attachme
     day = pl.Series([date(2024, 1 + (d % 12), 1 + (d % 28)) for d in range(documents)])
     for d in range(0, documents, attachment_every):
         (attachment_dir / f"Beleg {d:06d}.pdf").write_bytes(b"%PDF-1.4\n% benchmark\n" * 20)
-    attachment = [str(attachment_dir / f"Beleg {d:06d}.pdf") if d % attachment_every == 0 else None for d in doc]
+    attachment = [
+        str(attachment_dir / f"Beleg {d:06d}.pdf") if d % attachment_every == 0 else None
+        for d in doc
+    ]
     doc_ids = pl.Series(doc).cast(pl.String)
     return pl.DataFrame(
         {
@@ -81,15 +91,23 @@ def receipt_items(items: int, per_document: int, attachment_every: int, attachme
             "tax": np.full(items, 19.0),
             "currencyCode": ["EUR"] * items,
             "invoiceId": "RE-" + doc_ids,
-            "bookingText": pl.int_range(items, eager=True).cast(pl.String).str.replace("^", "Position "),
-            "supplierName": pl.Series(np.where(kinds == "Rechnungseingang", "Lieferant GmbH", "")).replace("", None),
-            "customerName": pl.Series(np.where(kinds == "Rechnungsausgang", "Kunde AG", "")).replace("", None),
+            "bookingText": pl.int_range(items, eager=True)
+            .cast(pl.String)
+            .str.replace("^", "Position "),
+            "supplierName": pl.Series(
+                np.where(kinds == "Rechnungseingang", "Lieferant GmbH", "")
+            ).replace("", None),
+            "customerName": pl.Series(
+                np.where(kinds == "Rechnungsausgang", "Kunde AG", "")
+            ).replace("", None),
             "attachment": attachment,
         }
     )
 
 
-def run_xml(items: int, per_document: int, attachment_every: int, validate: bool, tmp_root: str | None) -> None:
+def run_xml(
+    items: int, per_document: int, attachment_every: int, validate: bool, tmp_root: str | None
+) -> None:
     from workbench.datev.package import build_packages
 
     with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
@@ -113,18 +131,38 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--items-per-document", type=int, default=2)
-    parser.add_argument("--attachment-every", type=int, default=2, help="a Belegbild for every n-th document")
-    parser.add_argument("--no-validate", action="store_true", help="skip the XSD check of the XML output")
-    parser.add_argument("--tmp", default=None, help="directory for the output (e.g. /dev/shm to leave out the disk)")
+    parser.add_argument(
+        "--attachment-every", type=int, default=2, help="a Belegbild for every n-th document"
+    )
+    parser.add_argument(
+        "--no-validate", action="store_true", help="skip the XSD check of the XML output"
+    )
+    parser.add_argument(
+        "--tmp", default=None, help="directory for the output (e.g. /dev/shm to leave out the disk)"
+    )
     args = parser.parse_args()
     if args.part == "extf":
         run_extf(args.rows, args.tmp)
     elif args.part == "xml":
-        run_xml(args.items, args.items_per_document, args.attachment_every, not args.no_validate, args.tmp)
+        run_xml(
+            args.items,
+            args.items_per_document,
+            args.attachment_every,
+            not args.no_validate,
+            args.tmp,
+        )
     else:
-        common = [f"--items-per-document={args.items_per_document}", f"--attachment-every={args.attachment_every}"]
-        extra = (["--no-validate"] if args.no_validate else []) + ([f"--tmp={args.tmp}"] if args.tmp else [])
-        for part in (["--part=extf", f"--rows={args.rows}"], ["--part=xml", f"--items={args.items}", *common]):
+        common = [
+            f"--items-per-document={args.items_per_document}",
+            f"--attachment-every={args.attachment_every}",
+        ]
+        extra = (["--no-validate"] if args.no_validate else []) + (
+            [f"--tmp={args.tmp}"] if args.tmp else []
+        )
+        for part in (
+            ["--part=extf", f"--rows={args.rows}"],
+            ["--part=xml", f"--items={args.items}", *common],
+        ):
             subprocess.run([sys.executable, __file__, *part, *extra], check=True)
 
 

@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 
 import polars as pl
+from _timing import best_of  # this script's folder is on sys.path
 
 from workbench.samples import write_receipts_csv
 from workbench.sources import load_receipts
-
-from _timing import best_of  # this script's folder is on sys.path
 
 
 def main() -> None:
@@ -35,18 +34,24 @@ def main() -> None:
         manifest = write_receipts_csv(path, args.rows, seed=args.seed, profile="canonical")
         generated = time.perf_counter() - start
         size = path.stat().st_size / 1e6
-        print(f"generated {args.rows:,} rows ({size:.0f} MB, {manifest.height:,} seeded defects) "
-              f"in {generated:.2f} s")
+        print(
+            f"generated {args.rows:,} rows ({size:.0f} MB, {manifest.height:,} seeded defects) "
+            f"in {generated:.2f} s"
+        )
 
         baseline, frame = best_of(args.repeat, lambda: pl.read_csv(path, infer_schema=False))
         loaded, result = best_of(args.repeat, lambda: load_receipts(path))
 
     print(f"baseline  polars.read_csv (all String): {baseline:6.3f} s  ({frame.height:,} rows)")
-    print(f"load_receipts (canonical profile):      {loaded:6.3f} s  "
-          f"({result.frame.height:,} rows, "
-          f"{result.findings.height:,} findings)")
-    print(f"ratio load_receipts / baseline:         {loaded / baseline:6.2f}x   "
-          f"target < 1 s: {'yes' if loaded < 1 else 'no'}")
+    print(
+        f"load_receipts (canonical profile):      {loaded:6.3f} s  "
+        f"({result.frame.height:,} rows, "
+        f"{result.findings.height:,} findings)"
+    )
+    print(
+        f"ratio load_receipts / baseline:         {loaded / baseline:6.2f}x   "
+        f"target < 1 s: {'yes' if loaded < 1 else 'no'}"
+    )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ def main() -> int:
             continue
         print(f"\n=== {script} {' '.join(quick if args.quick else full)}", flush=True)
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, str(HERE / script), *(quick if args.quick else full)])
+        done = subprocess.run(
+            [sys.executable, str(HERE / script), *(quick if args.quick else full)]
+        )
         print(f"--- {script}: {time.perf_counter() - start:.1f} s wall", flush=True)
         if done.returncode:
             failed.append(script)

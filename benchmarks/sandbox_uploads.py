@@ -38,8 +38,10 @@ def free_port() -> int:
 
 
 def start_server(port: int, state_dir: Path) -> subprocess.Popen[bytes]:
-    code = ("from pathlib import Path\nfrom workbench.sandbox.server import serve\n"
-            f"serve(port={port}, state_dir=Path({str(state_dir)!r}))\n")
+    code = (
+        "from pathlib import Path\nfrom workbench.sandbox.server import serve\n"
+        f"serve(port={port}, state_dir=Path({str(state_dir)!r}))\n"
+    )
     process = subprocess.Popen([sys.executable, "-c", code])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -55,14 +57,29 @@ def start_server(port: int, state_dir: Path) -> subprocess.Popen[bytes]:
 def access_token(url: str) -> str:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    response = httpx.get(f"{url}/openid/authorize", params={
-        "response_type": "code", "client_id": CLIENT[0], "redirect_uri": REDIRECT,
-        "scope": "openid accounting:dxso-jobs", "state": "bench",
-        "code_challenge": challenge.rstrip(b"=").decode(), "code_challenge_method": "S256"})
+    response = httpx.get(
+        f"{url}/openid/authorize",
+        params={
+            "response_type": "code",
+            "client_id": CLIENT[0],
+            "redirect_uri": REDIRECT,
+            "scope": "openid accounting:dxso-jobs",
+            "state": "bench",
+            "code_challenge": challenge.rstrip(b"=").decode(),
+            "code_challenge_method": "S256",
+        },
+    )
     code = parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
-    token = httpx.post(f"{url}/token", auth=CLIENT, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-        "code_verifier": verifier})
+    token = httpx.post(
+        f"{url}/token",
+        auth=CLIENT,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+    )
     return token.json()["access_token"]
 
 
@@ -79,14 +96,19 @@ def main() -> None:
         server = start_server(port, Path(tmp))
         url = f"http://127.0.0.1:{port}"
         try:
-            headers = {"Authorization": f"Bearer {access_token(url)}",
-                       "X-DATEV-Client-Id": CLIENT[0]}
-            limits = httpx.Limits(max_connections=args.workers,
-                                  max_keepalive_connections=args.workers)
+            headers = {
+                "Authorization": f"Bearer {access_token(url)}",
+                "X-DATEV-Client-Id": CLIENT[0],
+            }
+            limits = httpx.Limits(
+                max_connections=args.workers, max_keepalive_connections=args.workers
+            )
             with httpx.Client(base_url=url, headers=headers, limits=limits, timeout=60) as api:
                 jobs = [api.post(DXSO).json()["id"] for _ in range(args.jobs)]
-                payloads = {i: f"%PDF-1.4 Beleg {i}\n".encode().ljust(args.size, b".")
-                            for i in range(args.uploads)}
+                payloads = {
+                    i: f"%PDF-1.4 Beleg {i}\n".encode().ljust(args.size, b".")
+                    for i in range(args.uploads)
+                }
 
                 def upload(i: int) -> int:
                     job = jobs[i % len(jobs)]
@@ -99,8 +121,9 @@ def main() -> None:
                 elapsed = time.perf_counter() - started
                 received = []
                 for job in jobs:
-                    received += [e["filename"] for e in
-                                 api.get(f"{DXSO}/{job}/protocol-entries").json()]
+                    received += [
+                        e["filename"] for e in api.get(f"{DXSO}/{job}/protocol-entries").json()
+                    ]
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -112,8 +135,10 @@ def main() -> None:
     lost = set(expected) - set(received)
     duplicated = len(received) - len(set(received))
     corrupt = sum(1 for name, content in stored if expected.get(name) != content)
-    print(f"uploads:          {args.uploads} x {args.size} B, {args.workers} workers, "
-          f"{args.jobs} jobs")
+    print(
+        f"uploads:          {args.uploads} x {args.size} B, {args.workers} workers, "
+        f"{args.jobs} jobs"
+    )
     print(f"elapsed:          {elapsed:.2f} s")
     print(f"throughput:       {args.uploads / elapsed:.0f} uploads/s")
     print(f"non-201 answers:  {failures}")

@@ -47,9 +47,21 @@ def free_port() -> int:
 
 def start_sandbox(state: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "workbench.cli", "sandbox", "--port",
-                                str(port), "--state", str(state)], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workbench.cli",
+            "sandbox",
+            "--port",
+            str(port),
+            "--state",
+            str(state),
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -66,14 +78,16 @@ def records(items: int, folder: Path) -> pl.DataFrame:
     from workbench.pipeline import records_with_lineage
 
     frame = generate_receipts(items, seed=7, defects=False).filter(
-        pl.col("document_kind") != "Kasse")
+        pl.col("document_kind") != "Kasse"
+    )
     documents = frame["document_id"].unique().to_list()
     for document in documents:
         (folder / f"{document}.pdf").write_bytes(PDF)
-    frame = frame.with_columns(pl.format("{}/{}.pdf", pl.lit(str(folder)),
-                                         pl.col("document_id")).alias("attachment"),
-                               pl.lit("generated.csv").alias("source_file"),
-                               pl.int_range(2, pl.len() + 2).alias("source_row"))
+    frame = frame.with_columns(
+        pl.format("{}/{}.pdf", pl.lit(str(folder)), pl.col("document_id")).alias("attachment"),
+        pl.lit("generated.csv").alias("source_file"),
+        pl.int_range(2, pl.len() + 2).alias("source_row"),
+    )
     loaded = LoadResult(kind="receipts", frame=frame, findings=pl.DataFrame(), sources=())
     return records_with_lineage(map_receipts(loaded, client="455148-1"))
 
@@ -95,26 +109,36 @@ def main() -> None:
     server = psutil.Process(sandbox.pid)
     try:
         client = DatevClient(sandbox_endpoints(url), client_id="workbench-sandbox")
-        tokens = login(client, client_secret="sandbox-secret",
-                       authorize_url=sandbox_endpoints(url)["authorize"],
-                       open_browser=client.approve_in_sandbox, offline=True)
+        tokens = login(
+            client,
+            client_secret="sandbox-secret",
+            authorize_url=sandbox_endpoints(url)["authorize"],
+            open_browser=client.approve_in_sandbox,
+            offline=True,
+        )
         client.tokens = Session(client, client_secret="sandbox-secret", tokens=tokens)
         ledger = Ledger(work / "ledger.sqlite")
         own_before, server_before = resource.getrusage(resource.RUSAGE_SELF), cpu(server)
         start = time.perf_counter()
-        transfers = transfer_records(ledger, client, client="455148-1", records=prepared,
-                                     out_dir=work / "packages", wait=120)
+        transfers = transfer_records(
+            ledger, client, client="455148-1", records=prepared, out_dir=work / "packages", wait=120
+        )
         wall = time.perf_counter() - start
         own_after = resource.getrusage(resource.RUSAGE_SELF)
-        own = (own_after.ru_utime - own_before.ru_utime) + (own_after.ru_stime - own_before.ru_stime)
+        own = (own_after.ru_utime - own_before.ru_utime) + (
+            own_after.ru_stime - own_before.ru_stime
+        )
         served = cpu(server) - server_before
         files = sum(len(ledger.files(item.id)) for item in transfers)
 
         # Baseline: the same number of uploads with bare httpx into one job, nothing else.
-        job = client.create_dxso_job("455148-1", import_type="accountsPayableLedgerImport",
-                                     accounting_month="2026-06")
-        headers = {"Authorization": f"Bearer {client.tokens.access_token()}",
-                   "X-DATEV-Client-Id": "workbench-sandbox"}
+        job = client.create_dxso_job(
+            "455148-1", import_type="accountsPayableLedgerImport", accounting_month="2026-06"
+        )
+        headers = {
+            "Authorization": f"Bearer {client.tokens.access_token()}",
+            "X-DATEV-Client-Id": "workbench-sandbox",
+        }
         target = f"{sandbox_endpoints(url)['accounting-dxso-jobs']}/clients/455148-1/dxso-jobs/{job['id']}/files"
         with httpx.Client(headers=headers) as bare:
             base_start = time.perf_counter()
@@ -124,14 +148,22 @@ def main() -> None:
     finally:
         sandbox.terminate()
         sandbox.wait(10)
-    print(f"transfer of {len(prepared)} receipt items in {documents} documents "
-          f"({len(transfers)} transfers, {files} files incl. Belegbilder and document.xml)")
-    print(f"wall time:            {wall:8.2f} s  ({documents / wall:7.0f} documents/s, "
-          f"{files / wall:7.0f} files/s)")
+    print(
+        f"transfer of {len(prepared)} receipt items in {documents} documents "
+        f"({len(transfers)} transfers, {files} files incl. Belegbilder and document.xml)"
+    )
+    print(
+        f"wall time:            {wall:8.2f} s  ({documents / wall:7.0f} documents/s, "
+        f"{files / wall:7.0f} files/s)"
+    )
     print(f"workbench (client):   {own:8.2f} s CPU  ({own / (own + served):5.0%} of CPU time)")
-    print(f"sandbox (server):     {served:8.2f} s CPU  ({served / (own + served):5.0%} of CPU time)")
-    print(f"baseline bare upload: {baseline:8.2f} s for {files} files ({files / baseline:7.0f} "
-          f"files/s); transfer/baseline = {wall / baseline:4.2f}x")
+    print(
+        f"sandbox (server):     {served:8.2f} s CPU  ({served / (own + served):5.0%} of CPU time)"
+    )
+    print(
+        f"baseline bare upload: {baseline:8.2f} s for {files} files ({files / baseline:7.0f} "
+        f"files/s); transfer/baseline = {wall / baseline:4.2f}x"
+    )
 
 
 if __name__ == "__main__":

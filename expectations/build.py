@@ -19,42 +19,85 @@ CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š�
 #: Spaces DATEV rejects (no-break, narrow, typographic, zero-width), as regex class content.
 EXOTIC_SPACES = "\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF"
 #: Active ISO 4217 codes.
-CURRENCIES = sorted("""
-AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
-BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP
-GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD
-KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK
-NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD
-SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD
-XCG XOF XPF YER ZAR ZMW ZWG
-""".split())
+CURRENCIES = sorted(
+    ["AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG"]
+)
 #: Tax rates (%) DATEV knows for German bookings, current and historic (16/5 from 2020).
 TAX_RATES = [0.0, 5.0, 5.5, 7.0, 9.5, 10.7, 16.0, 19.0]
 
 LABELS = {
-    "booking_text": "Buchungstext", "party_name": "Geschäftspartner-Name",
-    "party_city": "Geschäftspartner-Ort", "information": "Zusatzinformation",
-    "cost_category_id": "KOST1", "cost_category_id2": "KOST2", "attachment": "Belegbild",
-    "invoice_id": "Rechnungs-Nr. (Belegfeld 1)", "internal_invoice_id": "Interne Beleg-Nr.",
-    "account_no": "Konto", "party_account_no": "Geschäftspartner-Konto", "amount": "Betrag",
-    "tax": "Steuersatz", "currency_code": "Währung", "vat_id": "USt-IdNr.", "iban": "IBAN",
-    "swift_code": "BIC", "date": "Belegdatum", "accounting_month": "Buchungsmonat",
-    "document_id": "Beleg", "document_kind": "Beleg-Art", "block_transfer": "BlockTransfer",
-    "street": "Straße", "zip": "PLZ", "city": "Ort", "country": "Länderkürzel", "phone": "Telefon",
-    "fax": "Fax", "email": "E-Mail", "terms": "AGB", "net": "Nettobetrag",
-    "tax_amount": "Steuerbetrag", "gross": "Bruttobetrag", "invoice_kind": "Rechnungsart",
-    "cost_center": "Kostenstelle", "name": "Positionsname", "call_id": "Anruf-ID",
-    "started_at": "Beginn", "duration_s": "Dauer", "direction": "Richtung",
-    "remote_number": "Rufnummer", "user": "Benutzer", "note": "Notiz", "extension": "Nebenstelle",
-    "business_date": "Geschäftstag", "category_type": "Kategorieart", "category": "Kategorie",
-    "position": "Position", "quantity": "Menge",
+    "booking_text": "Buchungstext",
+    "party_name": "Geschäftspartner-Name",
+    "party_city": "Geschäftspartner-Ort",
+    "information": "Zusatzinformation",
+    "cost_category_id": "KOST1",
+    "cost_category_id2": "KOST2",
+    "attachment": "Belegbild",
+    "invoice_id": "Rechnungs-Nr. (Belegfeld 1)",
+    "internal_invoice_id": "Interne Beleg-Nr.",
+    "account_no": "Konto",
+    "party_account_no": "Geschäftspartner-Konto",
+    "amount": "Betrag",
+    "tax": "Steuersatz",
+    "currency_code": "Währung",
+    "vat_id": "USt-IdNr.",
+    "iban": "IBAN",
+    "swift_code": "BIC",
+    "date": "Belegdatum",
+    "accounting_month": "Buchungsmonat",
+    "document_id": "Beleg",
+    "document_kind": "Beleg-Art",
+    "block_transfer": "BlockTransfer",
+    "street": "Straße",
+    "zip": "PLZ",
+    "city": "Ort",
+    "country": "Länderkürzel",
+    "phone": "Telefon",
+    "fax": "Fax",
+    "email": "E-Mail",
+    "terms": "AGB",
+    "net": "Nettobetrag",
+    "tax_amount": "Steuerbetrag",
+    "gross": "Bruttobetrag",
+    "invoice_kind": "Rechnungsart",
+    "cost_center": "Kostenstelle",
+    "name": "Positionsname",
+    "call_id": "Anruf-ID",
+    "started_at": "Beginn",
+    "duration_s": "Dauer",
+    "direction": "Richtung",
+    "remote_number": "Rufnummer",
+    "user": "Benutzer",
+    "note": "Notiz",
+    "extension": "Nebenstelle",
+    "business_date": "Geschäftstag",
+    "category_type": "Kategorieart",
+    "category": "Kategorie",
+    "position": "Position",
+    "quantity": "Menge",
 }
 
 TEXT_COLUMNS = {
-    "receipts": ["booking_text", "party_name", "party_city", "information", "cost_category_id",
-                 "cost_category_id2", "attachment"],
-    "invoices": ["party_name", "street", "city", "phone", "fax", "email", "cost_center",
-                 "attachment", "terms"],
+    "receipts": [
+        "booking_text",
+        "party_name",
+        "party_city",
+        "information",
+        "cost_category_id",
+        "cost_category_id2",
+        "attachment",
+    ],
+    "invoices": [
+        "party_name",
+        "street",
+        "city",
+        "phone",
+        "fax",
+        "email",
+        "cost_center",
+        "attachment",
+        "terms",
+    ],
     "positions": ["name"],
     "calls": ["remote_number", "user", "note"],
     "pos": ["category"],
@@ -63,10 +106,21 @@ TEXT_COLUMNS = {
 GX_SEVERITY = {"error": "critical", "warning": "warning", "info": "info"}
 
 
-def expectation(kind: str, column: str | None, rule: str, severity: str, message: str,
-                expected: str, **kwargs: object) -> dict:
-    meta: dict[str, object] = {"rule": rule, "severity": severity, "message": message,
-                               "expected": expected}
+def expectation(
+    kind: str,
+    column: str | None,
+    rule: str,
+    severity: str,
+    message: str,
+    expected: str,
+    **kwargs: object,
+) -> dict:
+    meta: dict[str, object] = {
+        "rule": rule,
+        "severity": severity,
+        "message": message,
+        "expected": expected,
+    }
     for key in ("targets", "report_column", "suggest"):
         if key in kwargs:
             meta[key] = kwargs.pop(key)
@@ -90,89 +144,152 @@ def kind_is(column: str, values: list[str]) -> dict:
 
 # --- shared rule builders -------------------------------------------------------------------------
 
+
 def encoding_rules(column: str) -> list[dict]:
     name = label(column)
     return [
         expectation(
-            "expect_column_values_to_not_match_regex", column, "encoding.control_character",
-            "error", f"{name} '{{value}}' enthält Steuerzeichen (z. B. U+001F oder einen "
+            "expect_column_values_to_not_match_regex",
+            column,
+            "encoding.control_character",
+            "error",
+            f"{name} '{{value}}' enthält Steuerzeichen (z. B. U+001F oder einen "
             "Seitenvorschub), die DATEV ablehnt. Entfernen Sie sie in der Quelle.",
             "Text ohne Steuerzeichen (Tabulator und Zeilenumbruch ausgenommen)",
-            regex="[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]"),
+            regex="[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]",
+        ),
         expectation(
-            "expect_column_values_to_not_match_regex", column, "encoding.rejected_character",
-            "error", f"{name} '{{value}}' enthält Zeichen, die DATEV ablehnt (privater "
+            "expect_column_values_to_not_match_regex",
+            column,
+            "encoding.rejected_character",
+            "error",
+            f"{name} '{{value}}' enthält Zeichen, die DATEV ablehnt (privater "
             "Unicode-Bereich oder Ersatzzeichen U+FFFD aus einer kaputten Umwandlung). "
-            "Korrigieren Sie den Text in der Quelle.", "gültige Unicode-Zeichen",
-            regex="[\\uE000-\\uF8FF\\uFFFD\\uFFFE\\uFFFF]"),
+            "Korrigieren Sie den Text in der Quelle.",
+            "gültige Unicode-Zeichen",
+            regex="[\\uE000-\\uF8FF\\uFFFD\\uFFFE\\uFFFF]",
+        ),
         expectation(
-            "expect_column_values_to_not_match_regex", column, "encoding.escape_sequence",
-            "error", f"{name} '{{value}}' enthält Escape-Reste (&#..; / &xx / \\3xx), die DATEV "
-            "mit \"Intruder Alert\" ablehnt. Ersetzen Sie sie in der Quelle durch die "
-            "gemeinten Zeichen.", "Text ohne HTML-/Oktal-Escapes",
+            "expect_column_values_to_not_match_regex",
+            column,
+            "encoding.escape_sequence",
+            "error",
+            f"{name} '{{value}}' enthält Escape-Reste (&#..; / &xx / \\3xx), die DATEV "
+            'mit "Intruder Alert" ablehnt. Ersetzen Sie sie in der Quelle durch die '
+            "gemeinten Zeichen.",
+            "Text ohne HTML-/Oktal-Escapes",
             regex="&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z][A-Za-z0-9]{1,7};"
-                  "|\\\\[0-3][0-7][0-7]|\\\\x[0-9A-Fa-f]{2}|&[0-9A-Fa-f]{2}([^0-9A-Za-z;]|$)"),
+            "|\\\\[0-3][0-7][0-7]|\\\\x[0-9A-Fa-f]{2}|&[0-9A-Fa-f]{2}([^0-9A-Za-z;]|$)",
+        ),
         expectation(
-            "expect_column_values_to_not_match_regex", column, "encoding.exotic_space",
-            "warning", f"{name} '{{value}}' enthält ein besonderes Leerzeichen (geschützt, schmal "
+            "expect_column_values_to_not_match_regex",
+            column,
+            "encoding.exotic_space",
+            "warning",
+            f"{name} '{{value}}' enthält ein besonderes Leerzeichen (geschützt, schmal "
             "oder unsichtbar), das DATEV ablehnt. Übernehmen Sie den Vorschlag mit normalem "
-            "Leerzeichen.", "nur normale Leerzeichen",
+            "Leerzeichen.",
+            "nur normale Leerzeichen",
             regex=f"[{EXOTIC_SPACES}]",
-            suggest="exotic_space"),
+            suggest="exotic_space",
+        ),
         expectation(
-            "expect_column_values_to_not_match_regex", column, "encoding.mojibake",
-            "warning", f"{name} '{{value}}' sieht nach falsch dekodiertem UTF-8 aus (z. B. "
+            "expect_column_values_to_not_match_regex",
+            column,
+            "encoding.mojibake",
+            "warning",
+            f"{name} '{{value}}' sieht nach falsch dekodiertem UTF-8 aus (z. B. "
             "'Ã¼' statt 'ü'). Prüfen Sie die Kodierung der Quelle oder übernehmen Sie den "
-            "Vorschlag.", "korrekt dekodierter Text",
+            "Vorschlag.",
+            "korrekt dekodierter Text",
             regex="Ã[\\u0080-\\u00BF\\u0152\\u0153\\u0160\\u0161\\u0178\\u017D\\u017E\\u0192"
-                  "\\u02C6\\u02DC\\u2013-\\u203A\\u20AC\\u2122]|â‚¬|â€[\\u0080-\\u00BF\\u2013-\\u203A"
-                  "\\u20AC\\u2122\\u0153\\u0161\\u017E\\u0178]|Â[\\u00A0-\\u00BF]",
-            suggest="mojibake"),
+            "\\u02C6\\u02DC\\u2013-\\u203A\\u20AC\\u2122]|â‚¬|â€[\\u0080-\\u00BF\\u2013-\\u203A"
+            "\\u20AC\\u2122\\u0153\\u0161\\u017E\\u0178]|Â[\\u00A0-\\u00BF]",
+            suggest="mojibake",
+        ),
         expectation(
-            "expect_column_values_to_not_match_regex", column, "encoding.outer_space",
-            "warning", f"{name} '{{value}}' beginnt oder endet mit Leerzeichen. Übernehmen Sie "
-            "den Vorschlag ohne äußere Leerzeichen.", "Text ohne führende/folgende Leerzeichen",
-            regex="^[ \\t]|[ \\t]$", suggest="strip"),
+            "expect_column_values_to_not_match_regex",
+            column,
+            "encoding.outer_space",
+            "warning",
+            f"{name} '{{value}}' beginnt oder endet mit Leerzeichen. Übernehmen Sie "
+            "den Vorschlag ohne äußere Leerzeichen.",
+            "Text ohne führende/folgende Leerzeichen",
+            regex="^[ \\t]|[ \\t]$",
+            suggest="strip",
+        ),
         expectation(
-            "expect_column_values_to_not_match_regex", column, "encoding.not_cp1252",
-            "error", f"{name} '{{value}}' enthält Zeichen, die im EXTF-Format (Windows-1252) "
+            "expect_column_values_to_not_match_regex",
+            column,
+            "encoding.not_cp1252",
+            "error",
+            f"{name} '{{value}}' enthält Zeichen, die im EXTF-Format (Windows-1252) "
             "nicht darstellbar sind (z. B. Emoji, ő, chinesische Schriftzeichen). Ersetzen Sie "
-            "sie in der Quelle.", "nur Zeichen aus Windows-1252",
+            "sie in der Quelle.",
+            "nur Zeichen aus Windows-1252",
             # exotic spaces are reported (and fixed) as encoding.exotic_space only
-            regex="[^\\x00-\\x7F\\u00A0-\\u00FF" + "".join(f"\\u{ord(c):04X}" for c in CP1252_EXTRA)
-            + EXOTIC_SPACES + "]", targets=["extf"]),
+            regex="[^\\x00-\\x7F\\u00A0-\\u00FF"
+            + "".join(f"\\u{ord(c):04X}" for c in CP1252_EXTRA)
+            + EXOTIC_SPACES
+            + "]",
+            targets=["extf"],
+        ),
     ]
 
 
-def required(column: str, kinds: list[str] | None = None, kind_column: str = "invoice_kind") -> dict:
+def required(
+    column: str, kinds: list[str] | None = None, kind_column: str = "invoice_kind"
+) -> dict:
     extra = {}
     where = ""
     if kinds:
         extra["row_condition"] = kind_is(kind_column, kinds)
         where = " (Pflichtfeld für " + ", ".join(kinds) + ")"
     return expectation(
-        "expect_column_values_to_not_be_null", column, "field.required", "error",
+        "expect_column_values_to_not_be_null",
+        column,
+        "field.required",
+        "error",
         f"{label(column)} fehlt{where}. Tragen Sie den Wert in der Quelle nach.",
-        "Pflichtfeld", **extra)
+        "Pflichtfeld",
+        **extra,
+    )
 
 
-def max_length(column: str, limit: int, *, rule: str = "field.max_length",
-               severity: str = "error", message: str | None = None) -> dict:
+def max_length(
+    column: str,
+    limit: int,
+    *,
+    rule: str = "field.max_length",
+    severity: str = "error",
+    message: str | None = None,
+) -> dict:
     return expectation(
-        "expect_column_value_lengths_to_be_between", column, rule, severity,
-        message or f"{label(column)} '{{value}}' ist länger als {limit} Zeichen; DATEV lehnt "
-        f"längere Werte ab. Kürzen Sie den Text in der Quelle.", f"höchstens {limit} Zeichen",
-        max_value=limit)
+        "expect_column_value_lengths_to_be_between",
+        column,
+        rule,
+        severity,
+        message
+        or f"{label(column)} '{{value}}' ist länger als {limit} Zeichen; DATEV lehnt "
+        f"längere Werte ab. Kürzen Sie den Text in der Quelle.",
+        f"höchstens {limit} Zeichen",
+        max_value=limit,
+    )
 
 
 def belegfeld(column: str, limit: int) -> list[dict]:
     return [
         expectation(
-            "expect_column_values_to_not_match_regex", column, "field.pattern", "error",
+            "expect_column_values_to_not_match_regex",
+            column,
+            "field.pattern",
+            "error",
             f"{label(column)} '{{value}}' enthält Zeichen, die DATEV nicht erlaubt. Erlaubt sind "
             "nur A-Z, a-z, 0-9 und $ % & * + - / (keine Leerzeichen, Punkte, Unterstriche, "
-            "Umlaute). Ändern Sie die Nummer in der Quelle.", "A-Z a-z 0-9 $ % & * + - /",
-            regex="[^A-Za-z0-9$%&*+\\-/]"),
+            "Umlaute). Ändern Sie die Nummer in der Quelle.",
+            "A-Z a-z 0-9 $ % & * + - /",
+            regex="[^A-Za-z0-9$%&*+\\-/]",
+        ),
         max_length(column, limit),
     ]
 
@@ -182,105 +299,190 @@ def account_rules(gl: str | None, personal: str | None) -> list[dict]:
     for column in (gl, personal):
         if column is None:
             continue
-        out.append(expectation(
-            "expect_column_values_to_not_match_regex", column, "account.non_numeric", "error",
-            f"{label(column)} '{{value}}' ist keine Kontonummer: nur Ziffern sind erlaubt. "
-            "Korrigieren Sie das Konto in der Quelle.", "nur Ziffern", regex="[^0-9]"))
+        out.append(
+            expectation(
+                "expect_column_values_to_not_match_regex",
+                column,
+                "account.non_numeric",
+                "error",
+                f"{label(column)} '{{value}}' ist keine Kontonummer: nur Ziffern sind erlaubt. "
+                "Korrigieren Sie das Konto in der Quelle.",
+                "nur Ziffern",
+                regex="[^0-9]",
+            )
+        )
     if gl:
-        out.append(expectation(
-            "expect_column_value_lengths_to_be_between", gl, "account.length_mismatch", "error",
-            f"{label(gl)} '{{value}}' hat nicht die Sachkontenlänge des Mandanten "
-            "({account_length} Stellen). Verwenden Sie das Sachkonto in der Länge, die in DATEV "
-            "eingestellt ist.", "{account_length} Stellen",
-            min_value=param("account_length"), max_value=param("account_length")))
+        out.append(
+            expectation(
+                "expect_column_value_lengths_to_be_between",
+                gl,
+                "account.length_mismatch",
+                "error",
+                f"{label(gl)} '{{value}}' hat nicht die Sachkontenlänge des Mandanten "
+                "({account_length} Stellen). Verwenden Sie das Sachkonto in der Länge, die in DATEV "
+                "eingestellt ist.",
+                "{account_length} Stellen",
+                min_value=param("account_length"),
+                max_value=param("account_length"),
+            )
+        )
     if personal:
-        out.append(expectation(
-            "expect_column_value_lengths_to_be_between", personal,
-            "account.personal_length_mismatch", "error",
-            f"{label(personal)} '{{value}}' ist kein Personenkonto dieses Mandanten: Debitoren "
-            "und Kreditoren haben {personal_account_length} Stellen (Sachkontenlänge + 1). "
-            "Korrigieren Sie das Konto in der Quelle.", "{personal_account_length} Stellen",
-            min_value=param("personal_account_length"),
-            max_value=param("personal_account_length")))
+        out.append(
+            expectation(
+                "expect_column_value_lengths_to_be_between",
+                personal,
+                "account.personal_length_mismatch",
+                "error",
+                f"{label(personal)} '{{value}}' ist kein Personenkonto dieses Mandanten: Debitoren "
+                "und Kreditoren haben {personal_account_length} Stellen (Sachkontenlänge + 1). "
+                "Korrigieren Sie das Konto in der Quelle.",
+                "{personal_account_length} Stellen",
+                min_value=param("personal_account_length"),
+                max_value=param("personal_account_length"),
+            )
+        )
     return out
 
 
-def amount_rules(column: str, *, zero: bool = True, derived_decimals: str | None = None) -> list[dict]:
+def amount_rules(
+    column: str, *, zero: bool = True, derived_decimals: str | None = None
+) -> list[dict]:
     out = []
     if zero:
-        out.append(expectation(
-            "expect_column_values_to_not_be_in_set", column, "amount.zero", "error",
-            f"{label(column)} ist 0,00; DATEV lehnt Beträge von 0,00 ab. Tragen Sie den richtigen "
-            "Betrag ein oder übertragen Sie die Position nicht.", "Betrag ungleich 0,00",
-            value_set=[0.0]))
-    out.append(expectation(
-        "expect_column_values_to_be_between", column, "amount.range", "error",
-        f"{label(column)} {{value}} ist zu groß für DATEV (höchstens 10 Vorkommastellen). "
-        "Prüfen Sie den Betrag.", "-9999999999,99 bis 9999999999,99",
-        min_value=-9999999999.99, max_value=9999999999.99))
+        out.append(
+            expectation(
+                "expect_column_values_to_not_be_in_set",
+                column,
+                "amount.zero",
+                "error",
+                f"{label(column)} ist 0,00; DATEV lehnt Beträge von 0,00 ab. Tragen Sie den richtigen "
+                "Betrag ein oder übertragen Sie die Position nicht.",
+                "Betrag ungleich 0,00",
+                value_set=[0.0],
+            )
+        )
+    out.append(
+        expectation(
+            "expect_column_values_to_be_between",
+            column,
+            "amount.range",
+            "error",
+            f"{label(column)} {{value}} ist zu groß für DATEV (höchstens 10 Vorkommastellen). "
+            "Prüfen Sie den Betrag.",
+            "-9999999999,99 bis 9999999999,99",
+            min_value=-9999999999.99,
+            max_value=9999999999.99,
+        )
+    )
     if derived_decimals:
-        out.append(expectation(
-            "expect_column_values_to_be_between", derived_decimals, "amount.decimals", "error",
-            f"{label(column)} {{value}} hat mehr als zwei Nachkommastellen. Runden Sie den "
-            "Betrag in der Quelle auf Cent.", "Betrag mit höchstens 2 Nachkommastellen",
-            max_value=0.000001, report_column=column))
+        out.append(
+            expectation(
+                "expect_column_values_to_be_between",
+                derived_decimals,
+                "amount.decimals",
+                "error",
+                f"{label(column)} {{value}} hat mehr als zwei Nachkommastellen. Runden Sie den "
+                "Betrag in der Quelle auf Cent.",
+                "Betrag mit höchstens 2 Nachkommastellen",
+                max_value=0.000001,
+                report_column=column,
+            )
+        )
     return out
 
 
 def tax_rule(column: str) -> dict:
     return expectation(
-        "expect_column_values_to_be_in_set", column, "amount.tax_rate", "error",
+        "expect_column_values_to_be_in_set",
+        column,
+        "amount.tax_rate",
+        "error",
         "Der Steuersatz {value} % ist in DATEV nicht bekannt (erlaubt: "
         + ", ".join(f"{r:g}".replace(".", ",") for r in TAX_RATES)
         + " %). Korrigieren Sie den Steuersatz in der Quelle.",
-        "einer der Steuersätze " + ", ".join(f"{r:g}" for r in TAX_RATES), value_set=TAX_RATES)
+        "einer der Steuersätze " + ", ".join(f"{r:g}" for r in TAX_RATES),
+        value_set=TAX_RATES,
+    )
 
 
 def currency_rule(column: str) -> dict:
     return expectation(
-        "expect_column_values_to_be_in_set", column, "field.currency", "error",
+        "expect_column_values_to_be_in_set",
+        column,
+        "field.currency",
+        "error",
         "Die Währung '{value}' ist kein ISO-4217-Code in Großbuchstaben (z. B. EUR, USD, CHF). "
-        "Korrigieren Sie die Währung in der Quelle.", "ISO-4217-Code (z. B. EUR)",
-        value_set=CURRENCIES)
+        "Korrigieren Sie die Währung in der Quelle.",
+        "ISO-4217-Code (z. B. EUR)",
+        value_set=CURRENCIES,
+    )
 
 
 def gross_rule(derived: str, report: str) -> dict:
     return expectation(
-        "expect_column_values_to_be_between", derived, "amount.gross_mismatch", "error",
+        "expect_column_values_to_be_between",
+        derived,
+        "amount.gross_mismatch",
+        "error",
         "Netto + Steuer ergibt nicht den Bruttobetrag {value} (Abweichung über 0,005). "
         "Korrigieren Sie Netto-, Steuer- oder Bruttobetrag in der Quelle.",
-        "Netto + Steuer = Brutto", min_value=-0.005, max_value=0.005, report_column=report)
+        "Netto + Steuer = Brutto",
+        min_value=-0.005,
+        max_value=0.005,
+        report_column=report,
+    )
 
 
 def period_rules(column: str, *, month: bool = False) -> dict:
     if month:  # GX bounds must be numbers or dates: months are a set
         return expectation(
-            "expect_column_values_to_be_in_set", column, "fiscal_year.outside_period", "error",
+            "expect_column_values_to_be_in_set",
+            column,
+            "fiscal_year.outside_period",
+            "error",
             f"{label(column)} {{value}} liegt außerhalb des Übertragungszeitraums "
             "{period_label}. Wählen Sie den passenden Zeitraum oder korrigieren Sie den "
-            "Buchungsmonat.", "Buchungsmonat im Zeitraum {period_label}",
-            value_set=param("period_months"))
+            "Buchungsmonat.",
+            "Buchungsmonat im Zeitraum {period_label}",
+            value_set=param("period_months"),
+        )
     start, end = "period_start", "period_end"
     return expectation(
-        "expect_column_values_to_be_between", column, "fiscal_year.outside_period", "error",
+        "expect_column_values_to_be_between",
+        column,
+        "fiscal_year.outside_period",
+        "error",
         f"{label(column)} {{value}} liegt außerhalb des Übertragungszeitraums "
         "{period_label}. Wählen Sie den passenden Zeitraum oder korrigieren Sie das Datum.",
-        "im Zeitraum {period_label}", min_value=param(start), max_value=param(end))
+        "im Zeitraum {period_label}",
+        min_value=param(start),
+        max_value=param(end),
+    )
 
 
 def document_type_rules(column: str) -> list[dict]:
     return [
         expectation(
-            "expect_column_values_to_be_in_set", column, "document_types.not_activated", "error",
+            "expect_column_values_to_be_in_set",
+            column,
+            "document_types.not_activated",
+            "error",
             "Die Beleg-Art '{value}' ist für diesen Mandanten in DATEV Unternehmen online nicht "
             "aktiviert. Aktivieren Sie sie unter Einstellungen > Belegtypen > Verwalten oder "
-            "wenden Sie sich an Ihre Steuerberatung.", "aktivierte Beleg-Art",
-            value_set=param("activated_document_types")),
+            "wenden Sie sich an Ihre Steuerberatung.",
+            "aktivierte Beleg-Art",
+            value_set=param("activated_document_types"),
+        ),
         expectation(
-            "expect_column_values_to_not_be_in_set", column, "document_types.no_folder", "error",
+            "expect_column_values_to_not_be_in_set",
+            column,
+            "document_types.no_folder",
+            "error",
             "Für die Beleg-Art '{value}' ist in DATEV Unternehmen online kein Ordner (bzw. keine "
             "Kasse) angelegt. Legen Sie ihn unter Einstellungen > Rechnungsordner an.",
-            "Beleg-Art mit Ordner", value_set=param("document_types_without_folder")),
+            "Beleg-Art mit Ordner",
+            value_set=param("document_types_without_folder"),
+        ),
     ]
 
 
@@ -289,79 +491,154 @@ ATTACHMENT_TYPES = "(?i)\\.(pdf|jpe?g|png|tiff?|gif|xml)$"
 
 def attachment_rule(column: str) -> dict:
     return expectation(
-        "expect_column_values_to_match_regex", column, "attachment.unsupported_type", "error",
+        "expect_column_values_to_match_regex",
+        column,
+        "attachment.unsupported_type",
+        "error",
         "Der Belegbild-Typ von '{value}' wird von DATEV nicht angenommen (keine ZIP-Dateien; "
         "erlaubt: PDF, JPG, PNG, TIF, GIF, XML). Hängen Sie den Beleg als PDF an.",
-        "PDF, JPG, JPEG, PNG, TIF, TIFF, GIF oder XML", regex=ATTACHMENT_TYPES)
+        "PDF, JPG, JPEG, PNG, TIF, TIFF, GIF oder XML",
+        regex=ATTACHMENT_TYPES,
+    )
 
 
-def suite(name: str, expectations: list[dict], *, derived: dict[str, str] | None = None,
-          notes: str = "") -> dict:
+def suite(
+    name: str, expectations: list[dict], *, derived: dict[str, str] | None = None, notes: str = ""
+) -> dict:
     return {
         "name": name,
         "expectations": expectations,
-        "meta": {"great_expectations_version": "1.24", "workbench": {
-            "derived_columns": derived or {}, "notes": notes}},
+        "meta": {
+            "great_expectations_version": "1.24",
+            "workbench": {"derived_columns": derived or {}, "notes": notes},
+        },
         "notes": None,
     }
 
 
 def receipts() -> dict:
     invoices = ["Rechnungseingang", "Rechnungsausgang"]
-    ex = [required(c) for c in ("document_id", "document_kind", "date", "accounting_month",
-                                "amount", "currency_code")]
-    ex += [required("invoice_id", invoices, "document_kind"),
-           required("booking_text", ["Kasse"], "document_kind")]
+    ex = [
+        required(c)
+        for c in (
+            "document_id",
+            "document_kind",
+            "date",
+            "accounting_month",
+            "amount",
+            "currency_code",
+        )
+    ]
+    ex += [
+        required("invoice_id", invoices, "document_kind"),
+        required("booking_text", ["Kasse"], "document_kind"),
+    ]
     ex += document_type_rules("document_kind")
     ex += [period_rules("date"), period_rules("accounting_month", month=True)]
     ex += account_rules("account_no", "party_account_no")
     ex += amount_rules("amount", derived_decimals="__amount_sub_cent")
     ex += [tax_rule("tax"), currency_rule("currency_code")]
     ex += belegfeld("invoice_id", 36) + belegfeld("internal_invoice_id", 12)
-    ex += [max_length("booking_text", 60),
-           max_length("booking_text", 30, rule="field.truncated", severity="warning",
-                      message="Buchungstext '{value}' ist länger als 30 Zeichen: DATEV Unternehmen "
-                      "online zeigt nur die ersten 30 an. Kürzen Sie ihn, wenn der Rest wichtig "
-                      "ist."),
-           max_length("party_name", 50), max_length("party_city", 30),
-           max_length("information", 120), max_length("cost_category_id", 36),
-           max_length("cost_category_id2", 36)]
     ex += [
-        expectation("expect_column_values_to_match_regex", "vat_id", "field.vat_id", "error",
-                    "Die USt-IdNr. '{value}' hat nicht das Format Länderkürzel + Nummer "
-                    "(z. B. DE123456789, höchstens 15 Zeichen). Korrigieren Sie sie in der Quelle.",
-                    "Länderkürzel + Nummer, höchstens 15 Zeichen",
-                    regex="^[A-Z]{2}[0-9A-Za-z+*]{2,13}$"),
-        expectation("expect_column_values_to_match_regex", "iban", "field.iban", "error",
-                    "Die IBAN '{value}' hat nicht das IBAN-Format (Länderkürzel, 2 Prüfziffern, "
-                    "11-30 Zeichen, ohne Leerzeichen). Korrigieren Sie sie in der Quelle.",
-                    "IBAN ohne Leerzeichen", regex="^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$"),
-        expectation("expect_column_values_to_match_regex", "swift_code", "field.pattern", "error",
-                    "Der BIC '{value}' ist ungültig (8 oder 11 Zeichen, z. B. COBADEFFXXX). "
-                    "Korrigieren Sie ihn in der Quelle.", "BIC mit 8 oder 11 Zeichen",
-                    regex="^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$"),
+        max_length("booking_text", 60),
+        max_length(
+            "booking_text",
+            30,
+            rule="field.truncated",
+            severity="warning",
+            message="Buchungstext '{value}' ist länger als 30 Zeichen: DATEV Unternehmen "
+            "online zeigt nur die ersten 30 an. Kürzen Sie ihn, wenn der Rest wichtig "
+            "ist.",
+        ),
+        max_length("party_name", 50),
+        max_length("party_city", 30),
+        max_length("information", 120),
+        max_length("cost_category_id", 36),
+        max_length("cost_category_id2", 36),
+    ]
+    ex += [
+        expectation(
+            "expect_column_values_to_match_regex",
+            "vat_id",
+            "field.vat_id",
+            "error",
+            "Die USt-IdNr. '{value}' hat nicht das Format Länderkürzel + Nummer "
+            "(z. B. DE123456789, höchstens 15 Zeichen). Korrigieren Sie sie in der Quelle.",
+            "Länderkürzel + Nummer, höchstens 15 Zeichen",
+            regex="^[A-Z]{2}[0-9A-Za-z+*]{2,13}$",
+        ),
+        expectation(
+            "expect_column_values_to_match_regex",
+            "iban",
+            "field.iban",
+            "error",
+            "Die IBAN '{value}' hat nicht das IBAN-Format (Länderkürzel, 2 Prüfziffern, "
+            "11-30 Zeichen, ohne Leerzeichen). Korrigieren Sie sie in der Quelle.",
+            "IBAN ohne Leerzeichen",
+            regex="^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$",
+        ),
+        expectation(
+            "expect_column_values_to_match_regex",
+            "swift_code",
+            "field.pattern",
+            "error",
+            "Der BIC '{value}' ist ungültig (8 oder 11 Zeichen, z. B. COBADEFFXXX). "
+            "Korrigieren Sie ihn in der Quelle.",
+            "BIC mit 8 oder 11 Zeichen",
+            regex="^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$",
+        ),
         attachment_rule("attachment"),
-        expectation("expect_column_values_to_not_be_in_set", "block_transfer", "transfer.blocked",
-                    "info", "Die Belegposition ist mit BlockTransfer markiert und wird nicht an "
-                    "DATEV übertragen.", "nicht gesperrt", value_set=[True]),
+        expectation(
+            "expect_column_values_to_not_be_in_set",
+            "block_transfer",
+            "transfer.blocked",
+            "info",
+            "Die Belegposition ist mit BlockTransfer markiert und wird nicht an DATEV übertragen.",
+            "nicht gesperrt",
+            value_set=[True],
+        ),
     ]
     for column in TEXT_COLUMNS["receipts"]:
         ex += encoding_rules(column)
-    return suite("receipts", ex, derived={
-        "__amount_sub_cent": "abs(amount * 100 - round(amount * 100))"},
-        notes="Belegpositionen (JustOn style) for Belegsatzdaten (LedgerImport v6.0).")
+    return suite(
+        "receipts",
+        ex,
+        derived={"__amount_sub_cent": "abs(amount * 100 - round(amount * 100))"},
+        notes="Belegpositionen (JustOn style) for Belegsatzdaten (LedgerImport v6.0).",
+    )
 
 
 def invoices() -> dict:
     all_kinds = ["Rechnung", "Eingangsrechnung", "Gutschrift", "Storno"]
     with_address = ["Rechnung", "Eingangsrechnung", "Gutschrift"]
-    ex = [required(c) for c in ("invoice_kind", "invoice_id", "date", "terms", "attachment",
-                                "currency_code", "tax_amount", "gross")]
+    ex = [
+        required(c)
+        for c in (
+            "invoice_kind",
+            "invoice_id",
+            "date",
+            "terms",
+            "attachment",
+            "currency_code",
+            "tax_amount",
+            "gross",
+        )
+    ]
     ex += [required("net", ["Rechnung", "Gutschrift", "Storno"])]
     ex += [required(c, with_address) for c in ("party_name", "city", "zip")]
-    ex += [expectation("expect_column_values_to_be_in_set", "invoice_kind", "field.pattern",
-                       "error", "Die Rechnungsart '{value}' ist unbekannt. Erlaubt sind "
-                       + ", ".join(all_kinds) + ". Korrigieren Sie sie in der Quelle.", ", ".join(all_kinds), value_set=all_kinds)]
+    ex += [
+        expectation(
+            "expect_column_values_to_be_in_set",
+            "invoice_kind",
+            "field.pattern",
+            "error",
+            "Die Rechnungsart '{value}' ist unbekannt. Erlaubt sind "
+            + ", ".join(all_kinds)
+            + ". Korrigieren Sie sie in der Quelle.",
+            ", ".join(all_kinds),
+            value_set=all_kinds,
+        )
+    ]
     ex += [period_rules("date")]
     ex += account_rules("account_no", "party_account_no")
     ex += amount_rules("gross", derived_decimals="__gross_sub_cent")
@@ -369,30 +646,58 @@ def invoices() -> dict:
     ex += amount_rules("tax_amount", zero=False, derived_decimals="__tax_sub_cent")
     ex += [gross_rule("__gross_diff", "gross"), currency_rule("currency_code")]
     ex += belegfeld("invoice_id", 36)
-    ex += [max_length("party_name", 50), max_length("city", 30), max_length("cost_center", 36),
-           expectation("expect_column_values_to_match_regex", "zip", "field.pattern", "error",
-                       "Die deutsche PLZ '{value}' hat nicht fünf Ziffern (führende Null verloren? "
-                       "In Excel die Spalte als Text formatieren). Korrigieren Sie sie in der "
-                       "Quelle.", "fünfstellige PLZ", regex="^[0-9]{5}$",
-                       row_condition=kind_is("country", ["DE"])),
-           expectation("expect_column_values_to_match_regex", "zip", "field.pattern", "error",
-                       "Die PLZ '{value}' ist ungültig (Ziffern, Buchstaben, Leerzeichen oder "
-                       "Bindestrich, höchstens 10 Zeichen). Korrigieren Sie sie in der Quelle.",
-                       "Postleitzahl", regex="^[0-9A-Za-z][0-9A-Za-z -]{1,9}$",
-                       row_condition={**kind_is("country", ["DE"]), "operator": "NOT_IN"}),
-           expectation("expect_column_values_to_match_regex", "country", "field.pattern", "error",
-                       "Das Länderkürzel '{value}' ist kein ISO-3166-Code aus zwei "
-                       "Großbuchstaben (z. B. DE). Korrigieren Sie es in der Quelle.",
-                       "zwei Großbuchstaben (ISO 3166)", regex="^[A-Z]{2}$"),
-           attachment_rule("attachment")]
+    ex += [
+        max_length("party_name", 50),
+        max_length("city", 30),
+        max_length("cost_center", 36),
+        expectation(
+            "expect_column_values_to_match_regex",
+            "zip",
+            "field.pattern",
+            "error",
+            "Die deutsche PLZ '{value}' hat nicht fünf Ziffern (führende Null verloren? "
+            "In Excel die Spalte als Text formatieren). Korrigieren Sie sie in der "
+            "Quelle.",
+            "fünfstellige PLZ",
+            regex="^[0-9]{5}$",
+            row_condition=kind_is("country", ["DE"]),
+        ),
+        expectation(
+            "expect_column_values_to_match_regex",
+            "zip",
+            "field.pattern",
+            "error",
+            "Die PLZ '{value}' ist ungültig (Ziffern, Buchstaben, Leerzeichen oder "
+            "Bindestrich, höchstens 10 Zeichen). Korrigieren Sie sie in der Quelle.",
+            "Postleitzahl",
+            regex="^[0-9A-Za-z][0-9A-Za-z -]{1,9}$",
+            row_condition={**kind_is("country", ["DE"]), "operator": "NOT_IN"},
+        ),
+        expectation(
+            "expect_column_values_to_match_regex",
+            "country",
+            "field.pattern",
+            "error",
+            "Das Länderkürzel '{value}' ist kein ISO-3166-Code aus zwei "
+            "Großbuchstaben (z. B. DE). Korrigieren Sie es in der Quelle.",
+            "zwei Großbuchstaben (ISO 3166)",
+            regex="^[A-Z]{2}$",
+        ),
+        attachment_rule("attachment"),
+    ]
     for column in TEXT_COLUMNS["invoices"]:
         ex += encoding_rules(column)
-    return suite("invoices", ex, derived={
-        "__gross_sub_cent": "abs(gross * 100 - round(gross * 100))",
-        "__net_sub_cent": "abs(net * 100 - round(net * 100))",
-        "__tax_sub_cent": "abs(tax_amount * 100 - round(tax_amount * 100))",
-        "__gross_diff": "net + tax_amount - gross",
-    }, notes="CRM+ invoices; required fields per invoice kind from CRM+'s table (seed 001).")
+    return suite(
+        "invoices",
+        ex,
+        derived={
+            "__gross_sub_cent": "abs(gross * 100 - round(gross * 100))",
+            "__net_sub_cent": "abs(net * 100 - round(net * 100))",
+            "__tax_sub_cent": "abs(tax_amount * 100 - round(tax_amount * 100))",
+            "__gross_diff": "net + tax_amount - gross",
+        },
+        notes="CRM+ invoices; required fields per invoice kind from CRM+'s table (seed 001).",
+    )
 
 
 def positions() -> dict:
@@ -403,25 +708,45 @@ def positions() -> dict:
     ex += [gross_rule("__gross_diff", "gross")]
     for column in TEXT_COLUMNS["positions"]:
         ex += encoding_rules(column)
-    return suite("positions", ex, derived={
-        "__gross_sub_cent": "abs(gross * 100 - round(gross * 100))",
-        "__net_sub_cent": "abs(net * 100 - round(net * 100))",
-        "__gross_diff": "net + tax_amount - gross",
-    }, notes="CRM+ Produktpositionen.")
+    return suite(
+        "positions",
+        ex,
+        derived={
+            "__gross_sub_cent": "abs(gross * 100 - round(gross * 100))",
+            "__net_sub_cent": "abs(net * 100 - round(net * 100))",
+            "__gross_diff": "net + tax_amount - gross",
+        },
+        notes="CRM+ Produktpositionen.",
+    )
 
 
 def calls() -> dict:
-    ex = [required(c) for c in ("call_id", "started_at", "duration_s", "direction",
-                                "remote_number")]
-    ex += [expectation(
-        "expect_column_values_to_be_between", "duration_s", "calls.invalid_duration", "error",
-        "Die Gesprächsdauer {value} s ist negativ oder länger als 12 Stunden. Prüfen Sie den "
-        "Export der Telefonanlage.", "0 bis 43200 Sekunden", min_value=0, max_value=43200),
-        expectation("expect_column_values_to_be_in_set", "direction", "field.pattern", "error",
-                    "Die Richtung '{value}' ist unbekannt (inbound, outbound, internal). "
-                    "Prüfen Sie das Profil der Telefonanlage.",
-                    "inbound, outbound oder internal",
-                    value_set=["inbound", "outbound", "internal"])]
+    ex = [
+        required(c) for c in ("call_id", "started_at", "duration_s", "direction", "remote_number")
+    ]
+    ex += [
+        expectation(
+            "expect_column_values_to_be_between",
+            "duration_s",
+            "calls.invalid_duration",
+            "error",
+            "Die Gesprächsdauer {value} s ist negativ oder länger als 12 Stunden. Prüfen Sie den "
+            "Export der Telefonanlage.",
+            "0 bis 43200 Sekunden",
+            min_value=0,
+            max_value=43200,
+        ),
+        expectation(
+            "expect_column_values_to_be_in_set",
+            "direction",
+            "field.pattern",
+            "error",
+            "Die Richtung '{value}' ist unbekannt (inbound, outbound, internal). "
+            "Prüfen Sie das Profil der Telefonanlage.",
+            "inbound, outbound oder internal",
+            value_set=["inbound", "outbound", "internal"],
+        ),
+    ]
     for column in TEXT_COLUMNS["calls"]:
         ex += encoding_rules(column)
     return suite("calls", ex, notes="STARFACE call list; number matching is a later issue.")
@@ -433,13 +758,21 @@ def pos() -> dict:
     ex += amount_rules("amount", derived_decimals="__amount_sub_cent")
     for column in TEXT_COLUMNS["pos"]:
         ex += encoding_rules(column)
-    return suite("pos", ex, derived={
-        "__amount_sub_cent": "abs(amount * 100 - round(amount * 100))"},
-        notes="POS daily revenue (Lightspeed K-Series style).")
+    return suite(
+        "pos",
+        ex,
+        derived={"__amount_sub_cent": "abs(amount * 100 - round(amount * 100))"},
+        notes="POS daily revenue (Lightspeed K-Series style).",
+    )
 
 
-SUITES = {"receipts": receipts, "invoices": invoices, "positions": positions, "calls": calls,
-          "pos": pos}
+SUITES = {
+    "receipts": receipts,
+    "invoices": invoices,
+    "positions": positions,
+    "calls": calls,
+    "pos": pos,
+}
 
 
 def render(name: str) -> str:

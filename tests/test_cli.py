@@ -22,7 +22,9 @@ def test_every_command_has_help(command):
 
 
 def test_load_prints_summary_and_exits_clean(write):
-    result = runner.invoke(app, ["load", "receipts", str(write("bd.csv", GOOD)), "--profile", "juston"])
+    result = runner.invoke(
+        app, ["load", "receipts", str(write("bd.csv", GOOD)), "--profile", "juston"]
+    )
     assert result.exit_code == 0, result.output
     assert "1 Zeilen geladen" in result.output
     assert "Keine Zeilenprobleme" in result.output
@@ -35,7 +37,9 @@ def test_load_json_lists_row_problems_and_exits_2(write):
     payload = json.loads(result.stdout)
     assert payload["rows"] == 2
     assert payload["files"][0]["encoding"] == "utf-8"
-    assert [(f["row"], f["column"], f["value"]) for f in payload["findings"]] == [(3, "date", "kaputt")]
+    assert [(f["row"], f["column"], f["value"]) for f in payload["findings"]] == [
+        (3, "date", "kaputt")
+    ]
 
 
 def test_source_error_is_one_line_on_stderr_with_exit_3(tmp_path):
@@ -57,5 +61,3 @@ def test_unknown_kind_is_a_usage_error(write):
     result = runner.invoke(app, ["load", "belege", str(write("a.csv", GOOD))])
     assert result.exit_code == 2  # click's usage error
     assert "belege" in result.stderr
-
-

@@ -18,8 +18,15 @@ def invoke(*args):
 
 
 def test_check_json_lists_findings_and_exit_code_follows_severity():
-    result = invoke("check", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
-                    "455148-1", "--format", "json")
+    result = invoke(
+        "check",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 2, result.stderr
     findings = json.loads(result.stdout)
     assert {f["rule"] for f in findings} >= {"cash.chronology", "cash.negative_balance"}
@@ -33,13 +40,33 @@ def test_check_without_client_is_a_clear_usage_error():
 
 
 def test_map_writes_xml_packages_and_extf(tmp_path):
-    xml = invoke("map", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client", "455148-1",
-                 "--to", "xml", "--out", tmp_path / "xml")
+    xml = invoke(
+        "map",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--to",
+        "xml",
+        "--out",
+        tmp_path / "xml",
+    )
     assert xml.exit_code == 2  # blocked rows stay out, the rest is written
     packages = sorted((tmp_path / "xml").iterdir())
     assert packages and all((package / "document.xml").is_file() for package in packages)
-    extf = invoke("map", "pos", SAMPLES / "pos_lightspeed.csv", "--client", "455148-1", "--to",
-                  "extf", "--out", tmp_path / "extf", "--pos-mapping", SAMPLES / "pos_mapping.toml")
+    extf = invoke(
+        "map",
+        "pos",
+        SAMPLES / "pos_lightspeed.csv",
+        "--client",
+        "455148-1",
+        "--to",
+        "extf",
+        "--out",
+        tmp_path / "extf",
+        "--pos-mapping",
+        SAMPLES / "pos_mapping.toml",
+    )
     assert extf.exit_code in (1, 2), extf.stderr
     files = sorted((tmp_path / "extf").glob("EXTF_*.csv"))
     assert files
@@ -47,23 +74,45 @@ def test_map_writes_xml_packages_and_extf(tmp_path):
 
 
 def test_preview_names_the_source_column_and_row():
-    result = invoke("preview", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
-                    "455148-1", "--rows", "2")
+    result = invoke(
+        "preview",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--rows",
+        "2",
+    )
     assert result.exit_code in (1, 2), result.stderr
     assert "invoiceId" in result.stdout
     assert "ReceiptNo" in result.stdout
 
 
 def test_transfer_then_status_refresh_with_confirmation():
-    transfer = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
-                      "455148-1", "--yes")
+    transfer = invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--yes",
+    )
     assert transfer.exit_code == 2, transfer.stderr  # some rows are blocked by their findings
     assert "Transferiert" in transfer.stdout
     listed = json.loads(invoke("status", "--format", "json").stdout)
     assert [row["month"] for row in listed] == ["2026-01", "2026-02", "2026-03"]
     assert {row["datev_status"] for row in listed} == {"Status offen"}
-    assert set(listed[0]) == {"id", "client", "kind", "month", "document_kind", "items",
-                              "local_status", "datev_status", "job_ids"}
+    assert set(listed[0]) == {
+        "id",
+        "client",
+        "kind",
+        "month",
+        "document_kind",
+        "items",
+        "local_status",
+        "datev_status",
+        "job_ids",
+    }
     deadline = time.monotonic() + 20
     while True:
         refreshed = invoke("status", "--refresh", "--yes", "--format", "json")
@@ -73,14 +122,28 @@ def test_transfer_then_status_refresh_with_confirmation():
         time.sleep(1)
     assert {row["datev_status"] for row in rows} == {"Fertig"}
     assert refreshed.exit_code == 0
-    again = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
-                   "455148-1", "--yes")
+    again = invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--yes",
+    )
     assert "Nichts zu übertragen" in again.stdout
 
 
 def test_status_refresh_without_confirmation_stores_nothing():
-    invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client", "455148-1",
-           "--yes", "--month", "2026-01")
+    invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--yes",
+        "--month",
+        "2026-01",
+    )
     time.sleep(11)
     shown = invoke("status", "--refresh", "--format", "json")  # no --yes, no terminal: not stored
     assert "DATEV-Status 2" in shown.stderr
@@ -89,8 +152,10 @@ def test_status_refresh_without_confirmation_stores_nothing():
 
 @pytest.mark.parametrize("kind", ["invoices", "receipts"])
 def test_transfer_asks_before_sending(kind):
-    files = {"invoices": SAMPLES / "invoices_crmplus.xlsx",
-             "receipts": SAMPLES / "receipts_juston_kasse.csv"}[kind]
+    files = {
+        "invoices": SAMPLES / "invoices_crmplus.xlsx",
+        "receipts": SAMPLES / "receipts_juston_kasse.csv",
+    }[kind]
     result = runner.invoke(app, ["transfer", kind, str(files), "--client", "455148-1"], input="n\n")
     assert result.exit_code == 3
     assert "nichts übertragen" in result.stderr
@@ -102,18 +167,31 @@ def test_no_token_appears_in_cli_output_or_logs(_isolated_home, caplog):
     import sqlite3
 
     caplog.set_level(logging.DEBUG)
-    results = [invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
-                      "455148-1", "--yes", "--month", "2026-03"),
-               invoke("status", "--refresh", "--yes", "--protocol"),
-               invoke("--debug", "status", "--format", "json")]
+    results = [
+        invoke(
+            "transfer",
+            "receipts",
+            SAMPLES / "receipts_juston_kasse.csv",
+            "--client",
+            "455148-1",
+            "--yes",
+            "--month",
+            "2026-03",
+        ),
+        invoke("status", "--refresh", "--yes", "--protocol"),
+        invoke("--debug", "status", "--format", "json"),
+    ]
     with sqlite3.connect(_isolated_home / "sandbox" / "sandbox.sqlite3") as db:
         tokens = [row[0] for row in db.execute("SELECT token FROM tokens")]
     assert tokens  # the commands did log in
     text = caplog.text + "".join(result.stdout + result.stderr for result in results)
     for token in tokens:
         assert token not in text
-    ledger_and_home = b"".join(path.read_bytes() for path in _isolated_home.rglob("*")
-                               if path.is_file() and "sandbox" not in path.parts)
+    ledger_and_home = b"".join(
+        path.read_bytes()
+        for path in _isolated_home.rglob("*")
+        if path.is_file() and "sandbox" not in path.parts
+    )
     for token in tokens:
         assert token.encode() not in ledger_and_home
 
@@ -127,14 +205,30 @@ def test_interrupted_transfer_is_resumed_deleted_or_retransferred_from_the_cli(m
         raise KeyboardInterrupt
 
     monkeypatch.setattr(jobs, "_finalize", crash)  # Ctrl-C right before finalising
-    aborted = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
-                     "455148-1", "--yes", "--month", "2026-01")
+    aborted = invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--yes",
+        "--month",
+        "2026-01",
+    )
     assert aborted.exit_code != 0
     monkeypatch.setattr(jobs, "_finalize", real_finalize)
     [interrupted] = json.loads(invoke("status", "--format", "json").stdout)
     assert interrupted["local_status"] == "In Übertragung"
-    blocked = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
-                     "455148-1", "--yes", "--month", "2026-02")
+    blocked = invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--yes",
+        "--month",
+        "2026-02",
+    )
     assert blocked.exit_code == 3 and "läuft bereits" in blocked.stderr
     resumed = invoke("resume", interrupted["id"], "--yes")
     assert resumed.exit_code == 0, resumed.stderr

@@ -14,8 +14,13 @@ def test_demo_runs_every_step_and_ends_with_html_reports(tmp_path):
     console = Console(record=True, width=200)
     assert run_demo(SAMPLES, console=console, out=tmp_path / "demo") == 0
     text = console.export_text()
-    for step in ("1. Laden", "DATEV-Sandbox läuft", "2. Prüfen, abbilden, übertragen",
-                 "3. Anrufliste abrechnen", "Auslagen gebucht"):
+    for step in (
+        "1. Laden",
+        "DATEV-Sandbox läuft",
+        "2. Prüfen, abbilden, übertragen",
+        "3. Anrufliste abrechnen",
+        "Auslagen gebucht",
+    ):
         assert step in text
     overview = (tmp_path / "demo" / f"uebersicht_{DEMO_PERIOD}.html").read_text(encoding="utf-8")
     for client in DEMO_CLIENTS:

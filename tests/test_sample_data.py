@@ -54,14 +54,18 @@ def loaded():
 
 # --- loading -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", MAIN_FILES)
 def test_sample_loads_with_its_profile_and_equals_the_generated_frame(name, loaded):
     result, sample = loaded[name], FILES[name]
     frame = result.frame.drop("source_file", "source_row")
     assert frame.equals(sample.frame), name
     if sample.positions is not None or name == "invoices_canonical.csv":
-        expected = (sample.positions if sample.positions is not None
-                    else FILES["invoices_canonical_positions.csv"].positions)
+        expected = (
+            sample.positions
+            if sample.positions is not None
+            else FILES["invoices_canonical_positions.csv"].positions
+        )
         assert result.positions.drop("source_file", "source_row").equals(expected)
 
 
@@ -88,8 +92,10 @@ def test_row_accounting_excel(loaded):
     counts = {sheet: workbook[sheet].max_row - 1 for sheet in workbook.sheetnames}
     workbook.close()
     result = loaded["invoices_crmplus.xlsx"]
-    assert (result.frame.height, result.positions.height) == (counts["Rechnungen"],
-                                                              counts["Positionen"])
+    assert (result.frame.height, result.positions.height) == (
+        counts["Rechnungen"],
+        counts["Positionen"],
+    )
     assert result.frame["source_row"].to_list() == list(range(2, result.frame.height + 2))
 
 
@@ -103,18 +109,22 @@ def test_encodings_are_as_documented(loaded):
 
 def test_leading_zeros_survive(loaded):
     invoices = loaded["invoices_crmplus.xlsx"].frame
-    assert {"01067", "04109", "09111", "02826", "07743", "08056",
-            "06108"} & set(invoices["zip"].to_list())
+    assert {"01067", "04109", "09111", "02826", "07743", "08056", "06108"} & set(
+        invoices["zip"].to_list()
+    )
     assert invoices.filter(pl.col("zip").str.starts_with("0")).height >= 5
     expense = loaded["receipts_juston_expense.csv"].frame
-    assert "0480" in expense["account_no"].to_list()          # GWG, SKR03
+    assert "0480" in expense["account_no"].to_list()  # GWG, SKR03
     canonical = loaded["receipts_canonical.csv"].frame
-    assert "06700" in canonical["account_no"].to_list()      # GWG, SKR04 with length 5
+    assert "06700" in canonical["account_no"].to_list()  # GWG, SKR04 with length 5
 
 
 def test_unparseable_defects_are_reported_by_the_loader(loaded):
-    expected = {(m["file"], m["row"], m["column"], m["value"]) for m in MANIFEST
-                if m["rule"] == "field.unparseable"}
+    expected = {
+        (m["file"], m["row"], m["column"], m["value"])
+        for m in MANIFEST
+        if m["rule"] == "field.unparseable"
+    }
     found = set()
     for result in loaded.values():
         findings = result.findings.filter(pl.col("rule") == "field.unparseable")
@@ -144,11 +154,13 @@ def _not_cp1252(text: str) -> bool:
 
 def _valid_vat(value: str) -> bool:
     from stdnum.eu import vat
+
     return vat.is_valid(value)
 
 
 def _valid_iban(value: str) -> bool:
     from schwifty import IBAN
+
     try:
         IBAN(value, validate_bban=True)
     except ValueError:
@@ -156,9 +168,16 @@ def _valid_iban(value: str) -> bool:
     return True
 
 
-def _reference_findings(name: str, result, *, kind: str | None = None, client: str | None = None,
-                        period: tuple[date, date] = PERIOD, attachments: bool = True,
-                        root: Path = SAMPLES) -> set[tuple]:
+def _reference_findings(
+    name: str,
+    result,
+    *,
+    kind: str | None = None,
+    client: str | None = None,
+    period: tuple[date, date] = PERIOD,
+    attachments: bool = True,
+    root: Path = SAMPLES,
+) -> set[tuple]:
     """What a checker following data/samples/README.md reports for ``name``: (row, column, rule)."""
     sample = FILES.get(name)
     kind = kind or sample.kind
@@ -202,8 +221,12 @@ def _reference_findings(name: str, result, *, kind: str | None = None, client: s
                     if not value.isdigit():
                         add(column, "account.non_numeric")
                     elif len(value) != length + personal:
-                        add(column, "account.personal_length_mismatch" if personal
-                            else "account.length_mismatch")
+                        add(
+                            column,
+                            "account.personal_length_mismatch"
+                            if personal
+                            else "account.length_mismatch",
+                        )
                 day = row["date"]
                 if day is None and (line, "date") not in unparseable:
                     add("date", "field.required")
@@ -218,8 +241,12 @@ def _reference_findings(name: str, result, *, kind: str | None = None, client: s
                     add("invoice_id", "field.max_length")
                 elif not _CHARSET.fullmatch(invoice):
                     add("invoice_id", "field.pattern")
-                if row["currency_code"] is not None and row["currency_code"] not in ("EUR", "USD",
-                                                                                     "CHF", "GBP"):
+                if row["currency_code"] is not None and row["currency_code"] not in (
+                    "EUR",
+                    "USD",
+                    "CHF",
+                    "GBP",
+                ):
                     add("currency_code", "field.currency")
                 attachment = row["attachment"] if attachments else None
                 if attachment is not None:
@@ -231,8 +258,13 @@ def _reference_findings(name: str, result, *, kind: str | None = None, client: s
                     elif sizes.get(attachment, path.stat().st_size) > 20 * 1024 * 1024:
                         add("attachment", "attachment.too_large")
             if kind == "receipts":
-                limits = {"booking_text": 60, "party_name": 50, "party_city": 30,
-                          "internal_invoice_id": 12, "information": 120}
+                limits = {
+                    "booking_text": 60,
+                    "party_name": 50,
+                    "party_city": 30,
+                    "internal_invoice_id": 12,
+                    "information": 120,
+                }
                 for column, limit in limits.items():
                     if row[column] is not None and len(row[column]) > limit:
                         add(column, "field.max_length")
@@ -274,14 +306,19 @@ def _reference_findings(name: str, result, *, kind: str | None = None, client: s
                 if row["amount"] == 0:
                     add("amount", "amount.zero")
         if kind == "receipts":
-            out |= _duplicates(frame, ["accounting_month", "invoice_id"], "document_id",
-                               "invoice_id",
-                               "duplicate.invoice_id")
+            out |= _duplicates(
+                frame,
+                ["accounting_month", "invoice_id"],
+                "document_id",
+                "invoice_id",
+                "duplicate.invoice_id",
+            )
             out |= _cash(frame.filter(pl.col("document_kind") == "Kasse"))
         if kind == "invoices":
             monthly = frame.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("month"))
-            out |= _duplicates(monthly,
-                               ["month", "invoice_id"], None, "invoice_id", "duplicate.invoice_id")
+            out |= _duplicates(
+                monthly, ["month", "invoice_id"], None, "invoice_id", "duplicate.invoice_id"
+            )
         if kind == "calls":
             out |= _calls(frame)
     return out
@@ -289,7 +326,8 @@ def _reference_findings(name: str, result, *, kind: str | None = None, client: s
 
 def _duplicates(frame, keys, distinct, column, rule):
     counted = frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).with_columns(
-        (pl.col(distinct).n_unique() if distinct else pl.len()).over(keys).alias("__n"))
+        (pl.col(distinct).n_unique() if distinct else pl.len()).over(keys).alias("__n")
+    )
     dupes = counted.filter(pl.col("__n") > 1)
     return {(f, r, column, rule) for f, r in dupes.select("source_file", "source_row").iter_rows()}
 
@@ -301,7 +339,8 @@ def _cash(frame):
     frame = frame.with_columns(
         (pl.col("date") < pl.col("date").cum_max().shift(1)).alias("__back"),
         pl.col("date").n_unique().over("document_id").alias("__dates"),
-        pl.col("amount").fill_null(0).cum_sum().round(2).alias("__balance"))
+        pl.col("amount").fill_null(0).cum_sum().round(2).alias("__balance"),
+    )
     for row in frame.iter_rows(named=True):
         key = (row["source_file"], row["source_row"])
         if row["__back"]:
@@ -323,8 +362,9 @@ def _calls(frame):
 
     def e164(text):
         try:
-            return phonenumbers.format_number(phonenumbers.parse(text, "DE"),
-                                              phonenumbers.PhoneNumberFormat.E164)
+            return phonenumbers.format_number(
+                phonenumbers.parse(text, "DE"), phonenumbers.PhoneNumberFormat.E164
+            )
         except phonenumbers.NumberParseException:
             return None
 
@@ -333,8 +373,9 @@ def _calls(frame):
             number = e164(item["data_content"]) if item["type"] in ("phone", "fax") else None
             if number is None:
                 continue
-            (phones if item["type"] == "phone" else faxes).setdefault(number,
-                                                                      set()).add(person["id"])
+            (phones if item["type"] == "phone" else faxes).setdefault(number, set()).add(
+                person["id"]
+            )
             if person.get("status") != "active":
                 inactive.add(number)
     out = set()
@@ -353,14 +394,22 @@ def _calls(frame):
         if row["duration_s"] is not None and not 0 <= row["duration_s"] <= 12 * 3600:
             out.add((*key, "duration_s", "calls.invalid_duration"))
     out |= _duplicates(frame, ["call_id"], None, "call_id", "duplicate.call_id")
-    timed = frame.filter(pl.col("started_at").is_not_null()).sort("extension",
-                                                                  "started_at").with_columns(
-        (pl.col("started_at") + pl.duration(seconds=pl.col("duration_s"))).alias("__end"))
+    timed = (
+        frame.filter(pl.col("started_at").is_not_null())
+        .sort("extension", "started_at")
+        .with_columns(
+            (pl.col("started_at") + pl.duration(seconds=pl.col("duration_s"))).alias("__end")
+        )
+    )
     timed = timed.with_columns(
         (pl.col("started_at") < pl.col("__end").shift(1).over("extension")).alias("__late"),
-        (pl.col("__end") > pl.col("started_at").shift(-1).over("extension")).alias("__early"))
-    for file, line in timed.filter(pl.col("__late") | pl.col("__early")).select(
-            "source_file", "source_row").iter_rows():
+        (pl.col("__end") > pl.col("started_at").shift(-1).over("extension")).alias("__early"),
+    )
+    for file, line in (
+        timed.filter(pl.col("__late") | pl.col("__early"))
+        .select("source_file", "source_row")
+        .iter_rows()
+    ):
         out.add((file, line, "duration_s", "calls.overlap"))
     return out
 
@@ -374,8 +423,11 @@ def _assert_manifest_exact(name, result, manifest, root):
     files = {name}
     if name == "invoices_canonical.csv":
         files.add("invoices_canonical_positions.csv")
-    expected = {(m["file"], m["row"], m["column"], m["rule"]) for m in manifest
-                if m["file"] in files and m["rule"] != "field.unparseable"}
+    expected = {
+        (m["file"], m["row"], m["column"], m["rule"])
+        for m in manifest
+        if m["file"] in files and m["rule"] != "field.unparseable"
+    }
     found = _reference_findings(name, result, root=root)
     if name.endswith(".xlsx"):
         # Excel: the loader's rows are per sheet and its findings carry no sheet: compare
@@ -393,14 +445,25 @@ def test_another_seed_gives_other_rows_with_the_same_guarantees(tmp_path):
     for name in MAIN_FILES:
         _assert_manifest_exact(name, _load(name, tmp_path), manifest, tmp_path)
     assert (tmp_path / "receipts_canonical.csv").read_bytes() != (
-        SAMPLES / "receipts_canonical.csv").read_bytes()
+        SAMPLES / "receipts_canonical.csv"
+    ).read_bytes()
 
 
 def test_manifest_is_well_formed():
     assert {m["rule"] for m in MANIFEST} <= set(RULES)
     families = {rule.split(".")[0] for rule in {m["rule"] for m in MANIFEST}}
-    assert families == {"encoding", "account", "fiscal_year", "field", "amount", "duplicate",
-                        "cash", "attachment", "transfer", "calls"}
+    assert families == {
+        "encoding",
+        "account",
+        "fiscal_year",
+        "field",
+        "amount",
+        "duplicate",
+        "cash",
+        "attachment",
+        "transfer",
+        "calls",
+    }
     for entry in MANIFEST:
         assert set(entry) == {"file", "sheet", "row", "item_id", "column", "rule", "value", "note"}
         assert (SAMPLES / entry["file"]).is_file()
@@ -410,6 +473,7 @@ def test_manifest_is_well_formed():
 
 
 # --- reproducibility -----------------------------------------------------------------------------
+
 
 def test_write_samples_reproduces_the_committed_files(tmp_path):
     written = write_samples(tmp_path)
@@ -429,8 +493,10 @@ def test_write_samples_reproduces_the_committed_files(tmp_path):
 def _xlsx_cells(path: Path) -> dict:
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:
-        return {sheet: list(workbook[sheet].iter_rows(values_only=True))
-                for sheet in workbook.sheetnames}
+        return {
+            sheet: list(workbook[sheet].iter_rows(values_only=True))
+            for sheet in workbook.sheetnames
+        }
     finally:
         workbook.close()
 
@@ -501,15 +567,25 @@ def test_docstring_examples_run():
 def test_generated_manifest_lists_exactly_the_defects(tmp_path, client):
     path = tmp_path / "generated.csv"
     # unparseable=False: the loader panics on them in multi-chunk files (polars bug, see report).
-    manifest = write_receipts_csv(path, 3_000, seed=7, client=client, defect_rate=0.05,
-                                  unparseable=False)
+    manifest = write_receipts_csv(
+        path, 3_000, seed=7, client=client, defect_rate=0.05, unparseable=False
+    )
     result = LOADERS["receipts"](path, profile="canonical")
     spec = CLIENTS[client]
-    found = _reference_findings(path.name, result, kind="receipts", client=client,
-                                period=(spec.first_day, spec.last_day), attachments=False)
-    expected = {(path.name, row, column, rule) for row, column, rule in
-                manifest.filter(pl.col("rule") != "field.unparseable")
-                .select("row", "column", "rule").iter_rows()}
+    found = _reference_findings(
+        path.name,
+        result,
+        kind="receipts",
+        client=client,
+        period=(spec.first_day, spec.last_day),
+        attachments=False,
+    )
+    expected = {
+        (path.name, row, column, rule)
+        for row, column, rule in manifest.filter(pl.col("rule") != "field.unparseable")
+        .select("row", "column", "rule")
+        .iter_rows()
+    }
     assert found == expected
     assert manifest["rule"].n_unique() >= 15
 
@@ -521,12 +597,17 @@ def test_generated_manifest_of_invoices_and_calls(kind):
     from workbench.checks.findings import empty_findings
 
     generated = generate(kind, 2_000, seed=9, defect_rate=0.05)
-    frame = generated.frame.with_columns(pl.lit("generated").alias("source_file"),
-                                         pl.int_range(pl.len()).alias("source_row"))
-    result = SimpleNamespace(frame=frame, positions=None, findings=empty_findings(),
-                             sources=(), position_sources=())
-    found = _reference_findings("generated", result, kind=kind, client="455148-1",
-                                attachments=False)
-    expected = {("generated", row, column, rule) for row, column, rule in
-                generated.defects.select("row", "column", "rule").iter_rows()}
+    frame = generated.frame.with_columns(
+        pl.lit("generated").alias("source_file"), pl.int_range(pl.len()).alias("source_row")
+    )
+    result = SimpleNamespace(
+        frame=frame, positions=None, findings=empty_findings(), sources=(), position_sources=()
+    )
+    found = _reference_findings(
+        "generated", result, kind=kind, client="455148-1", attachments=False
+    )
+    expected = {
+        ("generated", row, column, rule)
+        for row, column, rule in generated.defects.select("row", "column", "rule").iter_rows()
+    }
     assert found == expected

@@ -99,11 +99,13 @@ def load_settings() -> Settings:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"Die Einstellungsdatei {path} (WORKBENCH_CONFIG) fehlt.",
-                              file=path.name) from None
+            raise ConfigError(
+                f"Die Einstellungsdatei {path} (WORKBENCH_CONFIG) fehlt.", file=path.name
+            ) from None
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(f"Die Einstellungsdatei {path} ist ungültig: {error}",
-                              file=path.name) from error
+            raise ConfigError(
+                f"Die Einstellungsdatei {path} ist ungültig: {error}", file=path.name
+            ) from error
     datev = data.get("datev", {})
     has_credentials = bool(datev.get("client_id") and datev.get("client_secret"))
     mode = "production" if has_credentials and not sandbox_url else "sandbox"

@@ -39,8 +39,11 @@ DEMO_CLIENTS = {
     ],
     "455148-2": [
         {"kind": "receipts", "files": ["receipts_canonical.csv"], "profile": "canonical"},
-        {"kind": "invoices", "files": ["invoices_canonical.csv",
-                                       "invoices_canonical_positions.csv"], "profile": "canonical"},
+        {
+            "kind": "invoices",
+            "files": ["invoices_canonical.csv", "invoices_canonical_positions.csv"],
+            "profile": "canonical",
+        },
     ],
 }
 DEMO_PERIOD = "2026-01"
@@ -53,14 +56,19 @@ def group_samples(folder: Path) -> dict[tuple[str, str], list[Path]]:
     groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
     for path in sorted(folder.iterdir()):
         parts = path.stem.split("_")
-        if path.suffix.lower() in _SUFFIXES and len(parts) >= 2 and parts[0] in KINDS \
-                and parts[1] in profiles:
+        if (
+            path.suffix.lower() in _SUFFIXES
+            and len(parts) >= 2
+            and parts[0] in KINDS
+            and parts[1] in profiles
+        ):
             groups[(parts[0], parts[1])].append(path)
     return dict(groups)
 
 
-def run_demo(samples: Path, *, console: Console, out: Path = Path("out/demo"),
-             transfer: bool = True) -> int:
+def run_demo(
+    samples: Path, *, console: Console, out: Path = Path("out/demo"), transfer: bool = True
+) -> int:
     """Run the demo; returns 0 when every step ran (findings in the samples are expected)."""
     if not samples.is_dir():
         raise SourceError(f"Der Ordner mit Beispieldaten {samples} fehlt.", file=str(samples))
@@ -74,22 +82,34 @@ def run_demo(samples: Path, *, console: Console, out: Path = Path("out/demo"),
         console.print(f"2. Prüfen, abbilden, übertragen ({DEMO_PERIOD}) und berichten …")
         results = []
         for client, specs in DEMO_CLIENTS.items():
-            sources = [{**source, "files": [str(samples / name) for name in source["files"]]}
-                       for source in specs]
+            sources = [
+                {**source, "files": [str(samples / name) for name in source["files"]]}
+                for source in specs
+            ]
             # The first client's month goes to DATEV; the others are checked and reported.
-            results.append(run_report(
-                client=client, period=DEMO_PERIOD, sources=sources,
-                out=out / f"bericht_{client}_{DEMO_PERIOD}.html",
-                transfer=transfer and client == TRANSFER_CLIENT,
-                pos_mapping=str(samples / "pos_mapping.toml"), base=Path.cwd()))
+            results.append(
+                run_report(
+                    client=client,
+                    period=DEMO_PERIOD,
+                    sources=sources,
+                    out=out / f"bericht_{client}_{DEMO_PERIOD}.html",
+                    transfer=transfer and client == TRANSFER_CLIENT,
+                    pos_mapping=str(samples / "pos_mapping.toml"),
+                    base=Path.cwd(),
+                )
+            )
         overview = write_overview(results, out_dir=out, period=DEMO_PERIOD)
         table = Table(title=f"Berichte {DEMO_PERIOD}", header_style="bold")
         for name in ("Mandant", "Fehler", "Warnungen", "Übertragungen", "Bericht"):
             table.add_column(name)
         for result in results:
-            table.add_row(result.client, str(result.details["errors"]),
-                          str(result.details["warnings"]), str(result.details["transfers"]),
-                          str(result.html))
+            table.add_row(
+                result.client,
+                str(result.details["errors"]),
+                str(result.details["warnings"]),
+                str(result.details["transfers"]),
+                str(result.html),
+            )
         console.print(table)
         _bill_calls(samples, console, transfer=transfer)
     console.print(f"Fertig. Übersicht: {overview}")
@@ -105,7 +125,9 @@ def _sandbox(settings, console: Console):
     from workbench.sandbox import start_sandbox
 
     with start_sandbox(state_dir=settings.home / "sandbox") as sandbox:
-        console.print(f"DATEV-Sandbox läuft auf {sandbox.url} (Zustand in {settings.home / 'sandbox'}).")
+        console.print(
+            f"DATEV-Sandbox läuft auf {sandbox.url} (Zustand in {settings.home / 'sandbox'})."
+        )
         os.environ["WORKBENCH_SANDBOX_URL"] = sandbox.url
         try:
             yield
@@ -120,26 +142,36 @@ def _bill_calls(samples: Path, console: Console, *, transfer: bool) -> None:
 
     console.print("3. Anrufliste abrechnen und Auslagen in DATEV buchen …")
     with connect() as connection:
-        run = check_run("calls", [samples / "calls_starface.csv"], client=None,
-                        connection=connection)
+        run = check_run(
+            "calls", [samples / "calls_starface.csv"], client=None, connection=connection
+        )
         summary = run.billing.summary()
         plan = plan_expense_postings(run.billing, run.directory)
-        posted = transfer_expense_postings(plan, connection.datev, ledger=connection.ledger) \
-            if transfer else None
+        posted = (
+            transfer_expense_postings(plan, connection.datev, ledger=connection.ledger)
+            if transfer
+            else None
+        )
     billed = run.billing.billed.height if hasattr(run.billing.billed, "height") else 0
-    console.print(f"{run.loaded.frame.height} Anrufe, davon {billed} abgerechnet; "
-                  f"{summary.height} Zeilen Abrechnung je Mandant und Monat.")
+    console.print(
+        f"{run.loaded.frame.height} Anrufe, davon {billed} abgerechnet; "
+        f"{summary.height} Zeilen Abrechnung je Mandant und Monat."
+    )
     if posted is not None:
         counts = dict(posted["status"].value_counts().iter_rows())
-        console.print(f"Auslagen gebucht: {counts.get('posted', 0)}, fehlgeschlagen: "
-                      f"{counts.get('failed', 0)}, übersprungen: {counts.get('skipped', 0)}.")
+        console.print(
+            f"Auslagen gebucht: {counts.get('posted', 0)}, fehlgeschlagen: "
+            f"{counts.get('failed', 0)}, übersprungen: {counts.get('skipped', 0)}."
+        )
 
 
 def _show_loading(samples: Path, console: Console) -> None:
     groups = group_samples(samples)
     if not groups:
-        raise SourceError(f"Im Ordner {samples} liegen keine Beispieldateien "
-                          f"(<art>_<profil>_….csv/.xlsx/.json).", file=str(samples))
+        raise SourceError(
+            f"Im Ordner {samples} liegen keine Beispieldateien (<art>_<profil>_….csv/.xlsx/.json).",
+            file=str(samples),
+        )
     table = Table(title="1. Laden: Beispieldaten", header_style="bold")
     for name in ("Art", "Profil", "Dateien", "Zeilen", "Kodierung", "Zeilenprobleme"):
         table.add_column(name)
@@ -147,10 +179,18 @@ def _show_loading(samples: Path, console: Console) -> None:
         result = LOADERS[kind](files, profile=profile)
         summary = result.summary()
         encodings = ", ".join(sorted({str(value) for value in summary["encoding"].to_list()}))
-        table.add_row(kind, profile, ", ".join(path.name for path in files),
-                      str(result.frame.height), encodings, str(result.findings.height))
+        table.add_row(
+            kind,
+            profile,
+            ", ".join(path.name for path in files),
+            str(result.frame.height),
+            encodings,
+            str(result.findings.height),
+        )
         loaded = summary.filter(pl.col("kind") != "positions")["rows"].sum()
         if loaded != result.frame.height:  # pragma: no cover - guards the loader's invariant
-            raise SourceError(f"Zeilen gingen verloren: {loaded} gelesen, {result.frame.height} "
-                              f"geladen ({', '.join(path.name for path in files)}).")
+            raise SourceError(
+                f"Zeilen gingen verloren: {loaded} gelesen, {result.frame.height} "
+                f"geladen ({', '.join(path.name for path in files)})."
+            )
     console.print(table)

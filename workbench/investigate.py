@@ -46,8 +46,11 @@ def sent_records(transfer: Any) -> pl.DataFrame:
         if file.name == "document.xml":
             continue
         ledger = read_ledger_xml(file)
-        parts.append(ledger.records.with_columns(pl.lit(file.name).alias("datafile"),
-                                                 pl.lit(ledger.ledger).alias("ledger")))
+        parts.append(
+            ledger.records.with_columns(
+                pl.lit(file.name).alias("datafile"), pl.lit(ledger.ledger).alias("ledger")
+            )
+        )
     return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
 
 
@@ -65,10 +68,13 @@ def _recheck(transfer: Any, sent: pl.DataFrame) -> pl.DataFrame:
         return found
     for file in sorted(path.glob("*.xml")):
         kind = "document" if file.name == "document.xml" else "ledger"
-        rows.extend({"datei": file.name, "prüfung": f"XSD ({kind})", "meldung": message}
-                    for message in validate_xml(file, kind))
-    return pl.DataFrame(rows, schema={"datei": pl.String, "prüfung": pl.String,
-                                      "meldung": pl.String})
+        rows.extend(
+            {"datei": file.name, "prüfung": f"XSD ({kind})", "meldung": message}
+            for message in validate_xml(file, kind)
+        )
+    return pl.DataFrame(
+        rows, schema={"datei": pl.String, "prüfung": pl.String, "meldung": pl.String}
+    )
 
 
 def investigate(connection: Any, transfer_id: str) -> Investigation:
@@ -96,10 +102,14 @@ def investigate(connection: Any, transfer_id: str) -> Investigation:
         transfer=transfer,
         items=pl.DataFrame(ledger.items(transfer_id)),
         audit=pl.DataFrame(ledger.audit_log(transfer_id)),
-        datev_status=status, datev_gone=gone,
+        datev_status=status,
+        datev_gone=gone,
         protocol=pl.DataFrame(protocol[:1000]) if protocol else pl.DataFrame(),
         backmapped=backmap_findings(ledger, transfer_id),
-        sent=sent, recheck=recheck, problems=problems)
+        sent=sent,
+        recheck=recheck,
+        problems=problems,
+    )
 
 
 def show(investigation: Investigation) -> None:
@@ -109,18 +119,27 @@ def show(investigation: Investigation) -> None:
     from workbench.reports import table_html
 
     transfer = investigation.transfer
-    gone = " (bei DATEV nach Ablauf der Aufbewahrung gelöscht; gezeigt wird der zuletzt " \
-           "gespeicherte Stand)" if investigation.datev_gone else ""
-    display(HTML(
-        f"<h2>Übertragung {transfer.id}</h2><p>Mandant {transfer.client}, {transfer.kind}, "
-        f"{transfer.month}, {transfer.document_kind}; lokal: <b>{transfer.local_status}</b>, "
-        f"DATEV jetzt: <b>{investigation.datev_status}</b>{gone}.</p>"
-        + (f"<p style='color:#b00'>{transfer.error}</p>" if transfer.error else "")
-        + "".join(f"<p style='color:#b00'>{problem}</p>" for problem in investigation.problems)))
-    for title, frame in (("Betroffene Quellzeilen", investigation.backmapped),
-                         ("DATEV-Protokoll", investigation.protocol),
-                         ("Gesendete DATEV-Felder", investigation.sent),
-                         ("Erneute Prüfung der gesendeten Daten", investigation.recheck),
-                         ("Positionen", investigation.items),
-                         ("Protokoll der Workbench (Audit)", investigation.audit)):
+    gone = (
+        " (bei DATEV nach Ablauf der Aufbewahrung gelöscht; gezeigt wird der zuletzt "
+        "gespeicherte Stand)"
+        if investigation.datev_gone
+        else ""
+    )
+    display(
+        HTML(
+            f"<h2>Übertragung {transfer.id}</h2><p>Mandant {transfer.client}, {transfer.kind}, "
+            f"{transfer.month}, {transfer.document_kind}; lokal: <b>{transfer.local_status}</b>, "
+            f"DATEV jetzt: <b>{investigation.datev_status}</b>{gone}.</p>"
+            + (f"<p style='color:#b00'>{transfer.error}</p>" if transfer.error else "")
+            + "".join(f"<p style='color:#b00'>{problem}</p>" for problem in investigation.problems)
+        )
+    )
+    for title, frame in (
+        ("Betroffene Quellzeilen", investigation.backmapped),
+        ("DATEV-Protokoll", investigation.protocol),
+        ("Gesendete DATEV-Felder", investigation.sent),
+        ("Erneute Prüfung der gesendeten Daten", investigation.recheck),
+        ("Positionen", investigation.items),
+        ("Protokoll der Workbench (Audit)", investigation.audit),
+    ):
         display(HTML(f"<h3>{title}</h3>" + table_html(frame)))

@@ -22,8 +22,16 @@ from workbench.errors import ConfigError, SourceError
 from workbench.sources import LOADERS, LoadResult, available_profiles, load_profile
 from workbench.sources.readers import read_table
 
-__all__ = ["Run", "check_run", "detect_profile", "load_pos_mapping", "map_run",
-           "records_with_lineage", "transfer_run", "write_run"]
+__all__ = [
+    "Run",
+    "check_run",
+    "detect_profile",
+    "load_pos_mapping",
+    "map_run",
+    "records_with_lineage",
+    "transfer_run",
+    "write_run",
+]
 
 #: Where each kind's data goes by default: XML packages, EXTF, or expense postings.
 DEFAULT_TARGET = {"receipts": "xml", "invoices": "xml", "pos": "extf", "calls": "expense-postings"}
@@ -73,9 +81,11 @@ def detect_profile(kind: str, files: Sequence[Path]) -> str:
             required = [column for column, _ in _required(kind) if column not in variant.defaults]
             if variant.matches(found) and all(column in resolved for column in required):
                 return name
-    raise SourceError(f"Für {first.name} passt keines der Profile ({', '.join(names)}) zur "
-                      f"Quellart '{kind}'. Geben Sie das Profil mit --profile an.",
-                      file=first.name)
+    raise SourceError(
+        f"Für {first.name} passt keines der Profile ({', '.join(names)}) zur "
+        f"Quellart '{kind}'. Geben Sie das Profil mit --profile an.",
+        file=first.name,
+    )
 
 
 def _required(kind: str) -> list[tuple[str, str]]:
@@ -91,22 +101,29 @@ def load_pos_mapping(path: Path) -> Any:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"Die POS-Zuordnung {path} ist nicht lesbar: {error}",
-                          file=path.name) from error
+        raise ConfigError(
+            f"Die POS-Zuordnung {path} ist nicht lesbar: {error}", file=path.name
+        ) from error
     close = data.get("day_close")
     try:
-        return PosMapping(accounts=dict(data["accounts"]), transit_account=str(data["transit_account"]),
-                          tip_account=str(data["tip_account"]), period=data.get("period", "daily"),
-                          day_close=dt.time.fromisoformat(close) if close else None,
-                          fixation=bool(data.get("fixation", False)),
-                          journal_description=str(data.get("journal_description", "")))
+        return PosMapping(
+            accounts=dict(data["accounts"]),
+            transit_account=str(data["transit_account"]),
+            tip_account=str(data["tip_account"]),
+            period=data.get("period", "daily"),
+            day_close=dt.time.fromisoformat(close) if close else None,
+            fixation=bool(data.get("fixation", False)),
+            journal_description=str(data.get("journal_description", "")),
+        )
     except (KeyError, ValueError) as error:
-        raise ConfigError(f"Die POS-Zuordnung {path} ist unvollständig oder ungültig: {error}",
-                          file=path.name) from error
+        raise ConfigError(
+            f"Die POS-Zuordnung {path} ist unvollständig oder ungültig: {error}", file=path.name
+        ) from error
 
 
-def resolve_attachments(loaded: LoadResult, paths: Sequence[Path], *,
-                        belege: Path | None = None) -> LoadResult:
+def resolve_attachments(
+    loaded: LoadResult, paths: Sequence[Path], *, belege: Path | None = None
+) -> LoadResult:
     """Make every Belegbild path absolute, so checks and packaging look at the same file.
 
     A relative name is looked up in ``belege`` (if given), beside the source file, and in a
@@ -123,28 +140,42 @@ def resolve_attachments(loaded: LoadResult, paths: Sequence[Path], *,
         if given.is_absolute():
             continue
         folder = folders.get(source, Path.cwd())
-        candidates = [*(([belege / given]) if belege else []), folder / given,
-                      folder / "belege" / given]
+        candidates = [
+            *(([belege / given]) if belege else []),
+            folder / given,
+            folder / "belege" / given,
+        ]
         found = next((candidate for candidate in candidates if candidate.is_file()), folder / given)
         resolved[(source, name)] = str(found)
     if not resolved:
         return loaded
-    mapping = pl.DataFrame([{"source_file": s, "attachment": n, "_path": p}
-                            for (s, n), p in resolved.items()])
-    frame = (loaded.frame.with_row_index("_order")
-             .join(mapping, on=["source_file", "attachment"], how="left")
-             .sort("_order")
-             .with_columns(pl.coalesce("_path", "attachment").alias("attachment"))
-             .drop("_order", "_path"))
+    mapping = pl.DataFrame(
+        [{"source_file": s, "attachment": n, "_path": p} for (s, n), p in resolved.items()]
+    )
+    frame = (
+        loaded.frame.with_row_index("_order")
+        .join(mapping, on=["source_file", "attachment"], how="left")
+        .sort("_order")
+        .with_columns(pl.coalesce("_path", "attachment").alias("attachment"))
+        .drop("_order", "_path")
+    )
     from dataclasses import replace
 
     return replace(loaded, frame=frame)
 
 
-def check_run(kind: str, files: Sequence[str | Path], *, client: str | None,
-              profile: str = "auto", connection: Any = None, engine: str = "polars",
-              period: str | None = None, target: str | None = None,
-              belege: Path | None = None) -> Run:
+def check_run(
+    kind: str,
+    files: Sequence[str | Path],
+    *,
+    client: str | None,
+    profile: str = "auto",
+    connection: Any = None,
+    engine: str = "polars",
+    period: str | None = None,
+    target: str | None = None,
+    belege: Path | None = None,
+) -> Run:
     """Load and check; client settings come from DATEV through ``connection`` (or the cache)."""
     paths = [Path(path) for path in files]
     if not paths:
@@ -161,9 +192,15 @@ def check_run(kind: str, files: Sequence[str | Path], *, client: str | None,
 
     target = target or DEFAULT_TARGET[kind]
     sizes = _attachment_sizes(paths)
-    run.findings = check_sources(loaded, settings=run.settings, engine=engine, period=period,
-                                 target="extf" if target == "extf" else "xml",
-                                 folder=paths[0].resolve().parent, attachment_sizes=sizes)
+    run.findings = check_sources(
+        loaded,
+        settings=run.settings,
+        engine=engine,
+        period=period,
+        target="extf" if target == "extf" else "xml",
+        folder=paths[0].resolve().parent,
+        attachment_sizes=sizes,
+    )
     return run
 
 
@@ -189,8 +226,10 @@ def _check_calls(run: Run, connection: Any) -> Run:
     from workbench.calls import bill_calls, fetch_directory
 
     if connection is None:
-        raise ConfigError("Für Anruflisten werden die Stammdaten aus DATEV (DATEVconnect) "
-                          "gebraucht; es besteht keine Verbindung.")
+        raise ConfigError(
+            "Für Anruflisten werden die Stammdaten aus DATEV (DATEVconnect) "
+            "gebraucht; es besteht keine Verbindung."
+        )
     run.directory = fetch_directory(connection.datev)
     run.billing = bill_calls(run.loaded, run.directory)
     if run.client:
@@ -208,27 +247,45 @@ def map_run(run: Run, *, to: str | None = None, pos_mapping: Path | None = None)
     if run.kind == "receipts":
         run.mapped = map_receipts(run.loaded, findings=run.findings, client=run.client)
     elif run.kind == "invoices":
-        run.mapped = map_invoices(run.loaded, mode="bds" if to == "extf" else "rds",
-                                  findings=run.findings, client=run.client, account_length=length)
+        run.mapped = map_invoices(
+            run.loaded,
+            mode="bds" if to == "extf" else "rds",
+            findings=run.findings,
+            client=run.client,
+            account_length=length,
+        )
     elif run.kind == "pos":
         if pos_mapping is None:
-            raise ConfigError("Für Kassenumsätze fehlt die Kontenzuordnung (--pos-mapping "
-                              "DATEI.toml, Beispiel: data/samples/pos_mapping.toml).")
-        run.mapped = map_pos(run.loaded, mapping=load_pos_mapping(pos_mapping),
-                             findings=run.findings, account_length=length)
+            raise ConfigError(
+                "Für Kassenumsätze fehlt die Kontenzuordnung (--pos-mapping "
+                "DATEI.toml, Beispiel: data/samples/pos_mapping.toml)."
+            )
+        run.mapped = map_pos(
+            run.loaded,
+            mapping=load_pos_mapping(pos_mapping),
+            findings=run.findings,
+            account_length=length,
+        )
     else:
-        raise ConfigError("Anruflisten werden nicht abgebildet, sondern abgerechnet "
-                          "(Ziel expense-postings).")
+        raise ConfigError(
+            "Anruflisten werden nicht abgebildet, sondern abgerechnet (Ziel expense-postings)."
+        )
     return run.mapped
 
 
 def records_with_lineage(mapped: Any) -> pl.DataFrame:
     """Mapped records with ``item_id``, ``source_file`` and ``source_row`` of their first row."""
-    first = (mapped.lineage.sort("record", "source_row")
-             .unique("record", keep="first", maintain_order=True)
-             .select("record", "item_id", "source_file", "source_row"))
-    return (mapped.records.with_row_index("record").with_columns(pl.col("record").cast(pl.Int64))
-            .join(first, on="record", how="left").drop("record"))
+    first = (
+        mapped.lineage.sort("record", "source_row")
+        .unique("record", keep="first", maintain_order=True)
+        .select("record", "item_id", "source_file", "source_row")
+    )
+    return (
+        mapped.records.with_row_index("record")
+        .with_columns(pl.col("record").cast(pl.Int64))
+        .join(first, on="record", how="left")
+        .drop("record")
+    )
 
 
 def _extf_header(run: Run, mapped: Any) -> Any:
@@ -236,17 +293,22 @@ def _extf_header(run: Run, mapped: Any) -> Any:
 
     consultant, _, number = (run.client or "").partition("-")
     if not (consultant.isdigit() and number.isdigit()):
-        raise ConfigError(f"Die Mandanten-ID '{run.client}' hat nicht die Form "
-                          f"Beraternummer-Mandantennummer (z. B. 455148-1).")
+        raise ConfigError(
+            f"Die Mandanten-ID '{run.client}' hat nicht die Form "
+            f"Beraternummer-Mandantennummer (z. B. 455148-1)."
+        )
     dates = mapped.records["Belegdatum"].drop_nulls()
     first_day = dates.min() if dates.len() else dt.date.today()
     fiscal = run.settings.fiscal_year_of(first_day) if run.settings is not None else None
     start = fiscal[0] if fiscal else dt.date(first_day.year, 1, 1)
     options = dict(getattr(mapped, "header", {}) or {})
-    return ExtfHeader(consultant_number=int(consultant), client_number=int(number),
-                      fiscal_year_start=start,
-                      account_length=(run.settings.account_length if run.settings else None) or 4,
-                      **options)
+    return ExtfHeader(
+        consultant_number=int(consultant),
+        client_number=int(number),
+        fiscal_year_start=start,
+        account_length=(run.settings.account_length if run.settings else None) or 4,
+        **options,
+    )
 
 
 def _folders(run: Run) -> dict[str, str]:
@@ -264,8 +326,9 @@ def write_run(run: Run, out_dir: Path, *, to: str | None = None) -> list[Path]:
 
         plan = plan_expense_postings(run.billing, run.directory)
         path = out_dir / "expense_postings.json"
-        path.write_text(json.dumps(plan.bodies(), ensure_ascii=False, indent=1, default=str),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(plan.bodies(), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
         return [path]
     mapped = run.mapped
     if to == "extf":
@@ -279,20 +342,32 @@ def write_run(run: Run, out_dir: Path, *, to: str | None = None) -> list[Path]:
         if master is not None and not master.is_empty():
             # Buchungsdatenservice: the Debitoren/Kreditoren travel as their own EXTF file.
             path = out_dir / "EXTF_Debitoren_Kreditoren.csv"
-            write_extf(master, replace(header, category=16, format_version=None,
-                                       date_from=None, date_to=None), path_or_buffer=path)
+            write_extf(
+                master,
+                replace(header, category=16, format_version=None, date_from=None, date_to=None),
+                path_or_buffer=path,
+            )
             written.append(path)
         return written
     from workbench.datev.package import build_packages
 
-    result = build_packages(mapped.records, out_dir=out_dir, client=run.client,
-                            folders=_folders(run))
+    result = build_packages(
+        mapped.records, out_dir=out_dir, client=run.client, folders=_folders(run)
+    )
     return [package.path for package in result.packages]
 
 
-def transfer_run(run: Run, connection: Any, *, out_dir: Path, month: str | None = None,
-                 document_kind: str | None = None, to: str | None = None,
-                 progress: Any = None, wait: float = 60.0) -> list:
+def transfer_run(
+    run: Run,
+    connection: Any,
+    *,
+    out_dir: Path,
+    month: str | None = None,
+    document_kind: str | None = None,
+    to: str | None = None,
+    progress: Any = None,
+    wait: float = 60.0,
+) -> list:
     """Send a mapped run to DATEV (dxso packages or EXTF files), recording it in the ledger."""
     from workbench.transfer.extf_jobs import transfer_bookings
     from workbench.transfer.jobs import transfer_records
@@ -301,17 +376,35 @@ def transfer_run(run: Run, connection: Any, *, out_dir: Path, month: str | None 
     records = records_with_lineage(run.mapped)
     if run.kind == "pos":
         # A POS category books every day: the business day makes the item unique and stable.
-        records = records.with_columns(pl.format("{}/{}", pl.col("Belegdatum").dt.strftime(
-            "%Y-%m-%d"), pl.col("item_id")).alias("item_id"))
+        records = records.with_columns(
+            pl.format(
+                "{}/{}", pl.col("Belegdatum").dt.strftime("%Y-%m-%d"), pl.col("item_id")
+            ).alias("item_id")
+        )
     if to == "extf":
         if month:
             records = records.filter(pl.col("Belegdatum").dt.strftime("%Y-%m") == month)
-        run.transfers = transfer_bookings(connection.ledger, connection.datev, client=run.client,
-                                          bookings=records, header=_extf_header(run, run.mapped),
-                                          out_dir=out_dir, kind=run.kind)
+        run.transfers = transfer_bookings(
+            connection.ledger,
+            connection.datev,
+            client=run.client,
+            bookings=records,
+            header=_extf_header(run, run.mapped),
+            out_dir=out_dir,
+            kind=run.kind,
+        )
     else:
-        run.transfers = transfer_records(connection.ledger, connection.datev, client=run.client,
-                                         records=records, out_dir=out_dir, kind=run.kind,
-                                         month=month, document_kind=document_kind,
-                                         folders=_folders(run), progress=progress, wait=wait)
+        run.transfers = transfer_records(
+            connection.ledger,
+            connection.datev,
+            client=run.client,
+            records=records,
+            out_dir=out_dir,
+            kind=run.kind,
+            month=month,
+            document_kind=document_kind,
+            folders=_folders(run),
+            progress=progress,
+            wait=wait,
+        )
     return run.transfers

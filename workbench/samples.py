@@ -63,8 +63,16 @@ class Generated:
     raw: dict[str, pl.Series] | None = None
 
 
-def generate(kind: str, n: int, *, seed: int = 0, client: str = "455148-1", defects: bool = True,
-             defect_rate: float = 0.01, unparseable: bool = True) -> Generated:
+def generate(
+    kind: str,
+    n: int,
+    *,
+    seed: int = 0,
+    client: str = "455148-1",
+    defects: bool = True,
+    defect_rate: float = 0.01,
+    unparseable: bool = True,
+) -> Generated:
     """Generate ``n`` rows of ``kind`` (``receipts``, ``invoices``, ``calls``, ``pos``).
 
     ``unparseable=False`` leaves out the defects that exist only as file text (receipts: an
@@ -80,24 +88,36 @@ def generate(kind: str, n: int, *, seed: int = 0, client: str = "455148-1", defe
         if not rate:
             return Generated(frame, empty)
         typed, manifest, raw = _defects.random_receipt_defects(
-            frame, seed=seed, client=client, rate=rate, unparseable=unparseable)
+            frame, seed=seed, client=client, rate=rate, unparseable=unparseable
+        )
         return Generated(typed, manifest, raw=raw)
     if kind == "invoices":
         header, positions = frames.clean_invoices(n, seed=seed, client=client)
         if not rate:
             return Generated(header, empty, positions)
         typed, manifest, raw = _defects.random_defects(
-            header, _defects.INVOICE_MAKERS, eligible=np.ones(header.height, dtype=bool),
-            seed=seed, client=client, rate=rate, item_column="invoice_id")
+            header,
+            _defects.INVOICE_MAKERS,
+            eligible=np.ones(header.height, dtype=bool),
+            seed=seed,
+            client=client,
+            rate=rate,
+            item_column="invoice_id",
+        )
         return Generated(typed, manifest, positions, raw)
     if kind == "calls":
         frame = frames.clean_calls(n, seed=seed)
         if not rate:
             return Generated(frame, empty)
         typed, manifest, raw = _defects.random_defects(
-            frame, _defects.CALL_MAKERS,
-            eligible=(frame["direction"] != "internal").to_numpy(), seed=seed, client=client,
-            rate=rate, item_column="call_id")
+            frame,
+            _defects.CALL_MAKERS,
+            eligible=(frame["direction"] != "internal").to_numpy(),
+            seed=seed,
+            client=client,
+            rate=rate,
+            item_column="call_id",
+        )
         return Generated(typed, manifest, raw=raw)
     if kind == "pos":
         frame = frames.clean_pos(n, seed=seed)
@@ -121,17 +141,29 @@ def _pos_defects(frame: pl.DataFrame, *, seed: int, rate: float) -> Generated:
     bar = rows - 2
     amount = amount.scatter(bar, (amount.gather(bar) + amount.gather(rows)).round(2))
     amount = amount.scatter(rows, pl.Series([0.0] * len(rows)))
-    manifest = pl.DataFrame({
-        "file": pl.Series([None] * len(rows), dtype=pl.String), "row": rows.astype(np.int64),
-        "item_id": ["Kreditkarte"] * len(rows), "column": ["amount"] * len(rows),
-        "rule": ["amount.zero"] * len(rows), "value": pl.Series([None] * len(rows),
-                                                                dtype=pl.String),
-        "note": ["Kartenzahlung 0,00"] * len(rows)}, schema=_defects.MANIFEST_SCHEMA)
+    manifest = pl.DataFrame(
+        {
+            "file": pl.Series([None] * len(rows), dtype=pl.String),
+            "row": rows.astype(np.int64),
+            "item_id": ["Kreditkarte"] * len(rows),
+            "column": ["amount"] * len(rows),
+            "rule": ["amount.zero"] * len(rows),
+            "value": pl.Series([None] * len(rows), dtype=pl.String),
+            "note": ["Kartenzahlung 0,00"] * len(rows),
+        },
+        schema=_defects.MANIFEST_SCHEMA,
+    )
     return Generated(frame.with_columns(amount), manifest)
 
 
-def generate_receipts(n: int, *, seed: int = 0, client: str = "455148-1", defects: bool = True,
-                      defect_rate: float = 0.01) -> pl.DataFrame:
+def generate_receipts(
+    n: int,
+    *,
+    seed: int = 0,
+    client: str = "455148-1",
+    defects: bool = True,
+    defect_rate: float = 0.01,
+) -> pl.DataFrame:
     """``n`` receipt items (Belegpositionen) of ``client`` as a canonical ``receipts`` frame.
 
     Documents of 1-3 items (Rechnungsausgang, Rechnungseingang and, for clients with a cash book,
@@ -142,25 +174,34 @@ def generate_receipts(n: int, *, seed: int = 0, client: str = "455148-1", defect
     >>> generate_receipts(10, seed=2, defects=False)["document_kind"].n_unique() >= 1
     True
     """
-    return generate("receipts", n, seed=seed, client=client, defects=defects,
-                    defect_rate=defect_rate).frame
+    return generate(
+        "receipts", n, seed=seed, client=client, defects=defects, defect_rate=defect_rate
+    ).frame
 
 
-def generate_invoices(n: int, *, seed: int = 0, client: str = "455148-1", defects: bool = True,
-                      defect_rate: float = 0.01) -> tuple[pl.DataFrame, pl.DataFrame]:
+def generate_invoices(
+    n: int,
+    *,
+    seed: int = 0,
+    client: str = "455148-1",
+    defects: bool = True,
+    defect_rate: float = 0.01,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``n`` invoices (CRM+ style: Rechnung, Eingangsrechnung, Gutschrift, Storno) and positions.
 
     >>> invoices, positions = generate_invoices(5, seed=1)
     >>> positions.columns[:2]
     ['invoice_id', 'position']
     """
-    generated = generate("invoices", n, seed=seed, client=client, defects=defects,
-                         defect_rate=defect_rate)
+    generated = generate(
+        "invoices", n, seed=seed, client=client, defects=defects, defect_rate=defect_rate
+    )
     return generated.frame, generated.positions
 
 
-def generate_calls(n: int, *, seed: int = 0, defects: bool = True,
-                   defect_rate: float = 0.01) -> pl.DataFrame:
+def generate_calls(
+    n: int, *, seed: int = 0, defects: bool = True, defect_rate: float = 0.01
+) -> pl.DataFrame:
     """``n`` calls of the office's extensions (STARFACE style) as a canonical ``calls`` frame.
 
     >>> calls = generate_calls(20, seed=1, defects=False)
@@ -170,8 +211,9 @@ def generate_calls(n: int, *, seed: int = 0, defects: bool = True,
     return generate("calls", n, seed=seed, defects=defects, defect_rate=defect_rate).frame
 
 
-def generate_pos(n: int, *, seed: int = 0, defects: bool = True,
-                 defect_rate: float = 0.01) -> pl.DataFrame:
+def generate_pos(
+    n: int, *, seed: int = 0, defects: bool = True, defect_rate: float = 0.01
+) -> pl.DataFrame:
     """``n`` rows of daily POS sales by category (6 rows a business day from 2026-01-02).
 
     >>> generate_pos(12, seed=1, defects=False)["category"].to_list()[:2]
@@ -180,9 +222,17 @@ def generate_pos(n: int, *, seed: int = 0, defects: bool = True,
     return generate("pos", n, seed=seed, defects=defects, defect_rate=defect_rate).frame
 
 
-def write_receipts_csv(path: str | os.PathLike[str], n: int, *, seed: int = 0,
-                       profile: str = "canonical", client: str = "455148-1", defects: bool = True,
-                       defect_rate: float = 0.01, unparseable: bool = True) -> pl.DataFrame:
+def write_receipts_csv(
+    path: str | os.PathLike[str],
+    n: int,
+    *,
+    seed: int = 0,
+    profile: str = "canonical",
+    client: str = "455148-1",
+    defects: bool = True,
+    defect_rate: float = 0.01,
+    unparseable: bool = True,
+) -> pl.DataFrame:
     """Write ``n`` generated receipt items as a CSV file for ``profile``; returns the manifest
     (``row`` = line number in the file, ``file`` = the file name).
 
@@ -195,8 +245,15 @@ def write_receipts_csv(path: str | os.PathLike[str], n: int, *, seed: int = 0,
     ['file', 'row']
     """
     path = Path(path)
-    generated = generate("receipts", n, seed=seed, client=client, defects=defects,
-                         defect_rate=defect_rate, unparseable=unparseable)
+    generated = generate(
+        "receipts",
+        n,
+        seed=seed,
+        client=client,
+        defects=defects,
+        defect_rate=defect_rate,
+        unparseable=unparseable,
+    )
     if profile == "canonical":
         layout = receipt_files.CANONICAL_RECEIPTS
     elif profile == "juston":
@@ -204,10 +261,21 @@ def write_receipts_csv(path: str | os.PathLike[str], n: int, *, seed: int = 0,
         columns["document_kind"] = "DocumentType"
         columns["internal_invoice_id"] = "Name"
         columns["paid_at"] = "PaymentDate"
-        layout = Layout(columns=tuple(columns.items()), encoding="utf-8", bom=True,
-                        values=(("document_kind", (("Rechnungsausgang", "Ausgangsrechnung"),
-                                                   ("Rechnungseingang", "Eingangsrechnung"),
-                                                   ("Kasse", "cash"))),))
+        layout = Layout(
+            columns=tuple(columns.items()),
+            encoding="utf-8",
+            bom=True,
+            values=(
+                (
+                    "document_kind",
+                    (
+                        ("Rechnungsausgang", "Ausgangsrechnung"),
+                        ("Rechnungseingang", "Eingangsrechnung"),
+                        ("Kasse", "cash"),
+                    ),
+                ),
+            ),
+        )
     else:
         raise ValueError(f"profile {profile!r}: write_receipts_csv supports canonical and juston")
     text = text_frame(generated.frame, layout, generated.raw)
@@ -254,14 +322,20 @@ def write_samples(out_dir: str | os.PathLike[str] = SAMPLES_DIR, *, seed: int = 
             (out / "belege" / name).write_bytes(data)
             written.append(out / "belege" / name)
     stub = out / "belege" / next(iter(catalog.TOO_LARGE))
-    stub.write_bytes(catalog.pdf_bytes("Scan (Platzhalter)", [
-        "Die Originaldatei hat 22.548.480 Byte; siehe attachment_sizes.json."]))
+    stub.write_bytes(
+        catalog.pdf_bytes(
+            "Scan (Platzhalter)",
+            ["Die Originaldatei hat 22.548.480 Byte; siehe attachment_sizes.json."],
+        )
+    )
     written.append(stub)
     sizes = out / "attachment_sizes.json"
     sizes.write_text(json.dumps(catalog.attachment_sizes(), indent=2) + "\n", encoding="utf-8")
-    manifest.sort(key=lambda e: (e["file"], e["sheet"] or "", e["row"] or 0, e["rule"],
-                                 e["column"] or ""))
+    manifest.sort(
+        key=lambda e: (e["file"], e["sheet"] or "", e["row"] or 0, e["rule"], e["column"] or "")
+    )
     (out / "defects.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     written += [sizes, out / "defects.json"]
     return written

@@ -23,9 +23,12 @@ def connect_seed() -> dict:
 @pytest.fixture(scope="session")
 def directory(connect_seed) -> PhoneDirectory:
     return PhoneDirectory.from_master_data(
-        clients=connect_seed["clients"], addressees=connect_seed["addressees"],
+        clients=connect_seed["clients"],
+        addressees=connect_seed["addressees"],
         relationships=connect_seed.get("relationships", []),
-        employees=connect_seed["employees"], orders=connect_seed["orders"])
+        employees=connect_seed["employees"],
+        orders=connect_seed["orders"],
+    )
 
 
 @pytest.fixture(scope="session")

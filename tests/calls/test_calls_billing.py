@@ -11,18 +11,46 @@ from workbench.errors import ConfigError
 
 CLIENT_1 = "6f1c0a3e2b7d4c59a8e1f2d3c4b5a601"
 #: Fixture call -> Mandant number its number resolves to (None: no unique Mandant).
-MANDANT = {"SF-1": None, "SF-2": 3, "SF-3": None, "SF-4": 55003, "SF-5": None, "SF-6": None,
-           "SF-7": None, "SF-8": None, "SF-9": 3, "SF-10": None, "SF-11": 2, "SF-12": None,
-           "SF-13": None, "SF-14": None, "SF-15": None, "SF-16": 55003, "SF-17": 2}
+MANDANT = {
+    "SF-1": None,
+    "SF-2": 3,
+    "SF-3": None,
+    "SF-4": 55003,
+    "SF-5": None,
+    "SF-6": None,
+    "SF-7": None,
+    "SF-8": None,
+    "SF-9": 3,
+    "SF-10": None,
+    "SF-11": 2,
+    "SF-12": None,
+    "SF-13": None,
+    "SF-14": None,
+    "SF-15": None,
+    "SF-16": 55003,
+    "SF-17": 2,
+}
 BLOCKED = {"SF-9", "SF-12"}  # absurd duration; duplicate call id
 
 
-@pytest.mark.parametrize(("rounding", "seconds", "minutes"), [
-    ("minute", 0, 0), ("minute", 1, 1), ("minute", 59, 1), ("minute", 60, 1), ("minute", 61, 2),
-    ("6min", 1, 6), ("6min", 360, 6), ("6min", 361, 12),
-    ("10min", 599, 10), ("10min", 601, 20),
-    ("15min", 1, 15), ("15min", 900, 15), ("15min", 901, 30),
-])
+@pytest.mark.parametrize(
+    ("rounding", "seconds", "minutes"),
+    [
+        ("minute", 0, 0),
+        ("minute", 1, 1),
+        ("minute", 59, 1),
+        ("minute", 60, 1),
+        ("minute", 61, 2),
+        ("6min", 1, 6),
+        ("6min", 360, 6),
+        ("6min", 361, 12),
+        ("10min", 599, 10),
+        ("10min", 601, 20),
+        ("15min", 1, 15),
+        ("15min", 900, 15),
+        ("15min", 901, 30),
+    ],
+)
 def test_rounding(rounding, seconds, minutes):
     assert CallSettings(rounding=rounding).billed_minutes(seconds) == minutes
 
@@ -36,11 +64,17 @@ def test_default_billing_of_the_fixture(directory, fixture_calls):
     billing = bill_calls(fixture_calls, directory)
     status = dict(zip(billing.lines["call_id"], billing.lines["status"], strict=True))
     assert {k: v for k, v in status.items() if v == "billed"} == {
-        "SF-2": "billed", "SF-11": "billed", "SF-16": "billed", "SF-17": "billed"}
+        "SF-2": "billed",
+        "SF-11": "billed",
+        "SF-16": "billed",
+        "SF-17": "billed",
+    }
     assert status["SF-4"] == status["SF-8"] == "ignored"
     assert status["SF-9"] == "blocked"
     assert billing.lines.filter(pl.col("call_id") == "SF-12")["status"].to_list() == [
-        "blocked", "blocked"]
+        "blocked",
+        "blocked",
+    ]
     for unresolved in ("SF-1", "SF-3", "SF-5", "SF-6", "SF-7", "SF-10", "SF-13", "SF-14", "SF-15"):
         assert status[unresolved] == "unresolved"
     billed = billing.billed
@@ -57,10 +91,15 @@ def test_default_billing_of_the_fixture(directory, fixture_calls):
 
 def test_summary_per_mandant_and_month(directory, fixture_calls):
     summary = bill_calls(fixture_calls, directory).summary()
-    rows = summary.select("client_number", "month", "calls", "seconds", "billed_minutes",
-                          "time_units").rows()
-    assert rows == [(2, "2026-01", 1, 300, 5, 100), (2, "2026-02", 1, 150, 3, 60),
-                    (3, "2026-01", 1, 59, 1, 20), (55003, "2026-02", 1, 1800, 30, 600)]
+    rows = summary.select(
+        "client_number", "month", "calls", "seconds", "billed_minutes", "time_units"
+    ).rows()
+    assert rows == [
+        (2, "2026-01", 1, 300, 5, 100),
+        (2, "2026-02", 1, 150, 3, 60),
+        (3, "2026-01", 1, 59, 1, 20),
+        (55003, "2026-02", 1, 1800, 30, 600),
+    ]
     assert summary["hours"].to_list() == [0.08, 0.05, 0.02, 0.5]
 
 
@@ -76,13 +115,14 @@ def expected_status(row: dict, settings: CallSettings) -> str:
     return "billed" if row["duration_s"] > 0 else "not_billable"
 
 
-FLAGS = ("ignore_inbound", "ignore_outbound", "ignore_internal", "only_identified",
-         "only_answered")
+FLAGS = ("ignore_inbound", "ignore_outbound", "ignore_internal", "only_identified", "only_answered")
 
 
-@pytest.mark.parametrize("flags", list(itertools.product([False, True], repeat=len(FLAGS))),
-                         ids=lambda f: "-".join(n for n, on in zip(FLAGS, f, strict=True) if on)
-                         or "none")
+@pytest.mark.parametrize(
+    "flags",
+    list(itertools.product([False, True], repeat=len(FLAGS))),
+    ids=lambda f: "-".join(n for n, on in zip(FLAGS, f, strict=True) if on) or "none",
+)
 @pytest.mark.parametrize("rounding", ["minute", "15min"])
 def test_settings_combinations(directory, fixture_calls, flags, rounding):
     settings = CallSettings(**dict(zip(FLAGS, flags, strict=True)), rounding=rounding)
@@ -116,47 +156,84 @@ def test_settings_combinations(directory, fixture_calls, flags, rounding):
 
 def test_split_into_virtual_calls(directory, fixture_calls):
     """Neues Gespräch: SF-10 (20 min) is 10 min for Mandant 2, then the rest for Mandant 1."""
-    billing = bill_calls(fixture_calls, directory, assignments=[
-        CallAssignment("SF-10", 2, seconds=600, note="Firma A"),
-        CallAssignment("SF-10", CLIENT_1, note="Firma B")])
+    billing = bill_calls(
+        fixture_calls,
+        directory,
+        assignments=[
+            CallAssignment("SF-10", 2, seconds=600, note="Firma A"),
+            CallAssignment("SF-10", CLIENT_1, note="Firma B"),
+        ],
+    )
     parts = billing.lines.filter(pl.col("call_id") == "SF-10")
-    assert parts.select("part", "started_at", "duration_s", "client_number", "note", "status",
-                        "billed_minutes", "assigned").rows() == [
+    assert parts.select(
+        "part",
+        "started_at",
+        "duration_s",
+        "client_number",
+        "note",
+        "status",
+        "billed_minutes",
+        "assigned",
+    ).rows() == [
         (1, datetime(2026, 1, 5, 14, 0), 600, 2, "Firma A", "billed", 10, True),
-        (2, datetime(2026, 1, 5, 14, 10), 600, 1, "Firma B", "billed", 10, True)]
+        (2, datetime(2026, 1, 5, 14, 10), 600, 1, "Firma B", "billed", 10, True),
+    ]
     assert billing.lines.height == fixture_calls.frame.height + 1
     # Each virtual call is rounded on its own: 1 min -> 15, 19 min -> 30.
-    quarter = bill_calls(fixture_calls, directory, settings=CallSettings(rounding="15min"),
-                         assignments=[CallAssignment("SF-10", 2, seconds=60),
-                                      CallAssignment("SF-10", 1)])
+    quarter = bill_calls(
+        fixture_calls,
+        directory,
+        settings=CallSettings(rounding="15min"),
+        assignments=[CallAssignment("SF-10", 2, seconds=60), CallAssignment("SF-10", 1)],
+    )
     assert quarter.lines.filter(pl.col("call_id") == "SF-10")["billed_minutes"].to_list() == [
-        15, 30]
+        15,
+        30,
+    ]
 
 
 def test_reassign_resolves_an_ambiguous_call(directory, fixture_calls):
     """Adressat ändern: the ambiguous SF-1 goes to Mandant 1; SF-2 moves from 3 to 2."""
-    billing = bill_calls(fixture_calls, directory, assignments=[
-        CallAssignment("SF-1", 1), CallAssignment("SF-2", "6f1c0a3e2b7d4c59a8e1f2d3c4b5a602")])
+    billing = bill_calls(
+        fixture_calls,
+        directory,
+        assignments=[
+            CallAssignment("SF-1", 1),
+            CallAssignment("SF-2", "6f1c0a3e2b7d4c59a8e1f2d3c4b5a602"),
+        ],
+    )
     lines = billing.lines.filter(pl.col("call_id").is_in(["SF-1", "SF-2"]))
-    assert lines.select("call_id", "client_number", "status", "billed_minutes",
-                        "match_status", "note").rows() == [
+    assert lines.select(
+        "call_id", "client_number", "status", "billed_minutes", "match_status", "note"
+    ).rows() == [
         ("SF-1", 1, "billed", 3, "ambiguous", "Rückfrage USt"),
-        ("SF-2", 2, "billed", 1, "matched", None)]
+        ("SF-2", 2, "billed", 1, "matched", None),
+    ]
     assert billing.findings.filter(pl.col("rule") == "calls.invalid_assignment").height == 0
 
 
-@pytest.mark.parametrize(("assignments", "message"), [
-    ([CallAssignment("SF-1", 999)], "Mandant 999 ist in DATEV nicht angelegt"),
-    ([CallAssignment("SF-1", 4)], "Mandant ist inaktiv"),
-    ([CallAssignment("SF-1", 1, seconds=100), CallAssignment("SF-1", 2, seconds=100)],
-     "Die Teile ergeben 200 s, das Gespräch dauert 125 s"),
-    ([CallAssignment("SF-1", 1, seconds=60)], "Die Teile ergeben 60 s, das Gespräch dauert 125 s"),
-    ([CallAssignment("SF-1", 1), CallAssignment("SF-1", 2, seconds=60)],
-     "Nur der letzte Teil"),
-    ([CallAssignment("SF-1", 1, seconds=0), CallAssignment("SF-1", 2)], "jede Dauer muss positiv"),
-    ([CallAssignment("SF-12", 1)], "Anruf-ID SF-12 ist nicht eindeutig"),
-    ([CallAssignment("SF-99", 1)], "Gespräch SF-99 ist nicht in der Anrufliste"),
-])
+@pytest.mark.parametrize(
+    ("assignments", "message"),
+    [
+        ([CallAssignment("SF-1", 999)], "Mandant 999 ist in DATEV nicht angelegt"),
+        ([CallAssignment("SF-1", 4)], "Mandant ist inaktiv"),
+        (
+            [CallAssignment("SF-1", 1, seconds=100), CallAssignment("SF-1", 2, seconds=100)],
+            "Die Teile ergeben 200 s, das Gespräch dauert 125 s",
+        ),
+        (
+            [CallAssignment("SF-1", 1, seconds=60)],
+            "Die Teile ergeben 60 s, das Gespräch dauert 125 s",
+        ),
+        ([CallAssignment("SF-1", 1), CallAssignment("SF-1", 2, seconds=60)], "Nur der letzte Teil"),
+        (
+            [CallAssignment("SF-1", 1, seconds=0), CallAssignment("SF-1", 2)],
+            "jede Dauer muss positiv",
+        ),
+        ([CallAssignment("SF-12", 1)], "Anruf-ID SF-12 ist nicht eindeutig"),
+        ([CallAssignment("SF-99", 1)], "Gespräch SF-99 ist nicht in der Anrufliste"),
+    ],
+)
 def test_invalid_assignments_are_findings(directory, fixture_calls, assignments, message):
     billing = bill_calls(fixture_calls, directory, assignments=assignments)
     problems = billing.findings.filter(pl.col("rule") == "calls.invalid_assignment")
@@ -193,15 +270,26 @@ def test_restrict_to_one_mandant(directory, fixture_calls):
 
 
 def test_hand_made_frame_without_lineage(directory):
-    calls = pl.DataFrame({
-        "call_id": ["x1", "x1", "x2"], "started_at": [datetime(2026, 3, 2, 9)] * 3,
-        "duration_s": [61, 30, -5], "direction": ["inbound", "outbound", "inbound"],
-        "answered": [True, True, True], "remote_number": ["030 9876540", "0911 47110", None],
-        "extension": ["11", "12", "11"], "user": [None] * 3, "note": [None] * 3},
-        schema_overrides={"user": pl.String, "note": pl.String})
+    calls = pl.DataFrame(
+        {
+            "call_id": ["x1", "x1", "x2"],
+            "started_at": [datetime(2026, 3, 2, 9)] * 3,
+            "duration_s": [61, 30, -5],
+            "direction": ["inbound", "outbound", "inbound"],
+            "answered": [True, True, True],
+            "remote_number": ["030 9876540", "0911 47110", None],
+            "extension": ["11", "12", "11"],
+            "user": [None] * 3,
+            "note": [None] * 3,
+        },
+        schema_overrides={"user": pl.String, "note": pl.String},
+    )
     billing = bill_calls(calls, directory)
     assert billing.lines["status"].to_list() == ["blocked", "blocked", "blocked"]
-    assert set(billing.findings["rule"]) == {"duplicate.call_id", "calls.invalid_duration",
-                                             "calls.ambiguous_number",
-                                             "calls.unparseable_number"}
+    assert set(billing.findings["rule"]) == {
+        "duplicate.call_id",
+        "calls.invalid_duration",
+        "calls.ambiguous_number",
+        "calls.unparseable_number",
+    }
     assert billing.findings["row"].null_count() == billing.findings.height

@@ -6,32 +6,38 @@ from hypothesis import strategies as st
 from workbench.calls.numbers import fixed_points, normalize_number, normalize_numbers
 
 
-@pytest.mark.parametrize(("raw", "number", "extension", "status"), [
-    ("+49 911 4711-0", "+4991147110", None, "ok"),
-    ("0911 47110", "+4991147110", None, "ok"),
-    ("(0911) 4711-0", "+4991147110", None, "ok"),
-    ("+49 (0)911 47110", "+4991147110", None, "ok"),
-    ("0049 30 9876540", "+49309876540", None, "ok"),
-    ("+4930/9876540", "+49309876540", None, "ok"),
-    ("0170 5550123", "+491705550123", None, "ok"),
-    ("+43 1 5875432", "+4315875432", None, "ok"),
-    ("0043 1 5875432", "+4315875432", None, "ok"),
-    ("+1 212 5550147", "+12125550147", None, "ok"),
-    ("030 1234567 x 12", "+49301234567", "12", "ok"),
-    ("+49 30 1234567;ext=12", "+49301234567", "12", "ok"),
-    ("", None, None, "missing"),
-    (None, None, None, "missing"),
-    ("unbekannt", None, None, "missing"),
-    ("Anonym", None, None, "missing"),
-    ("abc", None, None, "unparseable"),
-    ("+49 1", None, None, "unparseable"),
-])
+@pytest.mark.parametrize(
+    ("raw", "number", "extension", "status"),
+    [
+        ("+49 911 4711-0", "+4991147110", None, "ok"),
+        ("0911 47110", "+4991147110", None, "ok"),
+        ("(0911) 4711-0", "+4991147110", None, "ok"),
+        ("+49 (0)911 47110", "+4991147110", None, "ok"),
+        ("0049 30 9876540", "+49309876540", None, "ok"),
+        ("+4930/9876540", "+49309876540", None, "ok"),
+        ("0170 5550123", "+491705550123", None, "ok"),
+        ("+43 1 5875432", "+4315875432", None, "ok"),
+        ("0043 1 5875432", "+4315875432", None, "ok"),
+        ("+1 212 5550147", "+12125550147", None, "ok"),
+        ("030 1234567 x 12", "+49301234567", "12", "ok"),
+        ("+49 30 1234567;ext=12", "+49301234567", "12", "ok"),
+        ("", None, None, "missing"),
+        (None, None, None, "missing"),
+        ("unbekannt", None, None, "missing"),
+        ("Anonym", None, None, "missing"),
+        ("abc", None, None, "unparseable"),
+        ("+49 1", None, None, "unparseable"),
+    ],
+)
 def test_normalize_number(raw, number, extension, status):
     assert normalize_number(raw) == (number, extension, status)
     frame = normalize_numbers(pl.Series([raw], dtype=pl.String))
     row = frame.row(0, named=True)
     assert (row["number"], row["number_extension"], row["number_status"]) == (
-        number, extension, status)
+        number,
+        extension,
+        status,
+    )
 
 
 def test_foreign_default_region():
@@ -86,9 +92,13 @@ def test_known_numbers_never_change_the_result(directory_spellings, call_spellin
 
 def test_known_numbers_skip_phonenumbers():
     normalize_number.cache_clear()
-    frame = normalize_numbers(pl.Series(["0911 47110", "+49 911 4711-0", "030 1234567 x 12"]),
-                              known=pl.Series(["+4991147110", None]))
+    frame = normalize_numbers(
+        pl.Series(["0911 47110", "+49 911 4711-0", "030 1234567 x 12"]),
+        known=pl.Series(["+4991147110", None]),
+    )
     assert dict(zip(frame["raw"], frame["number"], strict=True)) == {
-        "0911 47110": "+4991147110", "+49 911 4711-0": "+4991147110",
-        "030 1234567 x 12": "+49301234567"}
+        "0911 47110": "+4991147110",
+        "+49 911 4711-0": "+4991147110",
+        "030 1234567 x 12": "+49301234567",
+    }
     assert normalize_number.cache_info().misses == 1  # only the extension spelling

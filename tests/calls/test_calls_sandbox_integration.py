@@ -19,10 +19,15 @@ from workbench.transfer.ledger import Ledger
 
 @pytest.fixture(scope="module")
 def datev():
-    with start_sandbox() as sandbox, DatevClient(
-            sandbox_endpoints(sandbox.url), client_id="workbench-sandbox",
+    with (
+        start_sandbox() as sandbox,
+        DatevClient(
+            sandbox_endpoints(sandbox.url),
+            client_id="workbench-sandbox",
             connect_auth=("datevconnect", "sandbox"),
-            retry=RetryPolicy(attempts=3, backoff=0.01)) as client:
+            retry=RetryPolicy(attempts=3, backoff=0.01),
+        ) as client,
+    ):
         yield client
 
 
@@ -36,7 +41,8 @@ def test_fetched_directory_equals_the_seed(remote_directory, directory):
     for name in ("numbers", "clients", "employees", "orders"):
         fetched = getattr(remote_directory, name)
         assert fetched.sort(fetched.columns).equals(
-            getattr(directory, name).sort(fetched.columns)), name
+            getattr(directory, name).sort(fetched.columns)
+        ), name
 
 
 def test_postings_are_accepted_by_the_sandbox(datev, remote_directory, fixture_calls):
@@ -47,18 +53,24 @@ def test_postings_are_accepted_by_the_sandbox(datev, remote_directory, fixture_c
     assert result["status"].to_list() == ["posted"] * 3
     assert result["message"].null_count() == 3
     # What DATEV now holds per order equals the billed minutes (1 hour = 1200 units).
-    for order_id, units in plan.postings.group_by("order_id").agg(
-            pl.col("time_units").sum()).rows():
-        stored = datev.connect_get("order-management", f"/orders/{order_id}/expensepostings",
-                                   what="Aufwandsbuchungen lesen")
-        mine = [p for p in stored if p["comment"].endswith(tuple(
-            f"({c})" for c in plan.postings["call_id"]))]
+    for order_id, units in (
+        plan.postings.group_by("order_id").agg(pl.col("time_units").sum()).rows()
+    ):
+        stored = datev.connect_get(
+            "order-management",
+            f"/orders/{order_id}/expensepostings",
+            what="Aufwandsbuchungen lesen",
+        )
+        mine = [
+            p
+            for p in stored
+            if p["comment"].endswith(tuple(f"({c})" for c in plan.postings["call_id"]))
+        ]
         assert sum(p["time_units"] for p in mine) == units
         assert {p["cost_position"] for p in mine} == {"TELB"}
 
 
-def test_refused_postings_are_reported_and_the_rest_goes_on(datev, remote_directory,
-                                                            fixture_calls):
+def test_refused_postings_are_reported_and_the_rest_goes_on(datev, remote_directory, fixture_calls):
     billing = bill_calls(fixture_calls, remote_directory)
     # Order 1002 is done: DATEV refuses cost entries there.
     plan = plan_expense_postings(billing, remote_directory, orders={"3": (1002, 1)})
@@ -70,12 +82,14 @@ def test_refused_postings_are_reported_and_the_rest_goes_on(datev, remote_direct
 
 
 def ledger_counts(ledger):
-    return sorted((t.client, t.month, t.local_status) for t in ledger.transfers()
-                  if t.kind == "calls")
+    return sorted(
+        (t.client, t.month, t.local_status) for t in ledger.transfers() if t.kind == "calls"
+    )
 
 
-def test_ledger_never_posts_twice_and_resumes_after_a_refusal(datev, remote_directory,
-                                                              fixture_calls, tmp_path):
+def test_ledger_never_posts_twice_and_resumes_after_a_refusal(
+    datev, remote_directory, fixture_calls, tmp_path
+):
     billing = bill_calls(fixture_calls, remote_directory)
     ledger = Ledger(tmp_path / "ledger.sqlite")
     before = len(datev.connect_get("order-management", "/orders/expensepostings", what="lesen"))
@@ -83,9 +97,11 @@ def test_ledger_never_posts_twice_and_resumes_after_a_refusal(datev, remote_dire
     refused = plan_expense_postings(billing, remote_directory, orders={"3": (1002, 1)})
     first = transfer_expense_postings(refused, datev, ledger=ledger)
     assert first["status"].to_list() == ["failed", "posted", "posted"]
-    assert ledger_counts(ledger) == [("2", "2026-01", "Transferiert"),
-                                     ("2", "2026-02", "Transferiert"),
-                                     ("3", "2026-01", "Fehlgeschlagen")]
+    assert ledger_counts(ledger) == [
+        ("2", "2026-01", "Transferiert"),
+        ("2", "2026-02", "Transferiert"),
+        ("3", "2026-01", "Fehlgeschlagen"),
+    ]
     failed = next(t for t in ledger.transfers() if t.local_status == "Fehlgeschlagen")
     assert failed.protocol[0]["status"] == "refused" and "HTTP 400" in failed.error
     assert [i["item_id"] for i in ledger.items(failed.id)] == ["SF-2#1"]
@@ -93,7 +109,10 @@ def test_ledger_never_posts_twice_and_resumes_after_a_refusal(datev, remote_dire
     plan = plan_expense_postings(billing, remote_directory)
     second = transfer_expense_postings(plan, datev, ledger=ledger)
     assert second.select("call_id", "status").rows() == [
-        ("SF-2", "posted"), ("SF-11", "skipped"), ("SF-17", "skipped")]
+        ("SF-2", "posted"),
+        ("SF-11", "skipped"),
+        ("SF-17", "skipped"),
+    ]
     assert second["message"][1].startswith("Bereits an DATEV übertragen (Übertragung ")
     # Third run: nothing left.
     third = transfer_expense_postings(plan, datev, ledger=ledger)
@@ -122,21 +141,29 @@ class FlakyClient:
         self.posted.append((path, kwargs["json"]))
 
 
-@pytest.mark.parametrize("failure", [
-    Interrupted("process killed"),
-    DatevApiError("Telefonat buchen: DATEV ist nicht erreichbar (ReadTimeout).")])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Interrupted("process killed"),
+        DatevApiError("Telefonat buchen: DATEV ist nicht erreichbar (ReadTimeout)."),
+    ],
+)
 def test_interrupted_posting_is_unclear_and_never_resent_silently(
-        directory, fixture_calls, tmp_path, failure):
+    directory, fixture_calls, tmp_path, failure
+):
     full = plan_expense_postings(bill_calls(fixture_calls, directory), directory)
-    plan = PostingPlan(postings=full.postings.filter(pl.col("client_number") == 2),
-                       findings=full.findings)
+    plan = PostingPlan(
+        postings=full.postings.filter(pl.col("client_number") == 2), findings=full.findings
+    )
     ledger = Ledger(tmp_path / "ledger.sqlite")
     flaky = FlakyClient(ok=1, failure=failure)
     if isinstance(failure, Interrupted):
         with pytest.raises(Interrupted):
             transfer_expense_postings(plan, flaky, ledger=ledger)
-        assert ledger_counts(ledger) == [("2", "2026-01", "Transferiert"),
-                                         ("2", "2026-02", "In Übertragung")]
+        assert ledger_counts(ledger) == [
+            ("2", "2026-01", "Transferiert"),
+            ("2", "2026-02", "In Übertragung"),
+        ]
     else:
         result = transfer_expense_postings(plan, flaky, ledger=ledger)
         assert result["status"].to_list() == ["posted", "failed"]

@@ -33,8 +33,10 @@ def settings() -> ClientSettings:
 
 def add_lineage(frame: pl.DataFrame, file: str = "belege.csv") -> pl.DataFrame:
     """``frame`` with ``source_file``/``source_row`` as a CSV with a header line would have them."""
-    return frame.with_columns(pl.lit(file).alias("source_file"),
-                              (pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("source_row"))
+    return frame.with_columns(
+        pl.lit(file).alias("source_file"),
+        (pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("source_row"),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,13 @@ HEADER = "document_id,item_id,document_kind,date,amount,currency_code,account_no
 
 
 def test_receipts_file(write, settings, tmp_path):
-    path = write("belege.csv", HEADER
-                 + "B1,I1,Rechnungseingang,2026-01-05,119.00,EUR,3300,R-1,Mehl Type 550\n"
-                 + "B2,I2,Rechnungseingang,2026-02-30,50.00,EUR,33000,,Brötchen\n", "cp1252")
+    path = write(
+        "belege.csv",
+        HEADER
+        + "B1,I1,Rechnungseingang,2026-01-05,119.00,EUR,3300,R-1,Mehl Type 550\n"
+        + "B2,I2,Rechnungseingang,2026-02-30,50.00,EUR,33000,,Brötchen\n",
+        "cp1252",
+    )
     result = load_receipts(path)
     configured = replace(settings, configured_account_length=5)
     findings = check_sources(result, settings=configured, period="2026-01", folder=tmp_path)
@@ -25,7 +29,7 @@ def test_receipts_file(write, settings, tmp_path):
         ("belege.csv", None, "encoding.non_utf8"),
         ("belege.csv", 3, "account.length_mismatch"),
         ("belege.csv", 3, "field.unparseable"),  # 30 February: the loader's finding only
-        ("belege.csv", 3, "field.required"),     # the missing invoice id
+        ("belege.csv", 3, "field.required"),  # the missing invoice id
     }
     required = findings.filter(pl.col("rule") == "field.required")
     # not date (unparseable) nor the Buchungsmonat derived from it
@@ -36,14 +40,19 @@ def test_receipts_file(write, settings, tmp_path):
 
 
 def test_invoices_without_positions(write, settings):
-    invoices = write("rechnungen.csv",
-                     "invoice_kind,invoice_id,date,party_name,zip,city,country,currency_code,"
-                     "net,tax_amount,gross,attachment,terms\n"
-                     "Rechnung,RE-1,2026-01-05,Bäckerei,90402,Nürnberg,DE,EUR,100.00,19.00,119.00,RE-1.pdf,AGB\n"
-                     "Rechnung,RE-2,2026-01-06,Bäckerei,90402,Nürnberg,DE,EUR,100.00,19.00,119.00,RE-2.pdf,AGB\n")
-    positions = write("positionen.csv", "invoice_id,position,name,tax,net,tax_amount,gross\n"
-                      "RE-1,1,Brot,19,100.00,19.00,119.00\n")
+    invoices = write(
+        "rechnungen.csv",
+        "invoice_kind,invoice_id,date,party_name,zip,city,country,currency_code,"
+        "net,tax_amount,gross,attachment,terms\n"
+        "Rechnung,RE-1,2026-01-05,Bäckerei,90402,Nürnberg,DE,EUR,100.00,19.00,119.00,RE-1.pdf,AGB\n"
+        "Rechnung,RE-2,2026-01-06,Bäckerei,90402,Nürnberg,DE,EUR,100.00,19.00,119.00,RE-2.pdf,AGB\n",
+    )
+    positions = write(
+        "positionen.csv",
+        "invoice_id,position,name,tax,net,tax_amount,gross\nRE-1,1,Brot,19,100.00,19.00,119.00\n",
+    )
     result = load_invoices([invoices, positions])
     findings = check_sources(result, settings=settings, period="2026-01")
     assert findings.select("source", "row", "column", "rule").rows() == [
-        ("rechnungen.csv", 3, "positions", "field.required")]
+        ("rechnungen.csv", 3, "positions", "field.required")
+    ]

@@ -19,21 +19,30 @@ from workbench.checks import (
 
 @pytest.fixture
 def frame(with_lineage) -> pl.DataFrame:
-    return with_lineage(pl.DataFrame({
-        "booking_text": ["Brot\u00a0Laib ", "Brötchen", "Kaffee\u200b", "Brot\x1fLaib"],
-        "party_name": ["MÃ¼ller GmbH", "Bäckerei", None, "Weiß"],
-    }))
+    return with_lineage(
+        pl.DataFrame(
+            {
+                "booking_text": ["Brot\u00a0Laib ", "Brötchen", "Kaffee\u200b", "Brot\x1fLaib"],
+                "party_name": ["MÃ¼ller GmbH", "Bäckerei", None, "Weiß"],
+            }
+        )
+    )
 
 
 def test_fixes_are_only_proposed(frame):
     findings = check(frame, "receipts", settings=None)
     assert findings.schema == FINDINGS_SCHEMA
-    proposed = findings.filter(pl.col("suggestion").is_not_null()).select(
-        "row", "rule", "suggestion").rows()
-    assert sorted(proposed) == [(2, "encoding.exotic_space", "Brot Laib "),
-                                (2, "encoding.mojibake", "Müller GmbH"),
-                                (2, "encoding.outer_space", "Brot\u00a0Laib"),
-                                (4, "encoding.exotic_space", "Kaffee")]
+    proposed = (
+        findings.filter(pl.col("suggestion").is_not_null())
+        .select("row", "rule", "suggestion")
+        .rows()
+    )
+    assert sorted(proposed) == [
+        (2, "encoding.exotic_space", "Brot Laib "),
+        (2, "encoding.mojibake", "Müller GmbH"),
+        (2, "encoding.outer_space", "Brot\u00a0Laib"),
+        (4, "encoding.exotic_space", "Kaffee"),
+    ]
     assert frame["booking_text"][0] == "Brot\u00a0Laib "
 
 
@@ -43,10 +52,17 @@ def test_apply_fixes_records_changes(frame):
     assert fixed["booking_text"].to_list() == ["Brot Laib", "Brötchen", "Kaffee", "Brot\x1fLaib"]
     assert fixed["party_name"][0] == "Müller GmbH"
     assert applied.columns == ["file", "row", "column", "rule", "old", "new"]
-    assert applied.filter(pl.col("column") == "booking_text").select("row", "old", "new").rows() == [
-        (2, "Brot\u00a0Laib ", "Brot Laib "), (2, "Brot Laib ", "Brot Laib"), (4, "Kaffee\u200b", "Kaffee")]
+    assert applied.filter(pl.col("column") == "booking_text").select(
+        "row", "old", "new"
+    ).rows() == [
+        (2, "Brot\u00a0Laib ", "Brot Laib "),
+        (2, "Brot Laib ", "Brot Laib"),
+        (4, "Kaffee\u200b", "Kaffee"),
+    ]
     # after the fixes only the control character is left (not a safe fix)
-    assert check(fixed, "receipts", settings=None)["rule"].to_list() == ["encoding.control_character"]
+    assert check(fixed, "receipts", settings=None)["rule"].to_list() == [
+        "encoding.control_character"
+    ]
 
 
 def test_apply_fixes_without_lineage():

@@ -17,8 +17,11 @@ PERIOD = ("2026-01", "2026-03")
 def clean(with_lineage) -> pl.DataFrame:
     """Clean items of Bäckerei Müller: an incoming invoice with IBAN and VAT id first."""
     frame = generate("receipts", 60, seed=5, defects=False).frame
-    incoming = frame.filter((pl.col("document_kind") == "Rechnungseingang")
-                            & pl.col("iban").is_not_null() & pl.col("vat_id").is_not_null())
+    incoming = frame.filter(
+        (pl.col("document_kind") == "Rechnungseingang")
+        & pl.col("iban").is_not_null()
+        & pl.col("vat_id").is_not_null()
+    )
     return with_lineage(incoming.head(1))
 
 
@@ -84,8 +87,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("column", "value", "rule", "suggestion"), CASES,
-                         ids=[f"{c[2]}-{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("column", "value", "rule", "suggestion"),
+    CASES,
+    ids=[f"{c[2]}-{c[0]}-{i}" for i, c in enumerate(CASES)],
+)
 def test_rule_is_reported(clean, settings, column, value, rule, suggestion):
     if callable(value):
         value = value(clean[column][0])
@@ -94,7 +100,11 @@ def test_rule_is_reported(clean, settings, column, value, rule, suggestion):
     hit = findings.filter(pl.col("rule") == rule)
     assert hit.height >= 1, findings.select("rule", "column", "value").to_dicts()
     first = hit.row(0, named=True)
-    assert (first["source"], first["row"], first["item_id"]) == ("belege.csv", 2, clean["item_id"][0])
+    assert (first["source"], first["row"], first["item_id"]) == (
+        "belege.csv",
+        2,
+        clean["item_id"][0],
+    )
     assert first["message"] and first["severity"] in ("error", "warning", "info")
     if column != "date" or rule != "fiscal_year.not_created":
         assert first["column"] == column
@@ -120,8 +130,9 @@ def test_not_cp1252_only_for_extf(clean, settings):
 def test_not_activated_document_type(clean, settings):
     from dataclasses import replace
 
-    without_cash = replace(settings, document_types=tuple(
-        t for t in settings.document_types if t.name != "Kasse"))
+    without_cash = replace(
+        settings, document_types=tuple(t for t in settings.document_types if t.name != "Kasse")
+    )
     frame = clean.with_columns(pl.lit("Kasse").alias("document_kind"))
     rules = check(frame, "receipts", settings=without_cash, period=PERIOD)["rule"].to_list()
     assert "document_types.not_activated" in rules
@@ -148,10 +159,15 @@ def test_without_settings_client_rules_are_skipped(clean):
 
 
 def test_blank_required_values_are_missing_and_frame_untouched():
-    frame = pl.DataFrame({"document_id": ["  ", "B1", "", "\t"], "booking_text": ["a", "b", "c", "d"]})
+    frame = pl.DataFrame(
+        {"document_id": ["  ", "B1", "", "\t"], "booking_text": ["a", "b", "c", "d"]}
+    )
     findings = check(frame, "receipts", settings=None)
     assert findings.select("row", "rule").rows() == [
-        (1, "field.required"), (3, "field.required"), (4, "field.required")]
+        (1, "field.required"),
+        (3, "field.required"),
+        (4, "field.required"),
+    ]
     assert frame["document_id"].to_list() == ["  ", "B1", "", "\t"]
 
 
@@ -166,7 +182,9 @@ def test_source_column_from_mapping(clean, settings):
     mapped = {"belege.csv": {"account_no": "AccountNo__c"}}
     finding = check(frame, "receipts", settings=settings, mapped=mapped).row(0, named=True)
     assert finding["source_column"] == "AccountNo__c"
-    finding = check(frame, "receipts", settings=settings, mapped={"account_no": "Konto"}).row(0, named=True)
+    finding = check(frame, "receipts", settings=settings, mapped={"account_no": "Konto"}).row(
+        0, named=True
+    )
     assert finding["source_column"] == "Konto"
 
 

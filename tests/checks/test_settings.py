@@ -12,30 +12,51 @@ from workbench.checks.settings import cache_path
 from workbench.errors import ConfigError
 
 CLIENT_BASICS = {  # GET /clients/{id} of accounting-dxso-jobs / accounting-documents
-    "client_number": 2, "consultant_number": 455148, "id": "455148-2",
-    "name": "Grün & Söhne Gärtnerei KG", "is_document_management_available": True,
+    "client_number": 2,
+    "consultant_number": 455148,
+    "id": "455148-2",
+    "name": "Grün & Söhne Gärtnerei KG",
+    "is_document_management_available": True,
     "basic_accounting_information": [
-        {"fiscal_year_start": "2024-07-01", "fiscal_year_end": "2025-06-30", "account_length": 5,
-         "datev_chart_of_accounts": 4,
-         "ledgers": {"is_accounts_payable_ledger_available": True,
-                     "is_accounts_receivable_ledger_available": True,
-                     "is_cash_ledger_available": False}},
+        {
+            "fiscal_year_start": "2024-07-01",
+            "fiscal_year_end": "2025-06-30",
+            "account_length": 5,
+            "datev_chart_of_accounts": 4,
+            "ledgers": {
+                "is_accounts_payable_ledger_available": True,
+                "is_accounts_receivable_ledger_available": True,
+                "is_cash_ledger_available": False,
+            },
+        },
         {"fiscal_year_start": "2025-07-01", "fiscal_year_end": "2026-06-30", "account_length": 5},
     ],
 }
 DOCUMENT_TYPES = [  # GET /clients/{id}/document-types
-    {"name": "Rechnungseingang", "category": "invoices_received", "debit_credit_identifier": "debit"},
-    {"name": "Rechnungsausgang", "category": "outgoing_invoices", "debit_credit_identifier": "credit"},
+    {
+        "name": "Rechnungseingang",
+        "category": "invoices_received",
+        "debit_credit_identifier": "debit",
+    },
+    {
+        "name": "Rechnungsausgang",
+        "category": "outgoing_invoices",
+        "debit_credit_identifier": "credit",
+    },
 ]
 
 
 def test_from_client_basics_and_document_types():
-    settings = ClientSettings.from_dict({**CLIENT_BASICS, "ledger_folder_names": ["Eingangsrechnungen"]},
-                                        document_types=DOCUMENT_TYPES)
+    settings = ClientSettings.from_dict(
+        {**CLIENT_BASICS, "ledger_folder_names": ["Eingangsrechnungen"]},
+        document_types=DOCUMENT_TYPES,
+    )
     assert settings.client_id == "455148-2"
     assert settings.account_length == 5 and settings.personal_account_length == 6
-    assert settings.fiscal_years == ((date(2024, 7, 1), date(2025, 6, 30)),
-                                     (date(2025, 7, 1), date(2026, 6, 30)))
+    assert settings.fiscal_years == (
+        (date(2024, 7, 1), date(2025, 6, 30)),
+        (date(2025, 7, 1), date(2026, 6, 30)),
+    )
     assert settings.document_type("Rechnungseingang").folder == "Eingangsrechnungen"
     assert settings.document_types_without_folder == ["Rechnungsausgang"]
     assert settings.fiscal_year_of(date(2026, 1, 1)) == (date(2025, 7, 1), date(2026, 6, 30))
@@ -50,9 +71,15 @@ def test_from_sandbox_seed_shape(settings):
 
 
 def test_roundtrip_and_overrides():
-    settings = ClientSettings.from_dict(CLIENT_BASICS, document_types=DOCUMENT_TYPES,
-                                        overrides={"account_length": 4, "wj_begin": "0701",
-                                                   "last_transferred_cash_month": "2026-01"})
+    settings = ClientSettings.from_dict(
+        CLIENT_BASICS,
+        document_types=DOCUMENT_TYPES,
+        overrides={
+            "account_length": 4,
+            "wj_begin": "0701",
+            "last_transferred_cash_month": "2026-01",
+        },
+    )
     assert settings.configured_account_length == 4 and settings.account_length == 5
     assert settings.configured_wj_begin == "0701"
     assert ClientSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
@@ -83,8 +110,11 @@ def test_cache_under_workbench_home(_isolated_home):
 def test_offline_without_cache_needs_overrides(tmp_path):
     with pytest.raises(ConfigError, match="keine DATEV-Stammdaten"):
         load_client_settings("1-1", home=tmp_path)
-    settings = load_client_settings("1-1", home=tmp_path, overrides={
-        "datev_account_length": 6, "fiscal_years": [["2025-01-01", "2025-12-31"]]})
+    settings = load_client_settings(
+        "1-1",
+        home=tmp_path,
+        overrides={"datev_account_length": 6, "fiscal_years": [["2025-01-01", "2025-12-31"]]},
+    )
     assert settings.account_length == 6 and settings.fiscal_years[0][0] == date(2025, 1, 1)
 
 
@@ -106,8 +136,16 @@ def test_ade_dates_and_errors():
 
 
 def test_document_type_overrides():
-    settings = ClientSettings("1-1").with_overrides({"document_types": [
-        {"name": "Kasse", "folder": "Hauptkasse"}, {"name": "Sonstige", "activated": False}]})
-    assert settings.document_types == (DocumentType("Kasse", folder="Hauptkasse"),
-                                       DocumentType("Sonstige", activated=False))
+    settings = ClientSettings("1-1").with_overrides(
+        {
+            "document_types": [
+                {"name": "Kasse", "folder": "Hauptkasse"},
+                {"name": "Sonstige", "activated": False},
+            ]
+        }
+    )
+    assert settings.document_types == (
+        DocumentType("Kasse", folder="Hauptkasse"),
+        DocumentType("Sonstige", activated=False),
+    )
     assert settings.activated_document_types == ["Kasse"]

@@ -39,8 +39,19 @@ def test_every_expectation_has_rule_severity_and_german_message(kind):
     for expectation in suite.expectations:
         assert expectation.type in SUPPORTED
         family = expectation.rule.split(".")[0]
-        assert family in {"encoding", "account", "fiscal_year", "field", "amount", "duplicate",
-                          "cash", "attachment", "document_types", "transfer", "calls"}
+        assert family in {
+            "encoding",
+            "account",
+            "fiscal_year",
+            "field",
+            "amount",
+            "duplicate",
+            "cash",
+            "attachment",
+            "document_types",
+            "transfer",
+            "calls",
+        }
         assert expectation.severity in ("error", "warning", "info")
         message = expectation.meta["message"]
         assert message.endswith(".") and any(w in message for w in ("Sie", "wird nicht"))
@@ -51,19 +62,28 @@ def test_every_expectation_has_rule_severity_and_german_message(kind):
 def test_client_parameters_are_gx_suite_parameters():
     suite = load_suite("receipts")
     parameters = set().union(*(e.parameters for e in suite.expectations))
-    assert parameters == {"account_length", "personal_account_length", "period_start",
-                          "period_end", "period_months", "activated_document_types",
-                          "document_types_without_folder"}
+    assert parameters == {
+        "account_length",
+        "personal_account_length",
+        "period_start",
+        "period_end",
+        "period_months",
+        "activated_document_types",
+        "document_types_without_folder",
+    }
 
 
-@pytest.mark.parametrize(("pattern", "text", "python"), [
-    ("^[A-Z]{2}$", "DE\n", True),
-    ("^[A-Z]{2}$", "DE", True),
-    ("[^A-Z$]", "A$", False),
-    ("a\\$", "a$", True),
-    ("(?i)\\.(pdf)$", "x.PDF", True),
-    ("[]$]", "$", True),
-])
+@pytest.mark.parametrize(
+    ("pattern", "text", "python"),
+    [
+        ("^[A-Z]{2}$", "DE\n", True),
+        ("^[A-Z]{2}$", "DE", True),
+        ("[^A-Z$]", "A$", False),
+        ("a\\$", "a$", True),
+        ("(?i)\\.(pdf)$", "x.PDF", True),
+        ("[]$]", "$", True),
+    ],
+)
 def test_python_regex_semantics_in_polars(pattern, text, python):
     import re
 
@@ -73,15 +93,31 @@ def test_python_regex_semantics_in_polars(pattern, text, python):
 
 def test_row_conditions_follow_pandas_query():
     frame = pl.DataFrame({"k": ["DE", None, "AT"], "n": [1, None, 3]})
+
     def rows(condition):
         return frame.select(condition_expr(condition)).to_series().to_list()
+
     column = {"name": "k"}
-    assert rows({"type": "comparison", "column": column, "operator": "IN", "parameter": ["DE"]}) == [True, False, False]
-    assert rows({"type": "comparison", "column": column, "operator": "NOT_IN", "parameter": ["DE"]}) == [False, True, True]
-    assert rows({"type": "comparison", "column": column, "operator": "!=", "parameter": "DE"}) == [False, True, True]
-    assert rows({"type": "and", "conditions": [
-        {"type": "nullity", "column": {"name": "n"}, "is_null": False},
-        {"type": "comparison", "column": {"name": "n"}, "operator": ">", "parameter": 1}]}) == [False, False, True]
+    assert rows(
+        {"type": "comparison", "column": column, "operator": "IN", "parameter": ["DE"]}
+    ) == [True, False, False]
+    assert rows(
+        {"type": "comparison", "column": column, "operator": "NOT_IN", "parameter": ["DE"]}
+    ) == [False, True, True]
+    assert rows({"type": "comparison", "column": column, "operator": "!=", "parameter": "DE"}) == [
+        False,
+        True,
+        True,
+    ]
+    assert rows(
+        {
+            "type": "and",
+            "conditions": [
+                {"type": "nullity", "column": {"name": "n"}, "is_null": False},
+                {"type": "comparison", "column": {"name": "n"}, "operator": ">", "parameter": 1},
+            ],
+        }
+    ) == [False, False, True]
     with pytest.raises(ConfigError, match="Zeichenketten"):
         condition_expr('k == "DE"')
 
@@ -93,19 +129,35 @@ def test_derived_columns():
         to_polars("__import__('os')")
 
 
-@pytest.mark.parametrize(("kind", "missing", "rules"), [
-    ("Rechnung", "city", ["field.required"]),
-    ("Storno", "city", []),
-    ("Eingangsrechnung", "net", []),
-    ("Gutschrift", "net", ["field.required"]),
-    ("Storno", "terms", ["field.required"]),
-])
+@pytest.mark.parametrize(
+    ("kind", "missing", "rules"),
+    [
+        ("Rechnung", "city", ["field.required"]),
+        ("Storno", "city", []),
+        ("Eingangsrechnung", "net", []),
+        ("Gutschrift", "net", ["field.required"]),
+        ("Storno", "terms", ["field.required"]),
+    ],
+)
 def test_invoice_required_fields_per_kind(kind, missing, rules, settings):
-    row = {"invoice_kind": kind, "invoice_id": "RE-2026-0001", "date": date(2026, 1, 5),
-           "party_name": "Bäckerei Müller GmbH", "street": "Hauptstraße 1", "zip": "90402",
-           "city": "Nürnberg", "country": "DE", "currency_code": "EUR", "net": 100.0,
-           "tax_amount": 19.0, "gross": 119.0, "account_no": "8400", "party_account_no": "10001",
-           "attachment": "RE-2026-0001.pdf", "terms": "AGB"}
+    row = {
+        "invoice_kind": kind,
+        "invoice_id": "RE-2026-0001",
+        "date": date(2026, 1, 5),
+        "party_name": "Bäckerei Müller GmbH",
+        "street": "Hauptstraße 1",
+        "zip": "90402",
+        "city": "Nürnberg",
+        "country": "DE",
+        "currency_code": "EUR",
+        "net": 100.0,
+        "tax_amount": 19.0,
+        "gross": 119.0,
+        "account_no": "8400",
+        "party_account_no": "10001",
+        "attachment": "RE-2026-0001.pdf",
+        "terms": "AGB",
+    }
     row[missing] = None
     from workbench.sources import canonical_schema
 

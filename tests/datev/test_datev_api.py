@@ -61,14 +61,22 @@ def test_extf_round_trips_generated_values(cents, text, day, konto):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    cents=st.integers(min_value=-999_999_999_999, max_value=999_999_999_999).filter(lambda c: c != 0),
-    text=st.text(alphabet=st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=60).filter(
-        lambda t: t.strip() == t and "\r" not in t
+    cents=st.integers(min_value=-999_999_999_999, max_value=999_999_999_999).filter(
+        lambda c: c != 0
     ),
+    text=st.text(
+        alphabet=st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=60
+    ).filter(lambda t: t.strip() == t and "\r" not in t),
 )
 def test_ledger_round_trips_generated_values(cents, text):
     frame = pl.DataFrame(
-        {"date": [date(2024, 1, 2)], "amount": [cents / 100], "currencyCode": ["EUR"], "invoiceId": ["R-1"], "bookingText": [text]}
+        {
+            "date": [date(2024, 1, 2)],
+            "amount": [cents / 100],
+            "currencyCode": ["EUR"],
+            "invoiceId": ["R-1"],
+            "bookingText": [text],
+        }
     )
     back = read_ledger_xml(write_ledger_xml(frame, ledger="accountsReceivableLedger")).records
     assert back.equals(frame)

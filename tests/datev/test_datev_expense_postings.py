@@ -61,7 +61,15 @@ def test_json_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("seconds", "per_minute", "units"),
-    [(3600, True, UNITS_PER_HOUR), (60, True, 20), (61, True, 40), (1, True, 20), (0, True, 0), (61, False, 21), (3, False, 1)],
+    [
+        (3600, True, UNITS_PER_HOUR),
+        (60, True, 20),
+        (61, True, 40),
+        (1, True, 20),
+        (0, True, 0),
+        (61, False, 21),
+        (3, False, 1),
+    ],
 )
 def test_time_units(seconds, per_minute, units):
     assert time_units_from_seconds(seconds, per_started_minute=per_minute) == units

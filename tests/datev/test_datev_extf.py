@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from workbench.datev.extf import (
-    ExtfHeader,
     MAX_POSTINGS,
+    ExtfHeader,
     read_extf,
     signed_to_debit_credit,
     split_by_period,
@@ -49,9 +49,19 @@ def bookings() -> pl.DataFrame:
             "Konto": [10000, 1200, 10001, 70000],
             "Gegenkonto (ohne BU-Schlüssel)": [8400, 4940, 8120, 3400],
             "BU-Schlüssel": ["3", None, None, "9"],
-            "Belegdatum": [date(2024, 1, 31), date(2024, 2, 5), date(2024, 6, 22), date(2024, 8, 31)],
+            "Belegdatum": [
+                date(2024, 1, 31),
+                date(2024, 2, 5),
+                date(2024, 6, 22),
+                date(2024, 8, 31),
+            ],
             "Belegfeld 1": ["RE-2024/001", None, "RE2024-135", "ER$1"],
-            "Buchungstext": ['Honorar "FiBu-Seminar"', "Fachbuch: Controlling für Dummies", "Export", "Wareneingang; Lager"],
+            "Buchungstext": [
+                'Honorar "FiBu-Seminar"',
+                "Fachbuch: Controlling für Dummies",
+                "Export",
+                "Wareneingang; Lager",
+            ],
             "KOST1 - Kostenstelle": ["100", None, None, "Vertrieb Süd"],
             "EU-Land u. UStID (Bestimmung)": [None, None, "FR12345678901", None],
             "Leistungsdatum": [date(2024, 1, 15), None, None, date(2024, 8, 30)],
@@ -80,7 +90,9 @@ def test_layout_cp1252_crlf_125_columns():
     assert lines[-1] == "" and len(lines) == 2 + 4 + 1
     assert "\n" not in text.replace("\r\n", "")
     assert lines[1].split(";") == BUCHUNGSSTAPEL.names and len(BUCHUNGSSTAPEL.names) == 125
-    assert lines[2].startswith('1190,00;"S";"EUR";;;;10000;8400;"3";3101;"RE-2024/001";;;"Honorar ""FiBu-Seminar""";')
+    assert lines[2].startswith(
+        '1190,00;"S";"EUR";;;;10000;8400;"3";3101;"RE-2024/001";;;"Honorar ""FiBu-Seminar""";'
+    )
     assert "für".encode("cp1252") in data
 
 
@@ -109,8 +121,18 @@ def test_write_to_buffer():
 @pytest.mark.parametrize(
     ("column", "index", "bad", "match"),
     [
-        ("Buchungstext", 2, "x" * 61, r"Feld 'Buchungstext' in Datensatz 3 \(Index 2\).*länger als 60"),
-        ("Belegfeld 1", 1, "RE_1", r"Feld 'Belegfeld 1' in Datensatz 2 .*'RE_1' enthält Zeichen außerhalb"),
+        (
+            "Buchungstext",
+            2,
+            "x" * 61,
+            r"Feld 'Buchungstext' in Datensatz 3 \(Index 2\).*länger als 60",
+        ),
+        (
+            "Belegfeld 1",
+            1,
+            "RE_1",
+            r"Feld 'Belegfeld 1' in Datensatz 2 .*'RE_1' enthält Zeichen außerhalb",
+        ),
         ("Umsatz (ohne Soll/Haben-Kz)", 0, 0.0, r"Umsatz.*Index 0.*darf nicht 0 sein"),
         ("Umsatz (ohne Soll/Haben-Kz)", 3, -5.0, r"Index 3.*ist negativ"),
         ("Soll/Haben-Kennzeichen", 1, "X", r"Soll/Haben-Kennzeichen.*erlaubten Werte S, H"),
@@ -124,7 +146,9 @@ def test_invalid_values_never_reach_a_file(tmp_path, column, index, bad, match):
     frame = bookings()
     values = frame[column].to_list()
     values[index] = bad
-    frame = frame.with_columns(pl.Series(column, values, dtype=frame.schema[column] if bad is None else None, strict=False))
+    frame = frame.with_columns(
+        pl.Series(column, values, dtype=frame.schema[column] if bad is None else None, strict=False)
+    )
     path = tmp_path / "EXTF_bad.csv"
     with pytest.raises(DatevFormatError, match=match) as info:
         write_extf(frame, HEADER, path_or_buffer=path)
@@ -206,7 +230,9 @@ def test_too_many_postings_for_one_file():
 
 def test_write_files_splits_by_month_and_postings(tmp_path):
     frame = pl.concat([bookings()] * 3)  # 12 rows: Jan 3, Feb 3, Jun 3, Aug 3
-    paths = write_extf_files(frame, replace(HEADER, date_from=None, date_to=None), directory=tmp_path, max_postings=2)
+    paths = write_extf_files(
+        frame, replace(HEADER, date_from=None, date_to=None), directory=tmp_path, max_postings=2
+    )
     assert [p.name for p in paths] == [
         "EXTF_Buchungsstapel_20240101_20240131_01.csv",
         "EXTF_Buchungsstapel_20240101_20240131_02.csv",
@@ -219,7 +245,9 @@ def test_write_files_splits_by_month_and_postings(tmp_path):
     ]
     files = [read_extf(p) for p in paths]
     assert sum(f.frame.height for f in files) == 12
-    assert files[2].header.date_from == date(2024, 2, 1) and files[2].header.date_to == date(2024, 2, 29)
+    assert files[2].header.date_from == date(2024, 2, 1) and files[2].header.date_to == date(
+        2024, 2, 29
+    )
     assert all(len(p.name) <= len("EXTF_") + 51 + len(".csv") for p in paths)
 
 
@@ -280,7 +308,9 @@ def test_reads_utf8_with_bom():
 
 def test_read_reports_line_column_and_value():
     broken = OLD_V7.replace("5950,00;S", "5.950,00;S")
-    with pytest.raises(DatevFormatError, match=r"Zeile 4, Spalte 'Umsatz \(ohne Soll/Haben-Kz\)': Wert '5.950,00'") as info:
+    with pytest.raises(
+        DatevFormatError, match=r"Zeile 4, Spalte 'Umsatz \(ohne Soll/Haben-Kz\)': Wert '5.950,00'"
+    ) as info:
         read_extf(broken.encode("cp1252"))
     assert info.value.row == 4
 
@@ -360,19 +390,33 @@ def test_reads_utf16_with_bom():
 def test_ledger_account_length_check():
     from workbench.datev.ledger_xml import validate_ledger_records
 
-    frame = pl.DataFrame({"date": [date(2024, 1, 2)], "amount": [1.0], "accountNo": [123456], "currencyCode": ["EUR"], "invoiceId": ["R1"]})
+    frame = pl.DataFrame(
+        {
+            "date": [date(2024, 1, 2)],
+            "amount": [1.0],
+            "accountNo": [123456],
+            "currencyCode": ["EUR"],
+            "invoiceId": ["R1"],
+        }
+    )
     assert validate_ledger_records(frame, ledger="accountsReceivableLedger").height == 0
     findings = validate_ledger_records(frame, ledger="accountsReceivableLedger", account_length=4)
-    assert findings["message"].to_list() == ["hat mehr als 5 Stellen (Sachkontenlänge 4, Personenkonten eine Stelle mehr)"]
+    assert findings["message"].to_list() == [
+        "hat mehr als 5 Stellen (Sachkontenlänge 4, Personenkonten eine Stelle mehr)"
+    ]
 
 
 def test_cp1252_specials_are_encoded_as_windows_1252():
-    frame = bookings().with_columns(pl.Series("Buchungstext", ["Spesen 5 € „Kaffee“", "x", "y", "z"]))
+    frame = bookings().with_columns(
+        pl.Series("Buchungstext", ["Spesen 5 € „Kaffee“", "x", "y", "z"])
+    )
     data = write_extf(frame, HEADER)
     assert b'"Spesen 5 \x80 \x84Kaffee\x93"' in data
     assert read_extf(data).frame["Buchungstext"][0] == "Spesen 5 € „Kaffee“"
     latin = write_extf(bookings(), HEADER)
-    assert latin == write_extf(bookings(), HEADER, encoding="utf-8")[3:].decode("utf-8").encode("cp1252")
+    assert latin == write_extf(bookings(), HEADER, encoding="utf-8")[3:].decode("utf-8").encode(
+        "cp1252"
+    )
 
 
 def test_write_files_puts_master_data_into_one_file(tmp_path):

@@ -96,7 +96,11 @@ def test_amount_parses(text, expected):
     [
         (4000, Context(account_length=4), None),
         (10000, Context(account_length=4), None),
-        (123456, Context(account_length=4), "hat mehr als 5 Stellen (Sachkontenlänge 4, Personenkonten eine Stelle mehr)"),
+        (
+            123456,
+            Context(account_length=4),
+            "hat mehr als 5 Stellen (Sachkontenlänge 4, Personenkonten eine Stelle mehr)",
+        ),
         (0, None, "ist keine gültige Kontonummer (mindestens 1)"),
         (1_000_000_000, None, "hat mehr als 9 Stellen"),
         ("8400", None, None),
@@ -115,7 +119,12 @@ def test_account_formats_unquoted():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(date(2024, 1, 31), "3101"), (date(2024, 5, 1), "0105"), (datetime(2024, 12, 24, 13, 0), "2412"), ("2024-02-29", "2902")],
+    [
+        (date(2024, 1, 31), "3101"),
+        (date(2024, 5, 1), "0105"),
+        (datetime(2024, 12, 24, 13, 0), "2412"),
+        ("2024-02-29", "2902"),
+    ],
 )
 def test_date_ddmm_formats(value, expected):
     assert DateDDMM().format_value(value) == expected
@@ -187,7 +196,15 @@ def test_choice_formats_and_validates(field, value, expected, reason):
 
 @pytest.mark.parametrize(
     "field",
-    [Text(5), Text(36, r"[A-Za-z0-9$&%*+\-/]", "X"), Text(10, pattern=r"[A-Z]{2}\d+"), Amount(), Account(), Integer(2), Choice(("S", "H"))],
+    [
+        Text(5),
+        Text(36, r"[A-Za-z0-9$&%*+\-/]", "X"),
+        Text(10, pattern=r"[A-Z]{2}\d+"),
+        Amount(),
+        Account(),
+        Integer(2),
+        Choice(("S", "H")),
+    ],
 )
 @pytest.mark.parametrize("ctx", [Context(account_length=4), Context(encoding="utf-8")])
 def test_fast_valid_agrees_with_problem(field, ctx):
@@ -196,7 +213,9 @@ def test_fast_valid_agrees_with_problem(field, ctx):
     values = ["RE-1", "RE_1", "a\tb", "Łódź", "x" * 37, "ok€", "DE12", "S", "", "12345", "Müller"]
     frame = pl.DataFrame({"v": values})
     prepared = field.prepare(pl.col("v"), pl.String)
-    out = frame.select(valid=field.valid(prepared, ctx), problem=field.problem(prepared, ctx), value=prepared)
+    out = frame.select(
+        valid=field.valid(prepared, ctx), problem=field.problem(prepared, ctx), value=prepared
+    )
     for valid, problem, value in out.iter_rows():
         if value is not None:
             assert valid == (problem is None), (value, problem)

@@ -7,7 +7,13 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from workbench.datev.document_xml import Archive, Document, Extension, read_document_xml, write_document_xml
+from workbench.datev.document_xml import (
+    Archive,
+    Document,
+    Extension,
+    read_document_xml,
+    write_document_xml,
+)
 from workbench.datev.ledger_xml import (
     LEDGER_KINDS,
     XML_DATA,
@@ -35,8 +41,12 @@ def test_samples_are_valid_and_read_back_into_records(samples, name):
     assert result.attributes["xml_data"] == XML_DATA
     amounts = result.records["amount"].to_list()
     assert f"{sum(amounts):.2f}" == result.consolidate["consolidatedAmount"]
-    assert result.records["date"].unique().to_list() == [date.fromisoformat(result.consolidate["consolidatedDate"])]
-    assert result.records["invoiceId"].unique().to_list() == [result.consolidate["consolidatedInvoiceId"]]
+    assert result.records["date"].unique().to_list() == [
+        date.fromisoformat(result.consolidate["consolidatedDate"])
+    ]
+    assert result.records["invoiceId"].unique().to_list() == [
+        result.consolidate["consolidatedInvoiceId"]
+    ]
 
 
 def test_sample_values_are_typed(samples):
@@ -58,7 +68,12 @@ def test_samples_round_trip_through_the_writer(samples, name):
     assert validate_xml(data, "ledger", engine="lxml") == []
     again = read_ledger_xml(data)
     assert again.records.equals(original.records)
-    for key in ("consolidatedAmount", "consolidatedDate", "consolidatedInvoiceId", "consolidatedCurrencyCode"):
+    for key in (
+        "consolidatedAmount",
+        "consolidatedDate",
+        "consolidatedInvoiceId",
+        "consolidatedCurrencyCode",
+    ):
         assert again.consolidate[key] == original.consolidate[key]
 
 
@@ -118,12 +133,21 @@ def cash() -> pl.DataFrame:
     )
 
 
-LEDGERS = {"accountsPayableLedger": payable, "accountsReceivableLedger": receivable, "cashLedger": cash}
+LEDGERS = {
+    "accountsPayableLedger": payable,
+    "accountsReceivableLedger": receivable,
+    "cashLedger": cash,
+}
 
 
 @pytest.mark.parametrize("ledger", LEDGER_KINDS)
 def test_ledger_golden_files_validate(golden, ledger):
-    data = write_ledger_xml(LEDGERS[ledger](), ledger=ledger, generator_info="workbench", generating_system="workbench 0.1")
+    data = write_ledger_xml(
+        LEDGERS[ledger](),
+        ledger=ledger,
+        generator_info="workbench",
+        generating_system="workbench 0.1",
+    )
     golden(f"ledger_{ledger}.xml", data)
     assert validate_xml(data, "ledger") == []
     assert read_ledger_xml(data).ledger == ledger
@@ -144,13 +168,19 @@ def test_payable_round_trip_and_consolidate():
 def test_element_order_is_the_xsds_even_if_columns_are_shuffled():
     frame = payable()
     shuffled = frame.select(list(reversed(frame.columns)))
-    assert write_ledger_xml(shuffled, ledger="accountsPayableLedger") == write_ledger_xml(frame, ledger="accountsPayableLedger")
+    assert write_ledger_xml(shuffled, ledger="accountsPayableLedger") == write_ledger_xml(
+        frame, ledger="accountsPayableLedger"
+    )
 
 
 @pytest.mark.parametrize(
     ("column", "bad", "match"),
     [
-        ("bookingText", "x" * 61, r"Element 'bookingText' in Belegposition 1 \(Index 0\).*länger als 60"),
+        (
+            "bookingText",
+            "x" * 61,
+            r"Element 'bookingText' in Belegposition 1 \(Index 0\).*länger als 60",
+        ),
         ("invoiceId", "ER_2024", r"Element 'invoiceId'.*'ER_2024' enthält Zeichen außerhalb"),
         ("invoiceId", "ER 2024", r"invoiceId"),
         ("invoiceId", "E" * 37, r"länger als 36"),
@@ -185,7 +215,9 @@ def test_elements_of_other_ledgers_are_rejected():
 
 def test_cash_ledger_rules():
     with pytest.raises(DatevFormatError, match="muss im Kassenbuch online EUR sein"):
-        write_ledger_xml(cash().with_columns(pl.lit("USD").alias("currencyCode")), ledger="cashLedger")
+        write_ledger_xml(
+            cash().with_columns(pl.lit("USD").alias("currencyCode")), ledger="cashLedger"
+        )
     with pytest.raises(DatevFormatError, match="Pflichtfeld 'bookingText' fehlt"):
         write_ledger_xml(cash().drop("bookingText"), ledger="cashLedger")
 
@@ -207,7 +239,9 @@ def test_unknown_columns_and_kinds():
 
 
 def test_validate_ledger_records_collects_findings():
-    frame = payable().with_columns(pl.Series("invoiceId", ["A_1", "B 2"]), pl.Series("amount", [0.0, 5.0]))
+    frame = payable().with_columns(
+        pl.Series("invoiceId", ["A_1", "B 2"]), pl.Series("amount", [0.0, 5.0])
+    )
     findings = validate_ledger_records(frame, ledger="accountsPayableLedger")
     assert findings.select("row", "field", "value").rows() == [
         (0, "amount", "0.0"),
@@ -246,11 +280,18 @@ def archive() -> Archive:
         [
             Document(
                 [
-                    Extension("accountsPayableLedger", "ER-2024_001.xml", [("1", "2024-01"), ("3", "Eingangsrechnungen")]),
+                    Extension(
+                        "accountsPayableLedger",
+                        "ER-2024_001.xml",
+                        [("1", "2024-01"), ("3", "Eingangsrechnungen")],
+                    ),
                     Extension("File", "Rechnung Müller & Söhne (1).pdf"),
                 ]
             ),
-            Document([Extension("cashLedger", "K-1.xml", [("1", "2024-01"), ("3", "Kasse")])], description="Kasse Januar"),
+            Document(
+                [Extension("cashLedger", "K-1.xml", [("1", "2024-01"), ("3", "Kasse")])],
+                description="Kasse Januar",
+            ),
         ],
         created_at=datetime(2024, 2, 1, 8, 0, 0),
         consultant_number=455148,
@@ -271,8 +312,16 @@ def test_document_golden_file(golden):
     [
         (lambda a: setattr(a, "documents", []), "1–4999 Dokumente"),
         (lambda a: setattr(a, "created_at", datetime(2024, 1, 1).astimezone()), "ohne Zeitzone"),
-        (lambda a: a.documents[0].extensions.extend([Extension("File", f"f{i}.pdf") for i in range(49)]), "1–50 Extensions"),
-        (lambda a: a.documents[0].extensions.append(Extension("cashLedger", "x.xml")), "höchstens eine Belegsatz"),
+        (
+            lambda a: a.documents[0].extensions.extend(
+                [Extension("File", f"f{i}.pdf") for i in range(49)]
+            ),
+            "1–50 Extensions",
+        ),
+        (
+            lambda a: a.documents[0].extensions.append(Extension("cashLedger", "x.xml")),
+            "höchstens eine Belegsatz",
+        ),
         (lambda a: setattr(a.documents[0].extensions[1], "file", "a/b.pdf"), "Dateiname"),
         (lambda a: setattr(a, "client_name", "x" * 37), "clientName"),
         (lambda a: setattr(a.documents[1], "description", "d" * 41), "description"),
@@ -288,9 +337,13 @@ def test_document_rules(change, match):
 def test_xsd_errors_are_german_strings(samples):
     data = (samples / "Rechnungsdaten_RA_R-2023-101.xml").read_bytes()
     for engine in ("xmlschema", "lxml"):
-        errors = validate_xml(data.replace(b"<invoiceId>R-2023-101", b"<invoiceId>R_2023"), "ledger", engine=engine)
+        errors = validate_xml(
+            data.replace(b"<invoiceId>R-2023-101", b"<invoiceId>R_2023"), "ledger", engine=engine
+        )
         assert len(errors) == 1 and "entspricht nicht dem DATEV-Schema" in errors[0]
-        assert validate_xml(data.replace(b'version="6.0"', b'version="5.0"'), "ledger", engine=engine)
+        assert validate_xml(
+            data.replace(b'version="6.0"', b'version="5.0"'), "ledger", engine=engine
+        )
         assert "kein wohlgeformtes XML" in validate_xml(b"<a>", "ledger", engine=engine)[0]
     with pytest.raises(ValueError):
         validate_xml(data, "invoice")

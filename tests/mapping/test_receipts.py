@@ -305,18 +305,37 @@ def test_mapped_findings_keep_every_check_finding_when_whole_documents_are_block
     from workbench.sources import load_receipts
 
     path = tmp_path / "belege.csv"
-    path.write_text("document_id,item_id,document_kind,date,amount,account_no,tax,invoice_id,"
-                    "booking_text\n"
-                    "D1,D1-1,Rechnungseingang,2026-01-05,119.00,4400,19,R1,Ware\n"
-                    "D1,D1-2,Rechnungseingang,2026-01-05,59.50,4400,19,R1,Ware\n"
-                    "D2,D2-1,Rechnungseingang,2026-01-06,10.00,4400,19,R2,Ware\n", encoding="utf-8")
+    path.write_text(
+        "document_id,item_id,document_kind,date,amount,account_no,tax,invoice_id,"
+        "booking_text\n"
+        "D1,D1-1,Rechnungseingang,2026-01-05,119.00,4400,19,R1,Ware\n"
+        "D1,D1-2,Rechnungseingang,2026-01-05,59.50,4400,19,R1,Ware\n"
+        "D2,D2-1,Rechnungseingang,2026-01-06,10.00,4400,19,R2,Ware\n",
+        encoding="utf-8",
+    )
     loaded = load_receipts(path)
-    findings = findings_frame([
-        {"source": "belege.csv", "row": 2, "item_id": "D1-1", "column": "amount",
-         "rule": "amount.gross_mismatch", "severity": "error", "message": "Fehler"},
-        {"source": "belege.csv", "row": 4, "item_id": "D2-1", "column": "booking_text",
-         "rule": "encoding.exotic_space", "severity": "warning", "message": "Warnung"},
-    ])
+    findings = findings_frame(
+        [
+            {
+                "source": "belege.csv",
+                "row": 2,
+                "item_id": "D1-1",
+                "column": "amount",
+                "rule": "amount.gross_mismatch",
+                "severity": "error",
+                "message": "Fehler",
+            },
+            {
+                "source": "belege.csv",
+                "row": 4,
+                "item_id": "D2-1",
+                "column": "booking_text",
+                "rule": "encoding.exotic_space",
+                "severity": "warning",
+                "message": "Warnung",
+            },
+        ]
+    )
     mapped = map_receipts(loaded, findings=findings, client="455148-1")
     assert set(mapped.blocked["item_id"]) == {"D1-1", "D1-2"}  # the sibling goes with it
     rules = set(mapped.findings["rule"])

@@ -11,15 +11,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-
 from sandbox_contract import check
+
 from workbench.sandbox import RunningSandbox, start_sandbox
 
 CLIENT_ID = "workbench-sandbox"
 CLIENT_SECRET = "sandbox-secret"
 REDIRECT_URI = "http://127.0.0.1:8400/callback"
-ALL_SCOPES = ("openid offline_access datev:accounting:clients accounting:clients:read "
-              "accounting:dxso-jobs accounting:documents datev:accounting:extf-files-import")
+ALL_SCOPES = (
+    "openid offline_access datev:accounting:clients accounting:clients:read "
+    "accounting:dxso-jobs accounting:documents datev:accounting:extf-files-import"
+)
 
 
 @functools.cache
@@ -35,11 +37,23 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def authorize(url: str, *, scope: str = ALL_SCOPES, challenge: str, state: str = "xyz",
-              redirect_uri: str = REDIRECT_URI) -> httpx.Response:
-    params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": redirect_uri,
-              "scope": scope, "state": state, "code_challenge": challenge,
-              "code_challenge_method": "S256"}
+def authorize(
+    url: str,
+    *,
+    scope: str = ALL_SCOPES,
+    challenge: str,
+    state: str = "xyz",
+    redirect_uri: str = REDIRECT_URI,
+) -> httpx.Response:
+    params = {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     return _http().get(f"{url}/openid/authorize", params=params, follow_redirects=False)
 
 
@@ -50,9 +64,16 @@ def get_token(url: str, *, scope: str = ALL_SCOPES) -> dict:
     assert response.status_code == 302, response.text
     query = parse_qs(urlsplit(response.headers["location"]).query)
     assert query["state"] == ["xyz"]
-    token = _http().post(f"{url}/token", auth=(CLIENT_ID, CLIENT_SECRET), data={
-        "grant_type": "authorization_code", "code": query["code"][0],
-        "redirect_uri": REDIRECT_URI, "code_verifier": verifier})
+    token = _http().post(
+        f"{url}/token",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
+    )
     assert token.status_code == 200, token.text
     return token.json()
 
@@ -67,9 +88,16 @@ def validate_against_openapi(response: httpx.Response) -> None:
 
 def api_client(url: str, *, scope: str = ALL_SCOPES) -> httpx.Client:
     token = get_token(url, scope=scope)
-    return httpx.Client(base_url=url, timeout=30, verify=False, headers={
-        "Authorization": f"Bearer {token['access_token']}", "X-DATEV-Client-Id": CLIENT_ID},
-        event_hooks={"response": [validate_against_openapi]})
+    return httpx.Client(
+        base_url=url,
+        timeout=30,
+        verify=False,
+        headers={
+            "Authorization": f"Bearer {token['access_token']}",
+            "X-DATEV-Client-Id": CLIENT_ID,
+        },
+        event_hooks={"response": [validate_against_openapi]},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +114,13 @@ def api(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def connect(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"{sandbox.url}/datev/api", auth=("datevconnect", "sandbox"),
-                      timeout=30, verify=False,
-                      event_hooks={"response": [validate_against_openapi]}) as client:
+    with httpx.Client(
+        base_url=f"{sandbox.url}/datev/api",
+        auth=("datevconnect", "sandbox"),
+        timeout=30,
+        verify=False,
+        event_hooks={"response": [validate_against_openapi]},
+    ) as client:
         yield client
 
 

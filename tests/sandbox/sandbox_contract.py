@@ -46,8 +46,11 @@ def inline(spec: dict[str, Any], node: Any, depth: int = 0) -> Any:
             for part in node["$ref"].lstrip("#/").split("/"):
                 target = target[part.replace("~1", "/").replace("~0", "~")]
             return inline(spec, target, depth + 1)
-        return {k: inline(spec, v, depth + 1) for k, v in node.items()
-                if not k.startswith("x-") and k not in ("example", "examples")}
+        return {
+            k: inline(spec, v, depth + 1)
+            for k, v in node.items()
+            if not k.startswith("x-") and k not in ("example", "examples")
+        }
     if isinstance(node, list):
         return [inline(spec, v, depth + 1) for v in node]
     return node
@@ -70,7 +73,7 @@ def operation(method: str, url_path: str) -> tuple[str, str, dict[str, Any]]:
     for base, name in BASES.items():
         if url_path.startswith(base + "/"):
             spec = load(name)
-            rest = url_path[len(base):]
+            rest = url_path[len(base) :]
             matches = [p for p in spec["paths"] if _template(p).match(rest)]
             matches.sort(key=lambda p: p.count("{"))  # literal segments win
             for path in matches:
@@ -124,8 +127,9 @@ def check(response: httpx.Response, *, strict_status: bool = True) -> str:
             body = response.json()
         except ValueError as exc:
             raise ContractError(f"{label}: body is not JSON: {response.text[:200]}") from exc
-        errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(body),
-                        key=lambda e: list(e.path))
+        errors = sorted(
+            jsonschema.Draft4Validator(schema).iter_errors(body), key=lambda e: list(e.path)
+        )
         if errors:
             where = "/".join(str(p) for p in errors[0].path)
             raise ContractError(f"{label}: {errors[0].message} at /{where}")

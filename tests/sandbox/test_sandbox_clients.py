@@ -15,8 +15,10 @@ def test_client_list_has_services_and_paging_headers(api):
     assert response.headers["total-items"] == "6"
     main = next(c for c in response.json() if c["id"] == "455148-1")
     assert main["consultant_number"] == 455148 and main["client_number"] == 1
-    assert {"name": "Buchungsdatenservice",
-            "scopes": ["datev:accounting:extf-files-import"]} in main["services"]
+    assert {
+        "name": "Buchungsdatenservice",
+        "scopes": ["datev:accounting:extf-files-import"],
+    } in main["services"]
     assert "Link" not in response.headers
 
 
@@ -32,9 +34,17 @@ def test_paging_with_skip_and_top(api):
     assert len(set(ids) | {c["id"] for c in last.json()}) == 6
 
 
-@pytest.mark.parametrize("params", [{"top": 0}, {"top": 101}, {"skip": -1}, {"skip": "x"},
-                                   {"filter": "name eq 1"},
-                                   {"filter": "client_number gt 1"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"top": 0},
+        {"top": 101},
+        {"skip": -1},
+        {"skip": "x"},
+        {"filter": "name eq 1"},
+        {"filter": "client_number gt 1"},
+    ],
+)
 def test_bad_query_gives_1008828(api, params):
     response = api.get(f"{V2}/clients", params=params)
     assert response.status_code == 400
@@ -42,8 +52,9 @@ def test_bad_query_gives_1008828(api, params):
 
 
 def test_filter_by_numbers(api):
-    response = api.get(f"{V2}/clients",
-                       params={"filter": "consultant_number eq 29098 and client_number eq 55003"})
+    response = api.get(
+        f"{V2}/clients", params={"filter": "consultant_number eq 29098 and client_number eq 55003"}
+    )
     assert [c["id"] for c in response.json()] == ["29098-55003"]
 
 
@@ -52,12 +63,15 @@ def test_single_client_and_404(api):
     assert api.get(f"{V2}/clients/999-1").status_code == 404
 
 
-@pytest.mark.parametrize(("client_id", "length", "starts"), [
-    ("455148-1", 4, ["2024-01-01", "2025-01-01", "2026-01-01"]),
-    ("455148-2", 5, ["2023-07-01", "2024-07-01", "2025-07-01"]),
-    ("455148-3", 6, ["2024-01-01", "2025-01-01"]),
-    ("29098-55003", 4, ["2024-01-01", "2025-01-01", "2026-01-01"]),  # last three only
-])
+@pytest.mark.parametrize(
+    ("client_id", "length", "starts"),
+    [
+        ("455148-1", 4, ["2024-01-01", "2025-01-01", "2026-01-01"]),
+        ("455148-2", 5, ["2023-07-01", "2024-07-01", "2025-07-01"]),
+        ("455148-3", 6, ["2024-01-01", "2025-01-01"]),
+        ("29098-55003", 4, ["2024-01-01", "2025-01-01", "2026-01-01"]),  # last three only
+    ],
+)
 def test_client_basics(api, client_id, length, starts):
     basics = api.get(f"{DXSO}/clients/{client_id}").json()
     info = basics["basic_accounting_information"]
@@ -68,10 +82,13 @@ def test_client_basics(api, client_id, length, starts):
 
 def test_client_basics_ledgers_follow_folders(api):
     ledgers = api.get(f"{DXSO}/clients/455148-2").json()["basic_accounting_information"][0][
-        "ledgers"]
-    assert ledgers == {"is_accounts_payable_ledger_available": True,
-                       "is_accounts_receivable_ledger_available": False,
-                       "is_cash_ledger_available": False}
+        "ledgers"
+    ]
+    assert ledgers == {
+        "is_accounts_payable_ledger_available": True,
+        "is_accounts_receivable_ledger_available": False,
+        "is_cash_ledger_available": False,
+    }
 
 
 def test_client_basics_404_is_request_id_list(api):
@@ -81,8 +98,11 @@ def test_client_basics_404_is_request_id_list(api):
 
 def test_document_types_and_duo_version(api):
     types = api.get(f"{DOCS}/clients/455148-1/document-types").json()
-    assert {"name": "Rechnungseingang", "category": "invoices_received",
-            "debit_credit_identifier": "debit"} in types
+    assert {
+        "name": "Rechnungseingang",
+        "category": "invoices_received",
+        "debit_credit_identifier": "debit",
+    } in types
     assert all("folder" not in t for t in types)
     duo = api.get(f"{DOCS}/clients/455148-1/duo-version").json()
     assert "pdf" in duo["allowed_file_extensions"]

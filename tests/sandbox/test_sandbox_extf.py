@@ -11,13 +11,28 @@ GOLDEN = Path(__file__).resolve().parent / "samples" / "EXTF_Buchungsstapel.csv"
 COLUMNS = ";".join(f"Feld {i}" for i in range(1, 126))
 
 
-def extf(*, consultant="455148", client="1", fy="20260101", length="4", start="20260101",
-         end="20260131", rows=None, reserved="", label="Rechnungsausgang Januar"):
-    header = (f'"EXTF";700;21;"Buchungsstapel";13;20260201120000000;;"RE";"";"";{consultant};'
-              f'{client};{fy};{length};{start};{end};"{label}";"WD";1;0;0;"EUR";{reserved};"";;;'
-              '"03";;;"";""')
-    rows = rows if rows is not None else [
-        '119,00;"S";"EUR";;;;10000;8400;;1501;"R-2026-001";;;"Brötchen für Café König"']
+def extf(
+    *,
+    consultant="455148",
+    client="1",
+    fy="20260101",
+    length="4",
+    start="20260101",
+    end="20260131",
+    rows=None,
+    reserved="",
+    label="Rechnungsausgang Januar",
+):
+    header = (
+        f'"EXTF";700;21;"Buchungsstapel";13;20260201120000000;;"RE";"";"";{consultant};'
+        f'{client};{fy};{length};{start};{end};"{label}";"WD";1;0;0;"EUR";{reserved};"";;;'
+        '"03";;;"";""'
+    )
+    rows = (
+        rows
+        if rows is not None
+        else ['119,00;"S";"EUR";;;;10000;8400;;1501;"R-2026-001";;;"Brötchen für Café König"']
+    )
     return "\r\n".join([header, COLUMNS, *rows]).encode("cp1252") + b"\r\n"
 
 
@@ -29,8 +44,11 @@ def frozen(sandbox):
 
 
 def post(api, content, client="455148-1", filename="EXTF_Buchungsstapel.csv", **headers):
-    return api.post(f"{BASE}/{client}/extf-files/import", content=content, headers={
-        "Filename": filename, "Content-Type": "application/octet-stream", **headers})
+    return api.post(
+        f"{BASE}/{client}/extf-files/import",
+        content=content,
+        headers={"Filename": filename, "Content-Type": "application/octet-stream", **headers},
+    )
 
 
 def result(api, sandbox, content, client="455148-1", **headers):
@@ -70,8 +88,10 @@ def test_debitoren_kreditoren_are_accepted(api, sandbox):
     assert job["data_category_id"] == 16 and "date_from" not in job
 
 
-@pytest.mark.parametrize("encoding,bom", [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
-                                          ("utf-16-be", b"\xfe\xff")])
+@pytest.mark.parametrize(
+    "encoding,bom",
+    [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")],
+)
 def test_encoding_by_bom(api, sandbox, encoding, bom):
     content = bom + extf().decode("cp1252").encode(encoding)
     assert result(api, sandbox, content)["result"] == "succeeded"
@@ -86,17 +106,32 @@ def test_without_bom_bytes_are_cp1252(api, sandbox):
     assert job["validation_details"]["type"] == "http://www.datev.de/hilfe/1008833"
 
 
-@pytest.mark.parametrize(("kwargs", "element", "reason"), [
-    ({"consultant": "29098"}, "Consultant",
-     "The consultant-number in the EXTF-header does not match with the upload request"),
-    ({"client": "2"}, "Client",
-     "The client-number in the EXTF-header does not match with the upload request"),
-    ({"start": "20260201", "end": "20260131"}, "Date From",
-     "DateFrom must not be greater than DateTo"),
-    ({"reserved": '"x"'}, "Reserved", "Error in header field - Reserved - must be empty (23)"),
-    ({"length": "9"}, "Length of Ledger Account",
-     "Error in header field - Length of Ledger Account - is invalid (14)"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "element", "reason"),
+    [
+        (
+            {"consultant": "29098"},
+            "Consultant",
+            "The consultant-number in the EXTF-header does not match with the upload request",
+        ),
+        (
+            {"client": "2"},
+            "Client",
+            "The client-number in the EXTF-header does not match with the upload request",
+        ),
+        (
+            {"start": "20260201", "end": "20260131"},
+            "Date From",
+            "DateFrom must not be greater than DateTo",
+        ),
+        ({"reserved": '"x"'}, "Reserved", "Error in header field - Reserved - must be empty (23)"),
+        (
+            {"length": "9"},
+            "Length of Ledger Account",
+            "Error in header field - Length of Ledger Account - is invalid (14)",
+        ),
+    ],
+)
 def test_header_errors(api, sandbox, kwargs, element, reason):
     job = result(api, sandbox, extf(**kwargs))
     details = job["validation_details"]
@@ -104,12 +139,21 @@ def test_header_errors(api, sandbox, kwargs, element, reason):
     assert {"name": element, "reason": reason} in details["affected_elements"]
 
 
-@pytest.mark.parametrize(("client", "kwargs", "reason"), [
-    ("455148-3", {"consultant": "455148", "client": "3", "fy": "20260101", "length": "6"},
-     "Das Wirtschaftsjahr 2026 ist in DATEV Unternehmen online nicht angelegt."),
-    ("455148-1", {"length": "5"},
-     "Die Kontenlänge in der Datei (5) stimmt nicht mit der Kontenlänge in DATEV (4) überein!"),
-])
+@pytest.mark.parametrize(
+    ("client", "kwargs", "reason"),
+    [
+        (
+            "455148-3",
+            {"consultant": "455148", "client": "3", "fy": "20260101", "length": "6"},
+            "Das Wirtschaftsjahr 2026 ist in DATEV Unternehmen online nicht angelegt.",
+        ),
+        (
+            "455148-1",
+            {"length": "5"},
+            "Die Kontenlänge in der Datei (5) stimmt nicht mit der Kontenlänge in DATEV (4) überein!",
+        ),
+    ],
+)
 def test_client_rules(api, sandbox, client, kwargs, reason):
     job = result(api, sandbox, extf(**kwargs), client=client)
     assert job["result"] == "failed"
@@ -117,21 +161,34 @@ def test_client_rules(api, sandbox, client, kwargs, reason):
 
 
 def test_non_calendar_fiscal_year(api, sandbox):
-    content = extf(client="2", fy="20250701", length="5", start="20260101", end="20260131",
-                   rows=['119,00;"S";"EUR";;;;100000;84000;;1501;"R-1";;;"Rosen"'])
+    content = extf(
+        client="2",
+        fy="20250701",
+        length="5",
+        start="20260101",
+        end="20260131",
+        rows=['119,00;"S";"EUR";;;;100000;84000;;1501;"R-1";;;"Rosen"'],
+    )
     assert result(api, sandbox, content, client="455148-2")["result"] == "succeeded"
 
 
 def test_row_rules(api, sandbox):
-    rows = ['119;"S";"EUR";;;;10000;8400;;1501;"R-1";;;"x"',
-            '119,00;"X";"EUR";;;;123456;8400;;1601;"R 2";;;"x"',
-            '119,00;"S";"EUR";;;;10000;8400;;1701;"R-3";;;"' + "y" * 61 + '"',
-            '119,00;"S";"EUR";;;;10000;8400;;0102;"R-4";;;"x"']
+    rows = [
+        '119;"S";"EUR";;;;10000;8400;;1501;"R-1";;;"x"',
+        '119,00;"X";"EUR";;;;123456;8400;;1601;"R 2";;;"x"',
+        '119,00;"S";"EUR";;;;10000;8400;;1701;"R-3";;;"' + "y" * 61 + '"',
+        '119,00;"S";"EUR";;;;10000;8400;;0102;"R-4";;;"x"',
+    ]
     job = result(api, sandbox, extf(rows=rows))
     names = [e["name"] for e in job["validation_details"]["affected_elements"]]
-    assert names == ["Zeile 3, Umsatz (ohne Soll/Haben-Kz)", "Zeile 4, Soll/Haben-Kennzeichen",
-                     "Zeile 4, Konto", "Zeile 4, Belegfeld 1", "Zeile 5, Buchungstext",
-                     "Zeile 6, Belegdatum"]
+    assert names == [
+        "Zeile 3, Umsatz (ohne Soll/Haben-Kz)",
+        "Zeile 4, Soll/Haben-Kennzeichen",
+        "Zeile 4, Konto",
+        "Zeile 4, Belegfeld 1",
+        "Zeile 5, Buchungstext",
+        "Zeile 6, Belegdatum",
+    ]
 
 
 def test_more_than_99999_postings_fail(api, sandbox):
@@ -146,8 +203,14 @@ def test_request_errors(api):
     assert post(api, b"").json()["type"].endswith("1008831")
     assert post(api, extf(), client="abc").json()["type"].endswith("1008835")
     assert post(api, extf(), **{"Reference-Id": "<script>"}).status_code == 400
-    assert api.post(f"{BASE}/455148-1/extf-files/import", content=extf(), headers={
-        "Filename": "EXTF_a.csv", "Content-Type": "text/csv"}).status_code == 415
+    assert (
+        api.post(
+            f"{BASE}/455148-1/extf-files/import",
+            content=extf(),
+            headers={"Filename": "EXTF_a.csv", "Content-Type": "text/csv"},
+        ).status_code
+        == 415
+    )
     assert post(api, extf(), client="455148-9").status_code == 404
 
 

@@ -16,14 +16,24 @@ def _code(oauth, url, **kwargs):
 
 
 def _exchange(oauth, url, code, verifier, auth=None):
-    return httpx.post(f"{url}/token", auth=auth or (oauth.client_id, oauth.client_secret), data={
-        "grant_type": "authorization_code", "code": code,
-        "redirect_uri": oauth.redirect_uri, "code_verifier": verifier})
+    return httpx.post(
+        f"{url}/token",
+        auth=auth or (oauth.client_id, oauth.client_secret),
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": oauth.redirect_uri,
+            "code_verifier": verifier,
+        },
+    )
 
 
 def _refresh(oauth, url, refresh_token):
-    return httpx.post(f"{url}/token", auth=(oauth.client_id, oauth.client_secret),
-                      data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+    return httpx.post(
+        f"{url}/token",
+        auth=(oauth.client_id, oauth.client_secret),
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+    )
 
 
 def test_discovery_names_the_sandbox_endpoints(sandbox):
@@ -56,16 +66,24 @@ def test_authorize_rejects_non_loopback_redirects(sandbox, oauth, redirect):
 
 def test_authorize_accepts_any_loopback_port(sandbox, oauth):
     _, challenge = oauth.pkce_pair()
-    response = oauth.authorize(sandbox.url, challenge=challenge,
-                               redirect_uri="http://localhost:51234/x")
+    response = oauth.authorize(
+        sandbox.url, challenge=challenge, redirect_uri="http://localhost:51234/x"
+    )
     assert response.headers["location"].startswith("http://localhost:51234/x?")
 
 
 def test_authorize_requires_s256(sandbox, oauth):
-    response = httpx.get(f"{sandbox.url}/openid/authorize", params={
-        "response_type": "code", "client_id": oauth.client_id, "state": "s",
-        "redirect_uri": oauth.redirect_uri, "code_challenge": "abc",
-        "code_challenge_method": "plain"})
+    response = httpx.get(
+        f"{sandbox.url}/openid/authorize",
+        params={
+            "response_type": "code",
+            "client_id": oauth.client_id,
+            "state": "s",
+            "redirect_uri": oauth.redirect_uri,
+            "code_challenge": "abc",
+            "code_challenge_method": "plain",
+        },
+    )
     query = parse_qs(urlsplit(response.headers["location"]).query)
     assert query["error"] == ["invalid_request"] and query["state"] == ["s"]
 
@@ -82,8 +100,9 @@ def test_wrong_verifier_and_code_reuse_give_invalid_grant(sandbox, oauth):
 
 def test_token_needs_client_secret_basic(sandbox, oauth):
     verifier, query = _code(oauth, sandbox.url)
-    response = _exchange(oauth, sandbox.url, query["code"][0], verifier,
-                         auth=(oauth.client_id, "wrong"))
+    response = _exchange(
+        oauth, sandbox.url, query["code"][0], verifier, auth=(oauth.client_id, "wrong")
+    )
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
 
 
@@ -94,20 +113,28 @@ def test_refresh_tokens_rotate_and_are_single_use(sandbox, oauth):
     assert first.json()["refresh_token"] != token["refresh_token"]
     reuse = _refresh(oauth, sandbox.url, token["refresh_token"])
     assert reuse.status_code == 400 and reuse.json() == {
-        "error": "invalid_grant", "error_description": reuse.json()["error_description"]}
+        "error": "invalid_grant",
+        "error_description": reuse.json()["error_description"],
+    }
     assert _refresh(oauth, sandbox.url, first.json()["refresh_token"]).status_code == 200
 
 
 def test_unknown_grant_type(sandbox, oauth):
-    response = httpx.post(f"{sandbox.url}/token", auth=(oauth.client_id, oauth.client_secret),
-                          data={"grant_type": "password"})
+    response = httpx.post(
+        f"{sandbox.url}/token",
+        auth=(oauth.client_id, oauth.client_secret),
+        data={"grant_type": "password"},
+    )
     assert response.json()["error"] == "unsupported_grant_type"
 
 
 def test_revoke_makes_refresh_token_useless(sandbox, oauth):
     token = oauth.get_token(sandbox.url)
-    revoked = httpx.post(f"{sandbox.url}/revoke", auth=(oauth.client_id, oauth.client_secret),
-                         data={"token": token["refresh_token"], "token_type_hint": "refresh_token"})
+    revoked = httpx.post(
+        f"{sandbox.url}/revoke",
+        auth=(oauth.client_id, oauth.client_secret),
+        data={"token": token["refresh_token"], "token_type_hint": "refresh_token"},
+    )
     assert revoked.status_code == 200
     assert _refresh(oauth, sandbox.url, token["refresh_token"]).status_code == 400
 
@@ -132,8 +159,10 @@ def test_missing_client_id_header_gives_dco01018(sandbox, oauth):
 
 
 def test_missing_bearer_gives_401(sandbox):
-    response = httpx.get(f"{sandbox.url}/accounting-clients/platform/v2/clients",
-                         headers={"X-DATEV-Client-Id": "workbench-sandbox"})
+    response = httpx.get(
+        f"{sandbox.url}/accounting-clients/platform/v2/clients",
+        headers={"X-DATEV-Client-Id": "workbench-sandbox"},
+    )
     assert response.status_code == 401
 
 
@@ -150,36 +179,67 @@ def test_missing_scope_gives_403_in_both_shapes(sandbox, oauth):
 
 def test_wrong_client_id_header_gives_dco01006(sandbox, oauth):
     token = oauth.get_token(sandbox.url)
-    response = httpx.get(f"{sandbox.url}/accounting-dxso-jobs/platform/v2/clients", headers={
-        "Authorization": f"Bearer {token['access_token']}", "X-DATEV-Client-Id": "other-app"})
+    response = httpx.get(
+        f"{sandbox.url}/accounting-dxso-jobs/platform/v2/clients",
+        headers={
+            "Authorization": f"Bearer {token['access_token']}",
+            "X-DATEV-Client-Id": "other-app",
+        },
+    )
     assert response.status_code == 400 and response.json()["error"] == "#DCO01006"
 
 
 def test_desktop_app_gets_dco01013_from_dxso(sandbox, oauth):
     verifier, challenge = oauth.pkce_pair()
-    response = httpx.get(f"{sandbox.url}/openid/authorize", params={
-        "response_type": "code", "client_id": "workbench-desktop", "state": "d",
-        "redirect_uri": oauth.redirect_uri, "scope": oauth.all_scopes,
-        "code_challenge": challenge, "code_challenge_method": "S256"})
+    response = httpx.get(
+        f"{sandbox.url}/openid/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "workbench-desktop",
+            "state": "d",
+            "redirect_uri": oauth.redirect_uri,
+            "scope": oauth.all_scopes,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     code = parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
-    form = {"grant_type": "authorization_code", "code": code,
-            "redirect_uri": oauth.redirect_uri, "code_verifier": verifier}
-    stolen = httpx.post(f"{sandbox.url}/token", data=form,
-                        auth=(oauth.client_id, oauth.client_secret))
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": oauth.redirect_uri,
+        "code_verifier": verifier,
+    }
+    stolen = httpx.post(
+        f"{sandbox.url}/token", data=form, auth=(oauth.client_id, oauth.client_secret)
+    )
     assert stolen.json()["error"] == "invalid_grant"  # a code belongs to the app it was for
     verifier, challenge = oauth.pkce_pair()
-    response = httpx.get(f"{sandbox.url}/openid/authorize", params={
-        "response_type": "code", "client_id": "workbench-desktop", "state": "d",
-        "redirect_uri": oauth.redirect_uri, "scope": oauth.all_scopes,
-        "code_challenge": challenge, "code_challenge_method": "S256"})
+    response = httpx.get(
+        f"{sandbox.url}/openid/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "workbench-desktop",
+            "state": "d",
+            "redirect_uri": oauth.redirect_uri,
+            "scope": oauth.all_scopes,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     form["code"] = parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
     form["code_verifier"] = verifier
-    token = httpx.post(f"{sandbox.url}/token", data=form,
-                       auth=("workbench-desktop", "sandbox-secret")).json()
-    headers = {"Authorization": f"Bearer {token['access_token']}",
-               "X-DATEV-Client-Id": "workbench-desktop"}
-    dxso = httpx.post(f"{sandbox.url}/accounting-dxso-jobs/platform/v2/clients/455148-1/"
-                      "dxso-jobs", headers=headers)
+    token = httpx.post(
+        f"{sandbox.url}/token", data=form, auth=("workbench-desktop", "sandbox-secret")
+    ).json()
+    headers = {
+        "Authorization": f"Bearer {token['access_token']}",
+        "X-DATEV-Client-Id": "workbench-desktop",
+    }
+    dxso = httpx.post(
+        f"{sandbox.url}/accounting-dxso-jobs/platform/v2/clients/455148-1/dxso-jobs",
+        headers=headers,
+    )
     assert dxso.status_code == 403 and dxso.json()["error"] == "#DCO01013"
     clients = httpx.get(f"{sandbox.url}/accounting-clients/platform/v2/clients", headers=headers)
     assert clients.status_code == 200

@@ -13,8 +13,9 @@ from workbench.sandbox.extf_rules import check_extf, decode
 from workbench.sandbox.rules import REJECTED, xsd_error
 from workbench.sandbox.seed import Seed, load_seed
 
-QUICK = settings(max_examples=60, deadline=None, database=None,
-                 suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 CLIENT = Seed(load_seed()).client("455148-1")
 
 
@@ -29,13 +30,16 @@ def test_frozen_clock_moves_only_when_advanced():
     assert not clock.controlled and clock.now() >= 1000.0 + 61 * 86400
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("Rechnung 2026-01.pdf", "Rechnung 2026-01.pdf"),
-    ("Müller & Söhne (Kopie).pdf", "Müller & Söhne (Kopie).pdf"),
-    ("Mu\u0308ller.pdf", "Müller.pdf"),  # decomposed umlaut becomes precomposed
-    ("a/b\\c:d*e?.xml", "a_b_c_d_e_.xml"),
-    ("Beleg€.pdf", "Beleg_.pdf"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Rechnung 2026-01.pdf", "Rechnung 2026-01.pdf"),
+        ("Müller & Söhne (Kopie).pdf", "Müller & Söhne (Kopie).pdf"),
+        ("Mu\u0308ller.pdf", "Müller.pdf"),  # decomposed umlaut becomes precomposed
+        ("a/b\\c:d*e?.xml", "a_b_c_d_e_.xml"),
+        ("Beleg€.pdf", "Beleg_.pdf"),
+    ],
+)
 def test_file_name_whitelist(raw, clean):
     assert sanitize_filename(raw) == clean
 
@@ -46,8 +50,9 @@ def test_sanitized_names_only_use_the_whitelist(name):
     assert NAME_ALLOWED.search(sanitize_filename(name)) is None
 
 
-@pytest.mark.parametrize("text", ["Torte\u00a0Sahne", "Nulls\u200b", "Privat\ue000",
-                                  "Steuer\x0c", "Oktett \\303\\244"])
+@pytest.mark.parametrize(
+    "text", ["Torte\u00a0Sahne", "Nulls\u200b", "Privat\ue000", "Steuer\x0c", "Oktett \\303\\244"]
+)
 def test_rejected_characters(text):
     assert REJECTED.search(text)
 
@@ -75,8 +80,14 @@ def test_extf_check_never_crashes_on_bytes(content):
 
 
 @QUICK
-@given(st.lists(st.text(alphabet=st.characters(exclude_characters="\r\n"), max_size=12),
-                min_size=0, max_size=40), st.lists(st.text(max_size=30), max_size=5))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(exclude_characters="\r\n"), max_size=12),
+        min_size=0,
+        max_size=40,
+    ),
+    st.lists(st.text(max_size=30), max_size=5),
+)
 def test_extf_check_never_crashes_on_fields(header, rows):
     fields = ["EXTF", "700", "21", "Buchungsstapel", "13", *header]
     content = ("\r\n".join([";".join(fields), "Spalten", *rows])).encode("utf-8", "replace")

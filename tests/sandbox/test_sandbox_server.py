@@ -19,12 +19,14 @@ from workbench.sandbox.seed import load_seed
 
 REPO = Path(__file__).resolve().parents[2]
 DXSO = "/accounting-dxso-jobs/platform/v2/clients/455148-1/dxso-jobs"
-DOCUMENT_XML = (b'<?xml version="1.0" encoding="UTF-8"?><archive '
-                b'xmlns="http://xml.datev.de/bedi/tps/document/v06.0" '
-                b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="6.0">'
-                b"<header><date>2026-03-01T10:00:00</date></header><content><document>"
-                b'<extension xsi:type="File" name="Kassenbon.pdf"/></document></content>'
-                b"</archive>")
+DOCUMENT_XML = (
+    b'<?xml version="1.0" encoding="UTF-8"?><archive '
+    b'xmlns="http://xml.datev.de/bedi/tps/document/v06.0" '
+    b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="6.0">'
+    b"<header><date>2026-03-01T10:00:00</date></header><content><document>"
+    b'<extension xsi:type="File" name="Kassenbon.pdf"/></document></content>'
+    b"</archive>"
+)
 
 
 def _upload(api, job, name, content, media="application/pdf"):
@@ -32,8 +34,11 @@ def _upload(api, job, name, content, media="application/pdf"):
 
 
 def _finalize(api, job):
-    return api.put(f"{DXSO}/{job}", content=b'{"ready":"true"}',
-                   headers={"Content-Type": "application/merge-patch+json"})
+    return api.put(
+        f"{DXSO}/{job}",
+        content=b'{"ready":"true"}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
 
 
 def test_public_api_is_pinned():
@@ -43,13 +48,15 @@ def test_public_api_is_pinned():
 def test_no_io_at_import():
     # The parent package and third-party packages are imported first (anyio reads its own
     # source at import); only the sandbox's own modules are under test here.
-    code = ("import builtins, socket, starlette.applications, starlette.routing, uvicorn, "
-            "httpx, xmlschema, lxml.etree, starlette.concurrency, starlette.datastructures\n"
-            "import workbench\n"
-            "def refuse(*a, **k): raise AssertionError('I/O at import time')\n"
-            "builtins.open = refuse\nsocket.socket = refuse\n"
-            "import workbench.sandbox, workbench.sandbox.app, workbench.sandbox.server\n"
-            "import workbench.sandbox.processing, workbench.sandbox.extf_rules\n")
+    code = (
+        "import builtins, socket, starlette.applications, starlette.routing, uvicorn, "
+        "httpx, xmlschema, lxml.etree, starlette.concurrency, starlette.datastructures\n"
+        "import workbench\n"
+        "def refuse(*a, **k): raise AssertionError('I/O at import time')\n"
+        "builtins.open = refuse\nsocket.socket = refuse\n"
+        "import workbench.sandbox, workbench.sandbox.app, workbench.sandbox.server\n"
+        "import workbench.sandbox.processing, workbench.sandbox.extf_rules\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
@@ -72,22 +79,28 @@ def test_state_dir_survives_a_restart(tmp_path, oauth):
         token = oauth.get_token(sandbox.url)
         with oauth.api_client(sandbox.url) as api:
             job = api.post(DXSO).json()["id"]
-            assert _upload(api, job, "document.xml", DOCUMENT_XML, "application/xml"
-                           ).status_code == 201
+            assert (
+                _upload(api, job, "document.xml", DOCUMENT_XML, "application/xml").status_code
+                == 201
+            )
             assert _upload(api, job, "Kassenbon.pdf", b"%PDF bon").status_code == 201
             assert _finalize(api, job).status_code == 204
     assert (tmp_path / "sandbox.sqlite3").exists()
     with start_sandbox(state_dir=tmp_path) as sandbox:
-        refreshed = httpx.post(f"{sandbox.url}/token", auth=(oauth.client_id,
-                                                              oauth.client_secret),
-                               data={"grant_type": "refresh_token",
-                                     "refresh_token": token["refresh_token"]})
+        refreshed = httpx.post(
+            f"{sandbox.url}/token",
+            auth=(oauth.client_id, oauth.client_secret),
+            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        )
         assert refreshed.status_code == 200
         sandbox.state.clock.advance(10)
         with oauth.api_client(sandbox.url) as api:
             assert api.get(f"{DXSO}/{job}").json()["status"] == 2
-            names = [e["filename"] for e in api.get(f"{DXSO}/{job}/protocol-entries").json()
-                     if e["text"] == "wurde empfangen!"]
+            names = [
+                e["filename"]
+                for e in api.get(f"{DXSO}/{job}/protocol-entries").json()
+                if e["text"] == "wurde empfangen!"
+            ]
             assert names == ["document.xml", "Kassenbon.pdf"]
 
 
@@ -132,8 +145,10 @@ def _free_port() -> int:
 
 def test_serve_blocks_and_answers(tmp_path):
     port = _free_port()
-    code = ("from pathlib import Path\nfrom workbench.sandbox.server import serve\n"
-            f"serve(port={port}, control=True, state_dir=Path({str(tmp_path)!r}))\n")
+    code = (
+        "from pathlib import Path\nfrom workbench.sandbox.server import serve\n"
+        f"serve(port={port}, control=True, state_dir=Path({str(tmp_path)!r}))\n"
+    )
     process = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
     try:
         deadline = time.monotonic() + 60
@@ -158,6 +173,10 @@ def test_larger_seed_pages_through_all_clients(oauth):
         rest = api.get("/accounting-clients/platform/v2/clients", params={"skip": 100})
         ids = {c["id"] for c in first.json() + rest.json()}
         assert len(ids) == 156
-        lengths = {api.get(f"/accounting-dxso-jobs/platform/v2/clients/455148-{n}").json()[
-            "basic_accounting_information"][0]["account_length"] for n in (100, 101, 102)}
+        lengths = {
+            api.get(f"/accounting-dxso-jobs/platform/v2/clients/455148-{n}").json()[
+                "basic_accounting_information"
+            ][0]["account_length"]
+            for n in (100, 101, 102)
+        }
         assert lengths == {4, 5, 6}

@@ -20,7 +20,9 @@ def test_missing_required_column_names_file_row_and_column(write):
 
 def test_file_matching_no_variant_lists_expected_columns(write):
     path = write("fremd.csv", "Spalte A;Spalte B\n1;2\n")
-    with pytest.raises(SourceError, match=r"fremd\.csv passt nicht zum Profil 'juston'.*InvoiceNo.*ReceiptNo"):
+    with pytest.raises(
+        SourceError, match=r"fremd\.csv passt nicht zum Profil 'juston'.*InvoiceNo.*ReceiptNo"
+    ):
         load_receipts(path, profile="juston")
 
 
@@ -30,7 +32,9 @@ def test_unknown_profile_lists_available_ones(write):
 
 
 def test_profile_without_the_kind(write):
-    with pytest.raises(ProfileError, match=r"Profil 'starface' enthält keine Spaltenzuordnung für 'receipts'"):
+    with pytest.raises(
+        ProfileError, match=r"Profil 'starface' enthält keine Spaltenzuordnung für 'receipts'"
+    ):
         load_receipts(write("a.csv", GOOD), profile="starface")
 
 
@@ -69,7 +73,9 @@ def test_empty_file(write, content):
 
 def test_header_only_file(write):
     with pytest.raises(SourceError, match=r"nur die Kopfzeile") as caught:
-        load_receipts(write("kopf.csv", "InvoiceNo;BookingDate;AccountName;Amount\n"), profile="juston")
+        load_receipts(
+            write("kopf.csv", "InvoiceNo;BookingDate;AccountName;Amount\n"), profile="juston"
+        )
     assert caught.value.row == 2
 
 
@@ -89,7 +95,9 @@ def test_random_bytes_are_rejected(tmp_path):
 
 def test_row_with_too_many_fields_names_the_line(write):
     text = GOOD + "R2;02.01.2026;Firma;1,00;überzählig\n"
-    with pytest.raises(SourceError, match=r"zeilen\.csv, Zeile 3 hat 5 Felder.*'überzählig'") as caught:
+    with pytest.raises(
+        SourceError, match=r"zeilen\.csv, Zeile 3 hat 5 Felder.*'überzählig'"
+    ) as caught:
         load_receipts(write("zeilen.csv", text), profile="juston")
     assert caught.value.row == 3
 
@@ -158,7 +166,9 @@ def test_unreadable_file(write, monkeypatch):
         return opened(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", denied)
-    with pytest.raises(SourceError, match=r"gesperrt\.csv kann nicht gelesen werden: Keine Berechtigung"):
+    with pytest.raises(
+        SourceError, match=r"gesperrt\.csv kann nicht gelesen werden: Keine Berechtigung"
+    ):
         load_receipts(path, profile="juston")
 
 

@@ -9,8 +9,9 @@ from workbench.sources.schema import Column
 
 def convert(column: Column, values, *, number_format="de", excel=False, mapping=None):
     series = pl.Series("v", values, dtype=pl.String)
-    return convert_series(column, series, number_format=number_format, excel=excel,
-                          values=mapping).to_list()
+    return convert_series(
+        column, series, number_format=number_format, excel=excel, values=mapping
+    ).to_list()
 
 
 @pytest.mark.parametrize(
@@ -38,8 +39,9 @@ def convert(column: Column, values, *, number_format="de", excel=False, mapping=
     ],
 )
 def test_numbers(text, number_format, expected):
-    result = pl.select(normalise_number(pl.lit(text), number_format=number_format)
-                       .cast(pl.Float64)).item()
+    result = pl.select(
+        normalise_number(pl.lit(text), number_format=number_format).cast(pl.Float64)
+    ).item()
     assert result == pytest.approx(expected) if expected is not None else result is None
 
 
@@ -77,13 +79,22 @@ def test_datetimes(text, expected):
 
 
 def test_excel_serial_datetime():
-    assert convert(Column("t", "datetime"), ["46053.5"], excel=True) == [dt.datetime(2026, 1, 31, 12)]
+    assert convert(Column("t", "datetime"), ["46053.5"], excel=True) == [
+        dt.datetime(2026, 1, 31, 12)
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2026-01", "2026-01"), ("2026-1", "2026-01"), ("01/2026", "2026-01"), ("1.2026", "2026-01"),
-     ("202603", "2026-03"), ("2026-13", None), ("Januar", None)],
+    [
+        ("2026-01", "2026-01"),
+        ("2026-1", "2026-01"),
+        ("01/2026", "2026-01"),
+        ("1.2026", "2026-01"),
+        ("202603", "2026-03"),
+        ("2026-13", None),
+        ("Januar", None),
+    ],
 )
 def test_months(text, expected):
     assert convert(Column("m", "month"), [text]) == [expected]
@@ -99,8 +110,16 @@ def test_durations(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("ja", True), ("X", True), ("true", True), ("1", True), ("Nein", False), ("0", False),
-     ("false", False), ("vielleicht", None)],
+    [
+        ("ja", True),
+        ("X", True),
+        ("true", True),
+        ("1", True),
+        ("Nein", False),
+        ("0", False),
+        ("false", False),
+        ("vielleicht", None),
+    ],
 )
 def test_bools(text, expected):
     assert convert(Column("b", "bool"), [text]) == [expected]
@@ -110,7 +129,11 @@ def test_choice_maps_profile_values_case_insensitively():
     column = Column("direction", "choice", choices=("inbound", "outbound", "internal"))
     mapping = {"eingehend": "inbound", "ausgehend": "outbound"}
     assert convert(column, ["Eingehend", "ausgehend", "INBOUND", "quer"], mapping=mapping) == [
-        "inbound", "outbound", "inbound", None]
+        "inbound",
+        "outbound",
+        "inbound",
+        None,
+    ]
 
 
 def test_text_and_accounts_are_kept_verbatim():
@@ -124,8 +147,11 @@ def test_integers_reject_fractions():
 
 def test_mixed_formats_in_one_column_convert_value_by_value():
     values = ["2026-01-31", "31.01.2026", "31.01.26", "46053", None, "", "kaputt"]
-    assert convert(Column("d", "date"), values, excel=True) == [
-        dt.date(2026, 1, 31)] * 4 + [None, None, None]
+    assert convert(Column("d", "date"), values, excel=True) == [dt.date(2026, 1, 31)] * 4 + [
+        None,
+        None,
+        None,
+    ]
 
 
 def test_numbers_plain_and_grouped_in_one_column():

@@ -42,14 +42,19 @@ def test_juston_booking_detail_in_every_encoding(write, encoding):
     assert frame["source_row"].to_list() == [2, 3]
     assert frame["source_file"].unique().to_list() == ["bd.csv"]
     assert result.findings.is_empty()
-    expected_codec = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16-le",
-                      "cp1252": "cp1252"}[encoding]
+    expected_codec = {
+        "utf-8": "utf-8",
+        "utf-8-sig": "utf-8-sig",
+        "utf-16": "utf-16-le",
+        "cp1252": "cp1252",
+    }[encoding]
     assert result.sources[0].encoding == expected_codec
 
 
 def test_juston_expense_variant_and_several_files(write):
-    result = load_receipts([write("bd.csv", BOOKING_DETAIL), write("ex.csv", EXPENSE, "cp1252")],
-                           profile="juston")
+    result = load_receipts(
+        [write("bd.csv", BOOKING_DETAIL), write("ex.csv", EXPENSE, "cp1252")], profile="juston"
+    )
     assert [info.variant for info in result.sources] == ["Booking Detail", "Expense"]
     expense = result.frame.filter(pl.col("source_file") == "ex.csv").row(0, named=True)
     assert expense["document_kind"] == "Rechnungseingang"
@@ -61,12 +66,22 @@ def test_juston_expense_variant_and_several_files(write):
 
 
 def test_canonical_receipts_csv_and_json(write, tmp_path):
-    csv_text = ("document_id,item_id,document_kind,date,amount,account_no,party_account_no,tax\n"
-                "D1,D1-1,Kasse,2026-01-02,-50.00,1000,,19\n"
-                "D1,D1-2,Kasse,2026-01-02,20.5,1000,,7\n")
+    csv_text = (
+        "document_id,item_id,document_kind,date,amount,account_no,party_account_no,tax\n"
+        "D1,D1-1,Kasse,2026-01-02,-50.00,1000,,19\n"
+        "D1,D1-2,Kasse,2026-01-02,20.5,1000,,7\n"
+    )
     from_csv = load_receipts(write("r.csv", csv_text))
-    records = [{"document_id": "D1", "document_kind": "Rechnungseingang", "date": "2026-01-02",
-                "amount": 1190.0, "party_account_no": "070001", "block_transfer": True}]
+    records = [
+        {
+            "document_id": "D1",
+            "document_kind": "Rechnungseingang",
+            "date": "2026-01-02",
+            "amount": 1190.0,
+            "party_account_no": "070001",
+            "block_transfer": True,
+        }
+    ]
     path = tmp_path / "r.json"
     path.write_text(json.dumps({"records": records}), encoding="utf-8")
     from_json = load_receipts(path)
@@ -83,17 +98,63 @@ def test_crmplus_excel_with_positions_sheet(tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Rechnungen"
-    sheet.append(["Modul", "Rechnungsnr.", "Rechnungsdatum", "Organisation oder Kontakt",
-                  "Rechnungsadresse: PLZ", "Rechnungsadresse: Ort", "Währung", "Nettobetrag",
-                  "Steuerbetrag", "Bruttobetrag", "Sachkonto"])
-    sheet.append(["Rechnungen", "RE-1001", dt.date(2026, 1, 15), "Zahnarztpraxis Dr. Özdemir",
-                  "01067", "Dresden", "EUR", 100, 19, 119, "8400"])
-    sheet.append(["Gutschriften", "GS-7", "20.01.2026", "Möbelhaus Jürgens", "04109", "Leipzig",
-                  "EUR", "1.000,00", "190,00", "1.190,00", "8400"])
+    sheet.append(
+        [
+            "Modul",
+            "Rechnungsnr.",
+            "Rechnungsdatum",
+            "Organisation oder Kontakt",
+            "Rechnungsadresse: PLZ",
+            "Rechnungsadresse: Ort",
+            "Währung",
+            "Nettobetrag",
+            "Steuerbetrag",
+            "Bruttobetrag",
+            "Sachkonto",
+        ]
+    )
+    sheet.append(
+        [
+            "Rechnungen",
+            "RE-1001",
+            dt.date(2026, 1, 15),
+            "Zahnarztpraxis Dr. Özdemir",
+            "01067",
+            "Dresden",
+            "EUR",
+            100,
+            19,
+            119,
+            "8400",
+        ]
+    )
+    sheet.append(
+        [
+            "Gutschriften",
+            "GS-7",
+            "20.01.2026",
+            "Möbelhaus Jürgens",
+            "04109",
+            "Leipzig",
+            "EUR",
+            "1.000,00",
+            "190,00",
+            "1.190,00",
+            "8400",
+        ]
+    )
     positions = workbook.create_sheet("Positionen")
-    positions.append(["Rechnungsnr.", "Produktposition(en): Name", "Produktposition(en): Steuer-Prozent",
-                      "Produktposition(en): Positions-Netto", "Produktposition(en): Positions-Steuer",
-                      "Produktposition(en): Positions-Brutto", "Menge"])
+    positions.append(
+        [
+            "Rechnungsnr.",
+            "Produktposition(en): Name",
+            "Produktposition(en): Steuer-Prozent",
+            "Produktposition(en): Positions-Netto",
+            "Produktposition(en): Positions-Steuer",
+            "Produktposition(en): Positions-Brutto",
+            "Menge",
+        ]
+    )
     positions.append(["RE-1001", "Beratung", 19, 60, 11.4, 71.4, 1])
     positions.append(["RE-1001", "Material", 19, 40, 7.6, 47.6, 2])
     positions.append(["GS-7", "Gutschrift Rabatt", 19, 1000, 190, 1190, 1])
@@ -136,9 +197,11 @@ def test_excel_rows_are_sheet_rows_even_with_offset_header_and_blank_rows(tmp_pa
 
 
 def test_starface_calls(write):
-    text = ("Anruf-ID;Beginn;Dauer;Richtung;Angenommen;Rufnummer;Nebenstelle;Teilnehmer;Notiz\n"
-            "c-1;31.01.2026 09:15:02;00:03:25;eingehend;ja;+49 30 1234567;21;Jörg Weiß;Rückfrage USt\n"
-            "c-2;31.01.2026 10:00:00;0:00:00;ausgehend;nein;0049 89 7654321-12;22;Anna Groß;\n")
+    text = (
+        "Anruf-ID;Beginn;Dauer;Richtung;Angenommen;Rufnummer;Nebenstelle;Teilnehmer;Notiz\n"
+        "c-1;31.01.2026 09:15:02;00:03:25;eingehend;ja;+49 30 1234567;21;Jörg Weiß;Rückfrage USt\n"
+        "c-2;31.01.2026 10:00:00;0:00:00;ausgehend;nein;0049 89 7654321-12;22;Anna Groß;\n"
+    )
     result = load_calls(write("calls.csv", text, "utf-16"), profile="starface")
     frame = result.frame
     assert frame["duration_s"].to_list() == [205, 0]
@@ -150,10 +213,12 @@ def test_starface_calls(write):
 
 
 def test_lightspeed_pos(write):
-    text = ("Geschäftstag;Art;Buchhaltungsgruppe;Betrag brutto;MwSt-Satz\n"
-            "02.01.2026;Umsatz;Speisen;1.523,40;7\n"
-            "02.01.2026;Zahlung;EC-Karte;1.200,00;\n"
-            "02.01.2026;Trinkgeld;Trinkgeld;23,40;\n")
+    text = (
+        "Geschäftstag;Art;Buchhaltungsgruppe;Betrag brutto;MwSt-Satz\n"
+        "02.01.2026;Umsatz;Speisen;1.523,40;7\n"
+        "02.01.2026;Zahlung;EC-Karte;1.200,00;\n"
+        "02.01.2026;Trinkgeld;Trinkgeld;23,40;\n"
+    )
     result = load_pos(write("pos.csv", text), profile="lightspeed")
     assert result.frame["category_type"].to_list() == ["revenue", "payment", "tip"]
     assert result.frame["amount"].to_list() == [1523.4, 1200.0, 23.4]
@@ -165,28 +230,34 @@ def test_unparseable_values_become_findings_and_rows_stay(write):
     result = load_receipts(write("bd.csv", text), profile="juston")
     assert result.frame.height == 3
     findings = result.findings.sort("column")
-    assert findings.select("row", "column", "source_column", "value", "rule", "severity").rows() == [
+    assert findings.select(
+        "row", "column", "source_column", "value", "rule", "severity"
+    ).rows() == [
         (4, "amount", "Amount", "zwölf", "field.unparseable", "error"),
         (4, "block_transfer", "BlockTransfer__c", "vielleicht", "field.unparseable", "error"),
         (4, "date", "BookingDate", "32.01.2026", "field.unparseable", "error"),
     ]
     message = findings.filter(pl.col("column") == "amount")["message"].item()
-    assert "bd.csv" in message and "Zeile 4" in message and "Amount" in message and "zwölf" in message
+    assert (
+        "bd.csv" in message and "Zeile 4" in message and "Amount" in message and "zwölf" in message
+    )
     assert findings["item_id"].unique().to_list() == ["R-2026-003-1"]
 
 
 def test_quoted_line_breaks_and_blank_lines_keep_true_line_numbers(write):
-    text = ('InvoiceNo;BookingDate;AccountName;Amount\n'
-            'R1;01.01.2026;"Zeile eins\nZeile zwei";1,00\n'
-            '\n'
-            'R2;02.01.2026;Normal;kaputt\n')
+    text = (
+        "InvoiceNo;BookingDate;AccountName;Amount\n"
+        'R1;01.01.2026;"Zeile eins\nZeile zwei";1,00\n'
+        "\n"
+        "R2;02.01.2026;Normal;kaputt\n"
+    )
     result = load_receipts(write("multi.csv", text), profile="juston")
     assert result.frame["source_row"].to_list() == [2, 5]
     assert result.findings["row"].to_list() == [5]
 
 
 def test_comma_delimited_file_is_sniffed(write):
-    text = "document_id,document_kind,date,amount\nD1,Kasse,2026-01-02,\"1,234.50\"\n"
+    text = 'document_id,document_kind,date,amount\nD1,Kasse,2026-01-02,"1,234.50"\n'
     result = load_receipts(write("comma.csv", text))
     assert result.frame["amount"].to_list() == [1234.5]
 
@@ -197,15 +268,22 @@ def test_user_profile_from_workbench_home(_isolated_home, write):
     (profiles / "meinkassenbuch.toml").write_text(
         '[[receipts]]\nvariant = "Kassenbuch"\n[receipts.columns]\ndocument_id = "Beleg"\n'
         'date = "Datum"\namount = "Betrag"\n[receipts.defaults]\ndocument_kind = "Kasse"\n',
-        encoding="utf-8")
-    result = load_receipts(write("k.csv", "Beleg;Datum;Betrag\nK1;02.01.2026;-5,00\n"),
-                           profile="meinkassenbuch")
-    assert result.frame.select("document_id", "document_kind", "amount").row(0) == ("K1", "Kasse", -5.0)
+        encoding="utf-8",
+    )
+    result = load_receipts(
+        write("k.csv", "Beleg;Datum;Betrag\nK1;02.01.2026;-5,00\n"), profile="meinkassenbuch"
+    )
+    assert result.frame.select("document_id", "document_kind", "amount").row(0) == (
+        "K1",
+        "Kasse",
+        -5.0,
+    )
 
 
 def test_summary_counts_rows_and_problems(write):
-    result = load_receipts(write("bd.csv", BOOKING_DETAIL + "R3;x;F;O;1,00;4400;19;;\n"),
-                           profile="juston")
+    result = load_receipts(
+        write("bd.csv", BOOKING_DETAIL + "R3;x;F;O;1,00;4400;19;;\n"), profile="juston"
+    )
     summary = result.summary().row(0, named=True)
     assert summary["rows"] == 3
     assert summary["row_problems"] == 1
@@ -218,19 +296,28 @@ def test_excel_numbers_keep_their_decimal_point_under_a_german_profile(tmp_path)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Rechnungen"
-    sheet.append(["Modul", "Rechnungsnr.", "Rechnungsdatum", "Organisation oder Kontakt",
-                  "Bruttobetrag", "Nettobetrag"])
+    sheet.append(
+        [
+            "Modul",
+            "Rechnungsnr.",
+            "Rechnungsdatum",
+            "Organisation oder Kontakt",
+            "Bruttobetrag",
+            "Nettobetrag",
+        ]
+    )
     sheet.append(["Rechnungen", "RE-1", dt.date(2026, 1, 15), "Firma", 12.345, "1.234,56"])
     workbook.save(path)
     frame = load_invoices(path, profile="crmplus").frame
     assert frame["gross"].to_list() == [12.345]  # a numeric cell, not 12345
-    assert frame["net"].to_list() == [1234.56]   # German text in a cell still works
+    assert frame["net"].to_list() == [1234.56]  # German text in a cell still works
 
 
 def test_unparseable_values_in_a_large_file_read_in_chunks(tmp_path):
     lines = ["document_id,document_kind,date,amount"]
-    lines += [f"D{n},Kasse,2026-01-02,{'kaputt' if n % 5000 == 0 else '1.00'}"
-              for n in range(1, 60001)]
+    lines += [
+        f"D{n},Kasse,2026-01-02,{'kaputt' if n % 5000 == 0 else '1.00'}" for n in range(1, 60001)
+    ]
     path = tmp_path / "gross.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = load_receipts(path)
@@ -240,14 +327,17 @@ def test_unparseable_values_in_a_large_file_read_in_chunks(tmp_path):
 
 # --- files larger than the 64 KiB probe: UTF-8 is parsed from the file, the rest decoded ---
 
+
 def _big_booking_detail(rows: int, tail: str = "") -> str:
-    body = "".join(f"R-{n};31.01.2026;Müller & Söhne GmbH;Görlitz;1.234,56;4400;19;;\n"
-                   for n in range(rows))
+    body = "".join(
+        f"R-{n};31.01.2026;Müller & Söhne GmbH;Görlitz;1.234,56;4400;19;;\n" for n in range(rows)
+    )
     return BOOKING_DETAIL.split("\n", 1)[0] + "\n" + body + tail
 
 
-@pytest.mark.parametrize(("encoding", "reported"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
-                                                    ("cp1252", "cp1252")])
+@pytest.mark.parametrize(
+    ("encoding", "reported"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252")]
+)
 def test_large_files_in_each_encoding_keep_names_values_and_lines(write, encoding, reported):
     text = _big_booking_detail(3000)
     assert len(text.encode(encoding)) > 65536 * 2
@@ -262,7 +352,9 @@ def test_large_files_in_each_encoding_keep_names_values_and_lines(write, encodin
 def test_windows_1252_after_the_probe_is_still_decoded(tmp_path):
     # the first 64 KiB are ASCII; the first umlaut (cp1252 byte 0xFC) comes later
     head = "".join(f"R-{n};31.01.2026;Firma;Berlin;1,00;4400;19;;\n" for n in range(2000))
-    text = BOOKING_DETAIL.split("\n", 1)[0] + "\n" + head + "R-x;31.01.2026;Büro;Köln;1,00;4400;19;;\n"
+    text = (
+        BOOKING_DETAIL.split("\n", 1)[0] + "\n" + head + "R-x;31.01.2026;Büro;Köln;1,00;4400;19;;\n"
+    )
     path = tmp_path / "spaet.csv"
     path.write_bytes(text.encode("cp1252"))
     result = load_receipts(path, profile="juston")
@@ -272,7 +364,9 @@ def test_windows_1252_after_the_probe_is_still_decoded(tmp_path):
 
 def test_multibyte_character_across_the_probe_boundary(tmp_path):
     header = BOOKING_DETAIL.split("\n", 1)[0] + "\n"
-    filler = "R-0;31.01.2026;" + "x" * (65535 - len(header.encode()) - 15) + "ü;Köln;1,00;4400;19;;\n"
+    filler = (
+        "R-0;31.01.2026;" + "x" * (65535 - len(header.encode()) - 15) + "ü;Köln;1,00;4400;19;;\n"
+    )
     data = (header + filler + _big_booking_detail(10).split("\n", 1)[1]).encode("utf-8")
     assert data[65535:65537] == "ü".encode()  # the probe's last byte splits the umlaut
     path = tmp_path / "grenze.csv"
@@ -334,7 +428,10 @@ def test_a_pipe_is_read_once_and_whole(tmp_path):
 
 def test_windows_1252_with_bytes_it_leaves_undefined_is_reported_as_latin1(tmp_path):
     # the byte 0x81 (undefined in Windows-1252) comes after the 64 KiB probe
-    text = _big_booking_detail(3000).encode("cp1252") + b"R-x;31.01.2026;A\x81B;K\xf6ln;1,00;4400;19;;\n"
+    text = (
+        _big_booking_detail(3000).encode("cp1252")
+        + b"R-x;31.01.2026;A\x81B;K\xf6ln;1,00;4400;19;;\n"
+    )
     path = tmp_path / "alt.csv"
     path.write_bytes(text)
     result = load_receipts(path, profile="juston")

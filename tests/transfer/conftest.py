@@ -25,16 +25,24 @@ def endpoints(sandbox):
 
 @pytest.fixture
 def client(endpoints):
-    with DatevClient(endpoints, client_id="workbench-sandbox",
-                     connect_auth=("datevconnect", "sandbox"),
-                     retry=RetryPolicy(attempts=5, backoff=0.01)) as datev:
+    with DatevClient(
+        endpoints,
+        client_id="workbench-sandbox",
+        connect_auth=("datevconnect", "sandbox"),
+        retry=RetryPolicy(attempts=5, backoff=0.01),
+    ) as datev:
         yield datev
 
 
 @pytest.fixture
 def session(client, endpoints):
     # offline_access: tests jump the sandbox clock by months (protocol retention).
-    tokens = login(client, client_secret=SECRET, authorize_url=endpoints["authorize"],
-                   open_browser=client.approve_in_sandbox, offline=True)
+    tokens = login(
+        client,
+        client_secret=SECRET,
+        authorize_url=endpoints["authorize"],
+        open_browser=client.approve_in_sandbox,
+        offline=True,
+    )
     client.tokens = Session(client, client_secret=SECRET, tokens=tokens)
     return client.tokens

@@ -28,12 +28,21 @@ def test_login_through_loopback_listener_then_api_calls(client, session):
 
 
 def test_offline_access_gives_long_lived_session(client, endpoints):
-    tokens = login(client, client_secret=SECRET, authorize_url=endpoints["authorize"],
-                   open_browser=client.approve_in_sandbox, offline=True)
+    tokens = login(
+        client,
+        client_secret=SECRET,
+        authorize_url=endpoints["authorize"],
+        open_browser=client.approve_in_sandbox,
+        offline=True,
+    )
     assert tokens.offline
     assert tokens.refresh_expires_at - tokens.expires_at > 365 * 86400
-    short = login(client, client_secret=SECRET, authorize_url=endpoints["authorize"],
-                  open_browser=client.approve_in_sandbox)
+    short = login(
+        client,
+        client_secret=SECRET,
+        authorize_url=endpoints["authorize"],
+        open_browser=client.approve_in_sandbox,
+    )
     assert 10 * 3600 < short.refresh_expires_at - short.expires_at < 12 * 3600
 
 
@@ -41,8 +50,11 @@ def test_refresh_rotates_and_the_old_refresh_token_is_dead(client, session):
     old = session.tokens.refresh_token
     session.refresh()
     assert session.tokens.refresh_token != old
-    stale = Session(client, client_secret=SECRET,
-                    tokens=TokenSet(access_token="x", refresh_token=old, expires_at=0))
+    stale = Session(
+        client,
+        client_secret=SECRET,
+        tokens=TokenSet(access_token="x", refresh_token=old, expires_at=0),
+    )
     with pytest.raises(DatevApiError, match=r"bereits verwendet"):
         stale.access_token()
     assert client.list_clients()  # the rotated token keeps working
@@ -65,8 +77,16 @@ def test_session_past_its_11_hours_asks_to_log_in_again(client, session):
 def test_concurrent_refreshes_never_reuse_a_refresh_token(client, session, tmp_path):
     store = TokenStore(tmp_path / "tokens.bin", Fernet.generate_key())
     store.save("anna", "online", session.tokens)
-    sessions = [Session(client, client_secret=SECRET, tokens=store.load("anna", "online"),
-                        store=store, user="anna") for _ in range(4)]
+    sessions = [
+        Session(
+            client,
+            client_secret=SECRET,
+            tokens=store.load("anna", "online"),
+            store=store,
+            user="anna",
+        )
+        for _ in range(4)
+    ]
     for each in sessions:
         each.tokens.expires_at = 0
     errors = []
@@ -130,5 +150,10 @@ def test_login_rejects_a_foreign_state(client, endpoints):
         httpx.get(redirect, params={"code": "abc", "state": "fremd"})
 
     with pytest.raises(DatevApiError, match=r"'state' stimmt nicht"):
-        login(client, client_secret=SECRET, authorize_url=endpoints["authorize"],
-              open_browser=forged_browser, timeout=10)
+        login(
+            client,
+            client_secret=SECRET,
+            authorize_url=endpoints["authorize"],
+            open_browser=forged_browser,
+            timeout=10,
+        )

@@ -27,10 +27,14 @@ class Tokens:
 
 
 def make_client(handler, *, tokens=None, sleeps=None):
-    return DatevClient(sandbox_endpoints("http://datev.test"), client_id="workbench-sandbox",
-                       tokens=tokens or Tokens(), connect_auth=("datevconnect", "sandbox"),
-                       transport=httpx.MockTransport(handler),
-                       sleep=(sleeps.append if sleeps is not None else lambda seconds: None))
+    return DatevClient(
+        sandbox_endpoints("http://datev.test"),
+        client_id="workbench-sandbox",
+        tokens=tokens or Tokens(),
+        connect_auth=("datevconnect", "sandbox"),
+        transport=httpx.MockTransport(handler),
+        sleep=(sleeps.append if sleeps is not None else lambda seconds: None),
+    )
 
 
 def test_every_online_call_carries_bearer_and_client_id():
@@ -104,11 +108,14 @@ def test_connect_error_is_retried_even_for_post_since_nothing_was_sent():
             raise httpx.ConnectError("refused", request=request)
         return httpx.Response(201, json={"id": "J", "account_length": 4})
 
-    job = make_client(handler).create_dxso_job("455148-1", import_type="cashLedgerImport",
-                                               accounting_month="2026-01")
+    job = make_client(handler).create_dxso_job(
+        "455148-1", import_type="cashLedgerImport", accounting_month="2026-01"
+    )
     assert job["id"] == "J"
-    assert json.loads(calls[-1].content) == {"import_type": "cashLedgerImport",
-                                             "accounting_month": "2026-01"}
+    assert json.loads(calls[-1].content) == {
+        "import_type": "cashLedgerImport",
+        "accounting_month": "2026-01",
+    }
 
 
 def test_401_refreshes_the_token_once():
@@ -125,19 +132,36 @@ def test_401_refreshes_the_token_once():
 
 
 def test_dco_error_body_becomes_a_german_message():
-    body = {"error": "#DCO01016", "error_description": "restapi.FileSize",
-            "error_uri": "https://apps.datev.de/knowledge/help/search?q=DCO01016", "request_id": "r-1"}
+    body = {
+        "error": "#DCO01016",
+        "error_description": "restapi.FileSize",
+        "error_uri": "https://apps.datev.de/knowledge/help/search?q=DCO01016",
+        "request_id": "r-1",
+    }
     client = make_client(lambda request: httpx.Response(400, json=body))
-    with pytest.raises(DatevApiError, match=r"#DCO01016 Die Datei ist größer als 20 MB.*Request-Id: r-1") as caught:
+    with pytest.raises(
+        DatevApiError, match=r"#DCO01016 Die Datei ist größer als 20 MB.*Request-Id: r-1"
+    ) as caught:
         client.upload_dxso_file("455148-1", "J", "gross.pdf", b"x", "application/pdf")
-    assert (caught.value.status, caught.value.code, caught.value.request_id) == (400, "#DCO01016", "r-1")
+    assert (caught.value.status, caught.value.code, caught.value.request_id) == (
+        400,
+        "#DCO01016",
+        "r-1",
+    )
 
 
 def test_problem_details_and_403_rights_hint():
-    body = {"type": "http://www.datev.de/hilfe/1008829", "title": "Missing required scope",
-            "detail": "scope datev:accounting:clients", "status": "403", "request_id": "r-2"}
+    body = {
+        "type": "http://www.datev.de/hilfe/1008829",
+        "title": "Missing required scope",
+        "detail": "scope datev:accounting:clients",
+        "status": "403",
+        "request_id": "r-2",
+    }
     client = make_client(lambda request: httpx.Response(403, json=body))
-    with pytest.raises(DatevApiError, match=r"Missing required scope.*Rechteverwaltung online") as caught:
+    with pytest.raises(
+        DatevApiError, match=r"Missing required scope.*Rechteverwaltung online"
+    ) as caught:
         client.list_clients()
     assert caught.value.code == "1008829"
 
@@ -153,7 +177,7 @@ def test_clients_are_paged_with_skip_and_top():
 
     def handler(request):
         skip, top = int(request.url.params["skip"]), int(request.url.params["top"])
-        return httpx.Response(200, json=clients[skip:skip + top], headers={"Total-Items": "5"})
+        return httpx.Response(200, json=clients[skip : skip + top], headers={"Total-Items": "5"})
 
     assert make_client(handler).list_clients(page_size=2) == clients
 
@@ -163,11 +187,17 @@ def test_extf_upload_sends_raw_bytes_with_filename_and_returns_job_id():
 
     def handler(request):
         seen.append(request)
-        return httpx.Response(202, headers={
-            "Location": "/clients/455148-1/extf-files/jobs/8a772151-6c21", "Retry-After": "5"})
+        return httpx.Response(
+            202,
+            headers={
+                "Location": "/clients/455148-1/extf-files/jobs/8a772151-6c21",
+                "Retry-After": "5",
+            },
+        )
 
-    job = make_client(handler).upload_extf("455148-1", "EXTF_Stapel.csv", b"EXTF;700",
-                                           reference_id="ref-1")
+    job = make_client(handler).upload_extf(
+        "455148-1", "EXTF_Stapel.csv", b"EXTF;700", reference_id="ref-1"
+    )
     assert job == "8a772151-6c21"
     assert seen[0].headers["Filename"] == "EXTF_Stapel.csv"
     assert seen[0].headers["Content-Type"] == "application/octet-stream"

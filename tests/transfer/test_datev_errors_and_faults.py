@@ -17,33 +17,49 @@ def ledger(tmp_path):
     opened.close()
 
 
-def test_403_without_the_service_names_the_rights_to_check(sandbox, client, session, ledger,
-                                                             tmp_path):
+def test_403_without_the_service_names_the_rights_to_check(
+    sandbox, client, session, ledger, tmp_path
+):
     with pytest.raises(DatevApiError, match="Rechteverwaltung online") as caught:
-        jobs.transfer_records(ledger, client, client="455148-3",
-                              records=receipt_records(month="2025-02", prefix="R"),
-                              out_dir=tmp_path / "out")
+        jobs.transfer_records(
+            ledger,
+            client,
+            client="455148-3",
+            records=receipt_records(month="2025-02", prefix="R"),
+            out_dir=tmp_path / "out",
+        )
     assert caught.value.status == 403
     assert ledger.transfers()[0].local_status == "Fehlgeschlagen"
 
 
 def test_file_over_20_mb_is_refused_with_dco01016(sandbox, client, session):
-    job = client.create_dxso_job("455148-1", import_type="accountsPayableLedgerImport",
-                                 accounting_month="2026-12")
+    job = client.create_dxso_job(
+        "455148-1", import_type="accountsPayableLedgerImport", accounting_month="2026-12"
+    )
     with pytest.raises(DatevApiError, match=r"#DCO01016 Die Datei ist größer als 20 MB") as caught:
-        client.upload_dxso_file("455148-1", job["id"], "scan.pdf",
-                                b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024 + 1), "application/pdf")
+        client.upload_dxso_file(
+            "455148-1",
+            job["id"],
+            "scan.pdf",
+            b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024 + 1),
+            "application/pdf",
+        )
     assert caught.value.status == 400
     client.delete_dxso_job("455148-1", job["id"])
 
 
-def test_intruder_alert_comes_back_to_the_row_with_the_character(sandbox, client, session, ledger,
-                                                                 tmp_path):
+def test_intruder_alert_comes_back_to_the_row_with_the_character(
+    sandbox, client, session, ledger, tmp_path
+):
     records = receipt_records(month="2026-08", prefix="IA", documents=2).with_columns(
-        pl.when(pl.col("item_id") == "IA-2-1").then(pl.lit("Zahlung\u00a0bar"))
-        .otherwise(pl.col("bookingText")).alias("bookingText"))
-    [transfer] = jobs.transfer_records(ledger, client, client="455148-1", records=records,
-                                       out_dir=tmp_path / "out")
+        pl.when(pl.col("item_id") == "IA-2-1")
+        .then(pl.lit("Zahlung\u00a0bar"))
+        .otherwise(pl.col("bookingText"))
+        .alias("bookingText")
+    )
+    [transfer] = jobs.transfer_records(
+        ledger, client, client="455148-1", records=records, out_dir=tmp_path / "out"
+    )
     sandbox.state.clock.advance(60)
     assert jobs.refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "4"
     findings = backmap_findings(ledger, transfer.id)
@@ -52,27 +68,38 @@ def test_intruder_alert_comes_back_to_the_row_with_the_character(sandbox, client
     assert intruder["message"].str.contains("U\\+00A0").all()
 
 
-def test_missing_fiscal_year_is_refused_when_the_transfer_is_created(sandbox, client, session,
-                                                                     ledger, tmp_path):
+def test_missing_fiscal_year_is_refused_when_the_transfer_is_created(
+    sandbox, client, session, ledger, tmp_path
+):
     # 455148-1 has fiscal years 2024-2026; a cash job for 2027 cannot be created (cash books
     # never create a fiscal year automatically).
     records = receipt_records(month="2027-01", kind="Kasse", prefix="FY", documents=1).drop(
-        "customerName", "customerCity")
+        "customerName", "customerCity"
+    )
     with pytest.raises(DatevApiError, match="#DCO01002"):
-        jobs.transfer_records(ledger, client, client="455148-1", records=records,
-                              out_dir=tmp_path / "out", folders={"Kasse": "Hauptkasse"})
+        jobs.transfer_records(
+            ledger,
+            client,
+            client="455148-1",
+            records=records,
+            out_dir=tmp_path / "out",
+            folders={"Kasse": "Hauptkasse"},
+        )
 
 
-def test_5xx_429_and_dropped_connections_are_survived_without_duplicates(sandbox, client, session,
-                                                                         ledger, tmp_path, caplog):
+def test_5xx_429_and_dropped_connections_are_survived_without_duplicates(
+    sandbox, client, session, ledger, tmp_path, caplog
+):
     caplog.set_level("WARNING", logger="workbench.transfer.client")
     records = receipt_records(month="2026-09", prefix="FLT", documents=6)
-    sandbox.state.faults.update({"5xx": 0.2, "429": 0.2, "drop": 0.08, "retry_after": 0,
-                                 "seed": 11})
+    sandbox.state.faults.update(
+        {"5xx": 0.2, "429": 0.2, "drop": 0.08, "retry_after": 0, "seed": 11}
+    )
     try:
         try:
-            jobs.transfer_records(ledger, client, client="455148-1", records=records,
-                                  out_dir=tmp_path / "out")
+            jobs.transfer_records(
+                ledger, client, client="455148-1", records=records, out_dir=tmp_path / "out"
+            )
         except DatevApiError:
             pass  # an unclear upload: the ledger knows where it stopped
         for _ in range(30):
@@ -87,10 +114,14 @@ def test_5xx_429_and_dropped_connections_are_survived_without_duplicates(sandbox
         sandbox.state.faults.clear()
     [transfer] = ledger.transfers()
     assert transfer.local_status == "Transferiert"
-    assert "HTTP 429" in caplog.text and "HTTP 503" in caplog.text or "HTTP 500" in caplog.text
+    assert ("HTTP 429" in caplog.text and "HTTP 503" in caplog.text) or "HTTP 500" in caplog.text
     with sandbox.state.store.transaction() as conn:
-        names = sorted(row[0] for row in conn.execute(
-            "SELECT name FROM dxso_files WHERE job_id = ?", (transfer.job_id,)))
+        names = sorted(
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM dxso_files WHERE job_id = ?", (transfer.job_id,)
+            )
+        )
     assert names == sorted([f"FLT-{n}.xml" for n in range(1, 7)] + ["document.xml"])
     sandbox.state.clock.advance(60)
     assert jobs.refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "2"

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import polars as pl
+from receipts_fixture import receipt_records
 
 from workbench.datev.extf import ExtfHeader
 from workbench.transfer import jobs
@@ -10,32 +11,49 @@ from workbench.transfer.backmap import backmap_findings
 from workbench.transfer.extf_jobs import send_extf, transfer_bookings
 from workbench.transfer.ledger import Ledger
 
-from receipts_fixture import receipt_records
-
 
 def bookings(accounts=("1200", "1200", "1200")):
-    return pl.DataFrame({
-        "Umsatz (ohne Soll/Haben-Kz)": [119.0, 59.5, 238.0],
-        "Soll/Haben-Kennzeichen": ["S", "S", "S"],
-        "Konto": list(accounts),
-        "Gegenkonto (ohne BU-Schlüssel)": ["8400", "8400", "8300"],
-        "Belegdatum": [dt.date(2026, 1, 5), dt.date(2026, 1, 6), dt.date(2026, 1, 7)],
-        "Belegfeld 1": ["RE-1", "RE-2", "RE-3"],
-        "Buchungstext": ["Brot", "Kuchen", "Torte"],
-        "item_id": ["I1", "I2", "I3"], "source_file": ["pos.csv"] * 3, "source_row": [2, 3, 4],
-    })
+    return pl.DataFrame(
+        {
+            "Umsatz (ohne Soll/Haben-Kz)": [119.0, 59.5, 238.0],
+            "Soll/Haben-Kennzeichen": ["S", "S", "S"],
+            "Konto": list(accounts),
+            "Gegenkonto (ohne BU-Schlüssel)": ["8400", "8400", "8300"],
+            "Belegdatum": [dt.date(2026, 1, 5), dt.date(2026, 1, 6), dt.date(2026, 1, 7)],
+            "Belegfeld 1": ["RE-1", "RE-2", "RE-3"],
+            "Buchungstext": ["Brot", "Kuchen", "Torte"],
+            "item_id": ["I1", "I2", "I3"],
+            "source_file": ["pos.csv"] * 3,
+            "source_row": [2, 3, 4],
+        }
+    )
 
 
-HEADER = ExtfHeader(consultant_number=455148, client_number=1,
-                    fiscal_year_start=dt.date(2026, 1, 1), account_length=4)
+HEADER = ExtfHeader(
+    consultant_number=455148,
+    client_number=1,
+    fiscal_year_start=dt.date(2026, 1, 1),
+    account_length=4,
+)
 
 
 def test_extf_transfer_succeeds(sandbox, client, session, tmp_path):
     ledger = Ledger(tmp_path / "l.sqlite")
-    [transfer] = transfer_bookings(ledger, client, client="455148-1", bookings=bookings(),
-                                   header=HEADER, out_dir=tmp_path / "extf", kind="pos")
+    [transfer] = transfer_bookings(
+        ledger,
+        client,
+        client="455148-1",
+        bookings=bookings(),
+        header=HEADER,
+        out_dir=tmp_path / "extf",
+        kind="pos",
+    )
     assert transfer.local_status == "Transferiert" and transfer.datev_status == "pending"
-    assert [item["record_ref"].split("#")[1] for item in ledger.items(transfer.id)] == ["3", "4", "5"]
+    assert [item["record_ref"].split("#")[1] for item in ledger.items(transfer.id)] == [
+        "3",
+        "4",
+        "5",
+    ]
     sandbox.state.clock.advance(60)
     result = jobs.refresh_status(ledger, client, transfer.id, confirm=True)
     assert result.datev_status == "succeeded"
@@ -48,8 +66,15 @@ def test_extf_field_errors_point_at_the_source_row(sandbox, client, session, tmp
     bad = bookings(accounts=("1200", "120", "1200"))  # 3 digits: wrong Sachkontenlänge
     # The writer refuses account numbers DATEV would reject only when they are malformed; a
     # wrong length for this client is DATEV's verdict, which must come back to row 3.
-    [transfer] = transfer_bookings(ledger, client, client="455148-1", bookings=bad,
-                                   header=HEADER, out_dir=tmp_path / "extf", kind="pos")
+    [transfer] = transfer_bookings(
+        ledger,
+        client,
+        client="455148-1",
+        bookings=bad,
+        header=HEADER,
+        out_dir=tmp_path / "extf",
+        kind="pos",
+    )
     sandbox.state.clock.advance(60)
     assert jobs.refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "failed"
     findings = backmap_findings(ledger, transfer.id, field_map={"Konto": "account_no"})
@@ -58,8 +83,9 @@ def test_extf_field_errors_point_at_the_source_row(sandbox, client, session, tmp
     assert "Zeile 4, Konto" in row["message"]
 
 
-def test_extf_upload_interrupted_after_datev_accepted_it_is_not_repeated(sandbox, client, session,
-                                                                         tmp_path, monkeypatch):
+def test_extf_upload_interrupted_after_datev_accepted_it_is_not_repeated(
+    sandbox, client, session, tmp_path, monkeypatch
+):
     ledger = Ledger(tmp_path / "l.sqlite")
     real = client.upload_extf
 
@@ -69,8 +95,15 @@ def test_extf_upload_interrupted_after_datev_accepted_it_is_not_repeated(sandbox
 
     monkeypatch.setattr(client, "upload_extf", upload_then_die)
     try:
-        transfer_bookings(ledger, client, client="455148-1", bookings=bookings(),
-                          header=HEADER, out_dir=tmp_path / "extf", kind="pos")
+        transfer_bookings(
+            ledger,
+            client,
+            client="455148-1",
+            bookings=bookings(),
+            header=HEADER,
+            out_dir=tmp_path / "extf",
+            kind="pos",
+        )
     except KeyboardInterrupt:
         pass
     monkeypatch.undo()
@@ -85,9 +118,14 @@ def test_dxso_protocol_errors_map_to_every_row_of_the_file(sandbox, client, sess
     ledger = Ledger(tmp_path / "l.sqlite")
     records = receipt_records(month="2026-10", kind="Kasse", prefix="KA", documents=2)
     records = records.drop("customerName", "customerCity")
-    [transfer] = jobs.transfer_records(ledger, client, client="455148-1", records=records,
-                                       out_dir=tmp_path / "out",
-                                       folders={"Kasse": "Kasse Nebenraum"})  # no such cash book
+    [transfer] = jobs.transfer_records(
+        ledger,
+        client,
+        client="455148-1",
+        records=records,
+        out_dir=tmp_path / "out",
+        folders={"Kasse": "Kasse Nebenraum"},
+    )  # no such cash book
     sandbox.state.clock.advance(60)
     status = jobs.refresh_status(ledger, client, transfer.id, confirm=True)
     assert status.datev_status == "3"

@@ -9,7 +9,7 @@ import pytest
 from workbench.transfer import jobs
 from workbench.transfer.ledger import Ledger
 
-SCRIPT = textwrap.dedent('''
+SCRIPT = textwrap.dedent("""
     import datetime as dt, os, signal, sys
     import polars as pl
     from pathlib import Path
@@ -50,25 +50,43 @@ SCRIPT = textwrap.dedent('''
             for n in range(1, 4)]
     jobs.transfer_records(Ledger(Path(ledger_path)), client, client="455148-1",
                           records=pl.DataFrame(rows), out_dir=Path(out_dir))
-''')
+""")
 
 
-@pytest.mark.parametrize(("step", "month"), [("after_create", "2026-07"),
-                                             ("mid_upload", "2026-08"),
-                                             ("after_finalise", "2026-09")])
-def test_killed_transfer_resumes_without_duplicate_uploads(sandbox, client, session, tmp_path,
-                                                           step, month):
+@pytest.mark.parametrize(
+    ("step", "month"),
+    [("after_create", "2026-07"), ("mid_upload", "2026-08"), ("after_finalise", "2026-09")],
+)
+def test_killed_transfer_resumes_without_duplicate_uploads(
+    sandbox, client, session, tmp_path, step, month
+):
     ledger_path = tmp_path / "ledger.sqlite"
-    killed = subprocess.run([sys.executable, "-c", SCRIPT, sandbox.url, str(ledger_path),
-                             str(tmp_path / "out"), step, month], capture_output=True, timeout=120)
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SCRIPT,
+            sandbox.url,
+            str(ledger_path),
+            str(tmp_path / "out"),
+            step,
+            month,
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     assert killed.returncode == -9, killed.stderr.decode()
     ledger = Ledger(ledger_path)
     [interrupted] = ledger.in_progress("455148-1")
     resumed = jobs.send_dxso(ledger, client, interrupted.id)
     assert resumed.local_status == "Transferiert"
     with sandbox.state.store.transaction() as conn:
-        names = [row[0] for row in conn.execute(
-            "SELECT name FROM dxso_files WHERE job_id = ?", (resumed.job_id,))]
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM dxso_files WHERE job_id = ?", (resumed.job_id,)
+            )
+        ]
     assert sorted(names) == ["K1.xml", "K2.xml", "K3.xml", "document.xml"]
     sandbox.state.clock.advance(60)
     assert jobs.refresh_status(ledger, client, resumed.id, confirm=True).datev_status == "2"

@@ -16,13 +16,21 @@ def ledger(tmp_path):
 
 
 def items(*ids):
-    return [{"item_id": item, "content_hash": f"h-{item}", "source_file": "r.csv",
-             "source_row": n + 2} for n, item in enumerate(ids)]
+    return [
+        {"item_id": item, "content_hash": f"h-{item}", "source_file": "r.csv", "source_row": n + 2}
+        for n, item in enumerate(ids)
+    ]
 
 
 def test_create_records_items_and_audit(ledger):
-    transfer = ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-01",
-                             document_kind="Rechnungseingang", items=items("A-1", "A-2"))
+    transfer = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Rechnungseingang",
+        items=items("A-1", "A-2"),
+    )
     assert transfer.local_status == "Neu"
     assert [item["item_id"] for item in ledger.items(transfer.id)] == ["A-1", "A-2"]
     entry = ledger.audit_log(transfer.id)[0]
@@ -31,33 +39,75 @@ def test_create_records_items_and_audit(ledger):
 
 
 def test_no_second_transfer_while_one_is_in_progress(ledger):
-    first = ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-01",
-                          document_kind="Kasse", items=items("K-1"))
+    first = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Kasse",
+        items=items("K-1"),
+    )
     ledger.update(first.id, action="übertragen", local_status="In Übertragung")
     with pytest.raises(TransferError, match=rf"läuft bereits die Übertragung {first.id}"):
-        ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-02",
-                      document_kind="Kasse", items=items("K-2"))
-    other_client = ledger.create(client="455148-2", kind="receipts", channel="dxso",
-                                 month="2026-02", document_kind="Kasse", items=items("K-9"))
+        ledger.create(
+            client="455148-1",
+            kind="receipts",
+            channel="dxso",
+            month="2026-02",
+            document_kind="Kasse",
+            items=items("K-2"),
+        )
+    other_client = ledger.create(
+        client="455148-2",
+        kind="receipts",
+        channel="dxso",
+        month="2026-02",
+        document_kind="Kasse",
+        items=items("K-9"),
+    )
     assert other_client.local_status == "Neu"
     ledger.update(first.id, action="übertragen", local_status="Transferiert", datev_status="1")
-    assert ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-02",
-                         document_kind="Kasse", items=items("K-2"))
+    assert ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-02",
+        document_kind="Kasse",
+        items=items("K-2"),
+    )
 
 
 def test_transferred_items_ignore_failed_and_deleted_transfers(ledger):
-    live = ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-01",
-                         document_kind="Kasse", items=items("A-1"))
-    failed = ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-01",
-                           document_kind="Kasse", items=items("A-2"))
+    live = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Kasse",
+        items=items("A-1"),
+    )
+    failed = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Kasse",
+        items=items("A-2"),
+    )
     ledger.update(failed.id, action="fehlgeschlagen", local_status="Fehlgeschlagen")
     assert ledger.transferred_items("455148-1", ["A-1", "A-2", "A-3"]) == {"A-1": live.id}
     assert ledger.transferred_items("455148-2", ["A-1"]) == {}
 
 
 def test_audit_log_is_append_only_and_items_are_never_deleted(ledger):
-    transfer = ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-01",
-                             document_kind="Kasse", items=items("A-1"))
+    transfer = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Kasse",
+        items=items("A-1"),
+    )
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         ledger._db.execute("UPDATE audit SET user = 'mallory'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -71,8 +121,14 @@ def test_audit_log_is_append_only_and_items_are_never_deleted(ledger):
 def test_a_failing_change_leaves_nothing_behind(ledger):
     duplicate = items("A-1", "A-1")  # violates the primary key halfway through
     with pytest.raises(sqlite3.IntegrityError):
-        ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-01",
-                      document_kind="Kasse", items=duplicate)
+        ledger.create(
+            client="455148-1",
+            kind="receipts",
+            channel="dxso",
+            month="2026-01",
+            document_kind="Kasse",
+            items=duplicate,
+        )
     assert ledger.transfers() == []
     assert ledger.audit_log() == []
 
@@ -80,12 +136,30 @@ def test_a_failing_change_leaves_nothing_behind(ledger):
 def test_protocol_and_status_survive_reopening(tmp_path):
     path = tmp_path / "ledger.sqlite"
     first = Ledger(path, user="anna")
-    transfer = first.create(client="455148-1", kind="receipts", channel="dxso", month="2026-01",
-                            document_kind="Rechnungsausgang", items=items("A-1"))
-    protocol = [{"time": "2026-02-01T10:00:00+01:00", "text": "wurde empfangen!",
-                 "type": "information", "filename": "document.xml"}]
-    first.update(transfer.id, action="status", datev_status="2", protocol=protocol,
-                 protocol_fetched_at="2026-02-01T10:00:05+00:00", local_status="Transferiert")
+    transfer = first.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Rechnungsausgang",
+        items=items("A-1"),
+    )
+    protocol = [
+        {
+            "time": "2026-02-01T10:00:00+01:00",
+            "text": "wurde empfangen!",
+            "type": "information",
+            "filename": "document.xml",
+        }
+    ]
+    first.update(
+        transfer.id,
+        action="status",
+        datev_status="2",
+        protocol=protocol,
+        protocol_fetched_at="2026-02-01T10:00:05+00:00",
+        local_status="Transferiert",
+    )
     first.close()
     again = Ledger(path).get(transfer.id)
     assert again.protocol == protocol
@@ -93,12 +167,20 @@ def test_protocol_and_status_survive_reopening(tmp_path):
 
 
 def test_file_upload_marks_support_resume(ledger):
-    transfer = ledger.create(client="455148-1", kind="receipts", channel="dxso", month="2026-01",
-                             document_kind="Kasse", items=items("A-1"))
+    transfer = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Kasse",
+        items=items("A-1"),
+    )
     ledger.add_files(transfer.id, [("document.xml", "s1", 10), ("ledger.xml", "s2", 20)])
     ledger.mark_uploaded(transfer.id, "document.xml")
     assert [(f["name"], f["uploaded_at"] is not None) for f in ledger.files(transfer.id)] == [
-        ("document.xml", True), ("ledger.xml", False)]
+        ("document.xml", True),
+        ("ledger.xml", False),
+    ]
     ledger.reset_uploads(transfer.id)
     assert all(f["uploaded_at"] is None for f in ledger.files(transfer.id))
 
@@ -108,7 +190,8 @@ def test_unknown_transfer_is_a_clear_error(ledger):
         ledger.get("abc")
 
 
-@pytest.mark.parametrize(("status", "text"), [(0, "Status offen"), (4, "Zu Prüfen"),
-                                              (5, "Erfolgreich storniert")])
+@pytest.mark.parametrize(
+    ("status", "text"), [(0, "Status offen"), (4, "Zu Prüfen"), (5, "Erfolgreich storniert")]
+)
 def test_datev_status_table_follows_seed_004(status, text):
     assert DATEV_STATUS[status][0] == text

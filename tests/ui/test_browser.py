@@ -29,12 +29,21 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "01-workbench.ipynb"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 #: User settings: no news or update checks (no internet), no autosave of the repo's notebook.
 SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"autoStartDefaultKernel": True},
 }
@@ -51,8 +60,10 @@ def _free_port() -> int:
 @pytest.fixture
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} fehlt: Debian's chromium wird für den Browser-Test gebraucht "
-                    f"(apt-get install -y chromium). Playwright lädt keinen eigenen Browser.")
+        pytest.fail(
+            f"{CHROMIUM} fehlt: Debian's chromium wird für den Browser-Test gebraucht "
+            f"(apt-get install -y chromium). Playwright lädt keinen eigenen Browser."
+        )
     return CHROMIUM
 
 
@@ -60,14 +71,17 @@ def chromium_path() -> Path:
 def _server(command: list[str], *, env: dict, ready: str, log_path: Path, name: str):
     """Run a Jupyter server in its own process group until it answers ``ready``; stop it after."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + 90
             while True:
                 if process.poll() is not None:
-                    pytest.fail(f"{name} ist nicht gestartet:\n"
-                                + log_path.read_text(errors="replace")[-3000:])
+                    pytest.fail(
+                        f"{name} ist nicht gestartet:\n"
+                        + log_path.read_text(errors="replace")[-3000:]
+                    )
                 try:
                     # Any HTTP answer means the server is up (voila has no status endpoint).
                     if httpx.get(ready, timeout=60).status_code < 500:
@@ -88,13 +102,15 @@ def _server(command: list[str], *, env: dict, ready: str, log_path: Path, name: 
 
 
 def _jupyter_env(tmp_path: Path, home: Path) -> dict:
-    env = {**os.environ,
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces"),
-           "IPYTHONDIR": str(tmp_path / "ipython"),
-           "WORKBENCH_HOME": str(home)}
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces"),
+        "IPYTHONDIR": str(tmp_path / "ipython"),
+        "WORKBENCH_HOME": str(home),
+    }
     env.pop("WORKBENCH_SANDBOX_URL", None)
     return env
 
@@ -107,15 +123,31 @@ def jupyter_lab(tmp_path, _isolated_home):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values), encoding="utf-8")
     port = _free_port()
-    command = [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser",
-               "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.ip=127.0.0.1",
-               f"--port={port}", "--port-retries=0", f"--notebook-dir={REPO}",
-               f"--LabApp.user_settings_dir={settings_dir}",
-               # opening a notebook writes a checkpoint: keep it out of the repository
-               f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--allow-root",
+        "--no-browser",
+        "--ServerApp.token=",
+        "--ServerApp.password=",
+        "--ServerApp.ip=127.0.0.1",
+        f"--port={port}",
+        "--port-retries=0",
+        f"--notebook-dir={REPO}",
+        f"--LabApp.user_settings_dir={settings_dir}",
+        # opening a notebook writes a checkpoint: keep it out of the repository
+        f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}",
+    ]
     url = f"http://127.0.0.1:{port}"
-    with _server(command, env=_jupyter_env(tmp_path, _isolated_home), ready=f"{url}/api/status",
-                 log_path=tmp_path / "jupyter.log", name="JupyterLab"):
+    with _server(
+        command,
+        env=_jupyter_env(tmp_path, _isolated_home),
+        ready=f"{url}/api/status",
+        log_path=tmp_path / "jupyter.log",
+        name="JupyterLab",
+    ):
         yield url
 
 
@@ -125,8 +157,12 @@ def _chromium(path: Path, profile: Path):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(path), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1500, "height": 1100})
+            str(profile),
+            executable_path=str(path),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1500, "height": 1100},
+        )
         try:
             page = browser.pages[0] if browser.pages else browser.new_page()
             page.set_default_timeout(60_000)
@@ -163,7 +199,8 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
             except PlaywrightTimeout:
                 pass  # the notebook's kernel started without asking
             page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
-                state="attached", timeout=90_000)
+                state="attached", timeout=90_000
+            )
             page.locator(".lm-MenuBar-itemLabel").filter(has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel").filter(has_text="Run All Cells").first.click()
             error = ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
@@ -172,8 +209,7 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
                 pytest.fail("Das Notebook bricht ab:\n" + page.locator(error).first.inner_text())
 
             # Quellen: client from DATEV's list, the sample file, load.
-            page.locator(".wb-client select").select_option(
-                label="455148-1 – Bäckerei Müller GmbH")
+            page.locator(".wb-client select").select_option(label="455148-1 – Bäckerei Müller GmbH")
             page.locator(".wb-paths textarea").fill("../data/samples/receipts_juston_expense.csv")
             page.locator("button.wb-load").click()
             _wait_text(page, ".wb-summary", "200 Zeilen geladen")
@@ -201,7 +237,8 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
             _tab(page, "Übertragung")
             _wait_text(page, ".wb-groups", "2026-01 ★")
             page.locator(".wb-group select").select_option(
-                label="2026-01 · Rechnungseingang (62 Positionen, 36 Belege)")
+                label="2026-01 · Rechnungseingang (62 Positionen, 36 Belege)"
+            )
             page.locator("button.wb-new-transfer").click()
             _wait_text(page, ".wb-confirm-question", "62 Belegpositionen")
             page.screenshot(path=str(SCREENSHOTS / "04-uebertragung-bestaetigen.png"))
@@ -240,12 +277,18 @@ def test_workbench_app_as_voila_web_app(chromium_path, tmp_path, _isolated_home)
         pytest.fail(f"{voila} fehlt: voila ist in pyproject.toml gepinnt (make setup).")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [str(voila), str(NOTEBOOK), "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1"]
+    command = [str(voila), str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with _server(command, env=_jupyter_env(tmp_path, _isolated_home), ready=f"{url}/favicon.ico",
-                 log_path=tmp_path / "voila.log", name="voila"), \
-            _chromium(chromium_path, tmp_path / "chromium-profile") as page:
+    with (
+        _server(
+            command,
+            env=_jupyter_env(tmp_path, _isolated_home),
+            ready=f"{url}/favicon.ico",
+            log_path=tmp_path / "voila.log",
+            name="voila",
+        ),
+        _chromium(chromium_path, tmp_path / "chromium-profile") as page,
+    ):
         try:
             page.goto(url)
             page.locator(".wb-app").wait_for(state="visible", timeout=120_000)

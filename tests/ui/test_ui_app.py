@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import polars as pl
-import pytest
 import datetime as dt
 from pathlib import Path
+
+import polars as pl
+import pytest
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 EXPENSE = SAMPLES / "receipts_juston_expense.csv"
@@ -38,9 +39,15 @@ def test_sources_tab_takes_uploaded_files(make_app, connection):
     app = make_app(client="455148-1")
     sources = app.tabs["sources"]
     content = EXPENSE.read_bytes()
-    sources.upload.value = ({"name": "hochgeladen.csv", "type": "text/csv", "size": len(content),
-                             "content": memoryview(content),
-                             "last_modified": dt.datetime(2026, 1, 31, tzinfo=dt.UTC)},)
+    sources.upload.value = (
+        {
+            "name": "hochgeladen.csv",
+            "type": "text/csv",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": dt.datetime(2026, 1, 31, tzinfo=dt.UTC),
+        },
+    )
     sources.load.click()
     assert app.runner.last_error is None, app.runner.status.value
     assert (connection.settings.home / "uploads" / "hochgeladen.csv").read_bytes() == content
@@ -65,8 +72,10 @@ def test_checks_tab_counts_per_rule_and_filters_findings(make_app):
     assert checks.table.label.value == "Seite 1 von 1 (15 Befunde)"
     checks.rule.value = "field.iban"
     assert checks.table.label.value.endswith("(1 Befunde)")
-    assert "field.iban" in checks.table.html.value and "duplicate.invoice_id" not in \
-        checks.table.html.value
+    assert (
+        "field.iban" in checks.table.html.value
+        and "duplicate.invoice_id" not in checks.table.html.value
+    )
     checks.rule.value = "(alle)"
     checks.severity.value = "warning"
     assert checks.table.label.value.endswith("(3 Befunde)")
@@ -231,8 +240,7 @@ def test_app_displays_as_a_widget_and_runs_actions_in_a_thread(make_app):
     app = make_app(client="455148-1", files=[EXPENSE], background=True)
     bundle = app._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert app.tab.titles == ("Quellen", "Prüfungen", "Vorschau", "Übertragung", "Status",
-                              "Anrufe")
+    assert app.tab.titles == ("Quellen", "Prüfungen", "Vorschau", "Übertragung", "Status", "Anrufe")
     app.tabs["sources"].load.click()
     app.wait(30)
     assert "200 Zeilen geladen" in app.tabs["sources"].summary.value
@@ -289,8 +297,12 @@ def test_period_from_the_sources_tab_reaches_the_checks(make_app):
 
 
 def test_pos_revenue_is_grouped_per_month_as_one_buchungsstapel(make_app):
-    app = make_app(client="455148-1", kind="pos", files=[SAMPLES / "pos_lightspeed.csv"],
-                   pos_mapping=SAMPLES / "pos_mapping.toml")
+    app = make_app(
+        client="455148-1",
+        kind="pos",
+        files=[SAMPLES / "pos_lightspeed.csv"],
+        pos_mapping=SAMPLES / "pos_mapping.toml",
+    )
     app.run_steps()
     assert app.runner.last_error is None, app.runner.status.value
     labels = [label for label, _ in app.tabs["transfer"].group.options]

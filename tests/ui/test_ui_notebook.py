@@ -26,17 +26,30 @@ def test_notebook_is_thin_and_committed_without_outputs():
 def test_notebook_builds_and_renders_the_app_against_the_sandbox(tmp_path):
     output = tmp_path / "01-workbench.ipynb"
     papermill.execute_notebook(
-        str(NOTEBOOK), str(output), cwd=str(NOTEBOOK.parent), progress_bar=False,
-        kernel_name="python3", parameters={"run": True})
+        str(NOTEBOOK),
+        str(output),
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
+        kernel_name="python3",
+        parameters={"run": True},
+    )
     executed = nbformat.read(output, as_version=4)
-    outputs = [item for cell in executed.cells if cell.cell_type == "code"
-               for item in cell.outputs]
+    outputs = [item for cell in executed.cells if cell.cell_type == "code" for item in cell.outputs]
     assert not [item for item in outputs if item.output_type == "error"]
     assert not [item for item in outputs if item.get("name") == "stderr"]
     views = [item for item in outputs if WIDGET_VIEW in item.get("data", {})]
     assert len(views) == 1
     state = json.dumps(executed.metadata["widgets"], ensure_ascii=False)
-    for text in ("Quellen", "Prüfungen", "Vorschau", "Übertragung", "Status", "Anrufe",
-                 "200 Zeilen geladen (Profil juston)", "duplicate.invoice_id",
-                 "183 DATEV-Datensätze", "2026-01 · Rechnungseingang"):
+    for text in (
+        "Quellen",
+        "Prüfungen",
+        "Vorschau",
+        "Übertragung",
+        "Status",
+        "Anrufe",
+        "200 Zeilen geladen (Profil juston)",
+        "duplicate.invoice_id",
+        "183 DATEV-Datensätze",
+        "2026-01 · Rechnungseingang",
+    ):
         assert text in state, text

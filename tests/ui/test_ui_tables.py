@@ -7,8 +7,12 @@ from workbench.ui.tables import PagedTable, frame_html, message_html, set_option
 
 
 def test_frame_html_escapes_values_and_tints_rows_by_severity():
-    frame = pl.DataFrame({"value": ["<script>alert(1)</script>", "a & b", None],
-                          "severity": ["error", "warning", None]})
+    frame = pl.DataFrame(
+        {
+            "value": ["<script>alert(1)</script>", "a & b", None],
+            "severity": ["error", "warning", None],
+        }
+    )
     html = frame_html(frame, labels={"value": "Wert"})
     assert "<script>" not in html
     assert "&lt;script&gt;" in html and "a &amp; b" in html

@@ -39,9 +39,9 @@ class SampleFile:
     profile: str
     client: str | None
     encoding: str
-    data: bytes | None = None                        # CSV / JSON bytes
-    sheets: list | None = None                        # Excel: (sheet, headers, rows, formats)
-    frame: pl.DataFrame | None = None                 # expected canonical frame (typed)
+    data: bytes | None = None  # CSV / JSON bytes
+    sheets: list | None = None  # Excel: (sheet, headers, rows, formats)
+    frame: pl.DataFrame | None = None  # expected canonical frame (typed)
     positions: pl.DataFrame | None = None
     manifest: list[dict] = field(default_factory=list)
     attachments: dict[str, bytes] = field(default_factory=dict)
@@ -54,11 +54,15 @@ class Picker:
         self.frame = frame
         self.used: set[int] = set()
         self.calls = 0
-        self.single = (frame.select(pl.len().over(group) == 1).to_series().to_numpy()
-                       if group else np.ones(frame.height, dtype=bool))
+        self.single = (
+            frame.select(pl.len().over(group) == 1).to_series().to_numpy()
+            if group
+            else np.ones(frame.height, dtype=bool)
+        )
 
-    def __call__(self, mask: pl.Expr | np.ndarray | None = None, k: int = 1, *,
-                 single: bool = False) -> list[int]:
+    def __call__(
+        self, mask: pl.Expr | np.ndarray | None = None, k: int = 1, *, single: bool = False
+    ) -> list[int]:
         ok = np.ones(self.frame.height, dtype=bool)
         if isinstance(mask, pl.Expr):
             ok &= self.frame.select(mask.fill_null(False)).to_series().to_numpy()
@@ -69,7 +73,7 @@ class Picker:
         # keep a neighbour free on both sides: one defect per row, clearly apart
         taken = np.zeros(self.frame.height, dtype=bool)
         for row in self.used:
-            taken[max(row - 1, 0):row + 2] = True
+            taken[max(row - 1, 0) : row + 2] = True
         candidates = np.flatnonzero(ok & ~taken)
         if len(candidates) < k:
             raise ValueError("not enough rows for the requested defects")
@@ -89,12 +93,27 @@ def _value(frame: pl.DataFrame, row: int, column: str):
     return frame[column][row]
 
 
-def _manifest(file: SampleFile, defects: list[Defect], text: pl.DataFrame | None,
-              rows: list[int] | None, layout_headers: dict[str, str], item_header: str | None,
-              *, sheet: str | None = None) -> None:
+def _manifest(
+    file: SampleFile,
+    defects: list[Defect],
+    text: pl.DataFrame | None,
+    rows: list[int] | None,
+    layout_headers: dict[str, str],
+    item_header: str | None,
+    *,
+    sheet: str | None = None,
+) -> None:
     for defect in defects:
-        entry = {"file": file.name, "sheet": sheet, "row": None, "item_id": None,
-                 "column": defect.column, "rule": defect.rule, "value": None, "note": defect.note}
+        entry = {
+            "file": file.name,
+            "sheet": sheet,
+            "row": None,
+            "item_id": None,
+            "column": defect.column,
+            "rule": defect.rule,
+            "value": None,
+            "note": defect.note,
+        }
         if defect.row is not None and text is not None:
             entry["row"] = rows[defect.row]
             if item_header:
@@ -105,8 +124,15 @@ def _manifest(file: SampleFile, defects: list[Defect], text: pl.DataFrame | None
         file.manifest.append(entry)
 
 
-def _csv_file(file: SampleFile, typed: pl.DataFrame, defects: list[Defect], layout: Layout,
-              item_column: str, *, raw_extra: dict | None = None) -> None:
+def _csv_file(
+    file: SampleFile,
+    typed: pl.DataFrame,
+    defects: list[Defect],
+    layout: Layout,
+    item_column: str,
+    *,
+    raw_extra: dict | None = None,
+) -> None:
     raw: dict[str, pl.Series] = {}
     for defect in defects:
         if defect.raw is not None and defect.row is not None:
@@ -118,14 +144,20 @@ def _csv_file(file: SampleFile, typed: pl.DataFrame, defects: list[Defect], layo
     _manifest(file, defects, text, line_numbers(text), headers, headers.get(item_column))
     mapped = [canonical for canonical, _ in layout.columns]
     # What the loader fills in itself: profile defaults, the Buchungsmonat from the date.
-    derived = {"document_kind", "currency_code",
-               "block_transfer"} if file.kind == "receipts" else set()
+    derived = (
+        {"document_kind", "currency_code", "block_transfer"} if file.kind == "receipts" else set()
+    )
     expected = typed.with_columns(
-        [pl.lit(None, dtype=dtype).alias(name) for name, dtype in typed.schema.items()
-         if name not in mapped and name not in derived])
+        [
+            pl.lit(None, dtype=dtype).alias(name)
+            for name, dtype in typed.schema.items()
+            if name not in mapped and name not in derived
+        ]
+    )
     if file.kind == "receipts" and "accounting_month" not in mapped:
         expected = expected.with_columns(
-            pl.col("date").dt.strftime("%Y-%m").alias("accounting_month"))
+            pl.col("date").dt.strftime("%Y-%m").alias("accounting_month")
+        )
     file.frame = expected
 
 
@@ -145,17 +177,27 @@ def _bump(text: str) -> str:
 
 def _attachments(frame: pl.DataFrame, skip: set[str], title: str) -> dict[str, bytes]:
     out = {}
-    docs = frame.filter(pl.col("attachment").is_not_null()).group_by(
-        "attachment", maintain_order=True).agg(
-        pl.col("invoice_id").first(), pl.col("date").first(), pl.col("party_name").first(),
-        pl.col("amount").sum().round(2))
+    docs = (
+        frame.filter(pl.col("attachment").is_not_null())
+        .group_by("attachment", maintain_order=True)
+        .agg(
+            pl.col("invoice_id").first(),
+            pl.col("date").first(),
+            pl.col("party_name").first(),
+            pl.col("amount").sum().round(2),
+        )
+    )
     for name, invoice, day, party, amount in docs.iter_rows():
         if name in skip or not name.endswith(".pdf"):
             continue
-        out[name] = pdf_bytes(f"{title} {invoice or ''}".strip(), [
-            f"Datum: {day:%d.%m.%Y}" if day else "Datum: -",
-            f"Partner: {party or '-'}", f"Betrag: {amount:.2f} EUR".replace(".", ","),
-        ])
+        out[name] = pdf_bytes(
+            f"{title} {invoice or ''}".strip(),
+            [
+                f"Datum: {day:%d.%m.%Y}" if day else "Datum: -",
+                f"Partner: {party or '-'}",
+                f"Betrag: {amount:.2f} EUR".replace(".", ","),
+            ],
+        )
     return out
 
 
@@ -171,4 +213,3 @@ def build_samples(seed: int = 0) -> list[SampleFile]:
 def attachment_sizes() -> dict[str, int]:
     """Declared sizes of Belegbilder that are larger on the user's disk than in the repository."""
     return dict(TOO_LARGE)
-

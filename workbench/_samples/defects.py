@@ -45,7 +45,7 @@ RULES: dict[str, str] = {
     "fiscal_year.outside_period": "date outside the period 2026-01 .. 2026-03",
     "field.required": "required value missing",
     "field.max_length": "text longer than DATEV allows (bookingText 60, names 50, cities 30, "
-                        "invoiceId 36)",
+    "invoiceId 36)",
     "field.pattern": "value outside the field's pattern (Belegfeld 1 charset, postcode)",
     "field.vat_id": "USt-IdNr. with a wrong check digit",
     "field.iban": "IBAN with a wrong checksum",
@@ -72,13 +72,27 @@ RULES: dict[str, str] = {
 }
 
 #: DATEV's maximum text lengths (LedgerImport XSD) for the canonical receipt/invoice columns.
-MAX_LENGTH = {"booking_text": 60, "party_name": 50, "party_city": 30, "city": 30,
-              "invoice_id": 36, "internal_invoice_id": 12, "information": 120}
+MAX_LENGTH = {
+    "booking_text": 60,
+    "party_name": 50,
+    "party_city": 30,
+    "city": 30,
+    "invoice_id": 36,
+    "internal_invoice_id": 12,
+    "information": 120,
+}
 
-MANIFEST_SCHEMA = pl.Schema({
-    "file": pl.String, "row": pl.Int64, "item_id": pl.String, "column": pl.String,
-    "rule": pl.String, "value": pl.String, "note": pl.String,
-})
+MANIFEST_SCHEMA = pl.Schema(
+    {
+        "file": pl.String,
+        "row": pl.Int64,
+        "item_id": pl.String,
+        "column": pl.String,
+        "rule": pl.String,
+        "value": pl.String,
+        "note": pl.String,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -111,8 +125,9 @@ def apply_defects(frame: pl.DataFrame, defects: list[Defect]) -> pl.DataFrame:
             if value is KEEP:
                 continue
         series = columns.get(defect.column, frame[defect.column])
-        columns[defect.column] = series.scatter([defect.row], pl.Series([value],
-                                                                        dtype=series.dtype))
+        columns[defect.column] = series.scatter(
+            [defect.row], pl.Series([value], dtype=series.dtype)
+        )
     return frame.with_columns(list(columns.values())) if columns else frame
 
 
@@ -130,9 +145,9 @@ def _money_en(values: pl.Series, decimals: int) -> pl.Series:
     return sign + whole + "." + part
 
 
-def random_receipt_defects(frame: pl.DataFrame, *, seed: int, client: str, rate: float,
-                           unparseable: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, dict[str,
-                                                                                               pl.Series]]:
+def random_receipt_defects(
+    frame: pl.DataFrame, *, seed: int, client: str, rate: float, unparseable: bool = True
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.Series]]:
     """Seed item-level defects into ``rate`` of the non-cash rows, one defect per row.
 
     Returns the typed frame, the manifest (``row`` = 0-based index, ``file`` null) and the raw
@@ -140,20 +155,31 @@ def random_receipt_defects(frame: pl.DataFrame, *, seed: int, client: str, rate:
     """
     eligible = (frame["document_kind"] != "Kasse").to_numpy()
     makers = [m for m in _RECEIPT_MAKERS if unparseable or m[0] != "field.unparseable"]
-    return random_defects(frame, makers, eligible=eligible, seed=seed, client=client,
-                          rate=rate, item_column="item_id")
+    return random_defects(
+        frame, makers, eligible=eligible, seed=seed, client=client, rate=rate, item_column="item_id"
+    )
 
 
-def random_defects(frame: pl.DataFrame, makers, *, eligible: np.ndarray, seed: int, client: str,
-                   rate: float, item_column: str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str,
-                                                                                            pl.Series]]:
+def random_defects(
+    frame: pl.DataFrame,
+    makers,
+    *,
+    eligible: np.ndarray,
+    seed: int,
+    client: str,
+    rate: float,
+    item_column: str,
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.Series]]:
     """Spread ``rate`` × rows defects over the eligible rows, each maker on its own rows."""
     spec = CLIENTS[client]
     rng = np.random.default_rng(seed + 7919)
     candidates = np.flatnonzero(eligible)
     count = min(int(round(rate * frame.height)), len(candidates))
-    chosen = np.sort(rng.choice(candidates, size=count, replace=False)) if count else np.array([],
-                                                                                               np.int64)
+    chosen = (
+        np.sort(rng.choice(candidates, size=count, replace=False))
+        if count
+        else np.array([], np.int64)
+    )
     rng.shuffle(chosen)
     groups = np.array_split(chosen, len(makers))
     parts: list[pl.DataFrame] = []
@@ -183,38 +209,61 @@ def random_defects(frame: pl.DataFrame, makers, *, eligible: np.ndarray, seed: i
             raw[column] = base.scatter(rows, texts)
         if column == "date" and "accounting_month" in frame.columns:
             updates["accounting_month"] = series("accounting_month").scatter(
-                rows, values.dt.strftime("%Y-%m"))
+                rows, values.dt.strftime("%Y-%m")
+            )
             if rule == "fiscal_year.outside_period":
                 days = values.to_list()
-                missing = np.array([i for i, day in enumerate(days)
-                                    if not spec.fiscal_year_created(day)], dtype=np.int64)
+                missing = np.array(
+                    [i for i, day in enumerate(days) if not spec.fiscal_year_created(day)],
+                    dtype=np.int64,
+                )
                 if len(missing):
-                    parts.append(_manifest(frame, rows[missing], "fiscal_year.not_created",
-                                           "date", "Wirtschaftsjahr nicht angelegt", item_column))
+                    parts.append(
+                        _manifest(
+                            frame,
+                            rows[missing],
+                            "fiscal_year.not_created",
+                            "date",
+                            "Wirtschaftsjahr nicht angelegt",
+                            item_column,
+                        )
+                    )
         parts.append(_manifest(frame, rows, rule, column, note, item_column))
         limit = MAX_LENGTH.get(column)
         if limit and rule != "field.max_length":
             # An escape or mojibake can make a text too long: that is a second defect.
             longer = (values.str.len_chars() > limit).fill_null(False).to_numpy()
             if longer.any():
-                parts.append(_manifest(frame, rows[longer], "field.max_length", column,
-                                       "durch die Ersetzung zu lang", item_column))
+                parts.append(
+                    _manifest(
+                        frame,
+                        rows[longer],
+                        "field.max_length",
+                        column,
+                        "durch die Ersetzung zu lang",
+                        item_column,
+                    )
+                )
     typed = frame.with_columns(list(updates.values())) if updates else frame
     manifest = pl.concat(parts) if parts else pl.DataFrame(schema=MANIFEST_SCHEMA)
     return typed, manifest.sort("row", "rule"), raw
 
 
-def _manifest(frame: pl.DataFrame, rows: np.ndarray, rule: str, column: str, note: str,
-              item_column: str) -> pl.DataFrame:
-    return pl.DataFrame({
-        "file": pl.Series([None] * len(rows), dtype=pl.String),
-        "row": rows.astype(np.int64),
-        "item_id": frame[item_column].gather(rows).cast(pl.String),
-        "column": [column] * len(rows),
-        "rule": [rule] * len(rows),
-        "value": pl.Series([None] * len(rows), dtype=pl.String),
-        "note": [note] * len(rows),
-    }, schema=MANIFEST_SCHEMA)
+def _manifest(
+    frame: pl.DataFrame, rows: np.ndarray, rule: str, column: str, note: str, item_column: str
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "file": pl.Series([None] * len(rows), dtype=pl.String),
+            "row": rows.astype(np.int64),
+            "item_id": frame[item_column].gather(rows).cast(pl.String),
+            "column": [column] * len(rows),
+            "rule": [rule] * len(rows),
+            "value": pl.Series([None] * len(rows), dtype=pl.String),
+            "note": [note] * len(rows),
+        },
+        schema=MANIFEST_SCHEMA,
+    )
 
 
 def _outside(current: pl.Series, rng, spec):
@@ -236,8 +285,9 @@ def _three_decimals(current: pl.Series, rng, spec):
 
 def _bump_last_digit(current: pl.Series, rng, spec):
     last = current.str.slice(-1).cast(pl.Int64)
-    return current.str.slice(0,
-                             current.str.len_chars() - 1) + ((last + 1) % 10).cast(pl.String), None
+    return current.str.slice(0, current.str.len_chars() - 1) + ((last + 1) % 10).cast(
+        pl.String
+    ), None
 
 
 def _mojibake(current: pl.Series, rng, spec):
@@ -255,55 +305,105 @@ def _escape(current: pl.Series, rng, spec):
 
 
 _RECEIPT_MAKERS = (
-    ("amount.zero", "amount", lambda c, r, s: (c * 0.0, pl.Series(["0.00"] * len(c))),
-     "Betrag 0,00"),
+    (
+        "amount.zero",
+        "amount",
+        lambda c, r, s: (c * 0.0, pl.Series(["0.00"] * len(c))),
+        "Betrag 0,00",
+    ),
     ("amount.decimals", "amount", _three_decimals, "drei Nachkommastellen"),
     ("account.non_numeric", "account_no", lambda c, r, s: ("K" + c, None), "Buchstabe im Konto"),
-    ("account.length_mismatch", "account_no", lambda c, r, s: (c + "0", None),
-     "Konto eine Stelle zu lang"),
-    ("account.personal_length_mismatch", "party_account_no",
-     lambda c, r, s: (c.str.slice(0, c.str.len_chars() - 1),
-                      None), "Personenkonto eine Stelle zu kurz"),
-    ("field.max_length", "booking_text", lambda c, r, s: (c + _LONG_SUFFIX, None),
-     "Buchungstext über 60 Zeichen"),
+    (
+        "account.length_mismatch",
+        "account_no",
+        lambda c, r, s: (c + "0", None),
+        "Konto eine Stelle zu lang",
+    ),
+    (
+        "account.personal_length_mismatch",
+        "party_account_no",
+        lambda c, r, s: (c.str.slice(0, c.str.len_chars() - 1), None),
+        "Personenkonto eine Stelle zu kurz",
+    ),
+    (
+        "field.max_length",
+        "booking_text",
+        lambda c, r, s: (c + _LONG_SUFFIX, None),
+        "Buchungstext über 60 Zeichen",
+    ),
     ("field.pattern", "invoice_id", lambda c, r, s: (c + "_K", None), "Unterstrich in Belegfeld 1"),
     ("field.vat_id", "vat_id", _bump_last_digit, "Prüfziffer falsch"),
     ("field.iban", "iban", _bump_last_digit, "IBAN-Prüfsumme falsch"),
-    ("field.currency", "currency_code", lambda c, r, s: (c.str.to_lowercase(), None),
-     "Währung klein geschrieben"),
-    ("encoding.exotic_space", "booking_text",
-     lambda c, r, s: (c.str.replace(" ", "\u00a0", literal=True), None), "geschütztes Leerzeichen"),
-    ("encoding.control_character", "booking_text",
-     lambda c, r, s: (c.str.replace(" ", "\x1f", literal=True), None), "Steuerzeichen U+001F"),
+    (
+        "field.currency",
+        "currency_code",
+        lambda c, r, s: (c.str.to_lowercase(), None),
+        "Währung klein geschrieben",
+    ),
+    (
+        "encoding.exotic_space",
+        "booking_text",
+        lambda c, r, s: (c.str.replace(" ", "\u00a0", literal=True), None),
+        "geschütztes Leerzeichen",
+    ),
+    (
+        "encoding.control_character",
+        "booking_text",
+        lambda c, r, s: (c.str.replace(" ", "\x1f", literal=True), None),
+        "Steuerzeichen U+001F",
+    ),
     ("encoding.mojibake", "party_name", _mojibake, "UTF-8 als Windows-1252 gelesen"),
     ("encoding.escape_sequence", "party_name", _escape, "HTML-/Oktal-Escapes"),
     ("encoding.not_cp1252", "booking_text", lambda c, r, s: (c + " 🥨", None), "Emoji"),
     ("fiscal_year.outside_period", "date", _outside, "Datum nach dem Zeitraum"),
     ("field.unparseable", "date", _unparseable_date, "unmögliches Datum"),
-    ("transfer.blocked", "block_transfer", lambda c, r, s: (c.not_(), None),
-     "BlockTransfer__c gesetzt"),
+    (
+        "transfer.blocked",
+        "block_transfer",
+        lambda c, r, s: (c.not_(), None),
+        "BlockTransfer__c gesetzt",
+    ),
 )
 
 
 INVOICE_MAKERS = (
-    ("amount.gross_mismatch", "gross", lambda c, r, s: ((c + 0.01).round(2), None),
-     "Brutto um 0,01 zu hoch"),
-    ("field.currency", "currency_code", lambda c, r, s: (c.str.to_lowercase(), None),
-     "Währung klein"),
+    (
+        "amount.gross_mismatch",
+        "gross",
+        lambda c, r, s: ((c + 0.01).round(2), None),
+        "Brutto um 0,01 zu hoch",
+    ),
+    (
+        "field.currency",
+        "currency_code",
+        lambda c, r, s: (c.str.to_lowercase(), None),
+        "Währung klein",
+    ),
     ("account.length_mismatch", "account_no", lambda c, r, s: (c + "0", None), "Konto zu lang"),
-    ("field.max_length", "party_name",
-     lambda c, r, s: (c + " Niederlassung Süd, Betriebsstätte Fürth-Poppenreuth", None),
-     "Name über 50 Zeichen"),
+    (
+        "field.max_length",
+        "party_name",
+        lambda c, r, s: (c + " Niederlassung Süd, Betriebsstätte Fürth-Poppenreuth", None),
+        "Name über 50 Zeichen",
+    ),
     ("encoding.mojibake", "city", _mojibake, "UTF-8 als Windows-1252 gelesen"),
 )
 CALL_MAKERS = (
-    ("calls.unmatched_number", "remote_number",
-     lambda c, r, s: (pl.Series(["+49 911 555" + str(x).zfill(4) for x in r.integers(0, 9999,
-                                                                                     len(c))]),
-                      None), "unbekannte Nummer"),
-    ("calls.fax_number", "remote_number", lambda c, r, s: (pl.Series(["+49 911 4711-99"] * len(c)),
-                                                           None),
-     "Faxnummer"),
+    (
+        "calls.unmatched_number",
+        "remote_number",
+        lambda c, r, s: (
+            pl.Series(["+49 911 555" + str(x).zfill(4) for x in r.integers(0, 9999, len(c))]),
+            None,
+        ),
+        "unbekannte Nummer",
+    ),
+    (
+        "calls.fax_number",
+        "remote_number",
+        lambda c, r, s: (pl.Series(["+49 911 4711-99"] * len(c)), None),
+        "Faxnummer",
+    ),
     ("calls.invalid_duration", "duration_s", lambda c, r, s: (-(c + 7), None), "negative Dauer"),
 )
 

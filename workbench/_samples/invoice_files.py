@@ -18,47 +18,74 @@ from workbench._samples.catalog import (
 from workbench._samples.defects import Defect, apply_defects
 from workbench._samples.writers import Layout, pdf_bytes, zip_bytes
 
-__all__ = ['CRM_HEADERS', 'CRM_POSITIONS', 'invoice_files']
+__all__ = ["CRM_HEADERS", "CRM_POSITIONS", "invoice_files"]
 
 
 # --- invoices: CRM+ Excel ------------------------------------------------------------------------
 
 CRM_HEADERS = (
-    ("invoice_kind", "Modul"), ("invoice_id", "Rechnungsnr."), ("date", "Rechnungsdatum"),
-    ("party_name", "Organisation oder Kontakt"), ("street", "Rechnungsadresse: Straße"),
-    ("zip", "Rechnungsadresse: PLZ"), ("city", "Rechnungsadresse: Ort"),
-    ("country", "Rechnungsadresse: Länderkürzel"), ("phone", "Telefon"), ("fax", "Fax"),
-    ("email", "E-Mail Adresse"), ("currency_code", "Währung"), ("net", "Nettobetrag"),
-    ("tax_amount", "Steuerbetrag"), ("gross", "Bruttobetrag"), ("cost_center", "Kostenstelle"),
-    ("account_no", "Sachkonto"), ("party_account_no", "Kundennr."),
-    ("attachment", "original Buchungsbeleg"), ("terms", "AGB"),
+    ("invoice_kind", "Modul"),
+    ("invoice_id", "Rechnungsnr."),
+    ("date", "Rechnungsdatum"),
+    ("party_name", "Organisation oder Kontakt"),
+    ("street", "Rechnungsadresse: Straße"),
+    ("zip", "Rechnungsadresse: PLZ"),
+    ("city", "Rechnungsadresse: Ort"),
+    ("country", "Rechnungsadresse: Länderkürzel"),
+    ("phone", "Telefon"),
+    ("fax", "Fax"),
+    ("email", "E-Mail Adresse"),
+    ("currency_code", "Währung"),
+    ("net", "Nettobetrag"),
+    ("tax_amount", "Steuerbetrag"),
+    ("gross", "Bruttobetrag"),
+    ("cost_center", "Kostenstelle"),
+    ("account_no", "Sachkonto"),
+    ("party_account_no", "Kundennr."),
+    ("attachment", "original Buchungsbeleg"),
+    ("terms", "AGB"),
 )
 CRM_POSITIONS = (
-    ("invoice_id", "Rechnungsnr."), ("position", "Pos."), ("name", "Produktposition(en): Name"),
-    ("tax", "Produktposition(en): Steuer-Prozent"), ("net", "Produktposition(en): Positions-Netto"),
+    ("invoice_id", "Rechnungsnr."),
+    ("position", "Pos."),
+    ("name", "Produktposition(en): Name"),
+    ("tax", "Produktposition(en): Steuer-Prozent"),
+    ("net", "Produktposition(en): Positions-Netto"),
     ("tax_amount", "Produktposition(en): Positions-Steuer"),
-    ("gross", "Produktposition(en): Positions-Brutto"), ("quantity", "Menge"),
+    ("gross", "Produktposition(en): Positions-Brutto"),
+    ("quantity", "Menge"),
 )
-CRM_MODULES = {"Rechnung": "Rechnungen", "Eingangsrechnung": "Eingangsrechnungen",
-               "Gutschrift": "Gutschriften", "Storno": "Stornos"}
+CRM_MODULES = {
+    "Rechnung": "Rechnungen",
+    "Eingangsrechnung": "Eingangsrechnungen",
+    "Gutschrift": "Gutschriften",
+    "Storno": "Stornos",
+}
 
 
-def _discounted(header: pl.DataFrame, positions: pl.DataFrame, row: int) -> tuple[pl.DataFrame,
-                                                                                  pl.DataFrame]:
+def _discounted(
+    header: pl.DataFrame, positions: pl.DataFrame, row: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Add a 100 % discount position to invoice ``row``: the invoice totals become 0,00."""
     invoice = header["invoice_id"][row]
     mine = positions.filter(pl.col("invoice_id") == invoice)
     discount = mine.select(
-        pl.col("invoice_id").first(), (pl.col("position").max() + 1).alias("position"),
-        pl.lit("Rabatt 100 % (Kulanz)").alias("name"), pl.col("tax").first(),
-        (-pl.col("net").sum()).alias("net"), (-pl.col("tax_amount").sum()).alias("tax_amount"),
-        (-pl.col("gross").sum()).alias("gross"), pl.lit(1.0).alias("quantity"))
+        pl.col("invoice_id").first(),
+        (pl.col("position").max() + 1).alias("position"),
+        pl.lit("Rabatt 100 % (Kulanz)").alias("name"),
+        pl.col("tax").first(),
+        (-pl.col("net").sum()).alias("net"),
+        (-pl.col("tax_amount").sum()).alias("tax_amount"),
+        (-pl.col("gross").sum()).alias("gross"),
+        pl.lit(1.0).alias("quantity"),
+    )
     if mine["tax"].n_unique() != 1:
         raise ValueError("discount invoice must have one tax rate")
     last = int(positions.with_row_index().filter(pl.col("invoice_id") == invoice)["index"].max())
     positions = pl.concat([positions.head(last + 1), discount, positions.slice(last + 1)])
     header = header.with_columns(
-        [header[c].scatter([row], [0.0]) for c in ("net", "tax_amount", "gross")])
+        [header[c].scatter([row], [0.0]) for c in ("net", "tax_amount", "gross")]
+    )
     return header, positions
 
 
@@ -77,71 +104,168 @@ def _invoices_crmplus(seed: int) -> SampleFile:
     r = pick(rechnung)[0]
     d.append(Defect(r, "party_name", "field.required", "Organisation oder Kontakt leer", None))
     r = pick()[0]
-    d.append(Defect(r, "party_name", "field.max_length", "57 Zeichen (max. 50)",
-                    "Kindertagesstätte Sonnenschein der Evangelischen Gemeinde"))
+    d.append(
+        Defect(
+            r,
+            "party_name",
+            "field.max_length",
+            "57 Zeichen (max. 50)",
+            "Kindertagesstätte Sonnenschein der Evangelischen Gemeinde",
+        )
+    )
     r = pick()[0]
-    d.append(Defect(r, "city", "field.max_length", "35 Zeichen (max. 30)",
-                    "Neustadt an der Aisch-Bad Windsheim"))
+    d.append(
+        Defect(
+            r,
+            "city",
+            "field.max_length",
+            "35 Zeichen (max. 30)",
+            "Neustadt an der Aisch-Bad Windsheim",
+        )
+    )
     r = pick(rechnung)[0]
     bad_id = header["invoice_id"][r].replace("-", "_")
     positions = positions.with_columns(
-        pl.when(pl.col("invoice_id") == header["invoice_id"][r]).then(pl.lit(bad_id))
-        .otherwise(pl.col("invoice_id")).alias("invoice_id"))
+        pl.when(pl.col("invoice_id") == header["invoice_id"][r])
+        .then(pl.lit(bad_id))
+        .otherwise(pl.col("invoice_id"))
+        .alias("invoice_id")
+    )
     d.append(Defect(r, "invoice_id", "field.pattern", "Unterstrich in der Rechnungsnummer", bad_id))
     r = pick()[0]
-    d.append(Defect(r, "gross", "amount.gross_mismatch", "Brutto um 0,01 zu hoch (Rundung)",
-                    round(header["gross"][r] + 0.01, 2)))
+    d.append(
+        Defect(
+            r,
+            "gross",
+            "amount.gross_mismatch",
+            "Brutto um 0,01 zu hoch (Rundung)",
+            round(header["gross"][r] + 0.01, 2),
+        )
+    )
     r = pick()[0]
     d.append(Defect(r, "currency_code", "field.currency", "Währung klein geschrieben", "eur"))
     r = pick()[0]
-    d.append(Defect(r, "attachment", "attachment.unsupported_type", "ZIP-Archiv statt PDF",
-                    header["invoice_id"][r] + ".zip"))
+    d.append(
+        Defect(
+            r,
+            "attachment",
+            "attachment.unsupported_type",
+            "ZIP-Archiv statt PDF",
+            header["invoice_id"][r] + ".zip",
+        )
+    )
     zipped = header["invoice_id"][r] + ".zip"
     r = pick()[0]
     missing = header["attachment"][r]
     d.append(Defect(r, "attachment", "attachment.missing", "Datei fehlt in belege/"))
     r = pick()[0]
-    d.append(Defect(r, "attachment", "attachment.too_large",
-                    "Scan mit 22.548.480 Byte (> 20 MB), Größe laut attachment_sizes.json",
-                    next(iter(TOO_LARGE))))
+    d.append(
+        Defect(
+            r,
+            "attachment",
+            "attachment.too_large",
+            "Scan mit 22.548.480 Byte (> 20 MB), Größe laut attachment_sizes.json",
+            next(iter(TOO_LARGE)),
+        )
+    )
     r = pick(rechnung)[0]
-    d.append(Defect(r, "account_no", "account.length_mismatch", "5 statt 4 Stellen",
-                    header["account_no"][r] + "0"))
+    d.append(
+        Defect(
+            r,
+            "account_no",
+            "account.length_mismatch",
+            "5 statt 4 Stellen",
+            header["account_no"][r] + "0",
+        )
+    )
     r = pick(rechnung)[0]
-    d.append(Defect(r, "party_account_no", "account.personal_length_mismatch",
-                    "Kundennummer mit 4 statt 5 Stellen", header["party_account_no"][r][:-1]))
+    d.append(
+        Defect(
+            r,
+            "party_account_no",
+            "account.personal_length_mismatch",
+            "Kundennummer mit 4 statt 5 Stellen",
+            header["party_account_no"][r][:-1],
+        )
+    )
     r = pick()[0]
-    d.append(Defect(r, "date", "fiscal_year.outside_period", "Rechnung vom 29.12.2025",
-                    date(2025, 12, 29)))
+    d.append(
+        Defect(
+            r, "date", "fiscal_year.outside_period", "Rechnung vom 29.12.2025", date(2025, 12, 29)
+        )
+    )
     r = pick()[0]
     d.append(Defect(r, "date", "field.unparseable", "31. November (als Text)", raw="31.11.2026"))
     r = pick(pl.col("street").str.contains(" "))[0]
-    d.append(Defect(r, "street", "encoding.exotic_space", "U+00A0 vor der Hausnummer",
-                    header["street"][r][::-1].replace(" ", "\u00a0", 1)[::-1]))
+    d.append(
+        Defect(
+            r,
+            "street",
+            "encoding.exotic_space",
+            "U+00A0 vor der Hausnummer",
+            header["street"][r][::-1].replace(" ", "\u00a0", 1)[::-1],
+        )
+    )
     r = pick(pl.col("city").str.contains("[äöü]"))[0]
-    d.append(Defect(r, "city", "encoding.mojibake", "UTF-8 als Windows-1252 gelesen",
-                    _mojibake(header["city"][r])))
+    d.append(
+        Defect(
+            r,
+            "city",
+            "encoding.mojibake",
+            "UTF-8 als Windows-1252 gelesen",
+            _mojibake(header["city"][r]),
+        )
+    )
     r = pick(pl.col("zip").str.starts_with("0"))[0]
-    d.append(Defect(r, "zip", "field.pattern", "PLZ ohne führende Null (Zahl statt Text)",
-                    header["zip"][r][1:]))
+    d.append(
+        Defect(
+            r,
+            "zip",
+            "field.pattern",
+            "PLZ ohne führende Null (Zahl statt Text)",
+            header["zip"][r][1:],
+        )
+    )
     lost_zip = r
     r = pick(rechnung)[0]
     duplicated = r
     typed = apply_defects(header, d)
     # The duplicate: CRM+ exported the same Rechnung twice (positions only once).
     typed = pl.concat([typed.head(duplicated + 1), typed.slice(duplicated, None)])
-    shifted = [Defect(x.row + (1 if x.row is not None and x.row > duplicated else 0), x.column,
-                      x.rule, x.note, x.value, x.raw) for x in d]
+    shifted = [
+        Defect(
+            x.row + (1 if x.row is not None and x.row > duplicated else 0),
+            x.column,
+            x.rule,
+            x.note,
+            x.value,
+            x.raw,
+        )
+        for x in d
+    ]
     lost_zip = lost_zip + (1 if lost_zip > duplicated else 0)
-    shifted.append(Defect(duplicated, "invoice_id", "duplicate.invoice_id",
-                          "Rechnung doppelt exportiert (1/2)"))
-    shifted.append(Defect(duplicated + 1, "invoice_id", "duplicate.invoice_id",
-                          "Rechnung doppelt exportiert (2/2)"))
+    shifted.append(
+        Defect(
+            duplicated, "invoice_id", "duplicate.invoice_id", "Rechnung doppelt exportiert (1/2)"
+        )
+    )
+    shifted.append(
+        Defect(
+            duplicated + 1,
+            "invoice_id",
+            "duplicate.invoice_id",
+            "Rechnung doppelt exportiert (2/2)",
+        )
+    )
     position_picker = Picker(positions)
-    p = position_picker(pl.col("quantity") == 2)[0] if (positions["quantity"] == 2).any() \
+    p = (
+        position_picker(pl.col("quantity") == 2)[0]
+        if (positions["quantity"] == 2).any()
         else position_picker()[0]
-    position_defects = [Defect(p, "quantity", "field.unparseable", "Menge mit Einheit",
-                               raw="2 Stk.")]
+    )
+    position_defects = [
+        Defect(p, "quantity", "field.unparseable", "Menge mit Einheit", raw="2 Stk.")
+    ]
     typed_positions = apply_defects(positions, position_defects)
 
     headers = [h for _, h in CRM_HEADERS]
@@ -154,9 +278,9 @@ def _invoices_crmplus(seed: int) -> SampleFile:
             if canonical == "invoice_kind":
                 value = CRM_MODULES[value]
             elif canonical == "date" and isinstance(value, date) and index % 3 == 0:
-                value = f"{value:%d.%m.%Y}"       # typed in by hand: a text cell
+                value = f"{value:%d.%m.%Y}"  # typed in by hand: a text cell
             elif canonical == "zip" and index == lost_zip:
-                value = int(value)                  # Excel turned the postcode into a number
+                value = int(value)  # Excel turned the postcode into a number
             values.append(value)
         rows.append(values)
     position_rows = []
@@ -171,62 +295,129 @@ def _invoices_crmplus(seed: int) -> SampleFile:
         position_rows.append(values)
     money = "#,##0.00"
     f.sheets = [
-        ("Rechnungen", headers, rows, {
-            "Nettobetrag": money, "Steuerbetrag": money, "Bruttobetrag": money,
-            "Rechnungsdatum": "DD.MM.YYYY", "Rechnungsadresse: PLZ": "@", "Sachkonto": "@",
-            "Kundennr.": "@"}),
-        ("Positionen", [h for _, h in CRM_POSITIONS], position_rows,
-         {"Produktposition(en): Positions-Netto": money,
-          "Produktposition(en): Positions-Steuer": money,
-          "Produktposition(en): Positions-Brutto": money}),
+        (
+            "Rechnungen",
+            headers,
+            rows,
+            {
+                "Nettobetrag": money,
+                "Steuerbetrag": money,
+                "Bruttobetrag": money,
+                "Rechnungsdatum": "DD.MM.YYYY",
+                "Rechnungsadresse: PLZ": "@",
+                "Sachkonto": "@",
+                "Kundennr.": "@",
+            },
+        ),
+        (
+            "Positionen",
+            [h for _, h in CRM_POSITIONS],
+            position_rows,
+            {
+                "Produktposition(en): Positions-Netto": money,
+                "Produktposition(en): Positions-Steuer": money,
+                "Produktposition(en): Positions-Brutto": money,
+            },
+        ),
     ]
-    cells = {h: [str(row[i]) if row[i] is not None else None for row in rows]
-             for i, h in enumerate(headers)}
-    _manifest(f, shifted, pl.DataFrame(cells), list(range(2, len(rows) + 2)), dict(CRM_HEADERS),
-              "Rechnungsnr.", sheet="Rechnungen")
-    position_cells = {h: [str(row[i]) if row[i] is not None else None for row in position_rows]
-                      for i, (_, h) in enumerate(CRM_POSITIONS)}
-    _manifest(f, position_defects, pl.DataFrame(position_cells),
-              list(range(2, len(position_rows) + 2)), dict(CRM_POSITIONS), "Rechnungsnr.",
-              sheet="Positionen")
+    cells = {
+        h: [str(row[i]) if row[i] is not None else None for row in rows]
+        for i, h in enumerate(headers)
+    }
+    _manifest(
+        f,
+        shifted,
+        pl.DataFrame(cells),
+        list(range(2, len(rows) + 2)),
+        dict(CRM_HEADERS),
+        "Rechnungsnr.",
+        sheet="Rechnungen",
+    )
+    position_cells = {
+        h: [str(row[i]) if row[i] is not None else None for row in position_rows]
+        for i, (_, h) in enumerate(CRM_POSITIONS)
+    }
+    _manifest(
+        f,
+        position_defects,
+        pl.DataFrame(position_cells),
+        list(range(2, len(position_rows) + 2)),
+        dict(CRM_POSITIONS),
+        "Rechnungsnr.",
+        sheet="Positionen",
+    )
     f.frame = typed
     f.positions = typed_positions
     skip = {missing, zipped}
     f.attachments = {
         name: pdf_bytes(f"Rechnung {name[:-4]}", ["Bäckerei Müller GmbH", "Beleg aus CRM+"])
         for name in typed["attachment"].drop_nulls().unique().sort().to_list()
-        if name not in skip and name.endswith(".pdf")}
+        if name not in skip and name.endswith(".pdf")
+    }
     f.attachments[zipped] = zip_bytes({zipped[:-4] + ".pdf": pdf_bytes("Rechnung", [zipped])})
     return f
 
 
 # --- invoices: canonical CSV ---------------------------------------------------------------------
 
-CANONICAL_INVOICES = Layout(columns=tuple((n, n) for n in frames.schema("invoices")),
-                            numbers="en", dates="iso", separator=",", newline="\n")
-CANONICAL_POSITIONS = Layout(columns=tuple((n, n) for n in frames.schema("positions")),
-                             numbers="en", dates="iso", separator=",", newline="\n")
+CANONICAL_INVOICES = Layout(
+    columns=tuple((n, n) for n in frames.schema("invoices")),
+    numbers="en",
+    dates="iso",
+    separator=",",
+    newline="\n",
+)
+CANONICAL_POSITIONS = Layout(
+    columns=tuple((n, n) for n in frames.schema("positions")),
+    numbers="en",
+    dates="iso",
+    separator=",",
+    newline="\n",
+)
 
 
 def _invoices_canonical(seed: int) -> list[SampleFile]:
     client = "455148-2"
     header, positions = frames.clean_invoices(60, seed=22 + 1000 * seed, client=client)
     # One Belegbild folder for all samples: this client's files carry its number.
-    header = header.with_columns(pl.concat_str(pl.lit(client + "_"),
-                                               pl.col("attachment")).alias("attachment"))
+    header = header.with_columns(
+        pl.concat_str(pl.lit(client + "_"), pl.col("attachment")).alias("attachment")
+    )
     f = SampleFile("invoices_canonical.csv", "invoices", "canonical", client, "utf-8")
     pick = Picker(header)
     d = []
     r = pick()[0]
     net, tax = header["net"][r], header["tax_amount"][r]
-    d.append(Defect(r, "net", "amount.decimals", "Netto mit drei Nachkommastellen (Summe stimmt)",
-                    round(net + 0.005, 3), f"{round(net + 0.005, 3):.3f}"))
-    d.append(Defect(r, "tax_amount", "amount.decimals",
-                    "Steuer mit drei Nachkommastellen (Summe stimmt)",
-                    round(tax - 0.005, 3), f"{round(tax - 0.005, 3):.3f}"))
+    d.append(
+        Defect(
+            r,
+            "net",
+            "amount.decimals",
+            "Netto mit drei Nachkommastellen (Summe stimmt)",
+            round(net + 0.005, 3),
+            f"{round(net + 0.005, 3):.3f}",
+        )
+    )
+    d.append(
+        Defect(
+            r,
+            "tax_amount",
+            "amount.decimals",
+            "Steuer mit drei Nachkommastellen (Summe stimmt)",
+            round(tax - 0.005, 3),
+            f"{round(tax - 0.005, 3):.3f}",
+        )
+    )
     r = pick()[0]
-    d.append(Defect(r, "gross", "amount.gross_mismatch", "Brutto um 1,00 zu hoch (Tippfehler)",
-                    round(header["gross"][r] + 1.0, 2)))
+    d.append(
+        Defect(
+            r,
+            "gross",
+            "amount.gross_mismatch",
+            "Brutto um 1,00 zu hoch (Tippfehler)",
+            round(header["gross"][r] + 1.0, 2),
+        )
+    )
     r = pick(pl.col("zip").str.starts_with("0"))[0]
     d.append(Defect(r, "zip", "field.pattern", "PLZ ohne führende Null", header["zip"][r][1:]))
     r = pick()[0]
@@ -234,22 +425,32 @@ def _invoices_canonical(seed: int) -> list[SampleFile]:
     r = pick()[0]
     d.append(Defect(r, "date", "field.unparseable", "30. Februar", raw="2026-02-30"))
     r = pick()[0]
-    d.append(Defect(r, "party_account_no", "account.non_numeric",
-                    "Präfix D- vor der Debitorennummer",
-                    "D-" + header["party_account_no"][r]))
+    d.append(
+        Defect(
+            r,
+            "party_account_no",
+            "account.non_numeric",
+            "Präfix D- vor der Debitorennummer",
+            "D-" + header["party_account_no"][r],
+        )
+    )
     r = pick()[0]
     d.append(Defect(r, "party_name", "field.required", "Name fehlt", None))
     typed = apply_defects(header, d)
     r = pick(pl.col("invoice_kind") == "Rechnung")[0]
     typed = pl.concat([typed.head(r + 1), typed.slice(r, None)])
-    d = [Defect(x.row + (1 if x.row > r else 0), x.column, x.rule, x.note, x.value,
-                x.raw) for x in d]
-    d += [Defect(r, "invoice_id", "duplicate.invoice_id", "Rechnung doppelt exportiert (1/2)"),
-          Defect(r + 1, "invoice_id", "duplicate.invoice_id", "Rechnung doppelt exportiert (2/2)")]
+    d = [
+        Defect(x.row + (1 if x.row > r else 0), x.column, x.rule, x.note, x.value, x.raw) for x in d
+    ]
+    d += [
+        Defect(r, "invoice_id", "duplicate.invoice_id", "Rechnung doppelt exportiert (1/2)"),
+        Defect(r + 1, "invoice_id", "duplicate.invoice_id", "Rechnung doppelt exportiert (2/2)"),
+    ]
     _csv_file(f, typed, d, CANONICAL_INVOICES, "invoice_id")
     f.attachments = {
         name: pdf_bytes(f"Rechnung {name[9:-4]}", ["Grün & Söhne Gärtnerei KG", "Rechnungskopie"])
-        for name in typed["attachment"].drop_nulls().unique().sort().to_list()}
+        for name in typed["attachment"].drop_nulls().unique().sort().to_list()
+    }
     g = SampleFile("invoices_canonical_positions.csv", "invoices", "canonical", client, "utf-8")
     p = Picker(positions)(pl.col("quantity") == 2)
     pd_ = [Defect(p[0], "quantity", "field.unparseable", "Menge als Wort", raw="zwei")]

@@ -19,7 +19,13 @@ from pathlib import Path
 import polars as pl
 
 __all__ = [
-    "Layout", "csv_bytes", "line_numbers", "pdf_bytes", "text_frame", "write_json", "write_xlsx",
+    "Layout",
+    "csv_bytes",
+    "line_numbers",
+    "pdf_bytes",
+    "text_frame",
+    "write_json",
+    "write_xlsx",
     "zip_bytes",
 ]
 
@@ -29,14 +35,14 @@ class Layout:
     """How a file spells a canonical frame: headers, notation and encoding."""
 
     columns: tuple[tuple[str, str], ...]  # (canonical, source header)
-    numbers: str = "de"                    # "de" (1.234,56) or "en" (1234.56)
-    dates: str = "de"                      # "de" (31.01.2026) or "iso" (2026-01-31)
+    numbers: str = "de"  # "de" (1.234,56) or "en" (1234.56)
+    dates: str = "de"  # "de" (31.01.2026) or "iso" (2026-01-31)
     bools: tuple[str, str] = ("true", "false")
     separator: str = ";"
-    encoding: str = "utf-8"               # codec for str.encode
+    encoding: str = "utf-8"  # codec for str.encode
     bom: bool = False
     newline: str = "\r\n"
-    durations: str = "clock"               # "clock" (HH:MM:SS) or "seconds"
+    durations: str = "clock"  # "clock" (HH:MM:SS) or "seconds"
     values: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # canonical -> export value
 
 
@@ -48,11 +54,22 @@ def _money(expr: pl.Expr, numbers: str) -> pl.Expr:
     if numbers == "de":
         millions, thousands, units = whole // 1_000_000, (whole // 1000) % 1000, whole % 1000
         grouped = (
-            pl.when(whole >= 1_000_000).then(pl.concat_str(
-                millions.cast(pl.String), pl.lit("."), thousands.cast(pl.String).str.zfill(3),
-                pl.lit("."), units.cast(pl.String).str.zfill(3)))
-            .when(whole >= 1000).then(pl.concat_str(
-                thousands.cast(pl.String), pl.lit("."), units.cast(pl.String).str.zfill(3)))
+            pl.when(whole >= 1_000_000)
+            .then(
+                pl.concat_str(
+                    millions.cast(pl.String),
+                    pl.lit("."),
+                    thousands.cast(pl.String).str.zfill(3),
+                    pl.lit("."),
+                    units.cast(pl.String).str.zfill(3),
+                )
+            )
+            .when(whole >= 1000)
+            .then(
+                pl.concat_str(
+                    thousands.cast(pl.String), pl.lit("."), units.cast(pl.String).str.zfill(3)
+                )
+            )
             .otherwise(whole.cast(pl.String))
         )
         text = pl.concat_str(grouped, pl.lit(","), part)
@@ -63,22 +80,35 @@ def _money(expr: pl.Expr, numbers: str) -> pl.Expr:
 
 def _quantity(expr: pl.Expr, numbers: str) -> pl.Expr:
     whole = expr.floor().cast(pl.Int64).cast(pl.String)
-    fraction = (((expr - expr.floor()) * 1000).round(0).cast(pl.Int64).cast(pl.String)
-                .str.zfill(3).str.strip_chars_end("0"))
+    fraction = (
+        ((expr - expr.floor()) * 1000)
+        .round(0)
+        .cast(pl.Int64)
+        .cast(pl.String)
+        .str.zfill(3)
+        .str.strip_chars_end("0")
+    )
     point = "," if numbers == "de" else "."
-    return pl.when(expr == expr.floor()).then(whole).otherwise(
-        pl.concat_str(whole, pl.lit(point), fraction))
+    return (
+        pl.when(expr == expr.floor())
+        .then(whole)
+        .otherwise(pl.concat_str(whole, pl.lit(point), fraction))
+    )
 
 
 def _clock(expr: pl.Expr) -> pl.Expr:
     return pl.concat_str(
-        (expr // 3600).cast(pl.String).str.zfill(2), pl.lit(":"),
-        ((expr % 3600) // 60).cast(pl.String).str.zfill(2), pl.lit(":"),
-        (expr % 60).cast(pl.String).str.zfill(2))
+        (expr // 3600).cast(pl.String).str.zfill(2),
+        pl.lit(":"),
+        ((expr % 3600) // 60).cast(pl.String).str.zfill(2),
+        pl.lit(":"),
+        (expr % 60).cast(pl.String).str.zfill(2),
+    )
 
 
-def text_frame(frame: pl.DataFrame, layout: Layout,
-               raw: dict[str, pl.Series] | None = None) -> pl.DataFrame:
+def text_frame(
+    frame: pl.DataFrame, layout: Layout, raw: dict[str, pl.Series] | None = None
+) -> pl.DataFrame:
     """Format ``frame`` (canonical, typed) as the file's text, renamed to the source headers.
 
     ``raw`` holds per canonical column a text Series (null = write the formatted value).
@@ -91,8 +121,9 @@ def text_frame(frame: pl.DataFrame, layout: Layout,
         if dtype == pl.Date:
             text = col.dt.strftime("%d.%m.%Y" if layout.dates == "de" else "%Y-%m-%d")
         elif isinstance(dtype, pl.Datetime):
-            text = col.dt.strftime("%d.%m.%Y %H:%M:%S" if layout.dates == "de"
-                                   else "%Y-%m-%dT%H:%M:%S")
+            text = col.dt.strftime(
+                "%d.%m.%Y %H:%M:%S" if layout.dates == "de" else "%Y-%m-%dT%H:%M:%S"
+            )
         elif dtype == pl.Boolean:
             yes, no = layout.bools
             text = pl.when(col).then(pl.lit(yes)).when(~col).then(pl.lit(no))
@@ -116,8 +147,9 @@ def text_frame(frame: pl.DataFrame, layout: Layout,
 
 def csv_bytes(text: pl.DataFrame, layout: Layout) -> bytes:
     """The file's bytes: header line, quoted where needed, encoded with the layout's codec."""
-    body = text.write_csv(separator=layout.separator, line_terminator=layout.newline,
-                          quote_style="necessary")
+    body = text.write_csv(
+        separator=layout.separator, line_terminator=layout.newline, quote_style="necessary"
+    )
     encoded = body.encode(layout.encoding)
     if layout.bom:
         bom = {"utf-8": b"\xef\xbb\xbf", "utf-16-le": b"\xff\xfe"}[layout.encoding]
@@ -127,8 +159,11 @@ def csv_bytes(text: pl.DataFrame, layout: Layout) -> bytes:
 
 def line_numbers(text: pl.DataFrame, *, first: int = 2) -> list[int]:
     """Line on which each record starts (header on line 1; quoted line breaks counted)."""
-    breaks = text.select(pl.sum_horizontal(
-        [pl.col(name).str.count_matches("\n").fill_null(0) for name in text.columns]))
+    breaks = text.select(
+        pl.sum_horizontal(
+            [pl.col(name).str.count_matches("\n").fill_null(0) for name in text.columns]
+        )
+    )
     counts = breaks.to_series().to_list()
     lines, line = [], first
     for count in counts:
@@ -181,13 +216,16 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
         members = {info.filename: source.read(info) for info in source.infolist()}
     # ... and writes the save time as dcterms:modified.
     members["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2026-04-01T08:00:00Z\g<2>",
-        members["docProps/core.xml"])
+        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+        rb"\g<1>2026-04-01T08:00:00Z\g<2>",
+        members["docProps/core.xml"],
+    )
     path.write_bytes(zip_bytes(members, date_time=(2026, 4, 1, 8, 0, 0)))
 
 
 def pdf_bytes(title: str, lines: Sequence[str]) -> bytes:
     """A tiny valid one-page PDF (Helvetica, WinAnsi) showing ``title`` and ``lines``."""
+
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -220,8 +258,9 @@ def pdf_bytes(title: str, lines: Sequence[str]) -> bytes:
     return out.getvalue()
 
 
-def zip_bytes(members: dict[str, bytes], *,
-              date_time: tuple[int, ...] = (2026, 2, 3, 9, 30, 0)) -> bytes:
+def zip_bytes(
+    members: dict[str, bytes], *, date_time: tuple[int, ...] = (2026, 2, 3, 9, 30, 0)
+) -> bytes:
     """A ZIP archive with fixed timestamps, so that it is byte-identical on every run."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:

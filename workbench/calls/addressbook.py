@@ -19,17 +19,31 @@ from workbench.calls.directory import PhoneDirectory
 __all__ = ["ADDRESS_BOOK_COLUMNS", "DEFAULT_FIELDS", "export_address_book"]
 
 #: Communication note (case-insensitive) -> phone-book field; other notes go to ``PHONE``.
-DEFAULT_FIELDS = {"mobil": "MOBILE", "handy": "MOBILE", "privat": "HOME", "büro": "PHONE",
-                  "zentrale": "PHONE"}
+DEFAULT_FIELDS = {
+    "mobil": "MOBILE",
+    "handy": "MOBILE",
+    "privat": "HOME",
+    "büro": "PHONE",
+    "zentrale": "PHONE",
+}
 ADDRESS_BOOK_COLUMNS = {
-    "addressee_name": "Name", "client_number": "Mandantennummer", "client_name": "Mandant",
-    "field": "Feld", "number": "Rufnummer", "raw_number": "Rufnummer DATEV", "role": "Notiz",
+    "addressee_name": "Name",
+    "client_number": "Mandantennummer",
+    "client_name": "Mandant",
+    "field": "Feld",
+    "number": "Rufnummer",
+    "raw_number": "Rufnummer DATEV",
+    "role": "Notiz",
 }
 
 
-def export_address_book(directory: PhoneDirectory, path: str | os.PathLike[str] | None = None,
-                        *, fields: Mapping[str, str] | None = None,
-                        default_field: str = "PHONE") -> pl.DataFrame:
+def export_address_book(
+    directory: PhoneDirectory,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    fields: Mapping[str, str] | None = None,
+    default_field: str = "PHONE",
+) -> pl.DataFrame:
     """The phone book as a frame (German headers, E.164 numbers); written to ``path`` as CSV
     (semicolon, UTF-8) when given.
 
@@ -37,23 +51,37 @@ def export_address_book(directory: PhoneDirectory, path: str | os.PathLike[str] 
     """
     mapping = {k.lower(): v for k, v in (DEFAULT_FIELDS if fields is None else fields).items()}
     numbers = directory.numbers.filter(
-        (pl.col("kind") == "phone") & pl.col("addressee_active")
-        & pl.col("client_active").fill_null(True) & pl.col("number").is_not_null())
-    book = (numbers.with_columns(
-        pl.col("role").str.strip_chars().str.to_lowercase()
-        .replace_strict(mapping, default=default_field).fill_null(default_field).alias("field"),
-        pl.when(pl.col("number_extension").is_not_null())
-        .then(pl.format("{};ext={}", pl.col("number"), pl.col("number_extension")))
-        .otherwise(pl.col("number")).alias("number"))
+        (pl.col("kind") == "phone")
+        & pl.col("addressee_active")
+        & pl.col("client_active").fill_null(True)
+        & pl.col("number").is_not_null()
+    )
+    book = (
+        numbers.with_columns(
+            pl.col("role")
+            .str.strip_chars()
+            .str.to_lowercase()
+            .replace_strict(mapping, default=default_field)
+            .fill_null(default_field)
+            .alias("field"),
+            pl.when(pl.col("number_extension").is_not_null())
+            .then(pl.format("{};ext={}", pl.col("number"), pl.col("number_extension")))
+            .otherwise(pl.col("number"))
+            .alias("number"),
+        )
         # Several Mandanten through relationships give one row each; the book lists the
         # addressee once per number and names every Mandant.
         .group_by("addressee_id", "communication_id", maintain_order=True)
-        .agg(pl.col("addressee_name", "field", "number", "raw_number", "role").first(),
-             pl.col("client_number").drop_nulls().cast(pl.String).str.join(", "),
-             pl.col("client_name").drop_nulls().str.join(", "))
+        .agg(
+            pl.col("addressee_name", "field", "number", "raw_number", "role").first(),
+            pl.col("client_number").drop_nulls().cast(pl.String).str.join(", "),
+            pl.col("client_name").drop_nulls().str.join(", "),
+        )
         .with_columns(pl.col("client_number", "client_name").replace("", None))
         .sort("addressee_name", "field", "number")
-        .select(list(ADDRESS_BOOK_COLUMNS)).rename(ADDRESS_BOOK_COLUMNS))
+        .select(list(ADDRESS_BOOK_COLUMNS))
+        .rename(ADDRESS_BOOK_COLUMNS)
+    )
     if path is not None:
         book.write_csv(path, separator=";")
     return book

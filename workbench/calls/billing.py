@@ -30,10 +30,31 @@ __all__ = ["LINE_COLUMNS", "TIME_UNITS_PER_MINUTE", "CallAssignment", "CallBilli
 TIME_UNITS_PER_MINUTE = 20
 
 LINE_COLUMNS = (
-    "call_id", "part", "started_at", "duration_s", "direction", "answered", "remote_number",
-    "number", "extension", "user", "note", "source_file", "source_row", "match_status",
-    "candidates", "client_id", "client_number", "client_name", "addressee_name", "number_role",
-    "assigned", "status", "reason", "billed_minutes", "time_units",
+    "call_id",
+    "part",
+    "started_at",
+    "duration_s",
+    "direction",
+    "answered",
+    "remote_number",
+    "number",
+    "extension",
+    "user",
+    "note",
+    "source_file",
+    "source_row",
+    "match_status",
+    "candidates",
+    "client_id",
+    "client_number",
+    "client_name",
+    "addressee_name",
+    "number_role",
+    "assigned",
+    "status",
+    "reason",
+    "billed_minutes",
+    "time_units",
 )
 
 _UNRESOLVED = {
@@ -85,33 +106,51 @@ class CallBilling:
     def for_client(self, client: str | int) -> CallBilling:
         """Only the lines billed to one Mandant (client id or number) and their findings."""
         key = str(client)
-        lines = self.lines.filter((pl.col("client_id") == key)
-                                  | (pl.col("client_number").cast(pl.String) == key))
-        rows = lines.select(pl.col("source_file").alias("source"),
-                            pl.col("source_row").alias("row")).unique()
-        return CallBilling(lines=lines, findings=self.findings.join(
-            rows, on=["source", "row"], how="semi"), settings=self.settings)
+        lines = self.lines.filter(
+            (pl.col("client_id") == key) | (pl.col("client_number").cast(pl.String) == key)
+        )
+        rows = lines.select(
+            pl.col("source_file").alias("source"), pl.col("source_row").alias("row")
+        ).unique()
+        return CallBilling(
+            lines=lines,
+            findings=self.findings.join(rows, on=["source", "row"], how="semi"),
+            settings=self.settings,
+        )
 
     def summary(self) -> pl.DataFrame:
         """Per Mandant and month (``YYYY-MM``): calls, seconds, billed minutes and hours."""
-        return (self.billed.with_columns(pl.col("started_at").dt.strftime("%Y-%m").alias("month"))
-                .group_by("client_id", "client_number", "client_name", "month")
-                .agg(pl.len().alias("calls"), pl.col("duration_s").sum().alias("seconds"),
-                     pl.col("billed_minutes").sum(), pl.col("time_units").sum())
-                .with_columns((pl.col("billed_minutes") / 60).round(2).alias("hours"))
-                .sort("client_number", "month"))
+        return (
+            self.billed.with_columns(pl.col("started_at").dt.strftime("%Y-%m").alias("month"))
+            .group_by("client_id", "client_number", "client_name", "month")
+            .agg(
+                pl.len().alias("calls"),
+                pl.col("duration_s").sum().alias("seconds"),
+                pl.col("billed_minutes").sum(),
+                pl.col("time_units").sum(),
+            )
+            .with_columns((pl.col("billed_minutes") / 60).round(2).alias("hours"))
+            .sort("client_number", "month")
+        )
 
 
-def _assignment_frame(assignments: list[CallAssignment], resolved: pl.DataFrame,
-                      flags: pl.DataFrame, directory: PhoneDirectory,
-                      columns: dict[str, str]) -> tuple[pl.DataFrame, list[dict]]:
+def _assignment_frame(
+    assignments: list[CallAssignment],
+    resolved: pl.DataFrame,
+    flags: pl.DataFrame,
+    directory: PhoneDirectory,
+    columns: dict[str, str],
+) -> tuple[pl.DataFrame, list[dict]]:
     """Valid assignments as virtual-call rows, and findings for the invalid ones."""
     clients = directory.clients
     by_id = {r["client_id"]: r for r in clients.iter_rows(named=True)}
     by_number = {str(r["client_number"]): r for r in clients.iter_rows(named=True)}
-    calls = {r["call_id"]: r for r in pl.concat([resolved, flags], how="horizontal")
-             .filter(pl.col("call_id").is_in([a.call_id for a in assignments]))
-             .iter_rows(named=True)}
+    calls = {
+        r["call_id"]: r
+        for r in pl.concat([resolved, flags], how="horizontal")
+        .filter(pl.col("call_id").is_in([a.call_id for a in assignments]))
+        .iter_rows(named=True)
+    }
     grouped: dict[str, list[CallAssignment]] = {}
     for assignment in assignments:
         grouped.setdefault(assignment.call_id, []).append(assignment)
@@ -131,29 +170,57 @@ def _assignment_frame(assignments: list[CallAssignment], resolved: pl.DataFrame,
         elif any(not c["client_active"] for c in clients_of if c):
             problem = "Der gewählte Mandant ist inaktiv."
         elif any(s <= 0 for s in fixed) or [p.seconds for p in parts[:-1]].count(None):
-            problem = ("Nur der letzte Teil eines aufgeteilten Gesprächs darf ohne Dauer "
-                       "angegeben werden; jede Dauer muss positiv sein.")
-        elif call["duration_s"] is None or sum(fixed) > call["duration_s"] or (
-                parts[-1].seconds is not None and sum(fixed) != call["duration_s"]):
-            problem = (f"Die Teile ergeben {sum(fixed)} s, das Gespräch dauert "
-                       f"{call['duration_s']} s.")
+            problem = (
+                "Nur der letzte Teil eines aufgeteilten Gesprächs darf ohne Dauer "
+                "angegeben werden; jede Dauer muss positiv sein."
+            )
+        elif (
+            call["duration_s"] is None
+            or sum(fixed) > call["duration_s"]
+            or (parts[-1].seconds is not None and sum(fixed) != call["duration_s"])
+        ):
+            problem = (
+                f"Die Teile ergeben {sum(fixed)} s, das Gespräch dauert {call['duration_s']} s."
+            )
         if problem is not None:
             row = call or {"call_id": call_id}
-            problems.append({"source": row.get("source_file"), "row": row.get("source_row"),
-                             "item_id": call_id, "column": "call_id",
-                             "source_column": columns.get("call_id"),
-                             "rule": "calls.invalid_assignment", "severity": "error",
-                             "value": call_id, "message": problem + " Die Zuordnung wird nicht "
-                             "übernommen; korrigieren Sie sie."})
+            problems.append(
+                {
+                    "source": row.get("source_file"),
+                    "row": row.get("source_row"),
+                    "item_id": call_id,
+                    "column": "call_id",
+                    "source_column": columns.get("call_id"),
+                    "rule": "calls.invalid_assignment",
+                    "severity": "error",
+                    "value": call_id,
+                    "message": problem + " Die Zuordnung wird nicht "
+                    "übernommen; korrigieren Sie sie.",
+                }
+            )
             continue
         offset = 0
         for index, (part, client) in enumerate(zip(parts, clients_of, strict=True), start=1):
             seconds = part.seconds if part.seconds is not None else call["duration_s"] - offset
-            rows.append({"call_id": call_id, "part": index, "_offset": offset,
-                         "_seconds": seconds, "_note": part.note, **client})
+            rows.append(
+                {
+                    "call_id": call_id,
+                    "part": index,
+                    "_offset": offset,
+                    "_seconds": seconds,
+                    "_note": part.note,
+                    **client,
+                }
+            )
             offset += seconds
-    schema = {"call_id": pl.String, "part": pl.Int64, "_offset": pl.Int64, "_seconds": pl.Int64,
-              "_note": pl.String, **directory.clients.schema}
+    schema = {
+        "call_id": pl.String,
+        "part": pl.Int64,
+        "_offset": pl.Int64,
+        "_seconds": pl.Int64,
+        "_note": pl.String,
+        **directory.clients.schema,
+    }
     return pl.DataFrame(rows, schema=schema), problems
 
 
@@ -162,34 +229,71 @@ def _status(settings: CallSettings) -> tuple[pl.Expr, pl.Expr]:
     ignored_direction = direction.is_in(list(settings.ignored_directions)).fill_null(False)
     not_answered = ~considered(settings) & ~ignored_direction
     identified = pl.col("client_id").is_not_null()
-    blocked = pl.col("duplicate_id") | pl.col("invalid_duration") \
-        | pl.col("started_at").is_null() | pl.col("duration_s").is_null()
-    status = (pl.when(ignored_direction).then(pl.lit("ignored"))
-              .when(not_answered).then(pl.lit("ignored"))
-              .when(blocked).then(pl.lit("blocked"))
-              .when(~identified & settings.only_identified).then(pl.lit("ignored"))
-              .when(~identified).then(pl.lit("unresolved"))
-              .when(pl.col("billed_minutes") <= 0).then(pl.lit("not_billable"))
-              .otherwise(pl.lit("billed")))
-    unresolved = pl.coalesce(*(pl.when(pl.col("match_status") == status).then(_fill(template))
-                               for status, template in _UNRESOLVED.items()), pl.lit(""))
+    blocked = (
+        pl.col("duplicate_id")
+        | pl.col("invalid_duration")
+        | pl.col("started_at").is_null()
+        | pl.col("duration_s").is_null()
+    )
+    status = (
+        pl.when(ignored_direction)
+        .then(pl.lit("ignored"))
+        .when(not_answered)
+        .then(pl.lit("ignored"))
+        .when(blocked)
+        .then(pl.lit("blocked"))
+        .when(~identified & settings.only_identified)
+        .then(pl.lit("ignored"))
+        .when(~identified)
+        .then(pl.lit("unresolved"))
+        .when(pl.col("billed_minutes") <= 0)
+        .then(pl.lit("not_billable"))
+        .otherwise(pl.lit("billed"))
+    )
+    unresolved = pl.coalesce(
+        *(
+            pl.when(pl.col("match_status") == status).then(_fill(template))
+            for status, template in _UNRESOLVED.items()
+        ),
+        pl.lit(""),
+    )
     reason = (
-        pl.when(ignored_direction).then(
+        pl.when(ignored_direction)
+        .then(
             direction.replace_strict(_DIRECTION, default="")
-            + pl.lit(" Gespräche werden ignoriert (Einstellung)."))
-        .when(not_answered).then(pl.lit("Nicht angenommen; nur angenommene Gespräche werden "
-                                        "abgerechnet (Einstellung)."))
-        .when(pl.col("duplicate_id")).then(pl.lit("Anruf-ID mehrfach vergeben."))
-        .when(pl.col("invalid_duration")).then(pl.lit("Gesprächsdauer unplausibel."))
-        .when(pl.col("started_at").is_null()).then(pl.lit("Beginn fehlt oder ist ungültig."))
-        .when(pl.col("duration_s").is_null()).then(pl.lit("Dauer fehlt oder ist ungültig."))
-        .when(~identified & settings.only_identified).then(
-            pl.lit("Nicht identifiziert; nur identifizierte Gespräche werden abgerechnet "
-                   "(Einstellung): ") + unresolved + pl.lit("."))
-        .when(~identified).then(pl.lit("Kein eindeutiger Mandant: ") + unresolved
-                                + pl.lit(". Ordnen Sie das Gespräch zu (Adressat ändern)."))
-        .when(pl.col("billed_minutes") <= 0).then(pl.lit("Gespräch ohne Dauer."))
-        .otherwise(None))
+            + pl.lit(" Gespräche werden ignoriert (Einstellung).")
+        )
+        .when(not_answered)
+        .then(
+            pl.lit("Nicht angenommen; nur angenommene Gespräche werden abgerechnet (Einstellung).")
+        )
+        .when(pl.col("duplicate_id"))
+        .then(pl.lit("Anruf-ID mehrfach vergeben."))
+        .when(pl.col("invalid_duration"))
+        .then(pl.lit("Gesprächsdauer unplausibel."))
+        .when(pl.col("started_at").is_null())
+        .then(pl.lit("Beginn fehlt oder ist ungültig."))
+        .when(pl.col("duration_s").is_null())
+        .then(pl.lit("Dauer fehlt oder ist ungültig."))
+        .when(~identified & settings.only_identified)
+        .then(
+            pl.lit(
+                "Nicht identifiziert; nur identifizierte Gespräche werden abgerechnet "
+                "(Einstellung): "
+            )
+            + unresolved
+            + pl.lit(".")
+        )
+        .when(~identified)
+        .then(
+            pl.lit("Kein eindeutiger Mandant: ")
+            + unresolved
+            + pl.lit(". Ordnen Sie das Gespräch zu (Adressat ändern).")
+        )
+        .when(pl.col("billed_minutes") <= 0)
+        .then(pl.lit("Gespräch ohne Dauer."))
+        .otherwise(None)
+    )
     return status, reason
 
 
@@ -202,9 +306,14 @@ def _fill(template: str) -> pl.Expr:
     return pl.format(text, *(pl.col(n).fill_null("") for n in names))
 
 
-def bill_calls(calls: pl.DataFrame | LoadResult, directory: PhoneDirectory, *,
-               settings: CallSettings | None = None,
-               assignments: Iterable[CallAssignment] = (), region: str = "DE") -> CallBilling:
+def bill_calls(
+    calls: pl.DataFrame | LoadResult,
+    directory: PhoneDirectory,
+    *,
+    settings: CallSettings | None = None,
+    assignments: Iterable[CallAssignment] = (),
+    region: str = "DE",
+) -> CallBilling:
     """Resolve, check and bill a call log: every call ends up in exactly one line per virtual
     call, billed to one Mandant or with the reason it is not.
 
@@ -225,29 +334,39 @@ def bill_calls(calls: pl.DataFrame | LoadResult, directory: PhoneDirectory, *,
     assigned, problems = _assignment_frame(list(assignments), resolved, flags, directory, columns)
     base = pl.concat([resolved, flags], how="horizontal").with_row_index("_order")
     client_columns = ["client_id", "client_number", "client_name"]
-    single = (base.join(assigned.select("call_id").unique(), on="call_id", how="anti")
-              .with_columns(pl.lit(1, pl.Int64).alias("part"), pl.lit(False).alias("assigned")))
-    split = (base.drop(client_columns)
-             .join(assigned.drop("client_active"), on="call_id", how="inner")
-             .with_columns(
-                 (pl.col("started_at") + pl.duration(seconds=pl.col("_offset")))
-                 .alias("started_at"),
-                 pl.col("_seconds").alias("duration_s"),
-                 pl.coalesce("_note", "note").alias("note"),
-                 pl.lit(True).alias("assigned"))
-             .drop("_offset", "_seconds", "_note"))
+    single = base.join(assigned.select("call_id").unique(), on="call_id", how="anti").with_columns(
+        pl.lit(1, pl.Int64).alias("part"), pl.lit(False).alias("assigned")
+    )
+    split = (
+        base.drop(client_columns)
+        .join(assigned.drop("client_active"), on="call_id", how="inner")
+        .with_columns(
+            (pl.col("started_at") + pl.duration(seconds=pl.col("_offset"))).alias("started_at"),
+            pl.col("_seconds").alias("duration_s"),
+            pl.coalesce("_note", "note").alias("note"),
+            pl.lit(True).alias("assigned"),
+        )
+        .drop("_offset", "_seconds", "_note")
+    )
     unit = settings.unit_minutes
-    lines = (pl.concat([single, split.select(single.columns)])
-             .sort("_order", "part")
-             .with_columns(
-                 ((pl.col("duration_s").clip(lower_bound=0) + unit * 60 - 1) // (unit * 60) * unit)
-                 .fill_null(0).alias("billed_minutes")))
+    lines = (
+        pl.concat([single, split.select(single.columns)])
+        .sort("_order", "part")
+        .with_columns(
+            ((pl.col("duration_s").clip(lower_bound=0) + unit * 60 - 1) // (unit * 60) * unit)
+            .fill_null(0)
+            .alias("billed_minutes")
+        )
+    )
     status, reason = _status(settings)
     lines = lines.with_columns(status.alias("status"), reason.alias("reason"))
     lines = lines.with_columns(
-        pl.when(pl.col("status") == "billed").then(pl.col("billed_minutes")).otherwise(0)
+        pl.when(pl.col("status") == "billed")
+        .then(pl.col("billed_minutes"))
+        .otherwise(0)
         .alias("billed_minutes"),
     ).with_columns((pl.col("billed_minutes") * TIME_UNITS_PER_MINUTE).alias("time_units"))
-    all_findings = concat_findings([loaded.findings if loaded else findings.clear(), findings,
-                                    findings_frame(problems)])
+    all_findings = concat_findings(
+        [loaded.findings if loaded else findings.clear(), findings, findings_frame(problems)]
+    )
     return CallBilling(lines=lines.select(LINE_COLUMNS), findings=all_findings, settings=settings)

@@ -23,25 +23,59 @@ if TYPE_CHECKING:
 
 __all__ = ["NUMBERS_SCHEMA", "PhoneDirectory", "fetch_directory"]
 
-NUMBERS_SCHEMA = pl.Schema({
-    "number": pl.String, "number_extension": pl.String, "number_status": pl.String,
-    "raw_number": pl.String, "kind": pl.String, "role": pl.String, "is_main": pl.Boolean,
-    "communication_id": pl.String, "addressee_id": pl.String, "addressee_name": pl.String,
-    "addressee_active": pl.Boolean, "client_id": pl.String, "client_number": pl.Int64,
-    "client_name": pl.String, "client_active": pl.Boolean, "link": pl.String,
-})
-CLIENTS_SCHEMA = pl.Schema({"client_id": pl.String, "client_number": pl.Int64,
-                            "client_name": pl.String, "client_active": pl.Boolean})
-EMPLOYEES_SCHEMA = pl.Schema({"employee_id": pl.String, "employee_name": pl.String,
-                              "phone_extension": pl.String, "employee_active": pl.Boolean})
-ORDERS_SCHEMA = pl.Schema({
-    "client_id": pl.String, "order_id": pl.Int64, "suborder_id": pl.Int64,
-    "order_name": pl.String, "suborder_name": pl.String, "fiscal_year": pl.Int64,
-    "completion_status": pl.String, "accounting_allowed": pl.Boolean})
+NUMBERS_SCHEMA = pl.Schema(
+    {
+        "number": pl.String,
+        "number_extension": pl.String,
+        "number_status": pl.String,
+        "raw_number": pl.String,
+        "kind": pl.String,
+        "role": pl.String,
+        "is_main": pl.Boolean,
+        "communication_id": pl.String,
+        "addressee_id": pl.String,
+        "addressee_name": pl.String,
+        "addressee_active": pl.Boolean,
+        "client_id": pl.String,
+        "client_number": pl.Int64,
+        "client_name": pl.String,
+        "client_active": pl.Boolean,
+        "link": pl.String,
+    }
+)
+CLIENTS_SCHEMA = pl.Schema(
+    {
+        "client_id": pl.String,
+        "client_number": pl.Int64,
+        "client_name": pl.String,
+        "client_active": pl.Boolean,
+    }
+)
+EMPLOYEES_SCHEMA = pl.Schema(
+    {
+        "employee_id": pl.String,
+        "employee_name": pl.String,
+        "phone_extension": pl.String,
+        "employee_active": pl.Boolean,
+    }
+)
+ORDERS_SCHEMA = pl.Schema(
+    {
+        "client_id": pl.String,
+        "order_id": pl.Int64,
+        "suborder_id": pl.Int64,
+        "order_name": pl.String,
+        "suborder_name": pl.String,
+        "fiscal_year": pl.Int64,
+        "completion_status": pl.String,
+        "accounting_allowed": pl.Boolean,
+    }
+)
 _NUMBER_KINDS = ("phone", "fax")
 CLIENT_FIELDS = "id,number,name,status,legal_person_id,natural_person_id"
-ADDRESSEE_FIELDS = ("id,type,status,current_company_name,firstname,current_surname,"
-                    "surrogate_name,communications")
+ADDRESSEE_FIELDS = (
+    "id,type,status,current_company_name,firstname,current_surname,surrogate_name,communications"
+)
 
 
 def _addressee_name(addressee: Mapping[str, Any]) -> str:
@@ -61,20 +95,30 @@ class PhoneDirectory:
     orders: pl.DataFrame
 
     @classmethod
-    def from_master_data(cls, *, clients: Iterable[Mapping[str, Any]],
-                         addressees: Iterable[Mapping[str, Any]],
-                         relationships: Iterable[Mapping[str, Any]] = (),
-                         employees: Iterable[Mapping[str, Any]] = (),
-                         orders: Iterable[Mapping[str, Any]] = (),
-                         region: str = "DE") -> PhoneDirectory:
+    def from_master_data(
+        cls,
+        *,
+        clients: Iterable[Mapping[str, Any]],
+        addressees: Iterable[Mapping[str, Any]],
+        relationships: Iterable[Mapping[str, Any]] = (),
+        employees: Iterable[Mapping[str, Any]] = (),
+        orders: Iterable[Mapping[str, Any]] = (),
+        region: str = "DE",
+    ) -> PhoneDirectory:
         """Build the directory from DATEVconnect JSON (as the API returns it).
 
         >>> PhoneDirectory.from_master_data(clients=[], addressees=[]).numbers.height
         0
         """
-        client_rows = [{"client_id": c["id"], "client_number": c.get("number"),
-                        "client_name": c.get("name"),
-                        "client_active": c.get("status", "active") == "active"} for c in clients]
+        client_rows = [
+            {
+                "client_id": c["id"],
+                "client_number": c.get("number"),
+                "client_name": c.get("name"),
+                "client_active": c.get("status", "active") == "active",
+            }
+            for c in clients
+        ]
         by_addressee: dict[str, list[tuple[dict[str, Any], str]]] = {}
         for row, raw in zip(client_rows, clients, strict=True):
             for key in ("legal_person_id", "natural_person_id"):
@@ -92,40 +136,71 @@ class PhoneDirectory:
                             targets.append((row, "relationship"))
         rows = []
         for addressee in addressees:
-            base = {"addressee_id": addressee["id"], "addressee_name": _addressee_name(addressee),
-                    "addressee_active": addressee.get("status", "active") == "active"}
+            base = {
+                "addressee_id": addressee["id"],
+                "addressee_name": _addressee_name(addressee),
+                "addressee_active": addressee.get("status", "active") == "active",
+            }
             links = by_addressee.get(addressee["id"]) or [({}, None)]
             for comm in addressee.get("communications") or ():
                 if comm.get("type") not in _NUMBER_KINDS or not comm.get("data_content"):
                     continue
                 for client, link in links:
-                    rows.append({**base, "raw_number": comm["data_content"], "kind": comm["type"],
-                                 "role": comm.get("note"),
-                                 "is_main": bool(comm.get("is_main_communication", False)),
-                                 "communication_id": comm.get("id"), **client, "link": link})
-        schema = {k: v for k, v in NUMBERS_SCHEMA.items()
-                  if k not in ("number", "number_extension", "number_status")}
+                    rows.append(
+                        {
+                            **base,
+                            "raw_number": comm["data_content"],
+                            "kind": comm["type"],
+                            "role": comm.get("note"),
+                            "is_main": bool(comm.get("is_main_communication", False)),
+                            "communication_id": comm.get("id"),
+                            **client,
+                            "link": link,
+                        }
+                    )
+        schema = {
+            k: v
+            for k, v in NUMBERS_SCHEMA.items()
+            if k not in ("number", "number_extension", "number_status")
+        }
         frame = pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
         normalized = normalize_numbers(frame["raw_number"], region=region)
-        numbers = (frame.join(normalized, left_on="raw_number", right_on="raw", how="left")
-                   .select(NUMBERS_SCHEMA.names()))
-        return cls(numbers=numbers,
-                   clients=pl.DataFrame(client_rows, schema=CLIENTS_SCHEMA),
-                   employees=pl.DataFrame(
-                       [{"employee_id": e["id"], "employee_name": e.get("name"),
-                         "phone_extension": e.get("phone_extension"),
-                         "employee_active": e.get("status", "active") == "active"}
-                        for e in employees], schema=EMPLOYEES_SCHEMA),
-                   orders=pl.DataFrame(
-                       [{"client_id": o.get("client_id"),
-                         "order_id": o.get("order_id", o.get("id")),
-                         "suborder_id": s.get("suborder_id"), "order_name": o.get("order_name"),
-                         "suborder_name": s.get("suborder_name"),
-                         "fiscal_year": o.get("fiscal_year"),
-                         "completion_status": o.get("completion_status"),
-                         "accounting_allowed": s.get("accounting_allowed", True)}
-                        for o in orders for s in o.get("suborders") or ()],
-                       schema=ORDERS_SCHEMA))
+        numbers = frame.join(normalized, left_on="raw_number", right_on="raw", how="left").select(
+            NUMBERS_SCHEMA.names()
+        )
+        return cls(
+            numbers=numbers,
+            clients=pl.DataFrame(client_rows, schema=CLIENTS_SCHEMA),
+            employees=pl.DataFrame(
+                [
+                    {
+                        "employee_id": e["id"],
+                        "employee_name": e.get("name"),
+                        "phone_extension": e.get("phone_extension"),
+                        "employee_active": e.get("status", "active") == "active",
+                    }
+                    for e in employees
+                ],
+                schema=EMPLOYEES_SCHEMA,
+            ),
+            orders=pl.DataFrame(
+                [
+                    {
+                        "client_id": o.get("client_id"),
+                        "order_id": o.get("order_id", o.get("id")),
+                        "suborder_id": s.get("suborder_id"),
+                        "order_name": o.get("order_name"),
+                        "suborder_name": s.get("suborder_name"),
+                        "fiscal_year": o.get("fiscal_year"),
+                        "completion_status": o.get("completion_status"),
+                        "accounting_allowed": s.get("accounting_allowed", True),
+                    }
+                    for o in orders
+                    for s in o.get("suborders") or ()
+                ],
+                schema=ORDERS_SCHEMA,
+            ),
+        )
 
 
 def _optional(client: DatevClient, api: str, path: str, *, what: str) -> list[dict]:
@@ -141,9 +216,15 @@ def _optional(client: DatevClient, api: str, path: str, *, what: str) -> list[di
 def _orders(client: DatevClient, *, page_size: int = 100) -> list[dict]:
     orders: list[dict] = []
     while True:
-        chunk = client.connect_get("order-management", "/orders", what="Aufträge lesen",
-                                   params={"expand": "suborders", "top": page_size,
-                                           "skip": len(orders)}) or []
+        chunk = (
+            client.connect_get(
+                "order-management",
+                "/orders",
+                what="Aufträge lesen",
+                params={"expand": "suborders", "top": page_size, "skip": len(orders)},
+            )
+            or []
+        )
         orders += chunk
         if len(chunk) < page_size:
             return orders
@@ -156,10 +237,16 @@ def fetch_directory(client: DatevClient, *, region: str = "DE") -> PhoneDirector
     """
     md = "master-data"
     return PhoneDirectory.from_master_data(
-        clients=client.connect_get(md, "/clients", what="Mandanten lesen",
-                                   params={"select": CLIENT_FIELDS}) or [],
-        addressees=client.connect_get(md, "/addressees", what="Adressaten lesen",
-                                      params={"select": ADDRESSEE_FIELDS}) or [],
+        clients=client.connect_get(
+            md, "/clients", what="Mandanten lesen", params={"select": CLIENT_FIELDS}
+        )
+        or [],
+        addressees=client.connect_get(
+            md, "/addressees", what="Adressaten lesen", params={"select": ADDRESSEE_FIELDS}
+        )
+        or [],
         relationships=_optional(client, md, "/relationships", what="Beziehungen lesen"),
         employees=client.connect_get(md, "/employees", what="Mitarbeiter lesen") or [],
-        orders=_orders(client), region=region)
+        orders=_orders(client),
+        region=region,
+    )

@@ -14,8 +14,13 @@ from typing import NamedTuple
 import phonenumbers
 import polars as pl
 
-__all__ = ["NUMBER_STATUSES", "ParsedNumber", "fixed_points", "normalize_number",
-           "normalize_numbers"]
+__all__ = [
+    "NUMBER_STATUSES",
+    "ParsedNumber",
+    "fixed_points",
+    "normalize_number",
+    "normalize_numbers",
+]
 
 #: ``ok``: parsed to E.164; ``missing``: empty or suppressed; ``unparseable``: not a phone number.
 NUMBER_STATUSES = ("ok", "missing", "unparseable")
@@ -62,16 +67,19 @@ def _key(column: pl.Expr, region: str) -> pl.Expr:
     if region in _PREFIXES:
         intl, trunk, country = _PREFIXES[region]
         # Only well-formed prefixes are rewritten; anything odd goes to phonenumbers as it is.
-        plain = (pl.when(plain.str.contains(f"^{intl}[1-9][0-9]{{5,}}$"))
-                 .then(pl.lit("+") + plain.str.slice(len(intl)))
-                 .when(plain.str.contains(f"^{trunk}[1-9][0-9]{{5,}}$"))
-                 .then(pl.lit("+" + country) + plain.str.slice(len(trunk)))
-                 .otherwise(plain))
+        plain = (
+            pl.when(plain.str.contains(f"^{intl}[1-9][0-9]{{5,}}$"))
+            .then(pl.lit("+") + plain.str.slice(len(intl)))
+            .when(plain.str.contains(f"^{trunk}[1-9][0-9]{{5,}}$"))
+            .then(pl.lit("+" + country) + plain.str.slice(len(trunk)))
+            .otherwise(plain)
+        )
     return pl.when(text.str.contains(_SIMPLE)).then(plain).otherwise(text)
 
 
-def normalize_numbers(numbers: pl.Series, *, region: str = "DE",
-                      known: pl.Series | None = None) -> pl.DataFrame:
+def normalize_numbers(
+    numbers: pl.Series, *, region: str = "DE", known: pl.Series | None = None
+) -> pl.DataFrame:
     """Distinct spellings of ``numbers`` with ``number`` (E.164), ``number_extension`` and
     ``number_status``; join it back on ``raw``.
 
@@ -84,24 +92,45 @@ def normalize_numbers(numbers: pl.Series, *, region: str = "DE",
     raw = pl.DataFrame({"raw": numbers.cast(pl.String).unique()})
     keyed = raw.with_columns(_key(pl.col("raw"), region).alias("key"))
     keys = keyed["key"].unique().drop_nulls()
-    schema = {"key": pl.String, "number": pl.String, "number_extension": pl.String,
-              "number_status": pl.String}
+    schema = {
+        "key": pl.String,
+        "number": pl.String,
+        "number_extension": pl.String,
+        "number_status": pl.String,
+    }
     shortcut = pl.DataFrame(schema=schema)
     if known is not None:
         hits = keys.filter(keys.is_in(known.cast(pl.String).drop_nulls().implode()))
-        shortcut = pl.DataFrame({"key": hits, "number": hits}).with_columns(
-            pl.lit(None, pl.String).alias("number_extension"),
-            pl.lit("ok").alias("number_status")).select(list(schema))
+        shortcut = (
+            pl.DataFrame({"key": hits, "number": hits})
+            .with_columns(
+                pl.lit(None, pl.String).alias("number_extension"),
+                pl.lit("ok").alias("number_status"),
+            )
+            .select(list(schema))
+        )
         keys = keys.filter(~keys.is_in(hits.implode()))
     todo = keys.to_list()
     parsed = [normalize_number(key, region) for key in todo]
-    table = pl.concat([shortcut, pl.DataFrame(
-        {"key": todo, "number": [p.number for p in parsed],
-         "number_extension": [p.extension for p in parsed],
-         "number_status": [p.status for p in parsed]}, schema=schema)])
-    return (keyed.join(table, on="key", how="left")
-            .with_columns(pl.col("number_status").fill_null("missing"))
-            .drop("key"))
+    table = pl.concat(
+        [
+            shortcut,
+            pl.DataFrame(
+                {
+                    "key": todo,
+                    "number": [p.number for p in parsed],
+                    "number_extension": [p.extension for p in parsed],
+                    "number_status": [p.status for p in parsed],
+                },
+                schema=schema,
+            ),
+        ]
+    )
+    return (
+        keyed.join(table, on="key", how="left")
+        .with_columns(pl.col("number_status").fill_null("missing"))
+        .drop("key")
+    )
 
 
 def fixed_points(normalized: pl.DataFrame, *, region: str = "DE") -> pl.Series:

@@ -34,7 +34,8 @@ class CallSettings:
         if self.rounding not in ROUNDING_MINUTES:
             raise ConfigError(
                 f"Die Rundung '{self.rounding}' ist unbekannt. Erlaubt sind: "
-                f"{', '.join(ROUNDING_MINUTES)}.")
+                f"{', '.join(ROUNDING_MINUTES)}."
+            )
 
     @property
     def unit_minutes(self) -> int:
@@ -44,8 +45,11 @@ class CallSettings:
     @property
     def ignored_directions(self) -> tuple[str, ...]:
         """Directions whose calls are not handled at all."""
-        flags = (("inbound", self.ignore_inbound), ("outbound", self.ignore_outbound),
-                 ("internal", self.ignore_internal))
+        flags = (
+            ("inbound", self.ignore_inbound),
+            ("outbound", self.ignore_outbound),
+            ("internal", self.ignore_internal),
+        )
         return tuple(direction for direction, ignored in flags if ignored)
 
     def billed_minutes(self, seconds: int) -> int:

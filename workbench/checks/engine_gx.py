@@ -16,7 +16,7 @@ import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,16 @@ _CONTEXT: Any = None
 def _quiet() -> Iterator[None]:
     """Silence the deprecation warnings GX 1.24 itself triggers (its imports, its own API)."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DeprecationWarning,
-                                module=r"(great_expectations|sre_constants|pkg_resources|marshmallow)")
-        warnings.filterwarnings("ignore", category=DeprecationWarning,
-                                message=r".*(sre_constants|condition_parser|row_condition).*")
+        warnings.filterwarnings(
+            "ignore",
+            category=DeprecationWarning,
+            module=r"(great_expectations|sre_constants|pkg_resources|marshmallow)",
+        )
+        warnings.filterwarnings(
+            "ignore",
+            category=DeprecationWarning,
+            message=r".*(sre_constants|condition_parser|row_condition).*",
+        )
         warnings.filterwarnings("ignore", category=FutureWarning, module=r"great_expectations")
         warnings.filterwarnings("ignore", category=UserWarning, module=r"great_expectations")
         yield
@@ -79,8 +85,11 @@ def to_pandas(frame: pl.DataFrame) -> Any:
         elif dtype.is_float():
             data[name] = series.cast(pl.Float64).to_numpy()
         elif dtype.is_integer():
-            data[name] = (series.to_numpy() if series.null_count() == 0
-                          else pd.array(series.to_list(), dtype="Int64"))
+            data[name] = (
+                series.to_numpy()
+                if series.null_count() == 0
+                else pd.array(series.to_list(), dtype="Int64")
+            )
         else:
             data[name] = np.array(series.to_list(), dtype=object)
     return pd.DataFrame(data)
@@ -104,7 +113,9 @@ def _batch(context: Any, frame: pl.DataFrame, spark: Any) -> Any:
     engine = "spark" if spark is not None else "pandas"
     definition = _DEFINITIONS.get(engine)
     if definition is None:
-        add = context.data_sources.add_spark if spark is not None else context.data_sources.add_pandas
+        add = (
+            context.data_sources.add_spark if spark is not None else context.data_sources.add_pandas
+        )
         asset = add(f"workbench_{engine}").add_dataframe_asset("frame")
         definition = _DEFINITIONS[engine] = asset.add_batch_definition_whole_dataframe("whole")
     data = to_pandas(frame)
@@ -119,22 +130,31 @@ def _require_spark(spark: Any) -> None:
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        raise WorkbenchError("Für die Prüfung mit Great Expectations auf Spark wird pyspark "
-                             "benötigt, es ist aber nicht installiert. Installieren Sie pyspark "
-                             "oder prüfen Sie ohne Spark-Sitzung (pandas).") from None
+        raise WorkbenchError(
+            "Für die Prüfung mit Great Expectations auf Spark wird pyspark "
+            "benötigt, es ist aber nicht installiert. Installieren Sie pyspark "
+            "oder prüfen Sie ohne Spark-Sitzung (pandas)."
+        ) from None
 
 
 def _suite(name: str, expectations: Sequence[Expectation]) -> Any:
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    return ExpectationSuite(name=name, expectations=[
-        ExpectationConfiguration(**e.to_gx()).to_domain_obj() for e in expectations])
+    return ExpectationSuite(
+        name=name,
+        expectations=[ExpectationConfiguration(**e.to_gx()).to_domain_obj() for e in expectations],
+    )
 
 
-def validate(frame: pl.DataFrame, expectations: Sequence[Expectation],
-             parameters: Mapping[str, Any], *, name: str = "workbench",
-             spark: Any = None) -> Any:
+def validate(
+    frame: pl.DataFrame,
+    expectations: Sequence[Expectation],
+    parameters: Mapping[str, Any],
+    *,
+    name: str = "workbench",
+    spark: Any = None,
+) -> Any:
     """Run ``expectations`` on ``frame`` in GX; returns GX's ExpectationSuiteValidationResult."""
     _require_spark(spark)
     context = gx_context()
@@ -143,16 +163,23 @@ def validate(frame: pl.DataFrame, expectations: Sequence[Expectation],
         suite = _suite(name, expectations)
         return batch.validate(
             suite,
-            result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": [ROW_INDEX],
-                           "return_unexpected_index_query": False},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [ROW_INDEX],
+                "return_unexpected_index_query": False,
+            },
             expectation_parameters=_gx_parameters(parameters),
         )
 
 
-def unexpected_rows_gx(prepared: pl.DataFrame, expectations: Sequence[Expectation],
-                       parameters: Mapping[str, Any], *, spark: Any = None,
-                       name: str = "workbench") -> dict[int, np.ndarray]:
+def unexpected_rows_gx(
+    prepared: pl.DataFrame,
+    expectations: Sequence[Expectation],
+    parameters: Mapping[str, Any],
+    *,
+    spark: Any = None,
+    name: str = "workbench",
+) -> dict[int, np.ndarray]:
     """Row positions that fail each expectation in GX, keyed by suite index."""
     if not expectations or prepared.is_empty():
         return {}
@@ -167,9 +194,11 @@ def rows_from_result(result: Any) -> dict[int, np.ndarray]:
         index = int(config.meta["workbench_index"])
         info = item.exception_info or {}
         if info.get("raised_exception"):
-            raise ConfigError(f"Great Expectations konnte die Erwartung {config.type} "
-                              f"({config.meta.get('rule')}) nicht auswerten: "
-                              f"{info.get('exception_message')}")
+            raise ConfigError(
+                f"Great Expectations konnte die Erwartung {config.type} "
+                f"({config.meta.get('rule')}) nicht auswerten: "
+                f"{info.get('exception_message')}"
+            )
         if item.success:
             continue
         found = [entry[ROW_INDEX] for entry in item.result.get("unexpected_index_list") or ()]
@@ -188,12 +217,17 @@ def write_docs(result: Any, folder: Path) -> Path:
     with _quiet():
         sites = context.get_site_names() if hasattr(context, "get_site_names") else []
         if site not in sites:
-            context.add_data_docs_site(site_name=site, site_config={
-                "class_name": "SiteBuilder",
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(folder)},
-            })
+            context.add_data_docs_site(
+                site_name=site,
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(folder),
+                    },
+                },
+            )
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
@@ -202,10 +236,12 @@ def write_docs(result: Any, folder: Path) -> Path:
 
         run_id = result.meta.get("run_id")
         if not isinstance(run_id, RunIdentifier):
-            run_id = RunIdentifier(run_name="workbench", run_time=datetime.now(timezone.utc))
+            run_id = RunIdentifier(run_name="workbench", run_time=datetime.now(UTC))
         identifier = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
-            run_id=run_id, batch_identifier=str(result.batch_id or "frame"))
+            run_id=run_id,
+            batch_identifier=str(result.batch_id or "frame"),
+        )
         context.validation_results_store.set(identifier, result)
         context.build_data_docs(site_names=[site])
     return folder / "index.html"

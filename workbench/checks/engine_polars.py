@@ -27,18 +27,20 @@ __all__ = ["ROW_INDEX", "SUPPORTED", "prepare_frame", "python_regex_to_rust", "u
 #: Position of a row in the prepared frame (GX reports it as ``unexpected_index_list``).
 ROW_INDEX = "__row_index"
 
-SUPPORTED = frozenset({
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_null",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_not_match_regex",
-    "expect_column_value_lengths_to_be_between",
-    "expect_column_value_lengths_to_equal",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_not_be_in_set",
-    "expect_column_values_to_be_unique",
-})
+SUPPORTED = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_value_lengths_to_equal",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_unique",
+    }
+)
 
 
 def prepare_frame(frame: pl.DataFrame, suite: Suite) -> pl.DataFrame:
@@ -47,13 +49,20 @@ def prepare_frame(frame: pl.DataFrame, suite: Suite) -> pl.DataFrame:
     Blank or space-only texts of required columns count as missing (a name of only spaces is
     no name); NaN counts as null as it does in pandas.
     """
-    required = [name for name, dtype in frame.schema.items() if dtype == pl.String and name in
-                {e.column for e in suite.expectations
-                 if e.type == "expect_column_values_to_not_be_null"}]
+    required = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+        and name
+        in {e.column for e in suite.expectations if e.type == "expect_column_values_to_not_be_null"}
+    ]
     # cheap candidates first: a blank text sorts before "!" (it is empty or starts with a space
     # or tab), and so does only a text starting with a control character
-    candidates = frame.lazy().select((pl.col(name) < "!").fill_null(False)
-                                     for name in required).collect() if required else None
+    candidates = (
+        frame.lazy().select((pl.col(name) < "!").fill_null(False) for name in required).collect()
+        if required
+        else None
+    )
     fixes = []
     for name in required:
         where = candidates[name].arg_true()
@@ -62,8 +71,9 @@ def prepare_frame(frame: pl.DataFrame, suite: Suite) -> pl.DataFrame:
             where = where.filter(column.gather(where).str.contains(r"^[ \t]*$"))
             if len(where):
                 fixes.append(column.clone().scatter(where, None))
-    fixes += [pl.col(name).fill_nan(None) for name, dtype in frame.schema.items()
-              if dtype.is_float()]
+    fixes += [
+        pl.col(name).fill_nan(None) for name, dtype in frame.schema.items() if dtype.is_float()
+    ]
     lazy = frame.lazy().with_columns(fixes)
     derived = suite.derived_exprs()
     if derived:
@@ -82,7 +92,7 @@ def python_regex_to_rust(pattern: str) -> str:
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
-            out.append(pattern[i:i + 2])
+            out.append(pattern[i : i + 2])
             i += 2
             continue
         if in_class:
@@ -93,10 +103,10 @@ def python_regex_to_rust(pattern: str) -> str:
             # a leading ']' (also after '^') is literal inside the class
             out.append("[")
             i += 1
-            if pattern[i:i + 1] == "^":
+            if pattern[i : i + 1] == "^":
                 out.append("^")
                 i += 1
-            if pattern[i:i + 1] == "]":
+            if pattern[i : i + 1] == "]":
                 out.append("]")
                 i += 1
             continue
@@ -114,8 +124,10 @@ def condition_expr(condition: Any) -> pl.Expr:
     if condition is None:
         return pl.lit(True)
     if isinstance(condition, str):
-        raise ConfigError(f"Zeichenketten als row_condition werden nicht unterstützt: {condition!r}; "
-                          "verwenden Sie GX-Condition-Objekte (JSON mit 'type').")
+        raise ConfigError(
+            f"Zeichenketten als row_condition werden nicht unterstützt: {condition!r}; "
+            "verwenden Sie GX-Condition-Objekte (JSON mit 'type')."
+        )
     kind = condition.get("type")
     if kind in ("and", "or"):
         parts = [condition_expr(c) for c in condition["conditions"]]
@@ -129,10 +141,14 @@ def condition_expr(condition: Any) -> pl.Expr:
     if kind == "comparison":
         op, value = condition["operator"], condition["parameter"]
         expr = {
-            "==": lambda: column == value, "!=": lambda: column != value,
-            "<": lambda: column < value, "<=": lambda: column <= value,
-            ">": lambda: column > value, ">=": lambda: column >= value,
-            "IN": lambda: column.is_in(value), "NOT_IN": lambda: ~column.is_in(value),
+            "==": lambda: column == value,
+            "!=": lambda: column != value,
+            "<": lambda: column < value,
+            "<=": lambda: column <= value,
+            ">": lambda: column > value,
+            ">=": lambda: column >= value,
+            "IN": lambda: column.is_in(value),
+            "NOT_IN": lambda: ~column.is_in(value),
         }[op]()
         # GX filters pandas with DataFrame.query: a missing value is "!=" and "not in" anything
         return expr.fill_null(op in ("!=", "NOT_IN"))
@@ -145,7 +161,11 @@ def _bound(value: Any, dtype: pl.DataType) -> Any:
         return None
     if dtype == pl.Date and isinstance(value, datetime):
         return value.date()
-    if isinstance(dtype, pl.Datetime) and isinstance(value, date) and not isinstance(value, datetime):
+    if (
+        isinstance(dtype, pl.Datetime)
+        and isinstance(value, date)
+        and not isinstance(value, datetime)
+    ):
         return datetime(value.year, value.month, value.day)
     return value
 
@@ -170,13 +190,16 @@ def _in_set(expr: pl.Expr, values: Sequence[Any], dtype: pl.DataType) -> pl.Expr
     return expr.is_in(pl.Series(list(values), dtype=dtype, strict=False).implode())
 
 
-def compile_expectation(expectation: Expectation, schema: pl.Schema,
-                        parameters: Mapping[str, Any]) -> pl.Expr:
+def compile_expectation(
+    expectation: Expectation, schema: pl.Schema, parameters: Mapping[str, Any]
+) -> pl.Expr:
     """The boolean "unexpected" mask of one expectation."""
     kind = expectation.type
     if kind not in SUPPORTED:
-        raise ConfigError(f"Der Erwartungstyp {kind} wird von der polars-Engine nicht "
-                          "unterstützt; verwenden Sie --engine gx oder einen unterstützten Typ.")
+        raise ConfigError(
+            f"Der Erwartungstyp {kind} wird von der polars-Engine nicht "
+            "unterstützt; verwenden Sie --engine gx oder einen unterstützten Typ."
+        )
     kwargs = resolve(expectation.kwargs, parameters)
     condition = condition_expr(kwargs.get("row_condition"))
     name = kwargs["column"]
@@ -209,17 +232,20 @@ def compile_expectation(expectation: Expectation, schema: pl.Schema,
 
 #: Expectations that depend on a row's value alone (nulls are skipped): on a text column whose
 #: values repeat they are evaluated once per distinct value.
-VALUE_TYPES = frozenset({
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_not_match_regex",
-    "expect_column_value_lengths_to_be_between",
-    "expect_column_value_lengths_to_equal",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_not_be_in_set",
-})
+VALUE_TYPES = frozenset(
+    {
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_value_lengths_to_equal",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+    }
+)
 
-REGEX_TYPES = frozenset({"expect_column_values_to_match_regex",
-                         "expect_column_values_to_not_match_regex"})
+REGEX_TYPES = frozenset(
+    {"expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex"}
+)
 
 #: A text column counts as repetitive when a sample of about SAMPLE_ROWS of its values holds at
 #: most REPEATED_SHARE distinct ones (supplier names, cities, IBANs, account numbers): hashing
@@ -235,13 +261,16 @@ def _repetitive(prepared: pl.DataFrame, columns: Sequence[str]) -> set[str]:
     sample = prepared.select(columns).gather_every(max(1, prepared.height // SAMPLE_ROWS))
     counts = sample.select(
         pl.all().drop_nulls().len().name.suffix(":values"),
-        pl.all().drop_nulls().n_unique().name.suffix(":distinct")).row(0, named=True)
-    return {c for c in columns
-            if 0 < counts[f"{c}:distinct"] <= REPEATED_SHARE * counts[f"{c}:values"]}
+        pl.all().drop_nulls().n_unique().name.suffix(":distinct"),
+    ).row(0, named=True)
+    return {
+        c for c in columns if 0 < counts[f"{c}:distinct"] <= REPEATED_SHARE * counts[f"{c}:values"]
+    }
 
 
-def _screened_groups(prepared: pl.DataFrame, expectations: Sequence[Expectation]
-                     ) -> tuple[dict[str, list[Expectation]], dict[str, list[Expectation]]]:
+def _screened_groups(
+    prepared: pl.DataFrame, expectations: Sequence[Expectation]
+) -> tuple[dict[str, list[Expectation]], dict[str, list[Expectation]]]:
     """Expectations that first go through a cheap screen, per column: *distinct* and *union*.
 
     *distinct*: the value expectations (without row condition) of a repetitive text column
@@ -250,14 +279,19 @@ def _screened_groups(prepared: pl.DataFrame, expectations: Sequence[Expectation]
     """
     per_column: dict[str, list[Expectation]] = {}
     for e in expectations:
-        if (e.type in VALUE_TYPES and "row_condition" not in e.kwargs
-                and prepared.schema.get(e.column) == pl.String):
+        if (
+            e.type in VALUE_TYPES
+            and "row_condition" not in e.kwargs
+            and prepared.schema.get(e.column) == pl.String
+        ):
             per_column.setdefault(e.column, []).append(e)
     distinct: dict[str, list[Expectation]] = {}
     union: dict[str, list[Expectation]] = {}
     # a set or length test costs about what hashing the value costs: only regexes are worth it
-    repetitive = _repetitive(prepared, [c for c, group in per_column.items()
-                                        if any(e.type in REGEX_TYPES for e in group)])
+    repetitive = _repetitive(
+        prepared,
+        [c for c, group in per_column.items() if any(e.type in REGEX_TYPES for e in group)],
+    )
     for column, group in per_column.items():
         if column in repetitive:
             distinct[column] = group
@@ -268,8 +302,9 @@ def _screened_groups(prepared: pl.DataFrame, expectations: Sequence[Expectation]
     return distinct, union
 
 
-def _failing_values(prepared: pl.DataFrame, distinct: Mapping[str, list[Expectation]],
-                    parameters: Mapping[str, Any]) -> dict[str, pl.Series]:
+def _failing_values(
+    prepared: pl.DataFrame, distinct: Mapping[str, list[Expectation]], parameters: Mapping[str, Any]
+) -> dict[str, pl.Series]:
     """Per repetitive column, its distinct values that fail at least one of its expectations."""
     columns = list(distinct)
     if len(columns) > 1:  # each ``unique`` runs on one core: spread the columns over threads
@@ -287,8 +322,9 @@ def _failing_values(prepared: pl.DataFrame, distinct: Mapping[str, list[Expectat
     return failing
 
 
-def unexpected_rows(prepared: pl.DataFrame, expectations: Sequence[Expectation],
-                    parameters: Mapping[str, Any]) -> dict[int, np.ndarray]:
+def unexpected_rows(
+    prepared: pl.DataFrame, expectations: Sequence[Expectation], parameters: Mapping[str, Any]
+) -> dict[int, np.ndarray]:
     """Row positions (into ``prepared``) that fail each expectation, keyed by suite index.
 
     Per-row regexes are the cost, so two screens cut them down, and the screened expectations
@@ -303,12 +339,18 @@ def unexpected_rows(prepared: pl.DataFrame, expectations: Sequence[Expectation],
     failing = _failing_values(prepared, distinct, parameters)
     groups = {**union, **{column: distinct[column] for column in failing}}
     screened = {e.index for group in [*union.values(), *distinct.values()] for e in group}
-    exprs = [compile_expectation(e, schema, parameters).alias(str(e.index))
-             for e in expectations if e.index not in screened]
+    exprs = [
+        compile_expectation(e, schema, parameters).alias(str(e.index))
+        for e in expectations
+        if e.index not in screened
+    ]
     for column, group in union.items():
         alternation = "|".join(f"(?:{python_regex_to_rust(e.kwargs['regex'])})" for e in group)
-        exprs.append((pl.col(column).is_not_null() & pl.col(column).str.contains(alternation))
-                     .fill_null(False).alias(f"screen:{column}"))
+        exprs.append(
+            (pl.col(column).is_not_null() & pl.col(column).str.contains(alternation))
+            .fill_null(False)
+            .alias(f"screen:{column}")
+        )
     for column, values in failing.items():
         exprs.append(pl.col(column).is_in(values.implode()).alias(f"screen:{column}"))
     if not exprs:
@@ -327,7 +369,8 @@ def unexpected_rows(prepared: pl.DataFrame, expectations: Sequence[Expectation],
         subset = prepared.filter(masks[key]).select(ROW_INDEX, column)
         sub_masks = subset.select(
             pl.col(ROW_INDEX),
-            *(compile_expectation(e, subset.schema, parameters).alias(str(e.index)) for e in group))
+            *(compile_expectation(e, subset.schema, parameters).alias(str(e.index)) for e in group),
+        )
         for e in group:
             rows = sub_masks.filter(pl.col(str(e.index)))[ROW_INDEX].to_numpy()
             if len(rows):

@@ -54,8 +54,11 @@ def findings_frame(records: Iterable[Mapping[str, object]]) -> pl.DataFrame:
 
 def concat_findings(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
     """Concatenate findings tables (columns coerced to the contract schema)."""
-    parts = [frame.select(pl.col(name).cast(dtype) for name, dtype in FINDINGS_SCHEMA.items())
-             for frame in frames if frame.height]
+    parts = [
+        frame.select(pl.col(name).cast(dtype) for name, dtype in FINDINGS_SCHEMA.items())
+        for frame in frames
+        if frame.height
+    ]
     return pl.concat(parts) if parts else empty_findings()
 
 

@@ -24,8 +24,14 @@ def _exotic_space(text: str) -> str:
 def _mojibake(text: str) -> str:
     import ftfy
 
-    return ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_line_breaks=False,
-                         fix_latin_ligatures=False, fix_character_width=False)
+    return ftfy.fix_text(
+        text,
+        normalization="NFC",
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+    )
 
 
 def _strip(text: str) -> str:
@@ -34,7 +40,9 @@ def _strip(text: str) -> str:
 
 #: Suggestion name (an expectation's ``meta.suggest``) -> repair of one value.
 SUGGESTERS: dict[str, Callable[[str], str]] = {
-    "exotic_space": _exotic_space, "mojibake": _mojibake, "strip": _strip,
+    "exotic_space": _exotic_space,
+    "mojibake": _mojibake,
+    "strip": _strip,
 }
 #: Rules whose suggestion :func:`apply_fixes` applies by default.
 SAFE_FIXES = ("encoding.exotic_space", "encoding.mojibake", "encoding.outer_space")
@@ -45,12 +53,14 @@ def suggest(name: str, values: pl.Series) -> pl.Series:
     repair = SUGGESTERS[name]
     unique = [v for v in values.unique().to_list() if v is not None]
     fixed = {v: repair(v) for v in unique}
-    return values.replace_strict({k: (v if v != k else None) for k, v in fixed.items()},
-                                 default=None, return_dtype=pl.String)
+    return values.replace_strict(
+        {k: (v if v != k else None) for k, v in fixed.items()}, default=None, return_dtype=pl.String
+    )
 
 
-def apply_fixes(frame: pl.DataFrame, findings: pl.DataFrame, *,
-                rules: Iterable[str] = SAFE_FIXES) -> tuple[pl.DataFrame, pl.DataFrame]:
+def apply_fixes(
+    frame: pl.DataFrame, findings: pl.DataFrame, *, rules: Iterable[str] = SAFE_FIXES
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Apply the suggestions of ``findings`` for ``rules`` to ``frame``.
 
     Rows are matched by ``source_file``/``source_row`` (the findings' ``source``/``row``); several
@@ -68,17 +78,29 @@ def apply_fixes(frame: pl.DataFrame, findings: pl.DataFrame, *,
     unknown = set(rules) - set(SAFE_FIXES)
     if unknown:
         raise ValueError(f"not a safe automatic fix: {', '.join(sorted(unknown))}")
-    schema = {"file": pl.String, "row": pl.Int64, "column": pl.String, "rule": pl.String,
-              "old": pl.String, "new": pl.String}
-    todo = findings.filter(pl.col("rule").is_in(list(rules)) & pl.col("suggestion").is_not_null()
-                           & pl.col("row").is_not_null())
+    schema = {
+        "file": pl.String,
+        "row": pl.Int64,
+        "column": pl.String,
+        "rule": pl.String,
+        "old": pl.String,
+        "new": pl.String,
+    }
+    todo = findings.filter(
+        pl.col("rule").is_in(list(rules))
+        & pl.col("suggestion").is_not_null()
+        & pl.col("row").is_not_null()
+    )
     if todo.is_empty():
         return frame, pl.DataFrame(schema=schema)
     lineage = "source_file" in frame.columns and "source_row" in frame.columns
     position = frame.select(
         (pl.col("source_file") if lineage else pl.lit(None, dtype=pl.String)).alias("source"),
-        (pl.col("source_row").cast(pl.Int64) if lineage
-         else pl.int_range(1, pl.len() + 1, dtype=pl.Int64)).alias("row"),
+        (
+            pl.col("source_row").cast(pl.Int64)
+            if lineage
+            else pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+        ).alias("row"),
     ).with_row_index("__pos")
     todo = todo.join(position, on=["source", "row"], how="inner", nulls_equal=True)
     records = []
@@ -91,14 +113,24 @@ def apply_fixes(frame: pl.DataFrame, findings: pl.DataFrame, *,
             old = values[pos]
             if old is None:
                 continue
-            name_of_fix = {"encoding.exotic_space": "exotic_space", "encoding.mojibake": "mojibake",
-                           "encoding.outer_space": "strip"}[rule]
+            name_of_fix = {
+                "encoding.exotic_space": "exotic_space",
+                "encoding.mojibake": "mojibake",
+                "encoding.outer_space": "strip",
+            }[rule]
             new = SUGGESTERS[name_of_fix](old)
             if new != old:
                 values[pos] = new
-                records.append({"file": frame["source_file"][pos] if lineage else None,
-                                "row": frame["source_row"][pos] if lineage else pos + 1,
-                                "column": name, "rule": rule, "old": old, "new": new})
+                records.append(
+                    {
+                        "file": frame["source_file"][pos] if lineage else None,
+                        "row": frame["source_row"][pos] if lineage else pos + 1,
+                        "column": name,
+                        "rule": rule,
+                        "old": old,
+                        "new": new,
+                    }
+                )
         updates[name] = pl.Series(name, values, dtype=series.dtype)
     fixed = frame.with_columns(list(updates.values()))
     return fixed, pl.DataFrame(records, schema=schema) if records else pl.DataFrame(schema=schema)

@@ -16,8 +16,8 @@ from workbench.checks.findings import FINDINGS_SCHEMA, concat_findings, empty_fi
 from workbench.checks.fixes import suggest
 from workbench.checks.settings import ClientSettings
 from workbench.checks.suites import Expectation, Suite, load_suite, suite_parameters
-from workbench.sources.schema import ITEM_ID_COLUMN
 from workbench.errors import WorkbenchError
+from workbench.sources.schema import ITEM_ID_COLUMN
 
 __all__ = ["ENGINES", "check", "findings_json", "parse_period", "write_data_docs"]
 
@@ -45,7 +45,9 @@ def parse_period(period: Period) -> tuple[date, date] | None:
             year, mon = (int(p) for p in str(value)[:7].split("-"))
             start = date(year, mon, 1)
         except ValueError:
-            raise WorkbenchError(f"Der Zeitraum '{value}' ist ungültig; erwartet wird JJJJ-MM.") from None
+            raise WorkbenchError(
+                f"Der Zeitraum '{value}' ist ungültig; erwartet wird JJJJ-MM."
+            ) from None
         if not end:
             return start
         return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
@@ -81,8 +83,12 @@ def _value_text(column: str, dtype: pl.DataType) -> pl.Expr:
     return col.cast(pl.String)
 
 
-def suite_hits(prepared: pl.DataFrame, expectations: list[Expectation],
-               rows: Mapping[int, np.ndarray], params: Mapping[str, Any]) -> list[pl.DataFrame]:
+def suite_hits(
+    prepared: pl.DataFrame,
+    expectations: list[Expectation],
+    rows: Mapping[int, np.ndarray],
+    params: Mapping[str, Any],
+) -> list[pl.DataFrame]:
     """Hits (see ``rules.HITS_SCHEMA``) for the failing rows of each expectation."""
     by_index = {e.index: e for e in expectations}
     out = []
@@ -98,7 +104,9 @@ def suite_hits(prepared: pl.DataFrame, expectations: list[Expectation],
             pl.lit(expectation.severity, dtype=pl.String).alias("severity"),
             pl.lit(column, dtype=pl.String).alias("column"),
             value.alias("value"),
-            pl.lit(_fill(expectation.meta.get("expected", ""), params), dtype=pl.String).alias("expected"),
+            pl.lit(_fill(expectation.meta.get("expected", ""), params), dtype=pl.String).alias(
+                "expected"
+            ),
             _message_expr(expectation.meta["message"], value, params).alias("message"),
             pl.lit(None, dtype=pl.String).alias("suggestion"),
         )
@@ -109,21 +117,39 @@ def suite_hits(prepared: pl.DataFrame, expectations: list[Expectation],
     return out
 
 
-def _lineage(prepared: pl.DataFrame, hits: pl.DataFrame, kind: str,
-             mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None) -> pl.DataFrame:
+def _lineage(
+    prepared: pl.DataFrame,
+    hits: pl.DataFrame,
+    kind: str,
+    mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None,
+) -> pl.DataFrame:
     item_column = ITEM_ID_COLUMN.get(kind)
     # ROW is the row's position: take just the rows with hits instead of joining all of them.
     positions = hits[ROW].unique().sort()
-    needed = [c for c in dict.fromkeys((ROW, "source_file", "source_row", item_column))
-              if c in prepared.columns]
-    lineage = prepared.select(needed).gather(positions).select(
-        pl.col(ROW).cast(pl.UInt32),
-        (pl.col("source_file") if "source_file" in needed
-         else pl.lit(None, dtype=pl.String)).alias("source"),
-        (pl.col("source_row").cast(pl.Int64) if "source_row" in needed
-         else (pl.col(ROW).cast(pl.Int64) + 1)).alias("row"),
-        (pl.col(item_column).cast(pl.String) if item_column in needed
-         else pl.lit(None, dtype=pl.String)).alias("item_id"),
+    needed = [
+        c
+        for c in dict.fromkeys((ROW, "source_file", "source_row", item_column))
+        if c in prepared.columns
+    ]
+    lineage = (
+        prepared.select(needed)
+        .gather(positions)
+        .select(
+            pl.col(ROW).cast(pl.UInt32),
+            (
+                pl.col("source_file") if "source_file" in needed else pl.lit(None, dtype=pl.String)
+            ).alias("source"),
+            (
+                pl.col("source_row").cast(pl.Int64)
+                if "source_row" in needed
+                else (pl.col(ROW).cast(pl.Int64) + 1)
+            ).alias("row"),
+            (
+                pl.col(item_column).cast(pl.String)
+                if item_column in needed
+                else pl.lit(None, dtype=pl.String)
+            ).alias("item_id"),
+        )
     )
     joined = hits.join(lineage, on=ROW, how="left")
     joined = joined.with_columns(_source_column(mapped, joined))
@@ -135,20 +161,37 @@ def _source_column(mapped: Any, joined: pl.DataFrame) -> pl.Expr:
         return pl.lit(None, dtype=pl.String).alias("source_column")
     first = next(iter(mapped.values()))
     if isinstance(first, str):  # one mapping for every file
-        return pl.col("column").replace_strict(dict(mapped), default=None,
-                                               return_dtype=pl.String).alias("source_column")
-    keys = {f"{file}\x00{canonical}": header for file, columns in mapped.items()
-            for canonical, header in columns.items()}
-    return (pl.concat_str(pl.col("source").fill_null(""), pl.lit("\x00"), pl.col("column"))
-            .replace_strict(keys, default=None, return_dtype=pl.String).alias("source_column"))
+        return (
+            pl.col("column")
+            .replace_strict(dict(mapped), default=None, return_dtype=pl.String)
+            .alias("source_column")
+        )
+    keys = {
+        f"{file}\x00{canonical}": header
+        for file, columns in mapped.items()
+        for canonical, header in columns.items()
+    }
+    return (
+        pl.concat_str(pl.col("source").fill_null(""), pl.lit("\x00"), pl.col("column"))
+        .replace_strict(keys, default=None, return_dtype=pl.String)
+        .alias("source_column")
+    )
 
 
-def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
-          engine: str = "polars", period: Period = None, target: str = "xml",
-          mapped: Mapping[str, Any] | None = None,
-          attachment_folders: Mapping[str, Any] | None = None,
-          attachment_sizes: Mapping[str, int] | None = None,
-          spark: Any = None, suite: Suite | None = None) -> pl.DataFrame:
+def check(
+    frame: pl.DataFrame,
+    kind: str,
+    *,
+    settings: ClientSettings | None,
+    engine: str = "polars",
+    period: Period = None,
+    target: str = "xml",
+    mapped: Mapping[str, Any] | None = None,
+    attachment_folders: Mapping[str, Any] | None = None,
+    attachment_sizes: Mapping[str, int] | None = None,
+    spark: Any = None,
+    suite: Suite | None = None,
+) -> pl.DataFrame:
     """Check a canonical frame of ``kind`` for everything DATEV would reject; returns findings.
 
     ``settings`` parameterise the suite (account length, fiscal years, Beleg-Arten); ``period``
@@ -163,53 +206,67 @@ def check(frame: pl.DataFrame, kind: str, *, settings: ClientSettings | None,
     ['encoding.exotic_space']
     """
     if engine not in ENGINES:
-        raise WorkbenchError(f"Unbekannte Prüf-Engine '{engine}': erlaubt sind {', '.join(ENGINES)}.")
+        raise WorkbenchError(
+            f"Unbekannte Prüf-Engine '{engine}': erlaubt sind {', '.join(ENGINES)}."
+        )
     if target not in TARGETS:
         raise WorkbenchError(f"Unbekanntes Ziel '{target}': erlaubt sind {', '.join(TARGETS)}.")
     suite = suite or load_suite(kind)
     prepared, expectations, params = _plan(frame, suite, settings, period, target)
-    folders = {k: [Path(v)] if isinstance(v, (str, Path)) else [Path(p) for p in v]
-               for k, v in (attachment_folders or {}).items()}
+    folders = {
+        k: [Path(v)] if isinstance(v, (str, Path)) else [Path(p) for p in v]
+        for k, v in (attachment_folders or {}).items()
+    }
     # the cross-row rules need only the prepared frame: they run beside the suite, so that
     # single-threaded stretches of one fill the cores the other leaves idle
     with ThreadPoolExecutor(max_workers=1) as pool:
-        cross_row = pool.submit(rules.row_rules, prepared, kind, settings, folders=folders,
-                                sizes=attachment_sizes)
+        cross_row = pool.submit(
+            rules.row_rules, prepared, kind, settings, folders=folders, sizes=attachment_sizes
+        )
         if engine == "polars":
             rows = engine_polars.unexpected_rows(prepared, expectations, params)
         else:
             from workbench.checks import engine_gx
 
-            rows = engine_gx.unexpected_rows_gx(prepared, expectations, params, spark=spark,
-                                                name=suite.name)
+            rows = engine_gx.unexpected_rows_gx(
+                prepared, expectations, params, spark=spark, name=suite.name
+            )
         parts = suite_hits(prepared, expectations, rows, params) + cross_row.result()
     if not parts:
         return empty_findings()
-    hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(dict(rules.HITS_SCHEMA))
-                      for p in parts])
+    hits = pl.concat(
+        [p.select(rules.HITS_SCHEMA.names()).cast(dict(rules.HITS_SCHEMA)) for p in parts]
+    )
     return _lineage(prepared, hits, kind, mapped)
 
 
-def _plan(frame: pl.DataFrame, suite: Suite, settings: ClientSettings | None, period: Period,
-          target: str) -> tuple[pl.DataFrame, list[Expectation], dict[str, Any]]:
+def _plan(
+    frame: pl.DataFrame, suite: Suite, settings: ClientSettings | None, period: Period, target: str
+) -> tuple[pl.DataFrame, list[Expectation], dict[str, Any]]:
     """The prepared frame, the expectations that apply and the suite parameters."""
     params = suite_parameters(settings, period=parse_period(period))
     present = set(frame.columns)
-    expectations = [e for e in suite.select(target=target, parameters=params)
-                    if _columns_of(e, suite) <= present]
+    expectations = [
+        e
+        for e in suite.select(target=target, parameters=params)
+        if _columns_of(e, suite) <= present
+    ]
     # derived columns need their inputs
-    usable = {name: text for name, text in suite.derived_columns.items()
-              if _names(text) <= present}
+    usable = {name: text for name, text in suite.derived_columns.items() if _names(text) <= present}
     prepared = engine_polars.prepare_frame(
-        frame, Suite(suite.name, suite.expectations, usable, suite.raw))
+        frame, Suite(suite.name, suite.expectations, usable, suite.raw)
+    )
     return prepared, expectations, params
 
 
 def _names(text: str) -> set[str]:
     import ast
 
-    return {node.id for node in ast.walk(ast.parse(text, mode="eval"))
-            if isinstance(node, ast.Name) and node.id not in ("abs", "round")}
+    return {
+        node.id
+        for node in ast.walk(ast.parse(text, mode="eval"))
+        if isinstance(node, ast.Name) and node.id not in ("abs", "round")
+    }
 
 
 def _columns_of(expectation: Expectation, suite: Suite) -> set[str]:
@@ -240,9 +297,15 @@ def findings_json(findings: pl.DataFrame) -> list[dict[str, Any]]:
     return concat_findings([findings]).to_dicts() if findings.height else []
 
 
-def write_data_docs(frame: pl.DataFrame, kind: str, folder: str | Path, *,
-                    settings: ClientSettings | None, period: Period = None,
-                    target: str = "xml") -> Path:
+def write_data_docs(
+    frame: pl.DataFrame,
+    kind: str,
+    folder: str | Path,
+    *,
+    settings: ClientSettings | None,
+    period: Period = None,
+    target: str = "xml",
+) -> Path:
     """Run ``kind``'s suite in Great Expectations and write Data Docs HTML into ``folder``.
 
     Keep the folder out of git (``gx/uncommitted/`` is ignored). Returns the path of index.html.

@@ -79,8 +79,13 @@ class ClientSettings:
     # --- (de)serialisation ----------------------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, document_types: Any = None,
-                  overrides: Mapping[str, Any] | None = None) -> ClientSettings:
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        document_types: Any = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> ClientSettings:
         """Build from DATEV's ClientBasics JSON (``basic_accounting_information[]``), the sandbox
         seed shape (``account_length``, ``fiscal_years[{start, end}]``) or :meth:`to_dict`'s.
 
@@ -110,8 +115,9 @@ class ClientSettings:
         folders = list(data.get("ledger_folder_names") or ())
         raw_types = document_types if document_types is not None else data.get("document_types")
         types = tuple(_document_type(t, cash_ledgers, folders) for t in raw_types or ())
-        services = tuple(s["name"] if isinstance(s, Mapping) else str(s)
-                         for s in data.get("services") or ())
+        services = tuple(
+            s["name"] if isinstance(s, Mapping) else str(s) for s in data.get("services") or ()
+        )
         settings = cls(
             client_id=client_id,
             account_length=int(account_length) if account_length is not None else None,
@@ -140,14 +146,18 @@ class ClientSettings:
             changes["account_length"] = _int(overrides["datev_account_length"])
         if "fiscal_years" in overrides:
             changes["fiscal_years"] = tuple(
-                (_date(e["start"]), _date(e["end"])) if isinstance(e, Mapping)
-                else (_date(e[0]), _date(e[1])) for e in overrides["fiscal_years"])
+                (_date(e["start"]), _date(e["end"]))
+                if isinstance(e, Mapping)
+                else (_date(e[0]), _date(e[1]))
+                for e in overrides["fiscal_years"]
+            )
         for name in ("last_transferred_cash_month", "cash_opening_balance"):
             if name in overrides:
                 changes[name] = overrides[name]
         if "document_types" in overrides:
-            changes["document_types"] = tuple(_document_type(t, [], [])
-                                              for t in overrides["document_types"])
+            changes["document_types"] = tuple(
+                _document_type(t, [], []) for t in overrides["document_types"]
+            )
         return replace(self, **changes) if changes else self
 
     def to_dict(self) -> dict[str, Any]:
@@ -155,11 +165,18 @@ class ClientSettings:
         return {
             "id": self.client_id,
             "account_length": self.account_length,
-            "fiscal_years": [{"start": s.isoformat(), "end": e.isoformat()}
-                             for s, e in self.fiscal_years],
-            "document_types": [{"name": t.name, "category": t.category,
-                                "activated": t.activated, "folder": t.folder}
-                               for t in self.document_types],
+            "fiscal_years": [
+                {"start": s.isoformat(), "end": e.isoformat()} for s, e in self.fiscal_years
+            ],
+            "document_types": [
+                {
+                    "name": t.name,
+                    "category": t.category,
+                    "activated": t.activated,
+                    "folder": t.folder,
+                }
+                for t in self.document_types
+            ],
             "services": list(self.services),
             "configured_account_length": self.configured_account_length,
             "configured_wj_begin": self.configured_wj_begin,
@@ -172,9 +189,13 @@ def cache_path(client_id: str, *, home: Path | None = None) -> Path:
     return (home or workbench_home()) / "cache" / "clients" / f"{client_id}.json"
 
 
-def load_client_settings(client_id: str, *, fetch: Callable[[str], Mapping[str, Any]] | None = None,
-                         overrides: Mapping[str, Any] | None = None,
-                         home: Path | None = None) -> ClientSettings:
+def load_client_settings(
+    client_id: str,
+    *,
+    fetch: Callable[[str], Mapping[str, Any]] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    home: Path | None = None,
+) -> ClientSettings:
     """Client settings from DATEV (``fetch(client_id)`` returns the JSON) or the local cache.
 
     ``fetch`` may return ClientBasics with an extra ``document_types`` list. A successful fetch
@@ -193,22 +214,28 @@ def load_client_settings(client_id: str, *, fetch: Callable[[str], Mapping[str, 
         data.setdefault("id", client_id)
         settings = ClientSettings.from_dict(data)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(settings.to_dict(), ensure_ascii=False, indent=1),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(settings.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
         return settings.with_overrides(overrides or {})
     if path.exists():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise ConfigError(f"Der Zwischenspeicher {path} für Mandant {client_id} ist "
-                              f"beschädigt ({error}). Löschen Sie die Datei und rufen Sie die "
-                              "Mandantendaten erneut ab.", file=path.name) from error
+            raise ConfigError(
+                f"Der Zwischenspeicher {path} für Mandant {client_id} ist "
+                f"beschädigt ({error}). Löschen Sie die Datei und rufen Sie die "
+                "Mandantendaten erneut ab.",
+                file=path.name,
+            ) from error
         return ClientSettings.from_dict(data, overrides=overrides)
     if overrides and "datev_account_length" in overrides and "fiscal_years" in overrides:
         return ClientSettings(client_id).with_overrides(overrides)
-    raise ConfigError(f"Für Mandant {client_id} liegen keine DATEV-Stammdaten vor (weder abgerufen "
-                      "noch zwischengespeichert). Rufen Sie die Mandantendaten online ab oder "
-                      "tragen Sie datev_account_length und fiscal_years in den Einstellungen ein.")
+    raise ConfigError(
+        f"Für Mandant {client_id} liegen keine DATEV-Stammdaten vor (weder abgerufen "
+        "noch zwischengespeichert). Rufen Sie die Mandantendaten online ab oder "
+        "tragen Sie datev_account_length und fiscal_years in den Einstellungen ein."
+    )
 
 
 def _date(value: Any) -> date:
@@ -238,5 +265,9 @@ def _document_type(raw: Any, cash_ledgers: list[str], folders: list[str]) -> Doc
         folder = cash_ledgers[0]
     if folder is None and raw.get("category") == "invoices_received" and folders:
         folder = folders[0]
-    return DocumentType(name=name, category=raw.get("category"),
-                        activated=bool(raw.get("activated", True)), folder=folder)
+    return DocumentType(
+        name=name,
+        category=raw.get("category"),
+        activated=bool(raw.get("activated", True)),
+        folder=folder,
+    )

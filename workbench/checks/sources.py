@@ -35,13 +35,19 @@ def encoding_findings(sources: tuple[SourceInfo, ...]) -> pl.DataFrame:
         encoding = (info.encoding or "").lower()
         if not encoding or encoding.replace("-", "_") in {e.replace("-", "_") for e in _UTF8}:
             continue
-        records.append({
-            "source": info.file, "column": None, "rule": "encoding.non_utf8",
-            "severity": "warning", "value": info.encoding, "expected": "UTF-8",
-            "message": f"Die Datei {info.file} ist nicht UTF-8-kodiert (erkannt: {info.encoding}). "
-                       "Sie wurde umgewandelt; DATEV nimmt nur UTF-8 an. Prüfen Sie Umlaute und "
-                       "Sonderzeichen in den Befunden und exportieren Sie künftig als UTF-8.",
-        })
+        records.append(
+            {
+                "source": info.file,
+                "column": None,
+                "rule": "encoding.non_utf8",
+                "severity": "warning",
+                "value": info.encoding,
+                "expected": "UTF-8",
+                "message": f"Die Datei {info.file} ist nicht UTF-8-kodiert (erkannt: {info.encoding}). "
+                "Sie wurde umgewandelt; DATEV nimmt nur UTF-8 an. Prüfen Sie Umlaute und "
+                "Sonderzeichen in den Befunden und exportieren Sie künftig als UTF-8.",
+            }
+        )
     return findings_frame(records)
 
 
@@ -57,11 +63,17 @@ DERIVED_FROM = {"accounting_month": "date"}
 SIZES_FILE = "attachment_sizes.json"
 
 
-def check_sources(result: LoadResult, *, settings: ClientSettings | None,
-                  engine: str = "polars", period: Period = None, target: str = "xml",
-                  folder: str | Path | None = None,
-                  attachment_sizes: dict[str, int] | None = None, spark: Any = None,
-                  ) -> pl.DataFrame:
+def check_sources(
+    result: LoadResult,
+    *,
+    settings: ClientSettings | None,
+    engine: str = "polars",
+    period: Period = None,
+    target: str = "xml",
+    folder: str | Path | None = None,
+    attachment_sizes: dict[str, int] | None = None,
+    spark: Any = None,
+) -> pl.DataFrame:
     """Check a :class:`~workbench.sources.LoadResult` completely; returns findings.
 
     ``folder`` is where the source files are: Belegbilder are looked up there and in its
@@ -71,8 +83,11 @@ def check_sources(result: LoadResult, *, settings: ClientSettings | None,
     >>> from workbench.sources import load_receipts  # doctest: +SKIP
     >>> check_sources(load_receipts("belege.csv"), settings=settings, period="2026-01")  # doctest: +SKIP
     """
-    parts = [result.findings, encoding_findings((*result.sources, *result.position_sources)),
-             settings_findings(settings)]
+    parts = [
+        result.findings,
+        encoding_findings((*result.sources, *result.position_sources)),
+        settings_findings(settings),
+    ]
     folders = None
     if folder is not None:
         base = Path(folder)
@@ -80,33 +95,61 @@ def check_sources(result: LoadResult, *, settings: ClientSettings | None,
         sizes_file = base / SIZES_FILE
         if attachment_sizes is None and sizes_file.exists():
             try:
-                attachment_sizes = {str(k): int(v) for k, v in
-                                    json.loads(sizes_file.read_text(encoding="utf-8")).items()}
+                attachment_sizes = {
+                    str(k): int(v)
+                    for k, v in json.loads(sizes_file.read_text(encoding="utf-8")).items()
+                }
             except (OSError, ValueError, AttributeError) as error:
-                raise ConfigError(f"{sizes_file} ist ungültig ({error}): erwartet wird ein "
-                                  "JSON-Objekt Dateiname -> Größe in Byte.",
-                                  file=SIZES_FILE) from error
-    parts.append(check(result.frame, result.kind, settings=settings, engine=engine, period=period,
-                       target=target, mapped=_mapped(result.sources), attachment_folders=folders,
-                       attachment_sizes=attachment_sizes, spark=spark))
+                raise ConfigError(
+                    f"{sizes_file} ist ungültig ({error}): erwartet wird ein "
+                    "JSON-Objekt Dateiname -> Größe in Byte.",
+                    file=SIZES_FILE,
+                ) from error
+    parts.append(
+        check(
+            result.frame,
+            result.kind,
+            settings=settings,
+            engine=engine,
+            period=period,
+            target=target,
+            mapped=_mapped(result.sources),
+            attachment_folders=folders,
+            attachment_sizes=attachment_sizes,
+            spark=spark,
+        )
+    )
     if result.positions is not None:
-        parts.append(check(result.positions, "positions", settings=settings, engine=engine,
-                           period=period, target=target, mapped=_mapped(result.position_sources),
-                           spark=spark))
+        parts.append(
+            check(
+                result.positions,
+                "positions",
+                settings=settings,
+                engine=engine,
+                period=period,
+                target=target,
+                mapped=_mapped(result.position_sources),
+                spark=spark,
+            )
+        )
         parts.append(_missing_positions(result.frame, result.positions))
     findings = concat_findings(parts)
     loader = result.findings.select("source", "row", "column")
     # a column the loader derives from an unparseable one is missing as a consequence
     derived = loader.filter(pl.col("column").is_in(list(DERIVED_FROM.values()))).with_columns(
-        pl.col("column").replace_strict({v: k for k, v in DERIVED_FROM.items()}))
+        pl.col("column").replace_strict({v: k for k, v in DERIVED_FROM.items()})
+    )
     loader = pl.concat([loader, derived]).unique()
     if loader.height:
-        repeated = (pl.col("rule") == "field.required")
+        repeated = pl.col("rule") == "field.required"
         dup = findings.filter(repeated).join(loader, on=["source", "row", "column"], how="semi")
         if dup.height:
             findings = findings.join(
                 dup.select("source", "row", "column", "rule"),
-                on=["source", "row", "column", "rule"], how="anti", nulls_equal=True)
+                on=["source", "row", "column", "rule"],
+                how="anti",
+                nulls_equal=True,
+            )
     return findings
 
 
@@ -116,13 +159,24 @@ def _missing_positions(invoices: pl.DataFrame, positions: pl.DataFrame) -> pl.Da
     if "invoice_id" not in invoices.columns or "invoice_kind" not in invoices.columns:
         return findings_frame([])
     have = positions["invoice_id"].drop_nulls().unique()
-    lacking = invoices.filter(pl.col("invoice_kind").is_in(kinds) & pl.col("invoice_id").is_not_null()
-                              & ~pl.col("invoice_id").is_in(have.implode()))
-    return findings_frame({
-        "source": row["source_file"], "row": row["source_row"], "item_id": row["invoice_id"],
-        "column": "positions", "rule": "field.required", "severity": "error",
-        "value": None, "expected": "mindestens eine Produktposition",
-        "message": f"{row['invoice_kind']} {row['invoice_id']} hat keine Produktpositionen "
-                   "(Name, Steuer-Prozent, Netto, Steuer, Brutto). Ergänzen Sie die Positionen "
-                   "in der Quelle.",
-    } for row in lacking.iter_rows(named=True))
+    lacking = invoices.filter(
+        pl.col("invoice_kind").is_in(kinds)
+        & pl.col("invoice_id").is_not_null()
+        & ~pl.col("invoice_id").is_in(have.implode())
+    )
+    return findings_frame(
+        {
+            "source": row["source_file"],
+            "row": row["source_row"],
+            "item_id": row["invoice_id"],
+            "column": "positions",
+            "rule": "field.required",
+            "severity": "error",
+            "value": None,
+            "expected": "mindestens eine Produktposition",
+            "message": f"{row['invoice_kind']} {row['invoice_id']} hat keine Produktpositionen "
+            "(Name, Steuer-Prozent, Netto, Steuer, Brutto). Ergänzen Sie die Positionen "
+            "in der Quelle.",
+        }
+        for row in lacking.iter_rows(named=True)
+    )

@@ -78,8 +78,11 @@ class Expectation:
 
     def to_gx(self) -> dict[str, Any]:
         """The GX configuration (with the suite index in ``meta`` to map results back)."""
-        return {"type": self.type, "kwargs": self.kwargs,
-                "meta": {**self.meta, "workbench_index": self.index}}
+        return {
+            "type": self.type,
+            "kwargs": self.kwargs,
+            "meta": {**self.meta, "workbench_index": self.index},
+        }
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,11 @@ class Suite:
 
     def select(self, *, target: str, parameters: Mapping[str, Any]) -> list[Expectation]:
         """The expectations that apply to ``target`` and whose parameters are all known."""
-        return [e for e in self.expectations
-                if e.applies_to(target) and all(parameters.get(p) is not None
-                                                 for p in e.parameters)]
+        return [
+            e
+            for e in self.expectations
+            if e.applies_to(target) and all(parameters.get(p) is not None for p in e.parameters)
+        ]
 
 
 def load_suite(kind: str, *, folder: Path | None = None) -> Suite:
@@ -118,22 +123,28 @@ def _load(folder: str, kind: str) -> Suite:
     except FileNotFoundError:
         raise ConfigError(f"Die Prüfregeln für '{kind}' fehlen ({path}).", file=path.name) from None
     except ValueError as error:
-        raise ConfigError(f"Die Prüfregeln {path} sind kein gültiges JSON: {error}",
-                          file=path.name) from error
+        raise ConfigError(
+            f"Die Prüfregeln {path} sind kein gültiges JSON: {error}", file=path.name
+        ) from error
     expectations = []
     for index, item in enumerate(raw.get("expectations", ())):
         meta = item.get("meta") or {}
         if "rule" not in meta or meta.get("severity") not in SEVERITIES or "message" not in meta:
-            raise ConfigError(f"Erwartung {index} in {path.name} hat kein vollständiges 'meta' "
-                              "(rule, severity, message).", file=path.name)
-        expectations.append(Expectation(index, item["type"], dict(item.get("kwargs") or {}),
-                                        dict(meta)))
+            raise ConfigError(
+                f"Erwartung {index} in {path.name} hat kein vollständiges 'meta' "
+                "(rule, severity, message).",
+                file=path.name,
+            )
+        expectations.append(
+            Expectation(index, item["type"], dict(item.get("kwargs") or {}), dict(meta))
+        )
     derived = ((raw.get("meta") or {}).get("workbench") or {}).get("derived_columns") or {}
     return Suite(raw.get("name", kind), tuple(expectations), dict(derived), raw)
 
 
-def suite_parameters(settings: ClientSettings | None, *,
-                     period: tuple[date, date] | None = None) -> dict[str, Any]:
+def suite_parameters(
+    settings: ClientSettings | None, *, period: tuple[date, date] | None = None
+) -> dict[str, Any]:
     """The values of the suites' ``$PARAMETER``s for a client and transfer period."""
     params: dict[str, Any] = {}
     if settings is not None:
@@ -210,5 +221,7 @@ def _node(node: ast.AST, text: str) -> pl.Expr:
         if node.func.id == "round" and len(node.args) in (1, 2):
             digits = node.args[1].value if len(node.args) == 2 else 0  # type: ignore[attr-defined]
             return args[0].round(int(digits))
-    raise ConfigError(f"Die abgeleitete Spalte '{text}' verwendet nicht unterstützte Ausdrücke "
-                      "(erlaubt: Spalten, Zahlen, + - * /, abs, round).")
+    raise ConfigError(
+        f"Die abgeleitete Spalte '{text}' verwendet nicht unterstützte Ausdrücke "
+        "(erlaubt: Spalten, Zahlen, + - * /, abs, round)."
+    )

@@ -17,11 +17,12 @@ from workbench.errors import WorkbenchError
 app = typer.Typer(
     name="workbench",
     help="DATEV-Abgleich: Anruflisten, Rechnungen, Belegpositionen und Kassenumsätze laden, "
-         "prüfen, abbilden und an DATEV übertragen.",
+    "prüfen, abbilden und an DATEV übertragen.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
 
 def _console(*, stderr: bool = False) -> Console:
     # Piped output (files, CI, CliRunner) gets a wide page instead of rich's 80 columns.
@@ -49,11 +50,15 @@ class OutputFormat(str, Enum):
 
 
 Files = Annotated[list[Path], typer.Argument(help="Quelldateien (CSV, XLSX oder JSON).")]
-ClientOption = Annotated[str | None, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.")]
+ClientOption = Annotated[
+    str | None, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.")
+]
 
 
 @app.callback()
-def main(debug: Annotated[bool, typer.Option("--debug", help="Tracebacks bei Fehlern zeigen.")] = False) -> None:
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Tracebacks bei Fehlern zeigen.")] = False,
+) -> None:
     """DATEV reconciliation workbench."""
     _state["debug"] = debug
 
@@ -85,7 +90,6 @@ def _confirm(question: str) -> bool:
         return False
 
 
-
 def run() -> None:
     """Console entry point: an unexpected error is one line and exit code 3, not a traceback."""
     debug = "--debug" in sys.argv[1:]
@@ -96,10 +100,14 @@ def run() -> None:
     except KeyboardInterrupt:
         _err.print("Abgebrochen.")
         raise SystemExit(3) from None
-    except Exception as error:  # noqa: BLE001 - the last line of defence for users
+    except Exception as error:
         if debug:
             raise
-        _err.print(f"[bold red]Fehler:[/] {error}" if isinstance(error, WorkbenchError) else
-                   f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: {error} "
-                   f"(Details mit 'workbench --debug …')", highlight=False)
+        _err.print(
+            f"[bold red]Fehler:[/] {error}"
+            if isinstance(error, WorkbenchError)
+            else f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: {error} "
+            f"(Details mit 'workbench --debug …')",
+            highlight=False,
+        )
         raise SystemExit(3) from None

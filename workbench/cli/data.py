@@ -27,8 +27,12 @@ from workbench.errors import WorkbenchError
 def load(
     kind: Annotated[Kind, typer.Argument(help="Quellart: calls, invoices, receipts oder pos.")],
     files: Files,
-    profile: Annotated[str, typer.Option("--profile", "-p", help="Spaltenprofil (Name oder .toml).")] = "canonical",
-    output: Annotated[OutputFormat, typer.Option("--format", help="Ausgabe als Tabelle oder JSON.")] = OutputFormat.table,
+    profile: Annotated[
+        str, typer.Option("--profile", "-p", help="Spaltenprofil (Name oder .toml).")
+    ] = "canonical",
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Ausgabe als Tabelle oder JSON.")
+    ] = OutputFormat.table,
 ) -> None:
     """Quelldateien laden und zusammenfassen: Zeilen, Spalten, Kodierung, Zeilenprobleme."""
     from workbench.sources import LOADERS
@@ -49,31 +53,58 @@ def load(
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
     else:
-        _print_frame(summary.select("file", "sheet", "variant", "encoding", "rows", "row_problems",
-                                    "unmapped_columns"),
-                     title=f"{kind.value}: {result.frame.height} Zeilen geladen")
+        _print_frame(
+            summary.select(
+                "file", "sheet", "variant", "encoding", "rows", "row_problems", "unmapped_columns"
+            ),
+            title=f"{kind.value}: {result.frame.height} Zeilen geladen",
+        )
         if result.positions is not None:
             _out.print(f"Positionen: {result.positions.height} Zeilen")
         if result.findings.height:
-            _print_frame(result.findings.select("source", "row", "column", "source_column", "value",
-                                                "message"),
-                         title=f"Zeilenprobleme ({result.findings.height})", limit=30)
+            _print_frame(
+                result.findings.select(
+                    "source", "row", "column", "source_column", "value", "message"
+                ),
+                title=f"Zeilenprobleme ({result.findings.height})",
+                limit=30,
+            )
         else:
             _out.print("Keine Zeilenprobleme.")
     raise typer.Exit(2 if result.findings.height else 0)
 
 
-ProfileOption = Annotated[str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")]
+ProfileOption = Annotated[
+    str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
+]
 PeriodOption = Annotated[str | None, typer.Option("--period", help="Übertragungszeitraum JJJJ-MM.")]
-PosMappingOption = Annotated[Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")]
+PosMappingOption = Annotated[
+    Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")
+]
 
 
-def _checked_run(kind: Kind, files: list[Path], client: str | None, profile: str, engine: str,
-                 period: str | None, connection: object, target: str | None = None):
+def _checked_run(
+    kind: Kind,
+    files: list[Path],
+    client: str | None,
+    profile: str,
+    engine: str,
+    period: str | None,
+    connection: object,
+    target: str | None = None,
+):
     from workbench.pipeline import check_run
 
-    return check_run(kind.value, files, client=client, profile=profile, connection=connection,
-                     engine=engine, period=period, target=target)
+    return check_run(
+        kind.value,
+        files,
+        client=client,
+        profile=profile,
+        connection=connection,
+        engine=engine,
+        period=period,
+        target=target,
+    )
 
 
 def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
@@ -83,15 +114,21 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     if findings.is_empty():
         _out.print("Keine Befunde: Die Daten sind bereit für DATEV.")
         return
-    _print_frame(summarize_findings(findings).select("rule", "severity", "count"),
-                 title=f"Befunde je Regel ({findings.height})")
+    _print_frame(
+        summarize_findings(findings).select("rule", "severity", "count"),
+        title=f"Befunde je Regel ({findings.height})",
+    )
     order = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3)
-    for row in findings.sort(order, "source", "row", nulls_last=True).head(limit).iter_rows(named=True):
+    for row in (
+        findings.sort(order, "source", "row", nulls_last=True).head(limit).iter_rows(named=True)
+    ):
         place = f"{row['source']}:{row['row']}" if row["row"] is not None else str(row["source"])
         column = f" {row['source_column'] or row['column']}" if row["column"] else ""
         value = f" = {row['value']!r}" if row["value"] is not None else ""
-        _out.print(f"[bold]{place}[/] {row['severity']} [cyan]{row['rule']}[/]{column}{value}",
-                   highlight=False)
+        _out.print(
+            f"[bold]{place}[/] {row['severity']} [cyan]{row['rule']}[/]{column}{value}",
+            highlight=False,
+        )
         _out.print(f"    {row['message']}", highlight=False)
         if row["suggestion"]:
             _out.print(f"    Vorschlag: {row['suggestion']!r}", highlight=False)
@@ -104,8 +141,12 @@ def check(
     kind: Annotated[Kind, typer.Argument(help="Quellart: calls, invoices, receipts oder pos.")],
     files: Files,
     client: ClientOption = None,
-    output: Annotated[OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")] = OutputFormat.table,
-    engine: Annotated[str, typer.Option(help="polars (schnell) oder gx (Great Expectations).")] = "polars",
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")
+    ] = OutputFormat.table,
+    engine: Annotated[
+        str, typer.Option(help="polars (schnell) oder gx (Great Expectations).")
+    ] = "polars",
     profile: ProfileOption = "auto",
     period: PeriodOption = None,
 ) -> None:
@@ -119,10 +160,14 @@ def check(
     except WorkbenchError as error:
         raise _fail(error) from error
     if output is OutputFormat.json:
-        sys.stdout.write(json.dumps(findings_json(run.findings), ensure_ascii=False, indent=1,
-                                    default=str) + "\n")
+        sys.stdout.write(
+            json.dumps(findings_json(run.findings), ensure_ascii=False, indent=1, default=str)
+            + "\n"
+        )
     else:
-        _out.print(f"{kind.value}: {run.loaded.frame.height} Zeilen geprüft (Profil {run.profile}).")
+        _out.print(
+            f"{kind.value}: {run.loaded.frame.height} Zeilen geprüft (Profil {run.profile})."
+        )
         _print_findings(run.findings)
     raise typer.Exit(run.exit_code)
 
@@ -142,8 +187,9 @@ def map_(
     from workbench.transfer.connection import connect
 
     if to not in ("extf", "xml", "expense-postings"):
-        raise _fail(WorkbenchError(f"Unbekanntes Ziel '{to}': erlaubt sind extf, xml und "
-                                   f"expense-postings."))
+        raise _fail(
+            WorkbenchError(f"Unbekanntes Ziel '{to}': erlaubt sind extf, xml und expense-postings.")
+        )
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
@@ -182,19 +228,28 @@ def preview(
     except WorkbenchError as error:
         raise _fail(error) from error
     page_frame = preview_page(mapped, page=page, page_size=rows)
-    _out.print(f"DATEV-Felder, Seite {page} ({rows} Datensätze je Seite, "
-               f"{mapped.records.height} Datensätze insgesamt)")
+    _out.print(
+        f"DATEV-Felder, Seite {page} ({rows} Datensätze je Seite, "
+        f"{mapped.records.height} Datensätze insgesamt)"
+    )
     for record, fields in page_frame.group_by("record", maintain_order=True):
         first = fields.row(0, named=True)
-        _out.print(f"[bold]Datensatz {record[0]}[/]  ← {first['source_file']}:{first['source_row']}",
-                   highlight=False)
+        _out.print(
+            f"[bold]Datensatz {record[0]}[/]  ← {first['source_file']}:{first['source_row']}",
+            highlight=False,
+        )
         for row in fields.iter_rows(named=True):
-            origin = f"{row['source_column']} = {row['source_value']!r}" if row["source_column"] \
+            origin = (
+                f"{row['source_column']} = {row['source_value']!r}"
+                if row["source_column"]
                 else "(abgeleitet)"
-            notes = (f"  [yellow]{row['severity']}: {', '.join(row['rules'])}[/]"
-                     if row.get("rules") else "")
-            _out.print(f"    {row['field']:<22} {row['value']!s:<32} ← {origin}{notes}",
-                       highlight=False)
+            )
+            notes = (
+                f"  [yellow]{row['severity']}: {', '.join(row['rules'])}[/]"
+                if row.get("rules")
+                else ""
+            )
+            _out.print(
+                f"    {row['field']:<22} {row['value']!s:<32} ← {origin}{notes}", highlight=False
+            )
     raise typer.Exit(run.exit_code)
-
-

@@ -21,10 +21,21 @@ from workbench.errors import WorkbenchError
 def sandbox(
     host: Annotated[str, typer.Option(help="Adresse, an die der Server bindet.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP-Port.")] = 8765,
-    seed: Annotated[Path | None, typer.Option(help="Seed-Datei (JSON) mit Mandanten und Stammdaten.")] = None,
-    state: Annotated[Path | None, typer.Option(help="Ordner, in dem Jobs und Dateien dauerhaft liegen.")] = None,
-    control: Annotated[bool, typer.Option("--control/--no-control", help="Steuer-Endpunkte unter /_sandbox/ einschalten.")] = False,
-    faults: Annotated[str | None, typer.Option(help="Fehler einspielen, z. B. 'latency=0.2,5xx=0.1,429=0.1'.")] = None,
+    seed: Annotated[
+        Path | None, typer.Option(help="Seed-Datei (JSON) mit Mandanten und Stammdaten.")
+    ] = None,
+    state: Annotated[
+        Path | None, typer.Option(help="Ordner, in dem Jobs und Dateien dauerhaft liegen.")
+    ] = None,
+    control: Annotated[
+        bool,
+        typer.Option(
+            "--control/--no-control", help="Steuer-Endpunkte unter /_sandbox/ einschalten."
+        ),
+    ] = False,
+    faults: Annotated[
+        str | None, typer.Option(help="Fehler einspielen, z. B. 'latency=0.2,5xx=0.1,429=0.1'.")
+    ] = None,
 ) -> None:
     """Den DATEV-Sandbox-Server starten (alle DATEV-APIs lokal)."""
     from workbench.sandbox.server import serve
@@ -38,8 +49,10 @@ def _parse_sources(specs: list[str]) -> list[dict]:
     for spec in specs:
         kind, sep, rest = spec.partition("=")
         if not sep or kind not in {item.value for item in Kind}:
-            raise WorkbenchError(f"Quelle '{spec}' hat nicht die Form ART=DATEI[,DATEI][:PROFIL] "
-                                 f"(ART: calls, invoices, receipts, pos).")
+            raise WorkbenchError(
+                f"Quelle '{spec}' hat nicht die Form ART=DATEI[,DATEI][:PROFIL] "
+                f"(ART: calls, invoices, receipts, pos)."
+            )
         files, _, profile = rest.partition(":")
         sources.append({"kind": kind, "files": files.split(","), "profile": profile or "auto"})
     return sources
@@ -47,11 +60,25 @@ def _parse_sources(specs: list[str]) -> list[dict]:
 
 @app.command()
 def report(
-    client: Annotated[list[str], typer.Option("--client", help="Mandant; mehrfach für mehrere Mandanten (mit Übersicht).")],
+    client: Annotated[
+        list[str],
+        typer.Option("--client", help="Mandant; mehrfach für mehrere Mandanten (mit Übersicht)."),
+    ],
     period: Annotated[str, typer.Option("--period", help="Monat JJJJ-MM.")],
-    out: Annotated[Path | None, typer.Option("--out", help="HTML-Datei (ein Mandant) oder Ordner (mehrere).")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", help="ART=DATEI[,DATEI][:PROFIL]; ohne: aus den Einstellungen des Mandanten.")] = None,
-    transfer: Annotated[bool, typer.Option("--transfer/--no-transfer", help="Geprüfte Daten des Monats auch übertragen.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="HTML-Datei (ein Mandant) oder Ordner (mehrere).")
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            help="ART=DATEI[,DATEI][:PROFIL]; ohne: aus den Einstellungen des Mandanten.",
+        ),
+    ] = None,
+    transfer: Annotated[
+        bool,
+        typer.Option("--transfer/--no-transfer", help="Geprüfte Daten des Monats auch übertragen."),
+    ] = False,
     engine: Annotated[str, typer.Option(help="polars oder gx.")] = "polars",
     pos_mapping: PosMappingOption = None,
 ) -> None:
@@ -67,26 +94,46 @@ def report(
             configured = settings.clients.get(each, {}).get("sources", [])
             sources[each] = given or configured
             if not sources[each]:
-                raise WorkbenchError(f"Für den Mandanten {each} sind keine Quellen angegeben: "
-                                     f"--source ART=DATEI oder [clients.\"{each}\"] sources in den "
-                                     f"Einstellungen.")
-        options = {"transfer": transfer, "engine": engine,
-                   "pos_mapping": str(pos_mapping) if pos_mapping else None, "base": Path.cwd()}
+                raise WorkbenchError(
+                    f"Für den Mandanten {each} sind keine Quellen angegeben: "
+                    f'--source ART=DATEI oder [clients."{each}"] sources in den '
+                    f"Einstellungen."
+                )
+        options = {
+            "transfer": transfer,
+            "engine": engine,
+            "pos_mapping": str(pos_mapping) if pos_mapping else None,
+            "base": Path.cwd(),
+        }
         if len(client) == 1:
             target = out or Path(f"bericht_{client[0]}_{period}.html")
-            results = [run_report(client=client[0], period=period, sources=sources[client[0]],
-                                  out=target, **options)]
+            results = [
+                run_report(
+                    client=client[0],
+                    period=period,
+                    sources=sources[client[0]],
+                    out=target,
+                    **options,
+                )
+            ]
             _out.print(f"Bericht: {target}")
         else:
-            results, overview = run_reports(clients=client, period=period, sources=sources,
-                                            out_dir=out or Path(f"berichte_{period}"), **options)
+            results, overview = run_reports(
+                clients=client,
+                period=period,
+                sources=sources,
+                out_dir=out or Path(f"berichte_{period}"),
+                **options,
+            )
             _out.print(f"Übersicht: {overview}")
     except WorkbenchError as error:
         raise _fail(error) from error
     for result in results:
-        _out.print(f"{result.client}: {result.details['errors']} Fehler, "
-                   f"{result.details['warnings']} Warnungen, {result.details['transfers']} "
-                   f"Übertragungen → {result.html}")
+        _out.print(
+            f"{result.client}: {result.details['errors']} Fehler, "
+            f"{result.details['warnings']} Warnungen, {result.details['transfers']} "
+            f"Übertragungen → {result.html}"
+        )
     raise typer.Exit(max(result.exit_code for result in results))
 
 
@@ -102,5 +149,3 @@ def demo(
     except WorkbenchError as error:
         raise _fail(error) from error
     raise typer.Exit(code)
-
-

@@ -31,9 +31,13 @@ def transfer(
     files: Files,
     client: ClientOption = None,
     month: Annotated[str | None, typer.Option("--month", help="Buchungsmonat JJJJ-MM.")] = None,
-    document_kind: Annotated[str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")] = None,
+    document_kind: Annotated[
+        str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Ohne Rückfrage übertragen.")] = False,
-    to: Annotated[str | None, typer.Option("--to", help="xml oder extf (Vorgabe je Quellart).")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="xml oder extf (Vorgabe je Quellart).")
+    ] = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
 ) -> None:
@@ -51,13 +55,16 @@ def transfer(
             mapped = map_run(run, to=to, pos_mapping=pos_mapping)
             _print_frame(mapped.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
             if not yes and not typer.confirm(
-                    f"{mapped.records.height} DATEV-Datensätze für {client} übertragen?",
-                    default=False, err=True):
+                f"{mapped.records.height} DATEV-Datensätze für {client} übertragen?",
+                default=False,
+                err=True,
+            ):
                 _err.print("Abgebrochen: nichts übertragen.")
                 raise typer.Exit(3)
             out_dir = load_settings().home / "packages"
-            transfers = transfer_run(run, connection, out_dir=out_dir, month=month,
-                                     document_kind=document_kind, to=to)
+            transfers = transfer_run(
+                run, connection, out_dir=out_dir, month=month, document_kind=document_kind, to=to
+            )
             rows = [describe_transfer(connection.ledger, item) for item in transfers]
     except WorkbenchError as error:
         raise _fail(error) from error
@@ -93,8 +100,12 @@ def describe_transfer(ledger: object, transfer: object) -> dict:
 def status(
     transfer_id: Annotated[str | None, typer.Argument(help="Übertragung (ID); ohne: alle.")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Status bei DATEV abrufen.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Abgerufenen Status ohne Rückfrage speichern.")] = False,
-    protocol: Annotated[bool, typer.Option("--protocol", help="DATEV-Protokoll zeigen (max. 1000 Zeilen).")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Abgerufenen Status ohne Rückfrage speichern.")
+    ] = False,
+    protocol: Annotated[
+        bool, typer.Option("--protocol", help="DATEV-Protokoll zeigen (max. 1000 Zeilen).")
+    ] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Übertragungen mit lokalem und DATEV-Status auflisten, Status aktualisieren, Protokoll zeigen."""
@@ -112,36 +123,49 @@ def status(
                         continue
                     shown = refresh_status(ledger, connection.datev, item.id, confirm=False)
                     note = " (bei DATEV bereits gelöscht)" if shown.gone else ""
-                    _err.print(f"{item.id}: DATEV-Status {shown.datev_status}{note}",
-                               highlight=False)
+                    _err.print(
+                        f"{item.id}: DATEV-Status {shown.datev_status}{note}", highlight=False
+                    )
                     # Seed 004: the status is only stored once the user confirms it.
                     if not shown.gone and (yes or _confirm("Status übernehmen?")):
                         refresh_status(ledger, connection.datev, item.id, confirm=True)
                 transfers = [ledger.get(item.id) for item in transfers]
             rows = [describe_transfer(ledger, item) for item in transfers]
             protocols = {item.id: item.protocol or [] for item in transfers} if protocol else {}
-            backmapped = ({item.id: backmap_findings(ledger, item.id) for item in transfers}
-                          if protocol else {})
+            backmapped = (
+                {item.id: backmap_findings(ledger, item.id) for item in transfers}
+                if protocol
+                else {}
+            )
     except WorkbenchError as error:
         raise _fail(error) from error
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
         if rows:
-            _print_frame(pl.DataFrame(rows).with_columns(pl.col("job_ids").list.join(", ")),
-                         title="Übertragungen", limit=200)
+            _print_frame(
+                pl.DataFrame(rows).with_columns(pl.col("job_ids").list.join(", ")),
+                title="Übertragungen",
+                limit=200,
+            )
         else:
             _out.print("Noch keine Übertragungen.")
         for identifier, entries in protocols.items():
             if entries:
-                _print_frame(pl.DataFrame(entries[:1000]), title=f"Protokoll {identifier}",
-                             limit=1000)
+                _print_frame(
+                    pl.DataFrame(entries[:1000]), title=f"Protokoll {identifier}", limit=1000
+                )
             if backmapped[identifier].height:
-                _print_frame(backmapped[identifier].select("source", "row", "item_id", "message"),
-                             title=f"Betroffene Quellzeilen {identifier}", limit=200)
-    failed = any(row["local_status"] == "Fehlgeschlagen"
-                 or row["datev_status"] in ("Abgebrochen", "Zu Prüfen", "Storniert mit Fehler")
-                 for row in rows)
+                _print_frame(
+                    backmapped[identifier].select("source", "row", "item_id", "message"),
+                    title=f"Betroffene Quellzeilen {identifier}",
+                    limit=200,
+                )
+    failed = any(
+        row["local_status"] == "Fehlgeschlagen"
+        or row["datev_status"] in ("Abgebrochen", "Zu Prüfen", "Storniert mit Fehler")
+        for row in rows
+    )
     raise typer.Exit(2 if failed else 0)
 
 
@@ -152,18 +176,23 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
     try:
         with connect() as connection:
             transfer = connection.ledger.get(transfer_id)
-            if not yes and not _confirm(f"{question} ({transfer.client}, {transfer.month}, "
-                                        f"{transfer.document_kind})?"):
+            if not yes and not _confirm(
+                f"{question} ({transfer.client}, {transfer.month}, {transfer.document_kind})?"
+            ):
                 _err.print("Abgebrochen.")
                 raise typer.Exit(3)
-            operation = {"resume": jobs.resume, "delete": jobs.delete_transfer,
-                         "retransfer": jobs.retransfer}[action]
+            operation = {
+                "resume": jobs.resume,
+                "delete": jobs.delete_transfer,
+                "retransfer": jobs.retransfer,
+            }[action]
             result = operation(connection.ledger, connection.datev, transfer_id)
             row = describe_transfer(connection.ledger, result)
     except WorkbenchError as error:
         raise _fail(error) from error
-    _print_frame(pl.DataFrame([row]).with_columns(pl.col("job_ids").list.join(", ")),
-                 title="Übertragung")
+    _print_frame(
+        pl.DataFrame([row]).with_columns(pl.col("job_ids").list.join(", ")), title="Übertragung"
+    )
 
 
 TransferId = Annotated[str, typer.Argument(help="Übertragung (ID aus 'workbench status').")]
@@ -190,7 +219,9 @@ def retransfer(transfer_id: TransferId, yes: YesOption = False) -> None:
 
 @app.command()
 def login(
-    offline: Annotated[bool, typer.Option("--offline", help="Langzeit-Zugang (offline_access, ca. 2 Jahre).")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Langzeit-Zugang (offline_access, ca. 2 Jahre).")
+    ] = False,
 ) -> None:
     """Bei DATEV anmelden (OAuth2 mit PKCE im Browser); der Zugang wird verschlüsselt gespeichert."""
     from workbench.config import load_settings
@@ -201,5 +232,3 @@ def login(
     except WorkbenchError as error:
         raise _fail(error) from error
     _out.print("Angemeldet.")
-
-

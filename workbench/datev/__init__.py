@@ -7,8 +7,18 @@ does no I/O (the XSDs are loaded on first validation).
     from workbench.datev import ExtfHeader, write_extf, build_packages
 """
 
-from workbench.datev.document_xml import Archive, Document, Extension, read_document_xml, write_document_xml
-from workbench.datev.expense_postings import build_expense_postings, time_units_from_seconds, write_expense_postings
+from workbench.datev.document_xml import (
+    Archive,
+    Document,
+    Extension,
+    read_document_xml,
+    write_document_xml,
+)
+from workbench.datev.expense_postings import (
+    build_expense_postings,
+    time_units_from_seconds,
+    write_expense_postings,
+)
 from workbench.datev.extf import (
     ExtfFile,
     ExtfHeader,
@@ -20,7 +30,12 @@ from workbench.datev.extf import (
     write_extf_files,
 )
 from workbench.datev.filenames import safe_filename
-from workbench.datev.ledger_xml import LedgerFile, read_ledger_xml, validate_ledger_records, write_ledger_xml
+from workbench.datev.ledger_xml import (
+    LedgerFile,
+    read_ledger_xml,
+    validate_ledger_records,
+    write_ledger_xml,
+)
 from workbench.datev.package import Package, PackageResult, build_packages
 from workbench.datev.xsd import validate_xml
 

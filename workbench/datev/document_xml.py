@@ -17,13 +17,22 @@ from xml.etree import ElementTree
 from workbench.datev.filenames import safe_filename
 from workbench.errors import DatevFormatError
 
-__all__ = ["Archive", "Document", "Extension", "NAMESPACE", "read_document_xml", "write_document_xml"]
+__all__ = [
+    "NAMESPACE",
+    "Archive",
+    "Document",
+    "Extension",
+    "read_document_xml",
+    "write_document_xml",
+]
 
 NAMESPACE = "http://xml.datev.de/bedi/tps/document/v06.0"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 MAX_DOCUMENTS = 4999
 MAX_EXTENSIONS = 50
-DATA_EXTENSIONS = frozenset({"accountsPayableLedger", "accountsReceivableLedger", "cashLedger", "Invoice"})
+DATA_EXTENSIONS = frozenset(
+    {"accountsPayableLedger", "accountsReceivableLedger", "cashLedger", "Invoice"}
+)
 FILE_EXTENSIONS = frozenset({"File", "SEPAFile"})
 
 
@@ -64,11 +73,19 @@ class Archive:
 
 
 def _esc(value: object) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
 
 
 def _fail(what: str, value: object) -> DatevFormatError:
-    return DatevFormatError(f"document.xml: {what} (Wert '{value}'). Bitte korrigieren Sie die Paketdaten.", value=value)
+    return DatevFormatError(
+        f"document.xml: {what} (Wert '{value}'). Bitte korrigieren Sie die Paketdaten.", value=value
+    )
 
 
 def _check(archive: Archive) -> None:
@@ -147,7 +164,9 @@ def ledger_block(ledger: str, datafile: str, month: str, folder: str, files: lis
 
 def _block(doc: Document) -> str:
     attrs = "".join(
-        f' {k}="{_esc(v)}"' for k, v in (("guid", doc.guid), ("type", doc.type), ("processID", doc.process_id)) if v is not None
+        f' {k}="{_esc(v)}"'
+        for k, v in (("guid", doc.guid), ("type", doc.type), ("processID", doc.process_id))
+        if v is not None
     )
     lines = [f"    <document{attrs}>"]
     if doc.description is not None:
@@ -161,7 +180,9 @@ def _block(doc: Document) -> str:
             lines.append(head + "/>")
             continue
         lines.append(head + ">")
-        lines += [f'        <property key="{_esc(k)}" value="{_esc(v)}"/>' for k, v in ext.properties]
+        lines += [
+            f'        <property key="{_esc(k)}" value="{_esc(v)}"/>' for k, v in ext.properties
+        ]
         lines.append("      </extension>")
     if doc.repository:
         lines.append("      <repository>")
@@ -184,7 +205,9 @@ def write_document_xml(archive: Archive, *, path: str | Path | None = None) -> b
     created_at=datetime(2024, 1, 31, 12, 0)), path="document.xml")``
     """
     _check(archive)
-    data = "\n".join(_head(archive) + [_block(d) for d in archive.documents] + ["  </content>", "</archive>", ""])
+    data = "\n".join(
+        _head(archive) + [_block(d) for d in archive.documents] + ["  </content>", "</archive>", ""]
+    )
     encoded = data.encode("utf-8")
     if path is not None:
         Path(path).write_bytes(encoded)
@@ -200,7 +223,9 @@ def read_document_xml(source: str | Path | bytes) -> Archive:
         raise DatevFormatError(f"document.xml ist kein wohlgeformtes XML ({exc}).") from exc
     ns = f"{{{NAMESPACE}}}"
     if root.tag != f"{ns}archive":
-        raise DatevFormatError(f"Wurzelelement '{root.tag}' ist kein DATEV-archive v6.0.", value=root.tag)
+        raise DatevFormatError(
+            f"Wurzelelement '{root.tag}' ist kein DATEV-archive v6.0.", value=root.tag
+        )
     header = root.find(f"{ns}header")
 
     def text(parent: ElementTree.Element | None, tag: str) -> str | None:
@@ -218,10 +243,20 @@ def read_document_xml(source: str | Path | bytes) -> Archive:
             file = ext.get("datafile") or ext.get("name") or ""
             props = [(p.get("key", ""), p.get("value", "")) for p in ext.iterfind(f"{ns}property")]
             extensions.append(Extension(kind, file, props))
-        levels = [(int(lv.get("id", "0")), lv.get("name", "")) for lv in doc.iterfind(f"{ns}repository/{ns}level")]
+        levels = [
+            (int(lv.get("id", "0")), lv.get("name", ""))
+            for lv in doc.iterfind(f"{ns}repository/{ns}level")
+        ]
         documents.append(
-            Document(extensions, text(doc, "description"), text(doc, "keywords"), levels, doc.get("guid"),
-                     number(doc.get("type")), number(doc.get("processID")))  # fmt: skip
+            Document(
+                extensions,
+                text(doc, "description"),
+                text(doc, "keywords"),
+                levels,
+                doc.get("guid"),
+                number(doc.get("type")),
+                number(doc.get("processID")),
+            )  # fmt: skip
         )
     created = text(header, "date")
     return Archive(

@@ -42,7 +42,9 @@ __all__ = [
 
 UNITS_PER_HOUR = 1200
 INT32_MAX = 2**31 - 1
-_GUID = re.compile(r"^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$")
+_GUID = re.compile(
+    r"^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+)
 _TEXT_LIMITS = {"cost_position": 8, "fee_position": 8, "comment": 255}
 _NUMBER_LIMITS = {"number_of_days": 999.99, "cost_amount": 999_999.99, "number_of_units": 9999.99}
 KNOWN = ("order_id", "suborder_id", "employee_id", "work_date", "cost_position", "fee_position",
@@ -115,8 +117,16 @@ def _posting(row: int, values: dict) -> dict:
             body["Start_time"] = clock.strftime("%H:%M:%S")
         elif name in _NUMBER_LIMITS:
             number = float(value)
-            if not 0 <= number <= _NUMBER_LIMITS[name] or abs(number * 100 - round(number * 100)) > 1e-6:
-                raise _fail(row, name, value, f"liegt nicht in 0–{_NUMBER_LIMITS[name]} mit höchstens 2 Nachkommastellen")
+            if (
+                not 0 <= number <= _NUMBER_LIMITS[name]
+                or abs(number * 100 - round(number * 100)) > 1e-6
+            ):
+                raise _fail(
+                    row,
+                    name,
+                    value,
+                    f"liegt nicht in 0–{_NUMBER_LIMITS[name]} mit höchstens 2 Nachkommastellen",
+                )
             body[name] = round(number, 2)
     for name in ("object_number", "time_units", "order_id", "suborder_id"):
         value = values.get(name)
@@ -145,9 +155,14 @@ def build_expense_postings(frame: pl.DataFrame) -> list[dict]:
         )
     for name in REQUIRED:
         if name not in frame.columns:
-            raise DatevFormatError(f"Pflichtfeld '{name}' fehlt in den Aufwandsbuchungen.", column=name)
+            raise DatevFormatError(
+                f"Pflichtfeld '{name}' fehlt in den Aufwandsbuchungen.", column=name
+            )
     columns = [c for c in frame.columns if c in KNOWN]
-    return [_posting(i, dict(zip(columns, row))) for i, row in enumerate(frame.select(columns).iter_rows())]
+    return [
+        _posting(i, dict(zip(columns, row)))
+        for i, row in enumerate(frame.select(columns).iter_rows())
+    ]
 
 
 def write_expense_postings(postings: list[dict], *, path: str | Path) -> Path:

@@ -37,9 +37,9 @@ from workbench.datev.fields import Context, rule_for_message
 from workbench.errors import DatevFormatError
 
 __all__ = [
+    "MAX_POSTINGS",
     "ExtfFile",
     "ExtfHeader",
-    "MAX_POSTINGS",
     "read_extf",
     "signed_to_debit_credit",
     "split_by_period",
@@ -128,7 +128,9 @@ def _value_text(frame: pl.DataFrame, name: str, row: int) -> str:
     return "" if value is None else str(value)
 
 
-def validate_bookings(frame: pl.DataFrame, header: ExtfHeader, *, encoding: str = "cp1252") -> pl.DataFrame:
+def validate_bookings(
+    frame: pl.DataFrame, header: ExtfHeader, *, encoding: str = "cp1252"
+) -> pl.DataFrame:
     """All violations as findings: ``row`` (0-based index), ``field``, ``value``, ``message``, ``rule``.
 
     Example: ``validate_bookings(bookings, header).filter(pl.col("field") == "Belegfeld 1")``
@@ -143,13 +145,22 @@ def validate_bookings(frame: pl.DataFrame, header: ExtfHeader, *, encoding: str 
         for name in missing
     ]
     for name in reasons.columns[1:]:
-        hits = reasons.select(pl.col("_row").alias("row"), pl.col(name).alias("message")).drop_nulls()
+        hits = reasons.select(
+            pl.col("_row").alias("row"), pl.col(name).alias("message")
+        ).drop_nulls()
         if hits.height == 0:
             continue
         rows = hits["row"].cast(pl.Int64)
         values = frame[name].cast(pl.String, strict=False).gather(rows).alias("value")
         parts.append(
-            pl.DataFrame([rows.alias("row"), pl.Series("field", [name] * hits.height), values, hits["message"]])
+            pl.DataFrame(
+                [
+                    rows.alias("row"),
+                    pl.Series("field", [name] * hits.height),
+                    values,
+                    hits["message"],
+                ]
+            )
         )
     schema = {"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String}
     if not parts:
@@ -281,7 +292,9 @@ def split_by_period(
     month = pl.col(date_column).dt.truncate("1mo")
     keyed = bookings.with_columns(month.alias("_month"))
     out = []
-    for (start,), part in keyed.sort("_month", maintain_order=True).group_by("_month", maintain_order=True):
+    for (start,), part in keyed.sort("_month", maintain_order=True).group_by(
+        "_month", maintain_order=True
+    ):
         end = (pl.Series([start]).dt.month_end())[0]
         out.append((start, end, part.drop("_month")))
     return out
@@ -337,7 +350,7 @@ def _decode(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DatevFormatError(
-            f"Zeile {line}: Byte {raw[exc.start:exc.start + 1]!r} ist in der Kodierung {encoding} "
+            f"Zeile {line}: Byte {raw[exc.start : exc.start + 1]!r} ist in der Kodierung {encoding} "
             "ungültig. Bitte speichern Sie die Datei als Windows-1252 oder UTF-8 mit BOM.",
             row=line,
         ) from exc
@@ -376,18 +389,25 @@ def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
     else:
         raw_frame = pl.DataFrame(schema={n: pl.String for n in names})
     raw_frame = raw_frame.with_columns(pl.all().replace("", None))
-    return ExtfFile(header, _parse_columns(raw_frame, fmt, header), encoding.replace("-sig", ""), columns)
+    return ExtfFile(
+        header, _parse_columns(raw_frame, fmt, header), encoding.replace("-sig", ""), columns
+    )
 
 
 def _parse_columns(raw: pl.DataFrame, fmt: ExtfFormat, header: ExtfHeader) -> pl.DataFrame:
     ctx = _context(header, "utf-8")
     by_name: dict[str, ExtfField] = {f.name: f for f in fmt.fields}
     exprs = [
-        by_name[c].type.parse(pl.col(c), ctx).alias(c) if c in by_name else pl.col(c) for c in raw.columns
+        by_name[c].type.parse(pl.col(c), ctx).alias(c) if c in by_name else pl.col(c)
+        for c in raw.columns
     ]
     parsed = raw.select(exprs)
     failed = raw.select(
-        [(pl.col(c).is_not_null() & parsed[c].is_null()).alias(c) for c in raw.columns if c in by_name]
+        [
+            (pl.col(c).is_not_null() & parsed[c].is_null()).alias(c)
+            for c in raw.columns
+            if c in by_name
+        ]
     )
     if failed.width:
         bad = failed.with_row_index("_row").filter(pl.any_horizontal(pl.exclude("_row"))).head(1)

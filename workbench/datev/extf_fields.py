@@ -30,7 +30,7 @@ from workbench.datev.fields import (
     Text,
 )
 
-__all__ = ["BUCHUNGSSTAPEL", "DEBITOREN_KREDITOREN", "ExtfField", "ExtfFormat", "FORMATS"]
+__all__ = ["BUCHUNGSSTAPEL", "DEBITOREN_KREDITOREN", "FORMATS", "ExtfField", "ExtfFormat"]
 
 BELEGFELD_CHARSET = r"[A-Za-z0-9$&%*+\-/]"
 BELEGFELD_LABEL = "A-Z a-z 0-9 $ & % * + - /"
@@ -72,7 +72,9 @@ _FLAG = Choice(("0", "1"), quoted=False)
 _RATE = Amount(decimals=2, int_digits=2, nonzero=False)
 
 
-def _table(spec: list[tuple[str, FieldType] | tuple[str, FieldType, bool]]) -> tuple[ExtfField, ...]:
+def _table(
+    spec: list[tuple[str, FieldType] | tuple[str, FieldType, bool]],
+) -> tuple[ExtfField, ...]:
     return tuple(
         ExtfField(number, item[0], item[1], bool(item[2]) if len(item) > 2 else False)
         for number, item in enumerate(spec, start=1)
@@ -308,8 +310,6 @@ _contact += [
     ("Verzugspauschale 3", _pct(5)),
 ]
 
-DEBITOREN_KREDITOREN = ExtfFormat(
-    16, "Debitoren/Kreditoren", 5, _table(_contact), has_period=False
-)
+DEBITOREN_KREDITOREN = ExtfFormat(16, "Debitoren/Kreditoren", 5, _table(_contact), has_period=False)
 
 FORMATS = {21: BUCHUNGSSTAPEL, 16: DEBITOREN_KREDITOREN}

@@ -88,7 +88,9 @@ def _header_error(name: str, value: object, what: str) -> DatevFormatError:
 
 def check_header(header: ExtfHeader, encoding: str) -> None:
     if not 1001 <= header.consultant_number <= 9_999_999:
-        raise _header_error("Beraternummer", header.consultant_number, "liegt nicht in 1001–9999999")
+        raise _header_error(
+            "Beraternummer", header.consultant_number, "liegt nicht in 1001–9999999"
+        )
     if not 1 <= header.client_number <= 99_999:
         raise _header_error("Mandantennummer", header.client_number, "liegt nicht in 1–99999")
     if not 4 <= header.account_length <= 8:
@@ -107,12 +109,18 @@ def check_header(header: ExtfHeader, encoding: str) -> None:
         if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
             raise _header_error(name, value, "enthält Steuerzeichen")
         if encoding == "cp1252" and not pl.Series([value]).str.contains(f"^{CP1252_CLASS}*$")[0]:
-            raise _header_error(name, value, "enthält Zeichen, die Windows-1252 nicht darstellen kann")
+            raise _header_error(
+                name, value, "enthält Zeichen, die Windows-1252 nicht darstellen kann"
+            )
     if header.format.has_period:
         if header.date_from is None or header.date_to is None:
-            raise _header_error("Datum vom/bis", None, "fehlt; ein Buchungsstapel braucht einen Zeitraum")
+            raise _header_error(
+                "Datum vom/bis", None, "fehlt; ein Buchungsstapel braucht einen Zeitraum"
+            )
         if header.date_from > header.date_to:
-            raise _header_error("Datum vom", header.date_from, f"liegt nach Datum bis {header.date_to}")
+            raise _header_error(
+                "Datum vom", header.date_from, f"liegt nach Datum bis {header.date_to}"
+            )
         if header.date_from < header.fiscal_year_start or header.date_to > header.fiscal_year_end:
             raise _header_error(
                 "Datum vom/bis",
@@ -188,7 +196,10 @@ def parse_header(line: str) -> ExtfHeader:
             return None
         if not text.isdigit():
             raise DatevFormatError(
-                f"Zeile 1, Header-Feld '{name}': Wert '{text}' ist keine Zahl.", row=1, column=name, value=text
+                f"Zeile 1, Header-Feld '{name}': Wert '{text}' ist keine Zahl.",
+                row=1,
+                column=name,
+                value=text,
             )
         return int(text)
 
@@ -207,7 +218,9 @@ def parse_header(line: str) -> ExtfHeader:
             ) from exc
 
     created_text = cells[5].strip()
-    created = datetime.strptime(created_text[:14], "%Y%m%d%H%M%S") if len(created_text) >= 14 else None
+    created = (
+        datetime.strptime(created_text[:14], "%Y%m%d%H%M%S") if len(created_text) >= 14 else None
+    )
     if created and len(created_text) >= 17:
         created = created.replace(microsecond=int(created_text[14:17]) * 1000)
     return ExtfHeader(
@@ -234,5 +247,3 @@ def parse_header(line: str) -> ExtfHeader:
         version=num(1, "Versionsnummer") or 0,
         format_version=num(4, "Formatversion"),
     )
-
-

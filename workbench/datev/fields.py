@@ -19,16 +19,16 @@ from datetime import date
 import polars as pl
 
 __all__ = [
+    "CP1252_CLASS",
+    "RULES",
     "Account",
     "Amount",
-    "CP1252_CLASS",
     "Choice",
     "Context",
     "DateDDMM",
     "DateDDMMYYYY",
     "FieldType",
     "Integer",
-    "RULES",
     "Text",
     "prepare_date",
     "rule_for_message",
@@ -42,7 +42,7 @@ _CONTROL = r"[\x00-\x1f\x7f]"
 CP1252_PRINTABLE = "[\\x20-\\x7e\\xa0-\\xff" + re.escape(_CP1252_EXTRA) + "]"
 
 
-def _is_cp1252(ctx: "Context") -> bool:
+def _is_cp1252(ctx: Context) -> bool:
     return ctx.encoding.lower().replace("-", "") in {"cp1252", "windows1252"}
 
 

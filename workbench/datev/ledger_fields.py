@@ -21,28 +21,8 @@ from workbench.datev.fields import (
 
 __all__ = ["ELEMENT_ORDER", "REQUIRED", "TYPES", "XmlDate"]
 
-_CURRENCIES = (
-    "AED AFA AFN ALL AMD ANG AOA AON AOR ARS ATS AUD AWG AZM AZN BAM BBD BDT BEF BGL BGN BHD BIF "
-    "BMD BND BOB BRL BSD BTN BWP BYB BYN BYR BZD CAD CDF CHF CLP CMG CNH CNY COP CRC CSD CUP CVE "
-    "CYP CZK DEM DJF DJV DKK DOP DZD ECS EEK EGP ERN ESP ETB EUR FIM FJD FKP FRF GBP GEL GHC GHS "
-    "GIP GMD GNF GRD GTQ GWP GYD HKD HNL HRK HTG HUF IDR IEP ILS INR IQD IRR ISK ITL JMD JOD JPY "
-    "KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LTL LUF LVL LYD MAD MDL MGA MGF MKD "
-    "MMK MNT MOP MRO MRU MTL MUR MVR MWK MXN MYR MZM MZN NAD NGN NIO NLG NOK NPR NZD OMR PAB PEN "
-    "PGK PHP PKR PLN PLZ PTE PYG QAR ROL RON RSD RUB RUR RWF SAR SBD SCR SDD SDG SEK SGD SHP SIT "
-    "SKK SLL SOS SRD SRG SSP STD SVC SYP SZL THB TJR TJS TMM TMT TND TOP TRL TRY TTD TWD TZS UAH "
-    "UGX USD UYU UZS VEB VEF VES VND VUV WST XAF XCD XEU XOF XPF YER YUM ZAR ZMK ZMW ZRN ZWD ZWR"
-).split()
-_COUNTRIES = (
-    "AD AE AF AG AI AL AM AN AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
-    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CS CU CV CW CX CY CZ DE DJ DK DM "
-    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT "
-    "GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR "
-    "KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT "
-    "MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT "
-    "PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD "
-    "TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XI XK "
-    "YE YT ZA ZM ZW"
-).split()
+_CURRENCIES = ["AED", "AFA", "AFN", "ALL", "AMD", "ANG", "AOA", "AON", "AOR", "ARS", "ATS", "AUD", "AWG", "AZM", "AZN", "BAM", "BBD", "BDT", "BEF", "BGL", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYB", "BYN", "BYR", "BZD", "CAD", "CDF", "CHF", "CLP", "CMG", "CNH", "CNY", "COP", "CRC", "CSD", "CUP", "CVE", "CYP", "CZK", "DEM", "DJF", "DJV", "DKK", "DOP", "DZD", "ECS", "EEK", "EGP", "ERN", "ESP", "ETB", "EUR", "FIM", "FJD", "FKP", "FRF", "GBP", "GEL", "GHC", "GHS", "GIP", "GMD", "GNF", "GRD", "GTQ", "GWP", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "IEP", "ILS", "INR", "IQD", "IRR", "ISK", "ITL", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LTL", "LUF", "LVL", "LYD", "MAD", "MDL", "MGA", "MGF", "MKD", "MMK", "MNT", "MOP", "MRO", "MRU", "MTL", "MUR", "MVR", "MWK", "MXN", "MYR", "MZM", "MZN", "NAD", "NGN", "NIO", "NLG", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PLZ", "PTE", "PYG", "QAR", "ROL", "RON", "RSD", "RUB", "RUR", "RWF", "SAR", "SBD", "SCR", "SDD", "SDG", "SEK", "SGD", "SHP", "SIT", "SKK", "SLL", "SOS", "SRD", "SRG", "SSP", "STD", "SVC", "SYP", "SZL", "THB", "TJR", "TJS", "TMM", "TMT", "TND", "TOP", "TRL", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VEB", "VEF", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XEU", "XOF", "XPF", "YER", "YUM", "ZAR", "ZMK", "ZMW", "ZRN", "ZWD", "ZWR"]
+_COUNTRIES = ["AD", "AE", "AF", "AG", "AI", "AL", "AM", "AN", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CS", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "XI", "XK", "YE", "YT", "ZA", "ZM", "ZW"]
 
 
 class XmlDate(FieldType):
@@ -79,8 +59,12 @@ TYPES: dict[str, FieldType] = {
     "accountNo": Integer(9, min_value=1),  # p10039
     "buCode": Integer(4),  # p10033
     "costAmount": Amount(decimals=4, int_digits=12),  # p37
-    "costCategoryId": Text(36, quoted=False, pattern=r"\S(?:[\S ]{0,34}\S)?", pattern_label="ohne Leerzeichen am Rand"),
-    "costCategoryId2": Text(36, quoted=False, pattern=r"\S(?:[\S ]{0,34}\S)?", pattern_label="ohne Leerzeichen am Rand"),
+    "costCategoryId": Text(
+        36, quoted=False, pattern=r"\S(?:[\S ]{0,34}\S)?", pattern_label="ohne Leerzeichen am Rand"
+    ),
+    "costCategoryId2": Text(
+        36, quoted=False, pattern=r"\S(?:[\S ]{0,34}\S)?", pattern_label="ohne Leerzeichen am Rand"
+    ),
     "tax": Amount(decimals=2, int_digits=2, nonzero=False),  # p33
     "information": _TEXT[120],  # p30
     "currencyCode": Choice(tuple(_CURRENCIES), quoted=False),  # p1
@@ -99,7 +83,9 @@ TYPES: dict[str, FieldType] = {
     "bankAccount": _TEXT[30],  # p10005
     "bankCountry": Choice(tuple(_COUNTRIES), quoted=False),
     "iban": Text(34, quoted=False, pattern=r"[A-Z]{2}\d\d[A-Za-z0-9]{11,30}", pattern_label="IBAN"),
-    "swiftCode": Text(11, quoted=False, pattern=r"[A-Z]{6}[A-Z0-9]{2}[A-Z0-9]{0,3}", pattern_label="BIC"),
+    "swiftCode": Text(
+        11, quoted=False, pattern=r"[A-Z]{6}[A-Z0-9]{2}[A-Z0-9]{0,3}", pattern_label="BIC"
+    ),
     "accountName": _TEXT[40],  # p10009
     "paymentConditionsId": Integer(3, min_value=9),  # p23
     "paymentOrder": Choice(("true", "false", "1", "0"), quoted=False),  # p35 boolean

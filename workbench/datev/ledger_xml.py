@@ -25,9 +25,9 @@ from workbench.errors import DatevFormatError
 __all__ = [
     "ELEMENT_ORDER",
     "LEDGER_KINDS",
-    "LedgerFile",
     "NAMESPACE",
     "XML_DATA",
+    "LedgerFile",
     "read_ledger_xml",
     "render_records",
     "validate_ledger_records",
@@ -39,7 +39,9 @@ XML_DATA = "Kopie nur zur Verbuchung berechtigt nicht zum Vorsteuerabzug"  # fix
 MAX_RECORDS = 5000
 LEDGER_KINDS = ("accountsPayableLedger", "accountsReceivableLedger", "cashLedger")
 # Columns the package layer adds; they are not XML elements.
-PACKAGE_COLUMNS = frozenset({"document_id", "attachment", "accounting_month", "document_kind", "client"})
+PACKAGE_COLUMNS = frozenset(
+    {"document_id", "attachment", "accounting_month", "document_kind", "client"}
+)
 
 _CTX = Context(encoding="utf-8", decimal_separator=".")
 
@@ -47,12 +49,17 @@ _CTX = Context(encoding="utf-8", decimal_separator=".")
 def _check_kind(ledger: str) -> None:
     if ledger not in LEDGER_KINDS:
         raise DatevFormatError(
-            f"Belegart '{ledger}' ist unbekannt; erlaubt sind {', '.join(LEDGER_KINDS)}.", value=ledger
+            f"Belegart '{ledger}' ist unbekannt; erlaubt sind {', '.join(LEDGER_KINDS)}.",
+            value=ledger,
         )
 
 
 def _element_columns(records: pl.DataFrame) -> list[str]:
-    unknown = [c for c in records.columns if c not in TYPES and c not in PACKAGE_COLUMNS and not c.startswith("_")]
+    unknown = [
+        c
+        for c in records.columns
+        if c not in TYPES and c not in PACKAGE_COLUMNS and not c.startswith("_")
+    ]
     if unknown:
         raise DatevFormatError(
             f"Spalte '{unknown[0]}' ist kein Element der DATEV-Belegsatzdaten (LedgerImport v6.0). "
@@ -76,7 +83,9 @@ def _reasons(records: pl.DataFrame, ledger: str, account_length: int | None = No
         raw = pl.col(name)
         if name not in allowed:
             exprs.append(
-                pl.when(raw.is_not_null()).then(pl.lit(f"ist in {ledger} nicht vorgesehen")).alias(name)
+                pl.when(raw.is_not_null())
+                .then(pl.lit(f"ist in {ledger} nicht vorgesehen"))
+                .alias(name)
             )
             continue
         ftype = TYPES[name]
@@ -91,7 +100,9 @@ def _reasons(records: pl.DataFrame, ledger: str, account_length: int | None = No
             # the Sachkontenlänge, longer numbers are errors (XSD documentation of accountNo).
             limit = account_length + 1
             expr = expr.when(value >= 10**limit).then(
-                pl.lit(f"hat mehr als {limit} Stellen (Sachkontenlänge {account_length}, Personenkonten eine Stelle mehr)")
+                pl.lit(
+                    f"hat mehr als {limit} Stellen (Sachkontenlänge {account_length}, Personenkonten eine Stelle mehr)"
+                )
             )
         exprs.append(expr.otherwise(ftype.problem(value, _CTX)).alias(name))
     return records.select(exprs) if exprs else pl.DataFrame()
@@ -101,7 +112,9 @@ def _missing(records: pl.DataFrame, ledger: str) -> list[str]:
     return [n for n in ELEMENT_ORDER[ledger] if n in REQUIRED[ledger] and n not in records.columns]
 
 
-def validate_ledger_records(records: pl.DataFrame, *, ledger: str, account_length: int | None = None) -> pl.DataFrame:
+def validate_ledger_records(
+    records: pl.DataFrame, *, ledger: str, account_length: int | None = None
+) -> pl.DataFrame:
     """All violations as findings (``row``, ``field``, ``value``, ``message``, ``rule``), no raising.
 
     Example: ``validate_ledger_records(frame, ledger="accountsPayableLedger")``
@@ -120,12 +133,18 @@ def validate_ledger_records(records: pl.DataFrame, *, ledger: str, account_lengt
             values = records[name].cast(pl.String, strict=False).gather(rows)
             parts.append(pl.DataFrame({"row": rows, "field": [name] * hits.height, "value": values,
                                        "message": hits["message"]}, schema=schema))  # fmt: skip
-    findings = pl.concat(parts).sort("row", nulls_last=False) if parts else pl.DataFrame(schema=schema)
+    findings = (
+        pl.concat(parts).sort("row", nulls_last=False) if parts else pl.DataFrame(schema=schema)
+    )
     return findings.with_columns(rule_for_message(pl.col("message")).alias("rule"))
 
 
 def raise_first_problem(
-    records: pl.DataFrame, *, ledger: str, rows: pl.Series | None = None, account_length: int | None = None
+    records: pl.DataFrame,
+    *,
+    ledger: str,
+    rows: pl.Series | None = None,
+    account_length: int | None = None,
 ) -> None:
     """Raise ``DatevFormatError`` for the first invalid value; ``rows`` maps to caller row numbers."""
     _check_kind(ledger)
@@ -141,7 +160,11 @@ def raise_first_problem(
     reasons = _reasons(records, ledger, account_length)
     if reasons.width == 0:
         return
-    bad = reasons.with_row_index("_i").filter(pl.any_horizontal(pl.exclude("_i").is_not_null())).head(1)
+    bad = (
+        reasons.with_row_index("_i")
+        .filter(pl.any_horizontal(pl.exclude("_i").is_not_null()))
+        .head(1)
+    )
     if bad.height == 0:
         return
     i = int(bad["_i"][0])
@@ -194,7 +217,9 @@ def format_cents(value: int) -> str:
 
 
 def _attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def ledger_wrapper(*, generator_info: str, generating_system: str | None) -> tuple[str, str]:
@@ -266,7 +291,11 @@ def consolidate_attributes(records: pl.DataFrame, *, label: str = "") -> dict[st
     prepared = records.select(
         TYPES["date"].prepare(pl.col("date"), records.schema["date"]).alias("date"),
         cents(TYPES["amount"].prepare(pl.col("amount"), records.schema["amount"])).alias("cents"),
-        *[pl.col(c) for c in ("currencyCode", "invoiceId", "deliveryDate", "orderId") if c in records.columns],
+        *[
+            pl.col(c)
+            for c in ("currencyCode", "invoiceId", "deliveryDate", "orderId")
+            if c in records.columns
+        ],
     )
     if records.height > MAX_RECORDS:
         raise DatevFormatError(
@@ -300,10 +329,15 @@ def consolidate_attributes(records: pl.DataFrame, *, label: str = "") -> dict[st
 
 def check_generator(generator_info: str, generating_system: str | None) -> None:
     """The LedgerImport root attributes are 1–40 characters (type p10009)."""
-    for name, value in (("generator_info", generator_info), ("generating_system", generating_system)):
+    for name, value in (
+        ("generator_info", generator_info),
+        ("generating_system", generating_system),
+    ):
         if value is not None and not 1 <= len(value) <= 40:
             raise DatevFormatError(
-                f"Attribut '{name}': Wert '{value}' muss 1–40 Zeichen lang sein.", column=name, value=value
+                f"Attribut '{name}': Wert '{value}' muss 1–40 Zeichen lang sein.",
+                column=name,
+                value=value,
             )
 
 
@@ -328,7 +362,9 @@ def write_ledger_xml(
     records = blank_to_null(records)
     attrs = consolidate_attributes(records)
     body = render_records(records, ledger=ledger).str.join("\n").item()
-    data = ledger_document(body, attrs, generator_info=generator_info, generating_system=generating_system).encode("utf-8")
+    data = ledger_document(
+        body, attrs, generator_info=generator_info, generating_system=generating_system
+    ).encode("utf-8")
     if path is not None:
         Path(path).write_bytes(data)
     return data
@@ -356,14 +392,21 @@ def read_ledger_xml(source: str | Path | bytes) -> LedgerFile:
         raise DatevFormatError(f"Die Belegsatzdatei ist kein wohlgeformtes XML ({exc}).") from exc
     ns = f"{{{NAMESPACE}}}"
     if root.tag != f"{ns}LedgerImport":
-        raise DatevFormatError(f"Wurzelelement '{root.tag}' ist kein DATEV-LedgerImport v6.0.", value=root.tag)
+        raise DatevFormatError(
+            f"Wurzelelement '{root.tag}' ist kein DATEV-LedgerImport v6.0.", value=root.tag
+        )
     consolidate = root.find(f"{ns}consolidate")
     if consolidate is None or len(consolidate) == 0:
         raise DatevFormatError("Der LedgerImport enthält keinen consolidate mit Belegsätzen.")
     ledger = consolidate[0].tag.removeprefix(ns)
     _check_kind(ledger)
-    rows = [{child.tag.removeprefix(ns): (child.text or "") for child in record} for record in consolidate]
+    rows = [
+        {child.tag.removeprefix(ns): (child.text or "") for child in record}
+        for record in consolidate
+    ]
     order = [n for n in ELEMENT_ORDER[ledger] if any(n in r for r in rows)]
-    raw = pl.DataFrame({n: [r.get(n) for r in rows] for n in order}, schema={n: pl.String for n in order})
+    raw = pl.DataFrame(
+        {n: [r.get(n) for r in rows] for n in order}, schema={n: pl.String for n in order}
+    )
     typed = raw.select([TYPES[n].parse(pl.col(n), _CTX).alias(n) for n in order])
     return LedgerFile(ledger, dict(root.attrib), dict(consolidate.attrib), typed)

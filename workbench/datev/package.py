@@ -38,7 +38,11 @@ DOCUMENT_KINDS = {
     "Rechnungsausgang": "accountsReceivableLedger",
     "Kasse": "cashLedger",
 }
-DEFAULT_FOLDERS = {"Rechnungseingang": "Eingangsrechnungen", "Rechnungsausgang": "Ausgangsrechnungen", "Kasse": "Kasse"}
+DEFAULT_FOLDERS = {
+    "Rechnungseingang": "Eingangsrechnungen",
+    "Rechnungsausgang": "Ausgangsrechnungen",
+    "Kasse": "Kasse",
+}
 MAX_DOCUMENTS = 4999
 MAX_FILE_BYTES = 20 * 1024 * 1024  # dxso-jobs #DCO01016
 WRITER_THREADS = 4
@@ -80,11 +84,15 @@ def _client_numbers(client: str) -> tuple[int | None, int | None]:
 def _prepare(records: pl.DataFrame, client: str | None) -> pl.DataFrame:
     for column in ("document_id", "document_kind", "date"):
         if column not in records.columns:
-            raise DatevFormatError(f"Spalte '{column}' fehlt; sie wird für die Paketbildung gebraucht.", column=column)
+            raise DatevFormatError(
+                f"Spalte '{column}' fehlt; sie wird für die Paketbildung gebraucht.", column=column
+            )
     frame = records.with_row_index("_row")
     if "client" not in frame.columns:
         if client is None:
-            raise DatevFormatError("Mandant fehlt: bitte Spalte 'client' oder Parameter client='Berater-Mandant' angeben.")
+            raise DatevFormatError(
+                "Mandant fehlt: bitte Spalte 'client' oder Parameter client='Berater-Mandant' angeben."
+            )
         frame = frame.with_columns(pl.lit(client).alias("client"))
     date = ledger_xml.TYPES["date"].prepare(pl.col("date"), frame.schema["date"])
     if "accounting_month" not in frame.columns:
@@ -108,7 +116,9 @@ def _prepare(records: pl.DataFrame, client: str | None) -> pl.DataFrame:
         )  # fmt: skip
     if "attachment" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("attachment"))
-    return frame.with_columns(pl.col("document_kind").replace_strict(DOCUMENT_KINDS).alias("_ledger"), date.alias("_date"))
+    return frame.with_columns(
+        pl.col("document_kind").replace_strict(DOCUMENT_KINDS).alias("_ledger"), date.alias("_date")
+    )
 
 
 def _check_attachment(path_text: str, document_id: str) -> None:
@@ -150,7 +160,9 @@ def build_packages(
     Example: ``build_packages(items, out_dir="out", client="455148-1", max_files=500)``
     """
     if max_files < 1:
-        raise DatevFormatError(f"max_files muss mindestens 1 sein (Wert '{max_files}').", value=max_files)
+        raise DatevFormatError(
+            f"max_files muss mindestens 1 sein (Wert '{max_files}').", value=max_files
+        )
     ledger_xml.check_generator(generator_info, generating_system)
     folders = {**DEFAULT_FOLDERS, **(folders or {})}
     for kind, folder in folders.items():
@@ -170,13 +182,21 @@ def build_packages(
     rendered = []
     for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
         part = frame.filter(pl.col("_ledger") == ledger)
-        ledger_xml.raise_first_problem(part, ledger=ledger, rows=part["_row"], account_length=account_length)
+        ledger_xml.raise_first_problem(
+            part, ledger=ledger, rows=part["_row"], account_length=account_length
+        )
         xml = ledger_xml.render_records(part, ledger=ledger)
         rendered.append(part.with_columns(xml.alias("_xml")))
     frame = pl.concat(rendered, how="diagonal_relaxed").sort("_row")
-    frame = frame.with_columns(ledger_xml.cents(ledger_xml.TYPES["amount"].prepare(pl.col("amount"), records.schema["amount"])).alias("_cents"))
+    frame = frame.with_columns(
+        ledger_xml.cents(
+            ledger_xml.TYPES["amount"].prepare(pl.col("amount"), records.schema["amount"])
+        ).alias("_cents")
+    )
     keys = ["client", "accounting_month", "document_kind", "document_id"]
-    optional = [c for c in ("invoiceId", "deliveryDate", "orderId", "currencyCode") if c in frame.columns]
+    optional = [
+        c for c in ("invoiceId", "deliveryDate", "orderId", "currencyCode") if c in frame.columns
+    ]
     docs = (
         frame.group_by(keys, maintain_order=True)
         .agg(
@@ -196,26 +216,68 @@ def build_packages(
     # Everything that can fail is checked before the first file is written.
     disagree = [pl.col(f"_n_{c}") > 1 for c in ("invoiceId", "currencyCode") if c in optional]
     too_big = pl.col("_cents").abs() > 999_999_999_999
-    bad = docs.filter(pl.any_horizontal(pl.col("_dates") > 1, pl.col("_row").list.len() > ledger_xml.MAX_RECORDS, too_big, *disagree))
+    bad = docs.filter(
+        pl.any_horizontal(
+            pl.col("_dates") > 1,
+            pl.col("_row").list.len() > ledger_xml.MAX_RECORDS,
+            too_big,
+            *disagree,
+        )
+    )
     if bad.height:
         _raise_document_problem(bad.row(0, named=True), optional)
-    for row in docs.select("document_id", "_attachments").explode("_attachments").drop_nulls().unique("_attachments").iter_rows():
+    for row in (
+        docs.select("document_id", "_attachments")
+        .explode("_attachments")
+        .drop_nulls()
+        .unique("_attachments")
+        .iter_rows()
+    ):
         _check_attachment(row[1], str(row[0]))
     if validate:
         _validate_records(frame)
-    head, tail = ledger_xml.ledger_wrapper(generator_info=generator_info, generating_system=generating_system)
+    head, tail = ledger_xml.ledger_wrapper(
+        generator_info=generator_info, generating_system=generating_system
+    )
     docs = docs.with_columns(
-        (pl.lit(head) + ledger_xml.consolidate_attributes_expr(optional) + pl.lit(">\n") + pl.col("_xml") + pl.lit(tail)).alias("_body")
+        (
+            pl.lit(head)
+            + ledger_xml.consolidate_attributes_expr(optional)
+            + pl.lit(">\n")
+            + pl.col("_xml")
+            + pl.lit(tail)
+        ).alias("_body")
     )
     timings = {"check": time.perf_counter() - clock}
     clock = time.perf_counter()
-    plan = _Plan(Path(out_dir), max_files=max_files, folders=folders, created_at=created_at, generating_system=generating_system)
-    docs = docs.with_columns(safe_filenames(docs["document_id"].cast(pl.String) + ".xml").alias("_datafile"))
-    plan.add(docs.select("client", "accounting_month", "document_kind", "document_id", "_datafile", "_attachments", "_row", "_body"))
+    plan = _Plan(
+        Path(out_dir),
+        max_files=max_files,
+        folders=folders,
+        created_at=created_at,
+        generating_system=generating_system,
+    )
+    docs = docs.with_columns(
+        safe_filenames(docs["document_id"].cast(pl.String) + ".xml").alias("_datafile")
+    )
+    plan.add(
+        docs.select(
+            "client",
+            "accounting_month",
+            "document_kind",
+            "document_id",
+            "_datafile",
+            "_attachments",
+            "_row",
+            "_body",
+        )
+    )
     if validate:
         for package, data in plan.archives:
             if errors := validate_xml(data, "document", engine="lxml"):
-                raise DatevFormatError(f"document.xml von Paket {package.name} verletzt das DATEV-Schema: {errors[0]}")
+                raise DatevFormatError(
+                    f"document.xml von Paket {package.name} verletzt das DATEV-Schema: {errors[0]}"
+                )
     manifest = (
         docs.select("document_id", "_row")
         .with_columns(
@@ -225,7 +287,14 @@ def build_packages(
             pl.int_ranges(0, pl.col("_row").list.len(), dtype=pl.Int32).alias("record"),
         )
         .explode("_row", "record")
-        .select(pl.col("_row").alias("row"), pl.col("document_id").cast(pl.String), "package", "datafile", "consolidate", "record")
+        .select(
+            pl.col("_row").alias("row"),
+            pl.col("document_id").cast(pl.String),
+            "package",
+            "datafile",
+            "consolidate",
+            "record",
+        )
         .sort("row")
         .cast(schema)  # type: ignore[arg-type]
     )
@@ -259,7 +328,11 @@ def _validate_records(frame: pl.DataFrame) -> None:
 
 
 def _xsd_errors(body: str) -> list[str]:
-    attrs = {"consolidatedAmount": "1.00", "consolidatedDate": "2000-01-01", "consolidatedCurrencyCode": "EUR"}
+    attrs = {
+        "consolidatedAmount": "1.00",
+        "consolidatedDate": "2000-01-01",
+        "consolidatedCurrencyCode": "EUR",
+    }
     data = ledger_xml.ledger_document(body, attrs, generator_info="check", generating_system=None)
     return validate_xml(data.encode("utf-8"), "ledger", engine="lxml")
 
@@ -282,7 +355,16 @@ class _Plan:
         attached: set[tuple[str, str]] = set()
         group: tuple | None = None
         names, blocks, files = UniqueNames(), [], 0
-        for client_id, month, kind, document_id, safe_name, attachments, rows, body in docs.iter_rows():
+        for (
+            client_id,
+            month,
+            kind,
+            document_id,
+            safe_name,
+            attachments,
+            rows,
+            body,
+        ) in docs.iter_rows():
             document_id = str(document_id)
             key = (client_id, document_id)
             # Belegbilder go with the first package that carries an item of the document.
@@ -314,7 +396,9 @@ class _Plan:
                 image_names.append(name)
             package.files += image_names
             attached.add(key)
-            blocks.append(ledger_block(package.ledger, datafile, month, self.folders[kind], image_names))
+            blocks.append(
+                ledger_block(package.ledger, datafile, month, self.folders[kind], image_names)
+            )
             files += needed
             package.documents += 1
             package.records += len(rows)
@@ -324,9 +408,15 @@ class _Plan:
             self._close(blocks)
 
     def _open(self, client_id: str, month: str, kind: str) -> None:
-        seq = sum(1 for p in self.packages if (p.client, p.accounting_month, p.document_kind) == (client_id, month, kind))
+        seq = sum(
+            1
+            for p in self.packages
+            if (p.client, p.accounting_month, p.document_kind) == (client_id, month, kind)
+        )
         name = safe_filename(f"{client_id}_{month}_{kind}_{seq + 1:03d}")
-        self.packages.append(Package(name, self.out_dir / name, client_id, month, kind, DOCUMENT_KINDS[kind]))
+        self.packages.append(
+            Package(name, self.out_dir / name, client_id, month, kind, DOCUMENT_KINDS[kind])
+        )
 
     def _close(self, blocks: list[str]) -> None:
         package = self.packages[-1]

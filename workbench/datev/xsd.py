@@ -55,7 +55,11 @@ def validate_xml(source: str | Path | bytes, kind: str, *, engine: str = "xmlsch
     Example: ``assert validate_xml(path, "ledger") == []``
     """
     data = _load_bytes(source)
-    name = source.name if isinstance(source, Path) else ("<bytes>" if isinstance(source, bytes) else source)
+    name = (
+        source.name
+        if isinstance(source, Path)
+        else ("<bytes>" if isinstance(source, bytes) else source)
+    )
     if engine == "lxml":
         from lxml import etree
 
@@ -72,8 +76,9 @@ def validate_xml(source: str | Path | bytes, kind: str, *, engine: str = "xmlsch
         ]
     if engine != "xmlschema":
         raise ValueError(f"unknown engine {engine!r}; use 'xmlschema' or 'lxml'")
-    import xmlschema
     from xml.etree import ElementTree
+
+    import xmlschema
 
     try:
         ElementTree.fromstring(data)

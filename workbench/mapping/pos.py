@@ -217,8 +217,15 @@ def map_pos(
                 "{}, Zeile {}: " + what + ".", "source_file", "source_row", "category"
             )
             rule_found, stopped = block_with_finding(
-                bad, rule=rule, severity="error", column=column, message=message,
-                value=pl.col(column).cast(pl.String), sources=sources, role=_ROLE)
+                bad,
+                rule=rule,
+                severity="error",
+                column=column,
+                message=message,
+                value=pl.col(column).cast(pl.String),
+                sources=sources,
+                role=_ROLE,
+            )
             new_findings.append(rule_found)
             blocked.append(stopped)
             rows = rows.filter(~condition)
@@ -243,8 +250,15 @@ def map_pos(
             _euros(pl.col("_difference")),
         )
         rule_found, stopped = block_with_finding(
-            bad, rule="pos.unbalanced", severity="error", column="amount",
-            message=message, value=pl.col("amount"), sources=sources, role=_ROLE)
+            bad,
+            rule="pos.unbalanced",
+            severity="error",
+            column="amount",
+            message=message,
+            value=pl.col("amount"),
+            sources=sources,
+            role=_ROLE,
+        )
         new_findings.append(rule_found)
         blocked.append(stopped)
         rows = rows.filter(~off)

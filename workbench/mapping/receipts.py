@@ -271,8 +271,15 @@ def map_receipts(
             reason,
         )
         rule_found, stopped = block_with_finding(
-            flagged, rule="receipts.document_inconsistent", severity="error", column="document_id",
-            message=message, value=pl.col("document_id"), sources=sources, role=_ROLE)
+            flagged,
+            rule="receipts.document_inconsistent",
+            severity="error",
+            column="document_id",
+            message=message,
+            value=pl.col("document_id"),
+            sources=sources,
+            role=_ROLE,
+        )
         new_findings.append(rule_found)
         blocked.append(stopped)
         kill(marked["_at"])
@@ -301,8 +308,15 @@ def map_receipts(
                 "document_id",
             )
             rule_found, stopped = block_with_finding(
-                flagged, rule="transfer.blocked", severity="error", column="document_id",
-                message=message, value=pl.col("document_id"), sources=sources, role=_ROLE)
+                flagged,
+                rule="transfer.blocked",
+                severity="error",
+                column="document_id",
+                message=message,
+                value=pl.col("document_id"),
+                sources=sources,
+                role=_ROLE,
+            )
             new_findings.append(rule_found)
             blocked.append(stopped)
             kill(sibling)

@@ -30,8 +30,8 @@ from workbench.sources.loader import SourceInfo
 __all__ = [
     "BLOCKED_SCHEMA",
     "LINEAGE_SCHEMA",
-    "Mapped",
     "SKIPPED_SCHEMA",
+    "Mapped",
 ]
 
 LINEAGE_SCHEMA = pl.Schema(
@@ -194,23 +194,46 @@ def blocked_rows(
     ).cast(dict(BLOCKED_SCHEMA))  # type: ignore[arg-type]
 
 
-def block_with_finding(rows: pl.DataFrame, *, rule: str, severity: str, column: str,
-                       message: pl.Expr, value: pl.Expr, sources: dict, role: str
-                       ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def block_with_finding(
+    rows: pl.DataFrame,
+    *,
+    rule: str,
+    severity: str,
+    column: str,
+    message: pl.Expr,
+    value: pl.Expr,
+    sources: dict,
+    role: str,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A finding per row and the rows blocked for it: the pair every mapping rule emits."""
-    found = row_findings(rows, rule=rule, severity=severity, column=column, message=message,
-                         value=value, sources=sources, role=role)
-    stopped = blocked_rows(rows.with_columns(pl.lit([rule]).alias("rules"),
-                                             message.alias("message")), role)
+    found = row_findings(
+        rows,
+        rule=rule,
+        severity=severity,
+        column=column,
+        message=message,
+        value=value,
+        sources=sources,
+        role=role,
+    )
+    stopped = blocked_rows(
+        rows.with_columns(pl.lit([rule]).alias("rules"), message.alias("message")), role
+    )
     return found, stopped
 
 
-def _nothing_bad(bad: pl.DataFrame, condition: pl.Expr
-                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
+def _nothing_bad(
+    bad: pl.DataFrame, condition: pl.Expr
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Expr]:
     """The (blocked rows, findings, condition) triple of a check that found nothing."""
-    return (bad.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
-                             pl.lit(None, dtype=pl.String).alias("message")),
-            empty_findings(), condition)
+    return (
+        bad.with_columns(
+            pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
+            pl.lit(None, dtype=pl.String).alias("message"),
+        ),
+        empty_findings(),
+        condition,
+    )
 
 
 def empty(schema: pl.Schema) -> pl.DataFrame:

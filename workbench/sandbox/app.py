@@ -27,7 +27,11 @@ def build_app(state: SandboxState) -> Starlette:
         Route("/token", oauth.token, methods=["POST"]),
         Route("/revoke", oauth.revoke, methods=["POST"]),
         Route("/userinfo", oauth.userinfo),
-        *clients.routes, *dxso.routes, *extf.routes, *documents.routes, *connect.routes,
+        *clients.routes,
+        *dxso.routes,
+        *extf.routes,
+        *documents.routes,
+        *connect.routes,
         *control.routes,
     ]
     app = Starlette(routes=routes, exception_handlers={Reject: _reject})

@@ -19,8 +19,24 @@ from workbench.sandbox.state import SandboxState
 FILTER_TERM = re.compile(r"^\s*(consultant_number|client_number)\s+eq\s+(\S+)\s*$")
 # DuoNext (new Belege online) accepts few types; DuoNow (classic) accepts office files too.
 DUO_NEXT_EXTENSIONS = ["gif", "jpeg", "jpg", "png", "tif", "tiff", "xml", "pdf"]
-DUO_NOW_EXTENSIONS = ["bmp", "csv", "doc", "docx", "gif", "jpeg", "jpg", "pdf", "png", "rtf",
-                      "tif", "tiff", "txt", "xls", "xlsx", "xml"]
+DUO_NOW_EXTENSIONS = [
+    "bmp",
+    "csv",
+    "doc",
+    "docx",
+    "gif",
+    "jpeg",
+    "jpg",
+    "pdf",
+    "png",
+    "rtf",
+    "tif",
+    "tiff",
+    "txt",
+    "xls",
+    "xlsx",
+    "xml",
+]
 
 
 def duo_extensions(client: AccountingClient) -> list[str]:
@@ -42,8 +58,11 @@ def state_of(request: Request) -> SandboxState:
 
 
 def invalid_query(name: str, reason: str) -> Reject:
-    return Reject(problem(400, "1008828", "Invalid query parameters", reason,
-                          [{"name": name, "reason": reason}]))
+    return Reject(
+        problem(
+            400, "1008828", "Invalid query parameters", reason, [{"name": name, "reason": reason}]
+        )
+    )
 
 
 def paging(request: Request, *, max_top: int = 100) -> tuple[int, int]:
@@ -55,12 +74,15 @@ def paging(request: Request, *, max_top: int = 100) -> tuple[int, int]:
             values[name] = default
             continue
         if not raw.isdigit():
-            raise invalid_query(name, f"Paging parameters are invalid - {name} - "
-                                "must be a positive integer")
+            raise invalid_query(
+                name, f"Paging parameters are invalid - {name} - must be a positive integer"
+            )
         values[name] = int(raw)
     if not 1 <= values["top"] <= max_top:
-        raise invalid_query("top", "Paging parameters are invalid - top - must be a positive "
-                            f"integer from 1 to {max_top}")
+        raise invalid_query(
+            "top",
+            f"Paging parameters are invalid - top - must be a positive integer from 1 to {max_top}",
+        )
     return values["skip"], values["top"]
 
 
@@ -74,12 +96,17 @@ def paged(items: list[Any], skip: int, top: int) -> Response:
     headers = {"Total-Items": str(len(items))}
     if links:
         headers["Link"] = ", ".join(links)
-    return json_response(items[skip:skip + top], headers=headers)
+    return json_response(items[skip : skip + top], headers=headers)
 
 
 def client_object(client: AccountingClient) -> dict[str, Any]:
-    return {"client_number": client.client_number, "consultant_number": client.consultant_number,
-            "id": client.id, "name": client.name, "services": client.service_objects()}
+    return {
+        "client_number": client.client_number,
+        "consultant_number": client.consultant_number,
+        "id": client.id,
+        "name": client.name,
+        "services": client.service_objects(),
+    }
 
 
 def client_basics(client: AccountingClient) -> dict[str, Any]:
@@ -89,21 +116,34 @@ def client_basics(client: AccountingClient) -> dict[str, Any]:
         "is_accounts_receivable_ledger_available": bool(client.folders("outgoing_invoices")),
         "is_cash_ledger_available": bool(client.cash_ledgers),
     }
-    info = [{"fiscal_year_start": fy.start.isoformat(), "fiscal_year_end": fy.end.isoformat(),
-             "account_length": client.account_length,
-             "datev_chart_of_accounts": int(re.sub(r"\D", "", chart) or 0),
-             "ledgers": ledgers} for fy in client.fiscal_years[-3:]]
-    return {"client_number": client.client_number, "consultant_number": client.consultant_number,
-            "id": client.id, "name": client.name,
-            "is_document_management_available": bool(client.raw.get("document_management", True)),
-            "basic_accounting_information": info}
+    info = [
+        {
+            "fiscal_year_start": fy.start.isoformat(),
+            "fiscal_year_end": fy.end.isoformat(),
+            "account_length": client.account_length,
+            "datev_chart_of_accounts": int(re.sub(r"\D", "", chart) or 0),
+            "ledgers": ledgers,
+        }
+        for fy in client.fiscal_years[-3:]
+    ]
+    return {
+        "client_number": client.client_number,
+        "consultant_number": client.consultant_number,
+        "id": client.id,
+        "name": client.name,
+        "is_document_management_available": bool(client.raw.get("document_management", True)),
+        "basic_accounting_information": info,
+    }
 
 
 def find_client(request: Request, family: str) -> AccountingClient:
     client = state_of(request).seed.client(request.path_params["client_id"])
     if client is None:
-        raise Reject(dco_not_found() if family == "dco" else problem(
-            404, "1008835", "Not found", "The specified resource was not found."))
+        raise Reject(
+            dco_not_found()
+            if family == "dco"
+            else problem(404, "1008835", "Not found", "The specified resource was not found.")
+        )
     return client
 
 
@@ -119,8 +159,11 @@ async def list_clients(request: Request) -> Response:
                 raise invalid_query("filter", "Filter syntax is invalid")
             field, value = match.groups()
             if not value.isdigit() or not 1 <= int(value) <= 9_999_999_999:
-                raise invalid_query(field, f"Filter parameters are invalid - {field} - must be "
-                                    "a positive integer from 1 to 9999999999")
+                raise invalid_query(
+                    field,
+                    f"Filter parameters are invalid - {field} - must be "
+                    "a positive integer from 1 to 9999999999",
+                )
             clients = [c for c in clients if getattr(c, field) == int(value)]
     return paged([client_object(c) for c in clients], skip, top)
 
@@ -132,9 +175,16 @@ async def get_client(request: Request) -> Response:
 
 async def basics_list(request: Request) -> Response:
     require(request, "accounting:clients:read", "dco")
-    return json_response([{k: v for k, v in client_basics(c).items()
-                           if k in ("client_number", "consultant_number", "id", "name")}
-                          for c in state_of(request).seed.clients.values()])
+    return json_response(
+        [
+            {
+                k: v
+                for k, v in client_basics(c).items()
+                if k in ("client_number", "consultant_number", "id", "name")
+            }
+            for c in state_of(request).seed.clients.values()
+        ]
+    )
 
 
 async def basics_get(request: Request) -> Response:
@@ -147,17 +197,24 @@ async def basics_get(request: Request) -> Response:
 async def document_types(request: Request) -> Response:
     require(request, "accounting:clients:read", "dco")
     client = find_client(request, "dco")
-    types = [{k: v for k, v in t.items() if k in ("name", "category", "debit_credit_identifier")}
-             for t in client.raw.get("document_types", [])]
+    types = [
+        {k: v for k, v in t.items() if k in ("name", "category", "debit_credit_identifier")}
+        for t in client.raw.get("document_types", [])
+    ]
     return json_response(types, media_type="application/json")
 
 
 async def duo_version(request: Request) -> Response:
     require(request, "accounting:clients:read", "dco")
     extensions = duo_extensions(find_client(request, "dco"))
-    return json_response({"allowed_file_extensions": extensions,
-                          "allowed_staple_file_extensions": extensions,
-                          "staple_logic": "logically"}, media_type="application/json")
+    return json_response(
+        {
+            "allowed_file_extensions": extensions,
+            "allowed_staple_file_extensions": extensions,
+            "staple_logic": "logically",
+        },
+        media_type="application/json",
+    )
 
 
 CLIENTS_V2 = "/accounting-clients/platform/v2"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class Clock:
@@ -37,7 +37,7 @@ class Clock:
             return time.time() + self._offset
 
     def now_datetime(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+        return datetime.fromtimestamp(self.now(), tz=UTC)
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:
@@ -64,4 +64,4 @@ class Clock:
 
 def isoformat(epoch: float) -> str:
     """ISO 8601 with offset and milliseconds, as DATEV writes protocol times."""
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")

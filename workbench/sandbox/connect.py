@@ -26,8 +26,20 @@ USER, PASSWORD = "datevconnect", "sandbox"
 MASTER = "/datev/api/master-data/v1"
 ORDERS = "/datev/api/order-management/v1"
 TERM = re.compile(r"^\s*(\w+)\s+(eq|ne|gt|ge|lt|le)\s+(?:'([^']*)'|\"([^\"]*)\"|(\S+))\s*$")
-EMPLOYEE_FIELDS = ("id", "number", "name", "initials", "natural_person_id", "email", "fax",
-                   "phone_extension", "status", "entry_date", "separation_date", "note")
+EMPLOYEE_FIELDS = (
+    "id",
+    "number",
+    "name",
+    "initials",
+    "natural_person_id",
+    "email",
+    "fax",
+    "phone_extension",
+    "status",
+    "entry_date",
+    "separation_date",
+    "note",
+)
 
 
 def bad_request(*messages: str) -> Reject:
@@ -44,8 +56,11 @@ def _auth(request: Request) -> dict[str, Any]:
         user, _, password = base64.b64decode(header[6:]).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         user = password = ""
-    if not (header.lower().startswith("basic ") and hmac.compare_digest(user, USER)
-            and hmac.compare_digest(password, PASSWORD)):
+    if not (
+        header.lower().startswith("basic ")
+        and hmac.compare_digest(user, USER)
+        and hmac.compare_digest(password, PASSWORD)
+    ):
         raise Reject(connect_error(401, "Unauthorized", "Basic authentication failed."))
     return state_of(request).seed.connect
 
@@ -61,13 +76,19 @@ def _compare(left: Any, op: str, right: str) -> bool:
     else:
         left, right_value = "" if left is None else str(left), right
     ops: dict[str, Callable[[Any, Any], bool]] = {
-        "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "gt": lambda a, b: a > b,
-        "ge": lambda a, b: a >= b, "lt": lambda a, b: a < b, "le": lambda a, b: a <= b}
+        "eq": lambda a, b: a == b,
+        "ne": lambda a, b: a != b,
+        "gt": lambda a, b: a > b,
+        "ge": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b,
+        "le": lambda a, b: a <= b,
+    }
     return ops[op](left, right_value)
 
 
-def filtered(request: Request, items: list[dict[str, Any]], allowed: set[str]
-             ) -> list[dict[str, Any]]:
+def filtered(
+    request: Request, items: list[dict[str, Any]], allowed: set[str]
+) -> list[dict[str, Any]]:
     """DATEVconnect's `filter` (`field op value [and ...]`) and `select` parameters."""
     expression = request.query_params.get("filter")
     if expression:
@@ -91,13 +112,18 @@ def page(request: Request, items: list[Any]) -> list[Any]:
     """order-management paging: `top`/`skip`; `skip` without `top` is 416."""
     skip, top = request.query_params.get("skip"), request.query_params.get("top")
     if skip is not None and top is None:
-        raise Reject(connect_error(416, "RequestedRangeNotSatisfiable",
-                                   "Invalid pagination parameter - Missing top value"))
+        raise Reject(
+            connect_error(
+                416,
+                "RequestedRangeNotSatisfiable",
+                "Invalid pagination parameter - Missing top value",
+            )
+        )
     for value in (skip, top):
         if value is not None and not value.isdigit():
             raise bad_request("top und skip müssen positive ganze Zahlen sein.")
     start = int(skip or 0)
-    return items[start:start + int(top)] if top is not None else items[start:]
+    return items[start : start + int(top)] if top is not None else items[start:]
 
 
 def _employee(raw: dict[str, Any]) -> dict[str, Any]:
@@ -108,8 +134,9 @@ def _employee(raw: dict[str, Any]) -> dict[str, Any]:
 
 async def md_clients(request: Request) -> Response:
     data = _auth(request)
-    return json_response(filtered(request, data.get("clients", []),
-                                  {"id", "number", "name", "status", "type"}))
+    return json_response(
+        filtered(request, data.get("clients", []), {"id", "number", "name", "status", "type"})
+    )
 
 
 async def md_client(request: Request) -> Response:
@@ -122,9 +149,13 @@ async def md_client(request: Request) -> Response:
 
 async def md_addressees(request: Request) -> Response:
     data = _auth(request)
-    return json_response(filtered(request, data.get("addressees", []),
-                                  {"id", "status", "type", "current_surname",
-                                   "current_company_name"}))
+    return json_response(
+        filtered(
+            request,
+            data.get("addressees", []),
+            {"id", "status", "type", "current_surname", "current_company_name"},
+        )
+    )
 
 
 async def md_addressee(request: Request) -> Response:
@@ -143,8 +174,9 @@ async def md_employees(request: Request) -> Response:
 
 async def md_employee(request: Request) -> Response:
     data = _auth(request)
-    found = [_employee(e) for e in data.get("employees", [])
-             if e["id"] == request.path_params["id"]]
+    found = [
+        _employee(e) for e in data.get("employees", []) if e["id"] == request.path_params["id"]
+    ]
     if not found:
         raise not_found("The employee")
     return json_response(filtered(request, found, set())[0])
@@ -160,45 +192,85 @@ def _order_view(request: Request, order: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _suborder_view(request: Request, order: dict[str, Any], suborder: dict[str, Any]
-                   ) -> dict[str, Any]:
+def _suborder_view(
+    request: Request, order: dict[str, Any], suborder: dict[str, Any]
+) -> dict[str, Any]:
     """Suborder with DATEV's required totals; hours and costs follow the postings."""
-    postings = [p for p in _postings(request, order["order_id"])
-                if p["suborder_id"] == suborder["suborder_id"]]
-    costtypes = {c["id"]: c["costtype"] for c in state_of(request).seed.connect.get(
-        "cost_positions", [])}
+    postings = [
+        p
+        for p in _postings(request, order["order_id"])
+        if p["suborder_id"] == suborder["suborder_id"]
+    ]
+    costtypes = {
+        c["id"]: c["costtype"] for c in state_of(request).seed.connect.get("cost_positions", [])
+    }
     hours = round(sum(p.get("time_units", 0) for p in postings) / 1200, 2)
     view: dict[str, Any] = {name: 0.0 for name in SUBORDER_TOTALS}
-    view.update({"calculated_cost_rate_id": 1, "total_hours": hours,
-                 "total_hours_not_invoiced": hours})
+    view.update(
+        {"calculated_cost_rate_id": 1, "total_hours": hours, "total_hours_not_invoiced": hours}
+    )
     # Cost amounts are only known for amount-based positions (no cost rates in the seed).
     for kind in ("material", "expenses", "external"):
-        total = round(sum(p.get("cost_amount", 0) for p in postings
-                          if costtypes.get(p["cost_position"]) == f"{kind}-costs"), 2)
+        total = round(
+            sum(
+                p.get("cost_amount", 0)
+                for p in postings
+                if costtypes.get(p["cost_position"]) == f"{kind}-costs"
+            ),
+            2,
+        )
         view[f"{kind}_costs"] = view[f"{kind}_costs_not_invoiced"] = total
     view.update(suborder)
     return view
 
 
 SUBORDER_TOTALS = (
-    "total_hours", "total_hours_not_invoiced", "time_costs", "time_costs_not_invoiced",
-    "material_costs", "material_costs_not_invoiced", "expenses_costs",
-    "expenses_costs_not_invoiced", "external_costs", "external_costs_not_invoiced",
-    "time_costs (sales_value)", "time_costs_not_invoiced (sales_value)",
-    "material_costs (sales_value)", "material_costs_not_invoiced (sales_value)",
-    "expenses_costs (sales_value)", "expenses_costs_not_invoiced (sales_value)",
-    "total_turnover", "fees", "expenses", "credit_fees", "credit_expenses",
-    "on_account_fees_offset", "on_account_expenses_offset", "advance", "advance_received",
-    "advance_offset")
-ORDER_FILTERS = {"client_id", "order_id", "creation_year", "order_number", "fiscal_year",
-                 "assessment_year", "ordertype", "completion_status", "billing_status",
-                 "order_name"}
+    "total_hours",
+    "total_hours_not_invoiced",
+    "time_costs",
+    "time_costs_not_invoiced",
+    "material_costs",
+    "material_costs_not_invoiced",
+    "expenses_costs",
+    "expenses_costs_not_invoiced",
+    "external_costs",
+    "external_costs_not_invoiced",
+    "time_costs (sales_value)",
+    "time_costs_not_invoiced (sales_value)",
+    "material_costs (sales_value)",
+    "material_costs_not_invoiced (sales_value)",
+    "expenses_costs (sales_value)",
+    "expenses_costs_not_invoiced (sales_value)",
+    "total_turnover",
+    "fees",
+    "expenses",
+    "credit_fees",
+    "credit_expenses",
+    "on_account_fees_offset",
+    "on_account_expenses_offset",
+    "advance",
+    "advance_received",
+    "advance_offset",
+)
+ORDER_FILTERS = {
+    "client_id",
+    "order_id",
+    "creation_year",
+    "order_number",
+    "fiscal_year",
+    "assessment_year",
+    "ordertype",
+    "completion_status",
+    "billing_status",
+    "order_name",
+}
 
 
 async def om_orders(request: Request) -> Response:
     data = _auth(request)
-    orders = filtered(request, [_order_view(request, o) for o in data.get("orders", [])],
-                      ORDER_FILTERS)
+    orders = filtered(
+        request, [_order_view(request, o) for o in data.get("orders", [])], ORDER_FILTERS
+    )
     return json_response(page(request, orders))
 
 
@@ -217,14 +289,31 @@ async def om_order(request: Request) -> Response:
 
 async def om_employees_with_group(request: Request) -> Response:
     data = _auth(request)
-    items = [{"id": e["id"], "employee_id": e["id"], "employee_number": e["number"],
-              "employee_name": e["name"], "employee_group_id": e["group"]["id"],
-              "employee_group_id_guid": e["group"]["guid"],
-              "employee_group_short_name": e["group"]["short_name"],
-              "employee_group_long_name": e["group"]["long_name"]}
-             for e in data.get("employees", []) if "group" in e]
-    items = filtered(request, items, {"employee_id", "employee_number", "employee_group_id",
-                                      "employee_group_id_guid", "employee_group_short_name"})
+    items = [
+        {
+            "id": e["id"],
+            "employee_id": e["id"],
+            "employee_number": e["number"],
+            "employee_name": e["name"],
+            "employee_group_id": e["group"]["id"],
+            "employee_group_id_guid": e["group"]["guid"],
+            "employee_group_short_name": e["group"]["short_name"],
+            "employee_group_long_name": e["group"]["long_name"],
+        }
+        for e in data.get("employees", [])
+        if "group" in e
+    ]
+    items = filtered(
+        request,
+        items,
+        {
+            "employee_id",
+            "employee_number",
+            "employee_group_id",
+            "employee_group_id_guid",
+            "employee_group_short_name",
+        },
+    )
     return json_response(page(request, items))
 
 
@@ -253,15 +342,20 @@ async def om_order_postings(request: Request) -> Response:
 async def om_post_posting(request: Request) -> Response:
     data = _auth(request)
     order = _order(data, request.path_params["orderid"])
-    suborder = next((s for s in order.get("suborders", [])
-                     if str(s.get("suborder_id")) == request.path_params["suborderid"]), None)
+    suborder = next(
+        (
+            s
+            for s in order.get("suborders", [])
+            if str(s.get("suborder_id")) == request.path_params["suborderid"]
+        ),
+        None,
+    )
     if suborder is None:
         raise not_found("The suborder")
     q = request.query_params
     automatic = q.get("automaticintegration", "false").lower() == "true"
     if "deletemassdataonfailure" in q and not automatic:
-        raise bad_request("deletemassdataonfailure ist nur mit automaticintegration=true "
-                          "zulässig.")
+        raise bad_request("deletemassdataonfailure ist nur mit automaticintegration=true zulässig.")
     try:
         body = json.loads(await request.body())
     except ValueError:
@@ -272,12 +366,22 @@ async def om_post_posting(request: Request) -> Response:
     if problems:
         raise bad_request(*problems)
     state = state_of(request)
-    posting = {**body, "id": uuid.uuid4().hex, "order_id": order["order_id"],
-               "suborder_id": suborder["suborder_id"],
-               "entry_date": isoformat(state.clock.now())[:19]}
-    state.store.execute("INSERT INTO expense_postings VALUES (?,?,?,?)",
-                        (posting["id"], order["order_id"], suborder["suborder_id"],
-                         json.dumps(posting, ensure_ascii=False)))
+    posting = {
+        **body,
+        "id": uuid.uuid4().hex,
+        "order_id": order["order_id"],
+        "suborder_id": suborder["suborder_id"],
+        "entry_date": isoformat(state.clock.now())[:19],
+    }
+    state.store.execute(
+        "INSERT INTO expense_postings VALUES (?,?,?,?)",
+        (
+            posting["id"],
+            order["order_id"],
+            suborder["suborder_id"],
+            json.dumps(posting, ensure_ascii=False),
+        ),
+    )
     # DATEV documents the self-reference for automaticintegration=true; the sandbox always
     # sends it because the OpenAPI file declares the header for every 201.
     location = f"{ORDERS}/orders/{order['order_id']}/suborders/{suborder['suborder_id']}"
@@ -295,7 +399,10 @@ routes = [
     Route(f"{ORDERS}/orders/expensepostings", om_postings),
     Route(f"{ORDERS}/orders/{{orderid}}", om_order),
     Route(f"{ORDERS}/orders/{{orderid}}/expensepostings", om_order_postings),
-    Route(f"{ORDERS}/orders/{{orderid}}/suborders/{{suborderid}}/expensepostings",
-          om_post_posting, methods=["POST"]),
+    Route(
+        f"{ORDERS}/orders/{{orderid}}/suborders/{{suborderid}}/expensepostings",
+        om_post_posting,
+        methods=["POST"],
+    ),
     Route(f"{ORDERS}/employeeswithgroup", om_employees_with_group),
 ]

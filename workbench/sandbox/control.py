@@ -20,8 +20,15 @@ from workbench.sandbox.state import SandboxState
 def _enabled(request: Request) -> SandboxState:
     state: SandboxState = request.app.state.sandbox
     if not state.control:
-        raise Reject(json_response({"error": "not_found", "error_description":
-                                    "The sandbox control endpoint is disabled."}, 404))
+        raise Reject(
+            json_response(
+                {
+                    "error": "not_found",
+                    "error_description": "The sandbox control endpoint is disabled.",
+                },
+                404,
+            )
+        )
     return state
 
 
@@ -32,8 +39,9 @@ async def _body(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise Reject(json_response({"error": "invalid_json", "error_description": str(exc)},
-                                   400)) from exc
+        raise Reject(
+            json_response({"error": "invalid_json", "error_description": str(exc)}, 400)
+        ) from exc
     if not isinstance(data, dict):
         raise Reject(json_response({"error": "invalid_json"}, 400))
     return data
@@ -55,8 +63,9 @@ async def clock(request: Request) -> Response:
             try:
                 state.clock.advance(float(body["advance"]))
             except (TypeError, ValueError) as exc:
-                raise Reject(json_response({"error": "invalid_advance",
-                                            "error_description": str(exc)}, 400)) from exc
+                raise Reject(
+                    json_response({"error": "invalid_advance", "error_description": str(exc)}, 400)
+                ) from exc
     now = state.clock.now()
     return json_response({"now": isoformat(now), "epoch": now, "frozen": state.clock.controlled})
 
@@ -75,8 +84,9 @@ async def faults(request: Request) -> Response:
         try:
             state.faults.update(body)
         except (TypeError, ValueError) as exc:
-            raise Reject(json_response({"error": "invalid_fault",
-                                        "error_description": str(exc)}, 400)) from exc
+            raise Reject(
+                json_response({"error": "invalid_fault", "error_description": str(exc)}, 400)
+            ) from exc
     return json_response(state.faults.describe())
 
 
@@ -90,11 +100,20 @@ async def cancel_job(request: Request) -> Response:
 
     state = _enabled(request)
     body = await _body(request)
-    status = cancel(state, request.path_params["client_id"], request.path_params["job_id"],
-                    refused=bool(body.get("refused", False)))
+    status = cancel(
+        state,
+        request.path_params["client_id"],
+        request.path_params["job_id"],
+        refused=bool(body.get("refused", False)),
+    )
     if status is None:
-        return json_response({"error": "invalid_state", "error_description":
-                              "Only processed jobs (status 2 or 4) can be cancelled."}, 409)
+        return json_response(
+            {
+                "error": "invalid_state",
+                "error_description": "Only processed jobs (status 2 or 4) can be cancelled.",
+            },
+            409,
+        )
     return json_response({"id": request.path_params["job_id"], "status": status})
 
 
@@ -104,6 +123,5 @@ routes = [
     Route("/_sandbox/reset", reset, methods=["POST"]),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
     Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
-    Route("/_sandbox/clients/{client_id}/dxso-jobs/{job_id}/cancel", cancel_job,
-          methods=["POST"]),
+    Route("/_sandbox/clients/{client_id}/dxso-jobs/{job_id}/cancel", cancel_job, methods=["POST"]),
 ]

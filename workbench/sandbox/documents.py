@@ -31,15 +31,24 @@ MAX_FILE = 20 * 1024 * 1024
 MAX_STAPLED = 10
 # Media types per extension for the DuoNow-only office formats (see dxso.FILE_TYPES).
 OFFICE_TYPES = {
-    "bmp": {"image/bmp"}, "csv": {"text/csv"}, "doc": {"application/msword"},
+    "bmp": {"image/bmp"},
+    "csv": {"text/csv"},
+    "doc": {"application/msword"},
     "docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-    "rtf": {"application/rtf", "text/rtf"}, "txt": {"text/plain"},
+    "rtf": {"application/rtf", "text/rtf"},
+    "txt": {"text/plain"},
     "xls": {"application/vnd.ms-excel"},
-    "xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}}
+    "xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+}
 MEDIA_TYPES = {**FILE_TYPES, **OFFICE_TYPES}
 # metadata property -> (max length, DCO code when too long)
-LIMITS = {"document_type": (30, "01227"), "note": (255, "01223"), "category": (30, "01224"),
-          "folder": (30, "01225"), "register": (30, "01226")}
+LIMITS = {
+    "document_type": (30, "01227"),
+    "note": (255, "01223"),
+    "category": (30, "01224"),
+    "folder": (30, "01225"),
+    "register": (30, "01226"),
+}
 
 
 def _metadata(raw: Any, client: AccountingClient) -> dict[str, str]:
@@ -114,28 +123,43 @@ async def _store(request: Request, document_id: str, *, stapled: bool = False) -
     if any(len(content) > MAX_FILE for content in contents):
         raise Reject(dco_error("01216" if duo_next else "01016"))
     now = state.clock.now()
-    files = [{"id": uuid.uuid4().hex.upper(), "name": name, "size": len(content),
-              "upload_date": isoformat(now).replace(".000", ""), "media_type": media}
-             for (name, media), content in zip(checked, contents, strict=True)]
+    files = [
+        {
+            "id": uuid.uuid4().hex.upper(),
+            "name": name,
+            "size": len(content),
+            "upload_date": isoformat(now).replace(".000", ""),
+            "media_type": media,
+        }
+        for (name, media), content in zip(checked, contents, strict=True)
+    ]
     body: dict[str, Any] = {
-        "id": document_id, "files": files,
+        "id": document_id,
+        "files": files,
         **{k: v for k, v in metadata.items() if k in ("document_type", "note")},
     }
     digests = [hashlib.sha256(content).hexdigest() for content in contents]
     with state.store.transaction() as conn:
-        if conn.execute("SELECT 1 FROM documents WHERE document_id = ?",
-                        (document_id,)).fetchone():
+        if conn.execute("SELECT 1 FROM documents WHERE document_id = ?", (document_id,)).fetchone():
             raise Reject(dco_error("01012", 409))
         for digest in digests:
-            if conn.execute("SELECT 1 FROM documents WHERE client_id = ? AND sha256 = ?",
-                            (client.id, digest)).fetchone() or digests.count(digest) > 1:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM documents WHERE client_id = ? AND sha256 = ?",
+                    (client.id, digest),
+                ).fetchone()
+                or digests.count(digest) > 1
+            ):
                 raise Reject(dco_error("01253"))
         stored = json.dumps({**body, "metadata": metadata}, ensure_ascii=False)
         conn.executemany(
             "INSERT INTO documents (file_id, document_id, client_id, received_at, sha256, body, "
             "content) VALUES (?,?,?,?,?,?,?)",
-            [(f["id"], document_id, client.id, now, digest, stored, content)
-             for f, digest, content in zip(files, digests, contents, strict=True)])
+            [
+                (f["id"], document_id, client.id, now, digest, stored, content)
+                for f, digest, content in zip(files, digests, contents, strict=True)
+            ],
+        )
     return json_response(body, 201, media_type="application/json")
 
 

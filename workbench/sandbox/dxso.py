@@ -9,8 +9,8 @@ import json
 import re
 import unicodedata
 import uuid
-from datetime import date
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -31,13 +31,22 @@ from workbench.sandbox.seed import AccountingClient
 BASE = "/accounting-dxso-jobs/platform/v2/clients/{client_id}/dxso-jobs"
 SCOPE = "accounting:dxso-jobs"
 MAX_FILE = 20 * 1024 * 1024
-IMPORT_KINDS = {"accountsPayableLedgerImport": "accountsPayableLedger",
-                "accountsReceivableLedgerImport": "accountsReceivableLedger",
-                "cashLedgerImport": "cashLedger"}
+IMPORT_KINDS = {
+    "accountsPayableLedgerImport": "accountsPayableLedger",
+    "accountsReceivableLedgerImport": "accountsReceivableLedger",
+    "cashLedgerImport": "cashLedger",
+}
 # Extension -> media types DATEV accepts for it (octet-stream is always fine).
-FILE_TYPES = {"xml": {"application/xml", "text/xml"}, "pdf": {"application/pdf"},
-              "jpg": {"image/jpeg"}, "jpeg": {"image/jpeg"}, "png": {"image/png"},
-              "tif": {"image/tiff"}, "tiff": {"image/tiff"}, "gif": {"image/gif"}}
+FILE_TYPES = {
+    "xml": {"application/xml", "text/xml"},
+    "pdf": {"application/pdf"},
+    "jpg": {"image/jpeg"},
+    "jpeg": {"image/jpeg"},
+    "png": {"image/png"},
+    "tif": {"image/tiff"},
+    "tiff": {"image/tiff"},
+    "gif": {"image/gif"},
+}
 NAME_ALLOWED = re.compile(r"[^ &()+\-._0-9A-Za-zÀ-ÖØ-öø-ÿ]")
 
 
@@ -74,8 +83,9 @@ def _client_with_service(request: Request) -> AccountingClient:
 
 async def _visible(request: Request, client: AccountingClient) -> dict[str, Any] | None:
     """The job with due transitions applied; processing (XSDs, rules) runs off the event loop."""
-    return await run_in_threadpool(visible_job, state_of(request), client.id,
-                                   request.path_params["job_id"])
+    return await run_in_threadpool(
+        visible_job, state_of(request), client.id, request.path_params["job_id"]
+    )
 
 
 async def _job_for_change(request: Request, client: AccountingClient) -> dict[str, Any]:
@@ -103,16 +113,21 @@ async def create_job(request: Request) -> Response:
     if (import_type is None) != (month is None):
         raise Reject(dco_error("01017"))
     if import_type is not None and (
-            import_type not in IMPORT_KINDS or not isinstance(month, str)
-            or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month)):
+        import_type not in IMPORT_KINDS
+        or not isinstance(month, str)
+        or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month)
+    ):
         raise Reject(dco_error("01008"))
     payable, receivable = client.folders("invoices_received"), client.folders("outgoing_invoices")
-    result: dict[str, Any] = {"account_length": client.account_length,
-                              "ledger_folder_names": payable + receivable}
+    result: dict[str, Any] = {
+        "account_length": client.account_length,
+        "ledger_folder_names": payable + receivable,
+    }
     if import_type is not None:
         kind = IMPORT_KINDS[import_type]
-        names = (client.cash_ledgers if kind == "cashLedger"
-                 else client.folders(FOLDER_CATEGORIES[kind]))
+        names = (
+            client.cash_ledgers if kind == "cashLedger" else client.folders(FOLDER_CATEGORIES[kind])
+        )
         if not names:
             raise Reject(dco_error("01002"))
         day = date(int(month[:4]), int(month[5:]), 1)
@@ -132,12 +147,16 @@ async def create_job(request: Request) -> Response:
             # One job per ledger kind and month while the previous one is not finished.
             busy = conn.execute(
                 "SELECT 1 FROM dxso_jobs WHERE client_id = ? AND import_type = ? AND month = ? "
-                "AND deleted = 0 AND status IN (0, 1)", (client.id, import_type, month)).fetchone()
+                "AND deleted = 0 AND status IN (0, 1)",
+                (client.id, import_type, month),
+            ).fetchone()
             if busy:
                 raise Reject(dco_error("01001"))
-        conn.execute("INSERT INTO dxso_jobs (id, client_id, import_type, month, created_at) "
-                     "VALUES (?,?,?,?,?)", (job_id, client.id, import_type, month,
-                                            state.clock.now()))
+        conn.execute(
+            "INSERT INTO dxso_jobs (id, client_id, import_type, month, created_at) "
+            "VALUES (?,?,?,?,?)",
+            (job_id, client.id, import_type, month, state.clock.now()),
+        )
     return json_response({"id": job_id, **result}, 201)
 
 
@@ -164,14 +183,19 @@ async def upload_file(request: Request) -> Response:
         raise Reject(dco_error("01016"))
     now = state.clock.now()
     with state.store.transaction() as conn:
-        if conn.execute("SELECT 1 FROM dxso_files WHERE job_id = ? AND name = ?",
-                        (job["id"], name)).fetchone():
+        if conn.execute(
+            "SELECT 1 FROM dxso_files WHERE job_id = ? AND name = ?", (job["id"], name)
+        ).fetchone():
             raise Reject(dco_error("01001"))
-        conn.execute("INSERT INTO dxso_files (job_id, name, size, content, uploaded_at) "
-                     "VALUES (?,?,?,?,?)", (job["id"], name, len(content), content, now))
-        conn.execute("INSERT INTO protocol (job_id, time, visible_at, text, context, type, "
-                     "filename) VALUES (?,?,?,?,?,?,?)",
-                     (job["id"], now, now, "wurde empfangen!", None, "information", name))
+        conn.execute(
+            "INSERT INTO dxso_files (job_id, name, size, content, uploaded_at) VALUES (?,?,?,?,?)",
+            (job["id"], name, len(content), content, now),
+        )
+        conn.execute(
+            "INSERT INTO protocol (job_id, time, visible_at, text, context, type, "
+            "filename) VALUES (?,?,?,?,?,?,?)",
+            (job["id"], now, now, "wurde empfangen!", None, "information", name),
+        )
     return json_response({}, 201, media_type="application/json")
 
 
@@ -188,8 +212,10 @@ async def finalize_job(request: Request) -> Response:
     if not isinstance(body, dict) or str(body.get("ready")).lower() != "true":
         raise Reject(dco_error("01008"))
     with state.store.transaction() as conn:
-        updated = conn.execute("UPDATE dxso_jobs SET finalized_at = ? WHERE id = ? "
-                               "AND finalized_at IS NULL", (state.clock.now(), job["id"]))
+        updated = conn.execute(
+            "UPDATE dxso_jobs SET finalized_at = ? WHERE id = ? AND finalized_at IS NULL",
+            (state.clock.now(), job["id"]),
+        )
         if updated.rowcount != 1:
             raise Reject(dco_error("01007"))
     return Response(status_code=204)
@@ -209,12 +235,18 @@ async def protocol_entries(request: Request) -> Response:
     job = await _visible(request, client)
     if job is None:
         raise Reject(dco_not_found())
-    rows = state.store.query("SELECT * FROM protocol WHERE job_id = ? AND visible_at <= ? "
-                             "ORDER BY seq", (job["id"], state.clock.now()))
+    rows = state.store.query(
+        "SELECT * FROM protocol WHERE job_id = ? AND visible_at <= ? ORDER BY seq",
+        (job["id"], state.clock.now()),
+    )
     entries = []
     for row in rows:
-        entry = {"time": isoformat(row["time"]), "text": row["text"], "type": row["type"],
-                 "filename": row["filename"]}
+        entry = {
+            "time": isoformat(row["time"]),
+            "text": row["text"],
+            "type": row["type"],
+            "filename": row["filename"],
+        }
         if row["context"]:
             entry["context"] = row["context"]
         entries.append(entry)

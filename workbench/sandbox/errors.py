@@ -57,8 +57,12 @@ def request_id() -> str:
     return str(uuid.uuid4())
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  media_type: str = "application/json;charset=utf-8") -> Response:
+def json_response(
+    body: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json;charset=utf-8",
+) -> Response:
     """JSON with umlauts kept as UTF-8 (DATEV sends them unescaped)."""
     content = json.dumps(body, ensure_ascii=False).encode("utf-8")
     return Response(content, status_code=status, headers=headers, media_type=media_type)
@@ -89,8 +93,9 @@ def dco_no_access() -> Response:
     return json_response({"request_id": request_id()}, 403)
 
 
-def problem(status: int, code: str, title: str, detail: str,
-            affected: list[dict[str, str]] | None = None) -> Response:
+def problem(
+    status: int, code: str, title: str, detail: str, affected: list[dict[str, str]] | None = None
+) -> Response:
     body: dict[str, Any] = {
         "type": f"http://www.datev.de/hilfe/{code}",
         "title": title,
@@ -103,8 +108,9 @@ def problem(status: int, code: str, title: str, detail: str,
     return json_response(body, status)
 
 
-def connect_error(status: int, error: str, description: str,
-                  messages: list[str] | None = None) -> Response:
+def connect_error(
+    status: int, error: str, description: str, messages: list[str] | None = None
+) -> Response:
     body: dict[str, Any] = {
         "error": error,
         "error_description": description,

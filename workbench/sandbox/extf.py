@@ -44,36 +44,57 @@ def _header_text(request: Request, name: str) -> str | None:
 
 
 def _header_error(reason: str, name: str) -> Reject:
-    return Reject(problem(400, "1008832", "Invalid header fields", reason,
-                          [{"name": name, "reason": reason}]))
+    return Reject(
+        problem(400, "1008832", "Invalid header fields", reason, [{"name": name, "reason": reason}])
+    )
 
 
 async def import_file(request: Request) -> Response:
     require(request, SCOPE, "problem")
     client_id = request.path_params["client_id"]
     if not CLIENT_ID.match(client_id):
-        raise Reject(problem(400, "1008835", "Invalid request URI path",
-                             "Request-URI contains one or more invalid path segments",
-                             [{"name": "client-id",
-                               "reason": "Path segment client-id is invalid"}]))
+        raise Reject(
+            problem(
+                400,
+                "1008835",
+                "Invalid request URI path",
+                "Request-URI contains one or more invalid path segments",
+                [{"name": "client-id", "reason": "Path segment client-id is invalid"}],
+            )
+        )
     client = find_client(request, "problem")
     if not client.has_service("Buchungsdatenservice"):
-        raise Reject(problem(403, "1008838", "Permission missing",
-                             "Der Mandant ist für den Buchungsdatenservice nicht freigeschaltet."))
+        raise Reject(
+            problem(
+                403,
+                "1008838",
+                "Permission missing",
+                "Der Mandant ist für den Buchungsdatenservice nicht freigeschaltet.",
+            )
+        )
     filename = _header_text(request, "filename") or ""
     if not filename:
         raise _header_error("Filename is empty", "Filename")
     if not FILENAME.fullmatch(filename):
-        raise _header_error("Filename must conform to following pattern'EXTF_.{0,51}.csv",
-                            "Filename")
+        raise _header_error(
+            "Filename must conform to following pattern'EXTF_.{0,51}.csv", "Filename"
+        )
     reference = _header_text(request, "reference-id")
     if reference is not None and not REFERENCE.fullmatch(reference):
-        raise _header_error("Reference-Id must conform to following pattern"
-                            "'[-0-9A-Za-z_äöüÄÖÜß_. +\\?;]{0,254}", "Reference-Id")
+        raise _header_error(
+            "Reference-Id must conform to following pattern'[-0-9A-Za-z_äöüÄÖÜß_. +\\?;]{0,254}",
+            "Reference-Id",
+        )
     media = request.headers.get("content-type", "application/octet-stream").split(";")[0]
     if media.strip() != "application/octet-stream":
-        raise Reject(problem(415, "1008831", "Unsupported media type",
-                             "The file must be sent as application/octet-stream."))
+        raise Reject(
+            problem(
+                415,
+                "1008831",
+                "Unsupported media type",
+                "The file must be sent as application/octet-stream.",
+            )
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -82,8 +103,9 @@ async def import_file(request: Request) -> Response:
         chunks.append(chunk)
     content = b"".join(chunks)
     if not content:
-        raise Reject(problem(400, "1008831", "Invalid message-body",
-                             "Message body for request is missing"))
+        raise Reject(
+            problem(400, "1008831", "Invalid message-body", "Message body for request is missing")
+        )
     state = state_of(request)
     outcome = await run_in_threadpool(check_extf, content, client)
     now = state.clock.now()
@@ -96,10 +118,21 @@ async def import_file(request: Request) -> Response:
         job["client_application_version"] = version
     state.store.execute(
         "INSERT INTO extf_jobs (id, client_id, received_at, ready_at, job, outcome, content) "
-        "VALUES (?,?,?,?,?,?,?)", (job_id, client.id, now, now + state.settings.extf_seconds,
-                                   json.dumps(job), json.dumps(outcome), content))
-    headers = {"Location": f"/clients/{client.id}/extf-files/jobs/{job_id}",
-               "Retry-After": str(math.ceil(state.settings.extf_seconds))}
+        "VALUES (?,?,?,?,?,?,?)",
+        (
+            job_id,
+            client.id,
+            now,
+            now + state.settings.extf_seconds,
+            json.dumps(job),
+            json.dumps(outcome),
+            content,
+        ),
+    )
+    headers = {
+        "Location": f"/clients/{client.id}/extf-files/jobs/{job_id}",
+        "Retry-After": str(math.ceil(state.settings.extf_seconds)),
+    }
     return Response(status_code=202, headers=headers)
 
 
@@ -114,8 +147,10 @@ async def get_job(request: Request) -> Response:
     require(request, SCOPE, "problem")
     client = find_client(request, "problem")
     state = state_of(request)
-    rows = state.store.query("SELECT * FROM extf_jobs WHERE id = ? AND client_id = ?",
-                             (request.path_params["job_id"], client.id))
+    rows = state.store.query(
+        "SELECT * FROM extf_jobs WHERE id = ? AND client_id = ?",
+        (request.path_params["job_id"], client.id),
+    )
     if not rows:
         raise Reject(problem(404, "1008835", "Not found", "The specified resource was not found."))
     return json_response(_job_view(rows[0], state.clock.now()))
@@ -127,8 +162,9 @@ async def list_jobs(request: Request) -> Response:
     skip, top = paging(request, max_top=1000)
     state = state_of(request)
     now = state.clock.now()
-    rows = state.store.query("SELECT * FROM extf_jobs WHERE client_id = ? "
-                             "ORDER BY received_at, rowid", (client.id,))
+    rows = state.store.query(
+        "SELECT * FROM extf_jobs WHERE client_id = ? ORDER BY received_at, rowid", (client.id,)
+    )
     return paged([_job_view(row, now) for row in rows], skip, top)
 
 

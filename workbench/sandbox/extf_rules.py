@@ -13,29 +13,44 @@ from typing import Any
 from workbench.sandbox.seed import AccountingClient
 
 MAX_POSTINGS = 99_999
-HEADER_FIELDS = {1: "DATEV Format Label", 2: "Version Number", 3: "Data Category",
-                 4: "Format Name", 5: "Format Version", 6: "Created On", 7: "Imported",
-                 11: "Consultant", 12: "Client", 13: "FY Begin", 14: "Length of Ledger Account",
-                 15: "Date From", 16: "Date To"}
-FORMATS = {("21", "Buchungsstapel"): {"13", "12", "9"},
-           ("16", "Debitoren/Kreditoren"): {"5", "4"}}
+HEADER_FIELDS = {
+    1: "DATEV Format Label",
+    2: "Version Number",
+    3: "Data Category",
+    4: "Format Name",
+    5: "Format Version",
+    6: "Created On",
+    7: "Imported",
+    11: "Consultant",
+    12: "Client",
+    13: "FY Begin",
+    14: "Length of Ledger Account",
+    15: "Date From",
+    16: "Date To",
+}
+FORMATS = {("21", "Buchungsstapel"): {"13", "12", "9"}, ("16", "Debitoren/Kreditoren"): {"5", "4"}}
 BELEGFELD = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$&%*+-/")
 MAX_AFFECTED = 50
 
 
 def decode(content: bytes) -> str:
     """BOM decides; no BOM means cp1252 (DATEV's default)."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if content.startswith(bom):
-            return content[len(bom):].decode(encoding)
+            return content[len(bom) :].decode(encoding)
     return content.decode("cp1252")
 
 
-def _failed(code: str, title: str, detail: str, affected: list[dict[str, str]]
-            ) -> dict[str, Any]:
-    details: dict[str, Any] = {"type": f"http://www.datev.de/hilfe/{code}", "title": title,
-                               "detail": detail}
+def _failed(code: str, title: str, detail: str, affected: list[dict[str, str]]) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "type": f"http://www.datev.de/hilfe/{code}",
+        "title": title,
+        "detail": detail,
+    }
     if affected:
         details["affected_elements"] = affected[:MAX_AFFECTED]
     return {"result": "failed", "validation_details": details}
@@ -53,13 +68,22 @@ def check_extf(content: bytes, client: AccountingClient) -> dict[str, Any]:
     try:
         text = decode(content)
     except UnicodeDecodeError:
-        return _failed("1008833", "Invalid file", "Only Windows-1252, UTF-8, UTF16LE, and "
-                       "UTF16BE are supported", [])
+        return _failed(
+            "1008833",
+            "Invalid file",
+            "Only Windows-1252, UTF-8, UTF16LE, and UTF16BE are supported",
+            [],
+        )
     try:
         return _check_text(text, client)
     except csv.Error:  # stray CR or NUL inside a field
-        return _failed("1008833", "Invalid file", "Die Datei enthält ein einzelnes "
-                       "Wagenrücklauf- oder NUL-Zeichen außerhalb eines Textfelds.", [])
+        return _failed(
+            "1008833",
+            "Invalid file",
+            "Die Datei enthält ein einzelnes "
+            "Wagenrücklauf- oder NUL-Zeichen außerhalb eines Textfelds.",
+            [],
+        )
 
 
 def _check_text(text: str, client: AccountingClient) -> dict[str, Any]:
@@ -67,8 +91,12 @@ def _check_text(text: str, client: AccountingClient) -> dict[str, Any]:
     if not lines:
         return _failed("1008833", "Invalid file", "No payload", [])
     if len(lines[0]) > 1000:
-        return _failed("1008834", "Invalid EXTF-header",
-                       "EXTF-header exceeds maximum length of 1000 characters", [])
+        return _failed(
+            "1008834",
+            "Invalid EXTF-header",
+            "EXTF-header exceeds maximum length of 1000 characters",
+            [],
+        )
     header = next(csv.reader([lines[0]], delimiter=";", quotechar='"'))
     if len(header) < 31:
         return _failed("1008834", "Invalid EXTF-header", "Missing columns in EXTF-header", [])
@@ -86,10 +114,12 @@ def _check_text(text: str, client: AccountingClient) -> dict[str, Any]:
         return _failed("1008834", "Invalid EXTF-file", "Fields with error", business)
     label = field[17] if len(field) >= 17 else ""
     job: dict[str, Any] = {
-        "result": "succeeded", "data_category_id": int(field[3]),
+        "result": "succeeded",
+        "data_category_id": int(field[3]),
         "fiscal_year_begin": _date(field[13]).isoformat(),  # type: ignore[union-attr]
         "label": label if len(label) <= 250 else label[:250] + "...",
-        "number_of_accounting_records": len(rows)}
+        "number_of_accounting_records": len(rows),
+    }
     if field[15] and field[16]:
         job["date_from"] = _date(field[15]).isoformat()  # type: ignore[union-attr]
         job["date_to"] = _date(field[16]).isoformat()  # type: ignore[union-attr]
@@ -100,9 +130,13 @@ def _header_problems(field: dict[int, str], client: AccountingClient) -> list[di
     bad: list[dict[str, str]] = []
 
     def invalid(number: int, reason: str = "is invalid") -> None:
-        bad.append({"name": HEADER_FIELDS.get(number, "Reserved"),
-                    "reason": f"Error in header field - {HEADER_FIELDS.get(number, 'Reserved')}"
-                              f" - {reason} ({number})"})
+        bad.append(
+            {
+                "name": HEADER_FIELDS.get(number, "Reserved"),
+                "reason": f"Error in header field - {HEADER_FIELDS.get(number, 'Reserved')}"
+                f" - {reason} ({number})",
+            }
+        )
 
     if field[1] != "EXTF":
         invalid(1, "must be EXTF")
@@ -110,8 +144,12 @@ def _header_problems(field: dict[int, str], client: AccountingClient) -> list[di
         invalid(2)
     versions = FORMATS.get((field[3], field[4]))
     if versions is None or field[5] not in versions:
-        bad.append({"name": "Data Category", "reason": "Invalid combination of data category, "
-                    "format name and format version"})
+        bad.append(
+            {
+                "name": "Data Category",
+                "reason": "Invalid combination of data category, format name and format version",
+            }
+        )
     if not (len(field[6]) == 17 and _date(field[6][:14], "%Y%m%d%H%M%S")):
         invalid(6)
     if field[7]:
@@ -119,13 +157,23 @@ def _header_problems(field: dict[int, str], client: AccountingClient) -> list[di
     if not (field[11].isdigit() and 1001 <= int(field[11]) <= 9_999_999):
         invalid(11)
     elif int(field[11]) != client.consultant_number:
-        bad.append({"name": "Consultant", "reason": "The consultant-number in the EXTF-header "
-                    "does not match with the upload request"})
+        bad.append(
+            {
+                "name": "Consultant",
+                "reason": "The consultant-number in the EXTF-header "
+                "does not match with the upload request",
+            }
+        )
     if not (field[12].isdigit() and 1 <= int(field[12]) <= 99_999):
         invalid(12)
     elif int(field[12]) != client.client_number:
-        bad.append({"name": "Client", "reason": "The client-number in the EXTF-header does "
-                    "not match with the upload request"})
+        bad.append(
+            {
+                "name": "Client",
+                "reason": "The client-number in the EXTF-header does "
+                "not match with the upload request",
+            }
+        )
     if not _date(field[13]):
         invalid(13)
     if not (field[14].isdigit() and 4 <= int(field[14]) <= 8):
@@ -150,21 +198,36 @@ def _client_problems(field: dict[int, str], client: AccountingClient) -> list[di
     fy = client.fiscal_year_for(fy_start) if fy_start else None
     if fy is None or fy.start != fy_start:
         year = fy_start.year if fy_start else field[13][:4]
-        bad.append({"name": "FY Begin", "reason": f"Das Wirtschaftsjahr {year} ist in DATEV "
-                    "Unternehmen online nicht angelegt."})
+        bad.append(
+            {
+                "name": "FY Begin",
+                "reason": f"Das Wirtschaftsjahr {year} ist in DATEV "
+                "Unternehmen online nicht angelegt.",
+            }
+        )
     if int(field[14]) != client.account_length:
-        bad.append({"name": "Length of Ledger Account", "reason":
-                    f"Die Kontenlänge in der Datei ({field[14]}) stimmt nicht mit der "
-                    f"Kontenlänge in DATEV ({client.account_length}) überein!"})
+        bad.append(
+            {
+                "name": "Length of Ledger Account",
+                "reason": f"Die Kontenlänge in der Datei ({field[14]}) stimmt nicht mit der "
+                f"Kontenlänge in DATEV ({client.account_length}) überein!",
+            }
+        )
     start, end = _date(field[15]), _date(field[16])
     if fy and start and end and not (fy.contains(start) and fy.contains(end)):
-        bad.append({"name": "Date From", "reason": "Datum vom/bis liegt nicht im "
-                    f"Wirtschaftsjahr {fy.start.isoformat()} bis {fy.end.isoformat()}."})
+        bad.append(
+            {
+                "name": "Date From",
+                "reason": "Datum vom/bis liegt nicht im "
+                f"Wirtschaftsjahr {fy.start.isoformat()} bis {fy.end.isoformat()}.",
+            }
+        )
     return bad
 
 
-def _row_problems(rows: list[list[str]], field: dict[int, str], length: int
-                  ) -> list[dict[str, str]]:
+def _row_problems(
+    rows: list[list[str]], field: dict[int, str], length: int
+) -> list[dict[str, str]]:
     bad: list[dict[str, str]] = []
     start, end = _date(field[15]), _date(field[16])
     for line, row in enumerate(rows, start=3):
@@ -176,7 +239,14 @@ def _row_problems(rows: list[list[str]], field: dict[int, str], length: int
             bad.append({"name": f"Zeile {line}, {name}", "reason": reason})
 
         amount, sign, account, contra, day, belegfeld, text = (
-            cells[0], cells[1], cells[6], cells[7], cells[9], cells[10], cells[13])
+            cells[0],
+            cells[1],
+            cells[6],
+            cells[7],
+            cells[9],
+            cells[10],
+            cells[13],
+        )
         left, _, cents = amount.partition(",")
         if not (left.isdigit() and len(left) <= 10 and len(cents) == 2 and cents.isdigit()):
             add("Umsatz (ohne Soll/Haben-Kz)", f"'{amount}' ist kein Betrag im Format 1234,56.")
@@ -184,14 +254,19 @@ def _row_problems(rows: list[list[str]], field: dict[int, str], length: int
             add("Soll/Haben-Kennzeichen", f"'{sign}' muss S oder H sein.")
         for name, value in (("Konto", account), ("Gegenkonto (ohne BU-Schlüssel)", contra)):
             if not value.isdigit() or len(value) not in (length, length + 1):
-                add(name, f"Die Kontonummer '{value}' passt nicht zur Sachkontenlänge {length} "
-                          f"(Personenkonten {length + 1} Stellen).")
+                add(
+                    name,
+                    f"Die Kontonummer '{value}' passt nicht zur Sachkontenlänge {length} "
+                    f"(Personenkonten {length + 1} Stellen).",
+                )
         posted = _belegdatum(day, start, end)
         if posted is None:
             add("Belegdatum", f"'{day}' liegt nicht zwischen Datum vom und Datum bis.")
         if len(belegfeld) > 36 or not set(belegfeld) <= BELEGFELD:
-            add("Belegfeld 1", f"'{belegfeld}' erlaubt höchstens 36 Zeichen aus "
-                               "A-Z a-z 0-9 $ & % * + - /.")
+            add(
+                "Belegfeld 1",
+                f"'{belegfeld}' erlaubt höchstens 36 Zeichen aus A-Z a-z 0-9 $ & % * + - /.",
+            )
         if len(text) > 60:
             add("Buchungstext", "Der Buchungstext ist länger als 60 Zeichen.")
     return bad

@@ -46,10 +46,18 @@ class Faults:
         return faults
 
     def update(self, values: dict[str, Any]) -> None:
-        names = {"latency": "latency", "5xx": "error_rate", "error_rate": "error_rate",
-                 "429": "rate_limit_rate", "rate_limit_rate": "rate_limit_rate",
-                 "drop": "drop_rate", "drop_rate": "drop_rate", "retry_after": "retry_after",
-                 "token_ttl": "token_ttl", "seed": "seed"}
+        names = {
+            "latency": "latency",
+            "5xx": "error_rate",
+            "error_rate": "error_rate",
+            "429": "rate_limit_rate",
+            "rate_limit_rate": "rate_limit_rate",
+            "drop": "drop_rate",
+            "drop_rate": "drop_rate",
+            "retry_after": "retry_after",
+            "token_ttl": "token_ttl",
+            "seed": "seed",
+        }
         with self._lock:
             for key, value in values.items():
                 key = key.strip()
@@ -77,9 +85,15 @@ class Faults:
             self.queued.clear()
 
     def describe(self) -> dict[str, Any]:
-        return {"latency": self.latency, "5xx": self.error_rate, "429": self.rate_limit_rate,
-                "drop": self.drop_rate, "retry_after": self.retry_after,
-                "token_ttl": self.token_ttl, "next": list(self.queued)}
+        return {
+            "latency": self.latency,
+            "5xx": self.error_rate,
+            "429": self.rate_limit_rate,
+            "drop": self.drop_rate,
+            "retry_after": self.retry_after,
+            "token_ttl": self.token_ttl,
+            "next": list(self.queued),
+        }
 
     def pick(self) -> str | None:
         """The fault for this request, if any."""
@@ -87,8 +101,11 @@ class Faults:
             if self.queued:
                 return self.queued.popleft()
             roll = self._random.random()
-            for kind, rate in (("503", self.error_rate), ("429", self.rate_limit_rate),
-                               ("drop", self.drop_rate)):
+            for kind, rate in (
+                ("503", self.error_rate),
+                ("429", self.rate_limit_rate),
+                ("drop", self.drop_rate),
+            ):
                 if roll < rate:
                     return kind
                 roll -= rate
@@ -102,8 +119,11 @@ def _fault_body(path: str, status: int) -> dict[str, Any]:
     """The error body the API at `path` uses (DATEVconnect Error or ProblemDetails)."""
     request_id = str(uuid.uuid4())
     if path.startswith("/datev/api/"):
-        return {"error": TITLES[status].replace(" ", ""), "error_description": TITLES[status],
-                "request_id": request_id}
+        return {
+            "error": TITLES[status].replace(" ", ""),
+            "error_description": TITLES[status],
+            "request_id": request_id,
+        }
     return {"title": TITLES[status], "request_id": request_id, "status": status}
 
 
@@ -130,16 +150,25 @@ class FaultMiddleware:
         elif kind == "drop":
             # Promise a body, send part of it, then return: uvicorn closes the connection and
             # the client sees an incomplete response, like a proxy dropping it.
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", b"1000"),
-                                    (b"x-sandbox-fault", b"drop")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"1000"),
+                        (b"x-sandbox-fault", b"drop"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
         else:
             status = int(kind)
             # x-sandbox-fault marks injected answers, so tests can tell them from DATEV's.
-            headers = [(b"content-type", b"application/json;charset=utf-8"),
-                       (b"x-sandbox-fault", kind.encode())]
+            headers = [
+                (b"content-type", b"application/json;charset=utf-8"),
+                (b"x-sandbox-fault", kind.encode()),
+            ]
             if status in (429, 503):
                 headers.append((b"retry-after", str(faults.retry_after).encode()))
             payload = json.dumps(_fault_body(scope["path"], status)).encode()

@@ -25,11 +25,19 @@ CLIENT_ID = "workbench-sandbox"
 CLIENT_SECRET = "sandbox-secret"
 # Registered apps. dxso-jobs serves web (data-center) apps only; the desktop app exists so
 # clients can see DATEV's #DCO01013 AuthentificationTypeFault.
-APPS = {CLIENT_ID: {"secret": CLIENT_SECRET, "type": "web"},
-        "workbench-desktop": {"secret": CLIENT_SECRET, "type": "desktop"}}
-API_SCOPES = ("datev:accounting:clients", "accounting:clients:read", "accounting:dxso-jobs",
-              "accounting:documents", "datev:accounting:extf-files-import",
-              "datev:accounting:exchange", "datev:accounting:invoices")
+APPS = {
+    CLIENT_ID: {"secret": CLIENT_SECRET, "type": "web"},
+    "workbench-desktop": {"secret": CLIENT_SECRET, "type": "desktop"},
+}
+API_SCOPES = (
+    "datev:accounting:clients",
+    "accounting:clients:read",
+    "accounting:dxso-jobs",
+    "accounting:documents",
+    "datev:accounting:extf-files-import",
+    "datev:accounting:exchange",
+    "datev:accounting:invoices",
+)
 OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
 
 
@@ -37,8 +45,12 @@ def _oauth_error(error: str, description: str, status: int = 400) -> Response:
     headers = {"Cache-Control": "no-store"}
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="token"'
-    return json_response({"error": error, "error_description": description}, status,
-                         headers=headers, media_type="application/json")
+    return json_response(
+        {"error": error, "error_description": description},
+        status,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 def _is_loopback(uri: str) -> bool:
@@ -59,20 +71,23 @@ def _b64url(data: bytes) -> str:
 
 async def discovery(request: Request) -> Response:
     origin = str(request.base_url).rstrip("/")
-    return json_response({
-        "issuer": f"{origin}/openid",
-        "authorization_endpoint": f"{origin}/openid/authorize",
-        "token_endpoint": f"{origin}/token",
-        "revocation_endpoint": f"{origin}/revoke",
-        "userinfo_endpoint": f"{origin}/userinfo",
-        "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
-        "scopes_supported": list(OIDC_SCOPES + API_SCOPES),
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["HS256"],
-    }, media_type="application/json")
+    return json_response(
+        {
+            "issuer": f"{origin}/openid",
+            "authorization_endpoint": f"{origin}/openid/authorize",
+            "token_endpoint": f"{origin}/token",
+            "revocation_endpoint": f"{origin}/revoke",
+            "userinfo_endpoint": f"{origin}/userinfo",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+            "scopes_supported": list(OIDC_SCOPES + API_SCOPES),
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["HS256"],
+        },
+        media_type="application/json",
+    )
 
 
 async def authorize(request: Request) -> Response:
@@ -100,12 +115,18 @@ async def authorize(request: Request) -> Response:
     if unknown:
         return back(error="invalid_scope", error_description=f"Unknown scope {unknown[0]}.")
     code = secrets.token_urlsafe(24)
-    data = {"redirect_uri": redirect_uri, "challenge": q["code_challenge"],
-            "nonce": q.get("nonce")}
+    data = {"redirect_uri": redirect_uri, "challenge": q["code_challenge"], "nonce": q.get("nonce")}
     state.store.execute(
         "INSERT INTO tokens (token, kind, client_id, scope, expires_at, data) VALUES (?,?,?,?,?,?)",
-        (code, "code", q["client_id"], " ".join(scopes),
-         state.clock.now() + state.settings.code_seconds, json.dumps(data)))
+        (
+            code,
+            "code",
+            q["client_id"],
+            " ".join(scopes),
+            state.clock.now() + state.settings.code_seconds,
+            json.dumps(data),
+        ),
+    )
     return back(code=code)
 
 
@@ -123,9 +144,14 @@ def _client_from_basic(request: Request) -> str | None:
 
 def _id_token(state: SandboxState, client_id: str, origin: str, nonce: str | None) -> str:
     now = int(state.clock.now())
-    claims: dict[str, Any] = {"iss": f"{origin}/openid", "sub": state.seed.user["sub"],
-                              "aud": client_id, "iat": now, "exp": now + 900,
-                              "name": state.seed.user.get("name")}
+    claims: dict[str, Any] = {
+        "iss": f"{origin}/openid",
+        "sub": state.seed.user["sub"],
+        "aud": client_id,
+        "iat": now,
+        "exp": now + 900,
+        "name": state.seed.user.get("name"),
+    }
     if nonce:
         claims["nonce"] = nonce
     head = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
@@ -135,37 +161,60 @@ def _id_token(state: SandboxState, client_id: str, origin: str, nonce: str | Non
     return f"{head}.{body}.{_b64url(sig)}"
 
 
-def _issue(state: SandboxState, client_id: str, scope: str, refresh_expires_at: float | None,
-           origin: str, nonce: str | None) -> Response:
+def _issue(
+    state: SandboxState,
+    client_id: str,
+    scope: str,
+    refresh_expires_at: float | None,
+    origin: str,
+    nonce: str | None,
+) -> Response:
     now = state.clock.now()
     ttl = state.settings.access_token_seconds
     if state.faults.token_ttl is not None:
         ttl = min(ttl, state.faults.token_ttl)
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     if refresh_expires_at is None or "offline_access" in scope.split():
-        lifetime = (state.settings.offline_refresh_token_seconds
-                    if "offline_access" in scope.split() else state.settings.refresh_token_seconds)
+        lifetime = (
+            state.settings.offline_refresh_token_seconds
+            if "offline_access" in scope.split()
+            else state.settings.refresh_token_seconds
+        )
         refresh_expires_at = now + lifetime
-    rows = [(access, "access", client_id, scope, now + ttl),
-            (refresh, "refresh", client_id, scope, refresh_expires_at)]
+    rows = [
+        (access, "access", client_id, scope, now + ttl),
+        (refresh, "refresh", client_id, scope, refresh_expires_at),
+    ]
     with state.store.transaction() as conn:
-        conn.executemany("INSERT INTO tokens (token, kind, client_id, scope, expires_at) "
-                         "VALUES (?,?,?,?,?)", rows)
-    body = {"access_token": access, "token_type": "Bearer", "expires_in": int(ttl),
-            "refresh_token": refresh, "scope": scope,
-            "refresh_token_expires_in": int(refresh_expires_at - now)}
+        conn.executemany(
+            "INSERT INTO tokens (token, kind, client_id, scope, expires_at) VALUES (?,?,?,?,?)",
+            rows,
+        )
+    body = {
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": int(ttl),
+        "refresh_token": refresh,
+        "scope": scope,
+        "refresh_token_expires_in": int(refresh_expires_at - now),
+    }
     if "openid" in scope.split():
         body["id_token"] = _id_token(state, client_id, origin, nonce)
-    return json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
-                         media_type="application/json")
+    return json_response(
+        body,
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        media_type="application/json",
+    )
 
 
 def _take(state: SandboxState, token: str, kind: str, client_id: str) -> dict[str, Any] | None:
     """Consume a single-use code or refresh token; None if unknown, used, expired or issued
     to another app."""
     with state.store.transaction() as conn:
-        row = conn.execute("SELECT * FROM tokens WHERE token = ? AND kind = ? AND client_id = ?",
-                           (token, kind, client_id)).fetchone()
+        row = conn.execute(
+            "SELECT * FROM tokens WHERE token = ? AND kind = ? AND client_id = ?",
+            (token, kind, client_id),
+        ).fetchone()
         if row is None or row["used"] or row["expires_at"] <= state.clock.now():
             return None
         conn.execute("UPDATE tokens SET used = 1 WHERE token = ?", (token,))
@@ -176,8 +225,9 @@ async def token(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
     client_id = _client_from_basic(request)
     if client_id is None:
-        return _oauth_error("invalid_client", "Client authentication failed "
-                            "(client_secret_basic required).", 401)
+        return _oauth_error(
+            "invalid_client", "Client authentication failed (client_secret_basic required).", 401
+        )
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return _oauth_error("invalid_request", "Use application/x-www-form-urlencoded.")
     form = await request.form()
@@ -210,8 +260,10 @@ async def revoke(request: Request) -> Response:
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return _oauth_error("invalid_request", "Use application/x-www-form-urlencoded.")
     form = await request.form()
-    state.store.execute("DELETE FROM tokens WHERE token = ? AND client_id = ?",
-                        (str(form.get("token", "")), client_id))
+    state.store.execute(
+        "DELETE FROM tokens WHERE token = ? AND client_id = ?",
+        (str(form.get("token", "")), client_id),
+    )
     return Response(status_code=200)
 
 
@@ -227,15 +279,15 @@ def _bearer(state: SandboxState, request: Request) -> dict[str, Any] | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    rows = state.store.query("SELECT * FROM tokens WHERE token = ? AND kind = 'access'",
-                             (header[7:].strip(),))
+    rows = state.store.query(
+        "SELECT * FROM tokens WHERE token = ? AND kind = 'access'", (header[7:].strip(),)
+    )
     if not rows or rows[0]["expires_at"] <= state.clock.now():
         return None
     return dict(rows[0])
 
 
-def require(request: Request, scope: str, family: str, *, web_only: bool = False
-            ) -> dict[str, Any]:
+def require(request: Request, scope: str, family: str, *, web_only: bool = False) -> dict[str, Any]:
     """Check X-DATEV-Client-Id, bearer token and scope; raise `Reject` with DATEV's error.
 
     `family` is "dco" (dxso-jobs, documents) or "problem" (accounting-clients, extf-files).
@@ -246,18 +298,33 @@ def require(request: Request, scope: str, family: str, *, web_only: bool = False
         raise Reject(dco_error("01018", 400 if family == "dco" else 401))
     row = _bearer(state, request)
     if row is None:
-        body = {"error": "invalid_token", "error_description":
-                "The access token is missing, invalid or expired.", "request_id": request_id()}
-        raise Reject(json_response(body, 401, headers={
-            "WWW-Authenticate": 'Bearer error="invalid_token"'}))
+        body = {
+            "error": "invalid_token",
+            "error_description": "The access token is missing, invalid or expired.",
+            "request_id": request_id(),
+        }
+        raise Reject(
+            json_response(body, 401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        )
     if client_header != row["client_id"]:
-        raise Reject(dco_error("01006", 400) if family == "dco" else problem(
-            401, "1008830", "Invalid client id", "X-DATEV-Client-Id does not match the token."))
+        raise Reject(
+            dco_error("01006", 400)
+            if family == "dco"
+            else problem(
+                401, "1008830", "Invalid client id", "X-DATEV-Client-Id does not match the token."
+            )
+        )
     if web_only and APPS[row["client_id"]]["type"] != "web":
         raise Reject(dco_error("01013", 403))
     if scope not in row["scope"].split():
         if family == "dco":
             raise Reject(dco_error("01005", 403))
-        raise Reject(problem(403, "1008829", "Missing required scope",
-                             f"The access token lacks the scope {scope}."))
+        raise Reject(
+            problem(
+                403,
+                "1008829",
+                "Missing required scope",
+                f"The access token lacks the scope {scope}.",
+            )
+        )
     return row

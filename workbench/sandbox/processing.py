@@ -40,8 +40,9 @@ class Outcome:
 def visible_job(state: SandboxState, client_id: str, job_id: str) -> dict[str, Any] | None:
     """The job after applying due transitions; None if unknown, deleted or past retention."""
     with state.store.transaction() as conn:
-        row = conn.execute("SELECT * FROM dxso_jobs WHERE id = ? AND client_id = ?",
-                           (job_id, client_id)).fetchone()
+        row = conn.execute(
+            "SELECT * FROM dxso_jobs WHERE id = ? AND client_id = ?", (job_id, client_id)
+        ).fetchone()
         if row is None or row["deleted"]:
             return None
         job = dict(row)
@@ -49,7 +50,8 @@ def visible_job(state: SandboxState, client_id: str, job_id: str) -> dict[str, A
             chain = conn.execute(
                 "SELECT * FROM dxso_jobs WHERE client_id = ? AND import_type = ? AND deleted = 0"
                 " AND finalized_at IS NOT NULL AND finalized_at <= ? ORDER BY finalized_at, rowid",
-                (client_id, "cashLedgerImport", job["finalized_at"])).fetchall()
+                (client_id, "cashLedgerImport", job["finalized_at"]),
+            ).fetchall()
         else:
             chain = [row]
         previous_done: float | None = None
@@ -68,8 +70,9 @@ def visible_job(state: SandboxState, client_id: str, job_id: str) -> dict[str, A
     return job
 
 
-def _advance(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any],
-             previous_done: float | None) -> dict[str, Any]:
+def _advance(
+    state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any], previous_done: float | None
+) -> dict[str, Any]:
     now = state.clock.now()
     settings = state.settings
     if job["status"] == 0 and job["finalized_at"] is not None:
@@ -78,38 +81,67 @@ def _advance(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any],
             start = max(start, previous_done)
         if now >= start:
             job["status"], job["started_at"] = 1, start
-            conn.execute("UPDATE dxso_jobs SET status = 1, started_at = ? WHERE id = ?",
-                         (start, job["id"]))
+            conn.execute(
+                "UPDATE dxso_jobs SET status = 1, started_at = ? WHERE id = ?", (start, job["id"])
+            )
     if job["status"] == 1 and now >= job["started_at"] + settings.processing_seconds:
         done = job["started_at"] + settings.processing_seconds
         outcome = _process(state, conn, job)
         job["status"], job["done_at"] = outcome.status, done
-        conn.execute("UPDATE dxso_jobs SET status = ?, final_status = ?, done_at = ? "
-                     "WHERE id = ?", (outcome.status, outcome.status, done, job["id"]))
+        conn.execute(
+            "UPDATE dxso_jobs SET status = ?, final_status = ?, done_at = ? WHERE id = ?",
+            (outcome.status, outcome.status, done, job["id"]),
+        )
         conn.executemany(
             "INSERT INTO protocol (job_id, time, visible_at, text, context, type, filename) "
             "VALUES (?,?,?,?,?,?,?)",
-            [(job["id"], done, done, e.text, e.context, e.type, e.filename)
-             for e in outcome.entries])
-        conn.executemany("INSERT OR IGNORE INTO invoices VALUES (?,?,?)",
-                         [(job["client_id"], inv, job["id"]) for inv in outcome.invoices])
+            [
+                (job["id"], done, done, e.text, e.context, e.type, e.filename)
+                for e in outcome.entries
+            ],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO invoices VALUES (?,?,?)",
+            [(job["client_id"], inv, job["id"]) for inv in outcome.invoices],
+        )
     return job
 
 
 def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any]) -> Outcome:
     client = state.seed.client(job["client_id"])
     assert client is not None
-    files = {r["name"]: bytes(r["content"]) for r in conn.execute(
-        "SELECT name, content FROM dxso_files WHERE job_id = ? ORDER BY seq", (job["id"],))}
-    known = {r["invoice_id"] for r in conn.execute(
-        "SELECT invoice_id FROM invoices WHERE client_id = ?", (client.id,))}
+    files = {
+        r["name"]: bytes(r["content"])
+        for r in conn.execute(
+            "SELECT name, content FROM dxso_files WHERE job_id = ? ORDER BY seq", (job["id"],)
+        )
+    }
+    known = {
+        r["invoice_id"]
+        for r in conn.execute("SELECT invoice_id FROM invoices WHERE client_id = ?", (client.id,))
+    }
     if "document.xml" not in files:
-        return Outcome(3, [Entry("Die Datei document.xml fehlt. Die Datenübertragung wurde "
-                                 "nicht verarbeitet.", "error")])
+        return Outcome(
+            3,
+            [
+                Entry(
+                    "Die Datei document.xml fehlt. Die Datenübertragung wurde nicht verarbeitet.",
+                    "error",
+                )
+            ],
+        )
     schema_error = rules.xsd_error("document", files["document.xml"])
     if schema_error:
-        return Outcome(3, [Entry(f"Die Datei entspricht nicht dem XML-Schema: {schema_error}",
-                                 "error", "document.xml")])
+        return Outcome(
+            3,
+            [
+                Entry(
+                    f"Die Datei entspricht nicht dem XML-Schema: {schema_error}",
+                    "error",
+                    "document.xml",
+                )
+            ],
+        )
     archive = rules.parse_document_xml(files["document.xml"])
     mismatch = rules.header_mismatch(archive, client)
     if mismatch:
@@ -118,11 +150,19 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
         later = conn.execute(
             "SELECT month FROM dxso_jobs WHERE client_id = ? AND import_type = ? "
             "AND status IN (2, 4) AND month > ?",
-            (client.id, "cashLedgerImport", job["month"])).fetchone()
+            (client.id, "cashLedgerImport", job["month"]),
+        ).fetchone()
         if later:
-            return Outcome(3, [Entry(
-                f"Kassenbewegungen für {job['month']} können nicht übernommen werden: für "
-                f"{later['month']} wurden bereits Kassenbewegungen übertragen.", "error")])
+            return Outcome(
+                3,
+                [
+                    Entry(
+                        f"Kassenbewegungen für {job['month']} können nicht übernommen werden: für "
+                        f"{later['month']} wurden bereits Kassenbewegungen übertragen.",
+                        "error",
+                    )
+                ],
+            )
     entries = [Entry("nachfolgende Belege werden nach Belege online übernommen!")]
     ok = failed = 0
     invoices: list[str] = []
@@ -132,26 +172,43 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
         entries.extend(doc_entries)
         if errors:
             failed += 1
-            entries.append(Entry("Beleg wurde nicht übernommen!", "error",
-                                 document.get("datafile") or "", f"Beleg {number}"))
+            entries.append(
+                Entry(
+                    "Beleg wurde nicht übernommen!",
+                    "error",
+                    document.get("datafile") or "",
+                    f"Beleg {number}",
+                )
+            )
         else:
             ok += 1
             invoices.extend(doc_invoices)
             known.update(doc_invoices)
-    described = {name for d in archive["documents"]
-                 for name in d["files"] + ([d["datafile"]] if d["datafile"] else [])}
+    described = {
+        name
+        for d in archive["documents"]
+        for name in d["files"] + ([d["datafile"]] if d["datafile"] else [])
+    }
     for name in sorted(set(files) - described - {"document.xml"}):
-        entries.append(Entry("Die Datei ist in document.xml nicht beschrieben und wurde nicht "
-                             "übernommen.", "warning", name))
+        entries.append(
+            Entry(
+                "Die Datei ist in document.xml nicht beschrieben und wurde nicht übernommen.",
+                "warning",
+                name,
+            )
+        )
     status = 2 if failed == 0 else (3 if ok == 0 else 4)
-    entries.append(Entry(f"Verarbeitung abgeschlossen: {ok} von {ok + failed} Belegen "
-                         "übernommen."))
+    entries.append(Entry(f"Verarbeitung abgeschlossen: {ok} von {ok + failed} Belegen übernommen."))
     return Outcome(status, entries, invoices)
 
 
-def _process_document(document: dict[str, Any], files: dict[str, bytes],
-                      client: AccountingClient, job: dict[str, Any],
-                      known: set[str]) -> tuple[list[Entry], list[str]]:
+def _process_document(
+    document: dict[str, Any],
+    files: dict[str, bytes],
+    client: AccountingClient,
+    job: dict[str, Any],
+    known: set[str],
+) -> tuple[list[Entry], list[str]]:
     entries: list[Entry] = []
     missing = [name for name in document["files"] if name not in files]
     for name in missing:
@@ -160,18 +217,28 @@ def _process_document(document: dict[str, Any], files: dict[str, bytes],
     ledger = document.get("ledger")
     if ledger:
         problems, invoices = rules.check_ledger(ledger, files, client, job, known)
-        entries.extend(Entry(text, "error", ledger["datafile"], context)
-                       for text, context in problems)
+        entries.extend(
+            Entry(text, "error", ledger["datafile"], context) for text, context in problems
+        )
     if any(e.type == "error" for e in entries):
         return entries, []
     for name in document["files"] + ([ledger["datafile"]] if ledger else []):
-        entries.append(Entry("wurde in die Belegverwaltung übernommen!", filename=name,
-                             context=f"Beleg-ID Nr. {uuid.uuid4().hex.upper()}"))
+        entries.append(
+            Entry(
+                "wurde in die Belegverwaltung übernommen!",
+                filename=name,
+                context=f"Beleg-ID Nr. {uuid.uuid4().hex.upper()}",
+            )
+        )
     if ledger:
         book = rules.LEDGER_BOOKS[ledger["kind"]]
         for invoice_id, period in ledger.get("summary", []):
-            entries.append(Entry(f"Rechnungsinformation wurden an {book}({invoice_id}/"
-                                 f"{period}) übergeben!", filename=ledger["datafile"]))
+            entries.append(
+                Entry(
+                    f"Rechnungsinformation wurden an {book}({invoice_id}/{period}) übergeben!",
+                    filename=ledger["datafile"],
+                )
+            )
     return entries, invoices
 
 
@@ -182,14 +249,19 @@ def cancel(state: SandboxState, client_id: str, job_id: str, *, refused: bool) -
         return None
     status = 6 if refused else 5
     now = state.clock.now()
-    text = ("Die Stornierung wurde abgelehnt; die Belege bleiben in DATEV Unternehmen online."
-            if refused else "Die Verarbeitung wurde in Belege online storniert.")
+    text = (
+        "Die Stornierung wurde abgelehnt; die Belege bleiben in DATEV Unternehmen online."
+        if refused
+        else "Die Verarbeitung wurde in Belege online storniert."
+    )
     with state.store.transaction() as conn:
         # done_at stays: it orders the cash chain and starts the retention period.
         conn.execute("UPDATE dxso_jobs SET status = ? WHERE id = ?", (status, job_id))
-        conn.execute("INSERT INTO protocol (job_id, time, visible_at, text, context, type, "
-                     "filename) VALUES (?,?,?,?,?,?,?)",
-                     (job_id, now, now, text, None, "warning" if refused else "information", ""))
+        conn.execute(
+            "INSERT INTO protocol (job_id, time, visible_at, text, context, type, "
+            "filename) VALUES (?,?,?,?,?,?,?)",
+            (job_id, now, now, text, None, "warning" if refused else "information", ""),
+        )
         if not refused:
             conn.execute("DELETE FROM invoices WHERE job_id = ?", (job_id,))
     return status

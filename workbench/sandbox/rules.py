@@ -24,23 +24,37 @@ DOC_NS = "{http://xml.datev.de/bedi/tps/document/v06.0}"
 LEDGER_NS = "{http://xml.datev.de/bedi/tps/ledger/v060}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 LEDGER_KINDS = ("accountsPayableLedger", "accountsReceivableLedger", "cashLedger")
-IMPORT_TYPES = {"accountsPayableLedger": "accountsPayableLedgerImport",
-                "accountsReceivableLedger": "accountsReceivableLedgerImport",
-                "cashLedger": "cashLedgerImport"}
-DOCUMENT_TYPES = {"accountsPayableLedger": "Rechnungseingang",
-                  "accountsReceivableLedger": "Rechnungsausgang", "cashLedger": "Kasse"}
-LEDGER_BOOKS = {"accountsPayableLedger": "Rechnungseingangsbuch",
-                "accountsReceivableLedger": "Rechnungsausgangsbuch", "cashLedger": "Kassenbuch"}
-FOLDER_CATEGORIES = {"accountsPayableLedger": "invoices_received",
-                     "accountsReceivableLedger": "outgoing_invoices"}
+IMPORT_TYPES = {
+    "accountsPayableLedger": "accountsPayableLedgerImport",
+    "accountsReceivableLedger": "accountsReceivableLedgerImport",
+    "cashLedger": "cashLedgerImport",
+}
+DOCUMENT_TYPES = {
+    "accountsPayableLedger": "Rechnungseingang",
+    "accountsReceivableLedger": "Rechnungsausgang",
+    "cashLedger": "Kasse",
+}
+LEDGER_BOOKS = {
+    "accountsPayableLedger": "Rechnungseingangsbuch",
+    "accountsReceivableLedger": "Rechnungsausgangsbuch",
+    "cashLedger": "Kassenbuch",
+}
+FOLDER_CATEGORIES = {
+    "accountsPayableLedger": "invoices_received",
+    "accountsReceivableLedger": "outgoing_invoices",
+}
 INTRUDER_ALERT = "Rechnung passt nicht zu Rechnungsschema. Ursache: Intruder Alert"
 ORDNUNGSBEGRIFF = "Der Ordnungsbegriff ist nicht angelegt"
 # Characters DATEV's XML interface rejects: controls, exotic spaces, zero-width and
 # private-use characters, the replacement character, and escaped octets such as "\303".
-REJECTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200f"
-                      "\u2028-\u202f\u205f-\u2064\u3000\ufeff\ue000-\uf8ff\ufffd]|\\\\3[0-7]{2}")
-XSD_FILES = {"document": "Document_v060.xsd",
-             "ledger": "Belegverwaltung_online_ledger_import_v060.xsd"}
+REJECTED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200f"
+    "\u2028-\u202f\u205f-\u2064\u3000\ufeff\ue000-\uf8ff\ufffd]|\\\\3[0-7]{2}"
+)
+XSD_FILES = {
+    "document": "Document_v060.xsd",
+    "ledger": "Belegverwaltung_online_ledger_import_v060.xsd",
+}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
@@ -69,8 +83,11 @@ def _local(tag: str) -> str:
 def parse_document_xml(content: bytes) -> dict[str, Any]:
     """Header and documents of a schema-valid document.xml."""
     root = etree.fromstring(content, _PARSER)
-    header = {_local(el.tag): (el.text or "").strip() for el in root.find(f"{DOC_NS}header")
-              if isinstance(el.tag, str)}  # skip comments and processing instructions
+    header = {
+        _local(el.tag): (el.text or "").strip()
+        for el in root.find(f"{DOC_NS}header")
+        if isinstance(el.tag, str)
+    }  # skip comments and processing instructions
     documents = []
     for doc in root.iter(f"{DOC_NS}document"):
         item: dict[str, Any] = {"files": [], "ledger": None, "datafile": None}
@@ -78,9 +95,13 @@ def parse_document_xml(content: bytes) -> dict[str, Any]:
             kind = ext.get(XSI_TYPE, "").rsplit(":", 1)[-1]
             props = {p.get("key"): p.get("value") for p in ext.iter(f"{DOC_NS}property")}
             if kind in LEDGER_KINDS:
-                item["ledger"] = {"kind": kind, "datafile": ext.get("datafile"),
-                                  "period": props.get("1"), "folder": props.get("3"),
-                                  "cash_account": props.get("2")}
+                item["ledger"] = {
+                    "kind": kind,
+                    "datafile": ext.get("datafile"),
+                    "period": props.get("1"),
+                    "folder": props.get("3"),
+                    "cash_account": props.get("2"),
+                }
                 item["datafile"] = ext.get("datafile")
             elif ext.get("name"):
                 item["files"].append(ext.get("name"))
@@ -92,11 +113,15 @@ def parse_document_xml(content: bytes) -> dict[str, Any]:
 
 def header_mismatch(archive: dict[str, Any], client: AccountingClient) -> str | None:
     header = archive["header"]
-    for key, expected in (("consultantNumber", client.consultant_number),
-                          ("clientNumber", client.client_number)):
+    for key, expected in (
+        ("consultantNumber", client.consultant_number),
+        ("clientNumber", client.client_number),
+    ):
         if header.get(key) and header[key].lstrip("0") != str(expected):
-            return (f"Die {'Beraternummer' if key == 'consultantNumber' else 'Mandantennummer'}"
-                    f" {header[key]} in document.xml passt nicht zum Mandanten {client.id}.")
+            return (
+                f"Die {'Beraternummer' if key == 'consultantNumber' else 'Mandantennummer'}"
+                f" {header[key]} in document.xml passt nicht zum Mandanten {client.id}."
+            )
     return None
 
 
@@ -106,23 +131,33 @@ def fiscal_year_missing(client: AccountingClient, day: date) -> str | None:
     return None
 
 
-def check_ledger(ledger: dict[str, Any], files: dict[str, bytes], client: AccountingClient,
-                 job: dict[str, Any], known: set[str]
-                 ) -> tuple[list[tuple[str, str | None]], list[str]]:
+def check_ledger(
+    ledger: dict[str, Any],
+    files: dict[str, bytes],
+    client: AccountingClient,
+    job: dict[str, Any],
+    known: set[str],
+) -> tuple[list[tuple[str, str | None]], list[str]]:
     """Problems as (text, context) and the invoice ids the ledger file books."""
     kind, name = ledger["kind"], ledger["datafile"]
     if name not in files:
         return [(f"Die Datei {name} wurde nicht übertragen.", None)], []
     problems: list[tuple[str, str | None]] = []
     if job["import_type"] and job["import_type"] != IMPORT_TYPES[kind]:
-        problems.append((f"Die Belegart {DOCUMENT_TYPES[kind]} passt nicht zur "
-                         f"Datenübertragung ({job['import_type']}).", None))
+        problems.append(
+            (
+                f"Die Belegart {DOCUMENT_TYPES[kind]} passt nicht zur "
+                f"Datenübertragung ({job['import_type']}).",
+                None,
+            )
+        )
     period = ledger.get("period") or ""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         return problems + [(f"Der Buchungsmonat '{period}' ist ungültig (JJJJ-MM).", None)], []
     if job["month"] and period != job["month"]:
-        problems.append((f"Der Buchungsmonat {period} passt nicht zur Datenübertragung "
-                         f"({job['month']}).", None))
+        problems.append(
+            (f"Der Buchungsmonat {period} passt nicht zur Datenübertragung ({job['month']}).", None)
+        )
     missing_fy = fiscal_year_missing(client, date(int(period[:4]), int(period[5:]), 1))
     if missing_fy:
         problems.append((missing_fy, f"Buchungsmonat {period}"))
@@ -137,32 +172,43 @@ def check_ledger(ledger: dict[str, Any], files: dict[str, bytes], client: Accoun
         return problems + [(INTRUDER_ALERT, f"Zeichen U+{ord(intruder.group()[0]):04X}")], []
     error = xsd_error("ledger", content)
     if error:
-        return problems + [(f"Rechnung passt nicht zu Rechnungsschema. Ursache: {error}",
-                            None)], []
+        return problems + [(f"Rechnung passt nicht zu Rechnungsschema. Ursache: {error}", None)], []
     record_problems, invoices, summary = _check_records(kind, content, client, known)
     ledger["summary"] = summary
     return problems + record_problems, invoices
 
 
-def _folder_problems(kind: str, folder: str | None, client: AccountingClient
-                     ) -> list[tuple[str, str | None]]:
+def _folder_problems(
+    kind: str, folder: str | None, client: AccountingClient
+) -> list[tuple[str, str | None]]:
     if kind == "cashLedger":
         if folder not in client.cash_ledgers:
-            return [(f"Das Kassenbuch '{folder}' ist in DATEV Unternehmen online nicht "
-                     "angelegt.", None)]
+            return [
+                (f"Das Kassenbuch '{folder}' ist in DATEV Unternehmen online nicht angelegt.", None)
+            ]
         return []
     folders = client.folders(FOLDER_CATEGORIES[kind])
     if not folders:
-        return [(f"Der Belegtyp {DOCUMENT_TYPES[kind]} ist in DATEV Unternehmen online nicht "
-                 "aktiviert oder hat keinen Rechnungsordner.", None)]
+        return [
+            (
+                f"Der Belegtyp {DOCUMENT_TYPES[kind]} ist in DATEV Unternehmen online nicht "
+                "aktiviert oder hat keinen Rechnungsordner.",
+                None,
+            )
+        ]
     if folder not in folders:
-        return [(f"Der Rechnungsordner '{folder}' ist in DATEV Unternehmen online nicht "
-                 "angelegt.", f"Vorhanden: {', '.join(folders)}")]
+        return [
+            (
+                f"Der Rechnungsordner '{folder}' ist in DATEV Unternehmen online nicht angelegt.",
+                f"Vorhanden: {', '.join(folders)}",
+            )
+        ]
     return []
 
 
-def _check_records(kind: str, content: bytes, client: AccountingClient, known: set[str]
-                   ) -> tuple[list[tuple[str, str | None]], list[str], list[tuple[str, str]]]:
+def _check_records(
+    kind: str, content: bytes, client: AccountingClient, known: set[str]
+) -> tuple[list[tuple[str, str | None]], list[str], list[tuple[str, str]]]:
     root = etree.fromstring(content, _PARSER)
     problems: list[tuple[str, str | None]] = []
     invoices: list[str] = []
@@ -171,23 +217,33 @@ def _check_records(kind: str, content: bytes, client: AccountingClient, known: s
     for consolidate in root.iter(f"{LEDGER_NS}consolidate"):
         records = [el for el in consolidate if isinstance(el.tag, str)]
         if any(_local(r.tag) != kind for r in records):
-            problems.append((f"Die Buchungen passen nicht zur Belegart {DOCUMENT_TYPES[kind]}.",
-                             None))
+            problems.append(
+                (f"Die Buchungen passen nicht zur Belegart {DOCUMENT_TYPES[kind]}.", None)
+            )
             continue
-        values = [{_local(c.tag): (c.text or "") for c in r if isinstance(c.tag, str)}
-                  for r in records]
+        values = [
+            {_local(c.tag): (c.text or "") for c in r if isinstance(c.tag, str)} for r in records
+        ]
         total = sum((_decimal(v.get("amount")) for v in values), Decimal("0"))
         declared = _decimal(consolidate.get("consolidatedAmount"))
         if total != declared:
-            problems.append((f"Der Gesamtbetrag {declared:.2f} (consolidatedAmount) stimmt "
-                             f"nicht mit der Summe der Buchungen {total:.2f} überein.", None))
-        for attr, element in (("consolidatedCurrencyCode", "currencyCode"),
-                              ("consolidatedInvoiceId", "invoiceId"),
-                              ("consolidatedDate", "date")):
+            problems.append(
+                (
+                    f"Der Gesamtbetrag {declared:.2f} (consolidatedAmount) stimmt "
+                    f"nicht mit der Summe der Buchungen {total:.2f} überein.",
+                    None,
+                )
+            )
+        for attr, element in (
+            ("consolidatedCurrencyCode", "currencyCode"),
+            ("consolidatedInvoiceId", "invoiceId"),
+            ("consolidatedDate", "date"),
+        ):
             wanted = consolidate.get(attr)
             if wanted and any(v.get(element, wanted) != wanted for v in values):
-                problems.append((f"{attr} {wanted} stimmt nicht mit {element} der Buchungen "
-                                 "überein.", None))
+                problems.append(
+                    (f"{attr} {wanted} stimmt nicht mit {element} der Buchungen überein.", None)
+                )
         for v in values:
             day = date.fromisoformat(v["date"])
             missing_fy = fiscal_year_missing(client, day)
@@ -195,8 +251,12 @@ def _check_records(kind: str, content: bytes, client: AccountingClient, known: s
                 problems.append((missing_fy, f"Belegdatum {v['date']}"))
             problems.extend(_account_problems(v, length))
             invoice_id = v.get("invoiceId", "")
-            if (kind != "cashLedger" and _decimal(v.get("amount")) < 0
-                    and invoice_id not in known and invoice_id not in invoices):
+            if (
+                kind != "cashLedger"
+                and _decimal(v.get("amount")) < 0
+                and invoice_id not in known
+                and invoice_id not in invoices
+            ):
                 problems.append((ORDNUNGSBEGRIFF, f"Belegfeld 1: {invoice_id}"))
         invoice_id = consolidate.get("consolidatedInvoiceId") or values[0].get("invoiceId", "")
         if invoice_id and _decimal(consolidate.get("consolidatedAmount")) > 0:
@@ -210,14 +270,23 @@ def _account_problems(values: dict[str, str], length: int) -> list[tuple[str, st
     problems: list[tuple[str, str | None]] = []
     account = values.get("accountNo")
     if account and len(account) not in (length, length + 1):
-        problems.append((f"Die Kontenlänge der Kontonummer {account} ({len(account)} Stellen) "
-                         f"stimmt nicht mit der Kontenlänge in DATEV ({length}) überein!",
-                         "accountNo"))
+        problems.append(
+            (
+                f"Die Kontenlänge der Kontonummer {account} ({len(account)} Stellen) "
+                f"stimmt nicht mit der Kontenlänge in DATEV ({length}) überein!",
+                "accountNo",
+            )
+        )
     partner = values.get("bpAccountNo")
     if partner and len(partner) != length + 1:
-        problems.append((f"Die Kontenlänge des Personenkontos {partner} ({len(partner)} "
-                         f"Stellen) stimmt nicht mit der Kontenlänge in DATEV ({length + 1}) "
-                         "überein!", "bpAccountNo"))
+        problems.append(
+            (
+                f"Die Kontenlänge des Personenkontos {partner} ({len(partner)} "
+                f"Stellen) stimmt nicht mit der Kontenlänge in DATEV ({length + 1}) "
+                "überein!",
+                "bpAccountNo",
+            )
+        )
     return problems
 
 

@@ -73,8 +73,11 @@ class AccountingClient:
 
     def folders(self, category: str) -> list[str]:
         """Folders of activated document types of one category (Rechnungsordner)."""
-        return [t["folder"] for t in self.raw.get("document_types", [])
-                if t["category"] == category and t.get("folder")]
+        return [
+            t["folder"]
+            for t in self.raw.get("document_types", [])
+            if t["category"] == category and t.get("folder")
+        ]
 
     @property
     def cash_ledgers(self) -> list[str]:

@@ -18,25 +18,35 @@ from workbench.sandbox.app import build_app
 from workbench.sandbox.state import SandboxState
 
 
-def serve(*, host: str = "127.0.0.1", port: int = 8765, seed: Path | None = None,
-          state_dir: Path | None = None, control: bool = False,
-          faults: str | None = None) -> None:
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    seed: Path | None = None,
+    state_dir: Path | None = None,
+    control: bool = False,
+    faults: str | None = None,
+) -> None:
     """Serve the sandbox until interrupted.
 
     >>> serve(port=8765, control=True)  # doctest: +SKIP
     """
     state = SandboxState.create(seed=seed, state_dir=state_dir, control=control, faults=faults)
-    print(f"DATEV sandbox on http://{host}:{port} (control endpoint "
-          f"{'on' if control else 'off'}, state {state_dir or 'in memory'})",
-          file=sys.stderr, flush=True)
+    print(
+        f"DATEV sandbox on http://{host}:{port} (control endpoint "
+        f"{'on' if control else 'off'}, state {state_dir or 'in memory'})",
+        file=sys.stderr,
+        flush=True,
+    )
     uvicorn.run(build_app(state), host=host, port=port, log_level="warning")
 
 
 class RunningSandbox:
     """A sandbox serving from a background thread; `.url` is its origin."""
 
-    def __init__(self, state: SandboxState, server: uvicorn.Server, thread: threading.Thread,
-                 url: str) -> None:
+    def __init__(
+        self, state: SandboxState, server: uvicorn.Server, thread: threading.Thread, url: str
+    ) -> None:
         self.state = state
         self.url = url
         self._server = server
@@ -50,14 +60,23 @@ class RunningSandbox:
     def __enter__(self) -> RunningSandbox:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
 
-def start_sandbox(*, seed: Path | None = None, state_dir: Path | None = None,
-                  control: bool = False, port: int = 0,
-                  faults: str | None = None) -> RunningSandbox:
+def start_sandbox(
+    *,
+    seed: Path | None = None,
+    state_dir: Path | None = None,
+    control: bool = False,
+    port: int = 0,
+    faults: str | None = None,
+) -> RunningSandbox:
     """Start the sandbox on 127.0.0.1 (port 0 = a free one) and wait until it is healthy.
 
     >>> with start_sandbox(control=True) as sandbox:  # doctest: +SKIP
@@ -73,11 +92,13 @@ def start_sandbox(*, seed: Path | None = None, state_dir: Path | None = None,
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", port))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(build_app(state), log_level="warning", lifespan="off",
-                            timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        build_app(state), log_level="warning", lifespan="off", timeout_graceful_shutdown=2
+    )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name="datev-sandbox", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="datev-sandbox", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 15
     while True:

@@ -56,8 +56,17 @@ CREATE TABLE IF NOT EXISTS fiscal_years (
     PRIMARY KEY (client_id, start));
 """
 
-TABLES = ("tokens", "dxso_jobs", "dxso_files", "protocol", "extf_jobs", "documents",
-          "expense_postings", "invoices", "fiscal_years")
+TABLES = (
+    "tokens",
+    "dxso_jobs",
+    "dxso_files",
+    "protocol",
+    "extf_jobs",
+    "documents",
+    "expense_postings",
+    "invoices",
+    "fiscal_years",
+)
 
 
 class Store:
@@ -97,7 +106,7 @@ class Store:
     def clear(self) -> None:
         with self.transaction() as conn:
             for table in TABLES:
-                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                conn.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
         with self._lock:
@@ -134,14 +143,24 @@ class SandboxState:
         self._apply_stored_fiscal_years()
 
     @classmethod
-    def create(cls, *, seed: Path | None = None, state_dir: Path | None = None,
-               control: bool = False, faults: str | None = None) -> SandboxState:
+    def create(
+        cls,
+        *,
+        seed: Path | None = None,
+        state_dir: Path | None = None,
+        control: bool = False,
+        faults: str | None = None,
+    ) -> SandboxState:
         path = None
         if state_dir is not None:
             Path(state_dir).mkdir(parents=True, exist_ok=True)
             path = Path(state_dir) / "sandbox.sqlite3"
-        return cls(seed_data=load_seed(seed), store=Store(path), control=control,
-                   faults=Faults.parse(faults))
+        return cls(
+            seed_data=load_seed(seed),
+            store=Store(path),
+            control=control,
+            faults=Faults.parse(faults),
+        )
 
     def _apply_stored_fiscal_years(self) -> None:
         for row in self.store.query("SELECT client_id, start, end FROM fiscal_years"):
@@ -152,8 +171,10 @@ class SandboxState:
                 client.fiscal_years.sort(key=lambda f: f.start)
 
     def remember_fiscal_year(self, client_id: str, fy: FiscalYear) -> None:
-        self.store.execute("INSERT OR IGNORE INTO fiscal_years VALUES (?, ?, ?)",
-                           (client_id, fy.start.isoformat(), fy.end.isoformat()))
+        self.store.execute(
+            "INSERT OR IGNORE INTO fiscal_years VALUES (?, ?, ?)",
+            (client_id, fy.start.isoformat(), fy.end.isoformat()),
+        )
 
     def reset(self) -> None:
         """Forget every token, job, file and protocol and reload the seed."""
@@ -163,5 +184,6 @@ class SandboxState:
 
     def expire_access_tokens(self) -> None:
         """Early token expiry: every issued access token stops working now."""
-        self.store.execute("UPDATE tokens SET expires_at = ? WHERE kind = 'access'",
-                           (self.clock.now() - 1,))
+        self.store.execute(
+            "UPDATE tokens SET expires_at = ? WHERE kind = 'access'", (self.clock.now() - 1,)
+        )

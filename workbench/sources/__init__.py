@@ -8,7 +8,12 @@ from workbench.sources.profiles import Profile, available_profiles, load_profile
 from workbench.sources.receipts import load_receipts
 from workbench.sources.schema import KINDS, canonical_columns, canonical_schema
 
-LOADERS = {"calls": load_calls, "invoices": load_invoices, "receipts": load_receipts, "pos": load_pos}
+LOADERS = {
+    "calls": load_calls,
+    "invoices": load_invoices,
+    "receipts": load_receipts,
+    "pos": load_pos,
+}
 
 __all__ = [
     "KINDS",

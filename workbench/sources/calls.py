@@ -10,8 +10,9 @@ from workbench.sources.profiles import Profile
 __all__ = ["load_calls"]
 
 
-def load_calls(files: PathLike | Iterable[PathLike], *,
-               profile: str | Profile = "canonical") -> LoadResult:
+def load_calls(
+    files: PathLike | Iterable[PathLike], *, profile: str | Profile = "canonical"
+) -> LoadResult:
     """Load call logs into the canonical ``calls`` frame.
 
     >>> result = load_calls("data/samples/calls_starface.csv", profile="starface")

@@ -72,25 +72,30 @@ def _strptime(guard: str | None, fmt: str, dtype: pl.DataType) -> Parser:
         if guard is None:
             return parsed
         return pl.select(pl.when(text.str.contains(guard)).then(parsed)).to_series()
+
     return parse
 
 
 def _excel_serial(dtype: pl.DataType) -> Parser:
     def parse(text: pl.Series) -> pl.Series:
-        days = pl.select(pl.when(text.str.contains(r"^\d{5}(\.\d+)?$"))
-                         .then(text.cast(pl.Float64, strict=False))).to_series()
+        days = pl.select(
+            pl.when(text.str.contains(r"^\d{5}(\.\d+)?$")).then(text.cast(pl.Float64, strict=False))
+        ).to_series()
         if dtype == pl.Date:
             return (days.floor() + _EXCEL_EPOCH_DAYS).cast(pl.Int32).cast(pl.Date)
         micros = ((days + _EXCEL_EPOCH_DAYS) * 86_400_000_000).round(0).cast(pl.Int64)
         return micros.cast(pl.Datetime("us"))
+
     return parse
 
 
 def _dates(text: pl.Series, *, excel: bool) -> pl.Series:
     parsers = [_strptime(guard, fmt, pl.Date) for guard, fmt in _DATE_FORMATS]
     # A timestamp in a date column keeps its date (Excel and databases add a time of day).
-    parsers += [lambda subset, g=guard, f=fmt: _strptime(g, f, pl.Datetime("us"))(subset).dt.date()
-                for guard, fmt in _DATETIME_FORMATS]
+    parsers += [
+        lambda subset, g=guard, f=fmt: _strptime(g, f, pl.Datetime("us"))(subset).dt.date()
+        for guard, fmt in _DATETIME_FORMATS
+    ]
     if excel:
         parsers.append(_excel_serial(pl.Date))
     return _chain(text, parsers, pl.Date)
@@ -122,9 +127,12 @@ def normalise_number(text: pl.Expr, *, number_format: str) -> pl.Expr:
     german_thousands = value.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
     english_thousands = value.str.contains(r"^-?\d{1,3}(,\d{3})+$")
     decimal_comma = (
-        pl.when(has_dot & has_comma).then(comma_last)
-        .when(has_comma).then(~english_thousands if number_format == "en" else pl.lit(True))
-        .when(has_dot).then(german_thousands if number_format == "de" else pl.lit(False))
+        pl.when(has_dot & has_comma)
+        .then(comma_last)
+        .when(has_comma)
+        .then(~english_thousands if number_format == "en" else pl.lit(True))
+        .when(has_dot)
+        .then(german_thousands if number_format == "de" else pl.lit(False))
         .otherwise(pl.lit(False))
     )
     normalised = (
@@ -140,14 +148,20 @@ def _numbers(text: pl.Series, *, number_format: str) -> pl.Series:
         # The common case: "1234.56" or, in German files, "1234,56" without grouping.
         if number_format == "de":
             simple = subset.str.contains(r"^-?\d+(,\d+)?$")
-            return pl.select(pl.when(simple).then(
-                subset.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))).to_series()
-        guarded = pl.select(pl.when(subset.str.contains(r"^-?\d+(\.\d+)?$")).then(subset)).to_series()
+            return pl.select(
+                pl.when(simple).then(
+                    subset.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+                )
+            ).to_series()
+        guarded = pl.select(
+            pl.when(subset.str.contains(r"^-?\d+(\.\d+)?$")).then(subset)
+        ).to_series()
         return guarded.cast(pl.Float64, strict=False)
 
     def general(subset: pl.Series) -> pl.Series:
-        return pl.select(normalise_number(pl.lit(subset), number_format=number_format)
-                         .cast(pl.Float64)).to_series()
+        return pl.select(
+            normalise_number(pl.lit(subset), number_format=number_format).cast(pl.Float64)
+        ).to_series()
 
     return _chain(text, [plain, general], pl.Float64)
 
@@ -158,29 +172,41 @@ def _integers(text: pl.Series, *, number_format: str) -> pl.Series:
 
 
 def _months(text: pl.Series) -> pl.Series:
-    patterns = ((r"^(\d{4})-(\d{1,2})$", 1, 2), (r"^(\d{1,2})[./](\d{4})$", 2, 1),
-                (r"^(\d{4})(\d{2})$", 1, 2))
+    patterns = (
+        (r"^(\d{4})-(\d{1,2})$", 1, 2),
+        (r"^(\d{1,2})[./](\d{4})$", 2, 1),
+        (r"^(\d{4})(\d{2})$", 1, 2),
+    )
 
     def parser(pattern: str, year_group: int, month_group: int) -> Parser:
         def parse(subset: pl.Series) -> pl.Series:
             year = subset.str.extract(pattern, year_group)
             month = subset.str.extract(pattern, month_group).cast(pl.Int32, strict=False)
-            return pl.select(pl.when(month.is_between(1, 12)).then(
-                pl.concat_str(pl.lit(year), pl.lit("-"), pl.lit(month).cast(pl.String).str.zfill(2))
-            )).to_series()
+            return pl.select(
+                pl.when(month.is_between(1, 12)).then(
+                    pl.concat_str(
+                        pl.lit(year), pl.lit("-"), pl.lit(month).cast(pl.String).str.zfill(2)
+                    )
+                )
+            ).to_series()
+
         return parse
 
     def canonical(subset: pl.Series) -> pl.Series:
-        return pl.select(pl.when(subset.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$"))
-                         .then(subset)).to_series()
+        return pl.select(
+            pl.when(subset.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$")).then(subset)
+        ).to_series()
 
     return _chain(text, [canonical, *(parser(*spec) for spec in patterns)], pl.String)
 
 
 def _durations(text: pl.Series) -> pl.Series:
     def seconds(subset: pl.Series) -> pl.Series:
-        return pl.select(pl.when(subset.str.contains(r"^-?\d+$"))
-                         .then(pl.lit(subset).cast(pl.Int64, strict=False))).to_series()
+        return pl.select(
+            pl.when(subset.str.contains(r"^-?\d+$")).then(
+                pl.lit(subset).cast(pl.Int64, strict=False)
+            )
+        ).to_series()
 
     def clock(subset: pl.Series) -> pl.Series:
         parts = subset.str.extract_groups(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
@@ -195,23 +221,27 @@ def _durations(text: pl.Series) -> pl.Series:
 def _lookup(mapping: dict[str, object], dtype: pl.DataType) -> Parser:
     def parse(subset: pl.Series) -> pl.Series:
         return subset.str.to_lowercase().replace_strict(mapping, default=None, return_dtype=dtype)
+
     return parse
 
 
 def _true_false(subset: pl.Series) -> pl.Series:
     # Exports mostly write "true"/"false": two comparisons beat a dictionary lookup.
-    return pl.select(pl.when(subset == "true").then(True)
-                     .when(subset == "false").then(False)).to_series()
+    return pl.select(
+        pl.when(subset == "true").then(True).when(subset == "false").then(False)
+    ).to_series()
 
 
 def _exact(choices: Sequence[str]) -> Parser:
     def parse(subset: pl.Series) -> pl.Series:
         return pl.select(pl.when(subset.is_in(choices)).then(subset)).to_series()
+
     return parse
 
 
-def _parsers(column: Column, *, number_format: str, excel: bool,
-             values: dict[str, str] | None) -> list[Parser]:
+def _parsers(
+    column: Column, *, number_format: str, excel: bool, values: dict[str, str] | None
+) -> list[Parser]:
     match column.type:
         case "date":
             return [lambda text: _dates(text, excel=excel)]
@@ -235,8 +265,14 @@ def _parsers(column: Column, *, number_format: str, excel: bool,
     raise ValueError(f"unknown column type {column.type!r}")
 
 
-def convert_series(column: Column, text: pl.Series, *, number_format: str, excel: bool,
-                   values: dict[str, str] | None = None) -> pl.Series:
+def convert_series(
+    column: Column,
+    text: pl.Series,
+    *,
+    number_format: str,
+    excel: bool,
+    values: dict[str, str] | None = None,
+) -> pl.Series:
     """Convert ``text`` (a String series) to ``column``'s canonical type.
 
     Null in the result means empty *or* unparseable; the caller tells them apart by the text.

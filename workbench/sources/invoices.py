@@ -13,8 +13,9 @@ from workbench.sources.profiles import Profile
 __all__ = ["load_invoices"]
 
 
-def load_invoices(files: PathLike | Iterable[PathLike], *,
-                  profile: str | Profile = "canonical") -> LoadResult:
+def load_invoices(
+    files: PathLike | Iterable[PathLike], *, profile: str | Profile = "canonical"
+) -> LoadResult:
     """Load invoices and their positions (``result.positions``).
 
     Positions come from the same files: an Excel sheet named by the profile (CRM+ exports an
@@ -30,6 +31,11 @@ def load_invoices(files: PathLike | Iterable[PathLike], *,
     positions, position_findings, position_infos = loaded["positions"]
     number = pl.int_range(1, pl.len() + 1).over("source_file", "invoice_id")
     positions = positions.with_columns(pl.coalesce("position", number).alias("position"))
-    return LoadResult(kind="invoices", frame=frame,
-                      findings=concat_findings([findings, position_findings]), sources=infos,
-                      positions=positions, position_sources=position_infos)
+    return LoadResult(
+        kind="invoices",
+        frame=frame,
+        findings=concat_findings([findings, position_findings]),
+        sources=infos,
+        positions=positions,
+        position_sources=position_infos,
+    )

@@ -27,7 +27,6 @@ __all__ = ["LoadResult", "SourceInfo", "attach_item_ids", "load_source"]
 PathLike = str | os.PathLike[str]
 
 
-
 @dataclass(frozen=True)
 class SourceInfo:
     """What was read from one file (or one Excel sheet)."""
@@ -56,24 +55,40 @@ class LoadResult:
 
     def summary(self) -> pl.DataFrame:
         """One row per file: rows loaded, format, encoding, variant and findings count."""
-        counts = (self.findings.group_by("source").len() if self.findings.height
-                  else pl.DataFrame(schema={"source": pl.String, "len": pl.UInt32}))
+        counts = (
+            self.findings.group_by("source").len()
+            if self.findings.height
+            else pl.DataFrame(schema={"source": pl.String, "len": pl.UInt32})
+        )
         per_file = dict(zip(counts["source"].to_list(), counts["len"].to_list(), strict=True))
         return pl.DataFrame(
             [
                 {
-                    "file": info.file, "kind": info.kind, "sheet": info.sheet,
-                    "variant": info.variant, "format": info.format, "encoding": info.encoding,
-                    "rows": info.rows, "mapped_columns": len(info.mapped),
+                    "file": info.file,
+                    "kind": info.kind,
+                    "sheet": info.sheet,
+                    "variant": info.variant,
+                    "format": info.format,
+                    "encoding": info.encoding,
+                    "rows": info.rows,
+                    "mapped_columns": len(info.mapped),
                     "unmapped_columns": ", ".join(info.unmapped),
                     "row_problems": per_file.get(info.file, 0),
                 }
                 for info in (*self.sources, *self.position_sources)
             ],
-            schema={"file": pl.String, "kind": pl.String, "sheet": pl.String,
-                    "variant": pl.String, "format": pl.String, "encoding": pl.String,
-                    "rows": pl.Int64, "mapped_columns": pl.Int64, "unmapped_columns": pl.String,
-                    "row_problems": pl.Int64},
+            schema={
+                "file": pl.String,
+                "kind": pl.String,
+                "sheet": pl.String,
+                "variant": pl.String,
+                "format": pl.String,
+                "encoding": pl.String,
+                "rows": pl.Int64,
+                "mapped_columns": pl.Int64,
+                "unmapped_columns": pl.String,
+                "row_problems": pl.Int64,
+            },
         )
 
 
@@ -83,12 +98,16 @@ def attach_item_ids(findings: pl.DataFrame, frame: pl.DataFrame, kind: str) -> p
         return findings
     # Only the rows with findings: filtering first avoids hashing a million-row frame.
     wanted = findings.select("source", "row").unique()
-    ids = (frame.filter(pl.col("source_row").is_in(wanted["row"].implode()))
-           .select(pl.col("source_file").alias("source"), pl.col("source_row").alias("row"),
-                   pl.col(ITEM_ID_COLUMN[kind]).alias("__item")))
-    return (findings.join(ids, on=["source", "row"], how="left")
-            .with_columns(pl.coalesce("item_id", "__item").alias("item_id"))
-            .drop("__item"))
+    ids = frame.filter(pl.col("source_row").is_in(wanted["row"].implode())).select(
+        pl.col("source_file").alias("source"),
+        pl.col("source_row").alias("row"),
+        pl.col(ITEM_ID_COLUMN[kind]).alias("__item"),
+    )
+    return (
+        findings.join(ids, on=["source", "row"], how="left")
+        .with_columns(pl.coalesce("item_id", "__item").alias("item_id"))
+        .drop("__item")
+    )
 
 
 def _as_list(files: PathLike | Iterable[PathLike]) -> list[Path]:
@@ -100,8 +119,9 @@ def _as_list(files: PathLike | Iterable[PathLike]) -> list[Path]:
     return paths
 
 
-def _pick_variant(table: RawTable, variants: Sequence[Variant], profile: Profile,
-                  kind: str) -> Variant | None:
+def _pick_variant(
+    table: RawTable, variants: Sequence[Variant], profile: Profile, kind: str
+) -> Variant | None:
     headers = set(table.headers)
     for variant in variants:
         if variant.matches(headers):
@@ -109,18 +129,22 @@ def _pick_variant(table: RawTable, variants: Sequence[Variant], profile: Profile
     return None
 
 
-def _no_variant_error(table: RawTable, variants: Sequence[Variant], profile: Profile,
-                      kind: str) -> SourceError:
+def _no_variant_error(
+    table: RawTable, variants: Sequence[Variant], profile: Profile, kind: str
+) -> SourceError:
     expected = "; ".join(f"{variant.name}: {', '.join(variant.detect)}" for variant in variants)
     found = ", ".join(table.headers[:12])
     return SourceError(
         f"Die Datei {table.file} passt nicht zum Profil '{profile.name}' ({kind}): erwartet werden "
         f"die Spalten {expected}; gefunden wurden {found}. Wählen Sie das passende Profil.",
-        file=table.file, row=1)
+        file=table.file,
+        row=1,
+    )
 
 
-def _convert(table: RawTable, variant: Variant,
-             kind: str) -> tuple[pl.DataFrame, pl.DataFrame, SourceInfo]:
+def _convert(
+    table: RawTable, variant: Variant, kind: str
+) -> tuple[pl.DataFrame, pl.DataFrame, SourceInfo]:
     columns = canonical_columns(kind)
     resolved = variant.resolve(table.headers)
     for column in columns:
@@ -130,7 +154,10 @@ def _convert(table: RawTable, variant: Variant,
                 f"Der Datei {table.file} fehlt die Pflichtspalte {variant.expected_headers(column.name)} "
                 f"(kanonisch '{column.name}'){f' in der Kopfzeile (Zeile {row})' if row else ''}. "
                 f"Ergänzen Sie die Spalte oder passen Sie das Profil an.",
-                file=table.file, row=row, column=column.name)
+                file=table.file,
+                row=row,
+                column=column.name,
+            )
     # Excel and JSON numbers arrive as "12.345" (a dot, whatever the locale); only CSV text
     # follows the profile's notation.
     number_format = (variant.number_format or "de") if table.format == "csv" else "en"
@@ -140,37 +167,57 @@ def _convert(table: RawTable, variant: Variant,
         if column.name in resolved:
             texts[column.name] = table.frame[resolved[column.name]]
         elif column.name in variant.defaults:
-            texts[column.name] = pl.repeat(variant.defaults[column.name], height, eager=True,
-                                           dtype=pl.String)
+            texts[column.name] = pl.repeat(
+                variant.defaults[column.name], height, eager=True, dtype=pl.String
+            )
 
     def convert(column: Column) -> pl.Series:
         if column.name not in texts:
             return pl.repeat(None, height, eager=True, dtype=column.dtype)
-        return convert_series(column, texts[column.name], number_format=number_format,
-                              excel=table.format == "excel",
-                              values=variant.values.get(column.name))
+        return convert_series(
+            column,
+            texts[column.name],
+            number_format=number_format,
+            excel=table.format == "excel",
+            values=variant.values.get(column.name),
+        )
 
     # each conversion is a short series of single-threaded polars calls: run them side by side
     with ThreadPoolExecutor(max_workers=pl.thread_pool_size()) as pool:
         converted = list(pool.map(convert, columns))
     # one chunk per column: the CSV reader's many chunks next to the converted columns' single
     # one would make every later operation on the frame realign them first
-    frame = pl.DataFrame([
-        *(series.alias(column.name) for series, column in zip(converted, columns, strict=True)),
-        pl.repeat(table.file, height, eager=True, dtype=pl.String).alias("source_file"),
-        table.rows.alias("source_row"),
-    ]).rechunk()
+    frame = pl.DataFrame(
+        [
+            *(series.alias(column.name) for series, column in zip(converted, columns, strict=True)),
+            pl.repeat(table.file, height, eager=True, dtype=pl.String).alias("source_file"),
+            table.rows.alias("source_row"),
+        ]
+    ).rechunk()
     findings = _unparseable(table, frame, columns, resolved, texts, kind)
     used = set(resolved.values())
-    info = SourceInfo(file=table.file, kind=kind, variant=variant.name, format=table.format,
-                      encoding=table.encoding, sheet=table.sheet, rows=frame.height,
-                      mapped=resolved, unmapped=tuple(h for h in table.headers if h not in used))
+    info = SourceInfo(
+        file=table.file,
+        kind=kind,
+        variant=variant.name,
+        format=table.format,
+        encoding=table.encoding,
+        sheet=table.sheet,
+        rows=frame.height,
+        mapped=resolved,
+        unmapped=tuple(h for h in table.headers if h not in used),
+    )
     return frame, findings, info
 
 
-def _unparseable(table: RawTable, frame: pl.DataFrame, columns: Sequence[Column],
-                 resolved: dict[str, str], texts: dict[str, pl.Series],
-                 kind: str) -> pl.DataFrame:
+def _unparseable(
+    table: RawTable,
+    frame: pl.DataFrame,
+    columns: Sequence[Column],
+    resolved: dict[str, str],
+    texts: dict[str, pl.Series],
+    kind: str,
+) -> pl.DataFrame:
     """One ``field.unparseable`` finding per non-empty value that did not convert."""
     item_text = texts.get(ITEM_ID_COLUMN[kind])
     parts = []
@@ -189,26 +236,40 @@ def _unparseable(table: RawTable, frame: pl.DataFrame, columns: Sequence[Column]
         # rechunk: multi-chunk filtered series trip polars' string formatting (a panic).
         values = text.filter(bad).rechunk()
         rows = table.rows.filter(bad).rechunk()
-        parts.append(pl.DataFrame({
-            "source": pl.repeat(table.file, len(values), eager=True, dtype=pl.String),
-            "row": rows,
-            "item_id": (item_text.filter(bad).rechunk() if item_text is not None
-                        else pl.repeat(None, len(values), eager=True, dtype=pl.String)),
-            "column": pl.repeat(column.name, len(values), eager=True, dtype=pl.String),
-            "source_column": pl.repeat(source_column, len(values), eager=True, dtype=pl.String),
-            "rule": pl.repeat("field.unparseable", len(values), eager=True, dtype=pl.String),
-            "severity": pl.repeat("error", len(values), eager=True, dtype=pl.String),
-            "value": values,
-        }).with_columns(
-            pl.lit(column.describe()).alias("expected"),
-            pl.format(
-                "{}, Zeile {}, {}: Der Wert '{}' ist ungültig, erwartet wird {}. Korrigieren Sie "
-                "den Wert in der Quelle.",
-                pl.lit(table.file), pl.col("row"), pl.lit(where), pl.col("value"),
-                pl.lit(column.describe()),
-            ).alias("message"),
-            pl.lit(None, dtype=pl.String).alias("suggestion"),
-        ))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "source": pl.repeat(table.file, len(values), eager=True, dtype=pl.String),
+                    "row": rows,
+                    "item_id": (
+                        item_text.filter(bad).rechunk()
+                        if item_text is not None
+                        else pl.repeat(None, len(values), eager=True, dtype=pl.String)
+                    ),
+                    "column": pl.repeat(column.name, len(values), eager=True, dtype=pl.String),
+                    "source_column": pl.repeat(
+                        source_column, len(values), eager=True, dtype=pl.String
+                    ),
+                    "rule": pl.repeat(
+                        "field.unparseable", len(values), eager=True, dtype=pl.String
+                    ),
+                    "severity": pl.repeat("error", len(values), eager=True, dtype=pl.String),
+                    "value": values,
+                }
+            ).with_columns(
+                pl.lit(column.describe()).alias("expected"),
+                pl.format(
+                    "{}, Zeile {}, {}: Der Wert '{}' ist ungültig, erwartet wird {}. Korrigieren Sie "
+                    "den Wert in der Quelle.",
+                    pl.lit(table.file),
+                    pl.col("row"),
+                    pl.lit(where),
+                    pl.col("value"),
+                    pl.lit(column.describe()),
+                ).alias("message"),
+                pl.lit(None, dtype=pl.String).alias("suggestion"),
+            )
+        )
     return concat_findings(parts)
 
 
@@ -224,13 +285,17 @@ def _tables_for(path: Path, variants: Sequence[Variant]) -> list[tuple[RawTable,
                 raise SourceError(
                     f"Die Excel-Datei {path.name} hat kein Blatt {names}. Vorhandene Blätter: "
                     f"{', '.join(sheets)}. Benennen Sie das Blatt um oder wählen Sie ein anderes "
-                    f"Profil.", file=path.name)
+                    f"Profil.",
+                    file=path.name,
+                )
             seen: dict[str, Variant] = {}
             for variant in found:
                 seen.setdefault(variant.sheet, variant)
             if seen:
-                return [(read_table(path, sheet=sheet, header_row=variant.header_row), variant)
-                        for sheet, variant in seen.items()]
+                return [
+                    (read_table(path, sheet=sheet, header_row=variant.header_row), variant)
+                    for sheet, variant in seen.items()
+                ]
         variant = variants[0]
         return [(read_table(path, header_row=variant.header_row), None)]
     header_row = variants[0].header_row
@@ -238,9 +303,13 @@ def _tables_for(path: Path, variants: Sequence[Variant]) -> list[tuple[RawTable,
     return [(read_table(path, header_row=header_row, delimiter=delimiter), None)]
 
 
-def load_source(kind: str, files: PathLike | Iterable[PathLike], *,
-                profile: str | Profile = "canonical",
-                sub_kinds: Sequence[str] | None = None) -> dict[str, tuple[pl.DataFrame, pl.DataFrame, tuple[SourceInfo, ...]]]:
+def load_source(
+    kind: str,
+    files: PathLike | Iterable[PathLike],
+    *,
+    profile: str | Profile = "canonical",
+    sub_kinds: Sequence[str] | None = None,
+) -> dict[str, tuple[pl.DataFrame, pl.DataFrame, tuple[SourceInfo, ...]]]:
     """Load ``files`` for ``kind``; returns frame, findings and infos per (sub-)kind.
 
     ``sub_kinds`` lets invoices load their positions from the same files (a positions sheet, or
@@ -248,8 +317,10 @@ def load_source(kind: str, files: PathLike | Iterable[PathLike], *,
     """
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     kinds = list(sub_kinds or [kind])
-    variants = {name: profile.variants_for(name) if name == kind else profile.variants.get(name, ())
-                for name in kinds}
+    variants = {
+        name: profile.variants_for(name) if name == kind else profile.variants.get(name, ())
+        for name in kinds
+    }
     all_variants = [variant for name in kinds for variant in variants[name]]
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in kinds}
     findings: dict[str, list[pl.DataFrame]] = {name: [] for name in kinds}

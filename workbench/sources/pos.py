@@ -10,8 +10,9 @@ from workbench.sources.profiles import Profile
 __all__ = ["load_pos"]
 
 
-def load_pos(files: PathLike | Iterable[PathLike], *,
-             profile: str | Profile = "canonical") -> LoadResult:
+def load_pos(
+    files: PathLike | Iterable[PathLike], *, profile: str | Profile = "canonical"
+) -> LoadResult:
     """Load POS daily sales into the canonical ``pos`` frame.
 
     >>> result = load_pos("data/samples/pos_lightspeed.csv", profile="lightspeed")

@@ -35,8 +35,15 @@ __all__ = ["Profile", "Variant", "available_profiles", "load_profile", "profile_
 
 _SECTIONS = ("calls", "invoices", "positions", "receipts", "pos")
 _VARIANT_KEYS = {
-    "variant", "detect", "columns", "defaults", "values", "sheet", "header_row",
-    "delimiter", "number_format",
+    "variant",
+    "detect",
+    "columns",
+    "defaults",
+    "values",
+    "sheet",
+    "header_row",
+    "delimiter",
+    "number_format",
 }
 
 
@@ -110,8 +117,9 @@ def profile_dirs() -> list[Path]:
 
 def available_profiles() -> list[str]:
     """Names of all profiles found in :func:`profile_dirs`."""
-    names = {path.stem for folder in profile_dirs() if folder.is_dir()
-             for path in folder.glob("*.toml")}
+    names = {
+        path.stem for folder in profile_dirs() if folder.is_dir() for path in folder.glob("*.toml")
+    }
     return sorted(names)
 
 
@@ -142,7 +150,9 @@ def _parse(path: Path) -> Profile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ProfileError(f"Die Profildatei {path.name} ist ungültig: {error}", file=path.name) from error
+        raise ProfileError(
+            f"Die Profildatei {path.name} ist ungültig: {error}", file=path.name
+        ) from error
     variants: dict[str, tuple[Variant, ...]] = {}
     for kind in _SECTIONS:
         sections = data.get(kind)
@@ -150,8 +160,9 @@ def _parse(path: Path) -> Profile:
             continue
         if isinstance(sections, dict):
             sections = [sections]
-        variants[kind] = tuple(_variant(path, kind, index, section)
-                               for index, section in enumerate(sections, start=1))
+        variants[kind] = tuple(
+            _variant(path, kind, index, section) for index, section in enumerate(sections, start=1)
+        )
     unknown = set(data) - set(_SECTIONS) - {"name", "title", "description"}
     if unknown:
         raise ProfileError(
@@ -159,34 +170,49 @@ def _parse(path: Path) -> Profile:
             f"Erlaubt sind {', '.join(_SECTIONS)}.",
             file=path.name,
         )
-    return Profile(name=str(data.get("name", path.stem)), title=str(data.get("title", path.stem)),
-                   path=path, variants=variants)
+    return Profile(
+        name=str(data.get("name", path.stem)),
+        title=str(data.get("title", path.stem)),
+        path=path,
+        variants=variants,
+    )
 
 
 def _variant(path: Path, kind: str, index: int, section: dict) -> Variant:
     where = f"Die Profildatei {path.name}, Abschnitt [{kind}] Nr. {index}"
     unknown = set(section) - _VARIANT_KEYS
     if unknown:
-        raise ProfileError(f"{where} enthält unbekannte Schlüssel: {', '.join(sorted(unknown))}.",
-                           file=path.name)
+        raise ProfileError(
+            f"{where} enthält unbekannte Schlüssel: {', '.join(sorted(unknown))}.", file=path.name
+        )
     known = {column.name for column in canonical_columns(kind)}
     columns: dict[str, tuple[str, ...]] = {}
     for canonical, headers in section.get("columns", {}).items():
         if canonical not in known:
             raise ProfileError(
                 f"{where} ordnet die unbekannte Spalte '{canonical}' zu. Kanonische Spalten für "
-                f"{kind}: {', '.join(sorted(known))}.", file=path.name, column=canonical)
+                f"{kind}: {', '.join(sorted(known))}.",
+                file=path.name,
+                column=canonical,
+            )
         columns[canonical] = (headers,) if isinstance(headers, str) else tuple(headers)
     for canonical in (*section.get("defaults", {}), *section.get("values", {})):
         if canonical not in known:
-            raise ProfileError(f"{where} nennt die unbekannte Spalte '{canonical}'.",
-                               file=path.name, column=canonical)
+            raise ProfileError(
+                f"{where} nennt die unbekannte Spalte '{canonical}'.",
+                file=path.name,
+                column=canonical,
+            )
     number_format = section.get("number_format")
     if number_format not in (None, "de", "en", "auto"):
-        raise ProfileError(f"{where}: number_format muss 'de', 'en' oder 'auto' sein, nicht "
-                           f"'{number_format}'.", file=path.name)
-    values = {canonical: {str(k).casefold(): str(v) for k, v in mapping.items()}
-              for canonical, mapping in section.get("values", {}).items()}
+        raise ProfileError(
+            f"{where}: number_format muss 'de', 'en' oder 'auto' sein, nicht '{number_format}'.",
+            file=path.name,
+        )
+    values = {
+        canonical: {str(k).casefold(): str(v) for k, v in mapping.items()}
+        for canonical, mapping in section.get("values", {}).items()
+    }
     return Variant(
         kind=kind,
         name=str(section.get("variant", kind)),

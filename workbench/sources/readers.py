@@ -49,14 +49,18 @@ def _read_bytes(path: Path, limit: int = -1) -> bytes:
         with path.open("rb") as file:
             return file.read(limit)
     except FileNotFoundError:
-        raise SourceError(f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
-                          file=path.name) from None
+        raise SourceError(
+            f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
+            file=path.name,
+        ) from None
     except IsADirectoryError:
-        raise SourceError(f"{path} ist ein Ordner, keine Datei. Geben Sie die Dateien darin an.",
-                          file=path.name) from None
+        raise SourceError(
+            f"{path} ist ein Ordner, keine Datei. Geben Sie die Dateien darin an.", file=path.name
+        ) from None
     except OSError as error:
-        raise SourceError(f"Die Datei {path.name} kann nicht gelesen werden: {error.strerror}.",
-                          file=path.name) from error
+        raise SourceError(
+            f"Die Datei {path.name} kann nicht gelesen werden: {error.strerror}.", file=path.name
+        ) from error
 
 
 #: Encoding, delimiter and binary content are judged on the first 64 KiB.
@@ -69,15 +73,17 @@ def _line_count(path: Path) -> int:
         data = np.frombuffer(mapped, dtype=np.uint8)
         try:
             step = 1 << 22  # in slices: no temporary as large as the file
-            breaks = sum(int(np.count_nonzero(data[i:i + step] == 0x0A))
-                         for i in range(0, len(data), step))
+            breaks = sum(
+                int(np.count_nonzero(data[i : i + step] == 0x0A)) for i in range(0, len(data), step)
+            )
             return breaks + (0 if data[-1] == 0x0A else 1)
         finally:
             del data  # the mapping closes only without views on it
 
 
-def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 1,
-               delimiter: str | None = None) -> RawTable:
+def read_table(
+    path: str | Path, *, sheet: str | None = None, header_row: int = 1, delimiter: str | None = None
+) -> RawTable:
     """Read one file as text; raises :class:`SourceError` with file, row and cause when it can't.
 
     >>> read_table("data/samples/receipts_canonical.csv").headers[:2]  # doctest: +SKIP
@@ -92,8 +98,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 
     large = path.is_file() and path.stat().st_size > _PROBE
     data = _read_bytes(path, _PROBE + 1 if large else -1)
     if not data.strip() and (not large or not _read_bytes(path).strip()):
-        raise SourceError(f"Die Datei {path.name} ist leer. Exportieren Sie die Daten erneut.",
-                          file=path.name)
+        raise SourceError(
+            f"Die Datei {path.name} ist leer. Exportieren Sie die Daten erneut.", file=path.name
+        )
     if suffix == ".json":
         return _read_json(path, _read_bytes(path) if large else data)
     return _read_csv(path, data, whole=not large, header_row=header_row, delimiter=delimiter)
@@ -101,18 +108,22 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int = 
 
 # --- CSV -----------------------------------------------------------------------------------------
 
+
 def _reject_binary(path: Path, data: bytes, text: str) -> None:
     if data.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
         raise SourceError(
             f"Die Datei {path.name} ist keine Textdatei (CSV), sondern ein Binärformat "
             f"(Excel, PDF oder ZIP). Speichern Sie sie als CSV oder geben Sie eine .xlsx-Datei an.",
-            file=path.name)
+            file=path.name,
+        )
     sample = text[:8192]
     controls = sum(1 for char in sample if char < " " and char not in "\r\n\t")
     if "\x00" in sample or controls > len(sample) // 20:
         raise SourceError(
             f"Die Datei {path.name} enthält Binärdaten und ist keine lesbare CSV-Datei. "
-            f"Prüfen Sie, ob die richtige Datei gewählt wurde.", file=path.name)
+            f"Prüfen Sie, ob die richtige Datei gewählt wurde.",
+            file=path.name,
+        )
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -121,8 +132,9 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def _read_csv(path: Path, data: bytes, *, whole: bool, header_row: int,
-              delimiter: str | None) -> RawTable:
+def _read_csv(
+    path: Path, data: bytes, *, whole: bool, header_row: int, delimiter: str | None
+) -> RawTable:
     """``data``: the whole file, or (not ``whole``) its first bytes. A large UTF-8 file (the usual
     case) is parsed by polars from the file itself; everything else goes to polars as UTF-8
     bytes, decoded in full."""
@@ -135,8 +147,11 @@ def _read_csv(path: Path, data: bytes, *, whole: bool, header_row: int,
     _reject_binary(path, data[skip:], probe)
     lines = probe.lstrip("\ufeff").splitlines()
     if len(lines) < header_row:
-        raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile in Zeile {header_row}.",
-                          file=path.name, row=header_row)
+        raise SourceError(
+            f"Die Datei {path.name} hat keine Kopfzeile in Zeile {header_row}.",
+            file=path.name,
+            row=header_row,
+        )
     separator = delimiter or _sniff_delimiter(lines[header_row - 1])
     if utf8 is None:
         try:  # resolved: polars would read "~/..." from the home folder
@@ -151,21 +166,31 @@ def _read_csv(path: Path, data: bytes, *, whole: bool, header_row: int,
         frame, _ = _polars_csv(utf8, separator, header_row)
         line_count = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
     if frame is not None and line_count == header_row + frame.height:
-        rows = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True,
-                            dtype=pl.Int64)
+        rows = pl.int_range(
+            header_row + 1, header_row + 1 + frame.height, eager=True, dtype=pl.Int64
+        )
     else:
         # Quoted line breaks, blank lines or ragged rows: walk the file to get true line numbers.
         if utf8 is None:
             codec, utf8 = _as_utf8(_read_bytes(path))
         frame, rows = _python_csv(path, utf8.decode("utf-8"), separator, header_row)
     if frame.width == 0 or not any(name.strip() for name in frame.columns):
-        raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name,
-                          row=header_row)
+        raise SourceError(
+            f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=header_row
+        )
     if frame.height == 0:
-        raise SourceError(f"Die Datei {path.name} enthält nur die Kopfzeile und keine Datenzeilen.",
-                          file=path.name, row=header_row + 1)
-    return RawTable(file=path.name, frame=_clean_header(frame), rows=rows.alias("row"),
-                    encoding=codec, format="csv")
+        raise SourceError(
+            f"Die Datei {path.name} enthält nur die Kopfzeile und keine Datenzeilen.",
+            file=path.name,
+            row=header_row + 1,
+        )
+    return RawTable(
+        file=path.name,
+        frame=_clean_header(frame),
+        rows=rows.alias("row"),
+        encoding=codec,
+        format="csv",
+    )
 
 
 def _as_utf8(data: bytes) -> tuple[str, bytes]:
@@ -174,14 +199,22 @@ def _as_utf8(data: bytes) -> tuple[str, bytes]:
     return decoded.encoding, decoded.text.lstrip("\ufeff").encode("utf-8")
 
 
-def _polars_csv(source: bytes | Path, separator: str,
-                header_row: int) -> tuple[pl.DataFrame | None, bool]:
+def _polars_csv(
+    source: bytes | Path, separator: str, header_row: int
+) -> tuple[pl.DataFrame | None, bool]:
     """Parse UTF-8 text or a UTF-8 file (polars skips a byte order mark) with polars;
     ``(None, False)`` when the layout needs the careful Python reader."""
     try:
-        frame = pl.read_csv(source, separator=separator, has_header=True,
-                            skip_rows=header_row - 1, infer_schema=False, quote_char='"',
-                            raise_if_empty=False, glob=False)  # "Belege [Jan].csv" is a name
+        frame = pl.read_csv(
+            source,
+            separator=separator,
+            has_header=True,
+            skip_rows=header_row - 1,
+            infer_schema=False,
+            quote_char='"',
+            raise_if_empty=False,
+            glob=False,
+        )  # "Belege [Jan].csv" is a name
     except pl.exceptions.ComputeError as error:
         return None, "utf-8" in str(error).lower()
     except pl.exceptions.PolarsError:
@@ -189,8 +222,9 @@ def _polars_csv(source: bytes | Path, separator: str,
     return frame, False
 
 
-def _python_csv(path: Path, text: str, separator: str,
-                header_row: int) -> tuple[pl.DataFrame, pl.Series]:
+def _python_csv(
+    path: Path, text: str, separator: str, header_row: int
+) -> tuple[pl.DataFrame, pl.Series]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=separator, quotechar='"')
     header: list[str] | None = None
     records: list[list[str | None]] = []
@@ -211,15 +245,21 @@ def _python_csv(path: Path, text: str, separator: str,
                     f"Die Datei {path.name}, Zeile {start} hat {len(fields)} Felder, die Kopfzeile "
                     f"aber nur {len(header)}. Prüfen Sie Trennzeichen und Anführungszeichen in "
                     f"dieser Zeile (Wert '{fields[len(header)]}' in Feld {len(header) + 1}).",
-                    file=path.name, row=start, value=fields[len(header)])
+                    file=path.name,
+                    row=start,
+                    value=fields[len(header)],
+                )
             padded = [value if value != "" else None for value in fields]
             padded += [None] * (len(header) - len(fields))
             records.append(padded)
             starts.append(start)
     except csv.Error as error:
-        raise SourceError(f"Die Datei {path.name} ist ab Zeile {reader.line_num} nicht lesbar: "
-                          f"{error}. Prüfen Sie die Anführungszeichen.", file=path.name,
-                          row=reader.line_num) from error
+        raise SourceError(
+            f"Die Datei {path.name} ist ab Zeile {reader.line_num} nicht lesbar: "
+            f"{error}. Prüfen Sie die Anführungszeichen.",
+            file=path.name,
+            row=reader.line_num,
+        ) from error
     if header is None:
         raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=1)
     names = _unique(header)
@@ -247,23 +287,28 @@ def _clean_header(frame: pl.DataFrame) -> pl.DataFrame:
 
 # --- Excel ---------------------------------------------------------------------------------------
 
+
 def excel_sheets(path: str | Path) -> list[str]:
     """The sheet names of an Excel file."""
     import fastexcel
 
     try:
         return list(fastexcel.read_excel(str(path)).sheet_names)
-    except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types
+    except Exception as error:
         raise _broken_excel(Path(path), error) from error
 
 
 def _broken_excel(path: Path, error: Exception) -> SourceError:
     if not path.exists():
-        return SourceError(f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und "
-                           f"Dateinamen.", file=path.name)
-    return SourceError(f"Die Datei {path.name} ist keine gültige Excel-Datei oder beschädigt "
-                       f"({type(error).__name__}). Öffnen und speichern Sie sie in Excel erneut.",
-                       file=path.name)
+        return SourceError(
+            f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
+            file=path.name,
+        )
+    return SourceError(
+        f"Die Datei {path.name} ist keine gültige Excel-Datei oder beschädigt "
+        f"({type(error).__name__}). Öffnen und speichern Sie sie in Excel erneut.",
+        file=path.name,
+    )
 
 
 def _first_used_row(path: Path, sheet: str) -> int:
@@ -288,7 +333,7 @@ def _read_excel(path: Path, *, sheet: str | None, header_row: int) -> RawTable:
     _read_bytes(path, 1)  # same clear message for missing or unreadable files as for CSV
     try:
         reader = fastexcel.read_excel(str(path))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise _broken_excel(path, error) from error
     names = list(reader.sheet_names)
     name = sheet or names[0]
@@ -296,15 +341,18 @@ def _read_excel(path: Path, *, sheet: str | None, header_row: int) -> RawTable:
         raise SourceError(
             f"Die Excel-Datei {path.name} hat kein Blatt '{name}'. Vorhandene Blätter: "
             f"{', '.join(names)}. Benennen Sie das Blatt um oder wählen Sie ein anderes Profil.",
-            file=path.name)
+            file=path.name,
+        )
     first = _first_used_row(path, name)
     skip = max(header_row - first, 0)
     try:
         loaded = reader.load_sheet(name, header_row=skip, dtypes="string")
         frame = loaded.to_polars()
-    except Exception as error:  # noqa: BLE001
-        raise SourceError(f"Das Blatt '{name}' der Datei {path.name} kann nicht gelesen werden: "
-                          f"{error}", file=path.name) from error
+    except Exception as error:
+        raise SourceError(
+            f"Das Blatt '{name}' der Datei {path.name} kann nicht gelesen werden: {error}",
+            file=path.name,
+        ) from error
     if frame.width == 0:
         raise SourceError(f"Das Blatt '{name}' der Datei {path.name} ist leer.", file=path.name)
     header_at = first + skip
@@ -312,11 +360,19 @@ def _read_excel(path: Path, *, sheet: str | None, header_row: int) -> RawTable:
     rows = pl.int_range(header_at + 1, header_at + 1 + frame.height, eager=True, dtype=pl.Int64)
     frame, rows = frame.filter(non_empty), rows.filter(non_empty)
     if frame.height == 0:
-        raise SourceError(f"Das Blatt '{name}' der Datei {path.name} enthält keine Datenzeilen.",
-                          file=path.name, row=header_at + 1)
+        raise SourceError(
+            f"Das Blatt '{name}' der Datei {path.name} enthält keine Datenzeilen.",
+            file=path.name,
+            row=header_at + 1,
+        )
     frame = _normalise_excel_text(frame)
-    return RawTable(file=path.name, frame=_clean_header(frame), rows=rows.alias("row"),
-                    sheet=name, format="excel")
+    return RawTable(
+        file=path.name,
+        frame=_clean_header(frame),
+        rows=rows.alias("row"),
+        sheet=name,
+        format="excel",
+    )
 
 
 def _normalise_excel_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -328,34 +384,46 @@ def _normalise_excel_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 # --- JSON ----------------------------------------------------------------------------------------
 
+
 def _read_json(path: Path, data: bytes) -> RawTable:
     decoded = decode_text(data)
     try:
         document = json.loads(decoded.text)
     except json.JSONDecodeError as error:
-        raise SourceError(f"Die Datei {path.name} ist kein gültiges JSON: Zeile {error.lineno}, "
-                          f"Spalte {error.colno}: {error.msg}.", file=path.name,
-                          row=error.lineno) from error
+        raise SourceError(
+            f"Die Datei {path.name} ist kein gültiges JSON: Zeile {error.lineno}, "
+            f"Spalte {error.colno}: {error.msg}.",
+            file=path.name,
+            row=error.lineno,
+        ) from error
     records = document
     if isinstance(document, dict):
         lists = [value for value in document.values() if isinstance(value, list)]
         if len(lists) != 1:
-            raise SourceError(f"Die JSON-Datei {path.name} muss eine Liste von Datensätzen oder ein "
-                              f"Objekt mit genau einer solchen Liste enthalten.", file=path.name)
+            raise SourceError(
+                f"Die JSON-Datei {path.name} muss eine Liste von Datensätzen oder ein "
+                f"Objekt mit genau einer solchen Liste enthalten.",
+                file=path.name,
+            )
         records = lists[0]
     if not isinstance(records, list) or not records:
         raise SourceError(f"Die JSON-Datei {path.name} enthält keine Datensätze.", file=path.name)
     columns: dict[str, None] = {}
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
-            raise SourceError(f"Die JSON-Datei {path.name}, Datensatz {number} ist kein Objekt, "
-                              f"sondern {type(record).__name__}.", file=path.name, row=number)
+            raise SourceError(
+                f"Die JSON-Datei {path.name}, Datensatz {number} ist kein Objekt, "
+                f"sondern {type(record).__name__}.",
+                file=path.name,
+                row=number,
+            )
         columns.update(dict.fromkeys(record))
     table = {name: [_json_text(record.get(name)) for record in records] for name in columns}
     frame = pl.DataFrame(table, schema={name: pl.String for name in columns})
     rows = pl.int_range(1, len(records) + 1, eager=True, dtype=pl.Int64).alias("row")
-    return RawTable(file=path.name, frame=frame, rows=rows, encoding=decoded.encoding,
-                    format="json")
+    return RawTable(
+        file=path.name, frame=frame, rows=rows, encoding=decoded.encoding, format="json"
+    )
 
 
 def _json_text(value: object) -> str | None:
@@ -366,4 +434,3 @@ def _json_text(value: object) -> str | None:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-

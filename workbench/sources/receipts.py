@@ -12,8 +12,9 @@ from workbench.sources.profiles import Profile
 __all__ = ["load_receipts"]
 
 
-def load_receipts(files: PathLike | Iterable[PathLike], *,
-                  profile: str | Profile = "canonical") -> LoadResult:
+def load_receipts(
+    files: PathLike | Iterable[PathLike], *, profile: str | Profile = "canonical"
+) -> LoadResult:
     """Load receipt items into the canonical ``receipts`` frame.
 
     The Buchungsmonat defaults to the month of the date, an item without id gets
@@ -49,8 +50,9 @@ def _fill_item_ids(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     keys = ["source_file", "document_id"]
     indexed = frame.select(*keys).with_row_index("_at")
-    affected = indexed.join(indexed.filter(missing).select(keys).unique(), on=keys, how="semi",
-                            nulls_equal=True)
+    affected = indexed.join(
+        indexed.filter(missing).select(keys).unique(), on=keys, how="semi", nulls_equal=True
+    )
     numbered = affected.with_columns(
         pl.int_range(1, pl.len() + 1).over(keys).cast(pl.String).alias("_n")
     ).filter(pl.col("_at").is_in(pl.arange(0, frame.height, eager=True).filter(missing).implode()))

@@ -24,20 +24,41 @@ LINEAGE_COLUMNS = ("source_file", "source_row")
 
 #: The column that identifies a row to the user (the findings' ``item_id``), per kind.
 ITEM_ID_COLUMN = {
-    "calls": "call_id", "invoices": "invoice_id", "positions": "invoice_id",
-    "receipts": "item_id", "pos": "category",
+    "calls": "call_id",
+    "invoices": "invoice_id",
+    "positions": "invoice_id",
+    "receipts": "item_id",
+    "pos": "category",
 }
 
 #: Value types a source column is converted with (see ``convert.py``).
 TYPES = (
-    "text", "code", "account", "date", "datetime", "month", "amount", "rate",
-    "integer", "duration", "bool", "choice",
+    "text",
+    "code",
+    "account",
+    "date",
+    "datetime",
+    "month",
+    "amount",
+    "rate",
+    "integer",
+    "duration",
+    "bool",
+    "choice",
 )
 
 _POLARS = {
-    "text": pl.String, "code": pl.String, "account": pl.String, "choice": pl.String,
-    "date": pl.Date, "datetime": pl.Datetime("us"), "month": pl.String,
-    "amount": pl.Float64, "rate": pl.Float64, "integer": pl.Int64, "duration": pl.Int64,
+    "text": pl.String,
+    "code": pl.String,
+    "account": pl.String,
+    "choice": pl.String,
+    "date": pl.Date,
+    "datetime": pl.Datetime("us"),
+    "month": pl.String,
+    "amount": pl.Float64,
+    "rate": pl.Float64,
+    "integer": pl.Int64,
+    "duration": pl.Int64,
     "bool": pl.Boolean,
 }
 

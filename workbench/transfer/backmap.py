@@ -21,8 +21,9 @@ __all__ = ["backmap_findings"]
 _LINE_FIELD = re.compile(r"^Zeile (\d+), (.+)$")
 
 
-def backmap_findings(ledger: Ledger, transfer_id: str, *,
-                     field_map: dict[str, str] | None = None) -> pl.DataFrame:
+def backmap_findings(
+    ledger: Ledger, transfer_id: str, *, field_map: dict[str, str] | None = None
+) -> pl.DataFrame:
     """Findings (ARCHITECTURE §4.2) for every DATEV error or warning of a transfer.
 
     ``field_map`` (DATEV field name -> canonical column) fills the findings' ``column`` for
@@ -37,12 +38,28 @@ def backmap_findings(ledger: Ledger, transfer_id: str, *,
     return findings_frame(records).sort("source", "row", nulls_last=True)
 
 
-def _finding(item: dict, *, severity: str, message: str, value: str | None,
-             column: str | None = None, rule: str = "transfer.datev_rejected") -> dict:
-    return {"source": item.get("source_file"), "row": item.get("source_row"),
-            "item_id": item.get("item_id"), "column": column, "source_column": None,
-            "rule": rule, "severity": severity, "value": value, "expected": None,
-            "message": message, "suggestion": None}
+def _finding(
+    item: dict,
+    *,
+    severity: str,
+    message: str,
+    value: str | None,
+    column: str | None = None,
+    rule: str = "transfer.datev_rejected",
+) -> dict:
+    return {
+        "source": item.get("source_file"),
+        "row": item.get("source_row"),
+        "item_id": item.get("item_id"),
+        "column": column,
+        "source_column": None,
+        "rule": rule,
+        "severity": severity,
+        "value": value,
+        "expected": None,
+        "message": message,
+        "suggestion": None,
+    }
 
 
 def _dxso(protocol: list[dict], items: list[dict]) -> list[dict]:
@@ -59,17 +76,24 @@ def _dxso(protocol: list[dict], items: list[dict]) -> list[dict]:
         affected = by_file.get(filename) or items  # document.xml or unknown: the whole transfer
         context = f" ({entry['context']})" if entry.get("context") else ""
         text = str(entry.get("text", "")).rstrip(".!")
-        message = (f"DATEV meldet zu {filename or 'der Übertragung'}: {text}{context}. "
-                   f"Korrigieren Sie die Quelle und übertragen Sie die Belege neu.")
+        message = (
+            f"DATEV meldet zu {filename or 'der Übertragung'}: {text}{context}. "
+            f"Korrigieren Sie die Quelle und übertragen Sie die Belege neu."
+        )
         severity = "error" if entry["type"] == "error" else "warning"
-        found.extend(_finding(item, severity=severity, message=message, value=filename or None)
-                     for item in affected)
+        found.extend(
+            _finding(item, severity=severity, message=message, value=filename or None)
+            for item in affected
+        )
     return found
 
 
 def _extf(protocol: list[dict], items: list[dict], field_map: dict[str, str]) -> list[dict]:
-    by_line = {int(item["record_ref"].rsplit("#", 1)[1]): item for item in items
-               if item.get("record_ref") and "#" in item["record_ref"]}
+    by_line = {
+        int(item["record_ref"].rsplit("#", 1)[1]): item
+        for item in items
+        if item.get("record_ref") and "#" in item["record_ref"]
+    }
     found = []
     for details in protocol:
         title = details.get("title") or details.get("detail") or "Import abgelehnt"
@@ -78,10 +102,17 @@ def _extf(protocol: list[dict], items: list[dict], field_map: dict[str, str]) ->
             match = _LINE_FIELD.match(name)
             message = f"DATEV lehnt den Buchungsstapel ab ({title}): {name}: {reason}"
             if match and int(match.group(1)) in by_line:
-                found.append(_finding(by_line[int(match.group(1))], severity="error",
-                                      message=message, value=reason,
-                                      column=field_map.get(match.group(2))))
+                found.append(
+                    _finding(
+                        by_line[int(match.group(1))],
+                        severity="error",
+                        message=message,
+                        value=reason,
+                        column=field_map.get(match.group(2)),
+                    )
+                )
                 continue
-            found.extend(_finding(item, severity="error", message=message, value=reason)
-                         for item in items)
+            found.extend(
+                _finding(item, severity="error", message=message, value=reason) for item in items
+            )
     return found

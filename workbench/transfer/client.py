@@ -57,7 +57,7 @@ class RetryPolicy:
             parsed = email.utils.parsedate_to_datetime(retry_after)
             if parsed is not None:
                 return min(max(parsed.timestamp() - time.time(), 0.0), self.max_wait)
-        return min(self.backoff * 2 ** attempt, self.max_wait)
+        return min(self.backoff * 2**attempt, self.max_wait)
 
 
 class DatevClient:
@@ -69,20 +69,28 @@ class DatevClient:
     '455148-1'
     """
 
-    def __init__(self, endpoints: dict[str, str], *, client_id: str,
-                 tokens: TokenSource | None = None,
-                 connect_auth: tuple[str, str] | None = None, timeout: float = 30.0,
-                 retry: RetryPolicy = RetryPolicy(), verify: bool = True,
-                 transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        endpoints: dict[str, str],
+        *,
+        client_id: str,
+        tokens: TokenSource | None = None,
+        connect_auth: tuple[str, str] | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy = RetryPolicy(),
+        verify: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.endpoints = endpoints
         self.client_id = client_id
         self.tokens = tokens
         self.connect_auth = connect_auth
         self.retry = retry
         self._sleep = sleep
-        self._http = httpx.Client(timeout=timeout, verify=verify, transport=transport,
-                                  follow_redirects=False)
+        self._http = httpx.Client(
+            timeout=timeout, verify=verify, transport=transport, follow_redirects=False
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -95,9 +103,19 @@ class DatevClient:
 
     # --- core --------------------------------------------------------------------------------
 
-    def request(self, method: str, api: str, path: str, *, what: str, auth: str = "bearer",
-                safe: bool | None = None, basic: tuple[str, str] | None = None,
-                headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        api: str,
+        path: str,
+        *,
+        what: str,
+        auth: str = "bearer",
+        safe: bool | None = None,
+        basic: tuple[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         """Send one request with retries; raise DatevApiError for an error answer.
 
         ``auth``: ``bearer`` (Online APIs), ``connect`` (DATEVconnect basic auth) or ``none``
@@ -111,12 +129,18 @@ class DatevClient:
         attempt = 0
         while True:
             try:
-                response = self._http.request(method, url, headers=self._headers(auth, headers),
-                                              auth=self._basic(auth, basic), **kwargs)
+                response = self._http.request(
+                    method,
+                    url,
+                    headers=self._headers(auth, headers),
+                    auth=self._basic(auth, basic),
+                    **kwargs,
+                )
             except httpx.TransportError as error:
                 # Nothing reached DATEV when the connection could not even be opened.
-                unsent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout,
-                                            httpx.PoolTimeout))
+                unsent = isinstance(
+                    error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+                )
                 if (safe or unsent) and attempt + 1 < self.retry.attempts:
                     self._wait(what, type(error).__name__, self.retry.wait(attempt, None))
                     attempt += 1
@@ -124,16 +148,21 @@ class DatevClient:
                 unclear = "" if safe or unsent else "; ob die Anfrage angekommen ist, ist unklar"
                 raise DatevApiError(
                     f"{what}: DATEV ist nicht erreichbar ({type(error).__name__}). Prüfen Sie "
-                    f"die Verbindung und versuchen Sie es erneut{unclear}.") from error
+                    f"die Verbindung und versuchen Sie es erneut{unclear}."
+                ) from error
             status = response.status_code
             if status == 401 and auth == "bearer" and self.tokens is not None and not refreshed:
                 refreshed = True
                 self.tokens.refresh()
                 continue
-            if (status in _ALWAYS_RETRY or (status >= 500 and safe)) \
-                    and attempt + 1 < self.retry.attempts:
-                self._wait(what, f"HTTP {status}",
-                           self.retry.wait(attempt, response.headers.get("Retry-After")))
+            if (
+                status in _ALWAYS_RETRY or (status >= 500 and safe)
+            ) and attempt + 1 < self.retry.attempts:
+                self._wait(
+                    what,
+                    f"HTTP {status}",
+                    self.retry.wait(attempt, response.headers.get("Retry-After")),
+                )
                 attempt += 1
                 continue
             if status >= 400:
@@ -169,9 +198,17 @@ class DatevClient:
 
         Never repeated once sent: a refresh token is single-use, a second try would burn it.
         """
-        response = self.request("POST", "token", "", what="Anmeldung bei DATEV", auth="none",
-                                safe=False, data=form, headers={"Accept": "application/json"},
-                                basic=(self.client_id, client_secret))
+        response = self.request(
+            "POST",
+            "token",
+            "",
+            what="Anmeldung bei DATEV",
+            auth="none",
+            safe=False,
+            data=form,
+            headers={"Accept": "application/json"},
+            basic=(self.client_id, client_secret),
+        )
         return response.json()
 
     def approve_in_sandbox(self, authorize_url: str) -> None:
@@ -191,31 +228,47 @@ class DatevClient:
             with opener.open(authorize_url, timeout=30) as answer:
                 status, location, body = answer.status, None, answer.read()
         except urllib.error.HTTPError as redirect:
-            status, location, body = redirect.code, redirect.headers.get("Location"), redirect.read()
+            status, location, body = (
+                redirect.code,
+                redirect.headers.get("Location"),
+                redirect.read(),
+            )
         if status not in (302, 303) or not location:
-            message, code, request_id = describe_error(status, body,
-                                                       what="Anmeldung bei der Sandbox")
+            message, code, request_id = describe_error(
+                status, body, what="Anmeldung bei der Sandbox"
+            )
             raise DatevApiError(message, status=status, code=code, request_id=request_id)
         with urllib.request.urlopen(location, timeout=30) as answer:
             answer.read()
 
     def revoke(self, token: str, *, client_secret: str, hint: str = "refresh_token") -> None:
-        self.request("POST", "revoke", "", what="Abmelden bei DATEV", auth="none", safe=True,
-                     data={"token": token, "token_type_hint": hint},
-                     basic=(self.client_id, client_secret))
+        self.request(
+            "POST",
+            "revoke",
+            "",
+            what="Abmelden bei DATEV",
+            auth="none",
+            safe=True,
+            data={"token": token, "token_type_hint": hint},
+            basic=(self.client_id, client_secret),
+        )
 
     # --- accounting-clients, client basics, document types -----------------------------------
 
     def list_clients(self, *, page_size: int = 100) -> list[dict]:
         """All clients the user may access (pages through ``skip``/``top``)."""
-        return list(self._paged("accounting-clients", "/clients", what="Mandanten abrufen",
-                                page_size=page_size))
+        return list(
+            self._paged(
+                "accounting-clients", "/clients", what="Mandanten abrufen", page_size=page_size
+            )
+        )
 
     def _paged(self, api: str, path: str, *, what: str, page_size: int) -> Iterator[dict]:
         skip = 0
         while True:
-            response = self.request("GET", api, path, what=what,
-                                    params={"skip": skip, "top": page_size})
+            response = self.request(
+                "GET", api, path, what=what, params={"skip": skip, "top": page_size}
+            )
             page = response.json()
             yield from page
             total = response.headers.get("Total-Items")
@@ -224,81 +277,137 @@ class DatevClient:
                 return
 
     def get_client(self, client: str) -> dict:
-        return self._json("GET", "accounting-clients", f"/clients/{client}",
-                          what=f"Mandant {client} abrufen")
+        return self._json(
+            "GET", "accounting-clients", f"/clients/{client}", what=f"Mandant {client} abrufen"
+        )
 
     def client_basics(self, client: str) -> dict:
         """ClientBasics with ``basic_accounting_information`` (fiscal years, account length)."""
-        return self._json("GET", "accounting-dxso-jobs", f"/clients/{client}",
-                          what=f"Stammdaten des Mandanten {client} abrufen")
+        return self._json(
+            "GET",
+            "accounting-dxso-jobs",
+            f"/clients/{client}",
+            what=f"Stammdaten des Mandanten {client} abrufen",
+        )
 
     def document_types(self, client: str) -> list[dict]:
-        return self._json("GET", "accounting-documents", f"/clients/{client}/document-types",
-                          what=f"Belegtypen des Mandanten {client} abrufen")
+        return self._json(
+            "GET",
+            "accounting-documents",
+            f"/clients/{client}/document-types",
+            what=f"Belegtypen des Mandanten {client} abrufen",
+        )
 
     # --- dxso-jobs (XML-Schnittstelle online) ------------------------------------------------
 
     def create_dxso_job(self, client: str, *, import_type: str, accounting_month: str) -> dict:
-        return self._json("POST", "accounting-dxso-jobs", f"/clients/{client}/dxso-jobs",
-                          what="Datenübertragung anlegen", safe=False,
-                          json={"import_type": import_type, "accounting_month": accounting_month})
+        return self._json(
+            "POST",
+            "accounting-dxso-jobs",
+            f"/clients/{client}/dxso-jobs",
+            what="Datenübertragung anlegen",
+            safe=False,
+            json={"import_type": import_type, "accounting_month": accounting_month},
+        )
 
-    def upload_dxso_file(self, client: str, job: str, name: str, content: bytes,
-                         media_type: str) -> None:
-        self.request("POST", "accounting-dxso-jobs", f"/clients/{client}/dxso-jobs/{job}/files",
-                     what=f"Datei {name} hochladen", safe=False,
-                     files={"files": (name, content, media_type)})
+    def upload_dxso_file(
+        self, client: str, job: str, name: str, content: bytes, media_type: str
+    ) -> None:
+        self.request(
+            "POST",
+            "accounting-dxso-jobs",
+            f"/clients/{client}/dxso-jobs/{job}/files",
+            what=f"Datei {name} hochladen",
+            safe=False,
+            files={"files": (name, content, media_type)},
+        )
 
     def finalize_dxso_job(self, client: str, job: str) -> None:
-        self.request("PUT", "accounting-dxso-jobs", f"/clients/{client}/dxso-jobs/{job}",
-                     what="Datenübertragung abschließen", content=b'{"ready":"true"}',
-                     headers={"Content-Type": "application/merge-patch+json"})
+        self.request(
+            "PUT",
+            "accounting-dxso-jobs",
+            f"/clients/{client}/dxso-jobs/{job}",
+            what="Datenübertragung abschließen",
+            content=b'{"ready":"true"}',
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
 
     def dxso_job(self, client: str, job: str) -> dict:
-        return self._json("GET", "accounting-dxso-jobs", f"/clients/{client}/dxso-jobs/{job}",
-                          what="Status der Datenübertragung abrufen")
+        return self._json(
+            "GET",
+            "accounting-dxso-jobs",
+            f"/clients/{client}/dxso-jobs/{job}",
+            what="Status der Datenübertragung abrufen",
+        )
 
     def dxso_protocol(self, client: str, job: str) -> list[dict]:
-        return self._json("GET", "accounting-dxso-jobs",
-                          f"/clients/{client}/dxso-jobs/{job}/protocol-entries",
-                          what="Protokoll der Datenübertragung abrufen")
+        return self._json(
+            "GET",
+            "accounting-dxso-jobs",
+            f"/clients/{client}/dxso-jobs/{job}/protocol-entries",
+            what="Protokoll der Datenübertragung abrufen",
+        )
 
     def delete_dxso_job(self, client: str, job: str) -> None:
-        self.request("DELETE", "accounting-dxso-jobs", f"/clients/{client}/dxso-jobs/{job}",
-                     what="Datenübertragung löschen")
+        self.request(
+            "DELETE",
+            "accounting-dxso-jobs",
+            f"/clients/{client}/dxso-jobs/{job}",
+            what="Datenübertragung löschen",
+        )
 
     # --- extf-files (Buchungsdatenservice) ---------------------------------------------------
 
-    def upload_extf(self, client: str, filename: str, content: bytes, *,
-                    reference_id: str | None = None) -> str:
+    def upload_extf(
+        self, client: str, filename: str, content: bytes, *, reference_id: str | None = None
+    ) -> str:
         """Upload one EXTF file; returns the import job id from ``Location``."""
         headers = {"Filename": filename, "Content-Type": "application/octet-stream"}
         if reference_id:
             headers["Reference-Id"] = reference_id
-        response = self.request("POST", "accounting-extf-files",
-                                f"/clients/{client}/extf-files/import",
-                                what=f"EXTF-Datei {filename} hochladen", safe=False,
-                                content=content, headers=headers)
+        response = self.request(
+            "POST",
+            "accounting-extf-files",
+            f"/clients/{client}/extf-files/import",
+            what=f"EXTF-Datei {filename} hochladen",
+            safe=False,
+            content=content,
+            headers=headers,
+        )
         return response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
 
     def list_extf_jobs(self, client: str, *, page_size: int = 100) -> list[dict]:
-        return list(self._paged("accounting-extf-files", f"/clients/{client}/extf-files/jobs",
-                                what="EXTF-Importe abrufen", page_size=page_size))
+        return list(
+            self._paged(
+                "accounting-extf-files",
+                f"/clients/{client}/extf-files/jobs",
+                what="EXTF-Importe abrufen",
+                page_size=page_size,
+            )
+        )
 
     def extf_job(self, client: str, job: str) -> dict:
-        return self._json("GET", "accounting-extf-files",
-                          f"/clients/{client}/extf-files/jobs/{job}",
-                          what="Status des EXTF-Imports abrufen")
+        return self._json(
+            "GET",
+            "accounting-extf-files",
+            f"/clients/{client}/extf-files/jobs/{job}",
+            what="Status des EXTF-Imports abrufen",
+        )
 
     # --- documents (Belegbilder) -------------------------------------------------------------
 
-    def put_document(self, client: str, guid: str, name: str, content: bytes, media_type: str,
-                     *, metadata: str) -> dict:
+    def put_document(
+        self, client: str, guid: str, name: str, content: bytes, media_type: str, *, metadata: str
+    ) -> dict:
         """Upload a Belegbild under a GUID chosen by us (safe to repeat: 409 means it is there)."""
-        return self._json("PUT", "accounting-documents", f"/clients/{client}/documents/{guid}",
-                          what=f"Belegbild {name} hochladen",
-                          files={"file": (name, content, media_type)},
-                          data={"metadata": metadata})
+        return self._json(
+            "PUT",
+            "accounting-documents",
+            f"/clients/{client}/documents/{guid}",
+            what=f"Belegbild {name} hochladen",
+            files={"file": (name, content, media_type)},
+            data={"metadata": metadata},
+        )
 
     # --- DATEVconnect: master data and order management --------------------------------------
 
@@ -307,7 +416,12 @@ class DatevClient:
 
     def post_expense_posting(self, order: str, suborder: str, posting: dict) -> Any:
         """One expense posting per request, as Order Management takes it (201)."""
-        return self._json("POST", "order-management",
-                          f"/orders/{order}/suborders/{suborder}/expensepostings",
-                          what=f"Auslage zum Auftrag {order} buchen", auth="connect", safe=False,
-                          json=posting)
+        return self._json(
+            "POST",
+            "order-management",
+            f"/orders/{order}/suborders/{suborder}/expensepostings",
+            what=f"Auslage zum Auftrag {order} buchen",
+            auth="connect",
+            safe=False,
+            json=posting,
+        )

@@ -51,8 +51,11 @@ class Connection:
         if client not in self._client_settings:
             overrides = self.settings.clients.get(client, {})
             self._client_settings[client] = load_client_settings(
-                client, fetch=lambda cid: self.fetch_client_basics(cid, month=month),
-                overrides=overrides, home=self.settings.home)
+                client,
+                fetch=lambda cid: self.fetch_client_basics(cid, month=month),
+                overrides=overrides,
+                home=self.settings.home,
+            )
         return self._client_settings[client]
 
     def fetch_client_basics(self, client: str, *, month: str | None = None) -> dict:
@@ -78,16 +81,20 @@ class Connection:
 
     def _probe_folders(self, client: str, import_type: str, month: str) -> list[str]:
         try:
-            job = self.datev.create_dxso_job(client, import_type=import_type,
-                                             accounting_month=month)
+            job = self.datev.create_dxso_job(
+                client, import_type=import_type, accounting_month=month
+            )
         except DatevApiError as error:
             if error.code in ("#DCO01002", "#DCO01001"):
                 return []  # no folder / cash book for this Beleg-Art, or a transfer is open
             raise
         with suppress(DatevApiError):
             self.datev.delete_dxso_job(client, job["id"])
-        names = job.get("cash_ledger_names") if import_type == "cashLedgerImport" \
+        names = (
+            job.get("cash_ledger_names")
+            if import_type == "cashLedgerImport"
             else job.get("ledger_folder_names")
+        )
         return list(names or [])
 
     def close(self) -> None:
@@ -105,7 +112,9 @@ def _probe_month(basics: dict) -> str | None:
         end = dt.date.fromisoformat(str(info["fiscal_year_end"])[:10])
         if start <= today <= end:
             return f"{today:%Y-%m}"
-    return f"{dt.date.fromisoformat(str(years[-1]['fiscal_year_end'])[:10]):%Y-%m}" if years else None
+    return (
+        f"{dt.date.fromisoformat(str(years[-1]['fiscal_year_end'])[:10]):%Y-%m}" if years else None
+    )
 
 
 @contextmanager
@@ -124,26 +133,39 @@ def connect(settings: Settings | None = None) -> Iterator[Connection]:
 
             sandbox = start_sandbox(state_dir=settings.home / "sandbox")
             url = sandbox.url
-        datev = DatevClient(sandbox_endpoints(url), client_id="workbench-sandbox",
-                            connect_auth=SANDBOX_CONNECT)
-        tokens = login(datev, client_secret=SANDBOX_SECRET,
-                       authorize_url=sandbox_endpoints(url)["authorize"],
-                       open_browser=datev.approve_in_sandbox, offline=True)
+        datev = DatevClient(
+            sandbox_endpoints(url), client_id="workbench-sandbox", connect_auth=SANDBOX_CONNECT
+        )
+        tokens = login(
+            datev,
+            client_secret=SANDBOX_SECRET,
+            authorize_url=sandbox_endpoints(url)["authorize"],
+            open_browser=datev.approve_in_sandbox,
+            offline=True,
+        )
         datev.tokens = Session(datev, client_secret=SANDBOX_SECRET, tokens=tokens)
     else:
-        datev = DatevClient(DATEV_PRODUCTION, client_id=settings.client_id,
-                            connect_auth=settings.connect_auth, verify=True)
+        datev = DatevClient(
+            DATEV_PRODUCTION,
+            client_id=settings.client_id,
+            connect_auth=settings.connect_auth,
+            verify=True,
+        )
         store = TokenStore(settings.home / "tokens.bin", token_key())
         tokens = store.load("default", "online")
         if tokens is None:
             datev.close()
-            raise ConfigError("Sie sind nicht bei DATEV angemeldet. Melden Sie sich mit "
-                              "'workbench login' an (Kurzzeit-Sitzung 11 Stunden, mit --offline "
-                              "Langzeit-Zugang).")
-        datev.tokens = Session(datev, client_secret=settings.client_secret or "", tokens=tokens,
-                               store=store)
-    connection = Connection(settings=settings, datev=datev,
-                            ledger=Ledger(settings.ledger_path), sandbox=sandbox)
+            raise ConfigError(
+                "Sie sind nicht bei DATEV angemeldet. Melden Sie sich mit "
+                "'workbench login' an (Kurzzeit-Sitzung 11 Stunden, mit --offline "
+                "Langzeit-Zugang)."
+            )
+        datev.tokens = Session(
+            datev, client_secret=settings.client_secret or "", tokens=tokens, store=store
+        )
+    connection = Connection(
+        settings=settings, datev=datev, ledger=Ledger(settings.ledger_path), sandbox=sandbox
+    )
     try:
         yield connection
     finally:
@@ -153,13 +175,18 @@ def connect(settings: Settings | None = None) -> Iterator[Connection]:
 def interactive_login(settings: Settings, *, offline: bool) -> None:
     """``workbench login``: the browser shows DATEV's login; tokens are stored encrypted."""
     if settings.mode != "production":
-        raise ConfigError("Ohne DATEV-Zugangsdaten (WORKBENCH_CONFIG mit client_id und "
-                          "client_secret) arbeitet die Workbench mit der Sandbox; eine Anmeldung "
-                          "ist nicht nötig.")
+        raise ConfigError(
+            "Ohne DATEV-Zugangsdaten (WORKBENCH_CONFIG mit client_id und "
+            "client_secret) arbeitet die Workbench mit der Sandbox; eine Anmeldung "
+            "ist nicht nötig."
+        )
     store = TokenStore(settings.home / "tokens.bin", token_key())
     with DatevClient(DATEV_PRODUCTION, client_id=settings.client_id) as datev:
-        tokens = login(datev, client_secret=settings.client_secret or "",
-                       authorize_url=DATEV_PRODUCTION["authorize"], open_browser=webbrowser.open,
-                       offline=offline)
+        tokens = login(
+            datev,
+            client_secret=settings.client_secret or "",
+            authorize_url=DATEV_PRODUCTION["authorize"],
+            open_browser=webbrowser.open,
+            offline=offline,
+        )
     store.save("default", "online", tokens)
-

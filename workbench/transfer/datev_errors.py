@@ -15,13 +15,13 @@ __all__ = ["describe_error"]
 _DCO_MESSAGES = {
     "#DCO01001": "Die Datenübertragung kann in ihrem Zustand nicht mehr geändert werden.",
     "#DCO01002": "Der Mandant ist für diese Art der Übertragung in DATEV nicht eingerichtet "
-                 "(Beleg-Art, Wirtschaftsjahr oder Rechnungsdatenservice fehlen).",
+    "(Beleg-Art, Wirtschaftsjahr oder Rechnungsdatenservice fehlen).",
     "#DCO01003": "Die Datenübertragung (Job-ID) ist bei DATEV unbekannt.",
     "#DCO01004": "Der Datei-Upload war fehlerhaft: genau eine Datei je Anfrage im Feld 'files'.",
     "#DCO01005": "Der Zugriffsschlüssel hat nicht die nötige Berechtigung (Scope).",
     "#DCO01006": "Die Mandanten-ID ist ungültig (Form Beraternummer-Mandantennummer).",
     "#DCO01007": "Die Datenübertragung ist bereits abgeschlossen und kann nicht mehr geändert "
-                 "werden.",
+    "werden.",
     "#DCO01008": "Der Inhalt der Anfrage ist ungültig.",
     "#DCO01009": "Die Stammdaten des Mandanten in DATEV sind widersprüchlich.",
     "#DCO01010": "Die Beleg-Art ist für den Mandanten in DATEV nicht vorhanden.",
@@ -32,7 +32,7 @@ _DCO_MESSAGES = {
     "#DCO01017": "Ein Pflichtparameter fehlt.",
     "#DCO01018": "Ein Pflicht-Header fehlt (Authorization oder X-DATEV-Client-Id).",
     "#DCO01215": "Dieser Dateityp wird nicht angenommen (erlaubt: GIF, JPEG, JPG, PNG, TIF, TIFF, "
-                 "XML, PDF).",
+    "XML, PDF).",
     "#DCO01216": "Die Datei ist größer als 20 MB. Verkleinern Sie die Datei.",
     "#DCO01219": "Der Content-Type passt nicht zur Dateiendung.",
     "#DCO01222": "Der Dateiname ist länger als 255 Zeichen.",
@@ -41,7 +41,7 @@ _DCO_MESSAGES = {
     "#DCO01253": "Diese Datei wurde bereits hochgeladen (Duplikat).",
     "#DCO01300": "DATEV Unternehmen online ist wegen Wartung nicht erreichbar.",
     "#DCO01301": "Der Rechnungsdatenservice 1.0 wird von der neuen Belegverwaltung nicht "
-                 "unterstützt.",
+    "unterstützt.",
 }
 
 _RIGHTS_HINT = (
@@ -55,7 +55,7 @@ _STATUS_MESSAGES = {
     401: "Die Anmeldung bei DATEV ist abgelaufen oder ungültig. Melden Sie sich erneut an.",
     403: "Keine Berechtigung für diesen Mandanten oder diese Funktion. " + _RIGHTS_HINT,
     404: "Bei DATEV nicht (mehr) vorhanden. Status und Protokolle löscht DATEV nach etwa zwei "
-         "Monaten; der zuletzt abgerufene Stand bleibt im Übertragungsprotokoll erhalten.",
+    "Monaten; der zuletzt abgerufene Stand bleibt im Übertragungsprotokoll erhalten.",
     409: "Diese ID wurde bei DATEV bereits verwendet.",
     413: "Die Datei ist zu groß für DATEV (höchstens 50 MB je EXTF-Datei).",
     415: "DATEV unterstützt dieses Dateiformat nicht.",

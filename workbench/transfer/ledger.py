@@ -33,8 +33,15 @@ __all__ = [
 ]
 
 #: Local statuses in the order a transfer passes them (seed 004's Salesforce-Status).
-LOCAL_STATUSES = ("Neu", "In Vorbereitung", "Vorbereitet zur Übertragung", "In Übertragung",
-                  "Transferiert", "Fehlgeschlagen", "Gelöscht")
+LOCAL_STATUSES = (
+    "Neu",
+    "In Vorbereitung",
+    "Vorbereitet zur Übertragung",
+    "In Übertragung",
+    "Transferiert",
+    "Fehlgeschlagen",
+    "Gelöscht",
+)
 #: While one of these holds, no other transfer may start for the same client (seed 004).
 IN_PROGRESS = ("In Vorbereitung", "Vorbereitet zur Übertragung", "In Übertragung")
 
@@ -43,15 +50,27 @@ DATEV_STATUS = {
     0: ("Status offen", "Daten in Verarbeitung bei DATEV. Bitte aktualisieren Sie den Status."),
     1: ("In Arbeit", "Daten in Verarbeitung bei DATEV. Bitte aktualisieren Sie den Status."),
     2: ("Fertig", "Die Datenübertragung und Verarbeitung bei DATEV war erfolgreich."),
-    3: ("Abgebrochen", "Die Verarbeitung in DATEV Unternehmen online war fehlerhaft. Prüfen Sie "
-                       "die Fehlermeldungen im Protokoll."),
-    4: ("Zu Prüfen", "Die Verarbeitung war teilweise fehlerhaft. Prüfen Sie die Fehlermeldungen; "
-                     "falls einzelne Belege bereits verarbeitet wurden, klären Sie das weitere "
-                     "Vorgehen mit Ihrer Steuerberatung."),
-    5: ("Erfolgreich storniert", "Die Stornierung in DATEV Unternehmen online war erfolgreich; "
-                                 "Belege und verarbeitete Daten wurden entfernt."),
-    6: ("Storniert mit Fehler", "Die Stornierung war nicht erfolgreich; Belege und verarbeitete "
-                                "Daten konnten nicht entfernt werden."),
+    3: (
+        "Abgebrochen",
+        "Die Verarbeitung in DATEV Unternehmen online war fehlerhaft. Prüfen Sie "
+        "die Fehlermeldungen im Protokoll.",
+    ),
+    4: (
+        "Zu Prüfen",
+        "Die Verarbeitung war teilweise fehlerhaft. Prüfen Sie die Fehlermeldungen; "
+        "falls einzelne Belege bereits verarbeitet wurden, klären Sie das weitere "
+        "Vorgehen mit Ihrer Steuerberatung.",
+    ),
+    5: (
+        "Erfolgreich storniert",
+        "Die Stornierung in DATEV Unternehmen online war erfolgreich; "
+        "Belege und verarbeitete Daten wurden entfernt.",
+    ),
+    6: (
+        "Storniert mit Fehler",
+        "Die Stornierung war nicht erfolgreich; Belege und verarbeitete "
+        "Daten konnten nicht entfernt werden.",
+    ),
 }
 
 _SCHEMA = """
@@ -147,8 +166,9 @@ class Transfer:
             return ""
         if self.datev_status.isdigit():
             return DATEV_STATUS.get(int(self.datev_status), (self.datev_status, ""))[0]
-        return {"pending": "In Arbeit", "succeeded": "Fertig",
-                "failed": "Abgebrochen"}.get(self.datev_status, self.datev_status)
+        return {"pending": "In Arbeit", "succeeded": "Fertig", "failed": "Abgebrochen"}.get(
+            self.datev_status, self.datev_status
+        )
 
 
 class Ledger:
@@ -161,8 +181,9 @@ class Ledger:
         self.path = path
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
-                                   timeout=30)
+        self._db = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=30
+        )
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL survives a killed process completely; after a power cut the newest marks
@@ -186,19 +207,28 @@ class Ledger:
             raise
         self._db.execute("COMMIT")
 
-    def _audit(self, db: sqlite3.Connection, action: str, transfer_id: str | None,
-               **details: object) -> None:
-        db.execute("INSERT INTO audit (at, user, action, transfer_id, details) VALUES (?,?,?,?,?)",
-                   (_now(), self.user, action, transfer_id,
-                    json.dumps(details, ensure_ascii=False, default=str)))
+    def _audit(
+        self, db: sqlite3.Connection, action: str, transfer_id: str | None, **details: object
+    ) -> None:
+        db.execute(
+            "INSERT INTO audit (at, user, action, transfer_id, details) VALUES (?,?,?,?,?)",
+            (
+                _now(),
+                self.user,
+                action,
+                transfer_id,
+                json.dumps(details, ensure_ascii=False, default=str),
+            ),
+        )
 
     # --- reading -----------------------------------------------------------------------------
 
     def get(self, transfer_id: str) -> Transfer:
         row = self._db.execute("SELECT * FROM transfers WHERE id = ?", (transfer_id,)).fetchone()
         if row is None:
-            raise TransferError(f"Die Übertragung {transfer_id} ist im Übertragungsprotokoll "
-                                f"nicht vorhanden.")
+            raise TransferError(
+                f"Die Übertragung {transfer_id} ist im Übertragungsprotokoll nicht vorhanden."
+            )
         return _transfer(row)
 
     def transfers(self, *, client: str | None = None) -> list[Transfer]:
@@ -208,13 +238,16 @@ class Ledger:
         return [_transfer(row) for row in self._db.execute(sql + " ORDER BY rowid", args)]
 
     def items(self, transfer_id: str) -> list[dict]:
-        rows = self._db.execute("SELECT * FROM transfer_items WHERE transfer_id = ? "
-                                "ORDER BY source_file, source_row", (transfer_id,))
+        rows = self._db.execute(
+            "SELECT * FROM transfer_items WHERE transfer_id = ? ORDER BY source_file, source_row",
+            (transfer_id,),
+        )
         return [dict(row) for row in rows]
 
     def files(self, transfer_id: str) -> list[dict]:
-        rows = self._db.execute("SELECT * FROM transfer_files WHERE transfer_id = ? ORDER BY rowid",
-                                (transfer_id,))
+        rows = self._db.execute(
+            "SELECT * FROM transfer_files WHERE transfer_id = ? ORDER BY rowid", (transfer_id,)
+        )
         return [dict(row) for row in rows]
 
     def audit_log(self, transfer_id: str | None = None) -> list[dict]:
@@ -228,28 +261,43 @@ class Ledger:
         wanted = list(item_ids)
         found: dict[str, str] = {}
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+            chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
                 f"SELECT i.item_id, t.id FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id "
                 f"WHERE t.client = ? AND t.local_status NOT IN ('Fehlgeschlagen', 'Gelöscht') "
-                f"AND i.item_id IN ({marks})", (client, *chunk))
+                f"AND i.item_id IN ({marks})",
+                (client, *chunk),
+            )
             found.update({row[0]: row[1] for row in rows})
         return found
 
     def in_progress(self, client: str) -> list[Transfer]:
         marks = ",".join("?" * len(IN_PROGRESS))
-        rows = self._db.execute(f"SELECT * FROM transfers WHERE client = ? AND local_status IN "
-                                f"({marks}) ORDER BY rowid", (client, *IN_PROGRESS))
+        rows = self._db.execute(
+            f"SELECT * FROM transfers WHERE client = ? AND local_status IN "
+            f"({marks}) ORDER BY rowid",
+            (client, *IN_PROGRESS),
+        )
         return [_transfer(row) for row in rows]
 
     # --- writing -----------------------------------------------------------------------------
 
-    def create(self, *, client: str, kind: str, channel: str, month: str | None,
-               document_kind: str | None, items: Iterable[dict], package_no: int = 1,
-               package_path: str | None = None,
-               max_files_reached: bool = False, retransfer_of: str | None = None,
-               allow_concurrent: bool = False) -> Transfer:
+    def create(
+        self,
+        *,
+        client: str,
+        kind: str,
+        channel: str,
+        month: str | None,
+        document_kind: str | None,
+        items: Iterable[dict],
+        package_no: int = 1,
+        package_path: str | None = None,
+        max_files_reached: bool = False,
+        retransfer_of: str | None = None,
+        allow_concurrent: bool = False,
+    ) -> Transfer:
         """Record a new transfer with its items (dicts with item_id, content_hash, source_*)."""
         transfer_id = uuid.uuid4().hex
         now = _now()
@@ -260,61 +308,124 @@ class Ledger:
                     raise TransferError(
                         f"Für den Mandanten {client} läuft bereits die Übertragung {busy[0].id} "
                         f"({busy[0].local_status}). Eine neue Datenübertragung ist erst möglich, "
-                        f"wenn alle Übertragungen vollständig an DATEV übertragen wurden.")
+                        f"wenn alle Übertragungen vollständig an DATEV übertragen wurden."
+                    )
             db.execute(
                 "INSERT INTO transfers (id, client, kind, channel, month, document_kind, package_no,"
                 " package_path, local_status, max_files_reached, retransfer_of, created_at,"
                 " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (transfer_id, client, kind, channel, month, document_kind, package_no,
-                 package_path, "Neu", int(max_files_reached), retransfer_of, now, now))
-            rows = [(transfer_id, item["item_id"], item["content_hash"], item.get("source_file"),
-                     item.get("source_row"), item.get("record_ref")) for item in items]
+                (
+                    transfer_id,
+                    client,
+                    kind,
+                    channel,
+                    month,
+                    document_kind,
+                    package_no,
+                    package_path,
+                    "Neu",
+                    int(max_files_reached),
+                    retransfer_of,
+                    now,
+                    now,
+                ),
+            )
+            rows = [
+                (
+                    transfer_id,
+                    item["item_id"],
+                    item["content_hash"],
+                    item.get("source_file"),
+                    item.get("source_row"),
+                    item.get("record_ref"),
+                )
+                for item in items
+            ]
             db.executemany("INSERT INTO transfer_items VALUES (?,?,?,?,?,?)", rows)
-            self._audit(db, "anlegen", transfer_id, client=client, kind=kind, month=month,
-                        document_kind=document_kind, items=len(rows), package_no=package_no,
-                        retransfer_of=retransfer_of)
+            self._audit(
+                db,
+                "anlegen",
+                transfer_id,
+                client=client,
+                kind=kind,
+                month=month,
+                document_kind=document_kind,
+                items=len(rows),
+                package_no=package_no,
+                retransfer_of=retransfer_of,
+            )
         return self.get(transfer_id)
 
     def update(self, transfer_id: str, *, action: str, **fields: object) -> Transfer:
         """Change status fields of a transfer and log the change in the audit log."""
-        allowed = {"local_status", "datev_status", "job_id", "protocol", "protocol_fetched_at",
-                   "error", "max_files_reached", "package_path"}
+        allowed = {
+            "local_status",
+            "datev_status",
+            "job_id",
+            "protocol",
+            "protocol_fetched_at",
+            "error",
+            "max_files_reached",
+            "package_path",
+        }
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
-        values = {key: (json.dumps(value, ensure_ascii=False) if key == "protocol" and value is not None
-                        else value) for key, value in fields.items()}
+        values = {
+            key: (
+                json.dumps(value, ensure_ascii=False)
+                if key == "protocol" and value is not None
+                else value
+            )
+            for key, value in fields.items()
+        }
         values["updated_at"] = _now()
         with self.transaction() as db:
             assignments = ", ".join(f"{key} = ?" for key in values)
-            db.execute(f"UPDATE transfers SET {assignments} WHERE id = ?",
-                       (*values.values(), transfer_id))
-            self._audit(db, action, transfer_id, **{key: value for key, value in fields.items()
-                                                    if key != "protocol"})
+            db.execute(
+                f"UPDATE transfers SET {assignments} WHERE id = ?", (*values.values(), transfer_id)
+            )
+            self._audit(
+                db,
+                action,
+                transfer_id,
+                **{key: value for key, value in fields.items() if key != "protocol"},
+            )
         return self.get(transfer_id)
 
     def add_files(self, transfer_id: str, files: Iterable[tuple[str, str, int]]) -> None:
         """Record the files a transfer will upload (name, sha256, size), before any upload."""
         with self.transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO transfer_files (transfer_id, name, sha256, size)"
-                           " VALUES (?,?,?,?)", [(transfer_id, *file) for file in files])
+            db.executemany(
+                "INSERT OR IGNORE INTO transfer_files (transfer_id, name, sha256, size)"
+                " VALUES (?,?,?,?)",
+                [(transfer_id, *file) for file in files],
+            )
 
     def mark_upload_started(self, transfer_id: str, name: str) -> None:
         """Note that an upload is under way: after a crash it may or may not have arrived."""
         with self.transaction() as db:
-            db.execute("UPDATE transfer_files SET upload_started_at = ? WHERE transfer_id = ? "
-                       "AND name = ?", (_now(), transfer_id, name))
+            db.execute(
+                "UPDATE transfer_files SET upload_started_at = ? WHERE transfer_id = ? "
+                "AND name = ?",
+                (_now(), transfer_id, name),
+            )
 
     def mark_uploaded(self, transfer_id: str, name: str) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE transfer_files SET uploaded_at = ? WHERE transfer_id = ? AND name = ?",
-                       (_now(), transfer_id, name))
+            db.execute(
+                "UPDATE transfer_files SET uploaded_at = ? WHERE transfer_id = ? AND name = ?",
+                (_now(), transfer_id, name),
+            )
 
     def reset_uploads(self, transfer_id: str) -> None:
         """Forget upload marks (the DATEV job they went to was discarded)."""
         with self.transaction() as db:
-            db.execute("UPDATE transfer_files SET uploaded_at = NULL, upload_started_at = NULL "
-                       "WHERE transfer_id = ?", (transfer_id,))
+            db.execute(
+                "UPDATE transfer_files SET uploaded_at = NULL, upload_started_at = NULL "
+                "WHERE transfer_id = ?",
+                (transfer_id,),
+            )
             self._audit(db, "uploads zurückgesetzt", transfer_id)
 
     def log(self, action: str, transfer_id: str | None = None, **details: object) -> None:

@@ -23,8 +23,14 @@ from workbench.ui.transfer import TransferTab
 
 __all__ = ["UnavailableApp", "WorkbenchApp", "open_workbench"]
 
-_TABS = (("sources", SourcesTab), ("checks", ChecksTab), ("preview", PreviewTab),
-         ("transfer", TransferTab), ("status", StatusTab), ("calls", CallsTab))
+_TABS = (
+    ("sources", SourcesTab),
+    ("checks", ChecksTab),
+    ("preview", PreviewTab),
+    ("transfer", TransferTab),
+    ("status", StatusTab),
+    ("calls", CallsTab),
+)
 
 
 class WorkbenchApp:
@@ -37,26 +43,43 @@ class WorkbenchApp:
     ...     app = WorkbenchApp(connection, client="455148-1", files=["belege.csv"])
     """
 
-    def __init__(self, connection: Any, *, client: str | None = None, kind: str = "receipts",
-                 files: Sequence[str | Path] = (), profile: str = "auto",
-                 period: str | None = None, pos_mapping: str | Path | None = None,
-                 background: bool = True) -> None:
-        self.session = Session(connection=connection, client=client, kind=kind,
-                               files=[Path(f) for f in files], profile=profile,
-                               period=parse_period(period or ""),
-                               pos_mapping=Path(pos_mapping) if pos_mapping else None)
+    def __init__(
+        self,
+        connection: Any,
+        *,
+        client: str | None = None,
+        kind: str = "receipts",
+        files: Sequence[str | Path] = (),
+        profile: str = "auto",
+        period: str | None = None,
+        pos_mapping: str | Path | None = None,
+        background: bool = True,
+    ) -> None:
+        self.session = Session(
+            connection=connection,
+            client=client,
+            kind=kind,
+            files=[Path(f) for f in files],
+            profile=profile,
+            period=parse_period(period or ""),
+            pos_mapping=Path(pos_mapping) if pos_mapping else None,
+        )
         self.runner = TaskRunner(background=background)
         self._closing = contextlib.ExitStack()
         self.tabs: dict[str, Any] = {}
         for key, tab in _TABS:
             self.tabs[key] = tab(self)
-        self.tab = widgets.Tab(children=[tab.widget for tab in self.tabs.values()],
-                               titles=[tab.title for tab in self.tabs.values()])
+        self.tab = widgets.Tab(
+            children=[tab.widget for tab in self.tabs.values()],
+            titles=[tab.title for tab in self.tabs.values()],
+        )
         self.tab.add_class("wb-tabs")
         mode = getattr(connection, "mode", "")
-        header = widgets.HTML(f"<h3 style='margin:4px 0'>DATEV-Abgleich</h3>"
-                              f"<div style='color:#555'>Verbunden mit "
-                              f"{'der DATEV-Sandbox' if mode == 'sandbox' else 'DATEV'}.</div>")
+        header = widgets.HTML(
+            f"<h3 style='margin:4px 0'>DATEV-Abgleich</h3>"
+            f"<div style='color:#555'>Verbunden mit "
+            f"{'der DATEV-Sandbox' if mode == 'sandbox' else 'DATEV'}.</div>"
+        )
         self.widget = widgets.VBox([header, self.runner.widget, self.tab])
         self.widget.add_class("wb-app")
         _tidy(self.widget)
@@ -120,10 +143,17 @@ def _tidy(widget: widgets.Widget) -> None:
         _tidy(child)
 
 
-def open_workbench(*, client: str | None = None, kind: str = "receipts",
-                   files: Sequence[str | Path] = (), profile: str = "auto",
-                   period: str | None = None, pos_mapping: str | Path | None = None,
-                   run: bool = False, background: bool = True) -> WorkbenchApp:
+def open_workbench(
+    *,
+    client: str | None = None,
+    kind: str = "receipts",
+    files: Sequence[str | Path] = (),
+    profile: str = "auto",
+    period: str | None = None,
+    pos_mapping: str | Path | None = None,
+    run: bool = False,
+    background: bool = True,
+) -> WorkbenchApp:
     """Connect to DATEV (or the embedded sandbox) and build the app; ``run`` loads, checks and
     maps the given files right away. ``app.close()`` ends the connection.
 
@@ -138,8 +168,16 @@ def open_workbench(*, client: str | None = None, kind: str = "receipts",
         # Not logged in, settings wrong: say so in the notebook instead of a traceback.
         return UnavailableApp(error_text(error))  # type: ignore[return-value]
     try:
-        app = WorkbenchApp(connection, client=client, kind=kind, files=files, profile=profile,
-                           period=period, pos_mapping=pos_mapping, background=background)
+        app = WorkbenchApp(
+            connection,
+            client=client,
+            kind=kind,
+            files=files,
+            profile=profile,
+            period=period,
+            pos_mapping=pos_mapping,
+            background=background,
+        )
     except BaseException:
         stack.close()
         raise

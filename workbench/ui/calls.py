@@ -26,11 +26,24 @@ if TYPE_CHECKING:
 
 __all__ = ["CallsTab"]
 
-_UNRESOLVED = ["call_id", "started_at", "duration_s", "remote_number", "match_status",
-               "candidates", "reason"]
-_SUMMARY = {"client_number": "Mandant", "client_name": "Name", "month": "Monat",
-            "calls": "Gespräche",
-            "seconds": "Sekunden", "billed_minutes": "Minuten", "hours": "Stunden"}
+_UNRESOLVED = [
+    "call_id",
+    "started_at",
+    "duration_s",
+    "remote_number",
+    "match_status",
+    "candidates",
+    "reason",
+]
+_SUMMARY = {
+    "client_number": "Mandant",
+    "client_name": "Name",
+    "month": "Monat",
+    "calls": "Gespräche",
+    "seconds": "Sekunden",
+    "billed_minutes": "Minuten",
+    "hours": "Stunden",
+}
 
 
 class CallsTab:
@@ -42,50 +55,80 @@ class CallsTab:
         self.info.add_class("wb-calls-info")
         self.summary = widgets.HTML()
         self.summary.add_class("wb-calls-summary")
-        self.unresolved = PagedTable(page_size=15, severity=None, css_class="wb-unresolved",
-                                     unit="Gespräche")
-        self.call = widgets.Dropdown(description="Gespräch", options=[],
-                                     layout=widgets.Layout(width="520px"))
+        self.unresolved = PagedTable(
+            page_size=15, severity=None, css_class="wb-unresolved", unit="Gespräche"
+        )
+        self.call = widgets.Dropdown(
+            description="Gespräch", options=[], layout=widgets.Layout(width="520px")
+        )
         self.call.add_class("wb-call")
-        self.client = widgets.Dropdown(description="Mandant", options=[],
-                                       layout=widgets.Layout(width="520px"))
+        self.client = widgets.Dropdown(
+            description="Mandant", options=[], layout=widgets.Layout(width="520px")
+        )
         self.client.add_class("wb-call-client")
-        self.seconds = widgets.IntText(description="Sekunden", value=0,
-                                       tooltip="Neues Gespräch: nach wie vielen Sekunden seit "
-                                               "Gesprächsbeginn der neue Teil beginnt")
+        self.seconds = widgets.IntText(
+            description="Sekunden",
+            value=0,
+            tooltip="Neues Gespräch: nach wie vielen Sekunden seit "
+            "Gesprächsbeginn der neue Teil beginnt",
+        )
         self.note = widgets.Text(description="Notiz", layout=widgets.Layout(width="520px"))
         self.reassign = widgets.Button(description="Adressat ändern", icon="user")
         self.reassign.add_class("wb-reassign")
         self.reassign.on_click(app.runner.guard(self.on_reassign))
-        self.split = widgets.Button(description="Neues Gespräch", icon="scissors",
-                                    tooltip="Einen weiteren Teil (virtuelles Gespräch) anhängen")
+        self.split = widgets.Button(
+            description="Neues Gespräch",
+            icon="scissors",
+            tooltip="Einen weiteren Teil (virtuelles Gespräch) anhängen",
+        )
         self.split.add_class("wb-split")
         self.split.on_click(app.runner.guard(self.on_split))
-        self.clear = widgets.Button(description="Zuordnung verwerfen", icon="undo",
-                                    layout=widgets.Layout(width="200px"))
+        self.clear = widgets.Button(
+            description="Zuordnung verwerfen", icon="undo", layout=widgets.Layout(width="200px")
+        )
         self.clear.on_click(app.runner.guard(self.on_clear))
         self.assigned = widgets.HTML()
         self.assigned.add_class("wb-assignments")
-        self.post = widgets.Button(description="Aufwände übertragen", button_style="primary",
-                                   icon="paper-plane", layout=widgets.Layout(width="220px"))
+        self.post = widgets.Button(
+            description="Aufwände übertragen",
+            button_style="primary",
+            icon="paper-plane",
+            layout=widgets.Layout(width="220px"),
+        )
         self.post.on_click(app.runner.guard(self.on_post))
         self.question = widgets.HTML()
         self.confirm = widgets.Button(description="Übertragen", button_style="danger")
         self.confirm.on_click(app.runner.guard(self.on_confirm_post))
         self.cancel = widgets.Button(description="Abbrechen")
         self.cancel.on_click(app.runner.guard(self._hide_confirmation))
-        self.confirmation = widgets.VBox([self.question, widgets.HBox([self.confirm, self.cancel])],
-                                         layout=widgets.Layout(display="none"))
+        self.confirmation = widgets.VBox(
+            [self.question, widgets.HBox([self.confirm, self.cancel])],
+            layout=widgets.Layout(display="none"),
+        )
         self.posted = widgets.HTML()
-        self.widget = widgets.VBox([
-            self.info, widgets.HTML("<b>Abrechnung je Mandant und Monat</b>"), self.summary,
-            widgets.HTML("<b>Ungeklärte Rufnummern</b>"), self.unresolved.widget,
-            widgets.HTML("<b>Zuordnen</b> (Adressat ändern: ein Mandant für das ganze Gespräch; "
-                         "Neues Gespräch: ab Sekunde … zählt die Zeit für den gewählten "
-                         "Mandanten, mit eigener Notiz)"),
-            self.call, self.client, self.seconds, self.note,
-            widgets.HBox([self.reassign, self.split, self.clear]), self.assigned,
-            self.post, self.confirmation, self.posted])
+        self.widget = widgets.VBox(
+            [
+                self.info,
+                widgets.HTML("<b>Abrechnung je Mandant und Monat</b>"),
+                self.summary,
+                widgets.HTML("<b>Ungeklärte Rufnummern</b>"),
+                self.unresolved.widget,
+                widgets.HTML(
+                    "<b>Zuordnen</b> (Adressat ändern: ein Mandant für das ganze Gespräch; "
+                    "Neues Gespräch: ab Sekunde … zählt die Zeit für den gewählten "
+                    "Mandanten, mit eigener Notiz)"
+                ),
+                self.call,
+                self.client,
+                self.seconds,
+                self.note,
+                widgets.HBox([self.reassign, self.split, self.clear]),
+                self.assigned,
+                self.post,
+                self.confirmation,
+                self.posted,
+            ]
+        )
 
     @property
     def run(self):
@@ -95,8 +138,9 @@ class CallsTab:
     def refresh(self) -> None:
         run = self.run
         if run is None:
-            self.info.value = message_html("Bitte eine Anrufliste (Quellart Anrufliste) laden und "
-                                           "prüfen.")
+            self.info.value = message_html(
+                "Bitte eine Anrufliste (Quellart Anrufliste) laden und prüfen."
+            )
             return
         billing = run.billing
         lines = billing.lines
@@ -105,31 +149,54 @@ class CallsTab:
             f"{lines.height} Gespräche: {counts.get('billed', 0)} abgerechnet, "
             f"{counts.get('unresolved', 0)} ungeklärt, {counts.get('blocked', 0)} gesperrt, "
             f"{counts.get('ignored', 0)} ignoriert.",
-            level="warning" if counts.get("unresolved") else "ok")
-        self.summary.value = frame_html(billing.summary().select(list(_SUMMARY)), severity=None,
-                                        labels=_SUMMARY)
+            level="warning" if counts.get("unresolved") else "ok",
+        )
+        self.summary.value = frame_html(
+            billing.summary().select(list(_SUMMARY)), severity=None, labels=_SUMMARY
+        )
         open_lines = lines.filter(pl.col("status") == "unresolved")
         self.unresolved.set_frame(open_lines.select(_UNRESOLVED))
         first = open_lines["call_id"].unique(maintain_order=True).to_list()
         rest = [c for c in lines["call_id"].unique(maintain_order=True).to_list() if c not in first]
         set_options(self.call, [(f"{c} (ungeklärt)", c) for c in first] + [(c, c) for c in rest])
         clients = run.directory.clients.filter(pl.col("client_active"))
-        set_options(self.client, [(f"{row['client_number']} – {row['client_name']}",
-                                   row["client_id"]) for row in clients.iter_rows(named=True)])
+        set_options(
+            self.client,
+            [
+                (f"{row['client_number']} – {row['client_name']}", row["client_id"])
+                for row in clients.iter_rows(named=True)
+            ],
+        )
         self._show_assignments()
 
     def _show_assignments(self) -> None:
         assignments = self.app.session.assignments
-        rows = [{"call_id": a.call_id, "client": str(a.client),
-                 "seconds": a.seconds, "note": a.note} for a in assignments]
-        problems = self.run.findings.filter(pl.col("rule") == "calls.invalid_assignment") \
-            if self.run is not None else pl.DataFrame()
+        rows = [
+            {"call_id": a.call_id, "client": str(a.client), "seconds": a.seconds, "note": a.note}
+            for a in assignments
+        ]
+        problems = (
+            self.run.findings.filter(pl.col("rule") == "calls.invalid_assignment")
+            if self.run is not None
+            else pl.DataFrame()
+        )
         self.assigned.value = (
-            (frame_html(pl.DataFrame(rows), severity=None, labels={
-                "call_id": "Gespräch", "client": "Mandant", "seconds": "Sekunden",
-                "note": "Notiz"}) if rows else "")
-            + "".join(message_html(text, level="error") for text in
-                      (problems["message"].to_list() if problems.height else [])))
+            frame_html(
+                pl.DataFrame(rows),
+                severity=None,
+                labels={
+                    "call_id": "Gespräch",
+                    "client": "Mandant",
+                    "seconds": "Sekunden",
+                    "note": "Notiz",
+                },
+            )
+            if rows
+            else ""
+        ) + "".join(
+            message_html(text, level="error")
+            for text in (problems["message"].to_list() if problems.height else [])
+        )
 
     def _part(self) -> CallAssignment | None:
         if self.run is None:
@@ -138,9 +205,12 @@ class CallsTab:
         if self.call.value is None or self.client.value is None:
             self.app.runner.say("Bitte Gespräch und Mandant wählen.", level="warning")
             return None
-        return CallAssignment(self.call.value, self.client.value,
-                              seconds=self.seconds.value or None,
-                              note=self.note.value.strip() or None)
+        return CallAssignment(
+            self.call.value,
+            self.client.value,
+            seconds=self.seconds.value or None,
+            note=self.note.value.strip() or None,
+        )
 
     def on_reassign(self) -> None:
         part = self._part()
@@ -155,24 +225,31 @@ class CallsTab:
         if part is None:
             return
         if not part.seconds or part.seconds <= 0:
-            self.app.runner.say("Bitte unter Sekunden angeben, nach wie vielen Sekunden das "
-                                "neue Gespräch beginnt.", level="warning")
+            self.app.runner.say(
+                "Bitte unter Sekunden angeben, nach wie vielen Sekunden das neue Gespräch beginnt.",
+                level="warning",
+            )
             return
         assignments = self.app.session.assignments
         mine = [a for a in assignments if a.call_id == part.call_id]
         if not mine:
             current = self.run.billing.lines.filter(pl.col("call_id") == part.call_id)["client_id"]
             if current.is_empty() or current[0] is None:
-                self.app.runner.say("Das Gespräch hat noch keinen Mandanten: wählen Sie ihn "
-                                    "zuerst mit „Adressat ändern“.", level="warning")
+                self.app.runner.say(
+                    "Das Gespräch hat noch keinen Mandanten: wählen Sie ihn "
+                    "zuerst mit „Adressat ändern“.",
+                    level="warning",
+                )
                 return
             mine = [CallAssignment(part.call_id, current[0])]
         done = sum(a.seconds or 0 for a in mine[:-1])
         last = mine[-1]
         # An offset at or before an earlier split gives a length <= 0: bill_calls reports it.
-        parts = [*mine[:-1], CallAssignment(last.call_id, last.client,
-                                            seconds=part.seconds - done, note=last.note),
-                 CallAssignment(part.call_id, part.client, note=part.note)]
+        parts = [
+            *mine[:-1],
+            CallAssignment(last.call_id, last.client, seconds=part.seconds - done, note=last.note),
+            CallAssignment(part.call_id, part.client, note=part.note),
+        ]
         others = [a for a in assignments if a.call_id != part.call_id]
         self._rebill([*others, *parts])
 
@@ -188,8 +265,9 @@ class CallsTab:
 
         def work(progress):
             progress(0, 1, "Neu abrechnen")
-            return bill_calls(run.loaded, run.directory, settings=run.billing.settings,
-                              assignments=assignments)
+            return bill_calls(
+                run.loaded, run.directory, settings=run.billing.settings, assignments=assignments
+            )
 
         def done(billing) -> None:
             session.assignments = assignments
@@ -207,7 +285,9 @@ class CallsTab:
         billed = run.billing.billed
         self.question.value = message_html(
             f"{billed.height} abgerechnete Gespräche ({billed['billed_minutes'].sum()} Minuten) "
-            f"als Aufwände an DATEV übertragen?", level="warning")
+            f"als Aufwände an DATEV übertragen?",
+            level="warning",
+        )
         self.confirmation.layout.display = "flex"
 
     def _hide_confirmation(self) -> None:
@@ -222,27 +302,40 @@ class CallsTab:
             progress(0, 2, "Aufwände planen")
             plan = plan_expense_postings(run.billing, run.directory)
             progress(1, 2, "Aufwände übertragen")
-            result = transfer_expense_postings(plan, session.connection.datev,
-                                               ledger=session.connection.ledger)
+            result = transfer_expense_postings(
+                plan, session.connection.datev, ledger=session.connection.ledger
+            )
             return plan, result
 
         def done(outcome) -> None:
             plan, result = outcome
             counts = dict(result.group_by("status").len().iter_rows()) if result.height else {}
-            shown = result.select("call_id", "part", "client_number", "month", "billed_minutes",
-                                  "status", "message").with_columns(
-                pl.when(pl.col("status") == "failed").then(pl.lit("error"))
-                .when(pl.col("status") == "skipped").then(pl.lit("warning"))
-                .otherwise(None).alias("severity"))
+            shown = result.select(
+                "call_id", "part", "client_number", "month", "billed_minutes", "status", "message"
+            ).with_columns(
+                pl.when(pl.col("status") == "failed")
+                .then(pl.lit("error"))
+                .when(pl.col("status") == "skipped")
+                .then(pl.lit("warning"))
+                .otherwise(None)
+                .alias("severity")
+            )
             self.posted.value = (
-                message_html(f"{counts.get('posted', 0)} übertragen, {counts.get('failed', 0)} "
-                             f"abgelehnt, {counts.get('skipped', 0)} übersprungen; "
-                             f"{plan.findings.height} Gespräche ohne Auftrag oder Mitarbeiter.",
-                             level="error" if counts.get("failed") else "ok")
+                message_html(
+                    f"{counts.get('posted', 0)} übertragen, {counts.get('failed', 0)} "
+                    f"abgelehnt, {counts.get('skipped', 0)} übersprungen; "
+                    f"{plan.findings.height} Gespräche ohne Auftrag oder Mitarbeiter.",
+                    level="error" if counts.get("failed") else "ok",
+                )
                 + frame_html(shown.head(200))
-                + (frame_html(plan.findings.select("severity", "item_id", "message").head(200))
-                   if plan.findings.height else ""))
+                + (
+                    frame_html(plan.findings.select("severity", "item_id", "message").head(200))
+                    if plan.findings.height
+                    else ""
+                )
+            )
             self.app.changed("transferred")
 
-        self.app.runner.run("Aufwände übertragen", work, done,
-                            success="Aufwände an DATEV übertragen.")
+        self.app.runner.run(
+            "Aufwände übertragen", work, done, success="Aufwände an DATEV übertragen."
+        )

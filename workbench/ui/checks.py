@@ -18,11 +18,32 @@ if TYPE_CHECKING:
 __all__ = ["ALL", "ChecksTab"]
 
 ALL = "(alle)"
-_COLUMNS = ["severity", "rule", "source", "row", "item_id", "column", "source_column", "value",
-            "expected", "message", "suggestion"]
-_LABELS = {"severity": "Schwere", "rule": "Regel", "source": "Datei", "row": "Zeile",
-           "item_id": "Position", "column": "Spalte", "source_column": "Quellspalte",
-           "value": "Wert", "expected": "Erwartet", "message": "Meldung", "suggestion": "Vorschlag"}
+_COLUMNS = [
+    "severity",
+    "rule",
+    "source",
+    "row",
+    "item_id",
+    "column",
+    "source_column",
+    "value",
+    "expected",
+    "message",
+    "suggestion",
+]
+_LABELS = {
+    "severity": "Schwere",
+    "rule": "Regel",
+    "source": "Datei",
+    "row": "Zeile",
+    "item_id": "Position",
+    "column": "Spalte",
+    "source_column": "Quellspalte",
+    "value": "Wert",
+    "expected": "Erwartet",
+    "message": "Meldung",
+    "suggestion": "Vorschlag",
+}
 
 
 class ChecksTab:
@@ -34,8 +55,12 @@ class ChecksTab:
         self.check = widgets.Button(description="Prüfen", button_style="primary", icon="check")
         self.check.add_class("wb-check")
         self.check.on_click(app.runner.guard(self.on_check))
-        self.fix = widgets.Button(description="Sichere Korrekturen anwenden", icon="magic",
-                                  disabled=True, layout=widgets.Layout(width="240px"))
+        self.fix = widgets.Button(
+            description="Sichere Korrekturen anwenden",
+            icon="magic",
+            disabled=True,
+            layout=widgets.Layout(width="240px"),
+        )
         self.fix.add_class("wb-fix")
         self.fix.on_click(app.runner.guard(self.on_fix))
         self.rule = widgets.Dropdown(description="Regel", options=[ALL])
@@ -48,13 +73,21 @@ class ChecksTab:
         self.counts = widgets.HTML()
         self.counts.add_class("wb-rule-counts")
         self.fixed = widgets.HTML()
-        self.table = PagedTable(page_size=25, css_class="wb-findings", unit="Befunde",
-                                labels=_LABELS)
-        self.widget = widgets.VBox([
-            widgets.HBox([self.check, self.fix]), self.totals, self.fixed,
-            widgets.HTML("<b>Befunde je Regel</b>"), self.counts,
-            widgets.HTML("<b>Befunde</b>"), widgets.HBox([self.rule, self.severity, self.column]),
-            self.table.widget])
+        self.table = PagedTable(
+            page_size=25, css_class="wb-findings", unit="Befunde", labels=_LABELS
+        )
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.check, self.fix]),
+                self.totals,
+                self.fixed,
+                widgets.HTML("<b>Befunde je Regel</b>"),
+                self.counts,
+                widgets.HTML("<b>Befunde</b>"),
+                widgets.HBox([self.rule, self.severity, self.column]),
+                self.table.widget,
+            ]
+        )
 
     @property
     def findings(self) -> pl.DataFrame:
@@ -69,9 +102,15 @@ class ChecksTab:
             progress(0, 1, "Prüfungen laufen")
             # Calls resolve to their Mandanten themselves (ARCHITECTURE §4.1).
             client = None if session.kind == "calls" else session.client
-            return check_run(session.kind, session.files, client=client, profile=session.profile,
-                             connection=session.connection, period=session.period,
-                             target=session.target)
+            return check_run(
+                session.kind,
+                session.files,
+                client=client,
+                profile=session.profile,
+                connection=session.connection,
+                period=session.period,
+                target=session.target,
+            )
 
         def done(run) -> None:
             session.run = run
@@ -94,9 +133,13 @@ class ChecksTab:
             loaded = replace(run.loaded, frame=fixed)
             progress(1, 2, "Erneut prüfen")
             target = session.target or DEFAULT_TARGET[run.kind]
-            findings = check_sources(loaded, settings=run.settings, period=session.period,
-                                     target="extf" if target == "extf" else "xml",
-                                     folder=run.files[0].resolve().parent)
+            findings = check_sources(
+                loaded,
+                settings=run.settings,
+                period=session.period,
+                target="extf" if target == "extf" else "xml",
+                folder=run.files[0].resolve().parent,
+            )
             return applied, (loaded, findings)
 
         def done(result) -> None:
@@ -104,10 +147,12 @@ class ChecksTab:
             if rechecked is not None:
                 run.loaded, run.findings = rechecked
                 session.mapped = None
-            self.fixed.value = (message_html(f"{applied.height} Werte korrigiert und erneut "
-                                             f"geprüft.", level="ok")
-                                + frame_html(applied, severity=None) if applied.height else
-                                message_html("Keine sicheren Korrekturen möglich."))
+            self.fixed.value = (
+                message_html(f"{applied.height} Werte korrigiert und erneut geprüft.", level="ok")
+                + frame_html(applied, severity=None)
+                if applied.height
+                else message_html("Keine sicheren Korrekturen möglich.")
+            )
             self.show()
             self.app.changed("checked")
 
@@ -118,30 +163,45 @@ class ChecksTab:
         if findings.is_empty() and not findings.columns:
             return
         run = self.app.session.run
-        by_severity = (dict(findings.group_by("severity").len().iter_rows())
-                       if findings.height else {})
+        by_severity = (
+            dict(findings.group_by("severity").len().iter_rows()) if findings.height else {}
+        )
         self.totals.value = message_html(
             f"{run.loaded.frame.height} Zeilen geprüft (Profil {run.profile}): {findings.height} "
             f"Befunde, davon {by_severity.get('error', 0)} Fehler, "
             f"{by_severity.get('warning', 0)} Warnungen, {by_severity.get('info', 0)} Hinweise.",
-            level="error" if by_severity.get("error") else
-            "warning" if findings.height else "ok")
-        counts = summarize_findings(findings).select("rule", "severity", "count") \
-            if findings.height else pl.DataFrame({"rule": [], "severity": [], "count": []})
-        self.counts.value = frame_html(counts, labels={"rule": "Regel", "severity": "Schwere",
-                                                       "count": "Anzahl"})
+            level="error" if by_severity.get("error") else "warning" if findings.height else "ok",
+        )
+        counts = (
+            summarize_findings(findings).select("rule", "severity", "count")
+            if findings.height
+            else pl.DataFrame({"rule": [], "severity": [], "count": []})
+        )
+        self.counts.value = frame_html(
+            counts, labels={"rule": "Regel", "severity": "Schwere", "count": "Anzahl"}
+        )
         self._quiet = True
         try:
-            for choice, column in ((self.rule, "rule"), (self.severity, "severity"),
-                                   (self.column, "column")):
-                values = sorted(v for v in findings[column].unique().to_list() if v is not None) \
-                    if findings.height else []
+            for choice, column in (
+                (self.rule, "rule"),
+                (self.severity, "severity"),
+                (self.column, "column"),
+            ):
+                values = (
+                    sorted(v for v in findings[column].unique().to_list() if v is not None)
+                    if findings.height
+                    else []
+                )
                 set_options(choice, [ALL, *values], keep=False)
         finally:
             self._quiet = False
-        safe = (findings.filter(pl.col("rule").is_in(list(SAFE_FIXES))
-                                & pl.col("suggestion").is_not_null())
-                if findings.height else findings)
+        safe = (
+            findings.filter(
+                pl.col("rule").is_in(list(SAFE_FIXES)) & pl.col("suggestion").is_not_null()
+            )
+            if findings.height
+            else findings
+        )
         self.fix.disabled = run.kind == "calls" or safe.is_empty()
         self.show_findings()
 
@@ -149,11 +209,16 @@ class ChecksTab:
         findings = self.findings
         if self._quiet or not findings.columns:
             return
-        for choice, column in ((self.rule, "rule"), (self.severity, "severity"),
-                               (self.column, "column")):
+        for choice, column in (
+            (self.rule, "rule"),
+            (self.severity, "severity"),
+            (self.column, "column"),
+        ):
             if choice.value not in (ALL, None):
                 findings = findings.filter(pl.col(column) == choice.value)
-        order = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2},
-                                                  default=3, return_dtype=pl.Int64)
-        self.table.set_frame(findings.sort(order, "source", "row", nulls_last=True)
-                             .select(_COLUMNS))
+        order = pl.col("severity").replace_strict(
+            {"error": 0, "warning": 1, "info": 2}, default=3, return_dtype=pl.Int64
+        )
+        self.table.set_frame(
+            findings.sort(order, "source", "row", nulls_last=True).select(_COLUMNS)
+        )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import polars as pl
@@ -19,10 +18,25 @@ if TYPE_CHECKING:
 
 __all__ = ["PreviewTab"]
 
-_COLUMNS = ["record", "field", "value", "source_column", "source_value", "source_file",
-            "source_row", "rules", "severity"]
-_COUNTS = {"source_file": "Datei", "loaded": "Geladen", "mapped": "Abgebildet",
-           "blocked": "Gesperrt", "skipped": "Übersprungen", "balanced": "Vollständig"}
+_COLUMNS = [
+    "record",
+    "field",
+    "value",
+    "source_column",
+    "source_value",
+    "source_file",
+    "source_row",
+    "rules",
+    "severity",
+]
+_COUNTS = {
+    "source_file": "Datei",
+    "loaded": "Geladen",
+    "mapped": "Abgebildet",
+    "blocked": "Gesperrt",
+    "skipped": "Übersprungen",
+    "balanced": "Vollständig",
+}
 
 
 class PreviewTab:
@@ -30,19 +44,31 @@ class PreviewTab:
 
     def __init__(self, app: WorkbenchApp) -> None:
         self.app = app
-        self.target = widgets.Dropdown(description="Ziel", options=[
-            ("Vorgabe der Quellart", None), ("XML (Belegsatzdaten)", "xml"),
-            ("EXTF (Buchungsstapel)", "extf")], value=app.session.target)
+        self.target = widgets.Dropdown(
+            description="Ziel",
+            options=[
+                ("Vorgabe der Quellart", None),
+                ("XML (Belegsatzdaten)", "xml"),
+                ("EXTF (Buchungsstapel)", "extf"),
+            ],
+            value=app.session.target,
+        )
         self.map = widgets.Button(description="Abbilden", button_style="primary", icon="table")
         self.map.add_class("wb-map")
         self.map.on_click(app.runner.guard(self.on_map))
         self.counts = widgets.HTML()
         self.counts.add_class("wb-counts")
         self.table = PagedTable(page_size=5, css_class="wb-preview", unit="Datensätze")
-        self.widget = widgets.VBox([
-            widgets.HBox([self.target, self.map]), self.counts,
-            widgets.HTML("<b>DATEV-Felder</b> (Wert ← Quellspalte, Datei und Zeile; Befunde "
-                         "farbig)"), self.table.widget])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.target, self.map]),
+                self.counts,
+                widgets.HTML(
+                    "<b>DATEV-Felder</b> (Wert ← Quellspalte, Datei und Zeile; Befunde farbig)"
+                ),
+                self.table.widget,
+            ]
+        )
 
     def on_map(self) -> None:
         session = self.app.session
@@ -66,12 +92,16 @@ class PreviewTab:
         session = self.app.session
         # Highlight what the Prüfungen tab shows: the run's findings (after any fixes) plus
         # what mapping added, so the two tabs never disagree.
-        mapped = replace(session.mapped, findings=concat_findings(
-            [session.run.findings, session.mapped.findings]).unique(maintain_order=True))
+        mapped = replace(
+            session.mapped,
+            findings=concat_findings([session.run.findings, session.mapped.findings]).unique(
+                maintain_order=True
+            ),
+        )
         counts = mapped.counts()
-        self.counts.value = (message_html(f"{mapped.records.height} DATEV-Datensätze.",
-                                          level="ok")
-                             + frame_html(counts, severity=None, labels=_COUNTS))
+        self.counts.value = message_html(
+            f"{mapped.records.height} DATEV-Datensätze.", level="ok"
+        ) + frame_html(counts, severity=None, labels=_COUNTS)
 
         def page(number: int, size: int) -> pl.DataFrame:
             return preview(mapped, page=number, page_size=size).select(_COLUMNS)

@@ -9,8 +9,12 @@ from typing import Any
 __all__ = ["KIND_LABELS", "Session", "parse_period"]
 
 #: Source kinds as the user reads them.
-KIND_LABELS = {"receipts": "Belegpositionen", "invoices": "Rechnungen", "calls": "Anrufliste",
-               "pos": "Kassenumsätze (POS)"}
+KIND_LABELS = {
+    "receipts": "Belegpositionen",
+    "invoices": "Rechnungen",
+    "calls": "Anrufliste",
+    "pos": "Kassenumsätze (POS)",
+}
 
 
 def parse_period(text: str) -> str | tuple[str, str] | None:

@@ -17,9 +17,15 @@ if TYPE_CHECKING:
 
 __all__ = ["SourcesTab"]
 
-_SUMMARY = {"file": "Datei", "sheet": "Blatt", "variant": "Variante", "encoding": "Kodierung",
-            "rows": "Zeilen", "row_problems": "Zeilenprobleme",
-            "unmapped_columns": "Nicht zugeordnete Spalten"}
+_SUMMARY = {
+    "file": "Datei",
+    "sheet": "Blatt",
+    "variant": "Variante",
+    "encoding": "Kodierung",
+    "rows": "Zeilen",
+    "row_problems": "Zeilenprobleme",
+    "unmapped_columns": "Nicht zugeordnete Spalten",
+}
 _PROBLEMS = ["source", "row", "rule", "column", "source_column", "value", "message", "severity"]
 
 
@@ -32,43 +38,66 @@ class SourcesTab:
         wide = widgets.Layout(width="520px")
         self.client = widgets.Dropdown(description="Mandant", options=[], layout=wide)
         self.client.add_class("wb-client")
-        self.period = widgets.Text(description="Zeitraum",
-                                   placeholder="JJJJ-MM oder JJJJ-MM..JJJJ-MM",
-                                   value=_period_text(session.period))
-        self.kind = widgets.Dropdown(description="Quellart",
-                                     options=[(KIND_LABELS.get(k, k), k) for k in KINDS],
-                                     value=session.kind)
+        self.period = widgets.Text(
+            description="Zeitraum",
+            placeholder="JJJJ-MM oder JJJJ-MM..JJJJ-MM",
+            value=_period_text(session.period),
+        )
+        self.kind = widgets.Dropdown(
+            description="Quellart",
+            options=[(KIND_LABELS.get(k, k), k) for k in KINDS],
+            value=session.kind,
+        )
         self.kind.add_class("wb-kind")
-        self.profile = widgets.Dropdown(description="Profil",
-                                        options=["auto", *available_profiles()],
-                                        value=session.profile)
-        self.paths = widgets.Textarea(description="Dateien", placeholder="Ein Pfad je Zeile",
-                                      value="\n".join(str(path) for path in session.files),
-                                      layout=widgets.Layout(width="520px", height="70px"))
+        self.profile = widgets.Dropdown(
+            description="Profil", options=["auto", *available_profiles()], value=session.profile
+        )
+        self.paths = widgets.Textarea(
+            description="Dateien",
+            placeholder="Ein Pfad je Zeile",
+            value="\n".join(str(path) for path in session.files),
+            layout=widgets.Layout(width="520px", height="70px"),
+        )
         self.paths.add_class("wb-paths")
-        self.upload = widgets.FileUpload(description="Hochladen", accept=".csv,.xlsx,.json,.txt",
-                                         multiple=True)
-        self.pos_mapping = widgets.Text(description="POS-Zuordnung", placeholder="pos_mapping.toml",
-                                        value=str(session.pos_mapping or ""), layout=wide)
+        self.upload = widgets.FileUpload(
+            description="Hochladen", accept=".csv,.xlsx,.json,.txt", multiple=True
+        )
+        self.pos_mapping = widgets.Text(
+            description="POS-Zuordnung",
+            placeholder="pos_mapping.toml",
+            value=str(session.pos_mapping or ""),
+            layout=wide,
+        )
         self.load = widgets.Button(description="Laden", button_style="primary", icon="upload")
         self.load.add_class("wb-load")
         self.load.on_click(app.runner.guard(self.on_load))
         self.summary = widgets.HTML()
         self.summary.add_class("wb-summary")
         self.problems = PagedTable(page_size=20, css_class="wb-row-problems")
-        self.widget = widgets.VBox([
-            self.client, self.period, self.kind, self.profile, self.paths,
-            widgets.HBox([self.upload, widgets.Label("oder Pfade oben eintragen")]),
-            self.pos_mapping, self.load, self.summary,
-            widgets.HTML("<b>Zeilenprobleme</b>"), self.problems.widget])
+        self.widget = widgets.VBox(
+            [
+                self.client,
+                self.period,
+                self.kind,
+                self.profile,
+                self.paths,
+                widgets.HBox([self.upload, widgets.Label("oder Pfade oben eintragen")]),
+                self.pos_mapping,
+                self.load,
+                self.summary,
+                widgets.HTML("<b>Zeilenprobleme</b>"),
+                self.problems.widget,
+            ]
+        )
         self._fill_clients()
 
     def _fill_clients(self) -> None:
         try:
             clients = self.app.session.connection.datev.list_clients()
-        except Exception as error:  # noqa: BLE001 - shown in the app, the rest still works
-            self.app.runner.say(f"Die Mandantenliste von DATEV ist nicht abrufbar: {error}",
-                                level="error")
+        except Exception as error:
+            self.app.runner.say(
+                f"Die Mandantenliste von DATEV ist nicht abrufbar: {error}", level="error"
+            )
             clients = []
         options = [(f"{c['id']} – {c.get('name', '')}", c["id"]) for c in clients]
         wanted = self.app.session.client
@@ -108,11 +137,15 @@ class SourcesTab:
             if not session.files:
                 from workbench.errors import SourceError
 
-                raise SourceError("Bitte wählen Sie mindestens eine Quelldatei (Pfad oder "
-                                  "Hochladen).")
+                raise SourceError(
+                    "Bitte wählen Sie mindestens eine Quelldatei (Pfad oder Hochladen)."
+                )
             progress(0, 2, "Profil erkennen")
-            profile = detect_profile(session.kind, session.files) if session.profile == "auto" \
+            profile = (
+                detect_profile(session.kind, session.files)
+                if session.profile == "auto"
                 else session.profile
+            )
             progress(1, 2, "Dateien laden")
             loaded = LOADERS[session.kind](session.files, profile=profile)
             progress(2, 2, "Geladen")
@@ -130,11 +163,11 @@ class SourcesTab:
     def show(self, profile: str) -> None:
         loaded = self.app.session.loaded
         summary = loaded.summary().select(list(_SUMMARY))
-        self.summary.value = (
-            message_html(f"{loaded.frame.height} Zeilen geladen (Profil {profile}); "
-                         f"{loaded.findings.height} Zeilenprobleme.",
-                         level="warning" if loaded.findings.height else "ok")
-            + frame_html(summary, severity=None, labels=_SUMMARY))
+        self.summary.value = message_html(
+            f"{loaded.frame.height} Zeilen geladen (Profil {profile}); "
+            f"{loaded.findings.height} Zeilenprobleme.",
+            level="warning" if loaded.findings.height else "ok",
+        ) + frame_html(summary, severity=None, labels=_SUMMARY)
         self.problems.set_frame(loaded.findings.select(_PROBLEMS))
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import polars as pl
 
-from workbench.transfer.backmap import backmap_findings
 from workbench.transfer import jobs
+from workbench.transfer.backmap import backmap_findings
 from workbench.transfer.jobs import describe, refresh_status
 from workbench.transfer.ledger import DATEV_STATUS
 from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
@@ -27,9 +27,17 @@ PROTOCOL_LIMIT = 1000
 #: DATEV statuses that need the user's attention (highlighted as errors).
 _FAILED = {"Abgebrochen", "Zu Prüfen", "Storniert mit Fehler"}
 _MEANINGS = {label: meaning for label, meaning in DATEV_STATUS.values()}
-_LABELS = {"id": "Übertragung", "client": "Mandant", "kind": "Quellart", "month": "Buchungsmonat",
-           "document_kind": "Beleg-Art", "items": "Positionen", "local_status": "Lokaler Status",
-           "datev_status": "DATEV-Status", "job_ids": "DATEV-Job"}
+_LABELS = {
+    "id": "Übertragung",
+    "client": "Mandant",
+    "kind": "Quellart",
+    "month": "Buchungsmonat",
+    "document_kind": "Beleg-Art",
+    "items": "Positionen",
+    "local_status": "Lokaler Status",
+    "datev_status": "DATEV-Status",
+    "job_ids": "DATEV-Job",
+}
 
 
 def status_meaning(text: str) -> str:
@@ -47,15 +55,21 @@ class StatusTab:
         self.reload.on_click(app.runner.guard(self.refresh))
         self.overview = widgets.HTML()
         self.overview.add_class("wb-transfers")
-        self.transfer = widgets.Dropdown(description="Übertragung", options=[],
-                                         layout=widgets.Layout(width="620px"))
+        self.transfer = widgets.Dropdown(
+            description="Übertragung", options=[], layout=widgets.Layout(width="620px")
+        )
         self.transfer.add_class("wb-transfer-choice")
-        self.fetch = widgets.Button(description="Status aktualisieren", button_style="primary",
-                                    icon="cloud-download", layout=widgets.Layout(width="200px"))
+        self.fetch = widgets.Button(
+            description="Status aktualisieren",
+            button_style="primary",
+            icon="cloud-download",
+            layout=widgets.Layout(width="200px"),
+        )
         self.fetch.add_class("wb-refresh-status")
         self.fetch.on_click(app.runner.guard(self.on_fetch))
-        self.confirm = widgets.Button(description="Bestätigen", button_style="success",
-                                      icon="check", disabled=True)
+        self.confirm = widgets.Button(
+            description="Bestätigen", button_style="success", icon="check", disabled=True
+        )
         self.confirm.add_class("wb-confirm-status")
         self.confirm.on_click(app.runner.guard(self.on_confirm))
         self.show_protocol = widgets.Button(description="Protokoll anzeigen", icon="list")
@@ -71,20 +85,31 @@ class StatusTab:
             button.on_click(app.runner.guard(lambda name=name: self.ask(name)))
         self.pending_action: tuple[str, str] | None = None
         self.action_question = widgets.HTML()
-        self.action_confirm = widgets.Button(description="Ja, ausführen", button_style="warning",
-                                             disabled=True)
+        self.action_confirm = widgets.Button(
+            description="Ja, ausführen", button_style="warning", disabled=True
+        )
         self.action_confirm.on_click(app.runner.guard(self.on_action))
         self.fetched = widgets.HTML()
         self.fetched.add_class("wb-fetched-status")
-        self.protocol = PagedTable(page_size=50, severity="type", css_class="wb-protocol",
-                                   unit="Protokollzeilen")
+        self.protocol = PagedTable(
+            page_size=50, severity="type", css_class="wb-protocol", unit="Protokollzeilen"
+        )
         self.backmapped = PagedTable(page_size=25, css_class="wb-backmapped", unit="Befunde")
-        self.widget = widgets.VBox([
-            self.reload, self.overview, self.transfer,
-            widgets.HBox([self.fetch, self.confirm, self.show_protocol]), self.fetched,
-            widgets.HBox([*self.actions.values(), self.action_confirm]), self.action_question,
-            widgets.HTML("<b>Protokoll</b>"), self.protocol.widget,
-            widgets.HTML("<b>Betroffene Quellzeilen</b>"), self.backmapped.widget])
+        self.widget = widgets.VBox(
+            [
+                self.reload,
+                self.overview,
+                self.transfer,
+                widgets.HBox([self.fetch, self.confirm, self.show_protocol]),
+                self.fetched,
+                widgets.HBox([*self.actions.values(), self.action_confirm]),
+                self.action_question,
+                widgets.HTML("<b>Protokoll</b>"),
+                self.protocol.widget,
+                widgets.HTML("<b>Betroffene Quellzeilen</b>"),
+                self.backmapped.widget,
+            ]
+        )
 
     def refresh(self) -> None:
         ledger = self.app.session.connection.ledger
@@ -93,17 +118,30 @@ class StatusTab:
         rows = [{**row, "job_ids": ", ".join(row["job_ids"])} for row in rows]
         if rows:
             frame = pl.DataFrame(rows).with_columns(
-                pl.when(pl.col("datev_status").is_in(list(_FAILED))
-                        | (pl.col("local_status") == "Fehlgeschlagen")).then(pl.lit("error"))
-                .when(pl.col("datev_status") == "Fertig").then(pl.lit("ok"))
-                .otherwise(None).alias("severity"))
+                pl.when(
+                    pl.col("datev_status").is_in(list(_FAILED))
+                    | (pl.col("local_status") == "Fehlgeschlagen")
+                )
+                .then(pl.lit("error"))
+                .when(pl.col("datev_status") == "Fertig")
+                .then(pl.lit("ok"))
+                .otherwise(None)
+                .alias("severity")
+            )
             self.overview.value = frame_html(frame, labels={**_LABELS, "severity": "Hinweis"})
         else:
             self.overview.value = message_html("Noch keine Übertragungen.")
-        set_options(self.transfer, [
-            (f"{t.id[:8]} · {t.client} · {t.month} · {t.document_kind or t.kind} · "
-             f"{t.local_status} / {t.datev_status_text or '–'}", t.id)
-            for t in reversed(transfers)])
+        set_options(
+            self.transfer,
+            [
+                (
+                    f"{t.id[:8]} · {t.client} · {t.month} · {t.document_kind or t.kind} · "
+                    f"{t.local_status} / {t.datev_status_text or '–'}",
+                    t.id,
+                )
+                for t in reversed(transfers)
+            ],
+        )
 
     def on_fetch(self) -> None:
         session = self.app.session
@@ -114,15 +152,18 @@ class StatusTab:
 
         def work(progress):
             progress(0, 1, "Status bei DATEV abrufen")
-            return refresh_status(session.connection.ledger, session.connection.datev,
-                                  identifier, confirm=False)
+            return refresh_status(
+                session.connection.ledger, session.connection.datev, identifier, confirm=False
+            )
 
         def done(result) -> None:
             self.pending = result
             if result.gone:
                 self.fetched.value = message_html(
                     "Status und Protokoll sind bei DATEV nicht mehr vorhanden (nach ca. zwei "
-                    "Monaten gelöscht); der zuletzt gespeicherte Status bleibt.", level="warning")
+                    "Monaten gelöscht); der zuletzt gespeicherte Status bleibt.",
+                    level="warning",
+                )
                 self.confirm.disabled = True
                 return
             text = replace(result.transfer, datev_status=result.datev_status).datev_status_text
@@ -130,12 +171,17 @@ class StatusTab:
             self.fetched.value = message_html(
                 f"DATEV-Status: {text or '–'}. {status_meaning(text)} Mit „Bestätigen“ wird "
                 f"der Status in die Übertragung übernommen.",
-                level="error" if failed else "ok" if text == "Fertig" else "info")
+                level="error" if failed else "ok" if text == "Fertig" else "info",
+            )
             self.confirm.disabled = False
             self._show_protocol(result.protocol or [], result.transfer.id, stored=False)
 
-        self.app.runner.run("Status abrufen", work, done, success="Status abgerufen; bitte "
-                            "bestätigen, um ihn zu speichern.")
+        self.app.runner.run(
+            "Status abrufen",
+            work,
+            done,
+            success="Status abgerufen; bitte bestätigen, um ihn zu speichern.",
+        )
 
     def on_confirm(self) -> None:
         session = self.app.session
@@ -145,15 +191,17 @@ class StatusTab:
 
         def work(progress):
             progress(0, 1, "Status speichern")
-            return refresh_status(session.connection.ledger, session.connection.datev,
-                                  identifier, confirm=True)
+            return refresh_status(
+                session.connection.ledger, session.connection.datev, identifier, confirm=True
+            )
 
         def done(result) -> None:
             self.pending = None
             self.confirm.disabled = True
             self.fetched.value = message_html(
                 f"Gespeichert: DATEV-Status {result.transfer.datev_status_text or '–'}.",
-                level="ok" if result.saved else "warning")
+                level="ok" if result.saved else "warning",
+            )
             self.refresh()
             self._show_protocol(result.transfer.protocol or [], identifier, stored=True)
 
@@ -161,11 +209,11 @@ class StatusTab:
 
     _QUESTIONS = {
         "resume": "Übertragung fortsetzen? Bereits hochgeladene Dateien werden nicht doppelt "
-                  "übertragen.",
+        "übertragen.",
         "delete": "Übertragung löschen? Das geht nur, solange DATEV sie nicht verarbeitet hat; "
-                  "ihre Positionen können danach neu übertragen werden.",
+        "ihre Positionen können danach neu übertragen werden.",
         "retransfer": "Fehlgeschlagene Übertragung neu übertragen? Dieselben Dateien gehen als "
-                      "neue Übertragung an DATEV.",
+        "neue Übertragung an DATEV.",
     }
 
     def ask(self, action: str) -> None:
@@ -176,7 +224,8 @@ class StatusTab:
             return
         self.pending_action = (action, identifier)
         self.action_question.value = message_html(
-            f"{identifier[:8]}: {self._QUESTIONS[action]}", level="warning")
+            f"{identifier[:8]}: {self._QUESTIONS[action]}", level="warning"
+        )
         self.action_confirm.disabled = False
 
     def on_action(self) -> None:
@@ -184,8 +233,11 @@ class StatusTab:
             return
         action, identifier = self.pending_action
         session = self.app.session
-        operation = {"resume": jobs.resume, "delete": jobs.delete_transfer,
-                     "retransfer": jobs.retransfer}[action]
+        operation = {
+            "resume": jobs.resume,
+            "delete": jobs.delete_transfer,
+            "retransfer": jobs.retransfer,
+        }[action]
 
         def work(progress):
             progress(0, 1, self.actions[action].description)
@@ -195,11 +247,16 @@ class StatusTab:
             self.pending_action = None
             self.action_confirm.disabled = True
             self.action_question.value = message_html(
-                f"{result.id[:8]}: {result.local_status}", level="ok")
+                f"{result.id[:8]}: {result.local_status}", level="ok"
+            )
             self.refresh()
 
-        self.app.runner.run(self.actions[action].description, work, done,
-                            success=f"{self.actions[action].description}: erledigt.")
+        self.app.runner.run(
+            self.actions[action].description,
+            work,
+            done,
+            success=f"{self.actions[action].description}: erledigt.",
+        )
 
     def on_protocol(self) -> None:
         identifier = self.transfer.value
@@ -211,7 +268,13 @@ class StatusTab:
     def _show_protocol(self, protocol: list[dict], identifier: str, *, stored: bool) -> None:
         entries = pl.DataFrame(protocol[:PROTOCOL_LIMIT]) if protocol else pl.DataFrame()
         self.protocol.set_frame(entries)
-        found = backmap_findings(self.app.session.connection.ledger, identifier) if stored \
+        found = (
+            backmap_findings(self.app.session.connection.ledger, identifier)
+            if stored
             else pl.DataFrame()
-        self.backmapped.set_frame(found.select("severity", "source", "row", "item_id", "message")
-                                  if found.height else found)
+        )
+        self.backmapped.set_frame(
+            found.select("severity", "source", "row", "item_id", "message")
+            if found.height
+            else found
+        )

@@ -28,8 +28,10 @@ def error_text(error: BaseException) -> str:
     """The German line a user sees for ``error``."""
     if isinstance(error, WorkbenchError):
         return f"Fehler: {error}"
-    return (f"Unerwarteter Fehler: {type(error).__name__}: {error}. Die Aktion wurde "
-            f"abgebrochen; bitte melden Sie den Fehler mit dieser Meldung.")
+    return (
+        f"Unerwarteter Fehler: {type(error).__name__}: {error}. Die Aktion wurde "
+        f"abgebrochen; bitte melden Sie den Fehler mit dieser Meldung."
+    )
 
 
 class TaskRunner:
@@ -39,9 +41,13 @@ class TaskRunner:
         self.background = background
         self.status = widgets.HTML(message_html("Bereit."))
         self.status.add_class("wb-status")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="",
-                                            layout=widgets.Layout(width="320px",
-                                                                  visibility="hidden"))
+        self.progress = widgets.IntProgress(
+            value=0,
+            min=0,
+            max=1,
+            description="",
+            layout=widgets.Layout(width="320px", visibility="hidden"),
+        )
         self.progress.add_class("wb-progress")
         self.widget = widgets.HBox([self.progress, self.status])
         self._thread: threading.Thread | None = None
@@ -67,15 +73,21 @@ class TaskRunner:
         def on_event(*_: Any) -> None:
             try:
                 handler()
-            except Exception as error:  # noqa: BLE001 - the button-handler boundary
+            except Exception as error:
                 log.debug("Aktion fehlgeschlagen", exc_info=True)
                 self.last_error = error
                 self.say(error_text(error), level="error")
 
         return on_event
 
-    def run(self, label: str, work: Callable[[Progress], Any],
-            done: Callable[[Any], None] | None = None, *, success: str | None = None) -> bool:
+    def run(
+        self,
+        label: str,
+        work: Callable[[Progress], Any],
+        done: Callable[[Any], None] | None = None,
+        *,
+        success: str | None = None,
+    ) -> bool:
         """Start ``work(progress)``; then ``done(result)``. False if another job is running."""
         if self.busy:
             self.say("Bitte warten: eine andere Aktion läuft noch.", level="warning")
@@ -91,7 +103,7 @@ class TaskRunner:
                 result = work(self.report)
                 if done is not None:
                     done(result)
-            except Exception as error:  # noqa: BLE001 - the button-handler boundary
+            except Exception as error:
                 # debug, not error: Jupyter would print an error log as a red traceback.
                 log.debug("%s fehlgeschlagen", label, exc_info=True)
                 self.last_error = error

@@ -21,12 +21,22 @@ if TYPE_CHECKING:
 
 __all__ = ["TransferTab", "transfer_groups"]
 
-_GROUPS = {"month": "Buchungsmonat", "document_kind": "Beleg-Art", "documents": "Belege",
-           "items": "Belegpositionen"}
-_TRANSFERS = {"id": "Übertragung", "client": "Mandant", "kind": "Quellart",
-              "month": "Buchungsmonat",
-              "document_kind": "Beleg-Art", "items": "Positionen", "local_status": "Lokaler Status",
-              "datev_status": "DATEV-Status"}
+_GROUPS = {
+    "month": "Buchungsmonat",
+    "document_kind": "Beleg-Art",
+    "documents": "Belege",
+    "items": "Belegpositionen",
+}
+_TRANSFERS = {
+    "id": "Übertragung",
+    "client": "Mandant",
+    "kind": "Quellart",
+    "month": "Buchungsmonat",
+    "document_kind": "Beleg-Art",
+    "items": "Positionen",
+    "local_status": "Lokaler Status",
+    "datev_status": "DATEV-Status",
+}
 
 
 def transfer_groups(mapped, ledger, client: str) -> pl.DataFrame:
@@ -36,23 +46,35 @@ def transfer_groups(mapped, ledger, client: str) -> pl.DataFrame:
     records are counted as they are.
     """
     records = records_with_lineage(mapped)
-    schema = {"month": pl.String, "document_kind": pl.String, "documents": pl.Int64,
-              "items": pl.Int64}
+    schema = {
+        "month": pl.String,
+        "document_kind": pl.String,
+        "documents": pl.Int64,
+        "items": pl.Int64,
+    }
     if records.is_empty():
         return pl.DataFrame(schema=schema)
     if "accounting_month" in records.columns:
         pending = pending_items(ledger, client, records["item_id"].unique().to_list())
         frame = records.filter(pl.col("item_id").is_in(list(pending))).select(
-            pl.col("accounting_month").alias("month"), "document_kind", "document_id", "item_id")
+            pl.col("accounting_month").alias("month"), "document_kind", "document_id", "item_id"
+        )
     else:
-        frame = records.select(pl.col("Belegdatum").dt.strftime("%Y-%m").alias("month"),
-                               pl.lit("Buchungsstapel").alias("document_kind"),
-                               pl.col("Belegfeld 1").alias("document_id"),
-                               pl.col("item_id"))
-    return (frame.group_by("month", "document_kind")
-            .agg(pl.col("document_id").n_unique().cast(pl.Int64).alias("documents"),
-                 pl.col("item_id").n_unique().cast(pl.Int64).alias("items"))
-            .sort("month", "document_kind").cast(schema))  # type: ignore[arg-type]
+        frame = records.select(
+            pl.col("Belegdatum").dt.strftime("%Y-%m").alias("month"),
+            pl.lit("Buchungsstapel").alias("document_kind"),
+            pl.col("Belegfeld 1").alias("document_id"),
+            pl.col("item_id"),
+        )
+    return (
+        frame.group_by("month", "document_kind")
+        .agg(
+            pl.col("document_id").n_unique().cast(pl.Int64).alias("documents"),
+            pl.col("item_id").n_unique().cast(pl.Int64).alias("items"),
+        )
+        .sort("month", "document_kind")
+        .cast(schema)
+    )  # type: ignore[arg-type]
 
 
 class TransferTab:
@@ -63,40 +85,49 @@ class TransferTab:
         self.groups = pl.DataFrame()
         self.overview = widgets.HTML(message_html("Bitte zuerst prüfen und abbilden."))
         self.overview.add_class("wb-groups")
-        self.group = widgets.Dropdown(description="Übertragen", options=[],
-                                      layout=widgets.Layout(width="520px"))
+        self.group = widgets.Dropdown(
+            description="Übertragen", options=[], layout=widgets.Layout(width="520px")
+        )
         self.group.add_class("wb-group")
-        self.new = widgets.Button(description="Neue Datenübertragung", button_style="primary",
-                                  icon="paper-plane", layout=widgets.Layout(width="220px"),
-                                  disabled=True)
+        self.new = widgets.Button(
+            description="Neue Datenübertragung",
+            button_style="primary",
+            icon="paper-plane",
+            layout=widgets.Layout(width="220px"),
+            disabled=True,
+        )
         self.new.add_class("wb-new-transfer")
         self.new.on_click(app.runner.guard(self.on_new))
         self.question = widgets.HTML()
         self.question.add_class("wb-confirm-question")
-        self.confirm = widgets.Button(description="Übertragen", button_style="danger",
-                                      icon="check")
+        self.confirm = widgets.Button(description="Übertragen", button_style="danger", icon="check")
         self.confirm.add_class("wb-confirm-transfer")
         self.cancel = widgets.Button(description="Abbrechen")
         self.confirm.on_click(app.runner.guard(self.on_confirm))
         self.cancel.on_click(app.runner.guard(self.on_cancel))
-        self.confirmation = widgets.VBox([self.question, widgets.HBox([self.confirm, self.cancel])],
-                                         layout=widgets.Layout(display="none"))
+        self.confirmation = widgets.VBox(
+            [self.question, widgets.HBox([self.confirm, self.cancel])],
+            layout=widgets.Layout(display="none"),
+        )
         self.result = widgets.HTML()
         self.result.add_class("wb-transfer-result")
-        self.widget = widgets.VBox([self.overview, self.group, self.new, self.confirmation,
-                                    self.result])
+        self.widget = widgets.VBox(
+            [self.overview, self.group, self.new, self.confirmation, self.result]
+        )
 
     def refresh(self) -> None:
         session = self.app.session
         if session.run is not None and session.run.kind == "calls":
-            self.overview.value = message_html("Anrufe werden im Reiter Anrufe als Aufwände "
-                                               "übertragen.")
+            self.overview.value = message_html(
+                "Anrufe werden im Reiter Anrufe als Aufwände übertragen."
+            )
             set_options(self.group, [])
             self.new.disabled = True
             return
         if session.mapped is None:
-            self.overview.value = message_html("Bitte zuerst prüfen und abbilden (Reiter "
-                                               "Vorschau).")
+            self.overview.value = message_html(
+                "Bitte zuerst prüfen und abbilden (Reiter Vorschau)."
+            )
             set_options(self.group, [])
             self.new.disabled = True
             return
@@ -104,16 +135,28 @@ class TransferTab:
         months = set(self.groups["month"].to_list())
         shown = self.groups.with_columns(pl.col("month") + pl.lit(" ★"))
         self.overview.value = (
-            message_html(f"Noch nicht übertragen für {session.client}: "
-                         f"{self.groups['items'].sum()} Belegpositionen in {len(months)} "
-                         f"Buchungsmonaten (★).") + frame_html(shown, severity=None,
-                                                               labels=_GROUPS)
-            if self.groups.height else
-            message_html("Alle abgebildeten Belegpositionen sind bereits übertragen.", level="ok"))
-        set_options(self.group, [
-            (f"{row['month']} · {row['document_kind']} ({row['items']} Positionen, "
-             f"{row['documents']} Belege)", (row["month"], row["document_kind"]))
-            for row in self.groups.iter_rows(named=True)])
+            message_html(
+                f"Noch nicht übertragen für {session.client}: "
+                f"{self.groups['items'].sum()} Belegpositionen in {len(months)} "
+                f"Buchungsmonaten (★)."
+            )
+            + frame_html(shown, severity=None, labels=_GROUPS)
+            if self.groups.height
+            else message_html(
+                "Alle abgebildeten Belegpositionen sind bereits übertragen.", level="ok"
+            )
+        )
+        set_options(
+            self.group,
+            [
+                (
+                    f"{row['month']} · {row['document_kind']} ({row['items']} Positionen, "
+                    f"{row['documents']} Belege)",
+                    (row["month"], row["document_kind"]),
+                )
+                for row in self.groups.iter_rows(named=True)
+            ],
+        )
         self.new.disabled = not self.groups.height
         self.on_cancel()
 
@@ -125,7 +168,9 @@ class TransferTab:
         self.question.value = message_html(
             f"{row['items'][0]} Belegpositionen ({row['documents'][0]} Belege) des Buchungsmonats "
             f"{month}, Beleg-Art {kind}, für Mandant {self.app.session.client} an DATEV "
-            f"übertragen?", level="warning")
+            f"übertragen?",
+            level="warning",
+        )
         self.confirmation.layout.display = "flex"
 
     def on_cancel(self) -> None:
@@ -139,23 +184,35 @@ class TransferTab:
 
         def work(progress):
             progress(0, 1, "Pakete schreiben")
-            transfers = transfer_run(session.run, session.connection,
-                                     out_dir=session.home / "packages", month=month,
-                                     document_kind=None if kind == "Buchungsstapel" else kind,
-                                     to=session.target,
-                                     progress=lambda n, total, name: progress(
-                                         n, total, f"Hochladen {name}"))
+            transfers = transfer_run(
+                session.run,
+                session.connection,
+                out_dir=session.home / "packages",
+                month=month,
+                document_kind=None if kind == "Buchungsstapel" else kind,
+                to=session.target,
+                progress=lambda n, total, name: progress(n, total, f"Hochladen {name}"),
+            )
             return [describe(session.connection.ledger, item) for item in transfers]
 
         def done(rows) -> None:
             frame = pl.DataFrame(rows).drop("job_ids") if rows else pl.DataFrame()
-            self.result.value = (message_html(f"{len(rows)} Datenübertragung(en) angelegt. "
-                                              f"Prüfen Sie den Status im Reiter Status.",
-                                              level="ok") + frame_html(frame, severity=None,
-                                                                       labels=_TRANSFERS)
-                                 if rows else message_html("Nichts zu übertragen."))
+            self.result.value = (
+                message_html(
+                    f"{len(rows)} Datenübertragung(en) angelegt. "
+                    f"Prüfen Sie den Status im Reiter Status.",
+                    level="ok",
+                )
+                + frame_html(frame, severity=None, labels=_TRANSFERS)
+                if rows
+                else message_html("Nichts zu übertragen.")
+            )
             self.refresh()
             self.app.changed("transferred")
 
-        self.app.runner.run("Übertragen", work, done, success="Übertragung abgeschlossen; "
-                            "bitte Status aktualisieren.")
+        self.app.runner.run(
+            "Übertragen",
+            work,
+            done,
+            success="Übertragung abgeschlossen; bitte Status aktualisieren.",
+        )
