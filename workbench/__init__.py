@@ -26,10 +26,10 @@ from workbench.sources import (
 )
 
 __all__ = [
-    "FINDINGS_SCHEMA",
     "ConfigError",
     "DatevApiError",
     "DatevFormatError",
+    "FINDINGS_SCHEMA",
     "LoadResult",
     "ProfileError",
     "Run",

@@ -30,8 +30,8 @@ from workbench._samples import defects as _defects
 from workbench._samples.writers import Layout, csv_bytes, text_frame
 
 __all__ = [
-    "SAMPLES_DIR",
     "Generated",
+    "SAMPLES_DIR",
     "generate",
     "generate_calls",
     "generate_invoices",

@@ -19,7 +19,14 @@ import polars as pl
 
 from workbench._samples.parties import CLIENTS
 
-__all__ = ["KEEP", "MANIFEST_SCHEMA", "RULES", "Defect", "apply_defects", "random_receipt_defects"]
+__all__ = [
+    "Defect",
+    "KEEP",
+    "MANIFEST_SCHEMA",
+    "RULES",
+    "apply_defects",
+    "random_receipt_defects",
+]
 
 
 class _Keep:

@@ -15,7 +15,15 @@ from functools import cache
 
 import polars as pl
 
-__all__ = ["CLIENTS", "ROLES", "ClientSpec", "Role", "account", "parties", "personal_range"]
+__all__ = [
+    "CLIENTS",
+    "ClientSpec",
+    "ROLES",
+    "Role",
+    "account",
+    "parties",
+    "personal_range",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,13 @@ from workbench.calls.settings import CallSettings
 from workbench.checks.findings import concat_findings, findings_frame
 from workbench.sources.loader import LoadResult
 
-__all__ = ["LINE_COLUMNS", "TIME_UNITS_PER_MINUTE", "CallAssignment", "CallBilling", "bill_calls"]
+__all__ = [
+    "CallAssignment",
+    "CallBilling",
+    "LINE_COLUMNS",
+    "TIME_UNITS_PER_MINUTE",
+    "bill_calls",
+]
 
 #: DATEV Eigenorganisation: 1 hour = 1200 time units.
 TIME_UNITS_PER_MINUTE = 20

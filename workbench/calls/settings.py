@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 from workbench.errors import ConfigError
 
-__all__ = ["ROUNDING_MINUTES", "CallSettings"]
+__all__ = [
+    "CallSettings",
+    "ROUNDING_MINUTES",
+]
 
 #: Rounding policy -> billing unit in minutes; a started unit counts in full.
 ROUNDING_MINUTES = {"minute": 1, "6min": 6, "10min": 10, "15min": 15}

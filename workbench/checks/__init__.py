@@ -20,11 +20,11 @@ from workbench.checks.sources import check_sources
 from workbench.checks.suites import load_suite
 
 __all__ = [
+    "ClientSettings",
+    "DocumentType",
     "ENGINES",
     "FINDINGS_SCHEMA",
     "SAFE_FIXES",
-    "ClientSettings",
-    "DocumentType",
     "apply_fixes",
     "check",
     "check_sources",

@@ -54,7 +54,7 @@ def _hits(
     message: pl.Expr,
     suggestion: pl.Expr | None = None,
 ) -> pl.DataFrame:
-    lit = lambda text: pl.lit(text, dtype=pl.String) if isinstance(text, str) else text  # noqa: E731
+    lit = lambda text: pl.lit(text, dtype=pl.String) if isinstance(text, str) else text
     return frame.filter(mask).select(
         pl.col(ROW_INDEX).cast(pl.UInt32),
         pl.lit(rule, dtype=pl.String).alias("rule"),

@@ -18,10 +18,10 @@ from workbench.datev.filenames import safe_filename
 from workbench.errors import DatevFormatError
 
 __all__ = [
-    "NAMESPACE",
     "Archive",
     "Document",
     "Extension",
+    "NAMESPACE",
     "read_document_xml",
     "write_document_xml",
 ]

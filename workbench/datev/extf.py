@@ -37,9 +37,9 @@ from workbench.datev.fields import Context, rule_for_message
 from workbench.errors import DatevFormatError
 
 __all__ = [
-    "MAX_POSTINGS",
     "ExtfFile",
     "ExtfHeader",
+    "MAX_POSTINGS",
     "read_extf",
     "signed_to_debit_credit",
     "split_by_period",

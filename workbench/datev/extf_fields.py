@@ -30,7 +30,13 @@ from workbench.datev.fields import (
     Text,
 )
 
-__all__ = ["BUCHUNGSSTAPEL", "DEBITOREN_KREDITOREN", "FORMATS", "ExtfField", "ExtfFormat"]
+__all__ = [
+    "BUCHUNGSSTAPEL",
+    "DEBITOREN_KREDITOREN",
+    "ExtfField",
+    "ExtfFormat",
+    "FORMATS",
+]
 
 BELEGFELD_CHARSET = r"[A-Za-z0-9$&%*+\-/]"
 BELEGFELD_LABEL = "A-Z a-z 0-9 $ & % * + - /"

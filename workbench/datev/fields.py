@@ -19,16 +19,16 @@ from datetime import date
 import polars as pl
 
 __all__ = [
-    "CP1252_CLASS",
-    "RULES",
     "Account",
     "Amount",
+    "CP1252_CLASS",
     "Choice",
     "Context",
     "DateDDMM",
     "DateDDMMYYYY",
     "FieldType",
     "Integer",
+    "RULES",
     "Text",
     "prepare_date",
     "rule_for_message",

@@ -25,9 +25,9 @@ from workbench.errors import DatevFormatError
 __all__ = [
     "ELEMENT_ORDER",
     "LEDGER_KINDS",
+    "LedgerFile",
     "NAMESPACE",
     "XML_DATA",
-    "LedgerFile",
     "read_ledger_xml",
     "render_records",
     "validate_ledger_records",

@@ -15,9 +15,9 @@ from workbench.mapping.result import Mapped
 
 __all__ = [
     "BU_CODES_SKR03",
-    "RECEIPT_FIELDS",
     "Mapped",
     "PosMapping",
+    "RECEIPT_FIELDS",
     "map_invoices",
     "map_pos",
     "map_receipts",

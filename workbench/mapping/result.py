@@ -30,8 +30,8 @@ from workbench.sources.loader import SourceInfo
 __all__ = [
     "BLOCKED_SCHEMA",
     "LINEAGE_SCHEMA",
-    "SKIPPED_SCHEMA",
     "Mapped",
+    "SKIPPED_SCHEMA",
 ]
 
 LINEAGE_SCHEMA = pl.Schema(

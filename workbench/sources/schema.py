@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import polars as pl
 
 __all__ = [
+    "Column",
     "ITEM_ID_COLUMN",
     "KINDS",
     "LINEAGE_COLUMNS",
-    "Column",
     "canonical_columns",
     "canonical_schema",
 ]
