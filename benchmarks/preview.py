@@ -18,7 +18,7 @@ import time
 import polars as pl
 from _timing import best_of  # this script's folder is on sys.path
 
-from workbench.checks.findings import FINDINGS_SCHEMA
+from workbench.findings import FINDINGS_SCHEMA
 from workbench.mapping import map_receipts, preview, preview_wide
 from workbench.sources import LoadResult, SourceInfo, canonical_schema
 

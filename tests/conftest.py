@@ -8,6 +8,25 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
+#: DATEV reference material beside the checkout (CI always has it; users do not need it).
+SHARED_DATEV = REPO.parent / "shared" / "datev"
+
+
+def shared_datev_path(*parts: str) -> Path:
+    """A file or folder of ``../shared/datev``; skips the test (with the reason) when absent.
+
+    Tests read DATEV's samples and Musterdaten from there and never copy them into the repo.
+    """
+    path = SHARED_DATEV.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"DATEV reference material {path} is not beside the checkout (../shared)")
+    return path
+
+
+@pytest.fixture
+def shared_datev():
+    """:func:`shared_datev_path` for tests: ``shared_datev("musterdaten", "csv")``."""
+    return shared_datev_path
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from workbench.demo import DEMO_CLIENTS, DEMO_PERIOD, run_demo
+from workbench.cli.demo import DEMO_CLIENTS, DEMO_PERIOD, run_demo
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

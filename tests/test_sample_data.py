@@ -16,8 +16,6 @@ import openpyxl
 import polars as pl
 import pytest
 
-from workbench._samples.defects import RULES
-from workbench._samples.parties import CLIENTS
 from workbench.samples import (
     generate,
     generate_calls,
@@ -28,6 +26,8 @@ from workbench.samples import (
     write_receipts_csv,
     write_samples,
 )
+from workbench.samples.defects import RULES
+from workbench.samples.parties import CLIENTS
 from workbench.sources import LOADERS
 from workbench.sources.encoding import decode_text
 
@@ -557,9 +557,9 @@ def test_write_receipts_csv_loads_back(tmp_path, profile):
 def test_docstring_examples_run():
     import doctest
 
-    import workbench.samples
+    import workbench.samples.generator
 
-    failures, tried = doctest.testmod(workbench.samples, optionflags=doctest.ELLIPSIS)
+    failures, tried = doctest.testmod(workbench.samples.generator, optionflags=doctest.ELLIPSIS)
     assert tried >= 6 and failures == 0
 
 
@@ -594,7 +594,7 @@ def test_generated_manifest_lists_exactly_the_defects(tmp_path, client):
 def test_generated_manifest_of_invoices_and_calls(kind):
     from types import SimpleNamespace
 
-    from workbench.checks.findings import empty_findings
+    from workbench.findings import empty_findings
 
     generated = generate(kind, 2_000, seed=9, defect_rate=0.05)
     frame = generated.frame.with_columns(

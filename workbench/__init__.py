@@ -3,7 +3,6 @@
 The curated public API; ``tests/test_exported_members.py`` pins it.
 """
 
-from workbench.checks.findings import FINDINGS_SCHEMA
 from workbench.config import Settings, load_settings
 from workbench.errors import (
     ConfigError,
@@ -14,6 +13,7 @@ from workbench.errors import (
     TransferError,
     WorkbenchError,
 )
+from workbench.findings import FINDINGS_SCHEMA
 from workbench.pipeline import Run, check_run, map_run, transfer_run, write_run
 from workbench.sources import (
     LoadResult,

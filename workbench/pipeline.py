@@ -17,8 +17,8 @@ from typing import Any
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings, exit_code
 from workbench.errors import ConfigError, SourceError
+from workbench.findings import concat_findings, exit_code
 from workbench.sources import LOADERS, LoadResult, available_profiles, load_profile
 from workbench.sources.readers import read_table
 
@@ -205,7 +205,7 @@ def check_run(
 
 
 def _client_settings(client: str, connection: Any) -> Any:
-    from workbench.checks.settings import load_client_settings
+    from workbench.clients import load_client_settings
 
     if connection is not None:
         return connection.client_settings(client)

@@ -11,7 +11,7 @@ from workbench.calls import PhoneDirectory
 from workbench.sources import load_calls
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "workbench" / "sandbox" / "seed" / "default.json"
+SEED = ROOT / "data" / "sandbox" / "default.json"
 FIXTURE = Path(__file__).parent / "data" / "calls_starface_fixture.csv"
 
 

@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from workbench.calls import CallAssignment, CallSettings, bill_calls
-from workbench.checks.findings import FINDINGS_SCHEMA
 from workbench.errors import ConfigError
+from workbench.findings import FINDINGS_SCHEMA
 
 CLIENT_1 = "6f1c0a3e2b7d4c59a8e1f2d3c4b5a601"
 #: Fixture call -> Mandant number its number resolves to (None: no unique Mandant).

@@ -3,7 +3,7 @@ import pytest
 
 from workbench.calls import CallSettings, check_calls, resolve_calls
 from workbench.calls.rules import call_flags
-from workbench.checks.findings import FINDINGS_SCHEMA
+from workbench.findings import FINDINGS_SCHEMA
 
 #: (row, rule, severity) the fixture must give with the default settings.
 EXPECTED = {

@@ -8,9 +8,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from workbench._samples.parties import CLIENTS
 from workbench.checks import check
 from workbench.samples import generate
+from workbench.samples.parties import CLIENTS
 
 #: Call-number matching against DATEV master data is a later issue (not these checks).
 LATER = {

@@ -9,7 +9,6 @@ import pytest
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOLDEN = DATA / "golden"
-SAMPLES = DATA / "datev_samples"
 
 
 @pytest.fixture
@@ -28,5 +27,6 @@ def golden():
 
 
 @pytest.fixture
-def samples() -> Path:
-    return SAMPLES
+def samples(shared_datev) -> Path:
+    """DATEV's small LedgerImport samples (ameax/datev-xml, MIT) in ``../shared/datev/samples``."""
+    return shared_datev("samples")

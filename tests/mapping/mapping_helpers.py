@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from workbench.checks.findings import findings_frame
+from workbench.findings import findings_frame
 
 
 def finding(

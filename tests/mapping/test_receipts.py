@@ -300,7 +300,7 @@ def test_a_row_in_no_place_or_two_places_is_a_bug_that_raises(receipts):
 
 
 def test_mapped_findings_keep_every_check_finding_when_whole_documents_are_blocked(tmp_path):
-    from workbench.checks.findings import findings_frame
+    from workbench.findings import findings_frame
     from workbench.mapping import map_receipts
     from workbench.sources import load_receipts
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 BASE = "/accounting-dxso-jobs/platform/v2/clients"
-SAMPLES = Path(__file__).resolve().parent / "samples"
 LEDGER_HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<LedgerImport '
     'xmlns="http://xml.datev.de/bedi/tps/ledger/v060" version="6.0" '
@@ -305,10 +302,11 @@ def test_delete_only_while_open(api):
     assert api.get(f"{url}/protocol-entries").status_code == 404
 
 
-def test_official_samples_pass(api, sandbox):
+def test_official_samples_pass(api, sandbox, shared_datev):
     """The DATEV samples, packaged as their own document.xml describes them."""
+    samples = shared_datev("samples")
     sample = {
-        name: (SAMPLES / name).read_bytes()
+        name: (samples / name).read_bytes()
         for name in (
             "document.xml",
             "Provisionsgutschrift_GS-2023-101.xml",
@@ -338,12 +336,12 @@ def test_official_samples_pass(api, sandbox):
         "Rechnungsdaten_RA_R-2023-204.xml",
     ],
 )
-def test_each_receivable_sample_passes(api, sandbox, name):
+def test_each_receivable_sample_passes(api, sandbox, name, shared_datev):
     files = {
         "document.xml": document_xml(
             ("accountsReceivableLedger", name, "2023-01", "Ausgangsrechnungen", [])
         ),
-        name: (SAMPLES / name).read_bytes(),
+        name: shared_datev("samples", name).read_bytes(),
     }
     _, status, protocol = transfer(api, sandbox, "29098-55003", files)
     assert status == 2, texts(protocol)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 BASE = "/accounting-extf-files/platform/v3/clients"
-GOLDEN = Path(__file__).resolve().parent / "samples" / "EXTF_Buchungsstapel.csv"
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "extf" / "EXTF_Buchungsstapel.csv"
 COLUMNS = ";".join(f"Feld {i}" for i in range(1, 126))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 import workbench.sandbox
+from workbench.resources import resource_path
 from workbench.sandbox import start_sandbox
 from workbench.sandbox.seed import load_seed
 
@@ -60,8 +61,12 @@ def test_no_io_at_import():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
-def test_data_seed_equals_packaged_seed():
-    assert load_seed(REPO / "data" / "sandbox" / "default.json") == load_seed()
+def test_default_seed_is_the_editable_data_file():
+    # One source of truth: the packaged seed is data/sandbox/default.json itself.
+    assert (
+        resource_path("sandbox", "default.json").resolve()
+        == (REPO / "data" / "sandbox" / "default.json").resolve()
+    )
 
 
 def test_seed_file_replaces_the_default(tmp_path, oauth):

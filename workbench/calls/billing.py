@@ -21,7 +21,7 @@ from workbench.calls.directory import PhoneDirectory
 from workbench.calls.resolve import resolve_calls
 from workbench.calls.rules import call_flags, check_calls, considered, with_lineage
 from workbench.calls.settings import CallSettings
-from workbench.checks.findings import concat_findings, findings_frame
+from workbench.findings import concat_findings, findings_frame
 from workbench.sources.loader import LoadResult
 
 __all__ = [

@@ -25,9 +25,9 @@ import polars as pl
 
 from workbench.calls.billing import CallBilling
 from workbench.calls.directory import PhoneDirectory
-from workbench.checks.findings import concat_findings, findings_frame
 from workbench.datev.expense_postings import build_expense_postings
 from workbench.errors import DatevApiError
+from workbench.findings import concat_findings, findings_frame
 
 if TYPE_CHECKING:
     from workbench.transfer.client import DatevClient

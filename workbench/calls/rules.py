@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from workbench.calls.settings import CallSettings
-from workbench.checks.findings import FINDINGS_SCHEMA, concat_findings
+from workbench.findings import FINDINGS_SCHEMA, concat_findings
 
 __all__ = ["ABSURD_SECONDS", "RULES", "call_flags", "check_calls", "considered", "with_lineage"]
 

@@ -6,18 +6,18 @@ Great Expectations itself, plus cross-row rules, producing one findings table (A
 'encoding.exotic_space'
 """
 
-from workbench.checks.findings import (
+from workbench.checks.fixes import SAFE_FIXES, apply_fixes
+from workbench.checks.runner import ENGINES, check, findings_json, parse_period, write_data_docs
+from workbench.checks.sources import check_sources
+from workbench.checks.suites import load_suite
+from workbench.clients import ClientSettings, DocumentType, load_client_settings
+from workbench.findings import (
     FINDINGS_SCHEMA,
     concat_findings,
     exit_code,
     findings_frame,
     summarize_findings,
 )
-from workbench.checks.fixes import SAFE_FIXES, apply_fixes
-from workbench.checks.runner import ENGINES, check, findings_json, parse_period, write_data_docs
-from workbench.checks.settings import ClientSettings, DocumentType, load_client_settings
-from workbench.checks.sources import check_sources
-from workbench.checks.suites import load_suite
 
 __all__ = [
     "ClientSettings",

@@ -20,8 +20,8 @@ import numpy as np
 import polars as pl
 
 from workbench.checks.engine_polars import ROW_INDEX
-from workbench.checks.findings import findings_frame
-from workbench.checks.settings import ClientSettings
+from workbench.clients import ClientSettings
+from workbench.findings import findings_frame
 
 __all__ = ["HITS_SCHEMA", "MAX_ATTACHMENT_BYTES", "row_rules", "settings_findings"]
 

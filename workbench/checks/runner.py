@@ -12,11 +12,11 @@ import numpy as np
 import polars as pl
 
 from workbench.checks import engine_polars, rules
-from workbench.checks.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
 from workbench.checks.fixes import suggest
-from workbench.checks.settings import ClientSettings
 from workbench.checks.suites import Expectation, Suite, load_suite, suite_parameters
+from workbench.clients import ClientSettings
 from workbench.errors import WorkbenchError
+from workbench.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
 from workbench.sources.schema import ITEM_ID_COLUMN
 
 __all__ = ["ENGINES", "check", "findings_json", "parse_period", "write_data_docs"]

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings, findings_frame
 from workbench.checks.rules import settings_findings
 from workbench.checks.runner import Period, check
-from workbench.checks.settings import ClientSettings
+from workbench.clients import ClientSettings
 from workbench.errors import ConfigError
+from workbench.findings import concat_findings, findings_frame
 
-if TYPE_CHECKING:  # workbench.sources imports workbench.checks.findings
+if TYPE_CHECKING:  # workbench.sources imports workbench.findings
     from workbench.sources.loader import LoadResult, SourceInfo
 
 __all__ = ["check_sources", "encoding_findings"]

@@ -27,8 +27,9 @@ from typing import Any
 
 import polars as pl
 
-from workbench.checks.settings import ClientSettings
+from workbench.clients import ClientSettings
 from workbench.errors import ConfigError
+from workbench.resources import resource_path
 
 __all__ = ["Expectation", "Suite", "load_suite", "suite_parameters", "suites_dir"]
 
@@ -36,11 +37,11 @@ SEVERITIES = ("error", "warning", "info")
 
 
 def suites_dir() -> Path:
-    """``$WORKBENCH_EXPECTATIONS`` or the repository's ``expectations/`` folder."""
+    """``$WORKBENCH_EXPECTATIONS`` or the suites shipped with the package."""
     override = os.environ.get("WORKBENCH_EXPECTATIONS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "expectations"
+    return resource_path("expectations")
 
 
 @dataclass(frozen=True)

@@ -135,17 +135,3 @@ def report(
             f"Übertragungen → {result.html}"
         )
     raise typer.Exit(max(result.exit_code for result in results))
-
-
-@app.command()
-def demo(
-    samples: Annotated[Path, typer.Option(help="Ordner mit Beispieldaten.")] = Path("data/samples"),
-) -> None:
-    """Was `make demo` ausführt: Beispieldaten laden, prüfen, abbilden, übertragen, berichten."""
-    from workbench.demo import run_demo
-
-    try:
-        code = run_demo(samples, console=_out)
-    except WorkbenchError as error:
-        raise _fail(error) from error
-    raise typer.Exit(code)

@@ -8,8 +8,9 @@ use and cached, so importing this module does no I/O.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 from pathlib import Path
+
+from workbench.resources import resource_path
 
 __all__ = ["SCHEMA_FILES", "validate_xml"]
 
@@ -22,10 +23,8 @@ SCHEMA_FILES = {
 def _xsd_path(kind: str) -> Path:
     if kind not in SCHEMA_FILES:
         raise ValueError(f"unknown XSD kind {kind!r}; use one of {sorted(SCHEMA_FILES)}")
-    root = importlib.resources.files("workbench") / "resources" / "xsd" / SCHEMA_FILES[kind]
-    # The package is installed from a directory, so the resource is a real file; the imported
-    # type XSDs are resolved relative to it.
-    return Path(str(root))
+    # A real file, so the type XSDs it imports are resolved relative to it.
+    return resource_path("xsd", SCHEMA_FILES[kind])
 
 
 @functools.cache

@@ -22,10 +22,10 @@ from datetime import date
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings
 from workbench.datev.extf import ExtfHeader, validate_bookings
 from workbench.datev.ledger_xml import ELEMENT_ORDER, validate_ledger_records
 from workbench.datev.package import DOCUMENT_KINDS
+from workbench.findings import concat_findings
 from workbench.mapping.result import (
     LINEAGE_SCHEMA,
     SKIPPED_SCHEMA,

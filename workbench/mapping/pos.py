@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings
 from workbench.datev.extf import ExtfHeader, validate_bookings
+from workbench.findings import concat_findings
 from workbench.mapping.result import (
     LINEAGE_SCHEMA,
     SKIPPED_SCHEMA,

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings
 from workbench.datev.ledger_xml import ELEMENT_ORDER, MAX_RECORDS, validate_ledger_records
 from workbench.datev.package import DOCUMENT_KINDS
+from workbench.findings import concat_findings
 from workbench.mapping.result import (
     LINEAGE_SCHEMA,
     SKIPPED_SCHEMA,

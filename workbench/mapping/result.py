@@ -23,8 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.checks.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
 from workbench.errors import WorkbenchError
+from workbench.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
 from workbench.sources.loader import SourceInfo
 
 __all__ = [

@@ -12,12 +12,12 @@ import io
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from typing import Any
 
 import xmlschema
 from lxml import etree
 
+from workbench.resources import resource_path
 from workbench.sandbox.seed import AccountingClient
 
 DOC_NS = "{http://xml.datev.de/bedi/tps/document/v06.0}"
@@ -60,9 +60,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 @functools.cache
 def _schema(kind: str) -> xmlschema.XMLSchema:
-    folder = resources.files("workbench").joinpath("resources/xsd")
-    with resources.as_file(folder) as path:
-        return xmlschema.XMLSchema(str(path / XSD_FILES[kind]))
+    return xmlschema.XMLSchema(str(resource_path("xsd", XSD_FILES[kind])))
 
 
 def xsd_error(kind: str, content: bytes) -> str | None:

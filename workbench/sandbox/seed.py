@@ -1,7 +1,7 @@
 """Seed data: the DATEV world the sandbox pretends to be (clients, fiscal years, DATEVconnect).
 
-The default seed ships inside the package (`workbench/sandbox/seed/default.json`);
-`data/sandbox/default.json` is the same file for users to copy and extend (`--seed FILE`).
+The default seed is `data/sandbox/default.json`, shipped as a package resource; copy and extend
+it for your own sandbox (`workbench sandbox --seed FILE`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import copy
 import json
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from workbench.resources import resource_path
 
 # Which OAuth scope each DATEV service grants access to (accounting-clients `services[].scopes`).
 SERVICE_SCOPES = {
@@ -26,9 +27,8 @@ SERVICE_SCOPES = {
 def load_seed(path: Path | None = None) -> dict[str, Any]:
     """Read a seed file, or the packaged default when `path` is None."""
     if path is None:
-        text = resources.files("workbench.sandbox").joinpath("seed/default.json").read_text("utf-8")
-    else:
-        text = Path(path).read_text("utf-8")
+        path = resource_path("sandbox", "default.json")
+    text = Path(path).read_text("utf-8")
     data = json.loads(text)
     for client in data.get("accounting_clients", []):
         if client["id"] != f"{client['consultant_number']}-{client['client_number']}":

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings
+from workbench.findings import concat_findings
 from workbench.sources.loader import LoadResult, PathLike, load_source
 from workbench.sources.profiles import Profile
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.checks.findings import concat_findings
 from workbench.errors import SourceError
+from workbench.findings import concat_findings
 from workbench.sources.convert import convert_series
 from workbench.sources.profiles import Profile, Variant, load_profile
 from workbench.sources.readers import RawTable, excel_sheets, read_table

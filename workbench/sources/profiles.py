@@ -23,12 +23,12 @@ Other per-variant options: ``sheet`` (Excel sheet name), ``header_row`` (1-based
 from __future__ import annotations
 
 import os
-import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.errors import ProfileError
+from workbench.resources import resource_path
 from workbench.sources.schema import canonical_columns
 
 __all__ = ["Profile", "Variant", "available_profiles", "load_profile", "profile_dirs"]
@@ -109,9 +109,7 @@ def profile_dirs() -> list[Path]:
     home = os.environ.get("WORKBENCH_HOME")
     if home:
         dirs.append(Path(home) / "profiles")
-    repo_data = Path(__file__).resolve().parents[2] / "data" / "profiles"
-    dirs.append(repo_data)
-    dirs.append(Path(sys.prefix) / "share" / "workbench" / "profiles")
+    dirs.append(resource_path("profiles"))
     return dirs
 
 

@@ -13,7 +13,7 @@ import re
 
 import polars as pl
 
-from workbench.checks.findings import findings_frame
+from workbench.findings import findings_frame
 from workbench.transfer.ledger import Ledger
 
 __all__ = ["backmap_findings"]

@@ -46,7 +46,7 @@ class Connection:
     def client_settings(self, client: str, *, month: str | None = None) -> Any:
         """DATEV's settings for ``client`` (account length, fiscal years, Beleg-Arten with
         folders), fetched once per connection, cached on disk for offline work."""
-        from workbench.checks.settings import load_client_settings
+        from workbench.clients import load_client_settings
 
         if client not in self._client_settings:
             overrides = self.settings.clients.get(client, {})

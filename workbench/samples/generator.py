@@ -25,13 +25,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from workbench._samples import catalog, frames, receipt_files
-from workbench._samples import defects as _defects
-from workbench._samples.writers import Layout, csv_bytes, text_frame
+from workbench.resources import resource_path
+from workbench.samples import catalog, frames, receipt_files
+from workbench.samples import defects as _defects
+from workbench.samples.call_pos_files import call_pos_files
+from workbench.samples.invoice_files import invoice_files
+from workbench.samples.writers import Layout, csv_bytes, text_frame
 
 __all__ = [
     "Generated",
-    "SAMPLES_DIR",
     "generate",
     "generate_calls",
     "generate_invoices",
@@ -41,9 +43,6 @@ __all__ = [
     "write_receipts_csv",
     "write_samples",
 ]
-
-#: Where the committed samples live.
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 #: Stable rule ids used in the manifests, with a one-line description.
 RULES = _defects.RULES
@@ -290,26 +289,31 @@ def write_receipts_csv(
 def sample_files(*, seed: int = 0) -> list[catalog.SampleFile]:
     """The sample files as built in memory (bytes, expected frames, manifests); ``seed=0`` gives
     the committed ones."""
-    return catalog.build_samples(seed)
+    return [
+        *receipt_files.receipt_files(seed),
+        *invoice_files(seed),
+        *call_pos_files(seed),
+    ]
 
 
-def write_samples(out_dir: str | os.PathLike[str] = SAMPLES_DIR, *, seed: int = 0) -> list[Path]:
-    """(Re)write every file of ``data/samples/`` into ``out_dir``; returns the paths written.
+def write_samples(out_dir: str | os.PathLike[str] | None = None, *, seed: int = 0) -> list[Path]:
+    """(Re)write every file of ``data/samples/`` into ``out_dir`` (default: the committed samples,
+    ``data/samples`` in a checkout); returns the paths written.
 
     The files are byte-identical on every run (Excel files: identical content). ``seed=0`` gives
     the committed samples; another seed gives different rows with the same kinds of defects (and
     its own ``defects.json``), e.g. for tests that want fresh data of the same shape.
     """
-    from workbench._samples.writers import write_xlsx
+    from workbench.samples.writers import write_xlsx
 
-    out = Path(out_dir)
+    out = Path(out_dir) if out_dir is not None else resource_path("samples")
     (out / "belege").mkdir(parents=True, exist_ok=True)
     for stale in (out / "belege").iterdir():  # belege/ holds generated Belegbilder only
         if stale.is_file():
             stale.unlink()
     written: list[Path] = []
     manifest: list[dict] = []
-    samples = catalog.build_samples(seed)
+    samples = sample_files(seed=seed)
     for sample in samples:
         path = out / sample.name
         if sample.sheets is not None:

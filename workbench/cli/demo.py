@@ -1,4 +1,5 @@
-"""``make demo``: the main job on the bundled sample data, against the bundled DATEV sandbox.
+"""``workbench demo`` (what ``make demo`` runs): the main job on the bundled sample data,
+against the bundled DATEV sandbox.
 
 1. load every sample file (the naming scheme ``<kind>_<profile>[_<detail>].<ext>`` says how);
 2. start the sandbox (state in ``$WORKBENCH_HOME/sandbox``) and point every step at it;
@@ -16,12 +17,16 @@ import os
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import polars as pl
+import typer
 from rich.console import Console
 from rich.table import Table
 
-from workbench.errors import SourceError
+from workbench.cli._app import _fail, _out, app
+from workbench.errors import SourceError, WorkbenchError
+from workbench.resources import resource_path
 from workbench.sources import KINDS, LOADERS, available_profiles
 
 __all__ = ["DEMO_CLIENTS", "group_samples", "run_demo"]
@@ -64,6 +69,22 @@ def group_samples(folder: Path) -> dict[tuple[str, str], list[Path]]:
         ):
             groups[(parts[0], parts[1])].append(path)
     return dict(groups)
+
+
+@app.command()
+def demo(
+    samples: Annotated[
+        Path | None,
+        typer.Option(help="Ordner mit Beispieldaten (Standard: die mitgelieferten)."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Ordner für Berichte.")] = Path("out/demo"),
+) -> None:
+    """Was `make demo` ausführt: Beispieldaten laden, prüfen, abbilden, übertragen, berichten."""
+    try:
+        code = run_demo(samples or resource_path("samples"), console=_out, out=out)
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    raise typer.Exit(code)
 
 
 def run_demo(

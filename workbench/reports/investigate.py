@@ -116,7 +116,7 @@ def show(investigation: Investigation) -> None:
     """Render the investigation as HTML blocks (used by notebooks/investigate/transfer.ipynb)."""
     from IPython.display import HTML, display
 
-    from workbench.reports import table_html
+    from workbench.reports.render import table_html
 
     transfer = investigation.transfer
     gone = (

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from workbench._samples import frames
-from workbench._samples.catalog import (
+from workbench.samples import frames
+from workbench.samples.catalog import (
     Picker,
     SampleFile,
     _attachments,
@@ -20,9 +20,9 @@ from workbench._samples.catalog import (
     _mojibake,
     _value,
 )
-from workbench._samples.defects import Defect, apply_defects
-from workbench._samples.parties import CLIENTS, GELDTRANSIT, account
-from workbench._samples.writers import Layout, pdf_bytes, zip_bytes
+from workbench.samples.defects import Defect, apply_defects
+from workbench.samples.parties import CLIENTS, GELDTRANSIT, account
+from workbench.samples.writers import Layout, pdf_bytes, zip_bytes
 
 __all__ = ["BOOKING_DETAIL", "CANONICAL_RECEIPTS", "EXPENSE", "KASSE", "receipt_files"]
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from workbench._samples.parties import CLIENTS, ROLES, account, parties, personal_range
+from workbench.samples.parties import CLIENTS, ROLES, account, parties, personal_range
 from workbench.sources.schema import canonical_schema
 
 __all__ = ["clean_calls", "clean_invoices", "clean_pos", "clean_receipts", "schema"]

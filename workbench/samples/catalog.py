@@ -1,6 +1,6 @@
 """The committed sample files in ``data/samples/``: which rows carry which defect, and how each
-file is spelled. ``build_samples`` is pure (returns bytes and frames); ``write_samples`` in
-``workbench.samples`` writes them.
+file is spelled: the building blocks the ``*_files`` modules share. ``sample_files`` in
+``workbench.samples.generator`` collects them (pure: bytes and frames); ``write_samples`` writes them.
 
 Every defect is placed on a chosen row of a clean, seeded frame; rows are picked evenly spread
 over the file and never twice, and document-level defects (dates, invoice ids, names, Belegbild)
@@ -15,8 +15,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from workbench._samples.defects import Defect
-from workbench._samples.writers import (
+from workbench.samples.defects import Defect
+from workbench.samples.writers import (
     Layout,
     csv_bytes,
     line_numbers,
@@ -24,7 +24,7 @@ from workbench._samples.writers import (
     text_frame,
 )
 
-__all__ = ["SampleFile", "build_samples"]
+__all__ = ["SampleFile"]
 
 PERIOD = (date(2026, 1, 1), date(2026, 3, 31))
 TOO_LARGE = {"RE-2026-0042_Scan.pdf": 22_548_480}
@@ -199,15 +199,6 @@ def _attachments(frame: pl.DataFrame, skip: set[str], title: str) -> dict[str, b
             ],
         )
     return out
-
-
-def build_samples(seed: int = 0) -> list[SampleFile]:
-    """Every sample file, in a fixed order (``seed=0``: the committed files)."""
-    from workbench._samples.call_pos_files import call_pos_files
-    from workbench._samples.invoice_files import invoice_files
-    from workbench._samples.receipt_files import receipt_files
-
-    return [*receipt_files(seed), *invoice_files(seed), *call_pos_files(seed)]
 
 
 def attachment_sizes() -> dict[str, int]:

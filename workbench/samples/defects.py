@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from workbench._samples.parties import CLIENTS
+from workbench.samples.parties import CLIENTS
 
 __all__ = [
     "Defect",

@@ -6,8 +6,8 @@ from datetime import date
 
 import polars as pl
 
-from workbench._samples import frames
-from workbench._samples.catalog import (
+from workbench.samples import frames
+from workbench.samples.catalog import (
     TOO_LARGE,
     Picker,
     SampleFile,
@@ -15,8 +15,8 @@ from workbench._samples.catalog import (
     _manifest,
     _mojibake,
 )
-from workbench._samples.defects import Defect, apply_defects
-from workbench._samples.writers import Layout, pdf_bytes, zip_bytes
+from workbench.samples.defects import Defect, apply_defects
+from workbench.samples.writers import Layout, pdf_bytes, zip_bytes
 
 __all__ = ["CRM_HEADERS", "CRM_POSITIONS", "invoice_files"]
 

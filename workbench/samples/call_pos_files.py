@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from workbench._samples import frames
-from workbench._samples.catalog import (
+from workbench.samples import frames
+from workbench.samples.catalog import (
     PERIOD,
     Picker,
     SampleFile,
     _csv_file,
 )
-from workbench._samples.defects import Defect, apply_defects
-from workbench._samples.writers import Layout
+from workbench.samples.defects import Defect, apply_defects
+from workbench.samples.writers import Layout
 
 __all__ = ["LIGHTSPEED", "STARFACE", "call_pos_files"]
 

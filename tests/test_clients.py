@@ -7,8 +7,7 @@ from datetime import date
 
 import pytest
 
-from workbench.checks import ClientSettings, DocumentType, load_client_settings
-from workbench.checks.settings import cache_path
+from workbench.clients import ClientSettings, DocumentType, cache_path, load_client_settings
 from workbench.errors import ConfigError
 
 CLIENT_BASICS = {  # GET /clients/{id} of accounting-dxso-jobs / accounting-documents
@@ -62,7 +61,8 @@ def test_from_client_basics_and_document_types():
     assert settings.fiscal_year_of(date(2026, 1, 1)) == (date(2025, 7, 1), date(2026, 6, 30))
 
 
-def test_from_sandbox_seed_shape(settings):
+def test_from_sandbox_seed_shape():
+    settings = ClientSettings.from_dict(_seed_client("455148-1"))
     # the sandbox seed of 455148-1 (conftest): cash book names give Kasse its folder
     assert settings.account_length == 4
     assert settings.document_type("Kasse").folder == "Hauptkasse"
@@ -149,3 +149,12 @@ def test_document_type_overrides():
         DocumentType("Sonstige", activated=False),
     )
     assert settings.activated_document_types == ["Kasse"]
+
+
+def _seed_client(client_id: str) -> dict:
+    import json
+    from pathlib import Path
+
+    seed = Path(__file__).resolve().parents[1] / "data" / "sandbox" / "default.json"
+    clients = json.loads(seed.read_text(encoding="utf-8"))["accounting_clients"]
+    return next(client for client in clients if client["id"] == client_id)

@@ -1,0 +1,211 @@
+"""The monthly report's data: :func:`collect` runs the main job for one client and period (load,
+check, map and, if asked, transfer and poll DATEV's status) into a :class:`ReportData`;
+:func:`finish` writes the machine-readable result that ``workbench report`` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.errors import WorkbenchError
+from workbench.findings import concat_findings, exit_code
+
+__all__ = ["ReportData", "collect", "finish", "in_period", "rows_in_period"]
+
+_FINAL_DXSO = {"2", "3", "4", "5", "6"}
+_FINAL_EXTF = {"succeeded", "failed"}
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows for one client and period."""
+
+    client: str
+    period: str
+    runs: list = field(default_factory=list)
+    findings: pl.DataFrame = field(default_factory=pl.DataFrame)
+    transfers: pl.DataFrame = field(default_factory=pl.DataFrame)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.errors else exit_code(self.findings)
+
+    def summary(self) -> pl.DataFrame:
+        rows = []
+        for run in self.runs:
+            counts = run.mapped.counts() if run.mapped is not None else None
+            severities = run.findings["severity"].value_counts() if run.findings.height else None
+            by = dict(severities.iter_rows()) if severities is not None else {}
+            rows.append(
+                {
+                    "Quelle": ", ".join(path.name for path in run.files),
+                    "Art": run.kind,
+                    "Profil": run.profile,
+                    "Zeilen": run.loaded.frame.height,
+                    f"davon {self.period}": rows_in_period(run, self.period).height,
+                    "Fehler": by.get("error", 0),
+                    "Warnungen": by.get("warning", 0),
+                    # mapped/blocked/skipped count every row of the files, not only the month's
+                    "abgebildet": int(counts["mapped"].sum()) if counts is not None else None,
+                    "gesperrt": int(counts["blocked"].sum()) if counts is not None else None,
+                    "übersprungen": int(counts["skipped"].sum()) if counts is not None else None,
+                }
+            )
+        return pl.DataFrame(rows) if rows else pl.DataFrame()
+
+
+def collect(
+    *,
+    client: str,
+    period: str,
+    sources: Sequence[dict],
+    transfer: bool = False,
+    engine: str = "polars",
+    pos_mapping: str | None = None,
+    poll_seconds: float = 30.0,
+    base: Path | None = None,
+) -> ReportData:
+    """Run the main job for ``client`` and ``period`` over ``sources`` and gather the results.
+
+    ``sources``: ``[{"kind": "receipts", "files": ["…csv"], "profile": "auto"}, …]``; relative
+    paths are taken from ``base`` (the repository when run by ``workbench report``). A source
+    that cannot be loaded is reported, not fatal: the report shows what went wrong.
+    """
+    from workbench.config import load_settings
+    from workbench.pipeline import check_run, map_run, transfer_run
+    from workbench.transfer.connection import connect
+
+    base = base or Path.cwd()
+    data = ReportData(client=client, period=period)
+    with connect() as connection:
+        for source in sources:
+            files = [_resolve(base, name) for name in source["files"]]
+            try:
+                # Rows of other months belong to other months' reports: the report shows the
+                # findings of the period's rows (and of whole files), and transfers that month.
+                run = check_run(
+                    source["kind"],
+                    files,
+                    client=client,
+                    profile=source.get("profile", "auto"),
+                    connection=connection,
+                    engine=engine,
+                )
+                run.findings = in_period(run, period)
+                if run.kind != "calls":
+                    mapping = _resolve(base, pos_mapping) if pos_mapping else None
+                    map_run(run, pos_mapping=mapping)
+                    if transfer:
+                        transfer_run(
+                            run, connection, out_dir=load_settings().home / "packages", month=period
+                        )
+            except WorkbenchError as error:
+                data.errors.append(f"{source['kind']}: {error}")
+                continue
+            data.runs.append(run)
+        if transfer:
+            _poll(connection, client, poll_seconds)
+        data.transfers = _transfers(connection, client)
+    data.findings = concat_findings([run.findings for run in data.runs])
+    return data
+
+
+_PERIOD_COLUMN = {
+    "receipts": "accounting_month",
+    "invoices": "date",
+    "pos": "business_date",
+    "calls": "started_at",
+}
+
+
+def rows_in_period(run: Any, period: str) -> pl.DataFrame:
+    """``source`` and ``row`` of the run's loaded rows that belong to ``period`` (YYYY-MM)."""
+    column = _PERIOD_COLUMN[run.kind]
+    frame = run.loaded.frame
+    month = (
+        pl.col(column) if frame.schema[column] == pl.String else pl.col(column).dt.strftime("%Y-%m")
+    )
+    return frame.filter(month == period).select(
+        pl.col("source_file").alias("source"), pl.col("source_row").alias("row")
+    )
+
+
+def in_period(run: Any, period: str) -> pl.DataFrame:
+    """The run's findings on rows of ``period`` (YYYY-MM) and on whole files."""
+    rows = rows_in_period(run, period)
+    findings = run.findings
+    keep = findings.join(rows, on=["source", "row"], how="semi")
+    return concat_findings([keep, findings.filter(pl.col("row").is_null())])
+
+
+def _resolve(base: Path, name: str | Path) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else base / path
+
+
+def _poll(connection: Any, client: str, seconds: float) -> None:
+    """Polling mode for reports: refresh open transfers until DATEV is done or time is up."""
+    from workbench.transfer.jobs import refresh_status
+
+    deadline = time.monotonic() + seconds
+    while True:
+        open_ones = [
+            item
+            for item in connection.ledger.transfers(client=client)
+            if item.job_id and item.datev_status not in (_FINAL_DXSO | _FINAL_EXTF)
+        ]
+        for item in open_ones:
+            refresh_status(connection.ledger, connection.datev, item.id, confirm=True)
+        still_open = [
+            item
+            for item in connection.ledger.transfers(client=client)
+            if item.job_id and item.datev_status not in (_FINAL_DXSO | _FINAL_EXTF)
+        ]
+        if not still_open or time.monotonic() > deadline:
+            return
+        time.sleep(1.0)
+
+
+def _transfers(connection: Any, client: str) -> pl.DataFrame:
+    from workbench.transfer.jobs import describe
+
+    rows = []
+    for item in connection.ledger.transfers(client=client):
+        row = describe(connection.ledger, item)
+        row.update(
+            {"channel": item.channel, "created_at": item.created_at, "updated_at": item.updated_at}
+        )
+        rows.append(row)
+    return pl.DataFrame(rows).drop("job_ids") if rows else pl.DataFrame()
+
+
+def finish(data: ReportData, result_path: str | None) -> None:
+    """Write the machine-readable result (exit code, counts) that ``workbench report`` reads."""
+    if not result_path:
+        return
+    severities = (
+        dict(data.findings["severity"].value_counts().iter_rows()) if data.findings.height else {}
+    )
+    Path(result_path).write_text(
+        json.dumps(
+            {
+                "client": data.client,
+                "period": data.period,
+                "exit_code": data.exit_code,
+                "errors": severities.get("error", 0),
+                "warnings": severities.get("warning", 0),
+                "transfers": data.transfers.height,
+                "problems": data.errors,
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
