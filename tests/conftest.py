@@ -35,6 +35,8 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("WORKBENCH_HOME", str(home))
     monkeypatch.delenv("WORKBENCH_SANDBOX_URL", raising=False)
     monkeypatch.delenv("WORKBENCH_CONFIG", raising=False)
+    # setenv (not delenv) so that a `workbench --kanzlei` run in-process is undone afterwards.
+    monkeypatch.setenv("WORKBENCH_KANZLEI", "Standard")
     return home
 
 

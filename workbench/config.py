@@ -4,11 +4,25 @@
 tests and parallel runs stay apart; ``WORKBENCH_SANDBOX_URL`` points every command at a running
 sandbox; ``WORKBENCH_CONFIG`` names a TOML settings file for real DATEV. Nothing is read at
 import time: call :func:`load_settings`.
+
+Several Kanzleien (tax offices) share one installation (seed 000, "mandantenfähig" since 2.1).
+``WORKBENCH_KANZLEI`` (or ``workbench --kanzlei NAME``) selects one; the default is "Standard".
+Each Kanzlei has its own home, and everything that lives under the home (settings file, tokens,
+ledger, client caches, embedded sandbox, packages, talks, reports) follows it:
+
+* "Standard" keeps ``$WORKBENCH_HOME`` itself, so an existing installation needs no migration;
+* any other Kanzlei lives in ``$WORKBENCH_HOME/kanzleien/<name>/`` (created on first use).
+
+Column-mapping profiles (``$WORKBENCH_HOME/profiles``) stay shared: they describe file layouts,
+not a Kanzlei's data. A Kanzlei's settings are its own ``settings.toml`` or, with
+``WORKBENCH_CONFIG``, the file's top level (Standard) or its ``[kanzleien."NAME"]`` table;
+nothing is inherited from another Kanzlei, so A's DATEV credentials never serve B.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +31,30 @@ import platformdirs
 
 from workbench.errors import ConfigError
 
-__all__ = ["DATEV_PRODUCTION", "Settings", "load_settings", "workbench_home"]
+__all__ = [
+    "DATEV_PRODUCTION",
+    "DEFAULT_KANZLEI",
+    "Settings",
+    "current_kanzlei",
+    "installation_home",
+    "kanzlei_home",
+    "kanzlei_name",
+    "list_kanzleien",
+    "load_settings",
+    "workbench_home",
+]
+
+#: The Kanzlei used when none is chosen (seed 000: "Der Vorgabename lautet 'Standard'").
+DEFAULT_KANZLEI = "Standard"
+#: Kanzlei names double as folder names: letters (with umlauts), digits, space, ``. _ -``.
+_KANZLEI_NAME = re.compile(r"^[0-9A-Za-zÄÖÜäöüß][0-9A-Za-zÄÖÜäöüß _.\-]{0,39}$")
 
 #: Real DATEV base URLs per API (ARCHITECTURE §4.4); the sandbox serves each under its first label.
 DATEV_PRODUCTION = {
     "authorize": "https://login.datev.de/openid/authorize",
     "token": "https://api.datev.de/token",
     "revoke": "https://api.datev.de/revoke",
+    "userinfo": "https://api.datev.de/userinfo",
     "accounting-clients": "https://accounting-clients.api.datev.de/platform/v2",
     "accounting-dxso-jobs": "https://accounting-dxso-jobs.api.datev.de/platform/v2",
     "accounting-documents": "https://accounting-documents.api.datev.de/platform/v2",
@@ -33,10 +64,55 @@ DATEV_PRODUCTION = {
 }
 
 
-def workbench_home() -> Path:
-    """The state directory: ``$WORKBENCH_HOME`` or the user data dir."""
+def installation_home() -> Path:
+    """The installation's directory: ``$WORKBENCH_HOME`` or the user data dir."""
     home = os.environ.get("WORKBENCH_HOME")
     return Path(home) if home else Path(platformdirs.user_data_dir("datev-workbench"))
+
+
+def kanzlei_name(value: str) -> str:
+    """``value`` as a Kanzlei name, or a :class:`ConfigError` saying what is allowed.
+
+    >>> kanzlei_name(" Kanzlei Nord ")
+    'Kanzlei Nord'
+    """
+    name = " ".join(str(value).split())
+    if not _KANZLEI_NAME.match(name) or name.endswith("."):
+        raise ConfigError(
+            f"Der Kanzleiname '{value}' ist ungültig. Erlaubt sind 1 bis 40 Zeichen: Buchstaben, "
+            "Ziffern, Leerzeichen, Punkt, Unterstrich und Bindestrich (z. B. 'Kanzlei Nord')."
+        )
+    return name
+
+
+def current_kanzlei() -> str:
+    """The selected Kanzlei: ``$WORKBENCH_KANZLEI`` (set by ``workbench --kanzlei``) or
+    "Standard"."""
+    return kanzlei_name(os.environ.get("WORKBENCH_KANZLEI") or DEFAULT_KANZLEI)
+
+
+def kanzlei_home(name: str, *, installation: Path | None = None) -> Path:
+    """The state directory of Kanzlei ``name``: the installation home for "Standard" (as before
+    there were Kanzleien), ``kanzleien/<name>`` below it for every other one."""
+    base = installation or installation_home()
+    name = kanzlei_name(name)
+    return base if name == DEFAULT_KANZLEI else base / "kanzleien" / name
+
+
+def workbench_home() -> Path:
+    """The state directory of the selected Kanzlei (see :func:`kanzlei_home`)."""
+    return kanzlei_home(current_kanzlei())
+
+
+def list_kanzleien(*, installation: Path | None = None) -> list[str]:
+    """Every Kanzlei of the installation: "Standard" first, then the others by name."""
+    folder = (installation or installation_home()) / "kanzleien"
+    others = sorted(
+        entry.name
+        for entry in (folder.iterdir() if folder.is_dir() else ())
+        if entry.is_dir() and _KANZLEI_NAME.match(entry.name)
+    )
+    return [DEFAULT_KANZLEI, *(name for name in others if name != DEFAULT_KANZLEI)]
 
 
 def sandbox_endpoints(origin: str) -> dict[str, str]:
@@ -46,6 +122,7 @@ def sandbox_endpoints(origin: str) -> dict[str, str]:
         "authorize": f"{origin}/openid/authorize",
         "token": f"{origin}/token",
         "revoke": f"{origin}/revoke",
+        "userinfo": f"{origin}/userinfo",
         "accounting-clients": f"{origin}/accounting-clients/platform/v2",
         "accounting-dxso-jobs": f"{origin}/accounting-dxso-jobs/platform/v2",
         "accounting-documents": f"{origin}/accounting-documents/platform/v2",
@@ -57,7 +134,8 @@ def sandbox_endpoints(origin: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Settings:
-    """Effective settings: state directory, DATEV mode and credentials, per-client overrides."""
+    """Effective settings of one Kanzlei: state directory, DATEV mode and credentials,
+    per-client overrides, phone-book and call settings."""
 
     home: Path
     mode: str  # "sandbox" (embedded or WORKBENCH_SANDBOX_URL) or "production"
@@ -68,6 +146,13 @@ class Settings:
     clients: dict[str, dict] = field(default_factory=dict)
     connect_user: str | None = None
     connect_password: str | None = field(default=None, repr=False)
+    kanzlei: str = DEFAULT_KANZLEI
+    #: DATEVconnect base (``http://host:58454/datev/api``) of this Kanzlei's DATEV server.
+    connect_url: str | None = None
+    #: The DATEV user to log in (OIDC ``login_hint``; the sandbox logs this seeded user in).
+    datev_user: str | None = None
+    addressbook: dict = field(default_factory=dict)
+    calls: dict = field(default_factory=dict)
 
     @property
     def connect_auth(self) -> tuple[str, str] | None:
@@ -81,42 +166,69 @@ class Settings:
         return self.home / "ledger.sqlite"
 
     @property
+    def tokens_path(self) -> Path:
+        return self.home / "tokens.bin"
+
+    @property
     def profiles_dir(self) -> Path:
-        return self.home / "profiles"
+        """User profiles are shared by every Kanzlei of the installation."""
+        return installation_home() / "profiles"
 
 
-def load_settings() -> Settings:
-    """Read the environment and, if ``WORKBENCH_CONFIG`` is set, the TOML settings file.
+def _read_toml(path: Path, *, source: str) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Die Einstellungsdatei {path} ({source}) fehlt.", file=path.name) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(
+            f"Die Einstellungsdatei {path} ist ungültig: {error}", file=path.name
+        ) from error
 
-    Without DATEV credentials the workbench runs against the sandbox (embedded by default).
-    """
-    home = workbench_home()
-    sandbox_url = os.environ.get("WORKBENCH_SANDBOX_URL") or None
+
+def _kanzlei_settings(kanzlei: str, home: Path) -> tuple[dict, Path | None]:
+    """The settings table of ``kanzlei`` and the file it came from (nothing is inherited)."""
     config_path = os.environ.get("WORKBENCH_CONFIG")
-    data: dict = {}
     if config_path:
-        path = Path(config_path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(
-                f"Die Einstellungsdatei {path} (WORKBENCH_CONFIG) fehlt.", file=path.name
-            ) from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(
-                f"Die Einstellungsdatei {path} ist ungültig: {error}", file=path.name
-            ) from error
+        data = _read_toml(Path(config_path), source="WORKBENCH_CONFIG")
+        if kanzlei == DEFAULT_KANZLEI:
+            return {k: v for k, v in data.items() if k != "kanzleien"}, Path(config_path)
+        table = data.get("kanzleien", {}).get(kanzlei)
+        if table is not None:
+            return table, Path(config_path)
+    own = home / "settings.toml"
+    if own.is_file():
+        return _read_toml(own, source=f"Kanzlei {kanzlei}"), own
+    return {}, None
+
+
+def load_settings(*, kanzlei: str | None = None) -> Settings:
+    """Read the environment and the selected Kanzlei's settings (see the module docstring).
+
+    Without DATEV credentials the workbench runs against the sandbox (embedded by default);
+    ``[datev] sandbox = true`` keeps a Kanzlei with its own OAuth app on the sandbox.
+    """
+    name = kanzlei_name(kanzlei) if kanzlei else current_kanzlei()
+    home = kanzlei_home(name)
+    sandbox_url = os.environ.get("WORKBENCH_SANDBOX_URL") or None
+    data, config_file = _kanzlei_settings(name, home)
     datev = data.get("datev", {})
+    connect = data.get("datevconnect", {})
     has_credentials = bool(datev.get("client_id") and datev.get("client_secret"))
-    mode = "production" if has_credentials and not sandbox_url else "sandbox"
+    production = has_credentials and not sandbox_url and not datev.get("sandbox", False)
     return Settings(
         home=home,
-        mode=mode,
+        mode="production" if production else "sandbox",
         sandbox_url=sandbox_url,
         client_id=datev.get("client_id", "workbench-sandbox"),
         client_secret=datev.get("client_secret"),
-        config_file=Path(config_path) if config_path else None,
+        config_file=config_file,
         clients=data.get("clients", {}),
-        connect_user=data.get("datevconnect", {}).get("user"),
-        connect_password=data.get("datevconnect", {}).get("password"),
+        connect_user=connect.get("user"),
+        connect_password=connect.get("password"),
+        kanzlei=name,
+        connect_url=connect.get("url"),
+        datev_user=datev.get("user"),
+        addressbook=data.get("addressbook", {}),
+        calls=data.get("calls", {}),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -58,9 +59,26 @@ ClientOption = Annotated[
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Tracebacks bei Fehlern zeigen.")] = False,
+    kanzlei: Annotated[
+        str | None,
+        typer.Option(
+            "--kanzlei",
+            help="Kanzlei, deren Einstellungen, Zugänge, Übertragungen und Berichte gelten "
+            "(Vorgabe: WORKBENCH_KANZLEI oder 'Standard').",
+        ),
+    ] = None,
 ) -> None:
     """DATEV reconciliation workbench."""
     _state["debug"] = debug
+    if kanzlei is not None:
+        from workbench.config import kanzlei_name
+
+        try:
+            name = kanzlei_name(kanzlei)
+        except WorkbenchError as error:
+            raise _fail(error) from error
+        # Through the environment, so every module (and papermill's kernels) follows it.
+        os.environ["WORKBENCH_KANZLEI"] = name
 
 
 def _fail(error: Exception) -> typer.Exit:

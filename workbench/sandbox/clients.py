@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from workbench.sandbox.errors import Reject, dco_body, dco_not_found, json_response, problem
-from workbench.sandbox.oauth import require
+from workbench.sandbox.oauth import may_access, require
 from workbench.sandbox.seed import AccountingClient
 from workbench.sandbox.state import SandboxState
 
@@ -147,10 +147,19 @@ def find_client(request: Request, family: str) -> AccountingClient:
     return client
 
 
+def visible_clients(request: Request, token: dict[str, Any]) -> list[AccountingClient]:
+    """The clients whose consultant the token's user has rights for."""
+    return [
+        c
+        for c in state_of(request).seed.clients.values()
+        if may_access(request, token, c.consultant_number)
+    ]
+
+
 async def list_clients(request: Request) -> Response:
-    require(request, "datev:accounting:clients", "problem")
+    token = require(request, "datev:accounting:clients", "problem")
     skip, top = paging(request)
-    clients = list(state_of(request).seed.clients.values())
+    clients = visible_clients(request, token)
     raw_filter = request.query_params.get("filter")
     if raw_filter:
         for term in re.split(r"\s+and\s+", raw_filter.strip()):
@@ -174,7 +183,7 @@ async def get_client(request: Request) -> Response:
 
 
 async def basics_list(request: Request) -> Response:
-    require(request, "accounting:clients:read", "dco")
+    token = require(request, "accounting:clients:read", "dco")
     return json_response(
         [
             {
@@ -182,7 +191,7 @@ async def basics_list(request: Request) -> Response:
                 for k, v in client_basics(c).items()
                 if k in ("client_number", "consultant_number", "id", "name")
             }
-            for c in state_of(request).seed.clients.values()
+            for c in visible_clients(request, token)
         ]
     )
 

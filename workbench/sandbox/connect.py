@@ -1,6 +1,12 @@
 """DATEVconnect (on-premise, basic auth): master-data v1 (clients, addressees with
-communications, employees) and order-management v1 (orders, suborders, employees with group,
-expense postings with DATEV's field rules per cost type).
+communications, employees, institutions: banks and tax authorities) and order-management v1
+(orders, suborders, employees with group, expense postings with DATEV's field rules per cost
+type). Each Kanzlei has its own DATEVconnect: the seed's ``connect`` answers the default user,
+``connect_tenants`` entries answer their own basic-auth user with their own master data.
+
+Assumption: DATEV's Bank and TaxAuthority schemas have no phone numbers; the sandbox's
+institutions carry DATEV's ``Communication`` list so that the phone-book export can take them
+(the STARFACE exporter reads them from DATEV's Stammdatendienst, which has no public API).
 """
 
 from __future__ import annotations
@@ -51,18 +57,23 @@ def not_found(what: str) -> Reject:
 
 
 def _auth(request: Request) -> dict[str, Any]:
+    """The master data of the DATEVconnect installation the basic-auth user belongs to: the
+    seed's ``connect`` for ``datevconnect``, a ``connect_tenants`` entry for another Kanzlei."""
     header = request.headers.get("authorization", "")
     try:
         user, _, password = base64.b64decode(header[6:]).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         user = password = ""
-    if not (
-        header.lower().startswith("basic ")
-        and hmac.compare_digest(user, USER)
-        and hmac.compare_digest(password, PASSWORD)
-    ):
-        raise Reject(connect_error(401, "Unauthorized", "Basic authentication failed."))
-    return state_of(request).seed.connect
+    seed = state_of(request).seed
+    installations = [(USER, PASSWORD, seed.connect)] + [
+        (tenant["user"], tenant["password"], tenant) for tenant in seed.connect_tenants
+    ]
+    if header.lower().startswith("basic "):
+        for known_user, known_password, data in installations:
+            same_user = hmac.compare_digest(user.encode(), known_user.encode())
+            if same_user and hmac.compare_digest(password.encode(), known_password.encode()):
+                return data
+    raise Reject(connect_error(401, "Unauthorized", "Basic authentication failed."))
 
 
 def _compare(left: Any, op: str, right: str) -> bool:
@@ -198,7 +209,7 @@ def _suborder_view(
     """Suborder with DATEV's required totals; hours and costs follow the postings."""
     postings = [
         p
-        for p in _postings(request, order["order_id"])
+        for p in _postings(request, None, order["order_id"])
         if p["suborder_id"] == suborder["suborder_id"]
     ]
     costtypes = {
@@ -317,26 +328,43 @@ async def om_employees_with_group(request: Request) -> Response:
     return json_response(page(request, items))
 
 
-def _postings(request: Request, order_id: int | None) -> list[dict[str, Any]]:
-    sql = "SELECT body FROM expense_postings"
+def _postings(
+    request: Request, data: dict[str, Any] | None, order_id: int | None
+) -> list[dict[str, Any]]:
+    """Expense postings on the orders of one DATEVconnect installation (``data``; order ids of
+    the seeded installations are distinct, so one table serves them all)."""
+    own = {int(o["order_id"]) for o in (data or {}).get("orders", [])}
+    sql = "SELECT order_id, body FROM expense_postings"
     params: tuple[Any, ...] = ()
     if order_id is not None:
         sql, params = sql + " WHERE order_id = ?", (order_id,)
     rows = state_of(request).store.query(sql + " ORDER BY rowid", params)
-    return [json.loads(r["body"]) for r in rows]
+    return [json.loads(r["body"]) for r in rows if data is None or int(r["order_id"]) in own]
 
 
 async def om_postings(request: Request) -> Response:
-    _auth(request)
-    items = filtered(request, _postings(request, None), {"employee_id", "order_id", "id"})
+    data = _auth(request)
+    items = filtered(request, _postings(request, data, None), {"employee_id", "order_id", "id"})
     return json_response(page(request, items))
 
 
 async def om_order_postings(request: Request) -> Response:
     data = _auth(request)
     order = _order(data, request.path_params["orderid"])
-    items = filtered(request, _postings(request, order["order_id"]), {"employee_id", "id"})
+    items = filtered(request, _postings(request, data, order["order_id"]), {"employee_id", "id"})
     return json_response(page(request, items))
+
+
+async def md_banks(request: Request) -> Response:
+    data = _auth(request)
+    allowed = {"id", "bank_code", "bic", "city", "country_code", "name", "standard"}
+    return json_response(filtered(request, data.get("banks", []), allowed))
+
+
+async def md_tax_authorities(request: Request) -> Response:
+    data = _auth(request)
+    allowed = {"id", "city", "country_code", "name", "number", "standard"}
+    return json_response(filtered(request, data.get("tax_authorities", []), allowed))
 
 
 async def om_post_posting(request: Request) -> Response:
@@ -395,6 +423,8 @@ routes = [
     Route(f"{MASTER}/addressees/{{id}}", md_addressee),
     Route(f"{MASTER}/employees", md_employees),
     Route(f"{MASTER}/employees/{{id}}", md_employee),
+    Route(f"{MASTER}/banks", md_banks),
+    Route(f"{MASTER}/tax-authorities", md_tax_authorities),
     Route(f"{ORDERS}/orders", om_orders),
     Route(f"{ORDERS}/orders/expensepostings", om_postings),
     Route(f"{ORDERS}/orders/{{orderid}}", om_order),

@@ -1,7 +1,9 @@
 """OAuth2 / OIDC like login.datev.de + api.datev.de: discovery, authorize (code + PKCE S256,
-auto-approved for the seeded user), token (client_secret_basic; authorization_code and
-refresh_token grants with single-use rotating refresh tokens), revoke, userinfo; plus the
-bearer check every API call goes through.
+auto-approved for a seeded user: the one named by ``login_hint``, else the first), token
+(client_secret_basic; authorization_code and refresh_token grants with single-use rotating
+refresh tokens), revoke (RFC 7009: a refresh token takes its whole grant with it), userinfo;
+plus the bearer check every API call goes through, which also refuses clients of a consultant
+the token's user has no rights for (403, as DATEV answers without client access).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hmac
 import ipaddress
 import json
 import secrets
+import uuid
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -28,6 +31,8 @@ CLIENT_SECRET = "sandbox-secret"
 APPS = {
     CLIENT_ID: {"secret": CLIENT_SECRET, "type": "web"},
     "workbench-desktop": {"secret": CLIENT_SECRET, "type": "desktop"},
+    # A second Kanzlei's own OAuth app (seed 000: each Kanzlei has its own DATEV connection).
+    "workbench-kanzlei-nord": {"secret": "sandbox-secret-nord", "type": "web"},
 }
 API_SCOPES = (
     "datev:accounting:clients",
@@ -114,8 +119,16 @@ async def authorize(request: Request) -> Response:
     unknown = [s for s in scopes if s not in API_SCOPES + OIDC_SCOPES]
     if unknown:
         return back(error="invalid_scope", error_description=f"Unknown scope {unknown[0]}.")
+    user = state.seed.user_for(q.get("login_hint"))
+    if user is None:
+        return back(error="login_required", error_description="Unknown login_hint.")
     code = secrets.token_urlsafe(24)
-    data = {"redirect_uri": redirect_uri, "challenge": q["code_challenge"], "nonce": q.get("nonce")}
+    data = {
+        "redirect_uri": redirect_uri,
+        "challenge": q["code_challenge"],
+        "nonce": q.get("nonce"),
+        "sub": user["sub"],
+    }
     state.store.execute(
         "INSERT INTO tokens (token, kind, client_id, scope, expires_at, data) VALUES (?,?,?,?,?,?)",
         (
@@ -142,15 +155,17 @@ def _client_from_basic(request: Request) -> str | None:
     return user if app and hmac.compare_digest(password, app["secret"]) else None
 
 
-def _id_token(state: SandboxState, client_id: str, origin: str, nonce: str | None) -> str:
+def _id_token(
+    state: SandboxState, client_id: str, origin: str, nonce: str | None, user: dict[str, Any]
+) -> str:
     now = int(state.clock.now())
     claims: dict[str, Any] = {
         "iss": f"{origin}/openid",
-        "sub": state.seed.user["sub"],
+        "sub": user["sub"],
         "aud": client_id,
         "iat": now,
         "exp": now + 900,
-        "name": state.seed.user.get("name"),
+        "name": user.get("name"),
     }
     if nonce:
         claims["nonce"] = nonce
@@ -168,7 +183,10 @@ def _issue(
     refresh_expires_at: float | None,
     origin: str,
     nonce: str | None,
+    grant: dict[str, Any],
 ) -> Response:
+    """Issue an access and a refresh token; ``grant`` (``sub``, ``grant``) ties them to the
+    user and to the authorization they come from, so a revocation can end the whole grant."""
     now = state.clock.now()
     ttl = state.settings.access_token_seconds
     if state.faults.token_ttl is not None:
@@ -181,13 +199,15 @@ def _issue(
             else state.settings.refresh_token_seconds
         )
         refresh_expires_at = now + lifetime
+    data = json.dumps({"sub": grant["sub"], "grant": grant["grant"]})
     rows = [
-        (access, "access", client_id, scope, now + ttl),
-        (refresh, "refresh", client_id, scope, refresh_expires_at),
+        (access, "access", client_id, scope, now + ttl, data),
+        (refresh, "refresh", client_id, scope, refresh_expires_at, data),
     ]
     with state.store.transaction() as conn:
         conn.executemany(
-            "INSERT INTO tokens (token, kind, client_id, scope, expires_at) VALUES (?,?,?,?,?)",
+            "INSERT INTO tokens (token, kind, client_id, scope, expires_at, data) "
+            "VALUES (?,?,?,?,?,?)",
             rows,
         )
     body = {
@@ -199,7 +219,8 @@ def _issue(
         "refresh_token_expires_in": int(refresh_expires_at - now),
     }
     if "openid" in scope.split():
-        body["id_token"] = _id_token(state, client_id, origin, nonce)
+        user = state.seed.user_for(grant["sub"]) or state.seed.user
+        body["id_token"] = _id_token(state, client_id, origin, nonce, user)
     return json_response(
         body,
         headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
@@ -243,12 +264,15 @@ async def token(request: Request) -> Response:
         verifier = str(form.get("code_verifier", ""))
         if _b64url(hashlib.sha256(verifier.encode()).digest()) != data["challenge"]:
             return _oauth_error("invalid_grant", "PKCE verification failed.")
-        return _issue(state, client_id, row["scope"], None, origin, data.get("nonce"))
+        grant = {"sub": data.get("sub", state.seed.user["sub"]), "grant": uuid.uuid4().hex}
+        return _issue(state, client_id, row["scope"], None, origin, data.get("nonce"), grant)
     if grant == "refresh_token":
         row = _take(state, str(form.get("refresh_token", "")), "refresh", client_id)
         if row is None:
             return _oauth_error("invalid_grant", "Refresh token invalid, already used or expired.")
-        return _issue(state, client_id, row["scope"], row["expires_at"], origin, None)
+        return _issue(
+            state, client_id, row["scope"], row["expires_at"], origin, None, _grant_of(state, row)
+        )
     return _oauth_error("unsupported_grant_type", f"grant_type {grant!r} is not supported.")
 
 
@@ -260,10 +284,27 @@ async def revoke(request: Request) -> Response:
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return _oauth_error("invalid_request", "Use application/x-www-form-urlencoded.")
     form = await request.form()
-    state.store.execute(
-        "DELETE FROM tokens WHERE token = ? AND client_id = ?",
-        (str(form.get("token", "")), client_id),
-    )
+    token = str(form.get("token", ""))
+    with state.store.transaction() as conn:
+        row = conn.execute(
+            "SELECT * FROM tokens WHERE token = ? AND client_id = ?", (token, client_id)
+        ).fetchone()
+        # RFC 7009 2.1: revoking a refresh token also ends the access tokens of its grant
+        # (and the earlier, already used refresh tokens of the rotation).
+        grant = json.loads(row["data"]).get("grant") if row and row["kind"] == "refresh" else None
+        if grant:
+            conn.execute(
+                "DELETE FROM tokens WHERE client_id = ? AND json_extract(data, '$.grant') = ?",
+                (client_id, grant),
+            )
+        else:
+            conn.execute("DELETE FROM tokens WHERE token = ? AND client_id = ?", (token, client_id))
+        if row is not None:
+            conn.execute(
+                "INSERT INTO revocations (kind, client_id, sub, revoked_at) VALUES (?,?,?,?)",
+                (row["kind"], client_id, json.loads(row["data"]).get("sub"), state.clock.now()),
+            )
+    # RFC 7009 2.2: an unknown or already invalid token is answered with 200 as well.
     return Response(status_code=200)
 
 
@@ -272,7 +313,26 @@ async def userinfo(request: Request) -> Response:
     row = _bearer(state, request)
     if row is None:
         return _oauth_error("invalid_token", "Access token missing or expired.", 401)
-    return json_response(state.seed.user, media_type="application/json")
+    user = _user_of(state, row)
+    claims = {k: user[k] for k in ("sub", "name", "given_name", "family_name", "email") if k in user}
+    return json_response(claims, media_type="application/json")
+
+
+def _grant_of(state: SandboxState, row: Any) -> dict[str, Any]:
+    data = json.loads(row["data"] or "{}")
+    return {"sub": data.get("sub", state.seed.user["sub"]), "grant": data.get("grant", row["token"])}
+
+
+def _user_of(state: SandboxState, row: Any) -> dict[str, Any]:
+    return state.seed.user_for(_grant_of(state, row)["sub"]) or state.seed.user
+
+
+def may_access(request: Request, row: dict[str, Any], consultant_number: int) -> bool:
+    """Whether the token's user has rights for the consultant's clients (seed ``users[]``
+    ``consultant_numbers``; a user without that list sees every client)."""
+    state: SandboxState = request.app.state.sandbox
+    allowed = _user_of(state, row).get("consultant_numbers")
+    return allowed is None or int(consultant_number) in {int(n) for n in allowed}
 
 
 def _bearer(state: SandboxState, request: Request) -> dict[str, Any] | None:
@@ -325,6 +385,17 @@ def require(request: Request, scope: str, family: str, *, web_only: bool = False
                 "1008829",
                 "Missing required scope",
                 f"The access token lacks the scope {scope}.",
+            )
+        )
+    client = state.seed.client(request.path_params.get("client_id", ""))
+    if client is not None and not may_access(request, row, client.consultant_number):
+        # dxso/documents answer a client without access with 403 and only a request id
+        # (FACTS.md §3); the ProblemDetails shape for v2/v3 is an assumption.
+        raise Reject(
+            json_response({"request_id": request_id()}, 403)
+            if family == "dco"
+            else problem(
+                403, "1008838", "Forbidden", "The user has no rights for this client."
             )
         )
     return row

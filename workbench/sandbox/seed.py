@@ -105,9 +105,20 @@ class Seed:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = copy.deepcopy(data)
-        self.user: dict[str, Any] = self.data.get("user", {"sub": "sandbox", "name": "Sandbox"})
+        self.users: list[dict[str, Any]] = self.data.get("users") or [
+            self.data.get("user", {"sub": "sandbox", "name": "Sandbox"})
+        ]
+        self.user = self.users[0]
         self.clients = {c["id"]: AccountingClient(c) for c in self.data["accounting_clients"]}
         self.connect: dict[str, Any] = self.data["connect"]
+        # Further DATEVconnect installations (other Kanzleien), each behind its own basic auth.
+        self.connect_tenants: list[dict[str, Any]] = self.data.get("connect_tenants", [])
 
     def client(self, client_id: str) -> AccountingClient | None:
         return self.clients.get(client_id)
+
+    def user_for(self, hint: str | None) -> dict[str, Any] | None:
+        """The seeded user with ``sub`` or e-mail ``hint``; the first user without a hint."""
+        if not hint:
+            return self.user
+        return next((u for u in self.users if hint in (u.get("sub"), u.get("email"))), None)

@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS expense_postings (
 CREATE TABLE IF NOT EXISTS invoices (
     client_id TEXT NOT NULL, invoice_id TEXT NOT NULL, job_id TEXT NOT NULL,
     PRIMARY KEY (client_id, invoice_id));
+CREATE TABLE IF NOT EXISTS revocations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, client_id TEXT NOT NULL,
+    sub TEXT, revoked_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS fiscal_years (
     client_id TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,
     PRIMARY KEY (client_id, start));
@@ -66,6 +69,7 @@ TABLES = (
     "expense_postings",
     "invoices",
     "fiscal_years",
+    "revocations",
 )
 
 
