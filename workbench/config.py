@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_KANZLEI",
     "Settings",
     "current_kanzlei",
+    "datev_endpoints",
     "installation_home",
     "kanzlei_home",
     "kanzlei_name",
@@ -44,6 +45,9 @@ __all__ = [
     "workbench_home",
 ]
 
+#: The sandbox's default OAuth app secret and DATEVconnect login (ARCHITECTURE §4.4, contract).
+SANDBOX_SECRET = "sandbox-secret"
+SANDBOX_CONNECT = ("datevconnect", "sandbox")
 #: The Kanzlei used when none is chosen (seed 000: "Der Vorgabename lautet 'Standard'").
 DEFAULT_KANZLEI = "Standard"
 #: Kanzlei names double as folder names: letters (with umlauts), digits, space, ``. _ -``.
@@ -132,6 +136,21 @@ def sandbox_endpoints(origin: str) -> dict[str, str]:
     }
 
 
+def datev_endpoints(
+    *, sandbox_origin: str | None, connect_url: str | None = None
+) -> dict[str, str]:
+    """Base URLs per API: the sandbox's for a sandbox origin, else DATEV's, with the Kanzlei's
+    own DATEVconnect server (``connect_url``, e.g. ``http://datev-server:58454/datev/api``)."""
+    if sandbox_origin:
+        return sandbox_endpoints(sandbox_origin)
+    endpoints = dict(DATEV_PRODUCTION)
+    if connect_url:
+        base = connect_url.rstrip("/")
+        endpoints["master-data"] = f"{base}/master-data/v1"
+        endpoints["order-management"] = f"{base}/order-management/v1"
+    return endpoints
+
+
 @dataclass(frozen=True)
 class Settings:
     """Effective settings of one Kanzlei: state directory, DATEV mode and credentials,
@@ -159,7 +178,16 @@ class Settings:
         """Basic-auth credentials for DATEVconnect (master data, order management)."""
         if self.connect_user and self.connect_password:
             return self.connect_user, self.connect_password
+        if self.mode == "sandbox":
+            return SANDBOX_CONNECT
         return None
+
+    @property
+    def app_secret(self) -> str:
+        """The OAuth app's secret (the sandbox's default app has a known one)."""
+        if self.client_secret:
+            return self.client_secret
+        return SANDBOX_SECRET if self.mode == "sandbox" else ""
 
     @property
     def ledger_path(self) -> Path:
@@ -179,7 +207,9 @@ def _read_toml(path: Path, *, source: str) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"Die Einstellungsdatei {path} ({source}) fehlt.", file=path.name) from None
+        raise ConfigError(
+            f"Die Einstellungsdatei {path} ({source}) fehlt.", file=path.name
+        ) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(
             f"Die Einstellungsdatei {path} ist ungültig: {error}", file=path.name

@@ -314,13 +314,18 @@ async def userinfo(request: Request) -> Response:
     if row is None:
         return _oauth_error("invalid_token", "Access token missing or expired.", 401)
     user = _user_of(state, row)
-    claims = {k: user[k] for k in ("sub", "name", "given_name", "family_name", "email") if k in user}
+    claims = {
+        k: user[k] for k in ("sub", "name", "given_name", "family_name", "email") if k in user
+    }
     return json_response(claims, media_type="application/json")
 
 
 def _grant_of(state: SandboxState, row: Any) -> dict[str, Any]:
     data = json.loads(row["data"] or "{}")
-    return {"sub": data.get("sub", state.seed.user["sub"]), "grant": data.get("grant", row["token"])}
+    return {
+        "sub": data.get("sub", state.seed.user["sub"]),
+        "grant": data.get("grant", row["token"]),
+    }
 
 
 def _user_of(state: SandboxState, row: Any) -> dict[str, Any]:
@@ -394,8 +399,6 @@ def require(request: Request, scope: str, family: str, *, web_only: bool = False
         raise Reject(
             json_response({"request_id": request_id()}, 403)
             if family == "dco"
-            else problem(
-                403, "1008838", "Forbidden", "The user has no rights for this client."
-            )
+            else problem(403, "1008838", "Forbidden", "The user has no rights for this client.")
         )
     return row

@@ -6,9 +6,16 @@
 * :class:`Session` hands out access tokens and refreshes them a minute before the 15-minute
   expiry. DATEV's refresh tokens are single-use, so a refresh happens under a lock (threads) and
   a file lock (processes) and re-reads the store first: two refreshes never race for one token.
-* :class:`TokenStore` keeps one token set per user and data service, encrypted at rest with a
-  key from ``WORKBENCH_TOKEN_KEY`` or the OS keyring. Tokens never appear in ``repr``, logs or
-  notebook output.
+* :class:`TokenStore` is the encrypted file (one JSON document) the tokens live in, with a key
+  from ``WORKBENCH_TOKEN_KEY`` or the OS keyring (optional extra ``datev-workbench[keyring]``);
+  the token overview of seed 001 (:mod:`workbench.transfer.tokens`) keeps its rows and secrets
+  there. Tokens never appear in ``repr``, logs or notebook output.
+
+The protocol steps are written here on the project's one HTTP client rather than with authlib:
+DATEV's refresh tokens are single-use, so a refresh must never be retried or run twice, and the
+authorization code must never reach a log; both are rules of :class:`DatevClient` (no retry for
+the token endpoint, German errors, no httpx logging of the redirect), which a second HTTP stack
+would bypass. What authlib would add beyond that is PKCE and URL building, a dozen lines below.
 """
 
 from __future__ import annotations
@@ -24,16 +31,25 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from workbench.errors import ConfigError, DatevApiError
 from workbench.transfer.client import DatevClient
 
-__all__ = ["Session", "TokenSet", "TokenStore", "login", "pkce_pair", "token_key"]
+__all__ = [
+    "Session",
+    "TokenSet",
+    "TokenSlot",
+    "TokenStore",
+    "login",
+    "pkce_pair",
+    "token_key",
+]
 
 DEFAULT_SCOPES = (
     "openid",
@@ -59,8 +75,10 @@ class TokenSet:
 
     @classmethod
     def from_response(cls, data: dict, *, offline: bool, now: float) -> TokenSet:
-        refresh_lifetime = data.get("refresh_expires_in") or (
-            2 * 365 * 86400 if offline else 11 * 3600
+        refresh_lifetime = (
+            data.get("refresh_expires_in")
+            or data.get("refresh_token_expires_in")
+            or (2 * 365 * 86400 if offline else 11 * 3600)
         )
         return cls(
             access_token=data["access_token"],
@@ -70,6 +88,17 @@ class TokenSet:
             scope=data.get("scope", ""),
             offline=offline,
         )
+
+    def to_dict(self) -> dict:
+        """Every field, for the encrypted store only."""
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": self.expires_at,
+            "refresh_expires_at": self.refresh_expires_at,
+            "scope": self.scope,
+            "offline": self.offline,
+        }
 
     def __repr__(self) -> str:  # never show a token
         return (
@@ -85,24 +114,33 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+_NO_KEY = (
+    "Für das verschlüsselte Speichern der DATEV-Anmeldung fehlt ein Schlüssel. Setzen Sie "
+    'WORKBENCH_TOKEN_KEY (erzeugen mit: python -c "from cryptography.fernet import Fernet; '
+    'print(Fernet.generate_key().decode())") oder installieren Sie den Schlüsselbund-Zusatz '
+    "(pip install 'datev-workbench[keyring]') auf einem Rechner mit Schlüsselbund."
+)
+
+
 def token_key() -> bytes:
-    """The token encryption key: ``WORKBENCH_TOKEN_KEY`` (a Fernet key) or the OS keyring."""
+    """The token encryption key: ``WORKBENCH_TOKEN_KEY`` (a Fernet key) or the OS keyring.
+
+    The keyring is the optional extra ``datev-workbench[keyring]``; servers and CI set
+    ``WORKBENCH_TOKEN_KEY`` instead (from their secret store, never in a file beside the tokens).
+    """
     key = os.environ.get("WORKBENCH_TOKEN_KEY")
     if not key:
         try:
-            import keyring  # optional: only on desktops with a keyring backend
-
+            import keyring  # the optional extra: only on desktops with a keyring backend
+        except ImportError:
+            raise ConfigError(_NO_KEY) from None
+        try:
             key = keyring.get_password("datev-workbench", "token-key")
             if not key:
                 key = Fernet.generate_key().decode()
                 keyring.set_password("datev-workbench", "token-key", key)
-        except Exception as error:
-            raise ConfigError(
-                "Für das verschlüsselte Speichern der DATEV-Anmeldung fehlt ein Schlüssel. "
-                'Setzen Sie WORKBENCH_TOKEN_KEY (erzeugen mit: python -c "from '
-                'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") oder '
-                "richten Sie einen Schlüsselbund (keyring) ein."
-            ) from error
+        except Exception as error:  # keyring.errors.*: no backend, locked, denied
+            raise ConfigError(_NO_KEY) from error
     try:
         Fernet(key.encode() if isinstance(key, str) else key)
     except ValueError as error:
@@ -113,13 +151,30 @@ def token_key() -> bytes:
 
 
 class TokenStore:
-    """Encrypted token sets, one per user and data service, in one file under WORKBENCH_HOME."""
+    """One encrypted JSON document in one file under the Kanzlei's home: token sets by
+    ``user/service`` (:meth:`load`, :meth:`save`) and whatever else :meth:`read` and
+    :meth:`write` keep there (the token overview)."""
 
     def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
         self._fernet = Fernet(key)
 
-    def _read_all(self) -> dict[str, dict]:
+    def read(self) -> dict:
+        """The whole document (empty without a file)."""
+        return self._read_all()
+
+    def write(self, document: dict) -> None:
+        """Replace the document atomically; the file is 0600 from its creation."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        with suppress(FileNotFoundError):
+            temporary.unlink()
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(self._fernet.encrypt(json.dumps(document).encode()))
+        temporary.replace(self.path)
+
+    def _read_all(self) -> dict:
         if not self.path.exists():
             return {}
         try:
@@ -140,19 +195,8 @@ class TokenStore:
         if tokens is None:
             everything.pop(f"{user}/{service}", None)
         else:
-            everything[f"{user}/{service}"] = {
-                "access_token": tokens.access_token,
-                "refresh_token": tokens.refresh_token,
-                "expires_at": tokens.expires_at,
-                "refresh_expires_at": tokens.refresh_expires_at,
-                "scope": tokens.scope,
-                "offline": tokens.offline,
-            }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_bytes(self._fernet.encrypt(json.dumps(everything).encode()))
-        temporary.chmod(0o600)
-        temporary.replace(self.path)
+            everything[f"{user}/{service}"] = tokens.to_dict()
+        self.write(everything)
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -166,8 +210,40 @@ class TokenStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class TokenSlot(Protocol):
+    """Where a session's tokens persist: read and written under a lock across processes."""
+
+    def locked(self) -> AbstractContextManager[None]: ...
+
+    def load(self) -> TokenSet | None: ...
+
+    def save(self, tokens: TokenSet) -> None: ...
+
+
+@dataclass
+class _StoreSlot:
+    """A token set kept under ``user/service`` in a :class:`TokenStore`."""
+
+    store: TokenStore
+    user: str
+    service: str
+
+    def locked(self) -> AbstractContextManager[None]:
+        return self.store.locked()
+
+    def load(self) -> TokenSet | None:
+        return self.store.load(self.user, self.service)
+
+    def save(self, tokens: TokenSet) -> None:
+        self.store.save(self.user, self.service, tokens)
+
+
 class Session:
-    """A :class:`~workbench.transfer.client.TokenSource` that keeps itself valid."""
+    """A :class:`~workbench.transfer.client.TokenSource` that keeps itself valid.
+
+    ``slot`` (or ``store`` with ``user`` and ``service``) persists every rotation, so another
+    process takes the rotated token instead of burning the used one.
+    """
 
     def __init__(
         self,
@@ -178,12 +254,13 @@ class Session:
         store: TokenStore | None = None,
         user: str = "default",
         service: str = "online",
+        slot: TokenSlot | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._secret = client_secret
         self._tokens = tokens
-        self._store = store
+        self._slot = slot or (_StoreSlot(store, user, service) if store is not None else None)
         self._user = user
         self._service = service
         self._clock = clock
@@ -208,11 +285,17 @@ class Session:
 
     def _refresh_locked(self, *, force: bool = False) -> None:
         used = self._tokens.refresh_token
-        if self._store is None:
+        if self._slot is None:
             self._tokens = self._exchange(used)
             return
-        with self._store.locked():
-            stored = self._store.load(self._user, self._service)
+        with self._slot.locked():
+            stored = self._slot.load()
+            if stored is None:
+                raise DatevApiError(
+                    "Der DATEV-Zugangsschlüssel wurde widerrufen oder ist abgelaufen. Melden "
+                    "Sie sich erneut an ('workbench login').",
+                    status=401,
+                )
             if (
                 stored
                 and stored.refresh_token != used
@@ -223,7 +306,7 @@ class Session:
                 if self._clock() < stored.expires_at - _REFRESH_MARGIN:
                     return
             self._tokens = self._exchange(self._tokens.refresh_token)
-            self._store.save(self._user, self._service, self._tokens)
+            self._slot.save(self._tokens)
 
     def _exchange(self, refresh_token: str | None) -> TokenSet:
         now = self._clock()
@@ -252,13 +335,12 @@ class Session:
                 ) from error
             raise
         refreshed = TokenSet.from_response(data, offline=self._tokens.offline, now=now)
-        if (
-            refreshed.refresh_expires_at
-            and self._tokens.refresh_expires_at
-            and "refresh_expires_in" not in data
-        ):
-            # A rotated refresh token does not extend the session beyond its original end.
-            refreshed.refresh_expires_at = self._tokens.refresh_expires_at
+        if refreshed.refresh_expires_at and self._tokens.refresh_expires_at:
+            # A rotated refresh token does not extend the token beyond its lifetime (seed 001:
+            # renewed "maximal bis zur allg. Gültigkeitsdauer").
+            refreshed.refresh_expires_at = min(
+                refreshed.refresh_expires_at, self._tokens.refresh_expires_at
+            )
         return refreshed
 
 
@@ -292,6 +374,7 @@ def login(
     open_browser: Callable[[str], object],
     scopes: tuple[str, ...] = DEFAULT_SCOPES,
     offline: bool = False,
+    login_hint: str | None = None,
     timeout: float = 300.0,
     clock: Callable[[], float] = time.time,
 ) -> TokenSet:
@@ -299,7 +382,8 @@ def login(
 
     ``open_browser(url)`` shows DATEV's login page (``webbrowser.open`` for people); the listener
     on ``127.0.0.1`` receives ``code`` and ``state``. With ``offline`` the long-lived
-    ``offline_access`` token is requested.
+    ``offline_access`` token is requested; ``login_hint`` (OpenID Connect Core 3.1.2.1) names
+    the DATEV user to log in.
     """
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(24)
@@ -308,21 +392,18 @@ def login(
     server.timeout = 0.5
     redirect_uri = f"http://127.0.0.1:{server.server_port}/callback"
     scope = " ".join(scopes + (("offline_access",) if offline else ()))
-    url = (
-        authorize_url
-        + "?"
-        + urllib.parse.urlencode(
-            {
-                "response_type": "code",
-                "client_id": client.client_id,
-                "redirect_uri": redirect_uri,
-                "scope": scope,
-                "state": state,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            }
-        )
-    )
+    query = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    if login_hint:
+        query["login_hint"] = login_hint
+    url = authorize_url + "?" + urllib.parse.urlencode(query)
     stop = threading.Event()
     thread = threading.Thread(target=_serve_until_answer, args=(server, stop, timeout), daemon=True)
     thread.start()

@@ -36,7 +36,11 @@ _SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
 
 
 class TokenSource(Protocol):
-    """Gives access tokens; ``refresh`` is called once after a 401."""
+    """Gives access tokens; ``refresh`` is called once after a 401.
+
+    A source with a ``for_request(api, path)`` method picks the token per request (one token
+    per DATEV data service, see :mod:`workbench.transfer.tokens`).
+    """
 
     def access_token(self) -> str: ...
 
@@ -125,6 +129,7 @@ class DatevClient:
         """
         url = self.endpoints[api].rstrip("/") + path
         safe = method in _SAFE_METHODS if safe is None else safe
+        tokens = self._tokens_for(api, path) if auth == "bearer" else None
         refreshed = False
         attempt = 0
         while True:
@@ -132,7 +137,7 @@ class DatevClient:
                 response = self._http.request(
                     method,
                     url,
-                    headers=self._headers(auth, headers),
+                    headers=self._headers(auth, headers, tokens),
                     auth=self._basic(auth, basic),
                     **kwargs,
                 )
@@ -151,9 +156,9 @@ class DatevClient:
                     f"die Verbindung und versuchen Sie es erneut{unclear}."
                 ) from error
             status = response.status_code
-            if status == 401 and auth == "bearer" and self.tokens is not None and not refreshed:
+            if status == 401 and tokens is not None and not refreshed:
                 refreshed = True
-                self.tokens.refresh()
+                tokens.refresh()
                 continue
             if (
                 status in _ALWAYS_RETRY or (status >= 500 and safe)
@@ -170,12 +175,18 @@ class DatevClient:
                 raise DatevApiError(message, status=status, code=code, request_id=request_id)
             return response
 
-    def _headers(self, auth: str, extra: dict[str, str] | None) -> dict[str, str]:
+    def _tokens_for(self, api: str, path: str) -> TokenSource | None:
+        route = getattr(self.tokens, "for_request", None)
+        return route(api, path) if route is not None else self.tokens
+
+    def _headers(
+        self, auth: str, extra: dict[str, str] | None, tokens: TokenSource | None = None
+    ) -> dict[str, str]:
         headers = dict(extra or {})
         if auth == "bearer":
             headers["X-DATEV-Client-Id"] = self.client_id
-            if self.tokens is not None:
-                headers["Authorization"] = f"Bearer {self.tokens.access_token()}"
+            if tokens is not None:
+                headers["Authorization"] = f"Bearer {tokens.access_token()}"
         return headers
 
     def _basic(self, auth: str, basic: tuple[str, str] | None) -> tuple[str, str] | None:
@@ -240,6 +251,17 @@ class DatevClient:
             raise DatevApiError(message, status=status, code=code, request_id=request_id)
         with urllib.request.urlopen(location, timeout=30) as answer:
             answer.read()
+
+    def userinfo(self, access_token: str) -> dict:
+        """The logged-in DATEV user (OpenID Connect userinfo: ``sub``, ``name``, …)."""
+        return self._json(
+            "GET",
+            "userinfo",
+            "",
+            what="Benutzerdaten bei DATEV abrufen",
+            auth="none",
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
 
     def revoke(self, token: str, *, client_secret: str, hint: str = "refresh_token") -> None:
         self.request(

@@ -1,10 +1,11 @@
 """One object that holds everything a run needs to talk to DATEV: client, tokens, ledger.
 
-Without DATEV credentials the workbench talks to the bundled sandbox: the one named by
-``WORKBENCH_SANDBOX_URL``, or an embedded one started on a free loopback port whose state lives
-in ``$WORKBENCH_HOME/sandbox`` (so a later ``workbench status`` sees the jobs an earlier
-``workbench transfer`` created). With credentials (``WORKBENCH_CONFIG``) it talks to DATEV with
-the tokens stored by ``workbench login``; TLS verification is always on for DATEV.
+Everything belongs to one Kanzlei (``Settings.kanzlei``): its DATEV connection, its access
+keys, its ledger. Without DATEV credentials the workbench talks to the bundled sandbox: the one
+named by ``WORKBENCH_SANDBOX_URL``, or an embedded one started on a free loopback port whose
+state lives in the Kanzlei's home (``sandbox/``, so a later ``workbench status`` sees the jobs
+an earlier ``workbench transfer`` created). With credentials it talks to DATEV with the access
+keys requested by ``workbench login``; TLS verification is always on for DATEV.
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.config import DATEV_PRODUCTION, Settings, load_settings, sandbox_endpoints
-from workbench.errors import ConfigError, DatevApiError
-from workbench.transfer.auth import Session, TokenStore, login, token_key
+from workbench.config import Settings, datev_endpoints, load_settings
+from workbench.errors import DatevApiError
+from workbench.transfer.access import open_tokens, request_token, revoke_token
 from workbench.transfer.client import DatevClient
 from workbench.transfer.jobs import IMPORT_TYPES
 from workbench.transfer.ledger import Ledger
+from workbench.transfer.tokens import TokenEntry
 
-__all__ = ["Connection", "connect", "interactive_login"]
-
-SANDBOX_SECRET = "sandbox-secret"
-SANDBOX_CONNECT = ("datevconnect", "sandbox")
+__all__ = ["Connection", "connect", "interactive_login", "open_datev", "revoke"]
 
 
 @dataclass
@@ -98,10 +97,9 @@ class Connection:
         return list(names or [])
 
     def close(self) -> None:
+        """Close the client and the ledger now (``connect`` also stops the sandbox)."""
         self.datev.close()
         self.ledger.close()
-        if self.sandbox is not None:
-            self.sandbox.stop()
 
 
 def _probe_month(basics: dict) -> str | None:
@@ -118,75 +116,68 @@ def _probe_month(basics: dict) -> str | None:
 
 
 @contextmanager
+def open_datev(settings: Settings) -> Iterator[tuple[DatevClient, Any]]:
+    """The Kanzlei's DATEV client (without tokens yet) and the embedded sandbox it started, if
+    any: the sandbox named by ``WORKBENCH_SANDBOX_URL``, an embedded one with its state in the
+    Kanzlei's home, or real DATEV with TLS verification."""
+    sandbox = None
+    origin = None
+    if settings.mode == "sandbox":
+        origin = settings.sandbox_url
+        if not origin:
+            from workbench.sandbox import start_sandbox
+
+            sandbox = start_sandbox(state_dir=settings.home / "sandbox")
+            origin = sandbox.url
+    datev = DatevClient(
+        datev_endpoints(sandbox_origin=origin, connect_url=settings.connect_url),
+        client_id=settings.client_id,
+        connect_auth=settings.connect_auth,
+        verify=True,
+    )
+    try:
+        yield datev, sandbox
+    finally:
+        datev.close()
+        if sandbox is not None:
+            sandbox.stop()
+
+
+@contextmanager
 def connect(settings: Settings | None = None) -> Iterator[Connection]:
-    """Open DATEV (real or sandbox) and the ledger; closes everything at the end.
+    """Open DATEV (real or sandbox), its tokens and the ledger of the selected Kanzlei; closes
+    everything at the end.
 
     >>> with connect() as connection:  # doctest: +SKIP
     ...     connection.datev.list_clients()
     """
     settings = settings or load_settings()
-    sandbox = None
-    if settings.mode == "sandbox":
-        url = settings.sandbox_url
-        if not url:
-            from workbench.sandbox import start_sandbox
-
-            sandbox = start_sandbox(state_dir=settings.home / "sandbox")
-            url = sandbox.url
-        datev = DatevClient(
-            sandbox_endpoints(url), client_id="workbench-sandbox", connect_auth=SANDBOX_CONNECT
-        )
-        tokens = login(
-            datev,
-            client_secret=SANDBOX_SECRET,
-            authorize_url=sandbox_endpoints(url)["authorize"],
-            open_browser=datev.approve_in_sandbox,
-            offline=True,
-        )
-        datev.tokens = Session(datev, client_secret=SANDBOX_SECRET, tokens=tokens)
-    else:
-        datev = DatevClient(
-            DATEV_PRODUCTION,
-            client_id=settings.client_id,
-            connect_auth=settings.connect_auth,
-            verify=True,
-        )
-        store = TokenStore(settings.home / "tokens.bin", token_key())
-        tokens = store.load("default", "online")
-        if tokens is None:
-            datev.close()
-            raise ConfigError(
-                "Sie sind nicht bei DATEV angemeldet. Melden Sie sich mit "
-                "'workbench login' an (Kurzzeit-Sitzung 11 Stunden, mit --offline "
-                "Langzeit-Zugang)."
-            )
-        datev.tokens = Session(
-            datev, client_secret=settings.client_secret or "", tokens=tokens, store=store
-        )
-    connection = Connection(
-        settings=settings, datev=datev, ledger=Ledger(settings.ledger_path), sandbox=sandbox
-    )
-    try:
-        yield connection
-    finally:
-        connection.close()
+    with open_datev(settings) as (datev, sandbox):
+        datev.tokens = open_tokens(settings, datev)
+        ledger = Ledger(settings.ledger_path)
+        try:
+            yield Connection(settings=settings, datev=datev, ledger=ledger, sandbox=sandbox)
+        finally:
+            ledger.close()
 
 
-def interactive_login(settings: Settings, *, offline: bool) -> None:
-    """``workbench login``: the browser shows DATEV's login; tokens are stored encrypted."""
-    if settings.mode != "production":
-        raise ConfigError(
-            "Ohne DATEV-Zugangsdaten (WORKBENCH_CONFIG mit client_id und "
-            "client_secret) arbeitet die Workbench mit der Sandbox; eine Anmeldung "
-            "ist nicht nötig."
+def interactive_login(
+    settings: Settings,
+    *,
+    offline: bool,
+    service: str = "rechnungsdatenservice",
+    client: str | None = None,
+) -> TokenEntry:
+    """``workbench login``: DATEV's login in the browser (the sandbox approves by itself); the
+    access key joins the Kanzlei's overview, encrypted."""
+    with open_datev(settings) as (datev, _sandbox):
+        browser = webbrowser.open if settings.mode == "production" else None
+        return request_token(
+            settings, datev, service=service, long=offline, client=client, open_browser=browser
         )
-    store = TokenStore(settings.home / "tokens.bin", token_key())
-    with DatevClient(DATEV_PRODUCTION, client_id=settings.client_id) as datev:
-        tokens = login(
-            datev,
-            client_secret=settings.client_secret or "",
-            authorize_url=DATEV_PRODUCTION["authorize"],
-            open_browser=webbrowser.open,
-            offline=offline,
-        )
-    store.save("default", "online", tokens)
+
+
+def revoke(settings: Settings, entry_id: str) -> TokenEntry:
+    """``workbench tokens revoke``: revoke at DATEV, mark inactive with the time."""
+    with open_datev(settings) as (datev, _sandbox):
+        return revoke_token(settings, datev, entry_id)
