@@ -5,7 +5,14 @@ error: one clear line on stderr, a traceback only with ``--debug``. One module p
 commands; importing them registers the commands on :data:`app`.
 """
 
-from workbench.cli import data, demo, reporting, transfers  # noqa: F401  (registers the commands)
+from workbench.cli import (  # noqa: F401  (registers the commands)
+    data,
+    demo,
+    kanzleien,
+    reporting,
+    tokens,
+    transfers,
+)
 from workbench.cli._app import app, run
 
 __all__ = ["app", "run"]

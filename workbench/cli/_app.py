@@ -11,6 +11,7 @@ from typing import Annotated
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from workbench.errors import WorkbenchError
@@ -86,7 +87,8 @@ def _fail(error: Exception) -> typer.Exit:
     if _state["debug"]:
         raise error
     message = str(error) if isinstance(error, WorkbenchError) else f"Unerwarteter Fehler: {error!r}"
-    _err.print(f"[bold red]Fehler:[/] {message}", highlight=False)
+    # escape: messages quote user values and commands ("datev-workbench[keyring]") verbatim.
+    _err.print(f"[bold red]Fehler:[/] {escape(message)}", highlight=False)
     return typer.Exit(3)
 
 
@@ -122,10 +124,10 @@ def run() -> None:
         if debug:
             raise
         _err.print(
-            f"[bold red]Fehler:[/] {error}"
+            f"[bold red]Fehler:[/] {escape(str(error))}"
             if isinstance(error, WorkbenchError)
-            else f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: {error} "
-            f"(Details mit 'workbench --debug …')",
+            else f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: "
+            f"{escape(str(error))} (Details mit 'workbench --debug …')",
             highlight=False,
         )
         raise SystemExit(3) from None

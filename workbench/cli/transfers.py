@@ -1,4 +1,5 @@
-"""Commands that talk to DATEV: transfer, status, resume, delete, retransfer, login."""
+"""Commands that talk to DATEV: transfer, status, resume, delete, retransfer (``login`` and the
+access keys are in :mod:`workbench.cli.tokens`)."""
 
 from __future__ import annotations
 
@@ -215,20 +216,3 @@ def delete(transfer_id: TransferId, yes: YesOption = False) -> None:
 def retransfer(transfer_id: TransferId, yes: YesOption = False) -> None:
     """Eine fehlgeschlagene Übertragung neu übertragen."""
     _ledger_action("retransfer", transfer_id, yes, "Übertragung neu starten")
-
-
-@app.command()
-def login(
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Langzeit-Zugang (offline_access, ca. 2 Jahre).")
-    ] = False,
-) -> None:
-    """Bei DATEV anmelden (OAuth2 mit PKCE im Browser); der Zugang wird verschlüsselt gespeichert."""
-    from workbench.config import load_settings
-    from workbench.transfer.connection import interactive_login
-
-    try:
-        interactive_login(load_settings(), offline=offline)
-    except WorkbenchError as error:
-        raise _fail(error) from error
-    _out.print("Angemeldet.")

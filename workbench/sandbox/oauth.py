@@ -313,10 +313,13 @@ async def userinfo(request: Request) -> Response:
     row = _bearer(state, request)
     if row is None:
         return _oauth_error("invalid_token", "Access token missing or expired.", 401)
+    # OIDC Core 5.4: names come with the scope "profile", the address with "email".
     user = _user_of(state, row)
-    claims = {
-        k: user[k] for k in ("sub", "name", "given_name", "family_name", "email") if k in user
-    }
+    scopes = row["scope"].split()
+    granted = ["sub"]
+    granted += ["name", "given_name", "family_name"] if "profile" in scopes else []
+    granted += ["email"] if "email" in scopes else []
+    claims = {k: user[k] for k in granted if k in user}
     return json_response(claims, media_type="application/json")
 
 

@@ -94,8 +94,8 @@ def request_token(
     """Log in for ``service`` and add the access key to the overview.
 
     A Langzeittoken needs its Datenbestand (``client``, Berater-Mandant) first; it is checked
-    with the new token, and a wrong one revokes the token again. The key this login replaces
-    is revoked at DATEV.
+    with the new token, and a wrong one revokes the token again. The key of the same user and
+    service is revoked at DATEV before the login (never two valid refresh tokens).
     """
     chosen = data_service(service)
     bestand = datenbestand(client) if client else None

@@ -2,8 +2,9 @@
 active and inactive, per Kanzlei, with the rules CRM+ applies to them.
 
 * One token per (local) user and data service: a new login for the same user and service makes
-  the previous entry inactive (and revokes it at DATEV) and adds a row, so requesting a
-  Kurzzeittoken removes a Langzeittoken and vice versa.
+  the previous entry inactive and adds a row, so requesting a Kurzzeittoken removes a
+  Langzeittoken and vice versa. The previous key is revoked at DATEV before the new login
+  (DATEV's rule for apps: never more than one valid refresh token).
 * A Kurzzeittoken lives about 11 hours, a Langzeittoken about 2 years (``offline_access``).
   Access tokens live 15 minutes and are renewed up to that lifetime: ``expires_at`` is the
   token's lifetime, ``renewed_at`` the last renewal.
@@ -57,8 +58,9 @@ class DataService:
     apis: tuple[str, ...]
 
 
-_CLIENT_SCOPES = ("openid", "datev:accounting:clients", "accounting:clients:read")
-#: The data services of seed 001 (CRM+ add-ons); scopes per FACTS.md §1.
+# "profile": DATEV's userinfo names the person only with it; the overview shows that name.
+_CLIENT_SCOPES = ("openid", "profile", "datev:accounting:clients", "accounting:clients:read")
+#: The data services of seed 001 (CRM+ add-ons); scopes per FACTS.md §1, only those needed.
 DATA_SERVICES = {
     "rechnungsdatenservice": DataService(
         "rechnungsdatenservice",
@@ -339,11 +341,16 @@ class TokenRouter:
     sessions: list[tuple[TokenEntry, Session]] = field(default_factory=list)
 
     def for_request(self, api: str, path: str) -> Session:
-        serving = [
-            (entry, session)
-            for entry, session in self.sessions
-            if api in DATA_SERVICES[entry.service].apis
-        ]
+        # The service listed first for an API is its own (dxso-jobs: Rechnungsdatenservice).
+        order = list(DATA_SERVICES)
+        serving = sorted(
+            (
+                (entry, session)
+                for entry, session in self.sessions
+                if api in DATA_SERVICES[entry.service].apis
+            ),
+            key=lambda pair: order.index(pair[0].service),
+        )
         if not serving:
             needed = next(s for s in DATA_SERVICES.values() if api in s.apis)
             raise DatevApiError(
