@@ -59,6 +59,7 @@ ClientOption = Annotated[
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Tracebacks bei Fehlern zeigen.")] = False,
     kanzlei: Annotated[
         str | None,
@@ -78,8 +79,18 @@ def main(
             name = kanzlei_name(kanzlei)
         except WorkbenchError as error:
             raise _fail(error) from error
-        # Through the environment, so every module (and papermill's kernels) follows it.
+        # Through the environment, so every module (and papermill's kernels) follows it; put
+        # back afterwards, so an in-process run (tests, notebooks) leaves no trace.
+        previous = os.environ.get("WORKBENCH_KANZLEI")
         os.environ["WORKBENCH_KANZLEI"] = name
+        ctx.call_on_close(lambda: _restore_kanzlei(previous))
+
+
+def _restore_kanzlei(previous: str | None) -> None:
+    if previous is None:
+        os.environ.pop("WORKBENCH_KANZLEI", None)
+    else:
+        os.environ["WORKBENCH_KANZLEI"] = previous
 
 
 def _fail(error: Exception) -> typer.Exit:
