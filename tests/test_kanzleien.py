@@ -5,7 +5,6 @@ tokens, ledgers and reports stay apart and a token of one is refused for the oth
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -171,10 +170,10 @@ def test_transfers_tokens_ledgers_and_reports_stay_apart(offices, two_tenants, m
     assert jobs_of(two_tenants) == jobs
     assert [row["client"] for row in statuses()] == ["455148-1"]
     # Tokens: each Kanzlei's overview holds its own person's key only.
-    people = {
-        kanzlei: {row["person"] for row in json.loads(cli(*args, "tokens", "--format", "json").stdout)}
-        for kanzlei, args in ((DEFAULT_KANZLEI, ()), (NORD, nord))
-    }  # fmt: skip
+    people = {}
+    for kanzlei, args in ((DEFAULT_KANZLEI, ()), (NORD, nord)):
+        rows = json.loads(cli(*args, "tokens", "--format", "json").stdout)
+        people[kanzlei] = {row["person"] for row in rows}
     assert people == {DEFAULT_KANZLEI: {"Sabine Schröder"}, NORD: {"Kai Brandt"}}
     # Reports read the Kanzlei's ledger: B's report knows nothing of A's transfer.
     from workbench.reports.monthly import collect
