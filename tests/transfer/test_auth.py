@@ -157,3 +157,53 @@ def test_login_rejects_a_foreign_state(client, endpoints):
             open_browser=forged_browser,
             timeout=10,
         )
+
+
+class _MemoryKeyring:
+    """A keyring backend in memory (the real ones need a desktop session)."""
+
+    priority = 1
+
+    def __init__(self):
+        self.passwords = {}
+
+    def get_password(self, service, name):
+        return self.passwords.get((service, name))
+
+    def set_password(self, service, name, value):
+        self.passwords[(service, name)] = value
+
+
+def test_token_key_from_the_keyring_extra(monkeypatch):
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    memory = type("Memory", (_MemoryKeyring, KeyringBackend), {})()
+    monkeypatch.delenv("WORKBENCH_TOKEN_KEY", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(memory)
+    try:
+        first = token_key()
+        assert token_key() == first  # generated once, then kept in the keyring
+        assert memory.passwords == {("datev-workbench", "token-key"): first.decode()}
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_without_key_and_keyring_the_message_names_both_ways(monkeypatch):
+    import sys
+
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.delenv("WORKBENCH_TOKEN_KEY", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # a server without a keyring backend
+    try:
+        with pytest.raises(ConfigError, match=r"WORKBENCH_TOKEN_KEY.*datev-workbench\[keyring\]"):
+            token_key()
+    finally:
+        keyring.set_keyring(previous)
+    monkeypatch.setitem(sys.modules, "keyring", None)  # the extra not installed
+    with pytest.raises(ConfigError, match=r"datev-workbench\[keyring\]"):
+        token_key()
