@@ -6,6 +6,7 @@ commands; importing them registers the commands on :data:`app`.
 """
 
 from workbench.cli import (  # noqa: F401  (registers the commands)
+    addressbook,
     data,
     demo,
     kanzleien,
