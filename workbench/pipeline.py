@@ -223,7 +223,7 @@ def _attachment_sizes(paths: Sequence[Path]) -> dict[str, int] | None:
 
 
 def _check_calls(run: Run, connection: Any) -> Run:
-    from workbench.calls import bill_calls, fetch_directory
+    from workbench.calls import CallSettings, bill_calls, fetch_directory
 
     if connection is None:
         raise ConfigError(
@@ -231,7 +231,8 @@ def _check_calls(run: Run, connection: Any) -> Run:
             "gebraucht; es besteht keine Verbindung."
         )
     run.directory = fetch_directory(connection.datev)
-    run.billing = bill_calls(run.loaded, run.directory)
+    settings = CallSettings.from_table(connection.settings.calls)
+    run.billing = bill_calls(run.loaded, run.directory, settings=settings)
     if run.client:
         run.billing = run.billing.for_client(run.client)
     run.findings = concat_findings([run.loaded.findings, run.billing.findings])

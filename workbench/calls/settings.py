@@ -1,10 +1,19 @@
 """Call settings as in STARFACE's "Telefonie-Integration für DATEV" (seed 000): which calls are
-ignored, which are billed, and how durations are rounded.
+ignored, which are billed, and how durations are rounded. Each Kanzlei sets them in the
+``[calls]`` table of its settings (:meth:`CallSettings.from_table`).
+
+Seed 000's notes window ("Fenster für Gesprächsnotizen") is the app's call list: a note typed
+there, or the call log's note, goes into the expense posting's comment, and a call assigned
+there ("Adressat ändern", "Neues Gespräch") is billed to the chosen Mandant. Its two options
+("automatisch öffnen", "nur wenn angenommen") steer a desktop pop-up during the call and have
+no counterpart in a workbench that reads finished call logs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 from workbench.errors import ConfigError
 
@@ -32,6 +41,26 @@ class CallSettings:
     only_identified: bool = False
     only_answered: bool = True
     rounding: str = "minute"
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> CallSettings:
+        """Settings from a Kanzlei's ``[calls]`` table; unknown keys and non-booleans are errors.
+
+        >>> CallSettings.from_table({"ignore_inbound": True}).ignored_directions
+        ('inbound', 'internal')
+        """
+        known = {f.name for f in fields(cls)}
+        for key, value in table.items():
+            if key not in known:
+                raise ConfigError(
+                    f"Unbekannte Anrufeinstellung [calls] '{key}'. Erlaubt sind: "
+                    f"{', '.join(sorted(known))}."
+                )
+            if key != "rounding" and not isinstance(value, bool):
+                raise ConfigError(
+                    f"Die Anrufeinstellung [calls] {key} = {value!r} muss true oder false sein."
+                )
+        return cls(**dict(table))
 
     def __post_init__(self) -> None:
         if self.rounding not in ROUNDING_MINUTES:
