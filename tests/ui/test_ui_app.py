@@ -240,7 +240,15 @@ def test_app_displays_as_a_widget_and_runs_actions_in_a_thread(make_app):
     app = make_app(client="455148-1", files=[EXPENSE], background=True)
     bundle = app._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert app.tab.titles == ("Quellen", "Prüfungen", "Vorschau", "Übertragung", "Status", "Anrufe")
+    assert app.tab.titles == (
+        "Quellen",
+        "Prüfungen",
+        "Vorschau",
+        "Übertragung",
+        "Status",
+        "Anrufe",
+        "Zugänge",
+    )
     app.tabs["sources"].load.click()
     app.wait(30)
     assert "200 Zeilen geladen" in app.tabs["sources"].summary.value

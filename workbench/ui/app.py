@@ -1,8 +1,10 @@
-"""The widget app: six tabs over one session, one job at a time, errors as German lines."""
+"""The widget app: seven tabs over one session (one Kanzlei), one job at a time, errors as
+German lines."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from workbench.ui.sources import SourcesTab
 from workbench.ui.status import StatusTab
 from workbench.ui.tables import message_html
 from workbench.ui.task import TaskRunner, error_text
+from workbench.ui.tokens import TokensTab
 from workbench.ui.transfer import TransferTab
 
 __all__ = ["UnavailableApp", "WorkbenchApp", "open_workbench"]
@@ -30,6 +33,7 @@ _TABS = (
     ("transfer", TransferTab),
     ("status", StatusTab),
     ("calls", CallsTab),
+    ("tokens", TokensTab),
 )
 
 
@@ -66,24 +70,48 @@ class WorkbenchApp:
         )
         self.runner = TaskRunner(background=background)
         self._closing = contextlib.ExitStack()
-        self.tabs: dict[str, Any] = {}
-        for key, tab in _TABS:
-            self.tabs[key] = tab(self)
-        self.tab = widgets.Tab(
-            children=[tab.widget for tab in self.tabs.values()],
-            titles=[tab.title for tab in self.tabs.values()],
-        )
+        self.header = widgets.HTML()
+        self.tab = widgets.Tab()
         self.tab.add_class("wb-tabs")
+        self.widget = widgets.VBox([self.header, self.runner.widget, self.tab])
+        self.widget.add_class("wb-app")
+        self._build_tabs()
+
+    def _build_tabs(self) -> None:
+        self.tabs: dict[str, Any] = {key: tab(self) for key, tab in _TABS}
+        self.tab.children = [tab.widget for tab in self.tabs.values()]
+        self.tab.titles = [tab.title for tab in self.tabs.values()]
+        connection = self.session.connection
         mode = getattr(connection, "mode", "")
-        header = widgets.HTML(
+        kanzlei = getattr(getattr(connection, "settings", None), "kanzlei", "")
+        self.header.value = (
             f"<h3 style='margin:4px 0'>DATEV-Abgleich</h3>"
-            f"<div style='color:#555'>Verbunden mit "
+            f"<div style='color:#555'>Kanzlei {kanzlei}: verbunden mit "
             f"{'der DATEV-Sandbox' if mode == 'sandbox' else 'DATEV'}.</div>"
         )
-        self.widget = widgets.VBox([header, self.runner.widget, self.tab])
-        self.widget.add_class("wb-app")
         _tidy(self.widget)
         self.tabs["status"].refresh()
+
+    def switch_kanzlei(self, name: str) -> None:
+        """Work for another Kanzlei: its connection, tokens and ledger; the tabs start afresh."""
+        from workbench.config import load_settings
+        from workbench.transfer.connection import connect
+
+        self.wait(30)
+        stack = contextlib.ExitStack()
+        try:
+            connection = stack.enter_context(connect(load_settings(kanzlei=name)))
+        except WorkbenchError as error:
+            stack.close()
+            self.runner.say(error_text(error), level="error")
+            return
+        # The environment too, so that reports and helpers started from here follow.
+        os.environ["WORKBENCH_KANZLEI"] = connection.settings.kanzlei
+        self._closing.close()
+        self._closing = stack
+        self.session = Session(connection=connection, kind=self.session.kind)
+        self._build_tabs()
+        self.runner.say(f"Kanzlei {name} gewählt.", level="ok")
 
     def changed(self, step: str) -> None:
         """A step finished: refresh the tabs that show its results."""
@@ -153,17 +181,20 @@ def open_workbench(
     pos_mapping: str | Path | None = None,
     run: bool = False,
     background: bool = True,
+    kanzlei: str | None = None,
 ) -> WorkbenchApp:
-    """Connect to DATEV (or the embedded sandbox) and build the app; ``run`` loads, checks and
-    maps the given files right away. ``app.close()`` ends the connection.
+    """Connect to DATEV (or the embedded sandbox) for ``kanzlei`` (default: the selected one)
+    and build the app; ``run`` loads, checks and maps the given files right away.
+    ``app.close()`` ends the connection.
 
     >>> app = open_workbench(client="455148-1", files=["belege.csv"])  # doctest: +SKIP
     """
+    from workbench.config import load_settings
     from workbench.transfer.connection import connect
 
     stack = contextlib.ExitStack()
     try:
-        connection = stack.enter_context(connect())
+        connection = stack.enter_context(connect(load_settings(kanzlei=kanzlei)))
     except WorkbenchError as error:
         # Not logged in, settings wrong: say so in the notebook instead of a traceback.
         return UnavailableApp(error_text(error))  # type: ignore[return-value]
