@@ -34,7 +34,6 @@ _LABELS = {
     "expires_at": "Ablauf am",
     "revoked_at": "Widerrufen am",
     "status": "Status",
-    "severity": "Hinweis",
 }
 
 
@@ -61,6 +60,7 @@ class TokensTab:
         self.service = widgets.Dropdown(
             description="Datenservice",
             options=[(service.label, service.name) for service in DATA_SERVICES.values()],
+            layout=widgets.Layout(width="360px"),
         )
         self.long = widgets.Checkbox(description="Langzeittoken (2 Jahre)", value=False)
         self.bestand = widgets.Text(description="Datenbestand", placeholder="455148-1")
@@ -69,7 +69,9 @@ class TokensTab:
         )
         self.request.add_class("wb-request-token")
         self.request.on_click(app.runner.guard(self.on_request))
-        self.entry = widgets.Dropdown(description="Schlüssel", options=[])
+        self.entry = widgets.Dropdown(
+            description="Schlüssel", options=[], layout=widgets.Layout(width="480px")
+        )
         self.revoke = widgets.Button(description="Widerrufen", button_style="danger", icon="ban")
         self.revoke.add_class("wb-revoke")
         self.revoke.on_click(app.runner.guard(self.ask))
@@ -80,7 +82,8 @@ class TokensTab:
         self.confirm.on_click(app.runner.guard(self.on_revoke))
         self.question = widgets.HTML()
         link = widgets.HTML(
-            f'<a href="{CONNECTED_APPS_URL}" target="_blank" rel="noopener noreferrer">'
+            f'<a class="wb-connected-apps" href="{CONNECTED_APPS_URL}" target="_blank" '
+            'rel="noopener noreferrer" style="color:#1565c0;text-decoration:underline">'
             "Verbundene Anwendungen bei DATEV verwalten</a>"
         )
         self.widget = widgets.VBox(
@@ -118,10 +121,8 @@ class TokensTab:
                 *(pl.col(name).map_elements(_german, return_dtype=pl.String)
                   for name in ("issued_at", "renewed_at", "expires_at", "revoked_at")),
                 pl.col("datenbestand").fill_null("Bestand auswählen"),
-                pl.when(pl.col("status") == "aktiv").then(pl.lit("ok")).otherwise(None)
-                .alias("severity"),
             )  # fmt: skip
-            self.overview.value = frame_html(frame, labels=_LABELS)
+            self.overview.value = frame_html(frame, labels=_LABELS, severity=None)
         set_options(
             self.entry,
             [(f"{row['id']} · {row['type']} · {row['service']}", row["id"])
