@@ -298,3 +298,17 @@ def test_token_entry_overview_uses_berlin_time():
     row = entry.overview(1_769_860_800.0)
     assert row["issued_at"] == "2026-01-31T13:00:00+01:00"
     assert row["status"] == "aktiv"
+
+
+def test_no_output_shows_a_token(kanzlei, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    login = cli("login", "--offline", "--client", "455148-1")
+    entry_id = overview()[0]["id"]
+    secret = secrets_of(kanzlei)[entry_id]
+    outputs = [login.output, cli("tokens").output, cli("tokens", "--format", "json").output]
+    outputs += [cli("tokens", "revoke", entry_id).output, caplog.text]
+    outputs.append(kanzlei.tokens_path.read_bytes().decode("latin-1"))  # encrypted at rest
+    for text in outputs:
+        assert secret["access_token"] not in text and secret["refresh_token"] not in text

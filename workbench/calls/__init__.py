@@ -1,6 +1,6 @@
 """Call billing (issue 7, seed 000): resolve call-log numbers to Mandanten through DATEV master
 data, check the log, bill to the started unit, post the time to the Mandant's order, and export
-the phone book for the phone system.
+the Kanzlei's phone book for the phone system (STARFACE CSV, vCard 4.0).
 
 >>> directory = fetch_directory(datev)  # doctest: +SKIP
 >>> billing = bill_calls(load_calls("calls.csv", profile="starface"), directory,
@@ -12,23 +12,35 @@ from workbench.calls.addressbook import export_address_book
 from workbench.calls.billing import CallAssignment, CallBilling, bill_calls
 from workbench.calls.directory import PhoneDirectory, fetch_directory
 from workbench.calls.numbers import normalize_numbers
+from workbench.calls.phonebook import (
+    AddressBookSettings,
+    PhoneBook,
+    build_phone_book,
+    fetch_phone_book,
+)
+from workbench.calls.phonebook_files import write_phone_book
 from workbench.calls.postings import PostingPlan, plan_expense_postings, transfer_expense_postings
 from workbench.calls.resolve import resolve_calls
 from workbench.calls.rules import check_calls
 from workbench.calls.settings import CallSettings
 
 __all__ = [
+    "AddressBookSettings",
     "CallAssignment",
     "CallBilling",
     "CallSettings",
+    "PhoneBook",
     "PhoneDirectory",
     "PostingPlan",
     "bill_calls",
+    "build_phone_book",
     "check_calls",
     "export_address_book",
     "fetch_directory",
+    "fetch_phone_book",
     "normalize_numbers",
     "plan_expense_postings",
     "resolve_calls",
     "transfer_expense_postings",
+    "write_phone_book",
 ]
