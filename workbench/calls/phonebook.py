@@ -131,19 +131,19 @@ def institution_addressees(
     *, tax_authorities: Iterable[Mapping[str, Any]], banks: Iterable[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """DATEV's institutions (Finanzämter, Banken) as addressees of the phone directory."""
-    rows = [
-        {"id": f"fa-{t['id']}", "name": f"Finanzamt {t['name']}", "raw": t} for t in tax_authorities
+    named: list[tuple[str, str, Mapping[str, Any]]] = [
+        (f"fa-{t['id']}", f"Finanzamt {t['name']}", t) for t in tax_authorities
     ]
-    rows += [{"id": f"bank-{b['id']}", "name": b["name"], "raw": b} for b in banks]
+    named += [(f"bank-{b['id']}", str(b["name"]), b) for b in banks]
     return [
         {
-            "id": row["id"],
+            "id": identifier,
             "type": "legal_person",
             "status": "active",
-            "current_company_name": row["name"],
-            "communications": row["raw"].get("communications", []),
+            "current_company_name": name,
+            "communications": raw.get("communications", []),
         }
-        for row in rows
+        for identifier, name, raw in named
     ]
 
 

@@ -84,7 +84,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """RFC 6350 3.2: at most 75 octets per line, continuation lines start with a space."""
-    parts, current, size = [], "", 0
+    parts: list[str] = []
+    current, size = "", 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > (75 if not parts else 74):
@@ -98,7 +99,7 @@ def _fold(line: str) -> str:
 
 def vcards(book: PhoneBook) -> str:
     """The book as vCard 4.0, one card per contact."""
-    out = []
+    out: list[str] = []
     for contact in book.contacts():
         first = contact.row(0, named=True)
         uid = uuid.uuid5(_UID_NAMESPACE, f"{book.name}/{first['contact_id']}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import polars as pl
 
-from workbench.config import list_kanzleien
+from workbench.config import Settings, list_kanzleien
 from workbench.transfer.access import open_registry, open_tokens, request_token, revoke_token
 from workbench.transfer.tokens import DATA_SERVICES
 from workbench.ui.tables import frame_html, message_html, set_options
@@ -100,7 +100,7 @@ class TokensTab:
         self.refresh()
 
     @property
-    def _settings(self):
+    def _settings(self) -> Settings:
         return self.app.session.connection.settings
 
     def refresh(self) -> None:
