@@ -13,7 +13,6 @@ def test_public_api_is_pinned_and_sorted():
         "bill_calls",
         "build_phone_book",
         "check_calls",
-        "export_address_book",
         "fetch_directory",
         "fetch_phone_book",
         "normalize_numbers",

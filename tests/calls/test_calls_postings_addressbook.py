@@ -1,14 +1,14 @@
-import json
 from datetime import datetime
 
 import polars as pl
 import pytest
 
 from workbench.calls import (
+    AddressBookSettings,
     CallAssignment,
     PhoneDirectory,
     bill_calls,
-    export_address_book,
+    build_phone_book,
     plan_expense_postings,
 )
 
@@ -122,31 +122,41 @@ def test_cost_position_length(directory, billing):
         plan_expense_postings(billing, directory, cost_position="TELEFONIE")
 
 
-def test_address_book(directory, tmp_path):
-    target = tmp_path / "telefonbuch.csv"
-    book = export_address_book(directory, target)
-    numbers = book["Rufnummer"].to_list()
-    # No fax numbers, no inactive addressee (Jörg Weiß), e-mail/url/other left out.
-    assert "+49911471199" not in numbers and "+49309876549" not in numbers
-    assert "Jörg Weiß" not in book["Name"].to_list()
-    # Redundant numbers are kept: Bäckerei Müller and Anna Müller share +4991147110.
-    assert numbers.count("+4991147110") == 2 and numbers.count("+49892345678") == 2
-    assert book.height == 8
-    fields = dict(zip(book["Rufnummer"], book["Feld"], strict=False))
-    assert fields["+491705550123"] == "MOBILE" and fields["+491712233445"] == "MOBILE"
-    assert fields["+49309876540"] == "PHONE"
-    row = book.filter(pl.col("Name") == "Weiß Straßen- und Tiefbau AG").row(0, named=True)
-    assert (row["Mandantennummer"], row["Rufnummer DATEV"]) == ("3", "+49 30 9876540")
-    text = target.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == (
-        "Name;Mandantennummer;Mandant;Feld;Rufnummer;Rufnummer DATEV;Notiz"
+def test_phone_book_from_the_directory_seed(connect_seed):
+    book = build_phone_book(
+        clients=connect_seed["clients"],
+        addressees=connect_seed["addressees"],
+        settings=AddressBookSettings(institutions=False),
     )
-    assert len(text.splitlines()) == 9
-    custom = export_address_book(directory, fields={"Büro": "WORK"}, default_field="OTHER")
-    assert set(custom["Feld"]) == {"WORK", "OTHER"}
+    entries = book.entries
+    numbers = entries["number"].to_list()
+    # No fax numbers, no inactive addressee (Jörg Weiß), e-mail/url/other left out.
+    assert "+49 911 471199" not in numbers and "+49 30 9876549" not in numbers
+    assert "Jörg Weiß" not in entries["display_name"].to_list()
+    # Redundant numbers are kept: Bäckerei Müller and Anna Müller share +49 911 47110.
+    assert numbers.count("+49 911 47110") == 2 and numbers.count("+49 89 2345678") == 2
+    assert entries.height == 8
+    fields = dict(zip(entries["number"], entries["field"], strict=False))
+    assert fields["+49 170 5550123"] == "MOBILE" and fields["+49 171 2233445"] == "MOBILE"
+    assert fields["+49 30 9876540"] == "PHONE"
+    row = entries.filter(pl.col("display_name") == "Weiß Straßen- und Tiefbau AG").row(
+        0, named=True
+    )
+    assert (row["note"], row["tel_uri"]) == (
+        "Mandant 3 Weiß Straßen- und Tiefbau AG",
+        "tel:+49-30-9876540",
+    )
+    custom = build_phone_book(
+        clients=connect_seed["clients"],
+        addressees=connect_seed["addressees"],
+        settings=AddressBookSettings(
+            fields={"büro": "WORK"}, default_field="OTHER", institutions=False
+        ),
+    )
+    assert set(custom.entries["field"]) == {"WORK", "OTHER"}
 
 
-def test_address_book_extension_and_shared_mandanten():
+def test_phone_book_extension_and_shared_mandanten():
     addressees = [
         {
             "id": "A1",
@@ -163,6 +173,7 @@ def test_address_book_extension_and_shared_mandanten():
         },
         {
             "id": "P1",
+            "type": "natural_person",
             "status": "active",
             "firstname": "Gerd",
             "current_surname": "Muster",
@@ -180,12 +191,28 @@ def test_address_book_extension_and_shared_mandanten():
         {"has_addressee_id": "A1", "is_addressee_id": "P1"},
         {"has_addressee_id": "A2", "is_addressee_id": "P1"},
     ]
-    directory = PhoneDirectory.from_master_data(
-        clients=clients, addressees=addressees, relationships=relationships
+    book = build_phone_book(
+        clients=clients,
+        addressees=addressees,
+        relationships=relationships,
+        settings=AddressBookSettings(institutions=False),
     )
-    book = export_address_book(directory)
-    assert book.select("Name", "Mandantennummer", "Feld", "Rufnummer").rows() == [
-        ("Firma A", "10", "PHONE", "+49301234567;ext=12"),
-        ("Gerd Muster", "10, 20", "MOBILE", "+491701111111"),
+    assert book.entries.select("display_name", "note", "field", "number", "tel_uri").rows() == [
+        (
+            "Firma A",
+            "Mandant 10 Firma A",
+            "PHONE",
+            "+49 30 1234567 ext. 12",
+            "tel:+49-30-1234567;ext=12",
+        ),
+        (
+            "Gerd Muster",
+            "Mandant 10 Firma A, Mandant 20 Firma B",
+            "MOBILE",
+            "+49 170 1111111",
+            "tel:+49-170-1111111",
+        ),
     ]
-    assert json.dumps(book.to_dicts(), ensure_ascii=False)
+    assert book.entries.filter(pl.col("display_name") == "Gerd Muster")["lastname"].to_list() == [
+        "Muster"
+    ]

@@ -8,7 +8,6 @@ the Kanzlei's phone book for the phone system (STARFACE CSV, vCard 4.0).
 >>> transfer_expense_postings(plan_expense_postings(billing, directory), datev)  # doctest: +SKIP
 """
 
-from workbench.calls.addressbook import export_address_book
 from workbench.calls.billing import CallAssignment, CallBilling, bill_calls
 from workbench.calls.directory import PhoneDirectory, fetch_directory
 from workbench.calls.numbers import normalize_numbers
@@ -35,7 +34,6 @@ __all__ = [
     "bill_calls",
     "build_phone_book",
     "check_calls",
-    "export_address_book",
     "fetch_directory",
     "fetch_phone_book",
     "normalize_numbers",

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import phonenumbers
 import polars as pl
 
-from workbench.calls.addressbook import DEFAULT_FIELDS
 from workbench.calls.directory import (
     ADDRESSEE_FIELDS,
     CLIENT_FIELDS,
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from workbench.transfer.client import DatevClient
 
 __all__ = [
+    "DEFAULT_FIELDS",
     "ENTRY_SCHEMA",
     "INSTITUTIONS_WARNING",
     "AddressBookSettings",
@@ -48,6 +48,14 @@ __all__ = [
     "fetch_phone_book",
 ]
 
+#: Communication note (case-insensitive) -> phone-book field; other notes go to ``PHONE``.
+DEFAULT_FIELDS = {
+    "mobil": "MOBILE",
+    "handy": "MOBILE",
+    "privat": "HOME",
+    "büro": "PHONE",
+    "zentrale": "PHONE",
+}
 #: Seed 000: "über 15.000 zusätzlichen Einträgen ... zu viele Einträge" for small systems.
 INSTITUTIONS_WARNING = 15_000
 DEFAULT_KANZLEI = "Standard"
