@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -129,10 +131,13 @@ class PhoneBook:
     counts: dict[str, int]
     warnings: list[str]
 
-    def contacts(self) -> list[pl.DataFrame]:
-        """The entries per contact, in a stable order (by name, then id)."""
+    def contacts(self) -> list[list[dict[str, Any]]]:
+        """The entries per contact (rows as dicts), in a stable order (by name, then id)."""
         ordered = self.entries.sort("display_name", "contact_id", "field", "number")
-        return [part for _, part in ordered.group_by("contact_id", maintain_order=True)]
+        return [
+            list(rows)
+            for _, rows in groupby(ordered.iter_rows(named=True), key=itemgetter("contact_id"))
+        ]
 
 
 def institution_addressees(

@@ -39,7 +39,7 @@ _UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:datev-workbench:phonebook")
 def _field_columns(book: PhoneBook) -> list[str]:
     widest: Counter[str] = Counter()
     for contact in book.contacts():
-        for name, count in Counter(contact["field"]).items():
+        for name, count in Counter(entry["field"] for entry in contact).items():
             widest[name] = max(widest[name], count)
     order = [f for f in _FIRST_FIELDS if f in widest] + sorted(set(widest) - set(_FIRST_FIELDS))
     return [name if n == 1 else f"{name}_{n}" for name in order for n in range(1, widest[name] + 1)]
@@ -53,7 +53,7 @@ def starface_csv(book: PhoneBook) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     for contact in book.contacts():
-        first = contact.row(0, named=True)
+        first = contact[0]
         row = dict.fromkeys(header, "")
         row |= {
             "ADDRESSBOOK": book.name,
@@ -64,7 +64,7 @@ def starface_csv(book: PhoneBook) -> str:
             "NOTE": first["note"] or "",
         }
         seen: Counter[str] = Counter()
-        for entry in contact.iter_rows(named=True):
+        for entry in contact:
             seen[entry["field"]] += 1
             n = seen[entry["field"]]
             row[entry["field"] if n == 1 else f"{entry['field']}_{n}"] = entry["number"]
@@ -101,7 +101,7 @@ def vcards(book: PhoneBook) -> str:
     """The book as vCard 4.0, one card per contact."""
     out: list[str] = []
     for contact in book.contacts():
-        first = contact.row(0, named=True)
+        first = contact[0]
         uid = uuid.uuid5(_UID_NAMESPACE, f"{book.name}/{first['contact_id']}")
         lines = ["BEGIN:VCARD", "VERSION:4.0", f"UID:urn:uuid:{uid}"]
         lines.append("KIND:individual" if first["person"] else "KIND:org")
@@ -111,7 +111,7 @@ def vcards(book: PhoneBook) -> str:
             lines.append(f"N:{family};{given};;;")
         else:
             lines.append(f"ORG:{_escape(first['company'] or first['display_name'])}")
-        for entry in contact.iter_rows(named=True):
+        for entry in contact:
             kind = TEL_TYPES.get(entry["field"], "voice")
             lines.append(f'TEL;VALUE=uri;TYPE="{kind}":{entry["tel_uri"]}')
         lines.append(f"CATEGORIES:{_escape(book.name)}")
