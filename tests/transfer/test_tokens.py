@@ -312,3 +312,16 @@ def test_no_output_shows_a_token(kanzlei, caplog):
     outputs.append(kanzlei.tokens_path.read_bytes().decode("latin-1"))  # encrypted at rest
     for text in outputs:
         assert secret["access_token"] not in text and secret["refresh_token"] not in text
+
+
+def test_a_missing_key_is_one_line_that_names_the_keyring_extra(kanzlei, monkeypatch):
+    import sys
+
+    interactive_login(kanzlei, offline=False)
+    monkeypatch.delenv("WORKBENCH_TOKEN_KEY")
+    monkeypatch.setitem(sys.modules, "keyring", None)  # the extra is not installed
+    result = cli("tokens")
+    assert result.exit_code == 3
+    # The message quotes pip's extra syntax verbatim (rich markup must not eat "[keyring]").
+    assert "pip install 'datev-workbench[keyring]'" in result.stderr
+    assert "WORKBENCH_TOKEN_KEY" in result.stderr and "Traceback" not in result.output
