@@ -2,8 +2,10 @@
 
 ``WORKBENCH_HOME`` (contract) is the directory for settings, ledger, tokens and caches, so that
 tests and parallel runs stay apart; ``WORKBENCH_SANDBOX_URL`` points every command at a running
-sandbox; ``WORKBENCH_CONFIG`` names a TOML settings file for real DATEV. Nothing is read at
-import time: call :func:`load_settings`.
+sandbox; ``WORKBENCH_CONFIG`` names a TOML settings file for real DATEV. Mail and the client page
+(Mandantentalk) read ``[smtp]`` / ``[talk]`` from the Kanzlei's settings or ``WORKBENCH_SMTP_URL``,
+``WORKBENCH_SMTP_FROM`` and ``WORKBENCH_TALK_URL`` (the SMTP password only ever comes from
+``WORKBENCH_SMTP_PASSWORD``). Nothing is read at import time: call :func:`load_settings`.
 
 Several Kanzleien (tax offices) share one installation (seed 000, "mandantenfähig" since 2.1).
 ``WORKBENCH_KANZLEI`` (or ``workbench --kanzlei NAME``) selects one; the default is "Standard".
@@ -172,6 +174,8 @@ class Settings:
     datev_user: str | None = None
     addressbook: dict = field(default_factory=dict)
     calls: dict = field(default_factory=dict)
+    smtp: dict = field(default_factory=dict)
+    talk: dict = field(default_factory=dict)
 
     @property
     def connect_auth(self) -> tuple[str, str] | None:
@@ -201,6 +205,21 @@ class Settings:
     def profiles_dir(self) -> Path:
         """User profiles are shared by every Kanzlei of the installation."""
         return installation_home() / "profiles"
+
+    @property
+    def talk_path(self) -> Path:
+        """The Mandantentalk store (SQLite), beside the ledger."""
+        return self.home / "talk.sqlite"
+
+    @property
+    def talk_files(self) -> Path:
+        """Where the clients' uploads are kept (only the talk store writes here)."""
+        return self.home / "talk"
+
+    @property
+    def talk_url(self) -> str | None:
+        """Base URL of the client page as clients reach it (links in e-mails)."""
+        return os.environ.get("WORKBENCH_TALK_URL") or self.talk.get("url") or None
 
 
 def _read_toml(path: Path, *, source: str) -> dict:
@@ -261,4 +280,6 @@ def load_settings(*, kanzlei: str | None = None) -> Settings:
         datev_user=datev.get("user"),
         addressbook=data.get("addressbook", {}),
         calls=data.get("calls", {}),
+        smtp=dict(data.get("smtp", {})),
+        talk=dict(data.get("talk", {})),
     )

@@ -9,7 +9,9 @@ Every error a user can see carries a German message that names what went wrong a
     ├── ConfigError          settings are missing or contradictory
     ├── DatevFormatError     a value cannot be written in a DATEV format (field, value, reason)
     ├── DatevApiError        DATEV (or the sandbox) answered with an error
-    └── TransferError        a transfer cannot be started, resumed or finished
+    ├── TransferError        a transfer cannot be started, resumed or finished
+    ├── MailError            an e-mail could not be handed to the SMTP server
+    └── TalkError            a Mandantentalk question, answer or upload is not possible
 
 Values that merely fail a check are *findings*, not exceptions: only what the user cannot fix
 by editing data raises.
@@ -21,8 +23,10 @@ __all__ = [
     "ConfigError",
     "DatevApiError",
     "DatevFormatError",
+    "MailError",
     "ProfileError",
     "SourceError",
+    "TalkError",
     "TransferError",
     "WorkbenchError",
 ]
@@ -86,3 +90,11 @@ class DatevApiError(WorkbenchError):
 
 class TransferError(WorkbenchError):
     """A transfer cannot be started, resumed or completed."""
+
+
+class MailError(WorkbenchError):
+    """An e-mail could not be sent: SMTP unreachable, TLS or login refused, recipient rejected."""
+
+
+class TalkError(WorkbenchError):
+    """A Mandantentalk action is not possible (unknown talk, closed talk, bad upload...)."""

@@ -7,10 +7,12 @@ commands; importing them registers the commands on :data:`app`.
 
 from workbench.cli import (  # noqa: F401  (registers the commands)
     addressbook,
+    bank,
     data,
     demo,
     kanzleien,
     reporting,
+    talk,
     tokens,
     transfers,
 )

@@ -1,5 +1,6 @@
 """Loading source files (call logs, invoices, receipt items, POS revenue) into canonical frames."""
 
+from workbench.sources.bank import load_bank
 from workbench.sources.calls import load_calls
 from workbench.sources.invoices import load_invoices
 from workbench.sources.loader import LoadResult, SourceInfo
@@ -13,6 +14,7 @@ LOADERS = {
     "invoices": load_invoices,
     "receipts": load_receipts,
     "pos": load_pos,
+    "bank": load_bank,
 }
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "Profile",
     "SourceInfo",
     "available_profiles",
+    "load_bank",
     "canonical_columns",
     "canonical_schema",
     "load_calls",

@@ -33,7 +33,7 @@ from workbench.sources.schema import canonical_columns
 
 __all__ = ["Profile", "Variant", "available_profiles", "load_profile", "profile_dirs"]
 
-_SECTIONS = ("calls", "invoices", "positions", "receipts", "pos")
+_SECTIONS = ("calls", "invoices", "positions", "receipts", "pos", "bank")
 _VARIANT_KEYS = {
     "variant",
     "detect",

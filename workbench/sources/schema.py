@@ -29,6 +29,7 @@ ITEM_ID_COLUMN = {
     "positions": "invoice_id",
     "receipts": "item_id",
     "pos": "category",
+    "bank": "line_id",
 }
 
 #: Value types a source column is converted with (see ``convert.py``).
@@ -170,6 +171,20 @@ _CANONICAL: dict[str, tuple[Column, ...]] = {
         ("block_transfer", "bool"),
         ("attachment", "text"),
     ),
+    "bank": _cols(
+        ("account_iban", "code"),
+        ("booking_date", "date", True),
+        ("value_date", "date"),
+        ("amount", "amount", True),
+        ("currency_code", "code"),
+        ("counterparty_name", "text"),
+        ("counterparty_iban", "code"),
+        ("purpose", "text"),
+        ("end_to_end_id", "code"),
+        # Not in the bank export: derived from the line's content (sources/bank.py), so a talk
+        # or a match can name a bank line; a profile may map a bank reference instead.
+        ("line_id", "code"),
+    ),
     "pos": _cols(
         ("business_date", "date", True),
         ("category_type", "choice", True, ("revenue", "payment", "tip")),
@@ -179,7 +194,8 @@ _CANONICAL: dict[str, tuple[Column, ...]] = {
     ),
 }
 
-#: Source kinds a user loads (``positions`` is loaded together with ``invoices``).
+#: Source kinds a user loads (``positions`` is loaded together with ``invoices``). Bank lines
+#: (``bank``) are loaded by ``workbench bank match``, they are neither checked nor transferred.
 KINDS = ("calls", "invoices", "receipts", "pos")
 
 

@@ -1,0 +1,291 @@
+"""The client page: the client answers questions and uploads receipts (Starlette).
+
+Routes::
+
+    GET  /login/{token}          link from the e-mail: token -> session cookie, redirect to /
+    GET  /passwort, POST         the password step when "Mandantentalk Passwort" is on
+    GET  /                       open questions, answered ones, what is done
+    POST /talks/{id}/antwort     answer with text and/or one receipt (CSRF token required)
+    GET  /talks/{id}/anhang/{n}  download one of the client's own uploads
+    POST /abmelden               end the session
+    GET  /_health                200 when serving
+
+A session shows only the talks of its token's client and recipient; any other talk id is a 404
+(the page never tells whether it exists). Forms carry a per-session CSRF token; the session
+cookie is HttpOnly and SameSite=Strict (Secure when the page is served over https). Bodies over
+20 MB (+ form overhead) are refused with 413 before they are read to the end.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from workbench.errors import TalkError
+from workbench.talk.access import PageSession
+from workbench.talk.store import Talk, TalkStore
+from workbench.talk.uploads import MAX_UPLOAD_BYTES
+
+__all__ = ["COOKIE", "build_talk_app"]
+
+COOKIE = "mandantentalk"
+#: Multipart framing and the text field on top of one maximal receipt.
+MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
+_BERLIN = ZoneInfo("Europe/Berlin")
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes (413), by header and while reading."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await _too_large(scope, receive, send)
+            return
+        received, started = 0, False
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge
+            return message
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, tracking)
+        except _TooLarge:
+            if not started:
+                await _too_large(scope, receive, send)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = HTMLResponse(
+        "<p>Die Datei ist zu groß: erlaubt sind höchstens 20 MB je Beleg.</p>", status_code=413
+    )
+    await response(scope, receive, send)
+
+
+def _berlin(stamp: str | None) -> str:
+    from datetime import datetime
+
+    if not stamp:
+        return ""
+    return datetime.fromisoformat(stamp).astimezone(_BERLIN).strftime("%d.%m.%Y %H:%M")
+
+
+def build_talk_app(
+    store: TalkStore,
+    *,
+    password_required: Callable[[str], bool] = lambda client: False,
+    secure_cookie: bool = False,
+) -> Starlette:
+    """The client page on ``store``; ``password_required(client)`` is the password option."""
+    templates = Environment(
+        loader=PackageLoader("workbench.talk", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    templates.filters["berlin"] = _berlin
+
+    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = templates.get_template(name).render(**context)
+        return HTMLResponse(html, status_code=status, headers=_HEADERS)
+
+    def denied() -> HTMLResponse:
+        return render("denied.html", 403)
+
+    def not_found() -> HTMLResponse:
+        return render("not_found.html", 404)
+
+    def current(request: Request) -> PageSession | None:
+        return store.session(request.cookies.get(COOKIE))
+
+    async def login(request: Request) -> Response:
+        page = store.login(request.path_params["token"], password_required=password_required)
+        if page is None:
+            return denied()
+        target = "/" if page.authenticated else "/passwort"
+        response = RedirectResponse(target, status_code=303, headers=_HEADERS)
+        response.set_cookie(
+            COOKIE,
+            page.session_id,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookie,
+            path="/",
+        )
+        return response
+
+    async def password(request: Request) -> Response:
+        page = current(request)
+        if page is None:
+            return denied()
+        if request.method == "GET":
+            return render(
+                "password.html",
+                page=page,
+                error=None,
+                missing=not store.has_password(page.client, page.recipient),
+            )
+        form = await request.form(max_files=0, max_fields=5)
+        if not _csrf_ok(page, form.get("csrf")):
+            return render("csrf.html", 403)
+        if store.check_password(page, str(form.get("password") or "")):
+            return RedirectResponse("/", status_code=303, headers=_HEADERS)
+        if store.session(page.session_id) is None:
+            return denied()
+        return render(
+            "password.html", 401, page=page, missing=False, error="Das Passwort ist falsch."
+        )
+
+    async def home(request: Request) -> Response:
+        page = current(request)
+        if page is None or not page.authenticated:
+            return denied()
+        talks = store.talks(client=page.client, recipient=page.recipient)
+        store.mark_read(
+            [t.id for t in talks if t.status != "geschlossen"],
+            client=page.client,
+            reader=page.recipient,
+        )
+        groups = {
+            "offen": [t for t in talks if t.status == "offen"],
+            "beantwortet": [t for t in talks if t.status == "beantwortet"],
+            "geschlossen": [t for t in talks if t.status == "geschlossen"],
+        }
+        return render(
+            "page.html",
+            page=page,
+            groups=groups,
+            sent=request.query_params.get("gesendet"),
+            error=None,
+        )
+
+    async def answer(request: Request) -> Response:
+        page = current(request)
+        if page is None or not page.authenticated:
+            return denied()
+        talk = _own_talk(store, page, request.path_params["talk_id"])
+        if talk is None:
+            return not_found()
+        form = await request.form(max_files=1, max_fields=5)
+        if not _csrf_ok(page, form.get("csrf")):
+            return render("csrf.html", 403)
+        text = str(form.get("text") or "")
+        upload = form.get("beleg")
+        content = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            content = (upload.filename, await upload.read())
+        try:
+            store.answer(
+                talk.id, client=page.client, sender=page.recipient, text=text, upload=content
+            )
+        except TalkError as error:
+            talks = store.talks(client=page.client, recipient=page.recipient)
+            groups = {
+                s: [t for t in talks if t.status == s]
+                for s in ("offen", "beantwortet", "geschlossen")
+            }
+            return render(
+                "page.html", 422, page=page, groups=groups, sent=None, error=(talk.id, str(error))
+            )
+        return RedirectResponse(
+            f"/?gesendet={talk.id}#talk-{talk.id}", status_code=303, headers=_HEADERS
+        )
+
+    async def attachment(request: Request) -> Response:
+        page = current(request)
+        if page is None or not page.authenticated:
+            return denied()
+        talk = _own_talk(store, page, request.path_params["talk_id"])
+        found = [
+            a
+            for a in (talk.attachments if talk else ())
+            if a.id == request.path_params["attachment_id"]
+        ]
+        if not found:
+            return not_found()
+        path = store.attachment_path(found[0])
+        return FileResponse(
+            path, media_type=found[0].content_type, filename=found[0].name, headers=_HEADERS
+        )
+
+    async def logout(request: Request) -> Response:
+        page = current(request)
+        if page is not None:
+            form = await request.form(max_files=0, max_fields=2)
+            if not _csrf_ok(page, form.get("csrf")):
+                return render("csrf.html", 403)
+            store.revoke_session(page.session_id)
+        response = render("logged_out.html")
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    async def stylesheet(request: Request) -> Response:
+        css = Path(__file__).with_name("templates") / "talk.css"
+        return FileResponse(css, media_type="text/css", headers=_HEADERS)
+
+    async def health(request: Request) -> Response:
+        return Response("ok", media_type="text/plain")
+
+    routes = [
+        Route("/login/{token}", login),
+        Route("/passwort", password, methods=["GET", "POST"]),
+        Route("/", home),
+        Route("/talks/{talk_id:int}/antwort", answer, methods=["POST"]),
+        Route("/talks/{talk_id:int}/anhang/{attachment_id:int}", attachment),
+        Route("/abmelden", logout, methods=["POST"]),
+        Route("/talk.css", stylesheet),
+        Route("/_health", health),
+    ]
+    app = Starlette(routes=routes)
+    return BodyLimit(app, MAX_BODY_BYTES)  # type: ignore[return-value]
+
+
+def _csrf_ok(page: PageSession, given: object) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(given, page.csrf)
+
+
+def _own_talk(store: TalkStore, page: PageSession, talk_id: int) -> Talk | None:
+    """The talk if it belongs to this session's client and recipient, else None (404)."""
+    try:
+        talk = store.get(talk_id)
+    except TalkError:
+        return None
+    if talk.client != page.client or talk.recipient != page.recipient:
+        return None
+    return talk
