@@ -143,28 +143,30 @@ def compose(
 
 
 def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    if smtp.user and smtp.security == "none":
+        raise ConfigError(
+            "Eine Anmeldung am Mailserver ohne TLS ist nicht erlaubt (das Passwort ginge im "
+            "Klartext über die Leitung)."
+        )
+    if smtp.user and not smtp.password:
+        raise ConfigError(
+            f"Für den Mailserver-Benutzer {smtp.user} fehlt das Passwort: setzen Sie "
+            f"WORKBENCH_SMTP_PASSWORD."
+        )
     if smtp.security == "tls":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
             smtp.host, smtp.port, timeout=smtp.timeout, context=smtp.tls_context()
         )
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+    try:
         if smtp.security == "starttls":
             client.starttls(context=smtp.tls_context())
-    if smtp.user:
-        if smtp.security == "none":
-            client.quit()
-            raise ConfigError(
-                "Eine Anmeldung am Mailserver ohne TLS ist nicht erlaubt (das Passwort ginge im "
-                "Klartext über die Leitung)."
-            )
-        if not smtp.password:
-            client.quit()
-            raise ConfigError(
-                f"Für den Mailserver-Benutzer {smtp.user} fehlt das Passwort: setzen Sie "
-                f"WORKBENCH_SMTP_PASSWORD."
-            )
-        client.login(smtp.user, smtp.password)
+        if smtp.user and smtp.password:
+            client.login(smtp.user, smtp.password)
+    except BaseException:
+        client.close()
+        raise
     return client
 
 

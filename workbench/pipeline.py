@@ -21,6 +21,7 @@ from workbench.errors import ConfigError, SourceError
 from workbench.findings import concat_findings, exit_code
 from workbench.sources import LOADERS, LoadResult, available_profiles, load_profile
 from workbench.sources.readers import read_table
+from workbench.sources.schema import ITEM_ID_COLUMN
 
 __all__ = [
     "Run",
@@ -187,6 +188,7 @@ def check_run(
         return _check_calls(run, connection)
     if client is None:
         raise ConfigError(f"Für '{kind}' ist der Mandant nötig (--client, z. B. 455148-1).")
+    loaded = run.loaded = _with_talk_receipts(loaded, client, connection)
     run.settings = _client_settings(client, connection)
     from workbench.checks import check_sources
 
@@ -202,6 +204,54 @@ def check_run(
         attachment_sizes=sizes,
     )
     return run
+
+
+def _talk_store(connection: Any) -> Any:
+    """The Kanzlei's Mandantentalk store, or None when no talk was ever started."""
+    from workbench.config import load_settings
+    from workbench.talk import TalkStore
+
+    settings = connection.settings if connection is not None else load_settings()
+    return TalkStore.open(settings) if settings.talk_path.is_file() else None
+
+
+def _with_talk_receipts(loaded: LoadResult, client: str, connection: Any) -> LoadResult:
+    """Receipts the client uploaded in the Mandantentalk become the items' Belegbilder."""
+    if "attachment" not in loaded.frame.columns:
+        return loaded
+    store = _talk_store(connection)
+    if store is None:
+        return loaded
+    from workbench.talk import uploaded_receipts, with_uploaded_receipts
+
+    with store:
+        return with_uploaded_receipts(loaded, uploaded_receipts(store, client))
+
+
+def _close_talks(run: Run, connection: Any) -> None:
+    """Open talks of transferred items (or their Belege) close (seed 002: on export)."""
+    store = _talk_store(connection)
+    if store is None or not run.transfers:
+        return
+    from workbench.talk import close_transferred
+
+    items: set[str] = set()
+    for transfer in run.transfers:
+        if transfer.local_status in ("Fehlgeschlagen", "Gelöscht"):
+            continue
+        items.update(item["item_id"] for item in connection.ledger.items(transfer.id))
+    frame = run.loaded.frame
+    id_column = ITEM_ID_COLUMN.get(run.kind)
+    if id_column in frame.columns:
+        # POS items carry their day in front (see transfer_run); talks name the source's id.
+        ids = {item.rpartition("/")[2] for item in items} | items
+        rows = frame.filter(pl.col(id_column).is_in(list(ids)))
+        for column in ("document_id", "invoice_id"):
+            if column in rows.columns:
+                items.update(value for value in rows[column].drop_nulls().to_list())
+        items |= ids
+    with store:
+        close_transferred(store, run.client or "", items)
 
 
 def _client_settings(client: str, connection: Any) -> Any:
@@ -408,4 +458,5 @@ def transfer_run(
             progress=progress,
             wait=wait,
         )
+    _close_talks(run, connection)
     return run.transfers

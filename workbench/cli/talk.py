@@ -236,7 +236,7 @@ def close(
     """Einen Talk schließen (alle Unklarheiten geklärt)."""
     try:
         with _store() as store:
-            talk = store.close(talk_id, by=by or store.user)
+            talk = store.close_talk(talk_id, by=by or store.user)
     except WorkbenchError as error:
         raise _fail(error) from error
     _out.print(f"Talk {talk.id} geschlossen.")

@@ -293,7 +293,9 @@ class TalkStore(TalkAccess):
                 text=row["text"],
             )
 
-    def close(self, talk_id: int, *, by: str, reason: str = "von der Kanzlei geschlossen") -> Talk:
+    def close_talk(
+        self, talk_id: int, *, by: str, reason: str = "von der Kanzlei geschlossen"
+    ) -> Talk:
         """Close a talk (the red button, seed 002 step 17); a closed talk stays closed."""
         talk = self.get(talk_id)
         if talk.status == "geschlossen":

@@ -161,10 +161,11 @@ def build_talk_app(
                 error=None,
                 missing=not store.has_password(page.client, page.recipient),
             )
-        form = await request.form(max_files=0, max_fields=5)
-        if not _csrf_ok(page, form.get("csrf")):
+        async with request.form(max_files=0, max_fields=5) as form:
+            given, secret = form.get("csrf"), str(form.get("password") or "")
+        if not _csrf_ok(page, given):
             return render("csrf.html", 403)
-        if store.check_password(page, str(form.get("password") or "")):
+        if store.check_password(page, secret):
             return RedirectResponse("/", status_code=303, headers=_HEADERS)
         if store.session(page.session_id) is None:
             return denied()
@@ -202,14 +203,15 @@ def build_talk_app(
         talk = _own_talk(store, page, request.path_params["talk_id"])
         if talk is None:
             return not_found()
-        form = await request.form(max_files=1, max_fields=5)
-        if not _csrf_ok(page, form.get("csrf")):
-            return render("csrf.html", 403)
-        text = str(form.get("text") or "")
-        upload = form.get("beleg")
-        content = None
-        if isinstance(upload, UploadFile) and upload.filename:
-            content = (upload.filename, await upload.read())
+        # "async with" closes the spooled upload (a temporary file) whatever happens.
+        async with request.form(max_files=1, max_fields=5) as form:
+            if not _csrf_ok(page, form.get("csrf")):
+                return render("csrf.html", 403)
+            text = str(form.get("text") or "")
+            upload = form.get("beleg")
+            content = None
+            if isinstance(upload, UploadFile) and upload.filename:
+                content = (upload.filename, await upload.read())
         try:
             store.answer(
                 talk.id, client=page.client, sender=page.recipient, text=text, upload=content
@@ -247,8 +249,9 @@ def build_talk_app(
     async def logout(request: Request) -> Response:
         page = current(request)
         if page is not None:
-            form = await request.form(max_files=0, max_fields=2)
-            if not _csrf_ok(page, form.get("csrf")):
+            async with request.form(max_files=0, max_fields=2) as form:
+                given = form.get("csrf")
+            if not _csrf_ok(page, given):
                 return render("csrf.html", 403)
             store.revoke_session(page.session_id)
         response = render("logged_out.html")
