@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from smtp_server import PASSWORD, SmtpServer, start_smtp
 
 
