@@ -133,6 +133,9 @@ def with_uploaded_receipts(loaded: LoadResult, uploads: dict[str, str]) -> LoadR
     upload = pl.coalesce(
         [pl.col(key).replace_strict(uploads, default=None, return_dtype=pl.String) for key in keys]
     )
+    if "document_id" in frame.columns:
+        # A Belegbild belongs to the whole Beleg: a receipt asked for one item serves its siblings.
+        upload = upload.drop_nulls().first().over("source_file", "document_id")
     found = frame.select(upload.alias("upload"))["upload"]
     where = found.is_not_null().arg_true()
     if not len(where):
