@@ -223,7 +223,12 @@ def build_talk_app(
                 for s in ("offen", "beantwortet", "geschlossen")
             }
             return render(
-                "page.html", 422, page=page, groups=groups, sent=None, error=(talk.id, str(error))
+                "page.html",
+                422,
+                page=page,
+                groups=groups,
+                sent=None,
+                error=(talk.id, str(error), text),
             )
         return RedirectResponse(
             f"/?gesendet={talk.id}#talk-{talk.id}", status_code=303, headers=_HEADERS
