@@ -24,6 +24,7 @@ RUNS = {
     "sandbox_uploads.py": ([], ["--uploads", "300"]),
     "transfer.py": ([], ["--items", "1000"]),
     "calls_matching.py": ([], ["--calls", "10000", "--addressees", "1000", "--repeat", "1"]),
+    "bank_match.py": ([], ["--lines", "10000", "--receipts", "10000", "--repeat", "1"]),
 }
 
 
