@@ -248,6 +248,7 @@ def test_app_displays_as_a_widget_and_runs_actions_in_a_thread(make_app):
         "Status",
         "Anrufe",
         "Zugänge",
+        "Mandantentalk",
     )
     app.tabs["sources"].load.click()
     app.wait(30)

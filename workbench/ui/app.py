@@ -1,4 +1,4 @@
-"""The widget app: seven tabs over one session (one Kanzlei), one job at a time, errors as
+"""The widget app: eight tabs over one session (one Kanzlei), one job at a time, errors as
 German lines."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from workbench.ui.preview import PreviewTab
 from workbench.ui.session import Session, parse_period
 from workbench.ui.sources import SourcesTab
 from workbench.ui.status import StatusTab
+from workbench.ui.talk import TalkTab
 from workbench.ui.tables import message_html
 from workbench.ui.task import TaskRunner, error_text
 from workbench.ui.tokens import TokensTab
@@ -34,11 +35,13 @@ _TABS = (
     ("status", StatusTab),
     ("calls", CallsTab),
     ("tokens", TokensTab),
+    ("talk", TalkTab),
 )
 
 
 class WorkbenchApp:
-    """Quellen, Prüfungen, Vorschau, Übertragung, Status, Anrufe for one connection.
+    """Quellen, Prüfungen, Vorschau, Übertragung, Status, Anrufe, Mandantentalk for one
+    connection.
 
     ``connection`` is an open :class:`~workbench.transfer.connection.Connection` (tests inject
     one); ``background=False`` runs every action inline instead of in a thread.
@@ -91,6 +94,7 @@ class WorkbenchApp:
         )
         _tidy(self.widget)
         self.tabs["status"].refresh()
+        self.tabs["talk"].refresh()
 
     def switch_kanzlei(self, name: str) -> None:
         """Work for another Kanzlei: its connection, tokens and ledger; the tabs start afresh."""
@@ -121,6 +125,8 @@ class WorkbenchApp:
             self.tabs["calls"].refresh()
         if step == "transferred":
             self.tabs["status"].refresh()
+        if step in ("checked", "transferred"):
+            self.tabs["talk"].refresh()
 
     def run_steps(self) -> None:
         """Laden, Prüfen and (except for calls) Abbilden, one after the other (reports, demos)."""
