@@ -26,10 +26,20 @@ def test_talk_filter_thread_ask_and_close(make_app, connection):
     talk_tab.ask_button.click()
     assert "Talk 1 gestartet" in talk_tab.message.value
     with TalkStore.open(connection.settings) as store:
-        store.ask("455148-1", Item("BEL-0043-1"), recipient="intern", sender="M. Muster",
-                  text="Skonto prüfen")
-        store.answer(1, client="455148-1", sender="chef@mandant.de", text="Anbei",
-                     upload=("Rechnung.pdf", PDF))
+        store.ask(
+            "455148-1",
+            Item("BEL-0043-1"),
+            recipient="intern",
+            sender="M. Muster",
+            text="Skonto prüfen",
+        )
+        store.answer(
+            1,
+            client="455148-1",
+            sender="chef@mandant.de",
+            text="Anbei",
+            upload=("Rechnung.pdf", PDF),
+        )
     talk_tab.refresh()
     assert "attachment.missing" in talk_tab.overview.value  # the item's findings beside it
     assert "💬 beantwortet" in talk_tab.overview.value and "👥 intern" in talk_tab.overview.value

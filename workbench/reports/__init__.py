@@ -7,13 +7,21 @@ the notebook with papermill; :mod:`~workbench.reports.investigate` backs the inv
 notebook (why did transfer X fail, which rows, what to fix).
 """
 
-from workbench.reports.monthly import ReportData, collect, finish, in_period, rows_in_period
+from workbench.reports.monthly import (
+    ReportData,
+    collect,
+    finish,
+    in_period,
+    open_talks,
+    rows_in_period,
+)
 from workbench.reports.render import (
     amounts_per_account,
     show_amounts,
     show_findings,
     show_header,
     show_summary,
+    show_talks,
     show_transfers,
     table_html,
 )
@@ -26,6 +34,7 @@ __all__ = [
     "collect",
     "finish",
     "in_period",
+    "open_talks",
     "rows_in_period",
     "run_report",
     "run_reports",
@@ -33,6 +42,7 @@ __all__ = [
     "show_findings",
     "show_header",
     "show_summary",
+    "show_talks",
     "show_transfers",
     "table_html",
     "write_overview",

@@ -17,7 +17,7 @@ import polars as pl
 from workbench.errors import WorkbenchError
 from workbench.findings import concat_findings, exit_code
 
-__all__ = ["ReportData", "collect", "finish", "in_period", "rows_in_period"]
+__all__ = ["ReportData", "collect", "finish", "in_period", "open_talks", "rows_in_period"]
 
 _FINAL_DXSO = {"2", "3", "4", "5", "6"}
 _FINAL_EXTF = {"succeeded", "failed"}
@@ -32,6 +32,7 @@ class ReportData:
     runs: list = field(default_factory=list)
     findings: pl.DataFrame = field(default_factory=pl.DataFrame)
     transfers: pl.DataFrame = field(default_factory=pl.DataFrame)
+    talks: pl.DataFrame = field(default_factory=pl.DataFrame)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -114,6 +115,7 @@ def collect(
         if transfer:
             _poll(connection, client, poll_seconds)
         data.transfers = _transfers(connection, client)
+        data.talks = open_talks(connection.settings, client)
     data.findings = concat_findings([run.findings for run in data.runs])
     return data
 
@@ -187,6 +189,16 @@ def _transfers(connection: Any, client: str) -> pl.DataFrame:
     return pl.DataFrame(rows).drop("job_ids") if rows else pl.DataFrame()
 
 
+def open_talks(settings: Any, client: str) -> pl.DataFrame:
+    """The client's Mandantentalk questions not yet closed, oldest first (seed 002)."""
+    if not settings.talk_path.is_file():
+        return pl.DataFrame()
+    from workbench.talk import TalkStore, open_talks_frame
+
+    with TalkStore.open(settings) as store:
+        return open_talks_frame(store, client=client)
+
+
 def finish(data: ReportData, result_path: str | None) -> None:
     """Write the machine-readable result (exit code, counts) that ``workbench report`` reads."""
     if not result_path:
@@ -203,6 +215,7 @@ def finish(data: ReportData, result_path: str | None) -> None:
                 "errors": severities.get("error", 0),
                 "warnings": severities.get("warning", 0),
                 "transfers": data.transfers.height,
+                "open_talks": data.talks.height,
                 "problems": data.errors,
             },
             ensure_ascii=False,

@@ -169,3 +169,30 @@ def show_transfers(data: ReportData) -> None:
         .properties(width=520, title="Übertragungen")
     )
     _display("<h3>Übertragungen</h3>" + _svg(chart) + table_html(data.transfers))
+
+
+def show_talks(data: ReportData) -> None:
+    """Open Mandantentalk questions of the client, oldest first, with how long they wait."""
+    talks = data.talks
+    if talks.is_empty():
+        _display("<h3>Offene Fragen an den Mandanten</h3><p>Keine offenen Fragen.</p>")
+        return
+    table = talks.select(
+        pl.col("talk").alias("Talk"),
+        pl.col("status").alias("Status"),
+        pl.col("label").alias("Position"),
+        pl.col("recipient").alias("Empfänger"),
+        pl.col("asked_at")
+        .str.to_datetime(time_zone="UTC")
+        .dt.convert_time_zone("Europe/Berlin")
+        .dt.strftime("%d.%m.%Y")
+        .alias("gefragt am"),
+        pl.col("days_open").alias("Tage offen"),
+        pl.col("attachments").alias("Belege"),
+    )
+    waiting = talks.filter(pl.col("status") == "offen").height
+    _display(
+        f"<h3>Offene Fragen an den Mandanten ({talks.height})</h3>"
+        f"<p>{waiting} warten auf den Mandanten, die älteste seit "
+        f"{int(talks['days_open'].max())} Tagen.</p>" + table_html(table)
+    )

@@ -107,7 +107,8 @@ def write_overview(results: Sequence[ReportResult], *, out_dir: Path, period: st
     rows = "".join(
         f"<tr><td><a href='{html.escape(result.html.name)}'>{html.escape(result.client)}</a></td>"
         f"<td>{result.details['errors']}</td><td>{result.details['warnings']}</td>"
-        f"<td>{result.details['transfers']}</td><td>{result.exit_code}</td></tr>"
+        f"<td>{result.details['transfers']}</td><td>{result.details.get('open_talks', 0)}</td>"
+        f"<td>{result.exit_code}</td></tr>"
         for result in results
     )
     overview = out_dir / f"uebersicht_{period}.html"
@@ -115,7 +116,7 @@ def write_overview(results: Sequence[ReportResult], *, out_dir: Path, period: st
         f"<!doctype html><meta charset='utf-8'><title>Übersicht {html.escape(period)}</title>"
         f"<h1>Monatsabgleich {html.escape(period)}: Übersicht</h1><table border='1'>"
         f"<tr><th>Mandant</th><th>Fehler</th><th>Warnungen</th><th>Übertragungen</th>"
-        f"<th>Exit-Code</th></tr>{rows}</table>",
+        f"<th>Offene Fragen</th><th>Exit-Code</th></tr>{rows}</table>",
         encoding="utf-8",
     )
     return overview
