@@ -14,11 +14,7 @@ from workbench.transfer.connection import connect
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data" / "samples"
 SOURCES = [
-    {
-        "kind": "receipts",
-        "files": [str(SAMPLES / "receipts_juston_kasse.csv")],
-        "profile": "juston",
-    },
+    {"kind": "receipts", "files": [str(SAMPLES / "receipts_juston_kasse.csv")], "profile": "juston"},
     {"kind": "pos", "files": [str(SAMPLES / "pos_lightspeed.csv")], "profile": "lightspeed"},
 ]
 
@@ -42,15 +38,9 @@ def issued_tokens(sandbox) -> list[str]:
 
 
 def test_monthly_report_transfers_and_writes_html_without_code(shared_sandbox, tmp_path):
-    result = run_report(
-        client="455148-1",
-        period="2026-02",
-        sources=SOURCES,
-        out=tmp_path / "bericht.html",
-        transfer=True,
-        pos_mapping=str(SAMPLES / "pos_mapping.toml"),
-        base=REPO,
-    )
+    result = run_report(client="455148-1", period="2026-02", sources=SOURCES,
+                        out=tmp_path / "bericht.html", transfer=True,
+                        pos_mapping=str(SAMPLES / "pos_mapping.toml"), base=REPO)
     assert result.exit_code == 2  # February's cash book carries seeded errors (chronology)
     assert result.details["errors"] >= 2
     assert result.details["transfers"] >= 2
@@ -68,23 +58,11 @@ def test_monthly_report_transfers_and_writes_html_without_code(shared_sandbox, t
 
 
 def test_several_clients_get_one_report_each_and_an_overview(shared_sandbox, tmp_path):
-    sources = {
-        "455148-1": SOURCES[:1],
-        "455148-2": [
-            {
-                "kind": "receipts",
-                "files": [str(SAMPLES / "receipts_canonical.csv")],
-                "profile": "canonical",
-            }
-        ],
-    }
-    results, overview = run_reports(
-        clients=["455148-1", "455148-2"],
-        period="2026-03",
-        sources=sources,
-        out_dir=tmp_path,
-        base=REPO,
-    )
+    sources = {"455148-1": SOURCES[:1],
+               "455148-2": [{"kind": "receipts", "files": [str(SAMPLES / "receipts_canonical.csv")],
+                             "profile": "canonical"}]}
+    results, overview = run_reports(clients=["455148-1", "455148-2"], period="2026-03",
+                                    sources=sources, out_dir=tmp_path, base=REPO)
     assert [result.client for result in results] == ["455148-1", "455148-2"]
     text = overview.read_text(encoding="utf-8")
     assert "bericht_455148-1_2026-03.html" in text and "bericht_455148-2_2026-03.html" in text
@@ -94,50 +72,29 @@ def test_investigation_notebook_shows_protocol_rows_and_sent_fields(shared_sandb
     from workbench.pipeline import check_run, map_run, transfer_run
 
     with connect() as connection:
-        run = check_run(
-            "receipts",
-            [SAMPLES / "receipts_juston_kasse.csv"],
-            client="455148-1",
-            connection=connection,
-        )
+        run = check_run("receipts", [SAMPLES / "receipts_juston_kasse.csv"], client="455148-1",
+                        connection=connection)
         map_run(run)
         [transfer, *_] = transfer_run(run, connection, out_dir=tmp_path / "pakete", month="2026-03")
     output = tmp_path / "untersuchung.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "investigate" / "transfer.ipynb"),
-        str(output),
-        parameters={"transfer_id": transfer.id},
-        progress_bar=False,
-        kernel_name="python3",
-        cwd=str(tmp_path),
-    )
-    html = "".join(
-        item.get("data", {}).get("text/html", "")
-        for cell in nbformat.read(output, as_version=4).cells
-        if cell.cell_type == "code"
-        for item in cell.outputs
-    )
+    papermill.execute_notebook(str(REPO / "notebooks" / "investigate" / "transfer.ipynb"),
+                               str(output), parameters={"transfer_id": transfer.id},
+                               progress_bar=False, kernel_name="python3", cwd=str(tmp_path))
+    html = "".join(item.get("data", {}).get("text/html", "")
+                   for cell in nbformat.read(output, as_version=4).cells
+                   if cell.cell_type == "code" for item in cell.outputs)
     assert f"Übertragung {transfer.id}" in html
     assert "Gesendete DATEV-Felder" in html and "invoiceId" in html
     assert "Erneute Prüfung der gesendeten Daten" in html
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted(
-        path
-        for path in (REPO / "notebooks").rglob("*.ipynb")
-        if ".ipynb_checkpoints" not in path.parts
-    ),
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("path", sorted(path for path in (REPO / "notebooks").rglob("*.ipynb")
+                                         if ".ipynb_checkpoints" not in path.parts),
+                         ids=lambda p: p.name)
 def test_every_notebook_is_committed_without_outputs(path):
     notebook = nbformat.read(path, as_version=4)
-    assert all(
-        not cell.get("outputs") and cell.get("execution_count") is None
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-    )
+    assert all(not cell.get("outputs") and cell.get("execution_count") is None
+               for cell in notebook.cells if cell.cell_type == "code")
 
 
 def test_monthly_report_lists_open_talks_oldest_first(shared_sandbox, tmp_path):

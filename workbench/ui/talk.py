@@ -146,9 +146,10 @@ class TalkTab:
                 f"<code>{html.escape(str(paths[a.id]))}</code></div>"
                 for a in message.attachments
             )
+            side = "margin-left:auto;background:#fff3b8" if client else "background:#f0f0f0"
             bubbles.append(
                 f'<div class="wb-bubble" style="max-width:70%;margin:4px 0;padding:6px 10px;'
-                f'border-radius:8px;{"margin-left:auto;background:#fff3b8" if client else "background:#f0f0f0"}">'
+                f'border-radius:8px;{side}">'
                 f'<div style="color:#666;font-size:90%">{html.escape(message.sender)} · '
                 f"{html.escape(message.at[:16].replace('T', ' '))} UTC · "
                 f"{html.escape(message.delivery)}</div>"
