@@ -78,6 +78,13 @@ def test_ask_prints_the_id_and_list_filters_by_status_and_client():
     assert "ER-2026-0045" in table.stdout  # the row's label names its invoice
 
 
+def test_ask_about_a_finding():
+    result = _ask("--row", f"{DATA / 'receipts.csv'}:2", "--rule", "attachment.missing")
+    assert result.exit_code == 0, result.output
+    (talk,) = json.loads(invoke("talk", "list", "--format", "json").stdout)
+    assert (talk["item_id"], talk["rule"], talk["row"]) == ("BEL-0042-1", "attachment.missing", 2)
+
+
 def test_ask_a_bank_line_by_row():
     result = _ask("--row", f"{DATA / 'camt053.xml'}:108")
     assert result.exit_code == 0, result.output

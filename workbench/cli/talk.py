@@ -6,6 +6,7 @@ import getpass
 import json
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -95,6 +96,9 @@ def ask(
         str | None, typer.Option("--kind", help="Quellart der --row-Datei (sonst erkannt).")
     ] = None,
     profile: Annotated[str, typer.Option("--profile", help="Spaltenprofil der Datei.")] = "auto",
+    rule: Annotated[
+        str | None, typer.Option("--rule", help="Regel des Befunds, um den es geht.")
+    ] = None,
 ) -> None:
     """Eine Frage zu einer Position stellen; gibt die Talk-ID aus."""
     from workbench.talk import Item
@@ -104,6 +108,8 @@ def ask(
         if (item is None) == (row is None):
             raise ConfigError("Geben Sie genau eines an: --item ID oder --row DATEI:ZEILE.")
         target = _row_item(row, kind, profile) if row else Item(item_id=str(item).strip())
+        if rule:
+            target = replace(target, rule=rule.strip())
         with _store() as store:
             talk = store.ask(client, target, recipient=to, sender=sender, text=text)
     except WorkbenchError as error:
@@ -168,6 +174,7 @@ def _talk_json(talk) -> dict:
         "item_id": talk.item_id,
         "source": talk.source,
         "row": talk.row,
+        "rule": talk.rule,
         "status": talk.status,
         "recipient": talk.recipient,
         "label": talk.label,

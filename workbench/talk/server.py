@@ -10,10 +10,12 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from workbench.config import Settings
 from workbench.talk.store import TalkStore

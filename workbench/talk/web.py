@@ -113,7 +113,7 @@ def build_talk_app(
     *,
     password_required: Callable[[str], bool] = lambda client: False,
     secure_cookie: bool = False,
-) -> Starlette:
+) -> ASGIApp:
     """The client page on ``store``; ``password_required(client)`` is the password option."""
     templates = Environment(
         loader=PackageLoader("workbench.talk", "templates"),
@@ -280,8 +280,7 @@ def build_talk_app(
         Route("/talk.css", stylesheet),
         Route("/_health", health),
     ]
-    app = Starlette(routes=routes)
-    return BodyLimit(app, MAX_BODY_BYTES)  # type: ignore[return-value]
+    return BodyLimit(Starlette(routes=routes), MAX_BODY_BYTES)
 
 
 def _csrf_ok(page: PageSession, given: object) -> bool:
