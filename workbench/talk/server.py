@@ -24,7 +24,7 @@ from workbench.talk.web import build_talk_app
 __all__ = ["RunningTalkServer", "password_option", "serve_talk", "start_talk_server", "talk_app"]
 
 
-def password_option(settings: Settings):
+def password_option(settings: Settings) -> Callable[[str], bool]:
     """``client -> bool``: the option "Mandantentalk Passwort", globally or per client."""
     default = bool(settings.talk.get("password", False))
 
@@ -34,7 +34,7 @@ def password_option(settings: Settings):
     return required
 
 
-def talk_app(settings: Settings, store: TalkStore | None = None):
+def talk_app(settings: Settings, store: TalkStore | None = None) -> ASGIApp:
     """The ASGI app for these settings (store opened from ``settings`` unless given)."""
     store = store or TalkStore.open(settings)
     secure = (settings.talk_url or "").startswith("https://")
