@@ -72,7 +72,7 @@ def match(
             detect_profile("receipts", receipts) if receipts_profile == "auto" else receipts_profile
         )
         result = match_bank_lines(bank.frame, load_receipts(receipts, profile=chosen).frame)
-        asked = _ask(result, bank.frame, client, recipient, sender) if ask else []
+        asked = _ask(result, bank.frame, client, str(recipient), sender) if ask else []
     except WorkbenchError as error:
         raise _fail(error) from error
     counts = {row["bucket"]: row["lines"] for row in result.counts().iter_rows(named=True)}

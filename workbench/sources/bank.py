@@ -14,6 +14,7 @@ a counter for identical lines, and stays the same when the same statement is loa
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -60,10 +61,12 @@ def sniff_bank_format(path: Path) -> str:
 
 def load_bank(files: PathLike | Iterable[PathLike], *, profile: str = "auto") -> LoadResult:
     """Load bank lines from camt, MT940 and CSV files (``profile`` applies to CSV only)."""
-    paths = [Path(files)] if isinstance(files, (str, Path)) else [Path(f) for f in files]
+    paths = [Path(files)] if isinstance(files, str | os.PathLike) else [Path(f) for f in files]
     if not paths:
         raise SourceError("Es wurde keine Kontoauszugsdatei angegeben.")
-    frames, findings, infos = [], [], []
+    frames: list[pl.DataFrame] = []
+    findings: list[pl.DataFrame] = []
+    infos: list[SourceInfo] = []
     for path in paths:
         kind = sniff_bank_format(path)
         if kind == "csv":

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 __all__ = ["TalkDb", "now"]
 
@@ -141,7 +142,7 @@ class TalkDb:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> TalkDb:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -180,7 +181,8 @@ class TalkDb:
         )
 
     def audit_log(self, talk_id: int | None = None) -> list[dict]:
-        sql, args = "SELECT * FROM audit", ()
+        sql = "SELECT * FROM audit"
+        args: tuple[object, ...] = ()
         if talk_id is not None:
             sql, args = sql + " WHERE talk_id = ?", (talk_id,)
         return [dict(row) for row in self._db.execute(sql + " ORDER BY id", args)]

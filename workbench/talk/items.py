@@ -68,7 +68,8 @@ def item_for_row(loaded: LoadResult, source: str, row: int) -> Item:
     frame = loaded.frame.filter((pl.col("source_file") == source) & (pl.col("source_row") == row))
     if frame.is_empty():
         rows = loaded.frame.filter(pl.col("source_file") == source)["source_row"]
-        span = f"{rows.min()}–{rows.max()}" if rows.len() else "keine"
+        numbers = rows.to_list()
+        span = f"{min(numbers)}–{max(numbers)}" if numbers else "keine"
         raise TalkError(
             f"{source}, Zeile {row}: diese Zeile enthält keine Daten (Datenzeilen: {span}).",
             file=source,
