@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from pathlib import Path
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -263,9 +263,10 @@ def build_talk_app(
         response.delete_cookie(COOKIE, path="/")
         return response
 
+    css = (resources.files("workbench.talk") / "templates" / "talk.css").read_text("utf-8")
+
     async def stylesheet(request: Request) -> Response:
-        css = Path(__file__).with_name("templates") / "talk.css"
-        return FileResponse(css, media_type="text/css", headers=_HEADERS)
+        return Response(css, media_type="text/css", headers=_HEADERS)
 
     async def health(request: Request) -> Response:
         return Response("ok", media_type="text/plain")
