@@ -62,6 +62,7 @@ def test_ask_prints_the_id_and_list_filters_by_status_and_client():
         "item_id",
         "source",
         "row",
+        "rule",
         "status",
         "recipient",
         "label",

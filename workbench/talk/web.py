@@ -37,7 +37,7 @@ from workbench.talk.access import PageSession
 from workbench.talk.store import Talk, TalkStore
 from workbench.talk.uploads import MAX_UPLOAD_BYTES
 
-__all__ = ["COOKIE", "build_talk_app"]
+__all__ = ["COOKIE", "ClientPage", "build_talk_app"]
 
 COOKIE = "mandantentalk"
 #: Multipart framing and the text field on top of one maximal receipt.
@@ -115,29 +115,74 @@ def build_talk_app(
     secure_cookie: bool = False,
 ) -> ASGIApp:
     """The client page on ``store``; ``password_required(client)`` is the password option."""
-    templates = Environment(
-        loader=PackageLoader("workbench.talk", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    templates.filters["berlin"] = _berlin
+    page = ClientPage(store, password_required=password_required, secure_cookie=secure_cookie)
+    routes = [
+        Route("/login/{token}", page.login),
+        Route("/passwort", page.password, methods=["GET", "POST"]),
+        Route("/", page.home),
+        Route("/talks/{talk_id:int}/antwort", page.answer, methods=["POST"]),
+        Route("/talks/{talk_id:int}/anhang/{attachment_id:int}", page.attachment),
+        Route("/abmelden", page.logout, methods=["POST"]),
+        Route("/talk.css", page.stylesheet),
+        Route("/_health", page.health),
+    ]
+    return BodyLimit(Starlette(routes=routes), MAX_BODY_BYTES)
 
-    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = templates.get_template(name).render(**context)
+
+class ClientPage:
+    """The page's handlers over one talk store. Handlers are async and run on the event loop
+    one at a time, so the store's single SQLite connection is never used by two threads."""
+
+    def __init__(
+        self, store: TalkStore, *, password_required: Callable[[str], bool], secure_cookie: bool
+    ) -> None:
+        self.store = store
+        self.password_required = password_required
+        self.secure_cookie = secure_cookie
+        self.templates = Environment(
+            loader=PackageLoader("workbench.talk", "templates"),
+            autoescape=select_autoescape(["html"]),
+        )
+        self.templates.filters["berlin"] = _berlin
+        css = resources.files("workbench.talk") / "templates" / "talk.css"
+        self.css = css.read_text("utf-8")
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.templates.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
-    def denied() -> HTMLResponse:
-        return render("denied.html", 403)
+    def denied(self) -> HTMLResponse:
+        return self.render("denied.html", 403)
 
-    def not_found() -> HTMLResponse:
-        return render("not_found.html", 404)
+    def signed_in(self, request: Request) -> PageSession | None:
+        """The session if it exists and passed the password step (if one is required)."""
+        page = self.store.session(request.cookies.get(COOKIE))
+        return page if page is not None and page.authenticated else None
 
-    def current(request: Request) -> PageSession | None:
-        return store.session(request.cookies.get(COOKIE))
+    def page_html(
+        self,
+        page: PageSession,
+        *,
+        status: int = 200,
+        sent: str | None = None,
+        error: tuple[int, str, str] | None = None,
+    ) -> HTMLResponse:
+        talks = self.store.talks(client=page.client, recipient=page.recipient)
+        groups = {
+            s: [t for t in talks if t.status == s] for s in ("offen", "beantwortet", "geschlossen")
+        }
+        return self.render("page.html", status, page=page, groups=groups, sent=sent, error=error)
 
-    async def login(request: Request) -> Response:
-        page = store.login(request.path_params["token"], password_required=password_required)
+    # --- handlers ----------------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        page = self.store.login(
+            request.path_params["token"], password_required=self.password_required
+        )
         if page is None:
-            return denied()
+            return self.denied()
         target = "/" if page.authenticated else "/passwort"
         response = RedirectResponse(target, status_code=303, headers=_HEADERS)
         response.set_cookie(
@@ -145,143 +190,101 @@ def build_talk_app(
             page.session_id,
             httponly=True,
             samesite="strict",
-            secure=secure_cookie,
+            secure=self.secure_cookie,
             path="/",
         )
         return response
 
-    async def password(request: Request) -> Response:
-        page = current(request)
+    async def password(self, request: Request) -> Response:
+        page = self.store.session(request.cookies.get(COOKIE))
         if page is None:
-            return denied()
+            return self.denied()
         if request.method == "GET":
-            return render(
-                "password.html",
-                page=page,
-                error=None,
-                missing=not store.has_password(page.client, page.recipient),
-            )
+            missing = not self.store.has_password(page.client, page.recipient)
+            return self.render("password.html", page=page, error=None, missing=missing)
         async with request.form(max_files=0, max_fields=5) as form:
             given, secret = form.get("csrf"), str(form.get("password") or "")
         if not _csrf_ok(page, given):
-            return render("csrf.html", 403)
-        if store.check_password(page, secret):
+            return self.render("csrf.html", 403)
+        if self.store.check_password(page, secret):
             return RedirectResponse("/", status_code=303, headers=_HEADERS)
-        if store.session(page.session_id) is None:
-            return denied()
-        return render(
+        if self.store.session(page.session_id) is None:
+            return self.denied()  # too many wrong passwords: the token is revoked
+        return self.render(
             "password.html", 401, page=page, missing=False, error="Das Passwort ist falsch."
         )
 
-    async def home(request: Request) -> Response:
-        page = current(request)
-        if page is None or not page.authenticated:
-            return denied()
-        talks = store.talks(client=page.client, recipient=page.recipient)
-        store.mark_read(
+    async def home(self, request: Request) -> Response:
+        page = self.signed_in(request)
+        if page is None:
+            return self.denied()
+        talks = self.store.talks(client=page.client, recipient=page.recipient)
+        self.store.mark_read(
             [t.id for t in talks if t.status != "geschlossen"],
             client=page.client,
             reader=page.recipient,
         )
-        groups = {
-            "offen": [t for t in talks if t.status == "offen"],
-            "beantwortet": [t for t in talks if t.status == "beantwortet"],
-            "geschlossen": [t for t in talks if t.status == "geschlossen"],
-        }
-        return render(
-            "page.html",
-            page=page,
-            groups=groups,
-            sent=request.query_params.get("gesendet"),
-            error=None,
-        )
+        return self.page_html(page, sent=request.query_params.get("gesendet"))
 
-    async def answer(request: Request) -> Response:
-        page = current(request)
-        if page is None or not page.authenticated:
-            return denied()
-        talk = _own_talk(store, page, request.path_params["talk_id"])
+    async def answer(self, request: Request) -> Response:
+        page = self.signed_in(request)
+        if page is None:
+            return self.denied()
+        talk = _own_talk(self.store, page, request.path_params["talk_id"])
         if talk is None:
-            return not_found()
+            return self.render("not_found.html", 404)
         # "async with" closes the spooled upload (a temporary file) whatever happens.
         async with request.form(max_files=1, max_fields=5) as form:
             if not _csrf_ok(page, form.get("csrf")):
-                return render("csrf.html", 403)
+                return self.render("csrf.html", 403)
             text = str(form.get("text") or "")
             upload = form.get("beleg")
             content = None
             if isinstance(upload, UploadFile) and upload.filename:
                 content = (upload.filename, await upload.read())
         try:
-            store.answer(
+            self.store.answer(
                 talk.id, client=page.client, sender=page.recipient, text=text, upload=content
             )
         except TalkError as error:
-            talks = store.talks(client=page.client, recipient=page.recipient)
-            groups = {
-                s: [t for t in talks if t.status == s]
-                for s in ("offen", "beantwortet", "geschlossen")
-            }
-            return render(
-                "page.html",
-                422,
-                page=page,
-                groups=groups,
-                sent=None,
-                error=(talk.id, str(error), text),
-            )
+            return self.page_html(page, status=422, error=(talk.id, str(error), text))
         return RedirectResponse(
             f"/?gesendet={talk.id}#talk-{talk.id}", status_code=303, headers=_HEADERS
         )
 
-    async def attachment(request: Request) -> Response:
-        page = current(request)
-        if page is None or not page.authenticated:
-            return denied()
-        talk = _own_talk(store, page, request.path_params["talk_id"])
-        found = [
-            a
-            for a in (talk.attachments if talk else ())
-            if a.id == request.path_params["attachment_id"]
-        ]
+    async def attachment(self, request: Request) -> Response:
+        page = self.signed_in(request)
+        if page is None:
+            return self.denied()
+        talk = _own_talk(self.store, page, request.path_params["talk_id"])
+        wanted = request.path_params["attachment_id"]
+        found = [a for a in (talk.attachments if talk else ()) if a.id == wanted]
         if not found:
-            return not_found()
-        path = store.attachment_path(found[0])
+            return self.render("not_found.html", 404)
         return FileResponse(
-            path, media_type=found[0].content_type, filename=found[0].name, headers=_HEADERS
+            self.store.attachment_path(found[0]),
+            media_type=found[0].content_type,
+            filename=found[0].name,
+            headers=_HEADERS,
         )
 
-    async def logout(request: Request) -> Response:
-        page = current(request)
+    async def logout(self, request: Request) -> Response:
+        page = self.store.session(request.cookies.get(COOKIE))
         if page is not None:
             async with request.form(max_files=0, max_fields=2) as form:
                 given = form.get("csrf")
             if not _csrf_ok(page, given):
-                return render("csrf.html", 403)
-            store.revoke_session(page.session_id)
-        response = render("logged_out.html")
+                return self.render("csrf.html", 403)
+            self.store.revoke_session(page.session_id)
+        response = self.render("logged_out.html")
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    css = (resources.files("workbench.talk") / "templates" / "talk.css").read_text("utf-8")
+    async def stylesheet(self, request: Request) -> Response:
+        return Response(self.css, media_type="text/css", headers=_HEADERS)
 
-    async def stylesheet(request: Request) -> Response:
-        return Response(css, media_type="text/css", headers=_HEADERS)
-
-    async def health(request: Request) -> Response:
+    async def health(self, request: Request) -> Response:
         return Response("ok", media_type="text/plain")
-
-    routes = [
-        Route("/login/{token}", login),
-        Route("/passwort", password, methods=["GET", "POST"]),
-        Route("/", home),
-        Route("/talks/{talk_id:int}/antwort", answer, methods=["POST"]),
-        Route("/talks/{talk_id:int}/anhang/{attachment_id:int}", attachment),
-        Route("/abmelden", logout, methods=["POST"]),
-        Route("/talk.css", stylesheet),
-        Route("/_health", health),
-    ]
-    return BodyLimit(Starlette(routes=routes), MAX_BODY_BYTES)
 
 
 def _csrf_ok(page: PageSession, given: object) -> bool:
