@@ -19,8 +19,8 @@ from workbench.ui.preview import PreviewTab
 from workbench.ui.session import Session, parse_period
 from workbench.ui.sources import SourcesTab
 from workbench.ui.status import StatusTab
-from workbench.ui.talk import TalkTab
 from workbench.ui.tables import message_html
+from workbench.ui.talk import TalkTab
 from workbench.ui.task import TaskRunner, error_text
 from workbench.ui.tokens import TokensTab
 from workbench.ui.transfer import TransferTab
