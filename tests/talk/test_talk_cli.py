@@ -251,3 +251,30 @@ def test_password_from_stdin_and_revoke():
     )
     assert result.exit_code == 0, result.output
     assert invoke("talk", "revoke", "--client", "455148-1").stdout.strip().startswith("0 ")
+
+
+def test_talks_belong_to_their_kanzlei():
+    from workbench.config import load_settings
+
+    nord = invoke(
+        "--kanzlei",
+        "Nord",
+        "talk",
+        "ask",
+        "--client",
+        "455148-1",
+        "--item",
+        "N-1",
+        "--to",
+        "a@b.de",
+        "--from",
+        "M",
+        "--text",
+        "?",
+    )
+    assert nord.exit_code == 0, nord.output
+    assert json.loads(invoke("talk", "list", "--format", "json").stdout) == []
+    listed = json.loads(invoke("--kanzlei", "Nord", "talk", "list", "--format", "json").stdout)
+    assert [t["item_id"] for t in listed] == ["N-1"]
+    nord_home, home = load_settings(kanzlei="Nord").talk_path, load_settings().talk_path
+    assert nord_home.is_file() and nord_home.parent != home.parent
