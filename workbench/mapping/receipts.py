@@ -62,7 +62,7 @@ RECEIPT_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _PACKAGE = ("document_id", "document_kind", "accounting_month", "attachment")
 _ROLE = "receipts"
 #: DATEV element → where its value comes from, for the preview.
-_FIELD_SOURCES = {
+_FIELD_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     **{name: ((_ROLE, column),) for name, column, _ in RECEIPT_FIELDS},
     **{name: ((_ROLE, name),) for name in _PACKAGE},
 }
