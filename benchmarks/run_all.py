@@ -21,6 +21,7 @@ RUNS = {
     "checks.py": ([], ["--rows", "100000", "--gx-rows", "5000", "--repeat", "2"]),
     "datev_formats.py": ([], ["--rows", "100000", "--items", "10000"]),
     "preview.py": ([], ["--rows", "100000"]),
+    "mapping.py": ([], ["--invoices", "20000", "--pos", "60000"]),
     "sandbox_uploads.py": ([], ["--uploads", "300"]),
     "transfer.py": ([], ["--items", "1000"]),
     "calls_matching.py": ([], ["--calls", "10000", "--addressees", "1000", "--repeat", "1"]),

@@ -133,7 +133,7 @@ def test_screen_choice_does_not_change_findings(share, settings, monkeypatch):
 @hsettings(max_examples=60, deadline=None)
 @given(pairs=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 5)), max_size=300))
 def test_may_repeat_keeps_every_key_with_two_owners(pairs):
-    from workbench.checks.rules import _may_repeat
+    from workbench.checks.duplicate_rules import _may_repeat
 
     mix = np.uint64(0x9E3779B97F4A7C15)  # spread small keys over the top bits, as hashes are
     key = np.array([k for k, _ in pairs], dtype=np.uint64) * mix

@@ -266,6 +266,37 @@ def test_invalid_account_in_the_mapping_blocks_the_period(pos_result):
     assert_accounted(mapped, 8)
 
 
+def test_a_skipped_zero_category_stays_skipped_when_its_period_is_blocked(write):
+    # Getränke sum to 0,00 over the week (skipped); Speisen's Sachkonto has a letter O for a zero,
+    # so the week's EXTF bookings are invalid and the week is blocked. Each row must end up in
+    # one place: this mapping used to fail its own count ("Interner Fehler der Abbildung").
+    from workbench.sources import load_pos
+
+    text = (
+        "Geschäftstag;Art;Buchhaltungsgruppe;Betrag brutto;MwSt-Satz\n"
+        "05.01.2026;Umsatz;Speisen;100,00;7\n"
+        "05.01.2026;Umsatz;Getränke;10,00;19\n"
+        "05.01.2026;Zahlung;Bar;110,00;\n"
+        "06.01.2026;Umsatz;Getränke;-10,00;19\n"
+        "06.01.2026;Zahlung;Bar;-10,00;\n"
+    )
+    mapping = PosMapping(
+        accounts={**ACCOUNTS, "Speisen": "83O0"},
+        transit_account="1590",
+        tip_account="1755",
+        period="weekly",
+    )
+    mapped = map_pos(load_pos(write("pos6.csv", text), profile="lightspeed"), mapping=mapping)
+    assert mapped.skipped["source_row"].to_list() == [3, 5]
+    assert mapped.blocked.select("source_row", "rules").rows() == [
+        (2, ["field.datev"]),
+        (4, ["field.datev"]),
+        (6, ["field.datev"]),
+    ]
+    assert mapped.records.is_empty()
+    assert_accounted(mapped, 5)
+
+
 def test_period_must_be_known():
     with pytest.raises(ValueError, match="period"):
         PosMapping(accounts={}, transit_account="1590", tip_account="1755", period="hourly")

@@ -110,6 +110,7 @@ class PhoneDirectory:
         >>> PhoneDirectory.from_master_data(clients=[], addressees=[]).numbers.height
         0
         """
+        clients = list(clients)
         client_rows = [
             {
                 "client_id": c["id"],
@@ -119,50 +120,13 @@ class PhoneDirectory:
             }
             for c in clients
         ]
-        by_addressee: dict[str, list[tuple[dict[str, Any], str]]] = {}
-        for row, raw in zip(client_rows, clients, strict=True):
-            for key in ("legal_person_id", "natural_person_id"):
-                if raw.get(key):
-                    by_addressee.setdefault(raw[key], []).append((row, "client"))
-        direct = dict(by_addressee)
-        for relation in relationships:
-            has, is_ = relation.get("has_addressee_id"), relation.get("is_addressee_id")
-            # A person related to a client's addressee bills to that client (and vice versa).
-            for person, company in ((is_, has), (has, is_)):
-                if person and company in direct and person not in direct:
-                    for row, _ in direct[company]:
-                        targets = by_addressee.setdefault(person, [])
-                        if all(r["client_id"] != row["client_id"] for r, _ in targets):
-                            targets.append((row, "relationship"))
-        rows = []
-        for addressee in addressees:
-            base = {
-                "addressee_id": addressee["id"],
-                "addressee_name": _addressee_name(addressee),
-                "addressee_active": addressee.get("status", "active") == "active",
-            }
-            links = by_addressee.get(addressee["id"]) or [({}, None)]
-            for comm in addressee.get("communications") or ():
-                if comm.get("type") not in _NUMBER_KINDS or not comm.get("data_content"):
-                    continue
-                for client, link in links:
-                    rows.append(
-                        {
-                            **base,
-                            "raw_number": comm["data_content"],
-                            "kind": comm["type"],
-                            "role": comm.get("note"),
-                            "is_main": bool(comm.get("is_main_communication", False)),
-                            "communication_id": comm.get("id"),
-                            **client,
-                            "link": link,
-                        }
-                    )
+        links = _addressee_links(client_rows, clients, relationships)
         schema = {
             k: v
             for k, v in NUMBERS_SCHEMA.items()
             if k not in ("number", "number_extension", "number_status")
         }
+        rows = _number_rows(addressees, links)
         frame = pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
         normalized = normalize_numbers(frame["raw_number"], region=region)
         numbers = frame.join(normalized, left_on="raw_number", right_on="raw", how="left").select(
@@ -171,36 +135,103 @@ class PhoneDirectory:
         return cls(
             numbers=numbers,
             clients=pl.DataFrame(client_rows, schema=CLIENTS_SCHEMA),
-            employees=pl.DataFrame(
-                [
-                    {
-                        "employee_id": e["id"],
-                        "employee_name": e.get("name"),
-                        "phone_extension": e.get("phone_extension"),
-                        "employee_active": e.get("status", "active") == "active",
-                    }
-                    for e in employees
-                ],
-                schema=EMPLOYEES_SCHEMA,
-            ),
-            orders=pl.DataFrame(
-                [
-                    {
-                        "client_id": o.get("client_id"),
-                        "order_id": o.get("order_id", o.get("id")),
-                        "suborder_id": s.get("suborder_id"),
-                        "order_name": o.get("order_name"),
-                        "suborder_name": s.get("suborder_name"),
-                        "fiscal_year": o.get("fiscal_year"),
-                        "completion_status": o.get("completion_status"),
-                        "accounting_allowed": s.get("accounting_allowed", True),
-                    }
-                    for o in orders
-                    for s in o.get("suborders") or ()
-                ],
-                schema=ORDERS_SCHEMA,
-            ),
+            employees=_employees_frame(employees),
+            orders=_orders_frame(orders),
         )
+
+
+_Link = tuple[dict[str, Any], str | None]
+
+
+def _addressee_links(
+    client_rows: list[dict[str, Any]],
+    clients: list[Mapping[str, Any]],
+    relationships: Iterable[Mapping[str, Any]],
+) -> dict[str, list[_Link]]:
+    """Addressee id → the clients (rows) it bills to, and how (``client``, ``relationship``)."""
+    by_addressee: dict[str, list[_Link]] = {}
+    for row, raw in zip(client_rows, clients, strict=True):
+        for key in ("legal_person_id", "natural_person_id"):
+            if raw.get(key):
+                by_addressee.setdefault(raw[key], []).append((row, "client"))
+    direct = dict(by_addressee)
+    for relation in relationships:
+        has, is_ = relation.get("has_addressee_id"), relation.get("is_addressee_id")
+        # A person related to a client's addressee bills to that client (and vice versa).
+        for person, company in ((is_, has), (has, is_)):
+            if person and company in direct and person not in direct:
+                for row, _ in direct[company]:
+                    targets = by_addressee.setdefault(person, [])
+                    if all(r["client_id"] != row["client_id"] for r, _ in targets):
+                        targets.append((row, "relationship"))
+    return by_addressee
+
+
+def _number_rows(
+    addressees: Iterable[Mapping[str, Any]], by_addressee: dict[str, list[_Link]]
+) -> list[dict[str, Any]]:
+    """One row per phone or fax number of an addressee and client it bills to."""
+    rows = []
+    for addressee in addressees:
+        base = {
+            "addressee_id": addressee["id"],
+            "addressee_name": _addressee_name(addressee),
+            "addressee_active": addressee.get("status", "active") == "active",
+        }
+        links = by_addressee.get(addressee["id"]) or [({}, None)]
+        for comm in addressee.get("communications") or ():
+            if comm.get("type") not in _NUMBER_KINDS or not comm.get("data_content"):
+                continue
+            for client, link in links:
+                rows.append(
+                    {
+                        **base,
+                        "raw_number": comm["data_content"],
+                        "kind": comm["type"],
+                        "role": comm.get("note"),
+                        "is_main": bool(comm.get("is_main_communication", False)),
+                        "communication_id": comm.get("id"),
+                        **client,
+                        "link": link,
+                    }
+                )
+    return rows
+
+
+def _employees_frame(employees: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "employee_id": e["id"],
+                "employee_name": e.get("name"),
+                "phone_extension": e.get("phone_extension"),
+                "employee_active": e.get("status", "active") == "active",
+            }
+            for e in employees
+        ],
+        schema=EMPLOYEES_SCHEMA,
+    )
+
+
+def _orders_frame(orders: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """One row per suborder (Teilauftrag) of each order."""
+    return pl.DataFrame(
+        [
+            {
+                "client_id": o.get("client_id"),
+                "order_id": o.get("order_id", o.get("id")),
+                "suborder_id": s.get("suborder_id"),
+                "order_name": o.get("order_name"),
+                "suborder_name": s.get("suborder_name"),
+                "fiscal_year": o.get("fiscal_year"),
+                "completion_status": o.get("completion_status"),
+                "accounting_allowed": s.get("accounting_allowed", True),
+            }
+            for o in orders
+            for s in o.get("suborders") or ()
+        ],
+        schema=ORDERS_SCHEMA,
+    )
 
 
 def _optional(client: DatevClient, api: str, path: str, *, what: str) -> list[dict]:

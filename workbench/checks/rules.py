@@ -3,9 +3,13 @@
 Great Expectations checks one row at a time (or one column's distribution); these rules compare
 rows with each other (cash chronology and balance, one date per Kassenbeleg, duplicates, call
 overlaps), consult the client's fiscal years, verify check digits (IBAN, USt-IdNr.), look at
-files on disk (Belegbilder) or at the settings themselves. Each row rule returns *hits*: the
-failing row positions of the prepared frame plus rule, severity, column, value, expected, message
-and suggestion; ``checks.check`` joins the lineage (file, row, item id) on them.
+files on disk (Belegbilder) or at the settings themselves. Each row rule returns *hits*
+(:mod:`workbench.checks.hits`); ``checks.check`` joins the lineage (file, row, item id) on them.
+
+:func:`row_rules` runs them per source kind. The cash book, duplicate and check-digit rules live
+in :mod:`~workbench.checks.cash_rules`, :mod:`~workbench.checks.duplicate_rules` and
+:mod:`~workbench.checks.check_digits`; fiscal years, call overlaps, Belegbilder and the settings
+are here.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
+from workbench.checks.cash_rules import cash_rules
+from workbench.checks.check_digits import check_digits
+from workbench.checks.duplicate_rules import duplicates
 from workbench.checks.engine_polars import ROW_INDEX
+from workbench.checks.hits import HITS_SCHEMA, hits, text
 from workbench.clients import ClientSettings
 from workbench.findings import findings_frame
 
@@ -27,53 +33,6 @@ __all__ = ["HITS_SCHEMA", "MAX_ATTACHMENT_BYTES", "row_rules", "settings_finding
 
 #: DATEV rejects Belegbilder over 20 MB (#DCO01016).
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-
-HITS_SCHEMA = pl.Schema(
-    {
-        ROW_INDEX: pl.UInt32,
-        "rule": pl.String,
-        "severity": pl.String,
-        "column": pl.String,
-        "value": pl.String,
-        "expected": pl.String,
-        "message": pl.String,
-        "suggestion": pl.String,
-    }
-)
-
-
-def _hits(
-    frame: pl.DataFrame,
-    mask: pl.Expr,
-    *,
-    rule: str,
-    severity: str,
-    column: str,
-    value: pl.Expr,
-    expected: str | pl.Expr,
-    message: pl.Expr,
-    suggestion: pl.Expr | None = None,
-) -> pl.DataFrame:
-    lit = lambda text: pl.lit(text, dtype=pl.String) if isinstance(text, str) else text
-    return frame.filter(mask).select(
-        pl.col(ROW_INDEX).cast(pl.UInt32),
-        pl.lit(rule, dtype=pl.String).alias("rule"),
-        pl.lit(severity, dtype=pl.String).alias("severity"),
-        pl.lit(column, dtype=pl.String).alias("column"),
-        value.cast(pl.String).alias("value"),
-        lit(expected).alias("expected"),
-        message.alias("message"),
-        (suggestion if suggestion is not None else pl.lit(None, dtype=pl.String)).alias(
-            "suggestion"
-        ),
-    )
-
-
-def _text(*parts: str | pl.Expr) -> pl.Expr:
-    return pl.concat_str(
-        [pl.lit(p) if isinstance(p, str) else p.cast(pl.String) for p in parts], ignore_nulls=True
-    )
-
 
 # --- fiscal years ---------------------------------------------------------------------------------
 
@@ -90,7 +49,7 @@ def fiscal_year_not_created(
     for start, end in settings.fiscal_years:
         inside = inside | day.is_between(start, end)
     created = ", ".join(f"{s:%d.%m.%Y}–{e:%d.%m.%Y}" for s, e in settings.fiscal_years)
-    return _hits(
+    return hits(
         frame,
         day.is_not_null() & ~inside,
         rule="fiscal_year.not_created",
@@ -98,7 +57,7 @@ def fiscal_year_not_created(
         column=column,
         value=day.dt.strftime("%Y-%m-%d"),
         expected=f"angelegte Wirtschaftsjahre: {created}",
-        message=_text(
+        message=text(
             "Das Wirtschaftsjahr ",
             day.dt.year(),
             " ist in DATEV Unternehmen online "
@@ -143,296 +102,20 @@ def fiscal_year_month_mismatch(frame: pl.DataFrame, settings: ClientSettings) ->
         bad.select("date", "accounting_month"), on=["date", "accounting_month"], how="semi"
     )
     mismatch = pl.lit(True)
-    return _hits(
+    return hits(
         work,
         mismatch,
         rule="fiscal_year.month_mismatch",
         severity="error",
         column="date",
         value=day.dt.strftime("%Y-%m-%d"),
-        expected=_text("Datum im Wirtschaftsjahr des Buchungsmonats ", month),
-        message=_text(
+        expected=text("Datum im Wirtschaftsjahr des Buchungsmonats ", month),
+        message=text(
             "Das Belegdatum ",
             day.dt.strftime("%d.%m.%Y"),
             " liegt nicht im Wirtschaftsjahr des Buchungsmonats ",
             month,
             "; DATEV lehnt den Beleg ab. Korrigieren Sie Belegdatum oder Buchungsmonat.",
-        ),
-    )
-
-
-# --- cash (Kasse) -----------------------------------------------------------------------------------
-
-
-def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.DataFrame]:
-    """Kasse rows in file order: chronology, running balance, one date per Kassenbeleg, months.
-
-    A Kassenbeleg's date is the date of its first item; it must not be before the date of the
-    Kassenbeleg before it (all its items are reported). A Kassenbeleg with several dates has all
-    its items reported. The balance starts at the opening balance (0,00) at the top of the file;
-    the item that first takes it below zero is reported.
-    """
-    cash = frame.select(
-        ROW_INDEX, "document_kind", "document_id", "date", "amount", "accounting_month"
-    ).filter(pl.col("document_kind") == "Kasse")
-    if cash.is_empty():
-        return []
-    day, amount = pl.col("date"), pl.col("amount").fill_null(0.0)
-    opening = settings.cash_opening_balance if settings else 0.0
-    balance = (amount.cum_sum() + opening).round(2)
-    documents = (
-        cash.group_by("document_id", maintain_order=True)
-        .agg(day.drop_nulls().first().alias("__doc_date"))
-        .with_columns(pl.col("__doc_date").shift(1).forward_fill().alias("__previous"))
-    )
-    cash = cash.with_columns(
-        balance.alias("__balance"),
-        balance.shift(1, fill_value=opening).alias("__before"),
-        day.n_unique().over("document_id").alias("__dates"),
-    ).join(documents, on="document_id", how="left", nulls_equal=True)
-    doc_date = pl.col("__doc_date")
-    out = [
-        _hits(
-            cash,
-            doc_date.is_not_null() & (doc_date < pl.col("__previous")),
-            rule="cash.chronology",
-            severity="error",
-            column="date",
-            value=day.dt.strftime("%Y-%m-%d"),
-            expected=_text("nicht vor ", pl.col("__previous").dt.strftime("%d.%m.%Y")),
-            message=_text(
-                "Der Kassenbeleg ",
-                pl.col("document_id"),
-                " vom ",
-                doc_date.dt.strftime("%d.%m.%Y"),
-                " steht nach einem Kassenbeleg vom ",
-                pl.col("__previous").dt.strftime("%d.%m.%Y"),
-                ". Kassenbelege werden "
-                "in Dateireihenfolge übertragen und müssen chronologisch sein: "
-                "sortieren Sie die Kassenbewegungen nach Datum.",
-            ),
-        ),
-        _hits(
-            cash,
-            (pl.col("__balance") < 0) & (pl.col("__before") >= 0),
-            rule="cash.negative_balance",
-            severity="error",
-            column="amount",
-            value=pl.col("amount"),
-            expected="Kassenbestand nie unter 0,00",
-            message=_text(
-                "Nach dieser Kassenbewegung wäre der Kassenbestand negativ (",
-                pl.col("__balance").cast(pl.String),
-                "). Übertragen Sie zuerst die "
-                "Einnahmen und dann die Ausgaben, oder prüfen Sie Betrag und "
-                "Reihenfolge.",
-            ),
-        ),
-        _hits(
-            cash,
-            day.is_not_null() & (pl.col("__dates") > 1),
-            rule="cash.multiple_dates",
-            severity="error",
-            column="date",
-            value=day.dt.strftime("%Y-%m-%d"),
-            expected="ein Belegdatum für alle Positionen des Kassenbelegs",
-            message=_text(
-                "Der Kassenbeleg ",
-                pl.col("document_id"),
-                " hat Positionen mit verschiedenen Daten (diese: ",
-                day.dt.strftime("%d.%m.%Y"),
-                "). Alle "
-                "Positionen eines Kassenbelegs brauchen dasselbe Belegdatum: teilen "
-                "Sie den Beleg auf oder korrigieren Sie das Datum.",
-            ),
-        ),
-    ]
-    last = settings.last_transferred_cash_month if settings else None
-    if last:
-        month = pl.col("accounting_month")
-        out.append(
-            _hits(
-                cash,
-                month.is_not_null() & (month < last),
-                rule="cash.month_already_transferred",
-                severity="error",
-                column="accounting_month",
-                value=month,
-                expected=f"Buchungsmonat ab {last}",
-                message=_text(
-                    "Für die Kasse wurde bereits der Buchungsmonat ",
-                    last,
-                    " übertragen; Kassenbelege für den älteren Monat ",
-                    month,
-                    " nimmt DATEV nicht mehr "
-                    "an. Übertragen Sie ältere Monate vor neueren oder klären Sie die "
-                    "Korrektur mit Ihrer Steuerberatung.",
-                ),
-            )
-        )
-    return out
-
-
-# --- duplicates ----------------------------------------------------------------------------------
-
-
-def _may_repeat(key: np.ndarray, owner: np.ndarray) -> np.ndarray:
-    """Rows whose key may have more than one owner: a superset, found without a hash table.
-
-    Consecutive rows with the same key and owner (the items of one document) count once; the
-    rest are counted per bucket of the key's top bits (four to eight buckets per key), and a row
-    is kept when its bucket was hit twice or more. At most 2**23 buckets (64 MB of counts):
-    beyond that, more candidates are cheaper than more memory.
-    """
-    if len(key) < 2:
-        return np.zeros(len(key), dtype=bool)
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = (key[1:] != key[:-1]) | (owner[1:] != owner[:-1])
-    bits = min(23, max(8, int(first.sum()).bit_length() + 2))
-    bucket = (key >> np.uint64(64 - bits)).astype(np.intp)
-    return np.bincount(bucket[first], minlength=1 << bits)[bucket] > 1
-
-
-def duplicates(
-    frame: pl.DataFrame,
-    column: str,
-    *,
-    rule: str,
-    group: pl.Expr | pl.Series | None,
-    owner: str | None,
-    label: str,
-) -> pl.DataFrame:
-    """Flag every occurrence of a value after its first owner (document or row) in ``group``
-    (an expression on ``frame`` or a series aligned with it)."""
-    if column not in frame.columns:
-        return pl.DataFrame(schema=HITS_SCHEMA)
-    value = pl.col(column)
-    keys = [column] if group is None else [column, "__group"]
-    owner_expr = pl.col(owner) if owner else pl.col(ROW_INDEX)
-    needed = {
-        ROW_INDEX,
-        column,
-        *([owner] if owner else []),
-        *(["source_row"] if "source_row" in frame.columns else []),
-        *(group.meta.root_names() if isinstance(group, pl.Expr) else []),
-    }
-    work = frame.select([c for c in frame.columns if c in needed]).with_columns(
-        (group if group is not None else pl.lit(None)).alias("__group")
-    )
-    if work[column].null_count():
-        work = work.filter(value.is_not_null())
-    # hashes stand in for key and owner (a collision only adds candidates, the exact
-    # comparison follows); only the rows a cheap screen keeps go through the grouping below
-    key = value.hash() if group is None else value.hash() ^ (pl.col("__group").hash() * 3)
-    work = work.with_columns(key.alias("__key"), owner_expr.hash().alias("__owner"))
-    work = work.filter(_may_repeat(work["__key"].to_numpy(), work["__owner"].to_numpy()))
-    repeated = (
-        work.group_by("__key")
-        .agg((pl.col("__owner").min() != pl.col("__owner").max()).alias("__many"))
-        .filter(pl.col("__many"))["__key"]
-    )
-    if repeated.is_empty():
-        return pl.DataFrame(schema=HITS_SCHEMA)
-    work = work.filter(pl.col("__key").is_in(repeated.implode())).sort(ROW_INDEX)
-    line = (
-        pl.col("source_row")
-        if "source_row" in frame.columns
-        else pl.col(ROW_INDEX).cast(pl.Int64) + 1
-    )
-    work = work.with_columns(
-        owner_expr.n_unique().over(keys).alias("__owners"),
-        line.cast(pl.String).unique(maintain_order=True).str.join(", ").over(keys).alias("__rows"),
-    )
-    return _hits(
-        work,
-        pl.col("__owners") > 1,
-        rule=rule,
-        severity="error",
-        column=column,
-        value=value,
-        expected="eindeutig",
-        message=_text(
-            label,
-            " '",
-            value,
-            "' kommt mehrfach vor (Zeilen ",
-            pl.col("__rows"),
-            "). DATEV ordnet Belege über diese Nummer zu: vergeben Sie eine eindeutige "
-            "Nummer oder entfernen Sie die Dublette (doppelter Export).",
-        ),
-    )
-
-
-# --- check digits --------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=65536)
-def _iban_ok(value: str) -> bool:
-    from schwifty import IBAN
-    from schwifty.exceptions import SchwiftyException
-
-    try:
-        IBAN(value)
-    except (SchwiftyException, ValueError):
-        return False
-    return True
-
-
-@lru_cache(maxsize=65536)
-def _vat_ok(value: str) -> bool:
-    from stdnum.eu import vat
-
-    try:
-        return bool(vat.is_valid(value))
-    except Exception:  # stdnum raises for unknown country modules
-        return False
-
-
-_VAT_FORMAT = r"^[A-Z]{2}[0-9A-Za-z+*]{2,13}$"
-_IBAN_FORMAT = r"^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$"
-
-
-def check_digits(frame: pl.DataFrame, column: str, *, kind: str) -> pl.DataFrame:
-    """IBAN (schwifty) and USt-IdNr. (python-stdnum) check digits, for values in the right format
-    (a wrong format is the suite's finding)."""
-    if column not in frame.columns:
-        return pl.DataFrame(schema=HITS_SCHEMA)
-    fmt, test = (_IBAN_FORMAT, _iban_ok) if kind == "iban" else (_VAT_FORMAT, _vat_ok)
-    value = pl.col(column)
-    unique = frame[column].drop_nulls().unique()
-    unique = unique.filter(unique.str.contains(fmt.replace("$", r"\z"))).to_list()
-    bad = [v for v in unique if not test(v)]
-    if not bad:
-        return pl.DataFrame(schema=HITS_SCHEMA)
-    candidates = frame.filter(value.is_in(pl.Series(bad, dtype=pl.String).implode()))
-    if kind == "iban":
-        return _hits(
-            candidates,
-            pl.lit(True),
-            rule="field.iban",
-            severity="error",
-            column=column,
-            value=value,
-            expected="IBAN mit gültiger Prüfsumme",
-            message=_text(
-                "Die IBAN '",
-                value,
-                "' hat eine falsche Prüfsumme (Tippfehler?). Korrigieren Sie sie in der Quelle.",
-            ),
-        )
-    return _hits(
-        candidates,
-        pl.lit(True),
-        rule="field.vat_id",
-        severity="error",
-        column=column,
-        value=value,
-        expected="USt-IdNr. mit gültiger Prüfziffer",
-        message=_text(
-            "Die USt-IdNr. '",
-            value,
-            "' ist ungültig (Prüfziffer oder Aufbau "
-            "passt nicht zum Land). Korrigieren Sie sie in der Quelle.",
         ),
     )
 
@@ -469,7 +152,7 @@ def call_overlaps(frame: pl.DataFrame) -> pl.DataFrame:
     other = (
         pl.when(overlaps_previous).then(pl.col("__previous_call")).otherwise(pl.col("__next_call"))
     )
-    return _hits(
+    return hits(
         work,
         overlaps_previous | overlaps_next,
         rule="calls.overlap",
@@ -477,7 +160,7 @@ def call_overlaps(frame: pl.DataFrame) -> pl.DataFrame:
         column="started_at",
         value=pl.col("started_at").dt.strftime("%Y-%m-%d %H:%M:%S"),
         expected="keine Überschneidung auf derselben Nebenstelle",
-        message=_text(
+        message=text(
             "Der Anruf überschneidet sich auf Nebenstelle ",
             pl.col("extension"),
             " mit dem Anruf ",
@@ -532,7 +215,7 @@ def attachment_files(
     key = pl.concat_str("source_file", pl.lit("\x00"), "attachment")
     if missing:
         out.append(
-            _hits(
+            hits(
                 rows,
                 key.is_in([f"{s}\x00{n}" for s, n in missing]),
                 rule="attachment.missing",
@@ -540,7 +223,7 @@ def attachment_files(
                 column="attachment",
                 value=pl.col("attachment"),
                 expected="vorhandene Datei neben der Quelldatei",
-                message=_text(
+                message=text(
                     "Das Belegbild '",
                     pl.col("attachment"),
                     "' wurde nicht gefunden (gesucht im Ordner der Datei ",
@@ -555,7 +238,7 @@ def attachment_files(
         )
         joined = rows.with_columns(key.alias("__key")).join(size_of, on="__key", how="inner")
         out.append(
-            _hits(
+            hits(
                 joined,
                 pl.lit(True),
                 rule="attachment.too_large",
@@ -563,7 +246,7 @@ def attachment_files(
                 column="attachment",
                 value=pl.col("attachment"),
                 expected="höchstens 20 MB",
-                message=_text(
+                message=text(
                     "Das Belegbild '",
                     pl.col("attachment"),
                     "' ist ",

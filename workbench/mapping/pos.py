@@ -26,22 +26,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from workbench.datev.extf import ExtfHeader, validate_bookings
-from workbench.findings import concat_findings
-from workbench.mapping.result import (
-    LINEAGE_SCHEMA,
-    SKIPPED_SCHEMA,
-    Mapped,
-    all_findings,
-    block_with_finding,
-    blocked_rows,
-    concat_blocked,
-    error_rules,
-    require,
-    source_maps,
-    validation_findings,
-    with_index,
-)
+from workbench.mapping.findings import all_findings, source_maps, validation_findings
+from workbench.mapping.gate import RowGate, lineage
+from workbench.mapping.result import Mapped
+from workbench.mapping.validation import extf_problems
 from workbench.sources.loader import LoadResult
 
 __all__ = ["PERIODS", "POS_FIELDS", "PosMapping", "business_days", "map_pos", "split_periods"]
@@ -62,7 +50,7 @@ POS_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 
 @dataclass(frozen=True)
 class PosMapping:
-    """The integration settings of seed 003 (Omniboost "Accounting-Mapping" + "Integrationseinstellungen").
+    """Seed 003's settings: Omniboost "Accounting-Mapping" and "Integrationseinstellungen".
 
     ``accounts``: revenue and payment category → Sachkonto. ``transit_account``: Zwischenkonto.
     ``tip_account``: Trinkgeld-Konto. ``period``: daily, weekly or monthly. ``day_close``:
@@ -154,33 +142,63 @@ def map_pos(
     >>> mapped = map_pos(load_pos("pos.csv", profile="lightspeed"), mapping=settings)
     >>> write_extf(mapped.records, ExtfHeader(..., **mapped.header))
     """
-    sources = source_maps(result.sources)
-    found = all_findings(result.findings, findings)
-    frame = with_index(result.frame).with_columns(pl.col("category").alias("_item"))
     start, end = _period(pl.col("_day"), mapping.period)
-    rows = frame.with_columns(
+    frame = result.frame.with_columns(
         business_days(result.frame, mapping.day_close).alias("_day")
     ).with_columns(start.alias("_period"), end.alias("_period_end"))
-    rows = rows.join(
-        error_rules(found), on=["source_file", "source_row"], how="left", maintain_order="left"
+    gate = RowGate(
+        frame,
+        role=_ROLE,
+        item="category",
+        findings=all_findings(result.findings, findings),
+        sources=source_maps(result.sources),
     )
-    blocked = [blocked_rows(rows.filter(pl.col("rules").is_not_null()), _ROLE)]
-    rows = rows.filter(pl.col("rules").is_null())
-    missing, found_missing, condition = require(
-        rows,
+    gate.block_on_errors()
+    gate.require(
         {
             "business_date": None,
             "category_type": ("revenue", "payment", "tip"),
             "category": None,
             "amount": None,
-        },
-        role=_ROLE,
-        sources=sources,
+        }
     )
-    new_findings = [found_missing]
-    blocked.append(blocked_rows(missing, _ROLE))
-    rows = rows.filter(~condition)
+    rows = _reject_unmapped(gate, _with_accounts(gate.rows, mapping))
+    rows = _reject_unbalanced(gate, rows)
 
+    groups, zero = _groups(rows)
+    gate.skip(zero, reason="Summe der Kategorie im Zeitraum ist 0,00: keine Buchung nötig")
+    records = _bookings(groups, mapping)
+    # What the EXTF writer would reject blocks the whole period (half a period would not balance).
+    problems = extf_problems(records, account_length=account_length)
+    if problems.height:
+        periods = _block_invalid_periods(gate, problems, groups, rows)
+        keep = ~pl.col("_period").is_in(periods)
+        records = records.filter(groups.select(keep).to_series())
+        groups = groups.filter(keep)
+
+    exploded = groups.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("record"), pl.col("_rows").alias("_index")
+    ).explode("_index")
+    located = exploded.join(
+        rows.select("_index", "source_file", "source_row", "_item"),
+        on="_index",
+        how="left",
+        maintain_order="left",
+    )
+    return gate.finish(
+        kind="pos",
+        target="extf",
+        records=records,
+        lineage=lineage(located, _ROLE, record="record"),
+        field_sources=POS_FIELDS,
+        frames={_ROLE: result.frame},
+        sources=result.sources,
+        header=mapping.header(),
+    )
+
+
+def _with_accounts(rows: pl.DataFrame, mapping: PosMapping) -> pl.DataFrame:
+    """``_account`` (the category's Sachkonto) and ``_bu`` (BU-Schlüssel of the tax rate)."""
     accounts = pl.DataFrame(
         {
             "category": list(mapping.accounts),
@@ -192,9 +210,13 @@ def map_pos(
         {"tax": [float(k) for k in mapping.bu_codes], "_bu": list(mapping.bu_codes.values())},
         schema={"tax": pl.Float64, "_bu": pl.String},
     )
-    rows = rows.join(accounts, on="category", how="left", maintain_order="left").join(
+    return rows.join(accounts, on="category", how="left", maintain_order="left").join(
         codes, on="tax", how="left", maintain_order="left"
     )
+
+
+def _reject_unmapped(gate: RowGate, rows: pl.DataFrame) -> pl.DataFrame:
+    """Categories without a Sachkonto, revenue rates without a BU-Schlüssel; the rest returned."""
     is_revenue = pl.col("category_type") == "revenue"
     checks = (
         (
@@ -211,148 +233,80 @@ def map_pos(
         ),
     )
     for rule, column, condition, what in checks:
-        bad = rows.filter(condition)
-        if bad.height:
-            message = pl.format(
-                "{}, Zeile {}: " + what + ".", "source_file", "source_row", "category"
-            )
-            rule_found, stopped = block_with_finding(
-                bad,
-                rule=rule,
-                severity="error",
-                column=column,
-                message=message,
-                value=pl.col(column).cast(pl.String),
-                sources=sources,
-                role=_ROLE,
-            )
-            new_findings.append(rule_found)
-            blocked.append(stopped)
-            rows = rows.filter(~condition)
+        message = pl.format("{}, Zeile {}: " + what + ".", "source_file", "source_row", "category")
+        gate.reject(
+            rows.filter(condition),
+            rule=rule,
+            column=column,
+            message=message,
+            value=pl.col(column).cast(pl.String),
+        )
+        rows = rows.filter(~condition)
+    return rows
 
-    # The transit account must come out even per period, or nothing of that period goes.
+
+def _reject_unbalanced(gate: RowGate, rows: pl.DataFrame) -> pl.DataFrame:
+    """The transit account must come out even per period, or nothing of that period goes."""
     cents = (pl.col("amount") * 100).round(0).cast(pl.Int64)
     signed = pl.when(pl.col("category_type") == "payment").then(-cents).otherwise(cents)
     rows = rows.with_columns(cents.alias("_cents"), signed.alias("_balance"))
     balance = rows.group_by("_period").agg(pl.col("_balance").sum().alias("_difference"))
     rows = rows.join(balance, on="_period", how="left", maintain_order="left")
     off = pl.col("_difference") != 0
-    if rows.filter(off).height:
-        bad = rows.filter(off)
-        message = pl.format(
-            "{}, Zeile {}: im Zeitraum {} bis {} ergeben Umsatz und Trinkgeld {} EUR mehr als die Zahlungen "
-            "(negativ: weniger); das Zwischenkonto würde nicht ausgeglichen. Prüfen Sie Umsätze und Zahlungen des "
-            "Zeitraums in der Kasse.",
-            "source_file",
-            "source_row",
-            "_period",
-            "_period_end",
-            _euros(pl.col("_difference")),
-        )
-        rule_found, stopped = block_with_finding(
-            bad,
-            rule="pos.unbalanced",
-            severity="error",
-            column="amount",
-            message=message,
-            value=pl.col("amount"),
-            sources=sources,
-            role=_ROLE,
-        )
-        new_findings.append(rule_found)
-        blocked.append(stopped)
-        rows = rows.filter(~off)
-
-    groups, zero = _groups(rows)
-    skipped = zero.select(
-        pl.lit(_ROLE).alias("role"),
-        pl.col("_index").alias("index"),
+    message = pl.format(
+        "{}, Zeile {}: im Zeitraum {} bis {} ergeben Umsatz und Trinkgeld {} EUR mehr als die "
+        "Zahlungen (negativ: weniger); das Zwischenkonto würde nicht ausgeglichen. Prüfen Sie "
+        "Umsätze und Zahlungen des Zeitraums in der Kasse.",
         "source_file",
         "source_row",
-        pl.col("_item").alias("item_id"),
-        pl.lit("Summe der Kategorie im Zeitraum ist 0,00: keine Buchung nötig").alias("reason"),
-    ).cast(dict(SKIPPED_SCHEMA))  # type: ignore[arg-type]
-    records = _bookings(groups, mapping)
-
-    # What the EXTF writer would reject blocks the whole period (half a period would not balance).
-    header = ExtfHeader(
-        consultant_number=1001,
-        client_number=1,
-        fiscal_year_start=dt.date(2000, 1, 1),
-        account_length=account_length,
+        "_period",
+        "_period_end",
+        _euros(pl.col("_difference")),
     )
-    problems = validate_bookings(records, header).filter(pl.col("row").is_not_null())
-    if problems.height:
-        culprits = groups.with_row_index("_pos").filter(
-            pl.col("_pos").is_in(problems["row"].cast(pl.UInt32).implode())
-        )
-        lookup = culprits.select(
-            pl.col("_pos").cast(pl.Int64), pl.col("_rows").list.first().alias("_index")
-        ).join(rows.select("_index", "source_file", "source_row", "_item"), on="_index", how="left")
-        new_findings.append(
-            validation_findings(
-                problems,
-                lookup,
-                field_sources=POS_FIELDS,
-                sources=sources,
-                role=_ROLE,
-                target="extf",
-            )
-        )
-        periods = culprits["_period"].unique().implode()
-        bad = rows.filter(pl.col("_period").is_in(periods))
-        message = pl.format(
-            "{}, Zeile {}: eine Buchung des Zeitraums {} bis {} verletzt das EXTF-Format (siehe "
-            "field.datev); der Zeitraum wird nicht übertragen.",
-            "source_file",
-            "source_row",
-            "_period",
-            "_period_end",
-        )
-        blocked.append(
-            blocked_rows(
-                bad.with_columns(pl.lit(["field.datev"]).alias("rules"), message.alias("message")),
-                _ROLE,
-            )
-        )
-        keep = ~pl.col("_period").is_in(periods)
-        records = records.filter(groups.select(keep).to_series())
-        groups = groups.filter(keep)
+    gate.reject(
+        rows.filter(off),
+        rule="pos.unbalanced",
+        column="amount",
+        message=message,
+        value=pl.col("amount"),
+    )
+    return rows.filter(~off)
 
-    lineage = (
-        groups.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("record"), "_rows")
-        .explode("_rows")
-        .join(
-            rows.select("_index", "source_file", "source_row", "_item"),
-            left_on="_rows",
-            right_on="_index",
-            how="left",
-            maintain_order="left",
+
+def _block_invalid_periods(
+    gate: RowGate, problems: pl.DataFrame, groups: pl.DataFrame, rows: pl.DataFrame
+) -> pl.Series:
+    """``field.datev`` findings for the invalid bookings; their periods are blocked whole.
+
+    Returns the blocked periods (imploded, for ``is_in``).
+    """
+    culprits = groups.with_row_index("_pos").filter(
+        pl.col("_pos").is_in(problems["row"].cast(pl.UInt32).implode())
+    )
+    lookup = culprits.select(
+        pl.col("_pos").cast(pl.Int64), pl.col("_rows").list.first().alias("_index")
+    ).join(rows.select("_index", "source_file", "source_row", "_item"), on="_index", how="left")
+    gate.findings.append(
+        validation_findings(
+            problems,
+            lookup,
+            field_sources=POS_FIELDS,
+            sources=gate.sources,
+            role=_ROLE,
+            target="extf",
         )
-        .select(
-            "record",
-            pl.lit(_ROLE).alias("role"),
-            pl.col("_rows").alias("index"),
-            "source_file",
-            "source_row",
-            pl.col("_item").alias("item_id"),
-        )
-        .cast(dict(LINEAGE_SCHEMA))
-    )  # type: ignore[arg-type]
-    return Mapped(
-        kind="pos",
-        target="extf",
-        records=records,
-        lineage=lineage,
-        blocked=concat_blocked(blocked),
-        skipped=skipped,
-        findings=concat_findings([found, *new_findings]),
-        field_sources=POS_FIELDS,
-        frames={_ROLE: result.frame},
-        sources=result.sources,
-        primary=_ROLE,
-        header=mapping.header(),
-    ).verified()
+    )
+    periods = culprits["_period"].unique().implode()
+    message = pl.format(
+        "{}, Zeile {}: eine Buchung des Zeitraums {} bis {} verletzt das EXTF-Format (siehe "
+        "field.datev); der Zeitraum wird nicht übertragen.",
+        "source_file",
+        "source_row",
+        "_period",
+        "_period_end",
+    )
+    gate.block(rows.filter(pl.col("_period").is_in(periods)), rule="field.datev", message=message)
+    return periods
 
 
 def _euros(cents: pl.Expr) -> pl.Expr:

@@ -17,7 +17,8 @@ import polars as pl
 from workbench.datev import ledger_xml
 from workbench.datev.extf_fields import BUCHUNGSSTAPEL
 from workbench.datev.fields import Context
-from workbench.mapping.result import SEVERITY_RANK, Mapped
+from workbench.findings import SEVERITIES
+from workbench.mapping.result import Mapped
 
 __all__ = ["PREVIEW_SCHEMA", "preview", "preview_wide"]
 
@@ -40,6 +41,7 @@ PREVIEW_SCHEMA = pl.Schema(
 _LEDGER_CTX = Context(encoding="utf-8", decimal_separator=".")
 _EXTF_CTX = Context(encoding="cp1252", decimal_separator=",")
 _EXTF_TYPES = {f.name: f.type for f in BUCHUNGSSTAPEL.fields}
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}  # error first
 
 
 def _formatted(records: pl.DataFrame, target: str) -> pl.DataFrame:
@@ -65,7 +67,7 @@ def _page_lineage(mapped: Mapped, lo: int, hi: int) -> pl.DataFrame:
 
 
 def _source_values(mapped: Mapped, lineage: pl.DataFrame) -> pl.DataFrame:
-    """Canonical values of the page's source rows: ``role``, ``index``, ``column``, ``source_value``."""
+    """The page's canonical source values (``role``, ``index``, ``column``, ``source_value``)."""
     parts = []
     for role, frame in mapped.frames.items():
         indices = lineage.filter(pl.col("role") == role)["index"].unique().sort()
@@ -124,7 +126,7 @@ def _page_findings(mapped: Mapped, lineage: pl.DataFrame) -> pl.DataFrame:
 
 
 def preview(mapped: Mapped, *, page: int = 0, page_size: int = 50) -> pl.DataFrame:
-    """One line per (record, DATEV field) of page ``page``: value, canonical and source column, row, findings.
+    """One line per (record, DATEV field) of page ``page``: value, columns, source row, findings.
 
     ``source_row`` is the 1-based row as the user sees it in the file; where one DATEV record
     sums several source rows (POS periods), it is the first of them and ``source_rows`` says

@@ -15,24 +15,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.datev.ledger_xml import ELEMENT_ORDER, MAX_RECORDS, validate_ledger_records
+from workbench.datev.ledger_xml import MAX_RECORDS
 from workbench.datev.package import DOCUMENT_KINDS
-from workbench.findings import concat_findings
-from workbench.mapping.result import (
-    LINEAGE_SCHEMA,
-    SKIPPED_SCHEMA,
-    Mapped,
-    all_findings,
-    block_with_finding,
-    blocked_rows,
-    concat_blocked,
-    error_rules,
-    require,
-    source_maps,
-    unreadable_attachments,
-    validation_findings,
-    with_index,
-)
+from workbench.mapping.findings import all_findings, source_maps
+from workbench.mapping.gate import RowGate, lineage
+from workbench.mapping.result import Mapped
+from workbench.mapping.validation import ledger_problems
 from workbench.sources.loader import LoadResult
 
 __all__ = ["RECEIPT_FIELDS", "map_receipts"]
@@ -73,6 +61,14 @@ RECEIPT_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 _PACKAGE = ("document_id", "document_kind", "accounting_month", "attachment")
 _ROLE = "receipts"
+#: DATEV element → where its value comes from, for the preview.
+_FIELD_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
+    **{name: ((_ROLE, column),) for name, column, _ in RECEIPT_FIELDS},
+    **{name: ((_ROLE, name),) for name in _PACKAGE},
+}
+#: One Beleg: a LedgerImport package holds the items of one Buchungsmonat and Beleg-Art.
+_DOCUMENT = ["accounting_month", "document_kind", "document_id"]
+_SKIP_REASON = "block_transfer: Belegposition ist von der Übertragung ausgeschlossen"
 
 
 def _element(name: str, column: str, kinds: tuple[str, ...]) -> pl.Expr:
@@ -120,123 +116,62 @@ def map_receipts(
     >>> mapped = map_receipts(load_receipts("bd.csv", profile="juston"), client="455148-1")
     >>> build_packages(mapped.records, out_dir="out")
     """
-    frame = with_index(result.frame).with_columns(pl.col("item_id").alias("_item"))
-    found = all_findings(result.findings, findings)
-    sources = source_maps(result.sources)
-    field_sources = {name: ((_ROLE, column),) for name, column, _ in RECEIPT_FIELDS}
-    field_sources.update({name: ((_ROLE, name),) for name in _PACKAGE})
-
-    skip = frame["block_transfer"].fill_null(False)
-    skipped = (
-        frame.filter(skip)
-        .select(
-            pl.lit(_ROLE).alias("role"),
-            pl.col("_index").alias("index"),
-            "source_file",
-            "source_row",
-            pl.col("_item").alias("item_id"),
-            pl.lit("block_transfer: Belegposition ist von der Übertragung ausgeschlossen").alias(
-                "reason"
-            ),
-        )
-        .cast(dict(SKIPPED_SCHEMA))
-    )  # type: ignore[arg-type]
-    rows = frame.filter(~skip).join(
-        error_rules(found), on=["source_file", "source_row"], how="left", maintain_order="left"
-    )
-    blocked = [blocked_rows(rows.filter(pl.col("rules").is_not_null()), _ROLE)]
-    rows = rows.filter(pl.col("rules").is_null())
-    # Without a Beleg and a known Beleg-Art there is no package to put the item in.
-    missing, new_findings, condition = require(
-        rows,
-        {"document_id": None, "document_kind": tuple(DOCUMENT_KINDS)},
+    gate = RowGate(
+        result.frame,
         role=_ROLE,
-        sources=sources,
+        item="item_id",
+        findings=all_findings(result.findings, findings),
+        sources=source_maps(result.sources),
     )
-    new_findings = [new_findings]
-    blocked.append(blocked_rows(missing, _ROLE))
-    rows = rows.filter(~condition)
+    gate.skip(pl.col("block_transfer").fill_null(False), reason=_SKIP_REASON)
+    gate.block_on_errors()
+    # Without a Beleg and a known Beleg-Art there is no package to put the item in.
+    gate.require({"document_id": None, "document_kind": tuple(DOCUMENT_KINDS)})
     if check_attachments:
-        unreadable, found_files, condition = unreadable_attachments(
-            rows, role=_ROLE, sources=sources
-        )
-        new_findings.append(found_files)
-        blocked.append(blocked_rows(unreadable, _ROLE))
-        rows = rows.filter(~condition)
+        gate.block_unreadable_attachments()
 
-    # What DATEV's writer would reject becomes a finding and blocks the row. The checks below
-    # mark rows in ``alive``; the wide frames are filtered once, at the end.
+    # From here on the records are built: blocked rows are only marked, and the wide frames
+    # are filtered once, at the end.
+    rows = gate.rows
     records = _records(rows, client)
-    position = pl.int_range(pl.len(), dtype=pl.Int64)
-    alive = pl.repeat(True, rows.height, eager=True, dtype=pl.Boolean)
+    gate.block_invalid(
+        ledger_problems(records), rows, field_sources=_FIELD_SOURCES, target="ledger"
+    )
+    _reject_inconsistent_documents(gate, rows, records)
+    if whole_documents:
+        gate.block_documents(_DOCUMENT)
 
-    def kill(positions: pl.Series) -> None:
-        nonlocal alive
-        alive = alive & ~rows.select(position.is_in(positions.implode())).to_series()
+    keep = gate.is_open(rows)
+    if not keep.all():
+        rows, records = rows.filter(keep), records.filter(keep)
+    return gate.finish(
+        kind="receipts",
+        target="ledger",
+        records=records,
+        lineage=lineage(rows, _ROLE),
+        field_sources=_FIELD_SOURCES,
+        frames={_ROLE: result.frame},
+        sources=result.sources,
+    )
 
-    def at(positions: pl.Series) -> pl.DataFrame:
-        return rows.with_columns(position.alias("_at")).filter(
-            pl.col("_at").is_in(positions.implode())
-        )
 
-    invalid = []
-    for kind, ledger in DOCUMENT_KINDS.items():
-        is_kind = rows["document_kind"] == kind
-        if not is_kind.any():
-            continue
-        part = records.filter(is_kind)
-        columns = [
-            c for c in part.columns if c in ELEMENT_ORDER[ledger] or c in (*_PACKAGE, "client")
-        ]
-        problems = validate_ledger_records(part.select(columns), ledger=ledger)
-        problems = problems.filter(pl.col("row").is_not_null())
-        if problems.height:
-            lookup = rows.select("source_file", "source_row", "_item", position.alias("_at"))
-            lookup = lookup.filter(is_kind).with_columns(position.alias("_pos"))
-            new_findings.append(
-                validation_findings(
-                    problems,
-                    lookup,
-                    field_sources=field_sources,
-                    sources=sources,
-                    role=_ROLE,
-                    target="ledger",
-                )
-            )
-            hit = problems.select(pl.col("row").alias("_pos")).unique()
-            invalid.append(lookup.join(hit, on="_pos")["_at"])
-    if invalid:
-        bad = pl.concat(invalid).unique()
-        fresh = concat_findings(new_findings)
-        reasons = fresh.group_by("source", "row").agg(
-            pl.col("rule").unique().alias("rules"), pl.col("message").first()
-        )
-        flagged = (
-            at(bad)
-            .drop("rules", "message")
-            .join(
-                reasons,
-                left_on=["source_file", "source_row"],
-                right_on=["source", "row"],
-                how="left",
-                maintain_order="left",
-            )
-        )
-        blocked.append(blocked_rows(flagged, _ROLE))
-        kill(bad)
+def _reject_inconsistent_documents(
+    gate: RowGate, rows: pl.DataFrame, records: pl.DataFrame
+) -> None:
+    """One Beleg = one consolidate: its items must share date, invoiceId and currency.
 
-    # One Beleg = one consolidate: its items must share date, invoiceId and currency.
-    # Hashes instead of strings: 3x faster on a million items. A collision of two documents' keys
-    # can only flag a good document (blocked, with a finding); one of two invoiceIds would leave
-    # the disagreement to build_packages, which refuses it loudly. Nulls hash to a value too.
-    keys = ["accounting_month", "document_kind", "document_id"]
+    ``records`` are aligned with ``rows``. Hashes instead of strings: 3x faster on a million
+    items. A collision of two documents' keys can only flag a good document (blocked, with a
+    finding); one of two invoiceIds would leave the disagreement to build_packages, which
+    refuses it loudly. Nulls hash to a value too.
+    """
     keyed = records.select(
-        position.alias("_at"),
-        pl.struct(keys).hash().alias("_doc"),
+        rows["_index"],
+        pl.struct(_DOCUMENT).hash().alias("_doc"),
         pl.col("date").cast(pl.Int32).alias("_date"),
         pl.col("invoiceId").hash().alias("_id"),
         pl.col("currencyCode").hash().alias("_currency"),
-    ).filter(alive)
+    ).filter(gate.is_open(rows))
     differs = [(pl.col(c).min() != pl.col(c).max()) for c in ("_date", "_id", "_currency")]
     per_doc = (
         keyed.group_by("_doc")
@@ -248,99 +183,33 @@ def map_receipts(
         )
         .filter(pl.any_horizontal("_dates", "_ids", "_currencies", "_size"))
     )
-    if per_doc.height:
-        marked = keyed.join(per_doc, on="_doc", how="inner").select(
-            "_at", "_dates", "_ids", "_currencies", "_size"
-        )
-        flagged = at(marked["_at"]).join(marked, on="_at", how="left", maintain_order="left")
-        reason = (
-            pl.when("_size")
-            .then(pl.lit(f"hat mehr als {MAX_RECORDS} Belegpositionen"))
-            .when("_dates")
-            .then(pl.lit("hat Positionen mit verschiedenen Belegdaten"))
-            .when("_ids")
-            .then(pl.lit("hat Positionen mit verschiedenen Rechnungsnummern"))
-            .otherwise(pl.lit("hat Positionen in verschiedenen Währungen"))
-        )
-        message = pl.format(
-            "{}, Zeile {}: Beleg '{}' {}. DATEV nimmt einen Beleg nur mit gleichem Datum, "
-            "gleicher Rechnungsnummer und Währung an; teilen Sie den Beleg in der Quelle auf.",
-            "source_file",
-            "source_row",
-            "document_id",
-            reason,
-        )
-        rule_found, stopped = block_with_finding(
-            flagged,
-            rule="receipts.document_inconsistent",
-            severity="error",
-            column="document_id",
-            message=message,
-            value=pl.col("document_id"),
-            sources=sources,
-            role=_ROLE,
-        )
-        new_findings.append(rule_found)
-        blocked.append(stopped)
-        kill(marked["_at"])
-
-    if whole_documents:
-        out = concat_blocked(blocked)
-        docs = (
-            frame.join(out.select(pl.col("index").alias("_index")), on="_index")
-            .select(keys)
-            .unique()
-        )
-        sibling = (
-            rows.select(position.alias("_at"), *keys)
-            .filter(alive)
-            .join(docs, on=keys, how="inner", nulls_equal=True)["_at"]
-        )
-        if sibling.len():
-            flagged = at(sibling)
-            message = pl.format(
-                "{}, Zeile {}: Belegposition '{}' wird nicht übertragen, weil eine andere Position "
-                "von Beleg '{}' gesperrt ist. Beheben Sie die Fehler der anderen Position; dann "
-                "wird der Beleg vollständig übertragen.",
-                "source_file",
-                "source_row",
-                "_item",
-                "document_id",
-            )
-            rule_found, stopped = block_with_finding(
-                flagged,
-                rule="transfer.blocked",
-                severity="error",
-                column="document_id",
-                message=message,
-                value=pl.col("document_id"),
-                sources=sources,
-                role=_ROLE,
-            )
-            new_findings.append(rule_found)
-            blocked.append(stopped)
-            kill(sibling)
-
-    if not alive.all():
-        rows, records = rows.filter(alive), records.filter(alive)
-    lineage = rows.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("record"),
-        pl.lit(_ROLE).alias("role"),
-        pl.col("_index").alias("index"),
+    if per_doc.is_empty():
+        return
+    marked = keyed.join(per_doc, on="_doc", how="inner").select(
+        "_index", "_dates", "_ids", "_currencies", "_size"
+    )
+    flagged = rows.join(marked, on="_index", how="inner", maintain_order="left")
+    reason = (
+        pl.when("_size")
+        .then(pl.lit(f"hat mehr als {MAX_RECORDS} Belegpositionen"))
+        .when("_dates")
+        .then(pl.lit("hat Positionen mit verschiedenen Belegdaten"))
+        .when("_ids")
+        .then(pl.lit("hat Positionen mit verschiedenen Rechnungsnummern"))
+        .otherwise(pl.lit("hat Positionen in verschiedenen Währungen"))
+    )
+    message = pl.format(
+        "{}, Zeile {}: Beleg '{}' {}. DATEV nimmt einen Beleg nur mit gleichem Datum, "
+        "gleicher Rechnungsnummer und Währung an; teilen Sie den Beleg in der Quelle auf.",
         "source_file",
         "source_row",
-        pl.col("_item").alias("item_id"),
-    ).cast(dict(LINEAGE_SCHEMA))  # type: ignore[arg-type]
-    return Mapped(
-        kind="receipts",
-        target="ledger",
-        records=records,
-        lineage=lineage,
-        blocked=concat_blocked(blocked),
-        skipped=skipped,
-        findings=concat_findings([found, *new_findings]),
-        field_sources=field_sources,
-        frames={_ROLE: result.frame},
-        sources=result.sources,
-        primary=_ROLE,
-    ).verified()
+        "document_id",
+        reason,
+    )
+    gate.reject(
+        flagged,
+        rule="receipts.document_inconsistent",
+        column="document_id",
+        message=message,
+        value=pl.col("document_id"),
+    )

@@ -2,9 +2,11 @@
 
 The public functions live in :mod:`workbench.samples.generator`; the other modules are its
 building blocks: ``parties`` (DATEV-valid IBANs, VAT ids, German names and places), ``frames``
-(vectorised clean generators), ``defects`` (seeded defects and their manifest), ``writers``
-(per-profile file formats), ``catalog`` (what the committed files share) and the ``*_files``
-modules (one per source kind of ``data/samples/``).
+and ``invoice_frames`` (vectorised clean generators), ``defects`` (seeded defects and their
+manifest), ``writers`` (per-profile file formats), ``catalog`` (what the committed files share)
+and the ``*_files`` modules (the files of ``data/samples/``: ``receipt_files``,
+``invoice_files`` and ``call_pos_files`` by source kind, with the JustOn and CRM+ exports in
+``juston_booking_files``, ``juston_expense_files`` and ``crmplus_files``).
 """
 
 from workbench.samples.generator import (

@@ -50,6 +50,40 @@ def _calls(seed: int) -> SampleFile:
     pick = Picker(clean)
     external = pl.col("direction") != "internal"
     d = [Defect(None, None, "encoding.non_utf8", "UTF-16 LE mit BOM (Excel „Unicode-Text“)")]
+    d += _number_defects(pick, external)
+    d += _duration_defects(clean, pick)
+    first, second = pick(external, 2)
+    d.append(Defect(first, "call_id", "duplicate.call_id", "Anruf-ID doppelt vergeben (1/2)"))
+    d.append(
+        Defect(
+            second,
+            "call_id",
+            "duplicate.call_id",
+            "Anruf-ID doppelt vergeben (2/2)",
+            clean["call_id"][first],
+        )
+    )
+    r = pick()[0]
+    d.append(
+        Defect(r, "started_at", "field.unparseable", "Uhrzeit 25:10", raw="12.02.2026 25:10:00")
+    )
+    typed = apply_defects(clean, d)
+    # Clean but awkward: a note with a line break and one with a semicolon (quoted in the file).
+    r = pick(external & pl.col("answered"))[0]
+    typed = typed.with_columns(
+        typed["note"].scatter([r], ["Rückruf morgen früh\nBelege liegen im Postfach"])
+    )
+    r = pick(external & pl.col("answered"))[0]
+    typed = typed.with_columns(
+        typed["note"].scatter([r], ["Kassennachschau angekündigt; Unterlagen vorbereiten"])
+    )
+    _csv_file(f, typed, d, STARFACE, "call_id")
+    return f
+
+
+def _number_defects(pick: Picker, external: pl.Expr) -> list[Defect]:
+    """Numbers no addressee has, several have, a fax has, an inactive addressee has."""
+    d: list[Defect] = []
     for number, note in (
         ("+43 1 5875432", "Wien, kein Adressat"),
         ("+41 44 2123344", "Zürich, kein Adressat"),
@@ -81,6 +115,12 @@ def _calls(seed: int) -> SampleFile:
             "030 5550777",
         )
     )
+    return d
+
+
+def _duration_defects(clean: pl.DataFrame, pick: Picker) -> list[Defect]:
+    """An absurd duration, and two calls of one extension that overlap."""
+    d: list[Defect] = []
     # Absurd duration on the last call of an extension, so that nothing overlaps it.
     last = (
         clean.with_row_index().group_by("extension").agg(pl.col("index").max())["index"].to_list()
@@ -122,33 +162,7 @@ def _calls(seed: int) -> SampleFile:
         )
     )
     d.append(Defect(nxt, "duration_s", "calls.overlap", "beginnt vor Ende des vorigen (2/2)"))
-    first, second = pick(external, 2)
-    d.append(Defect(first, "call_id", "duplicate.call_id", "Anruf-ID doppelt vergeben (1/2)"))
-    d.append(
-        Defect(
-            second,
-            "call_id",
-            "duplicate.call_id",
-            "Anruf-ID doppelt vergeben (2/2)",
-            clean["call_id"][first],
-        )
-    )
-    r = pick()[0]
-    d.append(
-        Defect(r, "started_at", "field.unparseable", "Uhrzeit 25:10", raw="12.02.2026 25:10:00")
-    )
-    typed = apply_defects(clean, d)
-    # Clean but awkward: a note with a line break and one with a semicolon (quoted in the file).
-    r = pick(external & pl.col("answered"))[0]
-    typed = typed.with_columns(
-        typed["note"].scatter([r], ["Rückruf morgen früh\nBelege liegen im Postfach"])
-    )
-    r = pick(external & pl.col("answered"))[0]
-    typed = typed.with_columns(
-        typed["note"].scatter([r], ["Kassennachschau angekündigt; Unterlagen vorbereiten"])
-    )
-    _csv_file(f, typed, d, STARFACE, "call_id")
-    return f
+    return d
 
 
 # --- POS: Lightspeed -----------------------------------------------------------------------------

@@ -9,15 +9,24 @@ IBANs and VAT ids. Defects are added afterwards (``defects.py``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 
-from workbench.samples.parties import CLIENTS, ROLES, account, parties, personal_range
+from workbench.samples.parties import (
+    CLIENTS,
+    ROLES,
+    ClientSpec,
+    Role,
+    account,
+    parties,
+    personal_range,
+)
 from workbench.sources.schema import canonical_schema
 
-__all__ = ["clean_calls", "clean_invoices", "clean_pos", "clean_receipts", "schema"]
+__all__ = ["clean_calls", "clean_pos", "clean_receipts", "schema"]
 
 #: Public holidays in Bavaria the generator keeps free (Neujahr, Dreikönig, Ostern, 1. Mai, ...).
 HOLIDAYS = (
@@ -71,6 +80,23 @@ def _cents_tax(net: np.ndarray, rate: np.ndarray) -> np.ndarray:
 # --- receipts ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Documents:
+    """Drawn documents (Belege) of 1-3 items, and the document of each item."""
+
+    kinds: tuple[str, ...]  # the Beleg-Arten drawn from
+    kind: np.ndarray  # per document: index into ``kinds``
+    dates: np.ndarray
+    income: np.ndarray  # cash documents: takings (True) or expenses
+    credit: np.ndarray  # credit notes (Gutschrift): negative
+    party: np.ndarray  # row in ``parties()``; its height for none (Kasse)
+    item_doc: np.ndarray  # per item: its document
+
+    @property
+    def item_kind(self) -> np.ndarray:
+        return self.kind[self.item_doc]
+
+
 def clean_receipts(
     n: int,
     *,
@@ -81,16 +107,50 @@ def clean_receipts(
     last_day: date | None = None,
     first_document: int = 1,
 ) -> pl.DataFrame:
-    """``n`` clean receipt items (Belegpositionen) of ``client``, documents in date order."""
+    """``n`` clean receipt items (Belegpositionen) of ``client``, documents in date order.
+
+    All draws come from one seeded generator in a fixed order (documents, items, document
+    details, cost centres): the same seed gives the same items.
+    """
     spec = CLIENTS[client]
     rng = np.random.default_rng(seed)
     if kinds is None:
         kinds = RECEIPT_KINDS if spec.cash else RECEIPT_KINDS[:2]
+    first_day, last_day = first_day or spec.first_day, last_day or spec.last_day
+    pool = parties()
+    docs = _draw_documents(rng, n, kinds, first_day, last_day, pool)
+    roles, role_index, cents = _draw_items(rng, spec, docs, n)
+    doc_frame = _document_frame(rng, spec, docs, pool, first_document)
+    items = _item_frame(rng, spec, roles, role_index, cents, docs.item_doc)
+    frame = items.join(doc_frame, on="__doc", how="left", maintain_order="left").with_columns(
+        pl.concat_str(pl.lit("a0B7Q000"), _zfill(pl.col("item_id"), 7), pl.lit("AAK")).alias(
+            "item_id"
+        ),
+        pl.col("date").dt.strftime("%Y-%m").alias("accounting_month"),
+        pl.lit("EUR").alias("currency_code"),
+        pl.lit(None, dtype=pl.String).alias("bu_code"),
+        pl.lit(None, dtype=pl.String).alias("cost_category_id2"),
+        pl.lit(None, dtype=pl.Float64).alias("cost_amount"),
+        pl.when(pl.col("document_kind") == "Rechnungsausgang")
+        .then(pl.concat_str(pl.lit("Lieferschein LS-"), _zfill(pl.col("__docnum") * 3 + 7, 6)))
+        .alias("information"),
+        pl.lit(False).alias("block_transfer"),
+    )
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema("receipts").items()])
+
+
+def _draw_documents(
+    rng: np.random.Generator,
+    n: int,
+    kinds: tuple[str, ...],
+    first_day: date,
+    last_day: date,
+    pool: pl.DataFrame,
+) -> _Documents:
+    """Documents of 1-3 items (``n`` in all): Beleg-Art, date, cash direction, credit, party."""
     weights = np.array(
         [{"Rechnungsausgang": 0.45, "Rechnungseingang": 0.45, "Kasse": 0.1}[k] for k in kinds]
     )
-    first_day, last_day = first_day or spec.first_day, last_day or spec.last_day
-    # Documents of 1-3 items.
     sizes = rng.choice([1, 2, 3], p=[0.55, 0.3, 0.15], size=max(n, 1))
     ends = np.cumsum(sizes)
     docs = int(np.searchsorted(ends, n)) + 1 if n else 0
@@ -101,7 +161,6 @@ def clean_receipts(
     doc_dates = _business_days(rng, first_day, last_day, docs)
     doc_income = rng.random(docs) < 0.75  # cash documents: takings or expenses
     doc_credit = rng.random(docs) < 0.03  # credit notes (Gutschrift): negative
-    pool = parties()
     customers = int(pool["customer"].sum())
     suppliers = pool.height - customers
     doc_party = np.where(
@@ -114,9 +173,14 @@ def clean_receipts(
         ),
     )
     item_doc = np.repeat(np.arange(docs), sizes)
-    item_kind = doc_kind[item_doc]
+    return _Documents(kinds, doc_kind, doc_dates, doc_income, doc_credit, doc_party, item_doc)
 
-    # Each item gets a role of its document's kind (cash: takings or expenses per document).
+
+def _draw_items(
+    rng: np.random.Generator, spec: ClientSpec, docs: _Documents, n: int
+) -> tuple[list[Role], np.ndarray, np.ndarray]:
+    """Each item's role (of its document's kind; cash: takings or expenses) and amount in cents."""
+    kinds, item_doc, item_kind = docs.kinds, docs.item_doc, docs.item_kind
     roles = [
         role
         for role in ROLES
@@ -132,7 +196,7 @@ def clean_receipts(
                     if role.kind == kind and (kind != "Kasse" or (role.sign > 0) == income)
                 ]
             )
-            mask = (item_kind == k) & ((doc_income[item_doc] == income) | (kind != "Kasse"))
+            mask = (item_kind == k) & ((docs.income[item_doc] == income) | (kind != "Kasse"))
             if kind != "Kasse" and not income:
                 continue
             if mask.any():
@@ -141,35 +205,35 @@ def clean_receipts(
     high = np.array([role.high for role in roles])[role_index] * 100
     cents = low + (rng.random(n) * (high - low + 1)).astype(np.int64)
     sign = np.array([role.sign for role in roles])[role_index]
-    sign = np.where(doc_credit[item_doc] & (np.array(kinds)[item_kind] != "Kasse"), -sign, sign)
+    sign = np.where(docs.credit[item_doc] & (np.array(kinds)[item_kind] != "Kasse"), -sign, sign)
     cents = cents * sign
     is_cash = np.array(kinds)[item_kind] == "Kasse"
     cents[is_cash] = _non_negative_balance(cents[is_cash])
+    return roles, role_index, cents
 
-    chart_column = "skr03" if spec.chart == "SKR03" else "skr04"
-    # Strings are gathered by polars from small lookup Series: numpy string arrays are slow.
-    role_rows = pl.Series(role_index)
-    accounts = pl.Series(
-        [account(getattr(role, chart_column), spec.account_length) for role in roles]
-    ).gather(role_rows)
-    texts = pl.Series([role.text for role in roles]).gather(role_rows)
-    taxes = np.array([role.tax for role in roles])[role_index]
-    centers = COST_CENTERS[spec.trade]
+
+def _document_frame(
+    rng: np.random.Generator,
+    spec: ClientSpec,
+    docs: _Documents,
+    pool: pl.DataFrame,
+    first_document: int,
+) -> pl.DataFrame:
+    """One row per document: ids, invoice number, party with its personal account, dates."""
+    count = len(docs.kind)
     debtor_low, _ = personal_range(spec.account_length, debtor=True)
     creditor_low, _ = personal_range(spec.account_length, debtor=False)
-
-    docnum = first_document + np.arange(docs)
     doc_frame = pl.DataFrame(
         {
-            "__doc": np.arange(docs),
-            "__docnum": docnum,
-            "document_kind": pl.Series(list(kinds)).gather(pl.Series(doc_kind)),
-            "date": doc_dates,
-            "__party": doc_party,
-            "__credit": doc_credit,
-            "__due": rng.choice([14, 30], size=docs),
-            "__paid": rng.integers(3, 25, size=docs),
-            "__paid_flag": rng.random(docs) < 0.6,
+            "__doc": np.arange(count),
+            "__docnum": first_document + np.arange(count),
+            "document_kind": pl.Series(list(docs.kinds)).gather(pl.Series(docs.kind)),
+            "date": docs.dates,
+            "__party": docs.party,
+            "__credit": docs.credit,
+            "__due": rng.choice([14, 30], size=count),
+            "__paid": rng.integers(3, 25, size=count),
+            "__paid_flag": rng.random(count) < 0.6,
         }
     ).with_columns(pl.col("date").cast(pl.Date))
     year = pl.col("date").dt.year().cast(pl.String)
@@ -230,7 +294,29 @@ def clean_receipts(
         .then(pl.concat_str(pl.col("document_id"), pl.lit(".pdf")))
         .alias("attachment"),
     )
-    items = pl.DataFrame(
+    return doc_frame
+
+
+def _item_frame(
+    rng: np.random.Generator,
+    spec: ClientSpec,
+    roles: list[Role],
+    role_index: np.ndarray,
+    cents: np.ndarray,
+    item_doc: np.ndarray,
+) -> pl.DataFrame:
+    """One row per item: its document, amount, account, tax rate, text and cost centre."""
+    n = len(role_index)
+    chart_column = "skr03" if spec.chart == "SKR03" else "skr04"
+    # Strings are gathered by polars from small lookup Series: numpy string arrays are slow.
+    role_rows = pl.Series(role_index)
+    accounts = pl.Series(
+        [account(getattr(role, chart_column), spec.account_length) for role in roles]
+    ).gather(role_rows)
+    texts = pl.Series([role.text for role in roles]).gather(role_rows)
+    taxes = np.array([role.tax for role in roles])[role_index]
+    centers = COST_CENTERS[spec.trade]
+    return pl.DataFrame(
         {
             "__doc": item_doc,
             "item_id": np.arange(1, n + 1),
@@ -243,21 +329,6 @@ def clean_receipts(
             ),
         }
     )
-    frame = items.join(doc_frame, on="__doc", how="left", maintain_order="left").with_columns(
-        pl.concat_str(pl.lit("a0B7Q000"), _zfill(pl.col("item_id"), 7), pl.lit("AAK")).alias(
-            "item_id"
-        ),
-        pl.col("date").dt.strftime("%Y-%m").alias("accounting_month"),
-        pl.lit("EUR").alias("currency_code"),
-        pl.lit(None, dtype=pl.String).alias("bu_code"),
-        pl.lit(None, dtype=pl.String).alias("cost_category_id2"),
-        pl.lit(None, dtype=pl.Float64).alias("cost_amount"),
-        pl.when(pl.col("document_kind") == "Rechnungsausgang")
-        .then(pl.concat_str(pl.lit("Lieferschein LS-"), _zfill(pl.col("__docnum") * 3 + 7, 6)))
-        .alias("information"),
-        pl.lit(False).alias("block_transfer"),
-    )
-    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema("receipts").items()])
 
 
 def _non_negative_balance(cents: np.ndarray) -> np.ndarray:
@@ -269,180 +340,6 @@ def _non_negative_balance(cents: np.ndarray) -> np.ndarray:
         cents[first] = abs(cents[first])
         balance = np.cumsum(cents)
     return cents
-
-
-# --- invoices ------------------------------------------------------------------------------------
-
-#: (kind, name, tax %, unit price in cents, quantity low, high)
-PRODUCTS = {
-    "bakery": {
-        "sale": (
-            ("Bauernbrot 1 kg", 7, 420, 5, 40),
-            ("Laugenbrezen", 7, 85, 20, 200),
-            ("Butterbrezen", 7, 145, 10, 120),
-            ("Kaffee-Catering pro Person", 19, 650, 10, 80),
-            ("Frühstücksbuffet pro Person", 7, 1490, 8, 60),
-            ("Lieferpauschale", 19, 1500, 1, 1),
-            ("Geburtstagstorte 24 Stück", 7, 4800, 1, 3),
-            ("Orangensaft 1 l", 19, 320, 6, 48),
-            ("Nußhörnchen", 7, 160, 10, 80),
-        ),
-        "purchase": (
-            ("Weizenmehl Type 550 (25 kg)", 7, 1890, 10, 60),
-            ("Süßrahmbutter 10 kg", 7, 8900, 1, 6),
-            ("Wartung Backofen", 19, 24000, 1, 1),
-            ("Papiertüten 1000 Stück", 19, 3450, 1, 10),
-            ("Kaffeebohnen Espresso 6 kg", 7, 9600, 1, 4),
-        ),
-    },
-    "garden": {
-        "sale": (
-            ("Gartenpflege (Stunde)", 19, 5200, 2, 24),
-            ("Baumschnitt (Stunde)", 19, 6400, 2, 16),
-            ("Grünschnitt-Entsorgung m³", 19, 3800, 1, 6),
-            ("Buchsbaum 40 cm", 7, 1990, 2, 20),
-            ("Rosenstock Ännchen", 7, 1290, 3, 30),
-            ("Pflanzerde 70 l", 19, 1150, 2, 12),
-        ),
-        "purchase": (
-            ("Jungpflanzen Tomate (Tray)", 7, 2450, 2, 20),
-            ("Rindenmulch m³", 19, 4900, 1, 8),
-            ("Wartung Kleintraktor", 19, 31000, 1, 1),
-            ("Saatgut Rasen 10 kg", 7, 8900, 1, 5),
-        ),
-    },
-}
-PRODUCTS["construction"] = PRODUCTS["garden"]
-INVOICE_KINDS = ("Rechnung", "Eingangsrechnung", "Gutschrift", "Storno")
-INVOICE_PREFIX = {"Rechnung": "RE", "Eingangsrechnung": "ER", "Gutschrift": "GS", "Storno": "ST"}
-
-
-def clean_invoices(
-    n: int, *, seed: int, client: str, first_day: date | None = None, last_day: date | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``n`` clean invoices of ``client`` (CRM+ style) and their 1-4 positions each."""
-    spec = CLIENTS[client]
-    rng = np.random.default_rng(seed)
-    first_day, last_day = first_day or spec.first_day, last_day or spec.last_day
-    kinds = np.array(INVOICE_KINDS)[rng.choice(4, p=[0.7, 0.15, 0.08, 0.07], size=n)]
-    dates = _business_days(rng, first_day, last_day, n)
-    pool = parties()
-    customers = int(pool["customer"].sum())
-    incoming = kinds == "Eingangsrechnung"
-    party = np.where(
-        incoming,
-        customers + rng.integers(0, pool.height - customers, n),
-        rng.integers(0, customers, n),
-    )
-    counts = rng.integers(1, 5, size=n)
-    position_invoice = np.repeat(np.arange(n), counts)
-    products = PRODUCTS[spec.trade]
-    sale, purchase = products["sale"], products["purchase"]
-    pick_sale = rng.integers(0, len(sale), len(position_invoice))
-    pick_purchase = rng.integers(0, len(purchase), len(position_invoice))
-    is_purchase = incoming[position_invoice]
-
-    def column(index: int) -> np.ndarray:
-        return np.where(
-            is_purchase,
-            np.array([p[index] for p in purchase])[pick_purchase],
-            np.array([p[index] for p in sale])[pick_sale],
-        )
-
-    names, rates, prices = column(0), column(1).astype(float), column(2).astype(np.int64)
-    q_low, q_high = column(3).astype(np.int64), column(4).astype(np.int64)
-    quantity = q_low + (rng.random(len(position_invoice)) * (q_high - q_low + 1)).astype(np.int64)
-    sign = np.where(np.isin(kinds, ("Gutschrift", "Storno")), -1, 1)[position_invoice]
-    net = sign * quantity * prices
-    tax = _cents_tax(net, rates)
-    gross = net + tax
-    sums = (
-        pl.DataFrame(
-            {"i": position_invoice, "net": net, "tax": tax, "gross": gross, "full": rates == 19.0}
-        )
-        .group_by("i")
-        .agg(
-            pl.col("net").sum(),
-            pl.col("tax").sum(),
-            pl.col("gross").sum(),
-            pl.col("full").any(),
-        )
-        .sort("i")
-    )
-    sequence = pl.int_range(1, pl.len() + 1).over("invoice_kind")
-    chart_column = "skr03" if spec.chart == "SKR03" else "skr04"
-    revenue = {
-        True: account("8400" if chart_column == "skr03" else "4400", spec.account_length),
-        False: account("8300" if chart_column == "skr03" else "4300", spec.account_length),
-    }
-    purchase_account = account("3300" if chart_column == "skr03" else "5300", spec.account_length)
-    debtor_low, _ = personal_range(spec.account_length, debtor=True)
-    creditor_low, _ = personal_range(spec.account_length, debtor=False)
-    header = pl.DataFrame(
-        {
-            "invoice_kind": kinds,
-            "date": dates,
-            "__party": party,
-            "net": sums["net"].to_numpy() / 100,
-            "tax_amount": sums["tax"].to_numpy() / 100,
-            "gross": sums["gross"].to_numpy() / 100,
-            "__full": sums["full"].to_numpy(),
-            "cost_center": np.array(COST_CENTERS[spec.trade])[rng.integers(0, 3, n)],
-        }
-    ).with_columns(pl.col("date").cast(pl.Date))
-    header = header.with_columns(
-        pl.concat_str(
-            pl.col("invoice_kind").replace_strict(INVOICE_PREFIX),
-            pl.lit("-"),
-            pl.col("date").dt.year().cast(pl.String),
-            pl.lit("-"),
-            _zfill(sequence, 4),
-        ).alias("invoice_id"),
-    )
-    people = pool.select(
-        "name", "street", "zip", "city", "country", "phone", "fax", "email", "number"
-    )[header["__party"].to_numpy()]
-    header = (
-        pl.concat([header, people], how="horizontal")
-        .with_columns(
-            pl.col("name").alias("party_name"),
-            pl.lit("EUR").alias("currency_code"),
-            pl.when(pl.col("invoice_kind") == "Eingangsrechnung")
-            .then(pl.lit(purchase_account))
-            .when(pl.col("__full"))
-            .then(pl.lit(revenue[True]))
-            .otherwise(pl.lit(revenue[False]))
-            .alias("account_no"),
-            pl.when(pl.col("invoice_kind") == "Eingangsrechnung")
-            .then(pl.col("number") + creditor_low + 100)
-            .otherwise(pl.col("number") + debtor_low + 100)
-            .cast(pl.String)
-            .alias("party_account_no"),
-            pl.concat_str(pl.col("invoice_id"), pl.lit(".pdf")).alias("attachment"),
-            pl.lit(
-                "Zahlbar innerhalb von 14 Tagen ohne Abzug. Es gelten unsere AGB (Stand 01/2026)."
-            ).alias("terms"),
-        )
-        .select([pl.col(name).cast(dtype) for name, dtype in schema("invoices").items()])
-    )
-    positions = pl.DataFrame(
-        {
-            "__i": position_invoice,
-            "name": names,
-            "tax": rates,
-            "net": net / 100,
-            "tax_amount": tax / 100,
-            "gross": gross / 100,
-            "quantity": quantity.astype(float),
-        }
-    ).with_columns(
-        pl.int_range(1, pl.len() + 1).over("__i").alias("position"),
-        header["invoice_id"].gather(position_invoice).alias("invoice_id"),
-    )
-    positions = positions.select(
-        [pl.col(name).cast(dtype) for name, dtype in schema("positions").items()]
-    )
-    return header, positions
 
 
 # --- calls ---------------------------------------------------------------------------------------

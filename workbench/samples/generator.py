@@ -30,6 +30,8 @@ from workbench.samples import catalog, frames, receipt_files
 from workbench.samples import defects as _defects
 from workbench.samples.call_pos_files import call_pos_files
 from workbench.samples.invoice_files import invoice_files
+from workbench.samples.invoice_frames import clean_invoices
+from workbench.samples.juston_booking_files import BOOKING_DETAIL
 from workbench.samples.writers import Layout, csv_bytes, text_frame
 
 __all__ = [
@@ -91,7 +93,7 @@ def generate(
         )
         return Generated(typed, manifest, raw=raw)
     if kind == "invoices":
-        header, positions = frames.clean_invoices(n, seed=seed, client=client)
+        header, positions = clean_invoices(n, seed=seed, client=client)
         if not rate:
             return Generated(header, empty, positions)
         typed, manifest, raw = _defects.random_defects(
@@ -256,7 +258,7 @@ def write_receipts_csv(
     if profile == "canonical":
         layout = receipt_files.CANONICAL_RECEIPTS
     elif profile == "juston":
-        columns = dict(receipt_files.BOOKING_DETAIL.columns)
+        columns = dict(BOOKING_DETAIL.columns)
         columns["document_kind"] = "DocumentType"
         columns["internal_invoice_id"] = "Name"
         columns["paid_at"] = "PaymentDate"

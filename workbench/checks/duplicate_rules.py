@@ -1,0 +1,98 @@
+"""Duplicate keys (invoice numbers, call ids) across rows, screened without a hash table first."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from workbench.checks.engine_polars import ROW_INDEX
+from workbench.checks.hits import HITS_SCHEMA, hits, text
+
+__all__ = ["duplicates"]
+
+
+def _may_repeat(key: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Rows whose key may have more than one owner: a superset, found without a hash table.
+
+    Consecutive rows with the same key and owner (the items of one document) count once; the
+    rest are counted per bucket of the key's top bits (four to eight buckets per key), and a row
+    is kept when its bucket was hit twice or more. At most 2**23 buckets (64 MB of counts):
+    beyond that, more candidates are cheaper than more memory.
+    """
+    if len(key) < 2:
+        return np.zeros(len(key), dtype=bool)
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = (key[1:] != key[:-1]) | (owner[1:] != owner[:-1])
+    bits = min(23, max(8, int(first.sum()).bit_length() + 2))
+    bucket = (key >> np.uint64(64 - bits)).astype(np.intp)
+    return np.bincount(bucket[first], minlength=1 << bits)[bucket] > 1
+
+
+def duplicates(
+    frame: pl.DataFrame,
+    column: str,
+    *,
+    rule: str,
+    group: pl.Expr | pl.Series | None,
+    owner: str | None,
+    label: str,
+) -> pl.DataFrame:
+    """Flag every occurrence of a value after its first owner (document or row) in ``group``
+    (an expression on ``frame`` or a series aligned with it)."""
+    if column not in frame.columns:
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    value = pl.col(column)
+    keys = [column] if group is None else [column, "__group"]
+    owner_expr = pl.col(owner) if owner else pl.col(ROW_INDEX)
+    needed = {
+        ROW_INDEX,
+        column,
+        *([owner] if owner else []),
+        *(["source_row"] if "source_row" in frame.columns else []),
+        *(group.meta.root_names() if isinstance(group, pl.Expr) else []),
+    }
+    work = frame.select([c for c in frame.columns if c in needed]).with_columns(
+        (group if group is not None else pl.lit(None)).alias("__group")
+    )
+    if work[column].null_count():
+        work = work.filter(value.is_not_null())
+    # hashes stand in for key and owner (a collision only adds candidates, the exact
+    # comparison follows); only the rows a cheap screen keeps go through the grouping below
+    key = value.hash() if group is None else value.hash() ^ (pl.col("__group").hash() * 3)
+    work = work.with_columns(key.alias("__key"), owner_expr.hash().alias("__owner"))
+    work = work.filter(_may_repeat(work["__key"].to_numpy(), work["__owner"].to_numpy()))
+    repeated = (
+        work.group_by("__key")
+        .agg((pl.col("__owner").min() != pl.col("__owner").max()).alias("__many"))
+        .filter(pl.col("__many"))["__key"]
+    )
+    if repeated.is_empty():
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    work = work.filter(pl.col("__key").is_in(repeated.implode())).sort(ROW_INDEX)
+    line = (
+        pl.col("source_row")
+        if "source_row" in frame.columns
+        else pl.col(ROW_INDEX).cast(pl.Int64) + 1
+    )
+    work = work.with_columns(
+        owner_expr.n_unique().over(keys).alias("__owners"),
+        line.cast(pl.String).unique(maintain_order=True).str.join(", ").over(keys).alias("__rows"),
+    )
+    return hits(
+        work,
+        pl.col("__owners") > 1,
+        rule=rule,
+        severity="error",
+        column=column,
+        value=value,
+        expected="eindeutig",
+        message=text(
+            label,
+            " '",
+            value,
+            "' kommt mehrfach vor (Zeilen ",
+            pl.col("__rows"),
+            "). DATEV ordnet Belege über diese Nummer zu: vergeben Sie eine eindeutige "
+            "Nummer oder entfernen Sie die Dublette (doppelter Export).",
+        ),
+    )

@@ -1,0 +1,158 @@
+"""Invoices for the Buchungsdatenservice: EXTF Buchungsstapel bookings, one per invoice line.
+
+The personal account is Konto and the Sachkonto Gegenkonto (DATEV's own example:
+``1190,00 S 10000 8400 BU 3``); the BU-Schlüssel follows from the tax rate (``bu_codes``, SKR03
+by default). An invoice without a personal account, without a Sachkonto (its own or the
+default for its kind) or with a tax rate that has no BU-Schlüssel cannot be booked: it is
+blocked with a finding. The Debitoren/Kreditoren that go with the bookings are in
+:mod:`workbench.mapping.master_data`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from workbench.mapping.gate import RowGate
+from workbench.mapping.invoice_lines import blank_to_null
+from workbench.mapping.master_data import master_rows
+from workbench.mapping.validation import extf_problems
+
+__all__ = ["BDS_FIELDS", "BU_CODES_SKR03", "bds_problems", "bds_records", "bookable_lines"]
+
+_INVOICES, _POSITIONS = "invoices", "positions"
+
+#: BU-Schlüssel by tax rate, SKR03: revenue (Umsatzsteuer) for Rechnung/Gutschrift/Storno,
+#: input tax (Vorsteuer) for Eingangsrechnung. A rate of 0 (or none) books without BU-Schlüssel.
+#: Other rates block the invoice (``tax.no_bu_code``); pass ``bu_codes`` for other charts.
+BU_CODES_SKR03: dict[str, dict[float, str]] = {
+    "revenue": {19.0: "3", 7.0: "2"},
+    "expense": {19.0: "9", 7.0: "8"},
+}
+
+#: EXTF field ← (canonical frame, column), for the preview (first candidate with lineage wins).
+BDS_FIELDS: dict[str, list[tuple[str, str]]] = {
+    "Umsatz (ohne Soll/Haben-Kz)": [(_POSITIONS, "gross"), (_INVOICES, "gross")],
+    "Soll/Haben-Kennzeichen": [(_INVOICES, "invoice_kind")],
+    "WKZ Umsatz": [(_INVOICES, "currency_code")],
+    "Konto": [(_INVOICES, "party_account_no")],
+    "Gegenkonto (ohne BU-Schlüssel)": [(_INVOICES, "account_no")],
+    "BU-Schlüssel": [(_POSITIONS, "tax"), (_INVOICES, "tax_amount")],
+    "Belegdatum": [(_INVOICES, "date")],
+    "Belegfeld 1": [(_INVOICES, "invoice_id")],
+    "Buchungstext": [(_INVOICES, "party_name")],
+    "KOST1 - Kostenstelle": [(_INVOICES, "cost_center")],
+    "Kost-Menge": [(_POSITIONS, "quantity")],
+}
+
+#: What a booking cannot do without: rule, canonical column, condition on a line, what is missing.
+_BOOKABLE = (
+    (
+        "account.missing",
+        "party_account_no",
+        pl.col("party_account_no").is_null(),
+        "es fehlt das Debitoren-/Kreditorenkonto (Konto)",
+    ),
+    (
+        "account.missing",
+        "account_no",
+        pl.col("_account").is_null(),
+        "es fehlt das Sachkonto (Gegenkonto)",
+    ),
+    (
+        "tax.no_bu_code",
+        "tax",
+        pl.col("_bu").is_null() & (pl.col("_rate").fill_null(0) != 0),
+        "für den Steuersatz gibt es keinen BU-Schlüssel",
+    ),
+)
+
+
+def _with_accounts(
+    lines: pl.DataFrame, codes: dict[str, dict[float, str]], defaults: dict[str, str]
+) -> pl.DataFrame:
+    """``_bu`` (BU-Schlüssel of the line's rate) and ``_account`` (Sachkonto or the default)."""
+    revenue = pl.DataFrame(
+        {"_rate": list(codes["revenue"]), "_bu_r": list(codes["revenue"].values())},
+        schema={"_rate": pl.Float64, "_bu_r": pl.String},
+    )
+    expense = pl.DataFrame(
+        {"_rate": list(codes["expense"]), "_bu_e": list(codes["expense"].values())},
+        schema={"_rate": pl.Float64, "_bu_e": pl.String},
+    )
+    default = pl.col("invoice_kind").replace_strict(defaults, default=None, return_dtype=pl.String)
+    return (
+        lines.join(revenue, on="_rate", how="left", maintain_order="left")
+        .join(expense, on="_rate", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("_rate").fill_null(0) == 0)
+            .then(None)
+            .when(pl.col("invoice_kind") == "Eingangsrechnung")
+            .then(pl.col("_bu_e"))
+            .otherwise(pl.col("_bu_r"))
+            .alias("_bu"),
+            pl.coalesce("account_no", default).alias("_account"),
+        )
+    )
+
+
+def bookable_lines(
+    gate: RowGate,
+    lines: pl.DataFrame,
+    *,
+    codes: dict[str, dict[float, str]],
+    defaults: dict[str, str],
+) -> pl.DataFrame:
+    """Lines with accounts and BU-Schlüssel; invoices lacking them are rejected at ``gate``.
+
+    Each invoice gets one finding, for the first thing it lacks. Returns the lines of the
+    invoices still open.
+    """
+    lines = _with_accounts(lines, codes, defaults)
+    seen = pl.lit(False)
+    for rule, column, condition, what in _BOOKABLE:
+        rows = lines.filter(condition & ~seen).unique("_index", keep="first", maintain_order=True)
+        seen = seen | condition
+        message = pl.format(
+            "{}, Zeile {}: Rechnung '{}': {} (Steuersatz {}). Ohne diese Angabe lässt sich kein "
+            "Buchungssatz bilden; ergänzen Sie sie in der Quelle oder in den Einstellungen.",
+            "source_file",
+            "source_row",
+            "invoice_id",
+            pl.lit(what),
+            pl.col("_rate").fill_null(0),
+        )
+        value = pl.col("_rate") if rule == "tax.no_bu_code" else pl.lit(None, dtype=pl.String)
+        gate.reject(rows, rule=rule, column=column, message=message, value=value)
+    return gate.keep_open(lines)
+
+
+def bds_records(lines: pl.DataFrame, *, kost_menge: bool) -> pl.DataFrame:
+    """One Buchungsstapel booking per line of :func:`bookable_lines`."""
+    # Konto is the personal account: a receivable is debited (S) by an invoice, a payable
+    # credited (H); negative amounts (Gutschrift, Storno) swap the side.
+    payable = pl.col("invoice_kind") == "Eingangsrechnung"
+    debit = pl.when(payable).then(pl.col("_amount") < 0).otherwise(pl.col("_amount") > 0)
+    columns = [
+        pl.col("_amount").abs().alias("Umsatz (ohne Soll/Haben-Kz)"),
+        pl.when(debit).then(pl.lit("S")).otherwise(pl.lit("H")).alias("Soll/Haben-Kennzeichen"),
+        pl.col("currency_code").alias("WKZ Umsatz"),
+        pl.col("party_account_no").alias("Konto"),
+        pl.col("_account").alias("Gegenkonto (ohne BU-Schlüssel)"),
+        pl.col("_bu").alias("BU-Schlüssel"),
+        pl.col("date").alias("Belegdatum"),
+        pl.col("invoice_id").alias("Belegfeld 1"),
+        blank_to_null("_name").str.slice(0, 60).alias("Buchungstext"),
+        blank_to_null("cost_center").alias("KOST1 - Kostenstelle"),
+    ]
+    if kost_menge:
+        columns.append(pl.col("p_quantity").alias("Kost-Menge"))
+    return lines.select(columns)
+
+
+def bds_problems(
+    records: pl.DataFrame, lines: pl.DataFrame, *, account_length: int
+) -> pl.DataFrame:
+    """What ``write_extf`` would refuse in the bookings and in each line's master data row."""
+    bookings = extf_problems(records, account_length=account_length)
+    master = extf_problems(master_rows(lines), account_length=account_length, category=16)
+    return pl.concat([bookings, master])

@@ -1,0 +1,78 @@
+"""Invoices for the Rechnungsdatenservice 1.0: Belegsatzdaten (LedgerImport records).
+
+One ``consolidate`` per invoice with one record per position (one record for an invoice
+without positions). Rechnung, Gutschrift and Storno go to ``accountsReceivableLedger``
+(Rechnungsausgang), Eingangsrechnung to ``accountsPayableLedger`` (Rechnungseingang).
+Gutschrift and Storno are corrections and carry negative amounts. ``accountNo`` (the booking
+proposal) is set only where the invoice has a Sachkonto. The records are what
+:func:`workbench.datev.package.build_packages` takes.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from workbench.mapping.invoice_lines import blank_to_null
+
+__all__ = ["RDS_FIELDS", "rds_records"]
+
+_INVOICES, _POSITIONS = "invoices", "positions"
+
+#: DATEV element ← (canonical frame, column), for the preview. A list: the first candidate a
+#: record has lineage for wins (positions where the invoice has positions).
+RDS_FIELDS: dict[str, list[tuple[str, str]]] = {
+    "document_id": [(_INVOICES, "invoice_id")],
+    "document_kind": [(_INVOICES, "invoice_kind")],
+    "accounting_month": [(_INVOICES, "date")],
+    "attachment": [(_INVOICES, "attachment")],
+    "date": [(_INVOICES, "date")],
+    "amount": [(_POSITIONS, "gross"), (_INVOICES, "gross")],
+    "accountNo": [(_INVOICES, "account_no")],
+    "costAmount": [(_POSITIONS, "quantity")],
+    "costCategoryId": [(_INVOICES, "cost_center")],
+    "tax": [(_POSITIONS, "tax"), (_INVOICES, "tax_amount")],
+    "information": [(_INVOICES, "invoice_kind")],
+    "currencyCode": [(_INVOICES, "currency_code")],
+    "invoiceId": [(_INVOICES, "invoice_id")],
+    "bookingText": [(_POSITIONS, "name"), (_INVOICES, "party_name")],
+    "bpAccountNo": [(_INVOICES, "party_account_no")],
+    "supplierName": [(_INVOICES, "party_name")],
+    "supplierCity": [(_INVOICES, "city")],
+    "customerName": [(_INVOICES, "party_name")],
+    "customerCity": [(_INVOICES, "city")],
+}
+
+
+def rds_records(lines: pl.DataFrame, *, client: str | None, kost_menge: bool) -> pl.DataFrame:
+    """One LedgerImport record per invoice line (:mod:`workbench.mapping.invoice_lines`).
+
+    ``kost_menge`` ("KOST-Menge übertragen") sends the position quantity as ``costAmount``.
+    """
+    payable = pl.col("_document_kind") == "Rechnungseingang"
+    name, city = blank_to_null("_name"), blank_to_null("city")
+    extra = [pl.lit(client).alias("client")] if client else []
+    return lines.select(
+        pl.col("invoice_id").alias("document_id"),
+        pl.col("_document_kind").alias("document_kind"),
+        pl.col("date").dt.strftime("%Y-%m").alias("accounting_month"),
+        "attachment",
+        *extra,
+        "date",
+        pl.col("_amount").alias("amount"),
+        # the booking proposal: only where a Sachkonto is set
+        pl.col("account_no").alias("accountNo"),
+        (pl.col("p_quantity") if kost_menge else pl.lit(None, dtype=pl.Float64)).alias(
+            "costAmount"
+        ),
+        blank_to_null("cost_center").alias("costCategoryId"),
+        pl.col("_rate").alias("tax"),
+        pl.when(pl.col("_sign") < 0).then(pl.col("invoice_kind")).alias("information"),
+        pl.col("currency_code").fill_null("EUR").alias("currencyCode"),
+        pl.col("invoice_id").alias("invoiceId"),
+        pl.coalesce(blank_to_null("p_name"), name).str.slice(0, 60).alias("bookingText"),
+        pl.col("party_account_no").alias("bpAccountNo"),
+        pl.when(payable).then(name).alias("supplierName"),
+        pl.when(payable).then(city).alias("supplierCity"),
+        pl.when(~payable).then(name).alias("customerName"),
+        pl.when(~payable).then(city).alias("customerCity"),
+    )
