@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from workbench.checks import ClientSettings, check
-from workbench.checks.rules import MAX_ATTACHMENT_BYTES, settings_findings
+from workbench.checks.rules import settings_findings
+from workbench.datev.limits import MAX_ATTACHMENT_BYTES
 
 
 def cash_frame(rows: list[tuple[str, str, float]]) -> pl.DataFrame:

@@ -9,9 +9,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from mapping_helpers import assert_accounted, finding, findings
 
+from workbench.datev.limits import MAX_ATTACHMENT_BYTES
 from workbench.errors import WorkbenchError
 from workbench.mapping.gate import RowGate, lineage
-from workbench.mapping.row_checks import MAX_ATTACHMENT_BYTES
 
 SOURCES = {("items.csv", "items"): {"document_id": "Beleg", "amount": "Betrag"}}
 
@@ -154,21 +154,27 @@ def test_require_names_the_column_as_the_file_calls_it():
     assert gate.rows["source_row"].to_list() == [2, 6]
 
 
-def test_unreadable_attachments_are_blocked_readable_ones_pass(tmp_path):
+def test_belegbilder_are_blocked_by_the_checks_findings_not_looked_at_again(tmp_path):
+    # The check stage looks at the disk (attachment.*); the gate acts on its error findings.
     good, big = tmp_path / "gut.pdf", tmp_path / "gross.pdf"
     good.write_bytes(b"%PDF-1.4")
     with big.open("wb") as handle:
         handle.truncate(MAX_ATTACHMENT_BYTES + 1)  # sparse: takes no disk space
     paths = [str(good), str(big), str(tmp_path / "fehlt.pdf"), None, str(good), None]
     frame = items(attachment=paths)
-    gate = gate_for(frame)
-    gate.block_unreadable_attachments()
+    gate = gate_for(
+        frame,
+        finding("items.csv", 3, "attachment.too_large", column="attachment"),
+        finding("items.csv", 4, "attachment.missing", column="attachment"),
+    )
+    gate.block_on_errors()
     assert dict(gate.blocked().select("source_row", "rules").iter_rows()) == {
         3: ["attachment.too_large"],
         4: ["attachment.missing"],
     }
-    messages = pl.concat(gate.findings[1:]).sort("row")["message"].to_list()
-    assert "größer als 20 MB" in messages[0] and "fehlt" in messages[1]
+    unchecked = gate_for(frame)
+    unchecked.block_on_errors()
+    assert unchecked.blocked().is_empty()  # no finding, no block: the rule ran in the checks
 
 
 def test_an_invalid_record_blocks_the_row_it_came_from_whole():

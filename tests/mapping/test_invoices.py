@@ -235,9 +235,14 @@ def test_invoices_without_kind_are_blocked(crm_workbook):
     assert_accounted(mapped, 2)
 
 
-def test_rds_blocks_invoices_whose_belegbild_is_missing(crm_workbook, tmp_path):
+def test_rds_blocks_invoices_whose_belegbild_the_checks_found_missing(crm_workbook, tmp_path):
+    from workbench.checks import check_sources
+
     invoice = [*INVOICES[2][:15], str(tmp_path / "ER-5.pdf")]
-    rds = map_invoices(crm_workbook(invoices=[INVOICES[0], invoice]), mode="rds")
+    loaded = crm_workbook(invoices=[INVOICES[0], invoice])
+    found = check_sources(loaded, settings=None, folder=tmp_path)
+    found = found.filter(pl.col("rule").str.starts_with("attachment."))
+    rds = map_invoices(loaded, mode="rds", findings=found)
     assert rds.blocked.select("item_id", "rules").rows() == [("ER-5", ["attachment.missing"])]
     bds = map_invoices(crm_workbook(invoices=[INVOICES[0], invoice]), mode="bds")
     assert bds.blocked.is_empty()  # EXTF carries no Belegbilder

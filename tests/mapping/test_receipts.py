@@ -262,7 +262,10 @@ def test_rows_without_beleg_or_beleg_art_are_blocked_not_dropped(write):
     assert_accounted(mapped, 3)
 
 
-def test_missing_belegbild_blocks_the_row_and_present_ones_travel(write, tmp_path):
+def test_missing_belegbild_found_by_the_checks_blocks_the_row_and_present_ones_travel(
+    write, tmp_path
+):
+    from workbench.checks import check_sources
     from workbench.sources import load_receipts
 
     scan = tmp_path / "scan.pdf"
@@ -272,15 +275,19 @@ def test_missing_belegbild_blocks_the_row_and_present_ones_travel(write, tmp_pat
         f"B1,Rechnungseingang,2026-01-05,10.00,B1,{scan}\n"
         f"B2,Rechnungseingang,2026-01-05,10.00,B2,{tmp_path / 'fehlt.pdf'}\n"
     )
-    mapped = map_receipts(load_receipts(write("r.csv", text)), client="455148-1")
+    loaded = load_receipts(write("r.csv", text))
+    # The check stage looks at the disk (once); mapping acts on its error findings.
+    checked = check_sources(loaded, settings=None, folder=tmp_path)
+    checked = checked.filter(pl.col("rule").str.starts_with("attachment."))
+    mapped = map_receipts(loaded, findings=checked, client="455148-1")
     assert mapped.blocked.select("source_row", "rules").rows() == [(3, ["attachment.missing"])]
-    problem = mapped.findings.filter(pl.col("rule") == "attachment.missing").row(0, named=True)
+    problem = checked.filter(pl.col("rule") == "attachment.missing").row(0, named=True)
     assert (problem["column"], problem["source_column"]) == ("attachment", "attachment")
     assert "fehlt.pdf" in problem["message"]
     result = build_packages(mapped.records, out_dir=tmp_path / "out")
     assert result.packages[0].files == ["B1.xml", "scan.pdf"]
-    unchecked = map_receipts(load_receipts(write("r.csv", text)), check_attachments=False)
-    assert unchecked.records.height == 2
+    # Mapping does not run the rule again: without the check's findings both rows map.
+    assert map_receipts(loaded, client="455148-1").records.height == 2
     assert_accounted(mapped, 2)
 
 

@@ -58,7 +58,8 @@ def test_juston_receipts_checked_mapped_and_packaged(tmp_path):
         )
     ]
     result = with_belege(load_receipts(files, profile="juston"))
-    findings = check_sources(result, settings=settings("455148-1"))
+    # The check stage looks for the Belegbilder (missing ones are seeded defects).
+    findings = check_sources(result, settings=settings("455148-1"), folder=SAMPLES)
     mapped = map_receipts(result, findings=findings, client="455148-1")
     assert_accounted(mapped, result.frame.height)
     assert not error_rows(findings) & mapped_rows(mapped)
@@ -84,7 +85,7 @@ def test_juston_receipts_checked_mapped_and_packaged(tmp_path):
 @pytest.mark.parametrize("mode", ["rds", "bds"])
 def test_crmplus_invoices_checked_and_mapped(tmp_path, mode):
     result = with_belege(load_invoices(SAMPLES / "invoices_crmplus.xlsx", profile="crmplus"))
-    findings = check_sources(result, settings=settings("455148-1"))
+    findings = check_sources(result, settings=settings("455148-1"), folder=SAMPLES)
     mapped = map_invoices(result, mode=mode, findings=findings, client="455148-1", kost_menge=True)
     assert_accounted(mapped, result.frame.height)
     invoice_rows = set(

@@ -25,7 +25,7 @@ import polars as pl
 
 from workbench.calls.billing import CallBilling
 from workbench.calls.directory import PhoneDirectory
-from workbench.datev.expense_postings import build_expense_postings
+from workbench.datev.expense_postings import TEXT_LIMITS, build_expense_postings
 from workbench.errors import DatevApiError
 from workbench.findings import concat_findings, findings_frame
 
@@ -40,7 +40,6 @@ _DIRECTION = {
     "outbound": "Ausgehendes Telefonat",
     "internal": "Internes Telefonat",
 }
-COMMENT_LIMIT = 255
 LEDGER_KIND, LEDGER_CHANNEL = "calls", "expense-postings"
 
 
@@ -156,7 +155,8 @@ def _comment(row: Mapping) -> str:
     text = f"{_DIRECTION.get(row['direction'], 'Telefonat')} {number} ({row['call_id']}{part})"
     if row["note"]:
         text += ": " + " ".join(str(row["note"]).split())
-    return text if len(text) <= COMMENT_LIMIT else text[: COMMENT_LIMIT - 1] + "…"
+    limit = TEXT_LIMITS["comment"]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def plan_expense_postings(

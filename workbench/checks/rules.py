@@ -27,12 +27,10 @@ from workbench.checks.duplicate_rules import duplicates
 from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.hits import HITS_SCHEMA, hits, text
 from workbench.clients import ClientSettings
+from workbench.datev.limits import MAX_ATTACHMENT_BYTES, megabytes
 from workbench.findings import findings_frame
 
-__all__ = ["HITS_SCHEMA", "MAX_ATTACHMENT_BYTES", "row_rules", "settings_findings"]
-
-#: DATEV rejects Belegbilder over 20 MB (#DCO01016).
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+__all__ = ["HITS_SCHEMA", "row_rules", "settings_findings"]
 
 # --- fiscal years ---------------------------------------------------------------------------------
 
@@ -180,7 +178,8 @@ def attachment_files(
     sizes: Mapping[str, int] | None = None,
     stat: Callable[[Path], int] | None = None,
 ) -> list[pl.DataFrame]:
-    """Missing Belegbilder and Belegbilder over 20 MB, looked up in the source's folders.
+    """Missing Belegbilder and Belegbilder over DATEV's size limit, looked up in the source's
+    folders (``workbench/datev/limits.py``).
 
     ``folders`` maps ``source_file`` to the folders its Belegbilder may be in, first match wins
     (rows of other files are not checked); ``sizes`` overrides sizes by file name (declared
@@ -234,7 +233,10 @@ def attachment_files(
         )
     if large:
         size_of = pl.DataFrame(
-            {"__key": [f"{s}\x00{n}" for s, n in large], "__size": list(large.values())}
+            {
+                "__key": [f"{s}\x00{n}" for s, n in large],
+                "__size": [megabytes(size) for size in large.values()],
+            }
         )
         joined = rows.with_columns(key.alias("__key")).join(size_of, on="__key", how="inner")
         out.append(
@@ -245,14 +247,15 @@ def attachment_files(
                 severity="error",
                 column="attachment",
                 value=pl.col("attachment"),
-                expected="höchstens 20 MB",
+                expected=f"höchstens {megabytes(MAX_ATTACHMENT_BYTES)} MB",
                 message=text(
                     "Das Belegbild '",
                     pl.col("attachment"),
                     "' ist ",
-                    (pl.col("__size") / (1024 * 1024)).round(1).cast(pl.String),
-                    " MB groß; DATEV nimmt höchstens 20 MB pro Datei an. Verkleinern Sie "
-                    "die Datei (z. B. geringere Auflösung) oder teilen Sie sie auf.",
+                    pl.col("__size"),
+                    f" MB groß; DATEV nimmt höchstens {megabytes(MAX_ATTACHMENT_BYTES)} MB pro "
+                    "Datei an. Verkleinern Sie die Datei (z. B. geringere Auflösung) oder teilen "
+                    "Sie sie auf.",
                 ),
             )
         )

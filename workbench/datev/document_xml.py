@@ -15,6 +15,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from workbench.datev.filenames import safe_filename
+from workbench.datev.limits import MAX_DOCUMENTS_PER_PACKAGE as MAX_DOCUMENTS
+from workbench.datev.limits import MAX_EXTENSIONS_PER_DOCUMENT as MAX_EXTENSIONS
 from workbench.errors import DatevFormatError
 
 __all__ = [
@@ -28,8 +30,6 @@ __all__ = [
 
 NAMESPACE = "http://xml.datev.de/bedi/tps/document/v06.0"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-MAX_DOCUMENTS = 4999
-MAX_EXTENSIONS = 50
 DATA_EXTENSIONS = frozenset(
     {"accountsPayableLedger", "accountsReceivableLedger", "cashLedger", "Invoice"}
 )

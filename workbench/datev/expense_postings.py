@@ -34,6 +34,7 @@ import polars as pl
 from workbench.errors import DatevFormatError
 
 __all__ = [
+    "TEXT_LIMITS",
     "UNITS_PER_HOUR",
     "build_expense_postings",
     "time_units_from_seconds",
@@ -45,7 +46,8 @@ INT32_MAX = 2**31 - 1
 _GUID = re.compile(
     r"^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
 )
-_TEXT_LIMITS = {"cost_position": 8, "fee_position": 8, "comment": 255}
+#: Longest text per field (order-management 1.4.8).
+TEXT_LIMITS = {"cost_position": 8, "fee_position": 8, "comment": 255}
 _NUMBER_LIMITS = {"number_of_days": 999.99, "cost_amount": 999_999.99, "number_of_units": 9999.99}
 KNOWN = ("order_id", "suborder_id", "employee_id", "work_date", "cost_position", "fee_position",
          "object_number", "comment", "isbillable", "start_time", "time_units", "number_of_days",
@@ -99,10 +101,10 @@ def _posting(row: int, values: dict) -> dict:
     for name, value in values.items():
         if value is None or name in ("employee_id", "work_date", "order_id", "suborder_id"):
             continue
-        if name in _TEXT_LIMITS:
+        if name in TEXT_LIMITS:
             text = str(value)
-            if len(text) > _TEXT_LIMITS[name]:
-                raise _fail(row, name, text, f"ist länger als {_TEXT_LIMITS[name]} Zeichen")
+            if len(text) > TEXT_LIMITS[name]:
+                raise _fail(row, name, text, f"ist länger als {TEXT_LIMITS[name]} Zeichen")
             if name != "comment" and not text.strip():
                 raise _fail(row, name, text, "ist leer")
             body[name] = text

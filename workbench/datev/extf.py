@@ -26,7 +26,6 @@ from workbench.datev.extf_fields import ExtfField, ExtfFormat
 from workbench.datev.extf_header import (
     ENCODINGS,
     LINE_END,
-    MAX_POSTINGS,
     SEPARATOR,
     ExtfHeader,
     check_header,
@@ -34,6 +33,7 @@ from workbench.datev.extf_header import (
     parse_header,
 )
 from workbench.datev.fields import Context, rule_for_message
+from workbench.datev.limits import MAX_EXTF_POSTINGS as MAX_POSTINGS
 from workbench.errors import DatevFormatError
 
 __all__ = [

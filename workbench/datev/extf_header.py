@@ -24,7 +24,6 @@ KENNZEICHEN = "EXTF"
 VERSIONSNUMMER = 700
 SEPARATOR = ";"
 LINE_END = "\r\n"
-MAX_POSTINGS = 99_999  # accounting-extf-files rejects larger files (validation code 1008833)
 ENCODINGS = {"cp1252": "cp1252", "utf-8": "utf-8-sig"}
 
 

@@ -12,9 +12,10 @@ import unicodedata
 
 import polars as pl
 
+from workbench.datev.limits import MAX_FILE_NAME_LENGTH as MAX_NAME_LENGTH
+
 __all__ = ["MAX_NAME_LENGTH", "UniqueNames", "safe_filename", "safe_filenames"]
 
-MAX_NAME_LENGTH = 255  # document.xml File@name (p20) and Belege online (#DCO01222)
 _FORBIDDEN = re.compile(r"[^ &()+\-._0-9A-Za-z\u00c0-\u00ff]")
 
 

@@ -20,6 +20,7 @@ import polars as pl
 
 from workbench.datev.fields import Context, rule_for_message
 from workbench.datev.ledger_fields import ELEMENT_ORDER, REQUIRED, TYPES
+from workbench.datev.limits import MAX_RECORDS_PER_CONSOLIDATE as MAX_RECORDS
 from workbench.errors import DatevFormatError
 
 __all__ = [
@@ -36,7 +37,6 @@ __all__ = [
 
 NAMESPACE = "http://xml.datev.de/bedi/tps/ledger/v060"
 XML_DATA = "Kopie nur zur Verbuchung berechtigt nicht zum Vorsteuerabzug"  # fixed by the XSD
-MAX_RECORDS = 5000
 LEDGER_KINDS = ("accountsPayableLedger", "accountsReceivableLedger", "cashLedger")
 # Columns the package layer adds; they are not XML elements.
 PACKAGE_COLUMNS = frozenset(

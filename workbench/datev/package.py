@@ -3,10 +3,12 @@
 Grouping follows JustOn's Datenübertragung (seed 004): one package per client, Buchungsmonat
 and Beleg-Art (Rechnungseingang → accountsPayableLedger, Rechnungsausgang →
 accountsReceivableLedger, Kasse → cashLedger). A package holds at most 4999 documents and at
-most ``max_files`` data and image files (document.xml not counted); a document that would
-exceed the limit goes, whole, into the next package and the cut package is flagged
-``max_files_reached`` ("Maximale Anzahl von Dateien erreicht"). A document's Belegbilder travel
-with the first package that carries one of its items, as JustOn does.
+most ``max_files`` data and image files (document.xml not counted; DATEV's limits are in
+``limits.py``); a document that would exceed the limit goes, whole, into the next package and
+the cut package is flagged ``max_files_reached`` ("Maximale Anzahl von Dateien erreicht"). A
+document's Belegbilder travel with the first package that carries one of its items, as JustOn
+does. Whether a Belegbild is acceptable to DATEV (size, type) is the check stage's finding
+(``attachment.*``); here a Belegbild only has to be readable.
 
 The manifest maps every input row to package, data file, consolidate and record index, so
 DATEV's protocol can be mapped back to source rows.
@@ -28,6 +30,13 @@ import polars as pl
 from workbench.datev import ledger_xml
 from workbench.datev.document_xml import Archive, assemble_document_xml, ledger_block
 from workbench.datev.filenames import UniqueNames, safe_filename, safe_filenames
+from workbench.datev.limits import (
+    MAX_CONSOLIDATED_CENTS,
+    MAX_EXTENSIONS_PER_DOCUMENT,
+    MAX_FILES_PER_PACKAGE,
+    MAX_FOLDER_NAME_LENGTH,
+)
+from workbench.datev.limits import MAX_DOCUMENTS_PER_PACKAGE as MAX_DOCUMENTS
 from workbench.datev.xsd import validate_xml
 from workbench.errors import DatevFormatError
 
@@ -43,8 +52,6 @@ DEFAULT_FOLDERS = {
     "Rechnungsausgang": "Ausgangsrechnungen",
     "Kasse": "Kasse",
 }
-MAX_DOCUMENTS = 4999
-MAX_FILE_BYTES = 20 * 1024 * 1024  # dxso-jobs #DCO01016
 WRITER_THREADS = 4
 
 
@@ -122,19 +129,16 @@ def _prepare(records: pl.DataFrame, client: str | None) -> pl.DataFrame:
 
 
 def _check_attachment(path_text: str, document_id: str) -> None:
+    """The Belegbild can be copied: checked for every file before the first one is written,
+    so that a missing file leaves no half-written packages behind."""
     try:
-        info = os.stat(path_text)  # one syscall for existence, type and size
+        info = os.stat(path_text)
     except OSError:
         info = None
     if info is None or not stat.S_ISREG(info.st_mode):
         raise DatevFormatError(
             f"Belegbild '{path_text}' zu Beleg '{document_id}' fehlt. Bitte legen Sie die Datei ab oder "
             "entfernen Sie den Verweis.", column="attachment", value=path_text,
-        )  # fmt: skip
-    if info.st_size > MAX_FILE_BYTES:
-        raise DatevFormatError(
-            f"Belegbild '{path_text}' zu Beleg '{document_id}' ist größer als 20 MB; DATEV lehnt es ab. "
-            "Bitte verkleinern Sie die Datei.", column="attachment", value=path_text,
         )  # fmt: skip
 
 
@@ -144,7 +148,7 @@ def build_packages(
     out_dir: str | Path,
     client: str | None = None,
     created_at: datetime | None = None,
-    max_files: int = 4999,
+    max_files: int = MAX_FILES_PER_PACKAGE,
     folders: dict[str, str] | None = None,
     generator_info: str = "workbench",
     generating_system: str | None = None,
@@ -166,9 +170,10 @@ def build_packages(
     ledger_xml.check_generator(generator_info, generating_system)
     folders = {**DEFAULT_FOLDERS, **(folders or {})}
     for kind, folder in folders.items():
-        if not 1 <= len(folder) <= 40:
+        if not 1 <= len(folder) <= MAX_FOLDER_NAME_LENGTH:
             raise DatevFormatError(
-                f"Ordner/Kassenbuch '{folder}' für {kind} muss 1–40 Zeichen lang sein (document.xml, Property 3).",
+                f"Ordner/Kassenbuch '{folder}' für {kind} muss "
+                f"1–{MAX_FOLDER_NAME_LENGTH} Zeichen lang sein (document.xml, Property 3).",
                 value=folder,
             )
     schema = {"row": pl.UInt32, "document_id": pl.String, "package": pl.String, "datafile": pl.String,
@@ -215,7 +220,7 @@ def build_packages(
     )
     # Everything that can fail is checked before the first file is written.
     disagree = [pl.col(f"_n_{c}") > 1 for c in ("invoiceId", "currencyCode") if c in optional]
-    too_big = pl.col("_cents").abs() > 999_999_999_999
+    too_big = pl.col("_cents").abs() > MAX_CONSOLIDATED_CENTS
     bad = docs.filter(
         pl.any_horizontal(
             pl.col("_dates") > 1,
@@ -370,10 +375,11 @@ class _Plan:
             # Belegbilder go with the first package that carries an item of the document.
             attachments = [] if key in attached else attachments
             needed = 1 + len(attachments)
-            if needed > min(self.max_files, 50):
+            allowed = min(self.max_files, MAX_EXTENSIONS_PER_DOCUMENT)
+            if needed > allowed:
                 raise DatevFormatError(
                     f"Beleg '{document_id}' braucht {needed} Dateien; erlaubt sind höchstens "
-                    f"{min(self.max_files, 50)} je Beleg bzw. Paket. Bitte reduzieren Sie die Belegbilder.",
+                    f"{allowed} je Beleg bzw. Paket. Bitte reduzieren Sie die Belegbilder.",
                     value=document_id,
                 )
             full = files + needed > self.max_files or len(blocks) >= MAX_DOCUMENTS
@@ -471,7 +477,7 @@ def _raise_document_problem(doc: dict, optional: list[str]) -> None:
             f"Beleg {label}: {len(doc['_row'])} Belegpositionen überschreiten die Grenze von "
             f"{ledger_xml.MAX_RECORDS} je consolidate. Bitte teilen Sie den Beleg auf.", value=doc["document_id"],
         )  # fmt: skip
-    if abs(doc["_cents"]) > 999_999_999_999:
+    if abs(doc["_cents"]) > MAX_CONSOLIDATED_CENTS:
         raise DatevFormatError(
             f"Beleg {label}: die Summe der Beträge hat mehr als 10 Vorkommastellen (consolidatedAmount).",
             column="amount", value=doc["document_id"],

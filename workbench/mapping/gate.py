@@ -8,13 +8,12 @@ each row's fate once, in the order the mapper calls its steps:
    category that sums to 0,00), with the reason;
 2. :meth:`~RowGate.block_on_errors`: an error finding of the loader or the checks blocks it;
 3. :meth:`~RowGate.require`: a value the mapping cannot do without is missing (``field.required``);
-4. :meth:`~RowGate.block_unreadable_attachments`: a Belegbild missing on disk or over 20 MB;
-5. the mapper's own rules: :meth:`~RowGate.reject` writes one finding per row and blocks it,
+4. the mapper's own rules: :meth:`~RowGate.reject` writes one finding per row and blocks it,
    :meth:`~RowGate.block` blocks rows whose findings exist already, and
    :meth:`~RowGate.block_invalid` turns what DATEV's writers would refuse into ``field.datev``
    findings (see :mod:`workbench.mapping.validation`) and blocks the rows behind it;
-6. :meth:`~RowGate.block_documents`: when one item of a document is blocked, so are the others;
-7. :meth:`~RowGate.finish`: the :class:`~workbench.mapping.result.Mapped` result, verified to
+5. :meth:`~RowGate.block_documents`: when one item of a document is blocked, so are the others;
+6. :meth:`~RowGate.finish`: the :class:`~workbench.mapping.result.Mapped` result, verified to
    hold every row exactly once (``Mapped.counts``: loaded = mapped + blocked + skipped).
 
 A row is known by ``_index``, its position in the primary frame, and carries ``_item`` (the
@@ -52,7 +51,7 @@ from workbench.mapping.findings import (
     validation_findings,
 )
 from workbench.mapping.result import BLOCKED_SCHEMA, LINEAGE_SCHEMA, SKIPPED_SCHEMA, Mapped
-from workbench.mapping.row_checks import missing_values, unreadable_attachments
+from workbench.mapping.row_checks import missing_values
 from workbench.sources.loader import SourceInfo
 
 __all__ = ["RowGate", "lineage"]
@@ -192,15 +191,6 @@ class RowGate:
         ``columns`` maps a canonical column to its allowed values (``None``: any non-empty value).
         """
         bad, found = missing_values(self.rows, columns, role=self.role, sources=self.sources)
-        self.findings.append(found)
-        self.block(bad)
-
-    def block_unreadable_attachments(self) -> None:
-        """Block rows whose Belegbild is missing on disk or larger than 20 MB (``attachment.*``).
-
-        The package writer reads the files; a row it could not package is blocked here instead.
-        """
-        bad, found = unreadable_attachments(self.rows, role=self.role, sources=self.sources)
         self.findings.append(found)
         self.block(bad)
 

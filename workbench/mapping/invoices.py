@@ -60,7 +60,6 @@ def map_invoices(
     bu_codes: dict[str, dict[float, str]] | None = None,
     account_length: int = 4,
     default_accounts: dict[str, str] | None = None,
-    check_attachments: bool = True,
 ) -> Mapped:
     """Map invoices (and ``result.positions``) for the Rechnungs- or Buchungsdatenservice.
 
@@ -68,8 +67,8 @@ def map_invoices(
     bookings for ``write_extf`` plus ``master_data`` (Debitoren/Kreditoren) for a category-16
     file. ``default_accounts`` (``{"Rechnung": "8400", "Eingangsrechnung": "3400"}``) supplies
     the Sachkonto where an invoice has none (BDS only: RDS sets booking proposals only where the
-    invoice names a Sachkonto). With ``check_attachments`` (RDS) an invoice whose Belegbild is
-    missing or larger than 20 MB is blocked, since the package writer could not take it.
+    invoice names a Sachkonto). A Belegbild that is missing or too large is the check stage's
+    finding (``attachment.*``): like every error finding in ``findings``, it blocks its invoice.
 
     >>> mapped = map_invoices(load_invoices("crm.xlsx", profile="crmplus"), mode="bds")
     >>> write_extf(mapped.records, header)
@@ -90,8 +89,6 @@ def map_invoices(
     )
     gate.block(_with_errors(gate, positions))
     gate.require({"invoice_id": None, "invoice_kind": (*_OUTGOING, *_INCOMING), "date": None})
-    if mode == "rds" and check_attachments:
-        gate.block_unreadable_attachments()
     _reject_ambiguous_numbers(gate, result.frame["invoice_id"])
     gate.findings.append(_orphan_positions(positions, result.frame, gate.sources))
     lines = invoice_lines(gate.rows, positions)

@@ -102,16 +102,14 @@ def map_receipts(
     findings: pl.DataFrame | None = None,
     client: str | None = None,
     whole_documents: bool = True,
-    check_attachments: bool = True,
 ) -> Mapped:
     """Map loaded receipt items to LedgerImport records ready for ``build_packages``.
 
     ``findings`` are the checks' findings (the loader's are always included); a row with an
     error finding is blocked, a ``block_transfer`` row is skipped. With ``whole_documents`` a
     document (Beleg) whose items are partly blocked is blocked whole, so that no Beleg reaches
-    DATEV with a wrong total. With ``check_attachments`` a Belegbild (``attachment``, a path as
-    given) that is missing or larger than 20 MB blocks its row, since the package writer could
-    not take it.
+    DATEV with a wrong total. A Belegbild that is missing or too large is the check stage's
+    finding (``attachment.*``): like every error finding in ``findings``, it blocks its row.
 
     >>> mapped = map_receipts(load_receipts("bd.csv", profile="juston"), client="455148-1")
     >>> build_packages(mapped.records, out_dir="out")
@@ -127,8 +125,6 @@ def map_receipts(
     gate.block_on_errors()
     # Without a Beleg and a known Beleg-Art there is no package to put the item in.
     gate.require({"document_id": None, "document_kind": tuple(DOCUMENT_KINDS)})
-    if check_attachments:
-        gate.block_unreadable_attachments()
 
     # From here on the records are built: blocked rows are only marked, and the wide frames
     # are filtered once, at the end.

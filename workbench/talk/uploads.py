@@ -16,13 +16,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from workbench.datev.package import MAX_FILE_BYTES
+from workbench.datev.limits import MAX_ATTACHMENT_BYTES, megabytes
 from workbench.errors import TalkError
 
 __all__ = ["MAX_UPLOAD_BYTES", "StoredFile", "clean_name", "detect_type", "store_upload"]
 
 #: DATEV's limit for one Belegbild (#DCO01016); an uploaded receipt becomes one.
-MAX_UPLOAD_BYTES = MAX_FILE_BYTES
+MAX_UPLOAD_BYTES = MAX_ATTACHMENT_BYTES
 
 #: Leading bytes -> (media type, suffix). PDF readers accept a header within the first KiB, but
 #: DATEV's validators and ours want it at the start.
@@ -80,8 +80,9 @@ def store_upload(folder: Path, name: str, content: bytes) -> StoredFile:
         raise TalkError(f"Die Datei '{shown}' ist leer. Bitte wählen Sie den Beleg erneut aus.")
     if len(content) > MAX_UPLOAD_BYTES:
         raise TalkError(
-            f"Die Datei '{shown}' ist {len(content) / 1024 / 1024:.1f} MB groß; erlaubt sind "
-            f"höchstens 20 MB. Bitte verkleinern Sie den Beleg (z. B. geringere Auflösung)."
+            f"Die Datei '{shown}' ist {megabytes(len(content))} MB groß; erlaubt sind höchstens "
+            f"{megabytes(MAX_UPLOAD_BYTES)} MB. Bitte verkleinern Sie den Beleg (z. B. geringere "
+            f"Auflösung)."
         )
     detected = detect_type(content[:16])
     if detected is None:

@@ -32,6 +32,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workbench.datev.limits import megabytes
 from workbench.errors import TalkError
 from workbench.talk.access import PageSession
 from workbench.talk.store import Talk, TalkStore
@@ -95,7 +96,9 @@ class BodyLimit:
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     response = HTMLResponse(
-        "<p>Die Datei ist zu groß: erlaubt sind höchstens 20 MB je Beleg.</p>", status_code=413
+        f"<p>Die Datei ist zu groß: erlaubt sind höchstens {megabytes(MAX_UPLOAD_BYTES)} MB je "
+        f"Beleg.</p>",
+        status_code=413,
     )
     await response(scope, receive, send)
 

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import json
 
+from workbench.datev.limits import MAX_ATTACHMENT_BYTES, MAX_FILE_NAME_LENGTH, megabytes
+
 __all__ = ["describe_error"]
 
+_TOO_LARGE = (
+    f"Die Datei ist größer als {megabytes(MAX_ATTACHMENT_BYTES)} MB. Verkleinern Sie die Datei."
+)
 _DCO_MESSAGES = {
     "#DCO01001": "Die Datenübertragung kann in ihrem Zustand nicht mehr geändert werden.",
     "#DCO01002": "Der Mandant ist für diese Art der Übertragung in DATEV nicht eingerichtet "
@@ -28,14 +33,14 @@ _DCO_MESSAGES = {
     "#DCO01012": "Diese Beleg-ID wurde bereits verwendet.",
     "#DCO01013": "Die Anmeldeart wird für diese Schnittstelle nicht unterstützt.",
     "#DCO01015": "Dieser Dateityp wird von DATEV nicht angenommen (keine ZIP-Dateien).",
-    "#DCO01016": "Die Datei ist größer als 20 MB. Verkleinern Sie die Datei.",
+    "#DCO01016": _TOO_LARGE,
     "#DCO01017": "Ein Pflichtparameter fehlt.",
     "#DCO01018": "Ein Pflicht-Header fehlt (Authorization oder X-DATEV-Client-Id).",
     "#DCO01215": "Dieser Dateityp wird nicht angenommen (erlaubt: GIF, JPEG, JPG, PNG, TIF, TIFF, "
     "XML, PDF).",
-    "#DCO01216": "Die Datei ist größer als 20 MB. Verkleinern Sie die Datei.",
+    "#DCO01216": _TOO_LARGE,
     "#DCO01219": "Der Content-Type passt nicht zur Dateiendung.",
-    "#DCO01222": "Der Dateiname ist länger als 255 Zeichen.",
+    "#DCO01222": f"Der Dateiname ist länger als {MAX_FILE_NAME_LENGTH} Zeichen.",
     "#DCO01232": "Es dürfen höchstens 10 Dateien zusammengeheftet werden.",
     "#DCO01243": "In der Datei wurde ein Virus gefunden.",
     "#DCO01253": "Diese Datei wurde bereits hochgeladen (Duplikat).",

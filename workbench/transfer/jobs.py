@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.datev.limits import MAX_FILES_PER_PACKAGE
 from workbench.errors import DatevApiError, TransferError
 from workbench.transfer.client import DatevClient
 from workbench.transfer.ledger import Ledger, Transfer
@@ -317,7 +318,7 @@ def transfer_records(
     kind: str = "receipts",
     month: str | None = None,
     document_kind: str | None = None,
-    max_files: int = 4999,
+    max_files: int = MAX_FILES_PER_PACKAGE,
     folders: dict[str, str] | None = None,
     retransfer_of: str | None = None,
     progress: Progress | None = None,
