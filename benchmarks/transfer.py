@@ -29,11 +29,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from workbench.config import sandbox_endpoints  # noqa: E402
+from workbench.pipeline.package import package_records  # noqa: E402
+from workbench.pipeline.send import send_uploads  # noqa: E402
 from workbench.samples import generate_receipts  # noqa: E402
 from workbench.sources.loader import LoadResult  # noqa: E402
 from workbench.transfer.auth import Session, login  # noqa: E402
 from workbench.transfer.client import DatevClient  # noqa: E402
-from workbench.transfer.jobs import transfer_records  # noqa: E402
 from workbench.transfer.ledger import Ledger  # noqa: E402
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 2000
@@ -120,8 +121,11 @@ def main() -> None:
         ledger = Ledger(work / "ledger.sqlite")
         own_before, server_before = resource.getrusage(resource.RUSAGE_SELF), cpu(server)
         start = time.perf_counter()
-        transfers = transfer_records(
-            ledger, client, client="455148-1", records=prepared, out_dir=work / "packages", wait=120
+        uploads = package_records(
+            prepared, client="455148-1", out_dir=work / "packages", ledger=ledger
+        )
+        transfers = send_uploads(
+            ledger, client, uploads, client="455148-1", kind="receipts", wait=120
         )
         wall = time.perf_counter() - start
         own_after = resource.getrusage(resource.RUSAGE_SELF)

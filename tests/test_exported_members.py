@@ -3,15 +3,21 @@ import workbench
 
 def test_public_api_is_pinned_and_sorted():
     assert workbench.__all__ == [
+        "CheckedRun",
         "ConfigError",
         "DatevApiError",
         "DatevFormatError",
         "FINDINGS_SCHEMA",
         "LoadResult",
+        "LoadedRun",
+        "MappedRun",
+        "PackagedRun",
         "ProfileError",
-        "Run",
+        "SentRun",
         "Settings",
         "SourceError",
+        "SourceKind",
+        "Target",
         "TransferError",
         "WorkbenchError",
         "available_profiles",
@@ -21,10 +27,12 @@ def test_public_api_is_pinned_and_sorted():
         "load_pos",
         "load_profile",
         "load_receipts",
+        "load_run",
         "load_settings",
         "map_run",
-        "transfer_run",
-        "write_run",
+        "package_run",
+        "send_run",
+        "status_run",
     ]
     assert workbench.__all__ == sorted(workbench.__all__)
     for name in workbench.__all__:

@@ -22,9 +22,9 @@ from workbench.config import (
     workbench_home,
 )
 from workbench.errors import ConfigError
+from workbench.pipeline.connection import connect
 from workbench.sandbox import start_sandbox
 from workbench.transfer.access import open_registry
-from workbench.transfer.connection import connect
 
 runner = CliRunner()
 NORD = "Kanzlei Nord"

@@ -16,6 +16,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from workbench.pipeline.registry import REGISTRY
 from workbench.samples import (
     generate,
     generate_calls,
@@ -28,7 +29,7 @@ from workbench.samples import (
 )
 from workbench.samples.defects import RULES
 from workbench.samples.parties import CLIENTS
-from workbench.sources import LOADERS
+from workbench.sources import load_receipts
 from workbench.sources.encoding import decode_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def _load(name: str, root: Path = SAMPLES):
     paths = [root / name]
     if name == "invoices_canonical.csv":
         paths.append(root / "invoices_canonical_positions.csv")
-    return LOADERS[sample.kind](paths, profile=sample.profile)
+    return REGISTRY[sample.kind].load(paths, profile=sample.profile)
 
 
 @pytest.fixture(scope="module")
@@ -545,7 +546,7 @@ def test_write_receipts_csv_loads_back(tmp_path, profile):
     path = tmp_path / f"receipts_{profile}.csv"
     # 2,000 rows: larger files hit a polars panic in the loader (see the report), not ours.
     manifest = write_receipts_csv(path, 2_000, seed=3, profile=profile)
-    result = LOADERS["receipts"](path, profile=profile)
+    result = load_receipts(path, profile=profile)
     assert result.frame.height == 2_000
     unparseable = manifest.filter(pl.col("rule") == "field.unparseable")
     found = result.findings.filter(pl.col("rule") == "field.unparseable")
@@ -570,7 +571,7 @@ def test_generated_manifest_lists_exactly_the_defects(tmp_path, client):
     manifest = write_receipts_csv(
         path, 3_000, seed=7, client=client, defect_rate=0.05, unparseable=False
     )
-    result = LOADERS["receipts"](path, profile="canonical")
+    result = load_receipts(path, profile="canonical")
     spec = CLIENTS[client]
     found = _reference_findings(
         path.name,

@@ -1,6 +1,8 @@
-"""DATEV reconciliation workbench: load, check, map, transfer and investigate.
+"""DATEV reconciliation workbench: load, check, map, package, send and follow the status.
 
-The curated public API; ``tests/test_exported_members.py`` pins it.
+The curated public API; ``tests/test_exported_members.py`` pins it. The stage functions
+(``load_run`` → ``check_run`` → ``map_run`` → ``package_run`` → ``send_run`` → ``status_run``)
+each take the previous stage's result; see ``workbench/pipeline/__init__.py``.
 """
 
 from workbench.config import Settings, load_settings
@@ -14,7 +16,20 @@ from workbench.errors import (
     WorkbenchError,
 )
 from workbench.findings import FINDINGS_SCHEMA
-from workbench.pipeline import Run, check_run, map_run, transfer_run, write_run
+from workbench.kinds import SourceKind, Target
+from workbench.pipeline import (
+    CheckedRun,
+    LoadedRun,
+    MappedRun,
+    PackagedRun,
+    SentRun,
+    check_run,
+    load_run,
+    map_run,
+    package_run,
+    send_run,
+    status_run,
+)
 from workbench.sources import (
     LoadResult,
     available_profiles,
@@ -26,15 +41,21 @@ from workbench.sources import (
 )
 
 __all__ = [
+    "CheckedRun",
     "ConfigError",
     "DatevApiError",
     "DatevFormatError",
     "FINDINGS_SCHEMA",
     "LoadResult",
+    "LoadedRun",
+    "MappedRun",
+    "PackagedRun",
     "ProfileError",
-    "Run",
+    "SentRun",
     "Settings",
     "SourceError",
+    "SourceKind",
+    "Target",
     "TransferError",
     "WorkbenchError",
     "available_profiles",
@@ -44,8 +65,10 @@ __all__ = [
     "load_pos",
     "load_profile",
     "load_receipts",
+    "load_run",
     "load_settings",
     "map_run",
-    "transfer_run",
-    "write_run",
+    "package_run",
+    "send_run",
+    "status_run",
 ]

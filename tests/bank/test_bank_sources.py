@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from workbench.errors import SourceError
-from workbench.sources import LOADERS, canonical_schema, load_bank
+from workbench.sources import canonical_schema, load_bank
 from workbench.sources.bank import sniff_bank_format
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
@@ -26,7 +26,7 @@ def test_format_is_recognised_by_content(name, kind, tmp_path):
 
 @pytest.mark.parametrize("name", FILES)
 def test_canonical_frame_with_rows_the_user_sees(name):
-    result = LOADERS["bank"]([DATA / name])
+    result = load_bank([DATA / name])
     frame = result.frame
     assert frame.schema == canonical_schema("bank")
     first = frame.row(0, named=True)

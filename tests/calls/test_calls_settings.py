@@ -9,8 +9,8 @@ import pytest
 
 from workbench.calls import CallSettings
 from workbench.errors import ConfigError
-from workbench.pipeline import check_run
-from workbench.transfer.connection import connect
+from workbench.pipeline import check_run, load_run
+from workbench.pipeline.connection import connect
 
 FIXTURE = Path(__file__).parent / "data" / "calls_starface_fixture.csv"
 
@@ -32,7 +32,7 @@ def test_the_kanzlei_settings_drive_the_billing(_isolated_home):
         '[calls]\nignore_inbound = true\nignore_internal = false\nrounding = "15min"\n'
     )
     with connect() as connection:
-        run = check_run("calls", [FIXTURE], client=None, connection=connection)
+        run = check_run(load_run("calls", [FIXTURE]), client=None, connection=connection)
     assert run.billing.settings == CallSettings(
         ignore_inbound=True, ignore_internal=False, rounding="15min"
     )

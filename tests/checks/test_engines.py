@@ -92,9 +92,9 @@ def test_engines_agree_on_generated_data(kind, with_lineage, settings):
     ],
 )
 def test_engines_agree_on_samples(name, kind, profile, client, seed_settings):
-    from workbench.sources import LOADERS
+    from workbench.pipeline.registry import REGISTRY
 
-    result = LOADERS[kind](SAMPLES / name, profile=profile)
+    result = REGISTRY[kind].load(SAMPLES / name, profile=profile)
     options = dict(settings=seed_settings(client), period=PERIOD, target="extf", folder=SAMPLES)
     fast = check_sources(result, engine="polars", **options)
     reference = check_sources(result, engine="gx", **options)

@@ -72,9 +72,9 @@ def manifest() -> pl.DataFrame:
 def test_sample_defects_found_and_clean_rows_clean(
     kind, profile, client, files, manifest, seed_settings
 ):
-    from workbench.sources import LOADERS
+    from workbench.pipeline.registry import REGISTRY
 
-    result = LOADERS[kind]([SAMPLES / name for name in files], profile=profile)
+    result = REGISTRY[kind].load([SAMPLES / name for name in files], profile=profile)
     settings = seed_settings(client) if client else None
     findings = check_sources(
         result, settings=settings, period=("2026-01", "2026-03"), target="extf", folder=SAMPLES

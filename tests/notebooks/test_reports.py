@@ -7,9 +7,9 @@ import nbformat
 import papermill
 import pytest
 
+from workbench.pipeline.connection import connect
 from workbench.reports import run_report, run_reports
 from workbench.sandbox import start_sandbox
-from workbench.transfer.connection import connect
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data" / "samples"
@@ -69,13 +69,14 @@ def test_several_clients_get_one_report_each_and_an_overview(shared_sandbox, tmp
 
 
 def test_investigation_notebook_shows_protocol_rows_and_sent_fields(shared_sandbox, tmp_path):
-    from workbench.pipeline import check_run, map_run, transfer_run
+    from workbench.pipeline import check_run, load_run, map_run, package_run, send_run
 
     with connect() as connection:
-        run = check_run("receipts", [SAMPLES / "receipts_juston_kasse.csv"], client="455148-1",
-                        connection=connection)
-        map_run(run)
-        [transfer, *_] = transfer_run(run, connection, out_dir=tmp_path / "pakete", month="2026-03")
+        loaded = load_run("receipts", [SAMPLES / "receipts_juston_kasse.csv"])
+        mapped = map_run(check_run(loaded, client="455148-1", connection=connection))
+        packaged = package_run(mapped, out_dir=tmp_path / "pakete", ledger=connection.ledger,
+                               month="2026-03")
+        [transfer, *_] = send_run(packaged, connection).transfers
     output = tmp_path / "untersuchung.ipynb"
     papermill.execute_notebook(str(REPO / "notebooks" / "investigate" / "transfer.ipynb"),
                                str(output), parameters={"transfer_id": transfer.id},

@@ -3,11 +3,13 @@
 import polars as pl
 import pytest
 from receipts_fixture import receipt_records
+from transfer_helpers import transfer_records
 
 from workbench.errors import DatevApiError
 from workbench.transfer import jobs
 from workbench.transfer.backmap import backmap_findings
 from workbench.transfer.ledger import Ledger
+from workbench.transfer.status import refresh_status
 
 
 @pytest.fixture
@@ -21,7 +23,7 @@ def test_403_without_the_service_names_the_rights_to_check(
     sandbox, client, session, ledger, tmp_path
 ):
     with pytest.raises(DatevApiError, match="Rechteverwaltung online") as caught:
-        jobs.transfer_records(
+        transfer_records(
             ledger,
             client,
             client="455148-3",
@@ -57,11 +59,11 @@ def test_intruder_alert_comes_back_to_the_row_with_the_character(
         .otherwise(pl.col("bookingText"))
         .alias("bookingText")
     )
-    [transfer] = jobs.transfer_records(
+    [transfer] = transfer_records(
         ledger, client, client="455148-1", records=records, out_dir=tmp_path / "out"
     )
     sandbox.state.clock.advance(60)
-    assert jobs.refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "4"
+    assert refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "4"
     findings = backmap_findings(ledger, transfer.id)
     intruder = findings.filter(pl.col("message").str.contains("Intruder Alert"))
     assert set(intruder["item_id"]) == {"IA-2-1", "IA-2-2"}  # the whole Beleg IA-2
@@ -77,7 +79,7 @@ def test_missing_fiscal_year_is_refused_when_the_transfer_is_created(
         "customerName", "customerCity"
     )
     with pytest.raises(DatevApiError, match="#DCO01002"):
-        jobs.transfer_records(
+        transfer_records(
             ledger,
             client,
             client="455148-1",
@@ -97,7 +99,7 @@ def test_5xx_429_and_dropped_connections_are_survived_without_duplicates(
     )
     try:
         try:
-            jobs.transfer_records(
+            transfer_records(
                 ledger, client, client="455148-1", records=records, out_dir=tmp_path / "out"
             )
         except DatevApiError:
@@ -107,7 +109,7 @@ def test_5xx_429_and_dropped_connections_are_survived_without_duplicates(
             if transfer.local_status == "Transferiert":
                 break
             try:
-                jobs.resume(ledger, client, transfer.id)
+                jobs.send_transfer(ledger, client, transfer.id)
             except DatevApiError:
                 continue
     finally:
@@ -124,4 +126,4 @@ def test_5xx_429_and_dropped_connections_are_survived_without_duplicates(
         )
     assert names == sorted([f"FLT-{n}.xml" for n in range(1, 7)] + ["document.xml"])
     sandbox.state.clock.advance(60)
-    assert jobs.refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "2"
+    assert refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "2"

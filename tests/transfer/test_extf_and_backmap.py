@@ -4,12 +4,13 @@ import datetime as dt
 
 import polars as pl
 from receipts_fixture import receipt_records
+from transfer_helpers import transfer_bookings, transfer_records
 
 from workbench.datev.extf import ExtfHeader
-from workbench.transfer import jobs
 from workbench.transfer.backmap import backmap_findings
-from workbench.transfer.extf_jobs import send_extf, transfer_bookings
+from workbench.transfer.extf_jobs import send_extf
 from workbench.transfer.ledger import Ledger
+from workbench.transfer.status import refresh_status
 
 
 def bookings(accounts=("1200", "1200", "1200")):
@@ -55,7 +56,7 @@ def test_extf_transfer_succeeds(sandbox, client, session, tmp_path):
         "5",
     ]
     sandbox.state.clock.advance(60)
-    result = jobs.refresh_status(ledger, client, transfer.id, confirm=True)
+    result = refresh_status(ledger, client, transfer.id, confirm=True)
     assert result.datev_status == "succeeded"
     assert ledger.get(transfer.id).datev_status_text == "Fertig"
     assert backmap_findings(ledger, transfer.id).is_empty()
@@ -76,7 +77,7 @@ def test_extf_field_errors_point_at_the_source_row(sandbox, client, session, tmp
         kind="pos",
     )
     sandbox.state.clock.advance(60)
-    assert jobs.refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "failed"
+    assert refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "failed"
     findings = backmap_findings(ledger, transfer.id, field_map={"Konto": "account_no"})
     row = findings.filter(pl.col("column") == "account_no").row(0, named=True)
     assert (row["source"], row["row"], row["item_id"]) == ("pos.csv", 3, "I2")
@@ -118,7 +119,7 @@ def test_dxso_protocol_errors_map_to_every_row_of_the_file(sandbox, client, sess
     ledger = Ledger(tmp_path / "l.sqlite")
     records = receipt_records(month="2026-10", kind="Kasse", prefix="KA", documents=2)
     records = records.drop("customerName", "customerCity")
-    [transfer] = jobs.transfer_records(
+    [transfer] = transfer_records(
         ledger,
         client,
         client="455148-1",
@@ -127,7 +128,7 @@ def test_dxso_protocol_errors_map_to_every_row_of_the_file(sandbox, client, sess
         folders={"Kasse": "Kasse Nebenraum"},
     )  # no such cash book
     sandbox.state.clock.advance(60)
-    status = jobs.refresh_status(ledger, client, transfer.id, confirm=True)
+    status = refresh_status(ledger, client, transfer.id, confirm=True)
     assert status.datev_status == "3"
     findings = backmap_findings(ledger, transfer.id)
     assert set(findings["row"].to_list()) == set(records["source_row"].to_list())

@@ -2,10 +2,12 @@
 
 import pytest
 from receipts_fixture import receipt_records
+from transfer_helpers import transfer_records
 
 from workbench.errors import DatevApiError, TransferError
 from workbench.transfer import jobs
 from workbench.transfer.ledger import Ledger
+from workbench.transfer.status import describe, refresh_status
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def job_files(sandbox, job_id):
 
 
 def test_transfer_then_status_and_protocol(sandbox, client, session, ledger, tmp_path):
-    [transfer] = jobs.transfer_records(
+    [transfer] = transfer_records(
         ledger, client, client="455148-1", records=receipt_records(), out_dir=tmp_path / "out"
     )
     assert transfer.local_status == "Transferiert"
@@ -41,15 +43,15 @@ def test_transfer_then_status_and_protocol(sandbox, client, session, ledger, tmp
         "document.xml",
     ]
 
-    preview = jobs.refresh_status(ledger, client, transfer.id, confirm=False)
+    preview = refresh_status(ledger, client, transfer.id, confirm=False)
     assert not preview.saved and ledger.get(transfer.id).protocol is None
     finish_processing(sandbox)
-    result = jobs.refresh_status(ledger, client, transfer.id, confirm=True)
+    result = refresh_status(ledger, client, transfer.id, confirm=True)
     assert result.saved and result.datev_status == "2"
     stored = ledger.get(transfer.id)
     assert stored.datev_status_text == "Fertig"
     assert any("übernommen" in entry["text"] for entry in stored.protocol)
-    assert jobs.describe(ledger, stored) == {
+    assert describe(ledger, stored) == {
         "id": transfer.id,
         "client": "455148-1",
         "kind": "receipts",
@@ -64,15 +66,13 @@ def test_transfer_then_status_and_protocol(sandbox, client, session, ledger, tmp
 
 def test_items_are_never_transferred_twice(sandbox, client, session, ledger, tmp_path):
     records = receipt_records(month="2026-02", prefix="FEB")
-    first = jobs.transfer_records(
+    first = transfer_records(
         ledger, client, client="455148-1", records=records, out_dir=tmp_path / "a"
     )
     assert len(first) == 1
     finish_processing(sandbox)
     assert (
-        jobs.transfer_records(
-            ledger, client, client="455148-1", records=records, out_dir=tmp_path / "b"
-        )
+        transfer_records(ledger, client, client="455148-1", records=records, out_dir=tmp_path / "b")
         == []
     )
 
@@ -80,7 +80,7 @@ def test_items_are_never_transferred_twice(sandbox, client, session, ledger, tmp
 def test_status_survives_datev_deleting_it_after_two_months(
     sandbox, client, session, ledger, tmp_path
 ):
-    [transfer] = jobs.transfer_records(
+    [transfer] = transfer_records(
         ledger,
         client,
         client="455148-1",
@@ -88,9 +88,9 @@ def test_status_survives_datev_deleting_it_after_two_months(
         out_dir=tmp_path / "out",
     )
     finish_processing(sandbox)
-    jobs.refresh_status(ledger, client, transfer.id, confirm=True)
+    refresh_status(ledger, client, transfer.id, confirm=True)
     sandbox.state.clock.advance(61 * 86400)
-    later = jobs.refresh_status(ledger, client, transfer.id, confirm=True)
+    later = refresh_status(ledger, client, transfer.id, confirm=True)
     assert later.gone
     assert ledger.get(transfer.id).datev_status_text == "Fertig"
     assert ledger.get(transfer.id).protocol
@@ -111,7 +111,7 @@ def test_crash_mid_upload_with_unclear_file_restarts_in_a_fresh_job(
 
     monkeypatch.setattr(client, "upload_dxso_file", upload_then_die)
     with pytest.raises(KeyboardInterrupt):
-        jobs.transfer_records(
+        transfer_records(
             ledger, client, client="455148-1", records=records, out_dir=tmp_path / "out"
         )
     monkeypatch.setattr(client, "upload_dxso_file", real_upload)
@@ -129,7 +129,7 @@ def test_crash_mid_upload_with_unclear_file_restarts_in_a_fresh_job(
     with pytest.raises(DatevApiError):  # the abandoned job was deleted at DATEV
         client.dxso_job("455148-1", first_job)
     finish_processing(sandbox)
-    assert jobs.refresh_status(ledger, client, resumed.id, confirm=True).datev_status == "2"
+    assert refresh_status(ledger, client, resumed.id, confirm=True).datev_status == "2"
 
 
 def test_crash_after_create_and_after_finalise_resume_without_duplicates(
@@ -141,7 +141,7 @@ def test_crash_after_create_and_after_finalise_resume_without_duplicates(
         jobs, "_upload_missing", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt())
     )
     with pytest.raises(KeyboardInterrupt):
-        jobs.transfer_records(
+        transfer_records(
             ledger, client, client="455148-1", records=records, out_dir=tmp_path / "out"
         )
     monkeypatch.undo()
@@ -165,7 +165,7 @@ def test_no_new_transfer_while_one_is_interrupted(
         client, "finalize_dxso_job", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt())
     )
     with pytest.raises(KeyboardInterrupt):
-        jobs.transfer_records(
+        transfer_records(
             ledger,
             client,
             client="29098-55003",
@@ -173,7 +173,7 @@ def test_no_new_transfer_while_one_is_interrupted(
             out_dir=tmp_path / "a",
         )
     with pytest.raises(TransferError, match="läuft bereits die Übertragung"):
-        jobs.transfer_records(
+        transfer_records(
             ledger,
             client,
             client="29098-55003",
@@ -190,9 +190,7 @@ def test_delete_open_transfer_frees_its_items(
         client, "finalize_dxso_job", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt())
     )
     with pytest.raises(KeyboardInterrupt):
-        jobs.transfer_records(
-            ledger, client, client="455148-1", records=records, out_dir=tmp_path / "a"
-        )
+        transfer_records(ledger, client, client="455148-1", records=records, out_dir=tmp_path / "a")
     monkeypatch.undo()
     [open_transfer] = ledger.in_progress("455148-1")
     deleted = jobs.delete_transfer(ledger, client, open_transfer.id)
@@ -200,7 +198,7 @@ def test_delete_open_transfer_frees_its_items(
     assert jobs.pending_items(ledger, "455148-1", records["item_id"].to_list()) == set(
         records["item_id"].to_list()
     )
-    [again] = jobs.transfer_records(
+    [again] = transfer_records(
         ledger, client, client="455148-1", records=records, out_dir=tmp_path / "b"
     )
     finish_processing(sandbox)
@@ -211,7 +209,7 @@ def test_delete_open_transfer_frees_its_items(
 def test_datev_rejection_marks_the_transfer_failed(sandbox, client, session, ledger, tmp_path):
     # 455148-3 has no Rechnungsdatenservice: DATEV refuses the job.
     with pytest.raises(DatevApiError):
-        jobs.transfer_records(
+        transfer_records(
             ledger,
             client,
             client="455148-3",
@@ -228,7 +226,7 @@ def test_failed_transfer_can_be_retransferred_or_deleted(
 ):
     records = receipt_records(month="2026-11", kind="Kasse", prefix="NOV", documents=1)
     records = records.drop("customerName", "customerCity")
-    [failed] = jobs.transfer_records(
+    [failed] = transfer_records(
         ledger,
         client,
         client="455148-1",
@@ -237,14 +235,14 @@ def test_failed_transfer_can_be_retransferred_or_deleted(
         folders={"Kasse": "Gibt es nicht"},
     )
     finish_processing(sandbox)
-    assert jobs.refresh_status(ledger, client, failed.id, confirm=True).datev_status == "3"
+    assert refresh_status(ledger, client, failed.id, confirm=True).datev_status == "3"
     again = jobs.retransfer(ledger, client, failed.id)
     assert again.retransfer_of == failed.id and again.local_status == "Transferiert"
     assert [i["item_id"] for i in ledger.items(again.id)] == [
         i["item_id"] for i in ledger.items(failed.id)
     ]
     finish_processing(sandbox)
-    jobs.refresh_status(ledger, client, again.id, confirm=True)
+    refresh_status(ledger, client, again.id, confirm=True)
     deleted = jobs.delete_transfer(ledger, client, again.id)  # DATEV processed nothing of it
     assert deleted.local_status == "Gelöscht"
     assert ledger.transferred_items("455148-1", ["NOV-1-1"]) == {"NOV-1-1": failed.id}

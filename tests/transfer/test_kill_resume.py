@@ -8,12 +8,15 @@ import pytest
 
 from workbench.transfer import jobs
 from workbench.transfer.ledger import Ledger
+from workbench.transfer.status import refresh_status
 
 SCRIPT = textwrap.dedent("""
     import datetime as dt, os, signal, sys
     import polars as pl
     from pathlib import Path
     from workbench.config import sandbox_endpoints
+    from workbench.pipeline.package import package_records
+    from workbench.pipeline.send import send_uploads
     from workbench.transfer import jobs
     from workbench.transfer.auth import Session, login
     from workbench.transfer.client import DatevClient
@@ -48,8 +51,10 @@ SCRIPT = textwrap.dedent("""
              "bookingText": "Test", "customerName": "Kunde", "customerCity": "Köln",
              "item_id": f"K{n}-1", "source_file": "k.csv", "source_row": n + 1}
             for n in range(1, 4)]
-    jobs.transfer_records(Ledger(Path(ledger_path)), client, client="455148-1",
-                          records=pl.DataFrame(rows), out_dir=Path(out_dir))
+    ledger = Ledger(Path(ledger_path))
+    uploads = package_records(pl.DataFrame(rows), client="455148-1", out_dir=Path(out_dir),
+                              ledger=ledger)
+    send_uploads(ledger, client, uploads, client="455148-1", kind="receipts")
 """)
 
 
@@ -89,5 +94,5 @@ def test_killed_transfer_resumes_without_duplicate_uploads(
         ]
     assert sorted(names) == ["K1.xml", "K2.xml", "K3.xml", "document.xml"]
     sandbox.state.clock.advance(60)
-    assert jobs.refresh_status(ledger, client, resumed.id, confirm=True).datev_status == "2"
+    assert refresh_status(ledger, client, resumed.id, confirm=True).datev_status == "2"
     assert [item["item_id"] for item in ledger.items(resumed.id)] == ["K1-1", "K2-1", "K3-1"]

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from workbench.cli import app
 from workbench.config import load_settings
 from workbench.errors import ConfigError, DatevApiError
+from workbench.pipeline.connection import connect, interactive_login
 from workbench.transfer.access import local_user, open_registry
 from workbench.transfer.auth import TokenSet, TokenStore
-from workbench.transfer.connection import connect, interactive_login
 from workbench.transfer.tokens import MAX_ENTRIES, TokenEntry, TokenRegistry, TokenRouter
 
 runner = CliRunner()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from workbench.pipeline.connection import connect
 from workbench.sandbox import start_sandbox
-from workbench.transfer.connection import connect
 
 
 @pytest.fixture(scope="session")

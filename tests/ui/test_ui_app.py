@@ -272,7 +272,7 @@ def test_transfer_errors_from_the_pipeline_show_as_german_messages(make_app, mon
     def refused(*args, **kwargs):
         raise TransferError("Für den Mandanten 455148-1 läuft bereits die Übertragung abc.")
 
-    monkeypatch.setattr(transfer_tab, "transfer_run", refused)
+    monkeypatch.setattr(transfer_tab, "send_run", refused)
     tab = app.tabs["transfer"]
     tab.new.click()
     tab.confirm.click()

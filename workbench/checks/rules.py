@@ -29,6 +29,7 @@ from workbench.checks.hits import HITS_SCHEMA, hits, text
 from workbench.clients import ClientSettings
 from workbench.datev.limits import MAX_ATTACHMENT_BYTES, megabytes
 from workbench.findings import findings_frame
+from workbench.kinds import KINDS, SourceKind
 
 __all__ = ["HITS_SCHEMA", "row_rules", "settings_findings"]
 
@@ -284,55 +285,77 @@ def row_rules(
 ) -> list[pl.DataFrame]:
     """All cross-row rules of ``kind`` on the prepared frame."""
     out: list[pl.DataFrame] = []
-    date_column = {"receipts": "date", "invoices": "date", "pos": "business_date"}.get(kind)
-    if date_column and settings is not None:
-        out.append(fiscal_year_not_created(frame, date_column, settings))
-    if kind == "receipts" and settings is not None:
-        out.append(fiscal_year_month_mismatch(frame, settings))
-    have = set(frame.columns)
-    if kind == "receipts":
-        if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
-            out += cash_rules(frame, settings)
-        if {"invoice_id", "accounting_month", "document_id", "date"} <= have:
-            out.append(
-                duplicates(
-                    frame,
-                    "invoice_id",
-                    rule="duplicate.invoice_id",
-                    group=_booking_month(frame),
-                    owner="document_id",
-                    label="Die Rechnungsnummer (Belegfeld 1)",
-                )
-            )
-        out.append(check_digits(frame, "iban", kind="iban"))
-        out.append(check_digits(frame, "vat_id", kind="vat"))
-    elif kind == "invoices" and {"invoice_id", "date"} <= have:
+    spec = KINDS.get(kind)  # type: ignore[call-overload]  # "positions" is no source kind
+    if spec is not None and spec.date_column and settings is not None:
+        out.append(fiscal_year_not_created(frame, spec.date_column, settings))
+    if spec is not None and spec.kind in _KIND_RULES:
+        out += _KIND_RULES[spec.kind](frame, settings, set(frame.columns))
+    if folders:
+        out += attachment_files(frame, folders=folders, sizes=sizes)
+    return [part for part in out if part.height]
+
+
+def _receipt_rules(
+    frame: pl.DataFrame, settings: ClientSettings | None, have: set[str]
+) -> list[pl.DataFrame]:
+    out = [fiscal_year_month_mismatch(frame, settings)] if settings is not None else []
+    if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
+        out += cash_rules(frame, settings)
+    if {"invoice_id", "accounting_month", "document_id", "date"} <= have:
         out.append(
             duplicates(
                 frame,
                 "invoice_id",
                 rule="duplicate.invoice_id",
-                group=pl.col("date").dt.strftime("%Y-%m"),
-                owner=None,
+                group=_booking_month(frame),
+                owner="document_id",
                 label="Die Rechnungsnummer (Belegfeld 1)",
             )
         )
-    elif kind == "calls":
-        out.append(
-            duplicates(
-                frame,
-                "call_id",
-                rule="duplicate.call_id",
-                group=None,
-                owner=None,
-                label="Die Anruf-ID",
-            )
+    out.append(check_digits(frame, "iban", kind="iban"))
+    out.append(check_digits(frame, "vat_id", kind="vat"))
+    return out
+
+
+def _invoice_rules(
+    frame: pl.DataFrame, settings: ClientSettings | None, have: set[str]
+) -> list[pl.DataFrame]:
+    if not {"invoice_id", "date"} <= have:
+        return []
+    return [
+        duplicates(
+            frame,
+            "invoice_id",
+            rule="duplicate.invoice_id",
+            group=pl.col("date").dt.strftime("%Y-%m"),
+            owner=None,
+            label="Die Rechnungsnummer (Belegfeld 1)",
         )
-        if "call_id" in have:
-            out.append(call_overlaps(frame))
-    if folders:
-        out += attachment_files(frame, folders=folders, sizes=sizes)
-    return [part for part in out if part.height]
+    ]
+
+
+def _call_rules(
+    frame: pl.DataFrame, settings: ClientSettings | None, have: set[str]
+) -> list[pl.DataFrame]:
+    out = [
+        duplicates(
+            frame, "call_id", rule="duplicate.call_id", group=None, owner=None, label="Die Anruf-ID"
+        )
+    ]
+    if "call_id" in have:
+        out.append(call_overlaps(frame))
+    return out
+
+
+#: The cross-row rules each source kind has beyond the fiscal year and the Belegbilder.
+_KIND_RULES: dict[
+    SourceKind,
+    Callable[[pl.DataFrame, ClientSettings | None, set[str]], list[pl.DataFrame]],
+] = {
+    SourceKind.RECEIPTS: _receipt_rules,
+    SourceKind.INVOICES: _invoice_rules,
+    SourceKind.CALLS: _call_rules,
+}
 
 
 # --- settings ------------------------------------------------------------------------------------

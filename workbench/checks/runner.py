@@ -17,7 +17,7 @@ from workbench.checks.suites import Expectation, Suite, load_suite, suite_parame
 from workbench.clients import ClientSettings
 from workbench.errors import WorkbenchError
 from workbench.findings import FINDINGS_SCHEMA, concat_findings, empty_findings
-from workbench.sources.schema import ITEM_ID_COLUMN
+from workbench.kinds import ITEM_ID_COLUMNS
 
 __all__ = ["ENGINES", "check", "findings_json", "parse_period", "write_data_docs"]
 
@@ -123,7 +123,7 @@ def _lineage(
     kind: str,
     mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None,
 ) -> pl.DataFrame:
-    item_column = ITEM_ID_COLUMN.get(kind)
+    item_column = ITEM_ID_COLUMNS.get(kind)
     # ROW is the row's position: take just the rows with hits instead of joining all of them.
     positions = hits[ROW].unique().sort()
     needed = [

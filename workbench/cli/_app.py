@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from workbench.errors import WorkbenchError
+from workbench.kinds import SourceKind
 
 app = typer.Typer(
     name="workbench",
@@ -39,11 +40,11 @@ _err = _console(stderr=True)
 _state = {"debug": False}
 
 
-class Kind(str, Enum):
-    calls = "calls"
-    invoices = "invoices"
-    receipts = "receipts"
-    pos = "pos"
+#: The KIND argument of every command that reads sources: its choices come from the registry.
+KindArgument = Annotated[
+    SourceKind,
+    typer.Argument(help=f"Quellart: {', '.join(kind.value for kind in SourceKind)}."),
+]
 
 
 class OutputFormat(str, Enum):

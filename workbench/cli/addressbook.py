@@ -36,7 +36,7 @@ def export(
     from workbench.calls.phonebook import AddressBookSettings, fetch_phone_book
     from workbench.calls.phonebook_files import write_phone_book
     from workbench.config import DEFAULT_KANZLEI, load_settings
-    from workbench.transfer.connection import open_datev
+    from workbench.pipeline.connection import open_datev
 
     try:
         settings = load_settings(kanzlei=kanzlei)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -13,7 +13,7 @@ import typer
 from workbench.cli._app import (
     ClientOption,
     Files,
-    Kind,
+    KindArgument,
     OutputFormat,
     _fail,
     _out,
@@ -21,11 +21,16 @@ from workbench.cli._app import (
     app,
 )
 from workbench.errors import WorkbenchError
+from workbench.kinds import SourceKind
+
+if TYPE_CHECKING:
+    from workbench.pipeline import CheckedRun
+    from workbench.pipeline.connection import Connection
 
 
 @app.command()
 def load(
-    kind: Annotated[Kind, typer.Argument(help="Quellart: calls, invoices, receipts oder pos.")],
+    kind: KindArgument,
     files: Files,
     profile: Annotated[
         str, typer.Option("--profile", "-p", help="Spaltenprofil (Name oder .toml).")
@@ -35,10 +40,10 @@ def load(
     ] = OutputFormat.table,
 ) -> None:
     """Quelldateien laden und zusammenfassen: Zeilen, Spalten, Kodierung, Zeilenprobleme."""
-    from workbench.sources import LOADERS
+    from workbench.pipeline import load_run
 
     try:
-        result = LOADERS[kind.value](files, profile=profile)
+        result = load_run(kind, files, profile=profile).result
     except WorkbenchError as error:
         raise _fail(error) from error
     summary = result.summary()
@@ -83,23 +88,29 @@ PosMappingOption = Annotated[
 ]
 
 
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--to", help="extf, xml oder expense-postings (Vorgabe je Quellart)."),
+]
+
+
 def _checked_run(
-    kind: Kind,
+    kind: SourceKind,
     files: list[Path],
     client: str | None,
     profile: str,
     engine: str,
     period: str | None,
-    connection: object,
+    connection: Connection,
     target: str | None = None,
-):
-    from workbench.pipeline import check_run
+) -> CheckedRun:
+    """Load and check: the first two stages every command runs."""
+    from workbench.pipeline import check_run, load_run
 
+    loaded = load_run(kind, files, profile=profile)
     return check_run(
-        kind.value,
-        files,
+        loaded,
         client=client,
-        profile=profile,
         connection=connection,
         engine=engine,
         period=period,
@@ -138,7 +149,7 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
 
 @app.command()
 def check(
-    kind: Annotated[Kind, typer.Argument(help="Quellart: calls, invoices, receipts oder pos.")],
+    kind: KindArgument,
     files: Files,
     client: ClientOption = None,
     output: Annotated[
@@ -152,7 +163,7 @@ def check(
 ) -> None:
     """Prüfungen ausführen und Befunde ausgeben (Exit-Code 0 sauber, 1 Warnungen, 2 Fehler)."""
     from workbench.checks import findings_json
-    from workbench.transfer.connection import connect
+    from workbench.pipeline.connection import connect
 
     try:
         with connect() as connection:
@@ -174,57 +185,54 @@ def check(
 
 @app.command(name="map")
 def map_(
-    kind: Annotated[Kind, typer.Argument()],
+    kind: KindArgument,
     files: Files,
     client: ClientOption = None,
-    to: Annotated[str, typer.Option("--to", help="extf, xml oder expense-postings.")] = "xml",
+    to: TargetOption = None,
     out: Annotated[Path, typer.Option("--out", help="Zielordner.")] = Path("out"),
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
 ) -> None:
     """DATEV-Dateien schreiben: EXTF_*.csv, XML-Pakete mit document.xml oder Expense Postings."""
-    from workbench.pipeline import map_run, write_run
-    from workbench.transfer.connection import connect
+    from workbench.pipeline import map_run, package_run
+    from workbench.pipeline.connection import connect
 
-    if to not in ("extf", "xml", "expense-postings"):
-        raise _fail(
-            WorkbenchError(f"Unbekanntes Ziel '{to}': erlaubt sind extf, xml und expense-postings.")
-        )
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
-            if kind is not Kind.calls:
-                map_run(run, to=to, pos_mapping=pos_mapping)
-            written = write_run(run, out, to=to)
+            packaged = package_run(map_run(run, pos_mapping=pos_mapping), out_dir=out)
     except WorkbenchError as error:
         raise _fail(error) from error
-    if run.mapped is not None:
-        _print_frame(run.mapped.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
-    for path in written:
+    if packaged.mapped.mapping is not None:
+        _print_frame(
+            packaged.mapped.mapping.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen"
+        )
+    for path in packaged.written:
         _out.print(f"geschrieben: {path}")
     raise typer.Exit(run.exit_code)
 
 
 @app.command()
 def preview(
-    kind: Annotated[Kind, typer.Argument()],
+    kind: KindArgument,
     files: Files,
     client: ClientOption = None,
     rows: Annotated[int, typer.Option("--rows", help="Datensätze je Seite.")] = 20,
     page: Annotated[int, typer.Option("--page", help="Seite (ab 0).")] = 0,
-    to: Annotated[str, typer.Option("--to", help="extf oder xml.")] = "xml",
+    to: TargetOption = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
 ) -> None:
     """Quelle und abgebildete DATEV-Felder nebeneinander: Feld, Wert, Quellspalte, Zeile, Befunde."""
     from workbench.mapping import preview as preview_page
     from workbench.pipeline import map_run
-    from workbench.transfer.connection import connect
+    from workbench.pipeline.connection import connect
+    from workbench.pipeline.map import mapping_of
 
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
-            mapped = map_run(run, to=to, pos_mapping=pos_mapping)
+            mapped = mapping_of(map_run(run, pos_mapping=pos_mapping))
     except WorkbenchError as error:
         raise _fail(error) from error
     page_frame = preview_page(mapped, page=page, page_size=rows)

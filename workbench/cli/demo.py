@@ -26,8 +26,9 @@ from rich.table import Table
 
 from workbench.cli._app import _fail, _out, app
 from workbench.errors import SourceError, WorkbenchError
+from workbench.kinds import SourceKind
 from workbench.resources import resource_path
-from workbench.sources import KINDS, LOADERS, available_profiles
+from workbench.sources import available_profiles
 
 __all__ = ["DEMO_CLIENTS", "group_samples", "run_demo"]
 
@@ -64,7 +65,7 @@ def group_samples(folder: Path) -> dict[tuple[str, str], list[Path]]:
         if (
             path.suffix.lower() in _SUFFIXES
             and len(parts) >= 2
-            and parts[0] in KINDS
+            and parts[0] in set(SourceKind)
             and parts[1] in profiles
         ):
             groups[(parts[0], parts[1])].append(path)
@@ -157,25 +158,20 @@ def _sandbox(settings, console: Console):
 
 
 def _bill_calls(samples: Path, console: Console, *, transfer: bool) -> None:
-    from workbench.calls import plan_expense_postings, transfer_expense_postings
-    from workbench.pipeline import check_run
-    from workbench.transfer.connection import connect
+    from workbench.pipeline import check_run, load_run, map_run, package_run, send_run
+    from workbench.pipeline.connection import connect
 
     console.print("3. Anrufliste abrechnen und Auslagen in DATEV buchen …")
     with connect() as connection:
-        run = check_run(
-            "calls", [samples / "calls_starface.csv"], client=None, connection=connection
-        )
-        summary = run.billing.summary()
-        plan = plan_expense_postings(run.billing, run.directory)
-        posted = (
-            transfer_expense_postings(plan, connection.datev, ledger=connection.ledger)
-            if transfer
-            else None
-        )
-    billed = run.billing.billed.height if hasattr(run.billing.billed, "height") else 0
+        loaded = load_run(SourceKind.CALLS, [samples / "calls_starface.csv"])
+        checked = check_run(loaded, client=None, connection=connection)
+        packaged = package_run(map_run(checked), out_dir=connection.settings.home / "packages")
+        posted = send_run(packaged, connection).postings if transfer else None
+    billing = checked.billing
+    summary = billing.summary() if billing is not None else pl.DataFrame()
+    billed = billing.billed.height if billing is not None else 0
     console.print(
-        f"{run.loaded.frame.height} Anrufe, davon {billed} abgerechnet; "
+        f"{loaded.frame.height} Anrufe, davon {billed} abgerechnet; "
         f"{summary.height} Zeilen Abrechnung je Mandant und Monat."
     )
     if posted is not None:
@@ -196,8 +192,10 @@ def _show_loading(samples: Path, console: Console) -> None:
     table = Table(title="1. Laden: Beispieldaten", header_style="bold")
     for name in ("Art", "Profil", "Dateien", "Zeilen", "Kodierung", "Zeilenprobleme"):
         table.add_column(name)
+    from workbench.pipeline import load_run
+
     for (kind, profile), files in sorted(groups.items()):
-        result = LOADERS[kind](files, profile=profile)
+        result = load_run(kind, files, profile=profile).result
         summary = result.summary()
         encodings = ", ".join(sorted({str(value) for value in summary["encoding"].to_list()}))
         table.add_row(

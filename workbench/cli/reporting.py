@@ -7,14 +7,10 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._app import (
-    Kind,
-    _fail,
-    _out,
-    app,
-)
+from workbench.cli._app import _fail, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.errors import WorkbenchError
+from workbench.kinds import SourceKind
 
 
 @app.command()
@@ -48,10 +44,10 @@ def _parse_sources(specs: list[str]) -> list[dict]:
     sources = []
     for spec in specs:
         kind, sep, rest = spec.partition("=")
-        if not sep or kind not in {item.value for item in Kind}:
+        if not sep or kind not in {item.value for item in SourceKind}:
             raise WorkbenchError(
                 f"Quelle '{spec}' hat nicht die Form ART=DATEI[,DATEI][:PROFIL] "
-                f"(ART: calls, invoices, receipts, pos)."
+                f"(ART: {', '.join(item.value for item in SourceKind)})."
             )
         files, _, profile = rest.partition(":")
         sources.append({"kind": kind, "files": files.split(","), "profile": profile or "auto"})

@@ -49,7 +49,8 @@ def _store():
 def _row_item(spec: str, kind: str | None, profile: str):
     """The item of ``FILE:ROW``: the file is loaded (kind and profile detected) like ``check``."""
     from workbench.pipeline import detect_profile
-    from workbench.sources import LOADERS
+    from workbench.pipeline.registry import REGISTRY
+    from workbench.sources import load_bank
     from workbench.sources.bank import sniff_bank_format
     from workbench.talk import item_for_row
 
@@ -67,7 +68,8 @@ def _row_item(spec: str, kind: str | None, profile: str):
             chosen = profile
             if profile == "auto" and not (candidate == "bank" and sniff_bank_format(path) != "csv"):
                 chosen = detect_profile(candidate, [path])
-            loaded = LOADERS[candidate]([path], profile=chosen)
+            load = load_bank if candidate == "bank" else REGISTRY[candidate].load
+            loaded = load([path], profile=chosen)
         except WorkbenchError:
             if kind:
                 raise

@@ -98,7 +98,7 @@ EntryId = Annotated[str, typer.Argument(help="Zugangsschlüssel (ID aus 'workben
 def revoke(entry_id: EntryId) -> None:
     """Zugangsschlüssel bei DATEV widerrufen; er wird inaktiv, sein Geheimnis gelöscht."""
     from workbench.config import load_settings
-    from workbench.transfer.connection import revoke as revoke_entry
+    from workbench.pipeline.connection import revoke as revoke_entry
 
     try:
         entry = revoke_entry(load_settings(), entry_id)
@@ -154,7 +154,7 @@ def login(
     """Bei DATEV anmelden (OAuth2 mit PKCE im Browser); der Zugangsschlüssel wird verschlüsselt
     gespeichert und ersetzt den bisherigen desselben Datenservices."""
     from workbench.config import load_settings
-    from workbench.transfer.connection import interactive_login
+    from workbench.pipeline.connection import interactive_login
 
     if offline and client is None:
         if not sys.stdin.isatty():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -13,7 +13,7 @@ import typer
 from workbench.cli._app import (
     ClientOption,
     Files,
-    Kind,
+    KindArgument,
     OutputFormat,
     _confirm,
     _err,
@@ -22,13 +22,18 @@ from workbench.cli._app import (
     _print_frame,
     app,
 )
-from workbench.cli.data import PosMappingOption, ProfileOption, _checked_run
+from workbench.cli.data import PosMappingOption, ProfileOption, TargetOption, _checked_run
 from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.pipeline import MappedRun
+    from workbench.transfer.ledger import Ledger, Transfer
+    from workbench.transfer.status import StatusResult
 
 
 @app.command()
 def transfer(
-    kind: Annotated[Kind, typer.Argument()],
+    kind: KindArgument,
     files: Files,
     client: ClientOption = None,
     month: Annotated[str | None, typer.Option("--month", help="Buchungsmonat JJJJ-MM.")] = None,
@@ -36,65 +41,61 @@ def transfer(
         str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Ohne Rückfrage übertragen.")] = False,
-    to: Annotated[
-        str | None, typer.Option("--to", help="xml oder extf (Vorgabe je Quellart).")
-    ] = None,
+    to: TargetOption = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
 ) -> None:
     """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
-    from workbench.config import load_settings
-    from workbench.pipeline import map_run, transfer_run
-    from workbench.transfer.connection import connect
+    from workbench.pipeline import map_run, package_run, send_run
+    from workbench.pipeline.connection import connect
 
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
-            if kind is Kind.calls:
-                _transfer_calls(run, connection, yes=yes)
-                raise typer.Exit(run.exit_code)
-            mapped = map_run(run, to=to, pos_mapping=pos_mapping)
-            _print_frame(mapped.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
-            if not yes and not typer.confirm(
-                f"{mapped.records.height} DATEV-Datensätze für {client} übertragen?",
-                default=False,
-                err=True,
-            ):
+            mapped = map_run(run, pos_mapping=pos_mapping)
+            question = _show_what_goes(mapped)
+            if not yes and not _confirm(question):
                 _err.print("Abgebrochen: nichts übertragen.")
                 raise typer.Exit(3)
-            out_dir = load_settings().home / "packages"
-            transfers = transfer_run(
-                run, connection, out_dir=out_dir, month=month, document_kind=document_kind, to=to
+            packaged = package_run(
+                mapped,
+                out_dir=connection.settings.home / "packages",
+                ledger=connection.ledger,
+                month=month,
+                document_kind=document_kind,
             )
-            rows = [describe_transfer(connection.ledger, item) for item in transfers]
+            sent = send_run(packaged, connection)
+            rows = [describe_transfer(connection.ledger, item) for item in sent.transfers]
     except WorkbenchError as error:
         raise _fail(error) from error
-    if not rows:
+    if sent.postings is not None:
+        _print_frame(sent.postings.group_by("status").len().sort("status"), title="Auslagen")
+    elif not rows:
         _out.print("Nichts zu übertragen: alle Positionen sind bereits übertragen oder gesperrt.")
     else:
         _print_frame(pl.DataFrame(rows).drop("job_ids"), title="Übertragungen")
         _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")
-    failed = any(row["local_status"] == "Fehlgeschlagen" for row in rows)
-    raise typer.Exit(2 if failed or run.exit_code == 2 else 0)
+    if sent.postings is not None:
+        raise typer.Exit(run.exit_code)
+    raise typer.Exit(2 if sent.failed or run.exit_code == 2 else 0)
 
 
-def _transfer_calls(run: object, connection: object, *, yes: bool) -> None:
-    """Billed call time as expense postings on the Mandanten's orders (DATEVconnect)."""
-    from workbench.calls import plan_expense_postings, transfer_expense_postings
+def _show_what_goes(mapped: MappedRun) -> str:
+    """Show what would go to DATEV; returns the question to confirm it (seed 004: nothing is
+    sent unconfirmed)."""
+    if mapped.mapping is not None:
+        _print_frame(mapped.mapping.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
+        return f"{mapped.mapping.records.height} DATEV-Datensätze für {mapped.client} übertragen?"
+    if mapped.checked.billing is not None:
+        _print_frame(mapped.checked.billing.summary(), title="Abrechnung je Mandant und Monat")
+    postings = mapped.plan.postings.height if mapped.plan is not None else 0
+    return f"{postings} Auslagen in DATEV buchen?"
 
-    _print_frame(run.billing.summary(), title="Abrechnung je Mandant und Monat")
-    plan = plan_expense_postings(run.billing, run.directory)
-    if not yes and not _confirm(f"{plan.postings.height} Auslagen in DATEV buchen?"):
-        _err.print("Abgebrochen: nichts übertragen.")
-        raise typer.Exit(3)
-    posted = transfer_expense_postings(plan, connection.datev, ledger=connection.ledger)
-    _print_frame(posted.group_by("status").len().sort("status"), title="Auslagen")
 
+def describe_transfer(ledger: Ledger, transfer: Transfer) -> dict:
+    from workbench.transfer.status import describe
 
-def describe_transfer(ledger: object, transfer: object) -> dict:
-    from workbench.transfer.jobs import describe
-
-    return describe(ledger, transfer)  # type: ignore[arg-type]
+    return describe(ledger, transfer)
 
 
 @app.command()
@@ -110,26 +111,22 @@ def status(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Übertragungen mit lokalem und DATEV-Status auflisten, Status aktualisieren, Protokoll zeigen."""
+    from workbench.pipeline import status_run
+    from workbench.pipeline.connection import connect
     from workbench.transfer.backmap import backmap_findings
-    from workbench.transfer.connection import connect
-    from workbench.transfer.jobs import refresh_status
+
+    def confirm(shown: StatusResult) -> bool:
+        note = " (bei DATEV bereits gelöscht)" if shown.gone else ""
+        _err.print(f"{shown.transfer.id}: DATEV-Status {shown.datev_status}{note}", highlight=False)
+        # Seed 004: the status is only stored once the user confirms it.
+        return not shown.gone and (yes or _confirm("Status übernehmen?"))
 
     try:
         with connect() as connection:
             ledger = connection.ledger
             transfers = [ledger.get(transfer_id)] if transfer_id else ledger.transfers()
             if refresh:
-                for item in transfers:
-                    if not item.job_id:
-                        continue
-                    shown = refresh_status(ledger, connection.datev, item.id, confirm=False)
-                    note = " (bei DATEV bereits gelöscht)" if shown.gone else ""
-                    _err.print(
-                        f"{item.id}: DATEV-Status {shown.datev_status}{note}", highlight=False
-                    )
-                    # Seed 004: the status is only stored once the user confirms it.
-                    if not shown.gone and (yes or _confirm("Status übernehmen?")):
-                        refresh_status(ledger, connection.datev, item.id, confirm=True)
+                status_run(connection, [item.id for item in transfers], confirm=confirm)
                 transfers = [ledger.get(item.id) for item in transfers]
             rows = [describe_transfer(ledger, item) for item in transfers]
             protocols = {item.id: item.protocol or [] for item in transfers} if protocol else {}
@@ -171,8 +168,8 @@ def status(
 
 
 def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> None:
+    from workbench.pipeline.connection import connect
     from workbench.transfer import jobs
-    from workbench.transfer.connection import connect
 
     try:
         with connect() as connection:
@@ -183,7 +180,7 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
                 _err.print("Abgebrochen.")
                 raise typer.Exit(3)
             operation = {
-                "resume": jobs.resume,
+                "resume": jobs.send_transfer,
                 "delete": jobs.delete_transfer,
                 "retransfer": jobs.retransfer,
             }[action]

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from workbench.errors import DatevApiError, WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.pipeline.connection import Connection
 
 __all__ = ["Investigation", "investigate", "sent_records"]
 
@@ -77,19 +80,19 @@ def _recheck(transfer: Any, sent: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def investigate(connection: Any, transfer_id: str) -> Investigation:
+def investigate(connection: Connection, transfer_id: str) -> Investigation:
     """Everything known about one transfer; DATEV's current status is shown, not stored."""
+    from workbench.pipeline import status_run
     from workbench.transfer.backmap import backmap_findings
-    from workbench.transfer.jobs import refresh_status
 
     ledger = connection.ledger
     transfer = ledger.get(transfer_id)
     problems: list[str] = []
     status, gone, protocol = transfer.datev_status, False, transfer.protocol or []
     try:
-        current = refresh_status(ledger, connection.datev, transfer_id, confirm=False)
-        status, gone = current.datev_status, current.gone
-        protocol = current.protocol if current.protocol is not None else protocol
+        for current in status_run(connection, [transfer_id], confirm=False):
+            status, gone = current.datev_status, current.gone
+            protocol = current.protocol if current.protocol is not None else protocol
     except DatevApiError as error:
         problems.append(f"DATEV-Status nicht abrufbar: {error}")
     try:

@@ -8,14 +8,22 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from workbench.errors import WorkbenchError
 from workbench.findings import concat_findings, exit_code
+
+if TYPE_CHECKING:
+    from workbench.config import Settings
+    from workbench.mapping import Mapped
+    from workbench.pipeline import CheckedRun, MappedRun
+    from workbench.pipeline.connection import Connection
+
+    Run = CheckedRun | MappedRun
 
 __all__ = ["ReportData", "collect", "finish", "in_period", "open_talks", "rows_in_period"]
 
@@ -29,7 +37,8 @@ class ReportData:
 
     client: str
     period: str
-    runs: list = field(default_factory=list)
+    #: One per source: mapped, or (calls, which are billed) checked only.
+    runs: list[Run] = field(default_factory=list)
     findings: pl.DataFrame = field(default_factory=pl.DataFrame)
     transfers: pl.DataFrame = field(default_factory=pl.DataFrame)
     talks: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -42,15 +51,16 @@ class ReportData:
     def summary(self) -> pl.DataFrame:
         rows = []
         for run in self.runs:
-            counts = run.mapped.counts() if run.mapped is not None else None
+            checked, mapping = checked_of(run), mapping_of(run)
+            counts = mapping.counts() if mapping is not None else None
             severities = run.findings["severity"].value_counts() if run.findings.height else None
             by = dict(severities.iter_rows()) if severities is not None else {}
             rows.append(
                 {
-                    "Quelle": ", ".join(path.name for path in run.files),
-                    "Art": run.kind,
-                    "Profil": run.profile,
-                    "Zeilen": run.loaded.frame.height,
+                    "Quelle": ", ".join(path.name for path in checked.files),
+                    "Art": checked.kind.value,
+                    "Profil": checked.profile,
+                    "Zeilen": checked.loaded.frame.height,
                     f"davon {self.period}": rows_in_period(run, self.period).height,
                     "Fehler": by.get("error", 0),
                     "Warnungen": by.get("warning", 0),
@@ -80,34 +90,25 @@ def collect(
     paths are taken from ``base`` (the repository when run by ``workbench report``). A source
     that cannot be loaded is reported, not fatal: the report shows what went wrong.
     """
-    from workbench.config import load_settings
-    from workbench.pipeline import check_run, map_run, transfer_run
-    from workbench.transfer.connection import connect
+    from workbench.pipeline.connection import connect
 
     base = base or Path.cwd()
     data = ReportData(client=client, period=period)
+    mapping = _resolve(base, pos_mapping) if pos_mapping else None
     with connect() as connection:
         for source in sources:
             files = [_resolve(base, name) for name in source["files"]]
             try:
-                # Rows of other months belong to other months' reports: the report shows the
-                # findings of the period's rows (and of whole files), and transfers that month.
-                run = check_run(
-                    source["kind"],
+                run = _run_source(
+                    source,
                     files,
+                    connection,
                     client=client,
-                    profile=source.get("profile", "auto"),
-                    connection=connection,
+                    period=period,
                     engine=engine,
+                    pos_mapping=mapping,
+                    transfer=transfer,
                 )
-                run.findings = in_period(run, period)
-                if run.kind != "calls":
-                    mapping = _resolve(base, pos_mapping) if pos_mapping else None
-                    map_run(run, pos_mapping=mapping)
-                    if transfer:
-                        transfer_run(
-                            run, connection, out_dir=load_settings().home / "packages", month=period
-                        )
             except WorkbenchError as error:
                 data.errors.append(f"{source['kind']}: {error}")
                 continue
@@ -120,18 +121,58 @@ def collect(
     return data
 
 
-_PERIOD_COLUMN = {
-    "receipts": "accounting_month",
-    "invoices": "date",
-    "pos": "business_date",
-    "calls": "started_at",
-}
+def _run_source(
+    source: dict,
+    files: list[Path],
+    connection: Connection,
+    *,
+    client: str,
+    period: str,
+    engine: str,
+    pos_mapping: Path | None,
+    transfer: bool,
+) -> Run:
+    """Load, check and map one source (and package and send the period, if asked)."""
+    from workbench.pipeline import check_run, load_run, map_run, package_run, send_run
+
+    loaded = load_run(source["kind"], files, profile=source.get("profile", "auto"))
+    checked = check_run(loaded, client=client, connection=connection, engine=engine)
+    # Rows of other months belong to other months' reports: the report shows the findings of
+    # the period's rows (and of whole files), and transfers that month.
+    checked = replace(checked, findings=in_period(checked, period))
+    if checked.spec.billed:
+        return checked
+    mapped = map_run(checked, pos_mapping=pos_mapping)
+    if transfer:
+        packaged = package_run(
+            mapped,
+            out_dir=connection.settings.home / "packages",
+            ledger=connection.ledger,
+            month=period,
+        )
+        send_run(packaged, connection)
+    return mapped
 
 
-def rows_in_period(run: Any, period: str) -> pl.DataFrame:
+def checked_of(run: Run) -> CheckedRun:
+    """The check stage's result of a report's run."""
+    from workbench.pipeline import CheckedRun
+
+    return run if isinstance(run, CheckedRun) else run.checked
+
+
+def mapping_of(run: Run) -> Mapped | None:
+    """The mapped DATEV records of a report's run (None for calls, which are billed)."""
+    from workbench.pipeline import CheckedRun
+
+    return None if isinstance(run, CheckedRun) else run.mapping
+
+
+def rows_in_period(run: Run, period: str) -> pl.DataFrame:
     """``source`` and ``row`` of the run's loaded rows that belong to ``period`` (YYYY-MM)."""
-    column = _PERIOD_COLUMN[run.kind]
-    frame = run.loaded.frame
+    checked = checked_of(run)
+    column = checked.spec.period_column
+    frame = checked.loaded.frame
     month = (
         pl.col(column) if frame.schema[column] == pl.String else pl.col(column).dt.strftime("%Y-%m")
     )
@@ -140,7 +181,7 @@ def rows_in_period(run: Any, period: str) -> pl.DataFrame:
     )
 
 
-def in_period(run: Any, period: str) -> pl.DataFrame:
+def in_period(run: Run, period: str) -> pl.DataFrame:
     """The run's findings on rows of ``period`` (YYYY-MM) and on whole files."""
     rows = rows_in_period(run, period)
     findings = run.findings
@@ -153,19 +194,18 @@ def _resolve(base: Path, name: str | Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def _poll(connection: Any, client: str, seconds: float) -> None:
+def _poll(connection: Connection, client: str, seconds: float) -> None:
     """Polling mode for reports: refresh open transfers until DATEV is done or time is up."""
-    from workbench.transfer.jobs import refresh_status
+    from workbench.pipeline import status_run
 
     deadline = time.monotonic() + seconds
     while True:
         open_ones = [
-            item
+            item.id
             for item in connection.ledger.transfers(client=client)
             if item.job_id and item.datev_status not in (_FINAL_DXSO | _FINAL_EXTF)
         ]
-        for item in open_ones:
-            refresh_status(connection.ledger, connection.datev, item.id, confirm=True)
+        status_run(connection, open_ones, confirm=True)
         still_open = [
             item
             for item in connection.ledger.transfers(client=client)
@@ -176,8 +216,8 @@ def _poll(connection: Any, client: str, seconds: float) -> None:
         time.sleep(1.0)
 
 
-def _transfers(connection: Any, client: str) -> pl.DataFrame:
-    from workbench.transfer.jobs import describe
+def _transfers(connection: Connection, client: str) -> pl.DataFrame:
+    from workbench.transfer.status import describe
 
     rows = []
     for item in connection.ledger.transfers(client=client):
@@ -189,7 +229,7 @@ def _transfers(connection: Any, client: str) -> pl.DataFrame:
     return pl.DataFrame(rows).drop("job_ids") if rows else pl.DataFrame()
 
 
-def open_talks(settings: Any, client: str) -> pl.DataFrame:
+def open_talks(settings: Settings, client: str) -> pl.DataFrame:
     """The client's Mandantentalk questions not yet closed, oldest first (seed 002)."""
     if not settings.talk_path.is_file():
         return pl.DataFrame()

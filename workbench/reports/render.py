@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from workbench.findings import summarize_findings
-from workbench.reports.monthly import ReportData
+from workbench.reports.monthly import ReportData, mapping_of
 
 __all__ = [
     "amounts_per_account",
@@ -98,7 +98,8 @@ def amounts_per_account(data: ReportData) -> pl.DataFrame:
     """Mapped amounts per account across all sources (signed: Soll positive)."""
     parts = []
     for run in data.runs:
-        records = run.mapped.records if run.mapped is not None else None
+        mapping = mapping_of(run)
+        records = mapping.records if mapping is not None else None
         if records is None or records.is_empty():
             continue
         if "accountNo" in records.columns:

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from workbench.kinds import SourceKind
 from workbench.samples.defects import Defect
 from workbench.samples.writers import (
     Layout,
@@ -89,6 +90,10 @@ class Picker:
         return chosen
 
 
+#: Columns a kind's loader fills in when the file has none (profile defaults).
+_LOADER_DEFAULTS = {SourceKind.RECEIPTS: {"document_kind", "currency_code", "block_transfer"}}
+
+
 def _value(frame: pl.DataFrame, row: int, column: str):
     return frame[column][row]
 
@@ -144,9 +149,7 @@ def _csv_file(
     _manifest(file, defects, text, line_numbers(text), headers, headers.get(item_column))
     mapped = [canonical for canonical, _ in layout.columns]
     # What the loader fills in itself: profile defaults, the Buchungsmonat from the date.
-    derived = (
-        {"document_kind", "currency_code", "block_transfer"} if file.kind == "receipts" else set()
-    )
+    derived = _LOADER_DEFAULTS.get(file.kind, set())
     expected = typed.with_columns(
         [
             pl.lit(None, dtype=dtype).alias(name)
@@ -154,7 +157,7 @@ def _csv_file(
             if name not in mapped and name not in derived
         ]
     )
-    if file.kind == "receipts" and "accounting_month" not in mapped:
+    if "accounting_month" in typed.columns and "accounting_month" not in mapped:
         expected = expected.with_columns(
             pl.col("date").dt.strftime("%Y-%m").alias("accounting_month")
         )

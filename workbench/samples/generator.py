@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from workbench.kinds import SourceKind
 from workbench.resources import resource_path
 from workbench.samples import catalog, frames, receipt_files
 from workbench.samples import defects as _defects
@@ -83,49 +84,72 @@ def generate(
     ['call_id', 'started_at', 'duration_s']
     """
     rate = defect_rate if defects else 0.0
-    empty = pl.DataFrame(schema=_manifest_schema())
-    if kind == "receipts":
-        frame = frames.clean_receipts(n, seed=seed, client=client)
-        if not rate:
-            return Generated(frame, empty)
-        typed, manifest, raw = _defects.random_receipt_defects(
-            frame, seed=seed, client=client, rate=rate, unparseable=unparseable
-        )
-        return Generated(typed, manifest, raw=raw)
-    if kind == "invoices":
-        header, positions = clean_invoices(n, seed=seed, client=client)
-        if not rate:
-            return Generated(header, empty, positions)
-        typed, manifest, raw = _defects.random_defects(
-            header,
-            _defects.INVOICE_MAKERS,
-            eligible=np.ones(header.height, dtype=bool),
-            seed=seed,
-            client=client,
-            rate=rate,
-            item_column="invoice_id",
-        )
-        return Generated(typed, manifest, positions, raw)
-    if kind == "calls":
-        frame = frames.clean_calls(n, seed=seed)
-        if not rate:
-            return Generated(frame, empty)
-        typed, manifest, raw = _defects.random_defects(
-            frame,
-            _defects.CALL_MAKERS,
-            eligible=(frame["direction"] != "internal").to_numpy(),
-            seed=seed,
-            client=client,
-            rate=rate,
-            item_column="call_id",
-        )
-        return Generated(typed, manifest, raw=raw)
-    if kind == "pos":
-        frame = frames.clean_pos(n, seed=seed)
-        if not rate:
-            return Generated(frame, empty)
-        return _pos_defects(frame, seed=seed, rate=rate)
-    raise ValueError(f"unknown kind {kind!r}: receipts, invoices, calls or pos")
+    try:
+        make = _GENERATORS[SourceKind(kind)]
+    except ValueError:
+        raise ValueError(f"unknown kind {kind!r}: receipts, invoices, calls or pos") from None
+    return make(n, seed=seed, client=client, rate=rate, unparseable=unparseable)
+
+
+def _receipts(n: int, *, seed: int, client: str, rate: float, unparseable: bool) -> Generated:
+    frame = frames.clean_receipts(n, seed=seed, client=client)
+    if not rate:
+        return Generated(frame, _no_defects())
+    typed, manifest, raw = _defects.random_receipt_defects(
+        frame, seed=seed, client=client, rate=rate, unparseable=unparseable
+    )
+    return Generated(typed, manifest, raw=raw)
+
+
+def _invoices(n: int, *, seed: int, client: str, rate: float, unparseable: bool) -> Generated:
+    header, positions = clean_invoices(n, seed=seed, client=client)
+    if not rate:
+        return Generated(header, _no_defects(), positions)
+    typed, manifest, raw = _defects.random_defects(
+        header,
+        _defects.INVOICE_MAKERS,
+        eligible=np.ones(header.height, dtype=bool),
+        seed=seed,
+        client=client,
+        rate=rate,
+        item_column="invoice_id",
+    )
+    return Generated(typed, manifest, positions, raw)
+
+
+def _calls(n: int, *, seed: int, client: str, rate: float, unparseable: bool) -> Generated:
+    frame = frames.clean_calls(n, seed=seed)
+    if not rate:
+        return Generated(frame, _no_defects())
+    typed, manifest, raw = _defects.random_defects(
+        frame,
+        _defects.CALL_MAKERS,
+        eligible=(frame["direction"] != "internal").to_numpy(),
+        seed=seed,
+        client=client,
+        rate=rate,
+        item_column="call_id",
+    )
+    return Generated(typed, manifest, raw=raw)
+
+
+def _pos(n: int, *, seed: int, client: str, rate: float, unparseable: bool) -> Generated:
+    frame = frames.clean_pos(n, seed=seed)
+    if not rate:
+        return Generated(frame, _no_defects())
+    return _pos_defects(frame, seed=seed, rate=rate)
+
+
+_GENERATORS = {
+    SourceKind.RECEIPTS: _receipts,
+    SourceKind.INVOICES: _invoices,
+    SourceKind.CALLS: _calls,
+    SourceKind.POS: _pos,
+}
+
+
+def _no_defects() -> pl.DataFrame:
+    return pl.DataFrame(schema=_manifest_schema())
 
 
 def _manifest_schema() -> pl.Schema:

@@ -1,4 +1,8 @@
-"""Loading source files (call logs, invoices, receipt items, POS revenue) into canonical frames."""
+"""Loading source files (call logs, invoices, receipt items, POS revenue) into canonical frames.
+
+One loader per source kind; ``workbench/pipeline/registry.py`` says which serves which kind
+(``workbench.pipeline.load_run`` is the load stage).
+"""
 
 from workbench.sources.bank import load_bank
 from workbench.sources.calls import load_calls
@@ -7,19 +11,9 @@ from workbench.sources.loader import LoadResult, SourceInfo
 from workbench.sources.pos import load_pos
 from workbench.sources.profiles import Profile, available_profiles, load_profile
 from workbench.sources.receipts import load_receipts
-from workbench.sources.schema import KINDS, canonical_columns, canonical_schema
-
-LOADERS = {
-    "calls": load_calls,
-    "invoices": load_invoices,
-    "receipts": load_receipts,
-    "pos": load_pos,
-    "bank": load_bank,
-}
+from workbench.sources.schema import canonical_columns, canonical_schema
 
 __all__ = [
-    "KINDS",
-    "LOADERS",
     "LoadResult",
     "Profile",
     "SourceInfo",

@@ -17,10 +17,11 @@ import polars as pl
 
 from workbench.errors import SourceError
 from workbench.findings import concat_findings
+from workbench.kinds import ITEM_ID_COLUMNS
 from workbench.sources.convert import convert_series
 from workbench.sources.profiles import Profile, Variant, load_profile
 from workbench.sources.readers import RawTable, excel_sheets, read_table
-from workbench.sources.schema import ITEM_ID_COLUMN, Column, canonical_columns, canonical_schema
+from workbench.sources.schema import Column, canonical_columns, canonical_schema
 
 __all__ = ["LoadResult", "SourceInfo", "attach_item_ids", "load_source"]
 
@@ -101,7 +102,7 @@ def attach_item_ids(findings: pl.DataFrame, frame: pl.DataFrame, kind: str) -> p
     ids = frame.filter(pl.col("source_row").is_in(wanted["row"].implode())).select(
         pl.col("source_file").alias("source"),
         pl.col("source_row").alias("row"),
-        pl.col(ITEM_ID_COLUMN[kind]).alias("__item"),
+        pl.col(ITEM_ID_COLUMNS[kind]).alias("__item"),
     )
     return (
         findings.join(ids, on=["source", "row"], how="left")
@@ -219,7 +220,7 @@ def _unparseable(
     kind: str,
 ) -> pl.DataFrame:
     """One ``field.unparseable`` finding per non-empty value that did not convert."""
-    item_text = texts.get(ITEM_ID_COLUMN[kind])
+    item_text = texts.get(ITEM_ID_COLUMNS[kind])
     parts = []
     for column in columns:
         if column.name not in texts or column.type in ("text", "code", "account"):

@@ -29,11 +29,11 @@ from pathlib import Path
 
 from workbench.errors import ProfileError
 from workbench.resources import resource_path
-from workbench.sources.schema import canonical_columns
+from workbench.sources.schema import FRAME_NAMES, canonical_columns
 
 __all__ = ["Profile", "Variant", "available_profiles", "load_profile", "profile_dirs"]
 
-_SECTIONS = ("calls", "invoices", "positions", "receipts", "pos", "bank")
+_SECTIONS = FRAME_NAMES
 _VARIANT_KEYS = {
     "variant",
     "detect",

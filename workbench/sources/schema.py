@@ -12,8 +12,7 @@ import polars as pl
 
 __all__ = [
     "Column",
-    "ITEM_ID_COLUMN",
-    "KINDS",
+    "FRAME_NAMES",
     "LINEAGE_COLUMNS",
     "canonical_columns",
     "canonical_schema",
@@ -21,16 +20,6 @@ __all__ = [
 
 #: Lineage columns appended to every canonical frame.
 LINEAGE_COLUMNS = ("source_file", "source_row")
-
-#: The column that identifies a row to the user (the findings' ``item_id``), per kind.
-ITEM_ID_COLUMN = {
-    "calls": "call_id",
-    "invoices": "invoice_id",
-    "positions": "invoice_id",
-    "receipts": "item_id",
-    "pos": "category",
-    "bank": "line_id",
-}
 
 #: Value types a source column is converted with (see ``convert.py``).
 TYPES = (
@@ -194,9 +183,9 @@ _CANONICAL: dict[str, tuple[Column, ...]] = {
     ),
 }
 
-#: Source kinds a user loads (``positions`` is loaded together with ``invoices``). Bank lines
-#: (``bank``) are loaded by ``workbench bank match``, they are neither checked nor transferred.
-KINDS = ("calls", "invoices", "receipts", "pos")
+#: The canonical frames: one per source kind, ``positions`` (loaded with ``invoices``) and
+#: ``bank`` (statement lines, loaded by ``workbench bank match``: neither checked nor sent).
+FRAME_NAMES = tuple(_CANONICAL)
 
 
 def canonical_columns(kind: str) -> tuple[Column, ...]:

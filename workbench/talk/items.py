@@ -19,8 +19,8 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import TalkError
+from workbench.kinds import ITEM_ID_COLUMNS
 from workbench.sources.loader import LoadResult
-from workbench.sources.schema import ITEM_ID_COLUMN
 from workbench.talk.store import Item, TalkStore
 
 __all__ = [
@@ -76,11 +76,11 @@ def item_for_row(loaded: LoadResult, source: str, row: int) -> Item:
             row=row,
         )
     values = frame.row(0, named=True)
-    item_id = values.get(ITEM_ID_COLUMN.get(loaded.kind, ""))
+    item_id = values.get(ITEM_ID_COLUMNS.get(loaded.kind, ""))
     if item_id is None:
         raise TalkError(
             f"{source}, Zeile {row}: die Zeile hat keine Positions-ID "
-            f"(Spalte {ITEM_ID_COLUMN.get(loaded.kind)}).",
+            f"(Spalte {ITEM_ID_COLUMNS.get(loaded.kind)}).",
             file=source,
             row=row,
         )
@@ -129,7 +129,7 @@ def with_uploaded_receipts(loaded: LoadResult, uploads: dict[str, str]) -> LoadR
     frame = loaded.frame
     if not uploads or "attachment" not in frame.columns:
         return loaded
-    keys = [ITEM_ID_COLUMN[loaded.kind], "document_id", "invoice_id"]
+    keys = [ITEM_ID_COLUMNS[loaded.kind], "document_id", "invoice_id"]
     keys = [key for key in dict.fromkeys(keys) if key in frame.columns]
     upload = pl.coalesce(
         [pl.col(key).replace_strict(uploads, default=None, return_dtype=pl.String) for key in keys]

@@ -27,6 +27,7 @@ from workbench.errors import TransferError
 __all__ = [
     "DATEV_STATUS",
     "IN_PROGRESS",
+    "ITEM_FIELDS",
     "LOCAL_STATUSES",
     "Ledger",
     "Transfer",
@@ -44,6 +45,9 @@ LOCAL_STATUSES = (
 )
 #: While one of these holds, no other transfer may start for the same client (seed 004).
 IN_PROGRESS = ("In Vorbereitung", "Vorbereitet zur Übertragung", "In Übertragung")
+#: What the ledger records of each item of a transfer: which item, its content, where it came
+#: from, and where it is in the files sent (``record_ref``).
+ITEM_FIELDS = ("item_id", "content_hash", "source_file", "source_row", "record_ref")
 
 #: DATEV dxso status -> (DATEV-Status as shown in seed 004, meaning).
 DATEV_STATUS = {

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 from ipywidgets.widgets.widget_description import DescriptionWidget
 
 from workbench.errors import WorkbenchError
+from workbench.kinds import kind_spec
 from workbench.ui.calls import CallsTab
 from workbench.ui.checks import ChecksTab
 from workbench.ui.preview import PreviewTab
@@ -43,7 +44,7 @@ class WorkbenchApp:
     """Quellen, Prüfungen, Vorschau, Übertragung, Status, Anrufe, Mandantentalk for one
     connection.
 
-    ``connection`` is an open :class:`~workbench.transfer.connection.Connection` (tests inject
+    ``connection`` is an open :class:`~workbench.pipeline.connection.Connection` (tests inject
     one); ``background=False`` runs every action inline instead of in a thread.
 
     >>> with connect() as connection:  # doctest: +SKIP
@@ -99,7 +100,7 @@ class WorkbenchApp:
     def switch_kanzlei(self, name: str) -> None:
         """Work for another Kanzlei: its connection, tokens and ledger; the tabs start afresh."""
         from workbench.config import load_settings
-        from workbench.transfer.connection import connect
+        from workbench.pipeline.connection import connect
 
         self.wait(30)
         stack = contextlib.ExitStack()
@@ -135,7 +136,7 @@ class WorkbenchApp:
             self.wait()
             if self.runner.last_error is not None:
                 return
-        if self.session.kind != "calls":
+        if not kind_spec(self.session.kind).billed:
             self.tabs["preview"].on_map()
             self.wait()
 
@@ -196,7 +197,7 @@ def open_workbench(
     >>> app = open_workbench(client="455148-1", files=["belege.csv"])  # doctest: +SKIP
     """
     from workbench.config import load_settings
-    from workbench.transfer.connection import connect
+    from workbench.pipeline.connection import connect
 
     stack = contextlib.ExitStack()
     try:

@@ -7,21 +7,19 @@ Every change becomes a :class:`~workbench.calls.CallAssignment` and the log is b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import polars as pl
 
-from workbench.calls import (
-    CallAssignment,
-    bill_calls,
-    plan_expense_postings,
-    transfer_expense_postings,
-)
-from workbench.checks import concat_findings
+from workbench.calls import CallAssignment, bill_calls
+from workbench.findings import concat_findings
+from workbench.pipeline import map_run, package_run, send_run
 from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
 
 if TYPE_CHECKING:
+    from workbench.pipeline import CheckedRun
     from workbench.ui.app import WorkbenchApp
 
 __all__ = ["CallsTab"]
@@ -131,9 +129,10 @@ class CallsTab:
         )
 
     @property
-    def run(self):
+    def run(self) -> CheckedRun | None:
+        """The checked run, if it is a billed kind (a call log)."""
         run = self.app.session.run
-        return run if run is not None and run.kind == "calls" else None
+        return run if run is not None and run.spec.billed else None
 
     def refresh(self) -> None:
         run = self.run
@@ -266,13 +265,19 @@ class CallsTab:
         def work(progress):
             progress(0, 1, "Neu abrechnen")
             return bill_calls(
-                run.loaded, run.directory, settings=run.billing.settings, assignments=assignments
+                run.loaded.result,
+                run.directory,
+                settings=run.billing.settings,
+                assignments=assignments,
             )
 
         def done(billing) -> None:
             session.assignments = assignments
-            run.billing = billing
-            run.findings = concat_findings([run.loaded.findings, billing.findings])
+            session.run = replace(
+                run,
+                billing=billing,
+                findings=concat_findings([run.loaded.result.findings, billing.findings]),
+            )
             self.refresh()
             self.app.changed("billed")
 
@@ -300,12 +305,10 @@ class CallsTab:
 
         def work(progress):
             progress(0, 2, "Aufwände planen")
-            plan = plan_expense_postings(run.billing, run.directory)
+            packaged = package_run(map_run(run), out_dir=session.home / "packages")
             progress(1, 2, "Aufwände übertragen")
-            result = transfer_expense_postings(
-                plan, session.connection.datev, ledger=session.connection.ledger
-            )
-            return plan, result
+            sent = send_run(packaged, session.connection)
+            return packaged.mapped.plan, sent.postings
 
         def done(outcome) -> None:
             plan, result = outcome

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import polars as pl
 
-from workbench.checks import SAFE_FIXES, apply_fixes, check_sources, summarize_findings
-from workbench.pipeline import DEFAULT_TARGET, check_run
+from workbench.checks import SAFE_FIXES, apply_fixes, summarize_findings
+from workbench.pipeline import check_run, load_run
 from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
 
 if TYPE_CHECKING:
@@ -100,13 +100,12 @@ class ChecksTab:
 
         def work(progress):
             progress(0, 1, "Prüfungen laufen")
+            loaded = load_run(session.kind, session.files, profile=session.profile)
             # Calls resolve to their Mandanten themselves (ARCHITECTURE §4.1).
-            client = None if session.kind == "calls" else session.client
+            client = session.client if loaded.spec.needs_client else None
             return check_run(
-                session.kind,
-                session.files,
+                loaded,
                 client=client,
-                profile=session.profile,
                 connection=session.connection,
                 period=session.period,
                 target=session.target,
@@ -130,22 +129,21 @@ class ChecksTab:
             fixed, applied = apply_fixes(run.loaded.frame, run.findings, rules=SAFE_FIXES)
             if applied.is_empty():
                 return applied, None
-            loaded = replace(run.loaded, frame=fixed)
+            loaded = replace(run.loaded, result=replace(run.loaded.result, frame=fixed))
             progress(1, 2, "Erneut prüfen")
-            target = session.target or DEFAULT_TARGET[run.kind]
-            findings = check_sources(
+            rechecked = check_run(
                 loaded,
-                settings=run.settings,
+                client=run.client,
+                connection=session.connection,
                 period=session.period,
-                target="extf" if target == "extf" else "xml",
-                folder=run.files[0].resolve().parent,
+                target=run.target,
             )
-            return applied, (loaded, findings)
+            return applied, rechecked
 
         def done(result) -> None:
             applied, rechecked = result
             if rechecked is not None:
-                run.loaded, run.findings = rechecked
+                session.run = rechecked
                 session.mapped = None
             self.fixed.value = (
                 message_html(f"{applied.height} Werte korrigiert und erneut geprüft.", level="ok")
@@ -202,7 +200,8 @@ class ChecksTab:
             if findings.height
             else findings
         )
-        self.fix.disabled = run.kind == "calls" or safe.is_empty()
+        # Billed kinds (calls) are re-billed after a change, not re-checked here.
+        self.fix.disabled = run.spec.billed or safe.is_empty()
         self.show_findings()
 
     def show_findings(self) -> None:

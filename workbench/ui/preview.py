@@ -11,6 +11,7 @@ import polars as pl
 from workbench.checks import concat_findings
 from workbench.mapping import preview
 from workbench.pipeline import map_run
+from workbench.pipeline.map import mapping_of
 from workbench.ui.tables import PagedTable, frame_html, message_html
 
 if TYPE_CHECKING:
@@ -79,7 +80,9 @@ class PreviewTab:
 
         def work(progress):
             progress(0, 1, "Abbilden")
-            return map_run(session.run, to=session.target, pos_mapping=session.pos_mapping)
+            mapped = map_run(session.run, to=session.target, pos_mapping=session.pos_mapping)
+            mapping_of(mapped)  # billed kinds (calls) have no records to preview
+            return mapped
 
         def done(mapped) -> None:
             session.mapped = mapped
@@ -90,11 +93,14 @@ class PreviewTab:
 
     def show(self) -> None:
         session = self.app.session
+        if session.mapped is None or session.mapped.mapping is None:
+            return
+        mapping = session.mapped.mapping
         # Highlight what the Prüfungen tab shows: the run's findings (after any fixes) plus
         # what mapping added, so the two tabs never disagree.
         mapped = replace(
-            session.mapped,
-            findings=concat_findings([session.run.findings, session.mapped.findings]).unique(
+            mapping,
+            findings=concat_findings([session.mapped.findings, mapping.findings]).unique(
                 maintain_order=True
             ),
         )

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-__all__ = ["KIND_LABELS", "Session", "parse_period"]
+if TYPE_CHECKING:
+    from workbench.calls import CallAssignment
+    from workbench.pipeline import CheckedRun, LoadedRun, MappedRun
+    from workbench.pipeline.connection import Connection
 
-#: Source kinds as the user reads them.
-KIND_LABELS = {
-    "receipts": "Belegpositionen",
-    "invoices": "Rechnungen",
-    "calls": "Anrufliste",
-    "pos": "Kassenumsätze (POS)",
-}
+__all__ = ["Session", "parse_period"]
 
 
 def parse_period(text: str) -> str | tuple[str, str] | None:
@@ -32,7 +29,7 @@ def parse_period(text: str) -> str | tuple[str, str] | None:
 class Session:
     """The app's working state; each step resets what depends on it."""
 
-    connection: Any
+    connection: Connection
     client: str | None = None
     kind: str = "receipts"
     files: list[Path] = field(default_factory=list)
@@ -40,10 +37,10 @@ class Session:
     period: str | tuple[str, str] | None = None
     pos_mapping: Path | None = None
     target: str | None = None
-    loaded: Any = None
-    run: Any = None
-    mapped: Any = None
-    assignments: list = field(default_factory=list)
+    loaded: LoadedRun | None = None
+    run: CheckedRun | None = None
+    mapped: MappedRun | None = None
+    assignments: list[CallAssignment] = field(default_factory=list)
 
     def reset_from_load(self) -> None:
         self.run = None

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from workbench.pipeline import detect_profile
-from workbench.sources import KINDS, LOADERS, available_profiles
-from workbench.ui.session import KIND_LABELS, parse_period
+from workbench.kinds import KINDS
+from workbench.pipeline import load_run
+from workbench.sources import available_profiles
+from workbench.ui.session import parse_period
 from workbench.ui.tables import PagedTable, frame_html, message_html
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class SourcesTab:
         )
         self.kind = widgets.Dropdown(
             description="Quellart",
-            options=[(KIND_LABELS.get(k, k), k) for k in KINDS],
+            options=[(spec.label, kind.value) for kind, spec in KINDS.items()],
             value=session.kind,
         )
         self.kind.add_class("wb-kind")
@@ -140,28 +141,21 @@ class SourcesTab:
                 raise SourceError(
                     "Bitte wählen Sie mindestens eine Quelldatei (Pfad oder Hochladen)."
                 )
-            progress(0, 2, "Profil erkennen")
-            profile = (
-                detect_profile(session.kind, session.files)
-                if session.profile == "auto"
-                else session.profile
-            )
-            progress(1, 2, "Dateien laden")
-            loaded = LOADERS[session.kind](session.files, profile=profile)
-            progress(2, 2, "Geladen")
-            return profile, loaded
+            progress(0, 1, "Dateien laden")
+            return load_run(session.kind, session.files, profile=session.profile)
 
-        def done(result) -> None:
-            profile, loaded = result
+        def done(loaded) -> None:
             session.loaded = loaded
             session.reset_from_load()
-            self.show(profile)
+            self.show(loaded.profile)
             self.app.changed("loaded")
 
         self.app.runner.run("Laden", work, done, success="Quelldateien geladen.")
 
     def show(self, profile: str) -> None:
-        loaded = self.app.session.loaded
+        if self.app.session.loaded is None:
+            return
+        loaded = self.app.session.loaded.result
         summary = loaded.summary().select(list(_SUMMARY))
         self.summary.value = message_html(
             f"{loaded.frame.height} Zeilen geladen (Profil {profile}); "

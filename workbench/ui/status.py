@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import polars as pl
 
+from workbench.pipeline import status_run
 from workbench.transfer import jobs
 from workbench.transfer.backmap import backmap_findings
-from workbench.transfer.jobs import describe, refresh_status
 from workbench.transfer.ledger import DATEV_STATUS
+from workbench.transfer.status import describe
 from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
 
 if TYPE_CHECKING:
@@ -152,12 +153,19 @@ class StatusTab:
 
         def work(progress):
             progress(0, 1, "Status bei DATEV abrufen")
-            return refresh_status(
-                session.connection.ledger, session.connection.datev, identifier, confirm=False
-            )
+            shown = status_run(session.connection, [identifier], confirm=False)
+            return shown[0] if shown else None
 
         def done(result) -> None:
             self.pending = result
+            if result is None:
+                self.fetched.value = message_html(
+                    "Für diese Übertragung gibt es noch keinen DATEV-Job und damit keinen "
+                    "Status; setzen Sie sie fort oder löschen Sie sie.",
+                    level="warning",
+                )
+                self.confirm.disabled = True
+                return
             if result.gone:
                 self.fetched.value = message_html(
                     "Status und Protokoll sind bei DATEV nicht mehr vorhanden (nach ca. zwei "
@@ -191,9 +199,8 @@ class StatusTab:
 
         def work(progress):
             progress(0, 1, "Status speichern")
-            return refresh_status(
-                session.connection.ledger, session.connection.datev, identifier, confirm=True
-            )
+            [stored] = status_run(session.connection, [identifier], confirm=True)
+            return stored
 
         def done(result) -> None:
             self.pending = None
@@ -234,7 +241,7 @@ class StatusTab:
         action, identifier = self.pending_action
         session = self.app.session
         operation = {
-            "resume": jobs.resume,
+            "resume": jobs.send_transfer,
             "delete": jobs.delete_transfer,
             "retransfer": jobs.retransfer,
         }[action]

@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import polars as pl
 
-from workbench.pipeline import records_with_lineage, transfer_run
-from workbench.transfer.jobs import describe, pending_items
+from workbench.pipeline import package_run, records_with_lineage, send_run
+from workbench.pipeline.map import mapping_of
+from workbench.transfer.jobs import pending_items
+from workbench.transfer.status import describe
 from workbench.ui.tables import frame_html, message_html, set_options
 
 if TYPE_CHECKING:
+    from workbench.pipeline import MappedRun
+    from workbench.transfer.ledger import Ledger
     from workbench.ui.app import WorkbenchApp
 
 __all__ = ["TransferTab", "transfer_groups"]
@@ -39,13 +43,13 @@ _TRANSFERS = {
 }
 
 
-def transfer_groups(mapped, ledger, client: str) -> pl.DataFrame:
+def transfer_groups(mapped: MappedRun, ledger: Ledger, client: str) -> pl.DataFrame:
     """Per Buchungsmonat and Beleg-Art: Belege and Belegpositionen not yet transferred.
 
     EXTF bookings (POS, Buchungsdatenservice) go per month as one Buchungsstapel; their
     records are counted as they are.
     """
-    records = records_with_lineage(mapped)
+    records = records_with_lineage(mapping_of(mapped))
     schema = {
         "month": pl.String,
         "document_kind": pl.String,
@@ -117,7 +121,7 @@ class TransferTab:
 
     def refresh(self) -> None:
         session = self.app.session
-        if session.run is not None and session.run.kind == "calls":
+        if session.run is not None and session.run.spec.billed:
             self.overview.value = message_html(
                 "Anrufe werden im Reiter Anrufe als Aufwände übertragen."
             )
@@ -184,16 +188,19 @@ class TransferTab:
 
         def work(progress):
             progress(0, 1, "Pakete schreiben")
-            transfers = transfer_run(
-                session.run,
-                session.connection,
+            packaged = package_run(
+                session.mapped,
                 out_dir=session.home / "packages",
+                ledger=session.connection.ledger,
                 month=month,
                 document_kind=None if kind == "Buchungsstapel" else kind,
-                to=session.target,
+            )
+            sent = send_run(
+                packaged,
+                session.connection,
                 progress=lambda n, total, name: progress(n, total, f"Hochladen {name}"),
             )
-            return [describe(session.connection.ledger, item) for item in transfers]
+            return [describe(session.connection.ledger, item) for item in sent.transfers]
 
         def done(rows) -> None:
             frame = pl.DataFrame(rows).drop("job_ids") if rows else pl.DataFrame()

@@ -6,6 +6,9 @@ named by ``WORKBENCH_SANDBOX_URL``, or an embedded one started on a free loopbac
 state lives in the Kanzlei's home (``sandbox/``, so a later ``workbench status`` sees the jobs
 an earlier ``workbench transfer`` created). With credentials it talks to DATEV with the access
 keys requested by ``workbench login``; TLS verification is always on for DATEV.
+
+This composes the transfer layer (DATEV client, tokens, ledger) with the sandbox, so it sits
+above both: the transfer layer never starts a sandbox itself.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import webbrowser
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
+from workbench.clients import ClientSettings, load_client_settings
 from workbench.config import Settings, datev_endpoints, load_settings
 from workbench.errors import DatevApiError
 from workbench.transfer.access import open_tokens, request_token, revoke_token
@@ -24,6 +28,9 @@ from workbench.transfer.client import DatevClient
 from workbench.transfer.jobs import IMPORT_TYPES
 from workbench.transfer.ledger import Ledger
 from workbench.transfer.tokens import TokenEntry
+
+if TYPE_CHECKING:
+    from workbench.sandbox import RunningSandbox
 
 __all__ = ["Connection", "connect", "interactive_login", "open_datev", "revoke"]
 
@@ -35,18 +42,16 @@ class Connection:
     settings: Settings
     datev: DatevClient
     ledger: Ledger
-    sandbox: Any = None
-    _client_settings: dict[str, Any] = field(default_factory=dict)
+    sandbox: RunningSandbox | None = None
+    _client_settings: dict[str, ClientSettings] = field(default_factory=dict)
 
     @property
     def mode(self) -> str:
         return self.settings.mode
 
-    def client_settings(self, client: str, *, month: str | None = None) -> Any:
+    def client_settings(self, client: str, *, month: str | None = None) -> ClientSettings:
         """DATEV's settings for ``client`` (account length, fiscal years, Beleg-Arten with
         folders), fetched once per connection, cached on disk for offline work."""
-        from workbench.clients import load_client_settings
-
         if client not in self._client_settings:
             overrides = self.settings.clients.get(client, {})
             self._client_settings[client] = load_client_settings(
@@ -116,7 +121,7 @@ def _probe_month(basics: dict) -> str | None:
 
 
 @contextmanager
-def open_datev(settings: Settings) -> Iterator[tuple[DatevClient, Any]]:
+def open_datev(settings: Settings) -> Iterator[tuple[DatevClient, RunningSandbox | None]]:
     """The Kanzlei's DATEV client (without tokens yet) and the embedded sandbox it started, if
     any: the sandbox named by ``WORKBENCH_SANDBOX_URL``, an embedded one with its state in the
     Kanzlei's home, or real DATEV with TLS verification."""

@@ -1,0 +1,369 @@
+"""The package stage: mapped records → the files DATEV receives, and what each transfer carries.
+
+``workbench map`` (files only) and ``workbench transfer`` (files, then the send stage) both run
+this stage, so what is written is exactly what is sent:
+
+* LedgerImport records → XML packages (document.xml + one LedgerImport per Beleg + Belegbilder),
+  one per client, Buchungsmonat and Beleg-Art, split at DATEV's limits (``datev/package.py``);
+* EXTF bookings → one Buchungsstapel per month (split above 99,999 postings), each booking with
+  DATEV's own ``Buchungs GUID``; Debitoren/Kreditoren go beside them as their own file;
+* planned expense postings (calls) → ``expense_postings.json`` in DATEV's schema.
+
+Given the ledger, only items not yet in a live transfer are packaged. Every upload lists its
+ledger items with a content hash and where in the files each one is (``record_ref``), so
+DATEV's protocol leads back to the source row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from workbench.datev.limits import MAX_FILES_PER_PACKAGE
+from workbench.errors import ConfigError
+from workbench.pipeline.map import mapping_of, records_with_lineage
+from workbench.pipeline.results import MappedRun, PackagedRun
+from workbench.transfer.ledger import ITEM_FIELDS, Ledger
+
+if TYPE_CHECKING:
+    from workbench.datev.extf import ExtfHeader
+    from workbench.transfer.jobs import Upload
+
+__all__ = [
+    "GUID_FIELD",
+    "booking_guids",
+    "content_hashes",
+    "extf_header",
+    "package_bookings",
+    "package_records",
+    "package_run",
+]
+
+#: Lineage columns that travel with mapped records but are not DATEV elements.
+LINEAGE = ("item_id", "source_file", "source_row")
+GUID_FIELD = "Buchungs GUID"
+_GUID_NAMESPACE = uuid.UUID("6f0c3a57-8a55-4e0f-9a3b-3c1f4a9d2e10")
+
+
+def package_run(
+    mapped: MappedRun,
+    *,
+    out_dir: Path,
+    ledger: Ledger | None = None,
+    month: str | None = None,
+    document_kind: str | None = None,
+    max_files: int = MAX_FILES_PER_PACKAGE,
+) -> PackagedRun:
+    """Write the DATEV files of a mapped run into ``out_dir``.
+
+    ``ledger``: package only what is not yet transferred. ``month`` (YYYY-MM) and
+    ``document_kind`` (Beleg-Art, XML packages only) select one transfer group (seed 004);
+    ``max_files`` lowers the files per XML package (seed 004's setting).
+
+    >>> packaged = package_run(mapped, out_dir=Path("out"))  # doctest: +SKIP
+    >>> [upload.path.name for upload in packaged.uploads]  # doctest: +SKIP
+    ['455148-1_2026-01_Rechnungseingang_001']
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if mapped.plan is not None:
+        path = out_dir / "expense_postings.json"
+        path.write_text(
+            json.dumps(mapped.plan.bodies(), ensure_ascii=False, indent=1, default=str),
+            encoding="utf-8",
+        )
+        return PackagedRun(mapped=mapped, out_dir=out_dir, uploads=(), written=(path,))
+    if mapped.mapping is not None and mapped.mapping.target == "extf":
+        return _package_extf(mapped, out_dir, ledger=ledger, month=month)
+    return _package_xml(
+        mapped,
+        out_dir,
+        ledger=ledger,
+        month=month,
+        document_kind=document_kind,
+        max_files=max_files,
+    )
+
+
+def content_hashes(records: pl.DataFrame, *, exclude: tuple[str, ...] = ()) -> pl.Series:
+    """A stable SHA-256 per record over its DATEV values (same values, same hash, any run)."""
+    columns = sorted(column for column in records.columns if column not in exclude)
+    texts = records.select(
+        pl.concat_str(
+            [pl.col(column).cast(pl.String).fill_null("\u2400") for column in columns],
+            separator="\u241f",
+        )
+    ).to_series()
+    return pl.Series(
+        "content_hash", [hashlib.sha256(text.encode()).hexdigest() for text in texts.to_list()]
+    )
+
+
+def booking_guids(client: str, item_ids: pl.Series) -> pl.Series:
+    """A stable GUID per booking: the same item of the same client always gets the same one."""
+    return pl.Series(
+        GUID_FIELD,
+        [str(uuid.uuid5(_GUID_NAMESPACE, f"{client}/{item}")) for item in item_ids.to_list()],
+    )
+
+
+def _pending(records: pl.DataFrame, ledger: Ledger | None, client: str) -> pl.DataFrame:
+    if ledger is None:
+        return records
+    from workbench.transfer.jobs import pending_items
+
+    pending = pending_items(ledger, client, records["item_id"].to_list())
+    return records.filter(pl.col("item_id").is_in(list(pending)))
+
+
+def _package_xml(
+    mapped: MappedRun,
+    out_dir: Path,
+    *,
+    ledger: Ledger | None,
+    month: str | None,
+    document_kind: str | None,
+    max_files: int,
+) -> PackagedRun:
+    uploads = package_records(
+        records_with_lineage(mapping_of(mapped)),
+        client=_client(mapped),
+        out_dir=out_dir,
+        ledger=ledger,
+        month=month,
+        document_kind=document_kind,
+        max_files=max_files,
+        folders=_folders(mapped),
+    )
+    written = tuple(upload.path for upload in uploads)
+    return PackagedRun(mapped=mapped, out_dir=out_dir, uploads=tuple(uploads), written=written)
+
+
+def package_records(
+    records: pl.DataFrame,
+    *,
+    client: str,
+    out_dir: Path,
+    ledger: Ledger | None = None,
+    month: str | None = None,
+    document_kind: str | None = None,
+    max_files: int = MAX_FILES_PER_PACKAGE,
+    folders: dict[str, str] | None = None,
+) -> list[Upload]:
+    """XML packages for LedgerImport records, one upload per package.
+
+    ``records`` are LedgerImport records (XSD element columns, ``document_id``,
+    ``document_kind``, ``accounting_month``, optional ``attachment``) plus the lineage columns
+    ``item_id``, ``source_file`` and ``source_row``. ``folders`` names the Rechnungsordner /
+    Kassenbuch per Beleg-Art (seed 004's Ziel-Ordner).
+    """
+    from workbench.datev.package import build_packages
+    from workbench.transfer.jobs import Upload
+
+    records = _pending(records, ledger, client)
+    if month:
+        records = records.filter(pl.col("accounting_month") == month)
+    if document_kind:
+        records = records.filter(pl.col("document_kind") == document_kind)
+    if records.is_empty():
+        return []
+    lineage = records.select(*LINEAGE).with_columns(content_hashes(records, exclude=LINEAGE))
+    result = build_packages(
+        records.drop(*LINEAGE), out_dir=out_dir, client=client, max_files=max_files, folders=folders
+    )
+    manifest = result.manifest.with_columns(pl.col("row").cast(pl.Int64))
+    numbered = lineage.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+    uploads = []
+    for number, package in enumerate(result.packages, start=1):
+        items = numbered.join(manifest.filter(pl.col("package") == package.name), on="row")
+        items = items.with_columns(
+            pl.format("{}/{}#{}/{}", "package", "datafile", "consolidate", "record").alias(
+                "record_ref"
+            )
+        )
+        uploads.append(
+            Upload(
+                channel="dxso",
+                path=package.path,
+                month=package.accounting_month,
+                document_kind=package.document_kind,
+                items=tuple(_one_per_item(items)),
+                package_no=number,
+                max_files_reached=package.max_files_reached,
+            )
+        )
+    return uploads
+
+
+def _one_per_item(items: pl.DataFrame) -> list[dict]:
+    """One ledger entry per item, even when an item became several records (an invoice's
+    positions): its hash covers all its records, its place is its first record."""
+    return (
+        items.sort("row")
+        .group_by("item_id", maintain_order=True)
+        .agg(
+            pl.col("content_hash").str.join(",").alias("hashes"),
+            pl.col("source_file", "source_row", "record_ref").first(),
+        )
+        .with_columns(
+            pl.col("hashes")
+            .map_elements(
+                lambda joined: hashlib.sha256(joined.encode()).hexdigest(), return_dtype=pl.String
+            )
+            .alias("content_hash")
+        )
+        .select(*ITEM_FIELDS)
+        .to_dicts()
+    )
+
+
+def _package_extf(
+    mapped: MappedRun, out_dir: Path, *, ledger: Ledger | None, month: str | None
+) -> PackagedRun:
+    records = records_with_lineage(mapping_of(mapped))
+    if records.is_empty():
+        return PackagedRun(mapped=mapped, out_dir=out_dir, uploads=(), written=())
+    header = extf_header(mapped)
+    uploads, files = package_bookings(
+        records,
+        header=header,
+        client=_client(mapped),
+        out_dir=out_dir,
+        ledger=ledger,
+        month=month,
+        daily=mapped.checked.spec.daily_items,
+    )
+    companions = _write_master_data(mapped, header, out_dir) if uploads else []
+    return PackagedRun(
+        mapped=mapped, out_dir=out_dir, uploads=tuple(uploads), written=(*files, *companions)
+    )
+
+
+def package_bookings(
+    bookings: pl.DataFrame,
+    *,
+    header: ExtfHeader,
+    client: str,
+    out_dir: Path,
+    ledger: Ledger | None = None,
+    month: str | None = None,
+    daily: bool = False,
+) -> tuple[list[Upload], list[Path]]:
+    """EXTF Buchungsstapel files, one upload per file (per month, split above 99,999).
+
+    ``bookings`` has the verbatim German EXTF column names plus the lineage columns ``item_id``,
+    ``source_file`` and ``source_row``; ``daily``: an item books once per day (POS).
+    """
+    from workbench.datev.extf import read_extf, write_extf_files
+    from workbench.transfer.jobs import Upload
+
+    bookings = _booking_items(bookings, daily=daily)
+    if month:
+        bookings = bookings.filter(pl.col("Belegdatum").dt.strftime("%Y-%m") == month)
+    bookings = _pending(bookings, ledger, client)
+    if bookings.is_empty():
+        return [], []
+    bookings = bookings.with_columns(booking_guids(client, bookings["item_id"]))
+    lineage = bookings.select(GUID_FIELD, *LINEAGE).with_columns(
+        content_hashes(bookings, exclude=LINEAGE)
+    )
+    files = write_extf_files(bookings.drop(*LINEAGE), header, directory=out_dir)
+    uploads = []
+    for number, path in enumerate(files, start=1):
+        written = read_extf(path)
+        lines = written.frame.select(GUID_FIELD).with_row_index("line", offset=3)
+        items = lines.join(lineage, on=GUID_FIELD).with_columns(
+            pl.format("{}#{}", pl.lit(path.name), pl.col("line")).alias("record_ref")
+        )
+        uploads.append(
+            Upload(
+                channel="extf",
+                path=path,
+                month=f"{written.header.date_from:%Y-%m}" if written.header.date_from else None,
+                document_kind="Buchungsstapel",
+                items=tuple(items.select(*ITEM_FIELDS).to_dicts()),
+                package_no=number,
+            )
+        )
+    return uploads, files
+
+
+def _booking_items(records: pl.DataFrame, *, daily: bool) -> pl.DataFrame:
+    """One ledger item per booking: an item (an invoice, a POS category) can become several."""
+    if daily:
+        # A POS category books every day: the business day makes the item unique and stable.
+        records = records.with_columns(
+            pl.format(
+                "{}/{}", pl.col("Belegdatum").dt.strftime("%Y-%m-%d"), pl.col("item_id")
+            ).alias("item_id")
+        )
+    occurrence = pl.int_range(1, pl.len() + 1).over("item_id").cast(pl.String)
+    return records.with_columns(
+        pl.when(pl.len().over("item_id") > 1)
+        .then(pl.concat_str("item_id", pl.lit("#"), occurrence))
+        .otherwise(pl.col("item_id"))
+        .alias("item_id")
+    )
+
+
+def _write_master_data(mapped: MappedRun, header: ExtfHeader, out_dir: Path) -> list[Path]:
+    """Buchungsdatenservice: the Debitoren/Kreditoren travel as their own EXTF file. It is
+    written for the user and not sent: the ledger tracks bookings, not master data."""
+    from workbench.datev.extf import write_extf_files
+
+    master = mapped.mapping.master_data if mapped.mapping is not None else None
+    if master is None or master.is_empty():
+        return []
+    master_header = replace(header, category=16, format_version=None, date_from=None, date_to=None)
+    return write_extf_files(master, master_header, directory=out_dir)
+
+
+def extf_header(mapped: MappedRun) -> ExtfHeader:
+    """The Buchungsstapel header: Berater and Mandant from the client id, WJ-Beginn and
+    Sachkontenlänge from DATEV's client settings."""
+    from workbench.datev.extf import ExtfHeader
+
+    client = _client(mapped)
+    consultant, _, number = client.partition("-")
+    if not (consultant.isdigit() and number.isdigit()):
+        raise ConfigError(
+            f"Die Mandanten-ID '{client}' hat nicht die Form "
+            f"Beraternummer-Mandantennummer (z. B. 455148-1)."
+        )
+    mapping = mapped.mapping
+    if mapping is None:
+        raise ConfigError("Anrufe werden als Aufwandsbuchungen übertragen, nicht als EXTF.")
+    settings = mapped.checked.settings
+    first_day = mapping.records["Belegdatum"].min()
+    if not isinstance(first_day, dt.date):  # no booking has a date
+        first_day = dt.date.today()
+    fiscal = settings.fiscal_year_of(first_day) if settings is not None else None
+    start = fiscal[0] if fiscal else dt.date(first_day.year, 1, 1)
+    return ExtfHeader(
+        consultant_number=int(consultant),
+        client_number=int(number),
+        fiscal_year_start=start,
+        account_length=(settings.account_length if settings else None) or 4,
+        **dict(mapping.header or {}),  # type: ignore[arg-type]
+    )
+
+
+def _client(mapped: MappedRun) -> str:
+    if not mapped.client:
+        raise ConfigError("Für DATEV-Dateien ist der Mandant nötig (--client, z. B. 455148-1).")
+    return mapped.client
+
+
+def _folders(mapped: MappedRun) -> dict[str, str]:
+    """The Rechnungsordner / Kassenbuch per Beleg-Art (seed 004's Ziel-Ordner)."""
+    settings = mapped.checked.settings
+    if settings is None:
+        return {}
+    return {entry.name: entry.folder for entry in settings.document_types if entry.folder}

@@ -1,0 +1,124 @@
+"""The functions that serve each source kind: its loader and its mapper.
+
+``workbench/kinds.py`` says what a kind is (data, at the bottom); this module wires the functions
+of the higher layers to it, so the stages dispatch through one table instead of branching on
+kind names. ``tests/test_kinds.py`` checks that every kind is wired. See ``workbench/kinds.py``
+for how to add a kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.errors import ConfigError
+from workbench.kinds import SourceKind, Target
+from workbench.pipeline.results import CheckedRun, MappedRun
+from workbench.sources import LoadResult, load_calls, load_invoices, load_pos, load_receipts
+
+if TYPE_CHECKING:
+    from workbench.mapping import PosMapping
+
+__all__ = ["REGISTRY", "KindFunctions", "load_pos_mapping"]
+
+Loader = Callable[..., LoadResult]
+#: ``mapper(checked, target, pos_mapping)``: DATEV records with lineage, or planned postings.
+Mapper = Callable[[CheckedRun, Target, "Path | None"], MappedRun]
+
+
+@dataclass(frozen=True)
+class KindFunctions:
+    """The loader (``load(files, profile=…)``) and the mapper of one kind."""
+
+    load: Loader
+    map: Mapper
+
+
+def _account_length(checked: CheckedRun) -> int:
+    settings = checked.settings
+    return (settings.account_length if settings is not None else None) or 4
+
+
+def _map_receipts(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:
+    from workbench.mapping import map_receipts
+
+    mapping = map_receipts(checked.loaded.result, findings=checked.findings, client=checked.client)
+    return MappedRun(checked=checked, target=target, mapping=mapping)
+
+
+def _map_invoices(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:
+    from workbench.mapping import map_invoices
+
+    mapping = map_invoices(
+        checked.loaded.result,
+        mode="bds" if target is Target.EXTF else "rds",
+        findings=checked.findings,
+        client=checked.client,
+        account_length=_account_length(checked),
+    )
+    return MappedRun(checked=checked, target=target, mapping=mapping)
+
+
+def _map_pos(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:
+    from workbench.mapping import map_pos
+
+    if pos_mapping is None:
+        raise ConfigError(
+            "Für Kassenumsätze fehlt die Kontenzuordnung (--pos-mapping "
+            "DATEI.toml, Beispiel: data/samples/pos_mapping.toml)."
+        )
+    mapping = map_pos(
+        checked.loaded.result,
+        mapping=load_pos_mapping(pos_mapping),
+        findings=checked.findings,
+        account_length=_account_length(checked),
+    )
+    return MappedRun(checked=checked, target=target, mapping=mapping)
+
+
+def _plan_calls(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:
+    from workbench.calls import plan_expense_postings
+
+    if checked.billing is None or checked.directory is None:
+        raise ConfigError("Die Anrufliste ist nicht abgerechnet; prüfen Sie sie zuerst.")
+    plan = plan_expense_postings(checked.billing, checked.directory)
+    return MappedRun(checked=checked, target=target, plan=plan)
+
+
+REGISTRY: dict[SourceKind, KindFunctions] = {
+    SourceKind.CALLS: KindFunctions(load=load_calls, map=_plan_calls),
+    SourceKind.INVOICES: KindFunctions(load=load_invoices, map=_map_invoices),
+    SourceKind.RECEIPTS: KindFunctions(load=load_receipts, map=_map_receipts),
+    SourceKind.POS: KindFunctions(load=load_pos, map=_map_pos),
+}
+
+
+def load_pos_mapping(path: Path) -> PosMapping:
+    """A :class:`~workbench.mapping.PosMapping` from a TOML file (see data/samples)."""
+    from workbench.mapping import PosMapping
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(
+            f"Die POS-Zuordnung {path} ist nicht lesbar: {error}", file=path.name
+        ) from error
+    close = data.get("day_close")
+    try:
+        return PosMapping(
+            accounts=dict(data["accounts"]),
+            transit_account=str(data["transit_account"]),
+            tip_account=str(data["tip_account"]),
+            period=data.get("period", "daily"),
+            day_close=dt.time.fromisoformat(close) if close else None,
+            fixation=bool(data.get("fixation", False)),
+            journal_description=str(data.get("journal_description", "")),
+        )
+    except (KeyError, ValueError) as error:
+        raise ConfigError(
+            f"Die POS-Zuordnung {path} ist unvollständig oder ungültig: {error}", file=path.name
+        ) from error

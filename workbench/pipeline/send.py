@@ -1,0 +1,129 @@
+"""The send and status stages: upload what the package stage wrote, record it in the ledger,
+and follow DATEV's status.
+
+Sending builds nothing: each upload is registered in the ledger (items, files and their hashes)
+before its first byte goes out, then sent; a crash at any point resumes from the ledger
+(``workbench resume``). Status is only stored once the user confirmed it (seed 004).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from workbench.errors import TransferError
+from workbench.pipeline.results import PackagedRun, SentRun
+
+if TYPE_CHECKING:
+    from workbench.pipeline.connection import Connection
+    from workbench.transfer.client import DatevClient
+    from workbench.transfer.jobs import Progress, Upload
+    from workbench.transfer.ledger import Ledger, Transfer
+    from workbench.transfer.status import StatusResult
+
+__all__ = ["send_run", "send_uploads", "status_run"]
+
+
+def send_run(
+    packaged: PackagedRun,
+    connection: Connection,
+    *,
+    progress: Progress | None = None,
+    wait: float = 60.0,
+) -> SentRun:
+    """Send a packaged run to DATEV (or the sandbox) and record it in the ledger.
+
+    ``wait``: seconds to wait for a previous transfer of the same Beleg-Art and month that
+    DATEV is still processing (DATEV takes one at a time).
+
+    >>> sent = send_run(package_run(mapped, out_dir=home / "packages",
+    ...                             ledger=connection.ledger), connection)  # doctest: +SKIP
+    """
+    plan = packaged.mapped.plan
+    if plan is not None:
+        from workbench.calls import transfer_expense_postings
+
+        postings = transfer_expense_postings(plan, connection.datev, ledger=connection.ledger)
+        return SentRun(packaged=packaged, transfers=(), postings=postings)
+    if not packaged.client:
+        raise TransferError("Ohne Mandant kann nichts an DATEV übertragen werden.")
+    from workbench.pipeline.talk import close_talks
+
+    transfers = send_uploads(
+        connection.ledger,
+        connection.datev,
+        packaged.uploads,
+        client=packaged.client,
+        kind=packaged.kind.value,
+        progress=progress,
+        wait=wait,
+    )
+    sent = SentRun(packaged=packaged, transfers=tuple(transfers))
+    close_talks(sent, connection)
+    return sent
+
+
+def send_uploads(
+    ledger: Ledger,
+    datev: DatevClient,
+    uploads: Sequence[Upload],
+    *,
+    client: str,
+    kind: str,
+    progress: Progress | None = None,
+    wait: float = 0.0,
+) -> list[Transfer]:
+    """Register and send each upload as one transfer, in order."""
+    from workbench.transfer.jobs import register, send_transfer
+
+    if any(upload.channel == "dxso" for upload in uploads):
+        busy = ledger.in_progress(client)
+        if busy:
+            raise TransferError(
+                f"Für den Mandanten {client} läuft bereits die Übertragung {busy[0].id} "
+                f"({busy[0].local_status}). Setzen Sie sie zuerst fort oder löschen Sie sie."
+            )
+    transfers = []
+    for upload in uploads:
+        transfer = register(ledger, client=client, kind=kind, upload=upload)
+        transfers.append(send_transfer(ledger, datev, transfer.id, progress=progress, wait=wait))
+    return transfers
+
+
+def status_run(
+    connection: Connection,
+    transfer_ids: Sequence[str] | None = None,
+    *,
+    client: str | None = None,
+    confirm: bool | Callable[[StatusResult], bool] = True,
+) -> list[StatusResult]:
+    """Ask DATEV for the status and protocol of transfers that have a DATEV job, and store it.
+
+    ``confirm``: True stores at once (polling, reports), False only shows, a function is
+    shown what DATEV said and decides per transfer (seed 004: the user confirms; it is also
+    shown a status DATEV has already deleted, ``shown.gone``, which is never stored).
+    Transfers default to every transfer (of ``client``, if given). One result per asked
+    transfer.
+
+    >>> status_run(connection, confirm=lambda shown: ask(shown.datev_status))  # doctest: +SKIP
+    """
+    from workbench.transfer.status import refresh_status
+
+    ledger = connection.ledger
+    transfers = (
+        [ledger.get(identifier) for identifier in transfer_ids]
+        if transfer_ids is not None
+        else ledger.transfers(client=client)
+    )
+    results = []
+    for transfer in transfers:
+        if not transfer.job_id:
+            continue
+        if isinstance(confirm, bool):
+            results.append(refresh_status(ledger, connection.datev, transfer.id, confirm=confirm))
+            continue
+        shown = refresh_status(ledger, connection.datev, transfer.id, confirm=False)
+        if confirm(shown) and not shown.gone:
+            shown = refresh_status(ledger, connection.datev, transfer.id, confirm=True)
+        results.append(shown)
+    return results
