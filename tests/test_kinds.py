@@ -9,7 +9,7 @@ import pytest
 
 from workbench.checks.suites import load_suite
 from workbench.errors import ConfigError
-from workbench.kinds import ITEM_ID_COLUMNS, KINDS, SourceKind, Target, kind_spec
+from workbench.kinds import ITEM_ID_COLUMNS, KINDS, MATCH_FRAMES, SourceKind, Target, kind_spec
 from workbench.pipeline.registry import REGISTRY
 from workbench.sources import canonical_columns
 
@@ -33,7 +33,10 @@ def test_every_kind_is_described_and_wired(kind):
 
 def test_registry_and_vocabulary_list_the_same_kinds():
     assert set(REGISTRY) == set(KINDS) == set(SourceKind)
-    assert set(ITEM_ID_COLUMNS) == {kind.value for kind in SourceKind} | {"positions"}
+    frames = {kind.value for kind in SourceKind} | {"positions"} | dict(MATCH_FRAMES).keys()
+    assert set(ITEM_ID_COLUMNS) == frames
+    for frame, item_column in MATCH_FRAMES:
+        assert item_column in {column.name for column in canonical_columns(frame)}
 
 
 def test_kind_spec_takes_the_cli_name_and_says_what_is_allowed():
