@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,23 +29,24 @@ import polars as pl
 from workbench.datev import ledger_xml
 from workbench.datev.document_xml import Archive, assemble_document_xml, ledger_block
 from workbench.datev.filenames import UniqueNames, safe_filename, safe_filenames
+from workbench.datev.limits import MAX_DOCUMENTS_PER_PACKAGE as MAX_DOCUMENTS
 from workbench.datev.limits import (
-    MAX_CONSOLIDATED_CENTS,
     MAX_EXTENSIONS_PER_DOCUMENT,
     MAX_FILES_PER_PACKAGE,
     MAX_FOLDER_NAME_LENGTH,
 )
-from workbench.datev.limits import MAX_DOCUMENTS_PER_PACKAGE as MAX_DOCUMENTS
+from workbench.datev.package_checks import (
+    DOCUMENT_KINDS,
+    check_documents,
+    prepare,
+    typed,
+    validate_records,
+)
 from workbench.datev.xsd import validate_xml
 from workbench.errors import DatevFormatError
 
 __all__ = ["DOCUMENT_KINDS", "Package", "PackageResult", "build_packages"]
 
-DOCUMENT_KINDS = {
-    "Rechnungseingang": "accountsPayableLedger",
-    "Rechnungsausgang": "accountsReceivableLedger",
-    "Kasse": "cashLedger",
-}
 DEFAULT_FOLDERS = {
     "Rechnungseingang": "Eingangsrechnungen",
     "Rechnungsausgang": "Ausgangsrechnungen",
@@ -88,58 +88,10 @@ def _client_numbers(client: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _prepare(records: pl.DataFrame, client: str | None) -> pl.DataFrame:
-    for column in ("document_id", "document_kind", "date"):
-        if column not in records.columns:
-            raise DatevFormatError(
-                f"Spalte '{column}' fehlt; sie wird für die Paketbildung gebraucht.", column=column
-            )
-    frame = records.with_row_index("_row")
-    if "client" not in frame.columns:
-        if client is None:
-            raise DatevFormatError(
-                "Mandant fehlt: bitte Spalte 'client' oder Parameter client='Berater-Mandant' angeben."
-            )
-        frame = frame.with_columns(pl.lit(client).alias("client"))
-    date = ledger_xml.TYPES["date"].prepare(pl.col("date"), frame.schema["date"])
-    if "accounting_month" not in frame.columns:
-        frame = frame.with_columns(date.dt.strftime("%Y-%m").alias("accounting_month"))
-    bad_kind = frame.filter(~pl.col("document_kind").is_in(list(DOCUMENT_KINDS))).head(1)
-    if bad_kind.height:
-        row, kind = int(bad_kind["_row"][0]), bad_kind["document_kind"][0]
-        raise DatevFormatError(
-            f"Belegposition {row + 1} (Index {row}): Beleg-Art '{kind}' ist unbekannt; erlaubt sind "
-            f"{', '.join(DOCUMENT_KINDS)}.",
-            row=row, column="document_kind", value=kind,
-        )  # fmt: skip
-    # DATEV rejects a date outside the period named in document.xml (XSD doc of ``date``).
-    outside = frame.filter(date.dt.strftime("%Y-%m") != pl.col("accounting_month")).head(1)
-    if outside.height:
-        row = int(outside["_row"][0])
-        raise DatevFormatError(
-            f"Belegposition {row + 1} (Index {row}): Datum {outside['date'][0]} liegt nicht im Buchungsmonat "
-            f"{outside['accounting_month'][0]}. Bitte korrigieren Sie Datum oder Buchungsmonat.",
-            row=row, column="date", value=str(outside["date"][0]),
-        )  # fmt: skip
-    if "attachment" not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("attachment"))
-    return frame.with_columns(
-        pl.col("document_kind").replace_strict(DOCUMENT_KINDS).alias("_ledger"), date.alias("_date")
-    )
-
-
-def _check_attachment(path_text: str, document_id: str) -> None:
-    """The Belegbild can be copied: checked for every file before the first one is written,
-    so that a missing file leaves no half-written packages behind."""
-    try:
-        info = os.stat(path_text)
-    except OSError:
-        info = None
-    if info is None or not stat.S_ISREG(info.st_mode):
-        raise DatevFormatError(
-            f"Belegbild '{path_text}' zu Beleg '{document_id}' fehlt. Bitte legen Sie die Datei ab oder "
-            "entfernen Sie den Verweis.", column="attachment", value=path_text,
-        )  # fmt: skip
+MANIFEST_SCHEMA = {"row": pl.UInt32, "document_id": pl.String, "package": pl.String,
+                   "datafile": pl.String, "consolidate": pl.Int32, "record": pl.Int32}  # fmt: skip
+#: Optional consolidated attributes: taken from the records when every record of a Beleg has one.
+_OPTIONAL = ("invoiceId", "deliveryDate", "orderId", "currencyCode")
 
 
 def build_packages(
@@ -163,84 +115,18 @@ def build_packages(
     bpAccountNo; ``validate`` checks every written XML against the official XSDs (libxml2).
     Example: ``build_packages(items, out_dir="out", client="455148-1", max_files=500)``
     """
-    if max_files < 1:
-        raise DatevFormatError(
-            f"max_files muss mindestens 1 sein (Wert '{max_files}').", value=max_files
-        )
-    ledger_xml.check_generator(generator_info, generating_system)
-    folders = {**DEFAULT_FOLDERS, **(folders or {})}
-    for kind, folder in folders.items():
-        if not 1 <= len(folder) <= MAX_FOLDER_NAME_LENGTH:
-            raise DatevFormatError(
-                f"Ordner/Kassenbuch '{folder}' für {kind} muss "
-                f"1–{MAX_FOLDER_NAME_LENGTH} Zeichen lang sein (document.xml, Property 3).",
-                value=folder,
-            )
-    schema = {"row": pl.UInt32, "document_id": pl.String, "package": pl.String, "datafile": pl.String,
-              "consolidate": pl.Int32, "record": pl.Int32}  # fmt: skip
+    folders = _options(max_files, folders, generator_info, generating_system)
     if records.height == 0:
-        return PackageResult([], pl.DataFrame(schema=schema))
+        return PackageResult([], pl.DataFrame(schema=MANIFEST_SCHEMA))
     created_at = (created_at or datetime.now()).replace(microsecond=0)
     clock = time.perf_counter()
-    frame = ledger_xml.blank_to_null(_prepare(records, client))
-    # Validate and render per ledger kind; keep the original row numbers for messages.
-    rendered = []
-    for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
-        part = frame.filter(pl.col("_ledger") == ledger)
-        ledger_xml.raise_first_problem(
-            part, ledger=ledger, rows=part["_row"], account_length=account_length
-        )
-        xml = ledger_xml.render_records(part, ledger=ledger)
-        rendered.append(part.with_columns(xml.alias("_xml")))
-    frame = pl.concat(rendered, how="diagonal_relaxed").sort("_row")
-    frame = frame.with_columns(
-        ledger_xml.cents(
-            ledger_xml.TYPES["amount"].prepare(pl.col("amount"), records.schema["amount"])
-        ).alias("_cents")
-    )
-    keys = ["client", "accounting_month", "document_kind", "document_id"]
-    optional = [
-        c for c in ("invoiceId", "deliveryDate", "orderId", "currencyCode") if c in frame.columns
-    ]
-    docs = (
-        frame.group_by(keys, maintain_order=True)
-        .agg(
-            pl.col("_xml").str.join("\n"),
-            pl.col("_row"),
-            pl.col("_cents").sum(),
-            pl.col("_ledger").first(),
-            pl.col("_date").first().alias("_first_date"),
-            pl.col("_date").n_unique().alias("_dates"),
-            pl.col("attachment").drop_nulls().unique(maintain_order=True).alias("_attachments"),
-            *[_typed(frame, c).n_unique().alias(f"_n_{c}") for c in optional],
-            *[_typed(frame, c).first().alias(f"_first_{c}") for c in optional],
-        )
-        # Date order within a package: cash books must be transferred chronologically (seed 004).
-        .sort(["client", "accounting_month", "document_kind", "_first_date"], maintain_order=True)
-    )
+    frame = _rendered(records, client, account_length)
+    optional = [c for c in _OPTIONAL if c in frame.columns]
+    docs = _documents(frame, optional)
     # Everything that can fail is checked before the first file is written.
-    disagree = [pl.col(f"_n_{c}") > 1 for c in ("invoiceId", "currencyCode") if c in optional]
-    too_big = pl.col("_cents").abs() > MAX_CONSOLIDATED_CENTS
-    bad = docs.filter(
-        pl.any_horizontal(
-            pl.col("_dates") > 1,
-            pl.col("_row").list.len() > ledger_xml.MAX_RECORDS,
-            too_big,
-            *disagree,
-        )
-    )
-    if bad.height:
-        _raise_document_problem(bad.row(0, named=True), optional)
-    for row in (
-        docs.select("document_id", "_attachments")
-        .explode("_attachments")
-        .drop_nulls()
-        .unique("_attachments")
-        .iter_rows()
-    ):
-        _check_attachment(row[1], str(row[0]))
+    check_documents(docs, optional)
     if validate:
-        _validate_records(frame)
+        validate_records(frame)
     head, tail = ledger_xml.ledger_wrapper(
         generator_info=generator_info, generating_system=generating_system
     )
@@ -251,7 +137,8 @@ def build_packages(
             + pl.lit(">\n")
             + pl.col("_xml")
             + pl.lit(tail)
-        ).alias("_body")
+        ).alias("_body"),
+        safe_filenames(docs["document_id"].cast(pl.String) + ".xml").alias("_datafile"),
     )
     timings = {"check": time.perf_counter() - clock}
     clock = time.perf_counter()
@@ -262,28 +149,94 @@ def build_packages(
         created_at=created_at,
         generating_system=generating_system,
     )
-    docs = docs.with_columns(
-        safe_filenames(docs["document_id"].cast(pl.String) + ".xml").alias("_datafile")
-    )
-    plan.add(
-        docs.select(
-            "client",
-            "accounting_month",
-            "document_kind",
-            "document_id",
-            "_datafile",
-            "_attachments",
-            "_row",
-            "_body",
-        )
-    )
+    plan.add(docs.select(*_Plan.COLUMNS))
     if validate:
-        for package, data in plan.archives:
-            if errors := validate_xml(data, "document", engine="lxml"):
-                raise DatevFormatError(
-                    f"document.xml von Paket {package.name} verletzt das DATEV-Schema: {errors[0]}"
-                )
-    manifest = (
+        _validate_archives(plan)
+    manifest = _manifest(docs, plan)
+    timings["plan"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    plan.write()
+    timings["write"] = time.perf_counter() - clock
+    return PackageResult(plan.packages, manifest, timings)
+
+
+def _options(
+    max_files: int,
+    folders: dict[str, str] | None,
+    generator_info: str,
+    generating_system: str | None,
+) -> dict[str, str]:
+    """The folder per Beleg-Art (defaults filled in), after checking the options."""
+    if max_files < 1:
+        raise DatevFormatError(
+            f"max_files muss mindestens 1 sein (Wert '{max_files}').", value=max_files
+        )
+    ledger_xml.check_generator(generator_info, generating_system)
+    chosen = {**DEFAULT_FOLDERS, **(folders or {})}
+    for kind, folder in chosen.items():
+        if not 1 <= len(folder) <= MAX_FOLDER_NAME_LENGTH:
+            raise DatevFormatError(
+                f"Ordner/Kassenbuch '{folder}' für {kind} muss "
+                f"1–{MAX_FOLDER_NAME_LENGTH} Zeichen lang sein (document.xml, Property 3).",
+                value=folder,
+            )
+    return chosen
+
+
+def _rendered(
+    records: pl.DataFrame, client: str | None, account_length: int | None
+) -> pl.DataFrame:
+    """Every record checked and rendered as XML (``_xml``), with its amount in cents."""
+    frame = ledger_xml.blank_to_null(prepare(records, client))
+    # Validate and render per ledger kind; keep the original row numbers for messages.
+    rendered = []
+    for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
+        part = frame.filter(pl.col("_ledger") == ledger)
+        ledger_xml.raise_first_problem(
+            part, ledger=ledger, rows=part["_row"], account_length=account_length
+        )
+        xml = ledger_xml.render_records(part, ledger=ledger)
+        rendered.append(part.with_columns(xml.alias("_xml")))
+    frame = pl.concat(rendered, how="diagonal_relaxed").sort("_row")
+    return frame.with_columns(
+        ledger_xml.cents(
+            ledger_xml.TYPES["amount"].prepare(pl.col("amount"), records.schema["amount"])
+        ).alias("_cents")
+    )
+
+
+def _documents(frame: pl.DataFrame, optional: list[str]) -> pl.DataFrame:
+    """One row per Beleg: its records' XML, rows, total, dates, Belegbilder, optional values."""
+    keys = ["client", "accounting_month", "document_kind", "document_id"]
+    return (
+        frame.group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("_xml").str.join("\n"),
+            pl.col("_row"),
+            pl.col("_cents").sum(),
+            pl.col("_ledger").first(),
+            pl.col("_date").first().alias("_first_date"),
+            pl.col("_date").n_unique().alias("_dates"),
+            pl.col("attachment").drop_nulls().unique(maintain_order=True).alias("_attachments"),
+            *[typed(frame, c).n_unique().alias(f"_n_{c}") for c in optional],
+            *[typed(frame, c).first().alias(f"_first_{c}") for c in optional],
+        )
+        # Date order within a package: cash books must be transferred chronologically (seed 004).
+        .sort(["client", "accounting_month", "document_kind", "_first_date"], maintain_order=True)
+    )
+
+
+def _validate_archives(plan: _Plan) -> None:
+    for package, data in plan.archives:
+        if errors := validate_xml(data, "document", engine="lxml"):
+            raise DatevFormatError(
+                f"document.xml von Paket {package.name} verletzt das DATEV-Schema: {errors[0]}"
+            )
+
+
+def _manifest(docs: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
+    """Every input row → package, data file, consolidate and record index."""
+    return (
         docs.select("document_id", "_row")
         .with_columns(
             pl.Series("package", plan.doc_packages, dtype=pl.String),
@@ -301,52 +254,26 @@ def build_packages(
             "record",
         )
         .sort("row")
-        .cast(schema)  # type: ignore[arg-type]
+        .cast(MANIFEST_SCHEMA)  # type: ignore[arg-type]
     )
-    timings["plan"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    plan.write()
-    timings["write"] = time.perf_counter() - clock
-    return PackageResult(plan.packages, manifest, timings)
-
-
-def _validate_records(frame: pl.DataFrame) -> None:
-    """XSD-check all rendered records in batches of 5000 per ledger kind.
-
-    One LedgerImport takes exactly one consolidate, so records of many documents are wrapped
-    into one test consolidate; the real consolidate attributes are derived from these values
-    and checked in ``_raise_document_problem``. Only when a batch fails is the culprit searched
-    record by record.
-    """
-    for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
-        part = frame.filter(pl.col("_ledger") == ledger).select("_row", "_xml")
-        for offset in range(0, part.height, ledger_xml.MAX_RECORDS):
-            chunk = part.slice(offset, ledger_xml.MAX_RECORDS)
-            if not _xsd_errors(chunk["_xml"].str.join("\n").item()):
-                continue
-            for row, xml in chunk.iter_rows():
-                if errors := _xsd_errors(xml):
-                    raise DatevFormatError(
-                        f"Belegposition {row + 1} (Index {row}) verletzt das DATEV-Schema: {errors[0]}",
-                        row=row,
-                    )
-
-
-def _xsd_errors(body: str) -> list[str]:
-    attrs = {
-        "consolidatedAmount": "1.00",
-        "consolidatedDate": "2000-01-01",
-        "consolidatedCurrencyCode": "EUR",
-    }
-    data = ledger_xml.ledger_document(body, attrs, generator_info="check", generating_system=None)
-    return validate_xml(data.encode("utf-8"), "ledger", engine="lxml")
 
 
 class _Plan:
     """Assigns documents to packages in memory, then writes all files (threads: file I/O)."""
 
-    def __init__(self, out_dir: Path, *, max_files: int, folders: dict[str, str], created_at: datetime,
-                 generating_system: str | None) -> None:  # fmt: skip
+    #: The columns of ``docs`` that ``add`` takes, in this order.
+    COLUMNS = ("client", "accounting_month", "document_kind", "document_id", "_datafile",
+               "_attachments", "_row", "_body")  # fmt: skip
+
+    def __init__(
+        self,
+        out_dir: Path,
+        *,
+        max_files: int,
+        folders: dict[str, str],
+        created_at: datetime,
+        generating_system: str | None,
+    ) -> None:
         self.out_dir, self.max_files, self.folders = out_dir, max_files, folders
         self.created_at, self.generating_system = created_at, generating_system
         self.packages: list[Package] = []
@@ -359,7 +286,8 @@ class _Plan:
     def add(self, docs: pl.DataFrame) -> None:
         attached: set[tuple[str, str]] = set()
         group: tuple | None = None
-        names, blocks, files = UniqueNames(), [], 0
+        names, files = UniqueNames(), 0
+        blocks: list[str] = []
         for (
             client_id,
             month,
@@ -427,8 +355,13 @@ class _Plan:
     def _close(self, blocks: list[str]) -> None:
         package = self.packages[-1]
         consultant, client_number = _client_numbers(package.client)
-        archive = Archive([], created_at=self.created_at, consultant_number=consultant,
-                          client_number=client_number, generating_system=self.generating_system)  # fmt: skip
+        archive = Archive(
+            [],
+            created_at=self.created_at,
+            consultant_number=consultant,
+            client_number=client_number,
+            generating_system=self.generating_system,
+        )
         data = assemble_document_xml(archive, blocks)
         self.archives.append((package, data))
         self.writes.append((os.path.join(package.path, "document.xml"), data))
@@ -444,12 +377,6 @@ class _Plan:
             list(pool.map(_run_batch, batches))
 
 
-def _typed(frame: pl.DataFrame, column: str) -> pl.Expr:
-    if column == "deliveryDate":
-        return ledger_xml.TYPES[column].prepare(pl.col(column), frame.schema[column])
-    return pl.col(column)
-
-
 def _run_batch(jobs: list[tuple[bool, tuple]]) -> None:
     for is_write, (target_or_source, payload) in jobs:
         if is_write:
@@ -462,30 +389,3 @@ def _run_batch(jobs: list[tuple[bool, tuple]]) -> None:
                 os.close(fd)
         else:
             shutil.copyfile(target_or_source, payload)
-
-
-def _raise_document_problem(doc: dict, optional: list[str]) -> None:
-    """Raise for a document whose consolidate DATEV would reject (checked vectorised before)."""
-    label = f"'{doc['document_id']}'"
-    if doc["_dates"] > 1:
-        raise DatevFormatError(
-            f"Beleg {label}: die Belegpositionen haben verschiedene Belegdaten; alle Positionen eines Belegs "
-            "brauchen dasselbe Datum. Bitte teilen Sie den Beleg auf.", column="date", value=doc["document_id"],
-        )  # fmt: skip
-    if len(doc["_row"]) > ledger_xml.MAX_RECORDS:
-        raise DatevFormatError(
-            f"Beleg {label}: {len(doc['_row'])} Belegpositionen überschreiten die Grenze von "
-            f"{ledger_xml.MAX_RECORDS} je consolidate. Bitte teilen Sie den Beleg auf.", value=doc["document_id"],
-        )  # fmt: skip
-    if abs(doc["_cents"]) > MAX_CONSOLIDATED_CENTS:
-        raise DatevFormatError(
-            f"Beleg {label}: die Summe der Beträge hat mehr als 10 Vorkommastellen (consolidatedAmount).",
-            column="amount", value=doc["document_id"],
-        )  # fmt: skip
-    for column, _, must_agree in ledger_xml.CONSOLIDATED:
-        if column in optional and must_agree and doc[f"_n_{column}"] > 1:
-            raise DatevFormatError(
-                f"Beleg {label}: die Belegpositionen haben verschiedene Werte im Element '{column}'; in einem "
-                "Beleg müssen sie gleich sein. Bitte trennen Sie die Positionen in eigene Belege.",
-                column=column, value=doc["document_id"],
-            )  # fmt: skip
