@@ -82,7 +82,14 @@ def load(
 ProfileOption = Annotated[
     str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
 ]
-PeriodOption = Annotated[str | None, typer.Option("--period", help="Übertragungszeitraum JJJJ-MM.")]
+PeriodOption = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="Buchungsmonat oder Zeitraum (2026-01, 01/2026, Januar 2026, 2026-01..2026-03): "
+        "wählt die Zeilen aus; Zeilen anderer Monate werden gezählt, nicht geprüft.",
+    ),
+]
 PosMappingOption = Annotated[
     Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")
 ]
@@ -105,8 +112,10 @@ def _checked_run(
     target: str | None = None,
 ) -> CheckedRun:
     """Load and check: the first two stages every command runs."""
+    from workbench.german import parse_period
     from workbench.pipeline import check_run, load_run
 
+    period = parse_period(period)  # a wrong period fails before anything is loaded
     loaded = load_run(kind, files, profile=profile)
     return check_run(
         loaded,
@@ -176,11 +185,23 @@ def check(
             + "\n"
         )
     else:
-        _out.print(
-            f"{kind.value}: {run.loaded.frame.height} Zeilen geprüft (Profil {run.profile})."
-        )
+        _out.print(f"{kind.value}: {checked_summary(run)}")
         _print_findings(run.findings)
     raise typer.Exit(run.exit_code)
+
+
+def checked_summary(run) -> str:
+    """``99 Zeilen geprüft (Profil juston); 201 Zeilen anderer Monate nicht geprüft (…).``"""
+    from workbench.german import format_count, format_period
+
+    text = f"{format_count(run.loaded.frame.height)} Zeilen geprüft (Profil {run.profile})"
+    other = sum(run.other_months.values())
+    if other:
+        text += (
+            f"; {format_count(other)} Zeilen anderer Monate nicht geprüft "
+            f"(Zeitraum {format_period(run.period)})"
+        )
+    return text + "."
 
 
 @app.command(name="map")

@@ -24,6 +24,7 @@ from workbench.cli._app import (
 )
 from workbench.cli.data import PosMappingOption, ProfileOption, TargetOption, _checked_run
 from workbench.errors import WorkbenchError
+from workbench.german import parse_month
 
 if TYPE_CHECKING:
     from workbench.pipeline import MappedRun
@@ -36,7 +37,10 @@ def transfer(
     kind: KindArgument,
     files: Files,
     client: ClientOption = None,
-    month: Annotated[str | None, typer.Option("--month", help="Buchungsmonat JJJJ-MM.")] = None,
+    month: Annotated[
+        str | None,
+        typer.Option("--month", help="Buchungsmonat (2026-01, 01/2026, Januar 2026)."),
+    ] = None,
     document_kind: Annotated[
         str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")
     ] = None,
@@ -50,8 +54,10 @@ def transfer(
     from workbench.pipeline.connection import connect
 
     try:
+        # --month selects like --period: only that month's rows are checked and transferred.
+        month = parse_month(month) if month else None
         with connect() as connection:
-            run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
+            run = _checked_run(kind, files, client, profile, "polars", month, connection, to)
             mapped = map_run(run, pos_mapping=pos_mapping)
             question = _show_what_goes(mapped)
             if not yes and not _confirm(question):

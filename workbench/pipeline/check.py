@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import polars as pl
+
+from workbench.checks.period import select_period
 from workbench.errors import ConfigError
 from workbench.findings import concat_findings
 from workbench.kinds import Target
@@ -38,14 +42,23 @@ def check_run(
     """Check a loaded run for ``client``; ``target`` (default: the kind's) selects the rules
     of the format the data will be written in.
 
+    ``period`` (``2026-01``, ``01/2026``, ``Januar 2026``, a range ``2026-01..2026-03``)
+    selects rows: the whole files are checked (cash balances and duplicates need the other
+    months), then rows of other months are set aside and counted per file
+    (``checked.other_months``, one ``period.other_months`` Hinweis per file); they never become
+    findings.
+
     >>> checked = check_run(load_run("receipts", ["belege.csv"]), client="455148-1",
     ...                     connection=connection)  # doctest: +SKIP
     >>> checked.exit_code  # doctest: +SKIP
     2
     """
+    from workbench.german import parse_period
+
+    period = parse_period(period)
     chosen = choose_target(loaded, target)
     if loaded.spec.billed:
-        return _check_calls(loaded, client, connection, chosen)
+        return _check_calls(loaded, client, connection, chosen, period)
     if client is None:
         raise ConfigError(
             f"Für '{loaded.kind.value}' ist der Mandant nötig (--client, z. B. 455148-1)."
@@ -55,17 +68,24 @@ def check_run(
 
     loaded = with_talk_receipts(loaded, client, connection)
     settings = _client_settings(client, connection)
+    # no period to the suite: the selection below sets other months aside instead
     findings = check_sources(
         loaded.result,
         settings=settings,
         engine=engine,
-        period=period,
         target="extf" if chosen is Target.EXTF else "xml",
         folder=loaded.files[0].resolve().parent,
         attachment_sizes=_attachment_sizes(loaded.files),
     )
+    selection = select_period(loaded.result, findings, period)
     return CheckedRun(
-        loaded=loaded, client=client, target=chosen, settings=settings, findings=findings
+        loaded=replace(loaded, result=selection.loaded),
+        client=client,
+        target=chosen,
+        settings=settings,
+        findings=selection.findings,
+        period=period,
+        other_months=selection.other_months,
     )
 
 
@@ -107,7 +127,11 @@ def _attachment_sizes(paths: Sequence[Path]) -> dict[str, int] | None:
 
 
 def _check_calls(
-    loaded: LoadedRun, client: str | None, connection: Connection | None, target: Target
+    loaded: LoadedRun,
+    client: str | None,
+    connection: Connection | None,
+    target: Target,
+    period: str | tuple[str, str] | None,
 ) -> CheckedRun:
     from workbench.calls import CallSettings, bill_calls, fetch_directory
 
@@ -116,17 +140,23 @@ def _check_calls(
             "Für Anruflisten werden die Stammdaten aus DATEV (DATEVconnect) "
             "gebraucht; es besteht keine Verbindung."
         )
+    # Calls are billed per month: the other months' calls are simply not billed here.
+    selection = select_period(loaded.result, loaded.result.findings, period)
+    loaded = replace(loaded, result=selection.loaded)
     directory = fetch_directory(connection.datev)
     settings = CallSettings.from_table(connection.settings.calls)
     billing = bill_calls(loaded.result, directory, settings=settings)
     if client:
         billing = billing.for_client(client)
+    note = selection.findings.filter(pl.col("rule") == "period.other_months")
     return CheckedRun(
         loaded=loaded,
         client=client,
         target=target,
         settings=None,
-        findings=concat_findings([loaded.result.findings, billing.findings]),
+        findings=concat_findings([loaded.result.findings, billing.findings, note]),
         billing=billing,
         directory=directory,
+        period=period,
+        other_months=selection.other_months,
     )

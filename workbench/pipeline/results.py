@@ -7,7 +7,7 @@ loaded kind), so a caller keeps only the last result it got.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,10 @@ class CheckedRun:
     findings: pl.DataFrame
     billing: CallBilling | None = None
     directory: PhoneDirectory | None = None
+    #: The selected Zeitraum (``YYYY-MM`` or a pair): ``loaded`` holds its rows only, and per
+    #: file the rows of other months are counted here (never findings).
+    period: str | tuple[str, str] | None = None
+    other_months: dict[str, int] = field(default_factory=dict)
 
     @property
     def kind(self) -> SourceKind:
