@@ -8,6 +8,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+import click
 import polars as pl
 import typer
 from rich.console import Console
@@ -100,8 +101,21 @@ def _fail(error: Exception) -> typer.Exit:
         raise error
     message = str(error) if isinstance(error, WorkbenchError) else f"Unerwarteter Fehler: {error!r}"
     # escape: messages quote user values and commands ("datev-workbench[keyring]") verbatim.
-    _err.print(f"[bold red]Fehler:[/] {escape(message)}", highlight=False)
+    hint = _control_hint(error)
+    _err.print(f"[bold red]Fehler:[/] {escape(message + hint)}", highlight=False)
     return typer.Exit(3)
+
+
+def _control_hint(error: Exception) -> str:
+    """The option that fixes an error whose message names only the setting (``control``)."""
+    control = getattr(error, "control", None)
+    if control == "profile":
+        return " Option: --profile NAME (oder --profile pfad/zum/profil.toml)."
+    if control == "kind":
+        context = click.get_current_context(silent=True)
+        command = context.info_name if context is not None else "check"
+        return f" Aufruf: workbench {command} {error.value} DATEI …"  # type: ignore[attr-defined]
+    return ""
 
 
 def _print_frame(frame: pl.DataFrame, title: str | None = None, *, limit: int = 50) -> None:

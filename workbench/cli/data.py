@@ -33,8 +33,8 @@ def load(
     kind: KindArgument,
     files: Files,
     profile: Annotated[
-        str, typer.Option("--profile", "-p", help="Spaltenprofil (Name oder .toml).")
-    ] = "canonical",
+        str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
+    ] = "auto",
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Ausgabe als Tabelle oder JSON.")
     ] = OutputFormat.table,
@@ -43,13 +43,15 @@ def load(
     from workbench.pipeline import load_run
 
     try:
-        result = load_run(kind, files, profile=profile).result
+        loaded = load_run(kind, files, profile=profile)
+        result, chosen = loaded.result, loaded.profile
     except WorkbenchError as error:
         raise _fail(error) from error
     summary = result.summary()
     if output is OutputFormat.json:
         payload = {
             "kind": kind.value,
+            "profile": chosen,
             "rows": result.frame.height,
             "columns": result.frame.columns,
             "files": summary.to_dicts(),
@@ -62,7 +64,7 @@ def load(
             summary.select(
                 "file", "sheet", "variant", "encoding", "rows", "row_problems", "unmapped_columns"
             ),
-            title=f"{kind.value}: {result.frame.height} Zeilen geladen",
+            title=f"{kind.value}: {result.frame.height} Zeilen geladen (Profil {chosen})",
         )
         if result.positions is not None:
             _out.print(f"Positionen: {result.positions.height} Zeilen")

@@ -13,8 +13,8 @@ from workbench.errors import SourceError
 from workbench.kinds import SourceKind, kind_spec
 from workbench.pipeline.registry import REGISTRY
 from workbench.pipeline.results import LoadedRun
-from workbench.sources import LoadResult, available_profiles, canonical_columns, load_profile
-from workbench.sources.readers import read_table
+from workbench.sources import LoadResult
+from workbench.sources.detect import detect_profile
 
 __all__ = ["detect_profile", "load_run", "resolve_attachments"]
 
@@ -36,42 +36,10 @@ def load_run(
     paths = tuple(Path(path) for path in files)
     if not paths:
         raise SourceError("Es wurde keine Quelldatei angegeben.")
-    chosen = detect_profile(spec.kind, paths) if profile == "auto" else profile
+    chosen = detect_profile(spec.kind.value, paths) if profile == "auto" else profile
     result = REGISTRY[spec.kind].load(list(paths), profile=chosen)
     result = resolve_attachments(result, paths, belege=belege)
     return LoadedRun(kind=spec.kind, files=paths, profile=chosen, result=result)
-
-
-def detect_profile(kind: str | SourceKind, files: Sequence[Path]) -> str:
-    """The first profile (canonical last) whose columns match the first file's header."""
-    kind = kind_spec(kind).kind.value
-    first = Path(files[0])
-    names = [name for name in available_profiles() if name != "canonical"] + ["canonical"]
-    candidates = [(name, load_profile(name)) for name in names]
-    candidates = [(name, profile) for name, profile in candidates if kind in profile.variants]
-    required_columns = [column.name for column in canonical_columns(kind) if column.required]
-    tables: dict[str | None, set[str]] = {}
-
-    def headers(sheet: str | None, header_row: int) -> set[str]:
-        if sheet not in tables:
-            try:
-                tables[sheet] = set(read_table(first, sheet=sheet, header_row=header_row).headers)
-            except SourceError:
-                tables[sheet] = set()
-        return tables[sheet]
-
-    for name, profile in candidates:
-        for variant in profile.variants[kind]:
-            found = headers(variant.sheet, variant.header_row)
-            resolved = variant.resolve(sorted(found))
-            required = [column for column in required_columns if column not in variant.defaults]
-            if variant.matches(found) and all(column in resolved for column in required):
-                return name
-    raise SourceError(
-        f"Für {first.name} passt keines der Profile ({', '.join(names)}) zur "
-        f"Quellart '{kind}'. Geben Sie das Profil mit --profile an.",
-        file=first.name,
-    )
 
 
 def resolve_attachments(

@@ -313,9 +313,16 @@ def load_source(
 ) -> dict[str, tuple[pl.DataFrame, pl.DataFrame, tuple[SourceInfo, ...]]]:
     """Load ``files`` for ``kind``; returns frame, findings and infos per (sub-)kind.
 
+    ``profile="auto"`` takes the first profile whose columns fit the first file.
+
     ``sub_kinds`` lets invoices load their positions from the same files (a positions sheet, or
     a separate positions file recognised by its headers).
     """
+    paths = _as_list(files)
+    if profile == "auto":
+        from workbench.sources.detect import detect_profile
+
+        profile = detect_profile(kind, paths)
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     kinds = list(sub_kinds or [kind])
     variants = {
@@ -326,7 +333,7 @@ def load_source(
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in kinds}
     findings: dict[str, list[pl.DataFrame]] = {name: [] for name in kinds}
     infos: dict[str, list[SourceInfo]] = {name: [] for name in kinds}
-    for path in _as_list(files):
+    for path in paths:
         for table, chosen in _tables_for(path, all_variants):
             variant = chosen if chosen is not None and chosen.matches(set(table.headers)) else None
             if variant is None:
