@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -158,14 +159,24 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
 
 
+class CheckFormat(str, Enum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
 @app.command()
 def check(
     kind: KindArgument,
     files: Files,
     client: ClientOption = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")
-    ] = OutputFormat.table,
+        CheckFormat,
+        typer.Option("--format", help="Tabelle, JSON oder xlsx (Excel-Prüfbericht, mit --out)."),
+    ] = CheckFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Datei für den Excel-Prüfbericht (.xlsx).")
+    ] = None,
     engine: Annotated[
         str, typer.Option(help="polars (schnell) oder gx (Great Expectations).")
     ] = "polars",
@@ -174,14 +185,34 @@ def check(
 ) -> None:
     """Prüfungen ausführen und Befunde ausgeben (Exit-Code 0 sauber, 1 Warnungen, 2 Fehler)."""
     from workbench.checks import findings_json
+    from workbench.checks.excel_report import write_check_report
     from workbench.pipeline.connection import connect
 
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, engine, period, connection)
+        if output is CheckFormat.xlsx:
+            written = write_check_report(
+                out or Path(f"Pruefbericht_{client or kind.value}.xlsx"),
+                findings=run.findings,
+                loaded=run.loaded.result,
+                files=run.files,
+                client=client,
+                period=run.period,
+                other_months=run.other_months,
+            )
     except WorkbenchError as error:
         raise _fail(error) from error
-    if output is OutputFormat.json:
+    except OSError as error:
+        raise _fail(
+            WorkbenchError(
+                f"Der Prüfbericht {out} kann nicht geschrieben werden: {error.strerror}."
+            )
+        ) from error
+    if output is CheckFormat.xlsx:
+        _out.print(f"{kind.value}: {checked_summary(run)}")
+        _out.print(f"Prüfbericht: {written}")
+    elif output is CheckFormat.json:
         sys.stdout.write(
             json.dumps(findings_json(run.findings), ensure_ascii=False, indent=1, default=str)
             + "\n"

@@ -41,6 +41,9 @@ class SourceInfo:
     rows: int
     mapped: dict[str, str]
     unmapped: tuple[str, ...]
+    #: How the file was read, so its cells can be shown again as written (``sources.raw``).
+    header_row: int = 1
+    delimiter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,8 @@ def _convert(
         rows=frame.height,
         mapped=resolved,
         unmapped=tuple(h for h in table.headers if h not in used),
+        header_row=variant.header_row,
+        delimiter=variant.delimiter,
     )
     return frame, findings, info
 
