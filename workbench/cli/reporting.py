@@ -10,6 +10,7 @@ import typer
 from workbench.cli._app import _fail, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.errors import WorkbenchError
+from workbench.german import parse_month
 from workbench.kinds import SourceKind
 
 
@@ -60,7 +61,9 @@ def report(
         list[str],
         typer.Option("--client", help="Mandant; mehrfach für mehrere Mandanten (mit Übersicht)."),
     ],
-    period: Annotated[str, typer.Option("--period", help="Monat JJJJ-MM.")],
+    period: Annotated[
+        str, typer.Option("--period", help="Monat: 2026-01, 01/2026 oder Januar 2026.")
+    ],
     out: Annotated[
         Path | None, typer.Option("--out", help="HTML-Datei (ein Mandant) oder Ordner (mehrere).")
     ] = None,
@@ -68,7 +71,8 @@ def report(
         list[str] | None,
         typer.Option(
             "--source",
-            help="ART=DATEI[,DATEI][:PROFIL]; ohne: aus den Einstellungen des Mandanten.",
+            help="ART=DATEI[,DATEI][:PROFIL]; ohne: aus den Einstellungen des Mandanten, "
+            "sonst nur die DATEV-Seite des Monats (Übertragungen, Status, Protokolle).",
         ),
     ] = None,
     transfer: Annotated[
@@ -84,17 +88,12 @@ def report(
 
     try:
         settings = load_settings()
+        period = parse_month(period)
         given = _parse_sources(source or [])
-        sources = {}
-        for each in client:
-            configured = settings.clients.get(each, {}).get("sources", [])
-            sources[each] = given or configured
-            if not sources[each]:
-                raise WorkbenchError(
-                    f"Für den Mandanten {each} sind keine Quellen angegeben: "
-                    f'--source ART=DATEI oder [clients."{each}"] sources in den '
-                    f"Einstellungen."
-                )
+        # No sources given or configured: the report shows the DATEV side of the month.
+        sources = {
+            each: given or settings.clients.get(each, {}).get("sources", []) for each in client
+        }
         options = {
             "transfer": transfer,
             "engine": engine,
@@ -128,6 +127,7 @@ def report(
         _out.print(
             f"{result.client}: {result.details['errors']} Fehler, "
             f"{result.details['warnings']} Warnungen, {result.details['transfers']} "
-            f"Übertragungen → {result.html}"
+            f"Übertragungen, {result.details.get('open_items', 0)} offene Positionen "
+            f"→ {result.html}"
         )
     raise typer.Exit(max(result.exit_code for result in results))
