@@ -32,6 +32,8 @@ class DocumentType:
     category: str | None = None
     activated: bool = True
     folder: str | None = None
+    #: Every folder (Rechnungsordner, Kassenbuch) DATEV offers for this Beleg-Art.
+    folders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ class ClientSettings:
                     "category": t.category,
                     "activated": t.activated,
                     "folder": t.folder,
+                    "folders": list(t.folders),
                 }
                 for t in self.document_types
             ],
@@ -265,9 +268,13 @@ def _document_type(raw: Any, cash_ledgers: list[str], folders: list[str]) -> Doc
         folder = cash_ledgers[0]
     if folder is None and raw.get("category") == "invoices_received" and folders:
         folder = folders[0]
+    offered = tuple(str(name) for name in raw.get("folders") or ())
+    if not offered:
+        offered = tuple(cash_ledgers) if name == "Kasse" else ((folder,) if folder else ())
     return DocumentType(
         name=name,
         category=raw.get("category"),
         activated=bool(raw.get("activated", True)),
         folder=folder,
+        folders=offered,
     )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from workbench.checks.runner import Period
     from workbench.clients import ClientSettings
     from workbench.pipeline.connection import Connection
+    from workbench.transfer.jobs import Progress
 
 __all__ = ["check_run", "choose_target"]
 
@@ -38,6 +39,7 @@ def check_run(
     engine: str = "polars",
     period: Period = None,
     target: str | Target | None = None,
+    progress: Progress | None = None,
 ) -> CheckedRun:
     """Check a loaded run for ``client``; ``target`` (default: the kind's) selects the rules
     of the format the data will be written in.
@@ -46,7 +48,8 @@ def check_run(
     selects rows: the whole files are checked (cash balances and duplicates need the other
     months), then rows of other months are set aside and counted per file
     (``checked.other_months``, one ``period.other_months`` Hinweis per file); they never become
-    findings.
+    findings. Safe fixes recorded for these files (:func:`~workbench.pipeline.fixes.fix_run`)
+    are applied first. ``progress(done, total, label)`` hears of each step.
 
     >>> checked = check_run(load_run("receipts", ["belege.csv"]), client="455148-1",
     ...                     connection=connection)  # doctest: +SKIP
@@ -55,19 +58,26 @@ def check_run(
     """
     from workbench.german import parse_period
 
+    step = progress or _no_progress
     period = parse_period(period)
     chosen = choose_target(loaded, target)
     if loaded.spec.billed:
+        step(0, 4, "Rufnummern mit DATEV abgleichen")
         return _check_calls(loaded, client, connection, chosen, period)
     if client is None:
         raise ConfigError(
             f"Für '{loaded.kind.value}' ist der Mandant nötig (--client, z. B. 455148-1)."
         )
     from workbench.checks import check_sources
+    from workbench.pipeline.fixes import apply_recorded
     from workbench.pipeline.talk import with_talk_receipts
 
+    step(0, 4, "Gespeicherte Korrekturen anwenden")
+    loaded, applied = apply_recorded(loaded, client, connection)
     loaded = with_talk_receipts(loaded, client, connection)
+    step(1, 4, f"Einstellungen des Mandanten {client} von DATEV")
     settings = _client_settings(client, connection)
+    step(2, 4, "Prüfregeln: Zeichensatz, Konten, Wirtschaftsjahr, Felder, Beträge, Dubletten …")
     # no period to the suite: the selection below sets other months aside instead
     findings = check_sources(
         loaded.result,
@@ -77,7 +87,9 @@ def check_run(
         folder=loaded.files[0].resolve().parent,
         attachment_sizes=_attachment_sizes(loaded.files),
     )
+    step(3, 4, "Zeitraum auswählen")
     selection = select_period(loaded.result, findings, period)
+    step(4, 4, "Geprüft")
     return CheckedRun(
         loaded=replace(loaded, result=selection.loaded),
         client=client,
@@ -86,7 +98,12 @@ def check_run(
         findings=selection.findings,
         period=period,
         other_months=selection.other_months,
+        applied_fixes=applied,
     )
+
+
+def _no_progress(done: int, total: int, label: str) -> None:
+    """Progress callback that reports nowhere (the default)."""
 
 
 def choose_target(loaded: LoadedRun, target: str | Target | None) -> Target:

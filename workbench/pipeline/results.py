@@ -63,6 +63,8 @@ class CheckedRun:
     #: file the rows of other months are counted here (never findings).
     period: str | tuple[str, str] | None = None
     other_months: dict[str, int] = field(default_factory=dict)
+    #: Safe fixes recorded earlier and applied on loading (``file, row, column, rule, old, new``).
+    applied_fixes: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def kind(self) -> SourceKind:

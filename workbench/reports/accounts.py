@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.datev.vocabulary import ledger_side
 from workbench.errors import ConfigError
 
 __all__ = ["ACCOUNTS_SCHEMA", "account_table", "amounts_per_account", "read_account_names"]
@@ -27,15 +28,6 @@ __all__ = ["ACCOUNTS_SCHEMA", "account_table", "amounts_per_account", "read_acco
 ACCOUNTS_SCHEMA = pl.Schema(
     {"Konto": pl.String, "Soll": pl.Float64, "Haben": pl.Float64, "Buchungen": pl.Int64}
 )
-#: The side of ``accountNo`` for a positive amount, per Beleg-Art (and LedgerImport ledger).
-_POSITIVE_SIDE = {
-    "Rechnungsausgang": "H",
-    "accountsReceivableLedger": "H",
-    "Rechnungseingang": "S",
-    "accountsPayableLedger": "S",
-    "Kasse": "H",
-    "cashLedger": "H",
-}
 #: What the business partner account of a Beleg-Art is summed as.
 _PARTNER = {
     "Rechnungsausgang": "Debitoren",
@@ -57,9 +49,7 @@ def _postings(account: pl.Expr, side: pl.Expr, amount: pl.Expr) -> list[pl.Expr]
 def _ledger_postings(records: pl.DataFrame) -> pl.DataFrame:
     kind = "document_kind" if "document_kind" in records.columns else "ledger"
     amount = pl.col("amount").cast(pl.Float64)
-    positive = pl.col(kind).replace_strict(_POSITIVE_SIDE, default="S", return_dtype=pl.String)
-    other = pl.when(positive == "S").then(pl.lit("H")).otherwise(pl.lit("S"))
-    side = pl.when(amount >= 0).then(positive).otherwise(other)
+    side = ledger_side(pl.col(kind), amount)
     counter = pl.when(side == "S").then(pl.lit("H")).otherwise(pl.lit("S"))
     parts = [records.select(_postings(pl.col("accountNo"), side, amount.abs()))]
     if "bpAccountNo" in records.columns:
