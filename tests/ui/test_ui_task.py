@@ -16,7 +16,7 @@ def test_workbench_error_is_shown_in_german_without_traceback():
     assert "Fehler: Die Datei x.csv fehlt." in runner.status.value
     assert "Traceback" not in runner.status.value
     assert isinstance(runner.last_error, SourceError)
-    assert runner.progress.layout.visibility == "hidden"
+    assert runner.progress.layout.display == "none"
 
 
 def test_unexpected_error_is_caught_at_the_handler_boundary():
