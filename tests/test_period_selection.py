@@ -123,3 +123,23 @@ def test_without_a_period_every_row_is_checked():
     assert run.loaded.frame.height == ROWS
     assert run.other_months == {}
     assert run.findings.filter(pl.col("rule") == "period.other_months").is_empty()
+
+
+def test_progress_is_shown_on_a_terminal_and_silent_when_piped():
+    import io
+
+    from rich.console import Console
+
+    from workbench.cli.progress import progress_for
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=120)
+    with progress_for("Prüfen", console=terminal) as report:
+        report(4, 5, "Prüfregeln")
+    assert "Prüfen: Prüfregeln" in screen.getvalue()
+    piped = io.StringIO()
+    with progress_for("Prüfen", console=Console(file=piped)) as report:
+        report(4, 5, "Prüfregeln")
+    assert piped.getvalue() == ""
+    result = invoke("check", "receipts", BOOKING, "--client", "455148-1", "--format", "json")
+    assert "Prüfregeln" not in result.stderr and "Prüfregeln" not in result.stdout

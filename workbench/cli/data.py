@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -114,20 +114,24 @@ def _checked_run(
     connection: Connection,
     target: str | None = None,
 ) -> CheckedRun:
-    """Load and check: the first two stages every command runs."""
+    """Load and check: the first two stages every command runs (progress on a terminal)."""
+    from workbench.cli.progress import progress_for
     from workbench.german import parse_period
     from workbench.pipeline import check_run, load_run
 
     period = parse_period(period)  # a wrong period fails before anything is loaded
-    loaded = load_run(kind, files, profile=profile)
-    return check_run(
-        loaded,
-        client=client,
-        connection=connection,
-        engine=engine,
-        period=period,
-        target=target,
-    )
+    with progress_for("Prüfen") as report:
+        report(0, 1, f"{len(files)} Datei(en) laden")
+        loaded = load_run(kind, files, profile=profile)
+        return check_run(
+            loaded,
+            client=client,
+            connection=connection,
+            engine=engine,
+            period=period,
+            target=target,
+            progress=report,
+        )
 
 
 def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
@@ -159,7 +163,7 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     xlsx = "xlsx"

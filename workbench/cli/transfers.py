@@ -50,6 +50,7 @@ def transfer(
     pos_mapping: PosMappingOption = None,
 ) -> None:
     """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
+    from workbench.cli.progress import progress_for
     from workbench.pipeline import map_run, package_run, send_run
     from workbench.pipeline.connection import connect
 
@@ -70,7 +71,12 @@ def transfer(
                 month=month,
                 document_kind=document_kind,
             )
-            sent = send_run(packaged, connection)
+            with progress_for("Übertragen") as report:
+                sent = send_run(
+                    packaged,
+                    connection,
+                    progress=lambda n, total, name: report(n, total, f"Hochladen {name}"),
+                )
             rows = [describe_transfer(connection.ledger, item) for item in sent.transfers]
     except WorkbenchError as error:
         raise _fail(error) from error
