@@ -40,6 +40,7 @@ __all__ = [
     "format_month",
     "format_number",
     "format_period",
+    "format_value",
     "month_expr",
     "number_expr",
     "parse_month",
@@ -227,6 +228,29 @@ def number_expr(expr: pl.Expr, decimals: int = 2) -> pl.Expr:
         return pl.concat_str(sign, grouped)
     fraction = (scaled % 10**decimals).cast(pl.String).str.zfill(decimals)
     return pl.concat_str(sign, grouped, pl.lit(","), fraction)
+
+
+def format_value(value: object) -> str:
+    """Any table value as people read it: ``1.234,56``, ``31.01.2026``, Berlin time, ``ja``.
+
+    >>> format_value(1234.5), format_value(dt.date(2026, 1, 31)), format_value(None)
+    ('1.234,50', '31.01.2026', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, int):
+        return format_count(value)
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(format_value(item) for item in value)
+    return str(value)
 
 
 # --- dates and times ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import polars as pl
 from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.hits import hits, text
 from workbench.clients import ClientSettings
+from workbench.german import number_expr
 
 __all__ = ["cash_rules"]
 
@@ -74,8 +75,8 @@ def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.
             expected="Kassenbestand nie unter 0,00",
             message=text(
                 "Nach dieser Kassenbewegung wäre der Kassenbestand negativ (",
-                pl.col("__balance").cast(pl.String),
-                "). Übertragen Sie zuerst die "
+                number_expr(pl.col("__balance")),
+                " EUR). Übertragen Sie zuerst die "
                 "Einnahmen und dann die Ausgaben, oder prüfen Sie Betrag und "
                 "Reihenfolge.",
             ),

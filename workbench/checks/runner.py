@@ -74,6 +74,19 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
     return template
 
 
+def _value_in_words(column: str, dtype: pl.DataType) -> pl.Expr:
+    """The value as a message shows it: ``31.01.2026``, ``123,455`` (the finding's ``value``
+    keeps the canonical text)."""
+    col = pl.col(column)
+    if dtype == pl.Date:
+        return col.dt.strftime("%d.%m.%Y")
+    if isinstance(dtype, pl.Datetime):
+        return col.dt.strftime("%d.%m.%Y %H:%M:%S")
+    if dtype.is_float():
+        return col.cast(pl.String).str.replace(".", ",", literal=True)
+    return col.cast(pl.String)
+
+
 def _value_text(column: str, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(column)
     if dtype == pl.Date:
@@ -97,6 +110,7 @@ def suite_hits(
         column = expectation.report_column
         value_column = column if column in prepared.columns else expectation.column
         value = _value_text(value_column, prepared.schema[value_column])
+        words = _value_in_words(value_column, prepared.schema[value_column])
         failing = prepared.select(pl.col(ROW), value_column).gather(positions)
         hits = failing.select(
             pl.col(engine_polars.ROW_INDEX).cast(pl.UInt32),
@@ -107,7 +121,7 @@ def suite_hits(
             pl.lit(_fill(expectation.meta.get("expected", ""), params), dtype=pl.String).alias(
                 "expected"
             ),
-            _message_expr(expectation.meta["message"], value, params).alias("message"),
+            _message_expr(expectation.meta["message"], words, params).alias("message"),
             pl.lit(None, dtype=pl.String).alias("suggestion"),
         )
         name = expectation.meta.get("suggest")

@@ -118,15 +118,63 @@ def _control_hint(error: Exception) -> str:
     return ""
 
 
-def _print_frame(frame: pl.DataFrame, title: str | None = None, *, limit: int = 50) -> None:
+def _print_frame(
+    frame: pl.DataFrame,
+    title: str | None = None,
+    *,
+    limit: int = 50,
+    labels: dict[str, str] | None = None,
+) -> None:
+    """A table in German formats (``1.234,56``, ``31.01.2026``), ``labels`` for the headers."""
+    from workbench.german import format_value
+
+    labels = {**LABELS, **(labels or {})}
     table = Table(title=title, show_lines=False, header_style="bold")
-    for name in frame.columns:
-        table.add_column(name, overflow="fold")
+    for name, dtype in frame.schema.items():
+        table.add_column(
+            labels.get(name, name),
+            overflow="fold",
+            justify="right" if dtype.is_numeric() else "left",
+        )
     for row in frame.head(limit).iter_rows():
-        table.add_row(*("" if value is None else str(value) for value in row))
+        table.add_row(*(escape(format_value(value)) for value in row))
     _out.print(table)
     if frame.height > limit:
         _out.print(f"… {frame.height - limit} weitere Zeilen")
+
+
+#: German headers for the tables the commands print (JSON keeps the contract's names).
+LABELS = {
+    "id": "Übertragung",
+    "client": "Mandant",
+    "kind": "Quellart",
+    "month": "Buchungsmonat",
+    "document_kind": "Beleg-Art",
+    "items": "Positionen",
+    "local_status": "Lokaler Status",
+    "datev_status": "DATEV-Status",
+    "job_ids": "DATEV-Job",
+    "source_file": "Datei",
+    "loaded": "Geladen",
+    "mapped": "Abgebildet",
+    "blocked": "Gesperrt",
+    "skipped": "Übersprungen",
+    "balanced": "Vollständig",
+    "file": "Datei",
+    "sheet": "Blatt",
+    "variant": "Variante",
+    "encoding": "Kodierung",
+    "rows": "Zeilen",
+    "row_problems": "Zeilenprobleme",
+    "unmapped_columns": "Nicht zugeordnete Spalten",
+    "source": "Datei",
+    "row": "Zeile",
+    "column": "Spalte",
+    "source_column": "Spalte in der Datei",
+    "value": "Wert",
+    "message": "Meldung",
+    "item_id": "Position",
+}
 
 
 def _confirm(question: str) -> bool:

@@ -141,9 +141,18 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     if findings.is_empty():
         _out.print("Keine Befunde: Die Daten sind bereit für DATEV.")
         return
+    from rich.markup import escape
+
+    from workbench.german import SEVERITY_LABELS, format_count, rule_title
+
+    counts = summarize_findings(findings).with_columns(
+        pl.col("severity").replace_strict(SEVERITY_LABELS, default=None),
+        pl.col("rule").map_elements(rule_title, return_dtype=pl.String).alias("title"),
+    )
     _print_frame(
-        summarize_findings(findings).select("rule", "severity", "count"),
-        title=f"Befunde je Regel ({findings.height})",
+        counts.select("rule", "title", "severity", "count"),
+        title=f"Befunde je Regel ({format_count(findings.height)})",
+        labels={"rule": "Regel", "title": "Titel", "severity": "Schwere", "count": "Anzahl"},
     )
     order = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3)
     for row in (
@@ -152,8 +161,10 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         place = f"{row['source']}:{row['row']}" if row["row"] is not None else str(row["source"])
         column = f" {row['source_column'] or row['column']}" if row["column"] else ""
         value = f" = {row['value']!r}" if row["value"] is not None else ""
+        severity = SEVERITY_LABELS.get(row["severity"], row["severity"])
         _out.print(
-            f"[bold]{place}[/] {row['severity']} [cyan]{row['rule']}[/]{column}{value}",
+            f"[bold]{escape(place)}[/] {severity} [cyan]{row['rule']}[/] "
+            f"({escape(rule_title(row['rule']))}){escape(column + value)}",
             highlight=False,
         )
         _out.print(f"    {row['message']}", highlight=False)

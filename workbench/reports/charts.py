@@ -73,12 +73,22 @@ def findings_per_rule(findings: pl.DataFrame, *, width: int = 520) -> Any:
             ).alias("Regel"),
         )
     )
+    rank = {"error": 0, "warning": 1, "info": 2}
+    order = (
+        counts.group_by("Regel")
+        .agg(
+            pl.col("severity").replace_strict(rank, default=3, return_dtype=pl.Int64).min(),
+            pl.col("Anzahl").sum(),
+        )
+        .sort("severity", "Anzahl", "Regel", descending=[False, True, False])["Regel"]
+        .to_list()
+    )  # errors first, then warnings, then Hinweise; most frequent first within each
     return (
         alt.Chart(counts)
         .mark_bar()
         .encode(
             x=alt.X("Anzahl:Q", title="Befunde", axis=_count_axis(counts, "Regel")),
-            y=alt.Y("Regel:N", sort="-x", title=None, axis=alt.Axis(labelLimit=420)),
+            y=alt.Y("Regel:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
             color=alt.Color("Schwere:N", scale=_severity_scale(), title="Schwere"),
             tooltip=["Regel", "Schwere", "Anzahl"],
         )

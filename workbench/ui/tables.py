@@ -7,20 +7,13 @@ pipeline already filled (``severity``); nothing is decided in the UI.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Callable
 
 import ipywidgets as widgets
 import polars as pl
 
-from workbench.german import (
-    SEVERITY_LABELS,
-    format_count,
-    format_date,
-    format_datetime,
-    format_number,
-)
+from workbench.german import SEVERITY_LABELS, format_count, format_value
 
 __all__ = [
     "ROW_STYLES",
@@ -62,23 +55,8 @@ _MESSAGE_STYLES = {
 }
 
 
-def cell_text(value: object) -> str:
-    """A value as people read it: ``1.234,56``, ``31.01.2026``, Berlin time, lists joined."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, float):
-        return format_number(value)
-    if isinstance(value, int):
-        return format_count(value)
-    if isinstance(value, dt.datetime):
-        return format_datetime(value)
-    if isinstance(value, dt.date):
-        return format_date(value)
-    if isinstance(value, list | tuple):
-        return ", ".join(cell_text(item) for item in value)
-    return str(value)
+#: A value as people read it (``1.234,56``, ``31.01.2026``, Berlin time).
+cell_text = format_value
 
 
 def frame_html(
