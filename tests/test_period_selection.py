@@ -143,3 +143,24 @@ def test_progress_is_shown_on_a_terminal_and_silent_when_piped():
     assert piped.getvalue() == ""
     result = invoke("check", "receipts", BOOKING, "--client", "455148-1", "--format", "json")
     assert "Prüfregeln" not in result.stderr and "Prüfregeln" not in result.stdout
+
+
+def test_invoices_take_their_positions_along(tmp_path):
+    from workbench.pipeline import check_run, load_run
+    from workbench.pipeline.connection import connect
+    from workbench.sources import load_invoices
+
+    path = SAMPLES / "invoices_crmplus.xlsx"
+    whole = load_invoices(path, profile="crmplus")
+    with connect() as connection:
+        run = check_run(
+            load_run("invoices", [path]), client="455148-1", connection=connection, period="2026-02"
+        )
+    frame = run.loaded.frame
+    assert set(frame["date"].dt.strftime("%Y-%m").drop_nulls().to_list()) == {"2026-02"}
+    kept = set(frame["invoice_id"].drop_nulls().to_list())
+    assert set(run.loaded.result.positions["invoice_id"].to_list()) <= kept
+    assert run.loaded.result.positions.height < whole.positions.height
+    assert frame.height + run.other_months[path.name] == whole.frame.height
+    others = set(whole.frame["invoice_id"].drop_nulls().to_list()) - kept
+    assert not {f for f in run.findings["item_id"].drop_nulls().to_list() if f in others}

@@ -244,7 +244,7 @@ def walk_the_guided_flow(page, tmp_path: Path, *, shots: bool) -> None:
     if shots:
         _shot(page, "workbench.png")
     # safe fixes, old -> new, saved
-    _wait_text(page, ".wb-fixes", "sichere Korrekturen möglich")
+    _wait_text(page, ".wb-fixes", "sichere Korrektur")
     page.locator("button.wb-fix").click()
     _wait_text(page, ".wb-fixes", "korrigiert und gespeichert")
     # the Prüfbericht as a download

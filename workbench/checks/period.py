@@ -75,9 +75,12 @@ def select_period(
     outside = _outside(frame, loaded.kind, first, last)
     if not outside.any():
         return Selection(loaded, findings, {})
-    dropped, kept = frame.filter(outside), frame.filter(~outside)
+    # only the lineage of the set-aside rows is needed; the kept rows are the new frame
+    dropped = frame.select("source_file", "source_row").filter(outside)
+    kept = frame.filter(~outside)
     keys = dropped.select(pl.col("source_file").alias("source"), pl.col("source_row").alias("row"))
     positions = loaded.positions
+    kept_items = None
     if positions is not None and "invoice_id" in kept.columns:
         ids = kept["invoice_id"].drop_nulls().unique().implode()
         in_kept = pl.col("invoice_id").is_in(ids)
@@ -90,10 +93,13 @@ def select_period(
             ]
         )
         positions = positions.filter(in_kept)
-    selected = _without_rows(findings, keys, kept, loaded.kind)
+        keys = keys.unique()
+        item_column = ITEM_ID_COLUMNS.get(loaded.kind, "invoice_id")
+        kept_items = kept[item_column].cast(pl.String).drop_nulls().unique()
+    selected = _without_rows(findings, keys, kept_items)
     counts = dict(dropped.group_by("source_file").len().sort("source_file").iter_rows())
     note = _other_months_findings(counts, loaded.kind, (first, last))
-    loader_findings = _without_rows(loaded.findings, keys, kept, loaded.kind)
+    loader_findings = _without_rows(loaded.findings, keys, kept_items)
     return Selection(
         replace(loaded, frame=kept, positions=positions, findings=loader_findings),
         concat_findings([selected, note]),
@@ -102,29 +108,26 @@ def select_period(
 
 
 def _without_rows(
-    findings: pl.DataFrame, keys: pl.DataFrame, kept: pl.DataFrame, kind: str
+    findings: pl.DataFrame, keys: pl.DataFrame, kept_items: pl.Series | None
 ) -> pl.DataFrame:
-    """``findings`` minus those on the set-aside rows; file-level findings stay.
+    """``findings`` minus those on the set-aside rows (``keys``: source, row); file-level
+    findings stay.
 
-    A finding on a set-aside row number whose item is one of the kept rows stays: an Excel file
-    with an invoices and a positions sheet repeats row numbers.
+    ``kept_items``: for files whose sheets repeat row numbers (an Excel file with invoices and
+    positions), a finding on a set-aside row number whose item is kept stays.
     """
     if findings.is_empty():
         return findings
-    on_dropped = findings.join(keys.unique(), on=["source", "row"], how="semi")
-    item_column = ITEM_ID_COLUMNS.get(kind)
-    if item_column in kept.columns and on_dropped.height:
-        kept_items = kept[item_column].cast(pl.String).drop_nulls().unique().implode()
-        on_dropped = on_dropped.filter(
-            pl.col("item_id").is_null() | ~pl.col("item_id").is_in(kept_items)
+    indexed = findings.with_row_index("__finding")
+    dropped = indexed.join(keys, on=["source", "row"], how="semi")
+    if kept_items is not None and dropped.height:
+        dropped = dropped.filter(
+            pl.col("item_id").is_null() | ~pl.col("item_id").is_in(kept_items.implode())
         )
-    keys = ["source", "row", "item_id", "rule", "column"]
-    return findings.join(
-        on_dropped.select(keys).unique(),
-        on=keys,
-        how="anti",
-        nulls_equal=True,
-    )
+    if dropped.is_empty():
+        return findings
+    gone = dropped["__finding"].implode()
+    return indexed.filter(~pl.col("__finding").is_in(gone)).drop("__finding")
 
 
 def _other_months_findings(

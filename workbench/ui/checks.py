@@ -295,7 +295,8 @@ class ChecksStep(Step):
             "rule",
         )
         self.fixes.value = message_html(
-            f"{format_count(safe.height)} sichere Korrekturen möglich (die Bedeutung ändert sich "
+            f"{_n(safe.height, 'sichere Korrektur', 'sichere Korrekturen')} möglich (die "
+            f"Bedeutung ändert sich "
             f"nicht: Leerzeichen, Umlaute). Übernommen werden sie gespeichert."
         ) + frame_html(shown.head(50), severity=None, labels=_FIXES)
 
