@@ -69,11 +69,10 @@ def check_run(
             f"Für '{loaded.kind.value}' ist der Mandant nötig (--client, z. B. 455148-1)."
         )
     from workbench.checks import check_sources
-    from workbench.pipeline.fixes import apply_recorded
     from workbench.pipeline.talk import with_talk_receipts
 
     step(0, 4, "Gespeicherte Korrekturen anwenden")
-    loaded, applied = apply_recorded(loaded, client, connection)
+    loaded, applied = _apply_recorded(loaded, client, connection)
     loaded = with_talk_receipts(loaded, client, connection)
     step(1, 4, f"Einstellungen des Mandanten {client} von DATEV")
     settings = _client_settings(client, connection)
@@ -177,3 +176,18 @@ def _check_calls(
         period=period,
         other_months=selection.other_months,
     )
+
+
+def _apply_recorded(
+    loaded: LoadedRun, client: str, connection: Connection | None
+) -> tuple[LoadedRun, pl.DataFrame]:
+    """``loaded`` with the safe fixes recorded for ``client`` on these exact files
+    (:func:`~workbench.pipeline.fixes.fix_run`), and those fixes."""
+    from workbench.checks.fixstore import apply_recorded_fixes
+    from workbench.config import load_settings
+
+    home = connection.settings.home if connection is not None else load_settings().home
+    result, applied = apply_recorded_fixes(
+        loaded.result, loaded.files, client=client, home=Path(home)
+    )
+    return replace(loaded, result=result), applied

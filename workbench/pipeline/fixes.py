@@ -1,5 +1,5 @@
 """Safe fixes that survive a reload: accepted once (:func:`fix_run`), applied by the check stage
-whenever the same file content is checked for the same client (:func:`apply_recorded`).
+whenever the same file content is checked for the same client.
 
 The fixes are recorded in ``$WORKBENCH_HOME/fixes.jsonl`` (:class:`~workbench.checks.fixstore.
 FixStore`) and each acceptance is noted in the transfer ledger's append-only audit log.
@@ -7,37 +7,24 @@ FixStore`) and each acceptance is noted in the transfer ledger's append-only aud
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from workbench.pipeline.results import CheckedRun, LoadedRun
+from workbench.pipeline.results import CheckedRun
 
 if TYPE_CHECKING:
     from workbench.pipeline.connection import Connection
     from workbench.transfer.jobs import Progress
 
-__all__ = ["apply_recorded", "fix_run"]
+__all__ = ["fix_run"]
 
 
 def _home(connection: Connection | None) -> Path:
     from workbench.config import load_settings
 
     return Path(connection.settings.home if connection is not None else load_settings().home)
-
-
-def apply_recorded(
-    loaded: LoadedRun, client: str, connection: Connection | None
-) -> tuple[LoadedRun, pl.DataFrame]:
-    """``loaded`` with the fixes recorded for ``client`` on these exact files, and those fixes."""
-    from workbench.checks.fixstore import apply_recorded_fixes
-
-    result, applied = apply_recorded_fixes(
-        loaded.result, loaded.files, client=client, home=_home(connection)
-    )
-    return replace(loaded, result=result), applied
 
 
 def fix_run(

@@ -4,7 +4,7 @@ The report notebook (``notebooks/reports/monthly-reconciliation.ipynb``) stays t
 calls one function here. :mod:`~workbench.reports.monthly` gathers the data,
 :mod:`~workbench.reports.accounts` sums Soll and Haben per account,
 :mod:`~workbench.reports.render` draws the sections (charts from
-:mod:`~workbench.reports.charts`), :mod:`~workbench.reports.runner` executes the notebook with
+:mod:`~workbench.charts`), :mod:`~workbench.reports.runner` executes the notebook with
 papermill; :mod:`~workbench.reports.investigate` backs the investigation notebook (why did
 transfer X fail, which rows, what to fix).
 """

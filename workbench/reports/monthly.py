@@ -23,6 +23,7 @@ from workbench.errors import WorkbenchError
 from workbench.findings import concat_findings, empty_findings, exit_code
 from workbench.german import parse_month
 from workbench.reports.accounts import ACCOUNTS_SCHEMA, amounts_per_account, read_account_names
+from workbench.transfer.status import FAILED_STATUSES
 
 if TYPE_CHECKING:
     from workbench.mapping import Mapped
@@ -44,8 +45,6 @@ __all__ = [
 
 _FINAL_DXSO = {"2", "3", "4", "5", "6"}
 _FINAL_EXTF = {"succeeded", "failed"}
-#: DATEV statuses (as shown) that need the user's attention.
-FAILED_STATUSES = ("Abgebrochen", "Zu Prüfen", "Storniert mit Fehler")
 
 
 @dataclass

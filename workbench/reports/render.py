@@ -1,12 +1,13 @@
 """Rendering for the report notebook: one ``show_*`` function per section, HTML tables in German
 formats (``1.234,56``, ``31.01.2026``, Berlin time), severity colours that read right (errors
-red), and offline SVG charts (:mod:`workbench.reports.charts`).
+red), and offline SVG charts (:mod:`workbench.charts`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -21,7 +22,10 @@ from workbench.german import (
     rule_title,
 )
 from workbench.reports.accounts import account_table
-from workbench.reports.monthly import FAILED_STATUSES, ReportData
+from workbench.transfer.status import FAILED_STATUSES
+
+if TYPE_CHECKING:  # render draws what monthly gathered; monthly never imports render
+    from workbench.reports.monthly import ReportData
 
 __all__ = [
     "REPORT_STYLE",
@@ -162,7 +166,7 @@ def show_summary(data: ReportData) -> None:
 
 
 def show_findings(data: ReportData) -> None:
-    from workbench.reports.charts import findings_per_rule, svg
+    from workbench.charts import findings_per_rule, svg
 
     if not data.runs:
         return
@@ -206,7 +210,7 @@ def show_findings(data: ReportData) -> None:
 
 
 def show_amounts(data: ReportData) -> None:
-    from workbench.reports.charts import svg
+    from workbench.charts import svg
 
     if not data.runs:
         return
@@ -267,7 +271,7 @@ def _month_transfer_rows(data: ReportData) -> pl.DataFrame:
 def show_transfers(data: ReportData) -> None:
     import altair as alt
 
-    from workbench.reports.charts import status_colours, svg
+    from workbench.charts import status_colours, svg
 
     title = f"<h3>Übertragungen für {format_month(data.period)}</h3>"
     if data.month_transfers.is_empty():

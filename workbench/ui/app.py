@@ -17,6 +17,7 @@ import ipywidgets as widgets
 from ipywidgets.widgets.widget_description import DescriptionWidget
 
 from workbench.errors import WorkbenchError
+from workbench.kinds import kind_spec
 from workbench.ui.calls import CallsStep
 from workbench.ui.checks import ChecksStep
 from workbench.ui.client import ClientStep
@@ -228,7 +229,7 @@ class WorkbenchApp:
             self.wait()
             if self.runner.last_error is not None:
                 return
-        if self.session.kind != "calls":
+        if not kind_spec(self.session.kind).billed:  # billed kinds are not mapped
             self.steps["preview"].on_map()
             self.wait()
 

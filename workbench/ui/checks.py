@@ -262,7 +262,7 @@ class ChecksStep(Step):
         )
 
     def _show_charts(self, run) -> None:
-        from workbench.reports.charts import findings_per_month, findings_per_rule, svg
+        from workbench.charts import findings_per_month, findings_per_rule, svg
 
         findings = run.findings.filter(pl.col("rule") != "period.other_months")
         if findings.is_empty():

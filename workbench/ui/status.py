@@ -18,14 +18,14 @@ import polars as pl
 from workbench.german import format_count, format_datetime, format_month
 from workbench.transfer import jobs
 from workbench.transfer.ledger import DATEV_STATUS
-from workbench.transfer.status import describe, refresh_status
+from workbench.transfer.status import FAILED_STATUSES, describe, refresh_status
 from workbench.ui.steps import Step
 from workbench.ui.tables import frame_html, message_html, set_options
 
 __all__ = ["FAILED", "StatusStep", "status_meaning"]
 
 #: DATEV statuses that need the user's attention (highlighted as errors).
-FAILED = {"Abgebrochen", "Zu Prüfen", "Storniert mit Fehler"}
+FAILED = set(FAILED_STATUSES)
 _MEANINGS = {label: meaning for label, meaning in DATEV_STATUS.values()}
 _ALL = "(alle)"
 _LABELS = {
