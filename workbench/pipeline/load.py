@@ -51,13 +51,15 @@ def detect_profile(kind: str | SourceKind, files: Sequence[Path]) -> str:
     candidates = [(name, profile) for name, profile in candidates if kind in profile.variants]
     required_columns = [column.name for column in canonical_columns(kind) if column.required]
     tables: dict[str | None, set[str]] = {}
+    unreadable: list[SourceError] = []
 
     def headers(sheet: str | None, header_row: int) -> set[str]:
         if sheet not in tables:
             try:
                 tables[sheet] = set(read_table(first, sheet=sheet, header_row=header_row).headers)
-            except SourceError:
+            except SourceError as error:
                 tables[sheet] = set()
+                unreadable.append(error)
         return tables[sheet]
 
     for name, profile in candidates:
@@ -67,6 +69,10 @@ def detect_profile(kind: str | SourceKind, files: Sequence[Path]) -> str:
             required = [column for column in required_columns if column not in variant.defaults]
             if variant.matches(found) and all(column in resolved for column in required):
                 return name
+    if unreadable and not any(tables.values()):
+        # the file itself cannot be read (a stray quote, binary data ...): say that, not
+        # that no profile fits
+        raise unreadable[0]
     raise SourceError(
         f"Für {first.name} passt keines der Profile ({', '.join(names)}) zur "
         f"Quellart '{kind}'. Geben Sie das Profil mit --profile an.",

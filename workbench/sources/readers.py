@@ -37,6 +37,9 @@ class RawTable:
     encoding: str | None = None
     sheet: str | None = None
     format: str = "csv"
+    #: What the reader noticed about single rows (header name -> finding fields), e.g. a value
+    #: whose quotes span several lines; the loader turns them into findings.
+    notes: tuple[dict, ...] = ()
 
     @property
     def headers(self) -> list[str]:
@@ -165,6 +168,7 @@ def _read_csv(
     if utf8 is not None:
         frame, _ = _polars_csv(utf8, separator, header_row)
         line_count = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
+    notes: tuple[dict, ...] = ()
     if frame is not None and line_count == header_row + frame.height:
         rows = pl.int_range(
             header_row + 1, header_row + 1 + frame.height, eager=True, dtype=pl.Int64
@@ -173,7 +177,7 @@ def _read_csv(
         # Quoted line breaks, blank lines or ragged rows: walk the file to get true line numbers.
         if utf8 is None:
             codec, utf8 = _as_utf8(_read_bytes(path))
-        frame, rows = _python_csv(path, utf8.decode("utf-8"), separator, header_row)
+        frame, rows, notes = _python_csv(path, utf8.decode("utf-8"), separator, header_row)
     if frame.width == 0 or not any(name.strip() for name in frame.columns):
         raise SourceError(
             f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=header_row
@@ -190,6 +194,7 @@ def _read_csv(
         rows=rows.alias("row"),
         encoding=codec,
         format="csv",
+        notes=notes,
     )
 
 
@@ -224,11 +229,15 @@ def _polars_csv(
 
 def _python_csv(
     path: Path, text: str, separator: str, header_row: int
-) -> tuple[pl.DataFrame, pl.Series]:
+) -> tuple[pl.DataFrame, pl.Series, tuple[dict, ...]]:
+    """Walk the file record by record: true line numbers, and every record that spans lines
+    (a quoted value with line breaks) accounted for, see :func:`_spanning_record`."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=separator, quotechar='"')
     header: list[str] | None = None
     records: list[list[str | None]] = []
     starts: list[int] = []
+    notes: list[dict] = []
+    lines: list[str] | None = None
     line = 0
     try:
         for fields in reader:
@@ -238,13 +247,17 @@ def _python_csv(
             if header is None:
                 header = fields
                 continue
+            if line > start:
+                lines = lines or text.lstrip("\ufeff").split("\n")
+                notes.extend(_spanning_record(path, fields, header, start, line, lines, separator))
             if not fields or all(not value.strip() for value in fields):
                 continue  # blank line: nothing to lose
             if len(fields) > len(header):
                 raise SourceError(
                     f"Die Datei {path.name}, Zeile {start} hat {len(fields)} Felder, die Kopfzeile "
                     f"aber nur {len(header)}. Prüfen Sie Trennzeichen und Anführungszeichen in "
-                    f"dieser Zeile (Wert '{fields[len(header)]}' in Feld {len(header) + 1}).",
+                    f"dieser Zeile (Wert '{_shorten(fields[len(header)])}' in Feld "
+                    f"{len(header) + 1}).",
                     file=path.name,
                     row=start,
                     value=fields[len(header)],
@@ -264,7 +277,86 @@ def _python_csv(
         raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=1)
     names = _unique(header)
     frame = pl.DataFrame(records, schema={name: pl.String for name in names}, orient="row")
-    return frame, pl.Series("row", starts, dtype=pl.Int64)
+    return frame, pl.Series("row", starts, dtype=pl.Int64), tuple(notes)
+
+
+def _spanning_record(
+    path: Path,
+    fields: list[str],
+    header: list[str],
+    start: int,
+    end: int,
+    lines: list[str],
+    separator: str,
+) -> list[dict]:
+    """A record over the lines ``start``..``end``: a value in quotes holds line breaks.
+
+    When a line inside the quotes looks like a record of its own (as many separators as the
+    header), a quote was opened by mistake and would swallow those records: that is a
+    :class:`SourceError` naming the line where the quote opened. Otherwise the value really has
+    line breaks: kept, and reported with its line range (a ``field.line_break`` warning).
+    """
+    inner = lines[start : end - 1] if end - 1 <= len(lines) else lines[start:]
+    record_like = [
+        number
+        for number, text in enumerate(inner, start=start + 1)
+        if text.count(separator) >= len(header) - 1
+    ]
+    spanning = [index for index, value in enumerate(fields) if "\n" in value or "\r" in value]
+    index = spanning[0] if spanning else len(fields) - 1
+    column = header[index] if index < len(header) else f"Feld {index + 1}"
+    last_line = len(lines) - (1 if lines and lines[-1] == "" else 0)
+    unclosed = end >= last_line and bool(fields) and fields[-1].endswith(("\n", "\r"))
+    if record_like or unclosed:
+        closes = (
+            "das bis zum Dateiende nicht geschlossen wird"
+            if unclosed
+            else f"das erst in Zeile {end} schließt"
+        )
+        swallowed = (
+            f"; die Zeilen {record_like[0]}–{end} sehen wie eigene Datensätze aus und gingen "
+            f"sonst in diesem Wert verloren"
+            if record_like
+            else ""
+        )
+        raise SourceError(
+            f"Die Datei {path.name}, Zeile {start}, Spalte '{column}': Ein Wert beginnt mit einem "
+            f"Anführungszeichen, {closes}{swallowed}. Entfernen Sie das Anführungszeichen oder "
+            f'verdoppeln Sie es ("") und laden Sie die Datei erneut.',
+            file=path.name,
+            row=start,
+            column=column,
+            value=_shorten(fields[index]) if index < len(fields) else None,
+        )
+    if not spanning:
+        return []
+    return [
+        {
+            "row": start,
+            "source_column": header[index],
+            "rule": "field.line_break",
+            "severity": "warning",
+            "value": fields[index],
+            "expected": "Text ohne Zeilenumbruch",
+            "message": (
+                f"{path.name}, Zeilen {start}–{end}, Spalte '{header[index]}': Der Wert in "
+                f"Anführungszeichen enthält Zeilenumbrüche und reicht über {end - start + 1} "
+                f"Zeilen der Datei. Er wurde als ein Wert geladen; prüfen Sie, ob das so "
+                f"gemeint ist."
+            ),
+        }
+        for index in spanning
+        if index < len(header)
+    ]
+
+
+def _shorten(value: str, limit: int = 80) -> str:
+    """A value for a message, at most ``limit`` characters (a 100 MB field is shown short)."""
+    return (
+        value
+        if len(value) <= limit
+        else f"{value[:limit]}… ({len(value):,} Zeichen)".replace(",", ".")
+    )
 
 
 def _unique(header: list[str]) -> list[str]:
