@@ -16,6 +16,7 @@ from workbench.cli._app import (
     KindArgument,
     OutputFormat,
     _fail,
+    _month,
     _out,
     _print_frame,
     app,
@@ -82,7 +83,10 @@ def load(
 ProfileOption = Annotated[
     str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
 ]
-PeriodOption = Annotated[str | None, typer.Option("--period", help="Übertragungszeitraum JJJJ-MM.")]
+PeriodOption = Annotated[
+    str | None,
+    typer.Option("--period", help="Übertragungszeitraum JJJJ-MM.", callback=_month),
+]
 PosMappingOption = Annotated[
     Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")
 ]
@@ -217,8 +221,8 @@ def preview(
     kind: KindArgument,
     files: Files,
     client: ClientOption = None,
-    rows: Annotated[int, typer.Option("--rows", help="Datensätze je Seite.")] = 20,
-    page: Annotated[int, typer.Option("--page", help="Seite (ab 0).")] = 0,
+    rows: Annotated[int, typer.Option("--rows", help="Datensätze je Seite.", min=1)] = 20,
+    page: Annotated[int, typer.Option("--page", help="Seite (ab 0).", min=0)] = 0,
     to: TargetOption = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._app import _fail, _out, app
+from workbench.cli._app import _client_ids, _fail, _month, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.errors import WorkbenchError
 from workbench.kinds import SourceKind
@@ -58,9 +58,13 @@ def _parse_sources(specs: list[str]) -> list[dict]:
 def report(
     client: Annotated[
         list[str],
-        typer.Option("--client", help="Mandant; mehrfach für mehrere Mandanten (mit Übersicht)."),
+        typer.Option(
+            "--client",
+            help="Mandant; mehrfach für mehrere Mandanten (mit Übersicht).",
+            callback=_client_ids,
+        ),
     ],
-    period: Annotated[str, typer.Option("--period", help="Monat JJJJ-MM.")],
+    period: Annotated[str, typer.Option("--period", help="Monat JJJJ-MM.", callback=_month)],
     out: Annotated[
         Path | None, typer.Option("--out", help="HTML-Datei (ein Mandant) oder Ordner (mehrere).")
     ] = None,

@@ -11,6 +11,7 @@ import polars as pl
 import typer
 
 from workbench.cli._app import (
+    CANCELLED,
     ClientOption,
     Files,
     KindArgument,
@@ -18,6 +19,7 @@ from workbench.cli._app import (
     _confirm,
     _err,
     _fail,
+    _month,
     _out,
     _print_frame,
     app,
@@ -36,7 +38,9 @@ def transfer(
     kind: KindArgument,
     files: Files,
     client: ClientOption = None,
-    month: Annotated[str | None, typer.Option("--month", help="Buchungsmonat JJJJ-MM.")] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="Buchungsmonat JJJJ-MM.", callback=_month)
+    ] = None,
     document_kind: Annotated[
         str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")
     ] = None,
@@ -56,7 +60,7 @@ def transfer(
             question = _show_what_goes(mapped)
             if not yes and not _confirm(question):
                 _err.print("Abgebrochen: nichts übertragen.")
-                raise typer.Exit(3)
+                raise typer.Exit(CANCELLED)
             packaged = package_run(
                 mapped,
                 out_dir=connection.settings.home / "packages",
@@ -119,7 +123,7 @@ def status(
         note = " (bei DATEV bereits gelöscht)" if shown.gone else ""
         _err.print(f"{shown.transfer.id}: DATEV-Status {shown.datev_status}{note}", highlight=False)
         # Seed 004: the status is only stored once the user confirms it.
-        return not shown.gone and (yes or _confirm("Status übernehmen?"))
+        return not shown.gone and (yes or _confirm("Status übernehmen?", no_answer=False))
 
     try:
         with connect() as connection:
@@ -142,7 +146,7 @@ def status(
     else:
         if rows:
             _print_frame(
-                pl.DataFrame(rows).with_columns(pl.col("job_ids").list.join(", ")),
+                _transfer_table(rows),
                 title="Übertragungen",
                 limit=200,
             )
@@ -159,12 +163,21 @@ def status(
                     title=f"Betroffene Quellzeilen {identifier}",
                     limit=200,
                 )
+    # A listing is information (exit 0); a refresh that finds failed transfers is an outcome.
     failed = any(
         row["local_status"] == "Fehlgeschlagen"
         or row["datev_status"] in ("Abgebrochen", "Zu Prüfen", "Storniert mit Fehler")
         for row in rows
     )
-    raise typer.Exit(2 if failed else 0)
+    raise typer.Exit(2 if refresh and failed else 0)
+
+
+def _transfer_table(rows: list[dict]) -> pl.DataFrame:
+    """Transfers as a table; job ids joined as text (a transfer without a job has none)."""
+    return pl.DataFrame(
+        [{**row, "job_ids": ", ".join(row["job_ids"])} for row in rows],
+        schema_overrides={"job_ids": pl.String},
+    )
 
 
 def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> None:
@@ -177,8 +190,8 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
             if not yes and not _confirm(
                 f"{question} ({transfer.client}, {transfer.month}, {transfer.document_kind})?"
             ):
-                _err.print("Abgebrochen.")
-                raise typer.Exit(3)
+                _err.print("Abgebrochen: nichts geändert.")
+                raise typer.Exit(CANCELLED)
             operation = {
                 "resume": jobs.send_transfer,
                 "delete": jobs.delete_transfer,
@@ -188,9 +201,7 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
             row = describe_transfer(connection.ledger, result)
     except WorkbenchError as error:
         raise _fail(error) from error
-    _print_frame(
-        pl.DataFrame([row]).with_columns(pl.col("job_ids").list.join(", ")), title="Übertragung"
-    )
+    _print_frame(_transfer_table([row]), title="Übertragung")
 
 
 TransferId = Annotated[str, typer.Argument(help="Übertragung (ID aus 'workbench status').")]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.clients import normalise_client_id
 from workbench.errors import ConfigError
 from workbench.findings import concat_findings
 from workbench.kinds import Target
@@ -43,6 +44,7 @@ def check_run(
     >>> checked.exit_code  # doctest: +SKIP
     2
     """
+    client = normalise_client_id(client) if client is not None else None
     chosen = choose_target(loaded, target)
     if loaded.spec.billed:
         return _check_calls(loaded, client, connection, chosen)
@@ -120,7 +122,8 @@ def _check_calls(
     settings = CallSettings.from_table(connection.settings.calls)
     billing = bill_calls(loaded.result, directory, settings=settings)
     if client:
-        billing = billing.for_client(client)
+        # DATEVconnect knows a Mandant by its number: the second part of 455148-2
+        billing = billing.for_client(int(client.partition("-")[2]))
     return CheckedRun(
         loaded=loaded,
         client=client,

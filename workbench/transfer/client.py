@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
@@ -24,7 +25,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from workbench.errors import DatevApiError
+from workbench.clients import normalise_client_id
+from workbench.errors import DatevApiError, UsageError
 from workbench.transfer.datev_errors import describe_error
 
 __all__ = ["DatevClient", "RetryPolicy", "TokenSource"]
@@ -32,6 +34,9 @@ __all__ = ["DatevClient", "RetryPolicy", "TokenSource"]
 log = logging.getLogger(__name__)
 
 _ALWAYS_RETRY = {429, 502, 503, 504}
+#: A path segment "." or "..", a query, a fragment, an escape or a blank inside a request path:
+#: ids from files or users must never be able to point a request somewhere else.
+_UNSAFE_PATH = re.compile(r"(^|/)\.{1,2}(/|$)|[?#%\\\s]")
 _SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
 
 
@@ -127,6 +132,11 @@ class DatevClient:
         German error message; ``safe`` says whether the request may be repeated after it may
         have reached DATEV (default: by method).
         """
+        if _UNSAFE_PATH.search(path):
+            raise UsageError(
+                f"{what}: Die Adresse '{path}' enthält unzulässige Zeichen (Mandanten- oder "
+                f"Job-ID prüfen)."
+            )
         url = self.endpoints[api].rstrip("/") + path
         safe = method in _SAFE_METHODS if safe is None else safe
         tokens = self._tokens_for(api, path) if auth == "bearer" else None
@@ -300,7 +310,10 @@ class DatevClient:
 
     def get_client(self, client: str) -> dict:
         return self._json(
-            "GET", "accounting-clients", f"/clients/{client}", what=f"Mandant {client} abrufen"
+            "GET",
+            "accounting-clients",
+            f"/clients/{normalise_client_id(client)}",
+            what=f"Mandant {client} abrufen",
         )
 
     def client_basics(self, client: str) -> dict:
@@ -308,7 +321,7 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-dxso-jobs",
-            f"/clients/{client}",
+            f"/clients/{normalise_client_id(client)}",
             what=f"Stammdaten des Mandanten {client} abrufen",
         )
 
@@ -316,7 +329,7 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-documents",
-            f"/clients/{client}/document-types",
+            f"/clients/{normalise_client_id(client)}/document-types",
             what=f"Belegtypen des Mandanten {client} abrufen",
         )
 
@@ -326,7 +339,7 @@ class DatevClient:
         return self._json(
             "POST",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs",
             what="Datenübertragung anlegen",
             safe=False,
             json={"import_type": import_type, "accounting_month": accounting_month},
@@ -338,7 +351,7 @@ class DatevClient:
         self.request(
             "POST",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}/files",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}/files",
             what=f"Datei {name} hochladen",
             safe=False,
             files={"files": (name, content, media_type)},
@@ -348,7 +361,7 @@ class DatevClient:
         self.request(
             "PUT",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}",
             what="Datenübertragung abschließen",
             content=b'{"ready":"true"}',
             headers={"Content-Type": "application/merge-patch+json"},
@@ -358,7 +371,7 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}",
             what="Status der Datenübertragung abrufen",
         )
 
@@ -366,7 +379,7 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}/protocol-entries",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}/protocol-entries",
             what="Protokoll der Datenübertragung abrufen",
         )
 
@@ -374,7 +387,7 @@ class DatevClient:
         self.request(
             "DELETE",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}",
             what="Datenübertragung löschen",
         )
 
@@ -390,7 +403,7 @@ class DatevClient:
         response = self.request(
             "POST",
             "accounting-extf-files",
-            f"/clients/{client}/extf-files/import",
+            f"/clients/{normalise_client_id(client)}/extf-files/import",
             what=f"EXTF-Datei {filename} hochladen",
             safe=False,
             content=content,
@@ -402,7 +415,7 @@ class DatevClient:
         return list(
             self._paged(
                 "accounting-extf-files",
-                f"/clients/{client}/extf-files/jobs",
+                f"/clients/{normalise_client_id(client)}/extf-files/jobs",
                 what="EXTF-Importe abrufen",
                 page_size=page_size,
             )
@@ -412,7 +425,7 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-extf-files",
-            f"/clients/{client}/extf-files/jobs/{job}",
+            f"/clients/{normalise_client_id(client)}/extf-files/jobs/{job}",
             what="Status des EXTF-Imports abrufen",
         )
 
@@ -425,7 +438,7 @@ class DatevClient:
         return self._json(
             "PUT",
             "accounting-documents",
-            f"/clients/{client}/documents/{guid}",
+            f"/clients/{normalise_client_id(client)}/documents/{guid}",
             what=f"Belegbild {name} hochladen",
             files={"file": (name, content, media_type)},
             data={"metadata": metadata},

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from workbench.clients import normalise_client_id
 from workbench.errors import TransferError
 
 __all__ = [
@@ -238,7 +239,7 @@ class Ledger:
     def transfers(self, *, client: str | None = None) -> list[Transfer]:
         sql, args = "SELECT * FROM transfers", ()
         if client:
-            sql, args = sql + " WHERE client = ?", (client,)
+            sql, args = sql + " WHERE client = ?", (normalise_client_id(client, allow_number=True),)
         return [_transfer(row) for row in self._db.execute(sql + " ORDER BY rowid", args)]
 
     def items(self, transfer_id: str) -> list[dict]:
@@ -262,6 +263,7 @@ class Ledger:
 
     def transferred_items(self, client: str, item_ids: Iterable[str]) -> dict[str, str]:
         """Item id -> transfer id for items already in a live (not failed, not deleted) transfer."""
+        client = normalise_client_id(client, allow_number=True)
         wanted = list(item_ids)
         found: dict[str, str] = {}
         for start in range(0, len(wanted), 500):
@@ -277,6 +279,7 @@ class Ledger:
         return found
 
     def in_progress(self, client: str) -> list[Transfer]:
+        client = normalise_client_id(client, allow_number=True)
         marks = ",".join("?" * len(IN_PROGRESS))
         rows = self._db.execute(
             f"SELECT * FROM transfers WHERE client = ? AND local_status IN "
@@ -303,6 +306,7 @@ class Ledger:
         allow_concurrent: bool = False,
     ) -> Transfer:
         """Record a new transfer with its items (dicts with item_id, content_hash, source_*)."""
+        client = normalise_client_id(client, allow_number=True)
         transfer_id = uuid.uuid4().hex
         now = _now()
         with self.transaction() as db:

@@ -42,6 +42,12 @@ class Session:
     mapped: MappedRun | None = None
     assignments: list[CallAssignment] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        from workbench.clients import normalise_client_id
+
+        if self.client is not None:
+            self.client = normalise_client_id(self.client)
+
     def reset_from_load(self) -> None:
         self.run = None
         self.mapped = None
