@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from workbench.cli._usage import (
@@ -69,19 +70,20 @@ class _Workbench(TyperGroup):
 
 def _unexpected(error: BaseException) -> str:
     if isinstance(error, WorkbenchError):
-        return f"[bold red]Fehler:[/] {escape(str(error))}"
+        return f"[bold red]Fehler:[/] {escape(_short(error, 2000))}"
     return (
-        f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: {escape(_short(str(error)))} "
+        f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: {escape(_short(error))} "
         f"(Details mit 'workbench --debug …')"
     )
 
 
-def _short(text: str, limit: int = 300) -> str:
+def _short(text: object, limit: int = 300) -> str:
     """One line, at most ``limit`` characters (a 100 MB value is not printed whole)."""
-    line = " ".join(text.split())
-    return (
-        line if len(line) <= limit else f"{line[:limit]}… ({len(line):,} Zeichen)".replace(",", ".")
-    )
+    text = str(text)
+    line = " ".join(text[: 4 * limit].split())  # never split a huge value into words
+    if len(text) <= 4 * limit and len(line) <= limit:
+        return line
+    return f"{line[:limit]}… ({len(text):,} Zeichen)".replace(",", ".")
 
 from workbench.kinds import SourceKind
 
@@ -206,7 +208,8 @@ def _print_frame(frame: pl.DataFrame, title: str | None = None, *, limit: int = 
     for name in frame.columns:
         table.add_column(name, overflow="fold")
     for row in frame.head(limit).iter_rows():
-        table.add_row(*("" if value is None else str(value) for value in row))
+        # Text, not markup: a value like "[bold]" from a file is shown as it is
+        table.add_row(*(Text("" if value is None else _short(value, 500)) for value in row))
     _out.print(table)
     if frame.height > limit:
         _out.print(f"… {frame.height - limit} weitere Zeilen")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
+from rich.markup import escape
 
 from workbench.cli._app import (
     ClientOption,
@@ -19,9 +20,10 @@ from workbench.cli._app import (
     _month,
     _out,
     _print_frame,
+    _short,
     app,
 )
-from workbench.errors import WorkbenchError
+from workbench.errors import UsageError, WorkbenchError
 from workbench.kinds import SourceKind
 
 if TYPE_CHECKING:
@@ -139,14 +141,20 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     ):
         place = f"{row['source']}:{row['row']}" if row["row"] is not None else str(row["source"])
         column = f" {row['source_column'] or row['column']}" if row["column"] else ""
-        value = f" = {row['value']!r}" if row["value"] is not None else ""
+        raw, message = row["value"], str(row["message"])
+        value = f" = {_short(raw, 80)!r}" if raw is not None else ""
+        if raw is not None and len(raw) > 80:  # a 100 MB value is shown once, short
+            message = message.replace(raw, _short(raw, 20))
         _out.print(
-            f"[bold]{place}[/] {row['severity']} [cyan]{row['rule']}[/]{column}{value}",
+            f"[bold]{escape(place)}[/] {row['severity']} [cyan]{escape(row['rule'])}[/]"
+            f"{escape(column + value)}",
             highlight=False,
         )
-        _out.print(f"    {row['message']}", highlight=False)
+        _out.print(f"    {escape(_short(message, 400))}", highlight=False)
         if row["suggestion"]:
-            _out.print(f"    Vorschlag: {row['suggestion']!r}", highlight=False)
+            _out.print(
+                f"    Vorschlag: {escape(repr(_short(row['suggestion'], 80)))}", highlight=False
+            )
     if findings.height > limit:
         _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
 
@@ -201,12 +209,26 @@ def map_(
     from workbench.pipeline import map_run, package_run
     from workbench.pipeline.connection import connect
 
+    if out.exists() and not out.is_dir():
+        raise _fail(
+            UsageError(
+                f"--out {out} ist eine Datei, kein Ordner. Geben Sie einen (neuen oder leeren) "
+                f"Ordner an, in den die DATEV-Dateien geschrieben werden."
+            )
+        )
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
             packaged = package_run(map_run(run, pos_mapping=pos_mapping), out_dir=out)
     except WorkbenchError as error:
         raise _fail(error) from error
+    except OSError as error:
+        raise _fail(
+            WorkbenchError(
+                f"In den Zielordner {out} kann nicht geschrieben werden: "
+                f"{error.strerror or error}. Wählen Sie mit --out einen anderen Ordner."
+            )
+        ) from error
     if packaged.mapped.mapping is not None:
         _print_frame(
             packaged.mapped.mapping.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen"
@@ -246,22 +268,19 @@ def preview(
     )
     for record, fields in page_frame.group_by("record", maintain_order=True):
         first = fields.row(0, named=True)
-        _out.print(
-            f"[bold]Datensatz {record[0]}[/]  ← {first['source_file']}:{first['source_row']}",
-            highlight=False,
-        )
+        where = escape(f"{first['source_file']}:{first['source_row']}")
+        _out.print(f"[bold]Datensatz {record[0]}[/]  ← {where}", highlight=False)
         for row in fields.iter_rows(named=True):
             origin = (
-                f"{row['source_column']} = {row['source_value']!r}"
+                f"{row['source_column']} = {_short(row['source_value'], 80)!r}"
                 if row["source_column"]
                 else "(abgeleitet)"
             )
             notes = (
-                f"  [yellow]{row['severity']}: {', '.join(row['rules'])}[/]"
+                f"  [yellow]{row['severity']}: {escape(', '.join(row['rules']))}[/]"
                 if row.get("rules")
                 else ""
             )
-            _out.print(
-                f"    {row['field']:<22} {row['value']!s:<32} ← {origin}{notes}", highlight=False
-            )
+            line = f"{row['field']:<22} {_short(row['value'], 80):<32} ← {origin}"
+            _out.print(f"    {escape(line)}{notes}", highlight=False)
     raise typer.Exit(run.exit_code)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.errors import SourceError
+from workbench.errors import ProfileError, SourceError
 from workbench.kinds import SourceKind, kind_spec
 from workbench.pipeline.registry import REGISTRY
 from workbench.pipeline.results import LoadedRun
@@ -47,7 +47,12 @@ def detect_profile(kind: str | SourceKind, files: Sequence[Path]) -> str:
     kind = kind_spec(kind).kind.value
     first = Path(files[0])
     names = [name for name in available_profiles() if name != "canonical"] + ["canonical"]
-    candidates = [(name, load_profile(name)) for name in names]
+    candidates, broken = [], []
+    for name in names:
+        try:
+            candidates.append((name, load_profile(name)))
+        except ProfileError as error:  # a broken user profile breaks only itself
+            broken.append(error)
     candidates = [(name, profile) for name, profile in candidates if kind in profile.variants]
     required_columns = [column.name for column in canonical_columns(kind) if column.required]
     tables: dict[str | None, set[str]] = {}
@@ -73,9 +78,10 @@ def detect_profile(kind: str | SourceKind, files: Sequence[Path]) -> str:
         # the file itself cannot be read (a stray quote, binary data ...): say that, not
         # that no profile fits
         raise unreadable[0]
+    skipped = "".join(f" Übersprungen: {error}" for error in broken)
     raise SourceError(
         f"Für {first.name} passt keines der Profile ({', '.join(names)}) zur "
-        f"Quellart '{kind}'. Geben Sie das Profil mit --profile an.",
+        f"Quellart '{kind}'. Geben Sie das Profil mit --profile an.{skipped}",
         file=first.name,
     )
 

@@ -8,8 +8,6 @@ file (header on line 1), the sheet row in Excel, the record number in JSON.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import mmap
 from dataclasses import dataclass
@@ -19,7 +17,9 @@ import numpy as np
 import polars as pl
 
 from workbench.errors import SourceError
+from workbench.sources.csv_records import read_records
 from workbench.sources.encoding import decode_text, detect_encoding
+from workbench.sources.rawfile import read_bytes as _read_bytes
 
 __all__ = ["RawTable", "excel_sheets", "read_table"]
 
@@ -44,26 +44,6 @@ class RawTable:
     @property
     def headers(self) -> list[str]:
         return self.frame.columns
-
-
-def _read_bytes(path: Path, limit: int = -1) -> bytes:
-    """The file's bytes (the first ``limit`` only, if given), with a clear error."""
-    try:
-        with path.open("rb") as file:
-            return file.read(limit)
-    except FileNotFoundError:
-        raise SourceError(
-            f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
-            file=path.name,
-        ) from None
-    except IsADirectoryError:
-        raise SourceError(
-            f"{path} ist ein Ordner, keine Datei. Geben Sie die Dateien darin an.", file=path.name
-        ) from None
-    except OSError as error:
-        raise SourceError(
-            f"Die Datei {path.name} kann nicht gelesen werden: {error.strerror}.", file=path.name
-        ) from error
 
 
 #: Encoding, delimiter and binary content are judged on the first 64 KiB.
@@ -142,10 +122,17 @@ def _read_csv(
     case) is parsed by polars from the file itself; everything else goes to polars as UTF-8
     bytes, decoded in full."""
     codec, skip = detect_encoding(data, assume_utf8=True)
-    from_file = not whole and codec in ("utf-8", "utf-8-sig")
+    # judged on the first bytes before anything is read whole: a 2 GB file of zeros is
+    # rejected here, not after reading it into memory
+    _reject_binary(path, data[skip:], data[skip:_PROBE].decode(codec, errors="replace"))
+    # old Mac exports end lines with a bare CR: read whole and made LF below
+    bare_cr = b"\r" in data and b"\n" not in data
+    from_file = not whole and codec in ("utf-8", "utf-8-sig") and not bare_cr
     utf8 = None
     if not from_file:
         codec, utf8 = _as_utf8(data if whole else _read_bytes(path))
+        if bare_cr:
+            utf8 = utf8.replace(b"\r", b"\n")
     probe = (data if utf8 is None else utf8)[:_PROBE].decode("utf-8", errors="replace")
     _reject_binary(path, data[skip:], probe)
     lines = probe.lstrip("\ufeff").splitlines()
@@ -177,7 +164,7 @@ def _read_csv(
         # Quoted line breaks, blank lines or ragged rows: walk the file to get true line numbers.
         if utf8 is None:
             codec, utf8 = _as_utf8(_read_bytes(path))
-        frame, rows, notes = _python_csv(path, utf8.decode("utf-8"), separator, header_row)
+        frame, rows, notes = read_records(path, utf8.decode("utf-8"), separator, header_row)
     if frame.width == 0 or not any(name.strip() for name in frame.columns):
         raise SourceError(
             f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=header_row
@@ -227,148 +214,6 @@ def _polars_csv(
     return frame, False
 
 
-def _python_csv(
-    path: Path, text: str, separator: str, header_row: int
-) -> tuple[pl.DataFrame, pl.Series, tuple[dict, ...]]:
-    """Walk the file record by record: true line numbers, and every record that spans lines
-    (a quoted value with line breaks) accounted for, see :func:`_spanning_record`."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=separator, quotechar='"')
-    header: list[str] | None = None
-    records: list[list[str | None]] = []
-    starts: list[int] = []
-    notes: list[dict] = []
-    lines: list[str] | None = None
-    line = 0
-    try:
-        for fields in reader:
-            start, line = line + 1, reader.line_num
-            if start < header_row:
-                continue
-            if header is None:
-                header = fields
-                continue
-            if line > start:
-                lines = lines or text.lstrip("\ufeff").split("\n")
-                notes.extend(_spanning_record(path, fields, header, start, line, lines, separator))
-            if not fields or all(not value.strip() for value in fields):
-                continue  # blank line: nothing to lose
-            if len(fields) > len(header):
-                raise SourceError(
-                    f"Die Datei {path.name}, Zeile {start} hat {len(fields)} Felder, die Kopfzeile "
-                    f"aber nur {len(header)}. Prüfen Sie Trennzeichen und Anführungszeichen in "
-                    f"dieser Zeile (Wert '{_shorten(fields[len(header)])}' in Feld "
-                    f"{len(header) + 1}).",
-                    file=path.name,
-                    row=start,
-                    value=fields[len(header)],
-                )
-            padded = [value if value != "" else None for value in fields]
-            padded += [None] * (len(header) - len(fields))
-            records.append(padded)
-            starts.append(start)
-    except csv.Error as error:
-        raise SourceError(
-            f"Die Datei {path.name} ist ab Zeile {reader.line_num} nicht lesbar: "
-            f"{error}. Prüfen Sie die Anführungszeichen.",
-            file=path.name,
-            row=reader.line_num,
-        ) from error
-    if header is None:
-        raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=1)
-    names = _unique(header)
-    frame = pl.DataFrame(records, schema={name: pl.String for name in names}, orient="row")
-    return frame, pl.Series("row", starts, dtype=pl.Int64), tuple(notes)
-
-
-def _spanning_record(
-    path: Path,
-    fields: list[str],
-    header: list[str],
-    start: int,
-    end: int,
-    lines: list[str],
-    separator: str,
-) -> list[dict]:
-    """A record over the lines ``start``..``end``: a value in quotes holds line breaks.
-
-    When a line inside the quotes looks like a record of its own (as many separators as the
-    header), a quote was opened by mistake and would swallow those records: that is a
-    :class:`SourceError` naming the line where the quote opened. Otherwise the value really has
-    line breaks: kept, and reported with its line range (a ``field.line_break`` warning).
-    """
-    inner = lines[start : end - 1] if end - 1 <= len(lines) else lines[start:]
-    record_like = [
-        number
-        for number, text in enumerate(inner, start=start + 1)
-        if text.count(separator) >= len(header) - 1
-    ]
-    spanning = [index for index, value in enumerate(fields) if "\n" in value or "\r" in value]
-    index = spanning[0] if spanning else len(fields) - 1
-    column = header[index] if index < len(header) else f"Feld {index + 1}"
-    last_line = len(lines) - (1 if lines and lines[-1] == "" else 0)
-    unclosed = end >= last_line and bool(fields) and fields[-1].endswith(("\n", "\r"))
-    if record_like or unclosed:
-        closes = (
-            "das bis zum Dateiende nicht geschlossen wird"
-            if unclosed
-            else f"das erst in Zeile {end} schließt"
-        )
-        swallowed = (
-            f"; die Zeilen {record_like[0]}–{end} sehen wie eigene Datensätze aus und gingen "
-            f"sonst in diesem Wert verloren"
-            if record_like
-            else ""
-        )
-        raise SourceError(
-            f"Die Datei {path.name}, Zeile {start}, Spalte '{column}': Ein Wert beginnt mit einem "
-            f"Anführungszeichen, {closes}{swallowed}. Entfernen Sie das Anführungszeichen oder "
-            f'verdoppeln Sie es ("") und laden Sie die Datei erneut.',
-            file=path.name,
-            row=start,
-            column=column,
-            value=_shorten(fields[index]) if index < len(fields) else None,
-        )
-    if not spanning:
-        return []
-    return [
-        {
-            "row": start,
-            "source_column": header[index],
-            "rule": "field.line_break",
-            "severity": "warning",
-            "value": fields[index],
-            "expected": "Text ohne Zeilenumbruch",
-            "message": (
-                f"{path.name}, Zeilen {start}–{end}, Spalte '{header[index]}': Der Wert in "
-                f"Anführungszeichen enthält Zeilenumbrüche und reicht über {end - start + 1} "
-                f"Zeilen der Datei. Er wurde als ein Wert geladen; prüfen Sie, ob das so "
-                f"gemeint ist."
-            ),
-        }
-        for index in spanning
-        if index < len(header)
-    ]
-
-
-def _shorten(value: str, limit: int = 80) -> str:
-    """A value for a message, at most ``limit`` characters (a 100 MB field is shown short)."""
-    return (
-        value
-        if len(value) <= limit
-        else f"{value[:limit]}… ({len(value):,} Zeichen)".replace(",", ".")
-    )
-
-
-def _unique(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for name in header:
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        names.append(name if count == 0 else f"{name}_duplicated_{count - 1}")
-    return names
-
-
 def _clean_header(frame: pl.DataFrame) -> pl.DataFrame:
     """Header names without surrounding spaces or byte order marks (a file saved twice with a
     BOM keeps the second one in its first name)."""
@@ -396,11 +241,27 @@ def _broken_excel(path: Path, error: Exception) -> SourceError:
             f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
             file=path.name,
         )
+    if _encrypted_office_file(path):
+        return SourceError(
+            f"Die Excel-Datei {path.name} ist verschlüsselt (kennwortgeschützt). Heben Sie den "
+            f"Kennwortschutz in Excel auf (Datei > Informationen > Arbeitsmappe schützen) und "
+            f"speichern Sie sie erneut.",
+            file=path.name,
+        )
     return SourceError(
         f"Die Datei {path.name} ist keine gültige Excel-Datei oder beschädigt "
         f"({type(error).__name__}). Öffnen und speichern Sie sie in Excel erneut.",
         file=path.name,
     )
+
+
+def _encrypted_office_file(path: Path) -> bool:
+    """Excel saves a password-protected workbook as an OLE compound file (not a ZIP) holding
+    the streams ``EncryptionInfo`` and ``EncryptedPackage`` (MS-OFFCRYPTO 2.3.4)."""
+    if not _read_bytes(path, 8).startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return False
+    # the directory may sit anywhere in the compound file: look through it (only on failure)
+    return "EncryptedPackage".encode("utf-16-le") in _read_bytes(path, 1 << 28)
 
 
 def _first_used_row(path: Path, sheet: str) -> int:
@@ -481,6 +342,12 @@ def _read_json(path: Path, data: bytes) -> RawTable:
     decoded = decode_text(data)
     try:
         document = json.loads(decoded.text)
+    except RecursionError:
+        raise SourceError(
+            f"Die JSON-Datei {path.name} ist zu tief verschachtelt, um sie zu lesen; erwartet "
+            f"wird eine Liste von Datensätzen (Objekten).",
+            file=path.name,
+        ) from None
     except json.JSONDecodeError as error:
         raise SourceError(
             f"Die Datei {path.name} ist kein gültiges JSON: Zeile {error.lineno}, "

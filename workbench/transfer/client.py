@@ -40,6 +40,14 @@ _UNSAFE_PATH = re.compile(r"(^|/)\.{1,2}(/|$)|[?#%\\\s]")
 _SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
 
 
+def _unknown_client(client: str) -> str:
+    return (
+        f"Den Mandanten {client} gibt es bei DATEV nicht, oder er ist für Sie nicht freigegeben. "
+        f"Prüfen Sie die Mandanten-ID (Beraternummer-Mandantennummer) und die Freigaben in der "
+        f"DATEV Rechteverwaltung."
+    )
+
+
 class TokenSource(Protocol):
     """Gives access tokens; ``refresh`` is called once after a 401.
 
@@ -123,14 +131,16 @@ class DatevClient:
         safe: bool | None = None,
         basic: tuple[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        not_found: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         """Send one request with retries; raise DatevApiError for an error answer.
 
         ``auth``: ``bearer`` (Online APIs), ``connect`` (DATEVconnect basic auth) or ``none``
         (with ``basic`` credentials for the OAuth endpoints). ``what`` names the action in the
-        German error message; ``safe`` says whether the request may be repeated after it may
-        have reached DATEV (default: by method).
+        German error message; ``not_found`` replaces the general text of a 404 when the
+        caller knows what was not found; ``safe`` says whether the request may be repeated after
+        it may have reached DATEV (default: by method).
         """
         if _UNSAFE_PATH.search(path):
             raise UsageError(
@@ -182,6 +192,8 @@ class DatevClient:
                 continue
             if status >= 400:
                 message, code, request_id = describe_error(status, response.content, what=what)
+                if status == 404 and not_found:  # say which thing is unknown, not a guess
+                    message = f"{what}: {not_found}"
                 raise DatevApiError(message, status=status, code=code, request_id=request_id)
             return response
 
@@ -314,6 +326,7 @@ class DatevClient:
             "accounting-clients",
             f"/clients/{normalise_client_id(client)}",
             what=f"Mandant {client} abrufen",
+            not_found=_unknown_client(client),
         )
 
     def client_basics(self, client: str) -> dict:
@@ -323,6 +336,7 @@ class DatevClient:
             "accounting-dxso-jobs",
             f"/clients/{normalise_client_id(client)}",
             what=f"Stammdaten des Mandanten {client} abrufen",
+            not_found=_unknown_client(client),
         )
 
     def document_types(self, client: str) -> list[dict]:
@@ -331,6 +345,7 @@ class DatevClient:
             "accounting-documents",
             f"/clients/{normalise_client_id(client)}/document-types",
             what=f"Belegtypen des Mandanten {client} abrufen",
+            not_found=_unknown_client(client),
         )
 
     # --- dxso-jobs (XML-Schnittstelle online) ------------------------------------------------
