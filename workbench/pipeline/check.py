@@ -112,6 +112,7 @@ def _check_calls(
     loaded: LoadedRun, client: str | None, connection: Connection | None, target: Target
 ) -> CheckedRun:
     from workbench.calls import CallSettings, bill_calls, fetch_directory
+    from workbench.checks.formulas import formula_findings
 
     if connection is None:
         raise ConfigError(
@@ -129,7 +130,9 @@ def _check_calls(
         client=client,
         target=target,
         settings=None,
-        findings=concat_findings([loaded.result.findings, billing.findings]),
+        findings=concat_findings(
+            [loaded.result.findings, formula_findings(loaded.result), billing.findings]
+        ),
         billing=billing,
         directory=directory,
     )
