@@ -2,9 +2,9 @@
 
 import pytest
 from receipts_fixture import receipt_records
+from sending import transfer_records
 
 from workbench.errors import UsageError
-from workbench.transfer import jobs
 from workbench.transfer.ledger import Ledger
 
 
@@ -13,18 +13,18 @@ def test_same_items_under_another_spelling_of_the_client_are_not_sent_again(
 ):
     ledger = Ledger(tmp_path / "ledger.sqlite")
     records = receipt_records(month="2026-05", prefix="CID")
-    [first] = jobs.transfer_records(
+    [first] = transfer_records(
         ledger, client, client="455148-01", records=records, out_dir=tmp_path / "a"
     )
     assert first.client == "455148-1"
     assert (
-        jobs.transfer_records(
+        transfer_records(
             ledger, client, client=" 455148-1", records=records, out_dir=tmp_path / "b"
         )
         == []
     )
     with pytest.raises(UsageError, match=r"Mandanten-ID"):
-        jobs.transfer_records(
+        transfer_records(
             ledger,
             client,
             client="455148-2/../455148-1",

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 
 from workbench.config import load_settings
 from workbench.transfer.auth import TokenSet, TokenStore
-from workbench.transfer.connection import connect
+from workbench.pipeline.connection import connect
 
 
 def _mode(path):

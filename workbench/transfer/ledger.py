@@ -304,8 +304,14 @@ class Ledger:
         max_files_reached: bool = False,
         retransfer_of: str | None = None,
         allow_concurrent: bool = False,
+        files: Iterable[tuple[str, str, int]] = (),
     ) -> Transfer:
-        """Record a new transfer with its items (dicts with item_id, content_hash, source_*)."""
+        """Record a new transfer with its items (dicts with item_id, content_hash, source_*).
+
+        With ``files`` (name, sha256, size) the transfer is registered complete in one
+        transaction, "Vorbereitet zur Übertragung": a crash can never leave a transfer with
+        items but no files (which would later finish as an empty job at DATEV).
+        """
         client = normalise_client_id(client, allow_number=True)
         transfer_id = uuid.uuid4().hex
         now = _now()
@@ -317,6 +323,29 @@ class Ledger:
                         f"Für den Mandanten {client} läuft bereits die Übertragung {busy[0].id} "
                         f"({busy[0].local_status}). Eine neue Datenübertragung ist erst möglich, "
                         f"wenn alle Übertragungen vollständig an DATEV übertragen wurden."
+                    )
+            rows = [
+                (
+                    transfer_id,
+                    item["item_id"],
+                    item["content_hash"],
+                    item.get("source_file"),
+                    item.get("source_row"),
+                    item.get("record_ref"),
+                )
+                for item in items
+            ]
+            if retransfer_of is None and channel in ("dxso", "extf"):
+                # checked again inside the transaction: a run that started at the same time
+                # may have taken these items since this one looked (two transfers at once);
+                # call postings keep their own per-posting marks (calls/postings.py)
+                taken = self.transferred_items(client, [row[1] for row in rows])
+                if taken:
+                    holder = next(iter(taken.values()))
+                    raise TransferError(
+                        f"Für den Mandanten {client} läuft bereits die Übertragung {holder} "
+                        f"mit {len(taken)} derselben Positionen (gleichzeitig gestartet?). "
+                        f"Prüfen Sie sie mit 'workbench status {holder}'."
                     )
             db.execute(
                 "INSERT INTO transfers (id, client, kind, channel, month, document_kind, package_no,"
@@ -338,17 +367,6 @@ class Ledger:
                     now,
                 ),
             )
-            rows = [
-                (
-                    transfer_id,
-                    item["item_id"],
-                    item["content_hash"],
-                    item.get("source_file"),
-                    item.get("source_row"),
-                    item.get("record_ref"),
-                )
-                for item in items
-            ]
             db.executemany("INSERT INTO transfer_items VALUES (?,?,?,?,?,?)", rows)
             self._audit(
                 db,
@@ -362,6 +380,23 @@ class Ledger:
                 package_no=package_no,
                 retransfer_of=retransfer_of,
             )
+            registered = [(transfer_id, *file) for file in files]
+            if registered:
+                db.executemany(
+                    "INSERT INTO transfer_files (transfer_id, name, sha256, size) VALUES (?,?,?,?)",
+                    registered,
+                )
+                db.execute(
+                    "UPDATE transfers SET local_status = ? WHERE id = ?",
+                    ("Vorbereitet zur Übertragung", transfer_id),
+                )
+                self._audit(
+                    db,
+                    "vorbereitet",
+                    transfer_id,
+                    local_status="Vorbereitet zur Übertragung",
+                    files=len(registered),
+                )
         return self.get(transfer_id)
 
     def update(self, transfer_id: str, *, action: str, **fields: object) -> Transfer:
