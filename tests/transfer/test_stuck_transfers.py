@@ -127,34 +127,18 @@ def test_a_job_datev_created_but_the_ledger_never_stored_is_explained(
 def test_two_transfers_at_once_never_rewrite_each_others_package(
     sandbox, client, session, tmp_path, endpoints
 ):
-    from workbench.transfer.auth import Session
-    from workbench.transfer.client import DatevClient, RetryPolicy
-
     for attempt in range(4):
         records = receipt_records(month="2026-08", prefix=f"PAR{attempt}")
         outcomes: list = []
         barrier = threading.Barrier(2)
-
-        def one():
-            datev = DatevClient(
-                endpoints, client_id="workbench-sandbox", retry=RetryPolicy(backoff=0.01)
+        shared = tmp_path / f"shared{attempt}.sqlite"
+        threads = [
+            threading.Thread(
+                target=_transfer_at_once,
+                args=(endpoints, session, shared, records, barrier, outcomes, tmp_path / "pk"),
             )
-            datev.tokens = Session(datev, client_secret="sandbox-secret", tokens=session.tokens)
-            opened = Ledger(tmp_path / f"shared{attempt}.sqlite")
-            barrier.wait()
-            try:
-                outcomes.append(
-                    transfer_records(
-                        opened, datev, client=CLIENT, records=records, out_dir=tmp_path / "pk"
-                    )
-                )
-            except WorkbenchError as error:
-                outcomes.append(error)
-            finally:
-                opened.close()
-                datev.close()
-
-        threads = [threading.Thread(target=one) for _ in range(2)]
+            for _ in range(2)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -166,3 +150,22 @@ def test_two_transfers_at_once_never_rewrite_each_others_package(
         for error in lost:  # ... the other one is told a transfer is already running
             assert "läuft bereits" in str(error), error
         sandbox.state.clock.advance(60)
+
+
+def _transfer_at_once(endpoints, session, shared, records, barrier, outcomes, out_dir):
+    from workbench.transfer.auth import Session
+    from workbench.transfer.client import DatevClient, RetryPolicy
+
+    datev = DatevClient(endpoints, client_id="workbench-sandbox", retry=RetryPolicy(backoff=0.01))
+    datev.tokens = Session(datev, client_secret="sandbox-secret", tokens=session.tokens)
+    opened = Ledger(shared)
+    barrier.wait()
+    try:
+        outcomes.append(
+            transfer_records(opened, datev, client=CLIENT, records=records, out_dir=out_dir)
+        )
+    except WorkbenchError as error:
+        outcomes.append(error)
+    finally:
+        opened.close()
+        datev.close()
