@@ -7,8 +7,8 @@ import stat
 from cryptography.fernet import Fernet
 
 from workbench.config import load_settings
-from workbench.transfer.auth import TokenSet, TokenStore
 from workbench.pipeline.connection import connect
+from workbench.transfer.auth import TokenSet, TokenStore
 
 
 def _mode(path):

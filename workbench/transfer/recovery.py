@@ -76,8 +76,9 @@ def group_busy(ledger: Ledger, transfer: Transfer, unknown_job: bool) -> str:
     )
 
 
-#: Answers after which DATEV did nothing with the request: resuming later sends it again.
-TRANSIENT = (None, 408, 429, 500, 502, 503, 504)
+#: Answers after which DATEV did nothing with the request: resuming later sends it again (401:
+#: the token ran out even after a refresh; nothing about the data was refused).
+TRANSIENT = (None, 401, 408, 429, 500, 502, 503, 504)
 
 
 def after_failure(
