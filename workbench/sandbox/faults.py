@@ -1,7 +1,8 @@
 """Fault injection for testing clients: latency, 5xx, 429 with Retry-After, dropped
 connections and early token expiry.
 
-Faults come from the CLI (`--faults "latency=0.2,5xx=0.1,429=0.05,drop=0.01,expire=0.1,token_ttl=30"`)
+Faults come from the CLI
+(`--faults "latency=0.2,5xx=0.1,429=0.05,drop=0.01,expire=0.1,token_ttl=30"`)
 or from `POST /_sandbox/faults`. Rates are random (seeded, so runs repeat); `next` queues
 one-shot faults for the next API requests, which is what deterministic tests use.
 They hit only the DATEV API paths, never `/_sandbox/` or the OAuth endpoints.
