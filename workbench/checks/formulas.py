@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from workbench.findings import concat_findings, empty_findings
-from workbench.sources.schema import ITEM_ID_COLUMN, canonical_columns
+from workbench.kinds import ITEM_ID_COLUMNS
+from workbench.sources.schema import canonical_columns
 from workbench.spreadsheets import formula_like
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def _frame_findings(
     frame: pl.DataFrame, kind: str, sources: tuple[SourceInfo, ...]
 ) -> pl.DataFrame:
     headers = {info.file: dict(info.mapped) for info in sources}
-    item = ITEM_ID_COLUMN.get(kind)
+    item = ITEM_ID_COLUMNS.get(getattr(kind, "value", kind))
     parts = []
     for column in canonical_columns(kind):
         if column.type not in _FREE_TEXT or column.name not in frame.columns:

@@ -85,6 +85,7 @@ def _short(text: object, limit: int = 300) -> str:
         return line
     return f"{line[:limit]}… ({len(text):,} Zeichen)".replace(",", ".")
 
+
 from workbench.kinds import SourceKind
 
 app = typer.Typer(

@@ -27,7 +27,7 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.kinds import SourceKind
 
 if TYPE_CHECKING:
-    from workbench.pipeline import CheckedRun
+    from workbench.pipeline import CheckedRun, MappedRun
     from workbench.pipeline.connection import Connection
 
 
@@ -82,6 +82,14 @@ def load(
     raise typer.Exit(2 if result.findings.height else 0)
 
 
+EmployeeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--employee",
+        help="Anruflisten: DATEV-Mitarbeiter (ID oder Nummer) für Gespräche, deren Nebenstelle "
+        "keinem Mitarbeiter gehört.",
+    ),
+]
 ProfileOption = Annotated[
     str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
 ]
@@ -204,6 +212,10 @@ def map_(
     out: Annotated[Path, typer.Option("--out", help="Zielordner.")] = Path("out"),
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
+    employee: EmployeeOption = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")
+    ] = OutputFormat.table,
 ) -> None:
     """DATEV-Dateien schreiben: EXTF_*.csv, XML-Pakete mit document.xml oder Expense Postings."""
     from workbench.pipeline import map_run, package_run
@@ -219,7 +231,8 @@ def map_(
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
-            packaged = package_run(map_run(run, pos_mapping=pos_mapping), out_dir=out)
+            mapped = map_run(run, pos_mapping=pos_mapping, employee=employee)
+            packaged = package_run(mapped, out_dir=out)
     except WorkbenchError as error:
         raise _fail(error) from error
     except OSError as error:
@@ -229,13 +242,38 @@ def map_(
                 f"{error.strerror or error}. Wählen Sie mit --out einen anderen Ordner."
             )
         ) from error
-    if packaged.mapped.mapping is not None:
+    report_left_out(mapped, list(packaged.written), output=output)
+    raise typer.Exit(mapped.exit_code)  # the findings decide, the calls not postable included
+
+
+def report_left_out(mapped: MappedRun, written: list[Path], *, output: OutputFormat) -> None:
+    """What was written, the row counts, and every row left out with its reason (table or
+    JSON); the findings behind them decide the exit code."""
+    from workbench.checks import findings_json
+    from workbench.cli.left_out import left_out
+
+    rows = left_out(mapped)
+    counts = mapped.mapping.counts() if mapped.mapping is not None else None
+    if output is OutputFormat.json:
+        payload = {
+            "written": [str(path) for path in written],
+            "counts": counts.to_dicts() if counts is not None else [],
+            "left_out": rows.to_dicts(),
+            "findings": findings_json(mapped.findings),
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    if counts is not None:
+        _print_frame(counts, title="Zeilen: abgebildet, gesperrt, übersprungen")
+    for path in written:
+        _out.print(f"geschrieben: {escape(str(path))}", highlight=False)
+    if rows.height:
         _print_frame(
-            packaged.mapped.mapping.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen"
+            rows.with_columns(pl.col("rules").list.join(", ")),
+            title=f"Nicht übernommen ({rows.height})",
+            limit=100,
         )
-    for path in packaged.written:
-        _out.print(f"geschrieben: {path}")
-    raise typer.Exit(run.exit_code)
+        _print_findings(mapped.findings)
 
 
 @app.command()

@@ -24,7 +24,13 @@ from workbench.cli._app import (
     _print_frame,
     app,
 )
-from workbench.cli.data import PosMappingOption, ProfileOption, TargetOption, _checked_run
+from workbench.cli.data import (
+    EmployeeOption,
+    PosMappingOption,
+    ProfileOption,
+    TargetOption,
+    _checked_run,
+)
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -48,6 +54,7 @@ def transfer(
     to: TargetOption = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
+    employee: EmployeeOption = None,
 ) -> None:
     """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
     from workbench.pipeline import map_run, package_run, send_run
@@ -56,7 +63,7 @@ def transfer(
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
-            mapped = map_run(run, pos_mapping=pos_mapping)
+            mapped = map_run(run, pos_mapping=pos_mapping, employee=employee)
             question = _show_what_goes(mapped)
             if not yes and not _confirm(question):
                 _err.print("Abgebrochen: nichts übertragen.")
@@ -79,9 +86,8 @@ def transfer(
     else:
         _print_frame(pl.DataFrame(rows).drop("job_ids"), title="Übertragungen")
         _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")
-    if sent.postings is not None:
-        raise typer.Exit(run.exit_code)
-    raise typer.Exit(2 if sent.failed or run.exit_code == 2 else 0)
+    # the findings decide, as in check (calls that cannot be posted included)
+    raise typer.Exit(2 if sent.failed else mapped.exit_code)
 
 
 def _show_what_goes(mapped: MappedRun) -> str:
@@ -89,11 +95,25 @@ def _show_what_goes(mapped: MappedRun) -> str:
     sent unconfirmed)."""
     if mapped.mapping is not None:
         _print_frame(mapped.mapping.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
+        _print_left_out(mapped)
         return f"{mapped.mapping.records.height} DATEV-Datensätze für {mapped.client} übertragen?"
     if mapped.checked.billing is not None:
         _print_frame(mapped.checked.billing.summary(), title="Abrechnung je Mandant und Monat")
+    _print_left_out(mapped)
     postings = mapped.plan.postings.height if mapped.plan is not None else 0
     return f"{postings} Auslagen in DATEV buchen?"
+
+
+def _print_left_out(mapped: MappedRun) -> None:
+    from workbench.cli.left_out import left_out
+
+    rows = left_out(mapped)
+    if rows.height:
+        _print_frame(
+            rows.with_columns(pl.col("rules").list.join(", ")),
+            title=f"Nicht übernommen ({rows.height})",
+            limit=100,
+        )
 
 
 def describe_transfer(ledger: Ledger, transfer: Transfer) -> dict:
