@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from workbench.cli._app import _client_ids, _fail, _month, _out, app
+from workbench.cli._app import _client_ids, _err, _fail, _month, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.errors import WorkbenchError
 from workbench.kinds import SourceKind
@@ -129,6 +130,9 @@ def report(
     except WorkbenchError as error:
         raise _fail(error) from error
     for result in results:
+        # sources the report could not read: named on stderr, as every other command does
+        for problem in result.details.get("problems", []):
+            _err.print(f"[bold red]Fehler:[/] {escape(f'{result.client}: {problem}')}")
         _out.print(
             f"{result.client}: {result.details['errors']} Fehler, "
             f"{result.details['warnings']} Warnungen, {result.details['transfers']} "

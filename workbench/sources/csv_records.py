@@ -89,7 +89,9 @@ def _spanning_record(
     :class:`SourceError` naming the line where the quote opened. Otherwise the value really has
     line breaks: kept, and reported with its line range (a ``field.line_break`` warning).
     """
-    inner = lines[start : end - 1] if end - 1 <= len(lines) else lines[start:]
+    # the lines after the opening one, the closing one included: a quote closed in the middle
+    # of a line that holds a whole record still swallowed that record
+    inner = lines[start:end]
     record_like = [
         number
         for number, text in enumerate(inner, start=start + 1)

@@ -160,6 +160,11 @@ def _read_csv(
         rows = pl.int_range(
             header_row + 1, header_row + 1 + frame.height, eager=True, dtype=pl.Int64
         )
+        # a blank line (or one of separators only) holds nothing to lose, as in the careful
+        # reader: it is no row
+        filled = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
+        if not filled.all():
+            frame, rows = frame.filter(filled), rows.filter(filled)
     else:
         # Quoted line breaks, blank lines or ragged rows: walk the file to get true line numbers.
         if utf8 is None:
