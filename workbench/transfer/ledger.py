@@ -336,17 +336,7 @@ class Ledger:
                 for item in items
             ]
             if retransfer_of is None and channel in ("dxso", "extf"):
-                # checked again inside the transaction: a run that started at the same time
-                # may have taken these items since this one looked (two transfers at once);
-                # call postings keep their own per-posting marks (calls/postings.py)
-                taken = self.transferred_items(client, [row[1] for row in rows])
-                if taken:
-                    holder = next(iter(taken.values()))
-                    raise TransferError(
-                        f"Für den Mandanten {client} läuft bereits die Übertragung {holder} "
-                        f"mit {len(taken)} derselben Positionen (gleichzeitig gestartet?). "
-                        f"Prüfen Sie sie mit 'workbench status {holder}'."
-                    )
+                self._refuse_taken_items(client, [row[1] for row in rows])
             db.execute(
                 "INSERT INTO transfers (id, client, kind, channel, month, document_kind, package_no,"
                 " package_path, local_status, max_files_reached, retransfer_of, created_at,"
@@ -380,24 +370,43 @@ class Ledger:
                 package_no=package_no,
                 retransfer_of=retransfer_of,
             )
-            registered = [(transfer_id, *file) for file in files]
-            if registered:
-                db.executemany(
-                    "INSERT INTO transfer_files (transfer_id, name, sha256, size) VALUES (?,?,?,?)",
-                    registered,
-                )
-                db.execute(
-                    "UPDATE transfers SET local_status = ? WHERE id = ?",
-                    ("Vorbereitet zur Übertragung", transfer_id),
-                )
-                self._audit(
-                    db,
-                    "vorbereitet",
-                    transfer_id,
-                    local_status="Vorbereitet zur Übertragung",
-                    files=len(registered),
-                )
+            self._register_files(db, transfer_id, list(files))
         return self.get(transfer_id)
+
+    def _refuse_taken_items(self, client: str, item_ids: list[str]) -> None:
+        """Checked again inside the creating transaction: a run that started at the same time
+        may have taken these items since this one looked (two transfers at once). Call
+        postings keep their own per-posting marks (calls/postings.py) and are not checked."""
+        taken = self.transferred_items(client, item_ids)
+        if taken:
+            holder = next(iter(taken.values()))
+            raise TransferError(
+                f"Für den Mandanten {client} läuft bereits die Übertragung {holder} mit "
+                f"{len(taken)} derselben Positionen (gleichzeitig gestartet?). Prüfen Sie sie "
+                f"mit 'workbench status {holder}'."
+            )
+
+    def _register_files(
+        self, db: sqlite3.Connection, transfer_id: str, files: list[tuple[str, str, int]]
+    ) -> None:
+        """The files of a new transfer, in its creating transaction: prepared at once."""
+        if not files:
+            return
+        db.executemany(
+            "INSERT INTO transfer_files (transfer_id, name, sha256, size) VALUES (?,?,?,?)",
+            [(transfer_id, *file) for file in files],
+        )
+        db.execute(
+            "UPDATE transfers SET local_status = ? WHERE id = ?",
+            ("Vorbereitet zur Übertragung", transfer_id),
+        )
+        self._audit(
+            db,
+            "vorbereitet",
+            transfer_id,
+            local_status="Vorbereitet zur Übertragung",
+            files=len(files),
+        )
 
     def update(self, transfer_id: str, *, action: str, **fields: object) -> Transfer:
         """Change status fields of a transfer and log the change in the audit log."""
