@@ -24,6 +24,7 @@ from workbench.cli._usage import (
     german_usage_error,
 )
 from workbench.errors import UsageError, WorkbenchError
+from workbench.kinds import SourceKind
 
 #: ARCHITECTURE §4.1: 3 usage or runtime error, 4 cancelled by the user at a prompt.
 USAGE_ERROR = 3
@@ -85,8 +86,6 @@ def _short(text: object, limit: int = 300) -> str:
         return line
     return f"{line[:limit]}… ({len(text):,} Zeichen)".replace(",", ".")
 
-
-from workbench.kinds import SourceKind
 
 app = typer.Typer(
     name="workbench",
