@@ -48,7 +48,7 @@ def _one_german_line(result, *words):
         (["transfer", "receipts", "{file}", "--month", "2026-13"], ["--month", "2026-13"]),
         (["report", "--client", "455148-1", "--period", "2026-00"], ["--period"]),
         (["status", "eins", "zwei"], ["Überzähliges Argument", "zwei"]),
-        (["map", "receipts", "{file}", "--to", "pdf"], ["'pdf'", "extf"]),
+        (["map", "receipts", "{file}", "--to", "pdf"], ["'pdf'", "erlaubt"]),
     ],
 )
 def test_usage_errors_exit_3_with_one_german_line(write, args, words):
