@@ -59,5 +59,5 @@ def test_debug_shows_the_exception(tmp_path):
 
 def test_unknown_kind_is_a_usage_error(write):
     result = runner.invoke(app, ["load", "belege", str(write("a.csv", GOOD))])
-    assert result.exit_code == 2  # click's usage error
+    assert result.exit_code == 3  # a usage error (ARCHITECTURE §4.1), not "errors found"
     assert "belege" in result.stderr

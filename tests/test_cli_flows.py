@@ -157,7 +157,7 @@ def test_transfer_asks_before_sending(kind):
         "receipts": SAMPLES / "receipts_juston_kasse.csv",
     }[kind]
     result = runner.invoke(app, ["transfer", kind, str(files), "--client", "455148-1"], input="n\n")
-    assert result.exit_code == 3
+    assert result.exit_code == 4  # cancelled by the user at a prompt (ARCHITECTURE §4.1)
     assert "nichts übertragen" in result.stderr
     assert json.loads(invoke("status", "--format", "json").stdout) == []
 

@@ -120,18 +120,17 @@ def test_leading_zeros_survive(loaded):
     assert "06700" in canonical["account_no"].to_list()  # GWG, SKR04 with length 5
 
 
-def test_unparseable_defects_are_reported_by_the_loader(loaded):
+@pytest.mark.parametrize(("rule", "least"), [("field.unparseable", 8), ("field.line_break", 1)])
+def test_loader_defects_are_reported_by_the_loader(loaded, rule, least):
     expected = {
-        (m["file"], m["row"], m["column"], m["value"])
-        for m in MANIFEST
-        if m["rule"] == "field.unparseable"
+        (m["file"], m["row"], m["column"], m["value"]) for m in MANIFEST if m["rule"] == rule
     }
     found = set()
     for result in loaded.values():
-        findings = result.findings.filter(pl.col("rule") == "field.unparseable")
+        findings = result.findings.filter(pl.col("rule") == rule)
         found |= set(findings.select("source", "row", "column", "value").iter_rows())
     assert found == expected
-    assert len(expected) >= 8
+    assert len(expected) >= least
 
 
 # --- the manifest: every listed defect is there, and nothing else --------------------------------
@@ -427,7 +426,7 @@ def _assert_manifest_exact(name, result, manifest, root):
     expected = {
         (m["file"], m["row"], m["column"], m["rule"])
         for m in manifest
-        if m["file"] in files and m["rule"] != "field.unparseable"
+        if m["file"] in files and m["rule"] not in ("field.unparseable", "field.line_break")
     }
     found = _reference_findings(name, result, root=root)
     if name.endswith(".xlsx"):

@@ -12,6 +12,7 @@ settings file) when offline.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,9 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from workbench.config import workbench_home
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, UsageError, WorkbenchError
 
-__all__ = ["ClientSettings", "DocumentType", "load_client_settings"]
+__all__ = [
+    "CLIENT_ID_PATTERN",
+    "ClientSettings",
+    "DocumentType",
+    "load_client_settings",
+    "normalise_client_id",
+    "normalise_month",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +197,7 @@ class ClientSettings:
 
 
 def cache_path(client_id: str, *, home: Path | None = None) -> Path:
+    client_id = normalise_client_id(client_id)
     return (home or workbench_home()) / "cache" / "clients" / f"{client_id}.json"
 
 
@@ -278,3 +287,54 @@ def _document_type(raw: Any, cash_ledgers: list[str], folders: list[str]) -> Doc
         folder=folder,
         folders=offered,
     )
+
+
+# --- client ids ----------------------------------------------------------------------------------
+
+#: DATEV's ``consultant-client`` form: Beraternummer (up to 7 digits) - Mandantennummer (up to 5).
+#: ASCII digits only: ``\d`` would also take fullwidth and Arabic-Indic digits.
+CLIENT_ID_PATTERN = re.compile(r"([0-9]{1,7})-([0-9]{1,5})", re.ASCII)
+
+
+def normalise_client_id(value: object, *, allow_number: bool = False) -> str:
+    """The client id in its one normal form, or :class:`UsageError`.
+
+    Every place where a client id enters (CLI, Python API, UI, the HTTP client, the ledger) goes
+    through here, so ``455148-001`` and ``455148-1`` are one client everywhere and nothing like
+    ``455148-2/../455148-1`` or ``455148-2?x=1`` reaches a URL or a ledger key. With
+    ``allow_number`` a bare Mandantennummer (DATEVconnect's client ``number``, which the call
+    billing keys its transfers on) is accepted too.
+
+    >>> normalise_client_id(" 455148-001")
+    '455148-1'
+    >>> normalise_client_id("0003", allow_number=True)
+    '3'
+    """
+    text = value.strip() if isinstance(value, str) else None
+    if allow_number and text and text.isascii() and text.isdigit() and 0 < int(text) < 100000:
+        return str(int(text))
+    match = CLIENT_ID_PATTERN.fullmatch(text) if text else None
+    if match is None or int(match[1]) == 0 or int(match[2]) == 0:
+        shown = "" if value is None else str(value)
+        problem = "fehlt" if not shown.strip() else f"'{shown[:40]}' ist ungültig"
+        raise UsageError(
+            f"Die Mandanten-ID {problem}: erwartet wird Beraternummer-Mandantennummer aus "
+            f"Ziffern, z. B. 455148-1.",
+            value=value,
+        )
+    return f"{int(match[1])}-{int(match[2])}"
+
+
+def normalise_month(value: object) -> str:
+    """A Buchungsmonat as people write it (``2026-01``, ``01/2026``, ``01.2026``,
+    ``Januar 2026``) as ``JJJJ-MM`` with a real month, or :class:`UsageError`.
+
+    >>> normalise_month("2026-01"), normalise_month("Januar 2026")
+    ('2026-01', '2026-01')
+    """
+    from workbench.german import parse_month
+
+    try:
+        return parse_month(value.strip() if isinstance(value, str) else "")
+    except WorkbenchError as error:
+        raise UsageError(str(error), value=value) from None

@@ -11,7 +11,8 @@ Every error a user can see carries a German message that names what went wrong a
     ├── DatevApiError        DATEV (or the sandbox) answered with an error
     ├── TransferError        a transfer cannot be started, resumed or finished
     ├── MailError            an e-mail could not be handed to the SMTP server
-    └── TalkError            a Mandantentalk question, answer or upload is not possible
+    ├── TalkError            a Mandantentalk question, answer or upload is not possible
+    └── UsageError           a command or function was called with an invalid argument
 
 Values that merely fail a check are *findings*, not exceptions: only what the user cannot fix
 by editing data raises.
@@ -28,6 +29,7 @@ __all__ = [
     "SourceError",
     "TalkError",
     "TransferError",
+    "UsageError",
     "WorkbenchError",
 ]
 
@@ -102,3 +104,7 @@ class MailError(WorkbenchError):
 
 class TalkError(WorkbenchError):
     """A Mandantentalk action is not possible (unknown talk, closed talk, bad upload...)."""
+
+
+class UsageError(WorkbenchError):
+    """An argument is invalid (a client id, a month, a row count): names it and the right form."""

@@ -310,7 +310,7 @@ _NUMERIC = (
 )
 _NAMED = re.compile(r"^(?P<name>[a-zäöü]+)\.?\s*(?P<year>\d{4})$")
 _RANGE = re.compile(r"\s*(?:\.\.|–|\bbis\b)\s*")
-_FORMS = "2026-01, 01/2026, 01.2026 oder Januar 2026"
+_FORMS = "JJJJ-MM (2026-01), 01/2026, 01.2026 oder Januar 2026"
 
 
 @cache

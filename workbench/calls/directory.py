@@ -54,6 +54,7 @@ CLIENTS_SCHEMA = pl.Schema(
 EMPLOYEES_SCHEMA = pl.Schema(
     {
         "employee_id": pl.String,
+        "employee_number": pl.Int64,
         "employee_name": pl.String,
         "phone_extension": pl.String,
         "employee_active": pl.Boolean,
@@ -203,6 +204,7 @@ def _employees_frame(employees: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
         [
             {
                 "employee_id": e["id"],
+                "employee_number": _number(e.get("number")),
                 "employee_name": e.get("name"),
                 "phone_extension": e.get("phone_extension"),
                 "employee_active": e.get("status", "active") == "active",
@@ -281,3 +283,10 @@ def fetch_directory(client: DatevClient, *, region: str = "DE") -> PhoneDirector
         orders=_orders(client),
         region=region,
     )
+
+
+def _number(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

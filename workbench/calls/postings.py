@@ -26,14 +26,19 @@ import polars as pl
 from workbench.calls.billing import CallBilling
 from workbench.calls.directory import PhoneDirectory
 from workbench.datev.expense_postings import TEXT_LIMITS, build_expense_postings
-from workbench.errors import DatevApiError
+from workbench.errors import DatevApiError, UsageError
 from workbench.findings import concat_findings, findings_frame
 
 if TYPE_CHECKING:
     from workbench.transfer.client import DatevClient
     from workbench.transfer.ledger import Ledger
 
-__all__ = ["PostingPlan", "plan_expense_postings", "transfer_expense_postings"]
+__all__ = [
+    "PostingPlan",
+    "plan_expense_postings",
+    "resolve_employee",
+    "transfer_expense_postings",
+]
 
 _DIRECTION = {
     "inbound": "Eingehendes Telefonat",
@@ -157,6 +162,27 @@ def _comment(row: Mapping) -> str:
         text += ": " + " ".join(str(row["note"]).split())
     limit = TEXT_LIMITS["comment"]
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def resolve_employee(directory: PhoneDirectory, given: str) -> str:
+    """The DATEV employee id for ``given`` (an employee id or an employee number), who must be
+    active; a :class:`UsageError` lists the active employees otherwise."""
+    active = directory.employees.filter(pl.col("employee_active"))
+    text = given.strip()
+    match = active.filter(
+        (pl.col("employee_id") == text)
+        | (pl.col("employee_number").cast(pl.String) == text.lstrip("0"))
+    )
+    if match.height:
+        return str(match["employee_id"][0])
+    known = ", ".join(
+        f"{row['employee_number']} {row['employee_name']}"
+        for row in active.sort("employee_number").iter_rows(named=True)
+    )
+    raise UsageError(
+        f"Den Mitarbeiter '{given}' gibt es in DATEV nicht oder er ist nicht aktiv. Geben Sie "
+        f"die Mitarbeiter-ID oder -Nummer an; aktiv sind: {known or 'keine'}."
+    )
 
 
 def plan_expense_postings(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from workbench.checks.formulas import formula_findings
 from workbench.checks.rules import settings_findings
 from workbench.checks.runner import Period, check
 from workbench.clients import ClientSettings
@@ -87,6 +88,7 @@ def check_sources(
         result.findings,
         encoding_findings((*result.sources, *result.position_sources)),
         settings_findings(settings),
+        formula_findings(result),
     ]
     folders = None
     if folder is not None:

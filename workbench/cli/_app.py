@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import polars as pl
@@ -14,9 +15,78 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
-from workbench.errors import WorkbenchError
+from workbench.cli._usage import (
+    ClickError,
+    GermanBadParameter,
+    NoArgsIsHelpError,
+    german_usage_error,
+)
+from workbench.errors import UsageError, WorkbenchError
 from workbench.kinds import SourceKind
+
+#: ARCHITECTURE §4.1: 3 usage or runtime error, 4 cancelled by the user at a prompt.
+USAGE_ERROR = 3
+CANCELLED = 4
+
+
+class _Workbench(TyperGroup):
+    """Runs every command with ARCHITECTURE §4.1's exit codes, in CliRunner tests too.
+
+    Click's own handling would exit 2 with an English usage box; here a usage error is one
+    German line and exit 3, a cancelled prompt is "Abgebrochen." and exit 4, and an unexpected
+    error one line and exit 3 (with ``--debug`` also the traceback; the codes stay).
+    """
+
+    def main(self, args: Any = None, prog_name: Any = None, *rest: Any, **options: Any) -> Any:
+        if options.get("standalone_mode", True) is False:
+            return super().main(args, prog_name, *rest, **options)
+        options["standalone_mode"] = False
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv[: argv.index("--") if "--" in argv else len(argv)]
+        try:
+            code = super().main(argv, prog_name, *rest, **options)
+        except NoArgsIsHelpError:
+            code = 0  # Typer has shown the help
+        except ClickError as error:
+            if debug:
+                traceback.print_exc()
+            message = german_usage_error(error, argv)
+            _err.print(f"[bold red]Fehler:[/] {escape(message)}", highlight=False)
+            code = USAGE_ERROR
+        except typer.Abort:
+            _err.print("Abgebrochen.")
+            code = CANCELLED
+        except Exception as error:  # the last line of defence: one clear line, never a traceback
+            if debug:
+                traceback.print_exc()
+            _err.print(_unexpected(error), highlight=False)
+            code = USAGE_ERROR
+        if code == 130:  # typer's Ctrl-C
+            _err.print("Abgebrochen.")
+            code = CANCELLED
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _unexpected(error: BaseException) -> str:
+    if isinstance(error, WorkbenchError):
+        return f"[bold red]Fehler:[/] {escape(_short(error, 2000))}"
+    return (
+        f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: {escape(_short(error))} "
+        f"(Details mit 'workbench --debug …')"
+    )
+
+
+def _short(text: object, limit: int = 300) -> str:
+    """One line, at most ``limit`` characters (a 100 MB value is not printed whole)."""
+    text = str(text)
+    line = " ".join(text[: 4 * limit].split())  # never split a huge value into words
+    if len(text) <= 4 * limit and len(line) <= limit:
+        return line
+    return f"{line[:limit]}… ({len(text):,} Zeichen)".replace(",", ".")
+
 
 app = typer.Typer(
     name="workbench",
@@ -25,6 +95,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Workbench,
 )
 
 
@@ -51,12 +122,6 @@ KindArgument = Annotated[
 class OutputFormat(str, Enum):
     table = "table"
     json = "json"
-
-
-Files = Annotated[list[Path], typer.Argument(help="Quelldateien (CSV, XLSX oder JSON).")]
-ClientOption = Annotated[
-    str | None, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.")
-]
 
 
 @app.callback()
@@ -96,14 +161,64 @@ def _restore_kanzlei(previous: str | None) -> None:
 
 
 def _fail(error: Exception) -> typer.Exit:
-    """Print one clear line and turn the error into exit code 3."""
+    """Print one clear line and turn the error into exit code 3 (``--debug``: and a traceback)."""
     if _state["debug"]:
-        raise error
+        traceback.print_exception(error)
     message = str(error) if isinstance(error, WorkbenchError) else f"Unerwarteter Fehler: {error!r}"
     # escape: messages quote user values and commands ("datev-workbench[keyring]") verbatim.
     hint = _control_hint(error)
-    _err.print(f"[bold red]Fehler:[/] {escape(message + hint)}", highlight=False)
-    return typer.Exit(3)
+    _err.print(f"[bold red]Fehler:[/] {escape(_short(message + hint, 2000))}", highlight=False)
+    return typer.Exit(USAGE_ERROR)
+
+
+def _client_id(value: str | None) -> str | None:
+    """Typer callback: the client id in its normal form, or a German usage error."""
+    from workbench.clients import normalise_client_id
+
+    if value is None:
+        return None
+    try:
+        return normalise_client_id(value)
+    except UsageError as error:
+        raise GermanBadParameter(str(error)) from None
+
+
+def _client_ids(values: list[str] | None) -> list[str] | None:
+    return None if values is None else [_client_id(value) or "" for value in values]
+
+
+def _month(value: str | None) -> str | None:
+    """Typer callback for ``--month`` (and the report's ``--period``): one month as people
+    write it (``2026-01``, ``01/2026``, ``Januar 2026``) → JJJJ-MM, or a usage error."""
+    from workbench.clients import normalise_month
+
+    if value is None:
+        return None
+    try:
+        return normalise_month(value)
+    except UsageError as error:
+        raise GermanBadParameter(str(error)) from None
+
+
+def _period(value: str | None) -> str | None:
+    """Typer callback for ``--period``: a month or a range of months (``2026-01..2026-03``,
+    ``Januar 2026 bis März 2026``) → ``JJJJ-MM`` or ``JJJJ-MM..JJJJ-MM``, or a usage error."""
+    from workbench.german import parse_period
+
+    if value is None:
+        return None
+    try:
+        period = parse_period(value)
+    except WorkbenchError as error:
+        raise GermanBadParameter(str(error)) from None
+    return period if isinstance(period, str) or period is None else "..".join(period)
+
+
+Files = Annotated[list[Path], typer.Argument(help="Quelldateien (CSV, XLSX oder JSON).")]
+ClientOption = Annotated[
+    str | None,
+    typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.", callback=_client_id),
+]
 
 
 def _control_hint(error: Exception) -> str:
@@ -137,7 +252,8 @@ def _print_frame(
             justify="right" if dtype.is_numeric() else "left",
         )
     for row in frame.head(limit).iter_rows():
-        table.add_row(*(escape(format_value(value)) for value in row))
+        # Text, not markup: a value like "[bold]" from a file is shown as it is
+        table.add_row(*(Text(_short(format_value(value), 500)) for value in row))
     _out.print(table)
     if frame.height > limit:
         _out.print(f"… {frame.height - limit} weitere Zeilen")
@@ -177,31 +293,26 @@ LABELS = {
 }
 
 
-def _confirm(question: str) -> bool:
-    try:
-        return typer.confirm(question, default=False, err=True)
-    except typer.Abort:
-        return False
+def _confirm(question: str, *, no_answer: bool | None = None) -> bool:
+    """Ask in German; ``j``/``ja`` is yes, Enter or ``n`` is no. No answer at all (closed input,
+    no terminal) is ``no_answer`` if given; otherwise the command ends as cancelled (exit 4)."""
+    while True:
+        try:
+            answer = typer.prompt(
+                f"{question} [j/N]", default="", show_default=False, err=True, prompt_suffix=" "
+            )
+        except typer.Abort:
+            if no_answer is None:
+                raise
+            return no_answer
+        answer = answer.strip().casefold()
+        if answer in ("j", "ja", "y", "yes"):
+            return True
+        if answer in ("", "n", "nein", "no"):
+            return False
+        _err.print("Bitte mit j (ja) oder n (nein) antworten.")
 
 
 def run() -> None:
-    """Console entry point: an unexpected error is one line and exit code 3, not a traceback."""
-    debug = "--debug" in sys.argv[1:]
-    try:
-        app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        _err.print("Abgebrochen.")
-        raise SystemExit(3) from None
-    except Exception as error:
-        if debug:
-            raise
-        _err.print(
-            f"[bold red]Fehler:[/] {escape(str(error))}"
-            if isinstance(error, WorkbenchError)
-            else f"[bold red]Unerwarteter Fehler:[/] {type(error).__name__}: "
-            f"{escape(str(error))} (Details mit 'workbench --debug …')",
-            highlight=False,
-        )
-        raise SystemExit(3) from None
+    """Console entry point (``workbench``): exit codes as ARCHITECTURE §4.1 says."""
+    app()

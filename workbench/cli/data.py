@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
+from rich.markup import escape
 
 from workbench.cli._app import (
     ClientOption,
@@ -18,14 +19,16 @@ from workbench.cli._app import (
     OutputFormat,
     _fail,
     _out,
+    _period,
     _print_frame,
+    _short,
     app,
 )
-from workbench.errors import WorkbenchError
+from workbench.errors import UsageError, WorkbenchError
 from workbench.kinds import SourceKind
 
 if TYPE_CHECKING:
-    from workbench.pipeline import CheckedRun
+    from workbench.pipeline import CheckedRun, MappedRun
     from workbench.pipeline.connection import Connection
 
 
@@ -82,6 +85,14 @@ def load(
     raise typer.Exit(2 if result.findings.height else 0)
 
 
+EmployeeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--employee",
+        help="Anruflisten: DATEV-Mitarbeiter (ID oder Nummer) für Gespräche, deren Nebenstelle "
+        "keinem Mitarbeiter gehört.",
+    ),
+]
 ProfileOption = Annotated[
     str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
 ]
@@ -91,6 +102,7 @@ PeriodOption = Annotated[
         "--period",
         help="Buchungsmonat oder Zeitraum (2026-01, 01/2026, Januar 2026, 2026-01..2026-03): "
         "wählt die Zeilen aus; Zeilen anderer Monate werden gezählt, nicht geprüft.",
+        callback=_period,
     ),
 ]
 PosMappingOption = Annotated[
@@ -160,16 +172,21 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     ):
         place = f"{row['source']}:{row['row']}" if row["row"] is not None else str(row["source"])
         column = f" {row['source_column'] or row['column']}" if row["column"] else ""
-        value = f" = {row['value']!r}" if row["value"] is not None else ""
+        raw, message = row["value"], str(row["message"])
+        value = f" = {_short(raw, 80)!r}" if raw is not None else ""
+        if raw is not None and len(raw) > 80:  # a 100 MB value is shown once, short
+            message = message.replace(raw, _short(raw, 20))
         severity = SEVERITY_LABELS.get(row["severity"], row["severity"])
         _out.print(
-            f"[bold]{escape(place)}[/] {severity} [cyan]{row['rule']}[/] "
+            f"[bold]{escape(place)}[/] {severity} [cyan]{escape(row['rule'])}[/] "
             f"({escape(rule_title(row['rule']))}){escape(column + value)}",
             highlight=False,
         )
-        _out.print(f"    {row['message']}", highlight=False)
+        _out.print(f"    {escape(_short(message, 400))}", highlight=False)
         if row["suggestion"]:
-            _out.print(f"    Vorschlag: {row['suggestion']!r}", highlight=False)
+            _out.print(
+                f"    Vorschlag: {escape(repr(_short(row['suggestion'], 80)))}", highlight=False
+            )
     if findings.height > limit:
         _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
 
@@ -261,24 +278,68 @@ def map_(
     out: Annotated[Path, typer.Option("--out", help="Zielordner.")] = Path("out"),
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
+    employee: EmployeeOption = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")
+    ] = OutputFormat.table,
 ) -> None:
     """DATEV-Dateien schreiben: EXTF_*.csv, XML-Pakete mit document.xml oder Expense Postings."""
     from workbench.pipeline import map_run, package_run
     from workbench.pipeline.connection import connect
 
+    if out.exists() and not out.is_dir():
+        raise _fail(
+            UsageError(
+                f"--out {out} ist eine Datei, kein Ordner. Geben Sie einen (neuen oder leeren) "
+                f"Ordner an, in den die DATEV-Dateien geschrieben werden."
+            )
+        )
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
-            packaged = package_run(map_run(run, pos_mapping=pos_mapping), out_dir=out)
+            mapped = map_run(run, pos_mapping=pos_mapping, employee=employee)
+            packaged = package_run(mapped, out_dir=out)
     except WorkbenchError as error:
         raise _fail(error) from error
-    if packaged.mapped.mapping is not None:
+    except OSError as error:
+        raise _fail(
+            WorkbenchError(
+                f"In den Zielordner {out} kann nicht geschrieben werden: "
+                f"{error.strerror or error}. Wählen Sie mit --out einen anderen Ordner."
+            )
+        ) from error
+    report_left_out(mapped, list(packaged.written), output=output)
+    raise typer.Exit(mapped.exit_code)  # the findings decide, the calls not postable included
+
+
+def report_left_out(mapped: MappedRun, written: list[Path], *, output: OutputFormat) -> None:
+    """What was written, the row counts, and every row left out with its reason (table or
+    JSON); the findings behind them decide the exit code."""
+    from workbench.checks import findings_json
+    from workbench.cli.left_out import left_out
+
+    rows = left_out(mapped)
+    counts = mapped.mapping.counts() if mapped.mapping is not None else None
+    if output is OutputFormat.json:
+        payload = {
+            "written": [str(path) for path in written],
+            "counts": counts.to_dicts() if counts is not None else [],
+            "left_out": rows.to_dicts(),
+            "findings": findings_json(mapped.findings),
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    if counts is not None:
+        _print_frame(counts, title="Zeilen: abgebildet, gesperrt, übersprungen")
+    for path in written:
+        _out.print(f"geschrieben: {escape(str(path))}", highlight=False)
+    if rows.height:
         _print_frame(
-            packaged.mapped.mapping.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen"
+            rows.with_columns(pl.col("rules").list.join(", ")),
+            title=f"Nicht übernommen ({rows.height})",
+            limit=100,
         )
-    for path in packaged.written:
-        _out.print(f"geschrieben: {path}")
-    raise typer.Exit(run.exit_code)
+        _print_findings(mapped.findings)
 
 
 @app.command()
@@ -286,8 +347,8 @@ def preview(
     kind: KindArgument,
     files: Files,
     client: ClientOption = None,
-    rows: Annotated[int, typer.Option("--rows", help="Datensätze je Seite.")] = 20,
-    page: Annotated[int, typer.Option("--page", help="Seite (ab 0).")] = 0,
+    rows: Annotated[int, typer.Option("--rows", help="Datensätze je Seite.", min=1)] = 20,
+    page: Annotated[int, typer.Option("--page", help="Seite (ab 0).", min=0)] = 0,
     to: TargetOption = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
@@ -311,22 +372,19 @@ def preview(
     )
     for record, fields in page_frame.group_by("record", maintain_order=True):
         first = fields.row(0, named=True)
-        _out.print(
-            f"[bold]Datensatz {record[0]}[/]  ← {first['source_file']}:{first['source_row']}",
-            highlight=False,
-        )
+        where = escape(f"{first['source_file']}:{first['source_row']}")
+        _out.print(f"[bold]Datensatz {record[0]}[/]  ← {where}", highlight=False)
         for row in fields.iter_rows(named=True):
             origin = (
-                f"{row['source_column']} = {row['source_value']!r}"
+                f"{row['source_column']} = {_short(row['source_value'], 80)!r}"
                 if row["source_column"]
                 else "(abgeleitet)"
             )
             notes = (
-                f"  [yellow]{row['severity']}: {', '.join(row['rules'])}[/]"
+                f"  [yellow]{row['severity']}: {escape(', '.join(row['rules']))}[/]"
                 if row.get("rules")
                 else ""
             )
-            _out.print(
-                f"    {row['field']:<22} {row['value']!s:<32} ← {origin}{notes}", highlight=False
-            )
+            line = f"{row['field']:<22} {_short(row['value'], 80):<32} ← {origin}"
+            _out.print(f"    {escape(line)}{notes}", highlight=False)
     raise typer.Exit(run.exit_code)

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from workbench.cli._app import _fail, _out, app
+from workbench.cli._app import _client_ids, _err, _fail, _month, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.errors import WorkbenchError
-from workbench.german import parse_month
 from workbench.kinds import SourceKind
 
 
@@ -59,10 +59,15 @@ def _parse_sources(specs: list[str]) -> list[dict]:
 def report(
     client: Annotated[
         list[str],
-        typer.Option("--client", help="Mandant; mehrfach für mehrere Mandanten (mit Übersicht)."),
+        typer.Option(
+            "--client",
+            help="Mandant; mehrfach für mehrere Mandanten (mit Übersicht).",
+            callback=_client_ids,
+        ),
     ],
     period: Annotated[
-        str, typer.Option("--period", help="Monat: 2026-01, 01/2026 oder Januar 2026.")
+        str,
+        typer.Option("--period", help="Monat: 2026-01, 01/2026 oder Januar 2026.", callback=_month),
     ],
     out: Annotated[
         Path | None, typer.Option("--out", help="HTML-Datei (ein Mandant) oder Ordner (mehrere).")
@@ -88,7 +93,6 @@ def report(
 
     try:
         settings = load_settings()
-        period = parse_month(period)
         given = _parse_sources(source or [])
         # No sources given or configured: the report shows the DATEV side of the month.
         sources = {
@@ -124,6 +128,9 @@ def report(
     except WorkbenchError as error:
         raise _fail(error) from error
     for result in results:
+        # sources the report could not read: named on stderr, as every other command does
+        for problem in result.details.get("problems", []):
+            _err.print(f"[bold red]Fehler:[/] {escape(f'{result.client}: {problem}')}")
         _out.print(
             f"{result.client}: {result.details['errors']} Fehler, "
             f"{result.details['warnings']} Warnungen, {result.details['transfers']} "

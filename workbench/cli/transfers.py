@@ -11,6 +11,7 @@ import polars as pl
 import typer
 
 from workbench.cli._app import (
+    CANCELLED,
     ClientOption,
     Files,
     KindArgument,
@@ -18,13 +19,19 @@ from workbench.cli._app import (
     _confirm,
     _err,
     _fail,
+    _month,
     _out,
     _print_frame,
     app,
 )
-from workbench.cli.data import PosMappingOption, ProfileOption, TargetOption, _checked_run
+from workbench.cli.data import (
+    EmployeeOption,
+    PosMappingOption,
+    ProfileOption,
+    TargetOption,
+    _checked_run,
+)
 from workbench.errors import WorkbenchError
-from workbench.german import parse_month
 
 if TYPE_CHECKING:
     from workbench.pipeline import MappedRun
@@ -39,7 +46,9 @@ def transfer(
     client: ClientOption = None,
     month: Annotated[
         str | None,
-        typer.Option("--month", help="Buchungsmonat (2026-01, 01/2026, Januar 2026)."),
+        typer.Option(
+            "--month", help="Buchungsmonat (2026-01, 01/2026, Januar 2026).", callback=_month
+        ),
     ] = None,
     document_kind: Annotated[
         str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")
@@ -48,6 +57,7 @@ def transfer(
     to: TargetOption = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
+    employee: EmployeeOption = None,
 ) -> None:
     """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
     from workbench.cli.progress import progress_for
@@ -55,15 +65,14 @@ def transfer(
     from workbench.pipeline.connection import connect
 
     try:
-        # --month selects like --period: only that month's rows are checked and transferred.
-        month = parse_month(month) if month else None
         with connect() as connection:
+            # --month selects like --period: only that month's rows are checked and sent.
             run = _checked_run(kind, files, client, profile, "polars", month, connection, to)
-            mapped = map_run(run, pos_mapping=pos_mapping)
+            mapped = map_run(run, pos_mapping=pos_mapping, employee=employee)
             question = _show_what_goes(mapped)
             if not yes and not _confirm(question):
                 _err.print("Abgebrochen: nichts übertragen.")
-                raise typer.Exit(3)
+                raise typer.Exit(CANCELLED)
             packaged = package_run(
                 mapped,
                 out_dir=connection.settings.home / "packages",
@@ -87,9 +96,8 @@ def transfer(
     else:
         _print_frame(pl.DataFrame(rows).drop("job_ids"), title="Übertragungen")
         _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")
-    if sent.postings is not None:
-        raise typer.Exit(run.exit_code)
-    raise typer.Exit(2 if sent.failed or run.exit_code == 2 else 0)
+    # the findings decide, as in check (calls that cannot be posted included)
+    raise typer.Exit(2 if sent.failed else mapped.exit_code)
 
 
 def _show_what_goes(mapped: MappedRun) -> str:
@@ -97,11 +105,25 @@ def _show_what_goes(mapped: MappedRun) -> str:
     sent unconfirmed)."""
     if mapped.mapping is not None:
         _print_frame(mapped.mapping.counts(), title="Zeilen: abgebildet, gesperrt, übersprungen")
+        _print_left_out(mapped)
         return f"{mapped.mapping.records.height} DATEV-Datensätze für {mapped.client} übertragen?"
     if mapped.checked.billing is not None:
         _print_frame(mapped.checked.billing.summary(), title="Abrechnung je Mandant und Monat")
+    _print_left_out(mapped)
     postings = mapped.plan.postings.height if mapped.plan is not None else 0
     return f"{postings} Auslagen in DATEV buchen?"
+
+
+def _print_left_out(mapped: MappedRun) -> None:
+    from workbench.cli.left_out import left_out
+
+    rows = left_out(mapped)
+    if rows.height:
+        _print_frame(
+            rows.with_columns(pl.col("rules").list.join(", ")),
+            title=f"Nicht übernommen ({rows.height})",
+            limit=100,
+        )
 
 
 def describe_transfer(ledger: Ledger, transfer: Transfer) -> dict:
@@ -131,7 +153,7 @@ def status(
         note = " (bei DATEV bereits gelöscht)" if shown.gone else ""
         _err.print(f"{shown.transfer.id}: DATEV-Status {shown.datev_status}{note}", highlight=False)
         # Seed 004: the status is only stored once the user confirms it.
-        return not shown.gone and (yes or _confirm("Status übernehmen?"))
+        return not shown.gone and (yes or _confirm("Status übernehmen?", no_answer=False))
 
     try:
         with connect() as connection:
@@ -154,7 +176,7 @@ def status(
     else:
         if rows:
             _print_frame(
-                pl.DataFrame(rows).with_columns(pl.col("job_ids").list.join(", ")),
+                _transfer_table(rows),
                 title="Übertragungen",
                 limit=200,
             )
@@ -171,12 +193,21 @@ def status(
                     title=f"Betroffene Quellzeilen {identifier}",
                     limit=200,
                 )
+    # A listing is information (exit 0); a refresh that finds failed transfers is an outcome.
     failed = any(
         row["local_status"] == "Fehlgeschlagen"
         or row["datev_status"] in ("Abgebrochen", "Zu Prüfen", "Storniert mit Fehler")
         for row in rows
     )
-    raise typer.Exit(2 if failed else 0)
+    raise typer.Exit(2 if refresh and failed else 0)
+
+
+def _transfer_table(rows: list[dict]) -> pl.DataFrame:
+    """Transfers as a table; job ids joined as text (a transfer without a job has none)."""
+    return pl.DataFrame(
+        [{**row, "job_ids": ", ".join(row["job_ids"])} for row in rows],
+        schema_overrides={"job_ids": pl.String},
+    )
 
 
 def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> None:
@@ -189,8 +220,8 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
             if not yes and not _confirm(
                 f"{question} ({transfer.client}, {transfer.month}, {transfer.document_kind})?"
             ):
-                _err.print("Abgebrochen.")
-                raise typer.Exit(3)
+                _err.print("Abgebrochen: nichts geändert.")
+                raise typer.Exit(CANCELLED)
             operation = {
                 "resume": jobs.send_transfer,
                 "delete": jobs.delete_transfer,
@@ -200,9 +231,7 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
             row = describe_transfer(connection.ledger, result)
     except WorkbenchError as error:
         raise _fail(error) from error
-    _print_frame(
-        pl.DataFrame([row]).with_columns(pl.col("job_ids").list.join(", ")), title="Übertragung"
-    )
+    _print_frame(_transfer_table([row]), title="Übertragung")
 
 
 TransferId = Annotated[str, typer.Argument(help="Übertragung (ID aus 'workbench status').")]

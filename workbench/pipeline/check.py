@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from workbench.checks.period import select_period
+from workbench.clients import normalise_client_id
 from workbench.errors import ConfigError
 from workbench.findings import concat_findings
 from workbench.kinds import Target
@@ -58,6 +59,7 @@ def check_run(
     """
     from workbench.german import parse_period
 
+    client = normalise_client_id(client) if client is not None else None
     step = progress or _no_progress
     period = parse_period(period)
     chosen = choose_target(loaded, target)
@@ -150,6 +152,7 @@ def _check_calls(
     period: str | tuple[str, str] | None,
 ) -> CheckedRun:
     from workbench.calls import CallSettings, bill_calls, fetch_directory
+    from workbench.checks.formulas import formula_findings
 
     if connection is None:
         raise ConfigError(
@@ -163,14 +166,17 @@ def _check_calls(
     settings = CallSettings.from_table(connection.settings.calls)
     billing = bill_calls(loaded.result, directory, settings=settings)
     if client:
-        billing = billing.for_client(client)
+        # DATEVconnect knows a Mandant by its number: the second part of 455148-2
+        billing = billing.for_client(int(client.partition("-")[2]))
     note = selection.findings.filter(pl.col("rule") == "period.other_months")
     return CheckedRun(
         loaded=loaded,
         client=client,
         target=target,
         settings=None,
-        findings=concat_findings([loaded.result.findings, billing.findings, note]),
+        findings=concat_findings(
+            [loaded.result.findings, formula_findings(loaded.result), billing.findings, note]
+        ),
         billing=billing,
         directory=directory,
         period=period,

@@ -11,7 +11,7 @@ import polars as pl
 from workbench.errors import ConfigError
 from workbench.kinds import Target
 from workbench.pipeline.check import choose_target
-from workbench.pipeline.registry import REGISTRY
+from workbench.pipeline.registry import REGISTRY, plan_calls
 from workbench.pipeline.results import CheckedRun, MappedRun
 
 if TYPE_CHECKING:
@@ -21,17 +21,24 @@ __all__ = ["map_run", "mapping_of", "records_with_lineage"]
 
 
 def map_run(
-    checked: CheckedRun, *, to: str | Target | None = None, pos_mapping: Path | None = None
+    checked: CheckedRun,
+    *,
+    to: str | Target | None = None,
+    pos_mapping: Path | None = None,
+    employee: str | None = None,
 ) -> MappedRun:
     """Map a checked run for target ``to`` (default: the target it was checked for).
 
     POS revenue needs its account mapping (``pos_mapping``, a TOML file); calls become
-    planned expense postings.
+    planned expense postings (``employee``: the DATEV employee for calls whose extension has
+    none).
 
     >>> mapped = map_run(checked)  # doctest: +SKIP
     >>> mapped.mapping.counts()  # doctest: +SKIP
     """
     target = choose_target(checked.loaded, to) if to is not None else checked.target
+    if employee is not None and checked.spec.billed:
+        return plan_calls(checked, target, pos_mapping, employee=employee)
     return REGISTRY[checked.kind].map(checked, target, pos_mapping)
 
 

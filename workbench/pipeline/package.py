@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import tempfile
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -94,6 +96,13 @@ def package_run(
         max_files=max_files,
         folder=folder,
     )
+
+
+def run_folder(out_dir: Path) -> Path:
+    """A new folder under ``out_dir`` for one transfer run's packages: written once, never by
+    another run (two transfers at once used to rewrite each other's registered packages)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=out_dir))
 
 
 def content_hashes(records: pl.DataFrame, *, exclude: tuple[str, ...] = ()) -> pl.Series:
@@ -184,7 +193,12 @@ def package_records(
         return []
     lineage = records.select(*LINEAGE).with_columns(content_hashes(records, exclude=LINEAGE))
     result = build_packages(
-        records.drop(*LINEAGE), out_dir=out_dir, client=client, max_files=max_files, folders=folders
+        records.drop(*LINEAGE),
+        # for a transfer (with a ledger) this run's own folder, written once
+        out_dir=run_folder(out_dir) if ledger is not None else out_dir,
+        client=client,
+        max_files=max_files,
+        folders=folders,
     )
     manifest = result.manifest.with_columns(pl.col("row").cast(pl.Int64))
     numbered = lineage.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
@@ -282,7 +296,8 @@ def package_bookings(
     lineage = bookings.select(GUID_FIELD, *LINEAGE).with_columns(
         content_hashes(bookings, exclude=LINEAGE)
     )
-    files = write_extf_files(bookings.drop(*LINEAGE), header, directory=out_dir)
+    folder = run_folder(out_dir) if ledger is not None else out_dir  # a transfer's own folder
+    files = write_extf_files(bookings.drop(*LINEAGE), header, directory=folder)
     uploads = []
     for number, path in enumerate(files, start=1):
         written = read_extf(path)

@@ -23,7 +23,7 @@ from workbench.sources import LoadResult, load_calls, load_invoices, load_pos, l
 if TYPE_CHECKING:
     from workbench.mapping import PosMapping
 
-__all__ = ["REGISTRY", "KindFunctions", "load_pos_mapping"]
+__all__ = ["REGISTRY", "KindFunctions", "load_pos_mapping", "plan_calls"]
 
 Loader = Callable[..., LoadResult]
 #: ``mapper(checked, target, pos_mapping)``: DATEV records with lineage, or planned postings.
@@ -80,17 +80,27 @@ def _map_pos(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> M
     return MappedRun(checked=checked, target=target, mapping=mapping)
 
 
-def _plan_calls(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:
+def plan_calls(
+    checked: CheckedRun,
+    target: Target,
+    pos_mapping: Path | None = None,
+    *,
+    employee: str | None = None,
+) -> MappedRun:
+    """Billed calls as planned expense postings; ``employee`` (DATEV employee id or number)
+    posts calls whose extension belongs to no employee."""
     from workbench.calls import plan_expense_postings
+    from workbench.calls.postings import resolve_employee
 
     if checked.billing is None or checked.directory is None:
         raise ConfigError("Die Anrufliste ist nicht abgerechnet; prüfen Sie sie zuerst.")
-    plan = plan_expense_postings(checked.billing, checked.directory)
+    chosen = resolve_employee(checked.directory, employee) if employee else None
+    plan = plan_expense_postings(checked.billing, checked.directory, employee_id=chosen)
     return MappedRun(checked=checked, target=target, plan=plan)
 
 
 REGISTRY: dict[SourceKind, KindFunctions] = {
-    SourceKind.CALLS: KindFunctions(load=load_calls, map=_plan_calls),
+    SourceKind.CALLS: KindFunctions(load=load_calls, map=plan_calls),
     SourceKind.INVOICES: KindFunctions(load=load_invoices, map=_map_invoices),
     SourceKind.RECEIPTS: KindFunctions(load=load_receipts, map=_map_receipts),
     SourceKind.POS: KindFunctions(load=load_pos, map=_map_pos),

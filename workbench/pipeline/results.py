@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from workbench.findings import exit_code
+from workbench.findings import concat_findings, exit_code
 from workbench.kinds import KINDS, KindSpec, SourceKind, Target
 
 if TYPE_CHECKING:  # imported where the stages run: importing the package stays light
@@ -108,11 +108,15 @@ class MappedRun:
 
     @property
     def findings(self) -> pl.DataFrame:
-        return self.checked.findings
+        """The check's findings, and for calls the billed calls that cannot be posted (no open
+        order, no employee): left out, so they count like every other finding."""
+        if self.plan is None or self.plan.findings.is_empty():
+            return self.checked.findings
+        return concat_findings([self.checked.findings, self.plan.findings])
 
     @property
     def exit_code(self) -> int:
-        return self.checked.exit_code
+        return exit_code(self.findings)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,10 @@ def run_report(
     import papermill
     from nbconvert import HTMLExporter
 
+    from workbench.clients import normalise_client_id, normalise_month
+
+    client, period = normalise_client_id(client), normalise_month(period)
+
     out.parent.mkdir(parents=True, exist_ok=True)
     executed = out.with_suffix(".ipynb")
     result_path = out.with_suffix(".json")

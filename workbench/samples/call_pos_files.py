@@ -70,9 +70,9 @@ def _calls(seed: int) -> SampleFile:
     typed = apply_defects(clean, d)
     # Clean but awkward: a note with a line break and one with a semicolon (quoted in the file).
     r = pick(external & pl.col("answered"))[0]
-    typed = typed.with_columns(
-        typed["note"].scatter([r], ["Rückruf morgen früh\nBelege liegen im Postfach"])
-    )
+    broken = "Rückruf morgen früh\nBelege liegen im Postfach"
+    typed = typed.with_columns(typed["note"].scatter([r], [broken]))
+    d.append(Defect(r, "note", "field.line_break", "Notiz über zwei Zeilen", broken))
     r = pick(external & pl.col("answered"))[0]
     typed = typed.with_columns(
         typed["note"].scatter([r], ["Kassennachschau angekündigt; Unterlagen vorbereiten"])

@@ -58,6 +58,7 @@ RULES: dict[str, str] = {
     "field.iban": "IBAN with a wrong checksum",
     "field.currency": "currency code not an upper-case ISO 4217 code",
     "field.unparseable": "value the loader cannot read as date/number (reported by the loader)",
+    "field.line_break": "quoted text with a line break: one value over several lines (loader)",
     "amount.zero": "amount 0.00 (DATEV rejects it)",
     "amount.decimals": "amount with more than two decimals",
     "amount.gross_mismatch": "net + tax != gross",

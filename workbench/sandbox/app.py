@@ -10,6 +10,7 @@ from starlette.routing import Route
 from workbench.sandbox import clients, connect, control, documents, dxso, extf, oauth
 from workbench.sandbox.errors import Reject
 from workbench.sandbox.faults import FaultMiddleware
+from workbench.sandbox.limits import BodyLimitMiddleware
 from workbench.sandbox.state import SandboxState
 
 
@@ -37,4 +38,5 @@ def build_app(state: SandboxState) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={Reject: _reject})
     app.state.sandbox = state
     app.add_middleware(FaultMiddleware, state=state)
+    app.add_middleware(BodyLimitMiddleware)  # outermost: before anything reads a body
     return app

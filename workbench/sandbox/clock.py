@@ -6,6 +6,7 @@ can jump 61 days ahead without sleeping and see exactly what a user would see af
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import UTC, datetime
@@ -42,6 +43,8 @@ class Clock:
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("the sandbox clock never runs backwards")
+        if not math.isfinite(seconds):
+            raise ValueError("the sandbox clock moves by a finite number of seconds")
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at += seconds

@@ -386,7 +386,7 @@ async def om_post_posting(request: Request) -> Response:
         raise bad_request("deletemassdataonfailure ist nur mit automaticintegration=true zulässig.")
     try:
         body = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):
         raise bad_request("Der Request-Body ist kein gültiges JSON.") from None
     if not isinstance(body, dict):
         raise bad_request("Der Request-Body muss ein Objekt sein.")

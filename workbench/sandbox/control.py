@@ -6,6 +6,7 @@ real users, so DATEV's API has no call for it).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -38,6 +39,10 @@ async def _body(request: Request) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise Reject(
+            json_response({"error": "invalid_json", "error_description": "nested too deeply"}, 400)
+        ) from None
     except ValueError as exc:
         raise Reject(
             json_response({"error": "invalid_json", "error_description": str(exc)}, 400)
@@ -60,14 +65,38 @@ async def clock(request: Request) -> Response:
         if body.get("unfreeze"):
             state.clock.unfreeze()
         if "advance" in body:
-            try:
-                state.clock.advance(float(body["advance"]))
-            except (TypeError, ValueError) as exc:
-                raise Reject(
-                    json_response({"error": "invalid_advance", "error_description": str(exc)}, 400)
-                ) from exc
+            state.clock.advance(_seconds(body["advance"]))
     now = state.clock.now()
     return json_response({"now": isoformat(now), "epoch": now, "frozen": state.clock.controlled})
+
+
+#: The clock moves at most this far in one step (ten years: far beyond DATEV's retention).
+MAX_ADVANCE = 10 * 366 * 86400.0
+
+
+def _seconds(value: Any) -> float:
+    """A clock step in seconds: a finite number from 0 to :data:`MAX_ADVANCE`, else a 400 (an
+    infinite or NaN step would break every later call until a restart)."""
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or not 0 <= number <= MAX_ADVANCE:
+        raise Reject(
+            json_response(
+                {
+                    "error": "invalid_advance",
+                    "error_description": f"advance must be a number of seconds from 0 to "
+                    f"{MAX_ADVANCE:.0f}, not {value!r}",
+                },
+                400,
+            )
+        )
+    return number
 
 
 async def reset(request: Request) -> Response:

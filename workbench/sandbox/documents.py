@@ -57,7 +57,7 @@ def _metadata(raw: Any, client: AccountingClient) -> dict[str, str]:
     text = raw if isinstance(raw, str) else ""
     try:
         data = json.loads(text) if text.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         raise Reject(dco_error("01217")) from None
     if not isinstance(data, dict):
         raise Reject(dco_error("01217"))

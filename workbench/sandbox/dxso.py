@@ -105,7 +105,7 @@ async def create_job(request: Request) -> Response:
     if raw.strip():
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise Reject(dco_error("01008")) from None
         if not isinstance(body, dict):
             raise Reject(dco_error("01008"))
@@ -142,6 +142,8 @@ async def create_job(request: Request) -> Response:
         else:
             result["ledger_folder_names"] = names
     job_id = uuid.uuid4().hex.upper()
+    if import_type is not None:
+        await run_in_threadpool(_settle_open_jobs, state, client.id, import_type, month)
     with state.store.transaction() as conn:
         if import_type is not None:
             # One job per ledger kind and month while the previous one is not finished.
@@ -158,6 +160,19 @@ async def create_job(request: Request) -> Response:
             (job_id, client.id, import_type, month, state.clock.now()),
         )
     return json_response({"id": job_id, **result}, 201)
+
+
+def _settle_open_jobs(state: Any, client_id: str, import_type: str, month: str) -> None:
+    """Move the group's open jobs to where the clock says they are: DATEV finishes a job within
+    seconds of finalising it, whether or not anyone asks for its status (so a second home does
+    not see #DCO01001 until the first one polls)."""
+    rows = state.store.query(
+        "SELECT id FROM dxso_jobs WHERE client_id = ? AND import_type = ? AND month = ? "
+        "AND deleted = 0 AND status IN (0, 1) AND finalized_at IS NOT NULL",
+        (client_id, import_type, month),
+    )
+    for row in rows:
+        visible_job(state, client_id, row["id"])
 
 
 async def upload_file(request: Request) -> Response:
@@ -207,7 +222,7 @@ async def finalize_job(request: Request) -> Response:
         raise Reject(dco_error("01008"))
     try:
         body = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):
         raise Reject(dco_error("01008")) from None
     if not isinstance(body, dict) or str(body.get("ready")).lower() != "true":
         raise Reject(dco_error("01008"))

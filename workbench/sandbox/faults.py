@@ -1,7 +1,8 @@
 """Fault injection for testing clients: latency, 5xx, 429 with Retry-After, dropped
 connections and early token expiry.
 
-Faults come from the CLI (`--faults "latency=0.2,5xx=0.1,429=0.05,drop=0.01,token_ttl=30"`)
+Faults come from the CLI
+(`--faults "latency=0.2,5xx=0.1,429=0.05,drop=0.01,expire=0.1,token_ttl=30"`)
 or from `POST /_sandbox/faults`. Rates are random (seeded, so runs repeat); `next` queues
 one-shot faults for the next API requests, which is what deterministic tests use.
 They hit only the DATEV API paths, never `/_sandbox/` or the OAuth endpoints.
@@ -28,6 +29,7 @@ class Faults:
     error_rate: float = 0.0
     rate_limit_rate: float = 0.0
     drop_rate: float = 0.0
+    expire_rate: float = 0.0
     retry_after: int = 2
     token_ttl: float | None = None
     seed: int = 0
@@ -39,7 +41,8 @@ class Faults:
 
     @classmethod
     def parse(cls, spec: str | None) -> Faults:
-        """Parse `key=value,...`; keys: latency, 5xx, 429, drop, retry_after, token_ttl, seed."""
+        """Parse `key=value,...`; keys: latency, 5xx, 429, drop, expire, retry_after, token_ttl,
+        seed."""
         faults = cls()
         if spec:
             faults.update(dict(part.split("=", 1) for part in spec.split(",") if part.strip()))
@@ -54,6 +57,8 @@ class Faults:
             "rate_limit_rate": "rate_limit_rate",
             "drop": "drop_rate",
             "drop_rate": "drop_rate",
+            "expire": "expire_rate",
+            "expire_rate": "expire_rate",
             "retry_after": "retry_after",
             "token_ttl": "token_ttl",
             "seed": "seed",
@@ -81,6 +86,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self.latency = self.error_rate = self.rate_limit_rate = self.drop_rate = 0.0
+            self.expire_rate = 0.0
             self.token_ttl = None
             self.queued.clear()
 
@@ -90,6 +96,7 @@ class Faults:
             "5xx": self.error_rate,
             "429": self.rate_limit_rate,
             "drop": self.drop_rate,
+            "expire": self.expire_rate,
             "retry_after": self.retry_after,
             "token_ttl": self.token_ttl,
             "next": list(self.queued),
@@ -105,6 +112,7 @@ class Faults:
                 ("503", self.error_rate),
                 ("429", self.rate_limit_rate),
                 ("drop", self.drop_rate),
+                ("expire", self.expire_rate),
             ):
                 if roll < rate:
                     return kind

@@ -8,6 +8,7 @@ lock keeps concurrent requests (uvicorn's thread pool) safe without SQLite busy 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -71,6 +72,20 @@ TABLES = (
     "fiscal_years",
     "revocations",
 )
+
+
+def _private_database(folder: Path) -> Path:
+    """The database file in ``folder``, both readable by the owner only: the token table holds
+    live tokens. Created 0600 before SQLite opens it (its -wal and -shm files take the same
+    rights); an existing one is made private."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / "sandbox.sqlite3"
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for existing in (path, folder / "sandbox.sqlite3-wal", folder / "sandbox.sqlite3-shm"):
+        if existing.exists():
+            os.chmod(existing, 0o600)
+    return path
 
 
 class Store:
@@ -157,8 +172,7 @@ class SandboxState:
     ) -> SandboxState:
         path = None
         if state_dir is not None:
-            Path(state_dir).mkdir(parents=True, exist_ok=True)
-            path = Path(state_dir) / "sandbox.sqlite3"
+            path = _private_database(Path(state_dir))
         return cls(
             seed_data=load_seed(seed),
             store=Store(path),

@@ -25,14 +25,14 @@ _FALSE = ("nein", "n", "false", "falsch", "no", "0")
 # which would read it as the year 26.
 _DATE_FORMATS = (
     (None, "%Y-%m-%d"),
-    (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
-    (r"^\d{1,2}\.\d{1,2}\.\d{2}$", "%d.%m.%y"),
-    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"),
-    (r"^\d{8}$", "%Y%m%d"),
+    (r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$", "%d.%m.%Y"),
+    (r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2}$", "%d.%m.%y"),
+    (r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$", "%d/%m/%Y"),
+    (r"^[0-9]{8}$", "%Y%m%d"),
 )
 _DATETIME_FORMATS = (
-    (r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}$", "%d.%m.%Y %H:%M:%S"),
-    (r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}$", "%d.%m.%Y %H:%M"),
+    (r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4} [0-9]{1,2}:[0-9]{2}:[0-9]{2}$", "%d.%m.%Y %H:%M:%S"),
+    (r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4} [0-9]{1,2}:[0-9]{2}$", "%d.%m.%Y %H:%M"),
     (None, "%Y-%m-%dT%H:%M:%S"),
     (None, "%Y-%m-%d %H:%M:%S"),
     (None, "%Y-%m-%dT%H:%M:%S%.f"),
@@ -79,7 +79,9 @@ def _strptime(guard: str | None, fmt: str, dtype: pl.DataType) -> Parser:
 def _excel_serial(dtype: pl.DataType) -> Parser:
     def parse(text: pl.Series) -> pl.Series:
         days = pl.select(
-            pl.when(text.str.contains(r"^\d{5}(\.\d+)?$")).then(text.cast(pl.Float64, strict=False))
+            pl.when(text.str.contains(r"^[0-9]{5}(\.[0-9]+)?$")).then(
+                text.cast(pl.Float64, strict=False)
+            )
         ).to_series()
         if dtype == pl.Date:
             return (days.floor() + _EXCEL_EPOCH_DAYS).cast(pl.Int32).cast(pl.Date)
@@ -119,13 +121,13 @@ def normalise_number(text: pl.Expr, *, number_format: str) -> pl.Expr:
     value = (
         text.str.replace_all(r"[\s\u00a0\u202f€%]|EUR", "")
         .str.replace(r"^\+", "")
-        .str.replace(r"^(\d[\d.,]*)-$", "-$1")
+        .str.replace(r"^([0-9][0-9.,]*)-$", "-$1")
     )
     has_dot = value.str.contains(".", literal=True)
     has_comma = value.str.contains(",", literal=True)
-    comma_last = value.str.contains(r",\d*$")
-    german_thousands = value.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
-    english_thousands = value.str.contains(r"^-?\d{1,3}(,\d{3})+$")
+    comma_last = value.str.contains(r",[0-9]*$")
+    german_thousands = value.str.contains(r"^-?[0-9]{1,3}(\.[0-9]{3})+$")
+    english_thousands = value.str.contains(r"^-?[0-9]{1,3}(,[0-9]{3})+$")
     decimal_comma = (
         pl.when(has_dot & has_comma)
         .then(comma_last)
@@ -140,42 +142,67 @@ def normalise_number(text: pl.Expr, *, number_format: str) -> pl.Expr:
         .then(value.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
         .otherwise(value.str.replace_all(",", "", literal=True))
     )
-    return pl.when(normalised.str.contains(r"^-?(\d+(\.\d*)?|\.\d+)$")).then(normalised)
+    return pl.when(normalised.str.contains(r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")).then(normalised)
+
+
+#: Amounts are floats: beyond 13 digits before the decimal point a float no longer keeps the
+#: cents exactly, so such a value is a finding rather than a number that is silently off.
+_LARGEST_AMOUNT = 1e13
+#: Integers read through a float (``1.234`` with German grouping) must stay exact.
+_LARGEST_EXACT_FLOAT = 2**53
 
 
 def _numbers(text: pl.Series, *, number_format: str) -> pl.Series:
     def plain(subset: pl.Series) -> pl.Series:
         # The common case: "1234.56" or, in German files, "1234,56" without grouping.
         if number_format == "de":
-            simple = subset.str.contains(r"^-?\d+(,\d+)?$")
+            simple = subset.str.contains(r"^-?[0-9]+(,[0-9]+)?$")
             return pl.select(
                 pl.when(simple).then(
                     subset.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
                 )
             ).to_series()
         guarded = pl.select(
-            pl.when(subset.str.contains(r"^-?\d+(\.\d+)?$")).then(subset)
+            pl.when(subset.str.contains(r"^-?[0-9]+(\.[0-9]+)?$")).then(subset)
         ).to_series()
         return guarded.cast(pl.Float64, strict=False)
 
     def general(subset: pl.Series) -> pl.Series:
         return pl.select(
-            normalise_number(pl.lit(subset), number_format=number_format).cast(pl.Float64)
+            normalise_number(pl.lit(subset), number_format=number_format).cast(
+                pl.Float64, strict=False
+            )
         ).to_series()
 
-    return _chain(text, [plain, general], pl.Float64)
+    numbers = _chain(text, [plain, general], pl.Float64)
+    return pl.select(pl.when(numbers.abs() < _LARGEST_AMOUNT).then(numbers)).to_series()
 
 
 def _integers(text: pl.Series, *, number_format: str) -> pl.Series:
-    numbers = _numbers(text, number_format=number_format)
-    return pl.select(pl.when(numbers == numbers.floor()).then(numbers)).to_series().cast(pl.Int64)
+    def plain(subset: pl.Series) -> pl.Series:
+        # Straight to Int64, no detour through a float: exact up to Int64's limits, and a value
+        # beyond them is null (a finding), never a rounded or wrapped number.
+        digits = subset.str.strip_prefix("+")
+        return pl.select(
+            pl.when(digits.str.contains(r"^-?[0-9]+$")).then(
+                pl.lit(digits).cast(pl.Int64, strict=False)
+            )
+        ).to_series()
+
+    def written(subset: pl.Series) -> pl.Series:
+        # "1.234" (German grouping) or "12,0": a formatted number that happens to be whole
+        numbers = _numbers(subset, number_format=number_format)
+        whole = (numbers == numbers.floor()) & (numbers.abs() < _LARGEST_EXACT_FLOAT)
+        return pl.select(pl.when(whole).then(numbers)).to_series().cast(pl.Int64)
+
+    return _chain(text, [plain, written], pl.Int64)
 
 
 def _months(text: pl.Series) -> pl.Series:
     patterns = (
-        (r"^(\d{4})-(\d{1,2})$", 1, 2),
-        (r"^(\d{1,2})[./](\d{4})$", 2, 1),
-        (r"^(\d{4})(\d{2})$", 1, 2),
+        (r"^([0-9]{4})-([0-9]{1,2})$", 1, 2),
+        (r"^([0-9]{1,2})[./]([0-9]{4})$", 2, 1),
+        (r"^([0-9]{4})([0-9]{2})$", 1, 2),
     )
 
     def parser(pattern: str, year_group: int, month_group: int) -> Parser:
@@ -194,7 +221,7 @@ def _months(text: pl.Series) -> pl.Series:
 
     def canonical(subset: pl.Series) -> pl.Series:
         return pl.select(
-            pl.when(subset.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$")).then(subset)
+            pl.when(subset.str.contains(r"^[0-9]{4}-(0[1-9]|1[0-2])$")).then(subset)
         ).to_series()
 
     return _chain(text, [canonical, *(parser(*spec) for spec in patterns)], pl.String)
@@ -203,13 +230,14 @@ def _months(text: pl.Series) -> pl.Series:
 def _durations(text: pl.Series) -> pl.Series:
     def seconds(subset: pl.Series) -> pl.Series:
         return pl.select(
-            pl.when(subset.str.contains(r"^-?\d+$")).then(
+            pl.when(subset.str.contains(r"^-?[0-9]+$")).then(
                 pl.lit(subset).cast(pl.Int64, strict=False)
             )
         ).to_series()
 
     def clock(subset: pl.Series) -> pl.Series:
-        parts = subset.str.extract_groups(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+        # at most 12 digits of hours: their seconds fit Int64 (absurd ones are the checks' job)
+        parts = subset.str.extract_groups(r"^(?:([0-9]{1,12}):)?([0-9]{1,2}):([0-9]{2})$")
         hours = parts.struct.field("1").cast(pl.Int64, strict=False).fill_null(0)
         minutes = parts.struct.field("2").cast(pl.Int64, strict=False)
         secs = parts.struct.field("3").cast(pl.Int64, strict=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from workbench.errors import SourceError
+from workbench.errors import ProfileError, SourceError
 from workbench.kinds import KINDS, SourceKind
 from workbench.sources.profiles import Profile, available_profiles, load_profile
 from workbench.sources.readers import RawTable, read_table
@@ -29,9 +29,17 @@ def _label(kind: str) -> str:
         return kind
 
 
-def _profiles() -> list[tuple[str, Profile]]:
+def _profiles() -> tuple[list[tuple[str, Profile]], list[ProfileError]]:
+    """The profiles (``canonical`` last), and the broken ones: a broken user profile breaks
+    only itself."""
     names = [name for name in available_profiles() if name != "canonical"] + ["canonical"]
-    return [(name, load_profile(name)) for name in names]
+    found, broken = [], []
+    for name in names:
+        try:
+            found.append((name, load_profile(name)))
+        except ProfileError as error:
+            broken.append(error)
+    return found, broken
 
 
 class _Tables:
@@ -77,7 +85,7 @@ def detect_profile(kind: str, files: Sequence[str | Path]) -> str:
     table: RawTable | None = None
     if first.suffix.lower() not in {".xlsx", ".xlsm", ".xls", ".ods"}:
         table = read_table(first)  # missing, empty, PDF, binary: the reader names the cause
-    profiles = _profiles()
+    profiles, broken = _profiles()
     for name, profile in profiles:
         if kind in profile.variants and _fits(kind, profile, tables):
             return name
@@ -96,10 +104,11 @@ def detect_profile(kind: str, files: Sequence[str | Path]) -> str:
     headers = table.headers if table is not None else sorted(tables.headers(None, 1))
     shown = ", ".join(headers[:12]) + (" …" if len(headers) > 12 else "")
     names = ", ".join(name for name, profile in profiles if kind in profile.variants)
+    skipped = "".join(f" Übersprungen: {error}" for error in broken)
     raise SourceError(
         f"Die Spalten der Datei {first.name} ({shown}) passen zu keinem Profil für {label} "
         f"({names}). Wählen Sie das passende Profil oder legen Sie ein eigenes an "
-        f"($WORKBENCH_HOME/profiles/NAME.toml).",
+        f"($WORKBENCH_HOME/profiles/NAME.toml).{skipped}",
         file=first.name,
         row=1,
         control="profile",

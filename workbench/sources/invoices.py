@@ -30,7 +30,17 @@ def load_invoices(
     frame, findings, infos = loaded["invoices"]
     positions, position_findings, position_infos = loaded["positions"]
     number = pl.int_range(1, pl.len() + 1).over("source_file", "invoice_id")
-    positions = positions.with_columns(pl.coalesce("position", number).alias("position"))
+    # an unreadable number stays empty (its finding says why): only missing ones are numbered
+    unreadable = position_findings.filter(pl.col("column") == "position").select(
+        pl.format("{}\x1f{}", "source", "row")
+    )
+    key = pl.format("{}\x1f{}", "source_file", "source_row")
+    positions = positions.with_columns(
+        pl.when(key.is_in(unreadable.to_series().implode()))
+        .then(pl.col("position"))
+        .otherwise(pl.coalesce("position", number))
+        .alias("position")
+    )
     return LoadResult(
         kind="invoices",
         frame=frame,

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.errors import SourceError
-from workbench.findings import concat_findings
+from workbench.findings import concat_findings, empty_findings, findings_frame
 from workbench.kinds import ITEM_ID_COLUMNS
 from workbench.sources.convert import convert_series
 from workbench.sources.profiles import Profile, Variant, load_profile
@@ -155,7 +155,8 @@ def _convert(
         if column.required and column.name not in resolved and column.name not in variant.defaults:
             row = variant.header_row if table.format != "json" else None
             raise SourceError(
-                f"Der Datei {table.file} fehlt die Pflichtspalte {variant.expected_headers(column.name)} "
+                f"Der Datei {table.file} fehlt die Pflichtspalte "
+                f"{variant.expected_headers(column.name)} "
                 f"(kanonisch '{column.name}'){f' in der Kopfzeile (Zeile {row})' if row else ''}. "
                 f"Ergänzen Sie die Spalte oder passen Sie das Profil an.",
                 file=table.file,
@@ -198,7 +199,9 @@ def _convert(
             table.rows.alias("source_row"),
         ]
     ).rechunk()
-    findings = _unparseable(table, frame, columns, resolved, texts, kind)
+    findings = concat_findings(
+        [_unparseable(table, frame, columns, resolved, texts, kind), _reader_notes(table, resolved)]
+    )
     used = set(resolved.values())
     info = SourceInfo(
         file=table.file,
@@ -265,8 +268,8 @@ def _unparseable(
             ).with_columns(
                 pl.lit(column.describe()).alias("expected"),
                 pl.format(
-                    "{}, Zeile {}, {}: Der Wert '{}' ist ungültig, erwartet wird {}. Korrigieren Sie "
-                    "den Wert in der Quelle.",
+                    "{}, Zeile {}, {}: Der Wert '{}' ist ungültig, erwartet wird {}. "
+                    "Korrigieren Sie den Wert in der Quelle.",
                     pl.lit(table.file),
                     pl.col("row"),
                     pl.lit(where),
@@ -277,6 +280,17 @@ def _unparseable(
             )
         )
     return concat_findings(parts)
+
+
+def _reader_notes(table: RawTable, resolved: dict[str, str]) -> pl.DataFrame:
+    """The reader's notes on single rows (e.g. a value spanning lines) as findings."""
+    if not table.notes:
+        return empty_findings()
+    canonical = {header: name for name, header in resolved.items()}
+    return findings_frame(
+        {"source": table.file, "column": canonical.get(note["source_column"]), **note}
+        for note in table.notes
+    )
 
 
 def _tables_for(path: Path, variants: Sequence[Variant]) -> list[tuple[RawTable, Variant | None]]:

@@ -158,6 +158,11 @@ def _parse(path: Path) -> Profile:
             continue
         if isinstance(sections, dict):
             sections = [sections]
+        if not isinstance(sections, list) or not all(isinstance(x, dict) for x in sections):
+            raise ProfileError(
+                f"Die Profildatei {path.name}: [{kind}] muss ein Abschnitt ([[{kind}]]) sein.",
+                file=path.name,
+            )
         variants[kind] = tuple(
             _variant(path, kind, index, section) for index, section in enumerate(sections, start=1)
         )
@@ -183,6 +188,7 @@ def _variant(path: Path, kind: str, index: int, section: dict) -> Variant:
         raise ProfileError(
             f"{where} enthält unbekannte Schlüssel: {', '.join(sorted(unknown))}.", file=path.name
         )
+    _check_shapes(where, path, section)
     known = {column.name for column in canonical_columns(kind)}
     columns: dict[str, tuple[str, ...]] = {}
     for canonical, headers in section.get("columns", {}).items():
@@ -190,6 +196,13 @@ def _variant(path: Path, kind: str, index: int, section: dict) -> Variant:
             raise ProfileError(
                 f"{where} ordnet die unbekannte Spalte '{canonical}' zu. Kanonische Spalten für "
                 f"{kind}: {', '.join(sorted(known))}.",
+                file=path.name,
+                column=canonical,
+            )
+        if not _texts(headers):
+            raise ProfileError(
+                f"{where}: die Zuordnung für '{canonical}' muss ein Spaltenname (Text) oder eine "
+                f"Liste von Spaltennamen sein, nicht {headers!r}.",
                 file=path.name,
                 column=canonical,
             )
@@ -223,3 +236,37 @@ def _variant(path: Path, kind: str, index: int, section: dict) -> Variant:
         delimiter=section.get("delimiter"),
         number_format=number_format,
     )
+
+
+def _texts(value: object) -> bool:
+    """A text or a non-empty list of texts (how a profile names source headers)."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _check_shapes(where: str, path: Path, section: dict) -> None:
+    """Each key of a variant has the shape the loader relies on: a wrong one is a clear
+    ProfileError, never a TypeError later on."""
+    problems = []
+    if "detect" in section and not (
+        _texts(section["detect"]) and isinstance(section["detect"], list)
+    ):
+        problems.append("detect muss eine Liste von Spaltennamen sein")
+    for key in ("columns", "defaults", "values"):
+        if key in section and not isinstance(section[key], dict):
+            problems.append(f"[{key}] muss eine Tabelle sein")
+    values = section.get("values")
+    for canonical, mapping in (values if isinstance(values, dict) else {}).items():
+        if not isinstance(mapping, dict):
+            problems.append(f"values.{canonical} muss eine Tabelle (Quellwert = Wert) sein")
+    for key in ("sheet", "variant", "delimiter"):
+        if key in section and not isinstance(section[key], str):
+            problems.append(f"{key} muss ein Text sein")
+    if "delimiter" in section and len(str(section["delimiter"])) != 1:
+        problems.append("delimiter muss genau ein Zeichen sein")
+    header_row = section.get("header_row", 1)
+    if isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1:
+        problems.append("header_row muss eine ganze Zahl ab 1 sein")
+    if problems:
+        raise ProfileError(f"{where}: {'; '.join(problems)}.", file=path.name)

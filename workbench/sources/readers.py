@@ -8,8 +8,6 @@ file (header on line 1), the sheet row in Excel, the record number in JSON.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import mmap
 from dataclasses import dataclass
@@ -19,7 +17,9 @@ import numpy as np
 import polars as pl
 
 from workbench.errors import SourceError
+from workbench.sources.csv_records import read_records
 from workbench.sources.encoding import decode_text, detect_encoding
+from workbench.sources.rawfile import read_bytes as _read_bytes
 
 __all__ = ["RawTable", "excel_sheets", "read_table"]
 
@@ -37,30 +37,13 @@ class RawTable:
     encoding: str | None = None
     sheet: str | None = None
     format: str = "csv"
+    #: What the reader noticed about single rows (header name -> finding fields), e.g. a value
+    #: whose quotes span several lines; the loader turns them into findings.
+    notes: tuple[dict, ...] = ()
 
     @property
     def headers(self) -> list[str]:
         return self.frame.columns
-
-
-def _read_bytes(path: Path, limit: int = -1) -> bytes:
-    """The file's bytes (the first ``limit`` only, if given), with a clear error."""
-    try:
-        with path.open("rb") as file:
-            return file.read(limit)
-    except FileNotFoundError:
-        raise SourceError(
-            f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
-            file=path.name,
-        ) from None
-    except IsADirectoryError:
-        raise SourceError(
-            f"{path} ist ein Ordner, keine Datei. Geben Sie die Dateien darin an.", file=path.name
-        ) from None
-    except OSError as error:
-        raise SourceError(
-            f"Die Datei {path.name} kann nicht gelesen werden: {error.strerror}.", file=path.name
-        ) from error
 
 
 #: Encoding, delimiter and binary content are judged on the first 64 KiB.
@@ -145,10 +128,17 @@ def _read_csv(
     case) is parsed by polars from the file itself; everything else goes to polars as UTF-8
     bytes, decoded in full."""
     codec, skip = detect_encoding(data, assume_utf8=True)
-    from_file = not whole and codec in ("utf-8", "utf-8-sig")
+    # judged on the first bytes before anything is read whole: a 2 GB file of zeros is
+    # rejected here, not after reading it into memory
+    _reject_binary(path, data[skip:], data[skip:_PROBE].decode(codec, errors="replace"))
+    # old Mac exports end lines with a bare CR: read whole and made LF below
+    bare_cr = b"\r" in data and b"\n" not in data
+    from_file = not whole and codec in ("utf-8", "utf-8-sig") and not bare_cr
     utf8 = None
     if not from_file:
         codec, utf8 = _as_utf8(data if whole else _read_bytes(path))
+        if bare_cr:
+            utf8 = utf8.replace(b"\r", b"\n")
     probe = (data if utf8 is None else utf8)[:_PROBE].decode("utf-8", errors="replace")
     _reject_binary(path, data[skip:], probe)
     lines = probe.lstrip("\ufeff").splitlines()
@@ -171,15 +161,21 @@ def _read_csv(
     if utf8 is not None:
         frame, _ = _polars_csv(utf8, separator, header_row)
         line_count = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
+    notes: tuple[dict, ...] = ()
     if frame is not None and line_count == header_row + frame.height:
         rows = pl.int_range(
             header_row + 1, header_row + 1 + frame.height, eager=True, dtype=pl.Int64
         )
+        # a blank line (or one of separators only) holds nothing to lose, as in the careful
+        # reader: it is no row
+        filled = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
+        if not filled.all():
+            frame, rows = frame.filter(filled), rows.filter(filled)
     else:
         # Quoted line breaks, blank lines or ragged rows: walk the file to get true line numbers.
         if utf8 is None:
             codec, utf8 = _as_utf8(_read_bytes(path))
-        frame, rows = _python_csv(path, utf8.decode("utf-8"), separator, header_row)
+        frame, rows, notes = read_records(path, utf8.decode("utf-8"), separator, header_row)
     if frame.width == 0 or not any(name.strip() for name in frame.columns):
         raise SourceError(
             f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=header_row
@@ -196,6 +192,7 @@ def _read_csv(
         rows=rows.alias("row"),
         encoding=codec,
         format="csv",
+        notes=notes,
     )
 
 
@@ -228,61 +225,6 @@ def _polars_csv(
     return frame, False
 
 
-def _python_csv(
-    path: Path, text: str, separator: str, header_row: int
-) -> tuple[pl.DataFrame, pl.Series]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=separator, quotechar='"')
-    header: list[str] | None = None
-    records: list[list[str | None]] = []
-    starts: list[int] = []
-    line = 0
-    try:
-        for fields in reader:
-            start, line = line + 1, reader.line_num
-            if start < header_row:
-                continue
-            if header is None:
-                header = fields
-                continue
-            if not fields or all(not value.strip() for value in fields):
-                continue  # blank line: nothing to lose
-            if len(fields) > len(header):
-                raise SourceError(
-                    f"Die Datei {path.name}, Zeile {start} hat {len(fields)} Felder, die Kopfzeile "
-                    f"aber nur {len(header)}. Prüfen Sie Trennzeichen und Anführungszeichen in "
-                    f"dieser Zeile (Wert '{fields[len(header)]}' in Feld {len(header) + 1}).",
-                    file=path.name,
-                    row=start,
-                    value=fields[len(header)],
-                )
-            padded = [value if value != "" else None for value in fields]
-            padded += [None] * (len(header) - len(fields))
-            records.append(padded)
-            starts.append(start)
-    except csv.Error as error:
-        raise SourceError(
-            f"Die Datei {path.name} ist ab Zeile {reader.line_num} nicht lesbar: "
-            f"{error}. Prüfen Sie die Anführungszeichen.",
-            file=path.name,
-            row=reader.line_num,
-        ) from error
-    if header is None:
-        raise SourceError(f"Die Datei {path.name} hat keine Kopfzeile.", file=path.name, row=1)
-    names = _unique(header)
-    frame = pl.DataFrame(records, schema={name: pl.String for name in names}, orient="row")
-    return frame, pl.Series("row", starts, dtype=pl.Int64)
-
-
-def _unique(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for name in header:
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        names.append(name if count == 0 else f"{name}_duplicated_{count - 1}")
-    return names
-
-
 def _clean_header(frame: pl.DataFrame) -> pl.DataFrame:
     """Header names without surrounding spaces or byte order marks (a file saved twice with a
     BOM keeps the second one in its first name)."""
@@ -310,11 +252,27 @@ def _broken_excel(path: Path, error: Exception) -> SourceError:
             f"Die Datei {path} wurde nicht gefunden. Prüfen Sie Pfad und Dateinamen.",
             file=path.name,
         )
+    if _encrypted_office_file(path):
+        return SourceError(
+            f"Die Excel-Datei {path.name} ist verschlüsselt (kennwortgeschützt). Heben Sie den "
+            f"Kennwortschutz in Excel auf (Datei > Informationen > Arbeitsmappe schützen) und "
+            f"speichern Sie sie erneut.",
+            file=path.name,
+        )
     return SourceError(
         f"Die Datei {path.name} ist keine gültige Excel-Datei oder beschädigt "
         f"({type(error).__name__}). Öffnen und speichern Sie sie in Excel erneut.",
         file=path.name,
     )
+
+
+def _encrypted_office_file(path: Path) -> bool:
+    """Excel saves a password-protected workbook as an OLE compound file (not a ZIP) holding
+    the streams ``EncryptionInfo`` and ``EncryptedPackage`` (MS-OFFCRYPTO 2.3.4)."""
+    if not _read_bytes(path, 8).startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return False
+    # the directory may sit anywhere in the compound file: look through it (only on failure)
+    return "EncryptedPackage".encode("utf-16-le") in _read_bytes(path, 1 << 28)
 
 
 def _first_used_row(path: Path, sheet: str) -> int:
@@ -395,6 +353,12 @@ def _read_json(path: Path, data: bytes) -> RawTable:
     decoded = decode_text(data)
     try:
         document = json.loads(decoded.text)
+    except RecursionError:
+        raise SourceError(
+            f"Die JSON-Datei {path.name} ist zu tief verschachtelt, um sie zu lesen; erwartet "
+            f"wird eine Liste von Datensätzen (Objekten).",
+            file=path.name,
+        ) from None
     except json.JSONDecodeError as error:
         raise SourceError(
             f"Die Datei {path.name} ist kein gültiges JSON: Zeile {error.lineno}, "

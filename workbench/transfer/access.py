@@ -13,12 +13,24 @@
 from __future__ import annotations
 
 import getpass
+import json
 import logging
+import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from workbench.config import Settings
 from workbench.errors import ConfigError, DatevApiError
-from workbench.transfer.auth import DEFAULT_SCOPES, Session, TokenSet, TokenStore, login, token_key
+from workbench.transfer.auth import (
+    DEFAULT_SCOPES,
+    Session,
+    TokenSet,
+    TokenStore,
+    locked_file,
+    login,
+    token_key,
+    write_private,
+)
 from workbench.transfer.client import DatevClient, TokenSource
 from workbench.transfer.tokens import (
     TokenEntry,
@@ -61,8 +73,7 @@ def open_tokens(settings: Settings, datev: DatevClient) -> TokenSource:
     if registry is None or not registry.entries():
         if settings.mode != "sandbox":
             raise ConfigError(NOT_LOGGED_IN.format(kanzlei=settings.kanzlei))
-        tokens = _login(settings, datev, scopes=DEFAULT_SCOPES, offline=True)
-        return Session(datev, client_secret=settings.app_secret, tokens=tokens)
+        return _SandboxSession.reuse(settings, datev)
     active = registry.active(local_user())
     if not active:
         raise ConfigError(NOT_LOGGED_IN.format(kanzlei=settings.kanzlei))
@@ -189,6 +200,69 @@ def _revoke_at_datev(
     except DatevApiError as error:
         # The key is gone here either way; DATEV ends it at the latest with its lifetime.
         log.warning("Widerruf des %s bei DATEV fehlgeschlagen: %s", what, error)
+
+
+class _SandboxSlot:
+    """The sandbox session between commands: ``sandbox/session.json`` in the Kanzlei's home,
+    0600 like the sandbox's own token table beside it, one entry per sandbox (the embedded one
+    changes its port every run but keeps its state)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.path = settings.home / "sandbox" / "session.json"
+        self.origin = settings.sandbox_url or "embedded"
+
+    def locked(self) -> AbstractContextManager[None]:
+        return locked_file(self.path.with_suffix(".lock"))
+
+    def _all(self) -> dict:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self) -> TokenSet | None:
+        stored = self._all().get(self.origin)
+        try:
+            return TokenSet(**stored) if isinstance(stored, dict) else None
+        except TypeError:  # written by another version: log in again
+            return None
+
+    def save(self, tokens: TokenSet) -> None:
+        sessions = self._all()
+        sessions[self.origin] = tokens.to_dict()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_private(self.path, json.dumps(sessions).encode("utf-8"))
+
+
+class _SandboxSession(Session):
+    """Never logged in, against the sandbox: one session reused by every command instead of a
+    login per command (which piled up in the sandbox's token table). When the sandbox no longer
+    knows it (reset, new state folder), one fresh login replaces it."""
+
+    def __init__(self, settings: Settings, datev: DatevClient, tokens: TokenSet) -> None:
+        super().__init__(
+            datev, client_secret=settings.app_secret, tokens=tokens, slot=_SandboxSlot(settings)
+        )
+        self._settings = settings
+
+    @classmethod
+    def reuse(cls, settings: Settings, datev: DatevClient) -> _SandboxSession:
+        slot = _SandboxSlot(settings)
+        with slot.locked():
+            tokens = slot.load()
+            if tokens is None or (tokens.refresh_expires_at or 0) <= time.time() + 60:
+                tokens = _login(settings, datev, scopes=DEFAULT_SCOPES, offline=True)
+                slot.save(tokens)
+        return cls(settings, datev, tokens)
+
+    def _exchange(self, refresh_token: str | None) -> TokenSet:
+        try:
+            return super()._exchange(refresh_token)
+        except DatevApiError as error:
+            if error.status not in (400, 401):
+                raise
+            return _login(self._settings, self._client, scopes=DEFAULT_SCOPES, offline=True)
 
 
 class _Fixed:

@@ -46,9 +46,11 @@ __all__ = [
     "TokenSet",
     "TokenSlot",
     "TokenStore",
+    "locked_file",
     "login",
     "pkce_pair",
     "token_key",
+    "write_private",
 ]
 
 DEFAULT_SCOPES = (
@@ -150,6 +152,30 @@ def token_key() -> bytes:
     return key.encode() if isinstance(key, str) else key
 
 
+def write_private(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` readable by the owner only from the first byte on (created
+    0600, not made 0600 after writing) and replace the old file atomically."""
+    temporary = path.with_name(path.name + ".tmp")
+    with suppress(FileNotFoundError):
+        temporary.unlink()
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    temporary.replace(path)
+
+
+@contextmanager
+def locked_file(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes on ``path`` (created 0600, empty)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class TokenStore:
     """One encrypted JSON document in one file under the Kanzlei's home: token sets by
     ``user/service`` (:meth:`load`, :meth:`save`) and whatever else :meth:`read` and
@@ -166,13 +192,7 @@ class TokenStore:
     def write(self, document: dict) -> None:
         """Replace the document atomically; the file is 0600 from its creation."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        with suppress(FileNotFoundError):
-            temporary.unlink()
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(self._fernet.encrypt(json.dumps(document).encode()))
-        temporary.replace(self.path)
+        write_private(self.path, self._fernet.encrypt(json.dumps(document).encode()))
 
     def _read_all(self) -> dict:
         if not self.path.exists():
@@ -201,13 +221,8 @@ class TokenStore:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Exclusive lock across processes (held while a refresh token is being used)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with locked_file(self.path.with_suffix(".lock")):
+            yield
 
 
 class TokenSlot(Protocol):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
@@ -24,7 +25,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from workbench.errors import DatevApiError
+from workbench.clients import normalise_client_id
+from workbench.errors import DatevApiError, UsageError
 from workbench.transfer.datev_errors import describe_error
 
 __all__ = ["DatevClient", "RetryPolicy", "TokenSource"]
@@ -32,7 +34,18 @@ __all__ = ["DatevClient", "RetryPolicy", "TokenSource"]
 log = logging.getLogger(__name__)
 
 _ALWAYS_RETRY = {429, 502, 503, 504}
+#: A path segment "." or "..", a query, a fragment, an escape or a blank inside a request path:
+#: ids from files or users must never be able to point a request somewhere else.
+_UNSAFE_PATH = re.compile(r"(^|/)\.{1,2}(/|$)|[?#%\\\s]")
 _SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
+
+
+def _unknown_client(client: str) -> str:
+    return (
+        f"Den Mandanten {client} gibt es bei DATEV nicht, oder er ist für Sie nicht freigegeben. "
+        f"Prüfen Sie die Mandanten-ID (Beraternummer-Mandantennummer) und die Freigaben in der "
+        f"DATEV Rechteverwaltung."
+    )
 
 
 class TokenSource(Protocol):
@@ -118,15 +131,22 @@ class DatevClient:
         safe: bool | None = None,
         basic: tuple[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        not_found: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         """Send one request with retries; raise DatevApiError for an error answer.
 
         ``auth``: ``bearer`` (Online APIs), ``connect`` (DATEVconnect basic auth) or ``none``
         (with ``basic`` credentials for the OAuth endpoints). ``what`` names the action in the
-        German error message; ``safe`` says whether the request may be repeated after it may
-        have reached DATEV (default: by method).
+        German error message; ``not_found`` replaces the general text of a 404 when the
+        caller knows what was not found; ``safe`` says whether the request may be repeated after
+        it may have reached DATEV (default: by method).
         """
+        if _UNSAFE_PATH.search(path):
+            raise UsageError(
+                f"{what}: Die Adresse '{path}' enthält unzulässige Zeichen (Mandanten- oder "
+                f"Job-ID prüfen)."
+            )
         url = self.endpoints[api].rstrip("/") + path
         safe = method in _SAFE_METHODS if safe is None else safe
         tokens = self._tokens_for(api, path) if auth == "bearer" else None
@@ -172,6 +192,8 @@ class DatevClient:
                 continue
             if status >= 400:
                 message, code, request_id = describe_error(status, response.content, what=what)
+                if status == 404 and not_found:  # say which thing is unknown, not a guess
+                    message = f"{what}: {not_found}"
                 raise DatevApiError(message, status=status, code=code, request_id=request_id)
             return response
 
@@ -300,7 +322,11 @@ class DatevClient:
 
     def get_client(self, client: str) -> dict:
         return self._json(
-            "GET", "accounting-clients", f"/clients/{client}", what=f"Mandant {client} abrufen"
+            "GET",
+            "accounting-clients",
+            f"/clients/{normalise_client_id(client)}",
+            what=f"Mandant {client} abrufen",
+            not_found=_unknown_client(client),
         )
 
     def client_basics(self, client: str) -> dict:
@@ -308,16 +334,18 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-dxso-jobs",
-            f"/clients/{client}",
+            f"/clients/{normalise_client_id(client)}",
             what=f"Stammdaten des Mandanten {client} abrufen",
+            not_found=_unknown_client(client),
         )
 
     def document_types(self, client: str) -> list[dict]:
         return self._json(
             "GET",
             "accounting-documents",
-            f"/clients/{client}/document-types",
+            f"/clients/{normalise_client_id(client)}/document-types",
             what=f"Belegtypen des Mandanten {client} abrufen",
+            not_found=_unknown_client(client),
         )
 
     # --- dxso-jobs (XML-Schnittstelle online) ------------------------------------------------
@@ -326,7 +354,7 @@ class DatevClient:
         return self._json(
             "POST",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs",
             what="Datenübertragung anlegen",
             safe=False,
             json={"import_type": import_type, "accounting_month": accounting_month},
@@ -338,7 +366,7 @@ class DatevClient:
         self.request(
             "POST",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}/files",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}/files",
             what=f"Datei {name} hochladen",
             safe=False,
             files={"files": (name, content, media_type)},
@@ -348,7 +376,7 @@ class DatevClient:
         self.request(
             "PUT",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}",
             what="Datenübertragung abschließen",
             content=b'{"ready":"true"}',
             headers={"Content-Type": "application/merge-patch+json"},
@@ -358,7 +386,7 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}",
             what="Status der Datenübertragung abrufen",
         )
 
@@ -366,7 +394,7 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}/protocol-entries",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}/protocol-entries",
             what="Protokoll der Datenübertragung abrufen",
         )
 
@@ -374,7 +402,7 @@ class DatevClient:
         self.request(
             "DELETE",
             "accounting-dxso-jobs",
-            f"/clients/{client}/dxso-jobs/{job}",
+            f"/clients/{normalise_client_id(client)}/dxso-jobs/{job}",
             what="Datenübertragung löschen",
         )
 
@@ -390,7 +418,7 @@ class DatevClient:
         response = self.request(
             "POST",
             "accounting-extf-files",
-            f"/clients/{client}/extf-files/import",
+            f"/clients/{normalise_client_id(client)}/extf-files/import",
             what=f"EXTF-Datei {filename} hochladen",
             safe=False,
             content=content,
@@ -402,7 +430,7 @@ class DatevClient:
         return list(
             self._paged(
                 "accounting-extf-files",
-                f"/clients/{client}/extf-files/jobs",
+                f"/clients/{normalise_client_id(client)}/extf-files/jobs",
                 what="EXTF-Importe abrufen",
                 page_size=page_size,
             )
@@ -412,7 +440,7 @@ class DatevClient:
         return self._json(
             "GET",
             "accounting-extf-files",
-            f"/clients/{client}/extf-files/jobs/{job}",
+            f"/clients/{normalise_client_id(client)}/extf-files/jobs/{job}",
             what="Status des EXTF-Imports abrufen",
         )
 
@@ -425,7 +453,7 @@ class DatevClient:
         return self._json(
             "PUT",
             "accounting-documents",
-            f"/clients/{client}/documents/{guid}",
+            f"/clients/{normalise_client_id(client)}/documents/{guid}",
             what=f"Belegbild {name} hochladen",
             files={"file": (name, content, media_type)},
             data={"metadata": metadata},

@@ -14,6 +14,7 @@ from pathlib import Path
 from workbench.errors import DatevApiError
 from workbench.transfer.client import DatevClient
 from workbench.transfer.ledger import Ledger, Transfer
+from workbench.transfer.recovery import TRANSIENT
 from workbench.transfer.status import record_failure
 
 __all__ = ["send_extf"]
@@ -48,7 +49,16 @@ def send_extf(ledger: Ledger, datev: DatevClient, transfer_id: str) -> Transfer:
         )
     except DatevApiError as error:
         record_failure(ledger, transfer.id, error)
-        raise
+        how = (
+            f"Die Übertragung {transfer.id} ist unterbrochen; setzen Sie sie fort: "
+            f"'workbench resume {transfer.id}'."
+            if error.status in TRANSIENT
+            else f"Die Übertragung {transfer.id} ist fehlgeschlagen; nach der Korrektur: "
+            f"'workbench retransfer {transfer.id}'."
+        )
+        raise DatevApiError(
+            f"{error} {how}", status=error.status, code=error.code, request_id=error.request_id
+        ) from error
     ledger.mark_uploaded(transfer.id, entry["name"])
     return ledger.update(
         transfer.id,

@@ -30,7 +30,8 @@ from workbench.errors import DatevApiError, TransferError
 from workbench.transfer.client import DatevClient
 from workbench.transfer.extf_jobs import send_extf
 from workbench.transfer.ledger import ITEM_FIELDS, Ledger, Transfer
-from workbench.transfer.status import record_failure, refresh_status
+from workbench.transfer.recovery import after_failure, delete_open_job, group_busy, no_files
+from workbench.transfer.status import refresh_status
 
 __all__ = [
     "IMPORT_TYPES",
@@ -100,8 +101,9 @@ def pending_items(ledger: Ledger, client: str, item_ids: list[str]) -> set[str]:
 
 
 def register(ledger: Ledger, *, client: str, kind: str, upload: Upload) -> Transfer:
-    """Record an upload as a new transfer with its items and files, ready to send."""
-    transfer = ledger.create(
+    """Record an upload as a new transfer with its items and files, ready to send, in one
+    ledger transaction (never a transfer with items but no files)."""
+    return ledger.create(
         client=client,
         kind=kind,
         channel=upload.channel,
@@ -111,14 +113,7 @@ def register(ledger: Ledger, *, client: str, kind: str, upload: Upload) -> Trans
         package_no=upload.package_no,
         package_path=str(upload.path),
         max_files_reached=upload.max_files_reached,
-    )
-    ledger.update(transfer.id, action="vorbereiten", local_status="In Vorbereitung")
-    ledger.add_files(
-        transfer.id,
-        [(path.name, _sha256(path), path.stat().st_size) for path in upload.files()],
-    )
-    return ledger.update(
-        transfer.id, action="vorbereitet", local_status="Vorbereitet zur Übertragung"
+        files=[(path.name, _sha256(path), path.stat().st_size) for path in upload.files()],
     )
 
 
@@ -199,33 +194,46 @@ def send_dxso(
             f"Die Beleg-Art '{transfer.document_kind}' kann nicht über die "
             f"XML-Schnittstelle übertragen werden."
         )
+    if not ledger.files(transfer.id):
+        no_files(ledger, transfer)
     if transfer.job_id:
         transfer = _resume_job(ledger, datev, transfer)
         if transfer.local_status == "Transferiert":
             return transfer
     if not transfer.job_id:
         _wait_for_previous(ledger, datev, transfer, wait=wait)
+        transfer = _create_job(ledger, datev, transfer)
     try:
-        if not transfer.job_id:
-            job = datev.create_dxso_job(
-                transfer.client,
-                import_type=IMPORT_TYPES[transfer.document_kind],
-                accounting_month=transfer.month,
-            )
-            transfer = ledger.update(
-                transfer.id, action="job angelegt", job_id=job["id"], local_status="In Übertragung"
-            )
         _upload_missing(ledger, datev, transfer, progress)
         _finalize(datev, transfer)
     except DatevApiError as error:
-        record_failure(ledger, transfer.id, error)
-        raise
+        raise after_failure(ledger, datev, transfer, error) from error
     return ledger.update(
         transfer.id, action="übertragen", local_status="Transferiert", datev_status="0"
     )
 
 
+def _create_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Transfer:
+    """Create the DATEV job; the intent is in the ledger before the call, so a crash between
+    DATEV creating the job and the ledger storing its id is known on the next run."""
+    unknown_job = transfer.local_status == "In Übertragung"  # intent recorded, no id stored
+    ledger.update(transfer.id, action="job wird angelegt", local_status="In Übertragung")
+    try:
+        job = datev.create_dxso_job(
+            transfer.client,
+            import_type=IMPORT_TYPES[transfer.document_kind],
+            accounting_month=transfer.month,
+        )
+    except DatevApiError as error:
+        if error.code == "#DCO01001":
+            raise TransferError(group_busy(ledger, transfer, unknown_job)) from error
+        raise after_failure(ledger, datev, transfer, error) from error
+    return ledger.update(transfer.id, action="job angelegt", job_id=job["id"])
+
+
 def _finalize(datev: DatevClient, transfer: Transfer) -> None:
+    if not transfer.job_id:
+        raise TransferError(f"Die Übertragung {transfer.id} hat keinen DATEV-Job.")
     try:
         datev.finalize_dxso_job(transfer.client, transfer.job_id)
     except DatevApiError as error:
@@ -280,11 +288,12 @@ def _upload_missing(
         if entry["uploaded_at"]:
             continue
         path = folder / entry["name"]
-        content = path.read_bytes()
+        content = path.read_bytes() if path.is_file() else b""
         if hashlib.sha256(content).hexdigest() != entry["sha256"]:
             raise TransferError(
-                f"Die Datei {path} wurde seit der Vorbereitung verändert. "
-                f"Bereiten Sie die Übertragung neu vor.",
+                f"Die Datei {path} fehlt oder wurde seit der Vorbereitung verändert. Bereiten "
+                f"Sie die Übertragung neu vor: 'workbench delete {transfer.id}', dann "
+                f"'workbench transfer …' mit denselben Quelldateien.",
                 file=entry["name"],
             )
         ledger.mark_upload_started(transfer.id, entry["name"])
@@ -307,7 +316,10 @@ def delete_transfer(ledger: Ledger, datev: DatevClient, transfer_id: str) -> Tra
     if transfer.local_status == "Gelöscht":
         return transfer
     if transfer.local_status == "Fehlgeschlagen" or transfer.datev_status in ("3", "failed"):
-        # DATEV processed nothing of it: the items become free for a corrected transfer.
+        # DATEV processed nothing of it: the items become free for a corrected transfer, and an
+        # open job is deleted at DATEV too (it would block the group with #DCO01001).
+        if transfer.channel == "dxso" and transfer.datev_status in (None, "0"):
+            delete_open_job(datev, transfer)
         return ledger.update(transfer.id, action="löschen", local_status="Gelöscht")
     if transfer.job_id:
         status = int(datev.dxso_job(transfer.client, transfer.job_id)["status"])
@@ -343,6 +355,8 @@ def retransfer(
             f"({old.local_status}, DATEV: {old.datev_status_text or '–'}); "
             f"neu übertragen lassen sich nur fehlgeschlagene Übertragungen."
         )
+    if old.channel == "dxso" and old.job_id and old.datev_status in (None, "0"):
+        delete_open_job(datev, old)  # its open job would block the group (#DCO01001)
     items = [{key: item[key] for key in ITEM_FIELDS} for item in ledger.items(old.id)]
     new = ledger.create(
         client=old.client,
@@ -355,9 +369,6 @@ def retransfer(
         package_path=old.package_path,
         max_files_reached=old.max_files_reached,
         retransfer_of=old.id,
+        files=[(entry["name"], entry["sha256"], entry["size"]) for entry in ledger.files(old.id)],
     )
-    ledger.add_files(
-        new.id, [(entry["name"], entry["sha256"], entry["size"]) for entry in ledger.files(old.id)]
-    )
-    ledger.update(new.id, action="vorbereitet", local_status="Vorbereitet zur Übertragung")
     return send_transfer(ledger, datev, new.id, progress=progress, wait=wait)

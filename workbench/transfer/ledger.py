@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from workbench.clients import normalise_client_id
 from workbench.errors import TransferError
 
 __all__ = [
@@ -238,7 +239,7 @@ class Ledger:
     def transfers(self, *, client: str | None = None) -> list[Transfer]:
         sql, args = "SELECT * FROM transfers", ()
         if client:
-            sql, args = sql + " WHERE client = ?", (client,)
+            sql, args = sql + " WHERE client = ?", (normalise_client_id(client, allow_number=True),)
         return [_transfer(row) for row in self._db.execute(sql + " ORDER BY rowid", args)]
 
     def items(self, transfer_id: str) -> list[dict]:
@@ -262,6 +263,7 @@ class Ledger:
 
     def transferred_items(self, client: str, item_ids: Iterable[str]) -> dict[str, str]:
         """Item id -> transfer id for items already in a live (not failed, not deleted) transfer."""
+        client = normalise_client_id(client, allow_number=True)
         wanted = list(item_ids)
         found: dict[str, str] = {}
         for start in range(0, len(wanted), 500):
@@ -277,6 +279,7 @@ class Ledger:
         return found
 
     def in_progress(self, client: str) -> list[Transfer]:
+        client = normalise_client_id(client, allow_number=True)
         marks = ",".join("?" * len(IN_PROGRESS))
         rows = self._db.execute(
             f"SELECT * FROM transfers WHERE client = ? AND local_status IN "
@@ -301,8 +304,15 @@ class Ledger:
         max_files_reached: bool = False,
         retransfer_of: str | None = None,
         allow_concurrent: bool = False,
+        files: Iterable[tuple[str, str, int]] = (),
     ) -> Transfer:
-        """Record a new transfer with its items (dicts with item_id, content_hash, source_*)."""
+        """Record a new transfer with its items (dicts with item_id, content_hash, source_*).
+
+        With ``files`` (name, sha256, size) the transfer is registered complete in one
+        transaction, "Vorbereitet zur Übertragung": a crash can never leave a transfer with
+        items but no files (which would later finish as an empty job at DATEV).
+        """
+        client = normalise_client_id(client, allow_number=True)
         transfer_id = uuid.uuid4().hex
         now = _now()
         with self.transaction() as db:
@@ -314,6 +324,19 @@ class Ledger:
                         f"({busy[0].local_status}). Eine neue Datenübertragung ist erst möglich, "
                         f"wenn alle Übertragungen vollständig an DATEV übertragen wurden."
                     )
+            rows = [
+                (
+                    transfer_id,
+                    item["item_id"],
+                    item["content_hash"],
+                    item.get("source_file"),
+                    item.get("source_row"),
+                    item.get("record_ref"),
+                )
+                for item in items
+            ]
+            if retransfer_of is None and channel in ("dxso", "extf"):
+                self._refuse_taken_items(client, [row[1] for row in rows])
             db.execute(
                 "INSERT INTO transfers (id, client, kind, channel, month, document_kind, package_no,"
                 " package_path, local_status, max_files_reached, retransfer_of, created_at,"
@@ -334,17 +357,6 @@ class Ledger:
                     now,
                 ),
             )
-            rows = [
-                (
-                    transfer_id,
-                    item["item_id"],
-                    item["content_hash"],
-                    item.get("source_file"),
-                    item.get("source_row"),
-                    item.get("record_ref"),
-                )
-                for item in items
-            ]
             db.executemany("INSERT INTO transfer_items VALUES (?,?,?,?,?,?)", rows)
             self._audit(
                 db,
@@ -358,7 +370,43 @@ class Ledger:
                 package_no=package_no,
                 retransfer_of=retransfer_of,
             )
+            self._register_files(db, transfer_id, list(files))
         return self.get(transfer_id)
+
+    def _refuse_taken_items(self, client: str, item_ids: list[str]) -> None:
+        """Checked again inside the creating transaction: a run that started at the same time
+        may have taken these items since this one looked (two transfers at once). Call
+        postings keep their own per-posting marks (calls/postings.py) and are not checked."""
+        taken = self.transferred_items(client, item_ids)
+        if taken:
+            holder = next(iter(taken.values()))
+            raise TransferError(
+                f"Für den Mandanten {client} läuft bereits die Übertragung {holder} mit "
+                f"{len(taken)} derselben Positionen (gleichzeitig gestartet?). Prüfen Sie sie "
+                f"mit 'workbench status {holder}'."
+            )
+
+    def _register_files(
+        self, db: sqlite3.Connection, transfer_id: str, files: list[tuple[str, str, int]]
+    ) -> None:
+        """The files of a new transfer, in its creating transaction: prepared at once."""
+        if not files:
+            return
+        db.executemany(
+            "INSERT INTO transfer_files (transfer_id, name, sha256, size) VALUES (?,?,?,?)",
+            [(transfer_id, *file) for file in files],
+        )
+        db.execute(
+            "UPDATE transfers SET local_status = ? WHERE id = ?",
+            ("Vorbereitet zur Übertragung", transfer_id),
+        )
+        self._audit(
+            db,
+            "vorbereitet",
+            transfer_id,
+            local_status="Vorbereitet zur Übertragung",
+            files=len(files),
+        )
 
     def update(self, transfer_id: str, *, action: str, **fields: object) -> Transfer:
         """Change status fields of a transfer and log the change in the audit log."""

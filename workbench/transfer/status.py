@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from workbench.errors import DatevApiError
 from workbench.transfer.client import DatevClient
 from workbench.transfer.ledger import Ledger, Transfer
+from workbench.transfer.recovery import TRANSIENT
 
 __all__ = ["FAILED_STATUSES", "StatusResult", "describe", "record_failure", "refresh_status"]
 
@@ -69,9 +70,10 @@ def refresh_status(
 
 
 def record_failure(ledger: Ledger, transfer_id: str, error: DatevApiError) -> None:
-    """DATEV said no: the transfer failed. No answer at all: it was only interrupted, the
-    ledger still says where it stood, and the next call resumes."""
-    if error.status is None:
+    """DATEV said no: the transfer failed. No answer at all, or "try again later" (401 after
+    the refresh, 429, 5xx): it was only interrupted, the ledger still says where it stood, and
+    the next call resumes."""
+    if error.status in TRANSIENT:
         ledger.log("unterbrochen", transfer_id, error=str(error))
     else:
         ledger.update(

@@ -100,6 +100,12 @@ class Session:
     fetched_protocol: list | None = None
     _upload_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
+    def __post_init__(self) -> None:
+        from workbench.clients import normalise_client_id
+
+        if self.client is not None:
+            self.client = normalise_client_id(self.client)
+
     def reset_from_load(self) -> None:
         self.run = None
         self.mapped = None
