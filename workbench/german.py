@@ -85,7 +85,7 @@ RULE_TITLES = {
     "amount.tax_rate": "Unbekannter Steuersatz",
     "amount.zero": "Betrag 0,00",
     "attachment.missing": "Belegbild fehlt",
-    "attachment.too_large": "Belegbild größer als 20 MB",
+    "attachment.too_large": "Belegbild zu groß für DATEV",
     "attachment.unsupported_type": "Belegbild-Dateityp nicht erlaubt",
     "bank.not_booked": "Bankumsatz ohne Beleg",
     "calls.ambiguous_number": "Rufnummer mehreren Adressaten zugeordnet",
