@@ -41,8 +41,8 @@ def assert_same(fast: pl.DataFrame, reference: pl.DataFrame) -> None:
     only_fast = fast.join(reference, on=key, how="anti", nulls_equal=True)
     only_gx = reference.join(fast, on=key, how="anti", nulls_equal=True)
     assert only_fast.is_empty() and only_gx.is_empty(), (
-        only_fast.select(key + ["value"]).to_dicts()[:5],
-        only_gx.select(key + ["value"]).to_dicts()[:5],
+        only_fast.select([*key, "value"]).to_dicts()[:5],
+        only_gx.select([*key, "value"]).to_dicts()[:5],
     )
     assert fast.equals(reference)
 

@@ -29,7 +29,9 @@ ENCODINGS = {"cp1252": "cp1252", "utf-8": "utf-8-sig"}
 
 @dataclass(frozen=True)
 class ExtfHeader:
-    """The 31-field EXTF header (line 1). ``category`` 21 = Buchungsstapel, 16 = Debitoren/Kreditoren.
+    """The 31-field EXTF header (line 1).
+
+    ``category`` 21 = Buchungsstapel, 16 = Debitoren/Kreditoren.
 
     Example: ``ExtfHeader(consultant_number=29098, client_number=55003,
     fiscal_year_start=date(2024, 1, 1), date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))``
@@ -124,7 +126,8 @@ def check_header(header: ExtfHeader, encoding: str) -> None:
             raise _header_error(
                 "Datum vom/bis",
                 f"{header.date_from}–{header.date_to}",
-                f"liegt nicht im Wirtschaftsjahr {header.fiscal_year_start}–{header.fiscal_year_end}",
+                "liegt nicht im Wirtschaftsjahr "
+                f"{header.fiscal_year_start}–{header.fiscal_year_end}",
             )
 
 

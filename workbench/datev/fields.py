@@ -63,7 +63,7 @@ class FieldType:
     quoted = False
 
     def prepare(self, col: pl.Expr, source: pl.DataType) -> pl.Expr:
-        """Coerce ``col`` (of dtype ``source``) to ``self.dtype``; unparseable values become null."""
+        """Coerce ``col`` (of dtype ``source``) to ``self.dtype``; unparseable values: null."""
         return col.cast(self.dtype, strict=False)
 
     def problem(self, col: pl.Expr, ctx: Context) -> pl.Expr:

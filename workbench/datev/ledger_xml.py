@@ -101,7 +101,8 @@ def _reasons(records: pl.DataFrame, ledger: str, account_length: int | None = No
             limit = account_length + 1
             expr = expr.when(value >= 10**limit).then(
                 pl.lit(
-                    f"hat mehr als {limit} Stellen (Sachkontenlänge {account_length}, Personenkonten eine Stelle mehr)"
+                    f"hat mehr als {limit} Stellen (Sachkontenlänge {account_length}, "
+                    "Personenkonten eine Stelle mehr)"
                 )
             )
         exprs.append(expr.otherwise(ftype.problem(value, _CTX)).alias(name))
@@ -115,7 +116,9 @@ def _missing(records: pl.DataFrame, ledger: str) -> list[str]:
 def validate_ledger_records(
     records: pl.DataFrame, *, ledger: str, account_length: int | None = None
 ) -> pl.DataFrame:
-    """All violations as findings (``row``, ``field``, ``value``, ``message``, ``rule``), no raising.
+    """All violations as findings (``row``, ``field``, ``value``, ``message``, ``rule``).
+
+    Never raises.
 
     Example: ``validate_ledger_records(frame, ledger="accountsPayableLedger")``
     """
@@ -123,8 +126,13 @@ def validate_ledger_records(
     _element_columns(records)
     records = blank_to_null(records)
     schema = {"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String}
-    parts = [pl.DataFrame({"row": [None], "field": [n], "value": [None], "message": ["Pflichtfeld fehlt"]}, schema=schema)
-             for n in _missing(records, ledger)]  # fmt: skip
+    parts = [
+        pl.DataFrame(
+            {"row": [None], "field": [n], "value": [None], "message": ["Pflichtfeld fehlt"]},
+            schema=schema,
+        )
+        for n in _missing(records, ledger)
+    ]
     reasons = _reasons(records, ledger, account_length)
     for name in reasons.columns:
         hits = reasons.select(pl.col(name).alias("message")).with_row_index("row").drop_nulls()
@@ -146,7 +154,10 @@ def raise_first_problem(
     rows: pl.Series | None = None,
     account_length: int | None = None,
 ) -> None:
-    """Raise ``DatevFormatError`` for the first invalid value; ``rows`` maps to caller row numbers."""
+    """Raise ``DatevFormatError`` for the first invalid value.
+
+    ``rows`` maps positions to the caller's row numbers.
+    """
     _check_kind(ledger)
     _element_columns(records)
     records = blank_to_null(records)
@@ -172,8 +183,9 @@ def raise_first_problem(
     row = int(rows[i]) if rows is not None else i
     value = records[name][i]
     raise DatevFormatError(
-        f"Element '{name}' in Belegposition {row + 1} (Index {row}): Wert '{value}' {bad[name][0]}. "
-        "Bitte korrigieren Sie den Wert in den Quelldaten; die XML-Datei wurde nicht geschrieben.",
+        f"Element '{name}' in Belegposition {row + 1} (Index {row}): "
+        f"Wert '{value}' {bad[name][0]}. Bitte korrigieren Sie den Wert in den Quelldaten; "
+        "die XML-Datei wurde nicht geschrieben.",
         row=row,
         column=name,
         value=value,
@@ -316,9 +328,10 @@ def consolidate_attributes(records: pl.DataFrame, *, label: str = "") -> dict[st
         values = prepared[column].unique()
         if values.len() > 1 and must_agree:
             raise DatevFormatError(
-                f"Beleg {label}: die Belegpositionen haben verschiedene Werte im Element '{column}' "
-                f"({', '.join(sorted(str(v) for v in values.to_list()))}); in einem Beleg müssen sie "
-                "gleich sein. Bitte trennen Sie die Positionen in eigene Belege.",
+                f"Beleg {label}: die Belegpositionen haben verschiedene Werte im Element "
+                f"'{column}' ({', '.join(sorted(str(v) for v in values.to_list()))}); "
+                "in einem Beleg müssen sie gleich sein. "
+                "Bitte trennen Sie die Positionen in eigene Belege.",
                 column=column,
             )
         if values.len() == 1 and values[0] is not None:

@@ -70,7 +70,8 @@ def validate_xml(source: str | Path | bytes, kind: str, *, engine: str = "xmlsch
         if schema.validate(doc):
             return []
         return [
-            f"{name}, Zeile {e.line}: entspricht nicht dem DATEV-Schema {SCHEMA_FILES[kind]} ({e.message})."
+            f"{name}, Zeile {e.line}: entspricht nicht dem DATEV-Schema "
+            f"{SCHEMA_FILES[kind]} ({e.message})."
             for e in schema.error_log
         ]
     if engine != "xmlschema":
@@ -88,6 +89,7 @@ def validate_xml(source: str | Path | bytes, kind: str, *, engine: str = "xmlsch
         assert isinstance(error, xmlschema.XMLSchemaValidationError)
         where = error.path or "/"
         errors.append(
-            f"{name}, {where}: entspricht nicht dem DATEV-Schema {SCHEMA_FILES[kind]} ({error.reason})."
+            f"{name}, {where}: entspricht nicht dem DATEV-Schema "
+            f"{SCHEMA_FILES[kind]} ({error.reason})."
         )
     return errors

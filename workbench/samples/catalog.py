@@ -1,6 +1,7 @@
 """The committed sample files in ``data/samples/``: which rows carry which defect, and how each
 file is spelled: the building blocks the ``*_files`` modules share. ``sample_files`` in
-``workbench.samples.generator`` collects them (pure: bytes and frames); ``write_samples`` writes them.
+``workbench.samples.generator`` collects them (pure: bytes and frames); ``write_samples`` writes
+them.
 
 Every defect is placed on a chosen row of a clean, seeded frame; rows are picked evenly spread
 over the file and never twice, and document-level defects (dates, invoice ids, names, Belegbild)

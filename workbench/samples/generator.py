@@ -160,7 +160,7 @@ def _pos_defects(frame: pl.DataFrame, *, seed: int, rate: float) -> Generated:
     """``amount.zero``: a card payment row of 0,00 (amount moved to cash: days stay balanced)."""
     rng = np.random.default_rng(seed + 7919)
     cards = np.flatnonzero((frame["category"] == "Kreditkarte").to_numpy())
-    count = min(int(round(rate * frame.height)), len(cards))
+    count = min(round(rate * frame.height), len(cards))
     rows = np.sort(rng.choice(cards, size=count, replace=False))
     amount = frame["amount"]
     bar = rows - 2

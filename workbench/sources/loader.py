@@ -152,9 +152,10 @@ def _convert(
         if column.required and column.name not in resolved and column.name not in variant.defaults:
             row = variant.header_row if table.format != "json" else None
             raise SourceError(
-                f"Der Datei {table.file} fehlt die Pflichtspalte {variant.expected_headers(column.name)} "
-                f"(kanonisch '{column.name}'){f' in der Kopfzeile (Zeile {row})' if row else ''}. "
-                f"Ergänzen Sie die Spalte oder passen Sie das Profil an.",
+                f"Der Datei {table.file} fehlt die Pflichtspalte "
+                f"{variant.expected_headers(column.name)} (kanonisch '{column.name}')"
+                f"{f' in der Kopfzeile (Zeile {row})' if row else ''}. "
+                "Ergänzen Sie die Spalte oder passen Sie das Profil an.",
                 file=table.file,
                 row=row,
                 column=column.name,
@@ -260,8 +261,8 @@ def _unparseable(
             ).with_columns(
                 pl.lit(column.describe()).alias("expected"),
                 pl.format(
-                    "{}, Zeile {}, {}: Der Wert '{}' ist ungültig, erwartet wird {}. Korrigieren Sie "
-                    "den Wert in der Quelle.",
+                    "{}, Zeile {}, {}: Der Wert '{}' ist ungültig, erwartet wird {}. "
+                    "Korrigieren Sie den Wert in der Quelle.",
                     pl.lit(table.file),
                     pl.col("row"),
                     pl.lit(where),

@@ -189,7 +189,10 @@ FRAME_NAMES = tuple(_CANONICAL)
 
 
 def canonical_columns(kind: str) -> tuple[Column, ...]:
-    """The canonical columns of ``kind`` (``calls``, ``invoices``, ``positions``, ``receipts``, ``pos``)."""
+    """The canonical columns of ``kind``.
+
+    ``kind`` is ``calls``, ``invoices``, ``positions``, ``receipts`` or ``pos``.
+    """
     return _CANONICAL[kind]
 
 

@@ -268,8 +268,9 @@ class Ledger:
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT i.item_id, t.id FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id "
-                f"WHERE t.client = ? AND t.local_status NOT IN ('Fehlgeschlagen', 'Gelöscht') "
+                "SELECT i.item_id, t.id FROM transfer_items i "
+                "JOIN transfers t ON t.id = i.transfer_id "
+                "WHERE t.client = ? AND t.local_status NOT IN ('Fehlgeschlagen', 'Gelöscht') "
                 f"AND i.item_id IN ({marks})",
                 (client, *chunk),
             )
@@ -315,9 +316,9 @@ class Ledger:
                         f"wenn alle Übertragungen vollständig an DATEV übertragen wurden."
                     )
             db.execute(
-                "INSERT INTO transfers (id, client, kind, channel, month, document_kind, package_no,"
-                " package_path, local_status, max_files_reached, retransfer_of, created_at,"
-                " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO transfers (id, client, kind, channel, month, document_kind,"
+                " package_no, package_path, local_status, max_files_reached, retransfer_of,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     transfer_id,
                     client,

@@ -7,7 +7,7 @@ nicht verarbeitete löschen, eine fehlgeschlagene neu übertragen (jeweils mit R
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import ipywidgets as widgets
 import polars as pl
@@ -214,7 +214,7 @@ class StatusTab:
 
         self.app.runner.run("Bestätigen", work, done, success="Status gespeichert.")
 
-    _QUESTIONS = {
+    _QUESTIONS: ClassVar[dict[str, str]] = {
         "resume": "Übertragung fortsetzen? Bereits hochgeladene Dateien werden nicht doppelt "
         "übertragen.",
         "delete": "Übertragung löschen? Das geht nur, solange DATEV sie nicht verarbeitet hat; "
