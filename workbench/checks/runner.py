@@ -235,7 +235,7 @@ def check(
     if not parts:
         return empty_findings()
     hits = pl.concat(
-        [p.select(rules.HITS_SCHEMA.names()).cast(dict(rules.HITS_SCHEMA)) for p in parts]
+        [p.select(rules.HITS_SCHEMA.names()).cast(rules.HITS_SCHEMA) for p in parts]
     )
     return _lineage(prepared, hits, kind, mapped)
 

@@ -18,7 +18,7 @@ import io
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 
@@ -35,6 +35,9 @@ from workbench.datev.extf_header import (
 from workbench.datev.fields import Context, rule_for_message
 from workbench.datev.limits import MAX_EXTF_POSTINGS as MAX_POSTINGS
 from workbench.errors import DatevFormatError
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "ExtfFile",
@@ -103,7 +106,7 @@ def _rules(frame: pl.DataFrame, header: ExtfHeader, ctx: Context, *, detail: boo
             outside = (value < pl.lit(header.date_from)) | (value > pl.lit(header.date_to))
             checks.append((outside, f"liegt außerhalb des Zeitraums Datum vom/bis ({span})"))
         if detail:
-            expr = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
+            expr: Then | ChainedThen = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
             for condition, reason in checks[1:]:
                 expr = expr.when(condition).then(pl.lit(reason))
             exprs.append(expr.otherwise(f.type.problem(value, ctx)).alias(f.name))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import polars as pl
@@ -22,6 +23,9 @@ from workbench.datev.fields import Context, rule_for_message
 from workbench.datev.ledger_fields import ELEMENT_ORDER, REQUIRED, TYPES
 from workbench.datev.limits import MAX_RECORDS_PER_CONSOLIDATE as MAX_RECORDS
 from workbench.errors import DatevFormatError
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "ELEMENT_ORDER",
@@ -90,7 +94,9 @@ def _reasons(records: pl.DataFrame, ledger: str, account_length: int | None = No
             continue
         ftype = TYPES[name]
         value = ftype.prepare(raw, records.schema[name])
-        expr = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("hat kein gültiges Format"))
+        expr: Then | ChainedThen = pl.when(raw.is_not_null() & value.is_null()).then(
+            pl.lit("hat kein gültiges Format")
+        )
         if name in REQUIRED[ledger]:
             expr = expr.when(raw.is_null()).then(pl.lit("ist ein Pflichtfeld und leer"))
         if ledger == "cashLedger" and name == "currencyCode":
