@@ -110,7 +110,7 @@ def _manifest(
     sheet: str | None = None,
 ) -> None:
     for defect in defects:
-        entry = {
+        entry: dict[str, object] = {
             "file": file.name,
             "sheet": sheet,
             "row": None,
@@ -120,7 +120,7 @@ def _manifest(
             "value": None,
             "note": defect.note,
         }
-        if defect.row is not None and text is not None:
+        if defect.row is not None and text is not None and rows is not None:
             entry["row"] = rows[defect.row]
             if item_header:
                 entry["item_id"] = text[item_header][defect.row]
@@ -141,7 +141,7 @@ def _csv_file(
 ) -> None:
     raw: dict[str, pl.Series] = {}
     for defect in defects:
-        if defect.raw is not None and defect.row is not None:
+        if defect.raw is not None and defect.row is not None and defect.column is not None:
             base = raw.get(defect.column, pl.Series([None] * typed.height, dtype=pl.String))
             raw[defect.column] = base.scatter([defect.row], [defect.raw])
     text = text_frame(typed, layout, raw)

@@ -221,6 +221,7 @@ def generate_invoices(
     generated = generate(
         "invoices", n, seed=seed, client=client, defects=defects, defect_rate=defect_rate
     )
+    assert generated.positions is not None, "generate('invoices') always returns positions"
     return generated.frame, generated.positions
 
 
@@ -344,8 +345,10 @@ def write_samples(out_dir: str | os.PathLike[str] | None = None, *, seed: int = 
         path = out / sample.name
         if sample.sheets is not None:
             write_xlsx(path, sample.sheets)
-        else:
+        elif sample.data is not None:
             path.write_bytes(sample.data)
+        else:
+            raise ValueError(f"sample {sample.name} has neither data nor sheets")
         written.append(path)
         manifest.extend(sample.manifest)
         for name, data in sorted(sample.attachments.items()):
