@@ -83,7 +83,7 @@ def parse_document_xml(content: bytes) -> dict[str, Any]:
     root = etree.fromstring(content, _PARSER)
     header = {
         _local(el.tag): (el.text or "").strip()
-        for el in root.find(f"{DOC_NS}header")
+        for el in root.iterfind(f"{DOC_NS}header/*")
         if isinstance(el.tag, str)
     }  # skip comments and processing instructions
     documents = []
