@@ -236,7 +236,8 @@ class Ledger:
         return _transfer(row)
 
     def transfers(self, *, client: str | None = None) -> list[Transfer]:
-        sql, args = "SELECT * FROM transfers", ()
+        sql = "SELECT * FROM transfers"
+        args: tuple[str, ...] = ()
         if client:
             sql, args = sql + " WHERE client = ?", (client,)
         return [_transfer(row) for row in self._db.execute(sql + " ORDER BY rowid", args)]
@@ -255,7 +256,8 @@ class Ledger:
         return [dict(row) for row in rows]
 
     def audit_log(self, transfer_id: str | None = None) -> list[dict]:
-        sql, args = "SELECT * FROM audit", ()
+        sql = "SELECT * FROM audit"
+        args: tuple[str, ...] = ()
         if transfer_id:
             sql, args = sql + " WHERE transfer_id = ?", (transfer_id,)
         return [dict(row) for row in self._db.execute(sql + " ORDER BY id", args)]

@@ -6,6 +6,7 @@ nicht verarbeitete löschen, eine fehlgeschlagene neu übertragen (jeweils mit R
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -83,7 +84,7 @@ class StatusTab:
         }
         for name, button in self.actions.items():
             button.add_class(f"wb-{name}")
-            button.on_click(app.runner.guard(lambda name=name: self.ask(name)))
+            button.on_click(app.runner.guard(functools.partial(self.ask, name)))
         self.pending_action: tuple[str, str] | None = None
         self.action_question = widgets.HTML()
         self.action_confirm = widgets.Button(
