@@ -234,9 +234,7 @@ def check(
         parts = suite_hits(prepared, expectations, rows, params) + cross_row.result()
     if not parts:
         return empty_findings()
-    hits = pl.concat(
-        [p.select(rules.HITS_SCHEMA.names()).cast(rules.HITS_SCHEMA) for p in parts]
-    )
+    hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(rules.HITS_SCHEMA) for p in parts])
     return _lineage(prepared, hits, kind, mapped)
 
 
