@@ -117,7 +117,8 @@ def main() -> None:
     )
     print(
         f"preview page:   {long * 1000:8.1f} ms  ({page.height:,} field lines "
-        f"for {args.page_size} records, page {middle:,})"
+        f"for {args.page_size} records, page {middle:,}; "
+        f"{long / mapping:.4f}x the mapping)"
     )
     wide, table = best_of(
         args.repeat, lambda: preview_wide(mapped, page=middle, page_size=args.page_size)

@@ -83,7 +83,6 @@ def test_engines_agree_on_generated_data(kind, with_lineage, settings):
         assert_same(*both(positions, "positions", settings=settings))
 
 
-@pytest.mark.skipif(not (SAMPLES / "defects.json").exists(), reason="samples not written yet")
 @pytest.mark.parametrize(
     ("name", "kind", "profile", "client"),
     [
