@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict
 
 import polars as pl
 
@@ -18,13 +19,20 @@ from workbench.datev.extf_fields import FORMATS, ExtfFormat
 from workbench.datev.fields import CP1252_CLASS
 from workbench.errors import DatevFormatError
 
-__all__ = ["ExtfHeader", "check_header", "format_header", "parse_header"]
+__all__ = ["ExtfHeader", "HeaderOptions", "check_header", "format_header", "parse_header"]
 
 KENNZEICHEN = "EXTF"
 VERSIONSNUMMER = 700
 SEPARATOR = ";"
 LINE_END = "\r\n"
 ENCODINGS = {"cp1252": "cp1252", "utf-8": "utf-8-sig"}
+
+
+class HeaderOptions(TypedDict, total=False):
+    """Header fields a mapping fixes for its bookings (the rest comes from the client)."""
+
+    fixation: int
+    label: str
 
 
 @dataclass(frozen=True)
