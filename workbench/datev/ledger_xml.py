@@ -12,6 +12,7 @@ per-record Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -273,7 +274,7 @@ CONSOLIDATED = (
 )
 
 
-def consolidate_attributes_expr(columns: list[str]) -> pl.Expr:
+def consolidate_attributes_expr(columns: Sequence[str]) -> pl.Expr:
     """Vectorised consolidate attributes over per-document aggregates.
 
     Expects ``_cents`` (sum), ``_first_date`` and, for each present optional element,
