@@ -21,11 +21,9 @@ USED_WITHOUT_IMPORT = {
     "jupyterlab": "hosts the widget app and the notebooks (make lab)",
     "voila": "serves the widget app as a web page (make app)",
     "python-multipart": "starlette parses the sandbox's multipart uploads with it",
-    "authlib": "issue 17 decides: use it for the OAuth2 steps of transfer/auth.py or drop it",
 }
 #: Imported, on purpose not a dependency: the import is guarded and the feature optional.
 OPTIONAL_IMPORTS = {
-    "keyring": "the OS keyring for the token key (optional extra)",
     "pyspark": "Great Expectations on the user's own Spark",
 }
 
