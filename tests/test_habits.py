@@ -14,13 +14,16 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 #: Clocks that measure how long code takes (waiting for a deadline uses ``time.monotonic``).
-STOPWATCHES = {"perf_counter", "perf_counter_ns", "process_time", "process_time_ns"}
-SKIPS = {"skip", "skipif", "importorskip", "xfail"}
+STOPWATCHES = {
+    f"time.{name}"
+    for name in ("perf_counter", "perf_counter_ns", "process_time", "process_time_ns")
+}
+SKIPS = {f"pytest.{name}" for name in ("skip", "skipif", "importorskip", "xfail")}
 ALLOWED_SKIPS = {("conftest.py", "shared_datev_path")}
 
 
 class _Attributes(ast.NodeVisitor):
-    """(attribute name, line, innermost enclosing function) of every ``x.name`` in a module."""
+    """(``root.name``, line, innermost enclosing function) of every attribute in a module."""
 
     def __init__(self) -> None:
         self.found: list[tuple[str, int, str | None]] = []
@@ -33,8 +36,15 @@ class _Attributes(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         function = self._functions[-1] if self._functions else None
-        self.found.append((node.attr, node.lineno, function))
+        self.found.append((f"{_root(node)}.{node.attr}", node.lineno, function))
         self.generic_visit(node)
+
+
+def _root(node: ast.expr) -> str:
+    """The name an attribute chain starts from: ``pytest`` for ``pytest.mark.skipif``."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _calls(tree: ast.AST) -> list[tuple[str, int, str | None]]:

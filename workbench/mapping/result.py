@@ -45,13 +45,13 @@ LINEAGE_SCHEMA = pl.Schema(
 )
 BLOCKED_SCHEMA = pl.Schema(
     {
-        "role": pl.String,
-        "index": pl.Int64,
-        "source_file": pl.String,
-        "source_row": pl.Int64,
-        "item_id": pl.String,
-        "rules": pl.List(pl.String),
-        "message": pl.String,
+        "role": pl.String(),
+        "index": pl.Int64(),
+        "source_file": pl.String(),
+        "source_row": pl.Int64(),
+        "item_id": pl.String(),
+        "rules": pl.List(pl.String()),
+        "message": pl.String(),
     }
 )
 SKIPPED_SCHEMA = pl.Schema(
