@@ -92,7 +92,9 @@ class Picker:
 
 
 #: Columns a kind's loader fills in when the file has none (profile defaults).
-_LOADER_DEFAULTS = {SourceKind.RECEIPTS: {"document_kind", "currency_code", "block_transfer"}}
+_LOADER_DEFAULTS: dict[str, set[str]] = {
+    SourceKind.RECEIPTS: {"document_kind", "currency_code", "block_transfer"}
+}
 
 
 def _value(frame: pl.DataFrame, row: int, column: str):

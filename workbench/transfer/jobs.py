@@ -194,29 +194,36 @@ def send_dxso(
     transfer = ledger.get(transfer_id)
     if transfer.local_status in ("Transferiert", "Gelöscht"):
         return transfer
-    if transfer.document_kind not in IMPORT_TYPES:
+    import_type = IMPORT_TYPES.get(transfer.document_kind or "")
+    if import_type is None:
         raise TransferError(
             f"Die Beleg-Art '{transfer.document_kind}' kann nicht über die "
             f"XML-Schnittstelle übertragen werden."
         )
+    month = transfer.month
+    if month is None:
+        raise TransferError(
+            f"Der Übertragung {transfer.id} fehlt der Buchungsmonat; DATEV legt die "
+            f"Datenübertragung je Buchungsmonat an. Bereiten Sie die Übertragung neu vor."
+        )
     if transfer.job_id:
-        transfer = _resume_job(ledger, datev, transfer)
+        transfer = _resume_job(ledger, datev, transfer, transfer.job_id)
         if transfer.local_status == "Transferiert":
             return transfer
-    if not transfer.job_id:
+    job_id = transfer.job_id
+    if not job_id:
         _wait_for_previous(ledger, datev, transfer, wait=wait)
     try:
-        if not transfer.job_id:
+        if not job_id:
             job = datev.create_dxso_job(
-                transfer.client,
-                import_type=IMPORT_TYPES[transfer.document_kind],
-                accounting_month=transfer.month,
+                transfer.client, import_type=import_type, accounting_month=month
             )
+            job_id = job["id"]
             transfer = ledger.update(
-                transfer.id, action="job angelegt", job_id=job["id"], local_status="In Übertragung"
+                transfer.id, action="job angelegt", job_id=job_id, local_status="In Übertragung"
             )
-        _upload_missing(ledger, datev, transfer, progress)
-        _finalize(datev, transfer)
+        _upload_missing(ledger, datev, transfer, job_id, progress)
+        _finalize(datev, transfer.client, job_id)
     except DatevApiError as error:
         record_failure(ledger, transfer.id, error)
         raise
@@ -225,18 +232,18 @@ def send_dxso(
     )
 
 
-def _finalize(datev: DatevClient, transfer: Transfer) -> None:
+def _finalize(datev: DatevClient, client: str, job_id: str) -> None:
     try:
-        datev.finalize_dxso_job(transfer.client, transfer.job_id)
+        datev.finalize_dxso_job(client, job_id)
     except DatevApiError as error:
         # #DCO01007: already finalised, i.e. we crashed after DATEV accepted the finalisation.
         if error.code != "#DCO01007":
             raise
 
 
-def _resume_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Transfer:
+def _resume_job(ledger: Ledger, datev: DatevClient, transfer: Transfer, job_id: str) -> Transfer:
     try:
-        status = int(datev.dxso_job(transfer.client, transfer.job_id)["status"])
+        status = int(datev.dxso_job(transfer.client, job_id)["status"])
     except DatevApiError as error:
         if error.status != 404:
             raise
@@ -253,7 +260,7 @@ def _resume_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Trans
     unclear = [f["name"] for f in files if f["upload_started_at"] and not f["uploaded_at"]]
     if status is None or unclear:
         if status == 0:
-            datev.delete_dxso_job(transfer.client, transfer.job_id)
+            datev.delete_dxso_job(transfer.client, job_id)
         ledger.reset_uploads(transfer.id)
         return ledger.update(
             transfer.id,
@@ -266,12 +273,16 @@ def _resume_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Trans
                 else "Job bei DATEV nicht mehr vorhanden."
             ),
         )
-    ledger.log("fortgesetzt", transfer.id, job_id=transfer.job_id)
+    ledger.log("fortgesetzt", transfer.id, job_id=job_id)
     return transfer
 
 
 def _upload_missing(
-    ledger: Ledger, datev: DatevClient, transfer: Transfer, progress: Progress | None
+    ledger: Ledger,
+    datev: DatevClient,
+    transfer: Transfer,
+    job_id: str,
+    progress: Progress | None,
 ) -> None:
     files = ledger.files(transfer.id)
     folder = Path(transfer.package_path or "")
@@ -290,7 +301,7 @@ def _upload_missing(
         ledger.mark_upload_started(transfer.id, entry["name"])
         datev.upload_dxso_file(
             transfer.client,
-            transfer.job_id,
+            job_id,
             entry["name"],
             content,
             _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
