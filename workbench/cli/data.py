@@ -287,7 +287,10 @@ def preview(
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
 ) -> None:
-    """Quelle und abgebildete DATEV-Felder nebeneinander: Feld, Wert, Quellspalte, Zeile, Befunde."""
+    """Quelle und abgebildete DATEV-Felder nebeneinander.
+
+    Je Feld: Wert, Quellspalte, Zeile und Befunde.
+    """
     from workbench.mapping import preview as preview_page
     from workbench.pipeline import map_run
     from workbench.pipeline.connection import connect

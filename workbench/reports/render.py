@@ -195,5 +195,5 @@ def show_talks(data: ReportData) -> None:
     _display(
         f"<h3>Offene Fragen an den Mandanten ({talks.height})</h3>"
         f"<p>{waiting} warten auf den Mandanten, die älteste seit "
-        f"{int(talks['days_open'].max())} Tagen.</p>" + table_html(table)
+        f"{int(talks.select(pl.max('days_open')).item())} Tagen.</p>" + table_html(table)
     )

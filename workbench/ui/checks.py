@@ -123,6 +123,8 @@ class ChecksTab:
     def on_fix(self) -> None:
         session = self.app.session
         run = session.run
+        if run is None:
+            return
 
         def work(progress):
             progress(0, 2, "Korrekturen anwenden")
@@ -161,6 +163,8 @@ class ChecksTab:
         if findings.is_empty() and not findings.columns:
             return
         run = self.app.session.run
+        if run is None:
+            return
         by_severity = (
             dict(findings.group_by("severity").len().iter_rows()) if findings.height else {}
         )

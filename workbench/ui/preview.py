@@ -77,10 +77,11 @@ class PreviewTab:
             self.app.runner.say("Bitte zuerst prüfen (Reiter Prüfungen).", level="warning")
             return
         session.target = self.target.value
+        run = session.run
 
         def work(progress):
             progress(0, 1, "Abbilden")
-            mapped = map_run(session.run, to=session.target, pos_mapping=session.pos_mapping)
+            mapped = map_run(run, to=session.target, pos_mapping=session.pos_mapping)
             mapping_of(mapped)  # billed kinds (calls) have no records to preview
             return mapped
 

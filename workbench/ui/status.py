@@ -6,8 +6,9 @@ nicht verarbeitete löschen, eine fehlgeschlagene neu übertragen (jeweils mit R
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import ipywidgets as widgets
 import polars as pl
@@ -83,7 +84,7 @@ class StatusTab:
         }
         for name, button in self.actions.items():
             button.add_class(f"wb-{name}")
-            button.on_click(app.runner.guard(lambda name=name: self.ask(name)))
+            button.on_click(app.runner.guard(functools.partial(self.ask, name)))
         self.pending_action: tuple[str, str] | None = None
         self.action_question = widgets.HTML()
         self.action_confirm = widgets.Button(
@@ -214,7 +215,7 @@ class StatusTab:
 
         self.app.runner.run("Bestätigen", work, done, success="Status gespeichert.")
 
-    _QUESTIONS = {
+    _QUESTIONS: ClassVar[dict[str, str]] = {
         "resume": "Übertragung fortsetzen? Bereits hochgeladene Dateien werden nicht doppelt "
         "übertragen.",
         "delete": "Übertragung löschen? Das geht nur, solange DATEV sie nicht verarbeitet hat; "

@@ -50,12 +50,14 @@ def transfer_groups(mapped: MappedRun, ledger: Ledger, client: str) -> pl.DataFr
     records are counted as they are.
     """
     records = records_with_lineage(mapping_of(mapped))
-    schema = {
-        "month": pl.String,
-        "document_kind": pl.String,
-        "documents": pl.Int64,
-        "items": pl.Int64,
-    }
+    schema = pl.Schema(
+        {
+            "month": pl.String,
+            "document_kind": pl.String,
+            "documents": pl.Int64,
+            "items": pl.Int64,
+        }
+    )
     if records.is_empty():
         return pl.DataFrame(schema=schema)
     if "accounting_month" in records.columns:
@@ -78,7 +80,7 @@ def transfer_groups(mapped: MappedRun, ledger: Ledger, client: str) -> pl.DataFr
         )
         .sort("month", "document_kind")
         .cast(schema)
-    )  # type: ignore[arg-type]
+    )
 
 
 class TransferTab:
@@ -128,7 +130,7 @@ class TransferTab:
             set_options(self.group, [])
             self.new.disabled = True
             return
-        if session.mapped is None:
+        if session.mapped is None or session.client is None:
             self.overview.value = message_html(
                 "Bitte zuerst prüfen und abbilden (Reiter Vorschau)."
             )
@@ -185,11 +187,14 @@ class TransferTab:
         session = self.app.session
         month, kind = self.group.value
         self.on_cancel()
+        mapped = session.mapped
+        if mapped is None:
+            return
 
         def work(progress):
             progress(0, 1, "Pakete schreiben")
             packaged = package_run(
-                session.mapped,
+                mapped,
                 out_dir=session.home / "packages",
                 ledger=session.connection.ledger,
                 month=month,
