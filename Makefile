@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup system test demo lab app bench clean lock
+.PHONY: setup system test lint demo lab app bench clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 fehlt ($(PYTHON))" >&2; exit 3; }
@@ -29,6 +29,14 @@ setup: $(STAMP) system
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Zero findings: ruff (rules in pyproject.toml), ruff's formatting, mypy on workbench/. The same
+# checks run before each commit once `.venv/bin/pre-commit install` is done (.pre-commit-config.yaml).
+LINT_PATHS := workbench tests benchmarks expectations
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
 
 demo: $(STAMP)
 	$(BIN)/workbench demo

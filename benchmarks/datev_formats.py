@@ -55,15 +55,22 @@ def run_extf(rows: int, tmp_root: str | None) -> None:
     from workbench.datev.extf import ExtfHeader, write_extf_files
 
     frame = bookings(rows)
-    header = ExtfHeader(consultant_number=29098, client_number=55003, fiscal_year_start=date(2024, 1, 1),
-                        label="Benchmark", created_at=datetime(2024, 2, 1))  # fmt: skip
+    header = ExtfHeader(
+        consultant_number=29098,
+        client_number=55003,
+        fiscal_year_start=date(2024, 1, 1),
+        label="Benchmark",
+        created_at=datetime(2024, 2, 1),
+    )
     with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
         start, cpu = time.perf_counter(), time.process_time()
         paths = write_extf_files(frame, header, directory=tmp)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         size = sum(p.stat().st_size for p in paths) / 1e6
-    print(f"EXTF  {rows:>9,} bookings -> {len(paths)} files, {size:,.0f} MB: {elapsed:6.2f} s wall, "
-          f"{cpu:.2f} s CPU (target < 3 s), peak RSS {_peak_mb():,.0f} MB")  # fmt: skip
+    print(
+        f"EXTF  {rows:>9,} bookings -> {len(paths)} files, {size:,.0f} MB: "
+        f"{elapsed:6.2f} s wall, {cpu:.2f} s CPU (target < 3 s), peak RSS {_peak_mb():,.0f} MB"
+    )
 
 
 def receipt_items(
@@ -115,14 +122,22 @@ def run_xml(
         sources.mkdir()
         frame = receipt_items(items, per_document, attachment_every, sources)
         start, cpu = time.perf_counter(), time.process_time()
-        result = build_packages(frame, out_dir=Path(tmp) / "out", client="455148-1", created_at=datetime(2024, 2, 1),
-                                validate=validate)  # fmt: skip
+        result = build_packages(
+            frame,
+            out_dir=Path(tmp) / "out",
+            client="455148-1",
+            created_at=datetime(2024, 2, 1),
+            validate=validate,
+        )
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         files = sum(len(p.files) + 1 for p in result.packages)
     parts = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
-    print(f"XML   {items:>9,} items, {frame['document_id'].n_unique():,} documents -> {len(result.packages)} packages, "
-          f"{files:,} files (XSD check {'on' if validate else 'off'}): {elapsed:6.2f} s wall, {cpu:.2f} s CPU "
-          f"[{parts}] (target < 5 s), peak RSS {_peak_mb():,.0f} MB")  # fmt: skip
+    documents = frame["document_id"].n_unique()
+    print(
+        f"XML   {items:>9,} items, {documents:,} documents -> {len(result.packages)} packages, "
+        f"{files:,} files (XSD check {'on' if validate else 'off'}): {elapsed:6.2f} s wall, "
+        f"{cpu:.2f} s CPU [{parts}] (target < 5 s), peak RSS {_peak_mb():,.0f} MB"
+    )
 
 
 def main() -> None:

@@ -143,7 +143,8 @@ def main() -> None:
             "Authorization": f"Bearer {client.tokens.access_token()}",
             "X-DATEV-Client-Id": "workbench-sandbox",
         }
-        target = f"{sandbox_endpoints(url)['accounting-dxso-jobs']}/clients/455148-1/dxso-jobs/{job['id']}/files"
+        jobs_base = sandbox_endpoints(url)["accounting-dxso-jobs"]
+        target = f"{jobs_base}/clients/455148-1/dxso-jobs/{job['id']}/files"
         with httpx.Client(headers=headers) as bare:
             base_start = time.perf_counter()
             for number in range(files):

@@ -20,7 +20,16 @@ CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š�
 EXOTIC_SPACES = "\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF"
 #: Active ISO 4217 codes.
 CURRENCIES = sorted(
-    ["AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG"]
+    (
+        "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN "
+        "BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD "
+        "FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY "
+        "KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP "
+        "MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR "
+        "RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT "
+        "TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR "
+        "ZMW ZWG"
+    ).split()
 )
 #: Tax rates (%) DATEV knows for German bookings, current and historic (16/5 from 2020).
 TAX_RATES = [0.0, 5.0, 5.5, 7.0, 9.5, 10.7, 16.0, 19.0]
@@ -319,8 +328,8 @@ def account_rules(gl: str | None, personal: str | None) -> list[dict]:
                 "account.length_mismatch",
                 "error",
                 f"{label(gl)} '{{value}}' hat nicht die Sachkontenlänge des Mandanten "
-                "({account_length} Stellen). Verwenden Sie das Sachkonto in der Länge, die in DATEV "
-                "eingestellt ist.",
+                "({account_length} Stellen). Verwenden Sie das Sachkonto in der Länge, "
+                "die in DATEV eingestellt ist.",
                 "{account_length} Stellen",
                 min_value=param("account_length"),
                 max_value=param("account_length"),
@@ -355,8 +364,8 @@ def amount_rules(
                 column,
                 "amount.zero",
                 "error",
-                f"{label(column)} ist 0,00; DATEV lehnt Beträge von 0,00 ab. Tragen Sie den richtigen "
-                "Betrag ein oder übertragen Sie die Position nicht.",
+                f"{label(column)} ist 0,00; DATEV lehnt Beträge von 0,00 ab. "
+                "Tragen Sie den richtigen Betrag ein oder übertragen Sie die Position nicht.",
                 "Betrag ungleich 0,00",
                 value_set=[0.0],
             )

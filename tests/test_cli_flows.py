@@ -1,4 +1,7 @@
-"""The main job through the CLI against the embedded sandbox: check, map, preview, transfer, status."""
+"""The main job through the CLI against the embedded sandbox.
+
+Check, map, preview, transfer, status.
+"""
 
 import json
 import time

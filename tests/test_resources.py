@@ -42,7 +42,7 @@ def test_what_the_product_reads_at_run_time_is_there(parts):
 def test_a_missing_resource_names_itself():
     from workbench.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="samples/nicht-da.csv fehlt im Workbench-Paket"):
+    with pytest.raises(ConfigError, match=r"samples/nicht-da\.csv fehlt im Workbench-Paket"):
         resource_path("samples", "nicht-da.csv")
 
 

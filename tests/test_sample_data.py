@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import re
-import time
 from datetime import date
 from pathlib import Path
 
@@ -519,12 +518,10 @@ def test_generator_defects_at_the_requested_rate():
 
 
 def test_generator_scales():
-    start = time.perf_counter()
+    # Its speed is measured in benchmarks/load_receipts.py (generating 1M rows).
     frame = generate_receipts(100_000, seed=2)
-    elapsed = time.perf_counter() - start
     assert frame.height == 100_000
     assert frame["item_id"].n_unique() == 100_000
-    assert elapsed < 3.0, elapsed
 
 
 def test_generated_frames_have_canonical_columns():

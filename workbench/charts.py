@@ -46,7 +46,8 @@ def _count_axis(counts: pl.DataFrame, by: str) -> Any:
     """Whole-number ticks (no ``0, 1, 1, 2, 2`` for small counts)."""
     import altair as alt
 
-    top = int(counts.group_by(by).agg(pl.col("Anzahl").sum())["Anzahl"].max() or 0)
+    totals = counts.group_by(by).agg(pl.col("Anzahl").sum())
+    top = int(totals.select(pl.col("Anzahl").max()).item() or 0)
     values = list(range(top + 1)) if top <= 10 else alt.Undefined
     return alt.Axis(format="d", values=values, tickMinStep=1)
 

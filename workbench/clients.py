@@ -142,7 +142,7 @@ class ClientSettings:
         return settings.with_overrides(overrides or {})
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> ClientSettings:
-        """Apply the user's settings for this client (keys of the settings file's ``[clients.<id>]``).
+        """Apply the user's settings for this client (keys of ``[clients.<id>]`` in settings).
 
         ``account_length`` and ``wj_begin`` are what the user configured (compared with DATEV);
         ``datev_account_length`` and ``fiscal_years`` replace DATEV's values for offline work.

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -88,7 +89,7 @@ def _visible(text: str) -> str:
     return _ILLEGAL.sub(lambda found: f"[U+{ord(found.group()):04X}]", text)
 
 
-def text_cell(sheet: Worksheet, value: object, **style: Any) -> WriteOnlyCell:
+def text_cell(sheet: Worksheet, value: object, **style: Any) -> Cell:
     """``value`` as a text cell that Excel never evaluates (see module docstring)."""
     text = _visible(str(value))
     made = WriteOnlyCell(sheet, value=text)
@@ -101,7 +102,7 @@ def text_cell(sheet: Worksheet, value: object, **style: Any) -> WriteOnlyCell:
 
 def cell(
     sheet: Worksheet, value: object, *, number_format: str | None = None, **style: Any
-) -> WriteOnlyCell:
+) -> Cell:
     """A typed cell: numbers and dates with a German-readable format, text as :func:`text_cell`."""
     if value is None:
         made = WriteOnlyCell(sheet, value=None)
@@ -115,8 +116,8 @@ def cell(
     elif isinstance(value, dt.datetime):
         made = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
         made.number_format = number_format or DATETIME_FORMAT
-    elif isinstance(value, dt.date):
-        made = WriteOnlyCell(sheet, value=value)
+    elif isinstance(value, dt.date):  # a day: midnight, shown as a date
+        made = WriteOnlyCell(sheet, value=dt.datetime.combine(value, dt.time()))
         made.number_format = number_format or DATE_FORMAT
     else:
         return text_cell(sheet, value, **style)
@@ -125,7 +126,7 @@ def cell(
 
 
 def _style(
-    made: WriteOnlyCell,
+    made: Cell,
     *,
     fill: PatternFill | None = None,
     bold: bool = False,
@@ -153,7 +154,7 @@ def safe_sheet_title(title: str, taken: Iterable[str] = ()) -> str:
     return candidate
 
 
-def _made(sheet: Worksheet, value: object) -> WriteOnlyCell:
+def _made(sheet: Worksheet, value: object) -> Cell:
     if not isinstance(value, Styled):
         return cell(sheet, value)
     style = {

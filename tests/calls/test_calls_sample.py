@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "calls_starface.csv"
 DEFECTS = ROOT / "data" / "samples" / "defects.json"
 
-pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="sample call log not generated")
 
 #: Anna Müller's mobile: a sandbox addressee that belongs to no Mandant (no client, no
 #: relationship), so its calls cannot be billed; the samples count them as matched.

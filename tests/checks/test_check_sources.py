@@ -9,7 +9,10 @@ import polars as pl
 from workbench.checks import check_sources, exit_code
 from workbench.sources import load_invoices, load_receipts
 
-HEADER = "document_id,item_id,document_kind,date,amount,currency_code,account_no,invoice_id,booking_text\n"
+HEADER = (
+    "document_id,item_id,document_kind,date,amount,currency_code,account_no,invoice_id,"
+    "booking_text\n"
+)
 
 
 def test_receipts_file(write, settings, tmp_path):

@@ -1,4 +1,4 @@
-"""Rules across rows (cash book, duplicates, call overlaps), on disk (Belegbilder) and on settings."""
+"""Rules across rows (cash book, duplicates, call overlaps), on disk (Belegbilder), on settings."""
 
 from __future__ import annotations
 

@@ -41,8 +41,8 @@ def assert_same(fast: pl.DataFrame, reference: pl.DataFrame) -> None:
     only_fast = fast.join(reference, on=key, how="anti", nulls_equal=True)
     only_gx = reference.join(fast, on=key, how="anti", nulls_equal=True)
     assert only_fast.is_empty() and only_gx.is_empty(), (
-        only_fast.select(key + ["value"]).to_dicts()[:5],
-        only_gx.select(key + ["value"]).to_dicts()[:5],
+        only_fast.select([*key, "value"]).to_dicts()[:5],
+        only_gx.select([*key, "value"]).to_dicts()[:5],
     )
     assert fast.equals(reference)
 
@@ -83,7 +83,6 @@ def test_engines_agree_on_generated_data(kind, with_lineage, settings):
         assert_same(*both(positions, "positions", settings=settings))
 
 
-@pytest.mark.skipif(not (SAMPLES / "defects.json").exists(), reason="samples not written yet")
 @pytest.mark.parametrize(
     ("name", "kind", "profile", "client"),
     [

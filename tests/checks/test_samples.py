@@ -22,8 +22,6 @@ LATER = {
     "calls.inactive_addressee",
 }
 
-pytestmark = pytest.mark.skipif(not MANIFEST.exists(), reason="samples not written yet")
-
 
 def _groups() -> list[tuple[str, str, str | None, tuple[str, ...]]]:
     """(kind, profile, client, files) per load: invoices load with their positions file."""

@@ -170,3 +170,22 @@ def test_invoice_required_fields_per_kind(kind, missing, rules, settings):
 def test_unknown_suite(tmp_path):
     with pytest.raises(ConfigError, match="fehlen"):
         load_suite("nope", folder=tmp_path)
+
+
+def test_a_table_level_expectation_is_refused_when_the_suite_loads(tmp_path):
+    meta = {"rule": "table.rows", "severity": "error", "message": "zu wenige Zeilen"}
+    suite = {
+        "name": "tablewide",
+        "expectations": [
+            {
+                "type": "expect_table_row_count_to_be_between",
+                "kwargs": {"min_value": 1},
+                "meta": meta,
+            }
+        ],
+    }
+    (tmp_path / "tablewide.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"Erwartung 0 \(expect_table_row_count.*nennt keine Spalte"
+    ):
+        load_suite("tablewide", folder=tmp_path)

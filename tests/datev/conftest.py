@@ -13,7 +13,10 @@ GOLDEN = DATA / "golden"
 
 @pytest.fixture
 def golden():
-    """Compare bytes with ``tests/data/golden/<name>``; WORKBENCH_REGENERATE_GOLDEN=1 rewrites it."""
+    """Compare bytes with ``tests/data/golden/<name>``.
+
+    ``WORKBENCH_REGENERATE_GOLDEN=1`` rewrites the golden file instead.
+    """
 
     def _check(name: str, data: bytes) -> None:
         path = GOLDEN / name

@@ -96,11 +96,22 @@ def test_limits(column, value, match):
 
 
 def test_numbers_and_combinations():
-    frame = pl.DataFrame({"employee_id": [EMPLOYEE], "work_date": [datetime(2024, 3, 4, 9, 0)], "cost_position": ["4000"],
-                          "cost_amount": [12.5], "number_of_units": [3.0]})  # fmt: skip
+    frame = pl.DataFrame(
+        {
+            "employee_id": [EMPLOYEE],
+            "work_date": [datetime(2024, 3, 4, 9, 0)],
+            "cost_position": ["4000"],
+            "cost_amount": [12.5],
+            "number_of_units": [3.0],
+        }
+    )
     assert build_expense_postings(frame)[0] == {
-        "employee_id": EMPLOYEE, "work_date": "04.03.2024 00:00:00", "cost_position": "4000", "cost_amount": 12.5, "number_of_units": 3.0,
-    }  # fmt: skip
+        "employee_id": EMPLOYEE,
+        "work_date": "04.03.2024 00:00:00",
+        "cost_position": "4000",
+        "cost_amount": 12.5,
+        "number_of_units": 3.0,
+    }
     with pytest.raises(DatevFormatError, match="cost_amount"):
         build_expense_postings(frame.with_columns(pl.lit(1_000_000.0).alias("cost_amount")))
     with pytest.raises(DatevFormatError, match="braucht auch time_units"):

@@ -284,8 +284,9 @@ def test_signed_to_debit_credit():
 OLD_V7 = (
     "EXTF;510;21;Buchungsstapel;7;20160623152500000;;XY;Chief Accounting Officer;;1234;456;"
     "20160101;4;20160601;20160630;Beispiel-Buchungen;;1;;;EUR;;;;;;;;;\r\n"
-    "Umsatz (ohne Soll/Haben-Kz);Soll/Haben-Kennzeichen;WKZ Umsatz;Kurs;Basisumsatz;WKZ Basisumsatz;"
-    "Konto;Gegenkonto (ohne BU-Schlüssel);BU-Schlüssel;Belegdatum;Belegfeld 1;Belegfeld 2;Skonto;Buchungstext\r\n"
+    "Umsatz (ohne Soll/Haben-Kz);Soll/Haben-Kennzeichen;WKZ Umsatz;Kurs;Basisumsatz;"
+    "WKZ Basisumsatz;Konto;Gegenkonto (ohne BU-Schlüssel);BU-Schlüssel;Belegdatum;"
+    "Belegfeld 1;Belegfeld 2;Skonto;Buchungstext\r\n"
     "24,95;H;;;;;1200;4940;8;2106;;;;Fachbuch: Controlling für Dummies\r\n"
     "5950,00;S;;;;;10000;8400;;2206;RE201606-135;;;Honorar FiBu-Seminar\r\n"
 )

@@ -101,7 +101,7 @@ def test_packages_per_client_month_and_kind(tmp_path, pdf):
     ]
     for package in result.packages:
         names = sorted(p.name for p in package.path.iterdir())
-        assert names == sorted(package.files + ["document.xml"])
+        assert names == sorted([*package.files, "document.xml"])
         assert validate_xml(package.path / "document.xml", "document") == []
         for name in package.files:
             if name.endswith(".xml"):
@@ -244,10 +244,10 @@ def test_document_level_problems_write_nothing(tmp_path, pdf):
     frame = items(pdf).with_columns(
         pl.Series("invoiceId", ["ER-2024/1", "OTHER", "ER2", "AR-1", None, None, "ER-2024/1"])
     )
-    with pytest.raises(DatevFormatError, match="Beleg 'RE-1'.*'invoiceId'"):
+    with pytest.raises(DatevFormatError, match=r"Beleg 'RE-1'.*'invoiceId'"):
         build_packages(frame, out_dir=tmp_path / "out", client="455148-1")
     missing = items(pdf).with_columns(pl.lit(str(tmp_path / "nope.pdf")).alias("attachment"))
-    with pytest.raises(DatevFormatError, match="Belegbild .*nope.pdf.* fehlt"):
+    with pytest.raises(DatevFormatError, match=r"Belegbild .*nope\.pdf.* fehlt"):
         build_packages(missing, out_dir=tmp_path / "out", client="455148-1")
     assert not (tmp_path / "out").exists()
 

@@ -209,7 +209,7 @@ def test_invalid_values_never_reach_a_file(tmp_path, column, bad, match):
 
 def test_elements_of_other_ledgers_are_rejected():
     frame = payable().with_columns(pl.lit("Kunde").alias("customerName"))
-    with pytest.raises(DatevFormatError, match="customerName.*nicht vorgesehen"):
+    with pytest.raises(DatevFormatError, match=r"customerName.*nicht vorgesehen"):
         write_ledger_xml(frame, ledger="accountsPayableLedger")
 
 

@@ -11,8 +11,8 @@ from workbench.sources import load_invoices, load_pos, load_receipts
 BOOKING_DETAIL = (
     "InvoiceNo;BookingDate;AccountName;BillingCity;Amount;AccountNo;TaxRate;IBAN;BIC;VATId;DeliveryDate;"
     "CustomerNumber;BlockTransfer__c\n"
-    "R-2026-001;31.01.2026;Müller & Söhne GmbH;Görlitz;1.234,56;4400;19;DE89370400440532013000;COBADEFFXXX;"
-    "DE123456789;30.01.2026;10001;\n"
+    "R-2026-001;31.01.2026;Müller & Söhne GmbH;Görlitz;1.234,56;4400;19;"
+    "DE89370400440532013000;COBADEFFXXX;DE123456789;30.01.2026;10001;\n"
     "R-2026-002;15.01.2026;Bäckerei Weiß KG;Köln;-12,50;8300;7,00;;;;;10002;x\n"
     "R-2026-003;16.01.2026;Café Ütz;Bonn;zwölf;8400;19;;;;;10003;\n"
     "R-2026-004;17.01.2026;Blumen Kraus;Ulm;59,50;8400;19;;;;;10004;\n"
@@ -20,8 +20,8 @@ BOOKING_DETAIL = (
 EXPENSE = (
     "ReceiptNo;ReceiptDate;PayeeName;SenderCity;GrossAmount;GLAccount;TaxRate;PaymentDate;Name;PayeeIBAN;"
     "SenderTaxId;CurrencyIsoCode\n"
-    "ER-17;03.01.2026;Büro Schäfer;Düsseldorf;119,00;4930;19;10.01.2026;INT-1;DE02120300000000202051;"
-    "DE987654321;EUR\n"
+    "ER-17;03.01.2026;Büro Schäfer;Düsseldorf;119,00;4930;19;10.01.2026;INT-1;"
+    "DE02120300000000202051;DE987654321;EUR\n"
     "ER-18;04.01.2026;Tankstelle Nord;Kiel;50,00;4530;19;;INT-2;;;EUR\n"
 )
 KASSE = (

@@ -34,7 +34,7 @@ def findings(*rows: dict) -> pl.DataFrame:
 
 
 def assert_accounted(mapped, loaded: int) -> None:
-    """Every loaded row of the primary source is mapped, blocked or skipped, and only one of them."""
+    """Every loaded row of the primary source is mapped, blocked or skipped: exactly one of them."""
     counts = mapped.counts()
     assert counts["balanced"].all(), counts
     assert counts["loaded"].sum() == loaded

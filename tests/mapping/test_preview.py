@@ -1,7 +1,5 @@
 """Preview: DATEV field, value as DATEV sees it, canonical and source column, file row, findings."""
 
-import time
-
 import polars as pl
 import pytest
 from mapping_helpers import big_receipts, finding, findings
@@ -138,19 +136,14 @@ def test_wide_preview_puts_source_values_next_to_datev_values(receipts):
     assert first["source_row"] == 2
 
 
-def test_one_page_of_a_large_mapping_is_cheap():
+def test_one_page_deep_in_a_large_mapping_shows_its_own_records():
+    # How long a page takes is measured in benchmarks/preview.py (against the mapping itself).
     n = 200_000
     mapped = map_receipts(big_receipts(n))
     assert mapped.records.height == n
-    timings = []
-    for _ in range(3):  # best of three: the machine is shared
-        started = time.perf_counter()
-        page = preview(mapped, page=3000, page_size=50)
-        timings.append(time.perf_counter() - started)
-    elapsed = min(timings)
+    page = preview(mapped, page=3000, page_size=50)
     assert sorted(set(page["record"])) == list(range(150_000, 150_050))
     assert line(page, 150_000, "invoiceId")["source_row"] == 150_002
-    assert elapsed < 0.5  # milliseconds in practice; generous for a shared machine
 
 
 def test_findings_without_a_column_show_on_every_field_of_the_row(receipts):

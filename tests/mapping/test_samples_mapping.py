@@ -1,4 +1,7 @@
-"""The committed sample data, checked and mapped: every seeded error is blocked, the rest reaches DATEV."""
+"""The committed sample data, checked and mapped.
+
+Every seeded error is blocked, the rest reaches DATEV.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ def settings(client: str) -> ClientSettings:
 
 
 def with_belege(result):
-    """Belegbild names resolved against ``data/samples/belege`` (the pipeline does this for users)."""
+    """Belegbild names resolved against ``data/samples/belege`` (as the pipeline does for users)."""
     folder = str(SAMPLES / "belege") + "/"
     frame = result.frame.with_columns(
         pl.when(pl.col("attachment").is_not_null())

@@ -483,7 +483,7 @@ def test_protocol_expires_after_retention(api, sandbox, oauth):
 
 
 def test_storno_via_control_endpoint(api, sandbox):
-    job, status, _ = transfer(api, sandbox, "455148-1", receivable(invoice="R-2026-500"))
+    job, _, _ = transfer(api, sandbox, "455148-1", receivable(invoice="R-2026-500"))
     cancel = f"/_sandbox/clients/455148-1/dxso-jobs/{job}/cancel"
     assert api.post(cancel, json={}).json() == {"id": job, "status": 5}
     assert api.get(f"{BASE}/455148-1/dxso-jobs/{job}").json()["status"] == 5

@@ -150,7 +150,8 @@ def test_header_errors(api, sandbox, kwargs, element, reason):
         (
             "455148-1",
             {"length": "5"},
-            "Die Kontenlänge in der Datei (5) stimmt nicht mit der Kontenlänge in DATEV (4) überein!",
+            "Die Kontenlänge in der Datei (5) stimmt nicht mit der Kontenlänge "
+            "in DATEV (4) überein!",
         ),
     ],
 )

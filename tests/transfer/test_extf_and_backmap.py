@@ -3,6 +3,7 @@
 import datetime as dt
 
 import polars as pl
+import pytest
 from receipts_fixture import receipt_records
 from transfer_helpers import transfer_bookings, transfer_records
 
@@ -95,7 +96,7 @@ def test_extf_upload_interrupted_after_datev_accepted_it_is_not_repeated(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(client, "upload_extf", upload_then_die)
-    try:
+    with pytest.raises(KeyboardInterrupt):
         transfer_bookings(
             ledger,
             client,
@@ -105,8 +106,6 @@ def test_extf_upload_interrupted_after_datev_accepted_it_is_not_repeated(
             out_dir=tmp_path / "extf",
             kind="pos",
         )
-    except KeyboardInterrupt:
-        pass
     monkeypatch.undo()
     [interrupted] = ledger.transfers()
     before = len(client.list_extf_jobs("455148-1"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -140,6 +141,48 @@ class CallBilling:
         )
 
 
+def _assignment_problem(
+    call: dict[str, Any], parts: list[CallAssignment], clients_of: list[dict[str, Any] | None]
+) -> str | None:
+    """Why a manual assignment of ``call`` to ``parts`` cannot be used (None: it can)."""
+    fixed = [p.seconds for p in parts if p.seconds is not None]
+    if call["duplicate_id"]:
+        return f"Die Anruf-ID {call['call_id']} ist nicht eindeutig."
+    if any(c is None for c in clients_of):
+        unknown = next(p.client for p, c in zip(parts, clients_of, strict=True) if c is None)
+        return f"Der Mandant {unknown} ist in DATEV nicht angelegt."
+    if any(not c["client_active"] for c in clients_of if c):
+        return "Der gewählte Mandant ist inaktiv."
+    if any(s <= 0 for s in fixed) or [p.seconds for p in parts[:-1]].count(None):
+        return (
+            "Nur der letzte Teil eines aufgeteilten Gesprächs darf ohne Dauer "
+            "angegeben werden; jede Dauer muss positiv sein."
+        )
+    if (
+        call["duration_s"] is None
+        or sum(fixed) > call["duration_s"]
+        or (parts[-1].seconds is not None and sum(fixed) != call["duration_s"])
+    ):
+        return f"Die Teile ergeben {sum(fixed)} s, das Gespräch dauert {call['duration_s']} s."
+    return None
+
+
+def _invalid_assignment(
+    row: dict[str, Any], problem: str, columns: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "source": row.get("source_file"),
+        "row": row.get("source_row"),
+        "item_id": row["call_id"],
+        "column": "call_id",
+        "source_column": columns.get("call_id"),
+        "rule": "calls.invalid_assignment",
+        "severity": "error",
+        "value": row["call_id"],
+        "message": problem + " Die Zuordnung wird nicht übernommen; korrigieren Sie sie.",
+    }
+
+
 def _assignment_frame(
     assignments: list[CallAssignment],
     resolved: pl.DataFrame,
@@ -160,53 +203,22 @@ def _assignment_frame(
     grouped: dict[str, list[CallAssignment]] = {}
     for assignment in assignments:
         grouped.setdefault(assignment.call_id, []).append(assignment)
-    rows, problems = [], []
+    rows: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
     for call_id, parts in grouped.items():
         call = calls.get(call_id)
-        problem = None
         clients_of = [by_id.get(str(p.client)) or by_number.get(str(p.client)) for p in parts]
-        fixed = [p.seconds for p in parts if p.seconds is not None]
         if call is None:
-            problem = f"Das Gespräch {call_id} ist nicht in der Anrufliste."
-        elif call["duplicate_id"]:
-            problem = f"Die Anruf-ID {call_id} ist nicht eindeutig."
-        elif any(c is None for c in clients_of):
-            unknown = next(p.client for p, c in zip(parts, clients_of, strict=True) if c is None)
-            problem = f"Der Mandant {unknown} ist in DATEV nicht angelegt."
-        elif any(not c["client_active"] for c in clients_of if c):
-            problem = "Der gewählte Mandant ist inaktiv."
-        elif any(s <= 0 for s in fixed) or [p.seconds for p in parts[:-1]].count(None):
-            problem = (
-                "Nur der letzte Teil eines aufgeteilten Gesprächs darf ohne Dauer "
-                "angegeben werden; jede Dauer muss positiv sein."
-            )
-        elif (
-            call["duration_s"] is None
-            or sum(fixed) > call["duration_s"]
-            or (parts[-1].seconds is not None and sum(fixed) != call["duration_s"])
-        ):
-            problem = (
-                f"Die Teile ergeben {sum(fixed)} s, das Gespräch dauert {call['duration_s']} s."
-            )
-        if problem is not None:
-            row = call or {"call_id": call_id}
-            problems.append(
-                {
-                    "source": row.get("source_file"),
-                    "row": row.get("source_row"),
-                    "item_id": call_id,
-                    "column": "call_id",
-                    "source_column": columns.get("call_id"),
-                    "rule": "calls.invalid_assignment",
-                    "severity": "error",
-                    "value": call_id,
-                    "message": problem + " Die Zuordnung wird nicht "
-                    "übernommen; korrigieren Sie sie.",
-                }
-            )
+            missing = f"Das Gespräch {call_id} ist nicht in der Anrufliste."
+            problems.append(_invalid_assignment({"call_id": call_id}, missing, columns))
             continue
+        problem = _assignment_problem(call, parts, clients_of)
+        if problem is not None:
+            problems.append(_invalid_assignment(call, problem, columns))
+            continue
+        known = [c for c in clients_of if c is not None]  # all of them, or a problem above
         offset = 0
-        for index, (part, client) in enumerate(zip(parts, clients_of, strict=True), start=1):
+        for index, (part, client) in enumerate(zip(parts, known, strict=True), start=1):
             seconds = part.seconds if part.seconds is not None else call["duration_s"] - offset
             rows.append(
                 {
@@ -219,12 +231,12 @@ def _assignment_frame(
                 }
             )
             offset += seconds
-    schema = {
-        "call_id": pl.String,
-        "part": pl.Int64,
-        "_offset": pl.Int64,
-        "_seconds": pl.Int64,
-        "_note": pl.String,
+    schema: dict[str, pl.DataType] = {
+        "call_id": pl.String(),
+        "part": pl.Int64(),
+        "_offset": pl.Int64(),
+        "_seconds": pl.Int64(),
+        "_note": pl.String(),
         **directory.clients.schema,
     }
     return pl.DataFrame(rows, schema=schema), problems
@@ -329,7 +341,7 @@ def bill_calls(
     """
     settings = settings or CallSettings()
     loaded = calls if isinstance(calls, LoadResult) else None
-    frame = loaded.frame if loaded else calls
+    frame = calls.frame if isinstance(calls, LoadResult) else calls
     columns = {}
     if loaded:
         for info in loaded.sources:

@@ -216,8 +216,8 @@ def check_calls(
                 "duration_s",
                 _hms(seconds),
                 f"0 bis {_hms(ABSURD_SECONDS)}",
-                f"Die Gesprächsdauer {_hms(seconds)} ist {what} und damit unplausibel; das Gespräch "
-                f"wird nicht abgerechnet. Korrigieren Sie die Dauer in der Anrufliste.",
+                f"Die Gesprächsdauer {_hms(seconds)} ist {what} und damit unplausibel; "
+                "das Gespräch wird nicht abgerechnet. Korrigieren Sie die Dauer in der Anrufliste.",
                 columns,
             )
         )

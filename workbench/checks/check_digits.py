@@ -45,8 +45,8 @@ def check_digits(frame: pl.DataFrame, column: str, *, kind: str) -> pl.DataFrame
     fmt, test = (_IBAN_FORMAT, _iban_ok) if kind == "iban" else (_VAT_FORMAT, _vat_ok)
     value = pl.col(column)
     unique = frame[column].drop_nulls().unique()
-    unique = unique.filter(unique.str.contains(fmt.replace("$", r"\z"))).to_list()
-    bad = [v for v in unique if not test(v)]
+    well_formed = unique.filter(unique.str.contains(fmt.replace("$", r"\z"))).to_list()
+    bad = [v for v in well_formed if not test(v)]
     if not bad:
         return pl.DataFrame(schema=HITS_SCHEMA)
     candidates = frame.filter(value.is_in(pl.Series(bad, dtype=pl.String).implode()))

@@ -65,10 +65,7 @@ def gx_context() -> Any:
         gx = _import_gx()
         with _quiet():
             context = gx.get_context(mode="ephemeral")
-            try:
-                context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-            except Exception:  # older config objects: progress bars stay as configured
-                pass
+            context.variables.progress_bars = {"globally": False, "metric_calculations": False}
         _CONTEXT = context
     return _CONTEXT
 

@@ -58,19 +58,20 @@ def prepare_frame(frame: pl.DataFrame, suite: Suite) -> pl.DataFrame:
     ]
     # cheap candidates first: a blank text sorts before "!" (it is empty or starts with a space
     # or tab), and so does only a text starting with a control character
-    candidates = (
-        frame.lazy().select((pl.col(name) < "!").fill_null(False) for name in required).collect()
-        if required
-        else None
-    )
-    fixes = []
-    for name in required:
-        where = candidates[name].arg_true()
-        if len(where):
-            column = frame[name]
-            where = where.filter(column.gather(where).str.contains(r"^[ \t]*$"))
+    fixes: list[pl.Series | pl.Expr] = []
+    if required:
+        candidates = (
+            frame.lazy()
+            .select((pl.col(name) < "!").fill_null(False) for name in required)
+            .collect()
+        )
+        for name in required:
+            where = candidates[name].arg_true()
             if len(where):
-                fixes.append(column.clone().scatter(where, None))
+                column = frame[name]
+                where = where.filter(column.gather(where).str.contains(r"^[ \t]*$"))
+                if len(where):
+                    fixes.append(column.clone().scatter(where, None))
     fixes += [
         pl.col(name).fill_nan(None) for name, dtype in frame.schema.items() if dtype.is_float()
     ]
@@ -216,7 +217,7 @@ def compile_expectation(
     elif kind == "expect_column_values_to_not_match_regex":
         bad = column.str.contains(python_regex_to_rust(kwargs["regex"]))
     elif kind == "expect_column_value_lengths_to_be_between":
-        bad = _between(column.cast(pl.String).str.len_chars(), kwargs, pl.Int64)
+        bad = _between(column.cast(pl.String).str.len_chars(), kwargs, pl.Int64())
     elif kind == "expect_column_value_lengths_to_equal":
         bad = column.cast(pl.String).str.len_chars() != kwargs["value"]
     elif kind == "expect_column_values_to_be_between":

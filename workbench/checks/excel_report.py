@@ -107,7 +107,7 @@ def _summary(
     )
     rows_per_file = dict(loaded.frame.group_by("source_file").len().iter_rows())
     by_severity = {s: int((findings["severity"] == s).sum()) for s in _RANK}
-    preamble = [
+    preamble: list[list[object]] = [
         ["Prüfbericht", _label(loaded.kind)],
         ["Mandant", client or ""],
         ["Zeitraum", format_period(period) or "alle Monate"],

@@ -392,9 +392,11 @@ def settings_findings(settings: ClientSettings | None) -> pl.DataFrame:
                     "severity": "error",
                     "value": wj,
                     "expected": "MMTT, z. B. 0101 oder 0701",
-                    "message": f"Der Beginn des Wirtschaftsjahres '{wj}' ist ungültig: erwartet wird "
-                    "das Format MMTT (z. B. 0101 für den 1. Januar, 0701 für den 1. Juli). "
-                    "Korrigieren Sie die Einstellung.",
+                    "message": (
+                        f"Der Beginn des Wirtschaftsjahres '{wj}' ist ungültig: erwartet wird "
+                        "das Format MMTT (z. B. 0101 für den 1. Januar, 0701 für den 1. Juli). "
+                        "Korrigieren Sie die Einstellung."
+                    ),
                 }
             )
         elif settings.fiscal_years:
@@ -408,9 +410,11 @@ def settings_findings(settings: ClientSettings | None) -> pl.DataFrame:
                         "severity": "error",
                         "value": wj,
                         "expected": datev_start,
-                        "message": f"Der eingestellte Beginn des Wirtschaftsjahres ({wj}) passt nicht "
-                        f"zu den Wirtschaftsjahren in DATEV (Beginn {datev_start}). "
-                        "Korrigieren Sie die Einstellung.",
+                        "message": (
+                            f"Der eingestellte Beginn des Wirtschaftsjahres ({wj}) passt "
+                            f"nicht zu den Wirtschaftsjahren in DATEV (Beginn {datev_start}). "
+                            "Korrigieren Sie die Einstellung."
+                        ),
                         "suggestion": datev_start,
                     }
                 )

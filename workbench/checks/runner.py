@@ -212,8 +212,8 @@ def check(
     (``"2026-01"`` or a pair) enables the transfer-period rules; ``target`` ``"extf"`` adds the
     Windows-1252 rule. ``mapped`` gives the source headers (``{canonical: header}`` or per file
     ``{file: {canonical: header}}``), ``attachment_folders`` the folder (or list of folders) of
-    each source file's Belegbilder on disk (``attachment_sizes`` declares sizes by file name). ``engine="gx"`` runs
-    the same suite in Great Expectations (``spark`` session: on Spark).
+    each source file's Belegbilder on disk (``attachment_sizes`` declares sizes by file name).
+    ``engine="gx"`` runs the same suite in Great Expectations (``spark`` session: on Spark).
 
     >>> frame = pl.DataFrame({"booking_text": ["Brot\\u00a0Laib"]})
     >>> check(frame, "receipts", settings=None)["rule"].to_list()
@@ -248,9 +248,7 @@ def check(
         parts = suite_hits(prepared, expectations, rows, params) + cross_row.result()
     if not parts:
         return empty_findings()
-    hits = pl.concat(
-        [p.select(rules.HITS_SCHEMA.names()).cast(dict(rules.HITS_SCHEMA)) for p in parts]
-    )
+    hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(rules.HITS_SCHEMA) for p in parts])
     return _lineage(prepared, hits, kind, mapped)
 
 

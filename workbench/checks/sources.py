@@ -44,9 +44,11 @@ def encoding_findings(sources: tuple[SourceInfo, ...]) -> pl.DataFrame:
                 "severity": "warning",
                 "value": info.encoding,
                 "expected": "UTF-8",
-                "message": f"Die Datei {info.file} ist nicht UTF-8-kodiert (erkannt: {info.encoding}). "
-                "Sie wurde umgewandelt; DATEV nimmt nur UTF-8 an. Prüfen Sie Umlaute und "
-                "Sonderzeichen in den Befunden und exportieren Sie künftig als UTF-8.",
+                "message": (
+                    f"Die Datei {info.file} ist nicht UTF-8-kodiert (erkannt: {info.encoding}). "
+                    "Sie wurde umgewandelt; DATEV nimmt nur UTF-8 an. Prüfen Sie Umlaute und "
+                    "Sonderzeichen in den Befunden und exportieren Sie künftig als UTF-8."
+                ),
             }
         )
     return findings_frame(records)
@@ -82,7 +84,8 @@ def check_sources(
     ``attachment_sizes.json`` there declares sizes (``attachment_sizes`` overrides it).
 
     >>> from workbench.sources import load_receipts  # doctest: +SKIP
-    >>> check_sources(load_receipts("belege.csv"), settings=settings, period="2026-01")  # doctest: +SKIP
+    >>> loaded = load_receipts("belege.csv")  # doctest: +SKIP
+    >>> check_sources(loaded, settings=settings, period="2026-01")  # doctest: +SKIP
     """
     parts = [
         result.findings,

@@ -62,11 +62,11 @@ class Expectation:
         return self.meta["severity"]
 
     @property
-    def column(self) -> str | None:
-        return self.kwargs.get("column")
+    def column(self) -> str:
+        return self.kwargs["column"]
 
     @property
-    def report_column(self) -> str | None:
+    def report_column(self) -> str:
         return self.meta.get("report_column") or self.column
 
     @property
@@ -134,6 +134,13 @@ def _load(folder: str, kind: str) -> Suite:
             raise ConfigError(
                 f"Erwartung {index} in {path.name} hat kein vollständiges 'meta' "
                 "(rule, severity, message).",
+                file=path.name,
+            )
+        # Both engines check columns, row by row: a table-level expectation has no rows to name.
+        if not (item.get("kwargs") or {}).get("column"):
+            raise ConfigError(
+                f"Erwartung {index} ({item.get('type')}) in {path.name} nennt keine Spalte "
+                "(kwargs.column); die Workbench prüft nur Erwartungen an Spalten.",
                 file=path.name,
             )
         expectations.append(

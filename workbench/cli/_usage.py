@@ -79,7 +79,7 @@ def _given(error: click_errors.BadParameter, argv: list[str]) -> str:
     """The value the user typed: after the option on the command line, or quoted in the
     message (a positional argument)."""
     param = error.param
-    if _is_option(param):
+    if param is not None and _is_option(param):
         for index, token in enumerate(argv):
             for opt in param.opts:
                 if token == opt and index + 1 < len(argv):

@@ -131,7 +131,7 @@ def _checked_run(
     from workbench.german import parse_period
     from workbench.pipeline import check_run, load_run
 
-    period = parse_period(period)  # a wrong period fails before anything is loaded
+    selected = parse_period(period)  # a wrong period fails before anything is loaded
     with progress_for("Prüfen") as report:
         report(0, 1, f"{len(files)} Datei(en) laden")
         loaded = load_run(kind, files, profile=profile)
@@ -140,7 +140,7 @@ def _checked_run(
             client=client,
             connection=connection,
             engine=engine,
-            period=period,
+            period=selected,
             target=target,
             progress=report,
         )
@@ -353,7 +353,10 @@ def preview(
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
 ) -> None:
-    """Quelle und abgebildete DATEV-Felder nebeneinander: Feld, Wert, Quellspalte, Zeile, Befunde."""
+    """Quelle und abgebildete DATEV-Felder nebeneinander.
+
+    Je Feld: Wert, Quellspalte, Zeile und Befunde.
+    """
     from workbench.mapping import preview as preview_page
     from workbench.pipeline import map_run
     from workbench.pipeline.connection import connect

@@ -11,12 +11,12 @@ __all__ = ["LEFT_OUT_SCHEMA", "left_out"]
 
 LEFT_OUT_SCHEMA = pl.Schema(
     {
-        "source": pl.String,
-        "row": pl.Int64,
-        "item_id": pl.String,
-        "status": pl.String,
-        "rules": pl.List(pl.String),
-        "reason": pl.String,
+        "source": pl.String(),
+        "row": pl.Int64(),
+        "item_id": pl.String(),
+        "status": pl.String(),
+        "rules": pl.List(pl.String()),
+        "reason": pl.String(),
     }
 )
 

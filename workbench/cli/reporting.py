@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -12,6 +12,9 @@ from workbench.cli._app import _client_ids, _err, _fail, _month, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.errors import WorkbenchError
 from workbench.kinds import SourceKind
+
+if TYPE_CHECKING:
+    from workbench.reports import ReportOptions
 
 
 @app.command()
@@ -98,7 +101,7 @@ def report(
         sources = {
             each: given or settings.clients.get(each, {}).get("sources", []) for each in client
         }
-        options = {
+        options: ReportOptions = {
             "transfer": transfer,
             "engine": engine,
             "pos_mapping": str(pos_mapping) if pos_mapping else None,

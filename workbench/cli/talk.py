@@ -48,6 +48,7 @@ def _store():
 
 def _row_item(spec: str, kind: str | None, profile: str):
     """The item of ``FILE:ROW``: the file is loaded (kind and profile detected) like ``check``."""
+    from workbench.kinds import SourceKind
     from workbench.pipeline import detect_profile
     from workbench.pipeline.registry import REGISTRY
     from workbench.sources import load_bank
@@ -68,7 +69,7 @@ def _row_item(spec: str, kind: str | None, profile: str):
             chosen = profile
             if profile == "auto" and not (candidate == "bank" and sniff_bank_format(path) != "csv"):
                 chosen = detect_profile(candidate, [path])
-            load = load_bank if candidate == "bank" else REGISTRY[candidate].load
+            load = load_bank if candidate == "bank" else REGISTRY[SourceKind(candidate)].load
             loaded = load([path], profile=chosen)
         except WorkbenchError:
             if kind:

@@ -144,7 +144,10 @@ def status(
     ] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Übertragungen mit lokalem und DATEV-Status auflisten, Status aktualisieren, Protokoll zeigen."""
+    """Übertragungen mit lokalem und DATEV-Status auflisten.
+
+    Auf Wunsch den Status bei DATEV aktualisieren und das Protokoll zeigen.
+    """
     from workbench.pipeline import status_run
     from workbench.pipeline.connection import connect
     from workbench.transfer.backmap import backmap_findings

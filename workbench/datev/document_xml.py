@@ -99,7 +99,8 @@ def _check_header(archive: Archive, documents: int) -> None:
         raise _fail(f"ein Paket braucht 1–{MAX_DOCUMENTS} Dokumente", documents)
     if archive.created_at.tzinfo is not None:
         raise _fail("header/date muss ohne Zeitzone angegeben werden", archive.created_at)
-    for name, value, limit in (("description", archive.description, 255), ("clientName", archive.client_name, 36),
+    for name, value, limit in (("description", archive.description, 255),
+                               ("clientName", archive.client_name, 36),
                                ("generatingSystem", archive.generating_system, 40)):  # fmt: skip
         if value is not None and not 1 <= len(value) <= limit:
             raise _fail(f"'{name}' muss 1–{limit} Zeichen lang sein", value)
@@ -137,11 +138,13 @@ def _head(archive: Archive) -> list[str]:
         "  <header>",
         f"    <date>{archive.created_at.replace(microsecond=0).isoformat()}</date>",
     ]
-    for tag, value in (("description", archive.description), ("consultantNumber", archive.consultant_number),
-                       ("clientNumber", archive.client_number), ("clientName", archive.client_name)):  # fmt: skip
+    for tag, value in (("description", archive.description),
+                       ("consultantNumber", archive.consultant_number),
+                       ("clientNumber", archive.client_number),
+                       ("clientName", archive.client_name)):  # fmt: skip
         if value is not None:
             lines.append(f"    <{tag}>{_esc(value)}</{tag}>")
-    return lines + ["  </header>", "  <content>"]
+    return [*lines, "  </header>", "  <content>"]
 
 
 def ledger_block(ledger: str, datafile: str, month: str, folder: str, files: list[str]) -> str:
@@ -256,7 +259,7 @@ def read_document_xml(source: str | Path | bytes) -> Archive:
                 doc.get("guid"),
                 number(doc.get("type")),
                 number(doc.get("processID")),
-            )  # fmt: skip
+            )
         )
     created = text(header, "date")
     return Archive(

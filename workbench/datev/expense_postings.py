@@ -58,7 +58,8 @@ REQUIRED = ("employee_id", "work_date", "cost_position")
 def time_units_from_seconds(seconds: int | float, *, per_started_minute: bool = True) -> int:
     """DATEV time units for a duration; by default every started minute is billed (20 units).
 
-    Example: ``time_units_from_seconds(61) == 40``; ``time_units_from_seconds(61, per_started_minute=False) == 21``
+    Example: ``time_units_from_seconds(61) == 40``;
+    ``time_units_from_seconds(61, per_started_minute=False) == 21``
     """
     if seconds < 0:
         raise DatevFormatError(f"Dauer {seconds} s ist negativ.", value=seconds)
@@ -147,12 +148,14 @@ def build_expense_postings(frame: pl.DataFrame) -> list[dict]:
 
     ``frame`` columns: the schema's field names (``start_time`` for ``Start_time``).
     Example: ``build_expense_postings(pl.DataFrame({"employee_id": [...], "work_date": [...],
-    "cost_position": ["9000"], "time_units": [40], "comment": ["Telefonat"], "isbillable": [True]}))``
+    "cost_position": ["9000"], "time_units": [40], "comment": ["Telefonat"],
+    "isbillable": [True]}))``
     """
     unknown = [c for c in frame.columns if c not in KNOWN and not c.startswith("_")]
     if unknown:
         raise DatevFormatError(
-            f"Spalte '{unknown[0]}' ist kein Feld der DATEV-Aufwandsbuchung; erlaubt sind {', '.join(KNOWN)}.",
+            f"Spalte '{unknown[0]}' ist kein Feld der DATEV-Aufwandsbuchung; "
+            f"erlaubt sind {', '.join(KNOWN)}.",
             column=unknown[0],
         )
     for name in REQUIRED:
@@ -162,13 +165,16 @@ def build_expense_postings(frame: pl.DataFrame) -> list[dict]:
             )
     columns = [c for c in frame.columns if c in KNOWN]
     return [
-        _posting(i, dict(zip(columns, row)))
+        _posting(i, dict(zip(columns, row, strict=True)))
         for i, row in enumerate(frame.select(columns).iter_rows())
     ]
 
 
 def write_expense_postings(postings: list[dict], *, path: str | Path) -> Path:
-    """Write the bodies as a UTF-8 JSON list. Example: ``write_expense_postings(bodies, path="aufwand.json")``"""
+    """Write the bodies as a UTF-8 JSON list.
+
+    Example: ``write_expense_postings(bodies, path="aufwand.json")``
+    """
     target = Path(path)
     target.write_text(json.dumps(postings, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return target

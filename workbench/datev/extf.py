@@ -18,7 +18,7 @@ import io
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 
@@ -35,6 +35,9 @@ from workbench.datev.extf_header import (
 from workbench.datev.fields import Context, rule_for_message
 from workbench.datev.limits import MAX_EXTF_POSTINGS as MAX_POSTINGS
 from workbench.errors import DatevFormatError
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "ExtfFile",
@@ -103,7 +106,7 @@ def _rules(frame: pl.DataFrame, header: ExtfHeader, ctx: Context, *, detail: boo
             outside = (value < pl.lit(header.date_from)) | (value > pl.lit(header.date_to))
             checks.append((outside, f"liegt außerhalb des Zeitraums Datum vom/bis ({span})"))
         if detail:
-            expr = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
+            expr: Then | ChainedThen = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
             for condition, reason in checks[1:]:
                 expr = expr.when(condition).then(pl.lit(reason))
             exprs.append(expr.otherwise(f.type.problem(value, ctx)).alias(f.name))
@@ -131,7 +134,7 @@ def _value_text(frame: pl.DataFrame, name: str, row: int) -> str:
 def validate_bookings(
     frame: pl.DataFrame, header: ExtfHeader, *, encoding: str = "cp1252"
 ) -> pl.DataFrame:
-    """All violations as findings: ``row`` (0-based index), ``field``, ``value``, ``message``, ``rule``.
+    """All violations as findings: ``row`` (0-based), ``field``, ``value``, ``message``, ``rule``.
 
     Example: ``validate_bookings(bookings, header).filter(pl.col("field") == "Belegfeld 1")``
     """
@@ -173,8 +176,8 @@ def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
     missing = _check_columns(frame, header)
     if missing:
         raise DatevFormatError(
-            f"Pflichtfeld '{missing[0]}' fehlt in den Buchungen. Bitte ordnen Sie diesem DATEV-Feld "
-            "eine Spalte zu.",
+            f"Pflichtfeld '{missing[0]}' fehlt in den Buchungen. "
+            "Bitte ordnen Sie diesem DATEV-Feld eine Spalte zu.",
             column=missing[0],
         )
     exprs = _rules(frame, header, ctx, detail=False)
@@ -235,8 +238,8 @@ def write_extf(
     check_header(header, encoding)
     if fmt.has_period and bookings.height > MAX_POSTINGS:
         raise DatevFormatError(
-            f"{bookings.height} Buchungen überschreiten die DATEV-Grenze von {MAX_POSTINGS} je Datei. "
-            "Bitte verwenden Sie write_extf_files, das die Buchungen aufteilt.",
+            f"{bookings.height} Buchungen überschreiten die DATEV-Grenze von {MAX_POSTINGS} "
+            "je Datei. Bitte verwenden Sie write_extf_files, das die Buchungen aufteilt.",
             value=bookings.height,
         )
     _raise_first(bookings, header, _context(header, encoding))
@@ -350,8 +353,9 @@ def _decode(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DatevFormatError(
-            f"Zeile {line}: Byte {raw[exc.start : exc.start + 1]!r} ist in der Kodierung {encoding} "
-            "ungültig. Bitte speichern Sie die Datei als Windows-1252 oder UTF-8 mit BOM.",
+            f"Zeile {line}: Byte {raw[exc.start : exc.start + 1]!r} ist in der Kodierung "
+            f"{encoding} ungültig. "
+            "Bitte speichern Sie die Datei als Windows-1252 oder UTF-8 mit BOM.",
             row=line,
         ) from exc
 
@@ -360,7 +364,8 @@ def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
     """Read an EXTF file (older format versions with fewer columns too).
 
     Columns are matched by position to the current DATEV table, so the frame always carries the
-    current names. Example: ``read_extf("EXTF_Buchungsstapel.csv").frame["Umsatz (ohne Soll/Haben-Kz)"]``
+    current names.
+    Example: ``read_extf("EXTF_Buchungsstapel.csv").frame["Umsatz (ohne Soll/Haben-Kz)"]``
     """
     if isinstance(path_or_buffer, bytes):
         raw = path_or_buffer

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict
 
 import polars as pl
 
@@ -18,7 +19,7 @@ from workbench.datev.extf_fields import FORMATS, ExtfFormat
 from workbench.datev.fields import CP1252_CLASS
 from workbench.errors import DatevFormatError
 
-__all__ = ["ExtfHeader", "check_header", "format_header", "parse_header"]
+__all__ = ["ExtfHeader", "HeaderOptions", "check_header", "format_header", "parse_header"]
 
 KENNZEICHEN = "EXTF"
 VERSIONSNUMMER = 700
@@ -27,9 +28,18 @@ LINE_END = "\r\n"
 ENCODINGS = {"cp1252": "cp1252", "utf-8": "utf-8-sig"}
 
 
+class HeaderOptions(TypedDict, total=False):
+    """Header fields a mapping fixes for its bookings (the rest comes from the client)."""
+
+    fixation: int
+    label: str
+
+
 @dataclass(frozen=True)
 class ExtfHeader:
-    """The 31-field EXTF header (line 1). ``category`` 21 = Buchungsstapel, 16 = Debitoren/Kreditoren.
+    """The 31-field EXTF header (line 1).
+
+    ``category`` 21 = Buchungsstapel, 16 = Debitoren/Kreditoren.
 
     Example: ``ExtfHeader(consultant_number=29098, client_number=55003,
     fiscal_year_start=date(2024, 1, 1), date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))``
@@ -124,7 +134,8 @@ def check_header(header: ExtfHeader, encoding: str) -> None:
             raise _header_error(
                 "Datum vom/bis",
                 f"{header.date_from}–{header.date_to}",
-                f"liegt nicht im Wirtschaftsjahr {header.fiscal_year_start}–{header.fiscal_year_end}",
+                "liegt nicht im Wirtschaftsjahr "
+                f"{header.fiscal_year_start}–{header.fiscal_year_end}",
             )
 
 

@@ -15,8 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "Account",
@@ -63,7 +67,7 @@ class FieldType:
     quoted = False
 
     def prepare(self, col: pl.Expr, source: pl.DataType) -> pl.Expr:
-        """Coerce ``col`` (of dtype ``source``) to ``self.dtype``; unparseable values become null."""
+        """Coerce ``col`` (of dtype ``source``) to ``self.dtype``; unparseable values: null."""
         return col.cast(self.dtype, strict=False)
 
     def problem(self, col: pl.Expr, ctx: Context) -> pl.Expr:
@@ -148,7 +152,7 @@ class Text(FieldType):
         return col.cast(pl.String, strict=False)
 
     def problem(self, col: pl.Expr, ctx: Context) -> pl.Expr:
-        expr = pl.when(col.str.len_chars() > self.max_length).then(
+        expr: Then | ChainedThen = pl.when(col.str.len_chars() > self.max_length).then(
             pl.lit(f"ist länger als {self.max_length} Zeichen")
         )
         if self.charset is not None:
@@ -235,7 +239,9 @@ class Amount(FieldType):
         scaled = self._scaled(col)
         # Float noise grows with magnitude; a genuine extra decimal is far above this tolerance.
         tolerance = pl.max_horizontal(pl.lit(1e-6), scaled.abs() * 1e-14)
-        expr = pl.when(col.is_nan() | col.is_infinite()).then(pl.lit("ist keine Zahl"))
+        expr: Then | ChainedThen = pl.when(col.is_nan() | col.is_infinite()).then(
+            pl.lit("ist keine Zahl")
+        )
         if not self.signed:
             expr = expr.when(col < 0).then(
                 pl.lit("ist negativ; das Vorzeichen gehört ins Soll/Haben-Kennzeichen")
@@ -330,7 +336,9 @@ class Account(FieldType):
         return _prepare_int(col, source)
 
     def problem(self, col: pl.Expr, ctx: Context) -> pl.Expr:
-        expr = pl.when(col < 1).then(pl.lit("ist keine gültige Kontonummer (mindestens 1)"))
+        expr: Then | ChainedThen = pl.when(col < 1).then(
+            pl.lit("ist keine gültige Kontonummer (mindestens 1)")
+        )
         expr = expr.when(col > 999_999_999).then(pl.lit("hat mehr als 9 Stellen"))
         if ctx.account_length is not None:
             limit = ctx.account_length + 1
@@ -431,7 +439,7 @@ RULES: tuple[tuple[str, str], ...] = (
 
 def rule_for_message(message: pl.Expr) -> pl.Expr:
     """Rule id for a reason column (``field.range`` when nothing more specific matches)."""
-    expr = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.String))
+    expr: Then | ChainedThen = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.String))
     for fragment, rule in RULES:
         expr = expr.when(message.str.contains(fragment, literal=True)).then(pl.lit(rule))
     return expr.otherwise(pl.lit("field.range"))

@@ -20,7 +20,10 @@ _FORBIDDEN = re.compile(r"[^ &()+\-._0-9A-Za-z\u00c0-\u00ff]")
 
 
 def safe_filename(name: str) -> str:
-    """DATEV-safe version of ``name``. ``safe_filename("Rechnung #12/ä.pdf") == "Rechnung _12_ä.pdf"``."""
+    """DATEV-safe version of ``name``.
+
+    ``safe_filename("Rechnung #12/ä.pdf") == "Rechnung _12_ä.pdf"``.
+    """
     text = _FORBIDDEN.sub("_", unicodedata.normalize("NFC", name)).strip(" ")
     if not text or set(text) <= {"."}:
         text = "_"
@@ -43,7 +46,9 @@ def safe_filenames(names: pl.Series) -> pl.Series:
     )
     odd = (out.str.len_chars() > MAX_NAME_LENGTH) | out.str.contains(r"^\.*$") | out.is_null()
     if odd.any():
-        fixed = [safe_filename(str(n)) if bad else o for n, o, bad in zip(names, out, odd)]
+        fixed = [
+            safe_filename(str(n)) if bad else o for n, o, bad in zip(names, out, odd, strict=True)
+        ]
         out = pl.Series(names.name, fixed, dtype=pl.String)
     return out
 
@@ -51,7 +56,8 @@ def safe_filenames(names: pl.Series) -> pl.Series:
 class UniqueNames:
     """Hands out safe names that are unique within one package (case-insensitive).
 
-    ``names = UniqueNames(); names.take("a.pdf"), names.take("A.pdf")`` gives ``a.pdf``, ``A_2.pdf``.
+    ``names = UniqueNames(); names.take("a.pdf"), names.take("A.pdf")``
+    gives ``a.pdf``, ``A_2.pdf``.
     """
 
     def __init__(self) -> None:

@@ -126,16 +126,17 @@ TYPES: dict[str, FieldType] = {
 
 _BASE = ["date", "amount", "discountAmount", "accountNo", "buCode", "costAmount", "costCategoryId",
          "costCategoryId2", "tax", "information"]  # fmt: skip
-_BASE1 = ["currencyCode", "invoiceId", "bookingText", "typeOfReceivable", "ownVatId", "shipFromCountry",
-          "partyId", "paidAt", "internalInvoiceId", "vatId", "shipToCountry", "exchangeRate", "bankCode",
-          "bankAccount", "bankCountry", "iban", "swiftCode", "accountName", "paymentConditionsId",
+_BASE1 = ["currencyCode", "invoiceId", "bookingText", "typeOfReceivable", "ownVatId",
+          "shipFromCountry", "partyId", "paidAt", "internalInvoiceId", "vatId", "shipToCountry",
+          "exchangeRate", "bankCode", "bankAccount", "bankCountry", "iban", "swiftCode",
+          "accountName", "paymentConditionsId",
           "paymentOrder", "discountPercentage", "discountPaymentDate", "discountAmount2",
           "discountPercentage2", "discountPaymentDate2", "dueDate", "bpAccountNo", "deliveryDate",
           "orderId"]  # fmt: skip
 ELEMENT_ORDER: dict[str, list[str]] = {
-    "accountsPayableLedger": _BASE + _BASE1 + ["supplierName", "supplierCity"],
-    "accountsReceivableLedger": _BASE + _BASE1 + ["customerName", "customerCity"],
-    "cashLedger": _BASE + ["currencyCode", "invoiceId", "bookingText"],
+    "accountsPayableLedger": [*_BASE, *_BASE1, "supplierName", "supplierCity"],
+    "accountsReceivableLedger": [*_BASE, *_BASE1, "customerName", "customerCity"],
+    "cashLedger": [*_BASE, "currencyCode", "invoiceId", "bookingText"],
 }
 REQUIRED: dict[str, set[str]] = {
     "accountsPayableLedger": {"date", "amount", "currencyCode", "invoiceId"},

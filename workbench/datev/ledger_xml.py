@@ -12,8 +12,10 @@ per-record Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import polars as pl
@@ -22,6 +24,9 @@ from workbench.datev.fields import Context, rule_for_message
 from workbench.datev.ledger_fields import ELEMENT_ORDER, REQUIRED, TYPES
 from workbench.datev.limits import MAX_RECORDS_PER_CONSOLIDATE as MAX_RECORDS
 from workbench.errors import DatevFormatError
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "ELEMENT_ORDER",
@@ -90,7 +95,9 @@ def _reasons(records: pl.DataFrame, ledger: str, account_length: int | None = No
             continue
         ftype = TYPES[name]
         value = ftype.prepare(raw, records.schema[name])
-        expr = pl.when(raw.is_not_null() & value.is_null()).then(pl.lit("hat kein gültiges Format"))
+        expr: Then | ChainedThen = pl.when(raw.is_not_null() & value.is_null()).then(
+            pl.lit("hat kein gültiges Format")
+        )
         if name in REQUIRED[ledger]:
             expr = expr.when(raw.is_null()).then(pl.lit("ist ein Pflichtfeld und leer"))
         if ledger == "cashLedger" and name == "currencyCode":
@@ -101,7 +108,8 @@ def _reasons(records: pl.DataFrame, ledger: str, account_length: int | None = No
             limit = account_length + 1
             expr = expr.when(value >= 10**limit).then(
                 pl.lit(
-                    f"hat mehr als {limit} Stellen (Sachkontenlänge {account_length}, Personenkonten eine Stelle mehr)"
+                    f"hat mehr als {limit} Stellen (Sachkontenlänge {account_length}, "
+                    "Personenkonten eine Stelle mehr)"
                 )
             )
         exprs.append(expr.otherwise(ftype.problem(value, _CTX)).alias(name))
@@ -115,7 +123,9 @@ def _missing(records: pl.DataFrame, ledger: str) -> list[str]:
 def validate_ledger_records(
     records: pl.DataFrame, *, ledger: str, account_length: int | None = None
 ) -> pl.DataFrame:
-    """All violations as findings (``row``, ``field``, ``value``, ``message``, ``rule``), no raising.
+    """All violations as findings (``row``, ``field``, ``value``, ``message``, ``rule``).
+
+    Never raises.
 
     Example: ``validate_ledger_records(frame, ledger="accountsPayableLedger")``
     """
@@ -123,8 +133,13 @@ def validate_ledger_records(
     _element_columns(records)
     records = blank_to_null(records)
     schema = {"row": pl.Int64, "field": pl.String, "value": pl.String, "message": pl.String}
-    parts = [pl.DataFrame({"row": [None], "field": [n], "value": [None], "message": ["Pflichtfeld fehlt"]}, schema=schema)
-             for n in _missing(records, ledger)]  # fmt: skip
+    parts = [
+        pl.DataFrame(
+            {"row": [None], "field": [n], "value": [None], "message": ["Pflichtfeld fehlt"]},
+            schema=schema,
+        )
+        for n in _missing(records, ledger)
+    ]
     reasons = _reasons(records, ledger, account_length)
     for name in reasons.columns:
         hits = reasons.select(pl.col(name).alias("message")).with_row_index("row").drop_nulls()
@@ -146,7 +161,10 @@ def raise_first_problem(
     rows: pl.Series | None = None,
     account_length: int | None = None,
 ) -> None:
-    """Raise ``DatevFormatError`` for the first invalid value; ``rows`` maps to caller row numbers."""
+    """Raise ``DatevFormatError`` for the first invalid value.
+
+    ``rows`` maps positions to the caller's row numbers.
+    """
     _check_kind(ledger)
     _element_columns(records)
     records = blank_to_null(records)
@@ -172,8 +190,9 @@ def raise_first_problem(
     row = int(rows[i]) if rows is not None else i
     value = records[name][i]
     raise DatevFormatError(
-        f"Element '{name}' in Belegposition {row + 1} (Index {row}): Wert '{value}' {bad[name][0]}. "
-        "Bitte korrigieren Sie den Wert in den Quelldaten; die XML-Datei wurde nicht geschrieben.",
+        f"Element '{name}' in Belegposition {row + 1} (Index {row}): "
+        f"Wert '{value}' {bad[name][0]}. Bitte korrigieren Sie den Wert in den Quelldaten; "
+        "die XML-Datei wurde nicht geschrieben.",
         row=row,
         column=name,
         value=value,
@@ -255,7 +274,7 @@ CONSOLIDATED = (
 )
 
 
-def consolidate_attributes_expr(columns: list[str]) -> pl.Expr:
+def consolidate_attributes_expr(columns: Sequence[str]) -> pl.Expr:
     """Vectorised consolidate attributes over per-document aggregates.
 
     Expects ``_cents`` (sum), ``_first_date`` and, for each present optional element,
@@ -316,9 +335,10 @@ def consolidate_attributes(records: pl.DataFrame, *, label: str = "") -> dict[st
         values = prepared[column].unique()
         if values.len() > 1 and must_agree:
             raise DatevFormatError(
-                f"Beleg {label}: die Belegpositionen haben verschiedene Werte im Element '{column}' "
-                f"({', '.join(sorted(str(v) for v in values.to_list()))}); in einem Beleg müssen sie "
-                "gleich sein. Bitte trennen Sie die Positionen in eigene Belege.",
+                f"Beleg {label}: die Belegpositionen haben verschiedene Werte im Element "
+                f"'{column}' ({', '.join(sorted(str(v) for v in values.to_list()))}); "
+                "in einem Beleg müssen sie gleich sein. "
+                "Bitte trennen Sie die Positionen in eigene Belege.",
                 column=column,
             )
         if values.len() == 1 and values[0] is not None:

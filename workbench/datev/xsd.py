@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.resources import resource_path
+
+if TYPE_CHECKING:  # both are imported on first use: loading them takes a while
+    import xmlschema
+    from lxml import etree
 
 __all__ = ["SCHEMA_FILES", "validate_xml"]
 
@@ -28,14 +33,14 @@ def _xsd_path(kind: str) -> Path:
 
 
 @functools.cache
-def _xmlschema(kind: str):  # type: ignore[no-untyped-def]
+def _xmlschema(kind: str) -> xmlschema.XMLSchema:
     import xmlschema
 
     return xmlschema.XMLSchema(str(_xsd_path(kind)))
 
 
 @functools.cache
-def _lxml_schema(kind: str):  # type: ignore[no-untyped-def]
+def _lxml_schema(kind: str) -> etree.XMLSchema:
     from lxml import etree
 
     return etree.XMLSchema(etree.parse(str(_xsd_path(kind))))
@@ -70,7 +75,8 @@ def validate_xml(source: str | Path | bytes, kind: str, *, engine: str = "xmlsch
         if schema.validate(doc):
             return []
         return [
-            f"{name}, Zeile {e.line}: entspricht nicht dem DATEV-Schema {SCHEMA_FILES[kind]} ({e.message})."
+            f"{name}, Zeile {e.line}: entspricht nicht dem DATEV-Schema "
+            f"{SCHEMA_FILES[kind]} ({e.message})."
             for e in schema.error_log
         ]
     if engine != "xmlschema":
@@ -88,6 +94,7 @@ def validate_xml(source: str | Path | bytes, kind: str, *, engine: str = "xmlsch
         assert isinstance(error, xmlschema.XMLSchemaValidationError)
         where = error.path or "/"
         errors.append(
-            f"{name}, {where}: entspricht nicht dem DATEV-Schema {SCHEMA_FILES[kind]} ({error.reason})."
+            f"{name}, {where}: entspricht nicht dem DATEV-Schema "
+            f"{SCHEMA_FILES[kind]} ({error.reason})."
         )
     return errors

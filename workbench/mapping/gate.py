@@ -43,6 +43,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from workbench.datev.extf_header import HeaderOptions
 from workbench.findings import concat_findings
 from workbench.mapping.findings import (
     SourceColumns,
@@ -290,7 +291,7 @@ class RowGate:
         frames: dict[str, pl.DataFrame],
         sources: tuple[SourceInfo, ...],
         master_data: pl.DataFrame | None = None,
-        header: dict[str, object] | None = None,
+        header: HeaderOptions | None = None,
     ) -> Mapped:
         """The mapping's result, verified: every row of the primary frame is in one place."""
         return Mapped(
@@ -306,7 +307,7 @@ class RowGate:
             sources=sources,
             primary=self.role,
             master_data=master_data,
-            header=header if header is not None else {},
+            header=header if header is not None else HeaderOptions(),
         ).verified()
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from workbench.datev.extf_header import HeaderOptions
 from workbench.mapping.findings import all_findings, source_maps, validation_findings
 from workbench.mapping.gate import RowGate, lineage
 from workbench.mapping.result import Mapped
@@ -77,9 +78,9 @@ class PosMapping:
         if self.period not in PERIODS:
             raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {self.period!r}")
 
-    def header(self) -> dict[str, object]:
+    def header(self) -> HeaderOptions:
         """``ExtfHeader`` keyword arguments this mapping fixes (Festschreibung, Bezeichnung)."""
-        return {"fixation": int(self.fixation), "label": self.journal_description[:30]}
+        return HeaderOptions(fixation=int(self.fixation), label=self.journal_description[:30])
 
 
 def business_days(frame: pl.DataFrame, day_close: dt.time | None) -> pl.Expr:

@@ -24,18 +24,18 @@ __all__ = ["PREVIEW_SCHEMA", "preview", "preview_wide"]
 
 PREVIEW_SCHEMA = pl.Schema(
     {
-        "record": pl.Int64,
-        "field": pl.String,
-        "value": pl.String,
-        "column": pl.String,
-        "source_column": pl.String,
-        "source_value": pl.String,
-        "source_file": pl.String,
-        "source_row": pl.Int64,
-        "item_id": pl.String,
-        "source_rows": pl.Int64,
-        "rules": pl.List(pl.String),
-        "severity": pl.String,
+        "record": pl.Int64(),
+        "field": pl.String(),
+        "value": pl.String(),
+        "column": pl.String(),
+        "source_column": pl.String(),
+        "source_value": pl.String(),
+        "source_file": pl.String(),
+        "source_row": pl.Int64(),
+        "item_id": pl.String(),
+        "source_rows": pl.Int64(),
+        "rules": pl.List(pl.String()),
+        "severity": pl.String(),
     }
 )
 _LEDGER_CTX = Context(encoding="utf-8", decimal_separator=".")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from workbench.datev.extf_header import HeaderOptions
 from workbench.errors import WorkbenchError
 from workbench.sources.loader import SourceInfo
 
@@ -44,13 +45,13 @@ LINEAGE_SCHEMA = pl.Schema(
 )
 BLOCKED_SCHEMA = pl.Schema(
     {
-        "role": pl.String,
-        "index": pl.Int64,
-        "source_file": pl.String,
-        "source_row": pl.Int64,
-        "item_id": pl.String,
-        "rules": pl.List(pl.String),
-        "message": pl.String,
+        "role": pl.String(),
+        "index": pl.Int64(),
+        "source_file": pl.String(),
+        "source_row": pl.Int64(),
+        "item_id": pl.String(),
+        "rules": pl.List(pl.String()),
+        "message": pl.String(),
     }
 )
 SKIPPED_SCHEMA = pl.Schema(
@@ -89,7 +90,7 @@ class Mapped:
     sources: tuple[SourceInfo, ...] = ()
     primary: str = ""
     master_data: pl.DataFrame | None = None
-    header: dict[str, object] = field(default_factory=dict)
+    header: HeaderOptions = field(default_factory=HeaderOptions)
 
     def counts(self) -> pl.DataFrame:
         """Per source file of the primary frame: loaded, mapped, blocked, skipped rows.

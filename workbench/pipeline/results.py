@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from workbench.errors import ConfigError
 from workbench.findings import concat_findings, exit_code
 from workbench.kinds import KINDS, KindSpec, SourceKind, Target
 
@@ -86,6 +87,12 @@ class CheckedRun:
     def exit_code(self) -> int:
         """0 clean, 1 warnings only, 2 errors found (ARCHITECTURE §4.1)."""
         return exit_code(self.findings)
+
+    def call_billing(self) -> tuple[CallBilling, PhoneDirectory]:
+        """The billed call log and the phone directory it was billed against (kind calls)."""
+        if self.billing is None or self.directory is None:
+            raise ConfigError("Nur eine abgerechnete Anrufliste (calls) hat eine Abrechnung.")
+        return self.billing, self.directory
 
 
 @dataclass(frozen=True)

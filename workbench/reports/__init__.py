@@ -22,10 +22,17 @@ from workbench.reports.render import (
     show_transfers,
     table_html,
 )
-from workbench.reports.runner import ReportResult, run_report, run_reports, write_overview
+from workbench.reports.runner import (
+    ReportOptions,
+    ReportResult,
+    run_report,
+    run_reports,
+    write_overview,
+)
 
 __all__ = [
     "ReportData",
+    "ReportOptions",
     "ReportResult",
     "account_table",
     "amounts_per_account",

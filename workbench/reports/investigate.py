@@ -61,7 +61,7 @@ def _recheck(transfer: Any, sent: pl.DataFrame) -> pl.DataFrame:
     """Schema and field checks on what was sent (a changed file shows up here too)."""
     from workbench.datev.xsd import validate_xml
 
-    rows = []
+    rows: list[dict[str, str]] = []
     path = Path(transfer.package_path or "")
     if transfer.channel == "extf":
         from workbench.datev.extf import read_extf, validate_bookings

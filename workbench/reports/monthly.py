@@ -245,6 +245,7 @@ def _previous_amounts(
 ) -> pl.DataFrame:
     """The previous month's amounts from the same files (empty if they do not cover it)."""
     from workbench.pipeline import check_run, load_run, map_run
+    from workbench.pipeline import mapping_of as pipeline_mapping
 
     loaded = load_run(source["kind"], files, profile=source.get("profile", "auto"))
     if loaded.spec.billed:
@@ -254,7 +255,8 @@ def _previous_amounts(
     )
     if checked.loaded.frame.is_empty():
         return pl.DataFrame(schema=ACCOUNTS_SCHEMA)
-    return amounts_per_account(map_run(checked, pos_mapping=mapping).mapping.records)
+    mapped = map_run(checked, pos_mapping=mapping)
+    return amounts_per_account(pipeline_mapping(mapped).records)
 
 
 def _transferred_amounts(

@@ -387,5 +387,6 @@ def show_talks(data: ReportData) -> None:
     _display(
         f"<h3>Offene Fragen an den Mandanten ({format_count(talks.height)})</h3>"
         f"<p>{format_count(waiting)} warten auf den Mandanten, die älteste seit "
-        f"{format_count(int(talks['days_open'].max()))} Tagen.</p>" + table_html(table)
+        f"{format_count(int(talks.select(pl.max('days_open')).item()))} Tagen.</p>"
+        + table_html(table)
     )

@@ -10,12 +10,21 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, Unpack
 
 from workbench.errors import WorkbenchError
 from workbench.resources import resource_path
 
-__all__ = ["ReportResult", "run_report", "run_reports", "write_overview"]
+__all__ = ["ReportOptions", "ReportResult", "run_report", "run_reports", "write_overview"]
+
+
+class ReportOptions(TypedDict, total=False):
+    """The options of :func:`run_report` that :func:`run_reports` passes to every client."""
+
+    transfer: bool
+    engine: str
+    pos_mapping: str | None
+    base: Path | None
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ def run_reports(
     period: str,
     sources: dict[str, Sequence[dict]],
     out_dir: Path,
-    **options: Any,
+    **options: Unpack[ReportOptions],
 ) -> tuple[list[ReportResult], Path]:
     """One report per client plus ``overview.html`` linking them (for tax offices)."""
     results = [

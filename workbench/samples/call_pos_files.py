@@ -197,16 +197,16 @@ def _pos(seed: int) -> SampleFile:
     f = SampleFile("pos_lightspeed.csv", "pos", "lightspeed", "455148-1", "utf-8")
     d = []
     pick = Picker(clean)
-    for r in np.flatnonzero((clean["business_date"] > PERIOD[1]).to_numpy()):
+    for late in (clean["business_date"] > PERIOD[1]).arg_true().to_list():
         d.append(
             Defect(
-                int(r),
+                late,
                 "business_date",
                 "fiscal_year.outside_period",
                 "Export einen Tag zu weit (01.04.2026)",
             )
         )
-        pick.used.add(int(r))
+        pick.used.add(late)
     r = pick(pl.col("category") == "Kreditkarte")[0]
     bar = r - 2
     clean = clean.with_columns(

@@ -1,6 +1,7 @@
 """The committed sample files in ``data/samples/``: which rows carry which defect, and how each
 file is spelled: the building blocks the ``*_files`` modules share. ``sample_files`` in
-``workbench.samples.generator`` collects them (pure: bytes and frames); ``write_samples`` writes them.
+``workbench.samples.generator`` collects them (pure: bytes and frames); ``write_samples`` writes
+them.
 
 Every defect is placed on a chosen row of a clean, seeded frame; rows are picked evenly spread
 over the file and never twice, and document-level defects (dates, invoice ids, names, Belegbild)
@@ -91,7 +92,9 @@ class Picker:
 
 
 #: Columns a kind's loader fills in when the file has none (profile defaults).
-_LOADER_DEFAULTS = {SourceKind.RECEIPTS: {"document_kind", "currency_code", "block_transfer"}}
+_LOADER_DEFAULTS: dict[str, set[str]] = {
+    SourceKind.RECEIPTS: {"document_kind", "currency_code", "block_transfer"}
+}
 
 
 def _value(frame: pl.DataFrame, row: int, column: str):
@@ -109,7 +112,7 @@ def _manifest(
     sheet: str | None = None,
 ) -> None:
     for defect in defects:
-        entry = {
+        entry: dict[str, object] = {
             "file": file.name,
             "sheet": sheet,
             "row": None,
@@ -119,7 +122,7 @@ def _manifest(
             "value": None,
             "note": defect.note,
         }
-        if defect.row is not None and text is not None:
+        if defect.row is not None and text is not None and rows is not None:
             entry["row"] = rows[defect.row]
             if item_header:
                 entry["item_id"] = text[item_header][defect.row]
@@ -140,7 +143,7 @@ def _csv_file(
 ) -> None:
     raw: dict[str, pl.Series] = {}
     for defect in defects:
-        if defect.raw is not None and defect.row is not None:
+        if defect.raw is not None and defect.row is not None and defect.column is not None:
             base = raw.get(defect.column, pl.Series([None] * typed.height, dtype=pl.String))
             raw[defect.column] = base.scatter([defect.row], [defect.raw])
     text = text_frame(typed, layout, raw)

@@ -77,7 +77,7 @@ def _discounted(
     )
     if mine["tax"].n_unique() != 1:
         raise ValueError("discount invoice must have one tax rate")
-    last = int(positions.with_row_index().filter(pl.col("invoice_id") == invoice)["index"].max())
+    last: int = (positions["invoice_id"] == invoice).arg_true()[-1]
     positions = pl.concat([positions.head(last + 1), discount, positions.slice(last + 1)])
     header = header.with_columns(
         [header[c].scatter([row], [0.0]) for c in ("net", "tax_amount", "gross")]
@@ -101,7 +101,7 @@ def crmplus_file(seed: int) -> SampleFile:
     typed = pl.concat([typed.head(duplicated + 1), typed.slice(duplicated, None)])
     shifted = [
         Defect(
-            x.row + (1 if x.row is not None and x.row > duplicated else 0),
+            x.row if x.row is None or x.row <= duplicated else x.row + 1,
             x.column,
             x.rule,
             x.note,

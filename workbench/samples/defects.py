@@ -182,7 +182,7 @@ def random_defects(
     spec = CLIENTS[client]
     rng = np.random.default_rng(seed + 7919)
     candidates = np.flatnonzero(eligible)
-    count = min(int(round(rate * frame.height)), len(candidates))
+    count = min(round(rate * frame.height), len(candidates))
     chosen = (
         np.sort(rng.choice(candidates, size=count, replace=False))
         if count

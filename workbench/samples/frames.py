@@ -238,10 +238,10 @@ def _document_frame(
     ).with_columns(pl.col("date").cast(pl.Date))
     year = pl.col("date").dt.year().cast(pl.String)
     number = pl.col("__docnum")
-    kind = pl.col("document_kind")
+    document_kind = pl.col("document_kind")
     doc_frame = doc_frame.with_columns(
         pl.concat_str(pl.lit("BEL-"), _zfill(number, 6)).alias("document_id"),
-        pl.when(kind == "Rechnungsausgang")
+        pl.when(document_kind == "Rechnungsausgang")
         .then(
             pl.concat_str(
                 pl.when(pl.col("__credit")).then(pl.lit("GS-")).otherwise(pl.lit("RA-")),
@@ -250,7 +250,7 @@ def _document_frame(
                 _zfill(number, 5),
             )
         )
-        .when(kind == "Kasse")
+        .when(document_kind == "Kasse")
         .then(pl.concat_str(pl.lit("KB-"), year, pl.lit("-"), _zfill(number, 5)))
         .when(number % 3 == 0)
         .then(pl.concat_str(pl.lit("RE-"), year, pl.lit("-"), _zfill(number, 5)))
@@ -258,7 +258,7 @@ def _document_frame(
         .then(pl.concat_str(year, pl.lit("/"), _zfill(number * 7 + 101, 6)))
         .otherwise(pl.concat_str(pl.lit("V"), _zfill(number + 900000, 7)))
         .alias("invoice_id"),
-        pl.when(kind == "Rechnungseingang")
+        pl.when(document_kind == "Rechnungseingang")
         .then(pl.concat_str(pl.lit("EXP-"), _zfill(number, 6)))
         .alias("internal_invoice_id"),
     )
@@ -272,8 +272,8 @@ def _document_frame(
         pl.col("number").alias("__party_number"),
     )[doc_frame["__party"].to_numpy()]
     doc_frame = pl.concat([doc_frame, party], how="horizontal")
-    customer_doc = kind == "Rechnungsausgang"
-    supplier_doc = kind == "Rechnungseingang"
+    customer_doc = document_kind == "Rechnungsausgang"
+    supplier_doc = document_kind == "Rechnungseingang"
     doc_frame = doc_frame.with_columns(
         pl.when(customer_doc)
         .then((pl.col("__party_number") + debtor_low + 100).cast(pl.String))
@@ -287,10 +287,10 @@ def _document_frame(
         pl.when(supplier_doc & pl.col("__paid_flag"))
         .then(pl.col("date") + pl.duration(days=pl.col("__paid")))
         .alias("paid_at"),
-        pl.when(kind != "Kasse")
+        pl.when(document_kind != "Kasse")
         .then(pl.col("date") + pl.duration(days=pl.col("__due")))
         .alias("due_date"),
-        pl.when(kind != "Kasse")
+        pl.when(document_kind != "Kasse")
         .then(pl.concat_str(pl.col("document_id"), pl.lit(".pdf")))
         .alias("attachment"),
     )

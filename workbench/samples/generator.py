@@ -160,7 +160,7 @@ def _pos_defects(frame: pl.DataFrame, *, seed: int, rate: float) -> Generated:
     """``amount.zero``: a card payment row of 0,00 (amount moved to cash: days stay balanced)."""
     rng = np.random.default_rng(seed + 7919)
     cards = np.flatnonzero((frame["category"] == "Kreditkarte").to_numpy())
-    count = min(int(round(rate * frame.height)), len(cards))
+    count = min(round(rate * frame.height), len(cards))
     rows = np.sort(rng.choice(cards, size=count, replace=False))
     amount = frame["amount"]
     bar = rows - 2
@@ -221,6 +221,7 @@ def generate_invoices(
     generated = generate(
         "invoices", n, seed=seed, client=client, defects=defects, defect_rate=defect_rate
     )
+    assert generated.positions is not None, "generate('invoices') always returns positions"
     return generated.frame, generated.positions
 
 
@@ -344,8 +345,10 @@ def write_samples(out_dir: str | os.PathLike[str] | None = None, *, seed: int = 
         path = out / sample.name
         if sample.sheets is not None:
             write_xlsx(path, sample.sheets)
-        else:
+        elif sample.data is not None:
             path.write_bytes(sample.data)
+        else:
+            raise ValueError(f"sample {sample.name} has neither data nor sheets")
         written.append(path)
         manifest.extend(sample.manifest)
         for name, data in sorted(sample.attachments.items()):

@@ -99,7 +99,15 @@ def _invoices_canonical(seed: int) -> list[SampleFile]:
     r = pick(pl.col("invoice_kind") == "Rechnung")[0]
     typed = pl.concat([typed.head(r + 1), typed.slice(r, None)])
     d = [
-        Defect(x.row + (1 if x.row > r else 0), x.column, x.rule, x.note, x.value, x.raw) for x in d
+        Defect(
+            x.row if x.row is None or x.row <= r else x.row + 1,
+            x.column,
+            x.rule,
+            x.note,
+            x.value,
+            x.raw,
+        )
+        for x in d
     ]
     d += [
         Defect(r, "invoice_id", "duplicate.invoice_id", "Rechnung doppelt exportiert (1/2)"),

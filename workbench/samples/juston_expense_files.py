@@ -260,14 +260,14 @@ def _kasse_book(seed: int, client: str) -> _CashBook:
     """Daily takings, small cash expenses, bank deposits on Fridays (seeded)."""
     spec = CLIENTS[client]
     rng = np.random.default_rng(13 + 1000 * seed)
-    days = np.busday_offset(
+    business_days = np.busday_offset(
         np.datetime64("2026-01-02"),
         np.arange(80),
         roll="forward",
         weekmask="1111110",
         holidays=np.array(frames.HOLIDAYS, dtype="datetime64[D]"),
     )
-    days = [day.astype(date) for day in days if day <= np.datetime64("2026-03-31")]
+    days = [day.astype(date) for day in business_days if day <= np.datetime64("2026-03-31")]
     expense_roles = [role for role in frames.ROLES if role.kind == "Kasse" and role.sign < 0]
     book = _CashBook()
     for day in days:

@@ -378,7 +378,7 @@ def parties() -> pl.DataFrame:
     cities <= 30 characters).
     """
     rng = random.Random(4711)
-    rows = []
+    rows: list[dict[str, object]] = []
     for customer, count in ((True, 48), (False, 36)):
         trades = CUSTOMER_TRADES if customer else SUPPLIER_TRADES
         seen: set[str] = set()

@@ -183,9 +183,11 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
     """Write sheets of (name, headers, rows, number formats per header); strings stay text."""
     import openpyxl
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:  # the default sheet: the sheets below replace it
+        workbook.remove(workbook.active)
     for name, headers, rows, formats in sheets:
         sheet = workbook.create_sheet(name)
         sheet.append(headers)
@@ -194,7 +196,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
         for values in rows:
             sheet.append(values)
         for index, header in enumerate(headers, start=1):
-            letter = openpyxl.utils.get_column_letter(index)
+            letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = max(10, min(40, len(header) + 4))
             fmt = formats.get(header)
             if fmt:
@@ -259,7 +261,9 @@ def pdf_bytes(title: str, lines: Sequence[str]) -> bytes:
 
 
 def zip_bytes(
-    members: dict[str, bytes], *, date_time: tuple[int, ...] = (2026, 2, 3, 9, 30, 0)
+    members: dict[str, bytes],
+    *,
+    date_time: tuple[int, int, int, int, int, int] = (2026, 2, 3, 9, 30, 0),
 ) -> bytes:
     """A ZIP archive with fixed timestamps, so that it is byte-identical on every run."""
     out = io.BytesIO()

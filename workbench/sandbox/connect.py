@@ -77,6 +77,7 @@ def _auth(request: Request) -> dict[str, Any]:
 
 
 def _compare(left: Any, op: str, right: str) -> bool:
+    right_value: str | float
     if isinstance(left, bool):
         left, right_value = str(left).lower(), right.lower()
     elif isinstance(left, int | float):

@@ -74,8 +74,10 @@ def _metadata(raw: Any, client: AccountingClient) -> dict[str, str]:
     return {k: v for k, v in data.items() if k in LIMITS and v}
 
 
-def _check_file(upload: Any, client: AccountingClient, duo_next: bool) -> tuple[str, str]:
-    """Sanitised name and media type of one part, or the DCO error DATEV answers."""
+def _check_file(
+    upload: UploadFile | str, client: AccountingClient, duo_next: bool
+) -> tuple[UploadFile, str, str]:
+    """The file part with its sanitised name and media type, or the DCO error DATEV answers."""
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise Reject(dco_error("01004"))
     if (upload.size or 0) > MAX_FILE:
@@ -91,7 +93,7 @@ def _check_file(upload: Any, client: AccountingClient, duo_next: bool) -> tuple[
         media = sorted(MEDIA_TYPES[extension])[0]
     elif media not in MEDIA_TYPES[extension]:
         raise Reject(dco_error("01219"))
-    return name, media
+    return upload, name, media
 
 
 async def _store(request: Request, document_id: str, *, stapled: bool = False) -> Response:
@@ -119,7 +121,7 @@ async def _store(request: Request, document_id: str, *, stapled: bool = False) -
         if isinstance(raw_metadata, UploadFile):  # sent as a JSON part instead of a field
             raw_metadata = (await raw_metadata.read()).decode("utf-8", "replace")
         metadata = _metadata(raw_metadata, client)
-        contents = [await part.read() for part in parts]
+        contents = [await upload.read() for upload, _, _ in checked]
     if any(len(content) > MAX_FILE for content in contents):
         raise Reject(dco_error("01216" if duo_next else "01016"))
     now = state.clock.now()
@@ -131,7 +133,7 @@ async def _store(request: Request, document_id: str, *, stapled: bool = False) -
             "upload_date": isoformat(now).replace(".000", ""),
             "media_type": media,
         }
-        for (name, media), content in zip(checked, contents, strict=True)
+        for (_, name, media), content in zip(checked, contents, strict=True)
     ]
     body: dict[str, Any] = {
         "id": document_id,

@@ -123,7 +123,7 @@ async def create_job(request: Request) -> Response:
         "account_length": client.account_length,
         "ledger_folder_names": payable + receivable,
     }
-    if import_type is not None:
+    if import_type is not None and month is not None:  # both or neither, see above
         kind = IMPORT_KINDS[import_type]
         names = (
             client.cash_ledgers if kind == "cashLedger" else client.folders(FOLDER_CATEGORIES[kind])
@@ -142,7 +142,7 @@ async def create_job(request: Request) -> Response:
         else:
             result["ledger_folder_names"] = names
     job_id = uuid.uuid4().hex.upper()
-    if import_type is not None:
+    if import_type is not None and month is not None:
         await run_in_threadpool(_settle_open_jobs, state, client.id, import_type, month)
     with state.store.transaction() as conn:
         if import_type is not None:
@@ -181,9 +181,9 @@ async def upload_file(request: Request) -> Response:
     job = await _job_for_change(request, client)
     async with multipart_form(request, max_files=10) as form:
         parts = form.getlist("files")
-        if len(parts) != 1 or not isinstance(parts[0], UploadFile) or not parts[0].filename:
+        upload = parts[0] if len(parts) == 1 else None
+        if not isinstance(upload, UploadFile) or not upload.filename:
             raise Reject(dco_error("01004"))
-        upload = parts[0]
         if (upload.size or 0) > MAX_FILE:
             raise Reject(dco_error("01016"))
         name = sanitize_filename(upload.filename)

@@ -264,8 +264,8 @@ async def token(request: Request) -> Response:
         verifier = str(form.get("code_verifier", ""))
         if _b64url(hashlib.sha256(verifier.encode()).digest()) != data["challenge"]:
             return _oauth_error("invalid_grant", "PKCE verification failed.")
-        grant = {"sub": data.get("sub", state.seed.user["sub"]), "grant": uuid.uuid4().hex}
-        return _issue(state, client_id, row["scope"], None, origin, data.get("nonce"), grant)
+        new_grant = {"sub": data.get("sub", state.seed.user["sub"]), "grant": uuid.uuid4().hex}
+        return _issue(state, client_id, row["scope"], None, origin, data.get("nonce"), new_grant)
     if grant == "refresh_token":
         row = _take(state, str(form.get("refresh_token", "")), "refresh", client_id)
         if row is None:

@@ -8,7 +8,7 @@ columns (Excel with typed and text cells, hand-edited CSV) still convert value b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
@@ -63,7 +63,7 @@ def _chain(text: pl.Series, parsers: Sequence[Parser], dtype: pl.DataType) -> pl
     return result
 
 
-def _strptime(guard: str | None, fmt: str, dtype: pl.DataType) -> Parser:
+def _strptime(guard: str | None, fmt: str, dtype: pl.Date | pl.Datetime) -> Parser:
     def parse(text: pl.Series) -> pl.Series:
         if dtype == pl.Date:
             parsed = text.str.to_date(fmt, strict=False)
@@ -76,7 +76,7 @@ def _strptime(guard: str | None, fmt: str, dtype: pl.DataType) -> Parser:
     return parse
 
 
-def _excel_serial(dtype: pl.DataType) -> Parser:
+def _excel_serial(dtype: pl.Date | pl.Datetime) -> Parser:
     def parse(text: pl.Series) -> pl.Series:
         days = pl.select(
             pl.when(text.str.contains(r"^[0-9]{5}(\.[0-9]+)?$")).then(
@@ -91,16 +91,19 @@ def _excel_serial(dtype: pl.DataType) -> Parser:
     return parse
 
 
+def _date_part(parser: Parser) -> Parser:
+    return lambda subset: parser(subset).dt.date()
+
+
 def _dates(text: pl.Series, *, excel: bool) -> pl.Series:
-    parsers = [_strptime(guard, fmt, pl.Date) for guard, fmt in _DATE_FORMATS]
+    parsers = [_strptime(guard, fmt, pl.Date()) for guard, fmt in _DATE_FORMATS]
     # A timestamp in a date column keeps its date (Excel and databases add a time of day).
     parsers += [
-        lambda subset, g=guard, f=fmt: _strptime(g, f, pl.Datetime("us"))(subset).dt.date()
-        for guard, fmt in _DATETIME_FORMATS
+        _date_part(_strptime(guard, fmt, pl.Datetime("us"))) for guard, fmt in _DATETIME_FORMATS
     ]
     if excel:
-        parsers.append(_excel_serial(pl.Date))
-    return _chain(text, parsers, pl.Date)
+        parsers.append(_excel_serial(pl.Date()))
+    return _chain(text, parsers, pl.Date())
 
 
 def _datetimes(text: pl.Series, *, excel: bool) -> pl.Series:
@@ -174,7 +177,7 @@ def _numbers(text: pl.Series, *, number_format: str) -> pl.Series:
             )
         ).to_series()
 
-    numbers = _chain(text, [plain, general], pl.Float64)
+    numbers = _chain(text, [plain, general], pl.Float64())
     return pl.select(pl.when(numbers.abs() < _LARGEST_AMOUNT).then(numbers)).to_series()
 
 
@@ -195,7 +198,7 @@ def _integers(text: pl.Series, *, number_format: str) -> pl.Series:
         whole = (numbers == numbers.floor()) & (numbers.abs() < _LARGEST_EXACT_FLOAT)
         return pl.select(pl.when(whole).then(numbers)).to_series().cast(pl.Int64)
 
-    return _chain(text, [plain, written], pl.Int64)
+    return _chain(text, [plain, written], pl.Int64())
 
 
 def _months(text: pl.Series) -> pl.Series:
@@ -224,7 +227,7 @@ def _months(text: pl.Series) -> pl.Series:
             pl.when(subset.str.contains(r"^[0-9]{4}-(0[1-9]|1[0-2])$")).then(subset)
         ).to_series()
 
-    return _chain(text, [canonical, *(parser(*spec) for spec in patterns)], pl.String)
+    return _chain(text, [canonical, *(parser(*spec) for spec in patterns)], pl.String())
 
 
 def _durations(text: pl.Series) -> pl.Series:
@@ -243,10 +246,10 @@ def _durations(text: pl.Series) -> pl.Series:
         secs = parts.struct.field("3").cast(pl.Int64, strict=False)
         return hours * 3600 + minutes * 60 + secs
 
-    return _chain(text, [seconds, clock], pl.Int64)
+    return _chain(text, [seconds, clock], pl.Int64())
 
 
-def _lookup(mapping: dict[str, object], dtype: pl.DataType) -> Parser:
+def _lookup(mapping: Mapping[str, object], dtype: pl.DataType) -> Parser:
     def parse(subset: pl.Series) -> pl.Series:
         return subset.str.to_lowercase().replace_strict(mapping, default=None, return_dtype=dtype)
 
@@ -284,11 +287,11 @@ def _parsers(
         case "duration":
             return [_durations]
         case "bool":
-            mapping = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
-            return [_true_false, _lookup(mapping, pl.Boolean)]
+            words = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
+            return [_true_false, _lookup(words, pl.Boolean())]
         case "choice":
-            mapping = dict(values or {}) | {choice.casefold(): choice for choice in column.choices}
-            mapped = _lookup(mapping, pl.String)
+            spellings = dict(values or {}) | {c.casefold(): c for c in column.choices}
+            mapped = _lookup(spellings, pl.String())
             return [_exact(column.choices), lambda text: _exact(column.choices)(mapped(text))]
     raise ValueError(f"unknown column type {column.type!r}")
 

@@ -4,6 +4,10 @@ German exports arrive as UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode t
 Windows-1252 (older Windows tools, DATEV's own default). The order of the checks matters:
 a BOM is certain, NUL bytes mean UTF-16 without BOM, strict UTF-8 rarely decodes text that was
 not meant as UTF-8, and Windows-1252 is the German fallback.
+
+A statistical detector (charset-normalizer) was measured against these rules and not adopted: it
+names German Windows-1252 exports "cp1250" (other characters for some bytes) and took 400 ms on
+the 48 KB sample ``receipts_juston_expense.csv`` where these rules take under 1 ms.
 """
 
 from __future__ import annotations

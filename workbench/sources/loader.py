@@ -156,9 +156,9 @@ def _convert(
             row = variant.header_row if table.format != "json" else None
             raise SourceError(
                 f"Der Datei {table.file} fehlt die Pflichtspalte "
-                f"{variant.expected_headers(column.name)} "
-                f"(kanonisch '{column.name}'){f' in der Kopfzeile (Zeile {row})' if row else ''}. "
-                f"Ergänzen Sie die Spalte oder passen Sie das Profil an.",
+                f"{variant.expected_headers(column.name)} (kanonisch '{column.name}')"
+                f"{f' in der Kopfzeile (Zeile {row})' if row else ''}. "
+                "Ergänzen Sie die Spalte oder passen Sie das Profil an.",
                 file=table.file,
                 row=row,
                 column=column.name,
@@ -299,8 +299,11 @@ def _tables_for(path: Path, variants: Sequence[Variant]) -> list[tuple[RawTable,
         sheets = excel_sheets(path)
         wanted = [variant for variant in variants if variant.sheet]
         if wanted:
-            found = [variant for variant in wanted if variant.sheet in sheets]
-            if not found and not any(variant.sheet is None for variant in variants):
+            seen: dict[str, Variant] = {}  # the first variant per sheet that the file has
+            for variant in wanted:
+                if variant.sheet in sheets:
+                    seen.setdefault(variant.sheet, variant)
+            if not seen and not any(variant.sheet is None for variant in variants):
                 names = ", ".join(f"'{variant.sheet}'" for variant in wanted)
                 raise SourceError(
                     f"Die Excel-Datei {path.name} hat kein Blatt {names}. Vorhandene Blätter: "
@@ -308,9 +311,6 @@ def _tables_for(path: Path, variants: Sequence[Variant]) -> list[tuple[RawTable,
                     f"Profil.",
                     file=path.name,
                 )
-            seen: dict[str, Variant] = {}
-            for variant in found:
-                seen.setdefault(variant.sheet, variant)
             if seen:
                 return [
                     (read_table(path, sheet=sheet, header_row=variant.header_row), variant)

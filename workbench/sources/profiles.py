@@ -169,8 +169,8 @@ def _parse(path: Path) -> Profile:
     unknown = set(data) - set(_SECTIONS) - {"name", "title", "description"}
     if unknown:
         raise ProfileError(
-            f"Die Profildatei {path.name} enthält unbekannte Abschnitte: {', '.join(sorted(unknown))}. "
-            f"Erlaubt sind {', '.join(_SECTIONS)}.",
+            f"Die Profildatei {path.name} enthält unbekannte Abschnitte: "
+            f"{', '.join(sorted(unknown))}. Erlaubt sind {', '.join(_SECTIONS)}.",
             file=path.name,
         )
     return Profile(

@@ -37,19 +37,19 @@ TYPES = (
     "choice",
 )
 
-_POLARS = {
-    "text": pl.String,
-    "code": pl.String,
-    "account": pl.String,
-    "choice": pl.String,
-    "date": pl.Date,
+_POLARS: dict[str, pl.DataType] = {
+    "text": pl.String(),
+    "code": pl.String(),
+    "account": pl.String(),
+    "choice": pl.String(),
+    "date": pl.Date(),
     "datetime": pl.Datetime("us"),
-    "month": pl.String,
-    "amount": pl.Float64,
-    "rate": pl.Float64,
-    "integer": pl.Int64,
-    "duration": pl.Int64,
-    "bool": pl.Boolean,
+    "month": pl.String(),
+    "amount": pl.Float64(),
+    "rate": pl.Float64(),
+    "integer": pl.Int64(),
+    "duration": pl.Int64(),
+    "bool": pl.Boolean(),
 }
 
 
@@ -189,12 +189,15 @@ FRAME_NAMES = tuple(_CANONICAL)
 
 
 def canonical_columns(kind: str) -> tuple[Column, ...]:
-    """The canonical columns of ``kind`` (``calls``, ``invoices``, ``positions``, ``receipts``, ``pos``)."""
+    """The canonical columns of ``kind``.
+
+    ``kind`` is ``calls``, ``invoices``, ``positions``, ``receipts`` or ``pos``.
+    """
     return _CANONICAL[kind]
 
 
 def canonical_schema(kind: str) -> pl.Schema:
     """The polars schema of a loaded frame of ``kind``, lineage columns included."""
     schema = {column.name: column.dtype for column in _CANONICAL[kind]}
-    schema.update({"source_file": pl.String, "source_row": pl.Int64})
+    schema.update({"source_file": pl.String(), "source_row": pl.Int64()})
     return pl.Schema(schema)

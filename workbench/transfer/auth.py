@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -360,7 +360,8 @@ class Session:
 
 
 class _CallbackHandler(http.server.BaseHTTPRequestHandler):
-    result: dict[str, str] = {}
+    # Each login subclasses this with its own dict: the server creates one handler per request.
+    result: ClassVar[dict[str, str]]
 
     def do_GET(self) -> None:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
@@ -402,8 +403,11 @@ def login(
     """
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(24)
-    handler = type("Callback", (_CallbackHandler,), {"result": {}})
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+
+    class Callback(_CallbackHandler):
+        result: ClassVar[dict[str, str]] = {}
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Callback)
     server.timeout = 0.5
     redirect_uri = f"http://127.0.0.1:{server.server_port}/callback"
     scope = " ".join(scopes + (("offline_access",) if offline else ()))
@@ -429,7 +433,7 @@ def login(
         stop.set()
         thread.join()
         server.server_close()
-    result = handler.result
+    result = Callback.result
     if "code" not in result:
         reason = result.get("error_description") or result.get("error") or "keine Antwort"
         raise DatevApiError(f"Die Anmeldung bei DATEV wurde nicht abgeschlossen ({reason}).")

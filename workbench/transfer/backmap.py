@@ -74,7 +74,7 @@ def _dxso(protocol: list[dict], items: list[dict]) -> list[dict]:
         reference = item.get("record_ref") or ""
         datafile = reference.split("#", 1)[0].rsplit("/", 1)[-1]
         by_file.setdefault(datafile, []).append(item)
-    found = []
+    found: list[dict] = []
     for entry in protocol:
         if entry.get("type") not in ("error", "warning"):
             continue

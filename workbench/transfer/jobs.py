@@ -217,12 +217,19 @@ def _create_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Trans
     """Create the DATEV job; the intent is in the ledger before the call, so a crash between
     DATEV creating the job and the ledger storing its id is known on the next run."""
     unknown_job = transfer.local_status == "In Übertragung"  # intent recorded, no id stored
+    month = transfer.month
+    if month is None:
+        raise TransferError(
+            f"Der Übertragung {transfer.id} fehlt der Buchungsmonat; DATEV legt die "
+            f"Datenübertragung je Buchungsmonat an. Bereiten Sie die Übertragung neu vor: "
+            f"'workbench delete {transfer.id}', dann 'workbench transfer …'."
+        )
     ledger.update(transfer.id, action="job wird angelegt", local_status="In Übertragung")
     try:
         job = datev.create_dxso_job(
             transfer.client,
-            import_type=IMPORT_TYPES[transfer.document_kind],
-            accounting_month=transfer.month,
+            import_type=IMPORT_TYPES[transfer.document_kind or ""],
+            accounting_month=month,
         )
     except DatevApiError as error:
         if error.code == "#DCO01001":
@@ -231,11 +238,15 @@ def _create_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Trans
     return ledger.update(transfer.id, action="job angelegt", job_id=job["id"])
 
 
-def _finalize(datev: DatevClient, transfer: Transfer) -> None:
+def _job_id(transfer: Transfer) -> str:
     if not transfer.job_id:
         raise TransferError(f"Die Übertragung {transfer.id} hat keinen DATEV-Job.")
+    return transfer.job_id
+
+
+def _finalize(datev: DatevClient, transfer: Transfer) -> None:
     try:
-        datev.finalize_dxso_job(transfer.client, transfer.job_id)
+        datev.finalize_dxso_job(transfer.client, _job_id(transfer))
     except DatevApiError as error:
         # #DCO01007: already finalised, i.e. we crashed after DATEV accepted the finalisation.
         if error.code != "#DCO01007":
@@ -244,7 +255,7 @@ def _finalize(datev: DatevClient, transfer: Transfer) -> None:
 
 def _resume_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Transfer:
     try:
-        status = int(datev.dxso_job(transfer.client, transfer.job_id)["status"])
+        status = int(datev.dxso_job(transfer.client, _job_id(transfer))["status"])
     except DatevApiError as error:
         if error.status != 404:
             raise
@@ -261,7 +272,7 @@ def _resume_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Trans
     unclear = [f["name"] for f in files if f["upload_started_at"] and not f["uploaded_at"]]
     if status is None or unclear:
         if status == 0:
-            datev.delete_dxso_job(transfer.client, transfer.job_id)
+            datev.delete_dxso_job(transfer.client, _job_id(transfer))
         ledger.reset_uploads(transfer.id)
         return ledger.update(
             transfer.id,
@@ -299,7 +310,7 @@ def _upload_missing(
         ledger.mark_upload_started(transfer.id, entry["name"])
         datev.upload_dxso_file(
             transfer.client,
-            transfer.job_id,
+            _job_id(transfer),
             entry["name"],
             content,
             _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
@@ -322,7 +333,7 @@ def delete_transfer(ledger: Ledger, datev: DatevClient, transfer_id: str) -> Tra
             delete_open_job(datev, transfer)
         return ledger.update(transfer.id, action="löschen", local_status="Gelöscht")
     if transfer.job_id:
-        status = int(datev.dxso_job(transfer.client, transfer.job_id)["status"])
+        status = int(datev.dxso_job(transfer.client, _job_id(transfer))["status"])
         if status != 0:
             raise TransferError(
                 f"Die Übertragung {transfer.id} ist bei DATEV bereits in Verarbeitung oder "

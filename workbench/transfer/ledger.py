@@ -237,7 +237,8 @@ class Ledger:
         return _transfer(row)
 
     def transfers(self, *, client: str | None = None) -> list[Transfer]:
-        sql, args = "SELECT * FROM transfers", ()
+        sql = "SELECT * FROM transfers"
+        args: tuple[str, ...] = ()
         if client:
             sql, args = sql + " WHERE client = ?", (normalise_client_id(client, allow_number=True),)
         return [_transfer(row) for row in self._db.execute(sql + " ORDER BY rowid", args)]
@@ -256,7 +257,8 @@ class Ledger:
         return [dict(row) for row in rows]
 
     def audit_log(self, transfer_id: str | None = None) -> list[dict]:
-        sql, args = "SELECT * FROM audit", ()
+        sql = "SELECT * FROM audit"
+        args: tuple[str, ...] = ()
         if transfer_id:
             sql, args = sql + " WHERE transfer_id = ?", (transfer_id,)
         return [dict(row) for row in self._db.execute(sql + " ORDER BY id", args)]
@@ -270,8 +272,9 @@ class Ledger:
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT i.item_id, t.id FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id "
-                f"WHERE t.client = ? AND t.local_status NOT IN ('Fehlgeschlagen', 'Gelöscht') "
+                "SELECT i.item_id, t.id FROM transfer_items i "
+                "JOIN transfers t ON t.id = i.transfer_id "
+                "WHERE t.client = ? AND t.local_status NOT IN ('Fehlgeschlagen', 'Gelöscht') "
                 f"AND i.item_id IN ({marks})",
                 (client, *chunk),
             )
@@ -338,9 +341,9 @@ class Ledger:
             if retransfer_of is None and channel in ("dxso", "extf"):
                 self._refuse_taken_items(client, [row[1] for row in rows])
             db.execute(
-                "INSERT INTO transfers (id, client, kind, channel, month, document_kind, package_no,"
-                " package_path, local_status, max_files_reached, retransfer_of, created_at,"
-                " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO transfers (id, client, kind, channel, month, document_kind,"
+                " package_no, package_path, local_status, max_files_reached, retransfer_of,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     transfer_id,
                     client,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ipywidgets as widgets
 from ipywidgets.widgets.widget_description import DescriptionWidget
@@ -34,6 +35,8 @@ from workbench.ui.tokens import TokensTab
 from workbench.ui.transfer import TransferStep
 
 __all__ = ["STEPS", "UnavailableApp", "WorkbenchApp", "open_workbench"]
+
+S = TypeVar("S", bound=Step)
 
 
 class TalkStep(TabStep):
@@ -128,7 +131,7 @@ class WorkbenchApp:
         )
         self._layout()
         self.go("client")
-        self.steps["client"].load_clients()
+        self.step(ClientStep).load_clients()
         self.changed("start")  # every step shows its state (transfers, talks, Zugänge)
 
     def switch_kanzlei(self, name: str) -> None:
@@ -154,6 +157,13 @@ class WorkbenchApp:
 
     # --- steps -----------------------------------------------------------------------------
 
+    def step(self, kind: type[S]) -> S:
+        """The step of class ``kind`` (typed access: ``app.step(SourcesStep).read_form()``)."""
+        found = self.steps[kind.key]
+        if not isinstance(found, kind):
+            raise TypeError(f"step {kind.key!r} is a {type(found).__name__}")
+        return found
+
     def add_step(self, step: type[Step], *, after: str) -> Step:
         """Insert a step after the one with key ``after`` (extension point for new steps)."""
         keys = list(self.steps)
@@ -175,7 +185,7 @@ class WorkbenchApp:
             button = widgets.Button(description=f"{number} {step.title}")
             button.add_class("wb-nav-button")
             button.add_class(f"wb-nav-{step.key}")
-            button.on_click(self.runner.guard(lambda key=step.key: self.go(key)))
+            button.on_click(self.runner.guard(partial(self.go, step.key)))
             buttons.append(button)
         self.nav.children = buttons
         self.stack.children = [step.widget for step in steps]
@@ -224,13 +234,13 @@ class WorkbenchApp:
 
     def run_steps(self) -> None:
         """Laden, Prüfen and (except for calls) Abbilden, one after the other (reports, demos)."""
-        for action in (self.steps["sources"].on_load, self.steps["checks"].on_check):
+        for action in (self.step(SourcesStep).on_load, self.step(ChecksStep).on_check):
             action()
             self.wait()
             if self.runner.last_error is not None:
                 return
         if not kind_spec(self.session.kind).billed:  # billed kinds are not mapped
-            self.steps["preview"].on_map()
+            self.step(PreviewStep).on_map()
             self.wait()
 
     def wait(self, timeout: float | None = None) -> None:

@@ -155,7 +155,7 @@ class CallsStep(Step):
                 "Bitte eine Anrufliste (Quellart Anrufliste) laden und prüfen."
             )
             return
-        billing = run.billing
+        billing, directory = run.call_billing()
         lines = billing.lines
         counts = dict(lines.group_by("status").len().iter_rows())
         self.info.value = message_html(
@@ -172,7 +172,7 @@ class CallsStep(Step):
         first = open_lines["call_id"].unique(maintain_order=True).to_list()
         rest = [c for c in lines["call_id"].unique(maintain_order=True).to_list() if c not in first]
         set_options(self.call, [(f"{c} (ungeklärt)", c) for c in first] + [(c, c) for c in rest])
-        clients = run.directory.clients.filter(pl.col("client_active"))
+        clients = directory.clients.filter(pl.col("client_active"))
         set_options(
             self.client,
             [
@@ -245,8 +245,9 @@ class CallsStep(Step):
             return
         assignments = self.app.session.assignments
         mine = [a for a in assignments if a.call_id == part.call_id]
-        if not mine:
-            current = self.run.billing.lines.filter(pl.col("call_id") == part.call_id)["client_id"]
+        if not mine and self.run is not None:
+            billing, _ = self.run.call_billing()
+            current = billing.lines.filter(pl.col("call_id") == part.call_id)["client_id"]
             if current.is_empty() or current[0] is None:
                 self.app.runner.say(
                     "Das Gespräch hat noch keinen Mandanten: wählen Sie ihn "
@@ -275,13 +276,14 @@ class CallsStep(Step):
         run = self.run
         if run is None:
             return
+        billing, directory = run.call_billing()
 
         def work(progress):
             progress(0, 1, "Neu abrechnen")
             return bill_calls(
                 run.loaded.result,
-                run.directory,
-                settings=run.billing.settings,
+                directory,
+                settings=billing.settings,
                 assignments=assignments,
             )
 
@@ -301,7 +303,7 @@ class CallsStep(Step):
         run = self.run
         if run is None:
             return
-        billed = run.billing.billed
+        billed = run.call_billing()[0].billed
         self.question.value = message_html(
             f"{billed.height} abgerechnete Gespräche ({billed['billed_minutes'].sum()} Minuten) "
             f"als Aufwände an DATEV übertragen?",
@@ -316,6 +318,8 @@ class CallsStep(Step):
         self._hide_confirmation()
         session = self.app.session
         run = self.run
+        if run is None:
+            return
 
         def work(progress):
             progress(0, 2, "Aufwände planen")

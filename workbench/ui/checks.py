@@ -126,7 +126,9 @@ class ChecksStep(Step):
     # --- actions ---------------------------------------------------------------------------
 
     def on_check(self) -> None:
-        self.app.steps["sources"].read_form()
+        from workbench.ui.sources import SourcesStep
+
+        self.app.step(SourcesStep).read_form()
         session = self.app.session
         session.period = parse_period(self.period.value)
         files = session.sources
@@ -312,7 +314,7 @@ class ChecksStep(Step):
                 )
                 if column == "severity":
                     labels = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}
-                    values = sorted(values, key=_SEVERITY_ORDER.get)
+                    values = sorted(values, key=lambda value: _SEVERITY_ORDER.get(value, 9))
                     options = [(ALL, ALL), *((labels.get(v, v), v) for v in values)]
                 elif column == "rule":
                     options = [(ALL, ALL), *((f"{rule_title(v)} ({v})", v) for v in values)]

@@ -44,9 +44,9 @@ def protocol_frame(protocol: list[dict], items: list[dict]) -> pl.DataFrame:
     for item in items:
         datafile = (item.get("record_ref") or "").split("#", 1)[0].rsplit("/", 1)[-1]
         if item.get("source_file"):
-            rows = by_file.setdefault(datafile, {}).setdefault(item["source_file"], [])
-            rows.append(int(item["source_row"]))
-    rows = []
+            numbers = by_file.setdefault(datafile, {}).setdefault(item["source_file"], [])
+            numbers.append(int(item["source_row"]))
+    lines: list[dict[str, object]] = []
     for entry in protocol[:PROTOCOL_LIMIT]:
         if "type" in entry:
             kind, text, filename = entry.get("type"), entry.get("text"), entry.get("filename")
@@ -60,8 +60,8 @@ def protocol_frame(protocol: list[dict], items: list[dict]) -> pl.DataFrame:
             filename = None
         severity, rank = _TYPES.get(kind or "", ("info", 2))
         affected = by_file.get(filename or "", {}) if severity != "info" else {}
-        shown = "; ".join(_rows_text(source, rows) for source, rows in affected.items())
-        rows.append(
+        shown = "; ".join(_rows_text(source, numbers) for source, numbers in affected.items())
+        lines.append(
             {
                 "rank": rank,
                 "severity": severity,
@@ -72,10 +72,10 @@ def protocol_frame(protocol: list[dict], items: list[dict]) -> pl.DataFrame:
             }
         )
     schema = {"rank": pl.Int64, **dict.fromkeys(_LABELS, pl.String)}
-    if not rows:
+    if not lines:
         return pl.DataFrame(schema=schema)
     return (
-        pl.DataFrame(rows, schema=schema)
+        pl.DataFrame(lines, schema=schema)
         .with_row_index("order")
         .sort("rank", "order")
         .drop("rank", "order")

@@ -8,6 +8,7 @@ what was read and every row problem.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -191,7 +192,7 @@ class SourcesStep(Step):
         for path in session.uploads:
             remove = widgets.Button(description="Entfernen", icon="trash")
             remove.add_class("wb-remove-upload")
-            remove.on_click(self.app.runner.guard(lambda path=path: self.remove_upload(path)))
+            remove.on_click(self.app.runner.guard(partial(self.remove_upload, path)))
             rows.append(widgets.HBox([widgets.Label(f"Hochgeladen: {path.name}"), remove]))
         if session.belege:
             remove = widgets.Button(description="Entfernen", icon="trash")

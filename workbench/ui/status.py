@@ -11,6 +11,7 @@ status belongs to the transfer it was fetched for: choosing another one withdraw
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import ipywidgets as widgets
 import polars as pl
@@ -99,7 +100,7 @@ class StatusStep(Step):
         }
         for name, button in self.actions.items():
             button.add_class(f"wb-{name}")
-            button.on_click(self.app.runner.guard(lambda name=name: self.ask(name)))
+            button.on_click(self.app.runner.guard(partial(self.ask, name)))
         self.pending_action: tuple[str, str] | None = None
         self.action_question = widgets.HTML()
         self.action_confirm = widgets.Button(

@@ -83,13 +83,13 @@ def frame_html(
         for name in frame.columns
     )
     rows = []
-    has_severity = severity is not None and severity in frame.columns
+    marked_by = severity if severity is not None and severity in frame.columns else None
     numeric = {name for name, dtype in frame.schema.items() if dtype.is_numeric()}
     for row in frame.iter_rows(named=True):
-        style = ROW_STYLES.get(str(row[severity]), "") if has_severity else ""
+        style = ROW_STYLES.get(str(row[marked_by]), "") if marked_by else ""
         level = (
-            f' data-severity="{html.escape(str(row[severity]))}"'
-            if has_severity and row[severity]
+            f' data-severity="{html.escape(str(row[marked_by]))}"'
+            if marked_by and row[marked_by]
             else ""
         )
         rows.append(f'<tr style="{style}"{level}>{_cells(row, one_line, badge, numeric)}</tr>')
