@@ -9,7 +9,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import polars as pl
 import typer
 from rich.console import Console
@@ -227,9 +226,8 @@ def _control_hint(error: Exception) -> str:
     if control == "profile":
         return " Option: --profile NAME (oder --profile pfad/zum/profil.toml)."
     if control == "kind":
-        context = click.get_current_context(silent=True)
-        command = context.info_name if context is not None else "check"
-        return f" Aufruf: workbench {command} {error.value} DATEI …"  # type: ignore[attr-defined]
+        kind = getattr(error, "value", "")
+        return f" Die Quellart ist das erste Argument, z. B.: workbench check {kind} DATEI …"
     return ""
 
 

@@ -259,7 +259,6 @@ class StatusStep(Step):
                 level="error" if text in FAILED else "ok" if text == "Fertig" else "info",
             )
             self.confirm.disabled = False
-            self.app.changed("status-fetched")
 
         self.app.runner.run(
             "Status abrufen",

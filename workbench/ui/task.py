@@ -52,9 +52,10 @@ def error_text(error: BaseException) -> str:
 class TaskRunner:
     """Runs one job at a time; ``background=False`` runs it inline (tests, papermill)."""
 
-    def __init__(self, *, background: bool = True, tick: float = 0.5) -> None:
+    def __init__(self, *, background: bool = True, tick: float = 0.5, grace: float = 2.0) -> None:
         self.background = background
         self.tick = tick
+        self.grace = grace
         self.status = widgets.HTML(message_html("Bereit."))
         self.status.add_class("wb-status")
         self.progress = widgets.IntProgress(
@@ -124,6 +125,9 @@ class TaskRunner:
 
         False if another job is running.
         """
+        if self.busy and self._thread is not None:
+            # A job that only finishes showing its result should not swallow the next click.
+            self._thread.join(self.grace)
         if self.busy:
             self.say("Bitte warten: eine andere Aktion läuft noch.", level="warning")
             return False
