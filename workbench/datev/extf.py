@@ -13,16 +13,14 @@ of them as findings instead.
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
 
-from workbench.datev.extf_fields import ExtfField, ExtfFormat
+from workbench.datev.extf_fields import ExtfFormat
 from workbench.datev.extf_header import (
     ENCODINGS,
     LINE_END,
@@ -30,8 +28,8 @@ from workbench.datev.extf_header import (
     ExtfHeader,
     check_header,
     format_header,
-    parse_header,
 )
+from workbench.datev.extf_read import ExtfFile, read_extf
 from workbench.datev.fields import Context, rule_for_message
 from workbench.datev.limits import MAX_EXTF_POSTINGS as MAX_POSTINGS
 from workbench.errors import DatevFormatError
@@ -47,16 +45,6 @@ __all__ = [
     "write_extf",
     "write_extf_files",
 ]
-
-
-@dataclass
-class ExtfFile:
-    """A read EXTF file: header, records (columns named by the DATEV names) and raw facts."""
-
-    header: ExtfHeader
-    frame: pl.DataFrame
-    encoding: str
-    columns: list[str] = field(default_factory=list)
 
 
 def _context(header: ExtfHeader, encoding: str) -> Context:
@@ -199,18 +187,18 @@ def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
 
 def _render_rows(frame: pl.DataFrame, fmt: ExtfFormat, ctx: Context) -> pl.Series:
     items: list[pl.Expr] = []
-    gap = 0  # absent columns are emitted as one literal run of separators
+    gap: list[str] = []  # absent columns are emitted as one literal run of empty fields
     for f in fmt.fields:
         if f.name not in frame.columns:
-            gap += 1
+            gap.append(f.type.empty)
             continue
         if gap:
-            items.append(pl.lit(SEPARATOR * (gap - 1)))
-            gap = 0
+            items.append(pl.lit(SEPARATOR.join(gap)))
+            gap = []
         value = f.type.prepare(pl.col(f.name), frame.schema[f.name])
         items.append(f.type.render(value, ctx))
     if gap:
-        items.append(pl.lit(SEPARATOR * (gap - 1)))
+        items.append(pl.lit(SEPARATOR.join(gap)))
     return frame.select(pl.concat_str(items, separator=SEPARATOR).alias("line")).to_series()
 
 
@@ -250,7 +238,7 @@ def write_extf(
 
 def _encode(bookings: pl.DataFrame, header: ExtfHeader, encoding: str) -> bytes:
     fmt = header.format
-    parts = [format_header(header), SEPARATOR.join(fmt.names)]
+    parts = [format_header(header), SEPARATOR.join(fmt.column_line)]
     if bookings.height:
         rows = _render_rows(bookings, fmt, _context(header, encoding))
         parts.append(rows.str.join(LINE_END).item())
@@ -336,91 +324,3 @@ def write_extf_files(
             path.write_bytes(_encode(piece, file_header, encoding))
             written.append(path)
     return written
-
-
-def _decode(raw: bytes) -> tuple[str, str]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    else:
-        encoding = "cp1252"
-    try:
-        return raw.decode(encoding), encoding
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DatevFormatError(
-            f"Zeile {line}: Byte {raw[exc.start : exc.start + 1]!r} ist in der Kodierung {encoding} "
-            "ungültig. Bitte speichern Sie die Datei als Windows-1252 oder UTF-8 mit BOM.",
-            row=line,
-        ) from exc
-
-
-def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
-    """Read an EXTF file (older format versions with fewer columns too).
-
-    Columns are matched by position to the current DATEV table, so the frame always carries the
-    current names. Example: ``read_extf("EXTF_Buchungsstapel.csv").frame["Umsatz (ohne Soll/Haben-Kz)"]``
-    """
-    if isinstance(path_or_buffer, bytes):
-        raw = path_or_buffer
-    elif isinstance(path_or_buffer, (str, Path)):
-        raw = Path(path_or_buffer).read_bytes()
-    else:
-        raw = path_or_buffer.read()
-    text, encoding = _decode(raw)
-    head, _, rest = text.partition("\n")
-    names_line, _, body = rest.partition("\n")
-    header = parse_header(head.rstrip("\r"))
-    fmt = header.format
-    columns = next(csv.reader([names_line.rstrip("\r")], delimiter=SEPARATOR, quotechar='"'), [])
-    width = max(len(columns), 1)
-    names = [fmt.fields[i].name if i < len(fmt.fields) else f"Spalte {i + 1}" for i in range(width)]
-    if body.strip():
-        raw_frame = pl.read_csv(
-            io.BytesIO(body.encode("utf-8")),
-            has_header=False,
-            separator=SEPARATOR,
-            quote_char='"',
-            infer_schema=False,
-            new_columns=names,
-            truncate_ragged_lines=True,
-        )
-    else:
-        raw_frame = pl.DataFrame(schema={n: pl.String for n in names})
-    raw_frame = raw_frame.with_columns(pl.all().replace("", None))
-    return ExtfFile(
-        header, _parse_columns(raw_frame, fmt, header), encoding.replace("-sig", ""), columns
-    )
-
-
-def _parse_columns(raw: pl.DataFrame, fmt: ExtfFormat, header: ExtfHeader) -> pl.DataFrame:
-    ctx = _context(header, "utf-8")
-    by_name: dict[str, ExtfField] = {f.name: f for f in fmt.fields}
-    exprs = [
-        by_name[c].type.parse(pl.col(c), ctx).alias(c) if c in by_name else pl.col(c)
-        for c in raw.columns
-    ]
-    parsed = raw.select(exprs)
-    failed = raw.select(
-        [
-            (pl.col(c).is_not_null() & parsed[c].is_null()).alias(c)
-            for c in raw.columns
-            if c in by_name
-        ]
-    )
-    if failed.width:
-        bad = failed.with_row_index("_row").filter(pl.any_horizontal(pl.exclude("_row"))).head(1)
-        if bad.height:
-            row = int(bad["_row"][0])
-            name = next(c for c in failed.columns if bad[c][0])
-            value = raw[name][row]
-            line = row + 3  # header and column-name lines come first
-            raise DatevFormatError(
-                f"Zeile {line}, Spalte '{name}': Wert '{value}' hat kein gültiges Format. Bitte "
-                "korrigieren Sie die Datei oder exportieren Sie sie erneut.",
-                row=line,
-                column=name,
-                value=value,
-            )
-    return parsed
