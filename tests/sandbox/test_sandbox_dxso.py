@@ -375,7 +375,11 @@ BROKEN = [
         "Die Kontenlänge des Personenkontos 101000 (6 Stellen) stimmt "
         "nicht mit der Kontenlänge in DATEV (5) überein!",
     ),
-    (dict(amount="-119.00", invoice="R-2026-999"), "Der Ordnungsbegriff ist nicht angelegt"),
+    (
+        dict(account="840000"),
+        "Die Kontenlänge der Kontonummer 840000 (6 Stellen) stimmt nicht "
+        "mit der Kontenlänge in DATEV (4) überein!",
+    ),
     (
         dict(day="2027-01-05"),
         "Das Wirtschaftsjahr 2027 ist in DATEV Unternehmen online nicht angelegt.",
@@ -443,6 +447,21 @@ def test_partial_success_is_status_4(api, sandbox):
     _, status, protocol = transfer(api, sandbox, "455148-1", files)
     assert status == 4
     assert texts(protocol).count("Beleg wurde nicht übernommen!") == 1
+
+
+@pytest.mark.parametrize("account", ["85", "840", "8400", "10100"])
+def test_short_sachkonten_and_personal_accounts_pass(api, sandbox, account):
+    """DATEV omits the leading zeros of Sachkonten (85 = 0085, Musterdaten)."""
+    files = receivable(invoice=f"R-2026-{account}", account=account)
+    _, status, protocol = transfer(api, sandbox, "455148-1", files)
+    assert status == 2, texts(protocol)
+
+
+def test_correction_without_an_original_passes(api, sandbox):
+    """DATEV's ARK/ERK samples: a negative amount under its own invoice id, no reference."""
+    files = receivable(invoice="RK-2026-999", amount="-119.00")
+    _, status, protocol = transfer(api, sandbox, "455148-1", files)
+    assert status == 2, texts(protocol)
 
 
 def test_correction_of_a_transferred_invoice_passes(api, sandbox):
