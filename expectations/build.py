@@ -16,8 +16,10 @@ HERE = Path(__file__).resolve().parent
 
 #: Windows-1252's characters outside Latin-1 (EXTF files are written in cp1252).
 CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-#: Spaces DATEV rejects (no-break, narrow, typographic, zero-width), as regex class content.
-EXOTIC_SPACES = "\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF"
+#: Spaces and invisible format characters DATEV rejects ("Intruder Alert", seed 004): no-break,
+#: narrow and typographic spaces, line/paragraph separators, zero-width and direction marks,
+#: BOM; as regex class content. The same set as the sandbox's (workbench/sandbox/rules.py).
+EXOTIC_SPACES = "\\u00A0\\u1680\\u2000-\\u200F\\u2028-\\u202F\\u205F-\\u2064\\u3000\\uFEFF"
 #: Active ISO 4217 codes.
 CURRENCIES = sorted(
     ["AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG"]
@@ -185,10 +187,11 @@ def encoding_rules(column: str) -> list[dict]:
             "expect_column_values_to_not_match_regex",
             column,
             "encoding.exotic_space",
-            "warning",
-            f"{name} '{{value}}' enthält ein besonderes Leerzeichen (geschützt, schmal "
-            "oder unsichtbar), das DATEV ablehnt. Übernehmen Sie den Vorschlag mit normalem "
-            "Leerzeichen.",
+            "error",
+            f"{name} '{{value}}' enthält ein besonderes Leerzeichen (geschützt, schmal oder "
+            "unsichtbar) oder ein unsichtbares Steuerzeichen; DATEV lehnt Belegsatzdaten damit "
+            "ab („Intruder Alert“), im Buchungsstapel prüft die Workbench absichtlich genauso "
+            "streng. Übernehmen Sie den Vorschlag mit normalem Leerzeichen.",
             "nur normale Leerzeichen",
             regex=f"[{EXOTIC_SPACES}]",
             suggest="exotic_space",
@@ -318,12 +321,28 @@ def account_rules(gl: str | None, personal: str | None) -> list[dict]:
                 gl,
                 "account.length_mismatch",
                 "error",
-                f"{label(gl)} '{{value}}' hat nicht die Sachkontenlänge des Mandanten "
-                "({account_length} Stellen). Verwenden Sie das Sachkonto in der Länge, die in DATEV "
+                f"{label(gl)} '{{value}}' ist länger als die Sachkontenlänge des Mandanten "
+                "({account_length} Stellen). DATEV lehnt Konten mit mehr als "
+                "{personal_account_length} Stellen ab; eines mit {personal_account_length} "
+                "Stellen wäre ein Personenkonto, und als Sachkonto ist es hier absichtlich ein "
+                "Fehler (strenger als DATEV), damit nicht unbemerkt auf einen Debitor oder "
+                "Kreditor gebucht wird. Verwenden Sie das Sachkonto in der Länge, die in DATEV "
                 "eingestellt ist.",
-                "{account_length} Stellen",
-                min_value=param("account_length"),
+                "höchstens {account_length} Stellen",
                 max_value=param("account_length"),
+            )
+        )
+        out.append(
+            expectation(
+                "expect_column_value_lengths_to_be_between",
+                gl,
+                "account.short",
+                "info",
+                f"{label(gl)} '{{value}}' ist kürzer als die Sachkontenlänge "
+                "({account_length} Stellen). DATEV liest es mit führenden Nullen (85 = 0085, so "
+                "schreibt DATEV es selbst); prüfen Sie nur, ob das gemeint ist.",
+                "{account_length} Stellen (führende Nullen dürfen fehlen)",
+                min_value=param("account_length"),
             )
         )
     if personal:

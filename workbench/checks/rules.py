@@ -25,6 +25,7 @@ from workbench.checks.cash_rules import cash_rules
 from workbench.checks.check_digits import check_digits
 from workbench.checks.duplicate_rules import duplicates
 from workbench.checks.engine_polars import ROW_INDEX
+from workbench.checks.folders import folder_unknown
 from workbench.checks.hits import HITS_SCHEMA, hits, text
 from workbench.clients import ClientSettings
 from workbench.datev.limits import MAX_ATTACHMENT_BYTES, megabytes
@@ -298,7 +299,9 @@ def row_rules(
 def _receipt_rules(
     frame: pl.DataFrame, settings: ClientSettings | None, have: set[str]
 ) -> list[pl.DataFrame]:
-    out = [fiscal_year_month_mismatch(frame, settings)] if settings is not None else []
+    out = []
+    if settings is not None:
+        out += [fiscal_year_month_mismatch(frame, settings), folder_unknown(frame, settings)]
     if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
         out += cash_rules(frame, settings)
     if {"invoice_id", "accounting_month", "document_id", "date"} <= have:
