@@ -83,6 +83,12 @@ CASES = [
     ("block_transfer", True, "transfer.blocked", None),
     ("date", date(2026, 4, 2), "fiscal_year.outside_period", None),
     ("accounting_month", "2026-05", "fiscal_year.outside_period", None),
+    (
+        "date",
+        lambda d: d.replace(month=2 if d.month == 1 else 1),
+        "fiscal_year.month_mismatch",
+        None,
+    ),
     ("date", date(2027, 1, 5), "fiscal_year.not_created", None),
     ("date", None, "field.required", None),
     ("document_id", "   ", "field.required", None),
@@ -154,7 +160,9 @@ def test_messages_are_german_and_filled(clean, settings):
 
 
 def test_period_rules_need_a_period(clean, settings):
-    frame = clean.with_columns(pl.lit(date(2026, 4, 2)).alias("date"))
+    frame = clean.with_columns(
+        pl.lit(date(2026, 4, 2)).alias("date"), pl.lit("2026-04").alias("accounting_month")
+    )
     assert check(frame, "receipts", settings=settings).is_empty()
 
 

@@ -76,9 +76,19 @@ def test_sample_defects_found_and_clean_rows_clean(
 
     result = REGISTRY[kind].load([SAMPLES / name for name in files], profile=profile)
     settings = seed_settings(client) if client else None
-    findings = check_sources(
-        result, settings=settings, period=("2026-01", "2026-03"), target="extf", folder=SAMPLES
-    )
+    # both targets: Windows-1252 is an EXTF rule, Beleg-Arten and folders are XML rules
+    findings = pl.concat(
+        [
+            check_sources(
+                result,
+                settings=settings,
+                period=("2026-01", "2026-03"),
+                target=target,
+                folder=SAMPLES,
+            )  # fmt: skip
+            for target in ("extf", "xml")
+        ]
+    ).unique(maintain_order=True)
     expected = manifest.filter(
         pl.col("file").is_in(list(files)) & ~pl.col("rule").is_in(list(LATER))
     )

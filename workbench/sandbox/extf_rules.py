@@ -41,6 +41,8 @@ FORMATS = {
 #: Umsatz: up to 10 digits, a decimal comma with one or two decimals or none (DATEV writes
 #: ``64083`` in its Musterdaten and ``5,1`` in its Debitoren/Kreditoren example).
 AMOUNT = re.compile(r"\d{1,10}(,\d{1,2})?")
+#: Control characters in a field (FACTS §7, developer.datev.de: text without control characters).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 AMOUNT_NONZERO = re.compile(r"[1-9]")  # DATEV rejects an Umsatz of 0 (FACTS §7)
 BELEGFELD = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$&%*+-/")
 MAX_AFFECTED = 50
@@ -283,6 +285,9 @@ def _row_problems(
             )
         if len(text) > 60:
             add("Buchungstext", "Der Buchungstext ist länger als 60 Zeichen.")
+        control = next((i for i, cell in enumerate(row) if CONTROL.search(cell)), None)
+        if control is not None:
+            add(f"Feld {control + 1}", "Das Feld enthält ein Steuerzeichen.")
     return bad
 
 

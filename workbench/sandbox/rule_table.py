@@ -167,7 +167,7 @@ RULES: tuple[Rule, ...] = (
         "xml.intruder_alert",
         "dxso protocol",
         r"Ursache: Intruder Alert",
-        "seed 004 (exotic spaces, &xx and \\3xx escapes; DATEV developer portal "
+        "seed 004 (exotic spaces, &xx and \\3xx escapes in texts; DATEV developer portal "
         "'Zeichensatz'); controls, zero-width and private-use characters",
         "vendor",
     ),
@@ -190,6 +190,14 @@ RULES: tuple[Rule, ...] = (
         "dxso protocol",
         r"\(consolidatedAmount\) stimmt nicht",
         f"{_XSD_DOC}: consolidatedAmount = sum of the records",
+        "DATEV",
+    ),
+    Rule(
+        "xml.consolidated_period",
+        "dxso protocol",
+        r"\(consolidatedDate\) liegt nicht im Buchungsmonat",
+        f"{_XSD_DOC}: consolidatedDate inside the fiscal year and the period of document.xml "
+        "(property 1); DATEV's Musterdaten keep it",
         "DATEV",
     ),
     Rule(
@@ -298,6 +306,13 @@ RULES: tuple[Rule, ...] = (
         r"liegt nicht zwischen Datum vom und Datum bis",
         "DATEV's field description as quoted by ledermann/datev (TTMM inside the period)",
         "third party",
+    ),
+    Rule(
+        "extf.control_characters",
+        "extf",
+        r"Das Feld enthält ein Steuerzeichen",
+        "developer.datev.de dtvf (FACTS §7): text in quotes, no control characters",
+        "DATEV",
     ),
     Rule(
         "extf.belegfeld1",

@@ -53,6 +53,12 @@ REJECTED = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200f"
     "\u2028-\u202f\u205f-\u2064\u3000\ufeff\ue000-\uf8ff\ufffd]|\\\\3[0-7]{2}"
 )
+#: Escape debris in a text (seed 004: "&xx oder \\3x"): HTML entities and octal escapes that a
+#: source system left instead of the character; checked on the element texts, after XML parsing.
+ESCAPE_DEBRIS = re.compile(
+    r"&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z][A-Za-z0-9]{1,7};"
+    r"|\\[0-3][0-7][0-7]|\\x[0-9A-Fa-f]{2}|&[0-9A-Fa-f]{2}(?![0-9A-Za-z;])"
+)
 XSD_FILES = {
     "document": "Document_v060.xsd",
     "ledger": "Belegverwaltung_online_ledger_import_v060.xsd",
@@ -172,7 +178,10 @@ def check_ledger(
     error = xsd_error("ledger", content)
     if error:
         return problems + [(f"Rechnung passt nicht zu Rechnungsschema. Ursache: {error}", None)], []
-    record_problems, invoices, summary = _check_records(kind, content, client)
+    debris = _escape_debris(content)
+    if debris:
+        return problems + [(INTRUDER_ALERT, f"Escape-Rest {debris}")], []
+    record_problems, invoices, summary = _check_records(kind, content, client, period)
     ledger["summary"] = summary
     return problems + record_problems, invoices
 
@@ -205,8 +214,16 @@ def _folder_problems(
     return []
 
 
+def _escape_debris(content: bytes) -> str | None:
+    for element in etree.fromstring(content, _PARSER).iter():
+        found = ESCAPE_DEBRIS.search(element.text or "") if isinstance(element.tag, str) else None
+        if found:
+            return found.group()
+    return None
+
+
 def _check_records(
-    kind: str, content: bytes, client: AccountingClient
+    kind: str, content: bytes, client: AccountingClient, period: str
 ) -> tuple[list[tuple[str, str | None]], list[str], list[tuple[str, str]]]:
     root = etree.fromstring(content, _PARSER)
     problems: list[tuple[str, str | None]] = []
@@ -230,6 +247,15 @@ def _check_records(
                 (
                     f"Der Gesamtbetrag {declared:.2f} (consolidatedAmount) stimmt "
                     f"nicht mit der Summe der Buchungen {total:.2f} überein.",
+                    None,
+                )
+            )
+        consolidated = consolidate.get("consolidatedDate") or ""
+        if not consolidated.startswith(period):
+            problems.append(
+                (
+                    f"Das Datum {consolidated} (consolidatedDate) liegt nicht im Buchungsmonat "
+                    f"{period} der document.xml.",
                     None,
                 )
             )
