@@ -58,7 +58,7 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
         "extf": _p(
             stricter="DATEV's XML interface rejects escape debris (seed 004); in a "
             "Buchungsstapel it would be booked as garbled text"
-        ),  # fmt: skip
+        ),
     },
     "encoding.exotic_space": {
         "expense": _p(stricter=_CALLS),
@@ -66,7 +66,7 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
         "extf": _p(
             stricter="the same text is refused as Belegsatzdaten (Intruder Alert); the "
             "safe fix costs nothing"
-        ),  # fmt: skip
+        ),
     },
     "encoding.not_cp1252": {"extf": _p(stricter=_NOT_CP1252)},
     "encoding.outer_space": {  # an error only where DATEV's type forbids it (KOST)
@@ -74,7 +74,7 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
         "extf": _p(
             stricter="KOST1/KOST2 with outer spaces are refused as Belegsatzdaten "
             "(XSD p10041); the safe fix costs nothing"
-        ),  # fmt: skip
+        ),
     },
     # -- account.* -------------------------------------------------------------------------------
     "account.non_numeric": {"xml": _p(_SCHEMA), "extf": _p("extf.account")},
@@ -84,7 +84,7 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
             _SCHEMA,
             stricter="one digit more is a personal account, which DATEV books without "
             "a word; as a Sachkonto it is a typing error",
-        ),  # fmt: skip
+        ),
         "extf": _p("extf.account", stricter="one digit more is a personal account"),
     },
     "account.personal_length_mismatch": {
@@ -95,7 +95,7 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
         "xml": _p(
             stricter="the user's settings contradict DATEV (seed 001: CRM+ refuses to "
             "export); files built from them would carry wrong account numbers"
-        ),  # fmt: skip
+        ),
         "extf": _p("extf.account_length", stricter="the user's settings contradict DATEV"),
     },
     # -- amount.* --------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
             "extf.belegfeld1",
             "extf.buchungstext",
             stricter="the same limits as for Belegsatzdaten (XSD)",
-        ),  # fmt: skip
+        ),
     },
     "field.pattern": {
         "expense": _p(stricter=_CALLS),
@@ -195,7 +195,7 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
     "attachment.missing": {
         "xml": _p("xml.file_missing"),
         "extf": _p("documents.file", stricter="a Beleglink without its Belegbild"),
-    },  # fmt: skip
+    },
     "attachment.too_large": {"xml": _p("dxso.file_size"), "extf": _p("documents.file")},
     "attachment.unsupported_type": {"xml": _p("dxso.file_type"), "extf": _p("documents.file")},
     # -- calls.* (expense postings) --------------------------------------------------------------

@@ -158,7 +158,7 @@ def check_ledger(
         )
     period = ledger.get("period") or ""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        return problems + [(f"Der Buchungsmonat '{period}' ist ungültig (JJJJ-MM).", None)], []
+        return [*problems, (f"Der Buchungsmonat '{period}' ist ungültig (JJJJ-MM).", None)], []
     if job["month"] and period != job["month"]:
         problems.append(
             (f"Der Buchungsmonat {period} passt nicht zur Datenübertragung ({job['month']}).", None)
@@ -171,16 +171,16 @@ def check_ledger(
     try:
         text = content.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
-        return problems + [(INTRUDER_ALERT, "Die Datei ist nicht UTF-8-kodiert.")], []
+        return [*problems, (INTRUDER_ALERT, "Die Datei ist nicht UTF-8-kodiert.")], []
     intruder = REJECTED.search(text)
     if intruder:
-        return problems + [(INTRUDER_ALERT, f"Zeichen U+{ord(intruder.group()[0]):04X}")], []
+        return [*problems, (INTRUDER_ALERT, f"Zeichen U+{ord(intruder.group()[0]):04X}")], []
     error = xsd_error("ledger", content)
     if error:
-        return problems + [(f"Rechnung passt nicht zu Rechnungsschema. Ursache: {error}", None)], []
+        return [*problems, (f"Rechnung passt nicht zu Rechnungsschema. Ursache: {error}", None)], []
     debris = _escape_debris(content)
     if debris:
-        return problems + [(INTRUDER_ALERT, f"Escape-Rest {debris}")], []
+        return [*problems, (INTRUDER_ALERT, f"Escape-Rest {debris}")], []
     record_problems, invoices, summary = _check_records(kind, content, client, period)
     ledger["summary"] = summary
     return problems + record_problems, invoices
