@@ -264,9 +264,12 @@ def encoding_rules(column: str) -> list[dict]:
 
 
 def required(
-    column: str, kinds: list[str] | None = None, kind_column: str = "invoice_kind"
+    column: str,
+    kinds: list[str] | None = None,
+    kind_column: str = "invoice_kind",
+    targets: list[str] | None = None,
 ) -> dict:
-    extra = {}
+    extra: dict[str, object] = {"targets": targets} if targets else {}
     where = ""
     if kinds:
         extra["row_condition"] = kind_is(kind_column, kinds)
@@ -584,6 +587,8 @@ def receipts() -> dict:
     ex += [
         required("invoice_id", invoices, "document_kind"),
         required("booking_text", ["Kasse"], "document_kind"),
+        # a Buchungsstapel books the invoice on the Debitor/Kreditor (Konto)
+        required("party_account_no", invoices, "document_kind", targets=["extf"]),
     ]
     ex += document_type_rules("document_kind")
     ex += [period_rules("date"), period_rules("accounting_month", month=True)]

@@ -103,6 +103,16 @@ def test_from_sandbox_seed_shape():
     assert settings.document_type("Kasse").folders == ("Hauptkasse", "Filiale Fürth")
     assert settings.document_types_without_folder == ["Sonstige"]
     assert "Rechnungsdatenservice 1.0" in settings.services
+    assert settings.chart_of_accounts == "SKR03"
+
+
+def test_chart_of_accounts_from_datev_and_the_users_cash_account():
+    """The Buchungsstapel books Kasse items on the chart's cash account unless the user names
+    another (``cash_account``)."""
+    settings = ClientSettings.from_dict(CLIENT_BASICS)
+    assert (settings.chart_of_accounts, settings.cash_account) == ("SKR04", None)
+    own = ClientSettings.from_dict(CLIENT_BASICS, overrides={"cash_account": 1610})
+    assert own.cash_account == "1610"
 
 
 def test_roundtrip_and_overrides():

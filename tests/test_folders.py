@@ -9,6 +9,7 @@ job any command created.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from workbench.cli import app
+from workbench.config import sandbox_endpoints
 from workbench.sandbox import start_sandbox
+from workbench.transfer.auth import Session, login
+from workbench.transfer.client import DatevClient
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 runner = CliRunner()
@@ -50,8 +54,17 @@ def test_check_preview_and_map_create_no_datev_job(sandbox, tmp_path):
     findings("invoices", SAMPLES / "invoices_crmplus.xlsx", "--client", "455148-1")
     preview = invoke("preview", "receipts", receipts, "--client", "455148-1", "--rows", "3")
     assert preview.exit_code in (0, 1, 2), preview.stderr
-    mapped = invoke("map", "receipts", receipts, "--client", "455148-1", "--to", "xml",
-                    "--out", tmp_path / "xml")  # fmt: skip
+    mapped = invoke(
+        "map",
+        "receipts",
+        receipts,
+        "--client",
+        "455148-1",
+        "--to",
+        "xml",
+        "--out",
+        tmp_path / "xml",
+    )
     assert mapped.exit_code in (0, 1, 2), mapped.stderr
     assert jobs(sandbox) == []
 
@@ -88,15 +101,35 @@ def test_a_transfer_fills_the_folder_cache_and_the_next_check_knows(sandbox):
     canonical = SAMPLES / "receipts_canonical.csv"
     before = findings("receipts", canonical, "--client", "455148-2")
     assert not [f for f in before if f["rule"] == "document_types.no_folder"]
-    transfer = invoke("transfer", "receipts", canonical, "--client", "455148-2", "--yes",
-                      "--month", "2026-01", "--document-kind", "Rechnungsausgang")  # fmt: skip
+    transfer = invoke(
+        "transfer",
+        "receipts",
+        canonical,
+        "--client",
+        "455148-2",
+        "--yes",
+        "--month",
+        "2026-01",
+        "--document-kind",
+        "Rechnungsausgang",
+    )
     assert transfer.exit_code != 0
     assert [job["import_type"] for job in jobs(sandbox)] == []  # DATEV refused to create it
     after = findings("receipts", canonical, "--client", "455148-2")
     no_folder = [f for f in after if f["rule"] == "document_types.no_folder"]
     assert no_folder and all(f["severity"] == "error" for f in no_folder)
-    incoming = invoke("transfer", "receipts", canonical, "--client", "455148-2", "--yes",
-                      "--month", "2026-01", "--document-kind", "Rechnungseingang")  # fmt: skip
+    incoming = invoke(
+        "transfer",
+        "receipts",
+        canonical,
+        "--client",
+        "455148-2",
+        "--yes",
+        "--month",
+        "2026-01",
+        "--document-kind",
+        "Rechnungseingang",
+    )
     assert "Transferiert" in incoming.stdout, incoming.stderr
     assert {job["import_type"] for job in jobs(sandbox)} == {"accountsPayableLedgerImport"}
     last = findings("receipts", canonical, "--client", "455148-2")
@@ -107,8 +140,16 @@ def test_a_transfer_fills_the_folder_cache_and_the_next_check_knows(sandbox):
 def test_first_transfer_files_to_the_cash_book_datev_offers(sandbox, _isolated_home):
     """455148-1's cash books are "Hauptkasse" and "Filiale Fürth": with nothing known yet the
     package says "Kasse"; DATEV's answer to the job puts it into "Hauptkasse" before the upload."""
-    result = invoke("transfer", "receipts", SAMPLES / "receipts_juston_kasse.csv", "--client",
-                    "455148-1", "--yes", "--month", "2026-01")  # fmt: skip
+    result = invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--yes",
+        "--month",
+        "2026-01",
+    )
     assert "Transferiert" in result.stdout, result.stderr
     from workbench.transfer.ledger import Ledger
 
@@ -133,9 +174,17 @@ def test_fitting_the_folder_survives_a_crash_between_ledger_and_file(tmp_path, _
     (package / "document.xml").write_bytes(f"<archive>\n{block}\n</archive>".encode())
     (package / "K.xml").write_bytes(b"<LedgerImport/>")
     ledger = Ledger(tmp_path / "l.sqlite")
-    transfer = register_package(ledger, client="455148-1", kind="receipts", package_path=package,
-                                month="2026-01", document_kind="Kasse", items=[], package_no=1,
-                                max_files_reached=False)  # fmt: skip
+    transfer = register_package(
+        ledger,
+        client="455148-1",
+        kind="receipts",
+        package_path=package,
+        month="2026-01",
+        document_kind="Kasse",
+        items=[],
+        package_no=1,
+        max_files_reached=False,
+    )
     (_isolated_home / "cache" / "folders").mkdir(parents=True)
     (_isolated_home / "cache" / "folders" / "455148-1.json").write_text(
         json.dumps({"Kasse": ["Hauptkasse"]}), encoding="utf-8"
@@ -152,3 +201,114 @@ def test_fitting_the_folder_survives_a_crash_between_ledger_and_file(tmp_path, _
     (package / "document.xml").write_bytes(chosen)
     assert fit_package_folder(ledger, transfer) is None
     ledger.close()
+
+
+# -- receipts -> EXTF (Buchungsdatenservice), issue 13 item 4 ---------------------------------
+
+
+def test_map_receipts_to_extf_writes_a_buchungsstapel_the_sandbox_imports(sandbox, tmp_path):
+    """The canonical sample belongs to 455148-2 (Sachkontenlänge 5): its Buchungsstapel import.
+    For 455148-1 (length 4) every row of it is blocked (six-digit Debitoren are no accounts
+    there), and the command says so instead of writing an empty file."""
+    from workbench.datev import read_extf
+
+    wrong = invoke(
+        "map",
+        "receipts",
+        SAMPLES / "receipts_canonical.csv",
+        "--client",
+        "455148-1",
+        "--to",
+        "extf",
+        "--out",
+        tmp_path / "none",
+    )
+    assert wrong.exit_code == 2 and "Keine Datei geschrieben" in wrong.stdout, wrong.stderr
+    out = tmp_path / "extf"
+    mapped = invoke(
+        "map",
+        "receipts",
+        SAMPLES / "receipts_canonical.csv",
+        "--client",
+        "455148-2",
+        "--to",
+        "extf",
+        "--out",
+        out,
+    )
+    assert mapped.exit_code in (1, 2), mapped.stderr  # rows with findings are blocked
+    files = sorted(out.glob("EXTF_Buchungsstapel_*.csv"))
+    assert files and jobs(sandbox) == []
+    frame = read_extf(files[0]).frame
+    assert {
+        "Umsatz (ohne Soll/Haben-Kz)",
+        "Konto",
+        "Gegenkonto (ohne BU-Schlüssel)",
+        "Belegfeld 1",
+        "Buchungstext",
+    } <= set(frame.columns)
+    with _datev(sandbox) as datev:
+        for path in files:
+            datev.upload_extf("455148-2", path.name, path.read_bytes())
+    sandbox.state.clock.freeze()
+    sandbox.state.clock.advance(10)
+    imported = [job for job in jobs(sandbox) if job["api"] == "extf"]
+    assert len(imported) == len(files) and {j["state"] for j in imported} == {"succeeded"}
+
+
+def test_transfer_receipts_to_extf_sends_bookings_and_their_belegbilder(sandbox):
+    result = invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_expense.csv",
+        "--client",
+        "455148-1",
+        "--to",
+        "extf",
+        "--yes",
+        "--month",
+        "2026-01",
+    )
+    assert "Transferiert" in result.stdout, result.stderr
+    from workbench.datev import read_extf
+
+    sent = jobs(sandbox)
+    assert [job["api"] for job in sent] == ["extf"]
+    [row] = sandbox.state.store.query("SELECT content FROM extf_jobs")
+    links = read_extf(bytes(row["content"])).frame["Beleglink"].drop_nulls()
+    stored = {
+        r["document_id"] for r in sandbox.state.store.query("SELECT document_id FROM documents")
+    }
+    assert links.len() and stored, "the Belegbilder go to the Belegbilderservice"
+    assert {
+        link.split('"')[1] for link in links
+    } <= stored  # every Beleglink leads to its Belegbild
+    again = invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_expense.csv",
+        "--client",
+        "455148-1",
+        "--to",
+        "extf",
+        "--yes",
+        "--month",
+        "2026-01",
+    )
+    assert "Nichts zu übertragen" in again.stdout, again.stderr
+
+
+@contextmanager
+def _datev(sandbox):
+    """The production DATEV client, logged in to the sandbox through the PKCE flow."""
+    endpoints = sandbox_endpoints(sandbox.url)
+    with DatevClient(endpoints, client_id="workbench-sandbox") as datev:
+        tokens = login(
+            datev,
+            client_secret="sandbox-secret",
+            authorize_url=endpoints["authorize"],
+            open_browser=datev.approve_in_sandbox,
+            offline=True,
+        )
+        datev.tokens = Session(datev, client_secret="sandbox-secret", tokens=tokens)
+        yield datev

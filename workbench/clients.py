@@ -84,6 +84,10 @@ class ClientSettings:
     #: Last accounting month (YYYY-MM) whose cash items were transferred (transfer ledger).
     last_transferred_cash_month: str | None = None
     cash_opening_balance: float = 0.0
+    #: DATEV's chart of accounts (``SKR03``, ``SKR04``) and the user's cash account for
+    #: Buchungsstapel (settings ``cash_account``; else the chart's standard Kasse).
+    chart_of_accounts: str | None = None
+    cash_account: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -172,6 +176,7 @@ class ClientSettings:
         )
         settings = cls(
             client_id=client_id,
+            chart_of_accounts=_chart(data),
             account_length=int(account_length) if account_length is not None else None,
             fiscal_years=tuple(sorted(set(years))),
             document_types=types,
@@ -207,6 +212,8 @@ class ClientSettings:
         for name in ("last_transferred_cash_month", "cash_opening_balance"):
             if name in overrides:
                 changes[name] = overrides[name]
+        if "cash_account" in overrides:
+            changes["cash_account"] = str(overrides["cash_account"])
         if "document_types" in overrides:
             changes["document_types"] = tuple(
                 _document_type(t, None) for t in overrides["document_types"]
@@ -246,6 +253,7 @@ class ClientSettings:
             "configured_wj_begin": self.configured_wj_begin,
             "last_transferred_cash_month": self.last_transferred_cash_month,
             "cash_opening_balance": self.cash_opening_balance,
+            "chart_of_accounts": self.chart_of_accounts,
         }
 
 
@@ -364,6 +372,17 @@ def _date(value: Any) -> date:
 
 def _int(value: Any) -> int | None:
     return None if value is None or value == "" else int(value)
+
+
+def _chart(data: Mapping[str, Any]) -> str | None:
+    """``SKR03``/``SKR04`` from the seed shape or DATEV's (deprecated) datev_chart_of_accounts."""
+    if data.get("chart_of_accounts"):
+        return str(data["chart_of_accounts"])
+    for info in reversed(data.get("basic_accounting_information") or ()):
+        number = info.get("datev_chart_of_accounts")
+        if number in (3, 4, "3", "4"):
+            return f"SKR0{number}"
+    return None
 
 
 def _first(names: Any) -> str | None:

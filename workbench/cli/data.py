@@ -268,6 +268,11 @@ def report_left_out(mapped: MappedRun, written: list[Path], *, output: OutputFor
         _print_frame(counts, title="Zeilen: abgebildet, gesperrt, übersprungen")
     for path in written:
         _out.print(f"geschrieben: {escape(str(path))}", highlight=False)
+    if not written:
+        _out.print(
+            "Keine Datei geschrieben: keine Zeile ließ sich abbilden (alle gesperrt oder "
+            "übersprungen, siehe die Gründe unten)."
+        )
     if rows.height:
         _print_frame(
             rows.with_columns(pl.col("rules").list.join(", ")),

@@ -90,6 +90,9 @@ class Mapped:
     primary: str = ""
     master_data: pl.DataFrame | None = None
     header: dict[str, object] = field(default_factory=dict)
+    #: Belegbilder the records link to (``guid``, ``attachment``, ``document_kind``): EXTF
+    #: bookings carry ``BEDI "<guid>"`` and the transfer uploads the files under those GUIDs.
+    attachments: pl.DataFrame | None = None
 
     def counts(self) -> pl.DataFrame:
         """Per source file of the primary frame: loaded, mapped, blocked, skipped rows.
