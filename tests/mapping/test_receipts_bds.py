@@ -3,13 +3,21 @@
 import datetime as dt
 
 import polars as pl
-from conftest import KASSE
 from mapping_helpers import assert_accounted
 
 from workbench.datev.extf import ExtfHeader, validate_bookings
 from workbench.mapping import map_receipts
 from workbench.mapping.receipts_bds import belegbild_guid, map_receipts_bds
 from workbench.sources import load_receipts
+
+KASSE = (  # like the mapping tests' Kasse file (conftest.py), which tests cannot import by name
+    "document_id,item_id,document_kind,date,amount,account_no,tax,invoice_id,booking_text,"
+    "cost_category_id\n"
+    "K1,K1-1,Kasse,2026-01-02,-50.00,4650,19,K1,Bewirtung Kunde,100\n"
+    "K1,K1-2,Kasse,2026-01-02,-20.50,4650,7,K1,Bewirtung Getränke,100\n"
+    "K2,K2-1,Kasse,2026-01-03,300.00,1000,,K2,Bareinlage,\n"
+    "K3,K3-1,Kasse,2026-01-04,-10.00,4930,19,K3,,\n"
+)
 
 
 def _by_invoice(mapped) -> dict[str, dict]:
