@@ -420,6 +420,19 @@ def test_cp1252_specials_are_encoded_as_windows_1252():
     )
 
 
+def test_the_encoder_takes_chunks_that_end_inside_a_character():
+    """polars hands the lines over in chunks of its own size; one may end inside ü or €."""
+    from workbench.datev.extf import _Encoder
+
+    text = "Müller € GmbH\r\n" * 3 + "plain ASCII\r\n"
+    raw = text.encode("utf-8")
+    out = io.BytesIO()
+    encoder = _Encoder(out, "cp1252")
+    for start, end in ((0, 2), (2, 10), (10, 11), (11, 40), (40, len(raw))):  # 2|10: ü, €
+        assert encoder.write(raw[start:end]) == end - start
+    assert out.getvalue() == text.encode("cp1252")
+
+
 def test_write_files_puts_master_data_into_one_file(tmp_path):
     paths = write_extf_files(contacts(), CONTACT_HEADER, directory=tmp_path)
     assert [p.name for p in paths] == ["EXTF_Debitoren_Kreditoren.csv"]

@@ -13,6 +13,8 @@ of them as findings instead.
 
 from __future__ import annotations
 
+import codecs
+import io
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -186,20 +188,33 @@ def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
 
 
 def _render_rows(frame: pl.DataFrame, fmt: ExtfFormat, ctx: Context) -> pl.Series:
+    """One line per booking, as :meth:`FieldType.render` would write each field.
+
+    One ``concat_str`` over the whole line: separators and quotes are literals between the
+    values, adjacent literals merged into one, and a null value is skipped (``ignore_nulls``),
+    which leaves ``""`` for an empty text and nothing for an empty number, as DATEV writes
+    them. Quoting each field on its own would build a new string column per field.
+    """
     items: list[pl.Expr] = []
-    gap: list[str] = []  # absent columns are emitted as one literal run of empty fields
-    for f in fmt.fields:
+    pending = ""  # literal text not yet emitted: separators, closing and opening quotes
+    for index, f in enumerate(fmt.fields):
+        if index:
+            pending += SEPARATOR
         if f.name not in frame.columns:
-            gap.append(f.type.empty)
+            pending += f.type.empty
             continue
-        if gap:
-            items.append(pl.lit(SEPARATOR.join(gap)))
-            gap = []
-        value = f.type.prepare(pl.col(f.name), frame.schema[f.name])
-        items.append(f.type.render(value, ctx))
-    if gap:
-        items.append(pl.lit(SEPARATOR.join(gap)))
-    return frame.select(pl.concat_str(items, separator=SEPARATOR).alias("line")).to_series()
+        value = f.type.format(f.type.prepare(pl.col(f.name), frame.schema[f.name]), ctx)
+        if f.type.quoted:
+            value = value.str.replace_all('"', '""', literal=True)
+            pending += '"'
+        if pending:
+            items.append(pl.lit(pending))
+        items.append(value)
+        pending = '"' if f.type.quoted else ""
+    if pending:
+        items.append(pl.lit(pending))
+    line = pl.concat_str(items, separator="", ignore_nulls=True)
+    return frame.select(line.alias("line")).to_series()
 
 
 def write_extf(
@@ -236,21 +251,64 @@ def write_extf(
     return data
 
 
-def _encode(bookings: pl.DataFrame, header: ExtfHeader, encoding: str) -> bytes:
+_SLICE = 64 * 1024
+
+
+class _Encoder:
+    """A binary sink that takes UTF-8 and writes ``encoding`` to ``out``, chunk by chunk.
+
+    polars writes the lines as UTF-8 in chunks; each is passed on as is while it is ASCII (the
+    same bytes in every encoding here) and re-encoded otherwise. No copy of the whole file is
+    ever held: a million bookings with DATEV's ``""`` for empty texts are 360 MB.
+    """
+
+    def __init__(self, out: BinaryIO, encoding: str) -> None:
+        self.out, self.encoding = out, encoding
+        self.decoder = codecs.getincrementaldecoder("utf-8")()  # a chunk may end mid-character
+
+    def write(self, data: bytes) -> int:
+        if self.encoding == "utf-8" or (data.isascii() and not self.decoder.getstate()[0]):
+            self.out.write(data)
+            return len(data)
+        # In slices small enough for the allocator to reuse: a fresh multi-megabyte buffer per
+        # chunk costs more in page faults than the re-encoding itself.
+        view = memoryview(data)
+        for start in range(0, len(view), _SLICE):
+            self.out.write(_cp1252(self.decoder.decode(view[start : start + _SLICE])))
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _cp1252(text: str) -> bytes:
+    # Validation kept C1 controls out, so Latin-1 equals Windows-1252 unless the text uses
+    # one of the 27 extra characters (€, „, …); the Latin-1 codec is several times faster.
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("cp1252")
+
+
+def _write_file(bookings: pl.DataFrame, header: ExtfHeader, encoding: str, out: BinaryIO) -> None:
+    """Header, column line and the bookings' lines, in ``encoding``, to ``out``."""
     fmt = header.format
-    parts = [format_header(header), SEPARATOR.join(fmt.column_line)]
+    head = LINE_END.join([format_header(header), SEPARATOR.join(fmt.column_line)]) + LINE_END
+    out.write(head.encode(ENCODINGS[encoding]))
     if bookings.height:
-        rows = _render_rows(bookings, fmt, _context(header, encoding))
-        parts.append(rows.str.join(LINE_END).item())
-    text = LINE_END.join(parts) + LINE_END
-    if encoding == "cp1252":
-        # Validation kept C1 controls out, so Latin-1 equals Windows-1252 unless the text uses
-        # one of the 27 extra characters (€, „, …); the Latin-1 codec is several times faster.
-        try:
-            return text.encode("latin-1")
-        except UnicodeEncodeError:
-            pass
-    return text.encode(ENCODINGS[encoding])
+        lines = _render_rows(bookings, fmt, _context(header, encoding)).to_frame()
+        lines.write_csv(
+            _Encoder(out, encoding),  # type: ignore[arg-type]
+            include_header=False,
+            quote_style="never",
+            line_terminator=LINE_END,
+        )
+
+
+def _encode(bookings: pl.DataFrame, header: ExtfHeader, encoding: str) -> bytes:
+    data = io.BytesIO()
+    _write_file(bookings, header, encoding, data)
+    return data.getvalue()
 
 
 def signed_to_debit_credit(amount: str | pl.Expr) -> list[pl.Expr]:
@@ -321,6 +379,7 @@ def write_extf_files(
             suffix = f"_{i + 1:02d}" if chunks > 1 else ""
             path = directory / f"EXTF_Buchungsstapel_{start:%Y%m%d}_{end:%Y%m%d}{suffix}.csv"
             check_header(file_header, encoding)
-            path.write_bytes(_encode(piece, file_header, encoding))
+            with path.open("wb") as out:
+                _write_file(piece, file_header, encoding, out)
             written.append(path)
     return written

@@ -260,13 +260,19 @@ class Amount(FieldType):
         # Integer arithmetic on the scaled value: exact, and much faster than per-row formatting.
         scaled = self._scaled(col).round(0).cast(pl.Int64)
         sign = pl.when(scaled < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        digits = scaled.abs().cast(pl.String)
+        size = scaled.abs()
         if self.decimals == 0:
-            return sign + digits
-        # "5" -> "005" -> "0" + "," + "05": slicing digits beats integer division and modulo.
-        digits = digits.str.zfill(self.decimals + 1)
-        whole = digits.str.head(-self.decimals)
-        return sign + whole + pl.lit(ctx.decimal_separator) + digits.str.tail(self.decimals)
+            return pl.concat_str([sign, size.cast(pl.String)])
+        unit = 10**self.decimals
+        # 5 -> "0" + "," + "05": one concat_str, no intermediate string column per piece
+        return pl.concat_str(
+            [
+                sign,
+                (size // unit).cast(pl.String),
+                pl.lit(ctx.decimal_separator),
+                (size % unit).cast(pl.String).str.zfill(self.decimals),
+            ]
+        )
 
     def parse(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         sep = re.escape(ctx.decimal_separator)
