@@ -165,7 +165,7 @@ def test_fitting_the_folder_survives_a_crash_between_ledger_and_file(tmp_path, _
     from workbench.clients import remember_folders
     from workbench.datev.document_xml import ledger_block
     from workbench.transfer.folders import fit_package_folder
-    from workbench.transfer.jobs import register_package
+    from workbench.transfer.jobs import Upload, register
     from workbench.transfer.ledger import Ledger
 
     package = tmp_path / "paket"
@@ -174,17 +174,8 @@ def test_fitting_the_folder_survives_a_crash_between_ledger_and_file(tmp_path, _
     (package / "document.xml").write_bytes(f"<archive>\n{block}\n</archive>".encode())
     (package / "K.xml").write_bytes(b"<LedgerImport/>")
     ledger = Ledger(tmp_path / "l.sqlite")
-    transfer = register_package(
-        ledger,
-        client="455148-1",
-        kind="receipts",
-        package_path=package,
-        month="2026-01",
-        document_kind="Kasse",
-        items=[],
-        package_no=1,
-        max_files_reached=False,
-    )
+    upload = Upload(channel="dxso", path=package, month="2026-01", document_kind="Kasse", items=())
+    transfer = register(ledger, client="455148-1", kind="receipts", upload=upload)
     (_isolated_home / "cache" / "folders").mkdir(parents=True)
     (_isolated_home / "cache" / "folders" / "455148-1.json").write_text(
         json.dumps({"Kasse": ["Hauptkasse"]}), encoding="utf-8"
