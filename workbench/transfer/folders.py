@@ -36,9 +36,12 @@ def fit_package_folder(ledger: Ledger, transfer: Transfer) -> str | None:
     if package_folders(data) != {default}:
         return None  # a chosen folder, or already fitted
     fitted = with_folder(data, offered[0])
-    ledger.replace_file(
-        transfer.id, "document.xml", hashlib.sha256(fitted).hexdigest(), len(fitted)
-    )
+    with ledger.transaction() as db:  # the ledger's file list, kept by Ledger.add_files
+        db.execute(
+            "UPDATE transfer_files SET sha256 = ?, size = ? WHERE transfer_id = ?"
+            " AND name = 'document.xml' AND upload_started_at IS NULL",
+            (hashlib.sha256(fitted).hexdigest(), len(fitted), transfer.id),
+        )
     temporary = path.with_name("document.xml.tmp")
     temporary.write_bytes(fitted)
     os.replace(temporary, path)

@@ -454,16 +454,6 @@ class Ledger:
                 [(transfer_id, *file) for file in files],
             )
 
-    def replace_file(self, transfer_id: str, name: str, sha256: str, size: int) -> None:
-        """A not yet uploaded file was rewritten (the Ziel-Ordner DATEV offers): its new hash."""
-        with self.transaction() as db:
-            db.execute(
-                "UPDATE transfer_files SET sha256 = ?, size = ? WHERE transfer_id = ? AND name = ?"
-                " AND upload_started_at IS NULL",
-                (sha256, size, transfer_id, name),
-            )
-            self._audit(db, "Datei angepasst", transfer_id, file=name)
-
     def mark_upload_started(self, transfer_id: str, name: str) -> None:
         """Note that an upload is under way: after a crash it may or may not have arrived."""
         with self.transaction() as db:
