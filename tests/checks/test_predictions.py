@@ -34,6 +34,7 @@ NOT_ERRORS = {
     "document_types.folder_unknown",
     "encoding.mojibake",
     "encoding.non_utf8",
+    "field.formula_like",  # a warning: the value is sent as it is (spreadsheets)
     "field.truncated",
     "transfer.blocked",
 }
