@@ -218,7 +218,7 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
             # Prüfungen: run the suites, see counts per rule and the findings table.
             _tab(page, "Prüfungen")
             page.locator("button.wb-check").click()
-            _wait_text(page, ".wb-totals", "15 Befunde")
+            _wait_text(page, ".wb-totals", "16 Befunde")
             _wait_text(page, ".wb-rule-counts", "duplicate.invoice_id")
             _wait_text(page, ".wb-findings", "field.iban")
             page.screenshot(path=str(SCREENSHOTS / "02-pruefungen.png"))
@@ -229,7 +229,7 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
             # Vorschau: map, DATEV fields with lineage.
             _tab(page, "Vorschau")
             page.locator("button.wb-map").click()
-            _wait_text(page, ".wb-counts", "183 DATEV-Datensätze")
+            _wait_text(page, ".wb-counts", "185 DATEV-Datensätze")
             _wait_text(page, ".wb-preview", "receipts_juston_expense.csv")
             page.screenshot(path=str(SCREENSHOTS / "03-vorschau.png"))
 
@@ -237,10 +237,10 @@ def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
             _tab(page, "Übertragung")
             _wait_text(page, ".wb-groups", "2026-01 ★")
             page.locator(".wb-group select").select_option(
-                label="2026-01 · Rechnungseingang (62 Positionen, 36 Belege)"
+                label="2026-01 · Rechnungseingang (61 Positionen, 35 Belege)"
             )
             page.locator("button.wb-new-transfer").click()
-            _wait_text(page, ".wb-confirm-question", "62 Belegpositionen")
+            _wait_text(page, ".wb-confirm-question", "61 Belegpositionen")
             page.screenshot(path=str(SCREENSHOTS / "04-uebertragung-bestaetigen.png"))
             page.locator("button.wb-confirm-transfer").click()
             _wait_text(page, ".wb-transfer-result", "Datenübertragung(en) angelegt")
@@ -296,7 +296,7 @@ def test_workbench_app_as_voila_web_app(chromium_path, tmp_path, _isolated_home)
             _wait_text(page, ".wb-summary", "200 Zeilen geladen")
             _tab(page, "Prüfungen")
             page.locator("button.wb-check").click()
-            _wait_text(page, ".wb-totals", "15 Befunde")
+            _wait_text(page, ".wb-totals", "16 Befunde")
             _wait_text(page, ".wb-findings", "field.iban")
             page.screenshot(path=str(SCREENSHOTS / "voila.png"))
             assert "Traceback" not in page.locator("body").inner_text()

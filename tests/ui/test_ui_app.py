@@ -67,9 +67,9 @@ def test_sources_tab_reports_missing_input_in_german(make_app, tmp_path):
 def test_checks_tab_counts_per_rule_and_filters_findings(make_app):
     app = _checked(make_app)
     checks = app.tabs["checks"]
-    assert "15 Befunde, davon 11 Fehler, 3 Warnungen, 1 Hinweise" in checks.totals.value
+    assert "16 Befunde, davon 11 Fehler, 2 Warnungen, 3 Hinweise" in checks.totals.value
     assert "duplicate.invoice_id" in checks.counts.value
-    assert checks.table.label.value == "Seite 1 von 1 (15 Befunde)"
+    assert checks.table.label.value == "Seite 1 von 1 (16 Befunde)"
     checks.rule.value = "field.iban"
     assert checks.table.label.value.endswith("(1 Befunde)")
     assert (
@@ -78,7 +78,7 @@ def test_checks_tab_counts_per_rule_and_filters_findings(make_app):
     )
     checks.rule.value = "(alle)"
     checks.severity.value = "warning"
-    assert checks.table.label.value.endswith("(3 Befunde)")
+    assert checks.table.label.value.endswith("(2 Befunde)")
     assert 'data-severity="error"' not in checks.table.html.value
     checks.severity.value = "(alle)"
     checks.column.value = "iban"
@@ -105,9 +105,9 @@ def test_preview_tab_pages_mapped_fields_with_lineage_and_findings(make_app):
     preview = app.tabs["preview"]
     preview.map.click()
     assert app.runner.last_error is None, app.runner.status.value
-    assert "183 DATEV-Datensätze" in preview.counts.value
-    assert ">200<" in preview.counts.value and ">16<" in preview.counts.value  # loaded, blocked
-    assert preview.table.label.value == "Seite 1 von 37 (183 Datensätze)"
+    assert "185 DATEV-Datensätze" in preview.counts.value
+    assert ">200<" in preview.counts.value and ">14<" in preview.counts.value  # loaded, blocked
+    assert preview.table.label.value == "Seite 1 von 37 (185 Datensätze)"
     first = preview.table.html.value
     assert "invoiceId" in first and "receipts_juston_expense.csv" in first
     preview.table.next.click()
@@ -129,12 +129,12 @@ def test_transfer_tab_groups_per_month_and_kind_and_transfers_after_confirmation
     assert "Bitte zuerst prüfen und abbilden" in transfer.overview.value
     app.tabs["preview"].map.click()
     labels = [label for label, _ in transfer.group.options]
-    assert "2026-02 · Rechnungseingang (48 Positionen, 25 Belege)" in labels
+    assert "2026-02 · Rechnungseingang (51 Positionen, 26 Belege)" in labels
     assert "2026-02 ★" in transfer.overview.value
     transfer.group.value = ("2026-02", "Rechnungseingang")
     transfer.new.click()
     assert transfer.confirmation.layout.display == "flex"
-    assert "48 Belegpositionen (25 Belege)" in transfer.question.value
+    assert "51 Belegpositionen (26 Belege)" in transfer.question.value
     transfer.cancel.click()
     assert transfer.confirmation.layout.display == "none"
     assert not app.session.connection.ledger.transfers()
@@ -294,7 +294,7 @@ def test_unexpected_errors_in_checks_do_not_leave_a_half_state(make_app, monkeyp
     app.tabs["checks"].check.click()
     assert "Unerwarteter Fehler: RuntimeError: Verbindung weg" in app.runner.status.value
     assert app.session.run is before
-    assert "15 Befunde" in app.tabs["checks"].totals.value
+    assert "16 Befunde" in app.tabs["checks"].totals.value
 
 
 def test_period_from_the_sources_tab_reaches_the_checks(make_app):

@@ -49,7 +49,7 @@ def test_notebook_builds_and_renders_the_app_against_the_sandbox(tmp_path):
         "Anrufe",
         "200 Zeilen geladen (Profil juston)",
         "duplicate.invoice_id",
-        "183 DATEV-Datensätze",
+        "185 DATEV-Datensätze",
         "2026-01 · Rechnungseingang",
     ):
         assert text in state, text
