@@ -16,21 +16,24 @@ HERE = Path(__file__).resolve().parent
 
 #: Windows-1252's characters outside Latin-1 (EXTF files are written in cp1252).
 CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-#: Spaces DATEV rejects (no-break, narrow, typographic, zero-width), as regex class content.
-EXOTIC_SPACES = "\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF"
-#: Active ISO 4217 codes.
-CURRENCIES = sorted(
-    (
-        "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN "
-        "BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD "
-        "FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY "
-        "KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP "
-        "MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR "
-        "RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT "
-        "TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR "
-        "ZMW ZWG"
-    ).split()
-)
+#: Spaces and invisible format characters DATEV rejects ("Intruder Alert", seed 004): no-break,
+#: narrow and typographic spaces, line/paragraph separators, zero-width and direction marks,
+#: BOM; as regex class content. The same set as the sandbox's (workbench/sandbox/rules.py).
+EXOTIC_SPACES = "\\u00A0\\u1680\\u2000-\\u200F\\u2028-\\u202F\\u205F-\\u2064\\u3000\\uFEFF"
+#: The currencies DATEV accepts: the enumeration of currencyCode (type p1) in DATEV's
+#: Belegverwaltung_online_ledger_types_v060.xsd, "the current and former currencies of the
+#: DATEV currency calculator" (DEM yes, but not every code ISO added since).
+CURRENCIES = (
+    "AED AFA AFN ALL AMD ANG AOA AON AOR ARS ATS AUD AWG AZM AZN BAM BBD BDT BEF BGL BGN BHD BIF "
+    "BMD BND BOB BRL BSD BTN BWP BYB BYN BYR BZD CAD CDF CHF CLP CMG CNH CNY COP CRC CSD CUP CVE "
+    "CYP CZK DEM DJF DJV DKK DOP DZD ECS EEK EGP ERN ESP ETB EUR FIM FJD FKP FRF GBP GEL GHC GHS "
+    "GIP GMD GNF GRD GTQ GWP GYD HKD HNL HRK HTG HUF IDR IEP ILS INR IQD IRR ISK ITL JMD JOD JPY "
+    "KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LTL LUF LVL LYD MAD MDL MGA MGF MKD "
+    "MMK MNT MOP MRO MRU MTL MUR MVR MWK MXN MYR MZM MZN NAD NGN NIO NLG NOK NPR NZD OMR PAB PEN "
+    "PGK PHP PKR PLN PLZ PTE PYG QAR ROL RON RSD RUB RUR RWF SAR SBD SCR SDD SDG SEK SGD SHP SIT "
+    "SKK SLL SOS SRD SRG SSP STD SVC SYP SZL THB TJR TJS TMM TMT TND TOP TRL TRY TTD TWD TZS UAH "
+    "UGX USD UYU UZS VEB VEF VES VND VUV WST XAF XCD XEU XOF XPF YER YUM ZAR ZMK ZMW ZRN ZWD ZWR"
+).split()
 #: Tax rates (%) DATEV knows for German bookings, current and historic (16/5 from 2020).
 TAX_RATES = [0.0, 5.0, 5.5, 7.0, 9.5, 10.7, 16.0, 19.0]
 
@@ -154,8 +157,14 @@ def kind_is(column: str, values: list[str]) -> dict:
 # --- shared rule builders -------------------------------------------------------------------------
 
 
+#: Columns whose DATEV type forbids outer spaces (costCategoryId: XSD type p10041, pattern
+#: ``([\S][\S ]{0,34}[\S]|[\S]{0,1})``): there an outer space is an error, elsewhere a warning.
+NO_OUTER_SPACE = {"cost_category_id", "cost_category_id2", "cost_center"}
+
+
 def encoding_rules(column: str) -> list[dict]:
     name = label(column)
+    strict = column in NO_OUTER_SPACE
     return [
         expectation(
             "expect_column_values_to_not_match_regex",
@@ -163,7 +172,8 @@ def encoding_rules(column: str) -> list[dict]:
             "encoding.control_character",
             "error",
             f"{name} '{{value}}' enthält Steuerzeichen (z. B. U+001F oder einen "
-            "Seitenvorschub), die DATEV ablehnt. Entfernen Sie sie in der Quelle.",
+            "Seitenvorschub), die DATEV ablehnt (in Belegsatzdaten „Intruder Alert“, im "
+            "Buchungsstapel laut DATEVs Formatbeschreibung). Entfernen Sie sie in der Quelle.",
             "Text ohne Steuerzeichen (Tabulator und Zeilenumbruch ausgenommen)",
             regex="[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]",
         ),
@@ -173,8 +183,9 @@ def encoding_rules(column: str) -> list[dict]:
             "encoding.rejected_character",
             "error",
             f"{name} '{{value}}' enthält Zeichen, die DATEV ablehnt (privater "
-            "Unicode-Bereich oder Ersatzzeichen U+FFFD aus einer kaputten Umwandlung). "
-            "Korrigieren Sie den Text in der Quelle.",
+            "Unicode-Bereich oder Ersatzzeichen U+FFFD aus einer kaputten Umwandlung; im "
+            "Buchungsstapel sind sie nicht darstellbar, dort ist die Workbench strenger als "
+            "DATEV). Korrigieren Sie den Text in der Quelle.",
             "gültige Unicode-Zeichen",
             regex="[\\uE000-\\uF8FF\\uFFFD\\uFFFE\\uFFFF]",
         ),
@@ -184,8 +195,9 @@ def encoding_rules(column: str) -> list[dict]:
             "encoding.escape_sequence",
             "error",
             f"{name} '{{value}}' enthält Escape-Reste (&#..; / &xx / \\3xx), die DATEV "
-            'mit "Intruder Alert" ablehnt. Ersetzen Sie sie in der Quelle durch die '
-            "gemeinten Zeichen.",
+            'mit "Intruder Alert" ablehnt (im Buchungsstapel ist die Workbench genauso streng, '
+            "dort strenger als DATEV). Ersetzen Sie sie in der Quelle durch die gemeinten "
+            "Zeichen.",
             "Text ohne HTML-/Oktal-Escapes",
             regex="&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z][A-Za-z0-9]{1,7};"
             "|\\\\[0-3][0-7][0-7]|\\\\x[0-9A-Fa-f]{2}|&[0-9A-Fa-f]{2}([^0-9A-Za-z;]|$)",
@@ -194,9 +206,11 @@ def encoding_rules(column: str) -> list[dict]:
             "expect_column_values_to_not_match_regex",
             column,
             "encoding.exotic_space",
-            "warning",
-            f"{name} '{{value}}' enthält ein besonderes Leerzeichen (geschützt, schmal "
-            "oder unsichtbar), das DATEV ablehnt. Übernehmen Sie den Vorschlag mit normalem "
+            "error",
+            f"{name} '{{value}}' enthält ein besonderes Leerzeichen (geschützt, schmal oder "
+            "unsichtbar) oder ein unsichtbares Steuerzeichen; DATEV lehnt Belegsatzdaten damit "
+            "ab („Intruder Alert“), beim Buchungsstapel ist die Workbench absichtlich genauso "
+            "streng (dort strenger als DATEV). Übernehmen Sie den Vorschlag mit normalem "
             "Leerzeichen.",
             "nur normale Leerzeichen",
             regex=f"[{EXOTIC_SPACES}]",
@@ -220,9 +234,10 @@ def encoding_rules(column: str) -> list[dict]:
             "expect_column_values_to_not_match_regex",
             column,
             "encoding.outer_space",
-            "warning",
-            f"{name} '{{value}}' beginnt oder endet mit Leerzeichen. Übernehmen Sie "
-            "den Vorschlag ohne äußere Leerzeichen.",
+            "error" if strict else "warning",
+            f"{name} '{{value}}' beginnt oder endet mit Leerzeichen"
+            + ("; DATEV lehnt das in diesem Feld ab." if strict else ".")
+            + " Übernehmen Sie den Vorschlag ohne äußere Leerzeichen.",
             "Text ohne führende/folgende Leerzeichen",
             regex="^[ \\t]|[ \\t]$",
             suggest="strip",
@@ -233,8 +248,10 @@ def encoding_rules(column: str) -> list[dict]:
             "encoding.not_cp1252",
             "error",
             f"{name} '{{value}}' enthält Zeichen, die im EXTF-Format (Windows-1252) "
-            "nicht darstellbar sind (z. B. Emoji, ő, chinesische Schriftzeichen). Ersetzen Sie "
-            "sie in der Quelle.",
+            "nicht darstellbar sind (z. B. Emoji, ő, chinesische Schriftzeichen). DATEV nähme "
+            "auch UTF-8 mit BOM an; die Workbench schreibt Buchungsstapel aber in Windows-1252 "
+            "(DATEVs Vorgabe) und ist hier absichtlich strenger als DATEV. Ersetzen Sie die "
+            "Zeichen in der Quelle.",
             "nur Zeichen aus Windows-1252",
             # exotic spaces are reported (and fixed) as encoding.exotic_space only
             regex="[^\\x00-\\x7F\\u00A0-\\u00FF"
@@ -247,9 +264,12 @@ def encoding_rules(column: str) -> list[dict]:
 
 
 def required(
-    column: str, kinds: list[str] | None = None, kind_column: str = "invoice_kind"
+    column: str,
+    kinds: list[str] | None = None,
+    kind_column: str = "invoice_kind",
+    targets: list[str] | None = None,
 ) -> dict:
-    extra = {}
+    extra: dict[str, object] = {"targets": targets} if targets else {}
     where = ""
     if kinds:
         extra["row_condition"] = kind_is(kind_column, kinds)
@@ -327,12 +347,28 @@ def account_rules(gl: str | None, personal: str | None) -> list[dict]:
                 gl,
                 "account.length_mismatch",
                 "error",
-                f"{label(gl)} '{{value}}' hat nicht die Sachkontenlänge des Mandanten "
-                "({account_length} Stellen). Verwenden Sie das Sachkonto in der Länge, "
-                "die in DATEV eingestellt ist.",
-                "{account_length} Stellen",
-                min_value=param("account_length"),
+                f"{label(gl)} '{{value}}' ist länger als die Sachkontenlänge des Mandanten "
+                "({account_length} Stellen). DATEV lehnt Konten mit mehr als "
+                "{personal_account_length} Stellen ab; eines mit {personal_account_length} "
+                "Stellen wäre ein Personenkonto, und als Sachkonto ist es hier absichtlich ein "
+                "Fehler (strenger als DATEV), damit nicht unbemerkt auf einen Debitor oder "
+                "Kreditor gebucht wird. Verwenden Sie das Sachkonto in der Länge, die in DATEV "
+                "eingestellt ist.",
+                "höchstens {account_length} Stellen",
                 max_value=param("account_length"),
+            )
+        )
+        out.append(
+            expectation(
+                "expect_column_value_lengths_to_be_between",
+                gl,
+                "account.short",
+                "info",
+                f"{label(gl)} '{{value}}' ist kürzer als die Sachkontenlänge "
+                "({account_length} Stellen). DATEV liest es mit führenden Nullen (85 = 0085, so "
+                "schreibt DATEV es selbst); prüfen Sie nur, ob das gemeint ist.",
+                "{account_length} Stellen (führende Nullen dürfen fehlen)",
+                min_value=param("account_length"),
             )
         )
     if personal:
@@ -406,9 +442,12 @@ def tax_rule(column: str) -> dict:
         column,
         "amount.tax_rate",
         "error",
-        "Der Steuersatz {value} % ist in DATEV nicht bekannt (erlaubt: "
+        "Der Steuersatz {value} % ist kein Umsatzsteuersatz, den DATEV für deutsche Buchungen "
+        "kennt (erlaubt: "
         + ", ".join(f"{r:g}".replace(".", ",") for r in TAX_RATES)
-        + " %). Korrigieren Sie den Steuersatz in der Quelle.",
+        + " %). DATEV selbst lehnt nur Sätze außerhalb 0–99,99 % ab; die Workbench ist hier "
+        "absichtlich strenger als DATEV, weil ein falscher Satz falsch verbucht würde. "
+        "Korrigieren Sie den Steuersatz in der Quelle.",
         "einer der Steuersätze " + ", ".join(f"{r:g}" for r in TAX_RATES),
         value_set=TAX_RATES,
     )
@@ -420,9 +459,9 @@ def currency_rule(column: str) -> dict:
         column,
         "field.currency",
         "error",
-        "Die Währung '{value}' ist kein ISO-4217-Code in Großbuchstaben (z. B. EUR, USD, CHF). "
-        "Korrigieren Sie die Währung in der Quelle.",
-        "ISO-4217-Code (z. B. EUR)",
+        "Die Währung '{value}' kennt DATEV nicht (ISO-4217-Code in Großbuchstaben aus DATEVs "
+        "Währungsliste, z. B. EUR, USD, CHF). Korrigieren Sie die Währung in der Quelle.",
+        "Währungscode aus DATEVs Liste (z. B. EUR)",
         value_set=CURRENCIES,
     )
 
@@ -433,8 +472,10 @@ def gross_rule(derived: str, report: str) -> dict:
         derived,
         "amount.gross_mismatch",
         "error",
-        "Netto + Steuer ergibt nicht den Bruttobetrag {value} (Abweichung über 0,005). "
-        "Korrigieren Sie Netto-, Steuer- oder Bruttobetrag in der Quelle.",
+        "Netto + Steuer ergibt nicht den Bruttobetrag {value} (Abweichung über 0,005). DATEV "
+        "nähme die Beträge an; die Workbench ist hier absichtlich strenger als DATEV, weil "
+        "die Rechnung sich selbst widerspricht. Korrigieren Sie Netto-, Steuer- oder "
+        "Bruttobetrag in der Quelle.",
         "Netto + Steuer = Brutto",
         min_value=-0.005,
         max_value=0.005,
@@ -450,8 +491,9 @@ def period_rules(column: str, *, month: bool = False) -> dict:
             "fiscal_year.outside_period",
             "error",
             f"{label(column)} {{value}} liegt außerhalb des Übertragungszeitraums "
-            "{period_label}. Wählen Sie den passenden Zeitraum oder korrigieren Sie den "
-            "Buchungsmonat.",
+            "{period_label}. DATEV nähme ihn an; die Workbench überträgt nur den gewählten "
+            "Zeitraum (strenger als DATEV). Wählen Sie den passenden Zeitraum oder korrigieren "
+            "Sie den Buchungsmonat.",
             "Buchungsmonat im Zeitraum {period_label}",
             value_set=param("period_months"),
         )
@@ -462,7 +504,8 @@ def period_rules(column: str, *, month: bool = False) -> dict:
         "fiscal_year.outside_period",
         "error",
         f"{label(column)} {{value}} liegt außerhalb des Übertragungszeitraums "
-        "{period_label}. Wählen Sie den passenden Zeitraum oder korrigieren Sie das Datum.",
+        "{period_label}. DATEV nähme ihn an; die Workbench überträgt nur den gewählten Zeitraum "
+        "(strenger als DATEV). Wählen Sie den passenden Zeitraum oder korrigieren Sie das Datum.",
         "im Zeitraum {period_label}",
         min_value=param(start),
         max_value=param(end),
@@ -481,6 +524,7 @@ def document_type_rules(column: str) -> list[dict]:
             "wenden Sie sich an Ihre Steuerberatung.",
             "aktivierte Beleg-Art",
             value_set=param("activated_document_types"),
+            targets=["xml"],  # Belegsatzdaten only; a Buchungsstapel has no Beleg-Arten
         ),
         expectation(
             "expect_column_values_to_not_be_in_set",
@@ -488,9 +532,11 @@ def document_type_rules(column: str) -> list[dict]:
             "document_types.no_folder",
             "error",
             "Für die Beleg-Art '{value}' ist in DATEV Unternehmen online kein Ordner (bzw. keine "
-            "Kasse) angelegt. Legen Sie ihn unter Einstellungen > Rechnungsordner an.",
+            "Kasse) angelegt, oder der gewählte Ziel-Ordner fehlt dort. Legen Sie ihn unter "
+            "Einstellungen > Rechnungsordner an oder wählen Sie einen vorhandenen als Favorit.",
             "Beleg-Art mit Ordner",
             value_set=param("document_types_without_folder"),
+            targets=["xml"],
         ),
     ]
 
@@ -541,6 +587,8 @@ def receipts() -> dict:
     ex += [
         required("invoice_id", invoices, "document_kind"),
         required("booking_text", ["Kasse"], "document_kind"),
+        # a Buchungsstapel books the invoice on the Debitor/Kreditor (Konto)
+        required("party_account_no", invoices, "document_kind", targets=["extf"]),
     ]
     ex += document_type_rules("document_kind")
     ex += [period_rules("date"), period_rules("accounting_month", month=True)]
@@ -554,7 +602,7 @@ def receipts() -> dict:
             "booking_text",
             30,
             rule="field.truncated",
-            severity="warning",
+            severity="info",
             message="Buchungstext '{value}' ist länger als 30 Zeichen: DATEV Unternehmen "
             "online zeigt nur die ersten 30 an. Kürzen Sie ihn, wenn der Rest wichtig "
             "ist.",

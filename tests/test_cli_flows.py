@@ -34,6 +34,7 @@ def test_check_json_lists_findings_and_exit_code_follows_severity():
     findings = json.loads(result.stdout)
     assert {f["rule"] for f in findings} >= {"cash.chronology", "cash.negative_balance"}
     assert all(f["source"] == "receipts_juston_kasse.csv" and f["row"] for f in findings)
+    assert all(f["sheet"] is None for f in findings)  # a CSV file has no sheets
 
 
 def test_check_without_client_is_a_clear_usage_error():

@@ -46,19 +46,53 @@ DOCUMENT_TYPES = [  # GET /clients/{id}/document-types
 
 
 def test_from_client_basics_and_document_types():
-    settings = ClientSettings.from_dict(
-        {**CLIENT_BASICS, "ledger_folder_names": ["Eingangsrechnungen"]},
-        document_types=DOCUMENT_TYPES,
-    )
+    settings = ClientSettings.from_dict(CLIENT_BASICS, document_types=DOCUMENT_TYPES)
     assert settings.client_id == "455148-2"
     assert settings.account_length == 5 and settings.personal_account_length == 6
     assert settings.fiscal_years == (
         (date(2024, 7, 1), date(2025, 6, 30)),
         (date(2025, 7, 1), date(2026, 6, 30)),
     )
-    assert settings.document_type("Rechnungseingang").folder == "Eingangsrechnungen"
-    assert settings.document_types_without_folder == ["Rechnungsausgang"]
+    # DATEV's document-types answer names no folders: unknown, not missing
+    assert settings.document_types_without_folder == []
+    assert settings.document_types_with_unknown_folder == ["Rechnungseingang", "Rechnungsausgang"]
     assert settings.fiscal_year_of(date(2026, 1, 1)) == (date(2025, 7, 1), date(2026, 6, 30))
+
+
+def test_folders_known_from_transfers_and_favourites():
+    settings = ClientSettings.from_dict(CLIENT_BASICS, document_types=DOCUMENT_TYPES)
+    known = settings.with_folders({"Rechnungseingang": ["Eingang 2026", "Eingang alt"],
+                                   "Rechnungsausgang": []})  # fmt: skip
+    assert known.document_type("Rechnungseingang").folder == "Eingang 2026"
+    assert known.document_types_without_folder == ["Rechnungsausgang"]
+    assert known.document_types_with_unknown_folder == []
+    favourite = known.with_overrides({"folders": {"Rechnungseingang": "Eingang alt"}})
+    assert favourite.document_type("Rechnungseingang").folder == "Eingang alt"
+    assert favourite.document_types_without_folder == ["Rechnungsausgang"]
+    stale = known.with_overrides({"folders": {"Rechnungseingang": "Gibt es nicht"}})
+    assert stale.document_types_without_folder == ["Rechnungseingang", "Rechnungsausgang"]
+    chosen = settings.with_overrides({"folders": {"Rechnungseingang": "Eingang"}})
+    assert chosen.document_types_with_unknown_folder == ["Rechnungsausgang"]
+
+
+def test_transfers_fill_the_folder_cache(tmp_path):
+    from workbench.clients import known_folders, remember_folders
+
+    remember_folders("455148-2", "Rechnungsausgang", [], month="2026-01", home=tmp_path)
+    assert known_folders("455148-2", home=tmp_path) == {}  # fiscal years unknown: no conclusion
+    load_client_settings("455148-2", fetch=lambda cid: {**CLIENT_BASICS,
+                         "document_types": DOCUMENT_TYPES}, home=tmp_path)  # fmt: skip
+    remember_folders("455148-2", "Rechnungsausgang", [], month="2027-01", home=tmp_path)
+    assert known_folders("455148-2", home=tmp_path) == {}  # no fiscal year 2027: DATEV's reason
+    remember_folders("455148-2", "Rechnungsausgang", [], month="2026-01", home=tmp_path)
+    remember_folders("455148-2", "Rechnungseingang", ["Eingang"], month="2026-01", home=tmp_path)
+    assert known_folders("455148-2", home=tmp_path) == {
+        "Rechnungsausgang": [],
+        "Rechnungseingang": ["Eingang"],
+    }
+    offline = load_client_settings("455148-2", home=tmp_path)
+    assert offline.document_types_without_folder == ["Rechnungsausgang"]
+    assert offline.document_type("Rechnungseingang").folder == "Eingang"
 
 
 def test_from_sandbox_seed_shape():
@@ -66,8 +100,19 @@ def test_from_sandbox_seed_shape():
     # the sandbox seed of 455148-1 (conftest): cash book names give Kasse its folder
     assert settings.account_length == 4
     assert settings.document_type("Kasse").folder == "Hauptkasse"
+    assert settings.document_type("Kasse").folders == ("Hauptkasse", "Filiale Fürth")
     assert settings.document_types_without_folder == ["Sonstige"]
     assert "Rechnungsdatenservice 1.0" in settings.services
+    assert settings.chart_of_accounts == "SKR03"
+
+
+def test_chart_of_accounts_from_datev_and_the_users_cash_account():
+    """The Buchungsstapel books Kasse items on the chart's cash account unless the user names
+    another (``cash_account``)."""
+    settings = ClientSettings.from_dict(CLIENT_BASICS)
+    assert (settings.chart_of_accounts, settings.cash_account) == ("SKR04", None)
+    own = ClientSettings.from_dict(CLIENT_BASICS, overrides={"cash_account": 1610})
+    assert own.cash_account == "1610"
 
 
 def test_roundtrip_and_overrides():

@@ -167,6 +167,15 @@ def _valid_iban(value: str) -> bool:
     return True
 
 
+def _without_folder(client: str | None) -> list[str]:
+    """Beleg-Arten the sandbox seed gives no folder (455148-2: Rechnungsausgang)."""
+    from workbench.clients import ClientSettings
+
+    seed = json.loads((REPO / "data" / "sandbox" / "default.json").read_text(encoding="utf-8"))
+    raw = next((c for c in seed["accounting_clients"] if c["id"] == client), None)
+    return ClientSettings.from_dict(raw).document_types_without_folder if raw else []
+
+
 def _reference_findings(
     name: str,
     result,
@@ -219,13 +228,12 @@ def _reference_findings(
                         continue
                     if not value.isdigit():
                         add(column, "account.non_numeric")
-                    elif len(value) != length + personal:
-                        add(
-                            column,
-                            "account.personal_length_mismatch"
-                            if personal
-                            else "account.length_mismatch",
-                        )
+                    elif personal and len(value) != length + 1:
+                        add(column, "account.personal_length_mismatch")
+                    elif not personal and len(value) > length:
+                        add(column, "account.length_mismatch")
+                    elif not personal and len(value) < length:
+                        add(column, "account.short")
                 day = row["date"]
                 if day is None and (line, "date") not in unparseable:
                     add("date", "field.required")
@@ -256,6 +264,8 @@ def _reference_findings(
                         add("attachment", "attachment.missing")
                     elif sizes.get(attachment, path.stat().st_size) > 20 * 1024 * 1024:
                         add("attachment", "attachment.too_large")
+            if kind == "receipts" and row["document_kind"] in _without_folder(client):
+                add("document_kind", "document_types.no_folder")
             if kind == "receipts":
                 limits = {
                     "booking_text": 60,
@@ -454,6 +464,7 @@ def test_manifest_is_well_formed():
     assert families == {
         "encoding",
         "account",
+        "document_types",
         "fiscal_year",
         "field",
         "amount",

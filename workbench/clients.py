@@ -7,6 +7,12 @@ next to it so the checks can say when the two disagree. Fetching over HTTP belon
 client: :func:`load_client_settings` takes any callable that returns the JSON, caches it under
 ``workbench_home()/cache/clients/<id>.json`` and falls back to the cache (or to overrides from the
 settings file) when offline.
+
+Folders (Rechnungsordner, Kassenbücher): DATEV names them only when a transfer job is created,
+and reading must never write to DATEV. So they come from the user's favourite per Beleg-Art
+(settings file ``[clients."<id>".folders]``, seed 004's "Ziel-Ordner festlegen"), from the
+folder cache that transfers fill (:func:`remember_folders`,
+``workbench_home()/cache/folders/<id>.json``), or stay unknown.
 """
 
 from __future__ import annotations
@@ -20,28 +26,41 @@ from pathlib import Path
 from typing import Any
 
 from workbench.config import workbench_home
-from workbench.errors import ConfigError, UsageError, WorkbenchError
+from workbench.errors import ConfigError, UsageError
 
 __all__ = [
     "CLIENT_ID_PATTERN",
     "ClientSettings",
     "DocumentType",
+    "known_folders",
     "load_client_settings",
     "normalise_client_id",
     "normalise_month",
+    "remember_folders",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentType:
-    """A Beleg-Art of the client: whether it is activated in DATEV and which folder it files to."""
+    """A Beleg-Art of the client: whether it is activated in DATEV and which folder it files to.
+
+    ``folders`` are the folders (or cash books) DATEV offers for it: ``None`` while unknown, ``()``
+    when DATEV has none. ``folder`` is the one a transfer uses: the user's favourite, else the
+    first DATEV offers.
+    """
 
     name: str
     category: str | None = None
     activated: bool = True
     folder: str | None = None
-    #: Every folder (Rechnungsordner, Kassenbuch) DATEV offers for this Beleg-Art.
-    folders: tuple[str, ...] = ()
+    folders: tuple[str, ...] | None = None
+
+    @property
+    def folder_missing(self) -> bool:
+        """DATEV has no folder for it, or not the chosen one: every transfer would fail."""
+        if self.folders is None:
+            return False
+        return not self.folders or (self.folder is not None and self.folder not in self.folders)
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,10 @@ class ClientSettings:
     #: Last accounting month (YYYY-MM) whose cash items were transferred (transfer ledger).
     last_transferred_cash_month: str | None = None
     cash_opening_balance: float = 0.0
+    #: DATEV's chart of accounts (``SKR03``, ``SKR04``) and the user's cash account for
+    #: Buchungsstapel (settings ``cash_account``; else the chart's standard Kasse).
+    chart_of_accounts: str | None = None
+    cash_account: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -81,7 +104,29 @@ class ClientSettings:
 
     @property
     def document_types_without_folder(self) -> list[str]:
-        return [t.name for t in self.document_types if t.activated and not t.folder]
+        """Activated Beleg-Arten DATEV has no folder (or not the chosen one) for."""
+        return [t.name for t in self.document_types if t.activated and t.folder_missing]
+
+    @property
+    def document_types_with_unknown_folder(self) -> list[str]:
+        """Activated Beleg-Arten whose folder nobody knows yet (no favourite, no transfer)."""
+        return [
+            t.name
+            for t in self.document_types
+            if t.activated and t.folders is None and t.folder is None
+        ]
+
+    def with_folders(self, known: Mapping[str, Any]) -> ClientSettings:
+        """Folders DATEV named per Beleg-Art (the folder cache), favourites kept."""
+        if not known:
+            return self
+        types = tuple(
+            replace(t, folders=tuple(known[t.name]), folder=t.folder or _first(known[t.name]))
+            if t.name in known and known[t.name] is not None
+            else t
+            for t in self.document_types
+        )
+        return replace(self, document_types=types)
 
     def fiscal_year_of(self, day: date) -> tuple[date, date] | None:
         return next(((s, e) for s, e in self.fiscal_years if s <= day <= e), None)
@@ -121,15 +166,17 @@ class ClientSettings:
         account_length = data.get("account_length")
         if account_length is None and lengths:
             account_length = lengths[-1]
-        cash_ledgers = list(data.get("cash_ledgers") or data.get("cash_ledger_names") or ())
-        folders = list(data.get("ledger_folder_names") or ())
+        # The sandbox seed says which folders exist (its client is all-knowing); DATEV's
+        # document-types answer does not, so there folders stay unknown.
+        seed = {"cash_ledgers": list(data["cash_ledgers"])} if "cash_ledgers" in data else None
         raw_types = document_types if document_types is not None else data.get("document_types")
-        types = tuple(_document_type(t, cash_ledgers, folders) for t in raw_types or ())
+        types = tuple(_document_type(t, seed) for t in raw_types or ())
         services = tuple(
             s["name"] if isinstance(s, Mapping) else str(s) for s in data.get("services") or ()
         )
         settings = cls(
             client_id=client_id,
+            chart_of_accounts=_chart(data),
             account_length=int(account_length) if account_length is not None else None,
             fiscal_years=tuple(sorted(set(years))),
             document_types=types,
@@ -142,10 +189,11 @@ class ClientSettings:
         return settings.with_overrides(overrides or {})
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> ClientSettings:
-        """Apply the user's settings for this client (keys of ``[clients.<id>]`` in settings).
+        """Apply the user's settings for this client (the settings file's ``[clients.<id>]``).
 
         ``account_length`` and ``wj_begin`` are what the user configured (compared with DATEV);
-        ``datev_account_length`` and ``fiscal_years`` replace DATEV's values for offline work.
+        ``datev_account_length`` and ``fiscal_years`` replace DATEV's values for offline work;
+        ``folders`` (``{"Kasse": "Hauptkasse"}``) are the favourite Ziel-Ordner per Beleg-Art.
         """
         changes: dict[str, Any] = {}
         if "account_length" in overrides:
@@ -164,11 +212,23 @@ class ClientSettings:
         for name in ("last_transferred_cash_month", "cash_opening_balance"):
             if name in overrides:
                 changes[name] = overrides[name]
+        if "cash_account" in overrides:
+            changes["cash_account"] = str(overrides["cash_account"])
         if "document_types" in overrides:
             changes["document_types"] = tuple(
-                _document_type(t, [], []) for t in overrides["document_types"]
+                _document_type(t, None) for t in overrides["document_types"]
             )
-        return replace(self, **changes) if changes else self
+        settings = replace(self, **changes) if changes else self
+        favourites = overrides.get("folders") or {}
+        if favourites:
+            settings = replace(
+                settings,
+                document_types=tuple(
+                    replace(t, folder=str(favourites[t.name])) if t.name in favourites else t
+                    for t in settings.document_types
+                ),
+            )
+        return settings
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (what the cache stores); :meth:`from_dict` reads it back."""
@@ -184,7 +244,7 @@ class ClientSettings:
                     "category": t.category,
                     "activated": t.activated,
                     "folder": t.folder,
-                    "folders": list(t.folders),
+                    "folders": None if t.folders is None else list(t.folders),
                 }
                 for t in self.document_types
             ],
@@ -193,12 +253,59 @@ class ClientSettings:
             "configured_wj_begin": self.configured_wj_begin,
             "last_transferred_cash_month": self.last_transferred_cash_month,
             "cash_opening_balance": self.cash_opening_balance,
+            "chart_of_accounts": self.chart_of_accounts,
         }
 
 
 def cache_path(client_id: str, *, home: Path | None = None) -> Path:
     client_id = normalise_client_id(client_id)
     return (home or workbench_home()) / "cache" / "clients" / f"{client_id}.json"
+
+
+def folder_cache_path(client_id: str, *, home: Path | None = None) -> Path:
+    return (home or workbench_home()) / "cache" / "folders" / f"{client_id}.json"
+
+
+def known_folders(client_id: str, *, home: Path | None = None) -> dict[str, list[str]]:
+    """Folders DATEV named per Beleg-Art when transfers created their jobs (empty: none yet)."""
+    path = folder_cache_path(client_id, home=home)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return {}  # a broken cache only means "unknown": the next transfer rewrites it
+    return {str(k): [str(n) for n in v] for k, v in data.items() if isinstance(v, list)}
+
+
+def remember_folders(
+    client_id: str,
+    document_kind: str,
+    names: list[str],
+    *,
+    month: str | None = None,
+    home: Path | None = None,
+) -> None:
+    """Record the folders DATEV named for a Beleg-Art when a transfer created its job.
+
+    ``names`` empty means DATEV refused the job as not configured (#DCO01002): that is only "no
+    folder" when the fiscal year of ``month`` exists (else DATEV missed the fiscal year), so the
+    cached client settings must know it.
+    """
+    if not names:
+        try:
+            cached = json.loads(cache_path(client_id, home=home).read_text(encoding="utf-8"))
+            years = ClientSettings.from_dict(cached).fiscal_years
+        except (OSError, ValueError, ConfigError):
+            return
+        day = _date(f"{month}-01") if month else None
+        if day is None or not any(start <= day <= end for start, end in years):
+            return
+    known = known_folders(client_id, home=home)
+    known[document_kind] = list(names)
+    path = folder_cache_path(client_id, home=home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def load_client_settings(
@@ -221,6 +328,7 @@ def load_client_settings(
     """
     path = cache_path(client_id, home=home)
     data: Mapping[str, Any] | None = None
+    folders = known_folders(client_id, home=home)
     if fetch is not None:
         data = dict(fetch(client_id))
         data.setdefault("id", client_id)
@@ -229,7 +337,7 @@ def load_client_settings(
         path.write_text(
             json.dumps(settings.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        return settings.with_overrides(overrides or {})
+        return settings.with_folders(folders).with_overrides(overrides or {})
     if path.exists():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -240,7 +348,7 @@ def load_client_settings(
                 "Mandantendaten erneut ab.",
                 file=path.name,
             ) from error
-        return ClientSettings.from_dict(data, overrides=overrides)
+        return ClientSettings.from_dict(data).with_folders(folders).with_overrides(overrides or {})
     if overrides and "datev_account_length" in overrides and "fiscal_years" in overrides:
         return ClientSettings(client_id).with_overrides(overrides)
     raise ConfigError(
@@ -266,26 +374,41 @@ def _int(value: Any) -> int | None:
     return None if value is None or value == "" else int(value)
 
 
-def _document_type(raw: Any, cash_ledgers: list[str], folders: list[str]) -> DocumentType:
+def _chart(data: Mapping[str, Any]) -> str | None:
+    """``SKR03``/``SKR04`` from the seed shape or DATEV's (deprecated) datev_chart_of_accounts."""
+    if data.get("chart_of_accounts"):
+        return str(data["chart_of_accounts"])
+    for info in reversed(data.get("basic_accounting_information") or ()):
+        number = info.get("datev_chart_of_accounts")
+        if number in (3, 4, "3", "4"):
+            return f"SKR0{number}"
+    return None
+
+
+def _first(names: Any) -> str | None:
+    return str(names[0]) if names else None
+
+
+def _document_type(raw: Any, seed: Mapping[str, list[str]] | None) -> DocumentType:
+    """One Beleg-Art from DATEV's answer, the sandbox seed or the cache (``to_dict``)."""
     if isinstance(raw, DocumentType):
         return raw
     if isinstance(raw, str):
         raw = {"name": raw}
     name = str(raw["name"])
     folder = raw.get("folder")
-    if folder is None and name == "Kasse" and cash_ledgers:
-        folder = cash_ledgers[0]
-    if folder is None and raw.get("category") == "invoices_received" and folders:
-        folder = folders[0]
-    offered = tuple(str(name) for name in raw.get("folders") or ())
-    if not offered:
-        offered = tuple(cash_ledgers) if name == "Kasse" else ((folder,) if folder else ())
+    folders: tuple[str, ...] | None = None
+    if raw.get("folders") is not None:
+        folders = tuple(str(n) for n in raw["folders"])
+    elif seed is not None:  # the seed: a folder, the cash books for Kasse, or none
+        folders = tuple(seed["cash_ledgers"]) if name == "Kasse" else ((folder,) if folder else ())
+        folder = folder or _first(folders)
     return DocumentType(
         name=name,
         category=raw.get("category"),
         activated=bool(raw.get("activated", True)),
         folder=folder,
-        folders=offered,
+        folders=folders,
     )
 
 
@@ -325,16 +448,21 @@ def normalise_client_id(value: object, *, allow_number: bool = False) -> str:
     return f"{int(match[1])}-{int(match[2])}"
 
 
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
+
+
 def normalise_month(value: object) -> str:
-    """A Buchungsmonat as people write it (``2026-01``, ``01/2026``, ``01.2026``,
-    ``Januar 2026``) as ``JJJJ-MM`` with a real month, or :class:`UsageError`.
+    """A Buchungsmonat / period ``JJJJ-MM`` with a real month (01-12), or :class:`UsageError`.
 
-    >>> normalise_month("2026-01"), normalise_month("Januar 2026")
-    ('2026-01', '2026-01')
+    >>> normalise_month("2026-01")
+    '2026-01'
     """
-    from workbench.german import parse_month
-
-    try:
-        return parse_month(value.strip() if isinstance(value, str) else "")
-    except WorkbenchError as error:
-        raise UsageError(str(error), value=value) from None
+    text = value.strip() if isinstance(value, str) else ""
+    match = _MONTH.fullmatch(text)
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+        raise UsageError(
+            f"Der Monat '{'' if value is None else str(value)[:40]}' ist ungültig: erwartet "
+            f"wird JJJJ-MM mit einem Monat von 01 bis 12, z. B. 2026-01.",
+            value=value,
+        )
+    return text

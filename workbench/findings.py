@@ -1,5 +1,8 @@
 """Findings: one row-precise table of everything the checks found (ARCHITECTURE §4.2, contract).
 
+``source`` is the file, ``sheet`` the Excel sheet (null for CSV and JSON), ``row`` the row as the
+user sees it there: together they name one cell row even when a workbook's sheets share numbers.
+
 Severities: ``error`` blocks the transfer of the row, ``warning`` and ``info`` do not.
 Exit codes of ``workbench check``: 0 clean, 1 warnings only, 2 errors found.
 """
@@ -25,6 +28,7 @@ SEVERITIES = ("error", "warning", "info")
 FINDINGS_SCHEMA = pl.Schema(
     {
         "source": pl.String,
+        "sheet": pl.String,  # Excel sheet name; null for CSV, JSON and file-level findings
         "row": pl.Int64,
         "item_id": pl.String,
         "column": pl.String,
@@ -53,9 +57,13 @@ def findings_frame(records: Iterable[Mapping[str, object]]) -> pl.DataFrame:
 
 
 def concat_findings(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
-    """Concatenate findings tables (columns coerced to the contract schema)."""
+    """Concatenate findings tables (columns coerced to the contract schema; a table without
+    ``sheet`` has none)."""
     parts = [
-        frame.select(pl.col(name).cast(dtype) for name, dtype in FINDINGS_SCHEMA.items())
+        frame.select(
+            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in FINDINGS_SCHEMA.items()
+        )
         for frame in frames
         if frame.height
     ]

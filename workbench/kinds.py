@@ -114,7 +114,8 @@ KINDS: dict[SourceKind, KindSpec] = {
         period_column="accounting_month",
         date_column="date",
         default_target=Target.XML,
-        targets=(Target.XML,),
+        # EXTF: Buchungsstapel for the Buchungsdatenservice (workbench.mapping.receipts_bds)
+        targets=(Target.XML, Target.EXTF),
     ),
     SourceKind.POS: KindSpec(
         kind=SourceKind.POS,

@@ -59,3 +59,28 @@ def test_invoices_without_positions(write, settings):
     assert findings.select("source", "row", "column", "rule").rows() == [
         ("rechnungen.csv", 3, "positions", "field.required")
     ]
+
+
+def test_findings_name_the_excel_sheet(settings):
+    """CRM+'s workbook has an invoice sheet and a positions sheet with overlapping row numbers:
+    every finding says which sheet its row is on (ARCHITECTURE §4.2 ``sheet``)."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    result = load_invoices(samples / "invoices_crmplus.xlsx", profile="crmplus")
+    findings = check_sources(result, settings=settings, period=("2026-01", "2026-03"))
+    by_sheet = findings.group_by("sheet").agg(pl.col("rule").unique())
+    sheets = set(by_sheet["sheet"].to_list())
+    assert {"Rechnungen", "Positionen"} <= sheets
+    loader = findings.filter(pl.col("rule") == "field.unparseable")
+    assert loader["sheet"].null_count() == 0
+    assert findings.filter(pl.col("sheet").is_null())["row"].null_count() == (
+        findings.filter(pl.col("sheet").is_null()).height
+    )  # only file- and settings-level findings have no sheet
+    assert findings.columns[:3] == ["source", "sheet", "row"]
+
+
+def test_csv_findings_have_no_sheet(write, settings):
+    path = write("belege.csv", HEADER + "B1,I1,Rechnungseingang,2026-01-05,0,EUR,3300,R-1,x\n")
+    findings = check_sources(load_receipts(path), settings=settings, period="2026-01")
+    assert findings.height and findings["sheet"].null_count() == findings.height

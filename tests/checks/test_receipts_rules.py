@@ -34,6 +34,9 @@ CASES = [
     ("booking_text", "Brot\u00a0Laib", "encoding.exotic_space", "Brot Laib"),
     ("booking_text", "Brot\u202fLaib", "encoding.exotic_space", "Brot Laib"),
     ("booking_text", "Brot\u200bLaib", "encoding.exotic_space", "BrotLaib"),
+    ("booking_text", "Brot\u200eLaib", "encoding.exotic_space", "BrotLaib"),
+    ("booking_text", "Brot\u202aLaib\u202c", "encoding.exotic_space", "BrotLaib"),
+    ("party_city", "Bad\u2009Tölz", "encoding.exotic_space", "Bad Tölz"),
     ("booking_text", "Brot\x1fLaib", "encoding.control_character", None),
     ("booking_text", "Brot\x0cLaib", "encoding.control_character", None),
     ("booking_text", "Brot\x85Laib", "encoding.control_character", None),
@@ -50,6 +53,8 @@ CASES = [
     ("cost_category_id", "Café ", "encoding.outer_space", "Café"),
     ("account_no", "K400", "account.non_numeric", None),
     ("account_no", "40000", "account.length_mismatch", None),
+    ("account_no", "400000", "account.length_mismatch", None),
+    ("account_no", "85", "account.short", None),
     ("party_account_no", "7000", "account.personal_length_mismatch", None),
     ("party_account_no", "70-01", "account.non_numeric", None),
     ("amount", 0.0, "amount.zero", None),
@@ -78,6 +83,12 @@ CASES = [
     ("block_transfer", True, "transfer.blocked", None),
     ("date", date(2026, 4, 2), "fiscal_year.outside_period", None),
     ("accounting_month", "2026-05", "fiscal_year.outside_period", None),
+    (
+        "date",
+        lambda d: d.replace(month=2 if d.month == 1 else 1),
+        "fiscal_year.month_mismatch",
+        None,
+    ),
     ("date", date(2027, 1, 5), "fiscal_year.not_created", None),
     ("date", None, "field.required", None),
     ("document_id", "   ", "field.required", None),
@@ -144,12 +155,14 @@ def test_messages_are_german_and_filled(clean, settings):
     finding = check(frame, "receipts", settings=settings, period=PERIOD).row(0, named=True)
     assert finding["rule"] == "account.length_mismatch"
     assert "'40000'" in finding["message"] and "4 Stellen" in finding["message"]
-    assert finding["expected"] == "4 Stellen"
+    assert finding["expected"] == "höchstens 4 Stellen"
     assert "{" not in finding["message"]
 
 
 def test_period_rules_need_a_period(clean, settings):
-    frame = clean.with_columns(pl.lit(date(2026, 4, 2)).alias("date"))
+    frame = clean.with_columns(
+        pl.lit(date(2026, 4, 2)).alias("date"), pl.lit("2026-04").alias("accounting_month")
+    )
     assert check(frame, "receipts", settings=settings).is_empty()
 
 
@@ -195,3 +208,26 @@ def test_unknown_engine_and_target(clean, settings):
         check(clean, "receipts", settings=settings, engine="spark")
     with pytest.raises(WorkbenchError, match="Ziel"):
         check(clean, "receipts", settings=settings, target="csv")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "rule", "severity"),
+    [
+        # DATEV rejects these ("Intruder Alert"): errors, with a safe fix
+        ("booking_text", "Brot\u00a0Laib", "encoding.exotic_space", "error"),
+        ("booking_text", "Brot\u202fLaib", "encoding.exotic_space", "error"),
+        ("party_name", "Bäckerei\u200b", "encoding.exotic_space", "error"),
+        # DATEV reads 85 as 0085 (Musterdaten): at most an info
+        ("account_no", "85", "account.short", "info"),
+        ("account_no", "840", "account.short", "info"),
+        # longer than a personal account: DATEV rejects
+        ("account_no", "840000", "account.length_mismatch", "error"),
+    ],
+)
+def test_severity_follows_what_datev_does(clean, settings, column, value, rule, severity):
+    frame = clean.with_columns(pl.Series(column, [value], dtype=clean.schema[column]))
+    for target in ("xml", "extf"):
+        findings = check(frame, "receipts", settings=settings, period=PERIOD, target=target)
+        assert findings.select("rule", "severity").rows() == [(rule, severity)], target
+        if rule == "encoding.exotic_space":
+            assert findings["suggestion"][0] is not None

@@ -74,9 +74,19 @@ def test_sample_defects_found_and_clean_rows_clean(
 
     result = REGISTRY[kind].load([SAMPLES / name for name in files], profile=profile)
     settings = seed_settings(client) if client else None
-    findings = check_sources(
-        result, settings=settings, period=("2026-01", "2026-03"), target="extf", folder=SAMPLES
-    )
+    # both targets: Windows-1252 is an EXTF rule, Beleg-Arten and folders are XML rules
+    findings = pl.concat(
+        [
+            check_sources(
+                result,
+                settings=settings,
+                period=("2026-01", "2026-03"),
+                target=target,
+                folder=SAMPLES,
+            )
+            for target in ("extf", "xml")
+        ]
+    ).unique(maintain_order=True)
     expected = manifest.filter(
         pl.col("file").is_in(list(files)) & ~pl.col("rule").is_in(list(LATER))
     )
@@ -84,13 +94,10 @@ def test_sample_defects_found_and_clean_rows_clean(
     missing = expected.join(found, on=["file", "row", "rule"], how="anti", nulls_equal=True)
     assert missing.is_empty(), missing.select("file", "row", "column", "rule", "value").to_dicts()
     if client == "455148-2" and kind == "receipts":
-        # Manifest mismatch: the sandbox seed gives 455148-2's Rechnungsausgang no folder, so
-        # DATEV would reject every outgoing item; the samples' manifest does not model Beleg-Art
-        # settings. Checked here, then left out of the "clean rows" comparison.
+        # the seed keeps 455148-2's Rechnungsausgang without folder; the manifest lists them
         folder = findings.filter(pl.col("rule") == "document_types.no_folder")
         outgoing = result.frame.filter(pl.col("document_kind") == "Rechnungsausgang")
         assert folder.height == outgoing.height > 0
-        findings = findings.filter(pl.col("rule") != "document_types.no_folder")
     listed = manifest.filter(pl.col("file").is_in(list(files))).select("file", "row").unique()
     extra = findings.join(
         listed, left_on=["source", "row"], right_on=["file", "row"], how="anti", nulls_equal=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -91,7 +92,7 @@ def test_layout_cp1252_crlf_125_columns():
     assert "\n" not in text.replace("\r\n", "")
     assert lines[1].split(";") == BUCHUNGSSTAPEL.names and len(BUCHUNGSSTAPEL.names) == 125
     assert lines[2].startswith(
-        '1190,00;"S";"EUR";;;;10000;8400;"3";3101;"RE-2024/001";;;"Honorar ""FiBu-Seminar""";'
+        '1190,00;"S";"EUR";;;"";10000;8400;"3";3101;"RE-2024/001";"";;"Honorar ""FiBu-Seminar""";'
     )
     assert "für".encode("cp1252") in data
 
@@ -179,7 +180,7 @@ def test_unknown_and_missing_columns_are_errors():
         ({"label": "x" * 31}, "Bezeichnung"),
         ({"label": "Jan\r\nFeb"}, "(?s)Bezeichnung.*Steuerzeichen"),
         ({"label": "Łódź"}, "Bezeichnung.*Windows-1252"),
-        ({"category": 20}, "Formatkategorie"),
+        ({"category": 46}, "Formatkategorie 46"),
     ],
 )
 def test_header_rules(change, match):
@@ -341,10 +342,10 @@ def contacts() -> pl.DataFrame:
     return pl.DataFrame(
         {
             "Konto": [10000, 70001],
-            "Name (Adressatentyp Unternehmen)": [None, "Meyer GmbH"],
-            "Name (Adressatentyp natürl. Person)": ["Mustermann", None],
-            "Vorname (Adressatentyp natürl. Person)": ["Sabine", None],
-            "Adressatentyp": ["1", "2"],
+            "Name (Adressattyp Unternehmen)": [None, "Meyer GmbH"],
+            "Name (Adressattyp natürl. Person)": ["Mustermann", None],
+            "Vorname (Adressattyp natürl. Person)": ["Sabine", None],
+            "Adressattyp": ["1", "2"],
             "Anrede": ["Frau", None],
             "Titel/Akad. Grad": ["Dr.", None],
             "Adressart": ["STR", None],
@@ -354,9 +355,9 @@ def contacts() -> pl.DataFrame:
             "Land": ["DE", None],
             "Telefon": ["0221/1234567", None],
             "E-Mail": ["sabine@mustermann.de", None],
-            "IBAN 1": ["DE12500105170648489890", None],
+            "IBAN-Nr. 1": ["DE12500105170648489890", None],
             "Briefanrede": ["Sehr geehrte Frau Dr. Mustermann", None],
-            "Sprache": [1, None],
+            "Sprache": ["1", None],
         }
     )
 
@@ -372,13 +373,13 @@ def test_debitoren_kreditoren_matches_golden_file(golden):
 def test_debitoren_kreditoren_round_trip():
     result = read_extf(write_extf(contacts(), CONTACT_HEADER))
     assert result.header.category == 16
-    assert result.frame.width == len(DEBITOREN_KREDITOREN.fields) == 243
+    assert result.frame.width == len(DEBITOREN_KREDITOREN.fields) == 254
     assert result.frame.select(contacts().columns).equals(contacts())
 
 
 def test_debitoren_kreditoren_field_rules():
-    frame = contacts().with_columns(pl.Series("Adressatentyp", ["1", "7"]))
-    with pytest.raises(DatevFormatError, match="Feld 'Adressatentyp' in Datensatz 2"):
+    frame = contacts().with_columns(pl.Series("Adressattyp", ["1", "7"]))
+    with pytest.raises(DatevFormatError, match="Feld 'Adressattyp' in Datensatz 2"):
         write_extf(frame, CONTACT_HEADER)
 
 
@@ -420,7 +421,118 @@ def test_cp1252_specials_are_encoded_as_windows_1252():
     )
 
 
+def test_the_encoder_takes_chunks_that_end_inside_a_character():
+    """polars hands the lines over in chunks of its own size; one may end inside ü or €."""
+    from workbench.datev.extf import _Encoder
+
+    text = "Müller € GmbH\r\n" * 3 + "plain ASCII\r\n"
+    raw = text.encode("utf-8")
+    out = io.BytesIO()
+    encoder = _Encoder(out, "cp1252")
+    for start, end in ((0, 2), (2, 10), (10, 11), (11, 40), (40, len(raw))):  # 2|10: ü, €
+        assert encoder.write(raw[start:end]) == end - start
+    assert out.getvalue() == text.encode("cp1252")
+
+
 def test_write_files_puts_master_data_into_one_file(tmp_path):
     paths = write_extf_files(contacts(), CONTACT_HEADER, directory=tmp_path)
     assert [p.name for p in paths] == ["EXTF_Debitoren_Kreditoren.csv"]
     assert read_extf(paths[0]).frame.height == 2
+
+
+# -- format versions, categories, separators, quotes (issue 13) ------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "extf"
+
+OLD_V9 = (
+    '"EXTF";700;21;"Buchungsstapel";9;20190101120000000;;"RE";"";"";29098;55003;20190101;4;'
+    '20190101;20190131;"Januar";"WD";1;0;0;"EUR";;"";;;"03";;;"";""\r\n'
+    + ";".join(BUCHUNGSSTAPEL.names[:116])
+    + "\r\n"
+    + '119,00;"S";"";;;"";10000;8400;"3";1501;"RE-1";"";;"Verkauf";'
+    + ";" * 101
+    + "\r\n"
+)
+
+
+def test_older_version_is_written_back_as_version_13_with_a_consistent_header():
+    old = read_extf(OLD_V9.encode("cp1252"))
+    assert old.header.format_version == 9 and old.frame.width == 116
+    written = write_extf(old.frame, old.header)
+    lines = written.decode("cp1252").split("\r\n")
+    assert lines[0].split(";")[4] == "13"
+    assert lines[1].split(";") == BUCHUNGSSTAPEL.names
+    assert all(len(line.split(";")) == 125 for line in lines[2:-1])
+    again = read_extf(written)
+    assert again.header.format_version == 13
+    assert again.frame.select(old.frame.columns).equals(old.frame)
+
+
+def test_buchungstext_keeps_inner_quotes_datev_did_not_double():
+    line = '10,00;"S";"";;;"";1200;8400;"";1501;"";"";;" "Normalabschr. immater. VermG" ";'
+    lines = [OLD_V9.split("\r\n")[0], ";".join(BUCHUNGSSTAPEL.names), line + ";" * 110, ""]
+    text = "\r\n".join(lines)
+    frame = read_extf(text.encode("cp1252")).frame
+    assert frame["Buchungstext"][0] == ' "Normalabschr. immater. VermG" '
+    assert frame["Konto"][0] == 1200 and frame.width == 125
+
+
+def test_buchungstext_with_doubled_quotes_round_trips():
+    frame = bookings().with_columns(pl.Series("Buchungstext", ['Kauf "Alt" 12"', "a", "b", "c"]))
+    data = write_extf(frame, HEADER)
+    assert b'"Kauf ""Alt"" 12"""' in data
+    assert read_extf(data).frame["Buchungstext"][0] == 'Kauf "Alt" 12"'
+
+
+@pytest.mark.parametrize(("separator", "named"), [(",", "Komma"), ("\t", "Tabulator")])
+def test_wrong_separator_is_named(separator, named):
+    text = OLD_V7.replace(";", separator)
+    with pytest.raises(DatevFormatError, match=f"Zeile 1.*{named}.*Semikolon") as info:
+        read_extf(text.encode("cp1252"))
+    assert "Kennzeichen" not in str(info.value)
+
+
+def test_unknown_category_is_named():
+    text = OLD_V7.replace("EXTF;510;21;Buchungsstapel;7", "EXTF;700;46;Zahlungsbedingungen;2")
+    message = r"Zeile 1: Formatkategorie 46 \('Zahlungsbedingungen'\)"
+    with pytest.raises(DatevFormatError, match=message) as info:
+        read_extf(text.encode("cp1252"))
+    assert info.value.value == 46
+
+
+def test_kontenbeschriftungen_read_and_write():
+    raw = (FIXTURES / "EXTF_Kontenbeschriftungen.csv").read_bytes()
+    result = read_extf(raw)
+    assert result.header.category == 20 and result.header.format_version == 3
+    assert result.frame.columns == [
+        "Konto",
+        "Kontobeschriftung",
+        "SprachId",
+        "Kontenbeschriftung lang",
+    ]
+    assert result.frame["Konto"].to_list() == [85, 1200, 8400]
+    assert result.frame["Kontobeschriftung"][0] == "Grundstücke und Gebäude"
+    written = write_extf(result.frame, result.header)
+    assert written == raw
+
+
+def test_kontenbeschriftungen_field_rules():
+    header = replace(CONTACT_HEADER, category=20)
+    frame = pl.DataFrame({"Konto": [4400], "Kontobeschriftung": ["x" * 41]})
+    with pytest.raises(DatevFormatError, match=r"Kontobeschriftung.*länger als 40"):
+        write_extf(frame, header)
+
+
+def test_debitoren_kreditoren_v5_has_datevs_254_columns():
+    raw = (FIXTURES / "EXTF_Debitoren_Kreditoren_v5.csv").read_bytes()
+    result = read_extf(raw)
+    assert result.frame.width == len(DEBITOREN_KREDITOREN.fields) == 254
+    assert not [c for c in result.frame.columns if c.startswith("Spalte")]
+    row = result.frame.row(0, named=True)
+    assert row["Alternativer Suchname"] == "Holzwurm Nbg"
+    assert (row["Mahnfrist 1"], row["Mahnfrist 3"], row["Letzte Frist"]) == (14, 7, 10)
+    assert row["Name (Adressattyp Unternehmen)"] == "Schreinerei Holzwurm GmbH"
+    written = write_extf(result.frame, result.header)
+    lines, source = written.split(b"\r\n"), raw.split(b"\r\n")
+    assert lines[:2] == source[:2]  # header and DATEV's column line (with its "Leerfeld"s)
+    assert read_extf(written).frame.equals(result.frame)

@@ -24,7 +24,7 @@ from workbench.datev.fields import (
         (Text(10), "abc", '"abc"'),
         (Text(10), 'Sag "Hallo"', '"Sag ""Hallo"""'),
         (Text(10), 42, '"42"'),
-        (Text(10), None, ""),
+        (Text(10), None, '""'),  # DATEV writes empty text fields as ""
         (Text(10), "Müller €", '"Müller €"'),
     ],
 )

@@ -182,11 +182,10 @@ def test_bds_master_data_for_debitors_and_creditors(crm_workbook):
     master = mapped.master_data
     assert master["Konto"].to_list() == ["10001", "10002", "70001", "10003"]
     assert (
-        master.row(0, named=True)["Name (Adressatentyp Unternehmen)"]
-        == "Zahnarztpraxis Dr. Özdemir"
+        master.row(0, named=True)["Name (Adressattyp Unternehmen)"] == "Zahnarztpraxis Dr. Özdemir"
     )
     assert master.row(0, named=True)["Straße"] == "Hauptstr. 1"
-    assert len(master.row(3, named=True)["Name (Adressatentyp Unternehmen)"]) == 50
+    assert len(master.row(3, named=True)["Name (Adressattyp Unternehmen)"]) == 50
     stamm = ExtfHeader(
         consultant_number=29098,
         client_number=55003,

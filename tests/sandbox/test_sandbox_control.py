@@ -115,3 +115,37 @@ def test_reset_forgets_tokens_and_jobs(sandbox, api):
     assert httpx.post(f"{sandbox.url}/_sandbox/reset").status_code == 204
     assert api.get(CLIENTS).status_code == 401
     assert sandbox.state.store.query("SELECT * FROM dxso_jobs WHERE id = ?", (job,)) == []
+
+
+def test_jobs_lists_every_dxso_and_extf_job_with_its_state(sandbox, api):
+    """So tests can prove that a command created no job (check, preview, map create none)."""
+    url = f"{sandbox.url}/_sandbox/jobs"
+    dxso = "/accounting-dxso-jobs/platform/v2/clients/455148-1/dxso-jobs"
+    before = {job["id"] for job in httpx.get(url).json()}
+    kept = api.post(dxso).json()["id"]
+    deleted = api.post(dxso, json={"import_type": "accountsPayableLedgerImport",
+                                   "accounting_month": "2026-01"}).json()["id"]  # fmt: skip
+    assert api.delete(f"{dxso}/{deleted}").status_code == 204
+    upload = api.post(
+        "/accounting-extf-files/platform/v3/clients/29098-55003/extf-files/import",
+        content=b'"EXTF";700;21;"Buchungsstapel";13\r\n',
+        headers={"Filename": "EXTF_x.csv", "Content-Type": "application/octet-stream"},
+    )
+    assert upload.status_code == 202
+    extf = upload.headers["location"].rsplit("/", 1)[-1]
+    new = {job["id"]: job for job in httpx.get(url).json() if job["id"] not in before}
+    assert set(new) == {kept, deleted, extf}
+    assert new[kept] | {"created_at": None} == {
+        "id": kept, "api": "dxso", "client": "455148-1", "created_at": None, "state": "open",
+        "status": 0, "import_type": None, "accounting_month": None}  # fmt: skip
+    assert new[deleted]["state"] == "deleted" and new[deleted]["accounting_month"] == "2026-01"
+    assert new[extf]["api"] == "extf" and new[extf]["state"] in ("pending", "failed")
+    assert new[extf]["filename"] == "EXTF_x.csv" and new[extf]["client"] == "29098-55003"
+    only = httpx.get(url, params={"client": "29098-55003"}).json()
+    assert {job["client"] for job in only} == {"29098-55003"} and extf in {j["id"] for j in only}
+    assert httpx.get(url, params={"client": "1-x"}).status_code == 400
+
+
+def test_jobs_endpoint_is_off_without_control():
+    with start_sandbox() as sandbox:
+        assert httpx.get(f"{sandbox.url}/_sandbox/jobs").status_code == 404

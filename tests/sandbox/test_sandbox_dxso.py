@@ -303,7 +303,10 @@ def test_delete_only_while_open(api):
 
 
 def test_official_samples_pass(api, sandbox, shared_datev):
-    """The DATEV samples, packaged as their own document.xml describes them."""
+    """The DATEV samples, packaged as ameax's document.xml describes them, in the month of the
+    data: ameax files the January invoices under 2023-06, which DATEV's XSD documentation of
+    consolidatedDate rejects ("muss ... in dem in der document.xml angegebenen Zeitraum
+    liegen"); DATEV's own Musterdaten always use the data's month."""
     samples = shared_datev("samples")
     sample = {
         name: (samples / name).read_bytes()
@@ -315,7 +318,7 @@ def test_official_samples_pass(api, sandbox, shared_datev):
         )
     }
     files = {
-        "document.xml": sample["document.xml"],
+        "document.xml": sample["document.xml"].replace(b'value="2023-06"', b'value="2023-01"'),
         "Eingangsrechnung 123.xml": sample["Provisionsgutschrift_GS-2023-101.xml"],
         "Ausgangsrechnung 345.xml": sample["Rechnungsdaten_RA_R-2023-101.xml"],
         "test1.pdf": sample["small.pdf"],
@@ -329,17 +332,17 @@ def test_official_samples_pass(api, sandbox, shared_datev):
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("name", "month"),
     [
-        "Rechnungsdaten_RA_R-2023-101.xml",
-        "Rechnungsdaten_RA_R-2023-101-EU.xml",
-        "Rechnungsdaten_RA_R-2023-204.xml",
+        ("Rechnungsdaten_RA_R-2023-101.xml", "2023-01"),
+        ("Rechnungsdaten_RA_R-2023-101-EU.xml", "2023-01"),
+        ("Rechnungsdaten_RA_R-2023-204.xml", "2023-02"),
     ],
 )
-def test_each_receivable_sample_passes(api, sandbox, name, shared_datev):
+def test_each_receivable_sample_passes(api, sandbox, name, month, shared_datev):
     files = {
         "document.xml": document_xml(
-            ("accountsReceivableLedger", name, "2023-01", "Ausgangsrechnungen", [])
+            ("accountsReceivableLedger", name, month, "Ausgangsrechnungen", [])
         ),
         name: shared_datev("samples", name).read_bytes(),
     }
@@ -375,7 +378,19 @@ BROKEN = [
         "Die Kontenlänge des Personenkontos 101000 (6 Stellen) stimmt "
         "nicht mit der Kontenlänge in DATEV (5) überein!",
     ),
-    (dict(amount="-119.00", invoice="R-2026-999"), "Der Ordnungsbegriff ist nicht angelegt"),
+    (
+        dict(day="2026-03-02"),
+        "Das Datum 2026-03-02 (consolidatedDate) liegt nicht im Buchungsmonat 2026-02",
+    ),
+    (
+        dict(text="M&#252;ller &amp; S\\366hne"),
+        "Rechnung passt nicht zu Rechnungsschema. Ursache: Intruder Alert",
+    ),
+    (
+        dict(account="840000"),
+        "Die Kontenlänge der Kontonummer 840000 (6 Stellen) stimmt nicht "
+        "mit der Kontenlänge in DATEV (4) überein!",
+    ),
     (
         dict(day="2027-01-05"),
         "Das Wirtschaftsjahr 2027 ist in DATEV Unternehmen online nicht angelegt.",
@@ -443,6 +458,21 @@ def test_partial_success_is_status_4(api, sandbox):
     _, status, protocol = transfer(api, sandbox, "455148-1", files)
     assert status == 4
     assert texts(protocol).count("Beleg wurde nicht übernommen!") == 1
+
+
+@pytest.mark.parametrize("account", ["85", "840", "8400", "10100"])
+def test_short_sachkonten_and_personal_accounts_pass(api, sandbox, account):
+    """DATEV omits the leading zeros of Sachkonten (85 = 0085, Musterdaten)."""
+    files = receivable(invoice=f"R-2026-{account}", account=account)
+    _, status, protocol = transfer(api, sandbox, "455148-1", files)
+    assert status == 2, texts(protocol)
+
+
+def test_correction_without_an_original_passes(api, sandbox):
+    """DATEV's ARK/ERK samples: a negative amount under its own invoice id, no reference."""
+    files = receivable(invoice="RK-2026-999", amount="-119.00")
+    _, status, protocol = transfer(api, sandbox, "455148-1", files)
+    assert status == 2, texts(protocol)
 
 
 def test_correction_of_a_transferred_invoice_passes(api, sandbox):

@@ -175,7 +175,7 @@ def test_non_calendar_fiscal_year(api, sandbox):
 
 def test_row_rules(api, sandbox):
     rows = [
-        '119;"S";"EUR";;;;10000;8400;;1501;"R-1";;;"x"',
+        '119.00;"S";"EUR";;;;10000;8400;;1501;"R-1";;;"x"',
         '119,00;"X";"EUR";;;;123456;8400;;1601;"R 2";;;"x"',
         '119,00;"S";"EUR";;;;10000;8400;;1701;"R-3";;;"' + "y" * 61 + '"',
         '119,00;"S";"EUR";;;;10000;8400;;0102;"R-4";;;"x"',
@@ -190,6 +190,21 @@ def test_row_rules(api, sandbox):
         "Zeile 5, Buchungstext",
         "Zeile 6, Belegdatum",
     ]
+
+
+@pytest.mark.parametrize("amount", ["119", "119,5", "119,50", "9999999999,99"])
+def test_amounts_as_datev_writes_them_pass(api, sandbox, amount):
+    """DATEV's own files write 64083 (Buchungsstapel) and 5,1 (Debitoren/Kreditoren)."""
+    rows = [f'{amount};"S";"EUR";;;;10000;85;;1501;"R-1";;;"x"']
+    assert result(api, sandbox, extf(rows=rows))["result"] == "succeeded"
+
+
+@pytest.mark.parametrize("amount", ["0,00", "0", "119,505", "-119,00", "1.190,00"])
+def test_amounts_datev_rejects_fail(api, sandbox, amount):
+    rows = [f'{amount};"S";"EUR";;;;10000;8400;;1501;"R-1";;;"x"']
+    job = result(api, sandbox, extf(rows=rows))
+    names = [e["name"] for e in job["validation_details"]["affected_elements"]]
+    assert names == ["Zeile 3, Umsatz (ohne Soll/Haben-Kz)"]
 
 
 def test_more_than_99999_postings_fail(api, sandbox):

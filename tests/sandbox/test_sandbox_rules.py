@@ -100,3 +100,41 @@ def test_xsd_check_never_crashes(content):
     for kind in ("document", "ledger"):
         result = xsd_error(kind, content)
         assert result is None or isinstance(result, str)
+
+
+def test_readme_lists_every_rule_with_its_source():
+    """The README's rule table is rendered from rule_table.RULES; regenerate it there."""
+    from pathlib import Path
+
+    from workbench.sandbox.rule_table import BASES, RULES, render_table
+
+    readme = (
+        Path(__file__).resolve().parents[2] / "workbench" / "sandbox" / "README.md"
+    ).read_text(encoding="utf-8")
+    block = readme.split("<!-- rule table: begin -->\n")[1].split("\n<!-- rule table: end -->")[0]
+    assert block == render_table()
+    assert len({rule.id for rule in RULES}) == len(RULES)
+    assert all(rule.basis in BASES and rule.source for rule in RULES)
+
+
+FISCAL_YEAR = "Das Wirtschaftsjahr 2027 ist in DATEV Unternehmen online nicht angelegt."
+
+
+@pytest.mark.parametrize(
+    ("api", "text", "rule"),
+    [
+        ("dxso protocol", "Rechnung passt nicht zu Rechnungsschema. Ursache: Intruder Alert",
+         "xml.intruder_alert"),
+        ("dxso protocol", "Rechnung passt nicht zu Rechnungsschema. Ursache: value doesn't match",
+         "xml.ledger_schema"),
+        ("dxso protocol", FISCAL_YEAR, "xml.fiscal_year"),
+        ("extf", FISCAL_YEAR, "extf.fiscal_year"),
+        ("extf", "'119.00' ist kein Betrag im Format 1234,56.", "extf.amount"),
+        ("dxso", "#DCO01016", "dxso.file_size"),
+    ],
+)  # fmt: skip
+def test_rule_for_finds_the_rule_behind_an_answer(api, text, rule):
+    from workbench.sandbox.rule_table import rule_for
+
+    assert rule_for(api, text).id == rule
+    assert rule_for(api, "Alles gut.") is None

@@ -128,3 +128,18 @@ def test_5xx_429_and_dropped_connections_are_survived_without_duplicates(
     assert names == sorted([f"FLT-{n}.xml" for n in range(1, 7)] + ["document.xml"])
     sandbox.state.clock.advance(60)
     assert refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "2"
+
+
+def test_datevconnect_says_why_a_posting_was_refused():
+    """DATEVconnect's additional_messages are the reasons; the message shows them."""
+    import json
+
+    from workbench.transfer.datev_errors import describe_error
+
+    reason = {"id": "DCO40001", "severity": "error", "description": "time_units muss eine "
+              "positive ganze Zahl sein."}  # fmt: skip
+    body = json.dumps({"error": "BadRequest", "error_description": "The request is invalid.",
+                       "additional_messages": [reason]})  # fmt: skip
+    message, code, _ = describe_error(400, body.encode(), what="Auslage buchen")
+    assert code == "BadRequest"
+    assert "time_units muss eine positive ganze Zahl sein" in message

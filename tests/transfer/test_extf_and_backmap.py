@@ -1,6 +1,7 @@
 """EXTF transfers and DATEV's errors mapped back to source rows, against the sandbox."""
 
 import datetime as dt
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -65,15 +66,15 @@ def test_extf_transfer_succeeds(sandbox, client, session, tmp_path):
 
 def test_extf_field_errors_point_at_the_source_row(sandbox, client, session, tmp_path):
     ledger = Ledger(tmp_path / "l.sqlite")
-    bad = bookings(accounts=("1200", "120", "1200"))  # 3 digits: wrong Sachkontenlänge
-    # The writer refuses account numbers DATEV would reject only when they are malformed; a
-    # wrong length for this client is DATEV's verdict, which must come back to row 3.
+    bad = bookings(accounts=("1200", "120000", "1200"))  # 6 digits: too long for length 4
+    # The writer checks accounts against the header's Sachkontenlänge (5 here: 6 digits fit);
+    # the client's real length (4) is DATEV's verdict, which must come back to row 3.
     [transfer] = transfer_bookings(
         ledger,
         client,
         client="455148-1",
         bookings=bad,
-        header=HEADER,
+        header=replace(HEADER, account_length=5),
         out_dir=tmp_path / "extf",
         kind="pos",
     )

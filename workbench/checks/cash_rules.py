@@ -61,8 +61,9 @@ def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.
                 " steht nach einem Kassenbeleg vom ",
                 pl.col("__previous").dt.strftime("%d.%m.%Y"),
                 ". Kassenbelege werden "
-                "in Dateireihenfolge übertragen und müssen chronologisch sein: "
-                "sortieren Sie die Kassenbewegungen nach Datum.",
+                "in Dateireihenfolge übertragen und müssen chronologisch sein (Kassenführung, "
+                "seed 004); DATEVs Schnittstelle prüft das nicht, die Workbench ist hier "
+                "absichtlich strenger als DATEV. Sortieren Sie die Kassenbewegungen nach Datum.",
             ),
         ),
         hits(
@@ -76,9 +77,10 @@ def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.
             message=text(
                 "Nach dieser Kassenbewegung wäre der Kassenbestand negativ (",
                 number_expr(pl.col("__balance")),
-                " EUR). Übertragen Sie zuerst die "
-                "Einnahmen und dann die Ausgaben, oder prüfen Sie Betrag und "
-                "Reihenfolge.",
+                " EUR); eine Kasse ohne Minusbestand ist Pflicht der Kassenführung. DATEVs "
+                "Schnittstelle prüft das nicht, die Workbench ist hier absichtlich strenger als "
+                "DATEV. Übertragen Sie zuerst die Einnahmen und dann die Ausgaben, oder prüfen "
+                "Sie Betrag und Reihenfolge.",
             ),
         ),
         hits(

@@ -62,7 +62,9 @@ def check_digits(frame: pl.DataFrame, column: str, *, kind: str) -> pl.DataFrame
             message=text(
                 "Die IBAN '",
                 value,
-                "' hat eine falsche Prüfsumme (Tippfehler?). Korrigieren Sie sie in der Quelle.",
+                "' hat eine falsche Prüfsumme (Tippfehler?). DATEV prüft nur das Format; die "
+                "Workbench ist hier absichtlich strenger als DATEV, damit keine Zahlung "
+                "fehlgeht. Korrigieren Sie sie in der Quelle.",
             ),
         )
     return hits(
@@ -76,7 +78,8 @@ def check_digits(frame: pl.DataFrame, column: str, *, kind: str) -> pl.DataFrame
         message=text(
             "Die USt-IdNr. '",
             value,
-            "' ist ungültig (Prüfziffer oder Aufbau "
-            "passt nicht zum Land). Korrigieren Sie sie in der Quelle.",
+            "' ist ungültig (Prüfziffer oder Aufbau passt nicht zum Land). DATEV prüft nur das "
+            "Format; die Workbench ist hier absichtlich strenger als DATEV, weil eine falsche "
+            "USt-IdNr. den Vorsteuerabzug gefährdet. Korrigieren Sie sie in der Quelle.",
         ),
     )

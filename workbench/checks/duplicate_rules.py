@@ -92,7 +92,9 @@ def duplicates(
             value,
             "' kommt mehrfach vor (Zeilen ",
             pl.col("__rows"),
-            "). DATEV ordnet Belege über diese Nummer zu: vergeben Sie eine eindeutige "
-            "Nummer oder entfernen Sie die Dublette (doppelter Export).",
+            "). DATEV nimmt beide an und ordnet offene Posten über diese Nummer zu; die "
+            "Workbench ist hier absichtlich strenger als DATEV, damit nichts doppelt gebucht "
+            "wird. Vergeben Sie eine eindeutige Nummer oder entfernen Sie die Dublette "
+            "(doppelter Export).",
         ),
     )

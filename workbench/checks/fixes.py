@@ -13,7 +13,9 @@ import polars as pl
 
 __all__ = ["SAFE_FIXES", "apply_fixes", "suggest"]
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+#: Invisible characters (zero-width, direction marks and embeddings, BOM): removed.
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+#: Visible spaces of another kind: a plain space instead.
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 

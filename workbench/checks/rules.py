@@ -25,6 +25,7 @@ from workbench.checks.cash_rules import cash_rules
 from workbench.checks.check_digits import check_digits
 from workbench.checks.duplicate_rules import duplicates
 from workbench.checks.engine_polars import ROW_INDEX
+from workbench.checks.folders import folder_unknown
 from workbench.checks.hits import HITS_SCHEMA, hits, text
 from workbench.clients import ClientSettings
 from workbench.datev.limits import MAX_ATTACHMENT_BYTES, megabytes
@@ -67,54 +68,47 @@ def fiscal_year_not_created(
 
 
 def fiscal_year_month_mismatch(frame: pl.DataFrame, settings: ClientSettings) -> pl.DataFrame:
-    """The Belegdatum must lie in the fiscal year of the Buchungsmonat (the transfer's period)."""
+    """The Belegdatum must lie in the Buchungsmonat: DATEV's XSD documentation of
+    consolidatedDate ("muss im Wirtschaftsjahr und in dem in der document.xml angegebenen
+    Zeitraum liegen ... Bei Abweichungen wird der Import abgelehnt")."""
     if not settings.fiscal_years or not {"date", "accounting_month"} <= set(frame.columns):
         return pl.DataFrame(schema=HITS_SCHEMA)
     day, month = pl.col("date"), pl.col("accounting_month")
-    first = (month + "-01").str.to_date("%Y-%m-%d", strict=False)
-
-    def year_of(expr: pl.Expr) -> pl.Expr:
-        result = pl.lit(None, dtype=pl.Int32)
-        for index, (start, end) in enumerate(settings.fiscal_years):
-            result = (
-                pl.when(expr.is_between(start, end))
-                .then(pl.lit(index, dtype=pl.Int32))
-                .otherwise(result)
-            )
-        return result
-
-    # on the few distinct (date, month) pairs, then back to the rows of the bad pairs
-    pairs = (
+    created = pl.lit(False)
+    for start, end in settings.fiscal_years:
+        created = created | day.is_between(start, end)
+    # on the few distinct (date, month) pairs, then back to the rows of the bad pairs; a date
+    # in no created fiscal year is fiscal_year.not_created's finding
+    bad = (
         frame.select("date", "accounting_month")
         .unique()
-        .with_columns(year_of(day).alias("__day_year"), year_of(first).alias("__month_year"))
-    )
-    # only when both fall in created fiscal years (otherwise fiscal_year.not_created says it)
-    bad = pairs.filter(
-        pl.col("__day_year").is_not_null()
-        & pl.col("__month_year").is_not_null()
-        & (pl.col("__day_year") != pl.col("__month_year"))
+        .filter(
+            day.is_not_null()
+            & month.str.contains(r"^\d{4}-\d{2}$").fill_null(False)
+            & created
+            & (day.dt.strftime("%Y-%m") != month)
+        )
     )
     if bad.is_empty():
         return pl.DataFrame(schema=HITS_SCHEMA)
     work = frame.select(ROW_INDEX, "date", "accounting_month").join(
-        bad.select("date", "accounting_month"), on=["date", "accounting_month"], how="semi"
+        bad, on=["date", "accounting_month"], how="semi"
     )
-    mismatch = pl.lit(True)
     return hits(
         work,
-        mismatch,
+        pl.lit(True),
         rule="fiscal_year.month_mismatch",
         severity="error",
         column="date",
         value=day.dt.strftime("%Y-%m-%d"),
-        expected=text("Datum im Wirtschaftsjahr des Buchungsmonats ", month),
+        expected=text("Datum im Buchungsmonat ", month),
         message=text(
             "Das Belegdatum ",
             day.dt.strftime("%d.%m.%Y"),
-            " liegt nicht im Wirtschaftsjahr des Buchungsmonats ",
+            " liegt nicht im Buchungsmonat ",
             month,
-            "; DATEV lehnt den Beleg ab. Korrigieren Sie Belegdatum oder Buchungsmonat.",
+            "; DATEV lehnt einen Beleg ab, dessen Datum nicht im Zeitraum der Übertragung "
+            "liegt. Korrigieren Sie Belegdatum oder Buchungsmonat.",
         ),
     )
 
@@ -298,7 +292,9 @@ def row_rules(
 def _receipt_rules(
     frame: pl.DataFrame, settings: ClientSettings | None, have: set[str]
 ) -> list[pl.DataFrame]:
-    out = [fiscal_year_month_mismatch(frame, settings)] if settings is not None else []
+    out = []
+    if settings is not None:
+        out += [fiscal_year_month_mismatch(frame, settings), folder_unknown(frame, settings)]
     if {"document_kind", "document_id", "date", "amount", "accounting_month"} <= have:
         out += cash_rules(frame, settings)
     if {"invoice_id", "accounting_month", "document_id", "date"} <= have:

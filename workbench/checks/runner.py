@@ -153,6 +153,7 @@ def _lineage(
             (
                 pl.col("source_file") if "source_file" in needed else pl.lit(None, dtype=pl.String)
             ).alias("source"),
+            pl.lit(None, dtype=pl.String).alias("sheet"),  # check_sources knows the sheets
             (
                 pl.col("source_row").cast(pl.Int64)
                 if "source_row" in needed

@@ -24,7 +24,7 @@ from workbench.findings import concat_findings, findings_frame
 if TYPE_CHECKING:  # workbench.sources imports workbench.findings
     from workbench.sources.loader import LoadResult, SourceInfo
 
-__all__ = ["check_sources", "encoding_findings"]
+__all__ = ["check_sources", "encoding_findings", "with_sheets"]
 
 _UTF8 = {"utf-8", "utf8", "ascii", "us-ascii", "utf-8-sig", "utf_8", "utf_8_sig"}
 
@@ -110,34 +110,34 @@ def check_sources(
                     "JSON-Objekt Dateiname -> Größe in Byte.",
                     file=SIZES_FILE,
                 ) from error
-    parts.append(
-        check(
-            result.frame,
-            result.kind,
+    found = check(
+        result.frame,
+        result.kind,
+        settings=settings,
+        engine=engine,
+        period=period,
+        target=target,
+        mapped=_mapped(result.sources),
+        attachment_folders=folders,
+        attachment_sizes=attachment_sizes,
+        spark=spark,
+    )
+    parts.append(with_sheets(found, result.sources))
+    if result.positions is not None:
+        found = check(
+            result.positions,
+            "positions",
             settings=settings,
             engine=engine,
             period=period,
             target=target,
-            mapped=_mapped(result.sources),
-            attachment_folders=folders,
-            attachment_sizes=attachment_sizes,
+            mapped=_mapped(result.position_sources),
             spark=spark,
         )
-    )
-    if result.positions is not None:
+        parts.append(with_sheets(found, result.position_sources))
         parts.append(
-            check(
-                result.positions,
-                "positions",
-                settings=settings,
-                engine=engine,
-                period=period,
-                target=target,
-                mapped=_mapped(result.position_sources),
-                spark=spark,
-            )
+            with_sheets(_missing_positions(result.frame, result.positions), result.sources)
         )
-        parts.append(_missing_positions(result.frame, result.positions))
     findings = concat_findings(parts)
     loader = result.findings.select("source", "row", "column")
     # a column the loader derives from an unparseable one is missing as a consequence
@@ -156,6 +156,19 @@ def check_sources(
                 nulls_equal=True,
             )
     return findings
+
+
+def with_sheets(findings: pl.DataFrame, sources: tuple[SourceInfo, ...]) -> pl.DataFrame:
+    """``sheet`` filled from the files the rows came from (one sheet per file and frame)."""
+    sheets = {info.file: info.sheet for info in sources if info.sheet}
+    if not sheets or findings.is_empty():
+        return findings
+    return findings.with_columns(
+        pl.coalesce(
+            pl.col("sheet") if "sheet" in findings.columns else pl.lit(None, dtype=pl.String),
+            pl.col("source").replace_strict(sheets, default=None, return_dtype=pl.String),
+        ).alias("sheet")
+    )
 
 
 def _missing_positions(invoices: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:

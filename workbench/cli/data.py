@@ -75,7 +75,7 @@ def load(
         if result.findings.height:
             _print_frame(
                 result.findings.select(
-                    "source", "row", "column", "source_column", "value", "message"
+                    "source", "sheet", "row", "column", "source_column", "value", "message"
                 ),
                 title=f"Zeilenprobleme ({result.findings.height})",
                 limit=30,
@@ -170,7 +170,8 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     for row in (
         findings.sort(order, "source", "row", nulls_last=True).head(limit).iter_rows(named=True)
     ):
-        place = f"{row['source']}:{row['row']}" if row["row"] is not None else str(row["source"])
+        where = f"{row['source']}[{row['sheet']}]" if row["sheet"] else str(row["source"])
+        place = f"{where}:{row['row']}" if row["row"] is not None else where
         column = f" {row['source_column'] or row['column']}" if row["column"] else ""
         raw, message = row["value"], str(row["message"])
         value = f" = {_short(raw, 80)!r}" if raw is not None else ""
@@ -333,6 +334,11 @@ def report_left_out(mapped: MappedRun, written: list[Path], *, output: OutputFor
         _print_frame(counts, title="Zeilen: abgebildet, gesperrt, übersprungen")
     for path in written:
         _out.print(f"geschrieben: {escape(str(path))}", highlight=False)
+    if not written:
+        _out.print(
+            "Keine Datei geschrieben: keine Zeile ließ sich abbilden (alle gesperrt oder "
+            "übersprungen, siehe die Gründe unten)."
+        )
     if rows.height:
         _print_frame(
             rows.with_columns(pl.col("rules").list.join(", ")),

@@ -9,6 +9,8 @@ cash book) plus ``File`` extensions (Belegbilder; several Files are stapled).
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +26,9 @@ __all__ = [
     "Document",
     "Extension",
     "NAMESPACE",
+    "package_folders",
     "read_document_xml",
+    "with_folder",
     "write_document_xml",
 ]
 
@@ -193,6 +197,20 @@ def _block(doc: Document) -> str:
         lines.append("      </repository>")
     lines.append("    </document>")
     return "\n".join(lines)
+
+
+_FOLDER_PROPERTY = re.compile(rb'(<property key="3" value=")([^"]*)("\s*/>)')
+
+
+def package_folders(data: bytes) -> set[str]:
+    """The folders (property 3) a document.xml files its Belege to, unescaped."""
+    return {html.unescape(m.group(2).decode("utf-8")) for m in _FOLDER_PROPERTY.finditer(data)}
+
+
+def with_folder(data: bytes, folder: str) -> bytes:
+    """The document.xml with every ledger extension filed to ``folder`` (property 3)."""
+    value = _esc(folder).encode("utf-8")
+    return _FOLDER_PROPERTY.sub(lambda m: m.group(1) + value + m.group(3), data)
 
 
 def assemble_document_xml(archive: Archive, blocks: list[str]) -> bytes:

@@ -13,16 +13,16 @@ of them as findings instead.
 
 from __future__ import annotations
 
-import csv
+import codecs
 import io
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 
-from workbench.datev.extf_fields import ExtfField, ExtfFormat
+from workbench.datev.extf_fields import ExtfFormat
 from workbench.datev.extf_header import (
     ENCODINGS,
     LINE_END,
@@ -30,8 +30,8 @@ from workbench.datev.extf_header import (
     ExtfHeader,
     check_header,
     format_header,
-    parse_header,
 )
+from workbench.datev.extf_read import ExtfFile, read_extf
 from workbench.datev.fields import Context, rule_for_message
 from workbench.datev.limits import MAX_EXTF_POSTINGS as MAX_POSTINGS
 from workbench.errors import DatevFormatError
@@ -50,16 +50,6 @@ __all__ = [
     "write_extf",
     "write_extf_files",
 ]
-
-
-@dataclass
-class ExtfFile:
-    """A read EXTF file: header, records (columns named by the DATEV names) and raw facts."""
-
-    header: ExtfHeader
-    frame: pl.DataFrame
-    encoding: str
-    columns: list[str] = field(default_factory=list)
 
 
 def _context(header: ExtfHeader, encoding: str) -> Context:
@@ -201,20 +191,33 @@ def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
 
 
 def _render_rows(frame: pl.DataFrame, fmt: ExtfFormat, ctx: Context) -> pl.Series:
+    """One line per booking, as :meth:`FieldType.render` would write each field.
+
+    One ``concat_str`` over the whole line: separators and quotes are literals between the
+    values, adjacent literals merged into one, and a null value is skipped (``ignore_nulls``),
+    which leaves ``""`` for an empty text and nothing for an empty number, as DATEV writes
+    them. Quoting each field on its own would build a new string column per field.
+    """
     items: list[pl.Expr] = []
-    gap = 0  # absent columns are emitted as one literal run of separators
-    for f in fmt.fields:
+    pending = ""  # literal text not yet emitted: separators, closing and opening quotes
+    for index, f in enumerate(fmt.fields):
+        if index:
+            pending += SEPARATOR
         if f.name not in frame.columns:
-            gap += 1
+            pending += f.type.empty
             continue
-        if gap:
-            items.append(pl.lit(SEPARATOR * (gap - 1)))
-            gap = 0
-        value = f.type.prepare(pl.col(f.name), frame.schema[f.name])
-        items.append(f.type.render(value, ctx))
-    if gap:
-        items.append(pl.lit(SEPARATOR * (gap - 1)))
-    return frame.select(pl.concat_str(items, separator=SEPARATOR).alias("line")).to_series()
+        value = f.type.format(f.type.prepare(pl.col(f.name), frame.schema[f.name]), ctx)
+        if f.type.quoted:
+            value = value.str.replace_all('"', '""', literal=True)
+            pending += '"'
+        if pending:
+            items.append(pl.lit(pending))
+        items.append(value)
+        pending = '"' if f.type.quoted else ""
+    if pending:
+        items.append(pl.lit(pending))
+    line = pl.concat_str(items, separator="", ignore_nulls=True)
+    return frame.select(line.alias("line")).to_series()
 
 
 def write_extf(
@@ -251,21 +254,64 @@ def write_extf(
     return data
 
 
-def _encode(bookings: pl.DataFrame, header: ExtfHeader, encoding: str) -> bytes:
+_SLICE = 64 * 1024
+
+
+class _Encoder:
+    """A binary sink that takes UTF-8 and writes ``encoding`` to ``out``, chunk by chunk.
+
+    polars writes the lines as UTF-8 in chunks; each is passed on as is while it is ASCII (the
+    same bytes in every encoding here) and re-encoded otherwise. No copy of the whole file is
+    ever held: a million bookings with DATEV's ``""`` for empty texts are 360 MB.
+    """
+
+    def __init__(self, out: BinaryIO, encoding: str) -> None:
+        self.out, self.encoding = out, encoding
+        self.decoder = codecs.getincrementaldecoder("utf-8")()  # a chunk may end mid-character
+
+    def write(self, data: bytes) -> int:
+        if self.encoding == "utf-8" or (data.isascii() and not self.decoder.getstate()[0]):
+            self.out.write(data)
+            return len(data)
+        # In slices small enough for the allocator to reuse: a fresh multi-megabyte buffer per
+        # chunk costs more in page faults than the re-encoding itself.
+        view = memoryview(data)
+        for start in range(0, len(view), _SLICE):
+            self.out.write(_cp1252(self.decoder.decode(view[start : start + _SLICE])))
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _cp1252(text: str) -> bytes:
+    # Validation kept C1 controls out, so Latin-1 equals Windows-1252 unless the text uses
+    # one of the 27 extra characters (€, „, …); the Latin-1 codec is several times faster.
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("cp1252")
+
+
+def _write_file(bookings: pl.DataFrame, header: ExtfHeader, encoding: str, out: BinaryIO) -> None:
+    """Header, column line and the bookings' lines, in ``encoding``, to ``out``."""
     fmt = header.format
-    parts = [format_header(header), SEPARATOR.join(fmt.names)]
+    head = LINE_END.join([format_header(header), SEPARATOR.join(fmt.column_line)]) + LINE_END
+    out.write(head.encode(ENCODINGS[encoding]))
     if bookings.height:
-        rows = _render_rows(bookings, fmt, _context(header, encoding))
-        parts.append(rows.str.join(LINE_END).item())
-    text = LINE_END.join(parts) + LINE_END
-    if encoding == "cp1252":
-        # Validation kept C1 controls out, so Latin-1 equals Windows-1252 unless the text uses
-        # one of the 27 extra characters (€, „, …); the Latin-1 codec is several times faster.
-        try:
-            return text.encode("latin-1")
-        except UnicodeEncodeError:
-            pass
-    return text.encode(ENCODINGS[encoding])
+        lines = _render_rows(bookings, fmt, _context(header, encoding)).to_frame()
+        lines.write_csv(
+            _Encoder(out, encoding),  # type: ignore[call-overload]  # a binary file-like
+            include_header=False,
+            quote_style="never",
+            line_terminator=LINE_END,
+        )
+
+
+def _encode(bookings: pl.DataFrame, header: ExtfHeader, encoding: str) -> bytes:
+    data = io.BytesIO()
+    _write_file(bookings, header, encoding, data)
+    return data.getvalue()
 
 
 def signed_to_debit_credit(amount: str | pl.Expr) -> list[pl.Expr]:
@@ -336,96 +382,7 @@ def write_extf_files(
             suffix = f"_{i + 1:02d}" if chunks > 1 else ""
             path = directory / f"EXTF_Buchungsstapel_{start:%Y%m%d}_{end:%Y%m%d}{suffix}.csv"
             check_header(file_header, encoding)
-            path.write_bytes(_encode(piece, file_header, encoding))
+            with path.open("wb") as out:
+                _write_file(piece, file_header, encoding, out)
             written.append(path)
     return written
-
-
-def _decode(raw: bytes) -> tuple[str, str]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    else:
-        encoding = "cp1252"
-    try:
-        return raw.decode(encoding), encoding
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DatevFormatError(
-            f"Zeile {line}: Byte {raw[exc.start : exc.start + 1]!r} ist in der Kodierung "
-            f"{encoding} ungültig. "
-            "Bitte speichern Sie die Datei als Windows-1252 oder UTF-8 mit BOM.",
-            row=line,
-        ) from exc
-
-
-def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
-    """Read an EXTF file (older format versions with fewer columns too).
-
-    Columns are matched by position to the current DATEV table, so the frame always carries the
-    current names.
-    Example: ``read_extf("EXTF_Buchungsstapel.csv").frame["Umsatz (ohne Soll/Haben-Kz)"]``
-    """
-    if isinstance(path_or_buffer, bytes):
-        raw = path_or_buffer
-    elif isinstance(path_or_buffer, (str, Path)):
-        raw = Path(path_or_buffer).read_bytes()
-    else:
-        raw = path_or_buffer.read()
-    text, encoding = _decode(raw)
-    head, _, rest = text.partition("\n")
-    names_line, _, body = rest.partition("\n")
-    header = parse_header(head.rstrip("\r"))
-    fmt = header.format
-    columns = next(csv.reader([names_line.rstrip("\r")], delimiter=SEPARATOR, quotechar='"'), [])
-    width = max(len(columns), 1)
-    names = [fmt.fields[i].name if i < len(fmt.fields) else f"Spalte {i + 1}" for i in range(width)]
-    if body.strip():
-        raw_frame = pl.read_csv(
-            io.BytesIO(body.encode("utf-8")),
-            has_header=False,
-            separator=SEPARATOR,
-            quote_char='"',
-            infer_schema=False,
-            new_columns=names,
-            truncate_ragged_lines=True,
-        )
-    else:
-        raw_frame = pl.DataFrame(schema={n: pl.String for n in names})
-    raw_frame = raw_frame.with_columns(pl.all().replace("", None))
-    return ExtfFile(
-        header, _parse_columns(raw_frame, fmt, header), encoding.replace("-sig", ""), columns
-    )
-
-
-def _parse_columns(raw: pl.DataFrame, fmt: ExtfFormat, header: ExtfHeader) -> pl.DataFrame:
-    ctx = _context(header, "utf-8")
-    by_name: dict[str, ExtfField] = {f.name: f for f in fmt.fields}
-    exprs = [
-        by_name[c].type.parse(pl.col(c), ctx).alias(c) if c in by_name else pl.col(c)
-        for c in raw.columns
-    ]
-    parsed = raw.select(exprs)
-    failed = raw.select(
-        [
-            (pl.col(c).is_not_null() & parsed[c].is_null()).alias(c)
-            for c in raw.columns
-            if c in by_name
-        ]
-    )
-    if failed.width:
-        bad = failed.with_row_index("_row").filter(pl.any_horizontal(pl.exclude("_row"))).head(1)
-        if bad.height:
-            row = int(bad["_row"][0])
-            name = next(c for c in failed.columns if bad[c][0])
-            value = raw[name][row]
-            line = row + 3  # header and column-name lines come first
-            raise DatevFormatError(
-                f"Zeile {line}, Spalte '{name}': Wert '{value}' hat kein gültiges Format. Bitte "
-                "korrigieren Sie die Datei oder exportieren Sie sie erneut.",
-                row=line,
-                column=name,
-                value=value,
-            )
-    return parsed

@@ -37,9 +37,8 @@ class HeaderOptions(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class ExtfHeader:
-    """The 31-field EXTF header (line 1).
-
-    ``category`` 21 = Buchungsstapel, 16 = Debitoren/Kreditoren.
+    """The 31-field EXTF header (line 1). ``category`` 21 = Buchungsstapel, 16 = Debitoren/
+    Kreditoren, 20 = Kontenbeschriftungen.
 
     Example: ``ExtfHeader(consultant_number=29098, client_number=55003,
     fiscal_year_start=date(2024, 1, 1), date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))``
@@ -65,18 +64,16 @@ class ExtfHeader:
     application_info: str = ""
     created_at: datetime | None = None
     category: int = 21
+    #: Versionsnummer and Formatversion as read from a file. The writer always writes the
+    #: current ones (700 and the category's version) because it writes the current columns:
+    #: an older file read and written back is converted, with a header that says so.
     version: int = VERSIONSNUMMER
-    format_version: int | None = None  # None: the current version of the category
+    format_version: int | None = None
 
     @property
     def format(self) -> ExtfFormat:
         if self.category not in FORMATS:
-            raise DatevFormatError(
-                f"Header-Feld 'Formatkategorie': Wert '{self.category}' wird nicht unterstützt; "
-                "erlaubt sind 21 (Buchungsstapel) und 16 (Debitoren/Kreditoren).",
-                column="Formatkategorie",
-                value=self.category,
-            )
+            raise unknown_category(self.category, "")
         return FORMATS[self.category]
 
     @property
@@ -84,6 +81,17 @@ class ExtfHeader:
         start = self.fiscal_year_start
         nxt = date(start.year + 1, start.month, start.day)
         return date.fromordinal(nxt.toordinal() - 1)
+
+
+def unknown_category(category: int, name: str) -> DatevFormatError:
+    known = ", ".join(f"{number} ({fmt.name})" for number, fmt in sorted(FORMATS.items()))
+    named = f" ('{name}')" if name else ""
+    return DatevFormatError(
+        f"Formatkategorie {category}{named} wird nicht unterstützt; lesen und schreiben kann "
+        f"die Workbench {known}.",
+        column="Formatkategorie",
+        value=category,
+    )
 
 
 def _header_error(name: str, value: object, what: str) -> DatevFormatError:
@@ -154,10 +162,10 @@ def format_header(header: ExtfHeader) -> str:
     period = fmt.has_period
     fields = [
         _q(KENNZEICHEN),
-        str(header.version),
+        str(VERSIONSNUMMER),
         str(fmt.category),
         _q(fmt.name),
-        str(header.format_version or fmt.version),
+        str(fmt.version),
         created.strftime("%Y%m%d%H%M%S") + f"{created.microsecond // 1000:03d}",
         "",  # Importiert: set by DATEV
         _q(header.origin),
@@ -227,6 +235,10 @@ def parse_header(line: str) -> ExtfHeader:
                 value=text,
             ) from exc
 
+    category = num(2, "Formatkategorie") or 0
+    if category not in FORMATS:
+        error = unknown_category(category, cells[3])
+        raise DatevFormatError(f"Zeile 1: {error}", row=1, column=error.column, value=category)
     created_text = cells[5].strip()
     created = (
         datetime.strptime(created_text[:14], "%Y%m%d%H%M%S") if len(created_text) >= 14 else None
@@ -253,7 +265,7 @@ def parse_header(line: str) -> ExtfHeader:
         industry_solution_id=num(27, "Branchenlösung-Id"),
         application_info=cells[30],
         created_at=created,
-        category=num(2, "Formatkategorie") or 0,
+        category=category,
         version=num(1, "Versionsnummer") or 0,
         format_version=num(4, "Formatversion"),
     )

@@ -118,12 +118,18 @@ class FieldType:
         ctx = ctx or Context()
         return pl.DataFrame({"v": [text]}).select(self.parse(pl.col("v"), ctx)).item()
 
+    @property
+    def empty(self) -> str:
+        """An empty value as DATEV writes it: ``""`` for quoted fields, nothing otherwise
+        (DATEV's own Buchungsstapel, Musterdaten)."""
+        return '""' if self.quoted else ""
+
     def render(self, col: pl.Expr, ctx: Context) -> pl.Expr:
-        """Formatted value with quoting; null becomes the empty string."""
+        """Formatted value with quoting (inner quotes doubled); null becomes :attr:`empty`."""
         text = self.format(col, ctx)
         if self.quoted:
             text = pl.lit('"') + text.str.replace_all('"', '""', literal=True) + pl.lit('"')
-        return text.fill_null("")
+        return text.fill_null(self.empty)
 
 
 @dataclass(frozen=True)
@@ -260,13 +266,19 @@ class Amount(FieldType):
         # Integer arithmetic on the scaled value: exact, and much faster than per-row formatting.
         scaled = self._scaled(col).round(0).cast(pl.Int64)
         sign = pl.when(scaled < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        digits = scaled.abs().cast(pl.String)
+        size = scaled.abs()
         if self.decimals == 0:
-            return sign + digits
-        # "5" -> "005" -> "0" + "," + "05": slicing digits beats integer division and modulo.
-        digits = digits.str.zfill(self.decimals + 1)
-        whole = digits.str.head(-self.decimals)
-        return sign + whole + pl.lit(ctx.decimal_separator) + digits.str.tail(self.decimals)
+            return pl.concat_str([sign, size.cast(pl.String)])
+        unit = 10**self.decimals
+        # 5 -> "0" + "," + "05": one concat_str, no intermediate string column per piece
+        return pl.concat_str(
+            [
+                sign,
+                (size // unit).cast(pl.String),
+                pl.lit(ctx.decimal_separator),
+                (size % unit).cast(pl.String).str.zfill(self.decimals),
+            ]
+        )
 
     def parse(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         sep = re.escape(ctx.decimal_separator)
@@ -328,7 +340,14 @@ class Integer(FieldType):
 
 @dataclass(frozen=True)
 class Account(FieldType):
-    """Account number: 1-9 digits; at most Sachkontenlänge + 1 digits (personal accounts)."""
+    """Account number: 1-9 digits; at most Sachkontenlänge + 1 digits (personal accounts).
+
+    Shorter numbers are fine: DATEV omits leading zeros of Sachkonten in its own files
+    (``85`` for 0085, Musterdaten). ``zero_means_none``: ``0`` stands for "no account"
+    (DATEV writes it in Erlöskonto (Anzahlungen) of its Musterdaten).
+    """
+
+    zero_means_none: bool = False
 
     dtype = pl.Int64()
 
@@ -336,8 +355,9 @@ class Account(FieldType):
         return _prepare_int(col, source)
 
     def problem(self, col: pl.Expr, ctx: Context) -> pl.Expr:
-        expr: Then | ChainedThen = pl.when(col < 1).then(
-            pl.lit("ist keine gültige Kontonummer (mindestens 1)")
+        lowest = 0 if self.zero_means_none else 1
+        expr: Then | ChainedThen = pl.when(col < lowest).then(
+            pl.lit(f"ist keine gültige Kontonummer (mindestens {lowest})")
         )
         expr = expr.when(col > 999_999_999).then(pl.lit("hat mehr als 9 Stellen"))
         if ctx.account_length is not None:

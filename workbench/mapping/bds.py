@@ -29,6 +29,12 @@ BU_CODES_SKR03: dict[str, dict[float, str]] = {
     "expense": {19.0: "9", 7.0: "8"},
 }
 
+#: Where a correction names the invoice it corrects: Zusatzinformation 1, Art "Ursprungsrechnung".
+#: Not Belegfeld 2: its 12 characters cannot hold a 36-character invoice number, and DATEV's OPOS
+#: reads a Fälligkeit (TTMMJJ) there. Zusatzinformation takes 210 characters and is what the
+#: LedgerImport's Nachricht becomes in DATEV, so both targets put it in the same place.
+ORIGINAL_LABEL, ORIGINAL_CONTENT = "Zusatzinformation - Art 1", "Zusatzinformation- Inhalt 1"
+
 #: EXTF field ← (canonical frame, column), for the preview (first candidate with lineage wins).
 BDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "Umsatz (ohne Soll/Haben-Kz)": [(_POSITIONS, "gross"), (_INVOICES, "gross")],
@@ -42,6 +48,8 @@ BDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "Buchungstext": [(_INVOICES, "party_name")],
     "KOST1 - Kostenstelle": [(_INVOICES, "cost_center")],
     "Kost-Menge": [(_POSITIONS, "quantity")],
+    ORIGINAL_LABEL: [(_INVOICES, "original_invoice_id")],
+    ORIGINAL_CONTENT: [(_INVOICES, "original_invoice_id")],
 }
 
 #: What a booking cannot do without: rule, canonical column, condition on a line, what is missing.
@@ -132,6 +140,7 @@ def bds_records(lines: pl.DataFrame, *, kost_menge: bool) -> pl.DataFrame:
     # credited (H); negative amounts (Gutschrift, Storno) swap the side.
     payable = pl.col("invoice_kind") == "Eingangsrechnung"
     debit = pl.when(payable).then(pl.col("_amount") < 0).otherwise(pl.col("_amount") > 0)
+    original = blank_to_null("original_invoice_id")
     columns = [
         pl.col("_amount").abs().alias("Umsatz (ohne Soll/Haben-Kz)"),
         pl.when(debit).then(pl.lit("S")).otherwise(pl.lit("H")).alias("Soll/Haben-Kennzeichen"),
@@ -143,6 +152,8 @@ def bds_records(lines: pl.DataFrame, *, kost_menge: bool) -> pl.DataFrame:
         pl.col("invoice_id").alias("Belegfeld 1"),
         blank_to_null("_name").str.slice(0, 60).alias("Buchungstext"),
         blank_to_null("cost_center").alias("KOST1 - Kostenstelle"),
+        pl.when(original.is_not_null()).then(pl.lit("Ursprungsrechnung")).alias(ORIGINAL_LABEL),
+        original.alias(ORIGINAL_CONTENT),
     ]
     if kost_menge:
         columns.append(pl.col("p_quantity").alias("Kost-Menge"))

@@ -17,7 +17,7 @@ __all__ = ["MASTER_FIELDS", "master_data", "master_rows"]
 #: Debitoren/Kreditoren field ← canonical invoice column.
 MASTER_FIELDS = {
     "Konto": "party_account_no",
-    "Name (Adressatentyp Unternehmen)": "party_name",
+    "Name (Adressattyp Unternehmen)": "party_name",
     "Straße": "street",
     "Postleitzahl": "zip",
     "Ort": "city",
@@ -37,7 +37,7 @@ def master_rows(lines: pl.DataFrame) -> pl.DataFrame:
             )
             for name, column in MASTER_FIELDS.items()
         ],
-        pl.lit("2").alias("Adressatentyp"),  # 2 = Unternehmen
+        pl.lit("2").alias("Adressattyp"),  # 2 = Unternehmen
     )
 
 

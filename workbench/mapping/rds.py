@@ -3,9 +3,10 @@
 One ``consolidate`` per invoice with one record per position (one record for an invoice
 without positions). Rechnung, Gutschrift and Storno go to ``accountsReceivableLedger``
 (Rechnungsausgang), Eingangsrechnung to ``accountsPayableLedger`` (Rechnungseingang).
-Gutschrift and Storno are corrections and carry negative amounts. ``accountNo`` (the booking
-proposal) is set only where the invoice has a Sachkonto. The records are what
-:func:`workbench.datev.package.build_packages` takes.
+Gutschrift and Storno are corrections and carry negative amounts under their own number
+(DATEV's ARK/ERK samples); their Nachricht (``information``) names the invoice they correct,
+where given. ``accountNo`` (the booking proposal) is set only where the invoice has a
+Sachkonto. The records are what :func:`workbench.datev.package.build_packages` takes.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ RDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "costAmount": [(_POSITIONS, "quantity")],
     "costCategoryId": [(_INVOICES, "cost_center")],
     "tax": [(_POSITIONS, "tax"), (_INVOICES, "tax_amount")],
-    "information": [(_INVOICES, "invoice_kind")],
+    "information": [(_INVOICES, "invoice_kind"), (_INVOICES, "original_invoice_id")],
     "currencyCode": [(_INVOICES, "currency_code")],
     "invoiceId": [(_INVOICES, "invoice_id")],
     "bookingText": [(_POSITIONS, "name"), (_INVOICES, "party_name")],
@@ -41,6 +42,24 @@ RDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "customerName": [(_INVOICES, "party_name")],
     "customerCity": [(_INVOICES, "city")],
 }
+
+
+def _correction_note() -> pl.Expr:
+    """The Nachricht: a correction's kind and the invoice it corrects, where given.
+
+    The LedgerImport has no element for the original invoice; ``information`` is the Nachricht
+    DATEV shows the adviser next to the Belegbild (XSD: filed under "Zusatzinformation").
+    """
+    original = blank_to_null("original_invoice_id")
+    correction = pl.col("_sign") < 0
+    return (
+        pl.when(correction & original.is_not_null())
+        .then(pl.format("{} zu Rechnung {}", pl.col("invoice_kind"), original))
+        .when(correction)
+        .then(pl.col("invoice_kind"))
+        .when(original.is_not_null())
+        .then(pl.format("Bezug: Rechnung {}", original))
+    )
 
 
 def rds_records(lines: pl.DataFrame, *, client: str | None, kost_menge: bool) -> pl.DataFrame:
@@ -66,7 +85,7 @@ def rds_records(lines: pl.DataFrame, *, client: str | None, kost_menge: bool) ->
         ),
         blank_to_null("cost_center").alias("costCategoryId"),
         pl.col("_rate").alias("tax"),
-        pl.when(pl.col("_sign") < 0).then(pl.col("invoice_kind")).alias("information"),
+        _correction_note().alias("information"),
         pl.col("currency_code").fill_null("EUR").alias("currencyCode"),
         pl.col("invoice_id").alias("invoiceId"),
         pl.coalesce(blank_to_null("p_name"), name).str.slice(0, 60).alias("bookingText"),

@@ -23,7 +23,7 @@ from workbench.mapping.result import Mapped
 from workbench.mapping.validation import ledger_problems
 from workbench.sources.loader import LoadResult
 
-__all__ = ["RECEIPT_FIELDS", "map_receipts"]
+__all__ = ["DOCUMENT", "RECEIPT_FIELDS", "map_receipts", "receipts_gate"]
 
 _PAYABLE, _RECEIVABLE, _CASH = "Rechnungseingang", "Rechnungsausgang", "Kasse"
 _ALL = (_PAYABLE, _RECEIVABLE, _CASH)
@@ -67,7 +67,7 @@ _FIELD_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     **{name: ((_ROLE, name),) for name in _PACKAGE},
 }
 #: One Beleg: a LedgerImport package holds the items of one Buchungsmonat and Beleg-Art.
-_DOCUMENT = ["accounting_month", "document_kind", "document_id"]
+DOCUMENT = ["accounting_month", "document_kind", "document_id"]
 _SKIP_REASON = "block_transfer: Belegposition ist von der Übertragung ausgeschlossen"
 
 
@@ -96,6 +96,26 @@ def _records(rows: pl.DataFrame, client: str | None) -> pl.DataFrame:
     return rows.select(*_PACKAGE, *extra, *[_element(*spec) for spec in RECEIPT_FIELDS])
 
 
+def receipts_gate(result: LoadResult, *, findings: pl.DataFrame | None) -> RowGate:
+    """The gate's first steps for receipt items, whatever the target (LedgerImport or EXTF).
+
+    ``block_transfer`` skips, error findings block (a missing or too large Belegbild among
+    them: the check stage's ``attachment.*``), and an item without a Beleg or a known Beleg-Art
+    is blocked (no package and no Beleg-Art to book it by).
+    """
+    gate = RowGate(
+        result.frame,
+        role=_ROLE,
+        item="item_id",
+        findings=all_findings(result.findings, findings),
+        sources=source_maps(result.sources),
+    )
+    gate.skip(pl.col("block_transfer").fill_null(False), reason=_SKIP_REASON)
+    gate.block_on_errors()
+    gate.require({"document_id": None, "document_kind": tuple(DOCUMENT_KINDS)})
+    return gate
+
+
 def map_receipts(
     result: LoadResult,
     *,
@@ -114,18 +134,7 @@ def map_receipts(
     >>> mapped = map_receipts(load_receipts("bd.csv", profile="juston"), client="455148-1")
     >>> build_packages(mapped.records, out_dir="out")
     """
-    gate = RowGate(
-        result.frame,
-        role=_ROLE,
-        item="item_id",
-        findings=all_findings(result.findings, findings),
-        sources=source_maps(result.sources),
-    )
-    gate.skip(pl.col("block_transfer").fill_null(False), reason=_SKIP_REASON)
-    gate.block_on_errors()
-    # Without a Beleg and a known Beleg-Art there is no package to put the item in.
-    gate.require({"document_id": None, "document_kind": tuple(DOCUMENT_KINDS)})
-
+    gate = receipts_gate(result, findings=findings)
     # From here on the records are built: blocked rows are only marked, and the wide frames
     # are filtered once, at the end.
     rows = gate.rows
@@ -135,7 +144,7 @@ def map_receipts(
     )
     _reject_inconsistent_documents(gate, rows, records)
     if whole_documents:
-        gate.block_documents(_DOCUMENT)
+        gate.block_documents(DOCUMENT)
 
     keep = gate.is_open(rows)
     if not keep.all():
@@ -163,7 +172,7 @@ def _reject_inconsistent_documents(
     """
     keyed = records.select(
         rows["_index"],
-        pl.struct(_DOCUMENT).hash().alias("_doc"),
+        pl.struct(DOCUMENT).hash().alias("_doc"),
         pl.col("date").cast(pl.Int32).alias("_date"),
         pl.col("invoiceId").hash().alias("_id"),
         pl.col("currencyCode").hash().alias("_currency"),

@@ -91,6 +91,9 @@ class Mapped:
     primary: str = ""
     master_data: pl.DataFrame | None = None
     header: HeaderOptions = field(default_factory=HeaderOptions)
+    #: Belegbilder the records link to (``guid``, ``attachment``, ``document_kind``): EXTF
+    #: bookings carry ``BEDI "<guid>"`` and the transfer uploads the files under those GUIDs.
+    attachments: pl.DataFrame | None = None
 
     def counts(self) -> pl.DataFrame:
         """Per source file of the primary frame: loaded, mapped, blocked, skipped rows.

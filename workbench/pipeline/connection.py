@@ -13,19 +13,16 @@ above both: the transfer layer never starts a sandbox itself.
 
 from __future__ import annotations
 
-import datetime as dt
 import webbrowser
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from workbench.clients import ClientSettings, load_client_settings
 from workbench.config import Settings, datev_endpoints, load_settings
-from workbench.errors import DatevApiError
 from workbench.transfer.access import open_tokens, request_token, revoke_token
 from workbench.transfer.client import DatevClient
-from workbench.transfer.jobs import IMPORT_TYPES
 from workbench.transfer.ledger import Ledger
 from workbench.transfer.tokens import TokenEntry
 
@@ -49,75 +46,32 @@ class Connection:
     def mode(self) -> str:
         return self.settings.mode
 
-    def client_settings(self, client: str, *, month: str | None = None) -> ClientSettings:
-        """DATEV's settings for ``client`` (account length, fiscal years, Beleg-Arten with
-        folders), fetched once per connection, cached on disk for offline work."""
+    def client_settings(self, client: str) -> ClientSettings:
+        """DATEV's settings for ``client`` (account length, fiscal years, Beleg-Arten), fetched
+        once per connection and cached on disk for offline work. Folders come from the user's
+        favourites and the folder cache that transfers fill (workbench.clients): reading never
+        creates a job at DATEV."""
         if client not in self._client_settings:
             overrides = self.settings.clients.get(client, {})
             self._client_settings[client] = load_client_settings(
                 client,
-                fetch=lambda cid: self.fetch_client_basics(cid, month=month),
+                fetch=self.fetch_client_basics,
                 overrides=overrides,
                 home=self.settings.home,
             )
         return self._client_settings[client]
 
-    def fetch_client_basics(self, client: str, *, month: str | None = None) -> dict:
-        """ClientBasics plus document types, with each Beleg-Art's folders (Rechnungsordner,
-        Kassenbücher) as DATEV reports them when a transfer is created.
-
-        DATEV names folders only in the answer to creating a dxso job, so each Beleg-Art is
-        probed with a job that is deleted again at once (allowed while it is open, status 0);
-        only months of fiscal years that exist are probed, so no fiscal year is created.
-        """
+    def fetch_client_basics(self, client: str) -> dict:
+        """ClientBasics plus the services and Beleg-Arten DATEV lists for the client."""
         basics = dict(self.datev.client_basics(client))
         basics["services"] = self.datev.get_client(client).get("services", [])
-        types = [dict(entry) for entry in self.datev.document_types(client)]
-        probe_month = month or _probe_month(basics)
-        if probe_month:
-            for entry in types:
-                import_type = IMPORT_TYPES.get(entry.get("name", ""))
-                if import_type:
-                    entry["folders"] = self._probe_folders(client, import_type, probe_month)
-                    entry["folder"] = (entry["folders"] or [None])[0]
-        basics["document_types"] = types
+        basics["document_types"] = [dict(entry) for entry in self.datev.document_types(client)]
         return basics
-
-    def _probe_folders(self, client: str, import_type: str, month: str) -> list[str]:
-        try:
-            job = self.datev.create_dxso_job(
-                client, import_type=import_type, accounting_month=month
-            )
-        except DatevApiError as error:
-            if error.code in ("#DCO01002", "#DCO01001"):
-                return []  # no folder / cash book for this Beleg-Art, or a transfer is open
-            raise
-        with suppress(DatevApiError):
-            self.datev.delete_dxso_job(client, job["id"])
-        names = (
-            job.get("cash_ledger_names")
-            if import_type == "cashLedgerImport"
-            else job.get("ledger_folder_names")
-        )
-        return list(names or [])
 
     def close(self) -> None:
         """Close the client and the ledger now (``connect`` also stops the sandbox)."""
         self.datev.close()
         self.ledger.close()
-
-
-def _probe_month(basics: dict) -> str | None:
-    years = basics.get("basic_accounting_information") or []
-    today = dt.date.today()
-    for info in years:
-        start = dt.date.fromisoformat(str(info["fiscal_year_start"])[:10])
-        end = dt.date.fromisoformat(str(info["fiscal_year_end"])[:10])
-        if start <= today <= end:
-            return f"{today:%Y-%m}"
-    return (
-        f"{dt.date.fromisoformat(str(years[-1]['fiscal_year_end'])[:10]):%Y-%m}" if years else None
-    )
 
 
 @contextmanager

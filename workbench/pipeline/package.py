@@ -261,6 +261,7 @@ def _package_extf(
         ledger=ledger,
         month=month,
         daily=mapped.checked.spec.daily_items,
+        belegbilder=mapping_of(mapped).attachments,
     )
     companions = _write_master_data(mapped, header, out_dir) if uploads else []
     return PackagedRun(
@@ -277,11 +278,14 @@ def package_bookings(
     ledger: Ledger | None = None,
     month: str | None = None,
     daily: bool = False,
+    belegbilder: pl.DataFrame | None = None,
 ) -> tuple[list[Upload], list[Path]]:
     """EXTF Buchungsstapel files, one upload per file (per month, split above 99,999).
 
     ``bookings`` has the verbatim German EXTF column names plus the lineage columns ``item_id``,
     ``source_file`` and ``source_row``; ``daily``: an item books once per day (POS).
+    ``belegbilder`` (``guid``, ``attachment``, ``document_kind``) are the Belegbilder the
+    bookings' Beleglinks name: each file gets the list of its own beside it, for the send stage.
     """
     from workbench.datev.extf import read_extf, write_extf_files
     from workbench.transfer.jobs import Upload
@@ -298,9 +302,11 @@ def package_bookings(
     )
     folder = run_folder(out_dir) if ledger is not None else out_dir  # a transfer's own folder
     files = write_extf_files(bookings.drop(*LINEAGE), header, directory=folder)
-    uploads = []
+    uploads, lists = [], []
     for number, path in enumerate(files, start=1):
         written = read_extf(path)
+        if belegbilder is not None:
+            lists.append(_list_belegbilder(path, written.frame, belegbilder))
         lines = written.frame.select(GUID_FIELD).with_row_index("line", offset=3)
         items = lines.join(lineage, on=GUID_FIELD).with_columns(
             pl.format("{}#{}", pl.lit(path.name), pl.col("line")).alias("record_ref")
@@ -315,7 +321,18 @@ def package_bookings(
                 package_no=number,
             )
         )
-    return uploads, files
+    return uploads, [*files, *(path for path in lists if path is not None)]
+
+
+def _list_belegbilder(path: Path, bookings: pl.DataFrame, belegbilder: pl.DataFrame) -> Path | None:
+    """Beside an EXTF file: the Belegbilder its Beleglinks (``BEDI "<GUID>"``) name."""
+    from workbench.transfer.belegbilder import write_belegbilder_list
+
+    if "Beleglink" not in bookings.columns:
+        return None
+    guids = bookings["Beleglink"].str.extract(r'^BEDI "([0-9A-Fa-f-]{36})"$').drop_nulls()
+    linked = belegbilder.filter(pl.col("guid").is_in(guids.implode()))
+    return write_belegbilder_list(path, linked.to_dicts())
 
 
 def _booking_items(records: pl.DataFrame, *, daily: bool) -> pl.DataFrame:

@@ -45,9 +45,31 @@ def _account_length(checked: CheckedRun) -> int:
 
 def _map_receipts(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:
     from workbench.mapping import map_receipts
+    from workbench.mapping.receipts_bds import map_receipts_bds
 
-    mapping = map_receipts(checked.loaded.result, findings=checked.findings, client=checked.client)
+    if target is Target.EXTF:
+        mapping = map_receipts_bds(
+            checked.loaded.result,
+            findings=checked.findings,
+            client=checked.client,
+            account_length=_account_length(checked),
+            cash_account=_cash_account(checked),
+        )
+    else:
+        mapping = map_receipts(
+            checked.loaded.result, findings=checked.findings, client=checked.client
+        )
     return MappedRun(checked=checked, target=target, mapping=mapping)
+
+
+def _cash_account(checked: CheckedRun) -> str | None:
+    """The Kasse's account for Buchungsstapel: the setting, else the chart's standard one."""
+    from workbench.mapping.receipts_bds import CASH_ACCOUNTS
+
+    settings = checked.settings
+    if settings is None:
+        return None
+    return settings.cash_account or CASH_ACCOUNTS.get(settings.chart_of_accounts or "")
 
 
 def _map_invoices(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:

@@ -89,6 +89,8 @@ def crmplus_file(seed: int) -> SampleFile:
     """``invoices_crmplus.xlsx`` of seed ``seed`` (client 455148-1)."""
     client = "455148-1"
     header, positions = clean_invoices(80, seed=21 + 1000 * seed, client=client)
+    # seed 001's CRM+ export has no column for a correction's original invoice
+    header = header.with_columns(pl.lit(None, dtype=pl.String).alias("original_invoice_id"))
     f = SampleFile("invoices_crmplus.xlsx", "invoices", "crmplus", client, "xlsx")
     pick = Picker(header)
     header, positions, d, zipped, missing = _crm_document_defects(header, positions, pick)

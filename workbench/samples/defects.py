@@ -42,11 +42,15 @@ RULES: dict[str, str] = {
     "encoding.non_utf8": "file is not UTF-8 (Windows-1252 or UTF-16); DATEV accepts UTF-8 only",
     "encoding.control_character": "control character (U+0000-U+001F but tab/CR/LF) in a text",
     "encoding.escape_sequence": "escape debris (Intruder Alert): &#252;, &uuml;, \\3xx",
-    "encoding.exotic_space": "U+00A0, U+202F or a zero-width space instead of a plain space",
+    "encoding.exotic_space": "U+00A0, U+202F or a zero-width space instead of a plain space "
+    "(DATEV: Intruder Alert)",
     "encoding.mojibake": "UTF-8 read as Windows-1252 (MÃ¼ller, â‚¬)",
     "encoding.not_cp1252": "character that Windows-1252 (EXTF) cannot represent (emoji, ő, CJK)",
     "account.non_numeric": "account number with letters or signs",
-    "account.length_mismatch": "G/L account length != the client's Sachkontenlänge",
+    "account.length_mismatch": "G/L account longer than the client's Sachkontenlänge",
+    "account.short": "G/L account shorter than the Sachkontenlänge (DATEV reads leading zeros: "
+    "an info)",
+    "document_types.no_folder": "Beleg-Art without a folder in DATEV: every item is refused",
     "account.personal_length_mismatch": "personal account length != Sachkontenlänge + 1",
     "fiscal_year.not_created": "date in a fiscal year that is not created in DATEV",
     "fiscal_year.outside_period": "date outside the period 2026-01 .. 2026-03",
@@ -137,6 +141,23 @@ def apply_defects(frame: pl.DataFrame, defects: list[Defect]) -> pl.DataFrame:
             [defect.row], pl.Series([value], dtype=series.dtype)
         )
     return frame.with_columns(list(columns.values())) if columns else frame
+
+
+def no_folder_defects(frame: pl.DataFrame, client: str) -> pl.DataFrame:
+    """Manifest rows (``row`` = 0-based) for the items of Beleg-Arten DATEV has no folder for."""
+    kinds = list(CLIENTS[client].without_folder) if client in CLIENTS else []
+    rows = frame.with_row_index("row").filter(pl.col("document_kind").is_in(kinds))
+    return rows.select(
+        pl.lit(None, dtype=pl.String).alias("file"),
+        pl.col("row").cast(pl.Int64),
+        pl.col("item_id").cast(pl.String),
+        pl.lit("document_kind").alias("column"),
+        pl.lit("document_types.no_folder").alias("rule"),
+        pl.col("document_kind").alias("value"),
+        pl.format("{} ohne Ordner in DATEV (Mandant {})", "document_kind", pl.lit(client)).alias(
+            "note"
+        ),
+    ).cast(MANIFEST_SCHEMA)
 
 
 # --- random defects for the generator ------------------------------------------------------------

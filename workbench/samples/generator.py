@@ -98,6 +98,9 @@ def _receipts(n: int, *, seed: int, client: str, rate: float, unparseable: bool)
     typed, manifest, raw = _defects.random_receipt_defects(
         frame, seed=seed, client=client, rate=rate, unparseable=unparseable
     )
+    manifest = pl.concat([manifest, _defects.no_folder_defects(typed, client)]).sort(
+        "row", maintain_order=True
+    )
     return Generated(typed, manifest, raw=raw)
 
 

@@ -126,6 +126,14 @@ def _draw_positions(
     return _Positions(position_invoice, names, rates, quantity, net, tax, gross)
 
 
+def _original_invoice() -> pl.Expr:
+    """A correction names the party's last Rechnung before it (none: no original given)."""
+    rechnung = pl.when(pl.col("invoice_kind") == "Rechnung").then(pl.col("invoice_id"))
+    last = rechnung.forward_fill().shift(1).over("__party", order_by="date")
+    correction = pl.col("invoice_kind").is_in(["Gutschrift", "Storno"])
+    return pl.when(correction).then(last).alias("original_invoice_id")
+
+
 def _header(
     rng: np.random.Generator,
     spec: ClientSpec,
@@ -209,6 +217,7 @@ def _header(
             pl.lit(
                 "Zahlbar innerhalb von 14 Tagen ohne Abzug. Es gelten unsere AGB (Stand 01/2026)."
             ).alias("terms"),
+            _original_invoice(),
         )
         .select([pl.col(name).cast(dtype) for name, dtype in schema("invoices").items()])
     )

@@ -92,8 +92,8 @@ def _expense_field_defects(clean: pl.DataFrame, pick: Picker) -> list[Defect]:
         Defect(
             r,
             "account_no",
-            "account.length_mismatch",
-            "3 statt 4 Stellen",
+            "account.short",
+            "3 statt 4 Stellen (DATEV liest eine führende Null; Info)",
             _value(clean, r, "account_no")[:3],
         )
     )

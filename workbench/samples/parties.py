@@ -41,6 +41,8 @@ class ClientSpec:
     cash: bool = False
     #: Fiscal years created in DATEV (first day, last day).
     fiscal_years: tuple[tuple[date, date], ...] = ()
+    #: Beleg-Arten without a folder in DATEV: every such item is refused (the seed's 455148-2).
+    without_folder: tuple[str, ...] = ()
 
     def fiscal_year_created(self, day: date) -> bool:
         return any(first <= day <= last for first, last in self.fiscal_years)
@@ -67,6 +69,7 @@ CLIENTS: dict[str, ClientSpec] = {
         date(2026, 3, 31),
         "garden",
         fiscal_years=tuple((date(y, 7, 1), date(y + 1, 6, 30)) for y in (2023, 2024, 2025)),
+        without_folder=("Rechnungsausgang",),
     ),
     # Fiscal year 2026 is not created for this client: clean generated data stays in 2025.
     "455148-3": ClientSpec(

@@ -21,7 +21,7 @@ from workbench.samples.catalog import (
     _manifest,
     _value,
 )
-from workbench.samples.defects import Defect, apply_defects
+from workbench.samples.defects import Defect, apply_defects, no_folder_defects
 from workbench.samples.juston_booking_files import booking_detail_file
 from workbench.samples.juston_expense_files import expense_file, kasse_file
 from workbench.samples.writers import Layout
@@ -51,6 +51,12 @@ def _canonical_receipts(seed: int) -> SampleFile:
         .otherwise(pl.col("accounting_month"))
         .alias("accounting_month")
     )
+    # The seed gives 455148-2's Rechnungsausgang no folder (kept on purpose): DATEV refuses
+    # every outgoing item, and the checks say so once DATEV's folders are known.
+    d += [
+        Defect(int(row["row"]), "document_kind", row["rule"], row["note"])
+        for row in no_folder_defects(typed, client).iter_rows(named=True)
+    ]
     _csv_file(f, typed, d, CANONICAL_RECEIPTS, "item_id")
     f.attachments = _attachments(typed, set(), "Beleg")
     return f
@@ -64,8 +70,8 @@ def _canonical_account_date_defects(clean: pl.DataFrame, pick: Picker) -> list[D
         Defect(
             r,
             "account_no",
-            "account.length_mismatch",
-            "4-stelliges Konto bei Sachkontenlänge 5",
+            "account.short",
+            "4-stelliges Konto bei Sachkontenlänge 5 (DATEV liest eine führende Null; Info)",
             _value(clean, r, "account_no")[:4],
         )
     )

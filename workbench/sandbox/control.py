@@ -1,12 +1,14 @@
 """`/_sandbox/...`: health (always on) and, only when enabled, the test controls: clock,
-reset, faults, token expiry and Storno of a processed dxso job (done in Belege online by
-real users, so DATEV's API has no call for it).
+reset, faults, token expiry, Storno of a processed dxso job (done in Belege online by real
+users, so DATEV's API has no call for it) and the list of every job ever created (so tests can
+prove that a command created none).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +18,8 @@ from starlette.routing import Route
 from workbench.sandbox.clock import isoformat
 from workbench.sandbox.errors import Reject, json_response
 from workbench.sandbox.state import SandboxState
+
+CLIENT_ID = re.compile(r"[1-9]\d{3,6}-[1-9]\d{0,4}")
 
 
 def _enabled(request: Request) -> SandboxState:
@@ -124,6 +128,81 @@ async def expire_tokens(request: Request) -> Response:
     return Response(status_code=204)
 
 
+#: dxso status -> state word of `/_sandbox/jobs` (FACTS §3).
+DXSO_STATES = {
+    0: "open",
+    1: "processing",
+    2: "succeeded",
+    3: "failed",
+    4: "partially_processed",
+    5: "cancelled",
+    6: "cancellation_refused",
+}
+
+
+def _dxso_jobs(state: SandboxState, client: str | None) -> list[dict[str, Any]]:
+    from workbench.sandbox.processing import visible_job
+
+    sql = "SELECT * FROM dxso_jobs" + (" WHERE client_id = ?" if client else "")
+    out = []
+    for row in state.store.query(sql + " ORDER BY created_at, rowid", (client,) if client else ()):
+        job = dict(row)
+        if not job["deleted"]:  # apply due transitions, so the state is today's
+            job = visible_job(state, job["client_id"], job["id"]) or {**job, "expired": True}
+        word = (
+            "deleted"
+            if job["deleted"]
+            else ("expired" if job.get("expired") else DXSO_STATES[job["status"]])
+        )
+        out.append(
+            {
+                "id": job["id"],
+                "api": "dxso",
+                "client": job["client_id"],
+                "created_at": isoformat(job["created_at"]),
+                "state": word,
+                "status": job["status"],
+                "import_type": job["import_type"],
+                "accounting_month": job["month"],
+            }
+        )
+    return out
+
+
+def _extf_jobs(state: SandboxState, client: str | None) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM extf_jobs" + (" WHERE client_id = ?" if client else "")
+    now = state.clock.now()
+    out = []
+    for row in state.store.query(sql + " ORDER BY received_at, rowid", (client,) if client else ()):
+        job = json.loads(row["job"])
+        result = "pending" if now < row["ready_at"] else json.loads(row["outcome"])["result"]
+        out.append(
+            {
+                "id": row["id"],
+                "api": "extf",
+                "client": row["client_id"],
+                "created_at": isoformat(row["received_at"]),
+                "state": result,
+                "filename": job.get("filename"),
+            }
+        )
+    return out
+
+
+async def jobs(request: Request) -> Response:
+    """Every dxso and EXTF job ever created (deleted ones too), oldest first."""
+    state = _enabled(request)
+    client = request.query_params.get("client")
+    if client is not None and not CLIENT_ID.fullmatch(client):
+        raise Reject(
+            json_response(
+                {"error": "invalid_client", "error_description": f"No client id: {client!r}"}, 400
+            )
+        )
+    listed = _dxso_jobs(state, client) + _extf_jobs(state, client)
+    return json_response(sorted(listed, key=lambda job: job["created_at"]))
+
+
 async def cancel_job(request: Request) -> Response:
     from workbench.sandbox.processing import cancel
 
@@ -150,6 +229,7 @@ routes = [
     Route("/_sandbox/health", health),
     Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
     Route("/_sandbox/reset", reset, methods=["POST"]),
+    Route("/_sandbox/jobs", jobs),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
     Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
     Route("/_sandbox/clients/{client_id}/dxso-jobs/{job_id}/cancel", cancel_job, methods=["POST"]),

@@ -1,12 +1,17 @@
 """EXTF checks as the Buchungsdatenservice applies them (header codes from the v3 OpenAPI
 file), plus the client rules a DATEV import would reject: fiscal year created, Sachkontenlänge,
 account digits, Umsatz format, Belegdatum inside Datum vom/bis, Belegfeld 1 characters.
+
+DATEV's own Buchungsstapel (Musterdaten) must pass: it writes amounts without decimals
+(``64083``) and Sachkonten without leading zeros (``85`` for 0085). Each rule, its source and
+whether it is an assumption is listed in ``rule_table.py`` and the README.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +33,17 @@ HEADER_FIELDS = {
     15: "Date From",
     16: "Date To",
 }
-FORMATS = {("21", "Buchungsstapel"): {"13", "12", "9"}, ("16", "Debitoren/Kreditoren"): {"5", "4"}}
+FORMATS = {
+    ("21", "Buchungsstapel"): {"13", "12", "9"},
+    ("16", "Debitoren/Kreditoren"): {"5", "4"},
+    ("20", "Kontenbeschriftungen"): {"3", "2"},
+}
+#: Umsatz: up to 10 digits, a decimal comma with one or two decimals or none (DATEV writes
+#: ``64083`` in its Musterdaten and ``5,1`` in its Debitoren/Kreditoren example).
+AMOUNT = re.compile(r"\d{1,10}(,\d{1,2})?")
+#: Control characters in a field (FACTS §7, developer.datev.de: text without control characters).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+AMOUNT_NONZERO = re.compile(r"[1-9]")  # DATEV rejects an Umsatz of 0 (FACTS §7)
 BELEGFELD = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$&%*+-/")
 MAX_AFFECTED = 50
 
@@ -247,13 +262,14 @@ def _row_problems(
             cells[10],
             cells[13],
         )
-        left, _, cents = amount.partition(",")
-        if not (left.isdigit() and len(left) <= 10 and len(cents) == 2 and cents.isdigit()):
+        if not AMOUNT.fullmatch(amount) or not AMOUNT_NONZERO.search(amount):
             add("Umsatz (ohne Soll/Haben-Kz)", f"'{amount}' ist kein Betrag im Format 1234,56.")
         if sign not in ("S", "H"):
             add("Soll/Haben-Kennzeichen", f"'{sign}' muss S oder H sein.")
         for name, value in (("Konto", account), ("Gegenkonto (ohne BU-Schlüssel)", contra)):
-            if not value.isdigit() or len(value) not in (length, length + 1):
+            # Sachkonten may be shorter (leading zeros omitted); longer than a personal
+            # account (Sachkontenlänge + 1) is never an account of this client.
+            if not value.isdigit() or int(value) == 0 or len(value) > length + 1:
                 add(
                     name,
                     f"Die Kontonummer '{value}' passt nicht zur Sachkontenlänge {length} "
@@ -269,6 +285,9 @@ def _row_problems(
             )
         if len(text) > 60:
             add("Buchungstext", "Der Buchungstext ist länger als 60 Zeichen.")
+        control = next((i for i, cell in enumerate(row) if CONTROL.search(cell)), None)
+        if control is not None:
+            add(f"Feld {control + 1}", "Das Feld enthält ein Steuerzeichen.")
     return bad
 
 

@@ -7,7 +7,7 @@ jobs of one client run one at a time in the order they were finalised.
 
 Checks: the official XSDs (document.xml and LedgerImport), then the business rules users
 meet in DATEV's protocol (fiscal year created, account length, document type with folder,
-consolidated amounts, characters DATEV rejects, Ordnungsbegriff of corrections).
+consolidated amounts, characters DATEV rejects).
 """
 
 from __future__ import annotations
@@ -116,10 +116,6 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
             "SELECT name, content FROM dxso_files WHERE job_id = ? ORDER BY seq", (job["id"],)
         )
     }
-    known = {
-        r["invoice_id"]
-        for r in conn.execute("SELECT invoice_id FROM invoices WHERE client_id = ?", (client.id,))
-    }
     if "document.xml" not in files:
         return Outcome(
             3,
@@ -167,7 +163,7 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
     ok = failed = 0
     invoices: list[str] = []
     for number, document in enumerate(archive["documents"], start=1):
-        doc_entries, doc_invoices = _process_document(document, files, client, job, known)
+        doc_entries, doc_invoices = _process_document(document, files, client, job)
         errors = [e for e in doc_entries if e.type == "error"]
         entries.extend(doc_entries)
         if errors:
@@ -183,7 +179,6 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
         else:
             ok += 1
             invoices.extend(doc_invoices)
-            known.update(doc_invoices)
     described = {
         name
         for d in archive["documents"]
@@ -207,7 +202,6 @@ def _process_document(
     files: dict[str, bytes],
     client: AccountingClient,
     job: dict[str, Any],
-    known: set[str],
 ) -> tuple[list[Entry], list[str]]:
     entries: list[Entry] = []
     missing = [name for name in document["files"] if name not in files]
@@ -216,7 +210,7 @@ def _process_document(
     invoices: list[str] = []
     ledger = document.get("ledger")
     if ledger:
-        problems, invoices = rules.check_ledger(ledger, files, client, job, known)
+        problems, invoices = rules.check_ledger(ledger, files, client, job)
         entries.extend(
             Entry(text, "error", ledger["datafile"], context) for text, context in problems
         )

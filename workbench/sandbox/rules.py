@@ -1,8 +1,11 @@
 """Belege online's checks on an uploaded XML package: XSDs plus DATEV's business rules.
 
 The protocol texts are German because users read them in DATEV's protocol; the fiscal-year,
-account-length, "Intruder Alert" and "Ordnungsbegriff" texts are the ones quoted in the
-vendors' documentation (seeds 001 and 004).
+account-length and "Intruder Alert" texts are the ones quoted in the vendors' documentation
+(seeds 001 and 004). DATEV's Musterdaten pass every rule: corrections (ARK/ERK) are negative
+amounts under their own invoice id and need no original invoice, so "Der Ordnungsbegriff ist
+nicht angelegt" (seed 001, cause not documented) is not simulated. Each rule, its source and
+whether it is an assumption: ``rule_table.py`` and the README.
 """
 
 from __future__ import annotations
@@ -44,12 +47,17 @@ FOLDER_CATEGORIES = {
     "accountsReceivableLedger": "outgoing_invoices",
 }
 INTRUDER_ALERT = "Rechnung passt nicht zu Rechnungsschema. Ursache: Intruder Alert"
-ORDNUNGSBEGRIFF = "Der Ordnungsbegriff ist nicht angelegt"
 # Characters DATEV's XML interface rejects: controls, exotic spaces, zero-width and
 # private-use characters, the replacement character, and escaped octets such as "\303".
 REJECTED = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200f"
     "\u2028-\u202f\u205f-\u2064\u3000\ufeff\ue000-\uf8ff\ufffd]|\\\\3[0-7]{2}"
+)
+#: Escape debris in a text (seed 004: "&xx oder \\3x"): HTML entities and octal escapes that a
+#: source system left instead of the character; checked on the element texts, after XML parsing.
+ESCAPE_DEBRIS = re.compile(
+    r"&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z][A-Za-z0-9]{1,7};"
+    r"|\\[0-3][0-7][0-7]|\\x[0-9A-Fa-f]{2}|&[0-9A-Fa-f]{2}(?![0-9A-Za-z;])"
 )
 XSD_FILES = {
     "document": "Document_v060.xsd",
@@ -134,7 +142,6 @@ def check_ledger(
     files: dict[str, bytes],
     client: AccountingClient,
     job: dict[str, Any],
-    known: set[str],
 ) -> tuple[list[tuple[str, str | None]], list[str]]:
     """Problems as (text, context) and the invoice ids the ledger file books."""
     kind, name = ledger["kind"], ledger["datafile"]
@@ -171,7 +178,10 @@ def check_ledger(
     error = xsd_error("ledger", content)
     if error:
         return [*problems, (f"Rechnung passt nicht zu Rechnungsschema. Ursache: {error}", None)], []
-    record_problems, invoices, summary = _check_records(kind, content, client, known)
+    debris = _escape_debris(content)
+    if debris:
+        return [*problems, (INTRUDER_ALERT, f"Escape-Rest {debris}")], []
+    record_problems, invoices, summary = _check_records(kind, content, client, period)
     ledger["summary"] = summary
     return problems + record_problems, invoices
 
@@ -204,8 +214,16 @@ def _folder_problems(
     return []
 
 
+def _escape_debris(content: bytes) -> str | None:
+    for element in etree.fromstring(content, _PARSER).iter():
+        found = ESCAPE_DEBRIS.search(element.text or "") if isinstance(element.tag, str) else None
+        if found:
+            return found.group()
+    return None
+
+
 def _check_records(
-    kind: str, content: bytes, client: AccountingClient, known: set[str]
+    kind: str, content: bytes, client: AccountingClient, period: str
 ) -> tuple[list[tuple[str, str | None]], list[str], list[tuple[str, str]]]:
     root = etree.fromstring(content, _PARSER)
     problems: list[tuple[str, str | None]] = []
@@ -232,6 +250,15 @@ def _check_records(
                     None,
                 )
             )
+        consolidated = consolidate.get("consolidatedDate") or ""
+        if not consolidated.startswith(period):
+            problems.append(
+                (
+                    f"Das Datum {consolidated} (consolidatedDate) liegt nicht im Buchungsmonat "
+                    f"{period} der document.xml.",
+                    None,
+                )
+            )
         for attr, element in (
             ("consolidatedCurrencyCode", "currencyCode"),
             ("consolidatedInvoiceId", "invoiceId"),
@@ -248,16 +275,8 @@ def _check_records(
             if missing_fy:
                 problems.append((missing_fy, f"Belegdatum {v['date']}"))
             problems.extend(_account_problems(v, length))
-            invoice_id = v.get("invoiceId", "")
-            if (
-                kind != "cashLedger"
-                and _decimal(v.get("amount")) < 0
-                and invoice_id not in known
-                and invoice_id not in invoices
-            ):
-                problems.append((ORDNUNGSBEGRIFF, f"Belegfeld 1: {invoice_id}"))
         invoice_id = consolidate.get("consolidatedInvoiceId") or values[0].get("invoiceId", "")
-        if invoice_id and _decimal(consolidate.get("consolidatedAmount")) > 0:
+        if invoice_id:
             invoices.append(invoice_id)
         day = date.fromisoformat(values[0]["date"])
         summary.append((invoice_id, f"{day.month:02d}.{day.year}"))
@@ -267,7 +286,9 @@ def _check_records(
 def _account_problems(values: dict[str, str], length: int) -> list[tuple[str, str | None]]:
     problems: list[tuple[str, str | None]] = []
     account = values.get("accountNo")
-    if account and len(account) not in (length, length + 1):
+    # Sachkonten may be shorter (leading zeros omitted, as in DATEV's Musterdaten); longer
+    # than a personal account (Sachkontenlänge + 1) is no account of this client.
+    if account and len(account) > length + 1:
         problems.append(
             (
                 f"Die Kontenlänge der Kontonummer {account} ({len(account)} Stellen) "

@@ -249,6 +249,7 @@ def _unparseable(
             pl.DataFrame(
                 {
                     "source": pl.repeat(table.file, len(values), eager=True, dtype=pl.String),
+                    "sheet": pl.repeat(table.sheet, len(values), eager=True, dtype=pl.String),
                     "row": rows,
                     "item_id": (
                         item_text.filter(bad).rechunk()

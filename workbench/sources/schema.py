@@ -119,6 +119,9 @@ _CANONICAL: dict[str, tuple[Column, ...]] = {
         ("party_account_no", "account"),
         ("attachment", "text"),
         ("terms", "text"),
+        # a Gutschrift's or Storno's original invoice (issue 13, item 6): the record keeps its
+        # own number and negative amount (DATEV's ARK/ERK samples) and names this one
+        ("original_invoice_id", "code"),
     ),
     "positions": _cols(
         ("invoice_id", "code", True),

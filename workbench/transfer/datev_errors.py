@@ -92,6 +92,13 @@ def describe_error(status: int, body: bytes, *, what: str) -> tuple[str, str | N
         parts.append(problem)
     elif code:
         parts.append(f"{code}: {data.get('error_description', '')}".rstrip(": "))
+    details = [  # DATEVconnect says why in additional_messages (order management: postings)
+        str(message["description"])
+        for message in data.get("additional_messages") or []
+        if isinstance(message, dict) and message.get("description")
+    ]
+    if details:
+        parts.append("; ".join(details))
     if status in _STATUS_MESSAGES and (status in (403, 404, 401) or len(parts) == 1):
         parts.append(_STATUS_MESSAGES[status])
     if request_id:

@@ -5,6 +5,8 @@ The package stage (``workbench/pipeline/package.py``) writes the file, with DATE
 ``affected_elements`` ("Zeile 17, Konto") lead back to the source row. The upload sends the
 transfer id as ``Reference-Id``: if the process dies after DATEV accepted the file but before
 the job id was stored, the job is found again in DATEV's job list instead of uploading twice.
+Belegbilder the bookings link to (``Beleglink``) go to the Belegbilderservice first
+(``belegbilder.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.errors import DatevApiError
+from workbench.transfer.belegbilder import listed_belegbilder, upload_belegbilder
 from workbench.transfer.client import DatevClient
 from workbench.transfer.ledger import Ledger, Transfer
 from workbench.transfer.recovery import TRANSIENT
@@ -42,6 +45,18 @@ def send_extf(ledger: Ledger, datev: DatevClient, transfer_id: str) -> Transfer:
             )
     path = Path(transfer.package_path or "")
     ledger.update(transfer.id, action="übertragen", local_status="In Übertragung")
+    try:
+        # the Beleglinks must lead somewhere before the bookings arrive
+        upload_belegbilder(
+            datev,
+            transfer.client,
+            listed_belegbilder(path),
+            ledger=ledger,
+            transfer_id=transfer.id,
+        )
+    except DatevApiError as error:
+        record_failure(ledger, transfer.id, error)
+        raise
     ledger.mark_upload_started(transfer.id, entry["name"])
     try:
         job = datev.upload_extf(

@@ -29,6 +29,7 @@ from pathlib import Path
 from workbench.errors import DatevApiError, TransferError
 from workbench.transfer.client import DatevClient
 from workbench.transfer.extf_jobs import send_extf
+from workbench.transfer.folders import fit_package_folder
 from workbench.transfer.ledger import ITEM_FIELDS, Ledger, Transfer
 from workbench.transfer.recovery import after_failure, delete_open_job, group_busy, no_files
 from workbench.transfer.status import refresh_status
@@ -204,6 +205,7 @@ def send_dxso(
         _wait_for_previous(ledger, datev, transfer, wait=wait)
         transfer = _create_job(ledger, datev, transfer)
     try:
+        fit_package_folder(ledger, transfer)
         _upload_missing(ledger, datev, transfer, progress)
         _finalize(datev, transfer)
     except DatevApiError as error:
@@ -215,7 +217,12 @@ def send_dxso(
 
 def _create_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Transfer:
     """Create the DATEV job; the intent is in the ledger before the call, so a crash between
-    DATEV creating the job and the ledger storing its id is known on the next run."""
+    DATEV creating the job and the ledger storing its id is known on the next run. What DATEV
+    says about the Beleg-Art's folders (its answer names them, or #DCO01002 says there are
+    none) goes into the folder cache, so that the checks know them from now on without ever
+    creating a job themselves."""
+    from workbench.clients import remember_folders
+
     unknown_job = transfer.local_status == "In Übertragung"  # intent recorded, no id stored
     month = transfer.month
     if month is None:
@@ -225,16 +232,22 @@ def _create_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Trans
             f"'workbench delete {transfer.id}', dann 'workbench transfer …'."
         )
     ledger.update(transfer.id, action="job wird angelegt", local_status="In Übertragung")
+    document_kind = transfer.document_kind or ""
+    import_type = IMPORT_TYPES[document_kind]
     try:
         job = datev.create_dxso_job(
-            transfer.client,
-            import_type=IMPORT_TYPES[transfer.document_kind or ""],
-            accounting_month=month,
+            transfer.client, import_type=import_type, accounting_month=month
         )
     except DatevApiError as error:
+        if error.code == "#DCO01002":
+            remember_folders(transfer.client, document_kind, [], month=month)
         if error.code == "#DCO01001":
             raise TransferError(group_busy(ledger, transfer, unknown_job)) from error
         raise after_failure(ledger, datev, transfer, error) from error
+    names = job.get(
+        "cash_ledger_names" if import_type == "cashLedgerImport" else "ledger_folder_names"
+    )
+    remember_folders(transfer.client, document_kind, list(names or []), month=month)
     return ledger.update(transfer.id, action="job angelegt", job_id=job["id"])
 
 

@@ -29,6 +29,7 @@ _LABELS = {
     "message": "Meldung",
     "severity": "Schwere",
     "source": "Datei",
+    "sheet": "Blatt",
     "row": "Zeile",
     "column": "Spalte",
     "value": "Wert",
@@ -337,12 +338,15 @@ class ChecksStep(Step):
             "message",
             "severity",
             "source",
+            "sheet",
             "row",
             "column",
             "value",
             "suggestion",
             "rule",
         )
+        if shown["sheet"].null_count() == shown.height:
+            shown = shown.drop("sheet")  # CSV sources have no Blatt
         self.table.set_frame(shown)
 
     def reset(self) -> None:
@@ -371,6 +375,8 @@ class ChecksStep(Step):
 
 def _with_shown_column(findings: pl.DataFrame) -> pl.DataFrame:
     """``column`` as the user knows it: the header in the file where there is one."""
+    if "sheet" not in findings.columns:
+        findings = findings.with_columns(pl.lit(None, dtype=pl.String).alias("sheet"))
     if "source_column" not in findings.columns:
         return findings
     return findings.with_columns(pl.coalesce("source_column", "column").alias("column"))

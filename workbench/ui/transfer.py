@@ -148,7 +148,7 @@ class TransferStep(Step):
         session = self.app.session
         settings = session.run.settings if session.run is not None else None
         entry = settings.document_type(kind) if settings is not None and kind else None
-        offered = list(entry.folders) if entry is not None else []
+        offered = list(entry.folders or ()) if entry is not None else []
         if entry is not None and entry.folder and entry.folder not in offered:
             offered.insert(0, entry.folder)
         favourite = Favourites(session.home).folder(session.client or "", kind) if kind else None
