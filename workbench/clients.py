@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.config import workbench_home
-from workbench.errors import ConfigError, UsageError
+from workbench.errors import ConfigError, UsageError, WorkbenchError
 
 __all__ = [
     "CLIENT_ID_PATTERN",
@@ -448,21 +448,16 @@ def normalise_client_id(value: object, *, allow_number: bool = False) -> str:
     return f"{int(match[1])}-{int(match[2])}"
 
 
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
-
-
 def normalise_month(value: object) -> str:
-    """A Buchungsmonat / period ``JJJJ-MM`` with a real month (01-12), or :class:`UsageError`.
+    """A Buchungsmonat as people write it (``2026-01``, ``01/2026``, ``01.2026``,
+    ``Januar 2026``) as ``JJJJ-MM`` with a real month, or :class:`UsageError`.
 
-    >>> normalise_month("2026-01")
-    '2026-01'
+    >>> normalise_month("2026-01"), normalise_month("Januar 2026")
+    ('2026-01', '2026-01')
     """
-    text = value.strip() if isinstance(value, str) else ""
-    match = _MONTH.fullmatch(text)
-    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
-        raise UsageError(
-            f"Der Monat '{'' if value is None else str(value)[:40]}' ist ungültig: erwartet "
-            f"wird JJJJ-MM mit einem Monat von 01 bis 12, z. B. 2026-01.",
-            value=value,
-        )
-    return text
+    from workbench.german import parse_month
+
+    try:
+        return parse_month(value.strip() if isinstance(value, str) else "")
+    except WorkbenchError as error:
+        raise UsageError(str(error), value=value) from None

@@ -74,6 +74,7 @@ RULE_TITLES = {
     "account.configured_length_mismatch": "Sachkontenlänge weicht von DATEV ab",
     "account.length_mismatch": "Sachkonto mit falscher Länge",
     "account.missing": "Konto fehlt",
+    "account.short": "Sachkonto kürzer als die Sachkontenlänge",
     "account.non_numeric": "Konto nicht numerisch",
     "account.personal_length_mismatch": "Personenkonto mit falscher Länge",
     "amount.decimals": "Mehr als zwei Nachkommastellen",
