@@ -823,12 +823,28 @@ def pos() -> dict:
     )
 
 
+def _einvoice_suites() -> dict:
+    """The e-invoice suites live in ``einvoice_rules.py`` (EN 16931 / XRechnung rule ids)."""
+    import sys
+
+    sys.path.insert(0, str(HERE))
+    sys.modules.setdefault("build", sys.modules[__name__])
+    import einvoice_rules  # type: ignore[import-not-found]
+
+    return {
+        "einvoice": einvoice_rules.einvoice,
+        "einvoice_lines": einvoice_rules.einvoice_lines,
+        "einvoice_vat": einvoice_rules.einvoice_vat,
+    }
+
+
 SUITES = {
     "receipts": receipts,
     "invoices": invoices,
     "positions": positions,
     "calls": calls,
     "pos": pos,
+    **_einvoice_suites(),
 }
 
 
