@@ -156,16 +156,20 @@ def einvoice() -> dict:
         _rule("BR-S-01", "_s_breakdowns", "expect_column_values_to_be_between", "error",
               "Die Aufschlüsselung nennt Kategorie S (BG-23), aber keine Position, kein Nachlass "
               "und kein Zuschlag hat Kategorie S.", "keine Aufschlüsselung der Kategorie S",
-              min_value=0, max_value=0, row_condition=_cmp("_s_items", "==", 0),
+              min_value=0, max_value=0,
+              row_condition=_and(_cmp("_s_items", "==", 0), _cmp("_lines_expected", "==", True)),
               report_column="tax_total"),
         _present("BR-S-02", "seller_vat_id",
                  "Bei Positionen mit Kategorie S (Normalsatz) fehlen USt-IdNr. (BT-31) und "
                  "Steuernummer (BT-32) des Verkäufers",
                  row_condition=_and(_cmp("_s_lines", ">", 0), _null("seller_tax_number"))),
+        # CII states BR-61 on the account element (absent account: BR-50's business); UBL on
+        # the payment means, as here
         _present("BR-61", "iban",
                  "Bei Zahlung per Überweisung (BT-81 = 30 oder 58) fehlt die Kennung des "
                  "Zahlungskontos (BT-84, IBAN)",
-                 row_condition=_cmp("payment_means", "IN", ["30", "58"])),
+                 row_condition=_and(_cmp("payment_means", "IN", ["30", "58"]),
+                                    _cmp("syntax", "==", "UBL"))),
         _in("BR-CL-01", "type_code", code_list("BR-CL-01"), "Der Rechnungstyp (BT-3)",
             row_condition=_cmp("_credit", "==", False)),
         _in("BR-CL-04", "currency", code_list("BR-CL-04"), "Die Währung (BT-5)"),
@@ -237,7 +241,7 @@ def einvoice_lines() -> dict:
 
 
 def einvoice_vat() -> dict:
-    standard = _cmp("category", "==", "S")
+    standard = _and(_cmp("category", "==", "S"), _cmp("_lines_expected", "==", True))
     ex = [
         _present("BR-45", "taxable", "Der Steuerbasisbetrag der Kategorie (BT-116)"),
         _present("BR-46", "tax", "Der Steuerbetrag der Kategorie (BT-117)"),
@@ -246,6 +250,15 @@ def einvoice_vat() -> dict:
                  row_condition=_cmp("category", "!=", "O")),
         _in("BR-CL-17", "category", code_list("BR-CL-17"),
             "Die Umsatzsteuerkategorie der Aufschlüsselung (BT-118)"),
+        _rule("BR-CO-17", "__co17", "expect_column_values_to_be_between", "error",
+              "Der Steuerbetrag (BT-117) {value} weicht um 1 oder mehr von Steuerbasisbetrag "
+              "(BT-116) × Steuersatz (BT-119) ab.", "BT-117 = BT-116 × BT-119 (± 1)",
+              min_value=-1, max_value=1, strict_min=True, strict_max=True,
+              row_condition=_cmp("rate", "!=", 0), report_column="tax"),
+        _rule("BR-CO-17", "tax", "expect_column_values_to_be_between", "error",
+              "Der Steuerbetrag (BT-117) {value} einer Kategorie mit Steuersatz 0 ist nicht 0.",
+              "0,00 bei Steuersatz 0", min_value=-0.5, max_value=0.5, strict_max=True,
+              row_condition=_cmp("rate", "==", 0)),
         _rule("BR-S-08", "__s08", "expect_column_values_to_be_between", "error",
               "Der Steuerbasisbetrag (BT-116) {value} der Kategorie S weicht um 1 oder mehr von "
               "der Summe der Positions-Nettobeträge zuzüglich Zuschlägen und abzüglich "
@@ -263,6 +276,7 @@ def einvoice_vat() -> dict:
         ex,
         derived={
             "__s08": "taxable - _expected_taxable",
+            "__co17": "abs(tax) - round(abs(taxable) * rate) / 100",
             "__s09": "abs(tax) - round(abs(taxable) * rate) / 100",
         },
         notes="E-invoice VAT breakdown (BG-23), one row per category and rate.",

@@ -112,6 +112,9 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
     vat = vat.join(
         expected, on=["source_file", "category", "rate"], how="left", nulls_equal=True
     ).with_columns(pl.col("_expected_taxable").fill_null(0.0))
+    vat = vat.join(
+        prepared.select("source_file", "_lines_expected"), on="source_file", how="left"
+    )
     return {"einvoice": prepared, "einvoice_lines": lines, "einvoice_vat": vat}
 
 

@@ -279,11 +279,12 @@ def _cii_date(parent: etree._Element, tag: str, value: date) -> None:
 
 
 def _cii_party(
-    parent: etree._Element, tag: str, party: Party, invoice: EInvoice, *, seller: bool
+    parent: etree._Element, tag: str, party: Party, invoice: EInvoice, *, seller: bool, lines: bool
 ) -> None:
     node = _e(parent, tag)
     _e(node, "ram:Name", party.name)
-    if seller and (party.contact or party.phone or party.email):
+    # the header-only Factur-X profiles (MINIMUM, BASIC WL) have no trade contact
+    if seller and lines and (party.contact or party.phone or party.email):
         contact = _e(node, "ram:DefinedTradeContact")
         if party.contact:
             _e(contact, "ram:PersonName", party.contact)
@@ -350,8 +351,8 @@ def cii_bytes(invoice: EInvoice, *, lines: bool = True) -> bytes:
     agreement = _e(transaction, "ram:ApplicableHeaderTradeAgreement")
     if invoice.buyer_reference:
         _e(agreement, "ram:BuyerReference", invoice.buyer_reference)
-    _cii_party(agreement, "ram:SellerTradeParty", invoice.seller, invoice, seller=True)
-    _cii_party(agreement, "ram:BuyerTradeParty", invoice.buyer, invoice, seller=False)
+    _cii_party(agreement, "ram:SellerTradeParty", invoice.seller, invoice, seller=True, lines=lines)
+    _cii_party(agreement, "ram:BuyerTradeParty", invoice.buyer, invoice, seller=False, lines=lines)
     delivery = _e(transaction, "ram:ApplicableHeaderTradeDelivery")
     _cii_date(
         _e(delivery, "ram:ActualDeliverySupplyChainEvent"),
