@@ -117,11 +117,11 @@ def einvoice() -> dict:
               min_value=1, row_condition=lines_expected, report_column="invoice_id"),
         _rule("BR-CO-09", "_seller_vat_prefix", "expect_column_values_to_be_in_set", "error",
               "Die USt-IdNr. des Verkäufers (BT-31) beginnt nicht mit einem Ländercode nach "
-              "ISO 3166-1 (Griechenland: EL) – Präfix '{value}'.", "Ländercode als Präfix",
+              "ISO 3166-1 (Griechenland: EL): '{value}'.", "Ländercode als Präfix",
               value_set=code_list("BR-CO-09"), report_column="seller_vat_id"),
         _rule("BR-CO-09", "_buyer_vat_prefix", "expect_column_values_to_be_in_set", "error",
               "Die USt-IdNr. des Käufers (BT-48) beginnt nicht mit einem Ländercode nach "
-              "ISO 3166-1 (Griechenland: EL) – Präfix '{value}'.", "Ländercode als Präfix",
+              "ISO 3166-1 (Griechenland: EL): '{value}'.", "Ländercode als Präfix",
               value_set=code_list("BR-CO-09"), report_column="buyer_vat_id"),
         _sum("BR-CO-10", "__co10", "line_total",
              "Die Summe der Positionsnettobeträge (BT-106) ist nicht die Summe der Nettobeträge "
@@ -145,8 +145,8 @@ def einvoice() -> dict:
              "Der fällige Zahlungsbetrag (BT-115) ist nicht Gesamtbetrag (BT-112) − "
              "Vorauszahlung (BT-113) + Rundung (BT-114)", "BT-115 = BT-112 − BT-113 + BT-114"),
         _present("BR-CO-26", "seller_vat_id",
-                 "Der Verkäufer ist nicht identifiziert: es fehlen Kennung (BT-29), "
-                 "Registernummer (BT-30) und USt-IdNr. (BT-31)",
+                 "Eine Kennung des Verkäufers: Kennung (BT-29), Registernummer (BT-30) oder "
+                 "USt-IdNr. (BT-31)",
                  row_condition=_and(_null("seller_id"), _null("seller_legal_id"))),
         _rule("BR-S-01", "_s_breakdowns", "expect_column_values_to_be_between", "error",
               "Positionen, Nachlässe oder Zuschläge mit Umsatzsteuerkategorie S (Normalsatz) "
@@ -160,13 +160,13 @@ def einvoice() -> dict:
               row_condition=_and(_cmp("_s_items", "==", 0), _cmp("_lines_expected", "==", True)),
               report_column="tax_total"),
         _present("BR-S-02", "seller_vat_id",
-                 "Bei Positionen mit Kategorie S (Normalsatz) fehlen USt-IdNr. (BT-31) und "
+                 "Bei Positionen mit Kategorie S (Normalsatz): USt-IdNr. (BT-31) oder "
                  "Steuernummer (BT-32) des Verkäufers",
                  row_condition=_and(_cmp("_s_lines", ">", 0), _null("seller_tax_number"))),
         # CII states BR-61 on the account element (absent account: BR-50's business); UBL on
         # the payment means, as here
         _present("BR-61", "iban",
-                 "Bei Zahlung per Überweisung (BT-81 = 30 oder 58) fehlt die Kennung des "
+                 "Bei Zahlung per Überweisung (BT-81 = 30 oder 58): die Kennung des "
                  "Zahlungskontos (BT-84, IBAN)",
                  row_condition=_and(_cmp("payment_means", "IN", ["30", "58"]),
                                     _cmp("syntax", "==", "UBL"))),
@@ -177,14 +177,14 @@ def einvoice() -> dict:
         _in("BR-CL-14", "buyer_country", code_list("BR-CL-14"), "Der Ländercode (BT-55)"),
         _in("BR-CL-16", "payment_means", code_list("BR-CL-16"), "Die Zahlungsart (BT-81)"),
         # XRechnung 3.0 (KoSIT): only for invoices that declare XRechnung in BT-24
-        _present("BR-DE-1", "payment_means", "Die Zahlungsanweisungen (BG-16) fehlen",
+        _present("BR-DE-1", "payment_means", "Die Zahlungsanweisung (BG-16)",
                  row_condition=XRECHNUNG_CONDITION),
         _present("BR-DE-15", "buyer_reference",
-                 "Die Käuferreferenz (BT-10, bei öffentlichen Auftraggebern die Leitweg-ID) fehlt",
+                 "Die Käuferreferenz (BT-10, bei öffentlichen Auftraggebern die Leitweg-ID)",
                  row_condition=XRECHNUNG_CONDITION),
         _present("BR-DE-16", "seller_vat_id",
-                 "Bei Umsatzsteuerkategorie S, Z, E, AE, K, G, L oder M fehlen USt-IdNr. (BT-31) "
-                 "und Steuernummer (BT-32) des Verkäufers",
+                 "Bei Umsatzsteuerkategorie S, Z, E, AE, K, G, L oder M: USt-IdNr. (BT-31) oder "
+                 "Steuernummer (BT-32) des Verkäufers",
                  row_condition=_and(XRECHNUNG_CONDITION, _cmp("_de16_items", ">", 0),
                                     _null("seller_tax_number"))),
         _in("BR-DE-17", "type_code", XRECHNUNG_TYPE_CODES,

@@ -262,3 +262,37 @@ def locate_findings(findings: pl.DataFrame, details: dict[str, pl.DataFrame]) ->
         .otherwise(pl.col("message"))
         .alias("message"),
     ).select(findings.columns)  # fmt: skip
+
+
+#: The transfer ledger's audit action under which each e-invoice's check result is kept.
+PROTOCOL_ACTION = "E-Rechnung geprüft"
+
+
+def check_protocol(findings: pl.DataFrame, details: dict[str, pl.DataFrame]) -> list[dict]:
+    """One entry per e-invoice for the transfer protocol: format, profile and what the checks
+    found (rule ids of errors and warnings), as the ledger's audit log keeps it; none when no
+    e-invoice was loaded."""
+    if "einvoice" not in details:
+        return []
+    header = details["einvoice"]
+    mine = findings.filter(pl.col("source").is_in(header["source_file"].implode()))
+    entries = []
+    for row in header.iter_rows(named=True):
+        own = mine.filter(pl.col("source") == row["source_file"])
+        errors = sorted(set(own.filter(pl.col("severity") == "error")["rule"].to_list()))
+        warnings = sorted(set(own.filter(pl.col("severity") == "warning")["rule"].to_list()))
+        syntax = "ZUGFeRD/Factur-X (PDF)" if row["container"] == "PDF" else row["syntax"]
+        verdict = (
+            f"{len(errors)} Fehler ({', '.join(errors)})" if errors else "keine Fehler"
+        ) + (f", {len(warnings)} Warnung(en) ({', '.join(warnings)})" if warnings else "")
+        entries.append(
+            {
+                "item_id": row["invoice_id"],
+                "file": row["source_file"],
+                "format": f"{syntax}, {row['profile'] or 'ohne Profilkennung'}",
+                "errors": errors,
+                "warnings": warnings,
+                "result": f"Schema, EN 16931 und XRechnung geprüft: {verdict}.",
+            }
+        )
+    return entries

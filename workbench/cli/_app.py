@@ -100,9 +100,10 @@ app = typer.Typer(
 
 def _console(*, stderr: bool = False) -> Console:
     # Piped output (files, CI, CliRunner) gets a wide page instead of rich's 80 columns.
-    console = Console(stderr=stderr, soft_wrap=True)
+    # emoji=False: an XPath such as "cbc:ID" must not turn into an emoji shortcode
+    console = Console(stderr=stderr, soft_wrap=True, emoji=False)
     if not console.is_terminal:
-        console = Console(stderr=stderr, soft_wrap=True, width=200)
+        console = Console(stderr=stderr, soft_wrap=True, width=200, emoji=False)
     return console
 
 

@@ -36,7 +36,10 @@ def load(
     kind: KindArgument,
     files: Files,
     profile: Annotated[
-        str, typer.Option("--profile", "-p", help="Spaltenprofil (Name oder .toml).")
+        str,
+        typer.Option(
+            "--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto': an der Datei erkannt)."
+        ),
     ] = "canonical",
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Ausgabe als Tabelle oder JSON.")

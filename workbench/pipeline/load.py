@@ -43,8 +43,13 @@ def load_run(
 
 
 def detect_profile(kind: str | SourceKind, files: Sequence[Path]) -> str:
-    """The first profile (canonical last) whose columns match the first file's header."""
-    kind = kind_spec(kind).kind.value
+    """The first profile (canonical last) whose columns match the first file's header.
+
+    A document the kind's loader reads besides tables (an XRechnung XML, a ZUGFeRD/Factur-X
+    PDF: see ``KindFunctions.documents``) gets the first profile of its format instead.
+    """
+    spec = kind_spec(kind)
+    kind = spec.kind.value
     first = Path(files[0])
     names = [name for name in available_profiles() if name != "canonical"] + ["canonical"]
     candidates, broken = [], []
@@ -53,7 +58,16 @@ def detect_profile(kind: str | SourceKind, files: Sequence[Path]) -> str:
             candidates.append((name, load_profile(name)))
         except ProfileError as error:  # a broken user profile breaks only itself
             broken.append(error)
-    candidates = [(name, profile) for name, profile in candidates if kind in profile.variants]
+    for format_name, recognises in REGISTRY[spec.kind].documents.items():
+        if recognises(first):
+            for name, profile in candidates:
+                if profile.format == format_name:
+                    return name
+    candidates = [
+        (name, profile)
+        for name, profile in candidates
+        if kind in profile.variants and profile.format == "table"
+    ]
     required_columns = [column.name for column in canonical_columns(kind) if column.required]
     tables: dict[str | None, set[str]] = {}
     unreadable: list[SourceError] = []
