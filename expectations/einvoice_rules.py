@@ -21,7 +21,11 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from build import expectation, suite  # type: ignore[import-not-found]
+from typing import Any
+
+#: The expectation and suite builders of ``build.py`` (it sets them before building).
+expectation: Any = None
+suite: Any = None
 
 STRICTER = (
     " Die E-Rechnung ist so nicht EN-16931-konform: Fordern Sie beim Rechnungssteller eine "
