@@ -20,7 +20,6 @@ import re
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-
 from typing import Any
 
 #: The expectation and suite builders of ``build.py`` (it sets them before building).
@@ -137,8 +136,8 @@ def einvoice() -> dict:
              "Die Summe der Zuschläge (BT-108) ist nicht die Summe der Zuschläge auf "
              "Dokumentenebene (BT-99)", "BT-108 = Σ BT-99"),
         _sum("BR-CO-13", "__co13", "tax_exclusive",
-             "Der Gesamtbetrag ohne Umsatzsteuer (BT-109) ist nicht Positionssumme (BT-106) − "
-             "Nachlässe (BT-107) + Zuschläge (BT-108)", "BT-109 = BT-106 − BT-107 + BT-108"),
+             "Der Gesamtbetrag ohne Umsatzsteuer (BT-109) ist nicht Positionssumme (BT-106) - "
+             "Nachlässe (BT-107) + Zuschläge (BT-108)", "BT-109 = BT-106 - BT-107 + BT-108"),
         _sum("BR-CO-14", "__co14", "tax_total",
              "Der Umsatzsteuer-Gesamtbetrag (BT-110) ist nicht die Summe der Steuerbeträge je "
              "Kategorie (BT-117)", "BT-110 = Σ BT-117"),
@@ -146,8 +145,8 @@ def einvoice() -> dict:
              "Der Gesamtbetrag einschließlich Umsatzsteuer (BT-112) ist nicht Nettobetrag "
              "(BT-109) + Umsatzsteuer (BT-110)", "BT-112 = BT-109 + BT-110"),
         _sum("BR-CO-16", "__co16", "payable",
-             "Der fällige Zahlungsbetrag (BT-115) ist nicht Gesamtbetrag (BT-112) − "
-             "Vorauszahlung (BT-113) + Rundung (BT-114)", "BT-115 = BT-112 − BT-113 + BT-114"),
+             "Der fällige Zahlungsbetrag (BT-115) ist nicht Gesamtbetrag (BT-112) - "
+             "Vorauszahlung (BT-113) + Rundung (BT-114)", "BT-115 = BT-112 - BT-113 + BT-114"),
         _present("BR-CO-26", "seller_vat_id",
                  "Eine Kennung des Verkäufers: Kennung (BT-29), Registernummer (BT-30) oder "
                  "USt-IdNr. (BT-31)",
@@ -219,7 +218,7 @@ def einvoice() -> dict:
             "__co15": "tax_inclusive - (tax_exclusive + _tax_total0)",
             "__co16": "payable - (tax_inclusive - _prepaid0 + _rounding0)",
         },
-        notes="E-invoice header (EN 16931 BT/BG terms, one row per invoice); see einvoice_rules.py.",
+        notes="E-invoice header (EN 16931 BT/BG terms, one row per invoice): einvoice_rules.py.",
     )
 
 
@@ -266,12 +265,14 @@ def einvoice_vat() -> dict:
         _rule("BR-S-08", "__s08", "expect_column_values_to_be_between", "error",
               "Der Steuerbasisbetrag (BT-116) {value} der Kategorie S weicht um 1 oder mehr von "
               "der Summe der Positions-Nettobeträge zuzüglich Zuschlägen und abzüglich "
-              "Nachlässen mit diesem Steuersatz ab.", "BT-116 = Σ BT-131 + Σ BT-99 − Σ BT-92 (± 1)",
+              "Nachlässen mit diesem Steuersatz ab.",
+              "BT-116 = Σ BT-131 + Σ BT-99 - Σ BT-92 (± 1)",
               min_value=-1, max_value=1, strict_min=True, strict_max=True,
               row_condition=standard, report_column="taxable"),
         _rule("BR-S-09", "__s09", "expect_column_values_to_be_between", "error",
               "Der Steuerbetrag (BT-117) {value} der Kategorie S weicht um 1 oder mehr von "
-              "Steuerbasisbetrag (BT-116) × Steuersatz (BT-119) ab.", "BT-117 = BT-116 × BT-119 (± 1)",
+              "Steuerbasisbetrag (BT-116) × Steuersatz (BT-119) ab.",
+              "BT-117 = BT-116 × BT-119 (± 1)",
               min_value=-1, max_value=1, strict_min=True, strict_max=True,
               row_condition=standard, report_column="tax"),
     ]  # fmt: skip

@@ -44,7 +44,9 @@ def test_findings_carry_rule_id_xpath_and_location_in_the_message(checked):
     assert ours.height >= 6
     for row in ours.iter_rows(named=True):
         assert row["source_column"].startswith(("/Invoice", "/rsm:CrossIndustryInvoice"))
-        assert row["message"].startswith(f"{row['source']}, Zeile {row['row']}, {row['source_column']}: ")
+        assert row["message"].startswith(
+            f"{row['source']}, Zeile {row['row']}, {row['source_column']}: "
+        )
         assert row["rule"].split(".", 1)[1] in row["message"]
     pdf = findings.filter(pl.col("rule") == "zugferd.pdf_text_mismatch").row(0, named=True)
     assert "(eingebettete factur-x.xml), Zeile" in pdf["message"]
@@ -70,11 +72,11 @@ def test_header_only_profile_needs_no_positions(checked):
 
 
 def test_xrechnung_rules_only_for_xrechnung(tmp_path, settings):
-    from workbench.samples.einvoice_xml import FACTURX, cii_bytes
-    from workbench.samples.einvoice_files import clean_einvoice
-
     import random
     from datetime import date
+
+    from workbench.samples.einvoice_files import clean_einvoice
+    from workbench.samples.einvoice_xml import FACTURX, cii_bytes
 
     plain = clean_einvoice(random.Random(3), "RE-2026-0900", date(2026, 2, 2))
     plain.spec_id, plain.buyer_reference = FACTURX["EN 16931"], None
@@ -86,9 +88,15 @@ def test_xrechnung_rules_only_for_xrechnung(tmp_path, settings):
 
 def test_engines_agree_on_the_einvoice_suites(checked, settings):
     result, polars_findings = checked
-    gx_findings = check_sources(result, settings=settings, period=("2026-01", "2026-03"), engine="gx")
+    gx_findings = check_sources(
+        result, settings=settings, period=("2026-01", "2026-03"), engine="gx"
+    )
     columns = ["source", "row", "column", "rule", "severity", "value"]
-    assert polars_findings.select(columns).sort(columns).equals(gx_findings.select(columns).sort(columns))
+    assert (
+        polars_findings.select(columns)
+        .sort(columns)
+        .equals(gx_findings.select(columns).sort(columns))
+    )
 
 
 def test_protocol_entry_per_einvoice(checked):

@@ -86,7 +86,9 @@ def _compare(folder: Path, samples) -> list[tuple[str, set, set]]:
             .to_list()
         )
         if official & implemented() != found & implemented():
-            differences.append((row["source_file"], official & implemented(), found & implemented()))
+            differences.append(
+                (row["source_file"], official & implemented(), found & implemented())
+            )
     return differences
 
 

@@ -32,8 +32,10 @@ NS = {**UBL_NS, **CII_NS}
 
 
 def invoice(**changes) -> EInvoice:
-    seller = Party("Mühle Schäfer GmbH", "Fürther Straße 3", "Nürnberg", "90402",
-                   vat_id="DE136695976", phone="+49 911 123456", email="rechnung@muehle.example")  # fmt: skip
+    seller = Party(
+        "Mühle Schäfer GmbH", "Fürther Straße 3", "Nürnberg", "90402", vat_id="DE136695976",
+        phone="+49 911 123456", email="rechnung@muehle.example",
+    )  # fmt: skip
     buyer = Party("Bäckerei Müller GmbH", "Königstraße 12", "Nürnberg", "90402",
                   vat_id="DE811907980")  # fmt: skip
     values = dict(
@@ -77,7 +79,11 @@ def test_each_syntax_loads_one_invoice_with_the_xml_values(written):
     assert result.frame.height == 1
     assert row["invoice_kind"] == "Eingangsrechnung"  # received: the Mandant is the buyer
     assert row["invoice_id"] == "RE-2026-0500" and row["date"] == date(2026, 2, 3)
-    assert (row["party_name"], row["city"], row["zip"]) == ("Mühle Schäfer GmbH", "Nürnberg", "90402")
+    assert (row["party_name"], row["city"], row["zip"]) == (
+        "Mühle Schäfer GmbH",
+        "Nürnberg",
+        "90402",
+    )
     assert (row["vat_id"], row["iban"]) == ("DE136695976", "DE89370400440532013000")
     assert row["due_date"] == date(2026, 3, 5) and row["currency_code"] == "EUR"
     assert row["net"] == float(totals["tax_exclusive"])
@@ -144,8 +150,11 @@ def test_outgoing_profile_takes_the_buyer_as_party(tmp_path):
 
 
 def test_profile_auto_recognises_einvoices_and_leaves_tables_alone():
-    for name in ("einvoice_RE-2026-0101_xrechnung_ubl.xml", "einvoice_RE-2026-0102_xrechnung_cii.xml",
-                 "einvoice_RE-2026-0103_zugferd_en16931.pdf"):  # fmt: skip
+    for name in (
+        "einvoice_RE-2026-0101_xrechnung_ubl.xml",
+        "einvoice_RE-2026-0102_xrechnung_cii.xml",
+        "einvoice_RE-2026-0103_zugferd_en16931.pdf",
+    ):
         assert detect_profile("invoices", [SAMPLES / name]) == "einvoice"
     assert detect_profile("invoices", [SAMPLES / "invoices_crmplus.xlsx"]) == "crmplus"
 
@@ -153,10 +162,19 @@ def test_profile_auto_recognises_einvoices_and_leaves_tables_alone():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<?xml version='1.0'?>\n<Invoice>\n<cbc:ID>1</Invoice>", r"kein wohlgeformtes XML \(Zeile 3"),
-        (b"<?xml version='1.0'?><Order xmlns='urn:x'/>", "keine E-Rechnung: das Wurzelelement 'Order'"),
-        (b"<?xml version='1.0'?><rsm:CrossIndustryDocument xmlns:rsm='urn:ferd:CrossIndustryDocument:invoice:1p0'/>",
-         "ZUGFeRD-1.0"),
+        (
+            b"<?xml version='1.0'?>\n<Invoice>\n<cbc:ID>1</Invoice>",
+            r"kein wohlgeformtes XML \(Zeile 3",
+        ),
+        (
+            b"<?xml version='1.0'?><Order xmlns='urn:x'/>",
+            "keine E-Rechnung: das Wurzelelement 'Order'",
+        ),
+        (
+            b"<?xml version='1.0'?><rsm:CrossIndustryDocument xmlns:rsm="
+            b"'urn:ferd:CrossIndustryDocument:invoice:1p0'/>",
+            "ZUGFeRD-1.0",
+        ),
         (pdf_bytes("Rechnung", ["nur Papier"]), "enthält keine eingebettete E-Rechnung"),
     ],
     ids=["malformed", "not-an-invoice", "zugferd-1", "plain-pdf"],
@@ -170,12 +188,16 @@ def test_bad_files_give_one_german_error_naming_the_file(tmp_path, content, mess
 
 
 def test_unreadable_amount_is_a_finding_at_its_element(tmp_path):
-    data = ubl_bytes(invoice()).replace(b">394.20</cbc:TaxExclusiveAmount", b">394,20</cbc:TaxExclusiveAmount")
+    data = ubl_bytes(invoice()).replace(
+        b">394.20</cbc:TaxExclusiveAmount", b">394,20</cbc:TaxExclusiveAmount"
+    )
     path = tmp_path / "komma.xml"
     path.write_bytes(data)
     result = load_invoices(path, profile="einvoice")
     finding = result.findings.row(0, named=True)
     assert (finding["rule"], finding["column"], finding["value"]) == (
-        "field.unparseable", "tax_exclusive", "394,20"
+        "field.unparseable",
+        "tax_exclusive",
+        "394,20",
     )
     assert result.frame["net"].item() is None

@@ -95,7 +95,7 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
             pl.col("seller_vat_id").str.slice(0, 2).alias("_seller_vat_prefix"),
             pl.col("buyer_vat_id").str.slice(0, 2).alias("_buyer_vat_prefix"),
             (pl.col("due_date") - pl.col("issue_date")).dt.total_days().alias("_due_days"),
-        )  # fmt: skip
+        )
         .with_columns(_iban_valid(header["iban"]).alias("_iban_valid"))
     )
     # BR-S-08: per standard-rated breakdown, the lines' nets plus charges minus allowances
@@ -112,9 +112,7 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
     vat = vat.join(
         expected, on=["source_file", "category", "rate"], how="left", nulls_equal=True
     ).with_columns(pl.col("_expected_taxable").fill_null(0.0))
-    vat = vat.join(
-        prepared.select("source_file", "_lines_expected"), on="source_file", how="left"
-    )
+    vat = vat.join(prepared.select("source_file", "_lines_expected"), on="source_file", how="left")
     return {"einvoice": prepared, "einvoice_lines": lines, "einvoice_vat": vat}
 
 
@@ -126,7 +124,8 @@ def _document_findings(header: pl.DataFrame) -> pl.DataFrame:
                 "item_id": row["invoice_id"], "severity": "warning"}  # fmt: skip
         if row["profile"] in HEADER_ONLY:
             records.append({**base, "column": "spec_id", "rule": "zugferd.profile_without_lines",
-                "value": row["spec_id"], "expected": "Profil BASIC, EN 16931 (COMFORT) oder EXTENDED",
+                "value": row["spec_id"],
+                "expected": "Profil BASIC, EN 16931 (COMFORT) oder EXTENDED",
                 "message": f"ZUGFeRD-Profil {row['profile']}: die E-Rechnung enthält keine "
                 "Rechnungspositionen; DATEV sieht nur Kopf- und Summendaten (eine Buchung je "
                 "Rechnung, kein Steuersatz je Position). Bitten Sie den Rechnungssteller um das "
@@ -152,7 +151,8 @@ def _document_findings(header: pl.DataFrame) -> pl.DataFrame:
                 "value": number, "expected": "dieselbe Rechnungsnummer in PDF und XML",
                 "message": f"Die Rechnungsnummer {number} der XML steht nicht im Text des PDF. "
                 "PDF und eingebettete XML beschreiben womöglich verschiedene Rechnungen; "
-                "maßgeblich ist die XML. Klären Sie die Abweichung mit dem Rechnungssteller."})  # fmt: skip
+                "maßgeblich ist die XML. Klären Sie die Abweichung mit dem "
+                "Rechnungssteller."})  # fmt: skip
         total = row["tax_inclusive"]
         if total is not None and not any(form in flat for form in _amount_forms(total)):
             records.append({**base, "column": "tax_inclusive", "rule": "zugferd.pdf_text_mismatch",
@@ -254,14 +254,15 @@ def locate_findings(findings: pl.DataFrame, details: dict[str, pl.DataFrame]) ->
         row.cast(pl.String).fill_null("?"),
         pl.when(where.is_not_null()).then(pl.format(", {}", where)).otherwise(pl.lit("")),
     )
+    einvoice = pl.col("_container").is_not_null()
     return located.with_columns(
-        pl.when(pl.col("_container").is_not_null()).then(row).otherwise(pl.col("row")).alias("row"),
-        pl.when(pl.col("_container").is_not_null()).then(where).otherwise(pl.col("source_column")).alias("source_column"),
-        pl.when(ours & pl.col("_container").is_not_null())
+        pl.when(einvoice).then(row).otherwise(pl.col("row")).alias("row"),
+        pl.when(einvoice).then(where).otherwise(pl.col("source_column")).alias("source_column"),
+        pl.when(ours & einvoice)
         .then(prefix + pl.col("message"))
         .otherwise(pl.col("message"))
         .alias("message"),
-    ).select(findings.columns)  # fmt: skip
+    ).select(findings.columns)
 
 
 #: The transfer ledger's audit action under which each e-invoice's check result is kept.
@@ -282,9 +283,9 @@ def check_protocol(findings: pl.DataFrame, details: dict[str, pl.DataFrame]) -> 
         errors = sorted(set(own.filter(pl.col("severity") == "error")["rule"].to_list()))
         warnings = sorted(set(own.filter(pl.col("severity") == "warning")["rule"].to_list()))
         syntax = "ZUGFeRD/Factur-X (PDF)" if row["container"] == "PDF" else row["syntax"]
-        verdict = (
-            f"{len(errors)} Fehler ({', '.join(errors)})" if errors else "keine Fehler"
-        ) + (f", {len(warnings)} Warnung(en) ({', '.join(warnings)})" if warnings else "")
+        verdict = (f"{len(errors)} Fehler ({', '.join(errors)})" if errors else "keine Fehler") + (
+            f", {len(warnings)} Warnung(en) ({', '.join(warnings)})" if warnings else ""
+        )
         entries.append(
             {
                 "item_id": row["invoice_id"],

@@ -158,7 +158,8 @@ def _due_before_issue(invoice: EInvoice) -> None:
 _TOTALS = "//cac:LegalMonetaryTotal"
 _SUM = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation"
 DEFECTS: dict[str, Defect] = {
-    "en16931.BR-CO-10": Defect("en16931.BR-CO-10", "line_total", f"{_TOTALS}/cbc:LineExtensionAmount",
+    "en16931.BR-CO-10": Defect("en16931.BR-CO-10", "line_total",
+        f"{_TOTALS}/cbc:LineExtensionAmount",
         "Positionsnetto 0,50 zu hoch: Summe der Positionen ≠ BT-106", _line_net_off),
     "en16931.BR-CO-15": Defect("en16931.BR-CO-15", "tax_inclusive", f"{_SUM}/ram:GrandTotalAmount",
         "Bruttosumme BT-112 um 0,01 zu hoch", _gross_off, syntax="CII",
@@ -290,8 +291,14 @@ def generate_einvoices(
         defect = rng.choice(kinds) if rng.random() < defect_rate else None
         if defect is not None:
             syntax = defect.syntax if defect.syntax != "UBL" or syntax == "PDF" else syntax
-            if defect.rule in ("einvoice.xsd", "en16931.BR-S-09", "xrechnung.BR-DE-19",
-                               "en16931.BR-CO-10", "en16931.BR-CO-09", "einvoice.due_before_issue"):
+            if defect.rule in (
+                "einvoice.xsd",
+                "en16931.BR-S-09",
+                "xrechnung.BR-DE-19",
+                "en16931.BR-CO-10",
+                "en16931.BR-CO-09",
+                "einvoice.due_before_issue",
+            ):
                 syntax = "UBL"  # their manifest XPaths are UBL's  # fmt: skip
         extension = "pdf" if syntax == "PDF" else "xml"
         out.append(_sample(f"einvoice_{invoice.number}.{extension}", invoice, defect, syntax))

@@ -411,9 +411,10 @@ def cii_bytes(invoice: EInvoice, *, lines: bool = True) -> bytes:
 
 def _visible_lines(invoice: EInvoice, total: str) -> list[str]:
     """What the PDF page shows: the human-readable twin of the XML."""
+    seller, buyer = invoice.seller, invoice.buyer
     lines = [
-        f"{invoice.seller.name}, {invoice.seller.street}, {invoice.seller.zip} {invoice.seller.city}",
-        f"An: {invoice.buyer.name}, {invoice.buyer.street}, {invoice.buyer.zip} {invoice.buyer.city}",
+        f"{seller.name}, {seller.street}, {seller.zip} {seller.city}",
+        f"An: {buyer.name}, {buyer.street}, {buyer.zip} {buyer.city}",
         f"Rechnungsnummer: {invoice.number}",
         f"Rechnungsdatum: {invoice.issue_date:%d.%m.%Y}",
     ]

@@ -43,7 +43,7 @@ def _pdf_kind(content: bytes) -> str | None:
         names = {name.lower() for name in reader.attachments}
         metadata = reader.trailer["/Root"].get("/Metadata")
         xmp = metadata.get_object().get_data() if metadata is not None else b""
-    except Exception:  # noqa: BLE001 - not parseable here: DATEV's own parser decides
+    except Exception:  # not parseable here: DATEV's own parser decides
         return None
     if names & EINVOICE_ATTACHMENTS:
         return "zugferd"

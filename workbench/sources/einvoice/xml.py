@@ -73,29 +73,31 @@ def detect_syntax(root: etree._Element) -> tuple[str, str] | None:
 
 
 @functools.cache
-def _compiled(syntax: str, path: str) -> tuple[tuple[str, etree.XPath], ...]:
-    """Each alternative of a (union) path, compiled, in order."""
+def _compiled(syntax: str, path: str) -> tuple[tuple[str, etree.XPath, str | None], ...]:
+    """Each alternative of a (union) path, compiled, in order; an attribute step (``/@unitCode``)
+    is split off, so the element (and its line) is found first."""
     namespaces = f.UBL_NS if syntax == "UBL" else f.CII_NS
-    return tuple(
-        (alternative.strip(), etree.XPath(alternative.strip(), namespaces=namespaces))
-        for alternative in path.split(" | ")
-    )
+    compiled = []
+    for alternative in (part.strip() for part in path.split(" | ")):
+        element, _, attribute = alternative.rpartition("/@")
+        if not element:
+            element, attribute = alternative, ""
+        xpath = etree.XPath(element, namespaces=namespaces, smart_strings=False)
+        compiled.append((alternative, xpath, attribute or None))
+    return tuple(compiled)
 
 
 def _first(
     node: etree._Element, syntax: str, path: str
 ) -> tuple[str | None, int | None, str | None]:
     """Value, line and matching path alternative of the first node ``path`` finds."""
-    for text, xpath in _compiled(syntax, path):
-        found = xpath(node)
-        if not found:
-            continue
-        hit = found[0]
-        if isinstance(hit, etree._Element):
-            value = " ".join((hit.text or "").split()) or None
-            return value if value is not None else "", hit.sourceline, text
-        parent = hit.getparent()  # an attribute value
-        return " ".join(str(hit).split()), parent.sourceline if parent is not None else None, text
+    for text, xpath, attribute in _compiled(syntax, path):
+        for hit in xpath(node):
+            if attribute is None:
+                return " ".join((hit.text or "").split()), hit.sourceline, text
+            value = hit.get(attribute)
+            if value is not None:
+                return " ".join(value.split()), hit.sourceline, text
     return None, None, None
 
 
@@ -144,7 +146,7 @@ def extract(root: etree._Element, *, name: str) -> Extracted:
     group_lines: dict[str, list[int | None]] = {}
     for group in (f.LINES, f.VAT, f.CHARGES):
         records, lines = [], []
-        for alternative, xpath in _compiled(syntax, group.ubl if syntax == "UBL" else group.cii):
+        for alternative, xpath, _ in _compiled(syntax, group.ubl if syntax == "UBL" else group.cii):
             for position, node in enumerate(xpath(root), start=1):
                 where = f"{prefix}/{alternative}[{position}]"
                 records.append(
