@@ -66,7 +66,13 @@ def load(
     else:
         _print_frame(
             summary.select(
-                "file", "kind", "sheet", "variant", "encoding", "rows", "row_problems",
+                "file",
+                "kind",
+                "sheet",
+                "variant",
+                "encoding",
+                "rows",
+                "row_problems",
                 "unmapped_columns",
             ),
             title=f"{kind.value}: {result.frame.height} Zeilen geladen",

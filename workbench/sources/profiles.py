@@ -198,8 +198,9 @@ def _parse(path: Path) -> Profile:
         "outgoing",
     ):
         raise ProfileError(
-            f"Die Profildatei {path.name}: [einvoice] direction muss 'incoming' (Eingangsrechnungen) "
-            f"oder 'outgoing' (Ausgangsrechnungen) sein, nicht '{options.get('direction')}'.",
+            f"Die Profildatei {path.name}: [einvoice] direction muss 'incoming' "
+            f"(Eingangsrechnungen) oder 'outgoing' (Ausgangsrechnungen) sein, nicht "
+            f"'{options.get('direction')}'.",
             file=path.name,
         )
     return Profile(
