@@ -201,7 +201,15 @@ def check_einvoices(
     details = result.details
     frames = prepare_einvoice_frames(details)
     parts = [
-        check(frame, name, settings=None, engine=engine, suite=load_suite(name), spark=spark)
+        check(
+            frame,
+            name,
+            settings=None,
+            engine=engine,
+            suite=load_suite(name),
+            spark=spark,
+            item_column="invoice_id",
+        )
         for name, frame in frames.items()
     ]
     parts.append(_schema_findings(details["einvoice_schema"], details["einvoice"]))

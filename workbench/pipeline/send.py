@@ -71,7 +71,10 @@ def _log_document_checks(sent: SentRun, ledger: Ledger) -> None:
     from workbench.checks.einvoice import PROTOCOL_ACTION, check_protocol
 
     checked = sent.packaged.mapped.checked
-    entries = {entry["file"]: entry for entry in check_protocol(checked.findings, checked.loaded.result.details)}
+    entries = {
+        entry["file"]: entry
+        for entry in check_protocol(checked.findings, checked.loaded.result.details)
+    }
     if not entries:
         return
     for transfer in sent.transfers:

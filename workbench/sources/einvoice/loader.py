@@ -205,8 +205,8 @@ def load_einvoices(
     frame = canonical_invoices(details["einvoice"], direction)
     positions = canonical_positions(details, direction)
     details["einvoice_locations"] = canonical_locations(details["einvoice_locations"], direction)
-    infos = tuple(_info(row, direction, "invoices") for row in headers)
-    position_infos = tuple(_info(row, direction, "positions") for row in headers)
+    infos = tuple(_info(row, "invoices", _invoice_paths(row, direction)) for row in headers)
+    position_infos = tuple(_info(row, "positions", _position_paths(row)) for row in headers)
     return LoadResult(
         kind="invoices",
         frame=frame,
@@ -218,31 +218,41 @@ def load_einvoices(
     )
 
 
-def _info(row: dict[str, Any], direction: str, kind: str) -> SourceInfo:
-    prefix = "/" + (row["document"] if row["syntax"] == "UBL" else "rsm:CrossIndustryInvoice")
+def _root(row: dict[str, Any]) -> str:
+    return "/" + (row["document"] if row["syntax"] == "UBL" else "rsm:CrossIndustryInvoice")
+
+
+def _invoice_paths(row: dict[str, Any], direction: str) -> dict[str, str]:
+    """Canonical invoice column → the XPath of the business term it comes from."""
     paths = {
         spec.column: spec.ubl if row["syntax"] == "UBL" else spec.cii for spec in f.HEADER_FIELDS
     }
-    if kind == "invoices":
-        mapped = {
-            canonical: f"{prefix}/{paths[source].split(' | ')[0]}"
-            for canonical, source in CANONICAL_SOURCES[direction].items()
-            if source
-        }
-    else:
-        line_paths = {
-            spec.column: spec.ubl if row["syntax"] == "UBL" else spec.cii for spec in f.LINE_FIELDS
-        }
-        group = f.LINES.ubl if row["syntax"] == "UBL" else f.LINES.cii
-        mapped = {
-            canonical: f"{prefix}/{group.split(' | ')[0]}/{line_paths[source].split(' | ')[0]}"
-            for canonical, source in POSITION_SOURCES.items()
-        }
+    return {
+        canonical: f"{_root(row)}/{paths[source].split(' | ')[0]}"
+        for canonical, source in CANONICAL_SOURCES[direction].items()
+        if source
+    }
+
+
+def _position_paths(row: dict[str, Any]) -> dict[str, str]:
+    """Canonical position column → the XPath of the line term it comes from."""
+    line_paths = {
+        spec.column: spec.ubl if row["syntax"] == "UBL" else spec.cii for spec in f.LINE_FIELDS
+    }
+    group = f.LINES.ubl if row["syntax"] == "UBL" else f.LINES.cii
+    return {
+        canonical: f"{_root(row)}/{group.split(' | ')[0]}/{line_paths[source].split(' | ')[0]}"
+        for canonical, source in POSITION_SOURCES.items()
+    }
+
+
+def _info(row: dict[str, Any], frame: str, mapped: dict[str, str]) -> SourceInfo:
+    """What ``workbench load`` shows for one e-invoice file in ``frame`` (invoices/positions)."""
     xml = "XRechnung" if row["profile"] == "XRechnung" else "E-Rechnung"
     variant = {"PDF": "ZUGFeRD/Factur-X (PDF)", "XML": f"{xml} ({row['syntax']})"}[row["container"]]
     return SourceInfo(
         file=row["source_file"],
-        kind=kind,
+        kind=frame,
         variant=f"{variant}, {row['profile'] or 'ohne Profilkennung'}",
         format=row["container"].lower(),
         encoding=None,
