@@ -140,6 +140,42 @@ def test_a_received_credit_note_books_negative_amounts(tmp_path):
     assert (result.positions["net"] < 0).all()
 
 
+@pytest.mark.parametrize("suffix", list(WRITERS))
+def test_the_preceding_invoice_is_the_original_invoice_id(tmp_path, suffix):
+    """BT-25 (preceding invoice reference) names the invoice a credit note corrects."""
+    spec = invoice(number="GS-2026-0501", type_code="381", preceding="RE-2026-0500", charges=[])
+    path = tmp_path / f"gutschrift_{suffix}"
+    path.write_bytes(WRITERS[suffix](spec))
+    result = load_invoices(path, profile="einvoice")
+    assert result.frame["original_invoice_id"].to_list() == ["RE-2026-0500"]
+    where = result.details["einvoice_locations"].filter(pl.col("column") == "original_invoice_id")
+    assert where["xpath"].item().endswith(("cbc:ID", "ram:IssuerAssignedID"))
+    plain = tmp_path / f"rechnung_{suffix}"
+    plain.write_bytes(WRITERS[suffix](invoice()))
+    assert load_invoices(plain, profile="einvoice").frame["original_invoice_id"].item() is None
+
+
+@pytest.mark.parametrize("suffix", ["ubl.xml", "cii.xml"])
+def test_outgoing_iban_is_the_buyers_debited_account_not_the_own_one(tmp_path, suffix):
+    """Issued: BT-84 is the Mandant's own account; the customer's IBAN is the debited account
+    of a direct debit (BT-91), if the invoice names one."""
+    profile = tmp_path / "einvoice-ausgang.toml"
+    profile.write_text('format = "einvoice"\n[einvoice]\ndirection = "outgoing"\n', "utf-8")
+    debit = invoice(payment_means="59", debited_iban="DE02120300000000202051")
+    for name, spec, expected in (
+        ("ueberweisung", invoice(), None),
+        ("lastschrift", debit, "DE02120300000000202051"),
+    ):
+        path = tmp_path / f"{name}_{suffix}"
+        path.write_bytes(WRITERS[suffix](spec))
+        frame = load_invoices(path, profile=load_profile(profile)).frame
+        assert frame["iban"].item() == expected, name
+    received = tmp_path / f"empfangen_{suffix}"
+    received.write_bytes(WRITERS[suffix](debit))
+    incoming = load_invoices(received, profile="einvoice").frame
+    assert incoming["iban"].item() == "DE89370400440532013000"  # the seller's: pay there
+
+
 def test_outgoing_profile_takes_the_buyer_as_party(tmp_path):
     profile = tmp_path / "einvoice-ausgang.toml"
     profile.write_text('format = "einvoice"\n[einvoice]\ndirection = "outgoing"\n', "utf-8")

@@ -92,6 +92,7 @@ class EInvoice:
     buyer_reference: str | None = "04011000-12345-03"
     payment_means: str | None = "58"
     iban: str | None = None
+    debited_iban: str | None = None  # BT-91: the buyer's account of a direct debit
     payment_terms: str | None = "Zahlbar innerhalb von 30 Tagen ohne Abzug."
     preceding: str | None = None
     delivery_date: date | None = None  # BT-72; CII writes the issue date when None
@@ -221,6 +222,9 @@ def ubl_bytes(invoice: EInvoice) -> bytes:
             _e(means, "cbc:PaymentDueDate", invoice.due_date)
         if invoice.iban:
             _e(_e(means, "cac:PayeeFinancialAccount"), "cbc:ID", invoice.iban)
+        if invoice.debited_iban:
+            mandate = _e(means, "cac:PaymentMandate")
+            _e(_e(mandate, "cac:PayerFinancialAccount"), "cbc:ID", invoice.debited_iban)
     if invoice.payment_terms:
         _e(_e(root, "cac:PaymentTerms"), "cbc:Note", invoice.payment_terms)
     currency = invoice.currency
@@ -364,6 +368,9 @@ def cii_bytes(invoice: EInvoice, *, lines: bool = True) -> bytes:
     if invoice.payment_means:
         means = _e(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
         _e(means, "ram:TypeCode", invoice.payment_means)
+        if invoice.debited_iban:
+            debtor = _e(means, "ram:PayerPartyDebtorFinancialAccount")
+            _e(debtor, "ram:IBANID", invoice.debited_iban)
         if invoice.iban:
             _e(_e(means, "ram:PayeePartyCreditorFinancialAccount"), "ram:IBANID", invoice.iban)
     for category, rate, taxable, tax in invoice.breakdown():

@@ -246,8 +246,9 @@ def _positions_frame(drawn: _Positions, header: pl.DataFrame) -> pl.DataFrame:
     return positions
 
 
-#: Canonical invoice/position columns that only e-invoices carry (CRM exports have none).
-EINVOICE_ONLY = frozenset({"vat_id", "iban", "due_date", "unit_price"})
+#: Canonical invoice/position columns the sample CRM exports leave empty: those only e-invoices
+#: carry, and the corrected invoice (``original_invoice_id``, which issue 13's samples fill).
+EINVOICE_ONLY = frozenset({"vat_id", "iban", "due_date", "unit_price", "original_invoice_id"})
 
 
 def _column(name: str, dtype: pl.DataType) -> pl.Expr:

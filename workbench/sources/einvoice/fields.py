@@ -165,6 +165,10 @@ HEADER_FIELDS: tuple[Field, ...] = (
     Field("iban", "BT-84", "Kennung des Zahlungskontos (IBAN)", "code",
           "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID",
           f"{_ACCOUNT}/ram:IBANID | {_ACCOUNT}/ram:ProprietaryID"),
+    Field("debited_iban", "BT-91", "Kennung des zu belastenden Kontos (Lastschrift)", "code",
+          "cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID",
+          f"{_SETTLE}/ram:SpecifiedTradeSettlementPaymentMeans"
+          "/ram:PayerPartyDebtorFinancialAccount/ram:IBANID"),
     Field("monetary_total", "BG-22", "Gesamtbeträge der Rechnung", "exists",
           "cac:LegalMonetaryTotal", _SUM),
     Field("line_total", "BT-106", "Summe der Nettobeträge aller Positionen", "amount",

@@ -39,8 +39,11 @@ CANONICAL_SOURCES: dict[str, dict[str, str]] = {
         "tax_amount": "tax_total",
         "gross": "tax_inclusive",
         "terms": "payment_terms",
+        "original_invoice_id": "preceding_invoice",
         "vat_id": f"{party}_vat_id",
-        "iban": "iban",
+        # the counterparty's account: a seller is paid to BT-84; a buyer's account is only
+        # named where the Mandant collects by direct debit (BT-91); BT-84 there is its own
+        "iban": "iban" if party == "seller" else "debited_iban",
         "due_date": "due_date",
         "invoice_kind": "type_code",
     }
