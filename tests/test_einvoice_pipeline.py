@@ -68,6 +68,14 @@ def test_map_to_xml_validates_against_datevs_xsds_with_the_einvoice_as_beleg(tmp
                 belege.add(extension.get("name"))
                 assert (document.parent / extension.get("name")).is_file()
     assert belege == {path.name for path in CLEAN}
+    # the seller's USt-IdNr. (BT-31), IBAN (BT-84) and due date (BT-9) reach the Belegsatz
+    ledger = next(tmp_path.glob("*/RE-2026-0101.xml")).read_text("utf-8")
+    for element in (
+        "<vatId>DE249305520</vatId>",
+        "<iban>DE88500105172800686013</iban>",
+        "<dueDate>2026-04-13</dueDate>",
+    ):
+        assert element in ledger
     copied = next(tmp_path.glob(f"*/{CLEAN[2].name}"))
     assert copied.read_bytes() == CLEAN[2].read_bytes()  # the ZUGFeRD PDF as is
 

@@ -35,7 +35,7 @@ from workbench.mapping.findings import (
 from workbench.mapping.gate import RowGate, lineage
 from workbench.mapping.invoice_lines import invoice_lines
 from workbench.mapping.master_data import MASTER_FIELDS, master_data
-from workbench.mapping.rds import RDS_FIELDS, rds_records
+from workbench.mapping.rds import RDS_FIELDS, due_on_time, rds_records
 from workbench.mapping.result import Mapped
 from workbench.mapping.validation import ledger_problems
 from workbench.sources.loader import LoadResult
@@ -113,6 +113,8 @@ def map_invoices(
     gate.block_invalid(problems, lines, field_sources=known, target=target)
     keep = gate.is_open(lines)
     records, lines = records.filter(keep), lines.filter(keep)
+    if mode == "rds":
+        gate.findings.append(_late_due_dates(gate.rows, gate.sources))
 
     return gate.finish(
         kind=f"invoices-{mode}",
@@ -127,8 +129,11 @@ def map_invoices(
 
 
 def _prepared(invoices: pl.DataFrame, *, truncate_names: bool) -> pl.DataFrame:
-    """``_sign`` (-1: a correction), ``_document_kind`` (Beleg-Art) and ``_name`` (as booked)."""
-    return invoices.with_columns(
+    """``_sign`` (-1: a correction), ``_document_kind`` (Beleg-Art) and ``_name`` (as booked);
+    optional canonical columns a frame lacks are added empty."""
+    schema = canonical_schema(_INVOICES)
+    missing = [pl.lit(None, dtype=schema[c]).alias(c) for c in schema if c not in invoices.columns]
+    return invoices.with_columns(missing).with_columns(
         pl.col("invoice_kind")
         .replace_strict({**_OUTGOING, **_INCOMING}, default=1, return_dtype=pl.Int64)
         .alias("_sign"),
@@ -226,6 +231,30 @@ def _orphan_positions(
         value=pl.col("invoice_id"),
         sources=sources,
         role=_POSITIONS,
+    )
+
+
+def _late_due_dates(rows: pl.DataFrame, sources: SourceColumns) -> pl.DataFrame:
+    """A warning for each mapped invoice whose due date, being before its date, is left out."""
+    message = pl.format(
+        "{}, Zeile {}: Rechnung '{}': das Fälligkeitsdatum {} liegt vor dem Rechnungsdatum {} "
+        "und wird nicht an DATEV übertragen (DATEV: die Fälligkeit liegt nach dem "
+        "Rechnungsdatum). Prüfen Sie die Zahlungsbedingungen.",
+        "source_file",
+        "source_row",
+        "invoice_id",
+        pl.col("due_date").dt.strftime("%d.%m.%Y"),
+        pl.col("date").dt.strftime("%d.%m.%Y"),
+    )
+    return row_findings(
+        rows.filter(~due_on_time()),
+        rule="field.due_date",
+        severity="warning",
+        column="due_date",
+        message=message,
+        value=pl.col("due_date").dt.strftime("%Y-%m-%d"),
+        sources=sources,
+        role=_INVOICES,
     )
 
 
