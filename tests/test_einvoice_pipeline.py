@@ -9,10 +9,12 @@ import json
 import time
 from pathlib import Path
 
+import polars as pl
 from lxml import etree
 from typer.testing import CliRunner
 
 from workbench.cli import app
+from workbench.datev.extf import read_extf
 from workbench.datev.xsd import validate_xml
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -97,3 +99,52 @@ def test_transfer_to_the_sandbox_with_the_einvoice_as_beleg():
     assert protocol.stdout.count("wurde in die Belegverwaltung übernommen!") >= 6
     assert protocol.stdout.count("E-Rechnungsprüfung") == len(rows)
     assert "Schema, EN 16931 und XRechnung geprüft: keine Fehler." in protocol.stdout
+
+
+def test_extf_books_einvoices_on_the_accounts_the_clients_settings_name(_isolated_home, tmp_path):
+    """An e-invoice names its seller, not the Mandant's Kreditor or Sachkonto: without them the
+    Buchungsdatenservice blocks each invoice with the exact settings line to add; with them
+    (Kreditor by the seller's USt-IdNr., Sachkonto per invoice kind) the invoices are booked
+    and DATEV's sandbox takes the Buchungsstapel."""
+    blocked = invoke("map", "invoices", *CLEAN, "--client", "455148-1", "--to", "extf",
+                     "--out", tmp_path / "ohne")  # fmt: skip
+    assert blocked.exit_code == 2, blocked.stderr
+    assert not list((tmp_path / "ohne").glob("EXTF_Buchungsstapel*.csv"))
+    shown = " ".join(blocked.stdout.split())  # the table may wrap
+    assert '[clients."455148-1".party_accounts]' in shown
+    assert '"DE249305520" = "<Konto>"' in shown
+    (_isolated_home / "settings.toml").write_text(
+        '[clients."455148-1".default_accounts]\n'
+        'Eingangsrechnung = "3400"\n'
+        '[clients."455148-1".party_accounts]\n'
+        '"DE249305520" = "70001"\n'
+        '"DE343991845" = "70002"\n'
+        '"Rösterei Nowak OHG" = "70003"\n',
+        encoding="utf-8",
+    )
+    mapped = invoke("map", "invoices", *CLEAN, "--client", "455148-1", "--to", "extf",
+                    "--out", tmp_path / "mit")  # fmt: skip
+    assert mapped.exit_code == 0, mapped.stdout + mapped.stderr
+    files = sorted((tmp_path / "mit").glob("EXTF_Buchungsstapel*.csv"))
+    assert [path.name[20:26] for path in files] == ["202602", "202603"]  # one per month
+    bookings = pl.concat([read_extf(path).frame for path in files])
+    assert bookings.height == 8  # one booking per position
+    per_invoice = dict(bookings.select("Belegfeld 1", "Konto").unique().iter_rows())
+    assert per_invoice == {
+        "RE-2026-0101": 70001, "RE-2026-0102": 70002, "RE-2026-0103": 70003
+    }  # fmt: skip
+    assert set(bookings["Gegenkonto (ohne BU-Schlüssel)"]) == {3400}
+    # Vorsteuer 19 % and 7 % (SKR03)
+    assert set(bookings["BU-Schlüssel"].cast(pl.String)) == {"9", "8"}
+    transfer = invoke("transfer", "invoices", *CLEAN, "--client", "455148-1", "--to", "extf",
+                      "--yes")  # fmt: skip
+    assert transfer.exit_code == 0, transfer.stdout + transfer.stderr
+    deadline = time.monotonic() + 30
+    while True:
+        rows = json.loads(invoke("status", "--refresh", "--yes", "--format", "json").stdout)
+        if {r["datev_status"] for r in rows} == {"Fertig"} or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert [(r["kind"], r["document_kind"], r["datev_status"]) for r in rows] == [
+        ("invoices", "Buchungsstapel", "Fertig")
+    ] * 2

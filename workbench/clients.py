@@ -88,6 +88,11 @@ class ClientSettings:
     #: Buchungsstapel (settings ``cash_account``; else the chart's standard Kasse).
     chart_of_accounts: str | None = None
     cash_account: str | None = None
+    #: Buchungsdatenservice accounts the user configured (``[clients."ID".default_accounts]``:
+    #: Sachkonto per invoice kind where an invoice names none; ``[clients."ID".party_accounts]``:
+    #: Debitor/Kreditor per business partner, keyed by USt-IdNr. or name).
+    default_accounts: Mapping[str, str] = field(default_factory=dict)
+    party_accounts: Mapping[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -218,6 +223,9 @@ class ClientSettings:
             changes["document_types"] = tuple(
                 _document_type(t, None) for t in overrides["document_types"]
             )
+        for name in ("default_accounts", "party_accounts"):
+            if name in overrides:
+                changes[name] = _accounts(name, overrides[name])
         settings = replace(self, **changes) if changes else self
         favourites = overrides.get("folders") or {}
         if favourites:
@@ -356,6 +364,33 @@ def load_client_settings(
         "noch zwischengespeichert). Rufen Sie die Mandantendaten online ab oder "
         "tragen Sie datev_account_length und fiscal_years in den Einstellungen ein."
     )
+
+
+#: The invoice kinds ``default_accounts`` may name (canonical ``invoice_kind``, ARCHITECTURE §4.3).
+INVOICE_KINDS = ("Rechnung", "Eingangsrechnung", "Gutschrift", "Storno")
+
+
+def _accounts(name: str, table: Any) -> dict[str, str]:
+    """``default_accounts`` / ``party_accounts`` of the settings: key → account number."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(
+            f'Die Einstellung {name} muss eine Tabelle sein (z. B. [clients."455148-1".{name}]).'
+        )
+    accounts = {str(key): str(value).strip() for key, value in table.items()}
+    for key, account in accounts.items():
+        if name == "default_accounts" and key not in INVOICE_KINDS:
+            raise ConfigError(
+                f"Einstellung default_accounts: die Rechnungsart '{key}' gibt es nicht; "
+                f"erlaubt sind {', '.join(INVOICE_KINDS)}.",
+                value=key,
+            )
+        if not (account.isdigit() and len(account) <= 9):
+            raise ConfigError(
+                f"Einstellung {name}: das Konto '{account}' für '{key}' ist keine Kontonummer "
+                "(nur Ziffern, höchstens 9).",
+                value=account,
+            )
+    return accounts
 
 
 def _date(value: Any) -> date:

@@ -287,6 +287,48 @@ def test_rds_carries_vat_id_iban_and_due_date_as_datevs_samples_do(write, tmp_pa
     assert text.index("<vatId>") < text.index("<iban>") < text.index("<dueDate>")
 
 
+def test_bds_finds_partner_accounts_by_vat_id_or_name_in_the_settings(write):
+    """Without a Debitor/Kreditor in the source, the client's settings name it by the partner's
+    USt-IdNr. or name; the source's own number wins. What is still missing says exactly what to
+    configure."""
+    from workbench.sources import load_invoices
+
+    loaded = load_invoices(write("rechnungen.csv", PARTY_DETAILS), profile="canonical")
+    mapped = map_invoices(
+        loaded,
+        mode="bds",
+        client="455148-1",
+        default_accounts={"Eingangsrechnung": "3400", "Rechnung": "8400"},
+        party_accounts={"de 111 654 321": "70100", "Musterkunde": "10100", "DE111456789": "10200"},
+    )
+    konto = dict(mapped.records.select("Belegfeld 1", "Konto").iter_rows())
+    assert konto == {"ER-10": "70100", "RE-11": "10200"}  # VAT id first (spaces, case ignored)
+    assert mapped.blocked.select("item_id", "rules").rows() == [("ER-12", ["account.missing"])]
+    missing = mapped.findings.filter(pl.col("rule") == "account.missing")["message"].item()
+    assert '[clients."455148-1".party_accounts]' in missing
+    assert '"Lieferant Zwei" = "<Konto>"' in missing
+    by_name = map_invoices(
+        loaded, mode="bds", client="455148-1", party_accounts={"Lieferant Zwei": "70200"}
+    )
+    sachkonto = by_name.findings.filter(
+        (pl.col("rule") == "account.missing") & (pl.col("column") == "account_no")
+    )
+    assert sachkonto["item_id"].to_list() == ["ER-12"]
+    assert '[clients."455148-1".default_accounts]' in sachkonto["message"].item()
+    assert 'Eingangsrechnung = "<Sachkonto>"' in sachkonto["message"].item()
+
+
+def test_the_sources_own_partner_account_wins_over_the_settings(crm_workbook):
+    mapped = map_invoices(
+        crm_workbook(),
+        mode="bds",
+        truncate_names=True,
+        default_accounts={"Rechnung": "8400"},
+        party_accounts={"Büro Schäfer": "79999"},
+    )
+    assert "79999" not in mapped.records["Konto"].to_list()
+
+
 @st.composite
 def invoice_sets(draw):
     invoices, positions = [], []

@@ -16,8 +16,11 @@ The invariant holds per invoice: every invoice row is mapped (all its positions)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
+from workbench.mapping.accounts import with_party_accounts
 from workbench.mapping.bds import (
     BDS_FIELDS,
     BU_CODES_SKR03,
@@ -59,7 +62,8 @@ def map_invoices(
     kost_menge: bool = False,
     bu_codes: dict[str, dict[float, str]] | None = None,
     account_length: int = 4,
-    default_accounts: dict[str, str] | None = None,
+    default_accounts: Mapping[str, str] | None = None,
+    party_accounts: Mapping[str, str] | None = None,
 ) -> Mapped:
     """Map invoices (and ``result.positions``) for the Rechnungs- or Buchungsdatenservice.
 
@@ -67,8 +71,11 @@ def map_invoices(
     bookings for ``write_extf`` plus ``master_data`` (Debitoren/Kreditoren) for a category-16
     file. ``default_accounts`` (``{"Rechnung": "8400", "Eingangsrechnung": "3400"}``) supplies
     the Sachkonto where an invoice has none (BDS only: RDS sets booking proposals only where the
-    invoice names a Sachkonto). A Belegbild that is missing or too large is the check stage's
-    finding (``attachment.*``): like every error finding in ``findings``, it blocks its invoice.
+    invoice names a Sachkonto); ``party_accounts`` (``{"DE123456789": "70001"}``, keys the
+    partner's USt-IdNr. or name) the Debitor/Kreditor where an invoice has none (both come from
+    the client's settings, :mod:`workbench.mapping.accounts`). A Belegbild that is missing or
+    too large is the check stage's finding (``attachment.*``): like every error finding in
+    ``findings``, it blocks its invoice.
 
     >>> mapped = map_invoices(load_invoices("crm.xlsx", profile="crmplus"), mode="bds")
     >>> write_extf(mapped.records, header)
@@ -81,7 +88,9 @@ def map_invoices(
         else pl.DataFrame(schema=canonical_schema(_POSITIONS))
     )
     gate = RowGate(
-        _prepared(result.frame, truncate_names=truncate_names),
+        with_party_accounts(
+            _prepared(result.frame, truncate_names=truncate_names), party_accounts or {}
+        ),
         role=_INVOICES,
         item="invoice_id",
         findings=all_findings(result.findings, findings),
@@ -100,7 +109,11 @@ def map_invoices(
         problems, field_sources, target = ledger_problems(records), RDS_FIELDS, "ledger"
     else:
         lines = bookable_lines(
-            gate, lines, codes=bu_codes or BU_CODES_SKR03, defaults=default_accounts or {}
+            gate,
+            lines,
+            codes=bu_codes or BU_CODES_SKR03,
+            defaults=default_accounts or {},
+            client=client,
         )
         records = bds_records(lines, kost_menge=kost_menge)
         problems = bds_problems(records, lines, account_length=account_length)

@@ -85,12 +85,15 @@ def _cash_account(checked: CheckedRun) -> str | None:
 def _map_invoices(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:
     from workbench.mapping import map_invoices
 
+    settings = checked.settings
     mapping = map_invoices(
         checked.loaded.result,
         mode="bds" if target is Target.EXTF else "rds",
         findings=checked.findings,
         client=checked.client,
         account_length=_account_length(checked),
+        default_accounts=settings.default_accounts if settings is not None else None,
+        party_accounts=settings.party_accounts if settings is not None else None,
     )
     return MappedRun(checked=checked, target=target, mapping=mapping)
 
