@@ -178,11 +178,12 @@ def _parse(path: Path) -> Profile:
         variants[kind] = tuple(
             _variant(path, kind, index, section) for index, section in enumerate(sections, start=1)
         )
-    unknown = set(data) - set(_SECTIONS) - {"name", "title", "description", "format", "einvoice"}
+    allowed = (*_SECTIONS, "name", "title", "description", "format", "einvoice")
+    unknown = set(data) - set(allowed)
     if unknown:
         raise ProfileError(
             f"Die Profildatei {path.name} enthält unbekannte Abschnitte: "
-            f"{', '.join(sorted(unknown))}. Erlaubt sind {', '.join(_SECTIONS)}.",
+            f"{', '.join(sorted(unknown))}. Erlaubt sind {', '.join(allowed)}.",
             file=path.name,
         )
     reader = str(data.get("format", "table"))
