@@ -13,14 +13,13 @@ import functools
 from pathlib import Path
 
 import pytest
+import saxonche
 from lxml import etree
 
 from workbench.checks import check_sources
 from workbench.checks.suites import load_suite
 from workbench.samples import einvoice_samples, generate_einvoices
 from workbench.sources import load_invoices
-
-saxonche = pytest.importorskip("saxonche")
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}failed-assert"
 LEVELS = {"MINIMUM": "minimum", "BASIC WL": "basicwl", "BASIC": "basic", "EN 16931": "en16931",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 import facturx
 from lxml import etree
@@ -85,8 +86,8 @@ def clean_einvoice(rng: random.Random, number: str, day: date) -> EInvoice:
         lines.append(Line(name, quantity, Decimal(price), Decimal(rate)))
     charges = []
     if rng.random() < 0.25:
-        rate = lines[0].rate
-        charges.append(Charge(Decimal(rng.choice(("5.00", "10.00", "12.50"))), rate, "Treuerabatt"))
+        discount = Decimal(rng.choice(("5.00", "10.00", "12.50")))
+        charges.append(Charge(discount, lines[0].rate, "Treuerabatt"))
     return EInvoice(
         number, day, seller, _buyer(), lines, due_date=day + timedelta(days=30), iban=iban,
         charges=charges,
@@ -102,7 +103,7 @@ class Defect:
     """A change to a clean invoice and where the finding must point."""
 
     rule: str
-    column: str
+    column: str | None  # None: the finding names no field (a schema error)
     xpath: str | None  # the element the finding names; None: the root (a missing element)
     note: str
     apply: Callable[[EInvoice], None]
@@ -112,20 +113,27 @@ class Defect:
     also: tuple[str, ...] = ()
 
 
+def _moved(totals: dict[str, Decimal | None], column: str, delta: str) -> Decimal:
+    """A clean invoice's total (one every invoice has) moved by ``delta``."""
+    value = totals[column]
+    if value is None:
+        raise ValueError(f"the clean invoice has no {column}")
+    return value + Decimal(delta)
+
+
 def _line_net_off(invoice: EInvoice) -> None:
     line = invoice.lines[0]
     line.net = line.amount + Decimal("0.50")
     totals = invoice.totals()
     # the totals keep the sum of the correct line: only BR-CO-10 fails (BR-S-08 allows ± 1)
-    invoice.override["line_total"] = totals["line_total"] - Decimal("0.50")
-    for column in ("tax_exclusive", "tax_inclusive", "payable"):
-        invoice.override[column] = totals[column] - Decimal("0.50")
+    for column in ("line_total", "tax_exclusive", "tax_inclusive", "payable"):
+        invoice.override[column] = _moved(totals, column, "-0.50")
 
 
 def _gross_off(invoice: EInvoice) -> None:
     totals = invoice.totals()
-    invoice.override["tax_inclusive"] = totals["tax_inclusive"] + Decimal("0.01")
-    invoice.override["payable"] = totals["payable"] + Decimal("0.01")
+    invoice.override["tax_inclusive"] = _moved(totals, "tax_inclusive", "0.01")
+    invoice.override["payable"] = _moved(totals, "payable", "0.01")
 
 
 def _vat_off(invoice: EInvoice) -> None:
@@ -136,15 +144,17 @@ def _vat_off(invoice: EInvoice) -> None:
 
 
 def _bad_iban(invoice: EInvoice) -> None:
-    digits = int(invoice.iban[2:4])
-    invoice.iban = f"{invoice.iban[:2]}{(digits + 1) % 97 or 2:02d}{invoice.iban[4:]}"
+    iban = invoice.iban
+    if iban is None:
+        raise ValueError("the clean invoice has no IBAN")
+    invoice.iban = f"{iban[:2]}{(int(iban[2:4]) + 1) % 97 or 2:02d}{iban[4:]}"
 
 
 def _set(**values: object) -> Callable[[EInvoice], None]:
     def apply(invoice: EInvoice) -> None:
         for name, value in values.items():
             if name == "seller_vat_id":
-                invoice.seller.vat_id = value  # type: ignore[assignment]
+                invoice.seller.vat_id = cast("str | None", value)
             else:
                 setattr(invoice, name, value)
 
@@ -176,7 +186,7 @@ DEFECTS: dict[str, Defect] = {
         "XRechnung ohne Käuferreferenz (Leitweg-ID)", _set(buyer_reference=None), syntax="CII"),
     "xrechnung.BR-DE-19": Defect("xrechnung.BR-DE-19", "iban",
         "//cac:PayeeFinancialAccount/cbc:ID", "IBAN mit falscher Prüfziffer", _bad_iban),
-    "einvoice.xsd": Defect("einvoice.xsd", None, "/*/cbc:IssueDate",  # type: ignore[arg-type]
+    "einvoice.xsd": Defect("einvoice.xsd", None, "/*/cbc:IssueDate",
         "cbc:IssueDate vor cbc:ID (falsche Reihenfolge nach UBL-2.1-Schema)", lambda _: None),
     "einvoice.due_before_issue": Defect("einvoice.due_before_issue", "due_date", "/*/cbc:DueDate",
         "Fälligkeit 14 Tage vor dem Rechnungsdatum", _due_before_issue),

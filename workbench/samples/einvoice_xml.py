@@ -156,7 +156,9 @@ def _e(parent: etree._Element, tag: str, text: object = None, **attrs: str) -> e
     return element
 
 
-def _amount(value: Decimal) -> str:
+def _amount(value: Decimal | None) -> str:
+    if value is None:  # callers leave out the totals an invoice may lack (allowances, charges)
+        raise ValueError("an amount every e-invoice carries is missing")
     return f"{value:.2f}"
 
 

@@ -41,7 +41,7 @@ def _pdf_kind(content: bytes) -> str | None:
     try:
         reader = PdfReader(io.BytesIO(content))
         names = {name.lower() for name in reader.attachments}
-        metadata = reader.trailer["/Root"].get("/Metadata")
+        metadata = reader.root_object.get("/Metadata")
         xmp = metadata.get_object().get_data() if metadata is not None else b""
     except Exception:  # not parseable here: DATEV's own parser decides
         return None

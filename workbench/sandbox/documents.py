@@ -125,7 +125,7 @@ async def _store(request: Request, document_id: str, *, stapled: bool = False) -
         contents = [await upload.read() for upload, _, _ in checked]
     if any(len(content) > MAX_FILE for content in contents):
         raise Reject(dco_error("01216" if duo_next else "01016"))
-    extensions = [name.rsplit(".", 1)[-1].lower() for name, _ in checked]
+    extensions = [name.rsplit(".", 1)[-1].lower() for _, name, _ in checked]
     for extension, content in zip(extensions, contents, strict=True):
         if code := content_error(extension, content):
             raise Reject(dco_error(code))

@@ -80,14 +80,14 @@ def canonical_invoices(header: pl.DataFrame, direction: str) -> pl.DataFrame:
         if name == "invoice_kind":
             columns.append(kind.alias(name))
         elif name in ("net", "tax_amount", "gross"):
-            columns.append((pl.col(source) * sign).alias(name))
+            columns.append((pl.col(sources[name]) * sign).alias(name))
         elif name == "attachment" or name in ("source_file", "source_row"):
             columns.append(pl.col(name))
         elif source:
             columns.append(pl.col(source).cast(dtype).alias(name))
         else:
             columns.append(pl.lit(None, dtype=dtype).alias(name))
-    return header.select(columns).cast(dict(schema))  # type: ignore[arg-type]
+    return header.select(columns).cast(schema)
 
 
 def canonical_positions(details: dict[str, pl.DataFrame], direction: str) -> pl.DataFrame:
@@ -159,7 +159,7 @@ def canonical_positions(details: dict[str, pl.DataFrame], direction: str) -> pl.
         "unit_price",
         "source_file",
         "source_row",
-    ).cast(dict(schema))  # type: ignore[arg-type]
+    ).cast(schema)
 
 
 def canonical_locations(locations: pl.DataFrame, direction: str) -> pl.DataFrame:

@@ -180,7 +180,7 @@ def load_einvoices(
                         **record,
                     }
                 )
-        rows = {
+        rows: dict[str, list[int | None]] = {
             "header": [extracted.root_line],
             **{group: lines for group, lines in extracted.group_lines.items()},
         }

@@ -11,10 +11,14 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from workbench.errors import SourceError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 __all__ = ["PdfInvoice", "read_pdf_invoice"]
 
@@ -35,9 +39,9 @@ class PdfInvoice:
     text: str | None  # None: no text layer (a scan)
 
 
-def _xmp(reader: object) -> tuple[str | None, str | None]:
+def _xmp(reader: PdfReader) -> tuple[str | None, str | None]:
     try:
-        metadata = reader.trailer["/Root"].get("/Metadata")  # type: ignore[attr-defined]
+        metadata = reader.root_object.get("/Metadata")
         data = metadata.get_object().get_data() if metadata is not None else None
     except Exception:  # a broken XMP stream is "no PDF/A identification"
         return None, None

@@ -145,7 +145,8 @@ def extract(root: etree._Element, *, name: str) -> Extracted:
     groups: dict[str, list[dict[str, str | None]]] = {}
     group_lines: dict[str, list[int | None]] = {}
     for group in (f.LINES, f.VAT, f.CHARGES):
-        records, lines = [], []
+        records: list[dict[str, str | None]] = []
+        lines: list[int | None] = []
         for alternative, xpath, _ in _compiled(syntax, group.ubl if syntax == "UBL" else group.cii):
             for position, node in enumerate(xpath(root), start=1):
                 where = f"{prefix}/{alternative}[{position}]"
