@@ -84,7 +84,8 @@ def _short(text: object, limit: int = 300) -> str:
     line = " ".join(text[: 4 * limit].split())  # never split a huge value into words
     if len(text) <= 4 * limit and len(line) <= limit:
         return line
-    return f"{line[:limit]}… ({len(text):,} Zeichen)".replace(",", ".")
+    count = f"{len(text):,}".replace(",", ".")  # German digit grouping, the text untouched
+    return f"{line[:limit]}… ({count} Zeichen)"
 
 
 app = typer.Typer(
