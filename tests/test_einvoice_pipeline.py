@@ -148,3 +148,19 @@ def test_extf_books_einvoices_on_the_accounts_the_clients_settings_name(_isolate
     assert [(r["kind"], r["document_kind"], r["datev_status"]) for r in rows] == [
         ("invoices", "Buchungsstapel", "Fertig")
     ] * 2
+
+
+def test_map_json_lists_each_blocked_einvoice_with_its_finding(_isolated_home, tmp_path):
+    """The rows the mapping blocks itself (no Kreditor in the settings) are left out like rows
+    blocked by a check: in ``left_out`` with the reason, and with their finding among
+    ``findings``, which decides the exit code."""
+    result = invoke("map", "invoices", *CLEAN, "--client", "455148-1", "--to", "extf",
+                    "--out", tmp_path, "--format", "json")  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    payload = json.loads(result.stdout)
+    assert not any("Buchungsstapel" in path for path in payload["written"])
+    left = [(row["source"], row["item_id"], row["rules"]) for row in payload["left_out"]]
+    assert left == [(path.name, path.name[9:21], ["account.missing"]) for path in CLEAN]
+    found = [(f["source"], f["rule"], f["severity"]) for f in payload["findings"]]
+    assert found == [(path.name, "account.missing", "error") for path in CLEAN]
+    assert '"DE249305520" = "<Konto>"' in payload["findings"][0]["message"]
