@@ -88,9 +88,8 @@ class ClientSettings:
     #: Buchungsstapel (settings ``cash_account``; else the chart's standard Kasse).
     chart_of_accounts: str | None = None
     cash_account: str | None = None
-    #: Buchungsdatenservice accounts the user configured (``[clients."ID".default_accounts]``:
-    #: Sachkonto per invoice kind where an invoice names none; ``[clients."ID".party_accounts]``:
-    #: Debitor/Kreditor per business partner, keyed by USt-IdNr. or name).
+    #: Booking accounts where an invoice names none: ``[clients."ID".default_accounts]`` the
+    #: Sachkonto per invoice kind, ``party_accounts`` the Debitor/Kreditor by USt-IdNr. or name.
     default_accounts: Mapping[str, str] = field(default_factory=dict)
     party_accounts: Mapping[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -366,16 +365,14 @@ def load_client_settings(
     )
 
 
-#: The invoice kinds ``default_accounts`` may name (canonical ``invoice_kind``, ARCHITECTURE §4.3).
-INVOICE_KINDS = ("Rechnung", "Eingangsrechnung", "Gutschrift", "Storno")
+INVOICE_KINDS = ("Rechnung", "Eingangsrechnung", "Gutschrift", "Storno")  # canonical invoice_kind
 
 
 def _accounts(name: str, table: Any) -> dict[str, str]:
     """``default_accounts`` / ``party_accounts`` of the settings: key → account number."""
     if not isinstance(table, Mapping):
-        raise ConfigError(
-            f'Die Einstellung {name} muss eine Tabelle sein (z. B. [clients."455148-1".{name}]).'
-        )
+        example = f'[clients."455148-1".{name}]'
+        raise ConfigError(f"Die Einstellung {name} muss eine Tabelle sein (z. B. {example}).")
     accounts = {str(key): str(value).strip() for key, value in table.items()}
     for key, account in accounts.items():
         if name == "default_accounts" and key not in INVOICE_KINDS:

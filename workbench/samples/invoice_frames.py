@@ -247,8 +247,8 @@ def _positions_frame(drawn: _Positions, header: pl.DataFrame) -> pl.DataFrame:
 
 
 #: Canonical invoice/position columns the sample CRM exports leave empty: those only e-invoices
-#: carry, and the corrected invoice (``original_invoice_id``, which issue 13's samples fill).
-EINVOICE_ONLY = frozenset({"vat_id", "iban", "due_date", "unit_price", "original_invoice_id"})
+#: carry.
+EINVOICE_ONLY = frozenset({"vat_id", "iban", "due_date", "unit_price"})
 
 
 def _column(name: str, dtype: pl.DataType) -> pl.Expr:
