@@ -27,6 +27,7 @@ RUNS = {
     "calls_matching.py": ([], ["--calls", "10000", "--addressees", "1000", "--repeat", "1"]),
     "bank_match.py": ([], ["--lines", "10000", "--receipts", "10000", "--repeat", "1"]),
     "pruefbericht.py": ([], ["--rows", "10000", "--repeat", "1"]),
+    "einvoices.py": ([], ["--invoices", "1000", "--schematron", "50"]),
 }
 
 

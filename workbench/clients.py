@@ -88,6 +88,10 @@ class ClientSettings:
     #: Buchungsstapel (settings ``cash_account``; else the chart's standard Kasse).
     chart_of_accounts: str | None = None
     cash_account: str | None = None
+    #: Booking accounts where an invoice names none: ``[clients."ID".default_accounts]`` the
+    #: Sachkonto per invoice kind, ``party_accounts`` the Debitor/Kreditor by USt-IdNr. or name.
+    default_accounts: Mapping[str, str] = field(default_factory=dict)
+    party_accounts: Mapping[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -218,6 +222,9 @@ class ClientSettings:
             changes["document_types"] = tuple(
                 _document_type(t, None) for t in overrides["document_types"]
             )
+        for name in ("default_accounts", "party_accounts"):
+            if name in overrides:
+                changes[name] = _accounts(name, overrides[name])
         settings = replace(self, **changes) if changes else self
         favourites = overrides.get("folders") or {}
         if favourites:
@@ -356,6 +363,31 @@ def load_client_settings(
         "noch zwischengespeichert). Rufen Sie die Mandantendaten online ab oder "
         "tragen Sie datev_account_length und fiscal_years in den Einstellungen ein."
     )
+
+
+INVOICE_KINDS = ("Rechnung", "Eingangsrechnung", "Gutschrift", "Storno")  # canonical invoice_kind
+
+
+def _accounts(name: str, table: Any) -> dict[str, str]:
+    """``default_accounts`` / ``party_accounts`` of the settings: key → account number."""
+    if not isinstance(table, Mapping):
+        example = f'[clients."455148-1".{name}]'
+        raise ConfigError(f"Die Einstellung {name} muss eine Tabelle sein (z. B. {example}).")
+    accounts = {str(key): str(value).strip() for key, value in table.items()}
+    for key, account in accounts.items():
+        if name == "default_accounts" and key not in INVOICE_KINDS:
+            raise ConfigError(
+                f"Einstellung default_accounts: die Rechnungsart '{key}' gibt es nicht; "
+                f"erlaubt sind {', '.join(INVOICE_KINDS)}.",
+                value=key,
+            )
+        if not (account.isdigit() and len(account) <= 9):
+            raise ConfigError(
+                f"Einstellung {name}: das Konto '{account}' für '{key}' ist keine Kontonummer "
+                "(nur Ziffern, höchstens 9).",
+                value=account,
+            )
+    return accounts
 
 
 def _date(value: Any) -> date:

@@ -134,10 +134,9 @@ def suite_hits(
 def _lineage(
     prepared: pl.DataFrame,
     hits: pl.DataFrame,
-    kind: str,
+    item_column: str | None,
     mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None,
 ) -> pl.DataFrame:
-    item_column = ITEM_ID_COLUMNS.get(kind)
     # ROW is the row's position: take just the rows with hits instead of joining all of them.
     positions = hits[ROW].unique().sort()
     needed = [
@@ -206,6 +205,7 @@ def check(
     attachment_sizes: Mapping[str, int] | None = None,
     spark: Any = None,
     suite: Suite | None = None,
+    item_column: str | None = None,
 ) -> pl.DataFrame:
     """Check a canonical frame of ``kind`` for everything DATEV would reject; returns findings.
 
@@ -215,6 +215,7 @@ def check(
     ``{file: {canonical: header}}``), ``attachment_folders`` the folder (or list of folders) of
     each source file's Belegbilder on disk (``attachment_sizes`` declares sizes by file name).
     ``engine="gx"`` runs the same suite in Great Expectations (``spark`` session: on Spark).
+    ``suite`` and ``item_column`` (the findings' ``item_id``) default to the kind's.
 
     >>> frame = pl.DataFrame({"booking_text": ["Brot\\u00a0Laib"]})
     >>> check(frame, "receipts", settings=None)["rule"].to_list()
@@ -250,7 +251,7 @@ def check(
     if not parts:
         return empty_findings()
     hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(rules.HITS_SCHEMA) for p in parts])
-    return _lineage(prepared, hits, kind, mapped)
+    return _lineage(prepared, hits, item_column or ITEM_ID_COLUMNS.get(kind), mapped)
 
 
 def _plan(

@@ -84,7 +84,8 @@ def _short(text: object, limit: int = 300) -> str:
     line = " ".join(text[: 4 * limit].split())  # never split a huge value into words
     if len(text) <= 4 * limit and len(line) <= limit:
         return line
-    return f"{line[:limit]}… ({len(text):,} Zeichen)".replace(",", ".")
+    count = f"{len(text):,}".replace(",", ".")  # German digit grouping, the text untouched
+    return f"{line[:limit]}… ({count} Zeichen)"
 
 
 app = typer.Typer(
@@ -100,9 +101,10 @@ app = typer.Typer(
 
 def _console(*, stderr: bool = False) -> Console:
     # Piped output (files, CI, CliRunner) gets a wide page instead of rich's 80 columns.
-    console = Console(stderr=stderr, soft_wrap=True)
+    # emoji=False: an XPath such as "cbc:ID" must not turn into an emoji shortcode
+    console = Console(stderr=stderr, soft_wrap=True, emoji=False)
     if not console.is_terminal:
-        console = Console(stderr=stderr, soft_wrap=True, width=200)
+        console = Console(stderr=stderr, soft_wrap=True, width=200, emoji=False)
     return console
 
 

@@ -37,7 +37,10 @@ def load(
     kind: KindArgument,
     files: Files,
     profile: Annotated[
-        str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
+        str,
+        typer.Option(
+            "--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto': an der Datei erkannt)."
+        ),
     ] = "auto",
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Ausgabe als Tabelle oder JSON.")
@@ -66,7 +69,14 @@ def load(
     else:
         _print_frame(
             summary.select(
-                "file", "sheet", "variant", "encoding", "rows", "row_problems", "unmapped_columns"
+                "file",
+                "kind",
+                "sheet",
+                "variant",
+                "encoding",
+                "rows",
+                "row_problems",
+                "unmapped_columns",
             ),
             title=f"{kind.value}: {result.frame.height} Zeilen geladen (Profil {chosen})",
         )

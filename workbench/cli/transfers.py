@@ -172,6 +172,7 @@ def status(
                 if protocol
                 else {}
             )
+            checked = {key: _einvoice_checks(ledger, key) for key in protocols}
     except WorkbenchError as error:
         raise _fail(error) from error
     if output is OutputFormat.json:
@@ -189,6 +190,12 @@ def status(
             if entries:
                 _print_frame(
                     pl.DataFrame(entries[:1000]), title=f"Protokoll {identifier}", limit=1000
+                )
+            if checked[identifier]:
+                _print_frame(
+                    pl.DataFrame(checked[identifier]),
+                    title=f"E-Rechnungsprüfung {identifier}",
+                    limit=200,
                 )
             if backmapped[identifier].height:
                 _print_frame(
@@ -211,6 +218,18 @@ def _transfer_table(rows: list[dict]) -> pl.DataFrame:
         [{**row, "job_ids": ", ".join(row["job_ids"])} for row in rows],
         schema_overrides={"job_ids": pl.String},
     )
+
+
+def _einvoice_checks(ledger: Ledger, transfer_id: str) -> list[dict]:
+    """The e-invoice check results the transfer's protocol keeps (one row per e-invoice)."""
+    from workbench.checks.einvoice import PROTOCOL_ACTION
+
+    rows = []
+    for entry in ledger.audit_log(transfer_id):
+        if entry["action"] == PROTOCOL_ACTION:
+            details = json.loads(entry["details"])
+            rows.append({k: details[k] for k in ("item_id", "file", "format", "result")})
+    return rows
 
 
 def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> None:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.errors import SourceError
+from workbench.errors import ProfileError, SourceError
 from workbench.kinds import SourceKind, kind_spec
 from workbench.pipeline.registry import REGISTRY
 from workbench.pipeline.results import LoadedRun
-from workbench.sources import LoadResult
+from workbench.sources import LoadResult, available_profiles, load_profile
 from workbench.sources.detect import detect_profile
 
-__all__ = ["detect_profile", "load_run", "resolve_attachments"]
+__all__ = ["detect_profile", "document_profile", "load_run", "resolve_attachments"]
 
 
 def load_run(
@@ -36,10 +36,26 @@ def load_run(
     paths = tuple(Path(path) for path in files)
     if not paths:
         raise SourceError("Es wurde keine Quelldatei angegeben.")
-    chosen = detect_profile(spec.kind.value, paths) if profile == "auto" else profile
-    result = REGISTRY[spec.kind].load(list(paths), profile=chosen)
+    if profile == "auto":
+        profile = document_profile(spec.kind, paths[0]) or detect_profile(spec.kind.value, paths)
+    result = REGISTRY[spec.kind].load(list(paths), profile=profile)
     result = resolve_attachments(result, paths, belege=belege)
-    return LoadedRun(kind=spec.kind, files=paths, profile=chosen, result=result)
+    return LoadedRun(kind=spec.kind, files=paths, profile=profile, result=result)
+
+
+def document_profile(kind: SourceKind, first: Path) -> str | None:
+    """The first profile of the document format ``first`` is in, if the kind's loader reads
+    documents besides tables (an XRechnung XML, a ZUGFeRD/Factur-X PDF: see
+    ``KindFunctions.documents``); ``None`` for a table."""
+    for format_name, recognises in REGISTRY[kind].documents.items():
+        if recognises(first):
+            for name in available_profiles():
+                try:
+                    if load_profile(name).format == format_name:
+                        return name
+                except ProfileError:  # a broken user profile breaks only itself
+                    continue
+    return None
 
 
 def resolve_attachments(

@@ -87,7 +87,7 @@ def detect_profile(kind: str, files: Sequence[str | Path]) -> str:
         table = read_table(first)  # missing, empty, PDF, binary: the reader names the cause
     profiles, broken = _profiles()
     for name, profile in profiles:
-        if kind in profile.variants and _fits(kind, profile, tables):
+        if profile.format == "table" and kind in profile.variants and _fits(kind, profile, tables):
             return name
     label = _label(kind)
     for name, profile in profiles:

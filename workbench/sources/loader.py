@@ -56,6 +56,9 @@ class LoadResult:
     sources: tuple[SourceInfo, ...]
     positions: pl.DataFrame | None = None
     position_sources: tuple[SourceInfo, ...] = field(default=())
+    #: Further frames a reader keeps beside the canonical ones (e-invoices: every EN 16931 term
+    #: the checks need, and where in the XML each value sits).
+    details: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def summary(self) -> pl.DataFrame:
         """One row per file: rows loaded, format, encoding, variant and findings count."""
