@@ -51,7 +51,7 @@ def test_notebook_builds_and_renders_the_app_against_the_sandbox(tmp_path):
         "7 Protokoll",
         "200 Zeilen geladen (Profil juston)",
         "Rechnungsnummer doppelt (duplicate.invoice_id)",
-        "183 DATEV-Datensätze",
+        "185 DATEV-Datensätze",
         "Januar 2026 ★",
         "Dezember 2025 ★",
         "Rechnungseingang (1)",  # the first month offered: one December receipt

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import polars as pl
 
+from workbench.clients import known_folders
 from workbench.german import format_count, format_month
 from workbench.pipeline import mapping_of, package_run, records_with_lineage, send_run
 from workbench.transfer.groups import pending_groups
@@ -149,6 +150,8 @@ class TransferStep(Step):
         settings = session.run.settings if session.run is not None else None
         entry = settings.document_type(kind) if settings is not None and kind else None
         offered = list(entry.folders or ()) if entry is not None else []
+        if not offered and kind:  # named by DATEV when an earlier transfer created its job
+            offered = known_folders(session.client or "", home=session.home).get(kind, [])
         if entry is not None and entry.folder and entry.folder not in offered:
             offered.insert(0, entry.folder)
         favourite = Favourites(session.home).folder(session.client or "", kind) if kind else None
