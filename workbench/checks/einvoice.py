@@ -139,8 +139,8 @@ def _document_findings(header: pl.DataFrame) -> pl.DataFrame:
                 "value": declared, "expected": "PDF/A-3B",
                 "message": f"Die ZUGFeRD-Datei ist {declared}, nicht PDF/A-3B. DATEV Unternehmen "
                 "online liest bei solchen Dateien unter Umständen nur das PDF und nicht die "
-                "eingebettete Rechnung (Annahme nach den Erfahrungen aus issue 20). Prüfen Sie "
-                "die Übernahme in DATEV oder fordern Sie eine PDF/A-3B-Datei an."})  # fmt: skip
+                "eingebettete Rechnung (Erfahrungswert, von DATEV nicht dokumentiert). Prüfen "
+                "Sie die Übernahme in DATEV oder fordern Sie eine PDF/A-3B-Datei an."})  # fmt: skip
         text = row["pdf_text"]
         if not text:
             continue

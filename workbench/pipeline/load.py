@@ -14,7 +14,7 @@ from workbench.kinds import SourceKind, kind_spec
 from workbench.pipeline.registry import REGISTRY
 from workbench.pipeline.results import LoadedRun
 from workbench.sources import LoadResult, available_profiles, load_profile
-from workbench.sources.detect import detect_profile
+from workbench.sources.detect import detect_profile as detect_table_profile
 
 __all__ = ["detect_profile", "document_profile", "load_run", "resolve_attachments"]
 
@@ -37,10 +37,23 @@ def load_run(
     if not paths:
         raise SourceError("Es wurde keine Quelldatei angegeben.")
     if profile == "auto":
-        profile = document_profile(spec.kind, paths[0]) or detect_profile(spec.kind.value, paths)
+        profile = detect_profile(spec.kind, paths)
     result = REGISTRY[spec.kind].load(list(paths), profile=profile)
     result = resolve_attachments(result, paths, belege=belege)
     return LoadedRun(kind=spec.kind, files=paths, profile=profile, result=result)
+
+
+def detect_profile(kind: str | SourceKind, files: Sequence[str | Path]) -> str:
+    """The profile that reads ``files``: the document format the kind reads (an e-invoice),
+    else the first table profile whose columns fit the first file.
+
+    >>> detect_profile("invoices", ["RE-2026-0101.xml"])  # doctest: +SKIP
+    'einvoice'
+    """
+    spec = kind_spec(kind)
+    return document_profile(spec.kind, Path(files[0])) or detect_table_profile(
+        spec.kind.value, files
+    )
 
 
 def document_profile(kind: SourceKind, first: Path) -> str | None:
