@@ -318,7 +318,8 @@ def test_transfer_offers_month_kind_with_counts_and_folder_with_a_favourite(make
     assert transfer.document_kind.options == (("Rechnungseingang (51)", "Rechnungseingang"),)
     # DATEV names a Beleg-Art's folders only when a transfer creates its job (issue 13): the
     # first transfer goes to DATEV's default folder
-    assert transfer.folder.options == (("Vorgabe von DATEV", None),)
+    assert transfer.folder.options == (("Vorgabe von DATEV", ""),)
+    assert transfer.folder.value == ""  # shown: the dropdown has a label for ""
     transfer.new.click()
     assert transfer.confirmation.layout.display == "flex"
     assert (

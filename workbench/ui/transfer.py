@@ -30,6 +30,8 @@ _TRANSFERS = {
     "datev_status": "DATEV-Status",
 }
 _EXTF = "Buchungsstapel"
+#: The Ziel-Ordner "Vorgabe von DATEV": the transfer names no folder, DATEV takes its default.
+_DATEV_DEFAULT = ""
 
 
 class TransferStep(Step):
@@ -159,7 +161,8 @@ class TransferStep(Step):
             offered.insert(0, favourite)
         options = [(f"{name}{' (Favorit)' if name == favourite else ''}", name) for name in offered]
         if kind == _EXTF or not options:
-            options = [("Vorgabe von DATEV", None)]
+            # "" not None: a dropdown shows no label for the value None
+            options = [("Vorgabe von DATEV", _DATEV_DEFAULT)]
         set_options(self.folder, options, keep=False)
         if favourite in offered:
             self.folder.value = favourite
@@ -187,7 +190,8 @@ class TransferStep(Step):
 
     def on_confirm(self) -> None:
         session = self.app.session
-        month, kind, folder = self.month.value, self.document_kind.value, self.folder.value
+        month, kind = self.month.value, self.document_kind.value
+        folder = self.folder.value or None  # _DATEV_DEFAULT: DATEV's default folder
         if self.favourite.value and folder:
             Favourites(session.home).save(session.client or "", kind, folder)
         self.on_cancel()
