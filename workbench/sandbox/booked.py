@@ -22,12 +22,13 @@ from workbench.sandbox.postings import (
     account_postings,
     flipped,
     is_general_ledger,
+    rendered,
     store_bookings,
 )
 from workbench.sandbox.seed import AccountingClient, FiscalYear
 from workbench.sandbox.state import SandboxState
 
-__all__ = ["PostingError", "change_bookings", "visible_bookings"]
+__all__ = ["PostingError", "change_bookings", "posting_lines", "visible_bookings"]
 
 #: The properties of ADE's AccountPosting (OpenAPI 1.5.8, additionalProperties false).
 POSTING_FIELDS = frozenset(
@@ -70,6 +71,24 @@ def visible_bookings(
     return [json.loads(row[0]) for row in rows]
 
 
+def posting_lines(
+    state: SandboxState, client_id: str, fiscal_year: FiscalYear, *, document_links: bool
+) -> list[str]:
+    """The AccountPostings of :func:`visible_bookings` as NDJSON lines, rendered when booked."""
+    column = "lines" if document_links else "plain"
+    rows = state.store.query(
+        f"SELECT {column} FROM account_bookings WHERE client_id = ? AND deleted = 0 "
+        "AND visible_at <= ? AND date BETWEEN ? AND ? ORDER BY date, seq",
+        (
+            client_id,
+            state.clock.now(),
+            fiscal_year.start.isoformat(),
+            fiscal_year.end.isoformat(),
+        ),
+    )
+    return "".join(row[0] for row in rows).splitlines()
+
+
 def change_bookings(
     state: SandboxState, client: AccountingClient, body: dict[str, Any]
 ) -> dict[str, Any]:
@@ -101,8 +120,9 @@ def change_bookings(
         for seq, view in hits:
             booking = _valid(client, _changed(view, fields, match))
             conn.execute(
-                "UPDATE account_bookings SET posting = ?, date = ? WHERE seq = ?",
-                (json.dumps(booking, ensure_ascii=False), booking["date"], seq),
+                "UPDATE account_bookings SET posting = ?, lines = ?, plain = ?, date = ? "
+                "WHERE seq = ?",
+                (*rendered(booking), booking["date"], seq),
             )
             changed.extend(account_postings(booking, document_links=True))
     return {"action": "change", "changed": len(hits), "postings": changed}

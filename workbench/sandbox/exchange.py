@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workbench.sandbox.booked import visible_bookings
+from workbench.sandbox.booked import posting_lines, visible_bookings
 from workbench.sandbox.clients import state_of
 from workbench.sandbox.errors import Reject, ade_problem, json_response
 from workbench.sandbox.oauth import require
@@ -150,11 +150,7 @@ async def create_postings_job(request: Request) -> Response:
 
 def _snapshot(state: SandboxState, client: AccountingClient, fy: FiscalYear, links: bool) -> str:
     """The job's result is what DATEV has booked when the job is created."""
-    lines = [
-        json.dumps(posting, ensure_ascii=False)
-        for booking in visible_bookings(state, client.id, fy)
-        for posting in account_postings(booking, document_links=links)
-    ]
+    lines = posting_lines(state, client.id, fy, document_links=links)
     pages = [lines[i : i + PAGE_SIZE] for i in range(0, len(lines), PAGE_SIZE)] or [[]]
     job_id = str(uuid.uuid4())
     now = state.clock.now()

@@ -34,6 +34,7 @@ __all__ = [
     "flipped",
     "is_general_ledger",
     "ledger_bookings",
+    "rendered",
     "store_bookings",
     "technical_account",
 ]
@@ -242,15 +243,29 @@ def store_bookings(
     visible_at: float,
     bookings: list[dict[str, Any]],
 ) -> None:
-    """Record bookings inside the caller's transaction; DATEV shows them from ``visible_at``."""
+    """Record bookings inside the caller's transaction; DATEV shows them from ``visible_at``.
+
+    Each row keeps its postings rendered as NDJSON lines, with and without document links, so
+    a postings job of 100,000 bookings is one query instead of 200,000 JSON round trips.
+    """
     conn.executemany(
-        "INSERT INTO account_bookings (client_id, origin, date, visible_at, posting) "
-        "VALUES (?,?,?,?,?)",
-        [
-            (client_id, origin, b["date"], visible_at, json.dumps(b, ensure_ascii=False))
-            for b in bookings
-        ],
+        "INSERT INTO account_bookings (client_id, origin, date, visible_at, posting, lines, "
+        "plain) VALUES (?,?,?,?,?,?,?)",
+        [(client_id, origin, b["date"], visible_at, *rendered(b)) for b in bookings],
     )
+
+
+def rendered(booking: dict[str, Any]) -> tuple[str, str, str]:
+    """The booking as stored JSON, and its postings as NDJSON with and without links."""
+    postings = account_postings(booking, document_links=True)
+    lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in postings)
+    if "documentLink" in booking:
+        for posting in postings:
+            posting.pop("documentLink", None)
+        plain = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in postings)
+    else:
+        plain = lines
+    return json.dumps(booking, ensure_ascii=False), lines, plain
 
 
 def document_guid() -> str:

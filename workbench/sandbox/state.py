@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS revocations (
 CREATE TABLE IF NOT EXISTS account_bookings (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, origin TEXT NOT NULL,
     date TEXT NOT NULL, visible_at REAL NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
-    posting TEXT NOT NULL);
+    posting TEXT NOT NULL, lines TEXT NOT NULL, plain TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS account_bookings_client ON account_bookings(client_id, date);
 CREATE INDEX IF NOT EXISTS account_bookings_origin ON account_bookings(origin);
 CREATE TABLE IF NOT EXISTS exchange_jobs (

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import DatevApiError
@@ -93,7 +93,22 @@ class DataExchangeMethods:
         document_links: bool = True,
         timeout: float = 600.0,
     ) -> list[dict]:
-        """Every AccountPosting of a fiscal year: create DATEV's job, wait for it, fetch its pages.
+        """Every AccountPosting of a fiscal year (see :meth:`account_postings_pages`)."""
+        pages = self.account_postings_pages(
+            client, fiscal_year, document_links=document_links, timeout=timeout
+        )
+        return [posting for page in pages for posting in parse_ndjson(page)]
+
+    def account_postings_pages(
+        self,
+        client: str,
+        fiscal_year: int,
+        *,
+        document_links: bool = True,
+        timeout: float = 600.0,
+    ) -> Iterator[bytes]:
+        """Create DATEV's postings job, wait for it, then yield each page's NDJSON body (up to
+        50,000 postings; a columnar reader parses them far faster than one dict per line).
 
         DATEV prepares the postings asynchronously and keeps them 12 hours; the state is polled
         with a growing pause (0.2 s up to 5 s) until ``timeout`` seconds have passed.
@@ -109,16 +124,14 @@ class DataExchangeMethods:
         )
         job = created.json()["jobId"]
         self._await_job(client, job, what=what, timeout=timeout)
-        postings: list[dict] = []
         page, pages = 1, 1
         while page <= pages:
             response = self._exchange(
                 f"/account-postings-jobs/{job}", what=what, client=client, params={"page": page}
             )
-            postings.extend(parse_ndjson(response.content))
             pages = int(response.headers.get("x-total-pages") or 1)
             page += 1
-        return postings
+            yield response.content
 
     def _await_job(self, client: str, job: str, *, what: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
