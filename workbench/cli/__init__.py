@@ -11,6 +11,7 @@ from workbench.cli import (  # noqa: F401  (registers the commands)
     data,
     demo,
     kanzleien,
+    reconcile,
     reporting,
     talk,
     tokens,

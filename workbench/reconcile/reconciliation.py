@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,6 +23,7 @@ from workbench.reconcile.bookings import empty_bookings, signed
 from workbench.reconcile.compare import compare, completed, pair
 from workbench.reconcile.messages import describe
 from workbench.reconcile.sent import sent_bookings
+from workbench.reconcile.sources import source_bookings
 from workbench.transfer.client import DatevClient
 from workbench.transfer.ledger import Ledger
 
@@ -113,21 +115,26 @@ def reconcile(
     period: str,
     ledger: Ledger,
     datev: DatevClient,
-    sources: pl.DataFrame | None = None,
+    sources: Sequence[tuple[pl.DataFrame, str]] | None = None,
     notes: list[str] | None = None,
 ) -> Reconciliation:
-    """Compare what the ``sources`` say (bookings from :func:`source_bookings`, optional), what
-    the ``ledger`` says was sent and what DATEV booked, for ``client`` in ``period``."""
+    """Compare what the ``sources`` say (optional: mapped records with lineage and their
+    target, ``"ledger"`` or ``"extf"``), what the ``ledger`` says was sent and what DATEV
+    booked, for ``client`` in ``period``."""
     start, end = period_bounds(period)
     booked = booked_bookings(datev, client, start=start, end=end)
     sent = sent_bookings(
         ledger, client, start=start, end=end, account_length=booked.account_length
     ).with_columns(pl.lit("sent").alias("origin"))
-    source = (
-        empty_bookings()
-        if sources is None
-        else sources.filter(pl.col("date").is_between(start, end))
-    )
+    source = pl.concat(
+        [
+            empty_bookings(),
+            *(
+                source_bookings(records, target=target, account_length=booked.account_length)
+                for records, target in sources or ()
+            ),
+        ]
+    ).filter(pl.col("date").is_between(start, end))
     # Source bookings already sent are the sent ones; the rest were never sent like that.
     _, unsent, _ = pair(source.with_row_index("_l"), sent.with_row_index("_r"))
     expected = pl.concat([sent, unsent.drop("_l").with_columns(pl.lit("source").alias("origin"))])
