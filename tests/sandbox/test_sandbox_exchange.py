@@ -424,3 +424,37 @@ def test_control_endpoint_is_off_unless_enabled(oauth):
     with start_sandbox() as plain, oauth.api_client(plain.url) as api:
         answer = api.post(f"/_sandbox/clients/{CLIENT}/postings", json={"action": "delete"})
     assert answer.status_code == 404
+
+
+def test_control_match_takes_belegfeld_characters_literally(api, sandbox):
+    # Belegfeld 1 allows % (DATEV's charset); a match on "R%1" must not touch "R-1" or "RX1".
+    upload_extf(
+        api,
+        sandbox,
+        extf(*(f'1,00;"S";"EUR";;;;10000;8400;;1002;"{b}";;;"x"' for b in ("R%1", "R-1", "RX1"))),
+    )
+    deleted = api.post(
+        f"/_sandbox/clients/{CLIENT}/postings",
+        json={"action": "delete", "match": {"documentField1": "R%1"}},
+    )
+    assert deleted.json() == {"action": "delete", "deleted": 1}
+    assert set(by_field1(postings(api, sandbox))) == {"R-1", "RX1"}
+
+
+def test_postings_come_in_pages(api, sandbox, monkeypatch):
+    from workbench.sandbox import exchange_jobs
+
+    monkeypatch.setattr(exchange_jobs, "PAGE_SIZE", 2)  # DATEV's pages hold 50,000
+    upload_extf(
+        api, sandbox, extf(*(f'1,00;"S";"EUR";;;;10000;8400;;1002;"P-{n}";;;"x"' for n in range(5)))
+    )
+    job = api.post(f"{ADE}/{CLIENT}/fiscal-years/{FY}/account-postings").json()["jobId"]
+    sandbox.state.clock.advance(sandbox.state.settings.exchange_seconds)
+    assert api.get(f"{ADE}/{CLIENT}/jobs/{job}/state").json() == {"jobState": "COMPLETED"}
+    seen = []
+    for number in (1, 2, 3):
+        page = api.get(f"{ADE}/{CLIENT}/account-postings-jobs/{job}", params={"page": number})
+        assert (page.headers["x-total-count"], page.headers["x-total-pages"]) == ("5", "3")
+        assert page.headers["x-current-page"] == str(number)
+        seen += [json.loads(line)["documentField1"] for line in page.text.splitlines()]
+    assert sorted(seen) == [f"P-{n}" for n in range(5)]

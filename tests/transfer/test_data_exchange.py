@@ -91,7 +91,7 @@ def test_postings_job_is_polled_then_every_page_fetched():
         f"{BASE}/fiscal-years/20260101/account-postings",
         {"documentLinks": "true"},
     )
-    assert sleeps == [0.2, 0.4]  # growing pauses between state polls
+    assert sleeps == [0.25, 0.25]  # quarter-second polls while the job is young
     assert [params for _, path, params in seen if "jobs/" in path and "state" not in path] == [
         {"page": "1"},
         {"page": "2"},
@@ -173,3 +173,18 @@ def test_read_back_from_the_sandbox(client, session, sandbox, monkeypatch):
     assert client.sums_and_balances("455148-1", 20240101) == []
     with pytest.raises(DatevApiError, match="nicht freigeschaltet"):
         client.fiscal_years("455148-3")
+
+
+def test_a_slow_job_is_polled_less_and_less_often():
+    sleeps: list[float] = []
+    states = iter(["PENDING"] * 12 + ["COMPLETED"])
+
+    def handler(request):
+        if request.url.path.endswith("/account-postings"):
+            return httpx.Response(202, json={"jobId": "job-1"})
+        if request.url.path.endswith("/state"):
+            return httpx.Response(200, json={"jobState": next(states)})
+        return ndjson([])
+
+    make_client(handler, sleeps).account_postings("455148-1", 20260101)
+    assert sleeps == [0.25] * 8 + [0.5, 1.0, 2.0, 4.0]

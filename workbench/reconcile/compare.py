@@ -53,9 +53,11 @@ def pair(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """``(pairs, left over on the left, left over on the right)``: rows carry the ids ``_l``
     and ``_r``, ``pairs`` both."""
-    found = []
+    found = [pl.DataFrame(schema={"_l": pl.UInt32, "_r": pl.UInt32})]
     for keys, unknown in _PASSES:
         candidates = left if unknown is None else left.filter(pl.col(unknown).is_null())
+        if candidates.is_empty() or right.is_empty():
+            continue
         numbered = [
             frame.with_columns(pl.int_range(pl.len()).over(keys).alias("_occ"))
             for frame in (candidates, right)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -21,9 +20,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workbench.sandbox.booked import posting_lines, visible_bookings
+from workbench.sandbox.booked import visible_bookings
 from workbench.sandbox.clients import state_of
 from workbench.sandbox.errors import Reject, ade_problem, json_response
+from workbench.sandbox.exchange_jobs import PAGE_SIZE, create_job, job_state, page
 from workbench.sandbox.oauth import require
 from workbench.sandbox.postings import account_postings
 from workbench.sandbox.seed import AccountingClient, FiscalYear
@@ -32,7 +32,6 @@ from workbench.sandbox.state import SandboxState
 BASE = "/accounting-data-exchange/platform/v1/clients/{client_id}"
 SCOPE = "datev:accounting:exchange"
 SERVICE = "Datenservice Export Rechnungswesen"
-PAGE_SIZE = 50_000  # x-page-size: the OpenAPI file fixes it (minimum = maximum = 50000)
 NDJSON = "application/x-ndjson"
 CLIENT_ID = re.compile(r"^[1-9]\d{3,6}-[1-9]\d{0,4}$")
 FISCAL_YEAR_ID = re.compile(r"^\d{8}$")
@@ -143,37 +142,8 @@ async def create_postings_job(request: Request) -> Response:
     client = _client(request)
     fy = _fiscal_year(request, client)
     links = _flag(request, "documentLinks")
-    state = state_of(request)
-    job_id = await run_in_threadpool(_snapshot, state, client, fy, links)
+    job_id = create_job(state_of(request), client, fy, links=links)
     return json_response({"jobId": job_id}, 202, media_type="application/json")
-
-
-def _snapshot(state: SandboxState, client: AccountingClient, fy: FiscalYear, links: bool) -> str:
-    """The job's result is what DATEV has booked when the job is created."""
-    lines = posting_lines(state, client.id, fy, document_links=links)
-    pages = [lines[i : i + PAGE_SIZE] for i in range(0, len(lines), PAGE_SIZE)] or [[]]
-    job_id = str(uuid.uuid4())
-    now = state.clock.now()
-    with state.store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO exchange_jobs VALUES (?,?,?,?,?,?)",
-            (
-                job_id,
-                client.id,
-                int(fy.start.strftime("%Y%m%d")),
-                now,
-                now + state.settings.exchange_seconds,
-                len(lines),
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO exchange_pages VALUES (?,?,?)",
-            [
-                (job_id, number, "".join(line + "\n" for line in page).encode("utf-8"))
-                for number, page in enumerate(pages, start=1)
-            ],
-        )
-    return job_id
 
 
 def _job(request: Request, client: AccountingClient) -> tuple[dict[str, Any], str]:
@@ -184,16 +154,13 @@ def _job(request: Request, client: AccountingClient) -> tuple[dict[str, Any], st
     )
     if not rows:
         raise _problem(request, 404, "The specified job was not found.", "not-found")
-    job = dict(rows[0])
-    now = state.clock.now()
-    if now >= job["created_at"] + state.settings.exchange_retention_hours * 3600:
-        return job, "DELETED"
-    return job, "COMPLETED" if now >= job["ready_at"] else "PENDING"
+    return job_state(state, dict(rows[0]))
 
 
-async def job_state(request: Request) -> Response:
-    _job_state = _job(request, _client(request))[1]
-    return json_response({"jobState": _job_state}, media_type="application/json")
+async def job_state_route(request: Request) -> Response:
+    client = _client(request)
+    _, current = await run_in_threadpool(_job, request, client)
+    return json_response({"jobState": current}, media_type="application/json")
 
 
 async def postings_page(request: Request) -> Response:
@@ -201,24 +168,22 @@ async def postings_page(request: Request) -> Response:
     raw = request.query_params.get("page")
     if raw is None or not raw.isdigit() or not 1 <= int(raw) <= 25_000:
         raise _problem(request, 400, "Query parameter page is required (1 to 25000).")
-    job, job_state = _job(request, client)
-    if job_state == "DELETED":
-        raise _problem(request, 404, "The job's data was deleted after 12 hours.", "not-found")
-    if job_state == "PENDING":
+    job, current = await run_in_threadpool(_job, request, client)
+    if current in ("DELETED", "FAILED"):
+        raise _problem(request, 404, f"The job's data is gone ({current}).", "not-found")
+    if current == "PENDING":
         raise _problem(request, 409, "The job is not completed yet; ask for its state.", "pending")
-    pages = max(1, -(-job["total"] // PAGE_SIZE))
+    pages = job["pages"]
     if int(raw) > pages:
         raise _problem(request, 400, f"Page {raw} does not exist; the job has {pages} page(s).")
-    rows = state_of(request).store.query(
-        "SELECT body FROM exchange_pages WHERE job_id = ? AND page = ?", (job["id"], int(raw))
-    )
     headers = {
         "x-total-count": str(job["total"]),
         "x-total-pages": str(pages),
         "x-current-page": raw,
         "x-page-size": str(PAGE_SIZE),
     }
-    return Response(bytes(rows[0][0]), media_type=NDJSON, headers=headers)
+    body = page(state_of(request), job, int(raw))
+    return Response(body, media_type=NDJSON, headers=headers)
 
 
 async def general_ledger_accounts(request: Request) -> Response:
@@ -300,6 +265,6 @@ routes = [
     Route(f"{FY}/account-postings", create_postings_job, methods=["POST"]),
     Route(f"{FY}/general-ledger-accounts", general_ledger_accounts),
     Route(f"{FY}/sums-and-balances", sums_and_balances),
-    Route(f"{BASE}/jobs/{{job_id}}/state", job_state),
+    Route(f"{BASE}/jobs/{{job_id}}/state", job_state_route),
     Route(f"{BASE}/account-postings-jobs/{{job_id}}", postings_page),
 ]

@@ -63,7 +63,10 @@ CREATE INDEX IF NOT EXISTS account_bookings_client ON account_bookings(client_id
 CREATE INDEX IF NOT EXISTS account_bookings_origin ON account_bookings(origin);
 CREATE TABLE IF NOT EXISTS exchange_jobs (
     id TEXT PRIMARY KEY, client_id TEXT NOT NULL, fiscal_year INTEGER NOT NULL,
-    created_at REAL NOT NULL, ready_at REAL NOT NULL, total INTEGER NOT NULL);
+    created_at REAL NOT NULL, ready_at REAL NOT NULL, document_links INTEGER NOT NULL,
+    total INTEGER, pages INTEGER, failed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS exchange_job_bookings (job_id TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS exchange_job_bookings_job ON exchange_job_bookings(job_id);
 CREATE TABLE IF NOT EXISTS exchange_pages (
     job_id TEXT NOT NULL, page INTEGER NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (job_id, page));
@@ -85,6 +88,7 @@ TABLES = (
     "revocations",
     "account_bookings",
     "exchange_jobs",
+    "exchange_job_bookings",
     "exchange_pages",
 )
 
@@ -173,6 +177,8 @@ class SandboxState:
     faults: Faults = field(default_factory=Faults)
     settings: Settings = field(default_factory=Settings)
     control: bool = False
+    #: Account-postings jobs whose pages a background thread is still preparing.
+    preparing: dict[str, threading.Event] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.seed = Seed(self.seed_data)
@@ -216,6 +222,7 @@ class SandboxState:
         self.store.clear()
         self.seed = Seed(self.seed_data)
         self.faults.clear()
+        self.preparing.clear()
 
     def expire_access_tokens(self) -> None:
         """Early token expiry: every issued access token stops working now."""

@@ -111,7 +111,8 @@ class DataExchangeMethods:
         50,000 postings; a columnar reader parses them far faster than one dict per line).
 
         DATEV prepares the postings asynchronously and keeps them 12 hours; the state is polled
-        with a growing pause (0.2 s up to 5 s) until ``timeout`` seconds have passed.
+        every 0.25 s for two seconds, then with a growing pause up to 5 s, until ``timeout``
+        seconds have passed.
         """
         what = f"Buchungen des Mandanten {client} ({fiscal_year}) abrufen"
         created = self._exchange(
@@ -135,8 +136,12 @@ class DataExchangeMethods:
 
     def _await_job(self, client: str, job: str, *, what: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pause = 0.2
+        polls = 0
         while True:
+            # Every quarter second for the first two seconds (small jobs are ready by then),
+            # then a growing pause up to 5 s.
+            pause = 0.25 if polls < 8 else min(0.25 * 2 ** (polls - 7), 5.0)
+            polls += 1
             state = self._exchange(f"/jobs/{job}/state", what=what, client=client).json()
             job_state = state.get("jobState")
             if job_state == "COMPLETED":
@@ -153,7 +158,6 @@ class DataExchangeMethods:
                     "abgleichen."
                 )
             self._sleep(pause)
-            pause = min(pause * 2, 5.0)
 
     def general_ledger_accounts(
         self, client: str, fiscal_year: int, *, only_booked: bool = False
