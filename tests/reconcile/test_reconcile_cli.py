@@ -18,9 +18,10 @@ def invoke(*args: str):
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--client", "455148", "--period", "2026-01"], "Datenbestand '455148' ist ungültig"),
-        (["--client", "455148-1", "--period", "2026-13"], "Zeitraum '2026-13' ist ungültig"),
+        (["--client", "455148", "--period", "2026-01"], "Mandanten-ID '455148' ist ungültig"),
+        (["--client", "455148-1", "--period", "2026-13"], "Monat '2026-13' ist ungültig"),
         (["--client", "455148-1", "--period", "01/2026x"], "JJJJ-MM"),
+        (["--period", "2026-01"], "--client"),
         (
             ["--client", "455148-1", "--period", "2026-01", "--source", "belege.csv"],
             "ART=DATEI",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from workbench.cli._app import _fail, _out, app
+from workbench.cli._app import _client_id, _fail, _month, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.cli.reporting import _parse_sources
 from workbench.errors import ConfigError, WorkbenchError
@@ -41,8 +41,10 @@ class ReconcileFormat(StrEnum):
 
 @app.command()
 def reconcile(
-    client: Annotated[str, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.")],
-    period: Annotated[str, typer.Option("--period", help="Monat JJJJ-MM.")],
+    client: Annotated[
+        str, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.", callback=_client_id)
+    ],
+    period: Annotated[str, typer.Option("--period", help="Monat JJJJ-MM.", callback=_month)],
     source: Annotated[
         list[str] | None,
         typer.Option(
@@ -63,12 +65,8 @@ def reconcile(
     """Abgleich mit DATEV: Quellen, Gesendetes und bei DATEV Gebuchtes je Konto und Beleg."""
     from workbench.pipeline import map_sources, reconcile_run
     from workbench.pipeline.connection import connect
-    from workbench.reconcile import period_bounds
-    from workbench.transfer.tokens import datenbestand
 
     try:
-        client = datenbestand(client)
-        period_bounds(period)
         if output is ReconcileFormat.xlsx and out is None:
             raise ConfigError("Für --format xlsx fehlt die Zieldatei (--out bericht.xlsx).")
         specs = [

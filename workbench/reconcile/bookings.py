@@ -22,6 +22,8 @@ higher number (in SKR03 and SKR04 the revenue or expense account of a money book
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 __all__ = [
@@ -52,14 +54,14 @@ BOOKINGS_SCHEMA = pl.Schema(
 #: The AccountPosting fields the Abgleich reads (ADE 1.5.8); others are ignored.
 POSTINGS_SCHEMA = pl.Schema(
     {
-        "accountNumber": pl.Int64,
-        "contraAccountNumber": pl.Int64,
-        "amountDebit": pl.Float64,
-        "amountCredit": pl.Float64,
-        "date": pl.String,
-        "documentField1": pl.String,
-        "followOnPostingType": pl.String,
-        "documentLink": pl.Struct({"sourceSystem": pl.String, "documentGuid": pl.String}),
+        "accountNumber": pl.Int64(),
+        "contraAccountNumber": pl.Int64(),
+        "amountDebit": pl.Float64(),
+        "amountCredit": pl.Float64(),
+        "date": pl.String(),
+        "documentField1": pl.String(),
+        "followOnPostingType": pl.String(),
+        "documentLink": pl.Struct({"sourceSystem": pl.String(), "documentGuid": pl.String()}),
     }
 )
 _GL_LIMIT = 100_000_000  # technical Sachkonten have 8 digits, Personenkonten 9
@@ -90,7 +92,7 @@ def _lineage(frame: pl.DataFrame) -> list[pl.Expr]:
     ]
 
 
-def _finish(frame: pl.DataFrame, columns: list[pl.Expr]) -> pl.DataFrame:
+def _finish(frame: pl.DataFrame, columns: Sequence[pl.Expr | str]) -> pl.DataFrame:
     return frame.select(*columns, *_lineage(frame)).select(list(BOOKINGS_SCHEMA))
 
 

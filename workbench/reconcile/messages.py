@@ -37,7 +37,8 @@ def describe(row: dict[str, Any], *, statuses: dict[str, str]) -> str:
     beleg = f"Beleg {row['belegfeld1']}" if row["belegfeld1"] else "Buchung ohne Belegfeld 1"
     where = f" ({row['source']}, Zeile {row['row']})" if row.get("source") else ""
     kind = row["kind"]
-    sent, booked = row.get("expected_booking"), row.get("booked_booking")
+    sent: dict[str, Any] = row.get("expected_booking") or {}
+    booked: dict[str, Any] = row.get("booked_booking") or {}
     if kind == "nicht_gebucht":
         transfer = row.get("transfer_id") or ""
         status = statuses.get(transfer, "")

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.errors import ConfigError
+from workbench.clients import normalise_client_id, normalise_month
 from workbench.reconcile.booked import booked_bookings
 from workbench.reconcile.bookings import empty_bookings, signed
 from workbench.reconcile.compare import compare, completed, pair
@@ -38,17 +37,11 @@ ACCOUNTS_SCHEMA = pl.Schema(
         "booked": pl.Int64,
     }
 )
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a month written ``YYYY-MM``."""
-    match = _PERIOD.match(period.strip())
-    if not match:
-        raise ConfigError(
-            f"Der Zeitraum '{period}' ist ungültig: erwartet wird JJJJ-MM, z. B. 2026-01."
-        )
-    year, month = int(match[1]), int(match[2])
+    """First and last day of a month written ``YYYY-MM`` (else a UsageError)."""
+    year, month = (int(part) for part in normalise_month(period).split("-"))
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -121,6 +114,7 @@ def reconcile(
     """Compare what the ``sources`` say (optional: mapped records with lineage and their
     target, ``"ledger"`` or ``"extf"``), what the ``ledger`` says was sent and what DATEV
     booked, for ``client`` in ``period``."""
+    client = normalise_client_id(client)
     start, end = period_bounds(period)
     booked = booked_bookings(datev, client, start=start, end=end)
     sent = sent_bookings(

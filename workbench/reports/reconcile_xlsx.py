@@ -36,8 +36,8 @@ def write_reconciliation(result: Reconciliation, path: Path) -> Path:
     from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = "Abweichungen"
+    book.remove(book.worksheets[0])
+    sheet = book.create_sheet("Abweichungen")
     sheet.append(_DIFFERENCES)
     for row in result.differences.iter_rows(named=True):
         sheet.append(

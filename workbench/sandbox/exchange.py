@@ -61,7 +61,7 @@ def _authorised(request: Request) -> None:
         require(request, SCOPE, "problem")
     except Reject as rejected:
         response = rejected.response
-        body = json.loads(response.body)
+        body = json.loads(bytes(response.body))
         body = body[0] if isinstance(body, list) else body
         detail = body.get("detail") or body.get("error_description") or body.get("error") or ""
         status = response.status_code

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from workbench.clients import normalise_client_id
 from workbench.errors import DatevApiError
 
 __all__ = ["DataExchangeMethods", "SERVICE_LABEL", "parse_ndjson"]
@@ -48,7 +49,9 @@ class DataExchangeMethods:
     def _exchange(self, path: str, *, what: str, client: str, **kwargs: Any) -> Any:
         method = kwargs.pop("method", "GET")
         try:
-            return self.request(method, API, f"/clients/{client}{path}", what=what, **kwargs)
+            return self.request(
+                method, API, f"/clients/{normalise_client_id(client)}{path}", what=what, **kwargs
+            )
         except DatevApiError as error:
             if error.status != 403:
                 raise
