@@ -23,7 +23,8 @@ import polars as pl
 
 __all__ = ["DIFFERENCES_SCHEMA", "KINDS", "compare", "completed", "pair"]
 
-KINDS = ("nicht_gebucht", "nicht_gesendet", "abweichend", "doppelt", "nur_in_quelle")
+#: The kinds in the order they are listed: what the workbench sent first.
+KINDS = ("nicht_gebucht", "abweichend", "doppelt", "nicht_gesendet", "nur_in_quelle")
 DIFFERENCES_SCHEMA = pl.Schema(
     {
         "kind": pl.String,
@@ -123,7 +124,10 @@ def compare(
         schema=DIFFERENCES_SCHEMA,
         orient="row",
     )
-    return differences, pairs
+    order = pl.col("kind").replace_strict(
+        {kind: n for n, kind in enumerate(KINDS)}, return_dtype=pl.Int64
+    )
+    return differences.sort(order, "belegfeld1", "account"), pairs
 
 
 def completed(expected: pl.DataFrame, booked: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:

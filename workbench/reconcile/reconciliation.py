@@ -140,15 +140,6 @@ def reconcile(
         describe=lambda row: describe(row, statuses=statuses),
     )
     expected = completed(expected, booked.bookings, pairs)
-    order = {
-        kind: n
-        for n, kind in enumerate(
-            ("nicht_gebucht", "abweichend", "doppelt", "nicht_gesendet", "nur_in_quelle")
-        )
-    }
-    differences = differences.sort(
-        pl.col("kind").replace_strict(order, return_dtype=pl.Int64), "belegfeld1", "account"
-    )
     return Reconciliation(
         client=client,
         period=period,
