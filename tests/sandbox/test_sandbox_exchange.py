@@ -242,7 +242,8 @@ def test_extf_bookings_become_postings_per_general_ledger_account(api, sandbox):
 
 
 def test_failed_extf_books_nothing_and_jobs_are_snapshots(api, sandbox):
-    bad = extf('119,00;"S";"EUR";;;;99;8400;;1002;"R-9";;;"Konto zu kurz"')
+    # Another consultant's header: the Buchungsdatenservice refuses the whole file.
+    bad = extf('119,00;"S";"EUR";;;;10000;8400;;1002;"R-9";;;"x"', consultant=29098)
     response = api.post(
         EXTF.format(client=CLIENT),
         content=bad,
