@@ -103,7 +103,10 @@ def upload_extf(api, sandbox, content: bytes, client: str = CLIENT) -> str:
     return job
 
 
-def transfer_dxso(api, sandbox, import_type: str, files: dict[str, bytes]) -> str:
+def transfer_dxso(
+    api, sandbox, import_type: str, files: dict[str, bytes], *, look: bool = True
+) -> str:
+    """Send a dxso job and let DATEV process it; ``look``: ask for its status afterwards."""
     job = api.post(DXSO, json={"import_type": import_type, "accounting_month": "2026-02"})
     assert job.status_code == 201, job.text
     job_id = job.json()["id"]
@@ -118,7 +121,8 @@ def transfer_dxso(api, sandbox, import_type: str, files: dict[str, bytes]) -> st
     )
     assert ready.status_code == 204, ready.text
     sandbox.state.clock.advance(10)
-    assert api.get(f"{DXSO}/{job_id}").json()["status"] in (2, 4)
+    if look:
+        assert api.get(f"{DXSO}/{job_id}").json()["status"] in (2, 4)
     return job_id
 
 
@@ -332,6 +336,20 @@ def test_cash_ledger_books_against_the_cash_account(api, sandbox):
     )
     assert (office["accountNumber"], office["amountDebit"]) == (49300000, 20.0)
     assert (cash["accountNumber"], cash["amountCredit"]) == (10000000, 20.0)
+
+
+def test_a_job_nobody_asked_about_is_booked_all_the_same(api, sandbox):
+    """DATEV processes a dxso job whether or not its status is read; the postings job sees
+    every job that is due (two cash jobs in a row: the second waits for the first)."""
+    for invoice, amount in (("KB-7", "35.00"), ("KB-8", "-12.00")):
+        content = record("cashLedger", amount, account="8400", invoice=invoice)
+        files = {
+            "kasse.xml": ledger("cashLedger", content, invoice=invoice, total=amount),
+            "document.xml": document_xml(("cashLedger", "kasse.xml", "Hauptkasse", [])),
+        }
+        transfer_dxso(api, sandbox, "cashLedgerImport", files, look=False)
+    booked = by_field1(postings(api, sandbox))
+    assert {"KB-7", "KB-8"} <= set(booked)
 
 
 def test_general_ledger_accounts_carry_the_seed_captions(api, sandbox):

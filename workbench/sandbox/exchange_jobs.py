@@ -15,6 +15,7 @@ import threading
 import uuid
 from typing import Any
 
+from workbench.sandbox.processing import visible_job
 from workbench.sandbox.seed import AccountingClient, FiscalYear
 from workbench.sandbox.state import SandboxState
 
@@ -27,6 +28,7 @@ def create_job(
     state: SandboxState, client: AccountingClient, fiscal_year: FiscalYear, *, links: bool
 ) -> str:
     """Record the job and the bookings it covers; start preparing its pages."""
+    _process_due_dxso_jobs(state, client)
     job_id = str(uuid.uuid4())
     now = state.clock.now()
     with state.store.transaction() as conn:
@@ -59,6 +61,18 @@ def create_job(
         target=_prepare, args=(state, job_id, done), name="ade-job", daemon=True
     ).start()
     return job_id
+
+
+def _process_due_dxso_jobs(state: SandboxState, client: AccountingClient) -> None:
+    """DATEV processes dxso jobs whether anyone asks or not; the sandbox moves a job only when
+    it is read, so every due one is read here before the bookings are taken."""
+    rows = state.store.query(
+        "SELECT id FROM dxso_jobs WHERE client_id = ? AND deleted = 0 AND status < 2 "
+        "AND finalized_at IS NOT NULL ORDER BY finalized_at, rowid",
+        (client.id,),
+    )
+    for row in rows:
+        visible_job(state, client.id, row["id"])
 
 
 def _prepare(state: SandboxState, job_id: str, done: threading.Event | None = None) -> None:
