@@ -1,7 +1,8 @@
 """The Abgleich end to end against the real sandbox over sockets (issue 19, "done means").
 
-The sample Kassenbuch goes to DATEV as an XML package (dxso) and the sample invoices as an EXTF
-Buchungsstapel, through the same stages ``workbench transfer`` runs; DATEV (the sandbox)
+The sample receipts (Rechnungsausgang, Rechnungseingang, Kassenbuch) go to DATEV as XML packages
+(dxso) and the sample invoices as an EXTF Buchungsstapel, through the same stages ``workbench
+transfer`` runs; DATEV (the sandbox)
 processes them; the reconcile reads DATEV's bookings back through Accounting Data Exchange.
 Then a colleague changes one booking, deletes one and adds one (the sandbox's control
 endpoint), and the Abgleich shows exactly those three differences.
@@ -38,20 +39,26 @@ from workbench.sandbox import start_sandbox
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 CLIENT, PERIOD = "455148-1", "2026-01"
 KASSE = SAMPLES / "receipts_juston_kasse.csv"
+RECEIPTS = (
+    SAMPLES / "receipts_juston_booking_detail.csv",
+    SAMPLES / "receipts_juston_expense.csv",
+    KASSE,
+)
 INVOICES = SAMPLES / "invoices_crmplus.xlsx"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """A sandbox that has processed the sample Kassenbuch (dxso) and invoices (EXTF) of
-    January, and the Kanzlei home whose ledger sent them."""
+    """A sandbox that has processed the sample receipts (dxso) and invoices (EXTF) of January,
+    and the Kanzlei home whose ledger sent them."""
     home = tmp_path_factory.mktemp("reconcile-home")
     with start_sandbox(control=True) as sandbox:
         sandbox.state.clock.freeze()
         sandbox.state.settings.exchange_seconds = 0  # the postings job's polling: unit tests
         environment = {"WORKBENCH_HOME": str(home), "WORKBENCH_SANDBOX_URL": sandbox.url}
         with mock.patch.dict(os.environ, environment), connect() as connection:
-            for kind, path, target in (("receipts", KASSE, None), ("invoices", INVOICES, "extf")):
+            sources = [("receipts", path, None) for path in RECEIPTS]
+            for kind, path, target in (*sources, ("invoices", INVOICES, "extf")):
                 checked = check_run(
                     load_run(kind, [path]), client=CLIENT, connection=connection, target=target
                 )
@@ -65,7 +72,12 @@ def world(tmp_path_factory):
             sandbox.state.clock.advance(30)  # DATEV processes the transfers
             status_run(connection, client=CLIENT)
             statuses = {t.document_kind: t.datev_status for t in connection.ledger.transfers()}
-        assert statuses == {"Kasse": "2", "Buchungsstapel": "succeeded"}
+        assert statuses == {
+            "Rechnungsausgang": "2",
+            "Rechnungseingang": "2",
+            "Kasse": "2",
+            "Buchungsstapel": "succeeded",
+        }
         yield home, sandbox
 
 
@@ -109,7 +121,7 @@ def test_sent_and_booked_agree_until_a_colleague_changes_deletes_and_adds(env):
     clean = reconciled()
     assert clean.differences.is_empty(), clean.differences["message"].to_list()
     assert clean.exit_code == 0
-    assert clean.counts["sent"] == clean.counts["booked"] > 100
+    assert clean.counts["sent"] == clean.counts["booked"] > 150
     accounts = {row["account"]: row for row in clean.accounts.iter_rows(named=True)}
     assert accounts["8300"]["name"] == "Erlöse 7 % USt"  # DATEV's Kontenbeschriftung
     assert accounts["1000"]["sent"] == accounts["1000"]["booked"] != 0  # the Kassenkonto
@@ -142,7 +154,7 @@ def test_sent_and_booked_agree_until_a_colleague_changes_deletes_and_adds(env):
     assert result.differences.height == 3 and result.exit_code == 2
     assert rows["abweichend"]["belegfeld1"] == changed["belegfeld1"]
     assert (rows["abweichend"]["source"], rows["abweichend"]["row"]) == (
-        KASSE.name,
+        changed["source_file"],
         changed["source_row"],
     )
     assert abs(rows["abweichend"]["booked"] - rows["abweichend"]["sent"]) == 1000
@@ -154,9 +166,9 @@ def test_sent_and_booked_agree_until_a_colleague_changes_deletes_and_adds(env):
     assert rows["nicht_gesendet"]["belegfeld1"] == "MAN-2026-1"
     assert rows["nicht_gesendet"]["row"] is None  # no source row exists
     assert (rows["nicht_gesendet"]["account"], rows["nicht_gesendet"]["booked"]) == ("4930", 1250)
-    # The source rows are the rows of the files: the changed Kassenbeleg's number is on its line.
-    line = KASSE.read_text("utf-8").splitlines()[changed["source_row"] - 1]
-    assert changed["belegfeld1"] in line
+    # The source rows are the rows of the files: the changed Beleg's number is on its line.
+    text = (SAMPLES / changed["source_file"]).read_bytes().decode("utf-8-sig")
+    assert changed["belegfeld1"] in text.splitlines()[changed["source_row"] - 1]
 
     # The same through the CLI, as JSON (ARCHITECTURE §4.1: exit code 2 for differences).
     cli = CliRunner().invoke(
@@ -184,14 +196,22 @@ def test_sources_are_the_third_side(env):
     """With the sent files as sources nothing changes; a source nobody sent (the POS revenue)
     is ``nur_in_quelle``, every booking pointing at its row; blocked rows are named."""
     without = reconciled()
+    # (The booking-detail and expense samples share Salesforce Ids, so the ledger's "never
+    # twice" rule kept part of the expense file from being sent; they would be nur_in_quelle.)
     kasse_and_invoices = [("receipts", [KASSE], None), ("invoices", [INVOICES], None)]
     with_sent = reconciled(sources=kasse_and_invoices)
     assert with_sent.differences.drop("message").equals(without.differences.drop("message"))
-    sides = with_sent.accounts.filter(pl.col("account").is_in(["8300", "8400"]))
-    assert sides["source"].to_list() == sides["sent"].to_list()
-    assert any(
-        "receipts_juston_kasse.csv" in note and "gesperrt" in note for note in with_sent.notes
-    )
+    kasse = with_sent.accounts.filter(pl.col("account") == "1000")  # only the Kassenbuch books it
+    assert kasse["source"].to_list() == kasse["sent"].to_list() != [0]
+    # Every row is accounted for: 63 of January, 5 blocked by an error (all of February and
+    # March), 114 more of February and March (not an error: they belong to their own month).
+    kasse_notes = [note for note in with_sent.notes if note.startswith(KASSE.name)]
+    assert kasse_notes == [
+        f"{KASSE.name}: 182 Zeilen, davon 5 wegen Fehlern gesperrt und 0 von der Übertragung "
+        "ausgenommen; sie fehlen in der Spalte Quelle.",
+        f"{KASSE.name}: 114 Zeilen mit einem Datum außerhalb von 2026-01 gehören zum Abgleich "
+        "ihres Monats.",
+    ]
     pos = reconciled(sources=[("pos", [SAMPLES / "pos_lightspeed.csv"], None)])
     only = pos.differences.filter(pl.col("kind") == "nur_in_quelle")
     assert only.height > 50

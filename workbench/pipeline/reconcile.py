@@ -45,8 +45,8 @@ def map_sources(
     period: str,
     pos_mapping: Path | None = None,
 ) -> list[MappedRun]:
-    """Load, check and map each source for ``client``; rows of other months are selected out
-    by the check stage's period, as for a transfer."""
+    """Load, check and map each source for ``client`` the way a transfer does; the
+    reconcile stage compares the bookings dated in ``period``."""
     runs = []
     for kind, files, profile in sources:
         spec = kind_spec(kind)
@@ -56,7 +56,9 @@ def map_sources(
                 "Eigenorganisation gebucht, nicht im Rechnungswesen des Mandanten."
             )
         loaded = load_run(spec.kind, files, profile=profile or "auto")
-        checked = check_run(loaded, client=client, connection=connection, period=period)
+        # Checked as `workbench transfer` checks (no period: a duplicate across months blocks
+        # both rows there too), so a source row maps exactly as it did when it was sent.
+        checked = check_run(loaded, client=client, connection=connection)
         runs.append(map_run(checked, pos_mapping=pos_mapping))
     return runs
 

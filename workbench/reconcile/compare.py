@@ -138,7 +138,7 @@ def completed(expected: pl.DataFrame, booked: pl.DataFrame, pairs: pl.DataFrame)
     ).select("_l", pl.col("debit").alias("_debit"), pl.col("credit").alias("_credit"))
     return (
         expected.with_row_index("_l")
-        .join(partner, on="_l", how="left")
+        .join(partner, on="_l", how="left", maintain_order="left")
         .with_columns(
             pl.coalesce("debit", "_debit").alias("debit"),
             pl.coalesce("credit", "_credit").alias("credit"),
