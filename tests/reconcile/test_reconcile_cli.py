@@ -19,7 +19,7 @@ def invoke(*args: str):
     ("args", "says"),
     [
         (["--client", "455148", "--period", "2026-01"], "Mandanten-ID '455148' ist ungültig"),
-        (["--client", "455148-1", "--period", "2026-13"], "Monat '2026-13' ist ungültig"),
+        (["--client", "455148-1", "--period", "2026-13"], "'2026-13' ist kein gültiger Monat"),
         (["--client", "455148-1", "--period", "01/2026x"], "JJJJ-MM"),
         (["--period", "2026-01"], "--client"),
         (
