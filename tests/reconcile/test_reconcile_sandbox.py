@@ -203,14 +203,15 @@ def test_sources_are_the_third_side(env):
     assert with_sent.differences.drop("message").equals(without.differences.drop("message"))
     kasse = with_sent.accounts.filter(pl.col("account") == "1000")  # only the Kassenbuch books it
     assert kasse["source"].to_list() == kasse["sent"].to_list() != [0]
-    # Every row is accounted for: 63 of January, 5 blocked by an error (all of February and
-    # March), 114 more of February and March (not an error: they belong to their own month).
-    kasse_notes = [note for note in with_sent.notes if note.startswith(KASSE.name)]
-    assert kasse_notes == [
-        f"{KASSE.name}: 182 Zeilen, davon 5 wegen Fehlern gesperrt und 0 von der Übertragung "
+    # Every row is accounted for: the Kassenbuch's 63 rows of January all booked, the rest
+    # (5 of them blocked there) are other months' (not an error); six invoices are blocked.
+    assert with_sent.notes == [
+        f"{KASSE.name}: 119 Zeilen anderer Monate als Januar 2026 gehören zum Abgleich ihres "
+        "Monats.",
+        f"{INVOICES.name}: 28 Zeilen, davon 6 wegen Fehlern gesperrt und 0 von der Übertragung "
         "ausgenommen; sie fehlen in der Spalte Quelle.",
-        f"{KASSE.name}: 114 Zeilen mit einem Datum außerhalb von 2026-01 gehören zum Abgleich "
-        "ihres Monats.",
+        f"{INVOICES.name}: 53 Zeilen anderer Monate als Januar 2026 gehören zum Abgleich ihres "
+        "Monats.",
     ]
     pos = reconciled(sources=[("pos", [SAMPLES / "pos_lightspeed.csv"], None)])
     only = pos.differences.filter(pl.col("kind") == "nur_in_quelle")

@@ -19,6 +19,7 @@ from workbench.cli._app import _client_id, _fail, _month, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.cli.reporting import _parse_sources
 from workbench.errors import ConfigError, WorkbenchError
+from workbench.german import format_count, format_month, format_number
 
 if TYPE_CHECKING:
     from workbench.reconcile import Reconciliation
@@ -103,17 +104,16 @@ def _write(result: Reconciliation, output: ReconcileFormat, out: Path | None) ->
 
 
 def _amount(cents: int | None) -> str:
-    from workbench.reconcile.messages import euro
-
-    return "" if cents is None else euro(cents).removesuffix(" €")
+    return "" if cents is None else format_number(cents / 100)
 
 
 def _print(result: Reconciliation) -> None:
     counts = result.counts
     _out.print(
-        f"Abgleich {result.client}, {result.period}: "
-        f"{counts['sent']} gesendete und {counts['booked']} bei DATEV gebuchte Buchungen"
-        + (f", {counts['source']} aus den Quellen" if result.with_sources else "")
+        f"Abgleich {result.client}, {format_month(result.period)}: "
+        f"{format_count(counts['sent'])} gesendete und {format_count(counts['booked'])} bei "
+        "DATEV gebuchte Buchungen"
+        + (f", {format_count(counts['source'])} aus den Quellen" if result.with_sources else "")
         + "."
     )
     if result.differences.height:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from workbench.errors import ConfigError
+from workbench.german import format_count, format_month
 from workbench.kinds import Target, kind_spec
 from workbench.pipeline.check import check_run
 from workbench.pipeline.load import load_run
@@ -45,8 +46,8 @@ def map_sources(
     period: str,
     pos_mapping: Path | None = None,
 ) -> list[MappedRun]:
-    """Load, check and map each source for ``client`` the way a transfer does; the
-    reconcile stage compares the bookings dated in ``period``."""
+    """Load, check and map each source for ``client`` the way a transfer does, with the rows
+    of ``period`` selected (ARCHITECTURE §4.1: ``--period`` selects)."""
     runs = []
     for kind, files, profile in sources:
         spec = kind_spec(kind)
@@ -56,9 +57,9 @@ def map_sources(
                 "Eigenorganisation gebucht, nicht im Rechnungswesen des Mandanten."
             )
         loaded = load_run(spec.kind, files, profile=profile or "auto")
-        # Checked as `workbench transfer` checks (no period: a duplicate across months blocks
-        # both rows there too), so a source row maps exactly as it did when it was sent.
-        checked = check_run(loaded, client=client, connection=connection)
+        # The whole files are checked, as for a transfer (cash balances and duplicates look
+        # across months); then the period selects its rows, the others are counted.
+        checked = check_run(loaded, client=client, connection=connection, period=period)
         runs.append(map_run(checked, pos_mapping=pos_mapping))
     return runs
 
@@ -80,6 +81,11 @@ def reconcile_run(
         target = "extf" if mapped.target is Target.EXTF else "ledger"
         records.append((records_with_lineage(mapping), target))
         notes.extend(_counted(mapping.counts()))
+        notes.extend(
+            f"{file}: {format_count(count)} Zeilen anderer Monate als {format_month(period)} "
+            "gehören zum Abgleich ihres Monats."
+            for file, count in sorted(mapped.checked.other_months.items())
+        )
     return reconcile(
         client=client,
         period=period,
@@ -96,8 +102,9 @@ def _counted(counts: pl.DataFrame) -> list[str]:
     for row in counts.iter_rows(named=True):
         if row["blocked"] or row["skipped"]:
             notes.append(
-                f"{row['source_file']}: {row['loaded']} Zeilen, davon {row['blocked']} wegen "
-                f"Fehlern gesperrt und {row['skipped']} von der Übertragung ausgenommen; sie "
+                f"{row['source_file']}: {format_count(row['loaded'])} Zeilen, davon "
+                f"{format_count(row['blocked'])} wegen Fehlern gesperrt und "
+                f"{format_count(row['skipped'])} von der Übertragung ausgenommen; sie "
                 "fehlen in der Spalte Quelle."
             )
     return notes

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.german import format_number
+
 __all__ = ["describe", "euro"]
 
 
 def euro(cents: int | None) -> str:
     """``123456`` -> ``1.234,56 €`` (German notation)."""
-    if cents is None:
-        return "–"
-    text = f"{abs(cents) / 100:,.2f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return f"{'-' if cents < 0 else ''}{text} €"
+    return "–" if cents is None else f"{format_number(cents / 100)} €"
 
 
 def _side(cents: int | None) -> str:

@@ -120,7 +120,7 @@ def reconcile(
     sent = sent_bookings(
         ledger, client, start=start, end=end, account_length=booked.account_length
     ).with_columns(pl.lit("sent").alias("origin"))
-    every_month = pl.concat(
+    source = pl.concat(
         [
             empty_bookings(),
             *(
@@ -128,8 +128,7 @@ def reconcile(
                 for records, target in sources or ()
             ),
         ]
-    )
-    source = every_month.filter(pl.col("date").is_between(start, end))
+    ).filter(pl.col("date").is_between(start, end))
     # Source bookings already sent are the sent ones; the rest were never sent like that.
     sent_pairs, unsent, _ = pair(source.with_row_index("_l"), sent.with_row_index("_r"))
     expected = pl.concat([sent, unsent.drop("_l").with_columns(pl.lit("source").alias("origin"))])
@@ -156,22 +155,8 @@ def reconcile(
         differences=differences,
         counts={"source": source.height, "sent": sent.height, "booked": booked.bookings.height},
         with_sources=sources is not None,
-        notes=[*(notes or []), *_other_months(every_month, start, end, period)],
+        notes=list(notes or []),
     )
-
-
-def _other_months(source: pl.DataFrame, start: date, end: date, period: str) -> list[str]:
-    """A note per source file with rows dated outside the period: not a difference, they are
-    compared in the Abgleich of their own month."""
-    rows = source.group_by("source_file", "source_row").agg(
-        pl.col("date").is_between(start, end).any().alias("inside")
-    )
-    counts = rows.filter(~pl.col("inside")).group_by("source_file").len().sort("source_file")
-    return [
-        f"{file}: {count} Zeilen mit einem Datum außerhalb von {period} gehören zum Abgleich "
-        "ihres Monats."
-        for file, count in counts.iter_rows()
-    ]
 
 
 def _accounts(
