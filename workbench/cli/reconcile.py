@@ -19,19 +19,9 @@ from workbench.cli._app import _client_id, _fail, _month, _out, app
 from workbench.cli.data import PosMappingOption
 from workbench.cli.reporting import _parse_sources
 from workbench.errors import ConfigError, WorkbenchError
-from workbench.german import format_count, format_month, format_number
 
 if TYPE_CHECKING:
     from workbench.reconcile import Reconciliation
-
-#: Kinds of differences as the table shows them.
-KIND_LABELS = {
-    "nicht_gebucht": "nicht gebucht",
-    "nicht_gesendet": "nicht gesendet",
-    "abweichend": "abweichend",
-    "doppelt": "doppelt",
-    "nur_in_quelle": "nur in der Quelle",
-}
 
 
 class ReconcileFormat(StrEnum):
@@ -104,10 +94,15 @@ def _write(result: Reconciliation, output: ReconcileFormat, out: Path | None) ->
 
 
 def _amount(cents: int | None) -> str:
+    from workbench.german import format_number
+
     return "" if cents is None else format_number(cents / 100)
 
 
 def _print(result: Reconciliation) -> None:
+    from workbench.german import format_count, format_month
+    from workbench.reconcile.tables import KIND_LABELS
+
     counts = result.counts
     _out.print(
         f"Abgleich {result.client}, {format_month(result.period)}: "
