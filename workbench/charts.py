@@ -146,12 +146,16 @@ def status_colours(statuses: list[str]) -> Any:
 
 
 def sent_and_booked(accounts: pl.DataFrame, *, width: int = 560) -> Any:
-    """Bars per account, what the workbench sent beside what DATEV booked (the Abgleich's
-    ``accounts_table``: Konto, gesendet, gebucht in euros, Soll positive)."""
+    """Bars per Sachkonto, what the workbench sent beside what DATEV booked (the Abgleich's
+    ``accounts_table``: Konto, gesendet, gebucht in euros, Soll positive). Personenkonten
+    (one digit longer than the Sachkonten) are the other side of the same bookings and stay in
+    the table only."""
     import altair as alt
 
-    order = accounts["Konto"].to_list()
-    sides = accounts.unpivot(
+    length = pl.col("Konto").str.len_chars()
+    general = accounts.filter(length == length.min())
+    order = general["Konto"].to_list()
+    sides = general.unpivot(
         ["gesendet", "gebucht"], index="Konto", variable_name="Seite", value_name="Betrag"
     )
     return (
@@ -168,5 +172,5 @@ def sent_and_booked(accounts: pl.DataFrame, *, width: int = 560) -> Any:
             ),
             tooltip=["Konto", "Seite", alt.Tooltip("Betrag:Q", format=",.2f")],
         )
-        .properties(width=width, height=220, title="Gesendet und gebucht je Konto")
+        .properties(width=width, height=220, title="Gesendet und gebucht je Sachkonto")
     )

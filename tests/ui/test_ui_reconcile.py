@@ -41,7 +41,9 @@ def test_the_abgleich_shows_what_datev_booked_differences_first(make_app, sandbo
     sent = step.result.counts["sent"]
     assert sent == step.result.counts["booked"] == step.result.counts["source"] > 0
     assert "Januar 2026" in step.summary.value
-    assert "<svg" in step.chart.value and "Gesendet und gebucht je Konto" in step.chart.value
+    assert "<svg" in step.chart.value and "Gesendet und gebucht je Sachkonto" in step.chart.value
+    assert "4930</text>" in step.chart.value
+    assert "70101</text>" not in step.chart.value  # Personenkonten: in the table only
     accounts = step.accounts.html.value
     assert "Bürobedarf" in accounts  # DATEV's Kontenbeschriftung of 4930
 
