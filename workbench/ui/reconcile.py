@@ -21,6 +21,8 @@ from workbench.ui.tables import PagedTable, message_html
 
 if TYPE_CHECKING:
     from workbench.reconcile import Reconciliation
+    from workbench.transfer.jobs import Progress
+    from workbench.ui.session import Session
 
 __all__ = ["ReconcileStep"]
 
@@ -86,7 +88,7 @@ class ReconcileStep(Step):
         client, period = session.client, parse_month(self.month.value)
         sources = self._sources() if self.with_sources.value else []
 
-        def work(progress):
+        def work(progress: Progress) -> Reconciliation:
             from workbench.pipeline import map_sources, reconcile_run
 
             connection = session.connection
@@ -144,7 +146,7 @@ class ReconcileStep(Step):
         self.accounts.clear()
 
 
-def _default_month(session) -> str:
+def _default_month(session: Session) -> str:
     """The period chosen in the app if it is one month, else the newest transfer's month."""
     if isinstance(session.period, str):
         return session.period
