@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _timing import figure  # this script's folder is on sys.path
+
 HEAVY = ("great_expectations", "altair", "papermill", "starlette", "openpyxl", "polars", "numpy")
 CLIENT = ["--client", "455148-1", "--period", "2026-01..2026-03"]
 PYTHON = sys.executable
@@ -52,15 +54,6 @@ def run_median(command: list[str], env: dict[str, str], repeat: int) -> float:
 
 def workbench(*args: str) -> list[str]:
     return [PYTHON, "-m", "workbench", *args]
-
-
-def line(label: str, seconds: float, baseline_label: str, baseline: float) -> None:
-    """One figure with its baseline and ratio (the format ``run_all.py --scale`` reads)."""
-    print(
-        f"= {label:<34} {seconds:7.3f} s | {baseline_label:<28} {baseline:7.3f} s "
-        f"| ratio {seconds / baseline:6.2f}x",
-        flush=True,
-    )
 
 
 def import_cost(command: list[str], env: dict[str, str]) -> tuple[float, list[str]]:
@@ -134,11 +127,11 @@ def startup(env: dict[str, str], small: Path, repeat: int) -> None:
     """Interpreter, ``--help`` and a small check; their import cost."""
     floor = run_median([PYTHON, "-c", "pass"], env, repeat)
     helped = run_median(workbench("--help"), env, repeat)
-    line("workbench --help", helped, "python -c pass", floor)
+    figure("workbench --help", helped, "python -c pass", floor)
     checked = run_median(workbench("check", "receipts", str(small), *CLIENT), env, repeat)
-    line(f"check {_rows(small)} rows (whole process)", checked, "workbench --help", helped)
+    figure(f"check {_rows(small)} rows (whole process)", checked, "workbench --help", helped)
     inside = in_process(small, env, "check", small.parent / "out")
-    line(f"check {_rows(small)} rows (in-process)", inside, "whole process", checked)
+    figure(f"check {_rows(small)} rows (in-process)", inside, "whole process", checked)
     out = str(small.parent / "out")
     for label, args in (
         ("--help", ["--help"]),
@@ -166,10 +159,10 @@ def stages(env: dict[str, str], path: Path, repeat: int, out: Path) -> dict[str,
         ("map", ["map", "receipts", str(path), *CLIENT[:2], "--to", "extf", "--out", str(out)]),
     ):
         figures[stage] = run_median(workbench(*args), env, repeat)
-        line(f"{stage} {rows} rows (whole process)", figures[stage], "read_csv process", baseline)
+        figure(f"{stage} {rows} rows (whole process)", figures[stage], "read_csv process", baseline)
     for stage in ("load", "check", "map"):
         inside = in_process(path, env, stage, out)
-        line(f"{stage} {rows} rows (in-process)", inside, "whole process", figures[stage])
+        figure(f"{stage} {rows} rows (in-process)", inside, "whole process", figures[stage])
     return figures
 
 
@@ -178,9 +171,9 @@ def gx(env: dict[str, str], path: Path, rows: int, polars_check: float) -> None:
     args = ["check", "receipts", str(path), *CLIENT]
     engine = run_median(workbench(*args, "--engine", "gx"), env, 1)
     small = run_median(workbench(*args), env, 3)
-    line(f"check {_rows(path)} rows polars", small, "same rows --engine gx", engine)
+    figure(f"check {_rows(path)} rows polars", small, "same rows --engine gx", engine)
     estimate = engine * rows / int(_rows(path).replace(",", ""))
-    line(f"check {rows:,} rows polars", polars_check, "gx linear estimate", estimate)
+    figure(f"check {rows:,} rows polars", polars_check, "gx linear estimate", estimate)
 
 
 def main() -> None:
