@@ -53,8 +53,10 @@ lab: $(STAMP)
 app: $(STAMP)
 	$(BIN)/voila notebooks/01-workbench.ipynb --port=$(APP_PORT) --no-browser
 
+# Whole-process figures first, each with its baseline from the same run and the ratio.
+# BENCH_ARGS: e.g. "--quick" (small sizes), "--quick --scale" (also 10x fewer/more: growth).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 # Re-pin the environment after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import polars as pl
 import psutil
+from _timing import figure  # this script's folder is on sys.path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -169,6 +170,7 @@ def main() -> None:
         f"baseline bare upload: {baseline:8.2f} s for {files} files ({files / baseline:7.0f} "
         f"files/s); transfer/baseline = {wall / baseline:4.2f}x"
     )
+    figure(f"transfer {files:,} files", wall, "bare upload, same files", baseline)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,8 @@ import sys
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -29,6 +28,9 @@ from workbench.kinds import SourceKind
 #: ARCHITECTURE §4.1: 3 usage or runtime error, 4 cancelled by the user at a prompt.
 USAGE_ERROR = 3
 CANCELLED = 4
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class _Workbench(TyperGroup):

@@ -6,7 +6,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from workbench.cli._app import _err, _fail, _out, _print_frame, app
@@ -33,6 +32,8 @@ def export(
 ) -> None:
     """Aktive Adressaten der Kanzlei mit ihren Rufnummern (ohne Fax), Institutionen nur von
     der dafür gewählten Kanzlei; Exit-Code 1 bei Warnungen."""
+    import polars as pl
+
     from workbench.calls.phonebook import AddressBookSettings, fetch_phone_book
     from workbench.calls.phonebook_files import write_phone_book
     from workbench.config import DEFAULT_KANZLEI, load_settings

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
 from workbench.cli._app import _fail, _out, _print_frame, app
@@ -24,6 +23,9 @@ MISSING_RECEIPT = (
     "Beleg fehlt: Zu diesem Kontoumsatz liegt uns kein Beleg vor. Bitte laden Sie die Rechnung "
     "oder Quittung hier hoch oder schreiben Sie uns, wofür die Zahlung war."
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @bank_app.command("match")
@@ -92,6 +94,8 @@ def match(
 
 def _ask(result, bank: pl.DataFrame, client: str, recipient: str, sender: str | None) -> list:
     """One "Beleg fehlt" talk per bank line without receipt (none twice for the same line)."""
+    import polars as pl
+
     from workbench.config import load_settings
     from workbench.talk import Item, TalkStore
     from workbench.talk.items import describe_row
@@ -127,6 +131,8 @@ def _ask(result, bank: pl.DataFrame, client: str, recipient: str, sender: str | 
 
 
 def _print_table(result, lines: int, asked: list) -> None:
+    import polars as pl
+
     from workbench.german import number_expr
 
     _print_frame(

@@ -8,7 +8,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.markup import escape
 
@@ -28,6 +27,8 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.kinds import SourceKind
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from workbench.pipeline import CheckedRun, MappedRun
     from workbench.pipeline.connection import Connection
 
@@ -158,6 +159,8 @@ def _checked_run(
 
 def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     """Counts per rule, then one entry per finding as ``file:row`` so editors can jump there."""
+    import polars as pl
+
     from workbench.checks import summarize_findings
 
     if findings.is_empty():
@@ -177,6 +180,7 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         labels={"rule": "Regel", "title": "Titel", "severity": "Schwere", "count": "Anzahl"},
     )
     order = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3)
+    lines = []  # printed at once: rich's per-call overhead made 200 findings take ~0.3 s
     for row in (
         findings.sort(order, "source", "row", nulls_last=True).head(limit).iter_rows(named=True)
     ):
@@ -188,16 +192,14 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         if raw is not None and len(raw) > 80:  # a 100 MB value is shown once, short
             message = message.replace(raw, _short(raw, 20))
         severity = SEVERITY_LABELS.get(row["severity"], row["severity"])
-        _out.print(
+        lines.append(
             f"[bold]{escape(place)}[/] {severity} [cyan]{escape(row['rule'])}[/] "
-            f"({escape(rule_title(row['rule']))}){escape(column + value)}",
-            highlight=False,
+            f"({escape(rule_title(row['rule']))}){escape(column + value)}"
         )
-        _out.print(f"    {escape(_short(message, 400))}", highlight=False)
+        lines.append(f"    {escape(_short(message, 400))}")
         if row["suggestion"]:
-            _out.print(
-                f"    Vorschlag: {escape(repr(_short(row['suggestion'], 80)))}", highlight=False
-            )
+            lines.append(f"    Vorschlag: {escape(repr(_short(row['suggestion'], 80)))}")
+    _out.print("\n".join(lines), highlight=False)
     if findings.height > limit:
         _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
 
@@ -228,13 +230,14 @@ def check(
 ) -> None:
     """Prüfungen ausführen und Befunde ausgeben (Exit-Code 0 sauber, 1 Warnungen, 2 Fehler)."""
     from workbench.checks import findings_json
-    from workbench.checks.excel_report import write_check_report
     from workbench.pipeline.connection import connect
 
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, engine, period, connection)
         if output is CheckFormat.xlsx:
+            from workbench.checks.excel_report import write_check_report  # openpyxl: ~0.2 s
+
             written = write_check_report(
                 out or Path(f"Pruefbericht_{client or kind.value}.xlsx"),
                 findings=run.findings,
@@ -326,6 +329,8 @@ def map_(
 def report_left_out(mapped: MappedRun, written: list[Path], *, output: OutputFormat) -> None:
     """What was written, the row counts, and every row left out with its reason (table or
     JSON); the findings behind them decide the exit code."""
+    import polars as pl
+
     from workbench.checks import findings_json
     from workbench.cli.left_out import left_out
 

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -28,7 +27,6 @@ from workbench.cli._app import _fail, _out, app
 from workbench.errors import SourceError, WorkbenchError
 from workbench.kinds import SourceKind
 from workbench.resources import resource_path
-from workbench.sources import available_profiles
 
 __all__ = ["DEMO_CLIENTS", "group_samples", "run_demo"]
 
@@ -58,6 +56,8 @@ TRANSFER_CLIENT = "455148-1"
 
 def group_samples(folder: Path) -> dict[tuple[str, str], list[Path]]:
     """Sample files per (kind, profile), from their names."""
+    from workbench.sources import available_profiles
+
     profiles = set(available_profiles())
     groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
     for path in sorted(folder.iterdir()):
@@ -158,6 +158,8 @@ def _sandbox(settings, console: Console):
 
 
 def _bill_calls(samples: Path, console: Console, *, transfer: bool) -> None:
+    import polars as pl
+
     from workbench.pipeline import check_run, load_run, map_run, package_run, send_run
     from workbench.pipeline.connection import connect
 
@@ -183,6 +185,8 @@ def _bill_calls(samples: Path, console: Console, *, transfer: bool) -> None:
 
 
 def _show_loading(samples: Path, console: Console) -> None:
+    import polars as pl
+
     groups = group_samples(samples)
     if not groups:
         raise SourceError(

@@ -6,7 +6,6 @@ import json
 import sys
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from workbench.cli._app import OutputFormat, _fail, _print_frame, app
@@ -18,6 +17,8 @@ def kanzleien(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Die Kanzleien dieser Installation: Verzeichnis, DATEV-Verbindung, gewählte Kanzlei."""
+    import polars as pl
+
     from workbench.config import current_kanzlei, list_kanzleien, load_settings
 
     try:

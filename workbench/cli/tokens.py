@@ -9,7 +9,6 @@ import sys
 import time
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from workbench.cli._app import OutputFormat, _err, _fail, _out, _print_frame, app
@@ -54,6 +53,8 @@ def _rows() -> list[dict]:
 
 
 def _show(rows: list[dict], title: str) -> None:
+    import polars as pl
+
     table = pl.DataFrame(
         [
             {

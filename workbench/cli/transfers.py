@@ -7,7 +7,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
 from workbench.cli._app import (
@@ -34,6 +33,8 @@ from workbench.cli.data import (
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from workbench.pipeline import MappedRun
     from workbench.transfer.ledger import Ledger, Transfer
     from workbench.transfer.status import StatusResult
@@ -60,6 +61,8 @@ def transfer(
     employee: EmployeeOption = None,
 ) -> None:
     """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
+    import polars as pl
+
     from workbench.cli.progress import progress_for
     from workbench.german import format_month
     from workbench.pipeline import map_run, package_run, send_run
@@ -128,6 +131,8 @@ def _show_what_goes(mapped: MappedRun) -> str:
 
 
 def _print_left_out(mapped: MappedRun) -> None:
+    import polars as pl
+
     from workbench.cli.left_out import left_out
 
     rows = left_out(mapped)
@@ -161,6 +166,8 @@ def status(
 
     Auf Wunsch den Status bei DATEV aktualisieren und das Protokoll zeigen.
     """
+    import polars as pl
+
     from workbench.pipeline import status_run
     from workbench.pipeline.connection import connect
     from workbench.transfer.backmap import backmap_findings
@@ -227,6 +234,8 @@ def status(
 
 def _transfer_table(rows: list[dict]) -> pl.DataFrame:
     """Transfers as a table; job ids joined as text (a transfer without a job has none)."""
+    import polars as pl
+
     return pl.DataFrame(
         [{**row, "job_ids": ", ".join(row["job_ids"])} for row in rows],
         schema_overrides={"job_ids": pl.String},

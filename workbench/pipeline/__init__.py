@@ -19,17 +19,47 @@ report notebooks and ``workbench demo`` call these, so all of them behave the sa
 ``send_run``. Nothing is lost between stages: every loaded row is mapped, blocked with findings
 or skipped, and ``mapped.mapping.counts()`` shows that the numbers add up. The connection to
 DATEV (or the bundled sandbox) and the ledger come from ``workbench.pipeline.connection``.
+
+Each name loads its module on first use (PEP 562): ``workbench load`` needs ``load_run``, not
+the checks, the mapping or the transfer client.
 """
 
-from workbench.pipeline.check import check_run
-from workbench.pipeline.fixes import fix_run
-from workbench.pipeline.load import detect_profile, load_run
-from workbench.pipeline.map import map_run, mapping_of, records_with_lineage
-from workbench.pipeline.package import package_run
-from workbench.pipeline.reconcile import map_sources, reconcile_run
-from workbench.pipeline.registry import load_pos_mapping
-from workbench.pipeline.results import CheckedRun, LoadedRun, MappedRun, PackagedRun, SentRun
-from workbench.pipeline.send import send_run, status_run
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.pipeline.check import check_run
+    from workbench.pipeline.fixes import fix_run
+    from workbench.pipeline.load import detect_profile, load_run
+    from workbench.pipeline.map import map_run, mapping_of, records_with_lineage
+    from workbench.pipeline.package import package_run
+    from workbench.pipeline.reconcile import map_sources, reconcile_run
+    from workbench.pipeline.registry import load_pos_mapping
+    from workbench.pipeline.results import CheckedRun, LoadedRun, MappedRun, PackagedRun, SentRun
+    from workbench.pipeline.send import send_run, status_run
+
+_HOME = {
+    "check_run": "check",
+    "fix_run": "fixes",
+    "detect_profile": "load",
+    "load_run": "load",
+    "map_run": "map",
+    "mapping_of": "map",
+    "records_with_lineage": "map",
+    "package_run": "package",
+    "map_sources": "reconcile",
+    "reconcile_run": "reconcile",
+    "load_pos_mapping": "registry",
+    "CheckedRun": "results",
+    "LoadedRun": "results",
+    "MappedRun": "results",
+    "PackagedRun": "results",
+    "SentRun": "results",
+    "send_run": "send",
+    "status_run": "send",
+}
 
 __all__ = [
     "CheckedRun",
@@ -51,3 +81,16 @@ __all__ = [
     "send_run",
     "status_run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A stage function or result type, imported from its module on first access."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'workbench.pipeline' has no attribute {name!r}")
+    value = getattr(import_module(f"workbench.pipeline.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

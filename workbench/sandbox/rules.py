@@ -15,13 +15,15 @@ import io
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xmlschema
 from lxml import etree
 
 from workbench.resources import resource_path
 from workbench.sandbox.seed import AccountingClient
+
+if TYPE_CHECKING:
+    import xmlschema
 
 DOC_NS = "{http://xml.datev.de/bedi/tps/document/v06.0}"
 LEDGER_NS = "{http://xml.datev.de/bedi/tps/ledger/v060}"
@@ -68,11 +70,15 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 @functools.cache
 def _schema(kind: str) -> xmlschema.XMLSchema:
+    import xmlschema  # ~0.3 s: only when the first XML upload is validated, not at every start
+
     return xmlschema.XMLSchema(str(resource_path("xsd", XSD_FILES[kind])))
 
 
 def xsd_error(kind: str, content: bytes) -> str | None:
     """First XSD violation as "reason (path)", or None when the file is valid."""
+    import xmlschema
+
     try:
         for error in _schema(kind).iter_errors(io.BytesIO(content)):
             where = f" ({error.path})" if getattr(error, "path", None) else ""

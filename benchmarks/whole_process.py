@@ -1,0 +1,212 @@
+"""Benchmark what a user waits for: ``workbench`` as a whole process (issue 21), first.
+
+Every figure is the median of ``--repeat`` subprocess runs, printed with a baseline measured in
+the same run and the ratio (the machine is shared: compare ratios, not seconds):
+
+* ``--help``: ``python -m workbench --help`` against the bare interpreter (``python -c pass``);
+* ``check`` of a small file (300 rows) against ``--help``, with its in-process time beside it;
+* ``load`` / ``check`` / ``map --to extf`` of receipt items (``--rows``) against a subprocess
+  that only reads the CSV with ``polars.read_csv``; ``check`` also against ``--engine gx``
+  (on ``--gx-rows`` rows: GX takes ~20 s per million, a linear estimate is printed);
+* import cost: ``-X importtime`` of ``--help`` and of the small check, and which heavy
+  packages (Great Expectations, altair, papermill, starlette, openpyxl, polars) each imports.
+
+``--scale`` also runs load/check/map at 10x fewer and (up to ``--max-rows``) 10x more rows and
+prints the growth factor per 10x rows (~10 is linear; ~100 would be quadratic).
+
+    .venv/bin/python benchmarks/whole_process.py [--rows 1000000] [--repeat 5] [--scale]
+
+Each run uses a fresh ``WORKBENCH_HOME`` (its embedded sandbox, ledger and caches). Prints,
+asserts nothing. Targets (issue 21): 300-row check <= 1.0 s; check of 1M rows <= 1.5 s and
+>= 15x the GX engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _timing import figure  # this script's folder is on sys.path
+
+HEAVY = ("great_expectations", "altair", "papermill", "starlette", "openpyxl", "polars", "numpy")
+CLIENT = ["--client", "455148-1", "--period", "2026-01..2026-03"]
+PYTHON = sys.executable
+
+
+def run_median(command: list[str], env: dict[str, str], repeat: int) -> float:
+    """Median wall time of ``repeat`` runs of ``command`` (exit codes 0-2 are results)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if done.returncode not in (0, 1, 2):
+            raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+    return statistics.median(times)
+
+
+def workbench(*args: str) -> list[str]:
+    return [PYTHON, "-m", "workbench", *args]
+
+
+def import_cost(command: list[str], env: dict[str, str]) -> tuple[float, list[str]]:
+    """Cumulative import time (s) of ``command`` under ``-X importtime`` and the heavy
+    top-level packages it imported."""
+    done = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]], env=env, capture_output=True, text=True
+    )
+    total, heavy = 0, set()
+    for entry in done.stderr.splitlines():
+        if not entry.startswith("import time:") or "cumulative" in entry:
+            continue
+        _, cumulative, name = entry.split("|")
+        if not name.startswith("  "):  # top level: not imported by another module
+            total += int(cumulative)
+        heavy.update(p for p in HEAVY if name.strip() == p)
+    return total / 1e6, sorted(heavy)
+
+
+def in_process(path: Path, env: dict[str, str], stage: str, out: Path) -> float:
+    """Median of 3 in-process runs of the stages up to ``stage`` (load, check or map: load,
+    check, map and package as ``workbench map`` does), inside one subprocess: imports and the
+    connection (the embedded sandbox) are not counted."""
+    code = f"""
+import statistics, time
+from workbench.pipeline import check_run, load_run, map_run, package_run
+from workbench.pipeline.connection import connect
+times = []
+with connect() as connection:
+    for _ in range(3):
+        start = time.perf_counter()
+        loaded = load_run("receipts", [{str(path)!r}])
+        if {stage!r} != "load":
+            target = "extf" if {stage!r} == "map" else None
+            period = "2026-01..2026-03" if {stage!r} == "check" else None
+            checked = check_run(
+                loaded, client="455148-1", connection=connection, target=target, period=period
+            )
+        if {stage!r} == "map":
+            package_run(map_run(checked), out_dir={str(out)!r})
+        times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
+    done = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    return float(done.stdout.split()[-1])
+
+
+def compile_bytecode(env: dict[str, str]) -> None:
+    """Byte-compile the workbench as ``pip install`` does, and let the runs use it: with
+    PYTHONDONTWRITEBYTECODE (set in some shells and CI) every process compiles ~100 modules
+    again (~0.4 s), which no installed workbench does."""
+    if env.pop("PYTHONDONTWRITEBYTECODE", None):
+        print("PYTHONDONTWRITEBYTECODE unset for the runs; bytecode compiled first")
+    code = "import compileall, os, workbench; "
+    code += "compileall.compile_dir(os.path.dirname(workbench.__file__), quiet=1)"
+    subprocess.run([PYTHON, "-c", code], env=env, check=True)
+
+
+def write_receipts(folder: Path, rows: int) -> Path:
+    from workbench.samples import write_receipts_csv
+
+    path = folder / f"belege_{rows}.csv"
+    if not path.exists():
+        write_receipts_csv(path, rows, seed=0, profile="canonical")
+    return path
+
+
+def startup(env: dict[str, str], small: Path, repeat: int) -> None:
+    """Interpreter, ``--help`` and a small check; their import cost."""
+    floor = run_median([PYTHON, "-c", "pass"], env, repeat)
+    helped = run_median(workbench("--help"), env, repeat)
+    figure("workbench --help", helped, "python -c pass", floor)
+    checked = run_median(workbench("check", "receipts", str(small), *CLIENT), env, repeat)
+    figure(f"check {_rows(small)} rows (whole process)", checked, "workbench --help", helped)
+    inside = in_process(small, env, "check", small.parent / "out")
+    figure(f"check {_rows(small)} rows (in-process)", inside, "whole process", checked)
+    out = str(small.parent / "out")
+    for label, args in (
+        ("--help", ["--help"]),
+        ("load", ["load", "receipts", str(small)]),
+        ("check", ["check", "receipts", str(small), *CLIENT]),
+        ("map", ["map", "receipts", str(small), *CLIENT[:2], "--to", "extf", "--out", out]),
+    ):
+        seconds, heavy = import_cost(workbench(*args), env)
+        print(f"  imports of {label:<7} {seconds:6.3f} s (-X importtime): {', '.join(heavy)}")
+
+
+def _rows(path: Path) -> str:
+    return f"{int(path.stem.rsplit('_', 1)[1]):,}"
+
+
+def stages(env: dict[str, str], path: Path, repeat: int, out: Path) -> dict[str, float]:
+    """Whole-process load, check and map of one file, each against the bare read_csv."""
+    read = f"import polars; polars.read_csv({str(path)!r}, infer_schema=False)"
+    baseline = run_median([PYTHON, "-c", read], env, repeat)
+    rows = _rows(path)
+    figures = {}
+    for stage, args in (
+        ("load", ["load", "receipts", str(path)]),
+        ("check", ["check", "receipts", str(path), *CLIENT]),
+        ("map", ["map", "receipts", str(path), *CLIENT[:2], "--to", "extf", "--out", str(out)]),
+    ):
+        figures[stage] = run_median(workbench(*args), env, repeat)
+        figure(f"{stage} {rows} rows (whole process)", figures[stage], "read_csv process", baseline)
+    for stage in ("load", "check", "map"):
+        inside = in_process(path, env, stage, out)
+        figure(f"{stage} {rows} rows (in-process)", inside, "whole process", figures[stage])
+    return figures
+
+
+def gx(env: dict[str, str], path: Path, rows: int, polars_check: float) -> None:
+    """The GX engine on ``path`` (whole process, one run: it is slow), scaled to ``rows``."""
+    args = ["check", "receipts", str(path), *CLIENT]
+    engine = run_median(workbench(*args, "--engine", "gx"), env, 1)
+    small = run_median(workbench(*args), env, 3)
+    figure(f"check {_rows(path)} rows polars", small, "same rows --engine gx", engine)
+    estimate = engine * rows / int(_rows(path).replace(",", ""))
+    figure(f"check {rows:,} rows polars", polars_check, "gx linear estimate", estimate)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=300)
+    parser.add_argument("--gx-rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scale", action="store_true", help="also 10x fewer and more rows")
+    parser.add_argument("--max-rows", type=int, default=2_000_000)
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; medians of runs")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = dict(os.environ, WORKBENCH_HOME=str(folder / "home"))
+        env.pop("WORKBENCH_SANDBOX_URL", None)
+        compile_bytecode(env)
+        startup(env, write_receipts(folder, args.small), args.repeat)
+        sizes = [args.rows]
+        if args.scale:
+            sizes = [args.rows // 10, args.rows] + [args.rows * 10] * (
+                args.rows * 10 <= args.max_rows
+            )
+        by_size = {
+            rows: stages(env, write_receipts(folder, rows), args.repeat, folder / "out")
+            for rows in sizes
+        }
+        gx(env, write_receipts(folder, args.gx_rows), args.rows, by_size[args.rows]["check"])
+        for smaller, larger in itertools.pairwise(sizes):
+            for stage in ("load", "check", "map"):
+                growth = by_size[larger][stage] / by_size[smaller][stage]
+                print(f"  growth {stage} {smaller:,} -> {larger:,} rows: {growth:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
