@@ -7,11 +7,13 @@ commands; importing them registers the commands on :data:`app`.
 
 from workbench.cli import (  # noqa: F401  (registers the commands)
     addressbook,
+    backfill,
     bank,
     data,
     demo,
     kanzleien,
     reporting,
+    schedule,
     talk,
     tokens,
     transfers,

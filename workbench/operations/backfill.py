@@ -131,6 +131,7 @@ def backfill(
                         job, period, "nicht begonnen: ein früherer Monat fehlt", "waiting"
                     )
                 elif period.key in skip:
+                    store.close_interrupted(job.id, period.key)
                     outcome = _skip(job, period, "bereits übertragen")
                 else:
                     outcome = run_period(job, period, connection=connection, store=store)

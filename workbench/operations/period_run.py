@@ -31,11 +31,9 @@ if TYPE_CHECKING:
     from workbench.pipeline import LoadedRun, MappedRun
     from workbench.pipeline.connection import Connection
 
-__all__ = ["DELIVERIES", "Job", "PeriodOutcome", "as_test", "output_folder", "run_period"]
+__all__ = ["DELIVERIES", "Job", "PeriodOutcome", "output_folder", "run_period", "select_days"]
 
 DELIVERIES = ("transfer", "files", "email")
-#: What marks a test file: the EXTF header's Bezeichnung, the report, the folder's note.
-TEST_MARK = "Testdatei"
 
 
 @dataclass(frozen=True)
@@ -169,6 +167,8 @@ def _run(job: Job, period: Period, connection: Connection) -> PeriodOutcome:
     )
     mapped = map_run(checked, pos_mapping=Path(job.pos_mapping) if job.pos_mapping else None)
     if job.test:
+        from workbench.pipeline.testfile import as_test
+
         mapped = as_test(mapped)
     outcome = (
         _deliver(job, period, mapped, connection)
@@ -244,12 +244,9 @@ def _write(job: Job, period: Period, mapped: MappedRun, connection: Connection) 
     packaged = package_run(mapped, out_dir=folder, month=period.month)
     written = tuple(str(path) for path in packaged.written)
     if job.test:
-        (folder / "TESTDATEI.txt").write_text(
-            f"{TEST_MARK}: nicht an DATEV übertragen, nichts als übertragen markiert.\n"
-            f"Prüfen Sie die Dateien; mit 'workbench schedule go-live {job.name}' werden die "
-            f"folgenden Zeiträume übertragen.\n",
-            encoding="utf-8",
-        )
+        from workbench.pipeline.testfile import write_note
+
+        write_note(folder, next_step=f"workbench schedule go-live {job.name}")
     mailed = None
     if job.deliver == "email" and not job.test and packaged.written:
         from workbench.operations.delivery import mail_files
@@ -271,17 +268,6 @@ def _resume_open_transfers(connection: Connection, client: str) -> None:
 
     for transfer in connection.ledger.in_progress(client):
         send_transfer(connection.ledger, connection.datev, transfer.id)
-
-
-def as_test(mapped: MappedRun) -> MappedRun:
-    """The run's EXTF files say "Testdatei" in their header's Bezeichnung (what DATEV shows for
-    an imported Stapel), so a test file is recognised wherever it ends up."""
-    mapping = mapped.mapping
-    if mapping is None:
-        return mapped
-    label = str((mapping.header or {}).get("label") or "")
-    header = {**(mapping.header or {}), "label": f"{TEST_MARK} {label}".strip()[:30]}
-    return replace(mapped, mapping=replace(mapping, header=header))
 
 
 def select_days(loaded: LoadedRun, period: Period, job: Job) -> LoadedRun:

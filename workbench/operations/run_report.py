@@ -38,7 +38,7 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
 
 def write_run_report(outcome: PeriodOutcome, mapped: MappedRun, *, folder: Path) -> Path:
     """Write ``bericht.html`` for one period's run into ``folder``; returns its path."""
-    from workbench.operations.period_run import TEST_MARK
+    from workbench.pipeline.testfile import TEST_MARK
 
     test = outcome.mode == "test"
     title = f"{outcome.job}: {outcome.client}, {outcome.period.label}"

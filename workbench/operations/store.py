@@ -286,6 +286,16 @@ class ScheduleStore:
             )
         return int(cursor.lastrowid or 0)
 
+    def close_interrupted(self, job: str, period: str) -> None:
+        """A run of ``period`` left ``running`` by a dead process becomes ``interrupted`` (when
+        the period is skipped rather than run again; hold the job's lock)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ? "
+                "WHERE job = ? AND period = ? AND status = 'running'",
+                (_now(), job, period),
+            )
+
     def finish_run(
         self, run_id: int, *, status: str, outcome: dict[str, Any], error: str | None = None
     ) -> Run:

@@ -43,6 +43,9 @@ class ReportData:
     transfers: pl.DataFrame = field(default_factory=pl.DataFrame)
     talks: pl.DataFrame = field(default_factory=pl.DataFrame)
     errors: list[str] = field(default_factory=list)
+    #: A test report (seed 003's "Testdatei"): nothing was sent; ``test_files`` is what would be.
+    test: bool = False
+    test_files: list[Path] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -83,21 +86,25 @@ def collect(
     pos_mapping: str | None = None,
     poll_seconds: float = 30.0,
     base: Path | None = None,
+    test: bool = False,
 ) -> ReportData:
     """Run the main job for ``client`` and ``period`` over ``sources`` and gather the results.
 
     ``sources``: ``[{"kind": "receipts", "files": ["…csv"], "profile": "auto"}, …]``; relative
-    paths are taken from ``base`` (the repository when run by ``workbench report``). A source
-    that cannot be loaded is reported, not fatal: the report shows what went wrong.
+    paths are taken from ``base`` (the repository when run by ``workbench report``), and a file
+    may be a glob pattern (``kasse/*.csv``). A source that cannot be loaded is reported, not
+    fatal: the report shows what went wrong. ``test``: nothing is sent; with ``transfer`` the
+    files that would go to DATEV are written to the test folder, marked "Testdatei".
     """
     from workbench.pipeline.connection import connect
+    from workbench.sources.patterns import expand_files
 
     base = base or Path.cwd()
-    data = ReportData(client=client, period=period)
+    data = ReportData(client=client, period=period, test=test)
     mapping = _resolve(base, pos_mapping) if pos_mapping else None
     with connect() as connection:
         for source in sources:
-            files = [_resolve(base, name) for name in source["files"]]
+            files = expand_files(source["files"], base=base)
             try:
                 run = _run_source(
                     source,
@@ -107,13 +114,15 @@ def collect(
                     period=period,
                     engine=engine,
                     pos_mapping=mapping,
-                    transfer=transfer,
+                    transfer=transfer and not test,
                 )
+                if test and transfer and not checked_of(run).spec.billed:
+                    data.test_files += _write_test_files(run, connection, client, period)
             except WorkbenchError as error:
                 data.errors.append(f"{source['kind']}: {error}")
                 continue
             data.runs.append(run)
-        if transfer:
+        if transfer and not test:
             _poll(connection, client, poll_seconds)
         data.transfers = _transfers(connection, client)
         data.talks = open_talks(connection.settings, client)
@@ -152,6 +161,22 @@ def _run_source(
         )
         send_run(packaged, connection)
     return mapped
+
+
+def _write_test_files(run: Run, connection: Connection, client: str, period: str) -> list[Path]:
+    """What a transfer of the period would send, as test files (nothing marked transferred)."""
+    from workbench.pipeline import package_run
+    from workbench.pipeline.testfile import as_test, folder_of_test_files, write_note
+
+    folder = folder_of_test_files(connection.settings, f"bericht_{client}_{period}")
+    packaged = package_run(
+        as_test(run),
+        out_dir=folder,
+        ledger=connection.ledger,
+        month=period,  # type: ignore[arg-type]
+    )
+    write_note(folder, next_step="workbench report … --transfer (ohne --test)")
+    return list(packaged.written)
 
 
 def checked_of(run: Run) -> CheckedRun:

@@ -58,6 +58,19 @@ def show_header(data: ReportData) -> None:
         f"<p>Erstellt am {dt.datetime.now():%d.%m.%Y %H:%M}; Ergebnis: "
         f"<strong>{state[data.exit_code]}</strong>.</p>"
         + "".join(f"<p style='color:#b00'>{html.escape(error)}</p>" for error in data.errors)
+        + _test_banner(data)
+    )
+
+
+def _test_banner(data: ReportData) -> str:
+    """Seed 003's test file: the report says so before anything else."""
+    if not data.test:
+        return ""
+    files = "".join(f"<li>{html.escape(str(path))}</li>" for path in data.test_files)
+    return (
+        "<p style='background:#fff3cd;border:2px solid #b58105;padding:.6em'><strong>Testdatei"
+        "</strong>: nichts wurde an DATEV übertragen oder als übertragen markiert.</p>"
+        + (f"<p>Testdateien:</p><ul>{files}</ul>" if files else "")
     )
 
 

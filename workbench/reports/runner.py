@@ -45,8 +45,13 @@ def run_report(
     engine: str = "polars",
     pos_mapping: str | None = None,
     base: Path | None = None,
+    test: bool = False,
 ) -> ReportResult:
-    """Execute the report notebook for one client with papermill and write HTML (code hidden)."""
+    """Execute the report notebook for one client with papermill and write HTML (code hidden).
+
+    ``test``: a test report (marked "Testdatei"); nothing is sent, the files a transfer would
+    send go to the test folder instead.
+    """
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
@@ -67,6 +72,7 @@ def run_report(
         "pos_mapping": pos_mapping,
         "base": str(base or Path.cwd()),
         "result_path": str(result_path),
+        "test": test,
     }
     try:
         papermill.execute_notebook(
@@ -115,15 +121,27 @@ def run_reports(
     return results, write_overview(results, out_dir=out_dir, period=period)
 
 
-def write_overview(results: Sequence[ReportResult], *, out_dir: Path, period: str) -> Path:
-    """``uebersicht_<period>.html``: one line per client report with its counts and exit code."""
+def write_overview(
+    results: Sequence[ReportResult],
+    *,
+    out_dir: Path,
+    period: str,
+    failures: Sequence[tuple[str, str]] = (),
+) -> Path:
+    """``uebersicht_<period>.html``: one line per client report with its counts and exit code;
+    ``failures`` are Mandanten whose report could not be made (client, reason), listed too."""
     rows = "".join(
         f"<tr><td><a href='{html.escape(result.html.name)}'>{html.escape(result.client)}</a></td>"
         f"<td>{result.details['errors']}</td><td>{result.details['warnings']}</td>"
         f"<td>{result.details['transfers']}</td><td>{result.details.get('open_talks', 0)}</td>"
         f"<td>{result.exit_code}</td></tr>"
         for result in results
+    ) + "".join(
+        f"<tr><td>{html.escape(client)}</td><td colspan='4'>kein Bericht: "
+        f"{html.escape(reason)}</td><td>3</td></tr>"
+        for client, reason in failures
     )
+    out_dir.mkdir(parents=True, exist_ok=True)
     overview = out_dir / f"uebersicht_{period}.html"
     overview.write_text(
         f"<!doctype html><meta charset='utf-8'><title>Übersicht {html.escape(period)}</title>"
