@@ -80,3 +80,19 @@ def extf_jobs(sandbox, client: str = CLIENT) -> list[dict]:
             }
         )
     return jobs
+
+
+def seed_with_clients(path: Path, count: int) -> Path:
+    """The sandbox seed plus ``count`` Mandanten 455148-101… (copies of Bäckerei Müller, same
+    Berater, so the seeded user may work for them)."""
+    import copy
+    import json
+
+    seed = json.loads((REPO / "data" / "sandbox" / "default.json").read_text(encoding="utf-8"))
+    template = next(c for c in seed["accounting_clients"] if c["id"] == CLIENT)
+    for number in range(101, 101 + count):
+        clone = copy.deepcopy(template)
+        clone.update(id=f"455148-{number}", client_number=number, name=f"Mandant {number}")
+        seed["accounting_clients"].append(clone)
+    path.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
+    return path

@@ -31,6 +31,7 @@ __all__ = ["spark_frame", "spark_session", "staged"]
 
 #: Spark master when none is given: every core of this machine.
 DEFAULT_MASTER = "local[*]"
+_ROWS_PER_FILE = 250_000
 
 
 def _pyspark() -> Any:
@@ -61,7 +62,7 @@ def spark_session(master: str | None = None, *, app_name: str = "datev-workbench
         .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "Europe/Berlin")
         .getOrCreate()
     )
@@ -87,8 +88,9 @@ def staged(frame: pl.DataFrame) -> Iterator[Path]:
     folder = root / f"workbench-spark-{uuid.uuid4().hex}"
     folder.mkdir(parents=True)
     try:
-        # Several files, so the executors read in parallel.
-        rows = max(1, frame.height // 8 + 1)
+        # Several files for large frames, so the executors read in parallel; one for small ones,
+        # since every file is a task in each of the many scans GX makes.
+        rows = max(_ROWS_PER_FILE, frame.height // 8 + 1)
         for number, start in enumerate(range(0, max(frame.height, 1), rows)):
             part = _spark_ready(frame.slice(start, rows))
             part.write_parquet(folder / f"part-{number:05d}.parquet")

@@ -72,9 +72,11 @@ def fan_out(
     cluster: str | None = None,
     out: Path | None = None,
     options: dict[str, Any] | None = None,
+    on_result: Any = None,
 ) -> int:
     """Run ``action`` for every Mandant, print one line per Mandant, and return the exit code
-    (the worst of all Mandanten; 3 if one of them failed)."""
+    (the worst of all Mandanten; 3 if one of them failed). ``on_result`` also sees each
+    Mandant's result as it arrives."""
     from workbench.config import load_settings
     from workbench.operations import Unit, run_units
     from workbench.operations.fanout import base_folder, shared_sandbox, unit_environment
@@ -109,7 +111,10 @@ def fan_out(
                 units,
                 workers=workers,
                 cluster=cluster,
-                on_result=lambda result: progress.advance(task),
+                on_result=lambda result: (
+                    progress.advance(task),
+                    on_result(result) if on_result else None,
+                ),
             )
     if action == "report":
         from workbench.reports.runner import ReportResult, write_overview

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from workbench.errors import ConfigError
 from workbench.findings import concat_findings, exit_code
 from workbench.operations.fanout import Unit, UnitResult
 
@@ -42,23 +43,23 @@ def _check(unit: Unit) -> UnitResult:
     import json
 
     from workbench.checks import findings_json
-    from workbench.pipeline import check_run
+    from workbench.pipeline import check_run, load_run
+    from workbench.pipeline.connection import connect
     from workbench.sources.patterns import expand_files
-    from workbench.transfer.connection import connect
 
     base = Path(unit.options["base"])
-    parts, rows, problems = [], 0, []
+    parts, rows = [], 0
     with connect() as connection:
         for source in unit.sources:
-            files = expand_files(source["files"], base=base)
+            files = expand_files(source.get("files") or [], base=base)
             if not files:
-                problems.append(f"{source['kind']}: keine Datei passt zu {source['files']}")
-                continue
+                raise ConfigError(
+                    f"Mandant {unit.client}: für die Quelle {source.get('kind')} passt keine "
+                    f"Datei zu files = {source.get('files') or []} in den Einstellungen."
+                )
             run = check_run(
-                source["kind"],
-                files,
+                load_run(source["kind"], files, profile=source.get("profile", "auto")),
                 client=unit.client,
-                profile=source.get("profile", "auto"),
                 connection=connection,
                 engine=unit.options.get("engine", "polars"),
                 period=unit.period,
@@ -76,12 +77,11 @@ def _check(unit: Unit) -> UnitResult:
             json.dumps(findings_json(findings), ensure_ascii=False, indent=1, default=str),
             encoding="utf-8",
         )
-    code = 3 if problems else exit_code(findings)
+    code = exit_code(findings)
     details = {
         "rows": rows,
         "errors": by.get("error", 0),
         "warnings": by.get("warning", 0),
-        "problems": problems,
     }
     return UnitResult(client=unit.client, action=unit.action, exit_code=code, details=details)
 
