@@ -14,8 +14,8 @@ import pytest
 
 from workbench.checks import check, check_sources
 from workbench.checks.spark import spark_session
+from workbench.pipeline import load_run
 from workbench.samples import generate
-from workbench.sources import LOADERS
 
 pytestmark = [
     pytest.mark.spark,
@@ -62,7 +62,7 @@ def assert_same(fast: pl.DataFrame, on_spark: pl.DataFrame) -> None:
     ],
 )
 def test_spark_agrees_with_polars_on_samples(name, kind, profile, target, spark, seed_settings):
-    result = LOADERS[kind](SAMPLES / name, profile=profile)
+    result = load_run(kind, [SAMPLES / name], profile=profile).result
     options = dict(
         settings=seed_settings("455148-1"), period=PERIOD, target=target, folder=SAMPLES
     )

@@ -14,7 +14,7 @@ import time
 
 import httpx
 import pytest
-from conftest import CLIENT, POS_MAPPING, extf_jobs, write_day
+from unattended import CLIENT, POS_MAPPING, extf_jobs, write_day
 
 from workbench.config import load_settings
 from workbench.operations import backfill

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import SAMPLES, seed_with_clients
+from unattended import SAMPLES, seed_with_clients
 
 from workbench.cli.fanout import fan_out
 from workbench.config import load_settings
@@ -123,7 +123,9 @@ def test_process_pool_retries_a_killed_workers_client_and_lists_a_failing_one(
     assert killed
     assert [r.client for r in results] == clients
     failed = [r for r in results if r.failed]
-    assert [r.client for r in failed] == [clients[2]], [r.error for r in failed]  # only the broken one, the others went on
+    assert [r.client for r in failed] == [clients[2]], [
+        r.error for r in failed
+    ]  # only the broken one, the others went on
     assert "files" in (failed[0].error or "")
     done = [r for r in results if not r.failed]
     assert all(r.exit_code == 2 and r.details["errors"] > 0 for r in done)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import CLIENT, POS_MAPPING, extf_jobs, outage, write_day
+from unattended import CLIENT, POS_MAPPING, extf_jobs, outage, write_day
 
 from workbench.config import load_settings
 from workbench.errors import ConfigError
