@@ -28,13 +28,13 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
 from workbench.config import Settings, installation_home
-from workbench.errors import ConfigError, WorkbenchError
+from workbench.errors import ConfigError
+from workbench.operations.units import Unit, UnitResult, run_unit
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -48,37 +48,6 @@ __all__ = [
 
 #: How often a unit is started before a dying worker process counts as its failure.
 MAX_ATTEMPTS = 3
-#: What a unit's process must see to work on the same Kanzlei as the caller (no secrets).
-_ENVIRONMENT = ("WORKBENCH_HOME", "WORKBENCH_KANZLEI", "WORKBENCH_SANDBOX_URL", "WORKBENCH_CONFIG")
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One Mandant's share of a command: ``action`` is ``report``, ``check`` or ``run-due``."""
-
-    action: str
-    client: str
-    period: str | None = None
-    sources: tuple[dict, ...] = ()
-    options: dict[str, Any] = field(default_factory=dict)
-    environment: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class UnitResult:
-    """What one Mandant's unit produced; ``error`` is set when it failed."""
-
-    client: str
-    action: str
-    exit_code: int
-    details: dict[str, Any] = field(default_factory=dict)
-    html: str | None = None
-    error: str | None = None
-    attempts: int = 1
-
-    @property
-    def failed(self) -> bool:
-        return self.error is not None
 
 
 def unit_environment(settings: Settings, *, sandbox_url: str | None = None) -> dict[str, str]:
@@ -107,38 +76,6 @@ def shared_sandbox(settings: Settings) -> Iterator[str | None]:
 
     with start_sandbox(state_dir=settings.home / "sandbox") as sandbox:
         yield sandbox.url
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    previous = {name: os.environ.get(name) for name in _ENVIRONMENT}
-    for name in _ENVIRONMENT:
-        if name in values:
-            os.environ[name] = values[name]
-        elif values:
-            os.environ.pop(name, None)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def run_unit(unit: Unit) -> UnitResult:
-    """Run one unit in this process; a failure becomes a failed result, never an exception."""
-    from workbench.operations.units import ACTIONS
-
-    with _environment(unit.environment):
-        try:
-            return ACTIONS[unit.action](unit)
-        except WorkbenchError as error:
-            message = str(error)
-        except Exception as error:  # one Mandant's surprise must not stop the others
-            message = f"Unerwarteter Fehler: {type(error).__name__}: {error}"
-    return UnitResult(client=unit.client, action=unit.action, exit_code=3, error=message)
 
 
 def run_units(

@@ -1,17 +1,53 @@
-"""What one Mandant's unit of work does, per command: its monthly report, its checks, or its
-due schedules. Each calls the same stage functions as the single-Mandant commands."""
+"""One Mandant's unit of work and what it does, per command: its monthly report, its checks,
+or its due schedules. Each calls the same stage functions as the single-Mandant commands;
+:func:`run_unit` is what a worker process (pool or Dask) executes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, WorkbenchError
 from workbench.findings import concat_findings, exit_code
-from workbench.operations.fanout import Unit, UnitResult
 
-__all__ = ["ACTIONS"]
+__all__ = ["ACTIONS", "Unit", "UnitResult", "run_unit"]
+
+#: What a unit's process must see to work on the same Kanzlei as the caller (no secrets).
+_ENVIRONMENT = ("WORKBENCH_HOME", "WORKBENCH_KANZLEI", "WORKBENCH_SANDBOX_URL", "WORKBENCH_CONFIG")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One Mandant's share of a command: ``action`` is ``report``, ``check`` or ``run-due``."""
+
+    action: str
+    client: str
+    period: str | None = None
+    sources: tuple[dict, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """What one Mandant's unit produced; ``error`` is set when it failed."""
+
+    client: str
+    action: str
+    exit_code: int
+    details: dict[str, Any] = field(default_factory=dict)
+    html: str | None = None
+    error: str | None = None
+    attempts: int = 1
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
 
 
 def _report(unit: Unit) -> UnitResult:
@@ -108,3 +144,33 @@ ACTIONS: dict[str, Callable[[Unit], UnitResult]] = {
     "check": _check,
     "run-due": _run_due,
 }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    previous = {name: os.environ.get(name) for name in _ENVIRONMENT}
+    for name in _ENVIRONMENT:
+        if name in values:
+            os.environ[name] = values[name]
+        elif values:
+            os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_unit(unit: Unit) -> UnitResult:
+    """Run one unit in this process; a failure becomes a failed result, never an exception."""
+    with _environment(unit.environment):
+        try:
+            return ACTIONS[unit.action](unit)
+        except WorkbenchError as error:
+            message = str(error)
+        except Exception as error:  # one Mandant's surprise must not stop the others
+            message = f"Unerwarteter Fehler: {type(error).__name__}: {error}"
+    return UnitResult(client=unit.client, action=unit.action, exit_code=3, error=message)
