@@ -69,7 +69,7 @@ def test_reports_for_20_clients_on_a_dask_cluster_with_a_killed_worker(many_clie
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster, set_as_default=False) as client,
     ):
         pids = list(client.run(os.getpid).values())
         hook = kill_one(pids)

@@ -86,7 +86,7 @@ def fan_out(
     if not clients:
         _out.print("Keine Mandanten mit Zeitplänen.")
         return 0
-    folder = out or Path(f"berichte_{period}" if action == "report" else f"befunde_{period}")
+    folder = out or Path(f"{'berichte' if action == 'report' else 'befunde'}_{period or 'alle'}")
     unit_options = {
         **(options or {}),
         "base": base_folder(None),

@@ -165,7 +165,8 @@ def _on_dask(
             pure=False,
         )
         index = {future.key: number for number, future in enumerate(futures)}
-        for future in as_completed(futures):
+        # This client is nobody's default (the caller may have its own): name its loop.
+        for future in as_completed(futures, loop=client.loop):
             number = index[future.key]
             try:
                 result = future.result()
