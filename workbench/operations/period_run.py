@@ -10,7 +10,7 @@ A job is a schedule or a backfill. How the period's files leave depends on the j
 * in test mode (a schedule before go-live, ``--test``): into the test folder, marked
   "Testdatei", and nothing is sent or marked transferred.
 
-Every run also writes a short report (``bericht.html``) beside its files.
+Every run also writes a short report (``bericht.html``) into its folder (see :func:`output_folder`).
 """
 
 from __future__ import annotations
@@ -177,18 +177,11 @@ def _run(job: Job, period: Period, connection: Connection) -> PeriodOutcome:
     )
     from workbench.operations.run_report import write_run_report
 
+    # Beside the files; for a transfer in the schedule's own folder (packages are shared).
     report = write_run_report(
-        outcome, mapped, folder=_report_folder(job, period, connection, outcome)
+        outcome, mapped, folder=output_folder(job, period, connection.settings)
     )
     return replace(outcome, report=str(report))
-
-
-def _report_folder(
-    job: Job, period: Period, connection: Connection, outcome: PeriodOutcome
-) -> Path:
-    if outcome.files:
-        return Path(outcome.files[0]).parent
-    return output_folder(job, period, connection.settings)
 
 
 def _counts(job: Job, period: Period, mapped: MappedRun) -> dict[str, Any]:
