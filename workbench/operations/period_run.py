@@ -210,7 +210,11 @@ def _deliver(job: Job, period: Period, mapped: MappedRun, connection: Connection
 
     packaged = package_run(
         mapped,
-        out_dir=connection.settings.home / "packages",
+        # Its own folder: a daily file has the same name every day of the month.
+        out_dir=connection.settings.home
+        / "packages"
+        / _safe(job.name)
+        / period.key.replace("/", "_"),
         ledger=None if job.resend else connection.ledger,
         month=period.month,
     )
