@@ -91,7 +91,7 @@ def test_mode_all_sends_again_only_when_confirmed(tmp_path, datev):
         pos_mapping=POS_MAPPING,
         confirm=lambda months: True,
     )
-    assert [o.status for o in again.outcomes] == ["done", "done"]
+    assert [o.status for o in again.outcomes] == ["done", "done"], [o.error for o in again.outcomes]
     assert months_at_datev(datev) == ["2025-03", "2025-04", "2025-03", "2025-04"]
 
 

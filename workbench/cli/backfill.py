@@ -8,20 +8,22 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._app import _confirm, _err, _fail, _out, app
+from workbench.cli._app import CANCELLED, _client_id, _confirm, _err, _fail, _month, _out, app
 from workbench.errors import WorkbenchError
 
 
 @app.command()
 def backfill(
-    client: Annotated[str, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.")],
+    client: Annotated[
+        str, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.", callback=_client_id)
+    ],
     kind: Annotated[str, typer.Option("--kind", help="calls, invoices, receipts oder pos.")],
     source: Annotated[
         list[str],
         typer.Option("--source", help="Datei oder Muster (z. B. 'kasse/*.csv'); mehrfach."),
     ],
-    first: Annotated[str, typer.Option("--from", help="Erster Monat JJJJ-MM.")],
-    last: Annotated[str, typer.Option("--to", help="Letzter Monat JJJJ-MM.")],
+    first: Annotated[str, typer.Option("--from", help="Erster Monat JJJJ-MM.", callback=_month)],
+    last: Annotated[str, typer.Option("--to", help="Letzter Monat JJJJ-MM.", callback=_month)],
     mode: Annotated[
         str,
         typer.Option(
@@ -46,7 +48,6 @@ def backfill(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from workbench.cli.schedule import print_outcomes
-    from workbench.cli.talk import client_id
     from workbench.operations import backfill as run
     from workbench.operations.backfill import BackfillCancelled
     from workbench.operations.periods import periods_between
@@ -54,8 +55,10 @@ def backfill(
     def confirm(months: list[str]) -> bool:
         if yes:
             return True
+        # No answer (cron, no terminal) is a no: nothing is sent twice unasked.
         return _confirm(
-            f"Bereits übertragen: {', '.join(months)}. Diese Monate erneut an DATEV übertragen?"
+            f"Bereits übertragen: {', '.join(months)}. Diese Monate erneut an DATEV übertragen?",
+            no_answer=False,
         )
 
     try:
@@ -75,7 +78,7 @@ def backfill(
                 progress.update(task, advance=1, description=outcome.period.label)  # type: ignore[attr-defined]
 
             result = run(
-                client=client_id(client),
+                client=client,
                 kind=kind,
                 sources=source,
                 first=first,
@@ -89,7 +92,7 @@ def backfill(
             )
     except BackfillCancelled as error:
         _err.print(str(error))
-        raise typer.Exit(4) from None
+        raise typer.Exit(CANCELLED) from None
     except WorkbenchError as error:
         raise _fail(error) from error
     print_outcomes(result.outcomes, f"Nachholen {client} {kind}: {first} bis {last}")

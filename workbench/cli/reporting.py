@@ -59,6 +59,32 @@ def _parse_sources(specs: list[str]) -> list[dict]:
     return sources
 
 
+def _report_all_clients(
+    period: str,
+    out: Path | None,
+    *,
+    transfer: bool,
+    engine: str,
+    test: bool,
+    pos_mapping: Path | None,
+    workers: int | None,
+    cluster: str | None,
+) -> None:
+    """``report --all-clients``: one report per Mandant with sources, and the overview."""
+    from workbench.cli.fanout import fan_out
+
+    options: dict = {"transfer": transfer, "engine": engine, "test": test}
+    if pos_mapping:
+        options["pos_mapping"] = str(pos_mapping.resolve())
+    try:
+        code = fan_out(
+            "report", period=period, workers=workers, cluster=cluster, out=out, options=options
+        )
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    raise typer.Exit(code)
+
+
 @app.command()
 def report(
     period: Annotated[str, typer.Option("--period", help="Monat JJJJ-MM.", callback=_month)],
@@ -96,18 +122,10 @@ def report(
     from workbench.reports import run_report, run_reports
 
     if all_clients:
-        from workbench.cli.fanout import fan_out
-
-        options = {"transfer": transfer, "engine": engine, "test": test}
-        if pos_mapping:
-            options["pos_mapping"] = str(pos_mapping.resolve())
-        try:
-            code = fan_out(
-                "report", period=period, workers=workers, cluster=cluster, out=out, options=options
-            )
-        except WorkbenchError as error:
-            raise _fail(error) from error
-        raise typer.Exit(code)
+        _report_all_clients(
+            period, out, transfer=transfer, engine=engine, test=test, pos_mapping=pos_mapping,
+            workers=workers, cluster=cluster,
+        )  # fmt: skip
     if not client:
         raise _fail(
             WorkbenchError("Geben Sie --client ID (mehrfach möglich) oder --all-clients an.")

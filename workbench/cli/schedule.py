@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 import polars as pl
 import typer
 
-from workbench.cli._app import OutputFormat, _err, _fail, _out, _print_frame, app
+from workbench.cli._app import (
+    OutputFormat,
+    _client_id,
+    _err,
+    _fail,
+    _month,
+    _out,
+    _print_frame,
+    app,
+)
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -34,7 +43,9 @@ STATUS_WORDS = {
 @schedule_app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Name des Zeitplans, z. B. kasse-taeglich.")],
-    client: Annotated[str, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.")],
+    client: Annotated[
+        str, typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.", callback=_client_id)
+    ],
     kind: Annotated[str, typer.Option("--kind", help="calls, invoices, receipts oder pos.")],
     source: Annotated[
         list[str],
@@ -53,7 +64,9 @@ def add(
     ] = "transfer",
     first: Annotated[
         str | None,
-        typer.Option("--from", help="Erster Monat JJJJ-MM (Vorgabe: der laufende Zeitraum)."),
+        typer.Option(
+            "--from", help="Erster Monat JJJJ-MM (Vorgabe: der laufende Zeitraum).", callback=_month
+        ),
     ] = None,
     profile: Annotated[str, typer.Option("--profile", help="Spaltenprofil.")] = "auto",
     pos_mapping: Annotated[
@@ -68,14 +81,13 @@ def add(
     to: Annotated[str | None, typer.Option("--to", help="xml oder extf (Vorgabe je Art).")] = None,
 ) -> None:
     """Einen Zeitplan anlegen; er beginnt im Testmodus (Testdateien, nichts an DATEV)."""
-    from workbench.cli.talk import client_id
     from workbench.config import load_settings
     from workbench.operations import ScheduleStore, new_schedule
 
     try:
         schedule = new_schedule(
             name=name,
-            client=client_id(client),
+            client=client,
             kind=kind,
             sources=source,
             every=every,

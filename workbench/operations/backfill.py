@@ -96,8 +96,10 @@ def backfill(
     ``confirm`` is asked with the months already transferred before ``mode="all"`` sends them
     again (no ``confirm``: they are sent); ``on_period`` sees each month's outcome (progress).
     """
+    from workbench.clients import normalise_client_id
     from workbench.pipeline.connection import connect
 
+    client = normalise_client_id(client)
     if mode not in MODES:
         raise ConfigError(f"--mode '{mode}': erlaubt sind {', '.join(MODES)}.")
     spec = kind_spec(kind)

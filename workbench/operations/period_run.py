@@ -28,7 +28,7 @@ from workbench.operations.store import Schedule, ScheduleStore
 
 if TYPE_CHECKING:
     from workbench.config import Settings
-    from workbench.pipeline import LoadedRun, MappedRun
+    from workbench.pipeline import LoadedRun, MappedRun, PackagedRun
     from workbench.pipeline.connection import Connection
 
 __all__ = ["DELIVERIES", "Job", "PeriodOutcome", "output_folder", "run_period", "select_days"]
@@ -218,6 +218,8 @@ def _deliver(job: Job, period: Period, mapped: MappedRun, connection: Connection
         ledger=None if job.resend else connection.ledger,
         month=period.month,
     )
+    if job.resend:
+        packaged = _as_retransfer(packaged, connection, job)
     sent = send_run(packaged, connection)
     if sent.failed:
         failed = [t.id for t in sent.transfers if t.local_status == "Fehlgeschlagen"]
@@ -231,6 +233,25 @@ def _deliver(job: Job, period: Period, mapped: MappedRun, connection: Connection
         transfers=tuple(transfer.id for transfer in sent.transfers),
         files=tuple(str(path) for path in packaged.written),
     )
+
+
+def _as_retransfer(packaged: PackagedRun, connection: Connection, job: Job) -> PackagedRun:
+    """Each upload names the live transfer of its month and Beleg-Art it sends again, so the
+    ledger records an explicit re-transfer (and does not refuse the items as taken)."""
+    live = [
+        transfer
+        for transfer in connection.ledger.transfers(client=job.client)
+        if transfer.kind == job.kind and transfer.local_status not in ("Fehlgeschlagen", "Gelöscht")
+    ]
+    uploads = []
+    for upload in packaged.uploads:
+        earlier = [
+            t.id
+            for t in live
+            if t.month == upload.month and t.document_kind == upload.document_kind
+        ]
+        uploads.append(replace(upload, retransfer_of=earlier[-1] if earlier else None))
+    return replace(packaged, uploads=tuple(uploads))
 
 
 def _write(job: Job, period: Period, mapped: MappedRun, connection: Connection) -> PeriodOutcome:

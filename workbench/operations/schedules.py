@@ -89,6 +89,9 @@ def new_schedule(
     one; earlier periods are the backfill's job. Relative source paths and patterns are kept
     absolute, so cron's working directory does not matter.
     """
+    from workbench.clients import normalise_client_id
+
+    client = normalise_client_id(client)
     if not _NAME.match(name):
         raise ConfigError(
             f"Der Zeitplanname '{name}' ist ungültig: 1 bis 40 Zeichen, Buchstaben, Ziffern, "
