@@ -300,7 +300,7 @@ def select_days(loaded: LoadedRun, period: Period, job: Job) -> LoadedRun:
             f"{spec.label} lassen sich nur monatlich auswählen, nicht für {period.label}."
         )
     day = pl.col(spec.date_column).cast(pl.Date)
-    if job.kind == "pos":
+    if spec.account_mapping:
         from workbench.mapping.pos import business_days
         from workbench.pipeline import load_pos_mapping
 

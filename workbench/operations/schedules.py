@@ -103,7 +103,7 @@ def new_schedule(
             "Der Zeitplan braucht mindestens eine Quelle (--source PFAD_ODER_MUSTER)."
         )
     mapping = None
-    if spec.kind.value == "pos":
+    if spec.account_mapping:
         if pos_mapping is None:
             raise ConfigError(
                 "Für Kassenumsätze braucht der Zeitplan die Kontenzuordnung (--pos-mapping "
