@@ -200,7 +200,7 @@ class Settings:
 
     @property
     def clients_with_sources(self) -> list[str]:
-        """"All clients" of ``--all-clients``: the Mandanten whose settings name sources."""
+        """The Mandanten whose settings name sources (``--all-clients`` means these)."""
         return sorted(client for client in self.clients if self.client_sources(client))
 
     @property

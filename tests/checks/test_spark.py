@@ -2,7 +2,7 @@
 
 These run in ``make test-spark`` (the ``[spark]`` extra and Java 17), which CI calls after the
 main suite: on every sample file and on one million generated receipt items. In a plain
-``make test`` they are skipped (see ``tests/conftest.py``: only ``-m spark`` selects them).
+``make test`` they are deselected (see ``tests/conftest.py``: only ``-m spark`` selects them).
 """
 
 from __future__ import annotations
@@ -63,9 +63,7 @@ def assert_same(fast: pl.DataFrame, on_spark: pl.DataFrame) -> None:
 )
 def test_spark_agrees_with_polars_on_samples(name, kind, profile, target, spark, seed_settings):
     result = load_run(kind, [SAMPLES / name], profile=profile).result
-    options = dict(
-        settings=seed_settings("455148-1"), period=PERIOD, target=target, folder=SAMPLES
-    )
+    options = dict(settings=seed_settings("455148-1"), period=PERIOD, target=target, folder=SAMPLES)
     fast = check_sources(result, engine="polars", **options)
     on_spark = check_sources(result, engine="gx", spark=spark, **options)
     assert_same(fast, on_spark)

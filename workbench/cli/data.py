@@ -277,7 +277,7 @@ def map_(
                 mapped = as_test(mapped)
                 out = folder_of_test_files(connection.settings, f"map_{client or kind.value}", out)
                 write_note(out, next_step="workbench map … ohne --test")
-            packaged = package_run(mapped, out_dir=out)
+            packaged = package_run(mapped, out_dir=out or Path("out"))
     except WorkbenchError as error:
         raise _fail(error) from error
     except OSError as error:

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import polars as pl
 import typer
 
 from workbench.cli._app import _err, _out, _print_frame
 from workbench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from workbench.operations import UnitResult
 
 __all__ = ["AllClientsOption", "ClusterOption", "TestOption", "WorkersOption", "fan_out"]
 
@@ -72,7 +76,7 @@ def fan_out(
     cluster: str | None = None,
     out: Path | None = None,
     options: dict[str, Any] | None = None,
-    on_result: Any = None,
+    on_result: Callable[[UnitResult], None] | None = None,
 ) -> int:
     """Run ``action`` for every Mandant, print one line per Mandant, and return the exit code
     (the worst of all Mandanten; 3 if one of them failed). ``on_result`` also sees each
@@ -107,15 +111,13 @@ def fan_out(
         ]
         with _progress(len(units), f"{action} je Mandant") as progress:
             task = progress.add_task(action, total=len(units))
-            results = run_units(
-                units,
-                workers=workers,
-                cluster=cluster,
-                on_result=lambda result: (
-                    progress.advance(task),
-                    on_result(result) if on_result else None,
-                ),
-            )
+
+            def arrived(result: UnitResult) -> None:
+                progress.advance(task)
+                if on_result:
+                    on_result(result)
+
+            results = run_units(units, workers=workers, cluster=cluster, on_result=arrived)
     if action == "report":
         from workbench.reports.runner import ReportResult, write_overview
 

@@ -318,7 +318,7 @@ class ScheduleStore:
         return _run(self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
 
     def runs(self, job: str | None = None) -> list[Run]:
-        sql, args = "SELECT * FROM runs", ()
+        sql, args = "SELECT * FROM runs", tuple[str, ...]()
         if job is not None:
             sql, args = sql + " WHERE job = ?", (job,)
         return [_run(row) for row in self._db.execute(sql + " ORDER BY id", args)]

@@ -26,9 +26,8 @@ def as_test(mapped: MappedRun) -> MappedRun:
     mapping = mapped.mapping
     if mapping is None:
         return mapped
-    header = dict(mapping.header or {})
-    label = str(header.get("label") or "")
-    header["label"] = f"{TEST_MARK} {label}".strip()[:30]
+    header = mapping.header.copy()
+    header["label"] = f"{TEST_MARK} {mapping.header.get('label', '')}".strip()[:30]
     return replace(mapped, mapping=replace(mapping, header=header))
 
 

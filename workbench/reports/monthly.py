@@ -165,16 +165,13 @@ def _run_source(
 
 def _write_test_files(run: Run, connection: Connection, client: str, period: str) -> list[Path]:
     """What a transfer of the period would send, as test files (nothing marked transferred)."""
-    from workbench.pipeline import package_run
+    from workbench.pipeline import CheckedRun, package_run
     from workbench.pipeline.testfile import as_test, folder_of_test_files, write_note
 
+    if isinstance(run, CheckedRun):  # billed (calls): nothing a transfer would send
+        return []
     folder = folder_of_test_files(connection.settings, f"bericht_{client}_{period}")
-    packaged = package_run(
-        as_test(run),
-        out_dir=folder,
-        ledger=connection.ledger,
-        month=period,  # type: ignore[arg-type]
-    )
+    packaged = package_run(as_test(run), out_dir=folder, ledger=connection.ledger, month=period)
     write_note(folder, next_step="workbench report … --transfer (ohne --test)")
     return list(packaged.written)
 

@@ -25,6 +25,7 @@ class ReportOptions(TypedDict, total=False):
     engine: str
     pos_mapping: str | None
     base: Path | None
+    test: bool
 
 
 @dataclass(frozen=True)
