@@ -57,12 +57,17 @@ test-spark: setup java
 demo: $(STAMP)
 	$(BIN)/workbench demo
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/01-workbench.ipynb
+# JupyterLab refuses to run as root unless told (containers and CI run as root).
+# LAB_ARGS passes more options (e.g. LAB_ARGS=--port=8890); APP_PORT is the app's port.
+APP_PORT ?= 8866
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-# The widget app as a web page for people who never open JupyterLab.
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/01-workbench.ipynb
+
+# The widget app as a web page for people who never open JupyterLab (runs itself on open).
 app: $(STAMP)
-	$(BIN)/voila notebooks/01-workbench.ipynb --port=8866 --no-browser
+	$(BIN)/voila notebooks/01-workbench.ipynb --port=$(APP_PORT) --no-browser
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -823,12 +823,31 @@ def pos() -> dict:
     )
 
 
+def _einvoice_suites() -> dict:
+    """The e-invoice suites live in ``einvoice_rules.py`` (EN 16931 / XRechnung rule ids)."""
+    import sys
+
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import einvoice_rules  # type: ignore[import-not-found]
+
+    # the e-invoice rules write their expectations with this script's builders
+    einvoice_rules.expectation, einvoice_rules.suite = expectation, suite
+
+    return {
+        "einvoice": einvoice_rules.einvoice,
+        "einvoice_lines": einvoice_rules.einvoice_lines,
+        "einvoice_vat": einvoice_rules.einvoice_vat,
+    }
+
+
 SUITES = {
     "receipts": receipts,
     "invoices": invoices,
     "positions": positions,
     "calls": calls,
     "pos": pos,
+    **_einvoice_suites(),
 }
 
 

@@ -203,3 +203,20 @@ def _seed_client(client_id: str) -> dict:
     seed = Path(__file__).resolve().parents[1] / "data" / "sandbox" / "default.json"
     clients = json.loads(seed.read_text(encoding="utf-8"))["accounting_clients"]
     return next(client for client in clients if client["id"] == client_id)
+
+
+def test_booking_accounts_from_the_clients_settings():
+    """``[clients."ID".default_accounts]`` (Sachkonto per invoice kind) and
+    ``[clients."ID".party_accounts]`` (Debitor/Kreditor per USt-IdNr. or name) for bookings."""
+    settings = ClientSettings("455148-1").with_overrides(
+        {
+            "default_accounts": {"Eingangsrechnung": 3400},
+            "party_accounts": {"DE249305520": 70001, "Mühle Völker GmbH": "70002"},
+        }
+    )
+    assert settings.default_accounts == {"Eingangsrechnung": "3400"}
+    assert settings.party_accounts == {"DE249305520": "70001", "Mühle Völker GmbH": "70002"}
+    with pytest.raises(ConfigError, match=r"default_accounts: die Rechnungsart 'Eingang' gibt"):
+        ClientSettings("455148-1").with_overrides({"default_accounts": {"Eingang": "3400"}})
+    with pytest.raises(ConfigError, match=r"party_accounts: das Konto 'K-1' für 'ACME'"):
+        ClientSettings("455148-1").with_overrides({"party_accounts": {"ACME": "K-1"}})

@@ -196,6 +196,15 @@ def test_a_100_mb_field_is_printed_once_and_short(tmp_path):
     assert "(104.857.600 Zeichen)" in result.stdout
 
 
+def test_a_shortened_message_keeps_its_commas():
+    """Only the character count gets German digit grouping; the text itself stays as it was."""
+    from workbench.cli._app import _short
+
+    shown = _short("Zeile 2, Spalte 3: " + "Konto, Gegenkonto, " * 100, 60)
+    assert shown.startswith("Zeile 2, Spalte 3: Konto, Gegenkonto, ")
+    assert shown.endswith("… (1.919 Zeichen)")
+
+
 def test_an_unknown_client_is_called_unknown():
     result = runner.invoke(
         app, ["check", "receipts", str(DATA.parent.parent / "data" / "samples" /

@@ -22,8 +22,8 @@ from import_graph import (
 #: Bottom first. A subpackage may import from its own and from lower layers only.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"config", "findings", "kinds", "resources", "spreadsheets"},
-    {"clients", "mail"},
+    {"config", "findings", "german", "kinds", "resources", "spreadsheets"},
+    {"charts", "clients", "excel", "mail"},
     {"sources", "datev"},
     {"checks", "samples", "bank"},
     {"mapping"},

@@ -198,7 +198,7 @@ def test_demo_report_and_check_from_an_empty_folder(installed, user):
     assert "Fertig. Übersicht: out/demo/uebersicht_2026-01.html" in demo.stdout
     for client in ("455148-1", "455148-2"):
         written = (folder / f"out/demo/bericht_{client}_2026-01.html").read_text(encoding="utf-8")
-        assert f"Monatsabgleich {client}, 2026-01" in written  # the notebook ran, for the client
+        assert f"Monatsabgleich {client}: Januar 2026" in written  # the notebook ran
 
     sample = _run(
         [
@@ -229,7 +229,7 @@ def test_demo_report_and_check_from_an_empty_folder(installed, user):
     # The sample carries seeded defects: the report is written and its exit code says "errors".
     assert report.returncode == 2, report.stdout[-3000:] + report.stderr[-3000:]
     assert "Bericht: bericht.html" in report.stdout
-    assert "Monatsabgleich 455148-1, 2026-01" in (folder / "bericht.html").read_text(
+    assert "Monatsabgleich 455148-1: Januar 2026" in (folder / "bericht.html").read_text(
         encoding="utf-8"
     )
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.config import workbench_home
-from workbench.errors import ConfigError, UsageError
+from workbench.errors import ConfigError, UsageError, WorkbenchError
 
 __all__ = [
     "CLIENT_ID_PATTERN",
@@ -88,6 +88,10 @@ class ClientSettings:
     #: Buchungsstapel (settings ``cash_account``; else the chart's standard Kasse).
     chart_of_accounts: str | None = None
     cash_account: str | None = None
+    #: Booking accounts where an invoice names none: ``[clients."ID".default_accounts]`` the
+    #: Sachkonto per invoice kind, ``party_accounts`` the Debitor/Kreditor by USt-IdNr. or name.
+    default_accounts: Mapping[str, str] = field(default_factory=dict)
+    party_accounts: Mapping[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -218,6 +222,9 @@ class ClientSettings:
             changes["document_types"] = tuple(
                 _document_type(t, None) for t in overrides["document_types"]
             )
+        for name in ("default_accounts", "party_accounts"):
+            if name in overrides:
+                changes[name] = _accounts(name, overrides[name])
         settings = replace(self, **changes) if changes else self
         favourites = overrides.get("folders") or {}
         if favourites:
@@ -358,6 +365,31 @@ def load_client_settings(
     )
 
 
+INVOICE_KINDS = ("Rechnung", "Eingangsrechnung", "Gutschrift", "Storno")  # canonical invoice_kind
+
+
+def _accounts(name: str, table: Any) -> dict[str, str]:
+    """``default_accounts`` / ``party_accounts`` of the settings: key → account number."""
+    if not isinstance(table, Mapping):
+        example = f'[clients."455148-1".{name}]'
+        raise ConfigError(f"Die Einstellung {name} muss eine Tabelle sein (z. B. {example}).")
+    accounts = {str(key): str(value).strip() for key, value in table.items()}
+    for key, account in accounts.items():
+        if name == "default_accounts" and key not in INVOICE_KINDS:
+            raise ConfigError(
+                f"Einstellung default_accounts: die Rechnungsart '{key}' gibt es nicht; "
+                f"erlaubt sind {', '.join(INVOICE_KINDS)}.",
+                value=key,
+            )
+        if not (account.isdigit() and len(account) <= 9):
+            raise ConfigError(
+                f"Einstellung {name}: das Konto '{account}' für '{key}' ist keine Kontonummer "
+                "(nur Ziffern, höchstens 9).",
+                value=account,
+            )
+    return accounts
+
+
 def _date(value: Any) -> date:
     if isinstance(value, date):
         return value
@@ -448,21 +480,16 @@ def normalise_client_id(value: object, *, allow_number: bool = False) -> str:
     return f"{int(match[1])}-{int(match[2])}"
 
 
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
-
-
 def normalise_month(value: object) -> str:
-    """A Buchungsmonat / period ``JJJJ-MM`` with a real month (01-12), or :class:`UsageError`.
+    """A Buchungsmonat as people write it (``2026-01``, ``01/2026``, ``01.2026``,
+    ``Januar 2026``) as ``JJJJ-MM`` with a real month, or :class:`UsageError`.
 
-    >>> normalise_month("2026-01")
-    '2026-01'
+    >>> normalise_month("2026-01"), normalise_month("Januar 2026")
+    ('2026-01', '2026-01')
     """
-    text = value.strip() if isinstance(value, str) else ""
-    match = _MONTH.fullmatch(text)
-    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
-        raise UsageError(
-            f"Der Monat '{'' if value is None else str(value)[:40]}' ist ungültig: erwartet "
-            f"wird JJJJ-MM mit einem Monat von 01 bis 12, z. B. 2026-01.",
-            value=value,
-        )
-    return text
+    from workbench.german import parse_month
+
+    try:
+        return parse_month(value.strip() if isinstance(value, str) else "")
+    except WorkbenchError as error:
+        raise UsageError(str(error), value=value) from None

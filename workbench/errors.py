@@ -47,6 +47,7 @@ class WorkbenchError(Exception):
         row: int | None = None,
         column: str | None = None,
         value: object = None,
+        control: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -54,6 +55,9 @@ class WorkbenchError(Exception):
         self.row = row
         self.column = column
         self.value = value
+        #: The setting the user changes to fix it (``"profile"``, ``"kind"``): the CLI names its
+        #: option, the app its field, so the message itself names neither.
+        self.control = control
 
 
 class SourceError(WorkbenchError):

@@ -247,6 +247,88 @@ def test_rds_blocks_invoices_whose_belegbild_the_checks_found_missing(crm_workbo
     assert bds.blocked.is_empty()  # EXTF carries no Belegbilder
 
 
+PARTY_DETAILS = (
+    "invoice_kind,invoice_id,date,party_name,city,net,tax_amount,gross,vat_id,iban,due_date\n"
+    "Eingangsrechnung,ER-10,2026-01-12,Musterlieferant,Musterort,1000.00,190.00,1190.00,"
+    "DE111654321,DE38500700100087654321,2026-01-26\n"
+    "Rechnung,RE-11,2026-01-12,Musterkunde,Musterort,100.00,19.00,119.00,"
+    "DE111456789,DE33762500000121540061,2026-01-12\n"
+    "Eingangsrechnung,ER-12,2026-01-20,Lieferant Zwei,Ort,100.00,19.00,119.00,,,2026-01-19\n"
+)
+
+
+def test_rds_carries_vat_id_iban_and_due_date_as_datevs_samples_do(write, tmp_path):
+    """USt-IdNr., IBAN and Fälligkeit go to LedgerImport's vatId, iban and dueDate (DATEV's
+    ER/AR Musterdaten carry all three); a due date before the invoice date is left out with a
+    warning (XSD documentation of dueDate: it lies after the invoice date)."""
+    from workbench.sources import load_invoices
+
+    loaded = load_invoices(write("rechnungen.csv", PARTY_DETAILS), profile="canonical")
+    mapped = map_invoices(loaded, mode="rds", client="455148-1")
+    fields = ["vatId", "iban", "dueDate"]
+    rows = {row["invoiceId"]: row for row in mapped.records.iter_rows(named=True)}
+    assert [rows["ER-10"][name] for name in fields] == [
+        "DE111654321", "DE38500700100087654321", dt.date(2026, 1, 26)
+    ]  # fmt: skip
+    assert [rows["RE-11"][name] for name in fields] == [
+        "DE111456789", "DE33762500000121540061", dt.date(2026, 1, 12)
+    ]  # fmt: skip
+    assert [rows["ER-12"][name] for name in fields] == [None, None, None]
+    late = mapped.findings.filter(pl.col("rule") == "field.due_date").row(0, named=True)
+    assert (late["severity"], late["row"], late["column"], late["value"]) == (
+        "warning", 4, "due_date", "2026-01-19"
+    )  # fmt: skip
+    assert "wird nicht an DATEV übertragen" in late["message"]
+    assert_accounted(mapped, 3)
+    result = build_packages(mapped.records, out_dir=tmp_path / "out", validate=True)
+    payable = next(p for p in result.packages if p.document_kind == "Rechnungseingang")
+    text = (payable.path / "ER-10.xml").read_text("utf-8")
+    assert "<vatId>DE111654321</vatId>" in text and "<dueDate>2026-01-26</dueDate>" in text
+    assert text.index("<vatId>") < text.index("<iban>") < text.index("<dueDate>")
+
+
+def test_bds_finds_partner_accounts_by_vat_id_or_name_in_the_settings(write):
+    """Without a Debitor/Kreditor in the source, the client's settings name it by the partner's
+    USt-IdNr. or name; the source's own number wins. What is still missing says exactly what to
+    configure."""
+    from workbench.sources import load_invoices
+
+    loaded = load_invoices(write("rechnungen.csv", PARTY_DETAILS), profile="canonical")
+    mapped = map_invoices(
+        loaded,
+        mode="bds",
+        client="455148-1",
+        default_accounts={"Eingangsrechnung": "3400", "Rechnung": "8400"},
+        party_accounts={"de 111 654 321": "70100", "Musterkunde": "10100", "DE111456789": "10200"},
+    )
+    konto = dict(mapped.records.select("Belegfeld 1", "Konto").iter_rows())
+    assert konto == {"ER-10": "70100", "RE-11": "10200"}  # VAT id first (spaces, case ignored)
+    assert mapped.blocked.select("item_id", "rules").rows() == [("ER-12", ["account.missing"])]
+    missing = mapped.findings.filter(pl.col("rule") == "account.missing")["message"].item()
+    assert '[clients."455148-1".party_accounts]' in missing
+    assert '"Lieferant Zwei" = "<Konto>"' in missing
+    by_name = map_invoices(
+        loaded, mode="bds", client="455148-1", party_accounts={"Lieferant Zwei": "70200"}
+    )
+    sachkonto = by_name.findings.filter(
+        (pl.col("rule") == "account.missing") & (pl.col("column") == "account_no")
+    )
+    assert sachkonto["item_id"].to_list() == ["ER-12"]
+    assert '[clients."455148-1".default_accounts]' in sachkonto["message"].item()
+    assert 'Eingangsrechnung = "<Sachkonto>"' in sachkonto["message"].item()
+
+
+def test_the_sources_own_partner_account_wins_over_the_settings(crm_workbook):
+    mapped = map_invoices(
+        crm_workbook(),
+        mode="bds",
+        truncate_names=True,
+        default_accounts={"Rechnung": "8400"},
+        party_accounts={"Büro Schäfer": "79999"},
+    )
+    assert "79999" not in mapped.records["Konto"].to_list()
+
+
 @st.composite
 def invoice_sets(draw):
     invoices, positions = [], []

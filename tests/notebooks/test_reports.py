@@ -57,6 +57,102 @@ def test_monthly_report_transfers_and_writes_html_without_code(shared_sandbox, t
     assert statuses <= {"2", "3", "4", "succeeded", "failed"}  # polled to the end
 
 
+KONTENBESCHRIFTUNGEN = (
+    '"EXTF";700;20;"Kontenbeschriftungen";3;20260201120000000;;"WB";"";"";455148;1;20260101;4\r\n'
+    "Konto;Kontenbeschriftung;Sprach-ID\r\n"
+    '3300;"Wareneingang 7 % Vorsteuer";"de-DE"\r\n'
+    '8400;"Erlöse 19 % USt";"de-DE"\r\n'
+)
+MONTH_SOURCES = [
+    {"kind": "receipts", "files": [str(SAMPLES / "receipts_juston_booking_detail.csv")]},
+    {"kind": "receipts", "files": [str(SAMPLES / "receipts_juston_expense.csv")]},
+]
+
+
+def account_rows(page: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the table under "Beträge je Konto" in the report's HTML."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(page)
+    [heading] = tree.xpath("//h3[starts-with(., 'Beträge je Konto')]")
+    table = heading.xpath("following::table[1]")[0]
+    header = [th.text_content() for th in table.xpath(".//thead//th")]
+    rows = [[td.text_content() for td in tr.xpath("./td")] for tr in table.xpath(".//tbody/tr")]
+    return header, rows
+
+
+def expected_saldo(period: str | None, month: str) -> dict[str, float]:
+    """Soll - Haben per account of the mapped records of ``month`` (checked without selection)."""
+    from workbench.pipeline import check_run, load_run, map_run
+    from workbench.reports import amounts_per_account
+
+    totals: dict[str, float] = {}
+    with connect() as connection:
+        for source in MONTH_SOURCES:
+            run = check_run(load_run("receipts", source["files"]), client="455148-1",
+                            period=period, connection=connection)
+            records = map_run(run).mapping.records
+            if month:
+                records = records.filter(records["accounting_month"] == month)
+            for konto, soll, haben, _ in amounts_per_account(records).iter_rows():
+                totals[konto] = round(totals.get(konto, 0.0) + soll - haben, 2)
+    return totals
+
+
+def german(value: float) -> str:
+    from workbench.german import format_number
+
+    return format_number(value)
+
+
+def test_report_amounts_are_the_months_in_account_order_with_the_previous_month(
+    shared_sandbox, tmp_path, monkeypatch
+):
+    names = tmp_path / "Kontenbeschriftungen.csv"
+    names.write_bytes(KONTENBESCHRIFTUNGEN.encode("cp1252"))
+    settings = tmp_path / "workbench.toml"
+    settings.write_text(f'[clients."455148-1"]\nkontenbeschriftungen = "{names}"\n', "utf-8")
+    monkeypatch.setenv("WORKBENCH_CONFIG", str(settings))
+    result = run_report(client="455148-1", period="02/2026", sources=MONTH_SOURCES,
+                        out=tmp_path / "bericht.html", base=REPO)
+    page = result.html.read_text(encoding="utf-8")
+    header, rows = account_rows(page)
+    assert header == ["Konto", "Bezeichnung", "Soll", "Haben", "Saldo", "Buchungen",
+                      "Saldo Januar 2026", "Veränderung"]
+    accounts = [row[0] for row in rows]
+    sachkonten = [a for a in accounts if a.isdigit()]
+    assert sachkonten == sorted(sachkonten, key=int)  # numeric, not text order
+    assert accounts[-2:] == ["Debitoren", "Kreditoren"]
+    by_account = {row[0]: row for row in rows}
+    february, january = expected_saldo(None, "2026-02"), expected_saldo(None, "2026-01")
+    whole_file = expected_saldo(None, "")
+    for konto, saldo in february.items():
+        assert by_account[konto][4] == german(saldo), konto  # month only, German format
+        assert by_account[konto][6] == german(january.get(konto, 0.0)), konto
+        assert by_account[konto][7] == german(saldo - january.get(konto, 0.0)), konto
+    assert any(february[k] != whole_file[k] for k in february)  # the month is not the file
+    assert by_account["3300"][1] == "Wareneingang 7 % Vorsteuer"
+    assert by_account["8400"][1] == "Erlöse 19 % USt"
+    assert any("." in row[2] and "," in row[2] for row in rows)  # 1.234,56
+    assert "Noch offen" in page and "Rechnungseingang" in page
+    assert "Für Februar 2026 wurde noch nichts übertragen" in page
+    assert "Exit-Code" not in page
+
+
+def test_report_without_sources_shows_the_datev_side_of_the_month(shared_sandbox, tmp_path):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    out = tmp_path / "nur-datev.html"
+    result = CliRunner().invoke(app, ["report", "--client", "455148-1", "--period",
+                                      "Januar 2026", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "Ohne Quelldateien" in page
+    assert "Übertragungen für Januar 2026" in page
+
+
 def test_several_clients_get_one_report_each_and_an_overview(shared_sandbox, tmp_path):
     sources = {"455148-1": SOURCES[:1],
                "455148-2": [{"kind": "receipts", "files": [str(SAMPLES / "receipts_canonical.csv")],
@@ -66,6 +162,8 @@ def test_several_clients_get_one_report_each_and_an_overview(shared_sandbox, tmp
     assert [result.client for result in results] == ["455148-1", "455148-2"]
     text = overview.read_text(encoding="utf-8")
     assert "bericht_455148-1_2026-03.html" in text and "bericht_455148-2_2026-03.html" in text
+    assert "Übersicht" in text and "März 2026" in text and "<style>" in text
+    assert "Exit-Code" not in text and "wb-badge wb-error" in text
 
 
 def test_investigation_notebook_shows_protocol_rows_and_sent_fields(shared_sandbox, tmp_path):

@@ -82,7 +82,7 @@ def test_header_only_file(write):
 def test_binary_garbage_is_not_read_as_csv(tmp_path):
     path = tmp_path / "beleg.csv"
     path.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20)
-    with pytest.raises(SourceError, match=r"beleg\.csv ist keine Textdatei"):
+    with pytest.raises(SourceError, match=r"beleg\.csv ist ein PDF-Dokument, keine Tabelle"):
         load_receipts(path, profile="juston")
 
 

@@ -1,24 +1,26 @@
-"""The workbench notebook in a real JupyterLab, driven in Debian's chromium with Playwright.
+"""The workbench app in Debian's chromium with Playwright, as a bookkeeper uses it.
 
-Starts JupyterLab on a free loopback port (its own config, settings, workspace and runtime
-dirs; news pop-up and autosave off, so the committed notebook is never rewritten), opens
-``notebooks/01-workbench.ipynb``, runs all cells and uses the app like a user: choose client
-and file, load, run the checks, see the findings, map, start a transfer with confirmation and
-see its status. The same notebook is then served by voila (``make app``) and used there.
-Screenshots go to ``artifacts/screenshots/`` (gitignored); ``workbench.png`` there is the one
-copied to ``docs/screenshots/`` for the README.
+Voila (``make app``) serves ``notebooks/01-workbench.ipynb`` and one browser session walks the
+whole guided flow on the sample data (see :func:`walk_the_guided_flow`). JupyterLab
+(``make lab``, its own config, settings, workspace and runtime dirs; news pop-up and autosave
+off, so the committed notebook is never rewritten) is checked in a second, short session: the
+notebook's first line, Run All Cells, a README path loads. Screenshots go to
+``artifacts/screenshots/`` (gitignored); the README's ones are copied from there to
+``docs/screenshots/`` by hand after looking at them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +29,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "01-workbench.ipynb"
+SAMPLES = REPO / "data" / "samples"
+#: A JustOn Expense export (Windows-1252, as Salesforce writes it) and its Belegbilder.
+EXPORT = SAMPLES / "receipts_juston_expense.csv"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -179,99 +184,139 @@ def _wait_text(page, css: str, text: str, *, timeout: float = 60_000) -> None:
     page.locator(css).filter(has_text=text).first.wait_for(state="visible", timeout=timeout)
 
 
-def _tab(page, title: str) -> None:
-    page.locator(".wb-tabs .lm-TabBar-tab").filter(has_text=title).first.click()
+def _step(page, key: str) -> None:
+    page.locator(f".wb-nav-{key}").first.click()
+    page.locator(f".wb-step-{key}").first.wait_for(state="visible")
 
 
-def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    before = NOTEBOOK.read_bytes()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with _chromium(chromium_path, tmp_path / "chromium-profile") as page:
-        try:
-            page.goto(f"{jupyter_lab}/lab/tree/notebooks/01-workbench.ipynb")
-            page.locator(".jp-Notebook").first.wait_for(state="visible")
-            dialog = page.locator(".jp-Dialog").filter(has_text="Select Kernel")
-            try:
-                dialog.wait_for(state="visible", timeout=5_000)
-                dialog.locator("button.jp-mod-accept").click()
-            except PlaywrightTimeout:
-                pass  # the notebook's kernel started without asking
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
-                state="attached", timeout=90_000
-            )
-            page.locator(".lm-MenuBar-itemLabel").filter(has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel").filter(has_text="Run All Cells").first.click()
-            error = ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
-            page.locator(f".wb-app, {error}").first.wait_for(state="visible", timeout=90_000)
-            if page.locator(error).count():
-                pytest.fail("Das Notebook bricht ab:\n" + page.locator(error).first.inner_text())
-
-            # Quellen: client from DATEV's list, the sample file, load.
-            page.locator(".wb-client select").select_option(label="455148-1 – Bäckerei Müller GmbH")
-            page.locator(".wb-paths textarea").fill("../data/samples/receipts_juston_expense.csv")
-            page.locator("button.wb-load").click()
-            _wait_text(page, ".wb-summary", "200 Zeilen geladen")
-            page.screenshot(path=str(SCREENSHOTS / "01-quellen.png"))
-
-            # Prüfungen: run the suites, see counts per rule and the findings table.
-            _tab(page, "Prüfungen")
-            page.locator("button.wb-check").click()
-            _wait_text(page, ".wb-totals", "16 Befunde")
-            _wait_text(page, ".wb-rule-counts", "duplicate.invoice_id")
-            _wait_text(page, ".wb-findings", "field.iban")
-            page.screenshot(path=str(SCREENSHOTS / "02-pruefungen.png"))
-            # The app alone, for the README (copied to docs/screenshots/workbench.png by hand).
-            page.locator(".wb-app").evaluate("element => element.scrollIntoView()")
-            page.screenshot(path=str(SCREENSHOTS / "workbench.png"))
-
-            # Vorschau: map, DATEV fields with lineage.
-            _tab(page, "Vorschau")
-            page.locator("button.wb-map").click()
-            _wait_text(page, ".wb-counts", "185 DATEV-Datensätze")
-            _wait_text(page, ".wb-preview", "receipts_juston_expense.csv")
-            page.screenshot(path=str(SCREENSHOTS / "03-vorschau.png"))
-
-            # Übertragung: choose Buchungsmonat and Beleg-Art, confirm, wait for the upload.
-            _tab(page, "Übertragung")
-            _wait_text(page, ".wb-groups", "2026-01 ★")
-            page.locator(".wb-group select").select_option(
-                label="2026-01 · Rechnungseingang (61 Positionen, 35 Belege)"
-            )
-            page.locator("button.wb-new-transfer").click()
-            _wait_text(page, ".wb-confirm-question", "61 Belegpositionen")
-            page.screenshot(path=str(SCREENSHOTS / "04-uebertragung-bestaetigen.png"))
-            page.locator("button.wb-confirm-transfer").click()
-            _wait_text(page, ".wb-transfer-result", "Datenübertragung(en) angelegt")
-            page.screenshot(path=str(SCREENSHOTS / "05-uebertragung.png"))
-
-            # Status: the transfer is listed; refresh until DATEV is done, then confirm.
-            _tab(page, "Status")
-            _wait_text(page, ".wb-transfers", "Transferiert")
-            deadline = time.monotonic() + 60
-            while True:
-                page.locator("button.wb-refresh-status").click()
-                _wait_text(page, ".wb-fetched-status", "DATEV-Status")
-                text = _html(page, ".wb-fetched-status")
-                if "Status offen" not in text and "In Arbeit" not in text:
-                    break
-                assert time.monotonic() < deadline, text
-                time.sleep(2)
-            page.locator("button.wb-confirm-status").click()
-            _wait_text(page, ".wb-fetched-status", "Gespeichert: DATEV-Status")
-            _wait_text(page, ".wb-transfers", "455148-1")
-            page.screenshot(path=str(SCREENSHOTS / "06-status.png"))
-            assert "Traceback" not in page.locator(".wb-app").inner_text()
-        except BaseException:
-            page.screenshot(path=str(SCREENSHOTS / "failure.png"))
-            raise
-    assert NOTEBOOK.read_bytes() == before, "JupyterLab must not rewrite the committed notebook"
-    shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
+def _shot(page, name: str) -> None:
+    page.locator(".wb-app").evaluate("element => element.scrollIntoView()")
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
-def test_workbench_app_as_voila_web_app(chromium_path, tmp_path, _isolated_home):
-    """``make app``: the same notebook served by voila (no JupyterLab features needed)."""
+def _upload(page, css: str, path: Path) -> None:
+    """Click the upload button and choose ``path`` in the file dialog, as a user does."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(f"button{css}").click()
+    chooser.value.set_files(str(path))
+
+
+def _belege_zip(tmp_path: Path) -> Path:
+    """The Belegbilder of the JustOn export, as a bookkeeper gets them: one ZIP."""
+    archive = tmp_path / "Belegbilder.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted((SAMPLES / "belege").glob("BEL-*")):
+            zipped.write(path, f"Belegbilder/{path.name}")
+    return archive
+
+
+def walk_the_guided_flow(page, tmp_path: Path, *, shots: bool) -> None:
+    """A bookkeeper on the sample data: Mandant, upload with Belegbilder ZIP, January, check,
+    safe fixes, preview, transfer one Buchungsmonat/Beleg-Art, status, protocol, Prüfbericht."""
+    from openpyxl import load_workbook
+
+    # 1 Mandant: another one first, then the right one: nothing of the first may stay.
+    page.locator(".wb-client select").select_option(label="455148-2 – Grün & Söhne Gärtnerei KG")
+    page.locator(".wb-client select").select_option(label="455148-1 – Bäckerei Müller GmbH")
+    _wait_text(page, ".wb-status", "Mandant 455148-1 gewählt")
+    # 2 Quellen: upload the JustOn export and its Belegbilder (ZIP)
+    _step(page, "sources")
+    _upload(page, ".wb-upload", EXPORT)
+    _wait_text(page, ".wb-uploads", f"Hochgeladen: {EXPORT.name}")
+    _upload(page, ".wb-upload-belege", _belege_zip(tmp_path))
+    _wait_text(page, ".wb-uploads", "Belegbilder: 476 Datei(en)")
+    page.locator("button.wb-load").click()
+    _wait_text(page, ".wb-summary", "200 Zeilen geladen (Profil juston)")
+    if shots:
+        _shot(page, "quellen.png")
+    # 3 Prüfen: January 2026 as people write it
+    page.locator(".wb-step-sources button.wb-next").click()
+    page.locator(".wb-period input").fill("01/2026")
+    page.locator("button.wb-check").click()
+    _wait_text(page, ".wb-totals", "135 Zeilen anderer Monate nicht geprüft (Zeitraum Januar 2026)")
+    totals = _html(page, ".wb-totals")
+    assert "65 Zeilen geprüft" in totals and "Fehler" in totals
+    _wait_text(page, ".wb-findings", "Fehler")
+    findings = _html(page, ".wb-findings")
+    assert "Fehler" in findings and "fiscal_year.outside_period" not in findings
+    assert "attachment.missing" not in findings or findings.count("attachment.missing") <= 1
+    page.locator(".wb-charts svg").first.wait_for(state="visible")
+    if shots:
+        _shot(page, "workbench.png")
+    # safe fixes, old -> new, saved
+    _wait_text(page, ".wb-fixes", "sichere Korrektur")
+    page.locator("button.wb-fix").click()
+    _wait_text(page, ".wb-fixes", "korrigiert und gespeichert")
+    # the Prüfbericht as a download
+    page.locator("button.wb-make-report").click()
+    page.locator(".wb-download-link").wait_for(state="visible")
+    with page.expect_download() as download:
+        page.locator(".wb-download-link").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "Pruefbericht_455148-1_2026-01.xlsx"
+    assert load_workbook(saved, read_only=True).sheetnames[:2] == ["Zusammenfassung", "Befunde"]
+    # 4 Vorschau: DATEV's words, German values
+    page.locator(".wb-step-checks button.wb-next").click()
+    page.locator("button.wb-map").click()
+    _wait_text(page, ".wb-counts", "DATEV-Datensätze")
+    _wait_text(page, ".wb-preview", "Belegfeld 1")
+    preview = _html(page, ".wb-preview")
+    for word in ("Umsatz", "Soll/Haben", "Konto", "Gegenkonto", "Belegfeld 1", "Buchungstext"):
+        assert word in preview, word
+    assert "accountNo" not in preview and "294,77" in preview and "02.01.2026" in preview
+    if shots:
+        _shot(page, "vorschau.png")
+    # 5 Übertragen: Januar 2026, Rechnungsausgang, Ziel-Ordner
+    page.locator(".wb-step-preview button.wb-next").click()
+    page.locator(".wb-month select").select_option(label="Januar 2026 ★")
+    kinds = [
+        text.replace("\xa0", " ")  # ipywidgets writes option labels with no-break spaces
+        for text in page.locator(".wb-document-kind select option").all_inner_texts()
+    ]
+    assert any(text.startswith("Rechnungseingang (") for text in kinds), kinds
+    page.locator("button.wb-new-transfer").click()
+    _wait_text(page, ".wb-confirm-question", "des Buchungsmonats Januar 2026")
+    if shots:
+        _shot(page, "uebertragen.png")
+    page.locator("button.wb-confirm-transfer").click()
+    _wait_text(page, ".wb-transfer-result", "1 Datenübertragung(en) angelegt")
+    # 6 Status: the newest transfer of this Mandant, refresh until DATEV is done, confirm
+    page.locator(".wb-step-transfer button.wb-next").click()
+    _wait_text(page, ".wb-transfers", "Januar 2026")
+    chosen = page.locator(".wb-transfer-choice select option:checked").inner_text()
+    chosen = chosen.replace("\xa0", " ")
+    assert chosen.startswith("Januar 2026 · Rechnungseingang"), chosen
+    deadline = time.monotonic() + 60
+    while True:
+        page.locator("button.wb-refresh-status").click()
+        _wait_text(page, ".wb-fetched-status", "DATEV-Status")
+        text = _html(page, ".wb-fetched-status")
+        if "Status offen" not in text and "In Arbeit" not in text:
+            break
+        assert time.monotonic() < deadline, text
+        time.sleep(2)
+    page.locator("button.wb-confirm-status").click()
+    _wait_text(page, ".wb-fetched-status", "Gespeichert: DATEV-Status")
+    listed = _html(page, ".wb-transfers")
+    assert "Rechnungseingang" in listed and "Transferiert" in listed
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", listed)  # Berlin time, German date
+    if shots:
+        _shot(page, "status.png")
+    # 7 Protokoll
+    page.locator("button.wb-show-protocol").click()
+    _wait_text(page, ".wb-protocol-transfer", "Protokoll gespeichert")
+    step = _html(page, ".wb-step-protocol")
+    assert "Eingangsbestätigungen" in step and "wurde empfangen!" not in _html(page, ".wb-protocol")
+    if "Fehler im Protokoll" in step and "Keine Fehler" not in step:  # DATEV rejected something
+        _wait_text(page, ".wb-backmapped", EXPORT.name)
+    if shots:
+        _shot(page, "protokoll.png")
+    assert "Traceback" not in page.locator(".wb-app").inner_text()
+
+
+def test_guided_flow_in_voila(chromium_path, tmp_path, _isolated_home):
+    """``make app``: the bookkeeper's whole path in the served app (one browser session)."""
     voila = Path(sys.prefix) / "bin" / "voila"
     if not voila.exists():
         pytest.fail(f"{voila} fehlt: voila ist in pyproject.toml gepinnt (make setup).")
@@ -292,14 +337,48 @@ def test_workbench_app_as_voila_web_app(chromium_path, tmp_path, _isolated_home)
         try:
             page.goto(url)
             page.locator(".wb-app").wait_for(state="visible", timeout=120_000)
+            walk_the_guided_flow(page, tmp_path, shots=True)
+        except BaseException:
+            page.screenshot(path=str(SCREENSHOTS / "voila-failure.png"), full_page=True)
+            raise
+
+
+def test_workbench_app_in_jupyterlab(jupyter_lab, chromium_path, tmp_path):
+    """``make lab``: the notebook says what to do; Run All Cells builds the app; it loads a path
+    as the README writes it, although the kernel runs in notebooks/."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    before = NOTEBOOK.read_bytes()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with _chromium(chromium_path, tmp_path / "chromium-profile") as page:
+        try:
+            page.goto(f"{jupyter_lab}/lab/tree/notebooks/01-workbench.ipynb")
+            page.locator(".jp-Notebook").first.wait_for(state="visible")
+            dialog = page.locator(".jp-Dialog").filter(has_text="Select Kernel")
+            try:
+                dialog.wait_for(state="visible", timeout=5_000)
+                dialog.locator("button.jp-mod-accept").click()
+            except PlaywrightTimeout:
+                pass  # the notebook's kernel started without asking
+            first = page.locator(".jp-MarkdownCell").first.inner_text()
+            assert "Run All Cells" in first.splitlines()[0]
+            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+                state="attached", timeout=90_000
+            )
+            page.locator(".lm-MenuBar-itemLabel").filter(has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel").filter(has_text="Run All Cells").first.click()
+            error = ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
+            page.locator(f".wb-app, {error}").first.wait_for(state="visible", timeout=90_000)
+            if page.locator(error).count():
+                pytest.fail("Das Notebook bricht ab:\n" + page.locator(error).first.inner_text())
+            _step(page, "sources")
+            page.locator(".wb-paths textarea").fill("data/samples/receipts_juston_expense.csv")
             page.locator("button.wb-load").click()
             _wait_text(page, ".wb-summary", "200 Zeilen geladen")
-            _tab(page, "Prüfungen")
-            page.locator("button.wb-check").click()
-            _wait_text(page, ".wb-totals", "16 Befunde")
-            _wait_text(page, ".wb-findings", "field.iban")
-            page.screenshot(path=str(SCREENSHOTS / "voila.png"))
-            assert "Traceback" not in page.locator("body").inner_text()
+            page.screenshot(path=str(SCREENSHOTS / "jupyterlab.png"))
+            assert "Traceback" not in page.locator(".wb-app").inner_text()
         except BaseException:
-            page.screenshot(path=str(SCREENSHOTS / "voila-failure.png"))
+            page.screenshot(path=str(SCREENSHOTS / "jupyterlab-failure.png"))
             raise
+    assert NOTEBOOK.read_bytes() == before, "JupyterLab must not rewrite the committed notebook"
+    shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)

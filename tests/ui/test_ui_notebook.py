@@ -31,7 +31,8 @@ def test_notebook_builds_and_renders_the_app_against_the_sandbox(tmp_path):
         cwd=str(NOTEBOOK.parent),
         progress_bar=False,
         kernel_name="python3",
-        parameters={"run": True},
+        # a path as the README writes it, while the kernel runs in notebooks/
+        parameters={"run": True, "files": ["data/samples/receipts_juston_expense.csv"]},
     )
     executed = nbformat.read(output, as_version=4)
     outputs = [item for cell in executed.cells if cell.cell_type == "code" for item in cell.outputs]
@@ -41,15 +42,26 @@ def test_notebook_builds_and_renders_the_app_against_the_sandbox(tmp_path):
     assert len(views) == 1
     state = json.dumps(executed.metadata["widgets"], ensure_ascii=False)
     for text in (
-        "Quellen",
-        "Prüfungen",
-        "Vorschau",
-        "Übertragung",
-        "Status",
-        "Anrufe",
+        "1 Mandant",
+        "2 Quellen",
+        "3 Prüfen",
+        "4 Vorschau",
+        "5 Übertragen",
+        "6 Status",
+        "7 Protokoll",
         "200 Zeilen geladen (Profil juston)",
-        "duplicate.invoice_id",
+        "Rechnungsnummer doppelt (duplicate.invoice_id)",
         "185 DATEV-Datensätze",
-        "2026-01 · Rechnungseingang",
+        "Januar 2026 ★",
+        "Dezember 2025 ★",
+        "Rechnungseingang (1)",  # the first month offered: one December receipt
     ):
         assert text in state, text
+
+
+def test_notebook_says_in_its_first_line_what_to_do_in_jupyterlab():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    first = notebook.cells[0].source.splitlines()[0]
+    assert "Run All Cells" in first and "Voila" in first
+    parameters = notebook.cells[1].source
+    assert "files = []" in parameters  # no pre-filled path that an upload would add to

@@ -16,7 +16,7 @@ def test_workbench_error_is_shown_in_german_without_traceback():
     assert "Fehler: Die Datei x.csv fehlt." in runner.status.value
     assert "Traceback" not in runner.status.value
     assert isinstance(runner.last_error, SourceError)
-    assert runner.progress.layout.visibility == "hidden"
+    assert runner.progress.layout.display == "none"
 
 
 def test_unexpected_error_is_caught_at_the_handler_boundary():
@@ -63,3 +63,19 @@ def test_guard_turns_any_handler_error_into_a_german_line():
     assert "Fehler: Die Übertragung x ist nicht vorhanden." in runner.status.value
     runner.guard(lambda: [][1])()
     assert "Unerwarteter Fehler: IndexError" in runner.status.value
+
+
+def test_a_click_while_the_last_job_shows_its_result_waits_instead_of_being_refused():
+    runner = TaskRunner(background=True, grace=5.0)
+    shown = threading.Event()
+    ran = []
+
+    def done(_):
+        shown.set()  # the result is on screen (a button enabled) ...
+        threading.Event().wait(0.3)  # ... while the job still refreshes other steps
+
+    runner.run("Status abrufen", lambda progress: 1, done)
+    shown.wait(5)
+    assert runner.run("Bestätigen", lambda progress: ran.append(1))
+    runner.wait(5)
+    assert ran == [1]

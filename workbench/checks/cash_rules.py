@@ -12,6 +12,7 @@ import polars as pl
 from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.hits import hits, text
 from workbench.clients import ClientSettings
+from workbench.german import number_expr
 
 __all__ = ["cash_rules"]
 
@@ -75,8 +76,8 @@ def cash_rules(frame: pl.DataFrame, settings: ClientSettings | None) -> list[pl.
             expected="Kassenbestand nie unter 0,00",
             message=text(
                 "Nach dieser Kassenbewegung wäre der Kassenbestand negativ (",
-                pl.col("__balance").cast(pl.String),
-                "); eine Kasse ohne Minusbestand ist Pflicht der Kassenführung. DATEVs "
+                number_expr(pl.col("__balance")),
+                " EUR); eine Kasse ohne Minusbestand ist Pflicht der Kassenführung. DATEVs "
                 "Schnittstelle prüft das nicht, die Workbench ist hier absichtlich strenger als "
                 "DATEV. Übertragen Sie zuerst die Einnahmen und dann die Ausgaben, oder prüfen "
                 "Sie Betrag und Reihenfolge.",

@@ -74,6 +74,19 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
     return template
 
 
+def _value_in_words(column: str, dtype: pl.DataType) -> pl.Expr:
+    """The value as a message shows it: ``31.01.2026``, ``123,455`` (the finding's ``value``
+    keeps the canonical text)."""
+    col = pl.col(column)
+    if dtype == pl.Date:
+        return col.dt.strftime("%d.%m.%Y")
+    if isinstance(dtype, pl.Datetime):
+        return col.dt.strftime("%d.%m.%Y %H:%M:%S")
+    if dtype.is_float():
+        return col.cast(pl.String).str.replace(".", ",", literal=True)
+    return col.cast(pl.String)
+
+
 def _value_text(column: str, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(column)
     if dtype == pl.Date:
@@ -97,6 +110,7 @@ def suite_hits(
         column = expectation.report_column
         value_column = column if column in prepared.columns else expectation.column
         value = _value_text(value_column, prepared.schema[value_column])
+        words = _value_in_words(value_column, prepared.schema[value_column])
         failing = prepared.select(pl.col(ROW), value_column).gather(positions)
         hits = failing.select(
             pl.col(engine_polars.ROW_INDEX).cast(pl.UInt32),
@@ -107,7 +121,7 @@ def suite_hits(
             pl.lit(_fill(expectation.meta.get("expected", ""), params), dtype=pl.String).alias(
                 "expected"
             ),
-            _message_expr(expectation.meta["message"], value, params).alias("message"),
+            _message_expr(expectation.meta["message"], words, params).alias("message"),
             pl.lit(None, dtype=pl.String).alias("suggestion"),
         )
         name = expectation.meta.get("suggest")
@@ -120,10 +134,9 @@ def suite_hits(
 def _lineage(
     prepared: pl.DataFrame,
     hits: pl.DataFrame,
-    kind: str,
+    item_column: str | None,
     mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None,
 ) -> pl.DataFrame:
-    item_column = ITEM_ID_COLUMNS.get(kind)
     # ROW is the row's position: take just the rows with hits instead of joining all of them.
     positions = hits[ROW].unique().sort()
     needed = [
@@ -192,6 +205,7 @@ def check(
     attachment_sizes: Mapping[str, int] | None = None,
     spark: Any = None,
     suite: Suite | None = None,
+    item_column: str | None = None,
 ) -> pl.DataFrame:
     """Check a canonical frame of ``kind`` for everything DATEV would reject; returns findings.
 
@@ -201,6 +215,7 @@ def check(
     ``{file: {canonical: header}}``), ``attachment_folders`` the folder (or list of folders) of
     each source file's Belegbilder on disk (``attachment_sizes`` declares sizes by file name).
     ``engine="gx"`` runs the same suite in Great Expectations (``spark`` session: on Spark).
+    ``suite`` and ``item_column`` (the findings' ``item_id``) default to the kind's.
 
     >>> frame = pl.DataFrame({"booking_text": ["Brot\\u00a0Laib"]})
     >>> check(frame, "receipts", settings=None)["rule"].to_list()
@@ -236,7 +251,7 @@ def check(
     if not parts:
         return empty_findings()
     hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(rules.HITS_SCHEMA) for p in parts])
-    return _lineage(prepared, hits, kind, mapped)
+    return _lineage(prepared, hits, item_column or ITEM_ID_COLUMNS.get(kind), mapped)
 
 
 def _plan(

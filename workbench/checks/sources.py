@@ -136,8 +136,18 @@ def check_sources(
         )
         parts.append(with_sheets(found, result.position_sources))
         parts.append(
-            with_sheets(_missing_positions(result.frame, result.positions), result.sources)
+            with_sheets(
+                _missing_positions(result.frame, result.positions, _header_only(result)),
+                result.sources,
+            )
         )
+    if "einvoice" in result.details:
+        from workbench.checks.einvoice import check_einvoices
+
+        parts = [
+            _for_einvoices(concat_findings(parts), result),
+            check_einvoices(result, engine=engine, spark=spark),
+        ]
     findings = concat_findings(parts)
     loader = result.findings.select("source", "row", "column")
     # a column the loader derives from an unparseable one is missing as a consequence
@@ -171,7 +181,34 @@ def with_sheets(findings: pl.DataFrame, sources: tuple[SourceInfo, ...]) -> pl.D
     )
 
 
-def _missing_positions(invoices: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
+def _header_only(result: LoadResult) -> list[str]:
+    """E-invoice files whose profile has no lines (ZUGFeRD MINIMUM, BASIC WL): no positions are
+    expected there (``zugferd.profile_without_lines`` warns instead)."""
+    if "einvoice" not in result.details:
+        return []
+    from workbench.checks.einvoice import HEADER_ONLY
+
+    header = result.details["einvoice"]
+    return header.filter(pl.col("profile").is_in(list(HEADER_ONLY)))["source_file"].to_list()
+
+
+def _for_einvoices(findings: pl.DataFrame, result: LoadResult) -> pl.DataFrame:
+    """The invoice suites' findings as they apply to e-invoices, pointed at the XML element.
+
+    The CRM+ table makes the AGB (``terms``) a required field; EN 16931 does not (BT-20 is
+    optional), so that one requirement does not apply to e-invoices.
+    """
+    from workbench.checks.einvoice import locate_findings
+
+    files = result.details["einvoice"]["source_file"].implode()
+    crm_only = (pl.col("rule") == "field.required") & (pl.col("column") == "terms")
+    kept = findings.filter(~(crm_only & pl.col("source").is_in(files)).fill_null(False))
+    return locate_findings(kept, result.details)
+
+
+def _missing_positions(
+    invoices: pl.DataFrame, positions: pl.DataFrame, header_only: list[str] | None = None
+) -> pl.DataFrame:
     """Rechnungen, Eingangsrechnungen and Gutschriften need product positions (CRM+ table)."""
     kinds = ["Rechnung", "Eingangsrechnung", "Gutschrift"]
     if "invoice_id" not in invoices.columns or "invoice_kind" not in invoices.columns:
@@ -181,6 +218,7 @@ def _missing_positions(invoices: pl.DataFrame, positions: pl.DataFrame) -> pl.Da
         pl.col("invoice_kind").is_in(kinds)
         & pl.col("invoice_id").is_not_null()
         & ~pl.col("invoice_id").is_in(have.implode())
+        & ~pl.col("source_file").is_in(header_only or [])
     )
     return findings_frame(
         {

@@ -84,7 +84,8 @@ def _short(text: object, limit: int = 300) -> str:
     line = " ".join(text[: 4 * limit].split())  # never split a huge value into words
     if len(text) <= 4 * limit and len(line) <= limit:
         return line
-    return f"{line[:limit]}… ({len(text):,} Zeichen)".replace(",", ".")
+    count = f"{len(text):,}".replace(",", ".")  # German digit grouping, the text untouched
+    return f"{line[:limit]}… ({count} Zeichen)"
 
 
 app = typer.Typer(
@@ -100,9 +101,10 @@ app = typer.Typer(
 
 def _console(*, stderr: bool = False) -> Console:
     # Piped output (files, CI, CliRunner) gets a wide page instead of rich's 80 columns.
-    console = Console(stderr=stderr, soft_wrap=True)
+    # emoji=False: an XPath such as "cbc:ID" must not turn into an emoji shortcode
+    console = Console(stderr=stderr, soft_wrap=True, emoji=False)
     if not console.is_terminal:
-        console = Console(stderr=stderr, soft_wrap=True, width=200)
+        console = Console(stderr=stderr, soft_wrap=True, width=200, emoji=False)
     return console
 
 
@@ -164,7 +166,9 @@ def _fail(error: Exception) -> typer.Exit:
     if _state["debug"]:
         traceback.print_exception(error)
     message = str(error) if isinstance(error, WorkbenchError) else f"Unerwarteter Fehler: {error!r}"
-    _err.print(f"[bold red]Fehler:[/] {escape(_short(message, 2000))}", highlight=False)
+    # escape: messages quote user values and commands ("datev-workbench[keyring]") verbatim.
+    hint = _control_hint(error)
+    _err.print(f"[bold red]Fehler:[/] {escape(_short(message + hint, 2000))}", highlight=False)
     return typer.Exit(USAGE_ERROR)
 
 
@@ -185,7 +189,8 @@ def _client_ids(values: list[str] | None) -> list[str] | None:
 
 
 def _month(value: str | None) -> str | None:
-    """Typer callback for ``--period``/``--month``: JJJJ-MM with a real month, or usage error."""
+    """Typer callback for ``--month`` (and the report's ``--period``): one month as people
+    write it (``2026-01``, ``01/2026``, ``Januar 2026``) → JJJJ-MM, or a usage error."""
     from workbench.clients import normalise_month
 
     if value is None:
@@ -196,6 +201,20 @@ def _month(value: str | None) -> str | None:
         raise GermanBadParameter(str(error)) from None
 
 
+def _period(value: str | None) -> str | None:
+    """Typer callback for ``--period``: a month or a range of months (``2026-01..2026-03``,
+    ``Januar 2026 bis März 2026``) → ``JJJJ-MM`` or ``JJJJ-MM..JJJJ-MM``, or a usage error."""
+    from workbench.german import parse_period
+
+    if value is None:
+        return None
+    try:
+        period = parse_period(value)
+    except WorkbenchError as error:
+        raise GermanBadParameter(str(error)) from None
+    return period if isinstance(period, str) or period is None else "..".join(period)
+
+
 Files = Annotated[list[Path], typer.Argument(help="Quelldateien (CSV, XLSX oder JSON).")]
 ClientOption = Annotated[
     str | None,
@@ -203,16 +222,75 @@ ClientOption = Annotated[
 ]
 
 
-def _print_frame(frame: pl.DataFrame, title: str | None = None, *, limit: int = 50) -> None:
+def _control_hint(error: Exception) -> str:
+    """The option that fixes an error whose message names only the setting (``control``)."""
+    control = getattr(error, "control", None)
+    if control == "profile":
+        return " Option: --profile NAME (oder --profile pfad/zum/profil.toml)."
+    if control == "kind":
+        kind = getattr(error, "value", "")
+        return f" Die Quellart ist das erste Argument, z. B.: workbench check {kind} DATEI …"
+    return ""
+
+
+def _print_frame(
+    frame: pl.DataFrame,
+    title: str | None = None,
+    *,
+    limit: int = 50,
+    labels: dict[str, str] | None = None,
+) -> None:
+    """A table in German formats (``1.234,56``, ``31.01.2026``), ``labels`` for the headers."""
+    from workbench.german import format_value
+
+    labels = {**LABELS, **(labels or {})}
     table = Table(title=title, show_lines=False, header_style="bold")
-    for name in frame.columns:
-        table.add_column(name, overflow="fold")
+    for name, dtype in frame.schema.items():
+        table.add_column(
+            labels.get(name, name),
+            overflow="fold",
+            justify="right" if dtype.is_numeric() else "left",
+        )
     for row in frame.head(limit).iter_rows():
         # Text, not markup: a value like "[bold]" from a file is shown as it is
-        table.add_row(*(Text("" if value is None else _short(value, 500)) for value in row))
+        table.add_row(*(Text(_short(format_value(value), 500)) for value in row))
     _out.print(table)
     if frame.height > limit:
         _out.print(f"… {frame.height - limit} weitere Zeilen")
+
+
+#: German headers for the tables the commands print (JSON keeps the contract's names).
+LABELS = {
+    "id": "Übertragung",
+    "client": "Mandant",
+    "kind": "Quellart",
+    "month": "Buchungsmonat",
+    "document_kind": "Beleg-Art",
+    "items": "Positionen",
+    "local_status": "Lokaler Status",
+    "datev_status": "DATEV-Status",
+    "job_ids": "DATEV-Job",
+    "source_file": "Datei",
+    "loaded": "Geladen",
+    "mapped": "Abgebildet",
+    "blocked": "Gesperrt",
+    "skipped": "Übersprungen",
+    "balanced": "Vollständig",
+    "file": "Datei",
+    "sheet": "Blatt",
+    "variant": "Variante",
+    "encoding": "Kodierung",
+    "rows": "Zeilen",
+    "row_problems": "Zeilenprobleme",
+    "unmapped_columns": "Nicht zugeordnete Spalten",
+    "source": "Datei",
+    "row": "Zeile",
+    "column": "Spalte",
+    "source_column": "Spalte in der Datei",
+    "value": "Wert",
+    "message": "Meldung",
+    "item_id": "Position",
+}
 
 
 def _confirm(question: str, *, no_answer: bool | None = None) -> bool:

@@ -11,7 +11,7 @@ import polars as pl
 import typer
 
 from workbench.cli._app import _fail, _out, _print_frame, app
-from workbench.cli.talk import client_id
+from workbench.clients import normalise_client_id
 from workbench.errors import ConfigError, WorkbenchError
 
 bank_app = typer.Typer(
@@ -57,7 +57,7 @@ def match(
     from workbench.sources import load_bank, load_receipts
 
     try:
-        client = client_id(client)
+        client = normalise_client_id(client)
         if output not in ("table", "json"):
             raise ConfigError(f"Unbekanntes Format '{output}': erlaubt sind table und json.")
         settings = load_settings()
@@ -127,7 +127,7 @@ def _ask(result, bank: pl.DataFrame, client: str, recipient: str, sender: str | 
 
 
 def _print_table(result, lines: int, asked: list) -> None:
-    from workbench.talk.items import german_amount
+    from workbench.german import number_expr
 
     _print_frame(
         result.counts().select(pl.col("label").alias("Gruppe"), pl.col("lines").alias("Umsätze")),
@@ -141,9 +141,7 @@ def _print_table(result, lines: int, asked: list) -> None:
             rows.select(
                 pl.format("{}:{}", "source_file", "source_row").alias("Zeile"),
                 pl.col("booking_date").dt.strftime("%d.%m.%Y").alias("Buchung"),
-                pl.col("amount")
-                .map_elements(german_amount, return_dtype=pl.String)
-                .alias("Betrag"),
+                (number_expr(pl.col("amount")) + " EUR").alias("Betrag"),
                 pl.col("counterparty_name").alias("Gegenüber"),
                 pl.col("document_id").alias("Beleg"),
                 pl.col("reason").alias("Grund"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,8 +18,8 @@ from workbench.cli._app import (
     KindArgument,
     OutputFormat,
     _fail,
-    _month,
     _out,
+    _period,
     _print_frame,
     _short,
     app,
@@ -37,8 +38,11 @@ def load(
     kind: KindArgument,
     files: Files,
     profile: Annotated[
-        str, typer.Option("--profile", "-p", help="Spaltenprofil (Name oder .toml).")
-    ] = "canonical",
+        str,
+        typer.Option(
+            "--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto': an der Datei erkannt)."
+        ),
+    ] = "auto",
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Ausgabe als Tabelle oder JSON.")
     ] = OutputFormat.table,
@@ -47,13 +51,15 @@ def load(
     from workbench.pipeline import load_run
 
     try:
-        result = load_run(kind, files, profile=profile).result
+        loaded = load_run(kind, files, profile=profile)
+        result, chosen = loaded.result, loaded.profile
     except WorkbenchError as error:
         raise _fail(error) from error
     summary = result.summary()
     if output is OutputFormat.json:
         payload = {
             "kind": kind.value,
+            "profile": chosen,
             "rows": result.frame.height,
             "columns": result.frame.columns,
             "files": summary.to_dicts(),
@@ -64,9 +70,16 @@ def load(
     else:
         _print_frame(
             summary.select(
-                "file", "sheet", "variant", "encoding", "rows", "row_problems", "unmapped_columns"
+                "file",
+                "kind",
+                "sheet",
+                "variant",
+                "encoding",
+                "rows",
+                "row_problems",
+                "unmapped_columns",
             ),
-            title=f"{kind.value}: {result.frame.height} Zeilen geladen",
+            title=f"{kind.value}: {result.frame.height} Zeilen geladen (Profil {chosen})",
         )
         if result.positions is not None:
             _out.print(f"Positionen: {result.positions.height} Zeilen")
@@ -103,7 +116,12 @@ ProfileOption = Annotated[
 ]
 PeriodOption = Annotated[
     str | None,
-    typer.Option("--period", help="Übertragungszeitraum JJJJ-MM.", callback=_month),
+    typer.Option(
+        "--period",
+        help="Buchungsmonat oder Zeitraum (2026-01, 01/2026, Januar 2026, 2026-01..2026-03): "
+        "wählt die Zeilen aus; Zeilen anderer Monate werden gezählt, nicht geprüft.",
+        callback=_period,
+    ),
 ]
 PosMappingOption = Annotated[
     Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")
@@ -126,18 +144,24 @@ def _checked_run(
     connection: Connection,
     target: str | None = None,
 ) -> CheckedRun:
-    """Load and check: the first two stages every command runs."""
+    """Load and check: the first two stages every command runs (progress on a terminal)."""
+    from workbench.cli.progress import progress_for
+    from workbench.german import parse_period
     from workbench.pipeline import check_run, load_run
 
-    loaded = load_run(kind, files, profile=profile)
-    return check_run(
-        loaded,
-        client=client,
-        connection=connection,
-        engine=engine,
-        period=period,
-        target=target,
-    )
+    selected = parse_period(period)  # a wrong period fails before anything is loaded
+    with progress_for("Prüfen") as report:
+        report(0, 1, f"{len(files)} Datei(en) laden")
+        loaded = load_run(kind, files, profile=profile)
+        return check_run(
+            loaded,
+            client=client,
+            connection=connection,
+            engine=engine,
+            period=selected,
+            target=target,
+            progress=report,
+        )
 
 
 def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
@@ -147,9 +171,18 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     if findings.is_empty():
         _out.print("Keine Befunde: Die Daten sind bereit für DATEV.")
         return
+    from rich.markup import escape
+
+    from workbench.german import SEVERITY_LABELS, format_count, rule_title
+
+    counts = summarize_findings(findings).with_columns(
+        pl.col("severity").replace_strict(SEVERITY_LABELS, default=None),
+        pl.col("rule").map_elements(rule_title, return_dtype=pl.String).alias("title"),
+    )
     _print_frame(
-        summarize_findings(findings).select("rule", "severity", "count"),
-        title=f"Befunde je Regel ({findings.height})",
+        counts.select("rule", "title", "severity", "count"),
+        title=f"Befunde je Regel ({format_count(findings.height)})",
+        labels={"rule": "Regel", "title": "Titel", "severity": "Schwere", "count": "Anzahl"},
     )
     order = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3)
     for row in (
@@ -162,9 +195,10 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         value = f" = {_short(raw, 80)!r}" if raw is not None else ""
         if raw is not None and len(raw) > 80:  # a 100 MB value is shown once, short
             message = message.replace(raw, _short(raw, 20))
+        severity = SEVERITY_LABELS.get(row["severity"], row["severity"])
         _out.print(
-            f"[bold]{escape(place)}[/] {row['severity']} [cyan]{escape(row['rule'])}[/]"
-            f"{escape(column + value)}",
+            f"[bold]{escape(place)}[/] {severity} [cyan]{escape(row['rule'])}[/] "
+            f"({escape(rule_title(row['rule']))}){escape(column + value)}",
             highlight=False,
         )
         _out.print(f"    {escape(_short(message, 400))}", highlight=False)
@@ -176,14 +210,24 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
 
 
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
 @app.command()
 def check(
     kind: OptionalKindArgument = None,
     files: OptionalFiles = None,
     client: ClientOption = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")
-    ] = OutputFormat.table,
+        CheckFormat,
+        typer.Option("--format", help="Tabelle, JSON oder xlsx (Excel-Prüfbericht, mit --out)."),
+    ] = CheckFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Datei für den Excel-Prüfbericht (.xlsx).")
+    ] = None,
     engine: Annotated[
         str, typer.Option(help="polars (schnell) oder gx (Great Expectations).")
     ] = "polars",
@@ -195,6 +239,7 @@ def check(
 ) -> None:
     """Prüfungen ausführen und Befunde ausgeben (Exit-Code 0 sauber, 1 Warnungen, 2 Fehler)."""
     from workbench.checks import findings_json
+    from workbench.checks.excel_report import write_check_report
     from workbench.pipeline.connection import connect
 
     if all_clients:
@@ -206,17 +251,34 @@ def check(
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, engine, period, connection)
+        if output is CheckFormat.xlsx:
+            written = write_check_report(
+                out or Path(f"Pruefbericht_{client or kind.value}.xlsx"),
+                findings=run.findings,
+                loaded=run.loaded.result,
+                files=run.files,
+                client=client,
+                period=run.period,
+                other_months=run.other_months,
+            )
     except WorkbenchError as error:
         raise _fail(error) from error
-    if output is OutputFormat.json:
+    except OSError as error:
+        raise _fail(
+            WorkbenchError(
+                f"Der Prüfbericht {out} kann nicht geschrieben werden: {error.strerror}."
+            )
+        ) from error
+    if output is CheckFormat.xlsx:
+        _out.print(f"{kind.value}: {checked_summary(run)}")
+        _out.print(f"Prüfbericht: {written}")
+    elif output is CheckFormat.json:
         sys.stdout.write(
             json.dumps(findings_json(run.findings), ensure_ascii=False, indent=1, default=str)
             + "\n"
         )
     else:
-        _out.print(
-            f"{kind.value}: {run.loaded.frame.height} Zeilen geprüft (Profil {run.profile})."
-        )
+        _out.print(f"{kind.value}: {checked_summary(run)}")
         _print_findings(run.findings)
     raise typer.Exit(run.exit_code)
 
@@ -235,6 +297,20 @@ def _check_all_clients(
     except WorkbenchError as error:
         raise _fail(error) from error
     raise typer.Exit(code)
+
+
+def checked_summary(run) -> str:
+    """``99 Zeilen geprüft (Profil juston); 201 Zeilen anderer Monate nicht geprüft (…).``"""
+    from workbench.german import format_count, format_period
+
+    text = f"{format_count(run.loaded.frame.height)} Zeilen geprüft (Profil {run.profile})"
+    other = sum(run.other_months.values())
+    if other:
+        text += (
+            f"; {format_count(other)} Zeilen anderer Monate nicht geprüft "
+            f"(Zeitraum {format_period(run.period)})"
+        )
+    return text + "."
 
 
 @app.command(name="map")

@@ -87,7 +87,10 @@ def _report_all_clients(
 
 @app.command()
 def report(
-    period: Annotated[str, typer.Option("--period", help="Monat JJJJ-MM.", callback=_month)],
+    period: Annotated[
+        str,
+        typer.Option("--period", help="Monat: 2026-01, 01/2026 oder Januar 2026.", callback=_month),
+    ],
     client: Annotated[
         list[str] | None,
         typer.Option(
@@ -103,7 +106,8 @@ def report(
         list[str] | None,
         typer.Option(
             "--source",
-            help="ART=DATEI[,DATEI][:PROFIL]; ohne: aus den Einstellungen des Mandanten.",
+            help="ART=DATEI[,DATEI][:PROFIL]; ohne: aus den Einstellungen des Mandanten, "
+            "sonst nur die DATEV-Seite des Monats (Übertragungen, Status, Protokolle).",
         ),
     ] = None,
     transfer: Annotated[
@@ -133,16 +137,10 @@ def report(
     try:
         settings = load_settings()
         given = _parse_sources(source or [])
-        sources = {}
-        for each in client:
-            configured = settings.clients.get(each, {}).get("sources", [])
-            sources[each] = given or configured
-            if not sources[each]:
-                raise WorkbenchError(
-                    f"Für den Mandanten {each} sind keine Quellen angegeben: "
-                    f'--source ART=DATEI oder [clients."{each}"] sources in den '
-                    f"Einstellungen."
-                )
+        # No sources given or configured: the report shows the DATEV side of the month.
+        sources = {
+            each: given or settings.clients.get(each, {}).get("sources", []) for each in client
+        }
         options: ReportOptions = {
             "transfer": transfer,
             "engine": engine,
@@ -180,6 +178,7 @@ def report(
         _out.print(
             f"{result.client}: {result.details['errors']} Fehler, "
             f"{result.details['warnings']} Warnungen, {result.details['transfers']} "
-            f"Übertragungen → {result.html}"
+            f"Übertragungen, {result.details.get('open_items', 0)} offene Positionen "
+            f"→ {result.html}"
         )
     raise typer.Exit(max(result.exit_code for result in results))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli._app import _err, _fail, _out, _print_frame, app
+from workbench.clients import normalise_client_id
 from workbench.errors import ConfigError, WorkbenchError
 
 talk_app = typer.Typer(
@@ -21,22 +21,9 @@ talk_app = typer.Typer(
 )
 app.add_typer(talk_app, name="talk")
 
-_CLIENT = re.compile(r"^\d{1,7}-\d{1,5}$")
 _STATUSES = ("offen", "beantwortet", "intern", "geschlossen")
 #: Kinds tried, in this order, when ``--row`` names a file without ``--kind``.
 _ROW_KINDS = ("receipts", "invoices", "bank", "calls", "pos")
-
-
-def client_id(value: str) -> str:
-    """A DATEV client id ``Beraternummer-Mandantennummer`` (``455148-1``), stripped."""
-    value = value.strip()
-    if not _CLIENT.match(value):
-        raise ConfigError(
-            f"Die Mandanten-ID '{value}' hat nicht die Form Beraternummer-Mandantennummer "
-            f"(z. B. 455148-1).",
-            value=value,
-        )
-    return value
 
 
 def _store():
@@ -107,7 +94,7 @@ def ask(
     from workbench.talk import Item
 
     try:
-        client = client_id(client)
+        client = normalise_client_id(client)
         if (item is None) == (row is None):
             raise ConfigError("Geben Sie genau eines an: --item ID oder --row DATEI:ZEILE.")
         target = _row_item(row, kind, profile) if row else Item(item_id=str(item).strip())
@@ -137,7 +124,9 @@ def list_(
         if output not in ("table", "json"):
             raise ConfigError(f"Unbekanntes Format '{output}': erlaubt sind table und json.")
         with _store() as store:
-            talks = store.talks(client=client_id(client) if client else None, status=status)
+            talks = store.talks(
+                client=normalise_client_id(client) if client else None, status=status
+            )
     except WorkbenchError as error:
         raise _fail(error) from error
     if output == "json":
@@ -219,7 +208,7 @@ def send(
 
     try:
         settings = load_settings()
-        client = client_id(client) if client else None
+        client = normalise_client_id(client) if client else None
         with _store() as store:
             sent = 0
             # Nothing due needs no mail server: checked only when there is something to send.
@@ -289,7 +278,7 @@ def revoke(
     """Login-Links des Mandanten (oder eines Empfängers) widerrufen."""
     try:
         with _store() as store:
-            count = store.revoke_tokens(client_id(client), recipient=to, by=store.user)
+            count = store.revoke_tokens(normalise_client_id(client), recipient=to, by=store.user)
     except WorkbenchError as error:
         raise _fail(error) from error
     _out.print(f"{count} Zugang/Zugänge widerrufen.")
@@ -309,7 +298,7 @@ def password(
         else:
             first = sys.stdin.readline().rstrip("\n")
         with _store() as store:
-            store.set_password(client_id(client), to, first, by=store.user)
+            store.set_password(normalise_client_id(client), to, first, by=store.user)
     except WorkbenchError as error:
         raise _fail(error) from error
     _err.print(f"Passwort für {to} gesetzt.")

@@ -46,7 +46,10 @@ def transfer(
     files: Files,
     client: ClientOption = None,
     month: Annotated[
-        str | None, typer.Option("--month", help="Buchungsmonat JJJJ-MM.", callback=_month)
+        str | None,
+        typer.Option(
+            "--month", help="Buchungsmonat (2026-01, 01/2026, Januar 2026).", callback=_month
+        ),
     ] = None,
     document_kind: Annotated[
         str | None, typer.Option("--document-kind", help="Beleg-Art, z. B. Rechnungseingang.")
@@ -59,12 +62,14 @@ def transfer(
     test: TestOption = False,
 ) -> None:
     """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
+    from workbench.cli.progress import progress_for
     from workbench.pipeline import map_run, package_run, send_run
     from workbench.pipeline.connection import connect
 
     try:
         with connect() as connection:
-            run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
+            # --month selects like --period: only that month's rows are checked and sent.
+            run = _checked_run(kind, files, client, profile, "polars", month, connection, to)
             mapped = map_run(run, pos_mapping=pos_mapping, employee=employee)
             if test:
                 _test_transfer(mapped, connection, month=month, document_kind=document_kind)
@@ -79,7 +84,12 @@ def transfer(
                 month=month,
                 document_kind=document_kind,
             )
-            sent = send_run(packaged, connection)
+            with progress_for("Übertragen") as report:
+                sent = send_run(
+                    packaged,
+                    connection,
+                    progress=lambda n, total, name: report(n, total, f"Hochladen {name}"),
+                )
             rows = [describe_transfer(connection.ledger, item) for item in sent.transfers]
     except WorkbenchError as error:
         raise _fail(error) from error
@@ -190,6 +200,7 @@ def status(
                 if protocol
                 else {}
             )
+            checked = {key: _einvoice_checks(ledger, key) for key in protocols}
     except WorkbenchError as error:
         raise _fail(error) from error
     if output is OutputFormat.json:
@@ -207,6 +218,12 @@ def status(
             if entries:
                 _print_frame(
                     pl.DataFrame(entries[:1000]), title=f"Protokoll {identifier}", limit=1000
+                )
+            if checked[identifier]:
+                _print_frame(
+                    pl.DataFrame(checked[identifier]),
+                    title=f"E-Rechnungsprüfung {identifier}",
+                    limit=200,
                 )
             if backmapped[identifier].height:
                 _print_frame(
@@ -229,6 +246,18 @@ def _transfer_table(rows: list[dict]) -> pl.DataFrame:
         [{**row, "job_ids": ", ".join(row["job_ids"])} for row in rows],
         schema_overrides={"job_ids": pl.String},
     )
+
+
+def _einvoice_checks(ledger: Ledger, transfer_id: str) -> list[dict]:
+    """The e-invoice check results the transfer's protocol keeps (one row per e-invoice)."""
+    from workbench.checks.einvoice import PROTOCOL_ACTION
+
+    rows = []
+    for entry in ledger.audit_log(transfer_id):
+        if entry["action"] == PROTOCOL_ACTION:
+            details = json.loads(entry["details"])
+            rows.append({k: details[k] for k in ("item_id", "file", "format", "result")})
+    return rows
 
 
 def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> None:

@@ -4,14 +4,18 @@ The personal account is Konto and the Sachkonto Gegenkonto (DATEV's own example:
 ``1190,00 S 10000 8400 BU 3``); the BU-Schlüssel follows from the tax rate (``bu_codes``, SKR03
 by default). An invoice without a personal account, without a Sachkonto (its own or the
 default for its kind) or with a tax rate that has no BU-Schlüssel cannot be booked: it is
-blocked with a finding. The Debitoren/Kreditoren that go with the bookings are in
+blocked with a finding that says which line to add to the client's settings
+(:mod:`workbench.mapping.accounts`). The Debitoren/Kreditoren that go with the bookings are in
 :mod:`workbench.mapping.master_data`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
+from workbench.mapping.accounts import default_account_hint, party_account_hint
 from workbench.mapping.gate import RowGate
 from workbench.mapping.invoice_lines import blank_to_null
 from workbench.mapping.master_data import master_rows
@@ -52,31 +56,35 @@ BDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     ORIGINAL_CONTENT: [(_INVOICES, "original_invoice_id")],
 }
 
-#: What a booking cannot do without: rule, canonical column, condition on a line, what is missing.
+#: What a booking cannot do without: rule, canonical column, condition on a line, what is
+#: missing, and what to do about it (a function of the client: the settings are per client).
 _BOOKABLE = (
     (
         "account.missing",
         "party_account_no",
         pl.col("party_account_no").is_null(),
         "es fehlt das Debitoren-/Kreditorenkonto (Konto)",
+        party_account_hint,
     ),
     (
         "account.missing",
         "account_no",
         pl.col("_account").is_null(),
         "es fehlt das Sachkonto (Gegenkonto)",
+        default_account_hint,
     ),
     (
         "tax.no_bu_code",
         "tax",
         pl.col("_bu").is_null() & (pl.col("_rate").fill_null(0) != 0),
         "für den Steuersatz gibt es keinen BU-Schlüssel",
+        lambda client: pl.lit("Korrigieren Sie den Steuersatz in der Quelle."),
     ),
 )
 
 
 def _with_accounts(
-    lines: pl.DataFrame, codes: dict[str, dict[float, str]], defaults: dict[str, str]
+    lines: pl.DataFrame, codes: dict[str, dict[float, str]], defaults: Mapping[str, str]
 ) -> pl.DataFrame:
     """``_bu`` (BU-Schlüssel of the line's rate) and ``_account`` (Sachkonto or the default)."""
     revenue = pl.DataFrame(
@@ -87,7 +95,9 @@ def _with_accounts(
         {"_rate": list(codes["expense"]), "_bu_e": list(codes["expense"].values())},
         schema={"_rate": pl.Float64, "_bu_e": pl.String},
     )
-    default = pl.col("invoice_kind").replace_strict(defaults, default=None, return_dtype=pl.String)
+    default = pl.col("invoice_kind").replace_strict(
+        dict(defaults), default=None, return_dtype=pl.String
+    )
     return (
         lines.join(revenue, on="_rate", how="left", maintain_order="left")
         .join(expense, on="_rate", how="left", maintain_order="left")
@@ -108,26 +118,34 @@ def bookable_lines(
     lines: pl.DataFrame,
     *,
     codes: dict[str, dict[float, str]],
-    defaults: dict[str, str],
+    defaults: Mapping[str, str],
+    client: str | None = None,
 ) -> pl.DataFrame:
     """Lines with accounts and BU-Schlüssel; invoices lacking them are rejected at ``gate``.
 
-    Each invoice gets one finding, for the first thing it lacks. Returns the lines of the
-    invoices still open.
+    Each invoice gets one finding, for the first thing it lacks, saying what to add to the
+    settings of ``client``. Returns the lines of the invoices still open.
     """
     lines = _with_accounts(lines, codes, defaults)
     seen = pl.lit(False)
-    for rule, column, condition, what in _BOOKABLE:
+    for rule, column, condition, what, hint in _BOOKABLE:
         rows = lines.filter(condition & ~seen).unique("_index", keep="first", maintain_order=True)
         seen = seen | condition
         message = pl.format(
             "{}, Zeile {}: Rechnung '{}': {} (Steuersatz {}). Ohne diese Angabe lässt sich kein "
-            "Buchungssatz bilden; ergänzen Sie sie in der Quelle oder in den Einstellungen.",
+            "Buchungssatz bilden. {}",
             "source_file",
             "source_row",
             "invoice_id",
             pl.lit(what),
-            pl.col("_rate").fill_null(0),
+            # German notation: 19, 5,5
+            pl.col("_rate")
+            .fill_null(0)
+            .round(2)
+            .cast(pl.String)
+            .str.replace(r"\.0$", "")
+            .str.replace(".", ",", literal=True),
+            hint(client),
         )
         value = pl.col("_rate") if rule == "tax.no_bu_code" else pl.lit(None, dtype=pl.String)
         gate.reject(rows, rule=rule, column=column, message=message, value=value)

@@ -16,8 +16,11 @@ The invariant holds per invoice: every invoice row is mapped (all its positions)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
+from workbench.mapping.accounts import with_party_accounts
 from workbench.mapping.bds import (
     BDS_FIELDS,
     BU_CODES_SKR03,
@@ -35,7 +38,7 @@ from workbench.mapping.findings import (
 from workbench.mapping.gate import RowGate, lineage
 from workbench.mapping.invoice_lines import invoice_lines
 from workbench.mapping.master_data import MASTER_FIELDS, master_data
-from workbench.mapping.rds import RDS_FIELDS, rds_records
+from workbench.mapping.rds import RDS_FIELDS, due_on_time, rds_records
 from workbench.mapping.result import Mapped
 from workbench.mapping.validation import ledger_problems
 from workbench.sources.loader import LoadResult
@@ -59,7 +62,8 @@ def map_invoices(
     kost_menge: bool = False,
     bu_codes: dict[str, dict[float, str]] | None = None,
     account_length: int = 4,
-    default_accounts: dict[str, str] | None = None,
+    default_accounts: Mapping[str, str] | None = None,
+    party_accounts: Mapping[str, str] | None = None,
 ) -> Mapped:
     """Map invoices (and ``result.positions``) for the Rechnungs- or Buchungsdatenservice.
 
@@ -67,8 +71,11 @@ def map_invoices(
     bookings for ``write_extf`` plus ``master_data`` (Debitoren/Kreditoren) for a category-16
     file. ``default_accounts`` (``{"Rechnung": "8400", "Eingangsrechnung": "3400"}``) supplies
     the Sachkonto where an invoice has none (BDS only: RDS sets booking proposals only where the
-    invoice names a Sachkonto). A Belegbild that is missing or too large is the check stage's
-    finding (``attachment.*``): like every error finding in ``findings``, it blocks its invoice.
+    invoice names a Sachkonto); ``party_accounts`` (``{"DE123456789": "70001"}``, keys the
+    partner's USt-IdNr. or name) the Debitor/Kreditor where an invoice has none (both come from
+    the client's settings, :mod:`workbench.mapping.accounts`). A Belegbild that is missing or
+    too large is the check stage's finding (``attachment.*``): like every error finding in
+    ``findings``, it blocks its invoice.
 
     >>> mapped = map_invoices(load_invoices("crm.xlsx", profile="crmplus"), mode="bds")
     >>> write_extf(mapped.records, header)
@@ -81,7 +88,9 @@ def map_invoices(
         else pl.DataFrame(schema=canonical_schema(_POSITIONS))
     )
     gate = RowGate(
-        _prepared(result.frame, truncate_names=truncate_names),
+        with_party_accounts(
+            _prepared(result.frame, truncate_names=truncate_names), party_accounts or {}
+        ),
         role=_INVOICES,
         item="invoice_id",
         findings=all_findings(result.findings, findings),
@@ -100,7 +109,11 @@ def map_invoices(
         problems, field_sources, target = ledger_problems(records), RDS_FIELDS, "ledger"
     else:
         lines = bookable_lines(
-            gate, lines, codes=bu_codes or BU_CODES_SKR03, defaults=default_accounts or {}
+            gate,
+            lines,
+            codes=bu_codes or BU_CODES_SKR03,
+            defaults=default_accounts or {},
+            client=client,
         )
         records = bds_records(lines, kost_menge=kost_menge)
         problems = bds_problems(records, lines, account_length=account_length)
@@ -113,6 +126,8 @@ def map_invoices(
     gate.block_invalid(problems, lines, field_sources=known, target=target)
     keep = gate.is_open(lines)
     records, lines = records.filter(keep), lines.filter(keep)
+    if mode == "rds":
+        gate.findings.append(_late_due_dates(gate.rows, gate.sources))
 
     return gate.finish(
         kind=f"invoices-{mode}",
@@ -127,8 +142,11 @@ def map_invoices(
 
 
 def _prepared(invoices: pl.DataFrame, *, truncate_names: bool) -> pl.DataFrame:
-    """``_sign`` (-1: a correction), ``_document_kind`` (Beleg-Art) and ``_name`` (as booked)."""
-    return invoices.with_columns(
+    """``_sign`` (-1: a correction), ``_document_kind`` (Beleg-Art) and ``_name`` (as booked);
+    optional canonical columns a frame lacks are added empty."""
+    schema = canonical_schema(_INVOICES)
+    missing = [pl.lit(None, dtype=schema[c]).alias(c) for c in schema if c not in invoices.columns]
+    return invoices.with_columns(missing).with_columns(
         pl.col("invoice_kind")
         .replace_strict({**_OUTGOING, **_INCOMING}, default=1, return_dtype=pl.Int64)
         .alias("_sign"),
@@ -226,6 +244,30 @@ def _orphan_positions(
         value=pl.col("invoice_id"),
         sources=sources,
         role=_POSITIONS,
+    )
+
+
+def _late_due_dates(rows: pl.DataFrame, sources: SourceColumns) -> pl.DataFrame:
+    """A warning for each mapped invoice whose due date, being before its date, is left out."""
+    message = pl.format(
+        "{}, Zeile {}: Rechnung '{}': das Fälligkeitsdatum {} liegt vor dem Rechnungsdatum {} "
+        "und wird nicht an DATEV übertragen (DATEV: die Fälligkeit liegt nach dem "
+        "Rechnungsdatum). Prüfen Sie die Zahlungsbedingungen.",
+        "source_file",
+        "source_row",
+        "invoice_id",
+        pl.col("due_date").dt.strftime("%d.%m.%Y"),
+        pl.col("date").dt.strftime("%d.%m.%Y"),
+    )
+    return row_findings(
+        rows.filter(~due_on_time()),
+        rule="field.due_date",
+        severity="warning",
+        column="due_date",
+        message=message,
+        value=pl.col("due_date").dt.strftime("%Y-%m-%d"),
+        sources=sources,
+        role=_INVOICES,
     )
 
 

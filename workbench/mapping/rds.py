@@ -6,7 +6,11 @@ without positions). Rechnung, Gutschrift and Storno go to ``accountsReceivableLe
 Gutschrift and Storno are corrections and carry negative amounts under their own number
 (DATEV's ARK/ERK samples); their Nachricht (``information``) names the invoice they correct,
 where given. ``accountNo`` (the booking proposal) is set only where the invoice has a
-Sachkonto. The records are what :func:`workbench.datev.package.build_packages` takes.
+Sachkonto. The business partner's USt-IdNr., IBAN and due date go to ``vatId``, ``iban`` and
+``dueDate`` as in DATEV's ER/AR Musterdaten; a due date before the invoice date is left out (the
+XSD's documentation of ``dueDate``: it lies after the invoice date), which
+:func:`workbench.mapping.invoices.map_invoices` reports. The records are what
+:func:`workbench.datev.package.build_packages` takes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import polars as pl
 
 from workbench.mapping.invoice_lines import blank_to_null
 
-__all__ = ["RDS_FIELDS", "rds_records"]
+__all__ = ["RDS_FIELDS", "due_on_time", "rds_records"]
 
 _INVOICES, _POSITIONS = "invoices", "positions"
 
@@ -36,6 +40,9 @@ RDS_FIELDS: dict[str, list[tuple[str, str]]] = {
     "currencyCode": [(_INVOICES, "currency_code")],
     "invoiceId": [(_INVOICES, "invoice_id")],
     "bookingText": [(_POSITIONS, "name"), (_INVOICES, "party_name")],
+    "vatId": [(_INVOICES, "vat_id")],
+    "iban": [(_INVOICES, "iban")],
+    "dueDate": [(_INVOICES, "due_date")],
     "bpAccountNo": [(_INVOICES, "party_account_no")],
     "supplierName": [(_INVOICES, "party_name")],
     "supplierCity": [(_INVOICES, "city")],
@@ -60,6 +67,11 @@ def _correction_note() -> pl.Expr:
         .when(original.is_not_null())
         .then(pl.format("Bezug: Rechnung {}", original))
     )
+
+
+def due_on_time() -> pl.Expr:
+    """The invoice's due date is on or after its date (or it has none)."""
+    return pl.col("due_date").is_null() | (pl.col("due_date") >= pl.col("date"))
 
 
 def rds_records(lines: pl.DataFrame, *, client: str | None, kost_menge: bool) -> pl.DataFrame:
@@ -89,6 +101,10 @@ def rds_records(lines: pl.DataFrame, *, client: str | None, kost_menge: bool) ->
         pl.col("currency_code").fill_null("EUR").alias("currencyCode"),
         pl.col("invoice_id").alias("invoiceId"),
         pl.coalesce(blank_to_null("p_name"), name).str.slice(0, 60).alias("bookingText"),
+        blank_to_null("vat_id").alias("vatId"),
+        # IBANs are often printed in groups of four; DATEV takes the electronic form
+        blank_to_null("iban").str.replace_all(r"\s", "").str.to_uppercase().alias("iban"),
+        pl.when(due_on_time()).then(pl.col("due_date")).alias("dueDate"),
         pl.col("party_account_no").alias("bpAccountNo"),
         pl.when(payable).then(name).alias("supplierName"),
         pl.when(payable).then(city).alias("supplierCity"),

@@ -19,6 +19,7 @@ DATEV (or the bundled sandbox) and the ledger come from ``workbench.pipeline.con
 """
 
 from workbench.pipeline.check import check_run
+from workbench.pipeline.fixes import fix_run
 from workbench.pipeline.load import detect_profile, load_run
 from workbench.pipeline.map import map_run, mapping_of, records_with_lineage
 from workbench.pipeline.package import package_run
@@ -34,6 +35,7 @@ __all__ = [
     "SentRun",
     "check_run",
     "detect_profile",
+    "fix_run",
     "load_pos_mapping",
     "load_run",
     "map_run",

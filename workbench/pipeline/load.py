@@ -13,10 +13,10 @@ from workbench.errors import ProfileError, SourceError
 from workbench.kinds import SourceKind, kind_spec
 from workbench.pipeline.registry import REGISTRY
 from workbench.pipeline.results import LoadedRun
-from workbench.sources import LoadResult, available_profiles, canonical_columns, load_profile
-from workbench.sources.readers import read_table
+from workbench.sources import LoadResult, available_profiles, load_profile
+from workbench.sources.detect import detect_profile as detect_table_profile
 
-__all__ = ["detect_profile", "load_run", "resolve_attachments"]
+__all__ = ["detect_profile", "document_profile", "load_run", "resolve_attachments"]
 
 
 def load_run(
@@ -36,54 +36,39 @@ def load_run(
     paths = tuple(Path(path) for path in files)
     if not paths:
         raise SourceError("Es wurde keine Quelldatei angegeben.")
-    chosen = detect_profile(spec.kind, paths) if profile == "auto" else profile
-    result = REGISTRY[spec.kind].load(list(paths), profile=chosen)
+    if profile == "auto":
+        profile = detect_profile(spec.kind, paths)
+    result = REGISTRY[spec.kind].load(list(paths), profile=profile)
     result = resolve_attachments(result, paths, belege=belege)
-    return LoadedRun(kind=spec.kind, files=paths, profile=chosen, result=result)
+    return LoadedRun(kind=spec.kind, files=paths, profile=profile, result=result)
 
 
-def detect_profile(kind: str | SourceKind, files: Sequence[Path]) -> str:
-    """The first profile (canonical last) whose columns match the first file's header."""
-    kind = kind_spec(kind).kind.value
-    first = Path(files[0])
-    names = [name for name in available_profiles() if name != "canonical"] + ["canonical"]
-    candidates, broken = [], []
-    for name in names:
-        try:
-            candidates.append((name, load_profile(name)))
-        except ProfileError as error:  # a broken user profile breaks only itself
-            broken.append(error)
-    candidates = [(name, profile) for name, profile in candidates if kind in profile.variants]
-    required_columns = [column.name for column in canonical_columns(kind) if column.required]
-    tables: dict[str | None, set[str]] = {}
-    unreadable: list[SourceError] = []
+def detect_profile(kind: str | SourceKind, files: Sequence[str | Path]) -> str:
+    """The profile that reads ``files``: the document format the kind reads (an e-invoice),
+    else the first table profile whose columns fit the first file.
 
-    def headers(sheet: str | None, header_row: int) -> set[str]:
-        if sheet not in tables:
-            try:
-                tables[sheet] = set(read_table(first, sheet=sheet, header_row=header_row).headers)
-            except SourceError as error:
-                tables[sheet] = set()
-                unreadable.append(error)
-        return tables[sheet]
-
-    for name, profile in candidates:
-        for variant in profile.variants[kind]:
-            found = headers(variant.sheet, variant.header_row)
-            resolved = variant.resolve(sorted(found))
-            required = [column for column in required_columns if column not in variant.defaults]
-            if variant.matches(found) and all(column in resolved for column in required):
-                return name
-    if unreadable and not any(tables.values()):
-        # the file itself cannot be read (a stray quote, binary data ...): say that, not
-        # that no profile fits
-        raise unreadable[0]
-    skipped = "".join(f" Übersprungen: {error}" for error in broken)
-    raise SourceError(
-        f"Für {first.name} passt keines der Profile ({', '.join(names)}) zur "
-        f"Quellart '{kind}'. Geben Sie das Profil mit --profile an.{skipped}",
-        file=first.name,
+    >>> detect_profile("invoices", ["RE-2026-0101.xml"])  # doctest: +SKIP
+    'einvoice'
+    """
+    spec = kind_spec(kind)
+    return document_profile(spec.kind, Path(files[0])) or detect_table_profile(
+        spec.kind.value, files
     )
+
+
+def document_profile(kind: SourceKind, first: Path) -> str | None:
+    """The first profile of the document format ``first`` is in, if the kind's loader reads
+    documents besides tables (an XRechnung XML, a ZUGFeRD/Factur-X PDF: see
+    ``KindFunctions.documents``); ``None`` for a table."""
+    for format_name, recognises in REGISTRY[kind].documents.items():
+        if recognises(first):
+            for name in available_profiles():
+                try:
+                    if load_profile(name).format == format_name:
+                        return name
+                except ProfileError:  # a broken user profile breaks only itself
+                    continue
+    return None
 
 
 def resolve_attachments(

@@ -62,12 +62,15 @@ def package_run(
     month: str | None = None,
     document_kind: str | None = None,
     max_files: int = MAX_FILES_PER_PACKAGE,
+    folder: str | None = None,
 ) -> PackagedRun:
     """Write the DATEV files of a mapped run into ``out_dir``.
 
     ``ledger``: package only what is not yet transferred. ``month`` (YYYY-MM) and
     ``document_kind`` (Beleg-Art, XML packages only) select one transfer group (seed 004);
-    ``max_files`` lowers the files per XML package (seed 004's setting).
+    ``max_files`` lowers the files per XML package (seed 004's setting); ``folder`` is the
+    Ziel-Ordner chosen for ``document_kind`` (Rechnungsordner or Kassenbuch, seed 004 step 4)
+    instead of the client's default.
 
     >>> packaged = package_run(mapped, out_dir=Path("out"))  # doctest: +SKIP
     >>> [upload.path.name for upload in packaged.uploads]  # doctest: +SKIP
@@ -91,6 +94,7 @@ def package_run(
         month=month,
         document_kind=document_kind,
         max_files=max_files,
+        folder=folder,
     )
 
 
@@ -140,7 +144,11 @@ def _package_xml(
     month: str | None,
     document_kind: str | None,
     max_files: int,
+    folder: str | None = None,
 ) -> PackagedRun:
+    folders = _folders(mapped)
+    if folder and document_kind:
+        folders[document_kind] = folder
     uploads = package_records(
         records_with_lineage(mapping_of(mapped)),
         client=_client(mapped),
@@ -149,7 +157,7 @@ def _package_xml(
         month=month,
         document_kind=document_kind,
         max_files=max_files,
-        folders=_folders(mapped),
+        folders=folders,
     )
     written = tuple(upload.path for upload in uploads)
     return PackagedRun(mapped=mapped, out_dir=out_dir, uploads=tuple(uploads), written=written)

@@ -1,4 +1,5 @@
-"""The functions that serve each source kind: its loader and its mapper.
+"""The functions that serve each source kind: its loader, its mapper, and the document
+formats its loader reads besides tables.
 
 ``workbench/kinds.py`` says what a kind is (data, at the bottom); this module wires the functions
 of the higher layers to it, so the stages dispatch through one table instead of branching on
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from workbench.errors import ConfigError
 from workbench.kinds import SourceKind, Target
 from workbench.pipeline.results import CheckedRun, MappedRun
 from workbench.sources import LoadResult, load_calls, load_invoices, load_pos, load_receipts
+from workbench.sources.einvoice import is_einvoice
 
 if TYPE_CHECKING:
     from workbench.mapping import PosMapping
@@ -28,14 +30,22 @@ __all__ = ["REGISTRY", "KindFunctions", "load_pos_mapping", "plan_calls"]
 Loader = Callable[..., LoadResult]
 #: ``mapper(checked, target, pos_mapping)``: DATEV records with lineage, or planned postings.
 Mapper = Callable[[CheckedRun, Target, "Path | None"], MappedRun]
+#: ``recognises(path)``: the file is a document of a format (say, an e-invoice).
+Recogniser = Callable[[Path], bool]
 
 
 @dataclass(frozen=True)
 class KindFunctions:
-    """The loader (``load(files, profile=…)``) and the mapper of one kind."""
+    """The loader (``load(files, profile=…)``) and the mapper of one kind.
+
+    ``documents``: profile formats (``format = "…"`` in a profile) the loader reads besides
+    tables, each with the test that recognises a file of that format, so ``--profile auto``
+    picks a profile of that format for such a file.
+    """
 
     load: Loader
     map: Mapper
+    documents: Mapping[str, Recogniser] = field(default_factory=dict)
 
 
 def _account_length(checked: CheckedRun) -> int:
@@ -75,12 +85,15 @@ def _cash_account(checked: CheckedRun) -> str | None:
 def _map_invoices(checked: CheckedRun, target: Target, pos_mapping: Path | None) -> MappedRun:
     from workbench.mapping import map_invoices
 
+    settings = checked.settings
     mapping = map_invoices(
         checked.loaded.result,
         mode="bds" if target is Target.EXTF else "rds",
         findings=checked.findings,
         client=checked.client,
         account_length=_account_length(checked),
+        default_accounts=settings.default_accounts if settings is not None else None,
+        party_accounts=settings.party_accounts if settings is not None else None,
     )
     return MappedRun(checked=checked, target=target, mapping=mapping)
 
@@ -123,7 +136,9 @@ def plan_calls(
 
 REGISTRY: dict[SourceKind, KindFunctions] = {
     SourceKind.CALLS: KindFunctions(load=load_calls, map=plan_calls),
-    SourceKind.INVOICES: KindFunctions(load=load_invoices, map=_map_invoices),
+    SourceKind.INVOICES: KindFunctions(
+        load=load_invoices, map=_map_invoices, documents={"einvoice": is_einvoice}
+    ),
     SourceKind.RECEIPTS: KindFunctions(load=load_receipts, map=_map_receipts),
     SourceKind.POS: KindFunctions(load=load_pos, map=_map_pos),
 }

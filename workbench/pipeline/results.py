@@ -1,20 +1,21 @@
 """What each stage hands to the next: one immutable result per stage, each holding the one before.
 
 ``LoadedRun`` → ``CheckedRun`` → ``MappedRun`` → ``PackagedRun`` → ``SentRun``. Later results
-answer for the earlier ones (``mapped.findings`` are the check's findings, ``sent.kind`` the
-loaded kind), so a caller keeps only the last result it got.
+answer for the earlier ones (``mapped.findings`` are the check's findings plus the map stage's,
+``sent.kind`` the loaded kind), so a caller keeps only the last result it got.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from workbench.errors import ConfigError
-from workbench.findings import concat_findings, exit_code
+from workbench.findings import FINDINGS_SCHEMA, concat_findings, exit_code
 from workbench.kinds import KINDS, KindSpec, SourceKind, Target
 
 if TYPE_CHECKING:  # imported where the stages run: importing the package stays light
@@ -60,6 +61,12 @@ class CheckedRun:
     findings: pl.DataFrame
     billing: CallBilling | None = None
     directory: PhoneDirectory | None = None
+    #: The selected Zeitraum (``YYYY-MM`` or a pair): ``loaded`` holds its rows only, and per
+    #: file the rows of other months are counted here (never findings).
+    period: str | tuple[str, str] | None = None
+    other_months: dict[str, int] = field(default_factory=dict)
+    #: Safe fixes recorded earlier and applied on loading (``file, row, column, rule, old, new``).
+    applied_fixes: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def kind(self) -> SourceKind:
@@ -107,13 +114,22 @@ class MappedRun:
     def client(self) -> str | None:
         return self.checked.client
 
-    @property
+    @cached_property
     def findings(self) -> pl.DataFrame:
-        """The check's findings, and for calls the billed calls that cannot be posted (no open
-        order, no employee): left out, so they count like every other finding."""
-        if self.plan is None or self.plan.findings.is_empty():
+        """The check's findings and what the map stage adds: rows the mapping blocked itself
+        (an invoice without a booking account, a value DATEV's format refuses) and, for calls,
+        billed calls that cannot be posted (no open order, no employee). Left out, so they
+        count like every other finding."""
+        added = [self.plan.findings] if self.plan is not None else []
+        if self.mapping is not None:  # the mapping's findings repeat the check's first
+            added.append(
+                self.mapping.findings.join(
+                    self.checked.findings, on=FINDINGS_SCHEMA.names(), how="anti", nulls_equal=True
+                )
+            )
+        if not any(frame.height for frame in added):
             return self.checked.findings
-        return concat_findings([self.checked.findings, self.plan.findings])
+        return concat_findings([self.checked.findings, *added])
 
     @property
     def exit_code(self) -> int:

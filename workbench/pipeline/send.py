@@ -59,8 +59,29 @@ def send_run(
         wait=wait,
     )
     sent = SentRun(packaged=packaged, transfers=tuple(transfers))
+    _log_document_checks(sent, connection.ledger)
     close_talks(sent, connection)
     return sent
+
+
+def _log_document_checks(sent: SentRun, ledger: Ledger) -> None:
+    """Keep each sent e-invoice's check result (schema, EN 16931, XRechnung) in its transfer's
+    protocol: the audit log ``workbench status --protocol`` shows. An e-invoice is one file, so
+    a ledger item belongs to the e-invoice of its source file."""
+    from workbench.checks.einvoice import PROTOCOL_ACTION, check_protocol
+
+    checked = sent.packaged.mapped.checked
+    entries = {
+        entry["file"]: entry
+        for entry in check_protocol(checked.findings, checked.loaded.result.details)
+    }
+    if not entries:
+        return
+    for transfer in sent.transfers:
+        files = dict.fromkeys(item["source_file"] for item in ledger.items(transfer.id))
+        for file in files:
+            if file in entries:
+                ledger.log(PROTOCOL_ACTION, transfer.id, **entries[file])
 
 
 def send_uploads(

@@ -90,7 +90,10 @@ def run_report(
             f"gescheitert: {error.ename}: {error.evalue}"
         ) from error
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_markdown=True,  # the notebook's own notes; the report has its header
     )
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     out.write_text(body, encoding="utf-8")
@@ -122,6 +125,14 @@ def run_reports(
     return results, write_overview(results, out_dir=out_dir, period=period)
 
 
+_STATES = {
+    0: ("ohne Befunde", "wb-ok"),
+    1: ("nur Warnungen", "wb-warning"),
+    2: ("mit Fehlern", "wb-error"),
+    3: ("unvollständig", "wb-error"),
+}
+
+
 def write_overview(
     results: Sequence[ReportResult],
     *,
@@ -129,26 +140,57 @@ def write_overview(
     period: str,
     failures: Sequence[tuple[str, str]] = (),
 ) -> Path:
-    """``uebersicht_<period>.html``: one line per client report with its counts and exit code;
+    """``uebersicht_<period>.html``: one row per Mandant with its state, counts and report link;
     ``failures`` are Mandanten whose report could not be made (client, reason), listed too."""
-    rows = "".join(
-        f"<tr><td><a href='{html.escape(result.html.name)}'>{html.escape(result.client)}</a></td>"
-        f"<td>{result.details['errors']}</td><td>{result.details['warnings']}</td>"
-        f"<td>{result.details['transfers']}</td><td>{result.details.get('open_talks', 0)}</td>"
-        f"<td>{result.exit_code}</td></tr>"
-        for result in results
-    ) + "".join(
-        f"<tr><td>{html.escape(client)}</td><td colspan='4'>kein Bericht: "
-        f"{html.escape(reason)}</td><td>3</td></tr>"
-        for client, reason in failures
-    )
+    from workbench.german import format_count, format_datetime, format_month
+    from workbench.reports.render import REPORT_STYLE
+
+    def row(result: ReportResult) -> str:
+        details = result.details
+        label, css = _STATES.get(result.exit_code, ("unbekannt", "wb-error"))
+        numbers = [
+            details.get("errors", 0),
+            details.get("warnings", 0),
+            details.get("transfers", 0),
+            details.get("rejected", 0),
+            details.get("open_items", 0),
+            details.get("open_talks", 0),
+        ]
+        cells = "".join(f"<td class='num'>{format_count(int(n))}</td>" for n in numbers)
+        return (
+            f"<tr><td>{html.escape(result.client)}</td>"
+            f"<td><span class='wb-badge {css}'>{label}</span></td>{cells}"
+            f"<td><a href='{html.escape(result.html.name)}'>Bericht öffnen</a></td></tr>"
+        )
+
+    def failed(client: str, reason: str) -> str:
+        label, css = _STATES[3]
+        return (
+            f"<tr><td>{html.escape(client)}</td>"
+            f"<td><span class='wb-badge {css}'>{label}</span></td>"
+            f"<td colspan='7'>kein Bericht: {html.escape(reason)}</td></tr>"
+        )
+
+    import datetime as dt
+
+    from workbench.german import BERLIN
+
+    month = format_month(period)
     out_dir.mkdir(parents=True, exist_ok=True)
     overview = out_dir / f"uebersicht_{period}.html"
     overview.write_text(
-        f"<!doctype html><meta charset='utf-8'><title>Übersicht {html.escape(period)}</title>"
-        f"<h1>Monatsabgleich {html.escape(period)}: Übersicht</h1><table border='1'>"
-        f"<tr><th>Mandant</th><th>Fehler</th><th>Warnungen</th><th>Übertragungen</th>"
-        f"<th>Offene Fragen</th><th>Exit-Code</th></tr>{rows}</table>",
+        f"<!doctype html><html lang='de'><meta charset='utf-8'>"
+        f"<title>Monatsabgleich {html.escape(month)}: Übersicht</title>{REPORT_STYLE}"
+        f"<body class='wb-report'><h1>Monatsabgleich {html.escape(month)}: Übersicht</h1>"
+        f"<p class='wb-note'>Erstellt am {format_datetime(dt.datetime.now(BERLIN))} Uhr; "
+        f"ein Bericht je Mandant.</p><table><thead><tr><th>Mandant</th><th>Ergebnis</th>"
+        f"<th class='num'>Fehler</th><th class='num'>Warnungen</th>"
+        f"<th class='num'>Übertragungen</th><th class='num'>abgelehnt</th>"
+        f"<th class='num'>offene Positionen</th><th class='num'>offene Fragen</th>"
+        f"<th>Bericht</th></tr></thead><tbody>"
+        + "".join(row(result) for result in results)
+        + "".join(failed(client, reason) for client, reason in failures)
+        + "</tbody></table></body></html>",
         encoding="utf-8",
     )
     return overview

@@ -9,6 +9,7 @@ and the ``*_files`` modules (the files of ``data/samples/``: ``receipt_files``,
 ``juston_booking_files``, ``juston_expense_files`` and ``crmplus_files``).
 """
 
+from workbench.samples.einvoice_files import einvoice_samples, generate_einvoices
 from workbench.samples.generator import (
     RULES,
     Generated,
@@ -25,8 +26,10 @@ from workbench.samples.generator import (
 __all__ = [
     "RULES",
     "Generated",
+    "einvoice_samples",
     "generate",
     "generate_calls",
+    "generate_einvoices",
     "generate_invoices",
     "generate_pos",
     "generate_receipts",

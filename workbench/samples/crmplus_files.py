@@ -74,6 +74,7 @@ def _discounted(
         (-pl.col("tax_amount").sum()).alias("tax_amount"),
         (-pl.col("gross").sum()).alias("gross"),
         pl.lit(1.0).alias("quantity"),
+        pl.lit(None, dtype=pl.Float64).alias("unit_price"),
     )
     if mine["tax"].n_unique() != 1:
         raise ValueError("discount invoice must have one tax rate")

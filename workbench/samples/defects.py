@@ -81,6 +81,20 @@ RULES: dict[str, str] = {
     "calls.inactive_addressee": "number belongs to an inactive addressee",
     "calls.invalid_duration": "negative or absurd call duration (over 12 hours)",
     "calls.overlap": "two calls overlap on one extension",
+    # e-invoices (XRechnung, ZUGFeRD): the standard's rule id after the family
+    "en16931.BR-CO-09": "VAT id without an ISO 3166 country prefix (EN 16931)",
+    "en16931.BR-CO-10": "sum of line net amounts != BT-106 (EN 16931)",
+    "en16931.BR-CO-15": "BT-112 != BT-109 + BT-110 (EN 16931)",
+    "en16931.BR-CO-17": "VAT category tax amount != taxable amount x rate, +-1 (EN 16931)",
+    "en16931.BR-S-09": "standard-rated tax amount != taxable amount x rate, +-1 (EN 16931)",
+    "en16931.BR-61": "credit transfer (BT-81 30/58) without payment account BT-84 (EN 16931)",
+    "xrechnung.BR-DE-15": "XRechnung without buyer reference BT-10 (Leitweg-ID)",
+    "xrechnung.BR-DE-19": "XRechnung SEPA credit transfer with an invalid IBAN (warning)",
+    "einvoice.xsd": "e-invoice XML violates its schema (UBL 2.1 / CII Factur-X profile)",
+    "einvoice.due_before_issue": "due date BT-9 before issue date BT-2 (workbench plausibility)",
+    "zugferd.profile_without_lines": "ZUGFeRD MINIMUM/BASIC WL: DATEV sees no positions",
+    "zugferd.pdfa": "ZUGFeRD file not PDF/A-3B (3U): DATEV may read only the PDF",
+    "zugferd.pdf_text_mismatch": "invoice number or total in the PDF text differs from the XML",
 }
 
 #: DATEV's maximum text lengths (LedgerImport XSD) for the canonical receipt/invoice columns.

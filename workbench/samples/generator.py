@@ -344,6 +344,9 @@ def write_samples(out_dir: str | os.PathLike[str] | None = None, *, seed: int = 
     written: list[Path] = []
     manifest: list[dict] = []
     samples = sample_files(seed=seed)
+    einvoices, einvoice_manifest = _write_einvoices(out, seed)
+    written += einvoices
+    manifest += einvoice_manifest
     for sample in samples:
         path = out / sample.name
         if sample.sheets is not None:
@@ -375,3 +378,16 @@ def write_samples(out_dir: str | os.PathLike[str] | None = None, *, seed: int = 
     )
     written += [sizes, out / "defects.json"]
     return written
+
+
+def _write_einvoices(out: Path, seed: int) -> tuple[list[Path], list[dict]]:
+    from workbench.samples.einvoice_files import einvoice_samples
+
+    for stale in out.glob("einvoice_*"):
+        stale.unlink()
+    written, manifest = [], []
+    for sample in einvoice_samples(seed):
+        (out / sample.name).write_bytes(sample.data)
+        written.append(out / sample.name)
+        manifest += sample.manifest
+    return written, manifest

@@ -11,7 +11,7 @@ from workbench.samples import frames
 from workbench.samples.catalog import Picker, SampleFile, _csv_file
 from workbench.samples.crmplus_files import crmplus_file
 from workbench.samples.defects import Defect, apply_defects
-from workbench.samples.invoice_frames import clean_invoices
+from workbench.samples.invoice_frames import EINVOICE_ONLY, clean_invoices
 from workbench.samples.writers import Layout, pdf_bytes
 
 __all__ = ["invoice_files"]
@@ -20,14 +20,14 @@ __all__ = ["invoice_files"]
 # --- invoices: canonical CSV ---------------------------------------------------------------------
 
 CANONICAL_INVOICES = Layout(
-    columns=tuple((n, n) for n in frames.schema("invoices")),
+    columns=tuple((n, n) for n in frames.schema("invoices") if n not in EINVOICE_ONLY),
     numbers="en",
     dates="iso",
     separator=",",
     newline="\n",
 )
 CANONICAL_POSITIONS = Layout(
-    columns=tuple((n, n) for n in frames.schema("positions")),
+    columns=tuple((n, n) for n in frames.schema("positions") if n not in EINVOICE_ONLY),
     numbers="en",
     dates="iso",
     separator=",",

@@ -219,7 +219,7 @@ def _header(
             ).alias("terms"),
             _original_invoice(),
         )
-        .select([pl.col(name).cast(dtype) for name, dtype in schema("invoices").items()])
+        .select([_column(name, dtype) for name, dtype in schema("invoices").items()])
     )
     return header
 
@@ -241,6 +241,17 @@ def _positions_frame(drawn: _Positions, header: pl.DataFrame) -> pl.DataFrame:
         header["invoice_id"].gather(drawn.invoice).alias("invoice_id"),
     )
     positions = positions.select(
-        [pl.col(name).cast(dtype) for name, dtype in schema("positions").items()]
+        [_column(name, dtype) for name, dtype in schema("positions").items()]
     )
     return positions
+
+
+#: Canonical invoice/position columns the sample CRM exports leave empty: those only e-invoices
+#: carry.
+EINVOICE_ONLY = frozenset({"vat_id", "iban", "due_date", "unit_price"})
+
+
+def _column(name: str, dtype: pl.DataType) -> pl.Expr:
+    if name in EINVOICE_ONLY:
+        return pl.lit(None, dtype=dtype).alias(name)
+    return pl.col(name).cast(dtype)

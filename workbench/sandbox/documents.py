@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from workbench.sandbox.belege import content_error, stapling_error
 from workbench.sandbox.clients import (
     duo_extensions,
     find_client,
@@ -124,6 +125,12 @@ async def _store(request: Request, document_id: str, *, stapled: bool = False) -
         contents = [await upload.read() for upload, _, _ in checked]
     if any(len(content) > MAX_FILE for content in contents):
         raise Reject(dco_error("01216" if duo_next else "01016"))
+    extensions = [name.rsplit(".", 1)[-1].lower() for _, name, _ in checked]
+    for extension, content in zip(extensions, contents, strict=True):
+        if code := content_error(extension, content):
+            raise Reject(dco_error(code))
+    if stapled and (code := stapling_error(list(zip(extensions, contents, strict=True)))):
+        raise Reject(dco_error(code))
     now = state.clock.now()
     files = [
         {

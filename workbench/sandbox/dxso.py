@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from workbench.sandbox.belege import content_error
 from workbench.sandbox.clients import find_client, require_consistent, state_of
 from workbench.sandbox.clock import isoformat
 from workbench.sandbox.errors import Reject, dco_error, dco_no_access, dco_not_found, json_response
@@ -196,6 +197,8 @@ async def upload_file(request: Request) -> Response:
         content = await upload.read()
     if len(content) > MAX_FILE:
         raise Reject(dco_error("01016"))
+    if code := content_error(extension, content):
+        raise Reject(dco_error(code))
     now = state.clock.now()
     with state.store.transaction() as conn:
         if conn.execute(

@@ -48,6 +48,9 @@ DCO_FAULTS = {
     "01227": "PropertyDocumentTypeTooLongFault",
     "01232": "MultipleFilesUploadIsNotSupportedFault",
     "01234": "WrongUuidFormatFault",
+    "01248": "MergeFailedXmlDocFault",
+    "01249": "MergeFailedPdfaDocFault",
+    "01250": "MergeFailedZugferdDocFault",
     "01253": "DuplicateFileFault",
     "01301": "RDS1UploadNotSupportedFault",
 }

@@ -8,7 +8,7 @@ import polars as pl
 
 from workbench.findings import concat_findings
 from workbench.sources.loader import LoadResult, PathLike, load_source
-from workbench.sources.profiles import Profile
+from workbench.sources.profiles import Profile, load_profile
 
 __all__ = ["load_invoices"]
 
@@ -20,12 +20,18 @@ def load_invoices(
 
     Positions come from the same files: an Excel sheet named by the profile (CRM+ exports an
     invoices sheet and a positions sheet) or a separate CSV/JSON file recognised by its headers.
-    Positions without a number are numbered per invoice in file order.
+    Positions without a number are numbered per invoice in file order. A profile with
+    ``format = "einvoice"`` (the built-in ``einvoice``) reads XRechnung and ZUGFeRD files instead.
 
     >>> result = load_invoices("data/samples/invoices_crmplus.xlsx", profile="crmplus")
     >>> result.positions.columns[:3]
     ['invoice_id', 'position', 'name']
     """
+    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    if profile.format == "einvoice":
+        from workbench.sources.einvoice import load_einvoices
+
+        return load_einvoices(files, direction=profile.options.get("direction", "incoming"))
     loaded = load_source("invoices", files, profile=profile, sub_kinds=("invoices", "positions"))
     frame, findings, infos = loaded["invoices"]
     positions, position_findings, position_infos = loaded["positions"]

@@ -41,6 +41,9 @@ class SourceInfo:
     rows: int
     mapped: dict[str, str]
     unmapped: tuple[str, ...]
+    #: How the file was read, so its cells can be shown again as written (``sources.raw``).
+    header_row: int = 1
+    delimiter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class LoadResult:
     sources: tuple[SourceInfo, ...]
     positions: pl.DataFrame | None = None
     position_sources: tuple[SourceInfo, ...] = field(default=())
+    #: Further frames a reader keeps beside the canonical ones (e-invoices: every EN 16931 term
+    #: the checks need, and where in the XML each value sits).
+    details: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def summary(self) -> pl.DataFrame:
         """One row per file: rows loaded, format, encoding, variant and findings count."""
@@ -210,6 +216,8 @@ def _convert(
         rows=frame.height,
         mapped=resolved,
         unmapped=tuple(h for h in table.headers if h not in used),
+        header_row=variant.header_row,
+        delimiter=variant.delimiter,
     )
     return frame, findings, info
 
@@ -328,9 +336,16 @@ def load_source(
 ) -> dict[str, tuple[pl.DataFrame, pl.DataFrame, tuple[SourceInfo, ...]]]:
     """Load ``files`` for ``kind``; returns frame, findings and infos per (sub-)kind.
 
+    ``profile="auto"`` takes the first profile whose columns fit the first file.
+
     ``sub_kinds`` lets invoices load their positions from the same files (a positions sheet, or
     a separate positions file recognised by its headers).
     """
+    paths = _as_list(files)
+    if profile == "auto":
+        from workbench.sources.detect import detect_profile
+
+        profile = detect_profile(kind, paths)
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     kinds = list(sub_kinds or [kind])
     variants = {
@@ -341,7 +356,7 @@ def load_source(
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in kinds}
     findings: dict[str, list[pl.DataFrame]] = {name: [] for name in kinds}
     infos: dict[str, list[SourceInfo]] = {name: [] for name in kinds}
-    for path in _as_list(files):
+    for path in paths:
         for table, chosen in _tables_for(path, all_variants):
             variant = chosen if chosen is not None and chosen.matches(set(table.headers)) else None
             if variant is None:

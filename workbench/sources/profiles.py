@@ -18,6 +18,13 @@ first variant whose ``detect`` headers are all present in a file is used::
     "Ausgangsrechnung" = "Rechnungsausgang"
 
 Other per-variant options: ``sheet`` (Excel sheet name), ``header_row`` (1-based), ``delimiter``.
+
+A profile with ``format = "einvoice"`` reads e-invoices (XRechnung UBL/CII, ZUGFeRD/Factur-X PDF)
+instead of tables; it has no column mapping, only the direction of the invoices::
+
+    format = "einvoice"
+    [einvoice]
+    direction = "incoming"          # received invoices (Eingangsrechnung) or "outgoing"
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from workbench.sources.schema import FRAME_NAMES, canonical_columns
 __all__ = ["Profile", "Variant", "available_profiles", "load_profile", "profile_dirs"]
 
 _SECTIONS = FRAME_NAMES
+#: Readers a profile can name with ``format``: tables (CSV, Excel, JSON) or e-invoices.
+FORMATS = ("table", "einvoice")
 _VARIANT_KEYS = {
     "variant",
     "detect",
@@ -90,6 +99,9 @@ class Profile:
     title: str
     path: Path | None
     variants: dict[str, tuple[Variant, ...]]
+    format: str = "table"
+    #: Options of a non-table reader (``[einvoice]``: ``direction``).
+    options: dict[str, str] = field(default_factory=dict)
 
     def variants_for(self, kind: str) -> tuple[Variant, ...]:
         """The variants of ``kind``; raises ProfileError when the profile does not cover it."""
@@ -166,11 +178,30 @@ def _parse(path: Path) -> Profile:
         variants[kind] = tuple(
             _variant(path, kind, index, section) for index, section in enumerate(sections, start=1)
         )
-    unknown = set(data) - set(_SECTIONS) - {"name", "title", "description"}
+    allowed = (*_SECTIONS, "name", "title", "description", "format", "einvoice")
+    unknown = set(data) - set(allowed)
     if unknown:
         raise ProfileError(
             f"Die Profildatei {path.name} enthält unbekannte Abschnitte: "
-            f"{', '.join(sorted(unknown))}. Erlaubt sind {', '.join(_SECTIONS)}.",
+            f"{', '.join(sorted(unknown))}. Erlaubt sind {', '.join(allowed)}.",
+            file=path.name,
+        )
+    reader = str(data.get("format", "table"))
+    if reader not in FORMATS:
+        raise ProfileError(
+            f"Die Profildatei {path.name}: format muss {' oder '.join(FORMATS)} sein, nicht "
+            f"'{reader}'.",
+            file=path.name,
+        )
+    options = data.get("einvoice", {})
+    if reader == "einvoice" and options.get("direction", "incoming") not in (
+        "incoming",
+        "outgoing",
+    ):
+        raise ProfileError(
+            f"Die Profildatei {path.name}: [einvoice] direction muss 'incoming' "
+            f"(Eingangsrechnungen) oder 'outgoing' (Ausgangsrechnungen) sein, nicht "
+            f"'{options.get('direction')}'.",
             file=path.name,
         )
     return Profile(
@@ -178,6 +209,8 @@ def _parse(path: Path) -> Profile:
         title=str(data.get("title", path.stem)),
         path=path,
         variants=variants,
+        format=reader,
+        options={str(k): str(v) for k, v in options.items()},
     )
 
 

@@ -93,7 +93,13 @@ def read_table(
 
 
 def _reject_binary(path: Path, data: bytes, text: str) -> None:
-    if data.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
+    if data.startswith(b"%PDF"):
+        raise SourceError(
+            f"Die Datei {path.name} ist ein PDF-Dokument, keine Tabelle. Wählen Sie den Export "
+            f"als CSV oder Excel; ein PDF-Beleg gehört als Belegbild zu seiner Position.",
+            file=path.name,
+        )
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise SourceError(
             f"Die Datei {path.name} ist keine Textdatei (CSV), sondern ein Binärformat "
             f"(Excel, PDF oder ZIP). Speichern Sie sie als CSV oder geben Sie eine .xlsx-Datei an.",

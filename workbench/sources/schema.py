@@ -122,6 +122,10 @@ _CANONICAL: dict[str, tuple[Column, ...]] = {
         # a Gutschrift's or Storno's original invoice (issue 13, item 6): the record keeps its
         # own number and negative amount (DATEV's ARK/ERK samples) and names this one
         ("original_invoice_id", "code"),
+        # e-invoices (XRechnung, ZUGFeRD) also carry these; other sources may leave them out
+        ("vat_id", "code"),
+        ("iban", "code"),
+        ("due_date", "date"),
     ),
     "positions": _cols(
         ("invoice_id", "code", True),
@@ -132,6 +136,7 @@ _CANONICAL: dict[str, tuple[Column, ...]] = {
         ("tax_amount", "amount"),
         ("gross", "amount"),
         ("quantity", "rate"),
+        ("unit_price", "amount"),
     ),
     "receipts": _cols(
         ("document_id", "code", True),

@@ -19,14 +19,13 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import TalkError
+from workbench.german import format_date, format_number
 from workbench.kinds import ITEM_ID_COLUMNS
 from workbench.sources.loader import LoadResult
 from workbench.talk.store import Item, TalkStore
 
 __all__ = [
     "close_transferred",
-    "german_amount",
-    "german_date",
     "item_for_row",
     "open_talks_frame",
     "uploaded_receipts",
@@ -48,19 +47,6 @@ _KIND_WORDS = {
     "calls": "Anruf",
     "pos": "Kassenumsatz",
 }
-
-
-def german_amount(value: float | None, currency: str | None = "EUR") -> str:
-    """``1234.5`` -> ``1.234,50 EUR`` (German notation)."""
-    if value is None:
-        return ""
-    text = f"{value:,.2f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return f"{text} {currency or 'EUR'}"
-
-
-def german_date(value: dt.date | dt.datetime | None) -> str:
-    """``2026-01-31`` -> ``31.01.2026``."""
-    return "" if value is None else value.strftime("%d.%m.%Y")
 
 
 def item_for_row(loaded: LoadResult, source: str, row: int) -> Item:
@@ -101,9 +87,9 @@ def describe_row(kind: str, values: dict[str, Any]) -> str:
         if value is None or value == "":
             continue
         if isinstance(value, (dt.date, dt.datetime)):
-            parts.append(german_date(value))
+            parts.append(format_date(value))
         elif isinstance(value, float):
-            parts.append(german_amount(value, values.get("currency_code")))
+            parts.append(f"{format_number(value)} {values.get('currency_code') or 'EUR'}")
         else:
             parts.append(" ".join(str(value).split())[:80])
     return f"{_KIND_WORDS.get(kind, 'Position')} " + ", ".join(parts)

@@ -22,19 +22,25 @@ _LINE_FIELD = re.compile(r"^Zeile (\d+), (.+)$")
 
 
 def backmap_findings(
-    ledger: Ledger, transfer_id: str, *, field_map: dict[str, str] | None = None
+    ledger: Ledger,
+    transfer_id: str,
+    *,
+    field_map: dict[str, str] | None = None,
+    protocol: list[dict] | None = None,
 ) -> pl.DataFrame:
     """Findings (ARCHITECTURE §4.2) for every DATEV error or warning of a transfer.
 
     ``field_map`` (DATEV field name -> canonical column) fills the findings' ``column`` for
-    EXTF field errors; the DATEV field name is always in the message.
+    EXTF field errors; the DATEV field name is always in the message. ``protocol``: entries just
+    fetched (not yet confirmed) instead of the stored ones.
     """
     transfer = ledger.get(transfer_id)
     items = ledger.items(transfer_id)
+    entries = protocol if protocol is not None else transfer.protocol or []
     if transfer.channel == "extf":
-        records = _extf(transfer.protocol or [], items, field_map or {})
+        records = _extf(entries, items, field_map or {})
     else:
-        records = _dxso(transfer.protocol or [], items)
+        records = _dxso(entries, items)
     return findings_frame(records).sort("source", "row", nulls_last=True)
 
 

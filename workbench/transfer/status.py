@@ -14,7 +14,11 @@ from workbench.transfer.client import DatevClient
 from workbench.transfer.ledger import Ledger, Transfer
 from workbench.transfer.recovery import TRANSIENT
 
-__all__ = ["StatusResult", "describe", "record_failure", "refresh_status"]
+__all__ = ["FAILED_STATUSES", "StatusResult", "describe", "record_failure", "refresh_status"]
+
+#: DATEV statuses (as shown, seed 004) that need the user's attention: the processing in DATEV
+#: Unternehmen online failed in full or in part, or a cancellation failed.
+FAILED_STATUSES = ("Abgebrochen", "Zu Prüfen", "Storniert mit Fehler")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Reiter "Anrufe": Abrechnung je Mandant, ungeklärte Rufnummern mit Kandidaten, "Adressat
-ändern" und "Neues Gespräch" (seed 000), Notizen, Übertragung als Aufwände (mit Rückfrage).
+"""Schritt "Anrufe" (für Anruflisten): Abrechnung je Mandant, ungeklärte Rufnummern mit
+Kandidaten, "Adressat ändern" und "Neues Gespräch" (seed 000), Notizen, Übertragung als Aufwände
+(mit Rückfrage).
 
 Every change becomes a :class:`~workbench.calls.CallAssignment` and the log is billed again by
 :func:`~workbench.calls.bill_calls`; invalid assignments come back as findings.
@@ -16,13 +17,13 @@ import polars as pl
 from workbench.calls import CallAssignment, bill_calls
 from workbench.findings import concat_findings
 from workbench.pipeline import map_run, package_run, send_run
+from workbench.ui.steps import Step
 from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
 
 if TYPE_CHECKING:
     from workbench.pipeline import CheckedRun
-    from workbench.ui.app import WorkbenchApp
 
-__all__ = ["CallsTab"]
+__all__ = ["CallsStep"]
 
 _UNRESOLVED = [
     "call_id",
@@ -44,11 +45,17 @@ _SUMMARY = {
 }
 
 
-class CallsTab:
+class CallsStep(Step):
+    key = "calls"
     title = "Anrufe"
+    in_flow = False
+    needs = (
+        "Nur für Anruflisten (Quellart Anrufliste): Abrechnung je Mandant, ungeklärte "
+        "Rufnummern zuordnen, Aufwände an DATEV übertragen."
+    )
 
-    def __init__(self, app: WorkbenchApp) -> None:
-        self.app = app
+    def build(self) -> None:
+        app = self.app
         self.info = widgets.HTML(message_html("Bitte eine Anrufliste laden und prüfen."))
         self.info.add_class("wb-calls-info")
         self.summary = widgets.HTML()
@@ -104,29 +111,36 @@ class CallsTab:
             layout=widgets.Layout(display="none"),
         )
         self.posted = widgets.HTML()
-        self.widget = widgets.VBox(
-            [
-                self.info,
-                widgets.HTML("<b>Abrechnung je Mandant und Monat</b>"),
-                self.summary,
-                widgets.HTML("<b>Ungeklärte Rufnummern</b>"),
-                self.unresolved.widget,
-                widgets.HTML(
-                    "<b>Zuordnen</b> (Adressat ändern: ein Mandant für das ganze Gespräch; "
-                    "Neues Gespräch: ab Sekunde … zählt die Zeit für den gewählten "
-                    "Mandanten, mit eigener Notiz)"
-                ),
-                self.call,
-                self.client,
-                self.seconds,
-                self.note,
-                widgets.HBox([self.reassign, self.split, self.clear]),
-                self.assigned,
-                self.post,
-                self.confirmation,
-                self.posted,
-            ]
-        )
+        self.body.children = [
+            self.info,
+            widgets.HTML("<b>Abrechnung je Mandant und Monat</b>"),
+            self.summary,
+            widgets.HTML("<b>Ungeklärte Rufnummern</b>"),
+            self.unresolved.widget,
+            widgets.HTML(
+                "<b>Zuordnen</b> (Adressat ändern: ein Mandant für das ganze Gespräch; "
+                "Neues Gespräch: ab Sekunde … zählt die Zeit für den gewählten "
+                "Mandanten, mit eigener Notiz)"
+            ),
+            self.call,
+            self.client,
+            self.seconds,
+            self.note,
+            widgets.HBox([self.reassign, self.split, self.clear]),
+            self.assigned,
+            self.post,
+            self.confirmation,
+            self.posted,
+        ]
+        self.next_button.layout.display = "none"
+
+    def reset(self) -> None:
+        self.info.value = message_html("Bitte eine Anrufliste laden und prüfen.")
+        self.summary.value = ""
+        self.unresolved.clear()
+        self.assigned.value = ""
+        self.posted.value = ""
+        self._hide_confirmation()
 
     @property
     def run(self) -> CheckedRun | None:

@@ -1,35 +1,32 @@
-"""Reiter "Vorschau": abgebildete DATEV-Felder mit Herkunft (Datei, Zeile, Spalte), seitenweise."""
+"""Schritt "Vorschau": one row per DATEV record, in DATEV's words, with where each value came from.
+
+Columns carry DATEV's names (Umsatz, Soll/Haben, Konto, Gegenkonto, BU-Schlüssel, Belegdatum,
+Belegfeld 1, Buchungstext, KOST1 …) and values in German formats. Hovering a cell shows the
+source cell *as written in the file* (``90,07``, ``02.01.2026``) with its column, file and row;
+the "Quelle" column names file and row; a cell with a finding is coloured by its severity and
+its tooltip says which rules.
+"""
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import ipywidgets as widgets
 import polars as pl
 
 from workbench.checks import concat_findings
+from workbench.datev.vocabulary import EXTF_SHORT_NAMES, LEDGER_FIELD_NAMES, ledger_side
+from workbench.german import SEVERITY_LABELS, format_count
 from workbench.mapping import preview
-from workbench.pipeline import map_run
-from workbench.pipeline.map import mapping_of
-from workbench.ui.tables import PagedTable, frame_html, message_html
+from workbench.pipeline import map_run, mapping_of
+from workbench.sources.raw import RawCells
+from workbench.ui.steps import Step
+from workbench.ui.tables import ROW_STYLES, cell_text, frame_html, message_html
 
-if TYPE_CHECKING:
-    from workbench.ui.app import WorkbenchApp
+__all__ = ["PreviewStep", "wide_preview_html"]
 
-__all__ = ["PreviewTab"]
-
-_COLUMNS = [
-    "record",
-    "field",
-    "value",
-    "source_column",
-    "source_value",
-    "source_file",
-    "source_row",
-    "rules",
-    "severity",
-]
 _COUNTS = {
     "source_file": "Datei",
     "loaded": "Geladen",
@@ -38,79 +35,210 @@ _COUNTS = {
     "skipped": "Übersprungen",
     "balanced": "Vollständig",
 }
+_CELL = "border:1px solid #d0d0d0;padding:2px 6px;white-space:nowrap;"
+_SIDE = "Soll/Haben"
+#: Customer and supplier fields of a record share one column (a record has one of them).
+_MERGED = {
+    "customerName": "partner",
+    "supplierName": "partner",
+    "customerCity": "city",
+    "supplierCity": "city",
+}
+_SOURCES_OF = {
+    "partner": ("customerName", "supplierName"),
+    "city": ("customerCity", "supplierCity"),
+    _SIDE: ("amount",),
+}
 
 
-class PreviewTab:
+def _columns(records: pl.DataFrame) -> list[tuple[str, str]]:
+    """(record column, header) in DATEV's order and words."""
+    if "Soll/Haben-Kennzeichen" in records.columns:  # EXTF: DATEV's own names
+        return [(name, EXTF_SHORT_NAMES.get(name, name)) for name in records.columns]
+    shown, seen = [], set()
+    for name, header in LEDGER_FIELD_NAMES.items():
+        if name not in records.columns:
+            continue
+        merged = _MERGED.get(name, name)  # customer or supplier: one column
+        if merged not in seen:
+            shown.append((merged, header))
+            seen.add(merged)
+    if "amount" in records.columns:
+        shown.insert(1, (_SIDE, "Soll/Haben"))
+    return shown
+
+
+def _display_values(records: pl.DataFrame) -> pl.DataFrame:
+    """The page's records as shown: amounts without sign plus Soll/Haben (LedgerImport)."""
+    if "amount" not in records.columns or "Soll/Haben-Kennzeichen" in records.columns:
+        return records
+    kind = pl.col("document_kind") if "document_kind" in records.columns else pl.lit("")
+    merged = [
+        pl.coalesce(*(pl.col(name) for name in names if name in records.columns)).alias(target)
+        for target, names in _SOURCES_OF.items()
+        if target != _SIDE and any(name in records.columns for name in names)
+    ]
+    return records.with_columns(
+        ledger_side(kind, pl.col("amount")).alias(_SIDE), pl.col("amount").abs(), *merged
+    )
+
+
+def wide_preview_html(mapped, page: int, size: int, raw: RawCells | None) -> str:
+    """One HTML row per DATEV record of page ``page``: values, origin tooltips, findings."""
+    total = mapped.records.height
+    lo = min(page * size, total)
+    records = _display_values(mapped.records.slice(lo, size))
+    long = preview(mapped, page=page, page_size=size)
+    origin = {
+        (row["record"], row["field"]): row
+        for row in long.select(
+            "record", "field", "source_column", "source_file", "source_row", "rules", "severity"
+        ).iter_rows(named=True)
+    }
+    firsts = long.filter(pl.col("source_file").is_not_null()).unique("record", keep="first")
+    where = {
+        row["record"]: f"{row['source_file']}:{row['source_row']}"
+        for row in firsts.iter_rows(named=True)
+    }
+    columns = _columns(mapped.records)
+    head = "".join(
+        f"<th style='{_CELL}background:#f0f0f0'>{html.escape(header)}</th>"
+        for _, header in [("", "Quelle (Datei:Zeile)"), *columns]
+    )
+    rows = []
+    for offset, record in enumerate(records.iter_rows(named=True)):
+        number = lo + offset
+        cells = [f"<td style='{_CELL}color:#555'>{html.escape(where.get(number, ''))}</td>"]
+        for name, _ in columns:
+            candidates = _SOURCES_OF.get(name, (name,))
+            source = next((origin[(number, c)] for c in candidates if (number, c) in origin), None)
+            cells.append(_cell(record.get(name), source, raw))
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        "<div style='overflow-x:auto;max-width:100%'><table class='wb-preview-table' "
+        "style='border-collapse:collapse;font-size:12px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _cell(value: object, source: dict | None, raw: RawCells | None) -> str:
+    text = html.escape(cell_text(value))
+    if source is None or source["source_file"] is None:
+        return f"<td style='{_CELL}'>{text}</td>"
+    column = source["source_column"]
+    written = (
+        raw.text(source["source_file"], source["source_row"], column)
+        if raw is not None and column
+        else None
+    )
+    tip = (
+        f"Quelle: {column} = »{written if written is not None else ''}« "
+        f"({source['source_file']}:{source['source_row']})"
+        if column
+        else f"abgeleitet ({source['source_file']}:{source['source_row']})"
+    )
+    severity = source["severity"]
+    style = ROW_STYLES.get(severity or "", "")
+    if severity:
+        tip += f"\n{SEVERITY_LABELS.get(severity, severity)}: {', '.join(source['rules'] or [])}"
+    marker = f" data-severity='{html.escape(severity)}'" if severity else ""
+    return f"<td style='{_CELL}{style}' title='{html.escape(tip)}'{marker}>{text}</td>"
+
+
+class PreviewStep(Step):
+    key = "preview"
     title = "Vorschau"
+    needs = (
+        "Braucht eine Prüfung. „Abbilden“ zeigt jeden DATEV-Datensatz, wie er übertragen wird; "
+        "gesperrte Zeilen (Fehler) fehlen darin."
+    )
 
-    def __init__(self, app: WorkbenchApp) -> None:
-        self.app = app
+    def build(self) -> None:
         self.target = widgets.Dropdown(
             description="Ziel",
             options=[
-                ("Vorgabe der Quellart", None),
+                ("Vorgabe der Quellart", "default"),
                 ("XML (Belegsatzdaten)", "xml"),
                 ("EXTF (Buchungsstapel)", "extf"),
             ],
-            value=app.session.target,
+            value=self.app.session.target or "default",
         )
         self.map = widgets.Button(description="Abbilden", button_style="primary", icon="table")
         self.map.add_class("wb-map")
-        self.map.on_click(app.runner.guard(self.on_map))
+        self.map.on_click(self.app.runner.guard(self.on_map))
         self.counts = widgets.HTML()
         self.counts.add_class("wb-counts")
-        self.table = PagedTable(page_size=5, css_class="wb-preview", unit="Datensätze")
-        self.widget = widgets.VBox(
-            [
-                widgets.HBox([self.target, self.map]),
-                self.counts,
-                widgets.HTML(
-                    "<b>DATEV-Felder</b> (Wert ← Quellspalte, Datei und Zeile; Befunde farbig)"
-                ),
-                self.table.widget,
-            ]
-        )
+        from workbench.ui.tables import PagedTable
+
+        self.table = PagedTable(page_size=15, css_class="wb-preview", unit="Datensätze")
+        self.body.children = [
+            widgets.HBox([self.target, self.map]),
+            self.counts,
+            widgets.HTML(
+                "<b>DATEV-Datensätze</b>: Fahren Sie über einen Wert, um die Quellzelle zu sehen, "
+                "wie sie in der Datei steht; farbig: Befunde."
+            ),
+            self.table.widget,
+        ]
+
+    @property
+    def done(self) -> bool:
+        return self.app.session.mapped is not None
 
     def on_map(self) -> None:
         session = self.app.session
         if session.run is None:
-            self.app.runner.say("Bitte zuerst prüfen (Reiter Prüfungen).", level="warning")
+            self.say("Bitte zuerst prüfen (Schritt „Prüfen“).", level="warning")
+            self.app.runner.say("Bitte zuerst prüfen (Schritt „Prüfen“).", level="warning")
             return
-        session.target = self.target.value
+        session.target = None if self.target.value == "default" else self.target.value
         run = session.run
 
         def work(progress):
-            progress(0, 1, "Abbilden")
-            mapped = map_run(run, to=session.target, pos_mapping=session.pos_mapping)
-            mapping_of(mapped)  # billed kinds (calls) have no records to preview
-            return mapped
+            progress(0, 1, "DATEV-Datensätze abbilden")
+            return map_run(run, to=session.target, pos_mapping=session.pos_mapping)
 
         def done(mapped) -> None:
             session.mapped = mapped
             self.show()
             self.app.changed("mapped")
 
-        self.app.runner.run("Abbilden", work, done, success="DATEV-Datensätze abgebildet.")
+        self.app.runner.run("Abbilden", work, done, success="Abgebildet. Weiter mit „Übertragen“.")
 
     def show(self) -> None:
         session = self.app.session
-        if session.mapped is None or session.mapped.mapping is None:
-            return
-        mapping = session.mapped.mapping
-        # Highlight what the Prüfungen tab shows: the run's findings (after any fixes) plus
-        # what mapping added, so the two tabs never disagree.
+        mapping = mapping_of(session.mapped)
+        # Highlight what the Prüfen step shows: the run's findings plus what mapping added.
         mapped = replace(
             mapping,
-            findings=concat_findings([session.mapped.findings, mapping.findings]).unique(
+            findings=concat_findings([session.run.findings, mapping.findings]).unique(
                 maintain_order=True
             ),
         )
         counts = mapped.counts()
         self.counts.value = message_html(
-            f"{mapped.records.height} DATEV-Datensätze.", level="ok"
+            f"{format_count(mapped.records.height)} DATEV-Datensätze; gesperrt: "
+            f"{format_count(int(counts['blocked'].sum()))} Zeilen.",
+            level="ok",
         ) + frame_html(counts, severity=None, labels=_COUNTS)
+        raw = RawCells({Path(p).name: Path(p) for p in session.run.files}, _infos(session.run))
+        self.table.set_source(
+            lambda page, size: wide_preview_html(mapped, page, size, raw), mapped.records.height
+        )
+        self.say("Abgebildet. Weiter mit „Übertragen“.", level="ok")
 
-        def page(number: int, size: int) -> pl.DataFrame:
-            return preview(mapped, page=number, page_size=size).select(_COLUMNS)
+    def reset(self) -> None:
+        self.counts.value = ""
+        self.table.clear()
 
-        self.table.set_source(page, mapped.records.height)
+    def refresh(self) -> None:
+        session = self.app.session
+        if session.mapped is None:
+            self.say(
+                self.needs if session.run is not None else "Zuerst im Schritt „Prüfen“ prüfen."
+            )
+
+
+def _infos(run) -> tuple:
+    loaded = run.loaded.result
+    return (*loaded.sources, *loaded.position_sources)

@@ -1,22 +1,28 @@
-"""Reiter "Quellen": Mandant aus DATEV, Zeitraum, Quellart, Profil, Dateien; was geladen wurde."""
+"""Schritt "Quellen": Quellart, Profil, the files (a path or an upload), their Belegbilder.
+
+An upload replaces the typed path; every upload can be removed again; Belegbilder come as
+single files or one ZIP and are found by the rows that name them. Paths are resolved the way
+the README writes them (``data/samples/…`` from the project folder). Loading shows per file
+what was read and every row problem.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from workbench.german import format_count
 from workbench.kinds import KINDS
 from workbench.pipeline import load_run
 from workbench.sources import available_profiles
-from workbench.ui.session import parse_period
+from workbench.sources.belege import save_belege
+from workbench.ui.session import resolve_source_path
+from workbench.ui.steps import Step
 from workbench.ui.tables import PagedTable, frame_html, message_html
 
-if TYPE_CHECKING:
-    from workbench.ui.app import WorkbenchApp
-
-__all__ = ["SourcesTab"]
+__all__ = ["SourcesStep"]
 
 _SUMMARY = {
     "file": "Datei",
@@ -27,145 +33,264 @@ _SUMMARY = {
     "row_problems": "Zeilenprobleme",
     "unmapped_columns": "Nicht zugeordnete Spalten",
 }
-_PROBLEMS = ["source", "row", "rule", "column", "source_column", "value", "message", "severity"]
+_PROBLEMS = {
+    "message": "Meldung",
+    "source": "Datei",
+    "row": "Zeile",
+    "source_column": "Spalte",
+    "value": "Wert",
+    "severity": "Schwere",
+}
+_TABLES = ".csv,.txt,.xlsx,.xlsm,.json"
+_IMAGES = ".zip,.pdf,.jpg,.jpeg,.png,.gif,.tif,.tiff,.xml"
 
 
-class SourcesTab:
+class SourcesStep(Step):
+    key = "sources"
     title = "Quellen"
+    needs = (
+        "Laden Sie die Quelldatei hoch (oder tragen Sie ihren Pfad ein), dazu die Belegbilder "
+        "als ZIP oder einzeln, und klicken Sie auf „Laden“."
+    )
 
-    def __init__(self, app: WorkbenchApp) -> None:
-        self.app = app
-        session = app.session
-        wide = widgets.Layout(width="520px")
-        self.client = widgets.Dropdown(description="Mandant", options=[], layout=wide)
-        self.client.add_class("wb-client")
-        self.period = widgets.Text(
-            description="Zeitraum",
-            placeholder="JJJJ-MM oder JJJJ-MM..JJJJ-MM",
-            value=_period_text(session.period),
-        )
+    def build(self) -> None:
+        session = self.app.session
+        wide = widgets.Layout(width="560px")
         self.kind = widgets.Dropdown(
             description="Quellart",
-            options=[(spec.label, kind.value) for kind, spec in KINDS.items()],
+            options=[(spec.label, spec.kind.value) for spec in KINDS.values()],
             value=session.kind,
         )
         self.kind.add_class("wb-kind")
         self.profile = widgets.Dropdown(
-            description="Profil", options=["auto", *available_profiles()], value=session.profile
+            description="Profil",
+            options=[("automatisch erkennen", "auto"), *((p, p) for p in available_profiles())],
+            value=session.profile,
         )
+        self.profile.add_class("wb-profile")
         self.paths = widgets.Textarea(
-            description="Dateien",
-            placeholder="Ein Pfad je Zeile",
+            description="Pfad",
+            placeholder="z. B. data/samples/receipts_juston_booking_detail.csv (ein Pfad je Zeile)",
             value="\n".join(str(path) for path in session.files),
-            layout=widgets.Layout(width="520px", height="70px"),
+            layout=widgets.Layout(width="560px", height="60px"),
         )
         self.paths.add_class("wb-paths")
         self.upload = widgets.FileUpload(
-            description="Hochladen", accept=".csv,.xlsx,.json,.txt", multiple=True
+            description="Datei hochladen",
+            accept=_TABLES,
+            multiple=True,
+            layout=widgets.Layout(width="auto"),
         )
+        self.upload.add_class("wb-upload")
+        self.upload.observe(self.app.runner.guard(self.on_upload), names="value")
+        self.upload_belege = widgets.FileUpload(
+            description="Belegbilder hochladen (ZIP oder Dateien)",
+            accept=_IMAGES,
+            multiple=True,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.upload_belege.add_class("wb-upload-belege")
+        self.upload_belege.observe(self.app.runner.guard(self.on_upload_belege), names="value")
+        self.uploaded = widgets.VBox()
+        self.uploaded.add_class("wb-uploads")
         self.pos_mapping = widgets.Text(
             description="POS-Zuordnung",
-            placeholder="pos_mapping.toml",
+            placeholder="data/samples/pos_mapping.toml",
             value=str(session.pos_mapping or ""),
             layout=wide,
         )
         self.load = widgets.Button(description="Laden", button_style="primary", icon="upload")
         self.load.add_class("wb-load")
-        self.load.on_click(app.runner.guard(self.on_load))
+        self.load.on_click(self.app.runner.guard(self.on_load))
         self.summary = widgets.HTML()
         self.summary.add_class("wb-summary")
-        self.problems = PagedTable(page_size=20, css_class="wb-row-problems")
-        self.widget = widgets.VBox(
-            [
-                self.client,
-                self.period,
-                self.kind,
-                self.profile,
-                self.paths,
-                widgets.HBox([self.upload, widgets.Label("oder Pfade oben eintragen")]),
-                self.pos_mapping,
-                self.load,
-                self.summary,
-                widgets.HTML("<b>Zeilenprobleme</b>"),
-                self.problems.widget,
-            ]
+        self.problems = PagedTable(
+            page_size=20,
+            css_class="wb-row-problems",
+            unit="Zeilenprobleme",
+            labels=_PROBLEMS,
+            one_line={"message": 520, "value": 160},
+            badge="severity",
         )
-        self._fill_clients()
+        self.kind.observe(self.app.runner.guard(self._show_pos_mapping), names="value")
+        self.body.children = [
+            self.kind,
+            self.profile,
+            widgets.HBox([self.upload, self.upload_belege]),
+            self.uploaded,
+            self.paths,
+            self.pos_mapping,
+            self.load,
+            self.summary,
+            self.problems.widget,
+        ]
+        self._show_pos_mapping()
+        self.reset()
 
-    def _fill_clients(self) -> None:
-        try:
-            clients = self.app.session.connection.datev.list_clients()
-        except Exception as error:
-            self.app.runner.say(
-                f"Die Mandantenliste von DATEV ist nicht abrufbar: {error}", level="error"
-            )
-            clients = []
-        options = [(f"{c['id']} – {c.get('name', '')}", c["id"]) for c in clients]
-        wanted = self.app.session.client
-        if wanted and wanted not in {value for _, value in options}:
-            options.insert(0, (f"{wanted} (nicht in der DATEV-Liste)", wanted))
-        self.client.options = options
-        self.client.value = wanted if wanted else (options[0][1] if options else None)
+    # --- uploads ---------------------------------------------------------------------------
 
-    def uploaded_files(self) -> list[Path]:
-        """Save uploaded files under ``$WORKBENCH_HOME/uploads`` and return their paths."""
-        folder = self.app.session.home / "uploads"
-        saved = []
-        for item in self.upload.value:
-            folder.mkdir(parents=True, exist_ok=True)
+    def on_upload(self) -> None:
+        items = list(self.upload.value)
+        if not items:
+            return
+        session = self.app.session
+        folder = session.upload_folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for item in items:
             path = folder / Path(item["name"]).name
             path.write_bytes(bytes(item["content"]))
-            saved.append(path)
-        return saved
+            if path not in session.uploads:
+                session.uploads.append(path)
+        self.paths.value = ""  # the upload replaces a typed or pre-filled path
+        self.upload.value = ()
+        self._sources_changed()
+        self.say(
+            f"{len(items)} Datei(en) hochgeladen; sie ersetzen den Pfad. Belegbilder dazu? "
+            f"Sonst weiter mit „Laden“.",
+            level="ok",
+        )
+
+    def on_upload_belege(self) -> None:
+        items = list(self.upload_belege.value)
+        if not items:
+            return
+        session = self.app.session
+        folder = session.upload_folder / "belege"
+        saved = []
+        for item in items:
+            saved += save_belege(item["name"], bytes(item["content"]), folder)
+        session.belege = sorted(set(session.belege) | set(saved))
+        self.upload_belege.value = ()
+        self._sources_changed()
+        self.say(f"{len(saved)} Belegbild(er) übernommen. Weiter mit „Laden“.", level="ok")
+
+    def remove_upload(self, path: Path) -> None:
+        session = self.app.session
+        session.uploads = [item for item in session.uploads if item != path]
+        path.unlink(missing_ok=True)
+        self._sources_changed()
+        self.say(f"{path.name} entfernt.", level="ok")
+
+    def remove_belege(self) -> None:
+        import shutil
+
+        session = self.app.session
+        shutil.rmtree(session.upload_folder / "belege", ignore_errors=True)
+        session.belege = []
+        self._sources_changed()
+        self.say("Belegbilder entfernt.", level="ok")
+
+    def _sources_changed(self) -> None:
+        self.app.session.clear_results()
+        self.app.reset(keep=("client", "sources"))
+        self.reset()
+        self.app.changed("sources")
+
+    def _show_uploads(self) -> None:
+        session = self.app.session
+        rows = []
+        for path in session.uploads:
+            remove = widgets.Button(description="Entfernen", icon="trash")
+            remove.add_class("wb-remove-upload")
+            remove.on_click(self.app.runner.guard(partial(self.remove_upload, path)))
+            rows.append(widgets.HBox([widgets.Label(f"Hochgeladen: {path.name}"), remove]))
+        if session.belege:
+            remove = widgets.Button(description="Entfernen", icon="trash")
+            remove.add_class("wb-remove-belege")
+            remove.on_click(self.app.runner.guard(self.remove_belege))
+            label = widgets.Label(f"Belegbilder: {format_count(len(session.belege))} Datei(en)")
+            label.add_class("wb-belege")
+            rows.append(widgets.HBox([label, remove]))
+        self.uploaded.children = rows
+
+    def _show_pos_mapping(self) -> None:
+        self.pos_mapping.layout.display = None if self.kind.value == "pos" else "none"
+
+    # --- loading ---------------------------------------------------------------------------
 
     def read_form(self) -> None:
-        """Copy the form into the session (paths first, then uploads)."""
+        """Copy the form into the session (uploads replace typed paths)."""
         session = self.app.session
-        session.client = self.client.value
+        if self.kind.value != session.kind:
+            session.clear_results()
         session.kind = self.kind.value
         session.profile = self.profile.value
-        session.period = parse_period(self.period.value)
         mapping = self.pos_mapping.value.strip()
-        session.pos_mapping = Path(mapping) if mapping else None
-        paths = [Path(line.strip()) for line in self.paths.value.splitlines() if line.strip()]
-        session.files = paths + self.uploaded_files()
+        session.pos_mapping = resolve_source_path(mapping) if mapping else None
+        session.files = [
+            resolve_source_path(line.strip())
+            for line in self.paths.value.splitlines()
+            if line.strip()
+        ]
 
     def on_load(self) -> None:
         self.read_form()
         session = self.app.session
+        files = session.sources
 
         def work(progress):
-            if not session.files:
-                from workbench.errors import SourceError
+            from workbench.errors import SourceError
 
+            if not files:
                 raise SourceError(
-                    "Bitte wählen Sie mindestens eine Quelldatei (Pfad oder Hochladen)."
+                    "Es ist keine Quelldatei gewählt: laden Sie eine Datei hoch oder tragen Sie "
+                    "ihren Pfad ein."
                 )
-            progress(0, 1, "Dateien laden")
-            return load_run(session.kind, session.files, profile=session.profile)
+            progress(0, 1, f"{len(files)} Datei(en) laden")
+            return load_run(
+                session.kind, files, profile=session.profile, belege=session.belege_folder
+            )
 
         def done(loaded) -> None:
+            session.clear_results()
             session.loaded = loaded
-            session.reset_from_load()
-            self.show(loaded.profile)
+            self.app.reset(keep=("client", "sources"))
+            self.show()
             self.app.changed("loaded")
 
-        self.app.runner.run("Laden", work, done, success="Quelldateien geladen.")
+        def failed(error) -> None:
+            session.clear_results()
+            self.app.reset(keep=("client", "sources"))
+            self.summary.value = ""
+            self.problems.clear()
+            self.say(
+                "Nicht geladen. Beheben Sie die Ursache (siehe Meldung oben) und klicken Sie "
+                "erneut auf „Laden“.",
+                level="error",
+            )
 
-    def show(self, profile: str) -> None:
-        if self.app.session.loaded is None:
-            return
-        loaded = self.app.session.loaded.result
-        summary = loaded.summary().select(list(_SUMMARY))
+        self.app.runner.run(
+            "Laden",
+            work,
+            done,
+            success="Quelldateien geladen. Weiter mit „Prüfen“.",
+            failed=failed,
+        )
+
+    def show(self) -> None:
+        loaded = self.app.session.loaded
+        summary = loaded.result.summary().select(list(_SUMMARY))
+        problems = loaded.result.findings.height
         self.summary.value = message_html(
-            f"{loaded.frame.height} Zeilen geladen (Profil {profile}); "
-            f"{loaded.findings.height} Zeilenprobleme.",
-            level="warning" if loaded.findings.height else "ok",
+            f"{format_count(loaded.frame.height)} Zeilen geladen (Profil {loaded.profile}); "
+            f"{format_count(problems)} Zeilenprobleme.",
+            level="warning" if problems else "ok",
         ) + frame_html(summary, severity=None, labels=_SUMMARY)
-        self.problems.set_frame(loaded.findings.select(_PROBLEMS))
+        self.problems.set_frame(loaded.result.findings.select(list(_PROBLEMS)))
+        self.problems.widget.layout.display = None if problems else "none"
+        self.say("Geladen. Weiter mit „Prüfen“.", level="ok")
 
+    def reset(self) -> None:
+        self.summary.value = ""
+        self.problems.clear()
+        self.problems.widget.layout.display = "none"
+        self._show_uploads()
 
-def _period_text(period: str | tuple[str, str] | None) -> str:
-    if period is None:
-        return ""
-    return period if isinstance(period, str) else f"{period[0]}..{period[1]}"
+    def refresh(self) -> None:
+        self._show_uploads()
+        if self.app.session.loaded is None and not self.summary.value:
+            self.state.value = ""
+
+    @property
+    def done(self) -> bool:
+        return self.app.session.loaded is not None

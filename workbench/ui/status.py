@@ -1,44 +1,50 @@
-"""Reiter "Status": Übertragungen mit lokalem und DATEV-Status; Status aktualisieren, dann
-"Bestätigen" (erst dann wird er gespeichert, seed 004); Protokoll (max. 1000 Zeilen) und die
-betroffenen Quellzeilen; eine unterbrochene Übertragung fortsetzen, eine offene oder von DATEV
-nicht verarbeitete löschen, eine fehlgeschlagene neu übertragen (jeweils mit Rückfrage).
+"""Schritt "Status": the Mandant's transfers, "Status aktualisieren", then "Bestätigen" (seed 004:
+only then is DATEV's status stored), and the way to the protocol.
+
+Only the current Mandant's transfers are listed, newest first, with Buchungsmonat, Beleg-Art,
+date and both statuses, filterable; the newest one is selected. Transfers without a DATEV job
+(expense postings of call lists) have no DATEV status and cannot be chosen here. A fetched
+status belongs to the transfer it was fetched for: choosing another one withdraws the
+"Bestätigen". Experts resume, delete or re-transfer, each after a confirmation.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from functools import partial
 
 import ipywidgets as widgets
 import polars as pl
 
-from workbench.pipeline import status_run
+from workbench.german import format_count, format_datetime, format_month
 from workbench.transfer import jobs
-from workbench.transfer.backmap import backmap_findings
 from workbench.transfer.ledger import DATEV_STATUS
-from workbench.transfer.status import describe
-from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
+from workbench.transfer.status import FAILED_STATUSES, describe, refresh_status
+from workbench.ui.steps import Step
+from workbench.ui.tables import frame_html, message_html, set_options
 
-if TYPE_CHECKING:
-    from workbench.ui.app import WorkbenchApp
+__all__ = ["FAILED", "StatusStep", "status_meaning"]
 
-__all__ = ["StatusTab", "status_meaning"]
-
-PROTOCOL_LIMIT = 1000
 #: DATEV statuses that need the user's attention (highlighted as errors).
-_FAILED = {"Abgebrochen", "Zu Prüfen", "Storniert mit Fehler"}
+FAILED = set(FAILED_STATUSES)
 _MEANINGS = {label: meaning for label, meaning in DATEV_STATUS.values()}
+_ALL = "(alle)"
 _LABELS = {
-    "id": "Übertragung",
-    "client": "Mandant",
-    "kind": "Quellart",
     "month": "Buchungsmonat",
     "document_kind": "Beleg-Art",
     "items": "Positionen",
+    "created": "angelegt",
     "local_status": "Lokaler Status",
     "datev_status": "DATEV-Status",
-    "job_ids": "DATEV-Job",
+    "short": "Übertragung",
+}
+_QUESTIONS = {
+    "resume": "Übertragung fortsetzen? Bereits hochgeladene Dateien werden nicht doppelt "
+    "übertragen.",
+    "delete": "Übertragung löschen? Das geht nur, solange DATEV sie nicht verarbeitet hat; "
+    "ihre Positionen können danach neu übertragen werden.",
+    "retransfer": "Fehlgeschlagene Übertragung neu übertragen? Dieselben Dateien gehen als "
+    "neue Übertragung an DATEV.",
 }
 
 
@@ -47,36 +53,46 @@ def status_meaning(text: str) -> str:
     return _MEANINGS.get(text, "")
 
 
-class StatusTab:
+class StatusStep(Step):
+    key = "status"
     title = "Status"
+    needs = (
+        "„Status aktualisieren“ fragt DATEV; erst „Bestätigen“ übernimmt den Status "
+        "(wie in DATEV Unternehmen online)."
+    )
 
-    def __init__(self, app: WorkbenchApp) -> None:
-        self.app = app
+    def build(self) -> None:
         self.pending = None
-        self.reload = widgets.Button(description="Liste neu laden", icon="refresh")
-        self.reload.on_click(app.runner.guard(self.refresh))
+        self.filters = {
+            "month": widgets.Dropdown(description="Buchungsmonat", options=[_ALL]),
+            "document_kind": widgets.Dropdown(description="Beleg-Art", options=[_ALL]),
+            "datev_status": widgets.Dropdown(description="DATEV-Status", options=[_ALL]),
+        }
+        for name, choice in self.filters.items():
+            choice.add_class(f"wb-status-filter-{name}")
+            choice.observe(self.app.runner.guard(self._show), names="value")
         self.overview = widgets.HTML()
         self.overview.add_class("wb-transfers")
         self.transfer = widgets.Dropdown(
-            description="Übertragung", options=[], layout=widgets.Layout(width="620px")
+            description="Übertragung", options=[], layout=widgets.Layout(width="640px")
         )
         self.transfer.add_class("wb-transfer-choice")
+        self.transfer.observe(self.app.runner.guard(self._chosen), names="value")
         self.fetch = widgets.Button(
-            description="Status aktualisieren",
-            button_style="primary",
-            icon="cloud-download",
-            layout=widgets.Layout(width="200px"),
+            description="Status aktualisieren", button_style="primary", icon="cloud-download"
         )
         self.fetch.add_class("wb-refresh-status")
-        self.fetch.on_click(app.runner.guard(self.on_fetch))
+        self.fetch.on_click(self.app.runner.guard(self.on_fetch))
         self.confirm = widgets.Button(
             description="Bestätigen", button_style="success", icon="check", disabled=True
         )
         self.confirm.add_class("wb-confirm-status")
-        self.confirm.on_click(app.runner.guard(self.on_confirm))
+        self.confirm.on_click(self.app.runner.guard(self.on_confirm))
         self.show_protocol = widgets.Button(description="Protokoll anzeigen", icon="list")
         self.show_protocol.add_class("wb-show-protocol")
-        self.show_protocol.on_click(app.runner.guard(self.on_protocol))
+        self.show_protocol.on_click(self.app.runner.guard(lambda: self.app.go("protocol")))
+        self.fetched = widgets.HTML()
+        self.fetched.add_class("wb-fetched-status")
         self.actions = {
             "resume": widgets.Button(description="Fortsetzen", icon="play"),
             "delete": widgets.Button(description="Löschen", icon="trash", button_style="danger"),
@@ -84,106 +100,165 @@ class StatusTab:
         }
         for name, button in self.actions.items():
             button.add_class(f"wb-{name}")
-            button.on_click(app.runner.guard(functools.partial(self.ask, name)))
+            button.on_click(self.app.runner.guard(partial(self.ask, name)))
         self.pending_action: tuple[str, str] | None = None
         self.action_question = widgets.HTML()
         self.action_confirm = widgets.Button(
             description="Ja, ausführen", button_style="warning", disabled=True
         )
-        self.action_confirm.on_click(app.runner.guard(self.on_action))
-        self.fetched = widgets.HTML()
-        self.fetched.add_class("wb-fetched-status")
-        self.protocol = PagedTable(
-            page_size=50, severity="type", css_class="wb-protocol", unit="Protokollzeilen"
+        self.action_confirm.on_click(self.app.runner.guard(self.on_action))
+        expert = widgets.Accordion(
+            children=[
+                widgets.VBox(
+                    [
+                        widgets.HBox([*self.actions.values(), self.action_confirm]),
+                        self.action_question,
+                    ]
+                )
+            ],
+            titles=("Für Fachleute: fortsetzen, löschen, neu übertragen",),
         )
-        self.backmapped = PagedTable(page_size=25, css_class="wb-backmapped", unit="Befunde")
-        self.widget = widgets.VBox(
-            [
-                self.reload,
-                self.overview,
-                self.transfer,
-                widgets.HBox([self.fetch, self.confirm, self.show_protocol]),
-                self.fetched,
-                widgets.HBox([*self.actions.values(), self.action_confirm]),
-                self.action_question,
-                widgets.HTML("<b>Protokoll</b>"),
-                self.protocol.widget,
-                widgets.HTML("<b>Betroffene Quellzeilen</b>"),
-                self.backmapped.widget,
-            ]
+        self.body.children = [
+            widgets.HBox(list(self.filters.values())),
+            self.overview,
+            self.transfer,
+            widgets.HBox([self.fetch, self.confirm, self.show_protocol]),
+            self.fetched,
+            expert,
+        ]
+
+    @property
+    def done(self) -> bool:
+        session = self.app.session
+        if not session.client:
+            return False
+        return any(
+            item.datev_status and item.protocol_fetched_at
+            for item in session.connection.ledger.transfers(client=session.client)
+        )
+
+    # --- listing ---------------------------------------------------------------------------
+
+    def _rows(self) -> pl.DataFrame:
+        session = self.app.session
+        ledger = session.connection.ledger
+        transfers = ledger.transfers(client=session.client) if session.client else []
+        rows = [
+            {
+                **describe(ledger, item),
+                "created": item.created_at,
+                "has_job": bool(item.job_id),
+            }
+            for item in reversed(transfers)  # the ledger lists them oldest first
+        ]
+        if not rows:
+            return pl.DataFrame()
+        return (
+            pl.DataFrame(rows)
+            .drop("job_ids")
+            .sort("created", descending=True, maintain_order=True)
+            .with_columns(
+                pl.col("document_kind").fill_null(pl.col("kind")),
+                pl.col("datev_status").replace("", "–"),
+                pl.col("id").str.slice(0, 8).alias("short"),
+            )
         )
 
     def refresh(self) -> None:
-        ledger = self.app.session.connection.ledger
-        transfers = ledger.transfers()
-        rows = [describe(ledger, item) for item in transfers]
-        rows = [{**row, "job_ids": ", ".join(row["job_ids"])} for row in rows]
-        if rows:
-            frame = pl.DataFrame(rows).with_columns(
-                pl.when(
-                    pl.col("datev_status").is_in(list(_FAILED))
-                    | (pl.col("local_status") == "Fehlgeschlagen")
-                )
-                .then(pl.lit("error"))
-                .when(pl.col("datev_status") == "Fertig")
-                .then(pl.lit("ok"))
-                .otherwise(None)
-                .alias("severity")
+        rows = self._rows()
+        for name, choice in self.filters.items():
+            values = sorted(set(rows[name].drop_nulls().to_list())) if rows.height else []
+            labels = format_month if name == "month" else str
+            set_options(choice, [(_ALL, _ALL), *((labels(v), v) for v in values)])
+        self._show(rows)
+
+    def _show(self, rows: pl.DataFrame | None = None) -> None:
+        rows = self._rows() if rows is None or not isinstance(rows, pl.DataFrame) else rows
+        if rows.is_empty():
+            self.overview.value = message_html(
+                "Für diesen Mandanten gibt es noch keine Übertragungen (Schritt „Übertragen“)."
             )
-            self.overview.value = frame_html(frame, labels={**_LABELS, "severity": "Hinweis"})
-        else:
-            self.overview.value = message_html("Noch keine Übertragungen.")
+            set_options(self.transfer, [])
+            return
+        for name, choice in self.filters.items():
+            if choice.value not in (_ALL, None):
+                rows = rows.filter(pl.col(name) == choice.value)
+        severity = (
+            pl.when(
+                pl.col("datev_status").is_in(list(FAILED))
+                | (pl.col("local_status") == "Fehlgeschlagen")
+            )
+            .then(pl.lit("error"))
+            .otherwise(None)
+            .alias("severity")
+        )
+        shown = rows.with_columns(
+            pl.col("month").map_elements(format_month, return_dtype=pl.String),
+            pl.col("created").map_elements(format_datetime, return_dtype=pl.String),
+            severity,
+        ).select(*_LABELS, "severity")
+        self.overview.value = message_html(
+            f"{format_count(rows.height)} Übertragung(en) für {self.app.session.client}, "
+            f"neueste zuerst."
+        ) + frame_html(shown, labels={**_LABELS, "severity": "Achtung"})
+        with_job = rows.filter(pl.col("has_job"))
         set_options(
             self.transfer,
             [
                 (
-                    f"{t.id[:8]} · {t.client} · {t.month} · {t.document_kind or t.kind} · "
-                    f"{t.local_status} / {t.datev_status_text or '–'}",
-                    t.id,
+                    f"{format_month(row['month'])} · {row['document_kind']} · "
+                    f"{format_datetime(row['created'])} · {row['local_status']} / "
+                    f"{row['datev_status']} · {row['short']}",
+                    row["id"],
                 )
-                for t in reversed(transfers)
+                for row in with_job.iter_rows(named=True)
             ],
+            keep=False,  # the newest of this Mandant, never a stale choice
         )
+
+    def _chosen(self) -> None:
+        # A fetched status belongs to its transfer: another choice withdraws it.
+        if self.pending is not None and self.pending.transfer.id != self.transfer.value:
+            self.pending = None
+            self.confirm.disabled = True
+            self.fetched.value = ""
+        self.app.session.transfer_id = self.transfer.value
+
+    # --- status ----------------------------------------------------------------------------
 
     def on_fetch(self) -> None:
         session = self.app.session
         identifier = self.transfer.value
         if identifier is None:
-            self.app.runner.say("Bitte eine Übertragung wählen.", level="warning")
+            self.say("Bitte eine Übertragung wählen.", level="warning")
             return
 
         def work(progress):
             progress(0, 1, "Status bei DATEV abrufen")
-            shown = status_run(session.connection, [identifier], confirm=False)
-            return shown[0] if shown else None
+            return refresh_status(
+                session.connection.ledger, session.connection.datev, identifier, confirm=False
+            )
 
         def done(result) -> None:
-            self.pending = result
-            if result is None:
-                self.fetched.value = message_html(
-                    "Für diese Übertragung gibt es noch keinen DATEV-Job und damit keinen "
-                    "Status; setzen Sie sie fort oder löschen Sie sie.",
-                    level="warning",
-                )
-                self.confirm.disabled = True
-                return
+            session.transfer_id = identifier
+            session.fetched_protocol = result.protocol
             if result.gone:
+                self.pending = None
+                self.confirm.disabled = True
                 self.fetched.value = message_html(
                     "Status und Protokoll sind bei DATEV nicht mehr vorhanden (nach ca. zwei "
                     "Monaten gelöscht); der zuletzt gespeicherte Status bleibt.",
                     level="warning",
                 )
-                self.confirm.disabled = True
                 return
+            self.pending = result
             text = replace(result.transfer, datev_status=result.datev_status).datev_status_text
-            failed = text in _FAILED
             self.fetched.value = message_html(
                 f"DATEV-Status: {text or '–'}. {status_meaning(text)} Mit „Bestätigen“ wird "
                 f"der Status in die Übertragung übernommen.",
-                level="error" if failed else "ok" if text == "Fertig" else "info",
+                level="error" if text in FAILED else "ok" if text == "Fertig" else "info",
             )
             self.confirm.disabled = False
-            self._show_protocol(result.protocol or [], result.transfer.id, stored=False)
 
         self.app.runner.run(
             "Status abrufen",
@@ -194,35 +269,33 @@ class StatusTab:
 
     def on_confirm(self) -> None:
         session = self.app.session
-        if self.pending is None:
+        if self.pending is None or self.pending.transfer.id != self.transfer.value:
+            self.say("Bitte zuerst den Status dieser Übertragung aktualisieren.", level="warning")
             return
         identifier = self.pending.transfer.id
 
         def work(progress):
             progress(0, 1, "Status speichern")
-            [stored] = status_run(session.connection, [identifier], confirm=True)
-            return stored
+            return refresh_status(
+                session.connection.ledger, session.connection.datev, identifier, confirm=True
+            )
 
         def done(result) -> None:
             self.pending = None
             self.confirm.disabled = True
+            session.fetched_protocol = None
             self.fetched.value = message_html(
-                f"Gespeichert: DATEV-Status {result.transfer.datev_status_text or '–'}.",
+                f"Gespeichert: DATEV-Status {result.transfer.datev_status_text or '–'}. "
+                f"Weiter mit dem Protokoll.",
                 level="ok" if result.saved else "warning",
             )
             self.refresh()
-            self._show_protocol(result.transfer.protocol or [], identifier, stored=True)
+            self.transfer.value = identifier
+            self.app.changed("status-confirmed")
 
         self.app.runner.run("Bestätigen", work, done, success="Status gespeichert.")
 
-    _QUESTIONS: ClassVar[dict[str, str]] = {
-        "resume": "Übertragung fortsetzen? Bereits hochgeladene Dateien werden nicht doppelt "
-        "übertragen.",
-        "delete": "Übertragung löschen? Das geht nur, solange DATEV sie nicht verarbeitet hat; "
-        "ihre Positionen können danach neu übertragen werden.",
-        "retransfer": "Fehlgeschlagene Übertragung neu übertragen? Dieselben Dateien gehen als "
-        "neue Übertragung an DATEV.",
-    }
+    # --- expert actions --------------------------------------------------------------------
 
     def ask(self, action: str) -> None:
         """First click: say what will happen; the action runs only after "Ja, ausführen"."""
@@ -232,7 +305,7 @@ class StatusTab:
             return
         self.pending_action = (action, identifier)
         self.action_question.value = message_html(
-            f"{identifier[:8]}: {self._QUESTIONS[action]}", level="warning"
+            f"{identifier[:8]}: {_QUESTIONS[action]}", level="warning"
         )
         self.action_confirm.disabled = False
 
@@ -246,9 +319,10 @@ class StatusTab:
             "delete": jobs.delete_transfer,
             "retransfer": jobs.retransfer,
         }[action]
+        label = self.actions[action].description
 
         def work(progress):
-            progress(0, 1, self.actions[action].description)
+            progress(0, 1, label)
             return operation(session.connection.ledger, session.connection.datev, identifier)
 
         def done(result) -> None:
@@ -259,30 +333,11 @@ class StatusTab:
             )
             self.refresh()
 
-        self.app.runner.run(
-            self.actions[action].description,
-            work,
-            done,
-            success=f"{self.actions[action].description}: erledigt.",
-        )
+        self.app.runner.run(label, work, done, success=f"{label}: erledigt.")
 
-    def on_protocol(self) -> None:
-        identifier = self.transfer.value
-        if identifier is None:
-            return
-        transfer = self.app.session.connection.ledger.get(identifier)
-        self._show_protocol(transfer.protocol or [], identifier, stored=True)
-
-    def _show_protocol(self, protocol: list[dict], identifier: str, *, stored: bool) -> None:
-        entries = pl.DataFrame(protocol[:PROTOCOL_LIMIT]) if protocol else pl.DataFrame()
-        self.protocol.set_frame(entries)
-        found = (
-            backmap_findings(self.app.session.connection.ledger, identifier)
-            if stored
-            else pl.DataFrame()
-        )
-        self.backmapped.set_frame(
-            found.select("severity", "source", "row", "item_id", "message")
-            if found.height
-            else found
-        )
+    def reset(self) -> None:
+        self.pending = None
+        self.confirm.disabled = True
+        self.fetched.value = ""
+        self.action_question.value = ""
+        self.refresh()

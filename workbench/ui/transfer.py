@@ -1,180 +1,185 @@
-"""Reiter "Übertragung": Datenübertragungen je Buchungsmonat und Beleg-Art (seed 004).
+"""Schritt "Übertragen": "Neue Datenübertragung" as in seed 004.
 
-Like "Neue Datenübertragung": the groups with not yet transferred items are listed with their
-counts (months with such items carry a star); one group is chosen, the user confirms, and the
-upload runs with a progress bar. Which items are still pending is the ledger's answer.
+Jahr/Buchungsmonat (months with not yet transferred items carry a star), Beleg-Art with the
+number of transferable items, Ziel-Ordner (Rechnungsordner or Kassenbuch; one can be saved as
+the favourite of the Beleg-Art), then a confirmation and the upload with a progress bar per
+file. Which items are still pending is the ledger's answer.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import ipywidgets as widgets
 import polars as pl
 
-from workbench.pipeline import package_run, records_with_lineage, send_run
-from workbench.pipeline.map import mapping_of
-from workbench.transfer.jobs import pending_items
+from workbench.clients import known_folders
+from workbench.german import format_count, format_month
+from workbench.pipeline import mapping_of, package_run, records_with_lineage, send_run
+from workbench.transfer.groups import pending_groups
 from workbench.transfer.status import describe
+from workbench.ui.session import Favourites
+from workbench.ui.steps import Step
 from workbench.ui.tables import frame_html, message_html, set_options
 
-if TYPE_CHECKING:
-    from workbench.pipeline import MappedRun
-    from workbench.transfer.ledger import Ledger
-    from workbench.ui.app import WorkbenchApp
+__all__ = ["TransferStep"]
 
-__all__ = ["TransferTab", "transfer_groups"]
-
-_GROUPS = {
-    "month": "Buchungsmonat",
-    "document_kind": "Beleg-Art",
-    "documents": "Belege",
-    "items": "Belegpositionen",
-}
 _TRANSFERS = {
-    "id": "Übertragung",
-    "client": "Mandant",
-    "kind": "Quellart",
     "month": "Buchungsmonat",
     "document_kind": "Beleg-Art",
     "items": "Positionen",
     "local_status": "Lokaler Status",
     "datev_status": "DATEV-Status",
 }
+_EXTF = "Buchungsstapel"
+#: The Ziel-Ordner "Vorgabe von DATEV": the transfer names no folder, DATEV takes its default.
+_DATEV_DEFAULT = ""
 
 
-def transfer_groups(mapped: MappedRun, ledger: Ledger, client: str) -> pl.DataFrame:
-    """Per Buchungsmonat and Beleg-Art: Belege and Belegpositionen not yet transferred.
-
-    EXTF bookings (POS, Buchungsdatenservice) go per month as one Buchungsstapel; their
-    records are counted as they are.
-    """
-    records = records_with_lineage(mapping_of(mapped))
-    schema = pl.Schema(
-        {
-            "month": pl.String,
-            "document_kind": pl.String,
-            "documents": pl.Int64,
-            "items": pl.Int64,
-        }
-    )
-    if records.is_empty():
-        return pl.DataFrame(schema=schema)
-    if "accounting_month" in records.columns:
-        pending = pending_items(ledger, client, records["item_id"].unique().to_list())
-        frame = records.filter(pl.col("item_id").is_in(list(pending))).select(
-            pl.col("accounting_month").alias("month"), "document_kind", "document_id", "item_id"
-        )
-    else:
-        frame = records.select(
-            pl.col("Belegdatum").dt.strftime("%Y-%m").alias("month"),
-            pl.lit("Buchungsstapel").alias("document_kind"),
-            pl.col("Belegfeld 1").alias("document_id"),
-            pl.col("item_id"),
-        )
-    return (
-        frame.group_by("month", "document_kind")
-        .agg(
-            pl.col("document_id").n_unique().cast(pl.Int64).alias("documents"),
-            pl.col("item_id").n_unique().cast(pl.Int64).alias("items"),
-        )
-        .sort("month", "document_kind")
-        .cast(schema)
+class TransferStep(Step):
+    key = "transfer"
+    title = "Übertragen"
+    needs = (
+        "Braucht die Vorschau. Wählen Sie Buchungsmonat, Beleg-Art und Ziel-Ordner; übertragen "
+        "werden alle noch nicht übertragenen Positionen dieser Auswahl."
     )
 
-
-class TransferTab:
-    title = "Übertragung"
-
-    def __init__(self, app: WorkbenchApp) -> None:
-        self.app = app
+    def build(self) -> None:
         self.groups = pl.DataFrame()
-        self.overview = widgets.HTML(message_html("Bitte zuerst prüfen und abbilden."))
+        wide = widgets.Layout(width="460px")
+        self.month = widgets.Dropdown(description="Buchungsmonat", options=[], layout=wide)
+        self.month.add_class("wb-month")
+        self.document_kind = widgets.Dropdown(description="Beleg-Art", options=[], layout=wide)
+        self.document_kind.add_class("wb-document-kind")
+        self.folder = widgets.Dropdown(description="Ziel-Ordner", options=[], layout=wide)
+        self.folder.add_class("wb-folder")
+        self.favourite = widgets.Checkbox(description="als Favorit für diese Beleg-Art speichern")
+        self.favourite.add_class("wb-favourite")
+        self.month.observe(self.app.runner.guard(self._fill_kinds), names="value")
+        self.document_kind.observe(self.app.runner.guard(self._fill_folders), names="value")
+        self.overview = widgets.HTML()
         self.overview.add_class("wb-groups")
-        self.group = widgets.Dropdown(
-            description="Übertragen", options=[], layout=widgets.Layout(width="520px")
-        )
-        self.group.add_class("wb-group")
         self.new = widgets.Button(
             description="Neue Datenübertragung",
             button_style="primary",
             icon="paper-plane",
-            layout=widgets.Layout(width="220px"),
             disabled=True,
         )
         self.new.add_class("wb-new-transfer")
-        self.new.on_click(app.runner.guard(self.on_new))
+        self.new.on_click(self.app.runner.guard(self.on_new))
         self.question = widgets.HTML()
         self.question.add_class("wb-confirm-question")
         self.confirm = widgets.Button(description="Übertragen", button_style="danger", icon="check")
         self.confirm.add_class("wb-confirm-transfer")
         self.cancel = widgets.Button(description="Abbrechen")
-        self.confirm.on_click(app.runner.guard(self.on_confirm))
-        self.cancel.on_click(app.runner.guard(self.on_cancel))
+        self.confirm.on_click(self.app.runner.guard(self.on_confirm))
+        self.cancel.on_click(self.app.runner.guard(self.on_cancel))
         self.confirmation = widgets.VBox(
             [self.question, widgets.HBox([self.confirm, self.cancel])],
             layout=widgets.Layout(display="none"),
         )
         self.result = widgets.HTML()
         self.result.add_class("wb-transfer-result")
-        self.widget = widgets.VBox(
-            [self.overview, self.group, self.new, self.confirmation, self.result]
-        )
+        self.body.children = [
+            self.overview,
+            self.month,
+            self.document_kind,
+            widgets.HBox([self.folder, self.favourite]),
+            self.new,
+            self.confirmation,
+            self.result,
+        ]
+
+    @property
+    def done(self) -> bool:
+        return bool(self.app.session.transfers)
 
     def refresh(self) -> None:
         session = self.app.session
         if session.run is not None and session.run.spec.billed:
-            self.overview.value = message_html(
-                "Anrufe werden im Reiter Anrufe als Aufwände übertragen."
-            )
-            set_options(self.group, [])
-            self.new.disabled = True
+            self._empty("Anrufe werden im Schritt „Anrufe“ als Aufwände übertragen.")
             return
-        if session.mapped is None or session.client is None:
-            self.overview.value = message_html(
-                "Bitte zuerst prüfen und abbilden (Reiter Vorschau)."
-            )
-            set_options(self.group, [])
-            self.new.disabled = True
+        if session.mapped is None:
+            self._empty("Zuerst im Schritt „Vorschau“ abbilden.")
             return
-        self.groups = transfer_groups(session.mapped, session.connection.ledger, session.client)
-        months = set(self.groups["month"].to_list())
-        shown = self.groups.with_columns(pl.col("month") + pl.lit(" ★"))
+        mapping = mapping_of(session.mapped)
+        self.groups = pending_groups(
+            records_with_lineage(mapping), session.connection.ledger, session.client
+        )
+        months = sorted({*_mapped_months(mapping), *self.groups["month"].to_list()})
+        pending = set(self.groups["month"].to_list())
         self.overview.value = (
             message_html(
                 f"Noch nicht übertragen für {session.client}: "
-                f"{self.groups['items'].sum()} Belegpositionen in {len(months)} "
-                f"Buchungsmonaten (★)."
+                f"{format_count(int(self.groups['items'].sum()))} Belegpositionen in "
+                f"{len(pending)} Buchungsmonat(en) (★)."
             )
-            + frame_html(shown, severity=None, labels=_GROUPS)
             if self.groups.height
-            else message_html(
-                "Alle abgebildeten Belegpositionen sind bereits übertragen.", level="ok"
-            )
+            else message_html("Alle abgebildeten Positionen sind übertragen.", level="ok")
         )
         set_options(
-            self.group,
+            self.month,
+            [(f"{format_month(m)}{' ★' if m in pending else ''}", m) for m in months],
+        )
+        self._fill_kinds()
+        self.say(
+            "Bereit: Auswahl treffen, dann „Neue Datenübertragung“."
+            if self.groups.height
+            else "Nichts mehr zu übertragen."
+        )
+
+    def _empty(self, text: str) -> None:
+        self.overview.value = message_html(text)
+        set_options(self.month, [])
+        set_options(self.document_kind, [])
+        set_options(self.folder, [])
+        self.new.disabled = True
+        self.on_cancel()
+
+    def _fill_kinds(self) -> None:
+        month = self.month.value
+        rows = self.groups.filter(pl.col("month") == month) if self.groups.height else self.groups
+        set_options(
+            self.document_kind,
             [
-                (
-                    f"{row['month']} · {row['document_kind']} ({row['items']} Positionen, "
-                    f"{row['documents']} Belege)",
-                    (row["month"], row["document_kind"]),
-                )
-                for row in self.groups.iter_rows(named=True)
+                (f"{row['document_kind']} ({format_count(row['items'])})", row["document_kind"])
+                for row in rows.iter_rows(named=True)
             ],
         )
-        self.new.disabled = not self.groups.height
+        self._fill_folders()
+
+    def _fill_folders(self) -> None:
+        kind = self.document_kind.value
+        session = self.app.session
+        settings = session.run.settings if session.run is not None else None
+        entry = settings.document_type(kind) if settings is not None and kind else None
+        offered = list(entry.folders or ()) if entry is not None else []
+        if not offered and kind:  # named by DATEV when an earlier transfer created its job
+            offered = known_folders(session.client or "", home=session.home).get(kind, [])
+        if entry is not None and entry.folder and entry.folder not in offered:
+            offered.insert(0, entry.folder)
+        favourite = Favourites(session.home).folder(session.client or "", kind) if kind else None
+        if favourite and favourite not in offered:
+            offered.insert(0, favourite)
+        options = [(f"{name}{' (Favorit)' if name == favourite else ''}", name) for name in offered]
+        if kind == _EXTF or not options:
+            # "" not None: a dropdown shows no label for the value None
+            options = [("Vorgabe von DATEV", _DATEV_DEFAULT)]
+        set_options(self.folder, options, keep=False)
+        if favourite in offered:
+            self.folder.value = favourite
+        self.favourite.value = False
+        self.new.disabled = kind is None
         self.on_cancel()
 
     def on_new(self) -> None:
-        if self.group.value is None:
+        if self.document_kind.value is None:
             return
-        month, kind = self.group.value
+        month, kind = self.month.value, self.document_kind.value
         row = self.groups.filter((pl.col("month") == month) & (pl.col("document_kind") == kind))
+        folder = f", Ziel-Ordner {self.folder.value}" if self.folder.value else ""
         self.question.value = message_html(
-            f"{row['items'][0]} Belegpositionen ({row['documents'][0]} Belege) des Buchungsmonats "
-            f"{month}, Beleg-Art {kind}, für Mandant {self.app.session.client} an DATEV "
-            f"übertragen?",
+            f"{format_count(row['items'][0])} Belegpositionen ({format_count(row['documents'][0])} "
+            f"Belege) des Buchungsmonats {format_month(month)}, Beleg-Art {kind}{folder}, für "
+            f"Mandant {self.app.session.client} an DATEV übertragen?",
             level="warning",
         )
         self.confirmation.layout.display = "flex"
@@ -185,46 +190,64 @@ class TransferTab:
 
     def on_confirm(self) -> None:
         session = self.app.session
-        month, kind = self.group.value
+        month, kind = self.month.value, self.document_kind.value
+        folder = self.folder.value or None  # _DATEV_DEFAULT: DATEV's default folder
+        if self.favourite.value and folder:
+            Favourites(session.home).save(session.client or "", kind, folder)
         self.on_cancel()
-        mapped = session.mapped
-        if mapped is None:
-            return
 
         def work(progress):
             progress(0, 1, "Pakete schreiben")
             packaged = package_run(
-                mapped,
+                session.mapped,
                 out_dir=session.home / "packages",
                 ledger=session.connection.ledger,
                 month=month,
-                document_kind=None if kind == "Buchungsstapel" else kind,
+                document_kind=None if kind == _EXTF else kind,
+                folder=folder,
             )
             sent = send_run(
                 packaged,
                 session.connection,
                 progress=lambda n, total, name: progress(n, total, f"Hochladen {name}"),
             )
-            return [describe(session.connection.ledger, item) for item in sent.transfers]
+            made = list(sent.transfers)
+            return [describe(session.connection.ledger, item) for item in made], made
 
-        def done(rows) -> None:
+        def done(result) -> None:
+            rows, made = result
+            session.transfers = [*session.transfers, *made]
             frame = pl.DataFrame(rows).drop("job_ids") if rows else pl.DataFrame()
+            if frame.height:
+                frame = frame.with_columns(
+                    pl.col("month").map_elements(format_month, return_dtype=pl.String)
+                ).select(list(_TRANSFERS))
             self.result.value = (
                 message_html(
-                    f"{len(rows)} Datenübertragung(en) angelegt. "
-                    f"Prüfen Sie den Status im Reiter Status.",
+                    f"{len(rows)} Datenübertragung(en) angelegt. Bitte prüfen Sie den Status "
+                    f"(Schritt „Status“: Status aktualisieren, dann Bestätigen).",
                     level="ok",
                 )
                 + frame_html(frame, severity=None, labels=_TRANSFERS)
                 if rows
                 else message_html("Nichts zu übertragen.")
             )
-            self.refresh()
             self.app.changed("transferred")
 
-        self.app.runner.run(
-            "Übertragen",
-            work,
-            done,
-            success="Übertragung abgeschlossen; bitte Status aktualisieren.",
-        )
+        self.app.runner.run("Übertragen", work, done, success="Übertragen. Weiter mit „Status“.")
+
+    def reset(self) -> None:
+        self.result.value = ""
+        self._empty("Zuerst im Schritt „Vorschau“ abbilden.")
+
+
+def _mapped_months(mapped) -> list[str]:
+    """Every Buchungsmonat of the mapped records (with or without pending items)."""
+    records = mapped.records
+    if "accounting_month" in records.columns:
+        months = records["accounting_month"]
+    elif "Belegdatum" in records.columns:
+        months = records["Belegdatum"].dt.strftime("%Y-%m")
+    else:
+        return []
+    return [month for month in months.drop_nulls().unique().to_list() if month]

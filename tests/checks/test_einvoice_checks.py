@@ -1,0 +1,108 @@
+"""E-invoice checks on the committed samples: every seeded defect is found at its XML line with
+the standard's rule id, clean files have no findings, the two engines agree, and the messages
+name file, line and XPath."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from workbench.checks import check_sources
+from workbench.checks.einvoice import check_protocol
+from workbench.sources import load_invoices
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+FILES = sorted(p for p in SAMPLES.glob("einvoice_*") if p.suffix in (".xml", ".pdf"))
+MANIFEST = [
+    m for m in json.loads((SAMPLES / "defects.json").read_text("utf-8"))
+    if m["file"].startswith("einvoice_")
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def checked(settings):
+    result = load_invoices(FILES, profile="einvoice")
+    return result, check_sources(result, settings=settings, period=("2026-01", "2026-03"))
+
+
+def test_every_seeded_defect_is_found_at_its_line_and_nothing_else(checked):
+    _, findings = checked
+    found = {(f, r, rule) for f, r, rule in findings.select("source", "row", "rule").iter_rows()}
+    expected = {(m["file"], m["row"], m["rule"]) for m in MANIFEST}
+    assert found == expected
+    assert {m["file"] for m in MANIFEST} | {
+        p.name for p in FILES if "_xrechnung_" in p.name or "_zugferd_" in p.name
+    } == {p.name for p in FILES}, "every file is either clean or carries listed defects"
+
+
+def test_findings_carry_rule_id_xpath_and_location_in_the_message(checked):
+    _, findings = checked
+    ours = findings.filter(pl.col("rule").str.starts_with("en16931."))
+    assert ours.height >= 6
+    for row in ours.iter_rows(named=True):
+        assert row["source_column"].startswith(("/Invoice", "/rsm:CrossIndustryInvoice"))
+        assert row["message"].startswith(
+            f"{row['source']}, Zeile {row['row']}, {row['source_column']}: "
+        )
+        assert row["rule"].split(".", 1)[1] in row["message"]
+    pdf = findings.filter(pl.col("rule") == "zugferd.pdf_text_mismatch").row(0, named=True)
+    assert "(eingebettete factur-x.xml), Zeile" in pdf["message"]
+
+
+def test_severities_errors_block_warnings_inform(checked):
+    _, findings = checked
+    severity = dict(findings.select("rule", "severity").unique().iter_rows())
+    assert severity["en16931.BR-CO-10"] == severity["xrechnung.BR-DE-15"] == "error"
+    assert severity["einvoice.xsd"] == "error"
+    for rule in ("xrechnung.BR-DE-19", "zugferd.pdfa", "zugferd.profile_without_lines",
+                 "zugferd.pdf_text_mismatch", "einvoice.due_before_issue"):  # fmt: skip
+        assert severity[rule] == "warning", rule
+
+
+def test_header_only_profile_needs_no_positions(checked):
+    result, findings = checked
+    basic_wl = "einvoice_RE-2026-0114_profile-without-lines.pdf"
+    assert result.positions.filter(pl.col("source_file") == basic_wl).is_empty()
+    assert set(findings.filter(pl.col("source") == basic_wl)["rule"]) == {
+        "zugferd.profile_without_lines"
+    }
+
+
+def test_xrechnung_rules_only_for_xrechnung(tmp_path, settings):
+    import random
+    from datetime import date
+
+    from workbench.samples.einvoice_files import clean_einvoice
+    from workbench.samples.einvoice_xml import FACTURX, cii_bytes
+
+    plain = clean_einvoice(random.Random(3), "RE-2026-0900", date(2026, 2, 2))
+    plain.spec_id, plain.buyer_reference = FACTURX["EN 16931"], None
+    path = tmp_path / "en16931.xml"
+    path.write_bytes(cii_bytes(plain))
+    findings = check_sources(load_invoices(path, profile="einvoice"), settings=settings)
+    assert findings.is_empty(), findings.to_dicts()
+
+
+def test_engines_agree_on_the_einvoice_suites(checked, settings):
+    result, polars_findings = checked
+    gx_findings = check_sources(
+        result, settings=settings, period=("2026-01", "2026-03"), engine="gx"
+    )
+    columns = ["source", "row", "column", "rule", "severity", "value"]
+    assert (
+        polars_findings.select(columns)
+        .sort(columns)
+        .equals(gx_findings.select(columns).sort(columns))
+    )
+
+
+def test_protocol_entry_per_einvoice(checked):
+    result, findings = checked
+    entries = {e["file"]: e for e in check_protocol(findings, result.details)}
+    clean = entries["einvoice_RE-2026-0101_xrechnung_ubl.xml"]
+    assert clean["result"] == "Schema, EN 16931 und XRechnung geprüft: keine Fehler."
+    iban = entries["einvoice_RE-2026-0111_br-de-19.xml"]
+    assert iban["warnings"] == ["xrechnung.BR-DE-19"] and iban["errors"] == []

