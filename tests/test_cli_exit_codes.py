@@ -40,7 +40,7 @@ def _one_german_line(result, *words):
         (["preview", "receipts", "{file}", "--rows", "x"], ["--rows", "'x'", "ganze Zahl"]),
         (["preview", "receipts", "{file}", "--rows", "0"], ["--rows", "mindestens 1"]),
         (["preview", "receipts", "{file}", "--rows", "-5"], ["--rows", "mindestens 1"]),
-        (["preview", "receipts", "{file}", "--page", "-1"], ["--page", "mindestens 0"]),
+        (["preview", "receipts", "{file}", "--page", "0"], ["--page", "mindestens 1"]),
         (["load", "receipts", "{file}", "--format"], ["--format", "braucht einen Wert"]),
         (["load", "receipts", "{file}", "--format", "xml"], ["--format", "'xml'", "table, json"]),
         (["check", "receipts", "{file}", "--period", "2026-00"], ["--period", "2026-00"]),

@@ -88,8 +88,13 @@ def test_preview_names_the_source_column_and_row():
         "2",
     )
     assert result.exit_code in (1, 2), result.stderr
-    assert "invoiceId" in result.stdout
-    assert "ReceiptNo" in result.stdout
+    out = result.stdout
+    # DATEV's words (the element beside it), German values, the source cell as written
+    assert "Belegfeld 1 (invoiceId)" in out and "ReceiptNo" in out
+    assert "Umsatz (amount)" in out and "Konto (accountNo)" in out
+    assert "1.738,72" in out and "»1.738,72«" in out and "1738.72" not in out
+    assert "02.01.2026" in out and "2026-01-02" not in out
+    assert "Seite 1 von" in out and "Datensatz 1 " in out and "Datensatz 0" not in out
 
 
 def test_transfer_then_status_refresh_with_confirmation():
@@ -234,6 +239,20 @@ def test_interrupted_transfer_is_resumed_deleted_or_retransferred_from_the_cli(m
         "2026-02",
     )
     assert blocked.exit_code == 3 and "läuft bereits" in blocked.stderr
+    # The same transfer again: its items belong to the interrupted one, which is named with
+    # the command that finishes it (not just "Nichts zu übertragen")
+    again = invoke(
+        "transfer",
+        "receipts",
+        SAMPLES / "receipts_juston_kasse.csv",
+        "--client",
+        "455148-1",
+        "--yes",
+        "--month",
+        "2026-01",
+    )
+    said = " ".join((again.stdout + again.stderr).split())
+    assert f"workbench resume {interrupted['id']}" in said, said
     resumed = invoke("resume", interrupted["id"], "--yes")
     assert resumed.exit_code == 0, resumed.stderr
     assert "Transferiert" in resumed.stdout

@@ -80,7 +80,7 @@ def test_missing_fiscal_year_is_refused_when_the_transfer_is_created(
     records = receipt_records(month="2027-01", kind="Kasse", prefix="FY", documents=1).drop(
         "customerName", "customerCity"
     )
-    with pytest.raises(DatevApiError, match="#DCO01002"):
+    with pytest.raises(DatevApiError, match="#DCO01002") as refused:
         transfer_records(
             ledger,
             client,
@@ -89,6 +89,10 @@ def test_missing_fiscal_year_is_refused_when_the_transfer_is_created(
             out_dir=tmp_path / "out",
             folders={"Kasse": "Hauptkasse"},
         )
+    # No job was created, so none was deleted: the message says so (no "Job None" for a user)
+    message = str(refused.value)
+    assert "None" not in message
+    assert "kein Job angelegt" in message and "retransfer" in message
 
 
 def test_5xx_429_and_dropped_connections_are_survived_without_duplicates(

@@ -408,7 +408,7 @@ def preview(
     files: Files,
     client: ClientOption = None,
     rows: Annotated[int, typer.Option("--rows", help="Datensätze je Seite.", min=1)] = 20,
-    page: Annotated[int, typer.Option("--page", help="Seite (ab 0).", min=0)] = 0,
+    page: Annotated[int, typer.Option("--page", help="Seite (ab 1).", min=1)] = 1,
     to: TargetOption = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
@@ -417,7 +417,6 @@ def preview(
 
     Je Feld: Wert, Quellspalte, Zeile und Befunde.
     """
-    from workbench.mapping import preview as preview_page
     from workbench.pipeline import map_run
     from workbench.pipeline.connection import connect
     from workbench.pipeline.map import mapping_of
@@ -428,26 +427,45 @@ def preview(
             mapped = mapping_of(map_run(run, pos_mapping=pos_mapping))
     except WorkbenchError as error:
         raise _fail(error) from error
-    page_frame = preview_page(mapped, page=page, page_size=rows)
-    _out.print(
-        f"DATEV-Felder, Seite {page} ({rows} Datensätze je Seite, "
-        f"{mapped.records.height} Datensätze insgesamt)"
+    _print_preview(mapped, run, page=page - 1, size=rows)
+    raise typer.Exit(run.exit_code)
+
+
+def _print_preview(mapped, run: CheckedRun, *, page: int, size: int) -> None:
+    """Each record of page ``page`` (from 0): DATEV's field names (the element beside them),
+    values in German formats, and the source cell as written in the file."""
+    from workbench.datev.vocabulary import LEDGER_FIELD_NAMES
+    from workbench.german import format_count, format_value, severity_label
+    from workbench.mapping import preview as preview_page
+    from workbench.sources.raw import RawCells
+
+    total = mapped.records.height
+    loaded = run.loaded.result
+    raw = RawCells(
+        {Path(path).name: Path(path) for path in run.files},
+        (*loaded.sources, *loaded.position_sources),
     )
-    for record, fields in page_frame.group_by("record", maintain_order=True):
+    _out.print(
+        f"DATEV-Felder, Seite {page + 1} von {max(1, -(-total // size))} "
+        f"({format_count(total)} Datensätze, {size} je Seite)"
+    )
+    long = preview_page(mapped, page=page, page_size=size)
+    for (record,), fields in long.group_by("record", maintain_order=True):
+        values = mapped.records.row(int(record), named=True)
         first = fields.row(0, named=True)
         where = escape(f"{first['source_file']}:{first['source_row']}")
-        _out.print(f"[bold]Datensatz {record[0]}[/]  ← {where}", highlight=False)
+        _out.print(f"[bold]Datensatz {int(record) + 1} [/] ← {where}", highlight=False)
         for row in fields.iter_rows(named=True):
-            origin = (
-                f"{row['source_column']} = {_short(row['source_value'], 80)!r}"
-                if row["source_column"]
-                else "(abgeleitet)"
-            )
+            name = row["field"]
+            # LedgerImport elements get DATEV's word; EXTF columns already are DATEV's names
+            label = f"{LEDGER_FIELD_NAMES[name]} ({name})" if name in LEDGER_FIELD_NAMES else name
+            column = row["source_column"]
+            written = raw.text(row["source_file"], row["source_row"], column)
+            origin = f"{column} = »{_short(written or '', 80)}«" if column else "(abgeleitet)"
             notes = (
-                f"  [yellow]{row['severity']}: {escape(', '.join(row['rules']))}[/]"
+                f"  [yellow]{severity_label(row['severity'])}: {escape(', '.join(row['rules']))}[/]"
                 if row.get("rules")
                 else ""
             )
-            line = f"{row['field']:<22} {_short(row['value'], 80):<32} ← {origin}"
+            line = f"{label:<30} {_short(format_value(values.get(name)), 80):<32} ← {origin}"
             _out.print(f"    {escape(line)}{notes}", highlight=False)
-    raise typer.Exit(run.exit_code)

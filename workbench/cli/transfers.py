@@ -63,8 +63,10 @@ def transfer(
 ) -> None:
     """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
     from workbench.cli.progress import progress_for
+    from workbench.german import format_month
     from workbench.pipeline import map_run, package_run, send_run
     from workbench.pipeline.connection import connect
+    from workbench.transfer.ledger_schema import IN_PROGRESS
 
     try:
         with connect() as connection:
@@ -91,12 +93,23 @@ def transfer(
                     progress=lambda n, total, name: report(n, total, f"Hochladen {name}"),
                 )
             rows = [describe_transfer(connection.ledger, item) for item in sent.transfers]
+            unfinished = [
+                t for t in connection.ledger.transfers(client=mapped.client)
+                if t.local_status in IN_PROGRESS
+            ]  # fmt: skip
     except WorkbenchError as error:
         raise _fail(error) from error
     if sent.postings is not None:
         _print_frame(sent.postings.group_by("status").len().sort("status"), title="Auslagen")
     elif not rows:
         _out.print("Nichts zu übertragen: alle Positionen sind bereits übertragen oder gesperrt.")
+        for open_transfer in unfinished:  # an interrupted transfer holds them: say how to finish
+            _out.print(
+                f"Die Übertragung {open_transfer.id} ({format_month(open_transfer.month)}, "
+                f"{open_transfer.document_kind or open_transfer.kind}) ist nicht abgeschlossen: "
+                f"fortsetzen mit 'workbench resume {open_transfer.id}' oder löschen mit "
+                f"'workbench delete {open_transfer.id}'."
+            )
     else:
         _print_frame(pl.DataFrame(rows).drop("job_ids"), title="Übertragungen")
         _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")

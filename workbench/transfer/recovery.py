@@ -102,12 +102,18 @@ def after_failure(
             error=str(error),
             **({"job_id": None} if freed else {}),
         )
-        what = (
-            f"Ihr offener Job {transfer.job_id} wurde bei DATEV gelöscht; nach der Korrektur: "
-            f"'workbench retransfer {transfer.id}' oder 'workbench transfer …'."
-            if freed
-            else f"Löschen Sie sie mit 'workbench delete {transfer.id}', bevor Sie neu übertragen."
-        )
+        again = f"'workbench retransfer {transfer.id}' oder 'workbench transfer …'"
+        if not freed:
+            what = (
+                f"Löschen Sie sie mit 'workbench delete {transfer.id}', bevor Sie neu übertragen."
+            )
+        elif transfer.job_id is None:  # DATEV refused to create the job (e.g. #DCO01002)
+            what = f"Bei DATEV wurde kein Job angelegt; nach der Korrektur: {again}."
+        else:
+            what = (
+                f"Ihr offener Job {transfer.job_id} wurde bei DATEV gelöscht; nach der "
+                f"Korrektur: {again}."
+            )
     return DatevApiError(
         f"{error} Die Übertragung {transfer.id} ist "
         f"{'unterbrochen' if error.status in TRANSIENT else 'fehlgeschlagen'}. {what}",
