@@ -58,6 +58,7 @@ def run_report(
     from nbconvert import HTMLExporter
 
     from workbench.clients import normalise_client_id, normalise_month
+    from workbench.reports.kernel import private_kernel
 
     client, period = normalise_client_id(client), normalise_month(period)
 
@@ -76,14 +77,16 @@ def run_report(
         "test": test,
     }
     try:
-        papermill.execute_notebook(
-            str(resource_path("notebooks", "reports", "monthly-reconciliation.ipynb")),
-            str(executed),
-            parameters=parameters,
-            progress_bar=False,
-            kernel_name="python3",
-            cwd=str(base or Path.cwd()),
-        )
+        with private_kernel() as kernel_manager:
+            papermill.execute_notebook(
+                str(resource_path("notebooks", "reports", "monthly-reconciliation.ipynb")),
+                str(executed),
+                parameters=parameters,
+                progress_bar=False,
+                kernel_name="python3",
+                kernel_manager_class=kernel_manager,
+                cwd=str(base or Path.cwd()),
+            )
     except papermill.PapermillExecutionError as error:
         raise WorkbenchError(
             f"Der Bericht für {client} ist in Zelle {error.exec_count} "

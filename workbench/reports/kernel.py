@@ -1,0 +1,42 @@
+"""The kernel that runs report notebooks talks over Unix sockets in a private folder, not TCP.
+
+On TCP any local user can subscribe to a kernel's output channel on loopback (its messages are
+signed, not encrypted) and read a Mandant's figures; ipykernel warns about that on every start.
+Sockets in a folder only this user can open close that door. Windows has no such sockets: there
+the kernel stays on TCP.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
+
+__all__ = ["private_kernel"]
+
+
+@contextmanager
+def private_kernel() -> Iterator[type[AsyncKernelManager]]:
+    """A kernel manager class for papermill (``kernel_manager_class``) whose kernels listen on
+    sockets in a fresh 0700 folder (``.folder``), removed afterwards with its sockets."""
+    if sys.platform == "win32":
+        yield AsyncKernelManager
+        return
+    with tempfile.TemporaryDirectory(prefix="workbench-kernel-") as folder:
+
+        class PrivateKernelManager(AsyncKernelManager):
+            @default("transport")
+            def _private_transport(self) -> str:
+                return "ipc"
+
+            @default("ip")
+            def _private_sockets(self) -> str:
+                return str(Path(folder) / "kernel")  # channels become kernel-1, kernel-2 ...
+
+        PrivateKernelManager.folder = Path(folder)  # type: ignore[attr-defined]
+        yield PrivateKernelManager
