@@ -1,8 +1,9 @@
 """Great Expectations on Spark finds exactly what the polars engine finds (issue 18, item 5).
 
 These run in ``make test-spark`` (the ``[spark]`` extra and Java 17), which CI calls after the
-main suite: on every sample file and on one million generated receipt items. In a plain
-``make test`` they are deselected (see ``tests/conftest.py``: only ``-m spark`` selects them).
+main suite: on every sample file (the e-invoices as one run; the positions file of the canonical
+invoices is read with them) and on one million generated receipt items. In a plain ``make test``
+they are deselected (see ``tests/conftest.py``: only ``-m spark`` selects them).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def assert_same(fast: pl.DataFrame, on_spark: pl.DataFrame) -> None:
         ("receipts_juston_expense.csv", "receipts", "juston", "xml"),
         ("receipts_juston_kasse.csv", "receipts", "juston", "xml"),
         ("receipts_canonical.csv", "receipts", "canonical", "xml"),
+        ("receipts_canonical.json", "receipts", "canonical", "xml"),
+        ("receipts_juston_booking_detail.csv", "receipts", "juston", "extf"),
         ("invoices_crmplus.xlsx", "invoices", "crmplus", "extf"),
         ("invoices_canonical.csv", "invoices", "canonical", "xml"),
         ("pos_lightspeed.csv", "pos", "lightspeed", "extf"),
@@ -66,6 +69,18 @@ def test_spark_agrees_with_polars_on_samples(name, kind, profile, target, spark,
     options = dict(settings=seed_settings("455148-1"), period=PERIOD, target=target, folder=SAMPLES)
     fast = check_sources(result, engine="polars", **options)
     on_spark = check_sources(result, engine="gx", spark=spark, **options)
+    assert_same(fast, on_spark)
+
+
+def test_spark_agrees_with_polars_on_the_einvoices(spark, seed_settings):
+    """Every e-invoice sample (XRechnung UBL/CII, ZUGFeRD, the seeded rule breaches) in one run."""
+    files = sorted(SAMPLES.glob("einvoice_*"))
+    assert len(files) > 10
+    result = load_run("invoices", files, profile="einvoice").result
+    options = dict(settings=seed_settings("455148-1"), period=PERIOD, folder=SAMPLES)
+    fast = check_sources(result, engine="polars", **options)
+    on_spark = check_sources(result, engine="gx", spark=spark, **options)
+    assert fast.height  # the seeded breaches are there, so agreeing means something
     assert_same(fast, on_spark)
 
 
