@@ -3,15 +3,11 @@ any local user could subscribe to (the kernel's output channel is signed, not en
 
 import os
 import stat
-import sys
 
 import nbformat
 import papermill
-import pytest
 
 from workbench.reports.kernel import private_kernel
-
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
 
 
 def test_a_notebook_runs_over_unix_sockets_in_a_folder_only_this_user_opens(tmp_path, capfd):
