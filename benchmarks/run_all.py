@@ -28,6 +28,7 @@ RUNS = {
     "bank_match.py": ([], ["--lines", "10000", "--receipts", "10000", "--repeat", "1"]),
     "pruefbericht.py": ([], ["--rows", "10000", "--repeat", "1"]),
     "einvoices.py": ([], ["--invoices", "1000", "--schematron", "50"]),
+    "reconcile.py": ([], ["--bookings", "5000", "--differences", "10", "--repeat", "1"]),
     "fanout_reports.py": ([], ["--clients", "6", "--rows", "100"]),
     # Needs the [spark] extra and Java 17 (make test-spark installs both).
     "spark_checks.py": ([], ["--rows", "100000"]),

@@ -13,6 +13,7 @@ def test_public_api_is_pinned_and_sorted():
         "MappedRun",
         "PackagedRun",
         "ProfileError",
+        "Reconciliation",
         "SentRun",
         "Settings",
         "SourceError",
@@ -31,6 +32,7 @@ def test_public_api_is_pinned_and_sorted():
         "load_settings",
         "map_run",
         "package_run",
+        "reconcile_run",
         "send_run",
         "status_run",
     ]

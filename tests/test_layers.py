@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"checks", "samples", "bank"},
     {"mapping"},
     {"transfer"},
-    {"calls", "talk"},
+    {"calls", "talk", "reconcile"},
     # The sandbox stands in for DATEV: only the composition above the transfer layer starts it
     # (pipeline/connection.py), and it knows nothing of the client side (see BOTTOM_ONLY).
     {"sandbox"},

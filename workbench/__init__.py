@@ -1,8 +1,9 @@
-"""DATEV reconciliation workbench: load, check, map, package, send and follow the status.
+"""DATEV reconciliation workbench: load, check, map, package, send, follow the status and
+reconcile with what DATEV booked.
 
 The curated public API; ``tests/test_exported_members.py`` pins it. The stage functions
-(``load_run`` → ``check_run`` → ``map_run`` → ``package_run`` → ``send_run`` → ``status_run``)
-each take the previous stage's result; see ``workbench/pipeline/__init__.py``.
+(``load_run`` → ``check_run`` → ``map_run`` → ``package_run`` → ``send_run`` → ``status_run`` →
+``reconcile_run``) each take the previous stage's result; see ``workbench/pipeline/__init__.py``.
 """
 
 from workbench.config import Settings, load_settings
@@ -27,9 +28,11 @@ from workbench.pipeline import (
     load_run,
     map_run,
     package_run,
+    reconcile_run,
     send_run,
     status_run,
 )
+from workbench.reconcile import Reconciliation
 from workbench.sources import (
     LoadResult,
     available_profiles,
@@ -51,6 +54,7 @@ __all__ = [
     "MappedRun",
     "PackagedRun",
     "ProfileError",
+    "Reconciliation",
     "SentRun",
     "Settings",
     "SourceError",
@@ -69,6 +73,7 @@ __all__ = [
     "load_settings",
     "map_run",
     "package_run",
+    "reconcile_run",
     "send_run",
     "status_run",
 ]

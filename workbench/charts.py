@@ -16,6 +16,7 @@ __all__ = [
     "SEVERITY_COLOURS",
     "findings_per_month",
     "findings_per_rule",
+    "sent_and_booked",
     "status_colours",
     "svg",
 ]
@@ -142,3 +143,34 @@ def status_colours(statuses: list[str]) -> Any:
         status for status in set(statuses) if status not in _STATUS
     )
     return alt.Scale(domain=domain, range=[_STATUS.get(status, "#9e9e9e") for status in domain])
+
+
+def sent_and_booked(accounts: pl.DataFrame, *, width: int = 560) -> Any:
+    """Bars per Sachkonto, what the workbench sent beside what DATEV booked (the Abgleich's
+    ``accounts_table``: Konto, gesendet, gebucht in euros, Soll positive). Personenkonten
+    (one digit longer than the Sachkonten) are the other side of the same bookings and stay in
+    the table only."""
+    import altair as alt
+
+    length = pl.col("Konto").str.len_chars()
+    general = accounts.filter(length == length.min())
+    order = general["Konto"].to_list()
+    sides = general.unpivot(
+        ["gesendet", "gebucht"], index="Konto", variable_name="Seite", value_name="Betrag"
+    )
+    return (
+        alt.Chart(sides)
+        .mark_bar()
+        .encode(
+            x=alt.X("Konto:N", sort=order, title="Konto", axis=alt.Axis(labelAngle=-45)),
+            xOffset=alt.XOffset("Seite:N", sort=["gesendet", "gebucht"]),
+            y=alt.Y("Betrag:Q", title="Soll - Haben (EUR)", axis=alt.Axis(format=",.0f")),
+            color=alt.Color(
+                "Seite:N",
+                scale=alt.Scale(domain=["gesendet", "gebucht"], range=["#9e9e9e", "#3b78c2"]),
+                title=None,
+            ),
+            tooltip=["Konto", "Seite", alt.Tooltip("Betrag:Q", format=",.2f")],
+        )
+        .properties(width=width, height=220, title="Gesendet und gebucht je Sachkonto")
+    )

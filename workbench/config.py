@@ -65,6 +65,7 @@ DATEV_PRODUCTION = {
     "accounting-dxso-jobs": "https://accounting-dxso-jobs.api.datev.de/platform/v2",
     "accounting-documents": "https://accounting-documents.api.datev.de/platform/v2",
     "accounting-extf-files": "https://accounting-extf-files.api.datev.de/platform/v3",
+    "accounting-data-exchange": "https://accounting-data-exchange.api.datev.de/platform/v1",
     "master-data": "http://localhost:58454/datev/api/master-data/v1",
     "order-management": "http://localhost:58454/datev/api/order-management/v1",
 }
@@ -133,6 +134,7 @@ def sandbox_endpoints(origin: str) -> dict[str, str]:
         "accounting-dxso-jobs": f"{origin}/accounting-dxso-jobs/platform/v2",
         "accounting-documents": f"{origin}/accounting-documents/platform/v2",
         "accounting-extf-files": f"{origin}/accounting-extf-files/platform/v3",
+        "accounting-data-exchange": f"{origin}/accounting-data-exchange/platform/v1",
         "master-data": f"{origin}/datev/api/master-data/v1",
         "order-management": f"{origin}/datev/api/order-management/v1",
     }

@@ -21,7 +21,7 @@ SOURCES = [
 
 @pytest.fixture(scope="module")
 def sandbox():
-    with start_sandbox() as running:
+    with start_sandbox(control=True) as running:
         yield running
 
 
@@ -229,3 +229,49 @@ def test_monthly_report_lists_open_talks_oldest_first(shared_sandbox, tmp_path):
     assert "02.01.2026" in page
     assert "RE-ZU" not in page and "RE-ANDERER" not in page  # closed, and another client's
     assert result.details["open_talks"] == 2
+
+
+def test_monthly_report_reconciles_with_what_datev_booked(shared_sandbox, tmp_path):
+    """The section "Abgleich mit DATEV": no differences after DATEV booked the month; after a
+    colleague deleted a Beleg, its bookings are the differences, first, with source file and
+    row."""
+    import httpx
+    import polars as pl
+
+    from workbench.reconcile import period_bounds
+    from workbench.reconcile.sent import sent_bookings
+
+    client = "29098-55003"  # a Mandant no other report test transfers for
+    sources = [{"kind": "receipts", "files": [str(SAMPLES / "receipts_juston_expense.csv")]}]
+    first = run_report(
+        client=client,
+        period="2026-01",
+        sources=sources,
+        transfer=True,
+        out=tmp_path / "vorher.html",
+        base=REPO,
+    )
+    page = first.html.read_text(encoding="utf-8")
+    section = page[page.index("Abgleich mit DATEV: Januar 2026") :]
+    assert "Keine Abweichungen" in section
+    assert "Gesendet und gebucht je Sachkonto" in section and "<svg" in section
+    assert "Bürobedarf" in section  # DATEV's Kontenbeschriftung
+    start, end = period_bounds("2026-01")
+    with connect() as connection:
+        sent = sent_bookings(connection.ledger, client, start=start, end=end, account_length=4)
+    booking = sent.row(0, named=True)
+    deleted = httpx.post(
+        f"{shared_sandbox.url}/_sandbox/clients/{client}/postings",
+        json={"action": "delete", "match": {"documentField1": booking["belegfeld1"]}},
+    )
+    assert deleted.status_code == 200, deleted.text
+    second = run_report(
+        client=client, period="2026-01", sources=sources, out=tmp_path / "nachher.html", base=REPO
+    )
+    section = second.html.read_text(encoding="utf-8")
+    section = section[section.index("Abgleich mit DATEV: Januar 2026") :]
+    beleg = sent.filter(pl.col("belegfeld1") == booking["belegfeld1"]).height  # its positions
+    assert f"Abweichungen ({beleg})" in section
+    assert section.index("nicht gebucht") < section.index("Je Konto")  # differences first
+    assert booking["belegfeld1"] in section and "receipts_juston_expense.csv" in section
+    assert f">{booking['source_row']}</td>" in section

@@ -20,7 +20,8 @@ CLIENT_SECRET = "sandbox-secret"
 REDIRECT_URI = "http://127.0.0.1:8400/callback"
 ALL_SCOPES = (
     "openid offline_access datev:accounting:clients accounting:clients:read "
-    "accounting:dxso-jobs accounting:documents datev:accounting:extf-files-import"
+    "accounting:dxso-jobs accounting:documents datev:accounting:extf-files-import "
+    "datev:accounting:exchange"
 )
 
 

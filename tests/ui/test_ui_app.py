@@ -64,10 +64,11 @@ def test_the_flow_runs_in_datevs_order_and_each_step_says_what_it_needs(make_app
     app = make_app(client="455148-1")
     titles = [step.title for step in app.steps.values()]
     assert titles == ["Mandant", "Quellen", "Prüfen", "Vorschau", "Übertragen", "Status",
-                      "Protokoll", "Anrufe", "Mandantentalk", "Zugänge"]  # fmt: skip
-    # the main path ends at the protocol; the expert areas are in the bar only
-    assert [step.key for step in app.steps.values() if step.in_flow][-1] == "protocol"
-    assert app.steps["protocol"].next_button.layout.display == "none"
+                      "Protokoll", "Abgleich mit DATEV", "Anrufe", "Mandantentalk",
+                      "Zugänge"]  # fmt: skip
+    # the main path ends with the Abgleich; the expert areas are in the bar only
+    assert [step.key for step in app.steps.values() if step.in_flow][-1] == "reconcile"
+    assert app.steps["reconcile"].next_button.layout.display == "none"
     for step in app.steps.values():
         assert step.heading.value.startswith("<h3")
         assert "wb-step-needs" in step.heading.value

@@ -12,6 +12,7 @@ from workbench.cli import (  # noqa: F401  (registers the commands)
     data,
     demo,
     kanzleien,
+    reconcile,
     reporting,
     schedule,
     talk,

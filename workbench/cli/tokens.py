@@ -140,7 +140,9 @@ def login(
     service: Annotated[
         str,
         typer.Option(
-            "--service", help="Datenservice: rechnungsdatenservice oder buchungsdatenservice."
+            "--service",
+            help="Datenservice: rechnungsdatenservice, buchungsdatenservice oder "
+            "export-rechnungswesen (Abgleich mit DATEV).",
         ),
     ] = "rechnungsdatenservice",
     client: Annotated[

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -133,10 +134,14 @@ def _normalise_quotes(body: str) -> str:
     )
 
 
-def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
+def read_extf(
+    path_or_buffer: str | Path | bytes | BinaryIO, *, columns: Sequence[str] | None = None
+) -> ExtfFile:
     """Read an EXTF file (Buchungsstapel, Debitoren/Kreditoren, Kontenbeschriftungen).
 
-    Example: ``read_extf("EXTF_Buchungsstapel.csv").frame["Umsatz (ohne Soll/Haben-Kz)"]``
+    ``columns``: read and parse only these (DATEV's names), which makes a large file several
+    times faster. Example:
+    ``read_extf("EXTF_Buchungsstapel.csv").frame["Umsatz (ohne Soll/Haben-Kz)"]``
     """
     if isinstance(path_or_buffer, bytes):
         raw = path_or_buffer
@@ -152,9 +157,10 @@ def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
     fmt = header.format
     if names_line.strip():
         _check_separator(names_line, 2)
-    columns = next(csv.reader([names_line.rstrip("\r")], delimiter=SEPARATOR, quotechar='"'), [])
-    width = max(len(columns), 1)
+    found = next(csv.reader([names_line.rstrip("\r")], delimiter=SEPARATOR, quotechar='"'), [])
+    width = max(len(found), 1)
     names = [fmt.fields[i].name if i < len(fmt.fields) else f"Spalte {i + 1}" for i in range(width)]
+    wanted = [i for i, name in enumerate(names) if columns is None or name in columns]
     if body.strip():
         raw_frame = pl.read_csv(
             io.BytesIO(_normalise_quotes(body).encode("utf-8")),
@@ -162,14 +168,15 @@ def read_extf(path_or_buffer: str | Path | bytes | BinaryIO) -> ExtfFile:
             separator=SEPARATOR,
             quote_char='"',
             infer_schema=False,
-            new_columns=names,
+            columns=None if columns is None else wanted,
             truncate_ragged_lines=True,
         )
+        raw_frame.columns = [names[i] for i in wanted]
     else:
-        raw_frame = pl.DataFrame(schema={n: pl.String for n in names})
+        raw_frame = pl.DataFrame(schema={names[i]: pl.String for i in wanted})
     raw_frame = raw_frame.with_columns(pl.all().replace("", None))
     return ExtfFile(
-        header, _parse_columns(raw_frame, fmt, header), encoding.replace("-sig", ""), columns
+        header, _parse_columns(raw_frame, fmt, header), encoding.replace("-sig", ""), found
     )
 
 

@@ -21,7 +21,7 @@ import polars as pl
 
 from workbench.errors import WorkbenchError
 from workbench.findings import concat_findings, empty_findings, exit_code
-from workbench.german import parse_month
+from workbench.german import format_month, parse_month
 from workbench.reports.accounts import ACCOUNTS_SCHEMA, amounts_per_account, read_account_names
 from workbench.transfer.status import FAILED_STATUSES
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from workbench.mapping import Mapped
     from workbench.pipeline import CheckedRun, MappedRun
     from workbench.pipeline.connection import Connection
+    from workbench.reconcile import Reconciliation
 
     Run = CheckedRun | MappedRun
 
@@ -74,6 +75,9 @@ class ReportData:
     #: A test report (seed 003's "Testdatei"): nothing was sent; ``test_files`` is what would be.
     test: bool = False
     test_files: list[Path] = field(default_factory=list)
+    #: The Abgleich with what DATEV booked in the month, or why there is none.
+    reconciliation: Reconciliation | None = None
+    reconcile_note: str = ""
 
     @property
     def previous_period(self) -> str:
@@ -210,6 +214,7 @@ def collect(
         data.transfers = _transfers(connection, client)
         data.pending = _pending(data, connection)
         data.rejections = _rejections(data, connection)
+        data.reconciliation, data.reconcile_note = _reconciliation(data, connection)
         if any(part.height for part in previous_parts):
             data.previous, data.previous_from = _sum_accounts(previous_parts), "Quellen"
         else:
@@ -354,6 +359,25 @@ def _rejections(data: ReportData, connection: Connection) -> pl.DataFrame:
     return concat_findings(
         [backmap_findings(connection.ledger, identifier) for identifier in failed["id"]]
     )
+
+
+def _reconciliation(data: ReportData, connection: Connection) -> tuple[Reconciliation | None, str]:
+    """The Abgleich of the month's transfers with DATEV's bookings (the month's sources as the
+    third side); without transfers, or when DATEV cannot be read, the reason instead."""
+    from workbench.pipeline import MappedRun, reconcile_run
+
+    if data.month_transfers.is_empty():
+        return None, (
+            f"Für {format_month(data.period)} wurde nichts übertragen; der Abgleich mit DATEV "
+            "folgt auf die Übertragungen des Monats."
+        )
+    sources = [run for run in data.runs if isinstance(run, MappedRun)]
+    try:
+        return reconcile_run(
+            connection, client=data.client, period=data.period, sources=sources
+        ), ""
+    except WorkbenchError as error:
+        return None, f"Abgleich mit DATEV nicht möglich: {error}"
 
 
 def open_talks(settings: Any, client: str) -> pl.DataFrame:

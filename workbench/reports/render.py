@@ -33,6 +33,7 @@ __all__ = [
     "show_findings",
     "show_header",
     "show_open",
+    "show_reconciliation",
     "show_rejections",
     "show_summary",
     "show_talks",
@@ -403,3 +404,40 @@ def show_talks(data: ReportData) -> None:
         f"{format_count(int(talks.select(pl.max('days_open')).item()))} Tagen.</p>"
         + table_html(table)
     )
+
+
+def show_reconciliation(data: ReportData) -> None:
+    """Abgleich mit DATEV: the differences first, then sent vs booked per account (chart and
+    table with DATEV's Kontenbeschriftungen)."""
+    from workbench.charts import sent_and_booked, svg
+    from workbench.reconcile.tables import accounts_table, differences_table
+
+    title = f"<h3>Abgleich mit DATEV: {format_month(data.period)}</h3>"
+    result = data.reconciliation
+    if result is None:
+        _display(f"{title}<p>{html.escape(data.reconcile_note)}</p>")
+        return
+    counts = result.counts
+    found = result.differences.height
+    parts = [
+        title,
+        f"<p>{format_count(counts['sent'])} gesendete und {format_count(counts['booked'])} bei "
+        f"DATEV gebuchte Buchungen"
+        + (f", {format_count(counts['source'])} aus den Quellen" if result.with_sources else "")
+        + ".</p>",
+        f"<h4>Abweichungen ({format_count(found)})</h4>"
+        + table_html(differences_table(result), limit=500)
+        if found
+        else "<p><span class='wb-badge wb-ok'>Keine Abweichungen</span> Gesendetes und bei "
+        "DATEV Gebuchtes stimmen überein.</p>",
+    ]
+    accounts = accounts_table(result)
+    if accounts.height:
+        parts += [
+            "<h4>Je Konto</h4><p class='wb-note'>Soll positiv, Haben negativ; Bezeichnung "
+            "von DATEV; abweichende Konten zuerst.</p>",
+            svg(sent_and_booked(accounts)),
+            table_html(accounts, limit=500),
+        ]
+    parts += [f"<p class='wb-note'>{html.escape(note)}</p>" for note in result.notes]
+    _display("".join(parts))

@@ -7,7 +7,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from workbench.sandbox import clients, connect, control, documents, dxso, extf, oauth
+from workbench.sandbox import (
+    clients,
+    connect,
+    control,
+    documents,
+    dxso,
+    exchange,
+    extf,
+    oauth,
+)
 from workbench.sandbox.errors import Reject
 from workbench.sandbox.faults import FaultMiddleware
 from workbench.sandbox.limits import BodyLimitMiddleware
@@ -32,6 +41,7 @@ def build_app(state: SandboxState) -> Starlette:
         *dxso.routes,
         *extf.routes,
         *documents.routes,
+        *exchange.routes,
         *connect.routes,
         *control.routes,
     ]

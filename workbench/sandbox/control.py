@@ -1,7 +1,8 @@
 """`/_sandbox/...`: health (always on) and, only when enabled, the test controls: clock,
 reset, faults, token expiry, Storno of a processed dxso job (done in Belege online by real
-users, so DATEV's API has no call for it) and the list of every job ever created (so tests can
-prove that a command created none).
+users, so DATEV's API has no call for it), the list of every job ever created (so tests can
+prove that a command created none) and a colleague's manual posting (contract:
+``POST /_sandbox/clients/{id}/postings``, see :mod:`workbench.sandbox.booked`).
 """
 
 from __future__ import annotations
@@ -225,6 +226,24 @@ async def cancel_job(request: Request) -> Response:
     return json_response({"id": request.path_params["job_id"], "status": status})
 
 
+async def postings(request: Request) -> Response:
+    from workbench.sandbox.booked import PostingError, change_bookings
+
+    state = _enabled(request)
+    client = state.seed.client(request.path_params["client_id"])
+    if client is None:
+        return json_response(
+            {"error": "not_found", "error_description": "Den Mandanten gibt es nicht."}, 404
+        )
+    body = await _body(request)
+    try:
+        answer = change_bookings(state, client, body)
+    except PostingError as error:
+        code = "not_found" if error.status == 404 else "invalid_posting"
+        return json_response({"error": code, "error_description": str(error)}, error.status)
+    return json_response(answer, 201 if answer["action"] == "add" else 200)
+
+
 routes = [
     Route("/_sandbox/health", health),
     Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
@@ -233,4 +252,5 @@ routes = [
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
     Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
     Route("/_sandbox/clients/{client_id}/dxso-jobs/{job_id}/cancel", cancel_job, methods=["POST"]),
+    Route("/_sandbox/clients/{client_id}/postings", postings, methods=["POST"]),
 ]

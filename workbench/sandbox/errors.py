@@ -8,6 +8,10 @@ DATEV uses three shapes, and clients must cope with all of them:
 - accounting-clients v2 / extf-files v3: ProblemDetails ``{type, title, detail, request_id,
   status, affected_elements?}``.
 - DATEVconnect: ``{error, error_description, error_uri, request_id, additional_messages}``.
+
+Accounting Data Exchange 1.5.8 answers with RFC 9457 problem objects of its own:
+``{type, title, status, detail, instance, requestId}`` (``requestId`` in camel case, as
+``application/problem+json``).
 """
 
 from __future__ import annotations
@@ -109,6 +113,28 @@ def problem(
     if affected:
         body["affected_elements"] = affected
     return json_response(body, status)
+
+
+def ade_problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str = "invalid-request",
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An ADE problem object; ``type`` follows the example in the ADE OpenAPI file."""
+    body: dict[str, Any] = {
+        "type": f"https://api.datev.de/accounting/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "requestId": request_id(),
+    }
+    if instance:
+        body["instance"] = instance
+    return json_response(body, status, headers=headers, media_type="application/problem+json")
 
 
 def connect_error(

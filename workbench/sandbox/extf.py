@@ -22,6 +22,7 @@ from workbench.sandbox.clock import isoformat
 from workbench.sandbox.errors import Reject, json_response, problem
 from workbench.sandbox.extf_rules import check_extf
 from workbench.sandbox.oauth import require
+from workbench.sandbox.postings import extf_bookings, store_bookings
 
 BASE = "/accounting-extf-files/platform/v3/clients/{client_id}/extf-files"
 SCOPE = "datev:accounting:extf-files-import"
@@ -108,6 +109,11 @@ async def import_file(request: Request) -> Response:
         )
     state = state_of(request)
     outcome = await run_in_threadpool(check_extf, content, client)
+    bookings = (
+        await run_in_threadpool(extf_bookings, content, client)
+        if outcome["result"] == "succeeded" and outcome.get("data_category_id") == 21
+        else []
+    )
     now = state.clock.now()
     job_id = str(uuid.uuid4())
     job: dict[str, Any] = {"id": job_id, "filename": filename, "timestamp": isoformat(now)}
@@ -116,19 +122,15 @@ async def import_file(request: Request) -> Response:
     version = _header_text(request, "client-application-version")
     if version:
         job["client_application_version"] = version
-    state.store.execute(
-        "INSERT INTO extf_jobs (id, client_id, received_at, ready_at, job, outcome, content) "
-        "VALUES (?,?,?,?,?,?,?)",
-        (
-            job_id,
-            client.id,
-            now,
-            now + state.settings.extf_seconds,
-            json.dumps(job),
-            json.dumps(outcome),
-            content,
-        ),
-    )
+    ready_at = now + state.settings.extf_seconds
+    with state.store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO extf_jobs (id, client_id, received_at, ready_at, job, outcome, content) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (job_id, client.id, now, ready_at, json.dumps(job), json.dumps(outcome), content),
+        )
+        # The Buchungsdatenservice books what it accepted once the job has succeeded.
+        store_bookings(conn, client.id, job_id, ready_at, bookings)
     headers = {
         "Location": f"/clients/{client.id}/extf-files/jobs/{job_id}",
         "Retry-After": str(math.ceil(state.settings.extf_seconds)),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.sandbox import rules
+from workbench.sandbox.postings import document_guid, ledger_bookings, store_bookings
 from workbench.sandbox.seed import AccountingClient
 from workbench.sandbox.state import SandboxState
 
@@ -35,6 +36,7 @@ class Outcome:
     status: int
     entries: list[Entry] = field(default_factory=list)
     invoices: list[str] = field(default_factory=list)
+    bookings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def visible_job(state: SandboxState, client_id: str, job_id: str) -> dict[str, Any] | None:
@@ -104,6 +106,7 @@ def _advance(
             "INSERT OR IGNORE INTO invoices VALUES (?,?,?)",
             [(job["client_id"], inv, job["id"]) for inv in outcome.invoices],
         )
+        store_bookings(conn, job["client_id"], job["id"], done, outcome.bookings)
     return job
 
 
@@ -162,8 +165,9 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
     entries = [Entry("nachfolgende Belege werden nach Belege online übernommen!")]
     ok = failed = 0
     invoices: list[str] = []
+    bookings: list[dict[str, Any]] = []
     for number, document in enumerate(archive["documents"], start=1):
-        doc_entries, doc_invoices = _process_document(document, files, client, job)
+        doc_entries, doc_invoices, doc_bookings = _process_document(document, files, client, job)
         errors = [e for e in doc_entries if e.type == "error"]
         entries.extend(doc_entries)
         if errors:
@@ -179,6 +183,7 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
         else:
             ok += 1
             invoices.extend(doc_invoices)
+            bookings.extend(doc_bookings)
     described = {
         name
         for d in archive["documents"]
@@ -194,7 +199,7 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
         )
     status = 2 if failed == 0 else (3 if ok == 0 else 4)
     entries.append(Entry(f"Verarbeitung abgeschlossen: {ok} von {ok + failed} Belegen übernommen."))
-    return Outcome(status, entries, invoices)
+    return Outcome(status, entries, invoices, bookings)
 
 
 def _process_document(
@@ -202,7 +207,8 @@ def _process_document(
     files: dict[str, bytes],
     client: AccountingClient,
     job: dict[str, Any],
-) -> tuple[list[Entry], list[str]]:
+) -> tuple[list[Entry], list[str], list[dict[str, Any]]]:
+    """Protocol entries, invoice ids and bookings of one Beleg (bookings only if taken over)."""
     entries: list[Entry] = []
     missing = [name for name in document["files"] if name not in files]
     for name in missing:
@@ -215,13 +221,15 @@ def _process_document(
             Entry(text, "error", ledger["datafile"], context) for text, context in problems
         )
     if any(e.type == "error" for e in entries):
-        return entries, []
+        return entries, [], []
+    ids = {name: document_guid() for name in document["files"]}
     for name in document["files"] + ([ledger["datafile"]] if ledger else []):
+        beleg_id = ids[name].replace("-", "") if name in ids else uuid.uuid4().hex.upper()
         entries.append(
             Entry(
                 "wurde in die Belegverwaltung übernommen!",
                 filename=name,
-                context=f"Beleg-ID Nr. {uuid.uuid4().hex.upper()}",
+                context=f"Beleg-ID Nr. {beleg_id}",
             )
         )
     if ledger:
@@ -233,7 +241,18 @@ def _process_document(
                     filename=ledger["datafile"],
                 )
             )
-    return entries, invoices
+    bookings = (
+        ledger_bookings(
+            ledger["kind"],
+            files[ledger["datafile"]],
+            client,
+            cash_account=ledger.get("cash_account"),
+            document_guid=next(iter(ids.values()), None),
+        )
+        if ledger
+        else []
+    )
+    return entries, invoices, bookings
 
 
 def cancel(state: SandboxState, client_id: str, job_id: str, *, refused: bool) -> int | None:
@@ -258,4 +277,5 @@ def cancel(state: SandboxState, client_id: str, job_id: str, *, refused: bool) -
         )
         if not refused:
             conn.execute("DELETE FROM invoices WHERE job_id = ?", (job_id,))
+            conn.execute("UPDATE account_bookings SET deleted = 1 WHERE origin = ?", (job_id,))
     return status

@@ -21,6 +21,7 @@ SERVICE_SCOPES = {
     "Belegbilderservice": ["accounting:documents"],
     "Rechnungsdatenservice 1.0": ["accounting:dxso-jobs"],
     "Rechnungsdatenservice 2.0": ["datev:accounting:invoices"],
+    "Datenservice Export Rechnungswesen": ["datev:accounting:exchange"],
 }
 
 
@@ -48,11 +49,35 @@ class FiscalYear:
         return self.start <= day <= self.end
 
 
+@dataclass(frozen=True)
+class Chart:
+    """An excerpt of a DATEV standard chart (SKR): four-digit accounts with their captions and
+    the accounts bookings fall back on (Kasse, Forderungen, Verbindlichkeiten)."""
+
+    name: str
+    accounts: dict[str, str]
+    cash: str
+    receivables: str
+    payables: str
+
+    @classmethod
+    def parse(cls, name: str, raw: dict[str, Any]) -> Chart:
+        return cls(
+            name, dict(raw.get("accounts", {})), raw["cash"], raw["receivables"], raw["payables"]
+        )
+
+    def caption(self, account: str) -> str | None:
+        """The caption of ``account`` at any account length (8400 and 84000 are one account)."""
+        base = account[:4] if account[4:].strip("0") == "" else account
+        return self.accounts.get(base)
+
+
 class AccountingClient:
     """One DATEV Unternehmen online client as seen by the accounting APIs."""
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], chart: Chart | None = None) -> None:
         self.raw = raw
+        self.chart = chart
         self.id: str = raw["id"]
         self.consultant_number = int(raw["consultant_number"])
         self.client_number = int(raw["client_number"])
@@ -109,7 +134,14 @@ class Seed:
             self.data.get("user", {"sub": "sandbox", "name": "Sandbox"})
         ]
         self.user = self.users[0]
-        self.clients = {c["id"]: AccountingClient(c) for c in self.data["accounting_clients"]}
+        charts = {
+            name: Chart.parse(name, raw)
+            for name, raw in self.data.get("charts_of_accounts", {}).items()
+        }
+        self.clients = {
+            c["id"]: AccountingClient(c, charts.get(c.get("chart_of_accounts", "SKR03")))
+            for c in self.data["accounting_clients"]
+        }
         self.connect: dict[str, Any] = self.data["connect"]
         # Further DATEVconnect installations (other Kanzleien), each behind its own basic auth.
         self.connect_tenants: list[dict[str, Any]] = self.data.get("connect_tenants", [])

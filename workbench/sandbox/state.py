@@ -55,6 +55,21 @@ CREATE TABLE IF NOT EXISTS invoices (
 CREATE TABLE IF NOT EXISTS revocations (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, client_id TEXT NOT NULL,
     sub TEXT, revoked_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS account_bookings (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, origin TEXT NOT NULL,
+    date TEXT NOT NULL, visible_at REAL NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+    posting TEXT NOT NULL, lines TEXT NOT NULL, plain TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS account_bookings_client ON account_bookings(client_id, date);
+CREATE INDEX IF NOT EXISTS account_bookings_origin ON account_bookings(origin);
+CREATE TABLE IF NOT EXISTS exchange_jobs (
+    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, fiscal_year INTEGER NOT NULL,
+    created_at REAL NOT NULL, ready_at REAL NOT NULL, document_links INTEGER NOT NULL,
+    total INTEGER, pages INTEGER, failed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS exchange_job_bookings (job_id TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS exchange_job_bookings_job ON exchange_job_bookings(job_id);
+CREATE TABLE IF NOT EXISTS exchange_pages (
+    job_id TEXT NOT NULL, page INTEGER NOT NULL, body BLOB NOT NULL,
+    PRIMARY KEY (job_id, page));
 CREATE TABLE IF NOT EXISTS fiscal_years (
     client_id TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,
     PRIMARY KEY (client_id, start));
@@ -71,6 +86,10 @@ TABLES = (
     "invoices",
     "fiscal_years",
     "revocations",
+    "account_bookings",
+    "exchange_jobs",
+    "exchange_job_bookings",
+    "exchange_pages",
 )
 
 
@@ -143,6 +162,8 @@ class Settings:
     processing_start_seconds: float = 1.0
     processing_seconds: float = 3.0
     extf_seconds: float = 2.0
+    exchange_seconds: float = 1.0
+    exchange_retention_hours: float = 12.0
     retention_days: float = 60.0
 
 
@@ -156,6 +177,8 @@ class SandboxState:
     faults: Faults = field(default_factory=Faults)
     settings: Settings = field(default_factory=Settings)
     control: bool = False
+    #: Account-postings jobs whose pages a background thread is still preparing.
+    preparing: dict[str, threading.Event] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.seed = Seed(self.seed_data)
@@ -199,6 +222,7 @@ class SandboxState:
         self.store.clear()
         self.seed = Seed(self.seed_data)
         self.faults.clear()
+        self.preparing.clear()
 
     def expire_access_tokens(self) -> None:
         """Early token expiry: every issued access token stops working now."""

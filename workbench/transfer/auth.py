@@ -60,6 +60,7 @@ DEFAULT_SCOPES = (
     "accounting:dxso-jobs",
     "accounting:documents",
     "datev:accounting:extf-files-import",
+    "datev:accounting:exchange",
 )
 _REFRESH_MARGIN = 60.0  # seconds before expiry at which the access token is renewed
 

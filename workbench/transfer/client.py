@@ -1,7 +1,8 @@
 """The one HTTP client for DATEV (the only module that imports httpx).
 
-It speaks to the Online APIs (accounting-clients, -dxso-jobs, -extf-files, -documents), the
-OAuth token endpoint and DATEVconnect (master data, order management) with base URLs from
+It speaks to the Online APIs (accounting-clients, -dxso-jobs, -extf-files, -documents, and
+Accounting Data Exchange through :class:`~workbench.transfer.data_exchange.DataExchangeMethods`),
+the OAuth token endpoint and DATEVconnect (master data, order management) with base URLs from
 settings, so the same code runs against production DATEV and the bundled sandbox.
 
 Every Online API call carries ``Authorization: Bearer`` and ``X-DATEV-Client-Id``. Transient
@@ -27,6 +28,7 @@ import httpx
 
 from workbench.clients import normalise_client_id
 from workbench.errors import DatevApiError, UsageError
+from workbench.transfer.data_exchange import DataExchangeMethods
 from workbench.transfer.datev_errors import describe_error
 
 __all__ = ["DatevClient", "RetryPolicy", "TokenSource"]
@@ -77,7 +79,7 @@ class RetryPolicy:
         return min(self.backoff * 2**attempt, self.max_wait)
 
 
-class DatevClient:
+class DatevClient(DataExchangeMethods):
     """DATEV's APIs behind plain methods; ``endpoints`` maps API names to base URLs.
 
     >>> client = DatevClient(sandbox_endpoints("http://127.0.0.1:8765"),  # doctest: +SKIP

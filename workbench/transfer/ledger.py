@@ -155,6 +155,17 @@ class Ledger:
         )
         return [dict(row) for row in rows]
 
+    def item_rows(self, transfer_id: str) -> list[tuple[str, str | None, int | None, str | None]]:
+        """``(item_id, source_file, source_row, record_ref)`` of every item of a transfer, unsorted:
+        the lean read for transfers of 100,000 items (plain tuples, no dicts)."""
+        cursor = self._db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            "SELECT item_id, source_file, source_row, record_ref FROM transfer_items "
+            "WHERE transfer_id = ?",
+            (transfer_id,),
+        ).fetchall()
+
     def files(self, transfer_id: str) -> list[dict]:
         rows = self._db.execute(
             "SELECT * FROM transfer_files WHERE transfer_id = ? ORDER BY rowid", (transfer_id,)

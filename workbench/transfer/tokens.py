@@ -60,7 +60,8 @@ class DataService:
 
 # "profile": DATEV's userinfo names the person only with it; the overview shows that name.
 _CLIENT_SCOPES = ("openid", "profile", "datev:accounting:clients", "accounting:clients:read")
-#: The data services of seed 001 (CRM+ add-ons); scopes per FACTS.md §1, only those needed.
+#: The data services of seed 001 (CRM+ add-ons) and the Datenservice Export Rechnungswesen the
+#: Abgleich reads with; scopes per FACTS.md §1, only those needed.
 DATA_SERVICES = {
     "rechnungsdatenservice": DataService(
         "rechnungsdatenservice",
@@ -78,6 +79,13 @@ DATA_SERVICES = {
             "accounting-documents",
             "accounting-dxso-jobs",
         ),
+    ),
+    # Reading back what DATEV booked (Accounting Data Exchange, issue 19's Abgleich).
+    "export-rechnungswesen": DataService(
+        "export-rechnungswesen",
+        "Datenservice Export Rechnungswesen",
+        (*_CLIENT_SCOPES, "datev:accounting:exchange"),
+        ("accounting-clients", "accounting-data-exchange"),
     ),
 }
 

@@ -24,6 +24,7 @@ from workbench.ui.checks import ChecksStep
 from workbench.ui.client import ClientStep
 from workbench.ui.preview import PreviewStep
 from workbench.ui.protocol import ProtocolStep
+from workbench.ui.reconcile import ReconcileStep
 from workbench.ui.session import Session, parse_period, resolve_source_path
 from workbench.ui.sources import SourcesStep
 from workbench.ui.status import StatusStep
@@ -63,6 +64,7 @@ STEPS: tuple[type[Step], ...] = (
     TransferStep,
     StatusStep,
     ProtocolStep,
+    ReconcileStep,
     CallsStep,
     TalkStep,
     TokensStep,
@@ -127,7 +129,7 @@ class WorkbenchApp:
             f"<div style='color:#555'>Kanzlei {kanzlei}: verbunden mit "
             f"{'der DATEV-Sandbox' if mode == 'sandbox' else 'DATEV'}. Schritt für Schritt wie "
             f"in DATEV Unternehmen online: Mandant, Quellen, Prüfen, Vorschau, Übertragen, "
-            f"Status, Protokoll.</div>"
+            f"Status, Protokoll; danach der Abgleich mit dem, was DATEV gebucht hat.</div>"
         )
         self._layout()
         self.go("client")
