@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup system test lint demo lab app bench clean lock
+.PHONY: setup system test test-spark java lint demo lab app bench clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 fehlt ($(PYTHON))" >&2; exit 3; }
@@ -37,6 +37,22 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
+
+# Great Expectations on Spark (issue 18): Java 17 from Debian and the [spark] extra, then the
+# differential test polars vs GX on a local Spark session (every sample, 1M generated rows).
+# CI calls it after `make test`; alone it takes a few minutes (see README, "Spark").
+java:
+	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	  else \
+	    echo "Java 17 fehlt: sudo apt-get install openjdk-17-jre-headless (für Spark)" >&2; exit 3; \
+	  fi; \
+	fi
+
+test-spark: setup java
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	$(BIN)/python -m pytest -m spark tests/checks/test_spark.py
 
 demo: $(STAMP)
 	$(BIN)/workbench demo

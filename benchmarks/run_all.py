@@ -58,6 +58,9 @@ RUNS: dict[str, tuple[dict[str, int], list[str]]] = {
         {"--bookings": 100_000},
         ["--bookings", "5000", "--differences", "10", "--repeat", "1"],
     ),
+    "fanout_reports.py": ({"--clients": 200, "--rows": 300}, ["--clients", "6", "--rows", "100"]),
+    # Needs the [spark] extra and Java 17 (make test-spark installs both).
+    "spark_checks.py": ({"--rows": 10_000_000}, ["--rows", "100000"]),
 }
 
 

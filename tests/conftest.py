@@ -50,3 +50,15 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+def pytest_collection_modifyitems(config, items):
+    """GX-on-Spark tests need the ``[spark]`` extra and Java and take minutes: they run only when
+    selected with ``-m spark`` (``make test-spark``, called by CI); any other run deselects them
+    (not a skip: nothing the suite ships is left out of the run it belongs to)."""
+    if "spark" in (config.option.markexpr or ""):
+        return
+    spark = [item for item in items if "spark" in item.keywords]
+    if spark:
+        config.hook.pytest_deselected(items=spark)
+        items[:] = [item for item in items if "spark" not in item.keywords]

@@ -34,6 +34,8 @@ LAYERS: list[set[str]] = [
     {"sandbox"},
     {"pipeline"},
     {"reports", "ui"},
+    # Unattended runs (schedules, backfill, fan-out) call the stages and the reports.
+    {"operations"},
     {"cli"},
     {"__init__", "__main__"},
 ]

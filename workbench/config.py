@@ -195,6 +195,16 @@ class Settings:
             return self.client_secret
         return SANDBOX_SECRET if self.mode == "sandbox" else ""
 
+    def client_sources(self, client: str) -> list[dict]:
+        """The client's configured sources (``[clients."ID"] sources``): ``{kind, files,
+        profile}`` each, ``files`` being paths or glob patterns."""
+        return [dict(source) for source in self.clients.get(client, {}).get("sources", [])]
+
+    @property
+    def clients_with_sources(self) -> list[str]:
+        """The Mandanten whose settings name sources (``--all-clients`` means these)."""
+        return sorted(client for client in self.clients if self.client_sources(client))
+
     @property
     def ledger_path(self) -> Path:
         return self.home / "ledger.sqlite"

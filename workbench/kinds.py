@@ -77,6 +77,9 @@ class KindSpec:
     billed: bool = False
     #: An item books once per day (a POS category): its ledger id carries the business day.
     daily_items: bool = False
+    #: Mapped through an account mapping (seed 003's Accounting-Mapping, ``--pos-mapping``),
+    #: which also fixes the report period ("Bericht ausführen bis") and the day close.
+    account_mapping: bool = False
     #: Further frames loaded together with this kind, with their item-id column.
     part_frames: tuple[tuple[str, str], ...] = ()
 
@@ -126,6 +129,7 @@ KINDS: dict[SourceKind, KindSpec] = {
         default_target=Target.EXTF,
         targets=(Target.EXTF,),
         daily_items=True,
+        account_mapping=True,
     ),
 }
 

@@ -6,6 +6,7 @@ GX is slow (seconds to import, ~1 s a run), so example counts are small.
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -339,9 +340,12 @@ def test_engines_agree_on_random_calls(frame):
     assert_same(*both(frame, "calls", settings=None))
 
 
-def test_spark_needs_pyspark(settings):
+def test_spark_needs_pyspark(settings, monkeypatch):
+    # Whether or not the [spark] extra is installed here: without pyspark the message says so.
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     frame = generate("receipts", 5, seed=1, defects=False).frame
-    with pytest.raises(WorkbenchError, match="pyspark"):
+    with pytest.raises(WorkbenchError, match="datev-workbench\\[spark\\]"):
         check(frame, "receipts", settings=settings, engine="gx", spark=object())
 
 

@@ -25,7 +25,7 @@ import polars as pl
 
 from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.suites import Expectation
-from workbench.errors import ConfigError, WorkbenchError
+from workbench.errors import ConfigError
 
 __all__ = ["gx_context", "to_pandas", "unexpected_rows_gx", "write_docs"]
 
@@ -105,33 +105,36 @@ def _gx_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
 _DEFINITIONS: dict[str, Any] = {}
 
 
-def _batch(context: Any, frame: pl.DataFrame, spark: Any) -> Any:
-    """A batch of ``frame`` from the context's (once created) dataframe asset."""
-    engine = "spark" if spark is not None else "pandas"
+def _batch(context: Any, data: Any, engine: str) -> Any:
+    """A batch of ``data`` (pandas or Spark) from the context's (once created) dataframe asset."""
     definition = _DEFINITIONS.get(engine)
     if definition is None:
         add = (
-            context.data_sources.add_spark if spark is not None else context.data_sources.add_pandas
+            context.data_sources.add_spark if engine == "spark" else context.data_sources.add_pandas
         )
         asset = add(f"workbench_{engine}").add_dataframe_asset("frame")
         definition = _DEFINITIONS[engine] = asset.add_batch_definition_whole_dataframe("whole")
-    data = to_pandas(frame)
-    if spark is not None:
-        data = spark.createDataFrame(data)
     return definition.get_batch(batch_parameters={"dataframe": data})
+
+
+@contextmanager
+def _data(frame: pl.DataFrame, spark: Any) -> Iterator[Any]:
+    """The frame as GX reads it: pandas, or a Spark DataFrame over staged Parquet files."""
+    if spark is None:
+        yield to_pandas(frame)
+        return
+    from workbench.checks.spark import spark_frame, staged
+
+    with staged(frame) as folder:
+        yield spark_frame(folder, spark)
 
 
 def _require_spark(spark: Any) -> None:
     if spark is None:
         return
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        raise WorkbenchError(
-            "Für die Prüfung mit Great Expectations auf Spark wird pyspark "
-            "benötigt, es ist aber nicht installiert. Installieren Sie pyspark "
-            "oder prüfen Sie ohne Spark-Sitzung (pandas)."
-        ) from None
+    from workbench.checks.spark import _pyspark
+
+    _pyspark()
 
 
 def _suite(name: str, expectations: Sequence[Expectation]) -> Any:
@@ -155,8 +158,8 @@ def validate(
     """Run ``expectations`` on ``frame`` in GX; returns GX's ExpectationSuiteValidationResult."""
     _require_spark(spark)
     context = gx_context()
-    with _quiet():
-        batch = _batch(context, frame, spark)
+    with _quiet(), _data(frame, spark) as data:
+        batch = _batch(context, data, "spark" if spark is not None else "pandas")
         suite = _suite(name, expectations)
         return batch.validate(
             suite,

@@ -7,12 +7,14 @@ commands; importing them registers the commands on :data:`app`.
 
 from workbench.cli import (  # noqa: F401  (registers the commands)
     addressbook,
+    backfill,
     bank,
     data,
     demo,
     kanzleien,
     reconcile,
     reporting,
+    schedule,
     talk,
     tokens,
     transfers,

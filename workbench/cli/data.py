@@ -23,6 +23,7 @@ from workbench.cli._app import (
     _short,
     app,
 )
+from workbench.cli.fanout import AllClientsOption, ClusterOption, TestOption, WorkersOption
 from workbench.errors import UsageError, WorkbenchError
 from workbench.kinds import SourceKind
 
@@ -103,6 +104,13 @@ EmployeeOption = Annotated[
         help="Anruflisten: DATEV-Mitarbeiter (ID oder Nummer) für Gespräche, deren Nebenstelle "
         "keinem Mitarbeiter gehört.",
     ),
+]
+OptionalKindArgument = Annotated[
+    SourceKind | None,
+    typer.Argument(help="Quellart (ohne: --all-clients nimmt die Quellen der Einstellungen)."),
+]
+OptionalFiles = Annotated[
+    list[Path] | None, typer.Argument(help="Quelldateien (CSV, XLSX oder JSON).")
 ]
 ProfileOption = Annotated[
     str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
@@ -212,8 +220,8 @@ class CheckFormat(StrEnum):
 
 @app.command()
 def check(
-    kind: KindArgument,
-    files: Files,
+    kind: OptionalKindArgument = None,
+    files: OptionalFiles = None,
     client: ClientOption = None,
     output: Annotated[
         CheckFormat,
@@ -227,11 +235,20 @@ def check(
     ] = "polars",
     profile: ProfileOption = "auto",
     period: PeriodOption = None,
+    all_clients: AllClientsOption = False,
+    workers: WorkersOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Prüfungen ausführen und Befunde ausgeben (Exit-Code 0 sauber, 1 Warnungen, 2 Fehler)."""
     from workbench.checks import findings_json
     from workbench.pipeline.connection import connect
 
+    if all_clients:
+        _check_all_clients(period, engine=engine, workers=workers, cluster=cluster)
+    if kind is None or not files:
+        raise _fail(
+            WorkbenchError("Geben Sie die Quellart und Dateien an oder --all-clients --period.")
+        )
     try:
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, engine, period, connection)
@@ -269,6 +286,22 @@ def check(
     raise typer.Exit(run.exit_code)
 
 
+def _check_all_clients(
+    period: str | None, *, engine: str, workers: int | None, cluster: str | None
+) -> None:
+    """``check --all-clients``: each Mandant's configured sources, one unit per Mandant; the
+    findings go to ``befunde_<period>/befunde_<client>_<period>.json``."""
+    from workbench.cli.fanout import fan_out
+
+    try:
+        code = fan_out(
+            "check", period=period, workers=workers, cluster=cluster, options={"engine": engine}
+        )
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    raise typer.Exit(code)
+
+
 def checked_summary(run) -> str:
     """``99 Zeilen geprüft (Profil juston); 201 Zeilen anderer Monate nicht geprüft (…).``"""
     from workbench.german import format_count, format_period
@@ -289,19 +322,26 @@ def map_(
     files: Files,
     client: ClientOption = None,
     to: TargetOption = None,
-    out: Annotated[Path, typer.Option("--out", help="Zielordner.")] = Path("out"),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Zielordner (Vorgabe: out, mit --test der Testordner)."),
+    ] = None,
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
     employee: EmployeeOption = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Tabelle oder JSON.")
     ] = OutputFormat.table,
+    test: TestOption = False,
 ) -> None:
     """DATEV-Dateien schreiben: EXTF_*.csv, XML-Pakete mit document.xml oder Expense Postings."""
     from workbench.pipeline import map_run, package_run
     from workbench.pipeline.connection import connect
+    from workbench.pipeline.testfile import as_test, folder_of_test_files, write_note
 
-    if out.exists() and not out.is_dir():
+    if not test:
+        out = out or Path("out")
+    if out is not None and out.exists() and not out.is_dir():
         raise _fail(
             UsageError(
                 f"--out {out} ist eine Datei, kein Ordner. Geben Sie einen (neuen oder leeren) "
@@ -312,7 +352,11 @@ def map_(
         with connect() as connection:
             run = _checked_run(kind, files, client, profile, "polars", None, connection, to)
             mapped = map_run(run, pos_mapping=pos_mapping, employee=employee)
-            packaged = package_run(mapped, out_dir=out)
+            if test:
+                mapped = as_test(mapped)
+                out = folder_of_test_files(connection.settings, f"map_{client or kind.value}", out)
+                write_note(out, next_step="workbench map … ohne --test")
+            packaged = package_run(mapped, out_dir=out or Path("out"))
     except WorkbenchError as error:
         raise _fail(error) from error
     except OSError as error:

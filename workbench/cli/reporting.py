@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from workbench.cli._app import _client_ids, _err, _fail, _month, _out, app
 from workbench.cli.data import PosMappingOption
+from workbench.cli.fanout import AllClientsOption, ClusterOption, TestOption, WorkersOption
 from workbench.errors import WorkbenchError
 from workbench.kinds import SourceKind
 
@@ -58,20 +59,46 @@ def _parse_sources(specs: list[str]) -> list[dict]:
     return sources
 
 
+def _report_all_clients(
+    period: str,
+    out: Path | None,
+    *,
+    transfer: bool,
+    engine: str,
+    test: bool,
+    pos_mapping: Path | None,
+    workers: int | None,
+    cluster: str | None,
+) -> None:
+    """``report --all-clients``: one report per Mandant with sources, and the overview."""
+    from workbench.cli.fanout import fan_out
+
+    options: dict = {"transfer": transfer, "engine": engine, "test": test}
+    if pos_mapping:
+        options["pos_mapping"] = str(pos_mapping.resolve())
+    try:
+        code = fan_out(
+            "report", period=period, workers=workers, cluster=cluster, out=out, options=options
+        )
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    raise typer.Exit(code)
+
+
 @app.command()
 def report(
+    period: Annotated[
+        str,
+        typer.Option("--period", help="Monat: 2026-01, 01/2026 oder Januar 2026.", callback=_month),
+    ],
     client: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--client",
             help="Mandant; mehrfach für mehrere Mandanten (mit Übersicht).",
             callback=_client_ids,
         ),
-    ],
-    period: Annotated[
-        str,
-        typer.Option("--period", help="Monat: 2026-01, 01/2026 oder Januar 2026.", callback=_month),
-    ],
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="HTML-Datei (ein Mandant) oder Ordner (mehrere).")
     ] = None,
@@ -89,11 +116,24 @@ def report(
     ] = False,
     engine: Annotated[str, typer.Option(help="polars oder gx.")] = "polars",
     pos_mapping: PosMappingOption = None,
+    all_clients: AllClientsOption = False,
+    workers: WorkersOption = None,
+    cluster: ClusterOption = None,
+    test: TestOption = False,
 ) -> None:
     """Monatsbericht je Mandant als HTML (papermill, Code ausgeblendet); Exit-Code nach Befunden."""
     from workbench.config import load_settings
     from workbench.reports import run_report, run_reports
 
+    if all_clients:
+        _report_all_clients(
+            period, out, transfer=transfer, engine=engine, test=test, pos_mapping=pos_mapping,
+            workers=workers, cluster=cluster,
+        )  # fmt: skip
+    if not client:
+        raise _fail(
+            WorkbenchError("Geben Sie --client ID (mehrfach möglich) oder --all-clients an.")
+        )
     try:
         settings = load_settings()
         given = _parse_sources(source or [])
@@ -106,6 +146,7 @@ def report(
             "engine": engine,
             "pos_mapping": str(pos_mapping) if pos_mapping else None,
             "base": Path.cwd(),
+            "test": test,
         }
         if len(client) == 1:
             target = out or Path(f"bericht_{client[0]}_{period}.html")

@@ -30,6 +30,7 @@ from workbench.cli.data import (
     TargetOption,
     _checked_run,
 )
+from workbench.cli.fanout import TestOption
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def transfer(
     profile: ProfileOption = "auto",
     pos_mapping: PosMappingOption = None,
     employee: EmployeeOption = None,
+    test: TestOption = False,
 ) -> None:
     """Daten an DATEV übertragen, je Mandant, Buchungsmonat und Beleg-Art (fragt vorher nach)."""
     import polars as pl
@@ -74,6 +76,8 @@ def transfer(
             # --month selects like --period: only that month's rows are checked and sent.
             run = _checked_run(kind, files, client, profile, "polars", month, connection, to)
             mapped = map_run(run, pos_mapping=pos_mapping, employee=employee)
+            if test:
+                _test_transfer(mapped, connection, month=month, document_kind=document_kind)
             question = _show_what_goes(mapped)
             if not yes and not _confirm(question):
                 _err.print("Abgebrochen: nichts übertragen.")
@@ -142,6 +146,30 @@ def _print_left_out(mapped: MappedRun) -> None:
             title=f"Nicht übernommen ({rows.height})",
             limit=100,
         )
+
+
+def _test_transfer(
+    mapped: MappedRun, connection: object, *, month: str | None, document_kind: str | None
+) -> None:
+    """``transfer --test``: what would be sent, written as test files; nothing is sent or
+    marked transferred (seed 003, "Testen")."""
+    from workbench.pipeline import package_run
+    from workbench.pipeline.testfile import as_test, folder_of_test_files, write_note
+
+    settings = connection.settings  # type: ignore[attr-defined]
+    folder = folder_of_test_files(settings, f"transfer_{mapped.client or mapped.kind.value}")
+    packaged = package_run(
+        as_test(mapped),
+        out_dir=folder,
+        ledger=connection.ledger,  # type: ignore[attr-defined]
+        month=month,
+        document_kind=document_kind,
+    )
+    write_note(folder, next_step="workbench transfer … ohne --test")
+    for path in packaged.written:
+        _out.print(f"Testdatei: {path}")
+    _out.print("Testlauf: nichts an DATEV übertragen, nichts als übertragen markiert.")
+    raise typer.Exit(mapped.exit_code)
 
 
 def describe_transfer(ledger: Ledger, transfer: Transfer) -> dict:

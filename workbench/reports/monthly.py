@@ -72,6 +72,9 @@ class ReportData:
     rejections: pl.DataFrame = field(default_factory=empty_findings)
     #: Mandantentalk questions of the client not yet closed, oldest first (seed 002).
     talks: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: A test report (seed 003's "Testdatei"): nothing was sent; ``test_files`` is what would be.
+    test: bool = False
+    test_files: list[Path] = field(default_factory=list)
     #: The Abgleich with what DATEV booked in the month, or why there is none.
     reconciliation: Reconciliation | None = None
     reconcile_note: str = ""
@@ -171,35 +174,42 @@ def collect(
     pos_mapping: str | None = None,
     poll_seconds: float = 30.0,
     base: Path | None = None,
+    test: bool = False,
 ) -> ReportData:
     """Run the main job for ``client`` and month ``period`` over ``sources`` and gather the results.
 
     ``sources``: ``[{"kind": "receipts", "files": ["…csv"], "profile": "auto"}, …]``; relative
-    paths are taken from ``base``. A source that cannot be loaded is reported, not fatal: the
-    report shows what went wrong. No sources: the DATEV side of the month only.
+    paths are taken from ``base``, and a file may be a glob pattern (``kasse/*.csv``). A source
+    that cannot be loaded is reported, not fatal: the report shows what went wrong. No sources:
+    the DATEV side of the month only. ``test``: nothing is sent; with ``transfer`` the files that
+    would go to DATEV are written to the test folder, marked "Testdatei".
     """
     from workbench.pipeline.connection import connect
+    from workbench.sources.patterns import expand_files
 
     base = base or Path.cwd()
     data = ReportData(
         client=client,
         period=parse_month(period),
         sources_given=bool(sources),
-        transfer_asked=transfer,
+        transfer_asked=transfer and not test,
+        test=test,
     )
     mapping = _resolve(base, pos_mapping) if pos_mapping else None
     previous_parts: list[pl.DataFrame] = []
     with connect() as connection:
         for source in sources:
-            files = [_resolve(base, name) for name in source["files"]]
+            files = expand_files(source["files"], base=base)
             try:
                 run = _month_run(source, files, data, connection, engine, mapping)
+                if test and transfer:
+                    data.test_files += _write_test_files(run, connection, client, data.period)
                 previous_parts.append(_previous_amounts(source, files, data, connection, mapping))
             except WorkbenchError as error:
                 data.errors.append(f"{source['kind']}: {error}")
                 continue
             data.runs.append(run)
-        if transfer:
+        if data.transfer_asked:
             _poll(connection, client, poll_seconds)
         data.transfers = _transfers(connection, client)
         data.pending = _pending(data, connection)
@@ -243,6 +253,19 @@ def _month_run(
         )
         send_run(packaged, connection)
     return mapped
+
+
+def _write_test_files(run: Run, connection: Connection, client: str, period: str) -> list[Path]:
+    """What a transfer of the period would send, as test files (nothing marked transferred)."""
+    from workbench.pipeline import CheckedRun, package_run
+    from workbench.pipeline.testfile import as_test, folder_of_test_files, write_note
+
+    if isinstance(run, CheckedRun):  # billed (calls): nothing a transfer would send
+        return []
+    folder = folder_of_test_files(connection.settings, f"bericht_{client}_{period}")
+    packaged = package_run(as_test(run), out_dir=folder, ledger=connection.ledger, month=period)
+    write_note(folder, next_step="workbench report … --transfer (ohne --test)")
+    return list(packaged.written)
 
 
 def _previous_amounts(

@@ -153,6 +153,19 @@ def show_header(data: ReportData) -> None:
             f"<p><span class='wb-badge wb-error'>Fehler</span> {html.escape(error)}</p>"
             for error in data.errors
         )
+        + _test_banner(data)
+    )
+
+
+def _test_banner(data: ReportData) -> str:
+    """Seed 003's test file: the report says so before anything else."""
+    if not data.test:
+        return ""
+    files = "".join(f"<li>{html.escape(str(path))}</li>" for path in data.test_files)
+    return (
+        "<p><span class='wb-badge wb-warning'>Testdatei</span> Ein Bericht zum Testen: nichts "
+        "wurde an DATEV übertragen oder als übertragen markiert.</p>"
+        + (f"<p>Testdateien:</p><ul>{files}</ul>" if files else "")
     )
 
 

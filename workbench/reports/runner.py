@@ -25,6 +25,7 @@ class ReportOptions(TypedDict, total=False):
     engine: str
     pos_mapping: str | None
     base: Path | None
+    test: bool
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,13 @@ def run_report(
     engine: str = "polars",
     pos_mapping: str | None = None,
     base: Path | None = None,
+    test: bool = False,
 ) -> ReportResult:
-    """Execute the report notebook for one client with papermill and write HTML (code hidden)."""
+    """Execute the report notebook for one client with papermill and write HTML (code hidden).
+
+    ``test``: a test report (marked "Testdatei"); nothing is sent, the files a transfer would
+    send go to the test folder instead.
+    """
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
@@ -68,6 +74,7 @@ def run_report(
         "pos_mapping": pos_mapping,
         "base": str(base or Path.cwd()),
         "result_path": str(result_path),
+        "test": test,
     }
     try:
         with private_kernel() as kernel_manager:
@@ -129,8 +136,15 @@ _STATES = {
 }
 
 
-def write_overview(results: Sequence[ReportResult], *, out_dir: Path, period: str) -> Path:
-    """``uebersicht_<period>.html``: one row per Mandant with its state, counts and report link."""
+def write_overview(
+    results: Sequence[ReportResult],
+    *,
+    out_dir: Path,
+    period: str,
+    failures: Sequence[tuple[str, str]] = (),
+) -> Path:
+    """``uebersicht_<period>.html``: one row per Mandant with its state, counts and report link;
+    ``failures`` are Mandanten whose report could not be made (client, reason), listed too."""
     from workbench.german import format_count, format_datetime, format_month
     from workbench.reports.render import REPORT_STYLE
 
@@ -152,11 +166,20 @@ def write_overview(results: Sequence[ReportResult], *, out_dir: Path, period: st
             f"<td><a href='{html.escape(result.html.name)}'>Bericht öffnen</a></td></tr>"
         )
 
+    def failed(client: str, reason: str) -> str:
+        label, css = _STATES[3]
+        return (
+            f"<tr><td>{html.escape(client)}</td>"
+            f"<td><span class='wb-badge {css}'>{label}</span></td>"
+            f"<td colspan='7'>kein Bericht: {html.escape(reason)}</td></tr>"
+        )
+
     import datetime as dt
 
     from workbench.german import BERLIN
 
     month = format_month(period)
+    out_dir.mkdir(parents=True, exist_ok=True)
     overview = out_dir / f"uebersicht_{period}.html"
     overview.write_text(
         f"<!doctype html><html lang='de'><meta charset='utf-8'>"
@@ -169,6 +192,7 @@ def write_overview(results: Sequence[ReportResult], *, out_dir: Path, period: st
         f"<th class='num'>offene Positionen</th><th class='num'>offene Fragen</th>"
         f"<th>Bericht</th></tr></thead><tbody>"
         + "".join(row(result) for result in results)
+        + "".join(failed(client, reason) for client, reason in failures)
         + "</tbody></table></body></html>",
         encoding="utf-8",
     )

@@ -83,6 +83,9 @@ class Upload:
     items: tuple[dict, ...]
     package_no: int = 1
     max_files_reached: bool = False
+    #: An explicit re-transfer (``backfill --mode all``): the live transfer these items were
+    #: sent with before; without it the ledger refuses items that are already transferred.
+    retransfer_of: str | None = None
 
     def files(self) -> list[Path]:
         """The files to upload, in upload order (document.xml last: DATEV starts reading a
@@ -114,6 +117,7 @@ def register(ledger: Ledger, *, client: str, kind: str, upload: Upload) -> Trans
         package_no=upload.package_no,
         package_path=str(upload.path),
         max_files_reached=upload.max_files_reached,
+        retransfer_of=upload.retransfer_of,
         files=[(path.name, _sha256(path), path.stat().st_size) for path in upload.files()],
     )
 
