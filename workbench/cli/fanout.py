@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 
 from workbench.cli._app import _err, _out, _print_frame
@@ -81,6 +80,8 @@ def fan_out(
     """Run ``action`` for every Mandant, print one line per Mandant, and return the exit code
     (the worst of all Mandanten; 3 if one of them failed). ``on_result`` also sees each
     Mandant's result as it arrives."""
+    import polars as pl
+
     from workbench.config import load_settings
     from workbench.operations import Unit, run_units
     from workbench.operations.fanout import base_folder, shared_sandbox, unit_environment

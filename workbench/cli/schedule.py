@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
 from workbench.cli._app import (
@@ -117,6 +116,8 @@ def list_(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Zeitpläne mit Modus und letztem Lauf."""
+    import polars as pl
+
     from workbench.config import load_settings
     from workbench.operations import ScheduleStore
 
@@ -203,6 +204,8 @@ def go_live(name: Annotated[str, typer.Argument(help="Name des Zeitplans.")]) ->
 
 def print_outcomes(outcomes: list[PeriodOutcome], title: str) -> None:
     """One line per period run: status, counts, what was sent (shared with backfill)."""
+    import polars as pl
+
     if not outcomes:
         return
     _print_frame(
