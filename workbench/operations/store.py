@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ConfigError
+from workbench.sqlite_file import SqliteFile
 
 __all__ = ["RUN_STATUS", "JobBusy", "Run", "Schedule", "ScheduleStore"]
 
@@ -153,44 +154,19 @@ class JobBusy(ConfigError):
     """Another process runs the same job right now."""
 
 
-class ScheduleStore:
+class ScheduleStore(SqliteFile):
     """The schedule and run tables in the SQLite file at ``path`` (the Kanzlei's ledger)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        super().__init__(path, _SCHEMA)
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> ScheduleStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     # --- schedules ---------------------------------------------------------------------------
 
     def add(self, schedule: Schedule) -> Schedule:
         stored = replace(schedule, created_at=_now())
         try:
-            with self._transaction() as db:
+            with self.transaction() as db:
                 db.execute(
                     "INSERT INTO schedules (id, name, client, kind, definition, mode, live_from,"
                     " created_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -229,13 +205,13 @@ class ScheduleStore:
 
     def remove(self, name: str) -> Schedule:
         schedule = self.get(name)
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("UPDATE schedules SET removed_at = ? WHERE id = ?", (_now(), schedule.id))
         return schedule
 
     def go_live(self, name: str, *, live_from: date) -> Schedule:
         schedule = self.get(name)
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE schedules SET mode = 'live', live_from = ? WHERE id = ?",
                 (live_from.isoformat(), schedule.id),
@@ -273,7 +249,7 @@ class ScheduleStore:
     ) -> int:
         """Record that ``period`` of ``job`` starts now; a run of it left ``running`` by a
         dead process becomes ``interrupted`` (call this only while holding the job's lock)."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET status = 'interrupted', finished_at = ? "
                 "WHERE job = ? AND period = ? AND status = 'running'",
@@ -289,7 +265,7 @@ class ScheduleStore:
     def close_interrupted(self, job: str, period: str) -> None:
         """A run of ``period`` left ``running`` by a dead process becomes ``interrupted`` (when
         the period is skipped rather than run again; hold the job's lock)."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET status = 'interrupted', finished_at = ? "
                 "WHERE job = ? AND period = ? AND status = 'running'",
@@ -301,7 +277,7 @@ class ScheduleStore:
     ) -> Run:
         if status not in RUN_STATUS:
             raise ValueError(f"unknown run status {status!r}")
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, outcome = ?, error = ? WHERE id = ?",
                 (

@@ -11,11 +11,10 @@ from __future__ import annotations
 import getpass
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+
+from workbench.sqlite_file import SqliteFile
 
 __all__ = ["TalkDb", "now"]
 
@@ -122,42 +121,13 @@ def _current_user() -> str:
         return "unbekannt"
 
 
-class TalkDb:
+class TalkDb(SqliteFile):
     """The SQLite connection with the schema, one-transaction changes and the audit log."""
 
     def __init__(self, path: Path, *, files: Path, user: str | None = None) -> None:
-        self.path = path
+        super().__init__(path, _SCHEMA)
         self.files = files
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            str(path), isolation_level=None, check_same_thread=False, timeout=30
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
         self.user = user or _current_user()
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic change: all or nothing, even if the process dies halfway."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def audit(
         self,

@@ -16,14 +16,14 @@ import getpass
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench.clients import normalise_client_id
 from workbench.errors import TransferError
+from workbench.sqlite_file import SqliteFile
 from workbench.transfer.ledger_schema import (
     DATEV_STATUS,
     IN_PROGRESS,
@@ -81,41 +81,15 @@ class Transfer:
         )
 
 
-class Ledger:
+class Ledger(SqliteFile):
     """The SQLite transfer ledger at ``path`` (created on first use).
 
     >>> ledger = Ledger(Path(":memory:"))  # doctest: +SKIP
     """
 
     def __init__(self, path: Path, *, user: str | None = None) -> None:
-        self.path = path
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            str(path), isolation_level=None, check_same_thread=False, timeout=30
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL survives a killed process completely; after a power cut the newest marks
-        # may be missing, which the resume logic treats as "unclear" (upload again, never twice).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+        super().__init__(path, SCHEMA)
         self.user = user or _current_user()
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic change: all or nothing, even if the process dies halfway."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def _audit(
         self, db: sqlite3.Connection, action: str, transfer_id: str | None, **details: object
