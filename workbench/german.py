@@ -29,6 +29,7 @@ import polars as pl
 from workbench.errors import WorkbenchError
 
 __all__ = [
+    "COLUMN_TITLES",
     "BERLIN",
     "MONTHS",
     "RULE_TITLES",
@@ -68,6 +69,39 @@ MONTHS = (
     "November",
     "Dezember",
 )
+
+#: German column headers of the tables people read (CLI and app; JSON keeps the contract's names).
+COLUMN_TITLES = {
+    "id": "Übertragung",
+    "client": "Mandant",
+    "kind": "Quellart",
+    "month": "Buchungsmonat",
+    "document_kind": "Beleg-Art",
+    "items": "Positionen",
+    "local_status": "Lokaler Status",
+    "datev_status": "DATEV-Status",
+    "job_ids": "DATEV-Job",
+    "source_file": "Datei",
+    "loaded": "Geladen",
+    "mapped": "Abgebildet",
+    "blocked": "Gesperrt",
+    "skipped": "Übersprungen",
+    "balanced": "Vollständig",
+    "file": "Datei",
+    "sheet": "Blatt",
+    "variant": "Variante",
+    "encoding": "Kodierung",
+    "rows": "Zeilen",
+    "row_problems": "Zeilenprobleme",
+    "unmapped_columns": "Nicht zugeordnete Spalten",
+    "source": "Datei",
+    "row": "Zeile",
+    "column": "Spalte",
+    "source_column": "Spalte in der Datei",
+    "value": "Wert",
+    "message": "Meldung",
+    "item_id": "Position",
+}
 
 #: German titles of the stable rule ids (ARCHITECTURE §4.2); the message says what to do.
 RULE_TITLES = {

@@ -11,7 +11,17 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-__all__ = ["SAFE_FIXES", "apply_fixes", "suggest"]
+#: One applied fix: where (file, row, column), which rule, the cell before and after.
+FIXES_SCHEMA = {
+    "file": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "rule": pl.String,
+    "old": pl.String,
+    "new": pl.String,
+}
+
+__all__ = ["FIXES_SCHEMA", "SAFE_FIXES", "apply_fixes", "suggest"]
 
 #: Invisible characters (zero-width, direction marks and embeddings, BOM): removed.
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
@@ -80,14 +90,7 @@ def apply_fixes(
     unknown = set(rules) - set(SAFE_FIXES)
     if unknown:
         raise ValueError(f"not a safe automatic fix: {', '.join(sorted(unknown))}")
-    schema = {
-        "file": pl.String,
-        "row": pl.Int64,
-        "column": pl.String,
-        "rule": pl.String,
-        "old": pl.String,
-        "new": pl.String,
-    }
+    schema = FIXES_SCHEMA
     todo = findings.filter(
         pl.col("rule").is_in(list(rules))
         & pl.col("suggestion").is_not_null()

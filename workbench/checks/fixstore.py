@@ -21,16 +21,9 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["FIXES_SCHEMA", "FixStore", "apply_recorded_fixes", "file_sha256"]
+from workbench.checks.fixes import FIXES_SCHEMA
 
-FIXES_SCHEMA = {
-    "file": pl.String,
-    "row": pl.Int64,
-    "column": pl.String,
-    "rule": pl.String,
-    "old": pl.String,
-    "new": pl.String,
-}
+__all__ = ["FIXES_SCHEMA", "FixStore", "apply_recorded_fixes", "file_sha256"]
 
 
 def file_sha256(path: str | Path) -> str:

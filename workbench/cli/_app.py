@@ -243,9 +243,9 @@ def _print_frame(
     labels: dict[str, str] | None = None,
 ) -> None:
     """A table in German formats (``1.234,56``, ``31.01.2026``), ``labels`` for the headers."""
-    from workbench.german import format_value
+    from workbench.german import COLUMN_TITLES, format_value
 
-    labels = {**LABELS, **(labels or {})}
+    labels = {**COLUMN_TITLES, **(labels or {})}
     table = Table(title=title, show_lines=False, header_style="bold")
     for name, dtype in frame.schema.items():
         table.add_column(
@@ -259,40 +259,6 @@ def _print_frame(
     _out.print(table)
     if frame.height > limit:
         _out.print(f"… {frame.height - limit} weitere Zeilen")
-
-
-#: German headers for the tables the commands print (JSON keeps the contract's names).
-LABELS = {
-    "id": "Übertragung",
-    "client": "Mandant",
-    "kind": "Quellart",
-    "month": "Buchungsmonat",
-    "document_kind": "Beleg-Art",
-    "items": "Positionen",
-    "local_status": "Lokaler Status",
-    "datev_status": "DATEV-Status",
-    "job_ids": "DATEV-Job",
-    "source_file": "Datei",
-    "loaded": "Geladen",
-    "mapped": "Abgebildet",
-    "blocked": "Gesperrt",
-    "skipped": "Übersprungen",
-    "balanced": "Vollständig",
-    "file": "Datei",
-    "sheet": "Blatt",
-    "variant": "Variante",
-    "encoding": "Kodierung",
-    "rows": "Zeilen",
-    "row_problems": "Zeilenprobleme",
-    "unmapped_columns": "Nicht zugeordnete Spalten",
-    "source": "Datei",
-    "row": "Zeile",
-    "column": "Spalte",
-    "source_column": "Spalte in der Datei",
-    "value": "Wert",
-    "message": "Meldung",
-    "item_id": "Position",
-}
 
 
 def _confirm(question: str, *, no_answer: bool | None = None) -> bool:

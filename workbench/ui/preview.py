@@ -18,7 +18,7 @@ import polars as pl
 
 from workbench.checks import concat_findings
 from workbench.datev.vocabulary import EXTF_SHORT_NAMES, LEDGER_FIELD_NAMES, ledger_side
-from workbench.german import SEVERITY_LABELS, format_count
+from workbench.german import COLUMN_TITLES, SEVERITY_LABELS, format_count
 from workbench.mapping import preview
 from workbench.pipeline import map_run, mapping_of
 from workbench.sources.raw import RawCells
@@ -28,12 +28,8 @@ from workbench.ui.tables import ROW_STYLES, cell_text, frame_html, message_html
 __all__ = ["PreviewStep", "wide_preview_html"]
 
 _COUNTS = {
-    "source_file": "Datei",
-    "loaded": "Geladen",
-    "mapped": "Abgebildet",
-    "blocked": "Gesperrt",
-    "skipped": "Übersprungen",
-    "balanced": "Vollständig",
+    key: COLUMN_TITLES[key]
+    for key in ("source_file", "loaded", "mapped", "blocked", "skipped", "balanced")
 }
 _CELL = "border:1px solid #d0d0d0;padding:2px 6px;white-space:nowrap;"
 _SIDE = "Soll/Haben"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from workbench.german import format_count
+from workbench.german import COLUMN_TITLES, format_count
 from workbench.kinds import KINDS
 from workbench.pipeline import load_run
 from workbench.sources import available_profiles
@@ -25,13 +25,8 @@ from workbench.ui.tables import PagedTable, frame_html, message_html
 __all__ = ["SourcesStep"]
 
 _SUMMARY = {
-    "file": "Datei",
-    "sheet": "Blatt",
-    "variant": "Variante",
-    "encoding": "Kodierung",
-    "rows": "Zeilen",
-    "row_problems": "Zeilenprobleme",
-    "unmapped_columns": "Nicht zugeordnete Spalten",
+    key: COLUMN_TITLES[key]
+    for key in ("file", "sheet", "variant", "encoding", "rows", "row_problems", "unmapped_columns")
 }
 _PROBLEMS = {
     "message": "Meldung",
