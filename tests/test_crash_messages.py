@@ -235,3 +235,27 @@ def test_status_and_delete_print_transfers_without_job_ids(_isolated_home):
     deleted = runner.invoke(app, ["delete", created.id, "--yes"])
     assert deleted.exit_code == 0, deleted.output
     assert "Gelöscht" in deleted.stdout
+
+
+def test_sandbox_state_of_an_older_version_is_named_not_a_500(tmp_path, monkeypatch):
+    """A sandbox state written by an older version (a table without a column this version
+    writes) was opened as it was, and the first write answered HTTP 500 ("table
+    account_bookings has no column named lines"). Now the sandbox refuses it on start, naming
+    the file, the table and what to do."""
+    import sqlite3
+
+    home = tmp_path / "home"
+    state = home / "sandbox" / "sandbox.sqlite3"
+    state.parent.mkdir(parents=True)
+    with contextlib.closing(sqlite3.connect(state)) as old:
+        old.execute(
+            "CREATE TABLE account_bookings (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " client_id TEXT NOT NULL, origin TEXT NOT NULL, date TEXT NOT NULL,"
+            " visible_at REAL NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, posting TEXT NOT NULL)"
+        )
+    monkeypatch.setenv("WORKBENCH_HOME", str(home))
+    monkeypatch.delenv("WORKBENCH_SANDBOX_URL", raising=False)
+    csv = tmp_path / "belege.csv"
+    csv.write_text(GOOD, encoding="utf-8")
+    result = runner.invoke(app, ["check", "receipts", str(csv), "--client", "455148-1"])
+    _clear_error(result, "Sandbox", str(state.parent), "account_bookings", "lines", "löschen")

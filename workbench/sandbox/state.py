@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from workbench.errors import ConfigError
 from workbench.sandbox.clock import Clock
 from workbench.sandbox.faults import Faults
 from workbench.sandbox.seed import FiscalYear, Seed, load_seed
@@ -107,6 +108,34 @@ def _private_database(folder: Path) -> Path:
     return path
 
 
+def _columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    return {
+        table: [row[1] for row in conn.execute(f"PRAGMA table_info({table})")] for table in TABLES
+    }
+
+
+def _refuse_an_older_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Stop with what to do when ``path`` was written by another version of the sandbox.
+
+    ``CREATE TABLE IF NOT EXISTS`` keeps an existing table as it is, so a table written by an
+    older version would fail at its first write (HTTP 500 "has no column named ..."). The
+    sandbox only stands in for DATEV: starting again from its seed loses nothing of the user's.
+    """
+    with contextlib.closing(sqlite3.connect(":memory:")) as fresh:
+        fresh.executescript(SCHEMA)
+        expected = _columns(fresh)
+    for table, columns in _columns(conn).items():
+        missing = [name for name in expected[table] if name not in columns]
+        if missing:
+            conn.close()
+            raise ConfigError(
+                f"Sandbox-Zustand veraltet: {path} stammt von einer anderen Version der Werkbank "
+                f"(Tabelle {table}: Spalte {', '.join(missing)} fehlt). Bitte den Ordner "
+                f"{path.parent} löschen; die Sandbox beginnt dann neu mit ihren Beispielmandanten.",
+                file=str(path),
+            )
+
+
 class Store:
     """SQLite behind one lock; rows come back as `sqlite3.Row`."""
 
@@ -120,6 +149,8 @@ class Store:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
+            if path:
+                _refuse_an_older_schema(self._conn, path)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
