@@ -29,6 +29,18 @@ def shared_datev():
     return shared_datev_path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_home(tmp_path_factory):
+    """A home for fixtures of module or session scope too: they are set up before the
+    per-test home below and would otherwise read and write the user's own WORKBENCH_HOME."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORKBENCH_HOME", str(tmp_path_factory.mktemp("workbench-session-home")))
+        patch.delenv("WORKBENCH_SANDBOX_URL", raising=False)
+        patch.delenv("WORKBENCH_CONFIG", raising=False)
+        patch.setenv("WORKBENCH_KANZLEI", "Standard")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("workbench-home")

@@ -53,8 +53,15 @@ def test_other_months_are_counted_in_the_json_output(january_json):
     assert counted["severity"] == "info"
     assert counted["source"] == BOOKING.name
     assert counted["row"] is None
-    assert int(counted["value"]) == ROWS - JANUARY - UNDATED
     assert "201 Zeilen anderer Monate nicht geprüft" in counted["message"]
+
+
+def test_the_other_months_hinweis_names_the_months_as_its_value(january_json):
+    """Its value was the count ("accounting_month = '201'" in the findings table, read as a
+    month 201); the value of the Buchungsmonat column is the months set aside."""
+    [counted] = [f for f in january_json if f["rule"] == "period.other_months"]
+    assert counted["column"] == "accounting_month"
+    assert counted["value"] == "Dezember 2025, Februar 2026, März 2026, April 2026"
 
 
 def test_findings_concern_only_rows_of_the_month(january_json):

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from workbench.findings import concat_findings, findings_frame
-from workbench.german import format_count, format_period, month_expr, parse_period
+from workbench.german import (
+    format_count,
+    format_month,
+    format_period,
+    month_expr,
+    parse_period,
+)
 from workbench.kinds import ITEM_ID_COLUMNS, KINDS
 
 if TYPE_CHECKING:  # workbench.sources imports workbench.findings
@@ -98,7 +104,8 @@ def select_period(
         kept_items = kept[item_column].cast(pl.String).drop_nulls().unique()
     selected = _without_rows(findings, keys, kept_items)
     counts = dict(dropped.group_by("source_file").len().sort("source_file").iter_rows())
-    note = _other_months_findings(counts, loaded.kind, (first, last))
+    months = _months_by_file(frame.filter(outside), loaded.kind)
+    note = _other_months_findings(counts, months, loaded.kind, (first, last))
     loader_findings = _without_rows(loaded.findings, keys, kept_items)
     return Selection(
         replace(loaded, frame=kept, positions=positions, findings=loader_findings),
@@ -130,8 +137,15 @@ def _without_rows(
     return indexed.filter(~pl.col("__finding").is_in(gone)).drop("__finding")
 
 
+def _months_by_file(dropped: pl.DataFrame, kind: str) -> dict[str, list[str]]:
+    """The months (``YYYY-MM``, in order) of the set-aside rows, per file."""
+    month = month_expr(pl.col(PERIOD_COLUMNS[kind])).alias("month")
+    per_file = dropped.group_by("source_file").agg(month.unique().sort())
+    return dict(per_file.iter_rows())
+
+
 def _other_months_findings(
-    counts: dict[str, int], kind: str, bounds: tuple[str, str]
+    counts: dict[str, int], months: dict[str, list[str]], kind: str, bounds: tuple[str, str]
 ) -> pl.DataFrame:
     label = format_period(bounds if bounds[0] != bounds[1] else bounds[0])
     return findings_frame(
@@ -140,7 +154,8 @@ def _other_months_findings(
             "column": PERIOD_COLUMNS[kind],
             "rule": "period.other_months",
             "severity": "info",
-            "value": str(count),
+            # the value of the period column: the months set aside, not their row count
+            "value": ", ".join(format_month(month) for month in months[source]),
             "expected": label,
             "message": f"{format_count(count)} Zeilen anderer Monate nicht geprüft "
             f"(Zeitraum {label}); sie werden mit ihrem eigenen Monat geprüft und übertragen.",

@@ -114,6 +114,12 @@ def _columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
     }
 
 
+def _missing(columns: list[str]) -> str:
+    if len(columns) == 1:
+        return f"Spalte {columns[0]} fehlt"
+    return f"Spalten {', '.join(columns)} fehlen"
+
+
 def _refuse_an_older_schema(conn: sqlite3.Connection, path: Path) -> None:
     """Stop with what to do when ``path`` was written by another version of the sandbox.
 
@@ -130,7 +136,7 @@ def _refuse_an_older_schema(conn: sqlite3.Connection, path: Path) -> None:
             conn.close()
             raise ConfigError(
                 f"Sandbox-Zustand veraltet: {path} stammt von einer anderen Version der Werkbank "
-                f"(Tabelle {table}: Spalte {', '.join(missing)} fehlt). Bitte den Ordner "
+                f"(Tabelle {table}: {_missing(missing)}). Bitte den Ordner "
                 f"{path.parent} löschen; die Sandbox beginnt dann neu mit ihren Beispielmandanten.",
                 file=str(path),
             )
