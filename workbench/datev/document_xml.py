@@ -9,6 +9,7 @@ cash book) plus ``File`` extensions (Belegbilder; several Files are stapled).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -157,16 +158,25 @@ def ledger_block(ledger: str, datafile: str, month: str, folder: str, files: lis
 
     The package writer uses it for speed; names must already be DATEV-safe.
     """
-    lines = [
-        "    <document>",
-        f'      <extension xsi:type="{ledger}" datafile="{_esc(datafile)}">',
-        f'        <property key="1" value="{_esc(month)}"/>',
-        f'        <property key="3" value="{_esc(folder)}"/>',
-        "      </extension>",
-    ]
+    head, properties = _ledger_block_parts(ledger, month, folder)
+    lines = [head + f'datafile="{_esc(datafile)}">', properties]
     lines += [f'      <extension xsi:type="File" name="{_esc(name)}"/>' for name in files]
     lines.append("    </document>")
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=64)
+def _ledger_block_parts(ledger: str, month: str, folder: str) -> tuple[str, str]:
+    """What every ``<document>`` of a package shares (escaped once, not once per Beleg)."""
+    head = f'    <document>\n      <extension xsi:type="{ledger}" '
+    properties = "\n".join(
+        [
+            f'        <property key="1" value="{_esc(month)}"/>',
+            f'        <property key="3" value="{_esc(folder)}"/>',
+            "      </extension>",
+        ]
+    )
+    return head, properties
 
 
 def _block(doc: Document) -> str:

@@ -19,7 +19,15 @@ from workbench.datev.limits import MAX_CONSOLIDATED_CENTS
 from workbench.datev.xsd import validate_xml
 from workbench.errors import DatevFormatError
 
-__all__ = ["DOCUMENT_KINDS", "check_documents", "prepare", "typed", "validate_records"]
+__all__ = [
+    "DOCUMENT_KINDS",
+    "batch_problem",
+    "check_documents",
+    "prepare",
+    "record_batches",
+    "typed",
+    "validate_records",
+]
 
 DOCUMENT_KINDS = {
     "Rechnungseingang": "accountsPayableLedger",
@@ -119,26 +127,46 @@ def _check_attachment(path_text: str, document_id: str) -> None:
 
 
 def validate_records(frame: pl.DataFrame) -> None:
-    """XSD-check all rendered records in batches of 5000 per ledger kind.
+    """XSD-check all rendered records in batches of 5000 per ledger kind; raise for the first
+    record DATEV's schema rejects.
 
     One LedgerImport takes exactly one consolidate, so records of many documents are wrapped
     into one test consolidate; the real consolidate attributes are derived from these values
     and checked in ``_raise_document_problem``. Only when a batch fails is the culprit searched
-    record by record.
+    record by record. ``build_packages`` runs the batches (:func:`record_batches`,
+    :func:`batch_problem`) on threads while it plans the packages.
     """
+    for batch in record_batches(frame):
+        if problem := batch_problem(batch):
+            raise problem
+
+
+def record_batches(frame: pl.DataFrame) -> list[pl.DataFrame]:
+    """The rendered records (``_row``, ``_xml``) in XSD-check batches, in checking order."""
+    batches = []
     for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
         part = frame.filter(pl.col("_ledger") == ledger).select("_row", "_xml")
-        for offset in range(0, part.height, ledger_xml.MAX_RECORDS):
-            chunk = part.slice(offset, ledger_xml.MAX_RECORDS)
-            if not _xsd_errors(chunk["_xml"].str.join("\n").item()):
-                continue
-            for row, xml in chunk.iter_rows():
-                if errors := _xsd_errors(xml):
-                    raise DatevFormatError(
-                        f"Belegposition {row + 1} (Index {row}) verletzt das DATEV-Schema: "
-                        f"{errors[0]}",
-                        row=row,
-                    )
+        batches += [
+            part.slice(offset, ledger_xml.MAX_RECORDS)
+            for offset in range(0, part.height, ledger_xml.MAX_RECORDS)
+        ]
+    return batches
+
+
+def batch_problem(batch: pl.DataFrame) -> DatevFormatError | None:
+    """The error for the first record of ``batch`` that DATEV's schema rejects, or None.
+
+    Thread-safe: libxml2 parses and validates without the GIL, so batches run in parallel.
+    """
+    if not _xsd_errors(batch["_xml"].str.join("\n").item()):
+        return None
+    for row, xml in batch.iter_rows():
+        if errors := _xsd_errors(xml):
+            return DatevFormatError(
+                f"Belegposition {row + 1} (Index {row}) verletzt das DATEV-Schema: {errors[0]}",
+                row=row,
+            )
+    return None
 
 
 def _xsd_errors(body: str) -> list[str]:

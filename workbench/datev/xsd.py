@@ -1,13 +1,15 @@
 """Validation against DATEV's official XSDs for the XML interface v6.0 (shipped in the package).
 
 Two engines: ``xmlschema`` (default; precise messages) and ``lxml`` (libxml2, about a hundred
-times faster; the package writer uses it for large batches). Schemas are loaded lazily on first
-use and cached, so importing this module does no I/O.
+times faster, and it runs without the GIL; the package writer uses it on threads for large
+batches). Schemas are loaded lazily on first use and cached (one per thread for lxml), so
+importing this module does no I/O.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +48,22 @@ def _lxml_schema(kind: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(_xsd_path(kind))))
 
 
+_thread_schemas = threading.local()
+
+
+def _lxml_schema_for_thread(kind: str) -> etree.XMLSchema:
+    """An XMLSchema of this thread's own: lxml keeps a validator's error log on the object, so
+    threads validating at once (the package writer does) must not share one."""
+    if threading.current_thread() is threading.main_thread():
+        return _lxml_schema(kind)
+    schemas = _thread_schemas.__dict__.setdefault("by_kind", {})
+    if kind not in schemas:
+        from lxml import etree
+
+        schemas[kind] = etree.XMLSchema(etree.parse(str(_xsd_path(kind))))
+    return schemas[kind]
+
+
 def _load_bytes(source: str | Path | bytes) -> bytes:
     if isinstance(source, bytes):
         return source
@@ -71,7 +89,7 @@ def validate_xml(source: str | Path | bytes, kind: str, *, engine: str = "xmlsch
             doc = etree.fromstring(data)
         except etree.XMLSyntaxError as exc:
             return [f"{name}: kein wohlgeformtes XML ({exc})."]
-        schema = _lxml_schema(kind)
+        schema = _lxml_schema_for_thread(kind)
         if schema.validate(doc):
             return []
         return [
