@@ -179,8 +179,8 @@ def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
     if not exprs:
         return
     failing = pl.any_horizontal(exprs).arg_true().first()
-    # In slices: every rule looks at one value, and a million rows at once would hold the
-    # prepared columns of all of them (150 MB more peak memory for the EXTF writer).
+    # In slices: every rule looks at one value, so the prepared columns need not exist for all
+    # rows at once (peak memory of the EXTF writer).
     for offset in range(0, frame.height, _CHECK_ROWS):
         first = frame.slice(offset, _CHECK_ROWS).select(failing).item()
         if first is not None:
