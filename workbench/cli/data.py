@@ -238,10 +238,18 @@ def check(
     all_clients: AllClientsOption = False,
     workers: WorkersOption = None,
     cluster: ClusterOption = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Mandanteneinstellungen neu von DATEV abrufen (sonst gilt der "
+            "Zwischenspeicher bis 24 Stunden nach dem letzten Abruf).",
+        ),
+    ] = False,
 ) -> None:
     """Prüfungen ausführen und Befunde ausgeben (Exit-Code 0 sauber, 1 Warnungen, 2 Fehler)."""
     from workbench.checks import findings_json
-    from workbench.pipeline.connection import connect
+    from workbench.pipeline.connection import SETTINGS_MAX_AGE, connect
 
     if all_clients:
         _check_all_clients(period, engine=engine, workers=workers, cluster=cluster)
@@ -250,8 +258,12 @@ def check(
             WorkbenchError("Geben Sie die Quellart und Dateien an oder --all-clients --period.")
         )
     try:
-        with connect() as connection:
+        # DATEV is opened only when the settings are not cached (or --refresh): a repeated
+        # check starts no sandbox
+        max_age = None if refresh else SETTINGS_MAX_AGE
+        with connect(settings_max_age=max_age, lazy=True) as connection:
             run = _checked_run(kind, files, client, profile, engine, period, connection)
+            origin = connection.settings_origin(run.client) if run.client else None
         if output is CheckFormat.xlsx:
             from workbench.checks.excel_report import write_check_report  # openpyxl: ~0.2 s
 
@@ -272,16 +284,23 @@ def check(
                 f"Der Prüfbericht {out} kann nicht geschrieben werden: {error.strerror}."
             )
         ) from error
+    used = f"{origin.describe()}." if origin is not None else None
     if output is CheckFormat.xlsx:
         _out.print(f"{kind.value}: {checked_summary(run)}")
+        if used:
+            _out.print(used, highlight=False)
         _out.print(f"Prüfbericht: {written}")
     elif output is CheckFormat.json:
+        if used:  # stdout is the findings' JSON
+            sys.stderr.write(used + "\n")
         sys.stdout.write(
             json.dumps(findings_json(run.findings), ensure_ascii=False, indent=1, default=str)
             + "\n"
         )
     else:
         _out.print(f"{kind.value}: {checked_summary(run)}")
+        if used:
+            _out.print(used, highlight=False)
         _print_findings(run.findings)
     raise typer.Exit(run.exit_code)
 

@@ -7,59 +7,147 @@ state lives in the Kanzlei's home (``sandbox/``, so a later ``workbench status``
 an earlier ``workbench transfer`` created). With credentials it talks to DATEV with the access
 keys requested by ``workbench login``; TLS verification is always on for DATEV.
 
+``workbench check`` may take the client settings from a cache of the last fetch (at most
+``SETTINGS_MAX_AGE`` old, from the same DATEV); then DATEV is never opened and the embedded
+sandbox never started. Everything else (transfer, map, the app) fetches them once per
+connection, which also renews the cache.
+
 This composes the transfer layer (DATEV client, tokens, ledger) with the sandbox, so it sits
 above both: the transfer layer never starts a sandbox itself.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 import webbrowser
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from workbench.clients import ClientSettings, load_client_settings
+from workbench.clients import ClientSettings, load_client_settings, normalise_client_id
 from workbench.config import Settings, datev_endpoints, load_settings
-from workbench.transfer.access import open_tokens, request_token, revoke_token
-from workbench.transfer.client import DatevClient
-from workbench.transfer.ledger import Ledger
-from workbench.transfer.tokens import TokenEntry
 
 if TYPE_CHECKING:
     from workbench.sandbox import RunningSandbox
+    from workbench.transfer.client import DatevClient
+    from workbench.transfer.ledger import Ledger
+    from workbench.transfer.tokens import TokenEntry
 
-__all__ = ["Connection", "connect", "interactive_login", "open_datev", "revoke"]
+__all__ = [
+    "SETTINGS_MAX_AGE",
+    "Connection",
+    "SettingsOrigin",
+    "connect",
+    "interactive_login",
+    "open_datev",
+    "revoke",
+]
+
+#: How long ``workbench check`` trusts client settings fetched earlier (``--refresh`` fetches
+#: anew; transfers always fetch).
+SETTINGS_MAX_AGE = timedelta(hours=24)
 
 
-@dataclass
+@dataclass(frozen=True)
+class SettingsOrigin:
+    """Where a client's settings came from: DATEV at ``fetched_at``, now or (``cached``) then."""
+
+    fetched_at: datetime
+    cached: bool
+
+    def describe(self) -> str:
+        """German, for the check's output.
+
+        >>> SettingsOrigin(datetime(2026, 1, 31, 13, 5, tzinfo=UTC), cached=False).describe()
+        'Mandanteneinstellungen von DATEV, abgerufen am 31.01.2026 um 14:05 Uhr'
+        """
+        from workbench.german import BERLIN
+
+        moment = self.fetched_at.astimezone(BERLIN)
+        when = f"am {moment:%d.%m.%Y} um {moment:%H:%M} Uhr"
+        if self.cached:
+            return (
+                f"Mandanteneinstellungen aus dem Zwischenspeicher, von DATEV abgerufen {when} "
+                "(--refresh ruft sie neu ab)"
+            )
+        return f"Mandanteneinstellungen von DATEV, abgerufen {when}"
+
+
 class Connection:
-    """An open connection to DATEV (or the sandbox) plus the transfer ledger."""
+    """DATEV (or the sandbox) plus the transfer ledger of one Kanzlei, opened on first use.
 
-    settings: Settings
-    datev: DatevClient
-    ledger: Ledger
-    sandbox: RunningSandbox | None = None
-    _client_settings: dict[str, ClientSettings] = field(default_factory=dict)
+    ``settings_max_age``: client settings fetched from DATEV at most that long ago are taken
+    from the cache (``cache/client_basics/<id>.json``, with the time of the fetch and where
+    from); ``None`` (the default) fetches them once per connection.
+    """
+
+    def __init__(self, settings: Settings, *, settings_max_age: timedelta | None = None) -> None:
+        self.settings = settings
+        self.settings_max_age = settings_max_age
+        self._stack = ExitStack()
+        self._lock = threading.RLock()
+        self._datev: DatevClient | None = None
+        self._sandbox: RunningSandbox | None = None
+        self._ledger: Ledger | None = None
+        self._client_settings: dict[str, ClientSettings] = {}
+        self._origins: dict[str, SettingsOrigin] = {}
 
     @property
     def mode(self) -> str:
         return self.settings.mode
 
+    @property
+    def datev(self) -> DatevClient:
+        """The DATEV client with the Kanzlei's tokens (starts the embedded sandbox if any)."""
+        with self._lock:
+            if self._datev is None:
+                from workbench.transfer.access import open_tokens
+
+                datev, sandbox = self._stack.enter_context(open_datev(self.settings))
+                datev.tokens = open_tokens(self.settings, datev)
+                self._datev, self._sandbox = datev, sandbox
+            return self._datev
+
+    @property
+    def sandbox(self) -> RunningSandbox | None:
+        """The embedded sandbox DATEV runs in, if any (opens DATEV)."""
+        self.datev  # noqa: B018  # opening DATEV starts it
+        return self._sandbox
+
+    @property
+    def ledger(self) -> Ledger:
+        with self._lock:
+            if self._ledger is None:
+                from workbench.transfer.ledger import Ledger
+
+                self._ledger = Ledger(self.settings.ledger_path)
+                self._stack.callback(self._ledger.close)
+            return self._ledger
+
     def client_settings(self, client: str) -> ClientSettings:
         """DATEV's settings for ``client`` (account length, fiscal years, Beleg-Arten), fetched
-        once per connection and cached on disk for offline work. Folders come from the user's
-        favourites and the folder cache that transfers fill (workbench.clients): reading never
-        creates a job at DATEV."""
-        if client not in self._client_settings:
-            overrides = self.settings.clients.get(client, {})
-            self._client_settings[client] = load_client_settings(
-                client,
-                fetch=self.fetch_client_basics,
-                overrides=overrides,
-                home=self.settings.home,
-            )
-        return self._client_settings[client]
+        once per connection (or taken from the cache, see ``settings_max_age``) and cached on
+        disk for offline work. Folders come from the user's favourites and the folder cache that
+        transfers fill (workbench.clients): reading never creates a job at DATEV."""
+        with self._lock:
+            if client not in self._client_settings:
+                basics = self._client_basics(client)
+                self._client_settings[client] = load_client_settings(
+                    client,
+                    fetch=lambda _client: basics,
+                    overrides=self.settings.clients.get(client, {}),
+                    home=self.settings.home,
+                )
+            return self._client_settings[client]
+
+    def settings_origin(self, client: str) -> SettingsOrigin | None:
+        """When the settings :meth:`client_settings` gave for ``client`` were fetched."""
+        return self._origins.get(client)
 
     def fetch_client_basics(self, client: str) -> dict:
         """ClientBasics plus the services and Beleg-Arten DATEV lists for the client."""
@@ -68,10 +156,56 @@ class Connection:
         basics["document_types"] = [dict(entry) for entry in self.datev.document_types(client)]
         return basics
 
+    def _client_basics(self, client: str) -> dict:
+        """The fetched JSON: from the cache while young enough and from this DATEV, else fetched
+        (and cached with the time)."""
+        path = basics_cache_path(client, home=self.settings.home)
+        now = datetime.now(UTC)
+        if self.settings_max_age is not None:
+            cached = _read_basics(path, origin=self._origin())
+            if cached is not None and timedelta(0) <= now - cached[1] <= self.settings_max_age:
+                self._origins[client] = SettingsOrigin(cached[1], cached=True)
+                return cached[0]
+        basics = self.fetch_client_basics(client)
+        record = {"fetched_at": now.isoformat(), "origin": self._origin(), "basics": basics}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+        partial.replace(path)  # a parallel check reads the old record or the new, never half
+        self._origins[client] = SettingsOrigin(now, cached=False)
+        return basics
+
+    def _origin(self) -> str:
+        """Which DATEV the settings come from: a cache of the sandbox never serves DATEV."""
+        where = self.settings.sandbox_url or self.settings.connect_url or "eingebettet"
+        return f"{self.settings.mode} {where}"
+
     def close(self) -> None:
-        """Close the client and the ledger now (``connect`` also stops the sandbox)."""
-        self.datev.close()
-        self.ledger.close()
+        """Close the client and the ledger now, and stop the embedded sandbox."""
+        with self._lock:
+            self._stack.close()
+            self._datev = self._sandbox = self._ledger = None
+
+
+def basics_cache_path(client_id: str, *, home: Path) -> Path:
+    """Where the last fetched settings of ``client_id`` are kept, with the time of the fetch."""
+    return home / "cache" / "client_basics" / f"{normalise_client_id(client_id)}.json"
+
+
+def _read_basics(path: Path, *, origin: str) -> tuple[dict, datetime] | None:
+    """The cached JSON and when it was fetched, if it came from ``origin`` (a broken or foreign
+    cache only means "fetch again", as with the folder cache)."""
+    try:
+        record: Any = json.loads(path.read_text(encoding="utf-8"))
+        fetched_at = datetime.fromisoformat(record["fetched_at"])
+        basics = record["basics"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if record.get("origin") != origin or not isinstance(basics, Mapping):
+        return None
+    if fetched_at.tzinfo is None:
+        return None
+    return dict(basics), fetched_at
 
 
 @contextmanager
@@ -88,6 +222,8 @@ def open_datev(settings: Settings) -> Iterator[tuple[DatevClient, RunningSandbox
 
             sandbox = start_sandbox(state_dir=settings.home / "sandbox")
             origin = sandbox.url
+    from workbench.transfer.client import DatevClient
+
     datev = DatevClient(
         datev_endpoints(sandbox_origin=origin, connect_url=settings.connect_url),
         client_id=settings.client_id,
@@ -103,21 +239,30 @@ def open_datev(settings: Settings) -> Iterator[tuple[DatevClient, RunningSandbox
 
 
 @contextmanager
-def connect(settings: Settings | None = None) -> Iterator[Connection]:
+def connect(
+    settings: Settings | None = None,
+    *,
+    settings_max_age: timedelta | None = None,
+    lazy: bool = False,
+) -> Iterator[Connection]:
     """Open DATEV (real or sandbox), its tokens and the ledger of the selected Kanzlei; closes
     everything at the end.
+
+    ``lazy``: open DATEV and the ledger only when first used (a check whose client settings
+    come from the cache never starts the sandbox). ``settings_max_age``: see
+    :class:`Connection`.
 
     >>> with connect() as connection:  # doctest: +SKIP
     ...     connection.datev.list_clients()
     """
-    settings = settings or load_settings()
-    with open_datev(settings) as (datev, sandbox):
-        datev.tokens = open_tokens(settings, datev)
-        ledger = Ledger(settings.ledger_path)
-        try:
-            yield Connection(settings=settings, datev=datev, ledger=ledger, sandbox=sandbox)
-        finally:
-            ledger.close()
+    connection = Connection(settings or load_settings(), settings_max_age=settings_max_age)
+    try:
+        if not lazy:
+            connection.datev  # noqa: B018  # fail here, not at first use
+            connection.ledger  # noqa: B018
+        yield connection
+    finally:
+        connection.close()
 
 
 def interactive_login(
@@ -129,6 +274,8 @@ def interactive_login(
 ) -> TokenEntry:
     """``workbench login``: DATEV's login in the browser (the sandbox approves by itself); the
     access key joins the Kanzlei's overview, encrypted."""
+    from workbench.transfer.access import request_token
+
     with open_datev(settings) as (datev, _sandbox):
         browser = webbrowser.open if settings.mode == "production" else None
         return request_token(
@@ -138,5 +285,7 @@ def interactive_login(
 
 def revoke(settings: Settings, entry_id: str) -> TokenEntry:
     """``workbench tokens revoke``: revoke at DATEV, mark inactive with the time."""
+    from workbench.transfer.access import revoke_token
+
     with open_datev(settings) as (datev, _sandbox):
         return revoke_token(settings, datev, entry_id)
