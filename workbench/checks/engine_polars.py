@@ -12,7 +12,6 @@ values repeat, or searched with one alternation of their forbidden-character rul
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
@@ -308,14 +307,17 @@ def _failing_values(
 ) -> dict[str, pl.Series]:
     """Per repetitive column, its distinct values that fail at least one of its expectations."""
     columns = list(distinct)
-    if len(columns) > 1:  # each ``unique`` runs on one core: spread the columns over threads
-        with ThreadPoolExecutor(max_workers=min(len(columns), pl.thread_pool_size())) as pool:
-            values = list(pool.map(lambda name: prepared[name].unique().drop_nulls(), columns))
-    else:
-        values = [prepared[name].unique().drop_nulls() for name in columns]
+    if not columns:
+        return {}
+    # one query: polars spreads the columns' ``unique`` (one core each) over its threads
+    values = (
+        prepared.lazy()
+        .select(pl.col(name).drop_nulls().unique().implode() for name in columns)
+        .collect()
+    )
     failing = {}
-    for column, unique in zip(columns, values, strict=True):
-        frame = unique.to_frame()
+    for column in columns:
+        frame = values[column][0].to_frame(column)
         masks = [compile_expectation(e, frame.schema, parameters) for e in distinct[column]]
         bad = frame.filter(pl.any_horizontal(masks))[column]
         if len(bad):

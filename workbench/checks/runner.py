@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -233,21 +232,18 @@ def check(
         k: [Path(v)] if isinstance(v, (str, Path)) else [Path(p) for p in v]
         for k, v in (attachment_folders or {}).items()
     }
-    # the cross-row rules need only the prepared frame: they run beside the suite, so that
-    # single-threaded stretches of one fill the cores the other leaves idle
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        cross_row = pool.submit(
-            rules.row_rules, prepared, kind, settings, folders=folders, sizes=attachment_sizes
-        )
-        if engine == "polars":
-            rows = engine_polars.unexpected_rows(prepared, expectations, params)
-        else:
-            from workbench.checks import engine_gx
+    # one after the other: each polars query already uses every core, and a second Python
+    # thread beside them only made both wait for the cores (and the GIL)
+    if engine == "polars":
+        rows = engine_polars.unexpected_rows(prepared, expectations, params)
+    else:
+        from workbench.checks import engine_gx
 
-            rows = engine_gx.unexpected_rows_gx(
-                prepared, expectations, params, spark=spark, name=suite.name
-            )
-        parts = suite_hits(prepared, expectations, rows, params) + cross_row.result()
+        rows = engine_gx.unexpected_rows_gx(
+            prepared, expectations, params, spark=spark, name=suite.name
+        )
+    parts = suite_hits(prepared, expectations, rows, params)
+    parts += rules.row_rules(prepared, kind, settings, folders=folders, sizes=attachment_sizes)
     if not parts:
         return empty_findings()
     hits = pl.concat([p.select(rules.HITS_SCHEMA.names()).cast(rules.HITS_SCHEMA) for p in parts])
