@@ -369,7 +369,7 @@ def unexpected_rows(
         key = f"screen:{column}"
         if not hit[key][0]:
             continue
-        subset = prepared.filter(masks[key]).select(ROW_INDEX, column)
+        subset = prepared.select(ROW_INDEX, column).filter(masks[key])
         sub_masks = subset.select(
             pl.col(ROW_INDEX),
             *(compile_expectation(e, subset.schema, parameters).alias(str(e.index)) for e in group),

@@ -6,21 +6,21 @@ overlaps), consult the client's fiscal years, verify check digits (IBAN, USt-IdN
 files on disk (Belegbilder) or at the settings themselves. Each row rule returns *hits*
 (:mod:`workbench.checks.hits`); ``checks.check`` joins the lineage (file, row, item id) on them.
 
-:func:`row_rules` runs them per source kind. The cash book, duplicate and check-digit rules live
-in :mod:`~workbench.checks.cash_rules`, :mod:`~workbench.checks.duplicate_rules` and
-:mod:`~workbench.checks.check_digits`; fiscal years, call overlaps, Belegbilder and the settings
-are here.
+:func:`row_rules` runs them per source kind. The cash book, duplicate, check-digit and Belegbild
+rules live in :mod:`~workbench.checks.cash_rules`, :mod:`~workbench.checks.duplicate_rules`,
+:mod:`~workbench.checks.check_digits` and :mod:`~workbench.checks.attachment_rules`; fiscal years,
+call overlaps and the settings are here.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from workbench.checks.attachment_rules import attachment_files
 from workbench.checks.cash_rules import cash_rules
 from workbench.checks.check_digits import check_digits
 from workbench.checks.duplicate_rules import duplicates
@@ -28,7 +28,6 @@ from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.folders import folder_unknown
 from workbench.checks.hits import HITS_SCHEMA, hits, text
 from workbench.clients import ClientSettings
-from workbench.datev.limits import MAX_ATTACHMENT_BYTES, megabytes
 from workbench.findings import findings_frame
 from workbench.kinds import KINDS, SourceKind
 
@@ -161,100 +160,6 @@ def call_overlaps(frame: pl.DataFrame) -> pl.DataFrame:
             ". Prüfen Sie Beginn und Dauer im Export der Telefonanlage.",
         ),
     )
-
-
-# --- attachments on disk --------------------------------------------------------------------------
-
-
-def attachment_files(
-    frame: pl.DataFrame,
-    *,
-    folders: Mapping[str, Sequence[Path]],
-    sizes: Mapping[str, int] | None = None,
-    stat: Callable[[Path], int] | None = None,
-) -> list[pl.DataFrame]:
-    """Missing Belegbilder and Belegbilder over DATEV's size limit, looked up in the source's
-    folders (``workbench/datev/limits.py``).
-
-    ``folders`` maps ``source_file`` to the folders its Belegbilder may be in, first match wins
-    (rows of other files are not checked); ``sizes`` overrides sizes by file name (declared
-    sizes, e.g. of stubs); ``stat`` returns a size (default ``os.stat``).
-    """
-    if "attachment" not in frame.columns or not folders:
-        return []
-    stat = stat or (lambda path: os.stat(path).st_size)
-    rows = frame.filter(
-        pl.col("attachment").is_not_null() & pl.col("source_file").is_in(list(folders))
-    )
-    if rows.is_empty():
-        return []
-    pairs = rows.select("source_file", "attachment").unique()
-    missing, large = [], {}
-    for source, name in pairs.iter_rows():
-        size = None
-        for folder in folders[source]:
-            try:
-                size = stat(Path(folder) / name)
-                break
-            except OSError:
-                continue
-        if size is None:
-            missing.append((source, name))
-            continue
-        if sizes is not None and name in sizes:
-            size = sizes[name]
-        if size > MAX_ATTACHMENT_BYTES:
-            large[(source, name)] = size
-    out = []
-    key = pl.concat_str("source_file", pl.lit("\x00"), "attachment")
-    if missing:
-        out.append(
-            hits(
-                rows,
-                key.is_in([f"{s}\x00{n}" for s, n in missing]),
-                rule="attachment.missing",
-                severity="error",
-                column="attachment",
-                value=pl.col("attachment"),
-                expected="vorhandene Datei neben der Quelldatei",
-                message=text(
-                    "Das Belegbild '",
-                    pl.col("attachment"),
-                    "' wurde nicht gefunden (gesucht im Ordner der Datei ",
-                    pl.col("source_file"),
-                    "). Legen Sie die Datei dort ab oder korrigieren Sie den Dateinamen.",
-                ),
-            )
-        )
-    if large:
-        size_of = pl.DataFrame(
-            {
-                "__key": [f"{s}\x00{n}" for s, n in large],
-                "__size": [megabytes(size) for size in large.values()],
-            }
-        )
-        joined = rows.with_columns(key.alias("__key")).join(size_of, on="__key", how="inner")
-        out.append(
-            hits(
-                joined,
-                pl.lit(True),
-                rule="attachment.too_large",
-                severity="error",
-                column="attachment",
-                value=pl.col("attachment"),
-                expected=f"höchstens {megabytes(MAX_ATTACHMENT_BYTES)} MB",
-                message=text(
-                    "Das Belegbild '",
-                    pl.col("attachment"),
-                    "' ist ",
-                    pl.col("__size"),
-                    f" MB groß; DATEV nimmt höchstens {megabytes(MAX_ATTACHMENT_BYTES)} MB pro "
-                    "Datei an. Verkleinern Sie die Datei (z. B. geringere Auflösung) oder teilen "
-                    "Sie sie auf.",
-                ),
-            )
-        )
-    return out
 
 
 def _booking_month(frame: pl.DataFrame) -> pl.Series:
