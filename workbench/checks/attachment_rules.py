@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.hits import hits, text
 from workbench.datev.limits import MAX_ATTACHMENT_BYTES, megabytes
 
@@ -48,7 +49,7 @@ def attachment_files(
     if "attachment" not in frame.columns or not folders:
         return []
     stat = stat or (lambda path: os.stat(path).st_size)
-    rows = frame.filter(
+    rows = frame.select(ROW_INDEX, *_KEYS).filter(
         pl.col("attachment").is_not_null() & pl.col("source_file").is_in(list(folders))
     )
     if rows.is_empty():
@@ -64,7 +65,9 @@ def attachment_files(
         pl.Series("__mb", [megabytes(size) for size in large["__size"]], dtype=pl.String)
     )
     out = []
-    missing = rows.join(found, on=_KEYS, how="anti", maintain_order="left")
+    missing = (
+        rows.join(found, on=_KEYS, how="anti", maintain_order="left") if found.height else rows
+    )
     if missing.height:
         out.append(
             hits(
