@@ -136,8 +136,7 @@ def _lineage(
     item_column: str | None,
     mapped: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None,
 ) -> pl.DataFrame:
-    # ROW is the row's position: take just the rows with hits instead of joining all of them.
-    positions = hits[ROW].unique().sort()
+    # ROW is the row's position: gather each hit's row, in the hits' order (no join)
     needed = [
         c
         for c in dict.fromkeys((ROW, "source_file", "source_row", item_column))
@@ -145,9 +144,8 @@ def _lineage(
     ]
     lineage = (
         prepared.select(needed)
-        .gather(positions)
+        .gather(hits[ROW])
         .select(
-            pl.col(ROW).cast(pl.UInt32),
             (
                 pl.col("source_file") if "source_file" in needed else pl.lit(None, dtype=pl.String)
             ).alias("source"),
@@ -164,7 +162,7 @@ def _lineage(
             ).alias("item_id"),
         )
     )
-    joined = hits.join(lineage, on=ROW, how="left")
+    joined = pl.concat([hits, lineage], how="horizontal")
     joined = joined.with_columns(_source_column(mapped, joined))
     return joined.sort(ROW, "rule", "column", maintain_order=True).select(FINDINGS_SCHEMA.names())
 
