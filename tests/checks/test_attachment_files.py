@@ -6,7 +6,6 @@ folder (the same cases pass on both)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
@@ -99,7 +98,6 @@ def test_the_too_large_message_names_the_size(place):
     assert part["message"][0].startswith("Das Belegbild 'gross.pdf' ist 25 MB groß")
 
 
-@pytest.mark.skipif(os.name != "posix", reason="file names with a newline: POSIX only")
 def test_odd_but_valid_file_names(place):
     (place / "src" / "zeile\nzwei.pdf").write_bytes(b"%PDF")
     found = outcome(place, ["zeile\nzwei.pdf", "zeile.pdf"], ["a.csv"] * 2)
