@@ -124,14 +124,8 @@ def _found(
     )
     # where each name may be, in order: a full path where it points, a plain name in each
     # folder of its source
-    places = [
-        pairs.filter(absolute & ~name.str.ends_with("/")).select(
-            *_KEYS,
-            pl.lit(0).alias("__rank"),
-            name.str.replace(r"/[^/]*\z", "").alias("__folder"),
-            name.str.extract(r"([^/]*)\z").alias("__name"),
-        )
-    ]
+    full = absolute & ~name.str.ends_with("/")
+    places = [_where_full_paths_point(pairs.filter(full), folders)]
     depth = max(len(where) for where in folders.values())
     for rank in range(depth):
         by_source = {s: str(Path(where[rank])) for s, where in folders.items() if rank < len(where)}
@@ -160,8 +154,9 @@ def _found(
     # one by one: odd names (no place), names in a folder that cannot be listed, and where
     # names are found regardless of case, the names no listing holds
     unlistable = [folder for folder, names in listings.items() if names is None]
+    with_folders = [source for source, where in folders.items() if where]
     doubtful = [
-        pairs.join(candidates, on=_KEYS, how="anti"),
+        pairs.filter(~full & ~(plain & pl.col("source_file").is_in(with_folders))),
         candidates.filter(pl.col("__folder").is_in(unlistable)).select(_KEYS),
         *([] if _EXACT_NAMES else [pairs.join(hit, on=_KEYS, how="anti")]),
     ]
@@ -177,6 +172,36 @@ def _found(
     return pl.DataFrame(
         sizes, schema={**dict.fromkeys(_KEYS, pl.String), "__size": pl.Int64}, orient="row"
     ).drop_nulls("__size")
+
+
+def _where_full_paths_point(
+    paths: pl.DataFrame, folders: Mapping[str, Sequence[Path]]
+) -> pl.DataFrame:
+    """``__folder`` and ``__name`` of full paths: those in a folder of the sources (the loader
+    writes them so) split at its known length, the rest at their last ``/``."""
+    name = pl.col("attachment")
+    parts, rest = [], paths
+    for folder in dict.fromkeys(str(Path(f)) for where in folders.values() for f in where):
+        prefix = folder.rstrip("/") + "/"
+        inside = name.str.starts_with(prefix) & ~name.str.slice(len(prefix)).str.contains(
+            "/", literal=True
+        )
+        parts.append(
+            rest.filter(inside).select(
+                *_KEYS,
+                pl.lit(folder).alias("__folder"),
+                name.str.slice(len(prefix)).alias("__name"),
+            )
+        )
+        rest = rest.filter(~inside)
+    parts.append(
+        rest.select(
+            *_KEYS,
+            name.str.replace(r"/[^/]*\z", "").alias("__folder"),
+            name.str.extract(r"([^/]*)\z").alias("__name"),
+        )
+    )
+    return pl.concat(parts).select(*_KEYS, pl.lit(0).alias("__rank"), "__folder", "__name")
 
 
 def _path(folder: str, name: str) -> Path:
