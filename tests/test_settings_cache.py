@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from workbench.cli import app
 from workbench.config import load_settings
+from workbench.german import BERLIN
 from workbench.pipeline.connection import SETTINGS_MAX_AGE, basics_cache_path, connect
 from workbench.sandbox import start_sandbox
 from workbench.sandbox.seed import Seed
@@ -68,8 +69,8 @@ def test_a_repeated_check_uses_the_cached_settings_and_says_from_when(sandbox):
     assert "Mandanteneinstellungen aus dem Zwischenspeicher, von DATEV abgerufen am" in said
     assert "--refresh" in said
     fetched_at = json.loads(basics_cache_path(CLIENT, home=load_settings().home).read_text())
-    moment = datetime.fromisoformat(fetched_at["fetched_at"]).astimezone()
-    assert f"{moment:%d.%m.%Y}" in said  # the day of the fetch, German
+    moment = datetime.fromisoformat(fetched_at["fetched_at"]).astimezone(BERLIN)
+    assert f"am {moment:%d.%m.%Y} um {moment:%H:%M} Uhr" in said  # the fetch, German time
 
 
 def test_refresh_fetches_the_changed_settings(sandbox):
