@@ -17,9 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from workbench.cli import app
+from workbench.clients import cache_path
 from workbench.config import load_settings
 from workbench.german import BERLIN
-from workbench.pipeline.connection import SETTINGS_MAX_AGE, basics_cache_path, connect
+from workbench.pipeline.connection import SETTINGS_MAX_AGE, connect
 from workbench.sandbox import start_sandbox
 from workbench.sandbox.seed import Seed
 
@@ -68,7 +69,7 @@ def test_a_repeated_check_uses_the_cached_settings_and_says_from_when(sandbox):
     assert again == first  # the settings of the first fetch, not DATEV's new ones
     assert "Mandanteneinstellungen aus dem Zwischenspeicher, von DATEV abgerufen am" in said
     assert "--refresh" in said
-    fetched_at = json.loads(basics_cache_path(CLIENT, home=load_settings().home).read_text())
+    fetched_at = json.loads(cache_path(CLIENT, home=load_settings().home).read_text())
     moment = datetime.fromisoformat(fetched_at["fetched_at"]).astimezone(BERLIN)
     assert f"am {moment:%d.%m.%Y} um {moment:%H:%M} Uhr" in said  # the fetch, German time
 
@@ -85,7 +86,7 @@ def test_refresh_fetches_the_changed_settings(sandbox):
 
 def test_settings_older_than_a_day_are_fetched_again(sandbox):
     before, _ = check()
-    path = basics_cache_path(CLIENT, home=load_settings().home)
+    path = cache_path(CLIENT, home=load_settings().home)
     record = json.loads(path.read_text(encoding="utf-8"))
     old = datetime.now(UTC) - SETTINGS_MAX_AGE - timedelta(minutes=1)
     record["fetched_at"] = old.isoformat()
@@ -109,7 +110,7 @@ def test_settings_older_than_a_day_are_fetched_again(sandbox):
 )
 def test_a_cache_of_another_datev_or_a_broken_one_is_fetched_again(sandbox, spoil):
     before, _ = check()
-    path = basics_cache_path(CLIENT, home=load_settings().home)
+    path = cache_path(CLIENT, home=load_settings().home)
     path.write_text(json.dumps(spoil(json.loads(path.read_text(encoding="utf-8")))))
     change_account_length(sandbox, 5)
     after, said = check()

@@ -18,6 +18,7 @@ folder cache that transfers fill (:func:`remember_folders`,
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -321,12 +322,14 @@ def load_client_settings(
     fetch: Callable[[str], Mapping[str, Any]] | None = None,
     overrides: Mapping[str, Any] | None = None,
     home: Path | None = None,
+    stamp: Mapping[str, str] | None = None,
 ) -> ClientSettings:
     """Client settings from DATEV (``fetch(client_id)`` returns the JSON) or the local cache.
 
     ``fetch`` may return ClientBasics with an extra ``document_types`` list. A successful fetch
     refreshes the cache; without ``fetch`` (offline) the cache is used, and without a cache the
-    ``overrides`` must provide ``datev_account_length`` and ``fiscal_years``.
+    ``overrides`` must provide ``datev_account_length`` and ``fiscal_years``. ``stamp`` is kept
+    beside a fetch in the cache (when and from which DATEV: ``pipeline.connection``).
 
     >>> load_client_settings("455148-1", fetch=lambda cid: {"id": cid, "account_length": 4,
     ...     "fiscal_years": [{"start": "2026-01-01", "end": "2026-12-31"}]},
@@ -341,9 +344,10 @@ def load_client_settings(
         data.setdefault("id", client_id)
         settings = ClientSettings.from_dict(data)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(settings.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+        record = json.dumps({**settings.to_dict(), **(stamp or {})}, ensure_ascii=False, indent=1)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_text(record, encoding="utf-8")
+        partial.replace(path)  # a parallel reader sees the old record or the new, never half
         return settings.with_folders(folders).with_overrides(overrides or {})
     if path.exists():
         try:

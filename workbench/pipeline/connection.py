@@ -19,17 +19,16 @@ above both: the transfer layer never starts a sandbox itself.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import webbrowser
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.clients import ClientSettings, load_client_settings, normalise_client_id
+from workbench.clients import ClientSettings, cache_path, load_client_settings
 from workbench.config import Settings, datev_endpoints, load_settings
 
 if TYPE_CHECKING:
@@ -82,7 +81,7 @@ class Connection:
     """DATEV (or the sandbox) plus the transfer ledger of one Kanzlei, opened on first use.
 
     ``settings_max_age``: client settings fetched from DATEV at most that long ago are taken
-    from the cache (``cache/client_basics/<id>.json``, with the time of the fetch and where
+    from the cache (``cache/clients/<id>.json``, with the time of the fetch and where
     from); ``None`` (the default) fetches them once per connection.
     """
 
@@ -136,13 +135,22 @@ class Connection:
         transfers fill (workbench.clients): reading never creates a job at DATEV."""
         with self._lock:
             if client not in self._client_settings:
-                basics = self._client_basics(client)
+                home, now = self.settings.home, datetime.now(UTC)
+                fetched = _fetched_at(cache_path(client, home=home), origin=self._origin())
+                young = (
+                    self.settings_max_age is not None
+                    and fetched is not None
+                    and timedelta(0) <= now - fetched <= self.settings_max_age
+                )
                 self._client_settings[client] = load_client_settings(
                     client,
-                    fetch=lambda _client: basics,
+                    fetch=None if young else self.fetch_client_basics,
                     overrides=self.settings.clients.get(client, {}),
-                    home=self.settings.home,
+                    home=home,
+                    stamp={"fetched_at": now.isoformat(), "origin": self._origin()},
                 )
+                moment = fetched if young and fetched else now
+                self._origins[client] = SettingsOrigin(moment, cached=young)
             return self._client_settings[client]
 
     def settings_origin(self, client: str) -> SettingsOrigin | None:
@@ -154,25 +162,6 @@ class Connection:
         basics = dict(self.datev.client_basics(client))
         basics["services"] = self.datev.get_client(client).get("services", [])
         basics["document_types"] = [dict(entry) for entry in self.datev.document_types(client)]
-        return basics
-
-    def _client_basics(self, client: str) -> dict:
-        """The fetched JSON: from the cache while young enough and from this DATEV, else fetched
-        (and cached with the time)."""
-        path = basics_cache_path(client, home=self.settings.home)
-        now = datetime.now(UTC)
-        if self.settings_max_age is not None:
-            cached = _read_basics(path, origin=self._origin())
-            if cached is not None and timedelta(0) <= now - cached[1] <= self.settings_max_age:
-                self._origins[client] = SettingsOrigin(cached[1], cached=True)
-                return cached[0]
-        basics = self.fetch_client_basics(client)
-        record = {"fetched_at": now.isoformat(), "origin": self._origin(), "basics": basics}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-        partial.replace(path)  # a parallel check reads the old record or the new, never half
-        self._origins[client] = SettingsOrigin(now, cached=False)
         return basics
 
     def _origin(self) -> str:
@@ -187,25 +176,17 @@ class Connection:
             self._datev = self._sandbox = self._ledger = None
 
 
-def basics_cache_path(client_id: str, *, home: Path) -> Path:
-    """Where the last fetched settings of ``client_id`` are kept, with the time of the fetch."""
-    return home / "cache" / "client_basics" / f"{normalise_client_id(client_id)}.json"
-
-
-def _read_basics(path: Path, *, origin: str) -> tuple[dict, datetime] | None:
-    """The cached JSON and when it was fetched, if it came from ``origin`` (a broken or foreign
-    cache only means "fetch again", as with the folder cache)."""
+def _fetched_at(path: Path, *, origin: str) -> datetime | None:
+    """When the cached settings at ``path`` were fetched, if from ``origin`` (a broken or
+    foreign cache only means "fetch again", as with the folder cache)."""
     try:
         record: Any = json.loads(path.read_text(encoding="utf-8"))
         fetched_at = datetime.fromisoformat(record["fetched_at"])
-        basics = record["basics"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if record.get("origin") != origin or not isinstance(basics, Mapping):
+    if record.get("origin") != origin or fetched_at.tzinfo is None:
         return None
-    if fetched_at.tzinfo is None:
-        return None
-    return dict(basics), fetched_at
+    return fetched_at
 
 
 @contextmanager
