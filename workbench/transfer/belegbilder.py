@@ -17,20 +17,11 @@ from pathlib import Path
 from workbench.errors import DatevApiError
 from workbench.transfer.client import DatevClient
 from workbench.transfer.ledger import Ledger
+from workbench.transfer.media_types import media_type
 
 __all__ = ["SUFFIX", "listed_belegbilder", "upload_belegbilder", "write_belegbilder_list"]
 
 SUFFIX = ".belegbilder.json"
-_MEDIA_TYPES = {
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".gif": "image/gif",
-    ".xml": "application/xml",
-}
 
 
 def write_belegbilder_list(extf_file: Path, entries: list[dict]) -> Path | None:
@@ -61,14 +52,13 @@ def upload_belegbilder(
     new = 0
     for entry in entries:
         path = Path(entry["attachment"])
-        media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
         try:
             datev.put_document(
                 client,
                 entry["guid"],
                 path.name,
                 path.read_bytes(),
-                media,
+                media_type(path),
                 metadata=json.dumps({"document_type": entry["document_kind"]}),
             )
         except DatevApiError as error:
