@@ -31,6 +31,7 @@ from workbench.transfer.client import DatevClient
 from workbench.transfer.extf_jobs import send_extf
 from workbench.transfer.folders import fit_package_folder
 from workbench.transfer.ledger import ITEM_FIELDS, Ledger, Transfer
+from workbench.transfer.media_types import media_type
 from workbench.transfer.recovery import after_failure, delete_open_job, group_busy, no_files
 from workbench.transfer.status import refresh_status
 
@@ -52,16 +53,6 @@ IMPORT_TYPES = {
     "Rechnungseingang": "accountsPayableLedgerImport",
     "Rechnungsausgang": "accountsReceivableLedgerImport",
     "Kasse": "cashLedgerImport",
-}
-_MEDIA_TYPES = {
-    ".xml": "text/xml",
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".gif": "image/gif",
 }
 
 Progress = Callable[[int, int, str], None]
@@ -118,12 +109,14 @@ def register(ledger: Ledger, *, client: str, kind: str, upload: Upload) -> Trans
         package_path=str(upload.path),
         max_files_reached=upload.max_files_reached,
         retransfer_of=upload.retransfer_of,
-        files=[(path.name, _sha256(path), path.stat().st_size) for path in upload.files()],
+        files=[_file_entry(path) for path in upload.files()],
     )
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _file_entry(path: Path) -> tuple[str, str, int]:
+    """``(name, sha256, size)`` of a file to upload, from one read."""
+    content = path.read_bytes()
+    return path.name, hashlib.sha256(content).hexdigest(), len(content)
 
 
 def send_transfer(
@@ -306,35 +299,71 @@ def _resume_job(ledger: Ledger, datev: DatevClient, transfer: Transfer) -> Trans
     return transfer
 
 
+#: Uploads share one ledger transaction per batch: "upload started" is written for the whole
+#: batch before its first byte goes out, "uploaded" for every file DATEV confirmed, once the
+#: batch is through or broke off. A crash inside a batch leaves its unconfirmed files unclear,
+#: and one unclear file already sends the whole package into a fresh job (``_resume_job``), as
+#: with one mark per file; a crash between batches resumes in the same job. Batches double from
+#: one file (a small package keeps nearly per-file marks, and a first upload DATEV refuses
+#: stops the rest early) up to this many files or bytes: two commits per batch instead of two
+#: per file.
+UPLOAD_BATCH_FILES = 256
+UPLOAD_BATCH_BYTES = 16 * 1024 * 1024
+
+
 def _upload_missing(
     ledger: Ledger, datev: DatevClient, transfer: Transfer, progress: Progress | None
 ) -> None:
     files = ledger.files(transfer.id)
     folder = Path(transfer.package_path or "")
     total = len(files)
-    for number, entry in enumerate(files, start=1):
-        if entry["uploaded_at"]:
-            continue
-        path = folder / entry["name"]
-        content = path.read_bytes() if path.is_file() else b""
-        if hashlib.sha256(content).hexdigest() != entry["sha256"]:
-            raise TransferError(
-                f"Die Datei {path} fehlt oder wurde seit der Vorbereitung verändert. Bereiten "
-                f"Sie die Übertragung neu vor: 'workbench delete {transfer.id}', dann "
-                f"'workbench transfer …' mit denselben Quelldateien.",
-                file=entry["name"],
-            )
-        ledger.mark_upload_started(transfer.id, entry["name"])
-        datev.upload_dxso_file(
-            transfer.client,
-            _job_id(transfer),
-            entry["name"],
-            content,
-            _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+    missing = [(n, entry) for n, entry in enumerate(files, start=1) if not entry["uploaded_at"]]
+    for batch in _batches(missing):
+        contents = [_registered_content(folder, entry, transfer) for _, entry in batch]
+        ledger.mark_upload_started(transfer.id, *(entry["name"] for _, entry in batch))
+        confirmed: list[str] = []
+        try:
+            for (number, entry), content in zip(batch, contents, strict=True):
+                name = entry["name"]
+                datev.upload_dxso_file(
+                    transfer.client, _job_id(transfer), name, content, media_type(name)
+                )
+                confirmed.append(name)
+                if progress:
+                    progress(number, total, name)
+        finally:
+            if confirmed:
+                ledger.mark_uploaded(transfer.id, *confirmed)
+
+
+def _batches(files: list[tuple[int, dict]]) -> list[list[tuple[int, dict]]]:
+    """``files`` cut into upload batches of 1, 2, 4 … up to UPLOAD_BATCH_FILES files, each at
+    most UPLOAD_BATCH_BYTES bytes unless one file alone is larger."""
+    batches: list[list[tuple[int, dict]]] = []
+    size = 0
+    for numbered in files:
+        entry_size = int(numbered[1]["size"])
+        full = not batches or len(batches[-1]) >= min(2 ** (len(batches) - 1), UPLOAD_BATCH_FILES)
+        if full or size + entry_size > UPLOAD_BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(numbered)
+        size += entry_size
+    return batches
+
+
+def _registered_content(folder: Path, entry: dict, transfer: Transfer) -> bytes:
+    """The file's bytes, exactly as registered (same SHA-256), read before its batch starts."""
+    path = folder / entry["name"]
+    content = path.read_bytes() if path.is_file() else b""
+    if hashlib.sha256(content).hexdigest() != entry["sha256"]:
+        raise TransferError(
+            f"Die Datei {path} fehlt oder wurde seit der Vorbereitung verändert. Bereiten "
+            f"Sie die Übertragung neu vor: 'workbench delete {transfer.id}', dann "
+            f"'workbench transfer …' mit denselben Quelldateien.",
+            file=entry["name"],
         )
-        ledger.mark_uploaded(transfer.id, entry["name"])
-        if progress:
-            progress(number, total, entry["name"])
+    return content
 
 
 def delete_transfer(ledger: Ledger, datev: DatevClient, transfer_id: str) -> Transfer:

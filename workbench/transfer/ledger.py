@@ -347,20 +347,21 @@ class Ledger(SqliteFile):
                 [(transfer_id, *file) for file in files],
             )
 
-    def mark_upload_started(self, transfer_id: str, name: str) -> None:
-        """Note that an upload is under way: after a crash it may or may not have arrived."""
-        with self.transaction() as db:
-            db.execute(
-                "UPDATE transfer_files SET upload_started_at = ? WHERE transfer_id = ? "
-                "AND name = ?",
-                (_now(), transfer_id, name),
-            )
+    def mark_upload_started(self, transfer_id: str, *names: str) -> None:
+        """Note that the uploads of ``names`` are under way (one transaction for all of them):
+        after a crash each may or may not have arrived."""
+        self._mark_files("upload_started_at", transfer_id, names)
 
-    def mark_uploaded(self, transfer_id: str, name: str) -> None:
+    def mark_uploaded(self, transfer_id: str, *names: str) -> None:
+        """Note that DATEV confirmed the uploads of ``names`` (one transaction for all)."""
+        self._mark_files("uploaded_at", transfer_id, names)
+
+    def _mark_files(self, column: str, transfer_id: str, names: tuple[str, ...]) -> None:
+        now = _now()
         with self.transaction() as db:
-            db.execute(
-                "UPDATE transfer_files SET uploaded_at = ? WHERE transfer_id = ? AND name = ?",
-                (_now(), transfer_id, name),
+            db.executemany(
+                f"UPDATE transfer_files SET {column} = ? WHERE transfer_id = ? AND name = ?",
+                [(now, transfer_id, name) for name in names],
             )
 
     def reset_uploads(self, transfer_id: str) -> None:
