@@ -136,25 +136,26 @@ def logged_in(url: str) -> DatevClient:
     return client
 
 
-def run_transfer(client: DatevClient, prepared: pl.DataFrame, work: Path) -> dict[str, float]:
-    """Package and send like ``workbench transfer`` into a fresh ledger; seconds per stage."""
-    ledger = Ledger(work / "ledger.sqlite")
-    start = time.perf_counter()
-    uploads = package_records(prepared, client=CLIENT, out_dir=work / "packages", ledger=ledger)
-    packaged = time.perf_counter()
+Group = tuple[str, str]  # (Buchungsmonat, Beleg-Art): one transfer each in this run
+
+
+def run_transfer(
+    client: DatevClient, prepared: pl.DataFrame, ledger: Ledger, out: Path, group: Group
+) -> int:
+    """Package and send one group like ``workbench transfer --month --document-kind``; the
+    number of files sent."""
+    month, kind = group
+    uploads = package_records(
+        prepared, client=CLIENT, out_dir=out, ledger=ledger, month=month, document_kind=kind
+    )
     transfers = send_uploads(ledger, client, uploads, client=CLIENT, kind="receipts", wait=120)
-    end = time.perf_counter()
-    files = sum(len(ledger.files(transfer.id)) for transfer in transfers)
     if any(transfer.local_status != "Transferiert" for transfer in transfers):
         raise RuntimeError("transfer did not complete")
-    ledger.close()
-    return {"wall": end - start, "package": packaged - start, "send": end - packaged,
-            "files": files, "transfers": len(transfers)}  # fmt: skip
+    return sum(len(ledger.files(transfer.id)) for transfer in transfers)
 
 
-def run_client_calls(client: DatevClient, packages: list[list[Path]]) -> float:
+def run_client_calls(client: DatevClient, packages: list[list[Path]]) -> int:
     """The same calls through ``DatevClient`` only: job, every file, finalise, per package."""
-    start = time.perf_counter()
     for files in packages:
         job = client._json("POST", "accounting-dxso-jobs", f"/clients/{CLIENT}/dxso-jobs",
                            what="Datenübertragung anlegen", safe=False, json={})["id"]  # fmt: skip
@@ -162,65 +163,80 @@ def run_client_calls(client: DatevClient, packages: list[list[Path]]) -> float:
             content = path.read_bytes()
             client.upload_dxso_file(CLIENT, job, path.name, content, media_type(path))
         client.finalize_dxso_job(CLIENT, job)
-    return time.perf_counter() - start
+    return sum(len(files) for files in packages)
 
 
-def run_bare(client: DatevClient, url: str, packages: list[list[Path]]) -> float:
-    """The baseline: the same requests with bare httpx, one keep-alive connection."""
-    headers = {
-        "Authorization": f"Bearer {client.tokens.access_token()}",  # type: ignore[union-attr]
-        "X-DATEV-Client-Id": "workbench-sandbox",
-    }
-    jobs = f"{sandbox_endpoints(url)['accounting-dxso-jobs']}/clients/{CLIENT}/dxso-jobs"
-    with httpx.Client(headers=headers, timeout=30.0, follow_redirects=False) as bare:
-        start = time.perf_counter()
-        for files in packages:
-            job = bare.post(jobs, json={}).json()["id"]
-            for path in files:
-                content = path.read_bytes()
-                answer = bare.post(
-                    f"{jobs}/{job}/files",
-                    files={"files": (path.name, content, media_type(path))},
-                )
-                if answer.status_code != 201:
-                    raise RuntimeError(answer.text)
-            bare.put(
-                f"{jobs}/{job}",
-                content=b'{"ready":"true"}',
-                headers={"Content-Type": "application/merge-patch+json"},
-            ).raise_for_status()
-        return time.perf_counter() - start
+def run_bare(bare: httpx.Client, jobs: str, packages: list[list[Path]]) -> int:
+    """The baseline: the same requests with bare httpx over one keep-alive connection."""
+    for files in packages:
+        job = bare.post(jobs, json={}).json()["id"]
+        for path in files:
+            content = path.read_bytes()
+            answer = bare.post(
+                f"{jobs}/{job}/files", files={"files": (path.name, content, media_type(path))}
+            )
+            if answer.status_code != 201:
+                raise RuntimeError(answer.text)
+        bare.put(
+            f"{jobs}/{job}",
+            content=b'{"ready":"true"}',
+            headers={"Content-Type": "application/merge-patch+json"},
+        ).raise_for_status()
+    return sum(len(files) for files in packages)
+
+
+PHASES = ("transfer", "client", "bare")
 
 
 def one_round(
-    number: int, prepared: pl.DataFrame, packages: list[list[Path]], work: Path
-) -> dict[str, float]:
+    number: int, prepared: pl.DataFrame, groups: dict[Group, list[list[Path]]], work: Path
+) -> dict[str, dict[str, float]]:
+    """Every phase on every group, interleaved group by group in rotating order (the load of
+    a shared machine moves within seconds); wall, workbench CPU and sandbox CPU per phase."""
     sandbox, url = start_sandbox(work / f"sandbox-{number}")
     server = psutil.Process(sandbox.pid)
-    result: dict[str, float] = {}
+    totals = {phase: {"wall": 0.0, "own": 0.0, "served": 0.0, "files": 0} for phase in PHASES}
+    ledger = Ledger(work / f"ledger-{number}.sqlite")
     try:
         client = logged_in(url)
-        phases = ["transfer", "client", "bare"]
-        for phase in phases[number % 3 :] + phases[: number % 3]:  # rotate the order
-            if phase == "transfer":
-                own, served = own_cpu(), cpu(server)
-                result.update(run_transfer(client, prepared, work / f"transfer-{number}"))
-                result["own_cpu"], result["server_cpu"] = own_cpu() - own, cpu(server) - served
-            elif phase == "client":
-                result["client"] = run_client_calls(client, packages)
-            else:
-                result["bare"] = run_bare(client, url, packages)
+        headers = {
+            "Authorization": f"Bearer {client.tokens.access_token()}",  # type: ignore[union-attr]
+            "X-DATEV-Client-Id": "workbench-sandbox",
+        }
+        jobs = f"{sandbox_endpoints(url)['accounting-dxso-jobs']}/clients/{CLIENT}/dxso-jobs"
+        bare = httpx.Client(headers=headers, timeout=30.0, follow_redirects=False)
+        runs = {
+            "transfer": lambda group, packages: run_transfer(
+                client, prepared, ledger, work / f"transfer-{number}", group
+            ),
+            "client": lambda group, packages: run_client_calls(client, packages),
+            "bare": lambda group, packages: run_bare(bare, jobs, packages),
+        }
+        for index, (group, packages) in enumerate(groups.items()):
+            shift = (number + index) % len(PHASES)
+            for phase in PHASES[shift:] + PHASES[:shift]:
+                own, served, start = own_cpu(), cpu(server), time.perf_counter()
+                files = runs[phase](group, packages)
+                total = totals[phase]
+                total["wall"] += time.perf_counter() - start
+                total["own"] += own_cpu() - own
+                total["served"] += cpu(server) - served
+                total["files"] += files
+        bare.close()
         client.close()
     finally:
+        ledger.close()
         sandbox.terminate()
         sandbox.wait(10)
+    walls = " / ".join(f"{totals[phase]['wall']:6.2f}" for phase in PHASES)
+    cpus = " / ".join(f"{totals[phase]['own'] + totals[phase]['served']:6.2f}" for phase in PHASES)
+    ratio = totals["transfer"]["wall"] / totals["bare"]["wall"]
     print(
-        f"round {number + 1}: transfer {result['wall']:6.2f} s (package {result['package']:5.2f}"
-        f" s, send {result['send']:6.2f} s), client calls {result['client']:6.2f} s, bare "
-        f"upload {result['bare']:6.2f} s; transfer/bare {result['wall'] / result['bare']:4.2f}x",
+        f"round {number + 1}: transfer / client calls / bare upload: wall {walls} s "
+        f"(transfer/bare {ratio:4.2f}x), CPU workbench+sandbox {cpus} s",
         flush=True,
     )
-    return result
+    return totals
 
 
 def main() -> None:
@@ -233,42 +249,47 @@ def main() -> None:
     prepared = records(args.items, work / "belege")
     documents = prepared["document_id"].n_unique()
     # The files the baselines send: the same packages, written once beforehand.
-    reference = package_records(prepared, client=CLIENT, out_dir=work / "reference")
-    packages = [upload.files() for upload in reference]
-    files = sum(len(package) for package in packages)
+    groups: dict[Group, list[list[Path]]] = {}
+    for upload in package_records(prepared, client=CLIENT, out_dir=work / "reference"):
+        groups.setdefault((upload.month or "", upload.document_kind), []).append(upload.files())
+    files = sum(len(package) for packages in groups.values() for package in packages)
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
-    rounds = [one_round(number, prepared, packages, work) for number in range(args.repeat)]
-    if any(one["files"] != files for one in rounds):
-        raise RuntimeError("the transfer sent other files than the baselines")
+    rounds = [one_round(number, prepared, groups, work) for number in range(args.repeat)]
+    if any(one[phase]["files"] != files for one in rounds for phase in PHASES):
+        raise RuntimeError("the phases sent different numbers of files")
 
-    def med(key: str) -> float:
-        return statistics.median(one[key] for one in rounds)
+    def med(phase: str, key: str) -> float:
+        if key == "cpu":
+            return statistics.median(one[phase]["own"] + one[phase]["served"] for one in rounds)
+        return statistics.median(one[phase][key] for one in rounds)
 
-    wall, bare, client_calls = med("wall"), med("bare"), med("client")
+    wall, bare, client_calls = med("transfer", "wall"), med("bare", "wall"), med("client", "wall")
     print(f"load average after:  {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(
         f"transfer of {len(prepared)} receipt items in {documents} documents "
-        f"({rounds[0]['transfers']:.0f} transfers, {files} files incl. Belegbilder and "
-        f"document.xml), medians of {args.repeat} rounds:"
+        f"({len(groups)} groups, {files} files incl. Belegbilder and document.xml), "
+        f"medians of {args.repeat} rounds:"
     )
     print(
         f"transfer:             {wall:8.2f} s  ({documents / wall:7.0f} documents/s, "
-        f"{files / wall:7.0f} files/s); package stage {med('package'):.2f} s, send stage "
-        f"{med('send'):.2f} s"
+        f"{files / wall:7.0f} files/s)"
     )
-    own, served = med("own_cpu"), med("server_cpu")
+    own, served = med("transfer", "own"), med("transfer", "served")
     print(f"workbench (client):   {own:8.2f} s CPU  ({own / (own + served):5.0%} of CPU time)")
     print(
         f"sandbox (server):     {served:8.2f} s CPU  ({served / (own + served):5.0%} of CPU time)"
     )
     print(f"client calls only:    {client_calls:8.2f} s  ({files / client_calls:7.0f} files/s)")
-    ratios = " ".join(f"{one['wall'] / one['bare']:.2f}x" for one in rounds)
+    ratios = " ".join(f"{one['transfer']['wall'] / one['bare']['wall']:.2f}x" for one in rounds)
     print(
         f"baseline bare upload: {bare:8.2f} s  ({files / bare:7.0f} files/s); per round "
         f"transfer/bare: {ratios}"
     )
     figure(f"transfer {files:,} files", wall, "bare upload, same files", bare)
     figure(f"client calls {files:,} files", client_calls, "bare upload, same files", bare)
+    # CPU seconds of both processes: what the work costs, whatever else the machine runs.
+    figure("transfer CPU (workbench+sandbox)", med("transfer", "cpu"), "bare upload CPU",
+           med("bare", "cpu"))  # fmt: skip
 
 
 if __name__ == "__main__":
