@@ -21,7 +21,7 @@ from workbench.sources.csv_records import read_records
 from workbench.sources.encoding import decode_text, detect_encoding
 from workbench.sources.rawfile import read_bytes as _read_bytes
 
-__all__ = ["RawTable", "excel_sheets", "read_table"]
+__all__ = ["RawTable", "excel_sheets", "read_headers", "read_table"]
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 _DELIMITERS = (";", ",", "\t", "|")
@@ -87,6 +87,35 @@ def read_table(
     if suffix == ".json":
         return _read_json(path, _read_bytes(path) if large else data)
     return _read_csv(path, data, whole=not large, header_row=header_row, delimiter=delimiter)
+
+
+def read_headers(path: str | Path, *, sheet: str | None = None, header_row: int = 1) -> list[str]:
+    """The column names :func:`read_table` finds in ``path``, read from the first 64 KiB of a
+    large CSV file only: recognising a profile needs the header, not a million rows.
+
+    Whatever the start of the file cannot settle (a header longer than that, a quoted value cut
+    at its end) is left to :func:`read_table` on the whole file, with its messages.
+
+    >>> read_headers("data/samples/receipts_canonical.csv")[:2]  # doctest: +SKIP
+    ['document_id', 'item_id']
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    large = suffix not in _EXCEL_SUFFIXES | {".json"} and path.is_file()
+    if large and path.stat().st_size > _PROBE:
+        data = _read_bytes(path, _PROBE)
+        codec, skip = detect_encoding(data, assume_utf8=True)
+        text = data[skip:].decode(codec, errors="replace")
+        head = text[: text.rfind("\n") + 1]  # whole lines only
+        if head.count("\n") > header_row:  # the header and a line after it
+            try:
+                table = _read_csv(
+                    path, head.encode("utf-8"), whole=True, header_row=header_row, delimiter=None
+                )
+                return table.headers
+            except SourceError:
+                pass  # the whole file says what is wrong
+    return read_table(path, sheet=sheet, header_row=header_row).headers
 
 
 # --- CSV -----------------------------------------------------------------------------------------
