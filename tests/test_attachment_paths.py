@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -149,7 +150,10 @@ def test_several_sources_each_in_its_own_folder(tmp_path):
     loaded = _loaded(
         [("a.csv", "RE-1.pdf"), ("b.csv", "RE-1.pdf"), ("a.csv", "RE-2.pdf"), ("b.csv", "RE-2.pdf")]
     )
+    loaded = replace(loaded, frame=pl.concat([loaded.frame.head(2), loaded.frame.tail(2)]))
     resolved = resolve_attachments(loaded, [first / "a.csv", second / "b.csv"])
+    # in the chunks of the other columns (two files: two chunks), or each later step realigns
+    assert len(set(map(tuple, (s.chunk_lengths() for s in resolved.frame.iter_columns())))) == 1
     assert resolved.frame["attachment"].to_list() == [
         str(first / "RE-1.pdf"),
         str(second / "belege" / "RE-1.pdf"),

@@ -52,35 +52,58 @@ def resolve_attachments(
     listings: dict[Path, list[str] | None] = {}
     lookups = {source: _lookup(source, where, listings) for source, where in places.items()}
     listed = [source for source, lookup in lookups.items() if lookup is not None]
-    name = pl.col("attachment")
-    # a POSIX path beginning with "/" is absolute: it stays as it is, nothing to look up
-    absolute = name.str.starts_with("/") if os.name == "posix" else pl.lit(value=False)
-    plain = ~pl.any_horizontal(
-        name.is_in(["", ".", ".."]),
-        *(name.str.contains(separator, literal=True) for separator in _SEPARATORS),
-    )
     found = [lookup for lookup in lookups.values() if lookup is not None and lookup.height]
-    frame = (
-        loaded.frame.join(
+    keys = loaded.frame.select("source_file", "attachment")
+    keys = (
+        keys.join(
             pl.concat(found), on=["source_file", "attachment"], how="left", maintain_order="left"
         )
         if found
-        else loaded.frame.with_columns(_found=pl.lit(None, dtype=pl.String))
+        else keys.with_columns(_found=pl.lit(None, dtype=pl.String))
     )
-    by_listing = plain & pl.col("source_file").is_in(listed)
+    name, source = pl.col("attachment"), pl.col("source_file")
+    # a plain name (no folder, no drive in it) is never absolute: only a listing settles it
+    by_listing = ~pl.any_horizontal(
+        name.is_in(["", ".", ".."]),
+        *(name.str.contains(separator, literal=True) for separator in _SEPARATORS),
+    )
+    if listed != sources or keys["source_file"].null_count():
+        # a row without source file is never looked up (nothing beside it)
+        by_listing = by_listing & source.is_not_null() & source.is_in(listed)
     if not _EXACT_NAMES:
         by_listing = by_listing & pl.col("_found").is_not_null()
-    beside = {source: _prefix(where[-2]) for source, where in places.items()}
-    frame = frame.with_columns(
-        # a row without source file was never looked up (nothing to look beside)
-        pl.when(name.is_null() | pl.col("source_file").is_null() | absolute)
-        .then(name)
-        .when(by_listing)
-        .then(pl.coalesce("_found", pl.concat_str(_per_source(beside, listed), name)))
-        .alias("_found")
+    beside = pl.concat_str(_per_source({s: _prefix(places[s][-2]) for s in listed}, listed), name)
+    listing = pl.coalesce("_found", beside) if found else beside
+    settled = keys.select(by_listing.fill_null(value=True)).to_series()
+    if settled.all():  # the usual case: every name a plain one, beside a listed source
+        resolved = keys.select(listing.alias("_found"), pl.lit(value=False).alias("_todo"))
+    else:
+        # a POSIX path beginning with "/" is absolute: it stays as it is, nothing to look up
+        absolute = name.str.starts_with("/") if os.name == "posix" else pl.lit(value=False)
+        resolved = keys.with_columns(_settled=settled).select(
+            pl.when("_settled").then(listing).otherwise(name).alias("_found"),
+            (~pl.col("_settled") & name.is_not_null() & source.is_not_null() & ~absolute).alias(
+                "_todo"
+            ),
+            source,
+            name,
+        )
+    attachment = _like_chunks(_one_by_one(resolved, places), loaded.frame["attachment"])
+    return replace(loaded, frame=loaded.frame.with_columns(attachment.alias("attachment")))
+
+
+def _like_chunks(series: pl.Series, like: pl.Series) -> pl.Series:
+    """``series`` in the chunks of ``like`` (slices, no copy): a column chunked otherwise than
+    the others makes every later operation on the frame realign all of its columns first."""
+    lengths = like.chunk_lengths()
+    series = series.rechunk()
+    if len(lengths) == 1:
+        return series
+    starts = [sum(lengths[:at]) for at in range(len(lengths))]
+    return pl.concat(
+        [series.slice(start, length) for start, length in zip(starts, lengths, strict=True)],
+        rechunk=False,
     )
-    frame = _one_by_one(frame, places)
-    return replace(loaded, frame=frame.with_columns(attachment=pl.col("_found")).drop("_found"))
 
 
 def _lookup(
@@ -126,6 +149,8 @@ def _prefix(folder: Path) -> str:
 
 def _per_source(values: dict[str, str], sources: list[str]) -> pl.Expr:
     """``values[source_file]`` for the ``sources`` (a literal if there is only one)."""
+    if not sources:
+        return pl.lit(None, dtype=pl.String)
     if len(sources) == 1:
         return pl.lit(values[sources[0]])
     return pl.col("source_file").replace_strict(
@@ -133,27 +158,23 @@ def _per_source(values: dict[str, str], sources: list[str]) -> pl.Expr:
     )
 
 
-def _one_by_one(frame: pl.DataFrame, places: dict[str, list[Path]]) -> pl.DataFrame:
-    """Names not settled by a listing (``_found`` null for a non-null name): the first place
-    where ``Path.is_file()`` finds the name, else the path beside the source."""
-    todo = frame.filter(pl.col("_found").is_null() & pl.col("attachment").is_not_null()).drop_nulls(
-        "source_file"
-    )
-    pairs = todo.select("source_file", "attachment").unique().rows()
-    if not pairs:
-        return frame
-    resolved = []
-    for source, name in pairs:
+def _one_by_one(resolved: pl.DataFrame, places: dict[str, list[Path]]) -> pl.Series:
+    """``_found``, with the rows marked ``_todo`` (names no listing settles) looked up one by
+    one: the first place where ``Path.is_file()`` finds the name, else the path beside the
+    source."""
+    found = resolved["_found"]
+    if not resolved["_todo"].any():
+        return found
+    todo = resolved.with_row_index("_at").filter("_todo")
+    paths: dict[tuple[str, str], str] = {}
+    for source, name in todo.select("source_file", "attachment").unique().rows():
         given = Path(name)
         if given.is_absolute():
-            resolved.append((source, name, name))
+            paths[(source, name)] = name
             continue
         candidates = [place / given for place in places[source]]
-        found = next((path for path in candidates if path.is_file()), candidates[-2])
-        resolved.append((source, name, str(found)))
-    lookup = pl.DataFrame(resolved, schema=["source_file", "attachment", "_path"], orient="row")
-    return (
-        frame.join(lookup, on=["source_file", "attachment"], how="left", maintain_order="left")
-        .with_columns(_found=pl.coalesce("_found", "_path"))
-        .drop("_path")
-    )
+        paths[(source, name)] = str(
+            next((path for path in candidates if path.is_file()), candidates[-2])
+        )
+    values = [paths[key] for key in todo.select("source_file", "attachment").iter_rows()]
+    return found.scatter(todo["_at"], pl.Series(values, dtype=pl.String))
