@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.pipeline import load_run
+from workbench.pipeline import attachments, load_run
 from workbench.pipeline.load import resolve_attachments
 from workbench.sources import LoadResult
 
@@ -129,9 +129,13 @@ NAMES = [
 ]
 
 
+@pytest.mark.parametrize("exact", [True, False], ids=["exact names", "case-blind system"])
 @pytest.mark.parametrize("with_belege", [True, False])
-def test_every_name_as_one_name_at_a_time(folders, with_belege):
-    """Odd names (subfolders, dots, spaces, case, empty) end where the per-name rule puts them."""
+def test_every_name_as_one_name_at_a_time(folders, with_belege, exact, monkeypatch):
+    """Odd names (subfolders, dots, spaces, case, empty) end where the per-name rule puts them;
+    where the file system may find a name the listings do not hold (macOS, Windows), such names
+    are looked up one by one."""
+    monkeypatch.setattr(attachments, "_EXACT_NAMES", exact)
     source = folders["source"]
     belege = folders["given"] if with_belege else None
     loaded = _loaded([("belege.csv", name) for name in NAMES])
