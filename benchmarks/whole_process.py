@@ -18,10 +18,11 @@ the same run and the ratio (the machine is shared: compare ratios, not seconds):
 prints the growth factor per 10x rows (~10 is linear; ~100 would be quadratic).
 
     .venv/bin/python benchmarks/whole_process.py [--rows 1000000] [--repeat 5] [--scale]
+        [--stages load,check,map]
 
 Each run uses a fresh ``WORKBENCH_HOME`` (its embedded sandbox, ledger and caches). Prints,
 asserts nothing. Targets (issue 21): 300-row check <= 1.0 s; check of 1M rows <= 1.5 s and
->= 15x the GX engine.
+>= 15x the GX engine; load of 1M rows <= 1.3x the read_csv process.
 """
 
 from __future__ import annotations
@@ -155,23 +156,43 @@ def _rows(path: Path) -> str:
     return f"{int(path.stem.rsplit('_', 1)[1]):,}"
 
 
-def stages(env: dict[str, str], path: Path, repeat: int, out: Path) -> dict[str, float]:
-    """Whole-process load, check and map of one file, each against the bare read_csv."""
-    read = f"import polars; polars.read_csv({str(path)!r}, infer_schema=False)"
-    baseline = run_median([PYTHON, "-c", read], env, repeat)
+def run_medians(commands: list[list[str]], env: dict[str, str], repeat: int) -> list[float]:
+    """:func:`run_median` of each of ``commands``, run in turn (first, second, first, ...): a
+    busy machine slows a figure and its baseline alike."""
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(repeat):
+        for command, taken in zip(commands, times, strict=True):
+            taken.append(run_median(command, env, 1))
+    return [statistics.median(taken) for taken in times]
+
+
+def stages(
+    env: dict[str, str], path: Path, repeat: int, out: Path, chosen: list[str]
+) -> dict[str, float]:
+    """Whole-process load, check and map of one file, each against the bare read_csv (the
+    load's runs alternate with the baseline's: issue 21 compares the two directly)."""
+    read = [PYTHON, "-c", f"import polars; polars.read_csv({str(path)!r}, infer_schema=False)"]
     rows = _rows(path)
+    commands = {
+        "load": workbench("load", "receipts", str(path)),
+        "check": workbench("check", "receipts", str(path), *CLIENT),
+        "map": workbench(
+            "map", "receipts", str(path), *CLIENT[:2], "--to", "extf", "--out", str(out)
+        ),
+    }
+    if "load" in chosen:
+        baseline, loaded = run_medians([read, commands["load"]], env, repeat)
+    else:
+        baseline = run_median(read, env, repeat)
     figures = {}
-    for stage, args in (
-        ("load", ["load", "receipts", str(path)]),
-        ("check", ["check", "receipts", str(path), *CLIENT]),
-        ("map", ["map", "receipts", str(path), *CLIENT[:2], "--to", "extf", "--out", str(out)]),
-    ):
-        figures[stage] = run_median(workbench(*args), env, repeat)
+    for stage in chosen:
+        figures[stage] = loaded if stage == "load" else run_median(commands[stage], env, repeat)
         figure(f"{stage} {rows} rows (whole process)", figures[stage], "read_csv process", baseline)
-    # what the check adds to loading (the check stage's own share of the whole process)
-    added = figures["check"] - figures["load"]
-    figure(f"check - load {rows} rows (whole pr.)", added, "read_csv process", baseline)
-    for stage in ("load", "check", "map"):
+    if {"load", "check"} <= set(chosen):
+        # what the check adds to loading (the check stage's own share of the whole process)
+        added = figures["check"] - figures["load"]
+        figure(f"check - load {rows} rows (whole pr.)", added, "read_csv process", baseline)
+    for stage in chosen:
         inside = in_process(path, env, stage, out)
         figure(f"{stage} {rows} rows (in-process)", inside, "whole process", figures[stage])
     return figures
@@ -195,26 +216,35 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scale", action="store_true", help="also 10x fewer and more rows")
     parser.add_argument("--max-rows", type=int, default=2_000_000)
+    parser.add_argument(
+        "--stages",
+        default="load,check,map",
+        help="which of load, check, map to run (comma-separated); the GX and small-file figures "
+        "only with check",
+    )
     args = parser.parse_args()
+    chosen = [stage for stage in ("load", "check", "map") if stage in args.stages.split(",")]
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; medians of runs")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = dict(os.environ, WORKBENCH_HOME=str(folder / "home"))
         env.pop("WORKBENCH_SANDBOX_URL", None)
         compile_bytecode(env)
-        startup(env, write_receipts(folder, args.small), args.repeat)
+        if "check" in chosen:
+            startup(env, write_receipts(folder, args.small), args.repeat)
         sizes = [args.rows]
         if args.scale:
             sizes = [args.rows // 10, args.rows] + [args.rows * 10] * (
                 args.rows * 10 <= args.max_rows
             )
         by_size = {
-            rows: stages(env, write_receipts(folder, rows), args.repeat, folder / "out")
+            rows: stages(env, write_receipts(folder, rows), args.repeat, folder / "out", chosen)
             for rows in sizes
         }
-        gx(env, write_receipts(folder, args.gx_rows), args.rows, by_size[args.rows]["check"])
+        if "check" in chosen:
+            gx(env, write_receipts(folder, args.gx_rows), args.rows, by_size[args.rows]["check"])
         for smaller, larger in itertools.pairwise(sizes):
-            for stage in ("load", "check", "map"):
+            for stage in chosen:
                 growth = by_size[larger][stage] / by_size[smaller][stage]
                 print(f"  growth {stage} {smaller:,} -> {larger:,} rows: {growth:5.2f}x")
 

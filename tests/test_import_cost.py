@@ -88,3 +88,22 @@ def test_a_check_imports_neither_excel_nor_the_other_engine(tmp_path):
         "    assert exit.code in (0, 1, 2), exit.code\n"
     )
     assert imported_after(code) == ["numpy", "polars", "starlette"]
+
+
+def test_a_load_imports_polars_only(tmp_path):
+    """``workbench load`` of a CSV needs polars, nothing else heavy (not numpy either: the
+    bare ``polars.read_csv`` it is measured against does not import it)."""
+    big = tmp_path / "gross.csv"
+    text = (SAMPLES / "receipts_canonical.csv").read_text(encoding="utf-8")
+    header, *rows = text.splitlines(keepends=True)
+    big.write_text(header + "".join(rows * (100_000 // len(text) + 2)), encoding="utf-8")
+    code = (
+        "import os\n"
+        f"os.environ['WORKBENCH_HOME'] = {str(tmp_path)!r}\n"
+        "from workbench.cli import app\n"
+        "try:\n"
+        f"    app(['load', 'receipts', {str(big)!r}], prog_name='workbench')\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code in (0, 1, 2), exit.code\n"
+    )
+    assert imported_after(code) == ["polars"]

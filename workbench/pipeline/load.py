@@ -4,16 +4,14 @@ Belegbild paths resolved."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
-
-import polars as pl
 
 from workbench.errors import ProfileError, SourceError
 from workbench.kinds import SourceKind, kind_spec
+from workbench.pipeline.attachments import resolve_attachments
 from workbench.pipeline.registry import REGISTRY
 from workbench.pipeline.results import LoadedRun
-from workbench.sources import LoadResult, available_profiles, load_profile
+from workbench.sources import available_profiles, load_profile
 from workbench.sources.detect import detect_profile as detect_table_profile
 
 __all__ = ["detect_profile", "document_profile", "load_run", "resolve_attachments"]
@@ -69,44 +67,3 @@ def document_profile(kind: SourceKind, first: Path) -> str | None:
                 except ProfileError:  # a broken user profile breaks only itself
                     continue
     return None
-
-
-def resolve_attachments(
-    loaded: LoadResult, paths: Sequence[Path], *, belege: Path | None = None
-) -> LoadResult:
-    """Make every Belegbild path absolute, so checks and packaging look at the same file.
-
-    A relative name is looked up in ``belege`` (if given), beside the source file, and in a
-    ``belege`` folder beside it; a file found nowhere keeps the path beside the source, where
-    the ``attachment.missing`` finding then says it was looked for.
-    """
-    if "attachment" not in loaded.frame.columns:
-        return loaded
-    folders = {path.name: path.resolve().parent for path in paths}
-    names = loaded.frame.select("source_file", "attachment").unique().drop_nulls().rows()
-    resolved: dict[tuple[str, str], str] = {}
-    for source, name in names:
-        given = Path(name)
-        if given.is_absolute():
-            continue
-        folder = folders.get(source, Path.cwd())
-        candidates = [
-            *(([belege / given]) if belege else []),
-            folder / given,
-            folder / "belege" / given,
-        ]
-        found = next((candidate for candidate in candidates if candidate.is_file()), folder / given)
-        resolved[(source, name)] = str(found)
-    if not resolved:
-        return loaded
-    mapping = pl.DataFrame(
-        [{"source_file": s, "attachment": n, "_path": p} for (s, n), p in resolved.items()]
-    )
-    frame = (
-        loaded.frame.with_row_index("_order")
-        .join(mapping, on=["source_file", "attachment"], how="left")
-        .sort("_order")
-        .with_columns(pl.coalesce("_path", "attachment").alias("attachment"))
-        .drop("_order", "_path")
-    )
-    return replace(loaded, frame=frame)

@@ -15,7 +15,7 @@ from pathlib import Path
 from workbench.errors import ProfileError, SourceError
 from workbench.kinds import KINDS, SourceKind
 from workbench.sources.profiles import Profile, available_profiles, load_profile
-from workbench.sources.readers import RawTable, read_table
+from workbench.sources.readers import read_headers
 from workbench.sources.schema import canonical_columns
 
 __all__ = ["detect_profile"]
@@ -53,9 +53,7 @@ class _Tables:
         key = (sheet, header_row)
         if key not in self._read:
             try:
-                self._read[key] = set(
-                    read_table(self.path, sheet=sheet, header_row=header_row).headers
-                )
+                self._read[key] = set(read_headers(self.path, sheet=sheet, header_row=header_row))
             except SourceError:
                 if sheet is None and header_row == 1:
                     raise  # the file itself cannot be read: that is the cause
@@ -82,9 +80,10 @@ def detect_profile(kind: str, files: Sequence[str | Path]) -> str:
     """
     first = Path(files[0])
     tables = _Tables(first)
-    table: RawTable | None = None
+    headers: list[str] | None = None
     if first.suffix.lower() not in {".xlsx", ".xlsm", ".xls", ".ods"}:
-        table = read_table(first)  # missing, empty, PDF, binary: the reader names the cause
+        # missing, empty, PDF, binary: the reader names the cause
+        headers = read_headers(first)
     profiles, broken = _profiles()
     for name, profile in profiles:
         if profile.format == "table" and kind in profile.variants and _fits(kind, profile, tables):
@@ -101,7 +100,7 @@ def detect_profile(kind: str, files: Sequence[str | Path]) -> str:
                     value=other,
                     control="kind",
                 )
-    headers = table.headers if table is not None else sorted(tables.headers(None, 1))
+    headers = headers if headers is not None else sorted(tables.headers(None, 1))
     shown = ", ".join(headers[:12]) + (" …" if len(headers) > 12 else "")
     names = ", ".join(name for name, profile in profiles if kind in profile.variants)
     skipped = "".join(f" Übersprungen: {error}" for error in broken)

@@ -1,0 +1,180 @@
+"""Where each Belegbild of a loaded source is: one folder listing per place, not one ``stat()``
+per name.
+
+A relative name is looked up in the ``belege`` folder (if given), beside the source file and in a
+``belege`` folder beside it, in this order; a name found nowhere keeps the path beside the source,
+where the ``attachment.missing`` finding then says it was looked for. Exports name about one
+Belegbild per row: a million ``stat()`` calls took 16 s, while listing the three folders once and
+matching the names with polars takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+
+from workbench.sources import LoadResult
+
+__all__ = ["resolve_attachments"]
+
+#: Whether a file system finds a file only by its exact name. On macOS and Windows it also finds
+#: ``re-1.PDF`` (or another Unicode normalisation) for ``RE-1.pdf``: there, names the listings
+#: do not hold are looked up one by one, as the file system sees them.
+_EXACT_NAMES = sys.platform not in ("darwin", "win32")
+#: Characters that make a name more than a file name in a folder (a subfolder, a drive).
+_SEPARATORS = sorted(
+    {"/", os.sep, *([os.altsep] if os.altsep else []), *([":"] * (os.name == "nt"))}
+)
+
+
+def resolve_attachments(
+    loaded: LoadResult, paths: Sequence[Path], *, belege: Path | None = None
+) -> LoadResult:
+    """Make every Belegbild path absolute, so checks and packaging look at the same file.
+
+    Plain names are matched against one listing of each place; names with a folder in them
+    (``scans/RE-1.pdf``), odd ones (``.``, empty) and the names of a place that cannot be listed
+    are looked up one by one.
+    """
+    if "attachment" not in loaded.frame.columns:
+        return loaded
+    folders = {path.name: path.resolve().parent for path in paths}
+    sources = loaded.frame["source_file"].unique().drop_nulls().to_list()
+    places = {
+        source: [*([belege] if belege else []), folder, folder / "belege"]
+        for source, folder in ((source, folders.get(source, Path.cwd())) for source in sources)
+    }
+    listings: dict[Path, list[str] | None] = {}
+    lookups = {source: _lookup(source, where, listings) for source, where in places.items()}
+    listed = [source for source, lookup in lookups.items() if lookup is not None]
+    found = [lookup for lookup in lookups.values() if lookup is not None and lookup.height]
+    keys = loaded.frame.select("source_file", "attachment")
+    keys = (
+        keys.join(
+            pl.concat(found), on=["source_file", "attachment"], how="left", maintain_order="left"
+        )
+        if found
+        else keys.with_columns(_found=pl.lit(None, dtype=pl.String))
+    )
+    name, source = pl.col("attachment"), pl.col("source_file")
+    # a plain name (no folder, no drive in it) is never absolute: only a listing settles it
+    by_listing = ~pl.any_horizontal(
+        name.is_in(["", ".", ".."]),
+        *(name.str.contains(separator, literal=True) for separator in _SEPARATORS),
+    )
+    if listed != sources or keys["source_file"].null_count():
+        # a row without source file is never looked up (nothing beside it)
+        by_listing = by_listing & source.is_not_null() & source.is_in(listed)
+    if not _EXACT_NAMES:
+        by_listing = by_listing & pl.col("_found").is_not_null()
+    beside = pl.concat_str(_per_source({s: _prefix(places[s][-2]) for s in listed}, listed), name)
+    listing = pl.coalesce("_found", beside) if found else beside
+    settled = keys.select(by_listing.fill_null(value=True)).to_series()
+    if settled.all():  # the usual case: every name a plain one, beside a listed source
+        resolved = keys.select(listing.alias("_found"), pl.lit(value=False).alias("_todo"))
+    else:
+        # a POSIX path beginning with "/" is absolute: it stays as it is, nothing to look up
+        absolute = name.str.starts_with("/") if os.name == "posix" else pl.lit(value=False)
+        resolved = keys.with_columns(_settled=settled).select(
+            pl.when("_settled").then(listing).otherwise(name).alias("_found"),
+            (~pl.col("_settled") & name.is_not_null() & source.is_not_null() & ~absolute).alias(
+                "_todo"
+            ),
+            source,
+            name,
+        )
+    attachment = _like_chunks(_one_by_one(resolved, places), loaded.frame["attachment"])
+    return replace(loaded, frame=loaded.frame.with_columns(attachment.alias("attachment")))
+
+
+def _like_chunks(series: pl.Series, like: pl.Series) -> pl.Series:
+    """``series`` in the chunks of ``like`` (slices, no copy): a column chunked otherwise than
+    the others makes every later operation on the frame realign all of its columns first."""
+    lengths = like.chunk_lengths()
+    series = series.rechunk()
+    if len(lengths) == 1:
+        return series
+    starts = [sum(lengths[:at]) for at in range(len(lengths))]
+    return pl.concat(
+        [series.slice(start, length) for start, length in zip(starts, lengths, strict=True)],
+        rechunk=False,
+    )
+
+
+def _lookup(
+    source: str, places: list[Path], listings: dict[Path, list[str] | None]
+) -> pl.DataFrame | None:
+    """The files in ``places`` as rows ``source_file``, ``attachment`` (the name) and ``_found``
+    (its path in the first place that has it); ``None`` if a place cannot be listed."""
+    parts = []
+    for place in places:
+        if place not in listings:
+            listings[place] = _listing(place)
+        names = listings[place]
+        if names is None:
+            return None
+        parts.append(
+            pl.DataFrame({"attachment": names}, schema={"attachment": pl.String}).with_columns(
+                _found=pl.lit(_prefix(place)) + pl.col("attachment")
+            )
+        )
+    return (
+        pl.concat(parts)
+        .unique("attachment", keep="first", maintain_order=True)
+        .select(pl.lit(source).alias("source_file"), "attachment", "_found")
+    )
+
+
+def _listing(folder: Path) -> list[str] | None:
+    """The names of the files in ``folder`` (symbolic links followed, as ``Path.is_file()``
+    does); empty if there is no such folder, ``None`` if it cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return [entry.name for entry in entries if entry.is_file()]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError:
+        return None
+
+
+def _prefix(folder: Path) -> str:
+    """What a plain name is appended to, spelled as ``str(folder / name)`` spells it."""
+    return str(folder / "_")[:-1]
+
+
+def _per_source(values: dict[str, str], sources: list[str]) -> pl.Expr:
+    """``values[source_file]`` for the ``sources`` (a literal if there is only one)."""
+    if not sources:
+        return pl.lit(None, dtype=pl.String)
+    if len(sources) == 1:
+        return pl.lit(values[sources[0]])
+    return pl.col("source_file").replace_strict(
+        sources, [values[source] for source in sources], default=None, return_dtype=pl.String
+    )
+
+
+def _one_by_one(resolved: pl.DataFrame, places: dict[str, list[Path]]) -> pl.Series:
+    """``_found``, with the rows marked ``_todo`` (names no listing settles) looked up one by
+    one: the first place where ``Path.is_file()`` finds the name, else the path beside the
+    source."""
+    found = resolved["_found"]
+    if not resolved["_todo"].any():
+        return found
+    todo = resolved.with_row_index("_at").filter("_todo")
+    paths: dict[tuple[str, str], str] = {}
+    for source, name in todo.select("source_file", "attachment").unique().rows():
+        given = Path(name)
+        if given.is_absolute():
+            paths[(source, name)] = name
+            continue
+        candidates = [place / given for place in places[source]]
+        paths[(source, name)] = str(
+            next((path for path in candidates if path.is_file()), candidates[-2])
+        )
+    values = [paths[key] for key in todo.select("source_file", "attachment").iter_rows()]
+    return found.scatter(todo["_at"], pl.Series(values, dtype=pl.String))
