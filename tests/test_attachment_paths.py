@@ -17,7 +17,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.pipeline import attachments, load_run
+from workbench import listings
+from workbench.pipeline import load_run
 from workbench.pipeline.load import resolve_attachments
 from workbench.sources import LoadResult
 
@@ -135,7 +136,7 @@ def test_every_name_as_one_name_at_a_time(folders, with_belege, exact, monkeypat
     """Odd names (subfolders, dots, spaces, case, empty) end where the per-name rule puts them;
     where the file system may find a name the listings do not hold (macOS, Windows), such names
     are looked up one by one."""
-    monkeypatch.setattr(attachments, "_EXACT_NAMES", exact)
+    monkeypatch.setattr(listings, "EXACT_NAMES", exact)
     source = folders["source"]
     belege = folders["given"] if with_belege else None
     loaded = _loaded([("belege.csv", name) for name in NAMES])

@@ -22,7 +22,16 @@ from import_graph import (
 #: Bottom first. A subpackage may import from its own and from lower layers only.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"config", "findings", "german", "kinds", "resources", "spreadsheets", "sqlite_file"},
+    {
+        "config",
+        "findings",
+        "german",
+        "kinds",
+        "listings",
+        "resources",
+        "spreadsheets",
+        "sqlite_file",
+    },
     {"charts", "clients", "excel", "mail"},
     {"sources", "datev"},
     {"checks", "samples", "bank"},

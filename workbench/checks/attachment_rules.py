@@ -12,22 +12,18 @@ one as before.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
 
+from workbench import listings
 from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.hits import hits, text
 from workbench.datev.limits import MAX_ATTACHMENT_BYTES, megabytes
 
 __all__ = ["attachment_files"]
 
-#: Whether the file system finds a file only by its exact name (else a listing can only say
-#: "found", never "missing").
-_EXACT_NAMES = sys.platform not in ("darwin", "win32")
-_SEPARATORS = sorted({"/", os.sep, *([os.altsep] if os.altsep else [])})
 _KEYS = ["source_file", "attachment"]
 
 
@@ -119,9 +115,7 @@ def _found(
     """The ``pairs`` (source file, name) whose Belegbild exists, with ``__size`` (bytes)."""
     name = pl.col("attachment")
     absolute = name.str.starts_with("/") if os.name == "posix" else pl.lit(value=False)
-    plain = ~pl.any_horizontal(
-        name.is_in(["", ".", ".."]), *(name.str.contains(s, literal=True) for s in _SEPARATORS)
-    )
+    plain = listings.plain_name(name)
     # where each name may be, in order: a full path where it points, a plain name in each
     # folder of its source
     full = absolute & ~name.str.ends_with("/")
@@ -140,9 +134,9 @@ def _found(
             )
         )
     candidates = pl.concat(places)
-    listings = {folder: _listing(folder) for folder in candidates["__folder"].unique()}
+    known = {folder: listings.listing(folder) for folder in candidates["__folder"].unique()}
     listed = pl.DataFrame(
-        [(folder, entry) for folder, names in listings.items() for entry in names or ()],
+        [(folder, entry) for folder, names in known.items() for entry in names or ()],
         schema={"__folder": pl.String, "__name": pl.String},
         orient="row",
     )
@@ -153,12 +147,12 @@ def _found(
     )
     # one by one: odd names (no place), names in a folder that cannot be listed, and where
     # names are found regardless of case, the names no listing holds
-    unlistable = [folder for folder, names in listings.items() if names is None]
+    unlistable = [folder for folder, names in known.items() if names is None]
     with_folders = [source for source, where in folders.items() if where]
     doubtful = [
         pairs.filter(~full & ~(plain & pl.col("source_file").is_in(with_folders))),
         candidates.filter(pl.col("__folder").is_in(unlistable)).select(_KEYS),
-        *([] if _EXACT_NAMES else [pairs.join(hit, on=_KEYS, how="anti")]),
+        *([] if listings.EXACT_NAMES else [pairs.join(hit, on=_KEYS, how="anti")]),
     ]
     todo = pl.concat(doubtful).unique(maintain_order=True)
     hit = hit.join(todo, on=_KEYS, how="anti")
@@ -230,15 +224,3 @@ def _one_by_one(stat: Callable[[Path], int], folders: Sequence[Path], name: str)
         if size is not None:
             return size
     return None
-
-
-def _listing(folder: str) -> list[str] | None:
-    """Every name in ``folder`` (files, links, subfolders: ``stat`` decides); empty if there is
-    no such folder, ``None`` if it cannot be listed."""
-    try:
-        with os.scandir(folder or "/") as entries:
-            return [entry.name for entry in entries]
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    except OSError:
-        return None

@@ -11,25 +11,16 @@ matching the names with polars takes a fraction of a second.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
+from workbench import listings
 from workbench.sources import LoadResult
 
 __all__ = ["resolve_attachments"]
-
-#: Whether a file system finds a file only by its exact name. On macOS and Windows it also finds
-#: ``re-1.PDF`` (or another Unicode normalisation) for ``RE-1.pdf``: there, names the listings
-#: do not hold are looked up one by one, as the file system sees them.
-_EXACT_NAMES = sys.platform not in ("darwin", "win32")
-#: Characters that make a name more than a file name in a folder (a subfolder, a drive).
-_SEPARATORS = sorted(
-    {"/", os.sep, *([os.altsep] if os.altsep else []), *([":"] * (os.name == "nt"))}
-)
 
 
 def resolve_attachments(
@@ -49,8 +40,8 @@ def resolve_attachments(
         source: [*([belege] if belege else []), folder, folder / "belege"]
         for source, folder in ((source, folders.get(source, Path.cwd())) for source in sources)
     }
-    listings: dict[Path, list[str] | None] = {}
-    lookups = {source: _lookup(source, where, listings) for source, where in places.items()}
+    known: dict[Path, list[str] | None] = {}  # each folder listed once for all sources
+    lookups = {source: _lookup(source, where, known) for source, where in places.items()}
     listed = [source for source, lookup in lookups.items() if lookup is not None]
     found = [lookup for lookup in lookups.values() if lookup is not None and lookup.height]
     keys = loaded.frame.select("source_file", "attachment")
@@ -63,14 +54,11 @@ def resolve_attachments(
     )
     name, source = pl.col("attachment"), pl.col("source_file")
     # a plain name (no folder, no drive in it) is never absolute: only a listing settles it
-    by_listing = ~pl.any_horizontal(
-        name.is_in(["", ".", ".."]),
-        *(name.str.contains(separator, literal=True) for separator in _SEPARATORS),
-    )
+    by_listing = listings.plain_name(name)
     if listed != sources or keys["source_file"].null_count():
         # a row without source file is never looked up (nothing beside it)
         by_listing = by_listing & source.is_not_null() & source.is_in(listed)
-    if not _EXACT_NAMES:
+    if not listings.EXACT_NAMES:
         by_listing = by_listing & pl.col("_found").is_not_null()
     beside = pl.concat_str(_per_source({s: _prefix(places[s][-2]) for s in listed}, listed), name)
     listing = pl.coalesce("_found", beside) if found else beside
@@ -107,15 +95,15 @@ def _like_chunks(series: pl.Series, like: pl.Series) -> pl.Series:
 
 
 def _lookup(
-    source: str, places: list[Path], listings: dict[Path, list[str] | None]
+    source: str, places: list[Path], known: dict[Path, list[str] | None]
 ) -> pl.DataFrame | None:
     """The files in ``places`` as rows ``source_file``, ``attachment`` (the name) and ``_found``
     (its path in the first place that has it); ``None`` if a place cannot be listed."""
     parts = []
     for place in places:
-        if place not in listings:
-            listings[place] = _listing(place)
-        names = listings[place]
+        if place not in known:
+            known[place] = listings.listing(place, files_only=True)
+        names = known[place]
         if names is None:
             return None
         parts.append(
@@ -128,18 +116,6 @@ def _lookup(
         .unique("attachment", keep="first", maintain_order=True)
         .select(pl.lit(source).alias("source_file"), "attachment", "_found")
     )
-
-
-def _listing(folder: Path) -> list[str] | None:
-    """The names of the files in ``folder`` (symbolic links followed, as ``Path.is_file()``
-    does); empty if there is no such folder, ``None`` if it cannot be listed."""
-    try:
-        with os.scandir(folder) as entries:
-            return [entry.name for entry in entries if entry.is_file()]
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    except OSError:
-        return None
 
 
 def _prefix(folder: Path) -> str:
