@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,8 +32,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 import polars as pl
+from _sandbox import sandbox_process
 from _timing import best_of
-from transfer import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -53,24 +52,6 @@ from workbench.transfer.ledger import Ledger  # noqa: E402
 CLIENT, PERIOD = "455148-1", "2026-01"
 START, END = dt.date(2026, 1, 1), dt.date(2026, 1, 31)
 REVENUE = ["8300", "8400", "8200"]
-
-
-def start_sandbox(state: Path) -> tuple[subprocess.Popen, str]:
-    """The sandbox in its own process, control endpoint on (as ``workbench sandbox --control``)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbench.cli", "sandbox", "--port", str(port), "--control",
-         "--state", str(state)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            if httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError("sandbox did not start")
 
 
 def generate(count: int, seed: int = 19) -> pl.DataFrame:
@@ -198,7 +179,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
-        process, url = start_sandbox(home / "sandbox")
+        process, url = sandbox_process(home / "sandbox", control=True)
         try:
             bookings = generate(args.bookings)
             began = time.perf_counter()

@@ -14,9 +14,7 @@ import argparse
 import base64
 import hashlib
 import secrets
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,33 +23,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from _sandbox import sandbox_process  # this script's folder is on sys.path
 
 CLIENT = ("workbench-sandbox", "sandbox-secret")
 REDIRECT = "http://127.0.0.1:8400/callback"
 DXSO = "/accounting-dxso-jobs/platform/v2/clients/455148-1/dxso-jobs"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, state_dir: Path) -> subprocess.Popen[bytes]:
-    code = (
-        "from pathlib import Path\nfrom workbench.sandbox.server import serve\n"
-        f"serve(port={port}, state_dir=Path({str(state_dir)!r}))\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code])
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/_sandbox/health").status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.terminate()
-    raise SystemExit("sandbox did not start")
 
 
 def access_token(url: str) -> str:
@@ -92,9 +68,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        server = start_server(port, Path(tmp))
-        url = f"http://127.0.0.1:{port}"
+        server, url = sandbox_process(Path(tmp))
         try:
             headers = {
                 "Authorization": f"Bearer {access_token(url)}",

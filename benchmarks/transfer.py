@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +38,8 @@ from pathlib import Path
 import httpx
 import polars as pl
 import psutil
-from _timing import figure  # this script's folder is on sys.path
+from _sandbox import sandbox_process  # this script's folder is on sys.path
+from _timing import figure
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -58,39 +57,6 @@ from workbench.transfer.media_types import media_type  # noqa: E402
 CLIENT = "455148-1"
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 2000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(state: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workbench.cli",
-            "sandbox",
-            "--port",
-            str(port),
-            "--state",
-            str(state),
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError("sandbox did not start")
 
 
 def records(items: int, folder: Path) -> pl.DataFrame:
@@ -193,7 +159,7 @@ def one_round(
 ) -> dict[str, dict[str, float]]:
     """Every phase on every group, interleaved group by group in rotating order (the load of
     a shared machine moves within seconds); wall, workbench CPU and sandbox CPU per phase."""
-    sandbox, url = start_sandbox(work / f"sandbox-{number}")
+    sandbox, url = sandbox_process(work / f"sandbox-{number}")
     server = psutil.Process(sandbox.pid)
     totals = {phase: {"wall": 0.0, "own": 0.0, "served": 0.0, "files": 0} for phase in PHASES}
     ledger = Ledger(work / f"ledger-{number}.sqlite")
