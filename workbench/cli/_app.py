@@ -222,6 +222,12 @@ ClientOption = Annotated[
     str | None,
     typer.Option("--client", help="DATEV-Mandant, z. B. 455148-1.", callback=_client_id),
 ]
+ProfileOption = Annotated[
+    str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
+]
+PosMappingOption = Annotated[
+    Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")
+]
 
 
 def _control_hint(error: Exception) -> str:

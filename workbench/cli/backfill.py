@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from workbench.cli._app import CANCELLED, _client_id, _confirm, _err, _fail, _month, _out, app
+from workbench.cli._app import (
+    CANCELLED,
+    PosMappingOption,
+    ProfileOption,
+    _client_id,
+    _confirm,
+    _err,
+    _fail,
+    _month,
+    _out,
+    app,
+)
 from workbench.errors import WorkbenchError
 
 
@@ -32,10 +42,8 @@ def backfill(
             "übertragene (mit Rückfrage).",
         ),
     ] = "missing",
-    profile: Annotated[str, typer.Option("--profile", help="Spaltenprofil.")] = "auto",
-    pos_mapping: Annotated[
-        Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze.")
-    ] = None,
+    profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
     target: Annotated[
         str | None, typer.Option("--target", help="xml oder extf (Vorgabe je Art).")
     ] = None,

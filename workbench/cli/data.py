@@ -16,6 +16,8 @@ from workbench.cli._app import (
     Files,
     KindArgument,
     OutputFormat,
+    PosMappingOption,
+    ProfileOption,
     _fail,
     _out,
     _period,
@@ -112,9 +114,6 @@ OptionalKindArgument = Annotated[
 OptionalFiles = Annotated[
     list[Path] | None, typer.Argument(help="Quelldateien (CSV, XLSX oder JSON).")
 ]
-ProfileOption = Annotated[
-    str, typer.Option("--profile", "-p", help="Spaltenprofil (Name, .toml oder 'auto').")
-]
 PeriodOption = Annotated[
     str | None,
     typer.Option(
@@ -123,9 +122,6 @@ PeriodOption = Annotated[
         "wählt die Zeilen aus; Zeilen anderer Monate werden gezählt, nicht geprüft.",
         callback=_period,
     ),
-]
-PosMappingOption = Annotated[
-    Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze (TOML).")
 ]
 
 

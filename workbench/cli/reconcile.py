@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from workbench.cli._app import _client_id, _fail, _month, _out, app
-from workbench.cli.data import PosMappingOption
+from workbench.cli._app import PosMappingOption, _client_id, _fail, _month, _out, app
 from workbench.cli.reporting import _parse_sources
 from workbench.errors import ConfigError, WorkbenchError
 

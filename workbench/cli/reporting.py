@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from workbench.cli._app import _client_ids, _err, _fail, _month, _out, app
-from workbench.cli.data import PosMappingOption
+from workbench.cli._app import PosMappingOption, _client_ids, _err, _fail, _month, _out, app
 from workbench.cli.fanout import AllClientsOption, ClusterOption, TestOption, WorkersOption
 from workbench.errors import WorkbenchError
 from workbench.kinds import SourceKind

@@ -11,6 +11,8 @@ import typer
 
 from workbench.cli._app import (
     OutputFormat,
+    PosMappingOption,
+    ProfileOption,
     _client_id,
     _err,
     _fail,
@@ -67,10 +69,8 @@ def add(
             "--from", help="Erster Monat JJJJ-MM (Vorgabe: der laufende Zeitraum).", callback=_month
         ),
     ] = None,
-    profile: Annotated[str, typer.Option("--profile", help="Spaltenprofil.")] = "auto",
-    pos_mapping: Annotated[
-        Path | None, typer.Option("--pos-mapping", help="Kontenzuordnung für Kassenumsätze.")
-    ] = None,
+    profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
     mail_to: Annotated[
         str | None, typer.Option("--mail-to", help="Empfänger für --deliver email.")
     ] = None,

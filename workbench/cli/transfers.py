@@ -15,6 +15,8 @@ from workbench.cli._app import (
     Files,
     KindArgument,
     OutputFormat,
+    PosMappingOption,
+    ProfileOption,
     _confirm,
     _err,
     _fail,
@@ -25,8 +27,6 @@ from workbench.cli._app import (
 )
 from workbench.cli.data import (
     EmployeeOption,
-    PosMappingOption,
-    ProfileOption,
     TargetOption,
     _checked_run,
 )
