@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from dxso_documents import document_xml as dxso_document_xml
 
 ADE = "/accounting-data-exchange/platform/v1/clients"
 EXTF = "/accounting-extf-files/platform/v3/clients/{client}/extf-files/import"
@@ -59,22 +60,7 @@ def record(kind: str, amount: str, *, account: str | None = "8400", partner: str
 
 def document_xml(*docs: tuple[str, str, str, list[str]]) -> bytes:
     """docs: (kind, datafile, folder, [image names]); period 2026-02."""
-    body = []
-    for kind, datafile, folder, images in docs:
-        ext = (
-            f'<extension xsi:type="{kind}" datafile="{datafile}">'
-            f'<property key="1" value="2026-02"/><property key="3" value="{folder}"/>'
-            "</extension>"
-        )
-        ext += "".join(f'<extension xsi:type="File" name="{n}"/>' for n in images)
-        body.append(f"<document>{ext}</document>")
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><archive '
-        'xmlns="http://xml.datev.de/bedi/tps/document/v06.0" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="6.0" '
-        'generatingSystem="Workbench"><header><date>2026-03-01T10:00:00</date></header>'
-        f"<content>{''.join(body)}</content></archive>"
-    ).encode()
+    return dxso_document_xml(*((k, name, "2026-02", f, images) for k, name, f, images in docs))
 
 
 @pytest.fixture(scope="module", autouse=True)
