@@ -284,7 +284,7 @@ def _einvoice_checks(ledger: Ledger, transfer_id: str) -> list[dict]:
 
 def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> None:
     from workbench.pipeline.connection import connect
-    from workbench.transfer import jobs
+    from workbench.pipeline.send import transfer_action
 
     try:
         with connect() as connection:
@@ -294,12 +294,7 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
             ):
                 _err.print("Abgebrochen: nichts geändert.")
                 raise typer.Exit(CANCELLED)
-            operation = {
-                "resume": jobs.send_transfer,
-                "delete": jobs.delete_transfer,
-                "retransfer": jobs.retransfer,
-            }[action]
-            result = operation(connection.ledger, connection.datev, transfer_id)
+            result = transfer_action(connection, action, transfer_id)
             row = describe_transfer(connection.ledger, result)
     except WorkbenchError as error:
         raise _fail(error) from error

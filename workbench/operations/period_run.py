@@ -282,10 +282,10 @@ def _write(job: Job, period: Period, mapped: MappedRun, connection: Connection) 
 
 def _resume_open_transfers(connection: Connection, client: str) -> None:
     """A transfer a crash left half-way is finished first (never uploaded twice)."""
-    from workbench.transfer.jobs import send_transfer
+    from workbench.pipeline.send import transfer_action
 
     for transfer in connection.ledger.in_progress(client):
-        send_transfer(connection.ledger, connection.datev, transfer.id)
+        transfer_action(connection, "resume", transfer.id)
 
 
 def select_days(loaded: LoadedRun, period: Period, job: Job) -> LoadedRun:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from workbench.transfer.ledger import Ledger, Transfer
     from workbench.transfer.status import StatusResult
 
-__all__ = ["send_run", "send_uploads", "status_run"]
+__all__ = ["send_run", "send_uploads", "status_run", "transfer_action"]
 
 
 def send_run(
@@ -109,6 +109,24 @@ def send_uploads(
         transfer = register(ledger, client=client, kind=kind, upload=upload)
         transfers.append(send_transfer(ledger, datev, transfer.id, progress=progress, wait=wait))
     return transfers
+
+
+def transfer_action(connection: Connection, action: str, transfer_id: str) -> Transfer:
+    """``resume``, ``retransfer`` or ``delete`` one transfer of the ledger (the expert actions
+    of the CLI and the app). Items that reach DATEV this way close their talks, as in a
+    transfer: the one that sent them first may have been interrupted before it could."""
+    from workbench.pipeline.talk import close_talks_of
+    from workbench.transfer import jobs
+
+    operation = {
+        "resume": jobs.send_transfer,
+        "retransfer": jobs.retransfer,
+        "delete": jobs.delete_transfer,
+    }[action]
+    transfer = operation(connection.ledger, connection.datev, transfer_id)
+    if action != "delete":
+        close_talks_of([transfer], connection)
+    return transfer
 
 
 def status_run(

@@ -3,6 +3,7 @@ their items when they are checked, and the talks of items sent to DATEV close.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,9 @@ from workbench.pipeline.results import LoadedRun, SentRun
 if TYPE_CHECKING:
     from workbench.pipeline.connection import Connection
     from workbench.talk import TalkStore
+    from workbench.transfer.ledger import Transfer
 
-__all__ = ["close_talks", "with_talk_receipts"]
+__all__ = ["close_talks", "close_talks_of", "with_talk_receipts"]
 
 
 def _talk_store(connection: Connection | None) -> TalkStore | None:
@@ -43,26 +45,45 @@ def with_talk_receipts(loaded: LoadedRun, client: str, connection: Connection | 
 
 def close_talks(sent: SentRun, connection: Connection) -> None:
     """Open talks of transferred items (or their Belege) close (seed 002: on export)."""
+    loaded = sent.packaged.mapped.checked.loaded
+    close_talks_of(sent.transfers, connection, loaded.frame, loaded.kind.value)
+
+
+def close_talks_of(
+    transfers: Sequence[Transfer],
+    connection: Connection,
+    frame: pl.DataFrame | None = None,
+    kind: str = "",
+) -> None:
+    """Open talks of the items these transfers brought to DATEV close. Without the source
+    ``frame`` (``workbench resume`` or ``retransfer`` in a later process) the ledger's item ids
+    name them; with it, talks about their Belege (document or invoice number) close too."""
     store = _talk_store(connection)
-    if store is None or not sent.transfers:
+    sent = [t for t in transfers if t.local_status not in ("Fehlgeschlagen", "Gelöscht")]
+    if store is None or not sent:
         return
     from workbench.talk import close_transferred
 
-    items: set[str] = set()
-    for transfer in sent.transfers:
-        if transfer.local_status in ("Fehlgeschlagen", "Gelöscht"):
-            continue
-        items.update(item["item_id"] for item in connection.ledger.items(transfer.id))
-    loaded = sent.packaged.mapped.checked.loaded
-    frame, id_column = loaded.frame, ITEM_ID_COLUMNS.get(loaded.kind.value)
-    if id_column in frame.columns:
-        # Items that book once a day carry their day in front (package stage); talks name the
-        # source's id.
-        ids = {item.rpartition("/")[2] for item in items} | items
-        rows = frame.filter(pl.col(id_column).is_in(list(ids)))
+    with store:
+        for client in {t.client for t in sent}:
+            items = {
+                item["item_id"]
+                for t in sent
+                if t.client == client
+                for item in connection.ledger.items(t.id)
+            }
+            close_transferred(store, client, _with_belege(items, frame, kind))
+
+
+def _with_belege(items: set[str], frame: pl.DataFrame | None, kind: str) -> set[str]:
+    """The items' ids as talks name them, and their Belege's numbers when the frame is known."""
+    # Items that book once a day carry their day in front (package stage); talks name the
+    # source's id.
+    items = items | {item.rpartition("/")[2] for item in items}
+    id_column = ITEM_ID_COLUMNS.get(kind)
+    if frame is not None and id_column in frame.columns:
+        rows = frame.filter(pl.col(id_column).is_in(list(items)))
         for column in ("document_id", "invoice_id"):
             if column in rows.columns:
-                items.update(value for value in rows[column].drop_nulls().to_list())
-        items |= ids
-    with store:
-        close_transferred(store, sent.packaged.client or "", items)
+                items.update(rows[column].drop_nulls().to_list())
+    return items

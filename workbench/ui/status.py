@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from workbench.german import format_count, format_datetime, format_month
-from workbench.transfer import jobs
+from workbench.pipeline.send import transfer_action
 from workbench.transfer.ledger import DATEV_STATUS
 from workbench.transfer.status import FAILED_STATUSES, describe, refresh_status
 from workbench.ui.steps import Step
@@ -314,16 +314,11 @@ class StatusStep(Step):
             return
         action, identifier = self.pending_action
         session = self.app.session
-        operation = {
-            "resume": jobs.send_transfer,
-            "delete": jobs.delete_transfer,
-            "retransfer": jobs.retransfer,
-        }[action]
         label = self.actions[action].description
 
         def work(progress):
             progress(0, 1, label)
-            return operation(session.connection.ledger, session.connection.datev, identifier)
+            return transfer_action(session.connection, action, identifier)
 
         def done(result) -> None:
             self.pending_action = None
