@@ -27,7 +27,7 @@ def _build():
     return module
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, "einvoice", "einvoice_lines", "einvoice_vat"])
 def test_suite_json_is_in_step_with_build_script(kind):
     assert (EXPECTATIONS / f"{kind}.json").read_text(encoding="utf-8") == _build().render(kind)
 
