@@ -91,6 +91,51 @@ def _in(rule: str, column: str, values: list[str], what: str, **kwargs: object) 
                  value_set=values, **kwargs)  # fmt: skip
 
 
+#: VAT categories with a tax of zero (EN 16931 BR-AE/E/Z): code -> German name.
+ZERO_TAX_CATEGORIES = {
+    "AE": "AE (Umkehrung der Steuerschuldnerschaft, § 13b UStG)",
+    "E": "E (steuerbefreit)",
+    "Z": "Z (Nullsatz)",
+}
+
+
+def _zero_rate_lines() -> list[dict]:
+    """BR-AE-05, BR-E-05, BR-Z-05: a line of these categories has VAT rate 0."""
+    return [
+        _rule(f"BR-{code}-05", "rate", "expect_column_values_to_be_between", "error",
+              f"Der Umsatzsteuersatz (BT-152) einer Position mit Kategorie {name} ist nicht 0 "
+              "({value}).", "Steuersatz 0", min_value=0, max_value=0,
+              row_condition=_cmp("category", "==", code))
+        for code, name in ZERO_TAX_CATEGORIES.items()
+    ]  # fmt: skip
+
+
+def _zero_tax_breakdowns() -> list[dict]:
+    """BR-AE/E/Z-09 (tax 0) and -10 (exemption reason: required for AE and E, none for Z)."""
+    rules = []
+    for code, name in ZERO_TAX_CATEGORIES.items():
+        category = _cmp("category", "==", code)
+        rules.append(
+            _rule(f"BR-{code}-09", "tax", "expect_column_values_to_be_between", "error",
+                  f"Der Steuerbetrag (BT-117) der Kategorie {name} ist nicht 0 ({{value}}).",
+                  "Steuerbetrag 0", min_value=0, max_value=0, row_condition=category)
+        )  # fmt: skip
+        if code == "Z":
+            rules += [
+                _rule("BR-Z-10", column, "expect_column_values_to_be_null", "error",
+                      f"Die Aufschlüsselung der Kategorie {name} nennt einen Befreiungsgrund "
+                      f"({term}): '{{value}}'.", "kein Befreiungsgrund", row_condition=category)
+                for column, term in (("exemption_reason", "BT-120"), ("exemption_code", "BT-121"))
+            ]  # fmt: skip
+        else:
+            rules.append(
+                _present(f"BR-{code}-10", "exemption_reason",
+                         f"Der Befreiungsgrund (BT-120) oder sein Code (BT-121) der Kategorie "
+                         f"{name}", row_condition=_and(category, _null("exemption_code")))
+            )  # fmt: skip
+    return rules
+
+
 def einvoice() -> dict:
     lines_expected = _cmp("_lines_expected", "==", True)
     totals = _null("monetary_total", False)
@@ -239,6 +284,7 @@ def einvoice_lines() -> dict:
               "Der Umsatzsteuersatz (BT-152) einer Position mit Kategorie S (Normalsatz) ist "
               "nicht größer als 0 ({value}).", "Steuersatz > 0", min_value=0, strict_min=True,
               row_condition=_cmp("category", "==", "S")),
+        *_zero_rate_lines(),
     ]  # fmt: skip
     return suite("einvoice_lines", ex, notes="E-invoice lines (BG-25), one row per line.")
 
@@ -275,6 +321,7 @@ def einvoice_vat() -> dict:
               "BT-117 = BT-116 × BT-119 (± 1)",
               min_value=-1, max_value=1, strict_min=True, strict_max=True,
               row_condition=standard, report_column="tax"),
+        *_zero_tax_breakdowns(),
     ]  # fmt: skip
     return suite(
         "einvoice_vat",

@@ -109,8 +109,9 @@ class Defect:
     apply: Callable[[EInvoice], None]
     syntax: str = "UBL"  # UBL, CII or PDF (ZUGFeRD)
     pdf: dict | None = None  # zugferd_pdf options
-    #: Rules that fire with it by definition (BR-S-09 is BR-CO-17 for category S).
-    also: tuple[str, ...] = ()
+    #: Rules that fire with it by definition (BR-S-09 is BR-CO-17 for category S), at the
+    #: same element or at another one: (rule, column, xpath).
+    also: tuple[str | tuple[str, str, str], ...] = ()
 
 
 def _moved(totals: dict[str, Decimal | None], column: str, delta: str) -> Decimal:
@@ -165,6 +166,58 @@ def _due_before_issue(invoice: EInvoice) -> None:
     invoice.due_date = invoice.issue_date - timedelta(days=14)
 
 
+#: Zero-tax invoices of the bakery: the VAT category, its line and its exemption reason
+#: (VATEX code BT-121, text BT-120); Z (zero rate) names no reason (BR-Z-10).
+ZERO_TAX = {
+    "AE": (("Unterhaltsreinigung Backstube, Monatspauschale", "850.00"),
+           ("VATEX-EU-AE", "Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG)")),
+    "E": (("Miete Lagerraum Hofgebäude", "600.00"),
+          (None, "Steuerfreie Vermietung nach § 4 Nr. 12 UStG")),
+    "Z": (("Photovoltaikanlage 9,8 kWp, Lieferung und Montage", "14200.00"), (None, None)),
+}  # fmt: skip
+
+
+def zero_tax(category: str) -> Callable[[EInvoice], None]:
+    """Make a clean invoice one of ``category``: one line of it at rate 0, its exemption."""
+    (name, price), exemption = ZERO_TAX[category]
+
+    def apply(invoice: EInvoice) -> None:
+        invoice.lines = [Line(name, Decimal(1), Decimal(price), Decimal(0), category=category)]
+        invoice.charges = []
+        if exemption != (None, None):
+            invoice.exemptions[category] = exemption
+
+    return apply
+
+
+def _zero_tax_defect(category: str, change: Callable[[EInvoice], None]) -> Callable:
+    def apply(invoice: EInvoice) -> None:
+        zero_tax(category)(invoice)
+        change(invoice)
+
+    return apply
+
+
+def _no_exemption(invoice: EInvoice) -> None:
+    invoice.exemptions.clear()
+
+
+def _an_exemption(invoice: EInvoice) -> None:
+    invoice.exemptions["Z"] = (None, "Nullsatz nach § 12 Abs. 3 UStG")
+
+
+def _taxed_line(invoice: EInvoice) -> None:
+    """The line says 19 %, the breakdown keeps the tax at 0 (the seller still reverses it)."""
+    invoice.lines[0].rate = Decimal(19)
+    invoice.vat_override[("AE", Decimal(19))] = Decimal("0.00")
+
+
+def _exempt_tax(invoice: EInvoice) -> None:
+    invoice.vat_override[("E", Decimal(0))] = Decimal("2.00")
+    totals = invoice.totals()
+    invoice.override.update(tax_inclusive=totals["tax_inclusive"], payable=totals["payable"])
+
+
 _TOTALS = "//cac:LegalMonetaryTotal"
 _SUM = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation"
 DEFECTS: dict[str, Defect] = {
@@ -199,6 +252,21 @@ DEFECTS: dict[str, Defect] = {
     "zugferd.pdf_text_mismatch": Defect("zugferd.pdf_text_mismatch", "tax_inclusive",
         f"{_SUM}/ram:GrandTotalAmount", "Im PDF-Text steht ein anderer Gesamtbetrag",
         lambda _: None, syntax="PDF", pdf={"shown_total": "999,99"}),
+    "en16931.BR-AE-05": Defect("en16931.BR-AE-05", "rate",
+        "//cac:InvoiceLine[1]//cac:ClassifiedTaxCategory/cbc:Percent",
+        "Reverse-Charge-Position mit 19 % (Steuer in der Aufschlüsselung 0)",
+        _zero_tax_defect("AE", _taxed_line), 
+        also=(("en16931.BR-CO-17", "tax", "(//cac:TaxSubtotal)[1]/cbc:TaxAmount"),)),
+    "en16931.BR-AE-10": Defect("en16931.BR-AE-10", "exemption_reason",
+        "(//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax)[1]",
+        "Reverse Charge ohne Befreiungsgrund (BT-120/BT-121)",
+        _zero_tax_defect("AE", _no_exemption), syntax="CII"),
+    "en16931.BR-E-09": Defect("en16931.BR-E-09", "tax", "(//cac:TaxSubtotal)[1]/cbc:TaxAmount",
+        "Steuerfreie Miete mit 2,00 Steuer in der Aufschlüsselung (Summen angepasst)",
+        _zero_tax_defect("E", _exempt_tax), also=("en16931.BR-CO-17",)),
+    "en16931.BR-Z-10": Defect("en16931.BR-Z-10", "exemption_reason",
+        "(//cac:TaxSubtotal)[1]//cbc:TaxExemptionReason", "Nullsatz mit Befreiungsgrund",
+        _zero_tax_defect("Z", _an_exemption)),
 }  # fmt: skip
 
 
@@ -227,7 +295,8 @@ def _xml_of(data: bytes) -> bytes:
 def _entry(name: str, data: bytes, invoice: EInvoice, defect: Defect) -> dict:
     root = etree.fromstring(_xml_of(data))
     node = root.xpath(defect.xpath, namespaces=NS)[0] if defect.xpath else root
-    value = (node.text or "").strip() if defect.xpath else None
+    # a missing element is named by its parent: no value
+    value = (node.text or "").strip() if defect.xpath and len(node) == 0 else None
     if defect.rule == "einvoice.xsd":
         value = None
     return {
@@ -251,7 +320,13 @@ def _sample(name: str, invoice: EInvoice, defect: Defect | None, syntax: str) ->
     manifest = []
     if defect is not None:
         manifest = [_entry(name, data, invoice, defect)]
-        manifest += [{**manifest[0], "rule": rule} for rule in defect.also]
+        for also in defect.also:
+            if isinstance(also, str):
+                manifest.append({**manifest[0], "rule": also})
+            else:
+                rule, column, xpath = also
+                other = replace(defect, rule=rule, column=column, xpath=xpath)
+                manifest.append(_entry(name, data, invoice, other))
     return EInvoiceSample(name, data, invoice.number, manifest)
 
 
@@ -279,6 +354,11 @@ def einvoice_samples(seed: int = 0) -> list[EInvoiceSample]:
         label = rule.split(".", 1)[1].lower().replace("_", "-")
         name = f"einvoice_{dirty.number}_{label}.{extension}"
         samples.append(_sample(name, dirty, defect, defect.syntax))
+    for category in ZERO_TAX:
+        clean = invoice()
+        zero_tax(category)(clean)
+        label = f"xrechnung_ubl_{category.lower()}.xml"
+        samples.append(_sample(f"einvoice_{clean.number}_{label}", clean, None, "UBL"))
     return samples
 
 

@@ -101,6 +101,8 @@ class EInvoice:
     override: dict[str, Decimal | None] = field(default_factory=dict)
     vat_override: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)  # elements left out (by BT column)
+    #: VAT exemption reason per category of the breakdown: (code BT-121, text BT-120)
+    exemptions: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     @property
     def credit_note(self) -> bool:
@@ -249,6 +251,11 @@ def ubl_bytes(invoice: EInvoice) -> bytes:
         category = _e(subtotal, "cac:TaxCategory")
         _e(category, "cbc:ID", category_code)
         _e(category, "cbc:Percent", _amount(rate))
+        code, text = invoice.exemptions.get(category_code, (None, None))
+        if code:
+            _e(category, "cbc:TaxExemptionReasonCode", code)
+        if text:
+            _e(category, "cbc:TaxExemptionReason", text)
         _e(_e(category, "cac:TaxScheme"), "cbc:ID", "VAT")
     monetary = _e(root, "cac:LegalMonetaryTotal")
     for column, tag in (
@@ -315,14 +322,22 @@ def _cii_party(
 
 
 def _cii_tax(parent: etree._Element, category: str, rate: Decimal, taxable: Decimal | None = None,
-             tax: Decimal | None = None, tag: str = "ram:ApplicableTradeTax") -> None:  # fmt: skip
+             tax: Decimal | None = None, tag: str = "ram:ApplicableTradeTax",
+             exemption: tuple[str | None, str | None] = (None, None)) -> None:  # fmt: skip
+    """A trade tax in the CII schema's order (reason text before, its code after the
+    category)."""
+    code, text = exemption
     node = _e(parent, tag)
     if tax is not None:
         _e(node, "ram:CalculatedAmount", _amount(tax))
     _e(node, "ram:TypeCode", "VAT")
+    if text:
+        _e(node, "ram:ExemptionReason", text)
     if taxable is not None:
         _e(node, "ram:BasisAmount", _amount(taxable))
     _e(node, "ram:CategoryCode", category)
+    if code:
+        _e(node, "ram:ExemptionReasonCode", code)
     _e(node, "ram:RateApplicablePercent", _amount(rate))
 
 
@@ -376,7 +391,8 @@ def cii_bytes(invoice: EInvoice, *, lines: bool = True) -> bytes:
         if invoice.iban:
             _e(_e(means, "ram:PayeePartyCreditorFinancialAccount"), "ram:IBANID", invoice.iban)
     for category, rate, taxable, tax in invoice.breakdown():
-        _cii_tax(settlement, category, rate, taxable, tax)
+        exemption = invoice.exemptions.get(category, (None, None))
+        _cii_tax(settlement, category, rate, taxable, tax, exemption=exemption)
     for charge in invoice.charges:
         node = _e(settlement, "ram:SpecifiedTradeAllowanceCharge")
         _e(_e(node, "ram:ChargeIndicator"), "udt:Indicator", "true" if charge.charge else "false")

@@ -236,6 +236,10 @@ VAT = Group(
               "ram:CategoryCode"),
         Field("rate", "BT-119", "Umsatzsteuersatz der Kategorie", "rate",
               "cac:TaxCategory/cbc:Percent", "ram:RateApplicablePercent"),
+        Field("exemption_reason", "BT-120", "Befreiungsgrund", "text",
+              "cac:TaxCategory/cbc:TaxExemptionReason", "ram:ExemptionReason"),
+        Field("exemption_code", "BT-121", "Code für den Befreiungsgrund", "code",
+              "cac:TaxCategory/cbc:TaxExemptionReasonCode", "ram:ExemptionReasonCode"),
     ),
 )  # fmt: skip
 
