@@ -110,6 +110,28 @@ def _zero_rate_lines() -> list[dict]:
     ]  # fmt: skip
 
 
+def _zero_tax_parties() -> list[dict]:
+    """BR-AE/E/Z-02: a line of these categories needs the seller's tax id (VAT id, tax number
+    or the tax representative's VAT id); reverse charge also the buyer's (VAT id or register)."""
+    rules = []
+    for code, name in ZERO_TAX_CATEGORIES.items():
+        lines = _cmp(f"_{code.lower()}_lines", ">", 0)
+        rules.append(
+            _present(f"BR-{code}-02", "seller_vat_id",
+                     f"Bei Positionen mit Kategorie {name}: USt-IdNr. (BT-31) oder Steuernummer "
+                     "(BT-32) des Verkäufers oder USt-IdNr. seines Steuervertreters (BT-63)",
+                     row_condition=_and(lines, _null("seller_tax_number"), _null("tax_rep_vat_id")))
+        )  # fmt: skip
+        if code == "AE":
+            rules.append(
+                _present("BR-AE-02", "buyer_vat_id",
+                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. (BT-48) oder "
+                         "Registernummer (BT-47) des Käufers",
+                         row_condition=_and(lines, _null("buyer_legal_id")))
+            )  # fmt: skip
+    return rules
+
+
 def _zero_tax_breakdowns() -> list[dict]:
     """BR-AE/E/Z-09 (tax 0) and -10 (exemption reason: required for AE and E, none for Z)."""
     rules = []
@@ -211,6 +233,7 @@ def einvoice() -> dict:
                  "Bei Positionen mit Kategorie S (Normalsatz): USt-IdNr. (BT-31) oder "
                  "Steuernummer (BT-32) des Verkäufers",
                  row_condition=_and(_cmp("_s_lines", ">", 0), _null("seller_tax_number"))),
+        *_zero_tax_parties(),
         # CII states BR-61 on the account element (absent account: BR-50's business); UBL on
         # the payment means, as here
         _present("BR-61", "iban",

@@ -33,6 +33,8 @@ EINVOICE_FAMILIES = ("en16931.", "xrechnung.", "einvoice.", "zugferd.")
 HEADER_ONLY = ("MINIMUM", "BASIC WL")
 #: XRechnung BR-DE-16: VAT categories that need the seller's VAT id or tax number.
 DE16_CATEGORIES = ["S", "Z", "E", "AE", "K", "G", "L", "M"]
+#: The zero-tax VAT categories (reverse charge, exempt, zero rate): BR-AE/E/Z.
+ZERO_TAX = ("AE", "E", "Z")
 _CREDIT_CODES = ["381", "81", "83", "261", "262", "296", "308", "396", "420", "458", "532"]
 
 
@@ -61,6 +63,7 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         pl.len().alias("_line_count"),
         (pl.col("category") == "S").sum().alias("_s_lines"),
         pl.col("category").is_in(DE16_CATEGORIES).sum().alias("_de16_lines"),
+        *[(pl.col("category") == c).sum().alias(f"_{c.lower()}_lines") for c in ZERO_TAX],
     )
     per_charges = charges.group_by("source_file").agg(
         pl.col("amount").filter(~is_charge).sum().round(2).alias("_allowance_sum"),
@@ -73,7 +76,8 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         (pl.col("category") == "S").sum().alias("_s_breakdowns"),
     )
     zero = ["_line_net_sum", "_line_count", "_s_lines", "_de16_lines", "_allowance_sum",
-            "_charge_sum", "_s_charges", "_de16_charges", "_s_breakdowns"]  # fmt: skip
+            "_charge_sum", "_s_charges", "_de16_charges", "_s_breakdowns",
+            *[f"_{c.lower()}_lines" for c in ZERO_TAX]]  # fmt: skip
     prepared = (
         header.join(per_lines, on="source_file", how="left")
         .join(per_charges, on="source_file", how="left")

@@ -198,6 +198,13 @@ def _zero_tax_defect(category: str, change: Callable[[EInvoice], None]) -> Calla
     return apply
 
 
+def _drop(column: str) -> Callable[[EInvoice], None]:
+    def apply(invoice: EInvoice) -> None:
+        invoice.drop.add(column)
+
+    return apply
+
+
 def _no_exemption(invoice: EInvoice) -> None:
     invoice.exemptions.clear()
 
@@ -267,6 +274,13 @@ DEFECTS: dict[str, Defect] = {
     "en16931.BR-Z-10": Defect("en16931.BR-Z-10", "exemption_reason",
         "(//cac:TaxSubtotal)[1]//cbc:TaxExemptionReason", "Nullsatz mit Befreiungsgrund",
         _zero_tax_defect("Z", _an_exemption)),
+    "en16931.BR-AE-02": Defect("en16931.BR-AE-02", "buyer_vat_id", None,
+        "Reverse Charge ohne USt-IdNr. (BT-48) und Registernummer (BT-47) des Käufers",
+        _zero_tax_defect("AE", _drop("buyer_vat_id"))),
+    "en16931.BR-E-02": Defect("en16931.BR-E-02", "seller_vat_id", None,
+        "Steuerfreie Miete ohne USt-IdNr. und Steuernummer des Verkäufers",
+        _zero_tax_defect("E", _drop("seller_vat_id")), syntax="CII",
+        also=("xrechnung.BR-DE-16", "en16931.BR-CO-26")),
 }  # fmt: skip
 
 
