@@ -110,6 +110,32 @@ def _zero_rate_lines() -> list[dict]:
     ]  # fmt: skip
 
 
+def _zero_tax_breakdown_counts() -> list[dict]:
+    """BR-AE/E/Z-01: lines or document allowances/charges of the category need exactly one
+    breakdown of it. Without them, UBL's artefact tolerates one breakdown, CII's none."""
+    rules = []
+    for code, name in ZERO_TAX_CATEGORIES.items():
+        items, count = f"_{code.lower()}_items", f"_{code.lower()}_breakdowns"
+        rule = f"BR-{code}-01"
+        orphan = (f"Die Aufschlüsselung nennt Kategorie {name} {{value}}-mal (BG-23), "
+                  "aber keine Position, kein Nachlass und kein Zuschlag hat sie.")  # fmt: skip
+        rules += [
+            _rule(rule, count, "expect_column_values_to_be_between", "error",
+                  f"Positionen, Nachlässe oder Zuschläge mit Kategorie {name}, aber {{value}} "
+                  "statt genau einer Aufschlüsselung dieser Kategorie (BG-23).",
+                  "genau eine Aufschlüsselung", min_value=1, max_value=1,
+                  row_condition=_cmp(items, ">", 0), report_column="tax_total"),
+            _rule(rule, count, "expect_column_values_to_be_between", "error", orphan,
+                  "höchstens eine Aufschlüsselung", max_value=1, report_column="tax_total",
+                  row_condition=_and(_cmp(items, "==", 0), _cmp("syntax", "==", "UBL"))),
+            _rule(rule, count, "expect_column_values_to_be_between", "error", orphan,
+                  "keine Aufschlüsselung", max_value=0, report_column="tax_total",
+                  row_condition=_and(_cmp(items, "==", 0), _cmp("syntax", "==", "CII"),
+                                     _cmp("_lines_expected", "==", True))),
+        ]  # fmt: skip
+    return rules
+
+
 def _zero_tax_parties() -> list[dict]:
     """BR-AE/E/Z-02: a line of these categories needs the seller's tax id (VAT id, tax number
     or the tax representative's VAT id); reverse charge also the buyer's (VAT id or register)."""
@@ -233,6 +259,7 @@ def einvoice() -> dict:
                  "Bei Positionen mit Kategorie S (Normalsatz): USt-IdNr. (BT-31) oder "
                  "Steuernummer (BT-32) des Verkäufers",
                  row_condition=_and(_cmp("_s_lines", ">", 0), _null("seller_tax_number"))),
+        *_zero_tax_breakdown_counts(),
         *_zero_tax_parties(),
         # CII states BR-61 on the account element (absent account: BR-50's business); UBL on
         # the payment means, as here

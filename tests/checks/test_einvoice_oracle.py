@@ -96,7 +96,7 @@ def test_the_suites_cover_the_booking_rules():
         "BR-01", "BR-02", "BR-05", "BR-06", "BR-07", "BR-16", "BR-CO-09", "BR-CO-10", "BR-CO-11",
         "BR-CO-12", "BR-CO-13", "BR-CO-14", "BR-CO-15", "BR-CO-16", "BR-CO-17", "BR-S-01",
         "BR-S-02", "BR-S-05", "BR-S-08", "BR-S-09", "BR-61", "BR-CL-04",
-        *(f"BR-{code}-{rule}" for code in ("AE", "E", "Z") for rule in ("02", "05", "09", "10")),
+        *(f"BR-{code}-{n}" for code in ("AE", "E", "Z") for n in ("01", "02", "05", "09", "10")),
     }  # fmt: skip
 
 

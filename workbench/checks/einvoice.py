@@ -70,14 +70,17 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         pl.col("amount").filter(is_charge).sum().round(2).alias("_charge_sum"),
         (pl.col("category") == "S").sum().alias("_s_charges"),
         pl.col("category").is_in(DE16_CATEGORIES).sum().alias("_de16_charges"),
+        *[(pl.col("category") == c).sum().alias(f"_{c.lower()}_charges") for c in ZERO_TAX],
     )
     per_vat = vat.group_by("source_file").agg(
         pl.col("tax").sum().round(2).alias("_vat_tax_sum"),
         (pl.col("category") == "S").sum().alias("_s_breakdowns"),
+        *[(pl.col("category") == c).sum().alias(f"_{c.lower()}_breakdowns") for c in ZERO_TAX],
     )
     zero = ["_line_net_sum", "_line_count", "_s_lines", "_de16_lines", "_allowance_sum",
             "_charge_sum", "_s_charges", "_de16_charges", "_s_breakdowns",
-            *[f"_{c.lower()}_lines" for c in ZERO_TAX]]  # fmt: skip
+            *[f"_{c.lower()}_{n}" for c in ZERO_TAX for n in ("lines", "charges", "breakdowns")],
+            ]  # fmt: skip
     prepared = (
         header.join(per_lines, on="source_file", how="left")
         .join(per_charges, on="source_file", how="left")
@@ -86,6 +89,10 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         .with_columns(
             (pl.col("_s_lines") + pl.col("_s_charges")).alias("_s_items"),
             (pl.col("_de16_lines") + pl.col("_de16_charges")).alias("_de16_items"),
+            *[
+                (pl.col(f"_{c}_lines") + pl.col(f"_{c}_charges")).alias(f"_{c}_items")
+                for c in map(str.lower, ZERO_TAX)
+            ],
             (pl.col("profile") == "XRechnung").fill_null(False).alias("_xrechnung"),
             (~pl.col("profile").is_in(list(HEADER_ONLY))).fill_null(True).alias("_lines_expected"),
             (

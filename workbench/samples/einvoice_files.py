@@ -205,6 +205,12 @@ def _drop(column: str) -> Callable[[EInvoice], None]:
     return apply
 
 
+def _standard_breakdown(invoice: EInvoice) -> None:
+    """The lines say reverse charge, the breakdown says standard rate (at 0 %)."""
+    invoice.breakdown_as["AE"] = "S"
+    invoice.exemptions.clear()
+
+
 def _no_exemption(invoice: EInvoice) -> None:
     invoice.exemptions.clear()
 
@@ -281,6 +287,10 @@ DEFECTS: dict[str, Defect] = {
         "Steuerfreie Miete ohne USt-IdNr. und Steuernummer des Verkäufers",
         _zero_tax_defect("E", _drop("seller_vat_id")), syntax="CII",
         also=("xrechnung.BR-DE-16", "en16931.BR-CO-26")),
+    "en16931.BR-AE-01": Defect("en16931.BR-AE-01", "tax_total", "/*/cac:TaxTotal/cbc:TaxAmount",
+        "Reverse-Charge-Positionen, aber die Aufschlüsselung nennt Kategorie S statt AE",
+        _zero_tax_defect("AE", _standard_breakdown), also=("en16931.BR-S-01",
+        ("en16931.BR-S-08", "taxable", "(//cac:TaxSubtotal)[1]/cbc:TaxableAmount"))),
 }  # fmt: skip
 
 

@@ -101,6 +101,8 @@ class EInvoice:
     override: dict[str, Decimal | None] = field(default_factory=dict)
     vat_override: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)  # elements left out (by BT column)
+    #: the category a breakdown names instead of its lines' one (seeded defects)
+    breakdown_as: dict[str, str] = field(default_factory=dict)
     #: VAT exemption reason per category of the breakdown: (code BT-121, text BT-120)
     exemptions: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
@@ -120,7 +122,7 @@ class EInvoice:
             groups[key] = groups.get(key, Decimal(0)) + sign * charge.amount
         return [
             (
-                category,
+                self.breakdown_as.get(category, category),
                 rate,
                 money(taxable),
                 self.vat_override.get((category, rate), money(taxable * rate / 100)),
