@@ -159,10 +159,26 @@ def _zero_tax_parties() -> list[dict]:
 
 
 def _zero_tax_breakdowns() -> list[dict]:
-    """BR-AE/E/Z-09 (tax 0) and -10 (exemption reason: required for AE and E, none for Z)."""
+    """BR-AE/E/Z-08 (taxable amount: the category's lines + charges - allowances; exact in
+    UBL's artefact, -1 < difference <= 1 in CII's), -09 (tax 0) and -10 (exemption reason:
+    required for AE and E, none for Z)."""
     rules = []
     for code, name in ZERO_TAX_CATEGORIES.items():
         category = _cmp("category", "==", code)
+        taxable = (f"Der Steuerbasisbetrag (BT-116) der Kategorie {name} weicht um {{value}} "
+                   "von der Summe ihrer Positions-Nettobeträge zuzüglich Zuschlägen und "
+                   "abzüglich Nachlässen ab.")  # fmt: skip
+        rules += [
+            _rule(f"BR-{code}-08", "__zero08", "expect_column_values_to_be_between", "error",
+                  taxable, "BT-116 = Σ BT-131 + Σ BT-99 - Σ BT-92", min_value=-0.005,
+                  max_value=0.005, row_condition=_and(category, _cmp("syntax", "==", "UBL")),
+                  report_column="taxable"),
+            _rule(f"BR-{code}-08", "__zero08", "expect_column_values_to_be_between", "error",
+                  taxable, "BT-116 = Σ BT-131 + Σ BT-99 - Σ BT-92 (± 1)", min_value=-1,
+                  max_value=1, strict_min=True,
+                  row_condition=_and(category, _cmp("syntax", "==", "CII")),
+                  report_column="taxable"),
+        ]  # fmt: skip
         rules.append(
             _rule(f"BR-{code}-09", "tax", "expect_column_values_to_be_between", "error",
                   f"Der Steuerbetrag (BT-117) der Kategorie {name} ist nicht 0 ({{value}}).",
@@ -378,6 +394,7 @@ def einvoice_vat() -> dict:
         ex,
         derived={
             "__s08": "taxable - _expected_taxable",
+            "__zero08": "taxable - _category_taxable",
             "__co17": "abs(tax) - round(abs(taxable) * rate) / 100",
             "__s09": "abs(tax) - round(abs(taxable) * rate) / 100",
         },

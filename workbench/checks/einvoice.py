@@ -120,10 +120,17 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
     expected = bases.group_by("source_file", "category", "rate").agg(
         pl.col("_base").sum().alias("_expected_taxable")
     )
-    vat = vat.join(
-        expected, on=["source_file", "category", "rate"], how="left", nulls_equal=True
-    ).with_columns(pl.col("_expected_taxable").fill_null(0.0))
-    vat = vat.join(prepared.select("source_file", "_lines_expected"), on="source_file", how="left")
+    # BR-AE/E/Z-08: per breakdown of a zero-tax category, whatever the rates
+    per_category = bases.group_by("source_file", "category").agg(
+        pl.col("_base").sum().alias("_category_taxable")
+    )
+    vat = (
+        vat.join(expected, on=["source_file", "category", "rate"], how="left", nulls_equal=True)
+        .join(per_category, on=["source_file", "category"], how="left", nulls_equal=True)
+        .with_columns(pl.col("_expected_taxable", "_category_taxable").fill_null(0.0))
+    )
+    header_columns = prepared.select("source_file", "_lines_expected", "syntax")
+    vat = vat.join(header_columns, on="source_file", how="left")
     return {"einvoice": prepared, "einvoice_lines": lines, "einvoice_vat": vat}
 
 

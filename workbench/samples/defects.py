@@ -90,6 +90,7 @@ RULES: dict[str, str] = {
     "en16931.BR-AE-01": "reverse-charge lines without exactly one AE breakdown (EN 16931)",
     "en16931.BR-S-01": "standard-rated items without an S breakdown, or the reverse (EN 16931)",
     "en16931.BR-S-08": "standard-rated taxable amount != lines + charges - allowances (EN 16931)",
+    "en16931.BR-E-08": "exempt taxable amount != its lines + charges - allowances (EN 16931)",
     "en16931.BR-AE-02": "reverse-charge line without the buyer's VAT id or register id (EN 16931)",
     "en16931.BR-E-02": "exempt line without the seller's VAT id or tax number (EN 16931)",
     "en16931.BR-CO-26": "seller without id BT-29, register id BT-30 or VAT id BT-31 (EN 16931)",

@@ -211,6 +211,11 @@ def _standard_breakdown(invoice: EInvoice) -> None:
     invoice.exemptions.clear()
 
 
+def _taxable_off(invoice: EInvoice) -> None:
+    """The exempt breakdown's taxable amount 0,50 above the line (CII's artefact allows ± 1)."""
+    invoice.taxable_override[("E", Decimal(0))] = invoice.lines[0].amount + Decimal("0.50")
+
+
 def _no_exemption(invoice: EInvoice) -> None:
     invoice.exemptions.clear()
 
@@ -291,7 +296,17 @@ DEFECTS: dict[str, Defect] = {
         "Reverse-Charge-Positionen, aber die Aufschlüsselung nennt Kategorie S statt AE",
         _zero_tax_defect("AE", _standard_breakdown), also=("en16931.BR-S-01",
         ("en16931.BR-S-08", "taxable", "(//cac:TaxSubtotal)[1]/cbc:TaxableAmount"))),
+    "en16931.BR-E-08": Defect("en16931.BR-E-08", "taxable",
+        "(//cac:TaxSubtotal)[1]/cbc:TaxableAmount",
+        "Steuerfreie Miete: Steuerbasisbetrag 0,50 über der Position",
+        _zero_tax_defect("E", _taxable_off)),
 }  # fmt: skip
+
+
+def _ubl_xpaths(defect: Defect) -> bool:
+    """Whether the defect's manifest names elements in UBL's namespaces."""
+    xpaths = [defect.xpath, *(also[2] for also in defect.also if not isinstance(also, str))]
+    return any(xpath and ("cac:" in xpath or "cbc:" in xpath) for xpath in xpaths)
 
 
 def _xsd_break(data: bytes) -> bytes:
@@ -405,15 +420,8 @@ def generate_einvoices(
         defect = rng.choice(kinds) if rng.random() < defect_rate else None
         if defect is not None:
             syntax = defect.syntax if defect.syntax != "UBL" or syntax == "PDF" else syntax
-            if defect.rule in (
-                "einvoice.xsd",
-                "en16931.BR-S-09",
-                "xrechnung.BR-DE-19",
-                "en16931.BR-CO-10",
-                "en16931.BR-CO-09",
-                "einvoice.due_before_issue",
-            ):
-                syntax = "UBL"  # their manifest XPaths are UBL's  # fmt: skip
+            if _ubl_xpaths(defect):
+                syntax = "UBL"  # the manifest's XPaths are UBL's
         extension = "pdf" if syntax == "PDF" else "xml"
         out.append(_sample(f"einvoice_{invoice.number}.{extension}", invoice, defect, syntax))
     return out

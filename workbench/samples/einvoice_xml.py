@@ -100,6 +100,7 @@ class EInvoice:
     # overrides of computed values, for seeded defects: BT column -> value
     override: dict[str, Decimal | None] = field(default_factory=dict)
     vat_override: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
+    taxable_override: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)  # elements left out (by BT column)
     #: the category a breakdown names instead of its lines' one (seeded defects)
     breakdown_as: dict[str, str] = field(default_factory=dict)
@@ -124,7 +125,7 @@ class EInvoice:
             (
                 self.breakdown_as.get(category, category),
                 rate,
-                money(taxable),
+                self.taxable_override.get((category, rate), money(taxable)),
                 self.vat_override.get((category, rate), money(taxable * rate / 100)),
             )
             for (category, rate), taxable in groups.items()
