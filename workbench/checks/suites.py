@@ -228,7 +228,10 @@ def _node(node: ast.AST, text: str) -> pl.Expr:
             return args[0].abs()
         if node.func.id == "round" and len(node.args) in (1, 2):
             digits = node.args[1].value if len(node.args) == 2 else 0  # type: ignore[attr-defined]
-            return args[0].round(int(digits))
+            # half away from zero: XPath's round() in the EN 16931 artefacts rounds 53,305 to
+            # 53,31 (polars' default, half to even, gives 53,30); equal for the absolute values
+            # the suites round
+            return args[0].round(int(digits), mode="half_away_from_zero")
     raise ConfigError(
         f"Die abgeleitete Spalte '{text}' verwendet nicht unterstützte Ausdrücke "
         "(erlaubt: Spalten, Zahlen, + - * /, abs, round)."
