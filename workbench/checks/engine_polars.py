@@ -275,7 +275,9 @@ def _screened_groups(
 
     *distinct*: the value expectations (without row condition) of a repetitive text column
     that has a regex among them.
-    *union*: two or more forbidden-character expectations of another text column.
+    *union*: the forbidden-character and maximum-length expectations of another text column,
+    when there are two or more of them or a length among them (one regex pass for all of its
+    forbidden characters; a length screened by the byte length, which needs no pass).
     """
     per_column: dict[str, list[Expectation]] = {}
     for e in expectations:
@@ -297,9 +299,46 @@ def _screened_groups(
             distinct[column] = group
             continue
         forbidden = [e for e in group if e.type == "expect_column_values_to_not_match_regex"]
-        if len(forbidden) > 1:
-            union[column] = forbidden
+        longest = [e for e in group if _maximum_length_only(e)]
+        if longest or len(forbidden) > 1:
+            union[column] = forbidden + longest
     return distinct, union
+
+
+def _maximum_length_only(expectation: Expectation) -> bool:
+    """A length expectation with an upper bound only (a minimum cannot be screened by bytes)."""
+    return (
+        expectation.type == "expect_column_value_lengths_to_be_between"
+        and expectation.kwargs.get("min_value") is None
+        and expectation.kwargs.get("max_value") is not None
+    )
+
+
+def _union_screen(
+    column: str, group: Sequence[Expectation], parameters: Mapping[str, Any]
+) -> pl.Expr:
+    """A superset of the rows of ``column`` that fail an expectation of its *union* group.
+
+    Forbidden characters: one alternation of their regexes. Maximum lengths: a text of at
+    most ``max`` bytes has at most ``max`` characters, so only longer texts need counting
+    (``len_bytes`` reads the stored length, ``len_chars`` decodes the text).
+    """
+    text = pl.col(column)
+    parts = []
+    forbidden = [e for e in group if e.type == "expect_column_values_to_not_match_regex"]
+    if forbidden:
+        alternation = "|".join(f"(?:{python_regex_to_rust(e.kwargs['regex'])})" for e in forbidden)
+        parts.append(text.str.contains(alternation))
+    for e in group:
+        if _maximum_length_only(e):
+            kwargs = resolve(e.kwargs, parameters)
+            high = kwargs["max_value"]
+            parts.append(
+                text.str.len_bytes() >= high
+                if kwargs.get("strict_max")
+                else text.str.len_bytes() > high
+            )
+    return (text.is_not_null() & pl.any_horizontal(parts)).fill_null(False)
 
 
 def _failing_values(
@@ -348,12 +387,7 @@ def unexpected_rows(
         if e.index not in screened
     ]
     for column, group in union.items():
-        alternation = "|".join(f"(?:{python_regex_to_rust(e.kwargs['regex'])})" for e in group)
-        exprs.append(
-            (pl.col(column).is_not_null() & pl.col(column).str.contains(alternation))
-            .fill_null(False)
-            .alias(f"screen:{column}")
-        )
+        exprs.append(_union_screen(column, group, parameters).alias(f"screen:{column}"))
     for column, values in failing.items():
         exprs.append(pl.col(column).is_in(values.implode()).alias(f"screen:{column}"))
     if not exprs:
