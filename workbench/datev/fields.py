@@ -81,8 +81,9 @@ class FieldType:
 
     def valid_without_quote(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         """``valid``, and the formatted value holds no ``"``: a writer then need not double
-        any. False where ``valid`` is false; null where ``valid`` is null."""
-        return self.valid(col, ctx) & ~self.format(col, ctx).str.contains('"', literal=True)
+        any. Equals ``valid`` for a missing value."""
+        quote = self.format(col, ctx).str.contains('"', literal=True).fill_null(False)
+        return self.valid(col, ctx) & ~quote
 
     def format(self, col: pl.Expr, ctx: Context) -> pl.Expr:
         """Prepared value as it appears in the file (without quotes)."""
