@@ -66,3 +66,25 @@ def test_the_first_invalid_booking_is_found_in_a_later_slice(tmp_path, monkeypat
     with pytest.raises(DatevFormatError, match=r"Datensatz 18 \(Index 17\): Wert 'bad_id'"):
         write_extf_files(frame, HEADER, directory=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("row", [0, 13, 29])
+def test_a_quote_in_any_slice_is_doubled(tmp_path, monkeypatch, row):
+    """Quotes are doubled only in columns found to hold one, in whichever check slice."""
+    monkeypatch.setattr(extf, "_CHECK_ROWS", 5)
+    monkeypatch.setattr(extf, "_WRITE_ROWS", 4)
+    frame = shuffled_months(30).with_columns(
+        pl.when(pl.int_range(pl.len()) == row)
+        .then(pl.lit('Sag "Hallo"'))
+        .otherwise(pl.lit("ohne"))
+        .alias("Buchungstext"),
+        pl.when(pl.int_range(pl.len()) == 29 - row)
+        .then(pl.lit('2"'))
+        .otherwise(pl.lit("x"))
+        .alias("KOST1 - Kostenstelle"),
+    )
+    header = replace(HEADER, date_from=None, date_to=None)
+    written = b"".join(p.read_bytes() for p in write_extf_files(frame, header, directory=tmp_path))
+    assert written.count(b'"Sag ""Hallo"""') == 1
+    assert written.count(b'"2"""') == 1
+    assert written.count(b'"ohne"') == 29

@@ -219,3 +219,58 @@ def test_fast_valid_agrees_with_problem(field, ctx):
     for valid, problem, value in out.iter_rows():
         if value is not None:
             assert valid == (problem is None), (value, problem)
+
+
+@pytest.mark.parametrize("decimals", [0, 2, 6])
+@pytest.mark.parametrize("separator", [",", "."])
+def test_amount_format_writes_the_rounded_value_exactly(decimals, separator):
+    """Amounts are written from the scaled value rounded to an integer: the text must be
+    that integer with the separator ``decimals`` places from the right, sign in front."""
+    import random
+
+    import polars as pl
+
+    rng = random.Random(20240131)
+    values = [0.0, -0.0, 0.004, -0.004, 0.05, -0.05, 9_999_999_999.99, 1.005, 2.675]
+    values += [rng.uniform(-1e9, 1e9) for _ in range(2000)]
+    values += [rng.randint(-(10**8), 10**8) / 10 ** rng.randint(0, 6) for _ in range(2000)]
+    field = Amount(decimals=decimals, signed=True)
+    ctx = Context(decimal_separator=separator)
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.Float64})
+    written = frame.select(field.format(pl.col("v"), ctx)).to_series().to_list()
+    scaled = frame.select((pl.col("v") * 10**decimals).round(0).cast(pl.Int64)).to_series()
+    for number, text in zip(scaled.to_list(), written, strict=True):
+        digits = str(abs(number)).zfill(decimals + 1)
+        whole, part = digits[: len(digits) - decimals], digits[len(digits) - decimals :]
+        expected = ("-" if number < 0 else "") + whole + (separator + part if decimals else "")
+        assert text == expected, (number, text)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        Text(5),
+        Text(36, r"[A-Za-z0-9$&%*+\-/]", "X"),
+        Text(10, pattern=r"[A-Z]{2}\d+"),
+        Choice(("S", "H")),
+        Choice(('"', "x")),
+    ],
+)
+@pytest.mark.parametrize("ctx", [Context(), Context(encoding="utf-8")])
+def test_valid_without_quote_is_valid_and_no_quote(field, ctx):
+    """The EXTF writer doubles quotes only in columns where this finds one."""
+    import polars as pl
+
+    values = ['a"b', '"', "RE-1", "x", "Müller", "a\tb", '"' * 40, "DE12", 'DE"1', "S", None]
+    frame = pl.DataFrame({"v": values})
+    prepared = field.prepare(pl.col("v"), pl.String)
+    out = frame.select(
+        both=field.valid_without_quote(prepared, ctx),
+        valid=field.valid(prepared, ctx),
+        value=prepared,
+    )
+    for both, valid, value in out.iter_rows():
+        if value is None:
+            assert both == valid  # null or True, as each type treats a missing value
+        else:
+            assert both == (valid and '"' not in value), value

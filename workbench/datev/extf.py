@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import date
 from functools import partial
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 
-from workbench.datev.extf_fields import ExtfFormat
+from workbench.datev.extf_fields import ExtfField, ExtfFormat
 from workbench.datev.extf_header import (
     ENCODINGS,
     LINE_END,
@@ -80,23 +80,33 @@ def _check_columns(frame: pl.DataFrame, header: ExtfHeader) -> list[str]:
     return [f.name for f in fmt.fields if f.required and f.name not in frame.columns]
 
 
+def _checks(
+    frame: pl.DataFrame, header: ExtfHeader, f: ExtfField
+) -> tuple[pl.Expr, list[tuple[pl.Expr, str]]]:
+    """A present field's prepared value and its checks beyond the field type (condition,
+    reason): unparseable, required, outside the period."""
+    raw = pl.col(f.name)
+    value = f.type.prepare(raw, frame.schema[f.name])
+    checks = [(raw.is_not_null() & value.is_null(), "hat kein gültiges Format")]
+    if f.required:
+        checks.append((raw.is_null(), "ist ein Pflichtfeld und leer"))
+    if header.format.has_period and f.name == "Belegdatum" and header.date_from and header.date_to:
+        span = f"{header.date_from:%d.%m.%Y}–{header.date_to:%d.%m.%Y}"
+        outside = (value < pl.lit(header.date_from)) | (value > pl.lit(header.date_to))
+        checks.append((outside, f"liegt außerhalb des Zeitraums Datum vom/bis ({span})"))
+    return value, checks
+
+
+def _present(frame: pl.DataFrame, header: ExtfHeader) -> list[ExtfField]:
+    return [f for f in header.format.fields if f.name in frame.columns]
+
+
 def _rules(frame: pl.DataFrame, header: ExtfHeader, ctx: Context, *, detail: bool) -> list[pl.Expr]:
     """Per present field: the reason a value is invalid (String or null) with ``detail``,
     else a cheap boolean "is invalid" used to find the few rows that need the reason."""
-    fmt = header.format
     exprs = []
-    for f in fmt.fields:
-        if f.name not in frame.columns:
-            continue
-        raw = pl.col(f.name)
-        value = f.type.prepare(raw, frame.schema[f.name])
-        checks = [(raw.is_not_null() & value.is_null(), "hat kein gültiges Format")]
-        if f.required:
-            checks.append((raw.is_null(), "ist ein Pflichtfeld und leer"))
-        if fmt.has_period and f.name == "Belegdatum" and header.date_from and header.date_to:
-            span = f"{header.date_from:%d.%m.%Y}–{header.date_to:%d.%m.%Y}"
-            outside = (value < pl.lit(header.date_from)) | (value > pl.lit(header.date_to))
-            checks.append((outside, f"liegt außerhalb des Zeitraums Datum vom/bis ({span})"))
+    for f in _present(frame, header):
+        value, checks = _checks(frame, header, f)
         if detail:
             expr: Then | ChainedThen = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
             for condition, reason in checks[1:]:
@@ -105,6 +115,19 @@ def _rules(frame: pl.DataFrame, header: ExtfHeader, ctx: Context, *, detail: boo
         else:
             bad = pl.any_horizontal([c for c, _ in checks]).fill_null(False)
             exprs.append((bad | ~f.type.valid(value, ctx).fill_null(True)).alias(f.name))
+    return exprs
+
+
+def _clean(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> list[pl.Expr]:
+    """Per present field one boolean for the whole frame: every value is valid and, for a
+    quoted field, holds no ``"``. False means an invalid value or a quote to double."""
+    exprs = []
+    for f in _present(frame, header):
+        value, checks = _checks(frame, header, f)
+        bad = pl.any_horizontal([c for c, _ in checks]).fill_null(False)
+        quote_free = f.type.valid_without_quote if f.type.quoted else f.type.valid
+        valid = quote_free(value, ctx)
+        exprs.append((~bad & valid.fill_null(True)).all().alias(f.name))
     return exprs
 
 
@@ -167,7 +190,13 @@ def validate_bookings(
 _CHECK_ROWS = 100_000
 
 
-def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
+def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> frozenset[str]:
+    """Raise ``DatevFormatError`` for the first invalid booking; else return the quoted
+    columns with a ``"`` in some value (the only ones whose quotes the writer must double).
+
+    Most frames are clean: one boolean per field and slice says so. Only a slice where a
+    field is not clean is looked at row by row, to tell a quote from an invalid value.
+    """
     missing = _check_columns(frame, header)
     if missing:
         raise DatevFormatError(
@@ -175,19 +204,26 @@ def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
             "Bitte ordnen Sie diesem DATEV-Feld eine Spalte zu.",
             column=missing[0],
         )
-    exprs = _rules(frame, header, ctx, detail=False)
-    if not exprs:
-        return
-    failing = pl.any_horizontal(exprs).arg_true().first()
+    clean = _clean(frame, header, ctx)
+    names = [f.name for f in _present(frame, header)]
+    failing = pl.any_horizontal(_rules(frame, header, ctx, detail=False)).arg_true().first()
+    quotes: set[str] = set()
     # In slices: every rule looks at one value, so the prepared columns need not exist for all
     # rows at once (peak memory of the EXTF writer).
     for offset in range(0, frame.height, _CHECK_ROWS):
-        first = frame.slice(offset, _CHECK_ROWS).select(failing).item()
+        part = frame.slice(offset, _CHECK_ROWS)
+        flags = part.select(clean).row(0)
+        unclear = {name for name, ok in zip(names, flags, strict=True) if not ok}
+        if not unclear:
+            continue
+        first = part.select(failing).item()
         if first is not None:
-            break
-    else:
-        return
-    row = offset + int(first)
+            _raise_for(frame, header, ctx, offset + int(first))
+        quotes |= unclear  # every value is valid: each unclear field holds a quote
+    return frozenset(quotes)
+
+
+def _raise_for(frame: pl.DataFrame, header: ExtfHeader, ctx: Context, row: int) -> None:
     one = frame.slice(row, 1).select(_rules(frame, header, ctx, detail=True))
     found = [(c, one[c][0]) for c in one.columns if one[c][0] is not None]
     name, reason = found[0] if found else (one.columns[0], "verletzt die Feldregeln")
@@ -201,13 +237,17 @@ def _raise_first(frame: pl.DataFrame, header: ExtfHeader, ctx: Context) -> None:
     )
 
 
-def _render_rows(frame: pl.DataFrame, fmt: ExtfFormat, ctx: Context) -> pl.Series:
+def _render_rows(
+    frame: pl.DataFrame, fmt: ExtfFormat, ctx: Context, quotes: Collection[str]
+) -> pl.Series:
     """One line per booking, as :meth:`FieldType.render` would write each field.
 
     One ``concat_str`` over the whole line: separators and quotes are literals between the
     values, adjacent literals merged into one, and a null value is skipped (``ignore_nulls``),
     which leaves ``""`` for an empty text and nothing for an empty number, as DATEV writes
-    them. Quoting each field on its own would build a new string column per field.
+    them. Quoting each field on its own would build a new string column per field. Inner
+    quotes are doubled only in ``quotes``, the columns found to hold one: the replacement
+    copies a whole column even where it finds nothing.
     """
     items: list[pl.Expr] = []
     pending = ""  # literal text not yet emitted: separators, closing and opening quotes
@@ -219,7 +259,8 @@ def _render_rows(frame: pl.DataFrame, fmt: ExtfFormat, ctx: Context) -> pl.Serie
             continue
         value = f.type.format(f.type.prepare(pl.col(f.name), frame.schema[f.name]), ctx)
         if f.type.quoted:
-            value = value.str.replace_all('"', '""', literal=True)
+            if f.name in quotes:
+                value = value.str.replace_all('"', '""', literal=True)
             pending += '"'
         if pending:
             items.append(pl.lit(pending))
@@ -256,8 +297,8 @@ def write_extf(
             "je Datei. Bitte verwenden Sie write_extf_files, das die Buchungen aufteilt.",
             value=bookings.height,
         )
-    _raise_first(bookings, header, _context(header, encoding))
-    data = _encode(bookings, header, encoding)
+    quotes = _raise_first(bookings, header, _context(header, encoding))
+    data = _encode(bookings, header, encoding, quotes)
     if isinstance(path_or_buffer, (str, Path)):
         Path(path_or_buffer).write_bytes(data)
     elif path_or_buffer is not None:
@@ -305,8 +346,15 @@ def _cp1252(text: str) -> bytes:
         return text.encode("cp1252")
 
 
-def _write_file(bookings: pl.DataFrame, header: ExtfHeader, encoding: str, out: BinaryIO) -> None:
-    """Header, column line and the bookings' lines, in ``encoding``, to ``out``."""
+def _write_file(
+    bookings: pl.DataFrame,
+    header: ExtfHeader,
+    encoding: str,
+    out: BinaryIO,
+    quotes: Collection[str],
+) -> None:
+    """Header, column line and the bookings' lines, in ``encoding``, to ``out``; ``quotes``
+    names the quoted columns with a ``"`` in some value (see :func:`_raise_first`)."""
     fmt = header.format
     head = LINE_END.join([format_header(header), SEPARATOR.join(fmt.column_line)]) + LINE_END
     out.write(head.encode(ENCODINGS[encoding]))
@@ -314,7 +362,7 @@ def _write_file(bookings: pl.DataFrame, header: ExtfHeader, encoding: str, out: 
     # In slices: the lines of a whole file (99,999 bookings, 33 MB) would stay in the
     # allocator after writing; a slice's lines are reused for the next slice.
     for offset in range(0, bookings.height, _WRITE_ROWS):
-        lines = _render_rows(bookings.slice(offset, _WRITE_ROWS), fmt, ctx).to_frame()
+        lines = _render_rows(bookings.slice(offset, _WRITE_ROWS), fmt, ctx, quotes).to_frame()
         lines.write_csv(
             encoder,  # type: ignore[call-overload]  # a binary file-like
             include_header=False,
@@ -323,9 +371,11 @@ def _write_file(bookings: pl.DataFrame, header: ExtfHeader, encoding: str, out: 
         )
 
 
-def _encode(bookings: pl.DataFrame, header: ExtfHeader, encoding: str) -> bytes:
+def _encode(
+    bookings: pl.DataFrame, header: ExtfHeader, encoding: str, quotes: Collection[str]
+) -> bytes:
     data = io.BytesIO()
-    _write_file(bookings, header, encoding, data)
+    _write_file(bookings, header, encoding, data, quotes)
     return data.getvalue()
 
 
@@ -429,7 +479,7 @@ def write_extf_files(
         return [path]
     ctx = _context(replace(header, date_from=None, date_to=None), encoding)
     # Check everything first so that no partial set of files is left behind.
-    _raise_first(bookings, replace(header, date_from=None, date_to=None), ctx)
+    quotes = _raise_first(bookings, replace(header, date_from=None, date_to=None), ctx)
     written = []
     for start, end, pieces in _period_pieces(bookings, max_postings):
         fy = _fiscal_year_start_for(start, header.fiscal_year_start)
@@ -439,6 +489,6 @@ def write_extf_files(
             suffix = f"_{i + 1:02d}" if len(pieces) > 1 else ""
             path = directory / f"EXTF_Buchungsstapel_{start:%Y%m%d}_{end:%Y%m%d}{suffix}.csv"
             with path.open("wb") as out:
-                _write_file(piece(), file_header, encoding, out)
+                _write_file(piece(), file_header, encoding, out, quotes)
             written.append(path)
     return written
