@@ -43,6 +43,7 @@ from workbench.datev.package_checks import (
     check_documents,
     prepare,
     record_batches,
+    records_proven_valid,
     typed,
 )
 from workbench.datev.xsd import validate_xml
@@ -251,7 +252,9 @@ class _SchemaChecks:
         self.archive_checks: list[Future[DatevFormatError | None]] = []
 
     def records(self, frame: pl.DataFrame) -> None:
-        if self.pool is not None:
+        # Proven valid in one vectorised pass, or checked by libxml2 batch by batch for the
+        # exact first error.
+        if self.pool is not None and not records_proven_valid(frame):
             pool = self.pool
             self.record_checks = [pool.submit(batch_problem, b) for b in record_batches(frame)]
 
