@@ -30,7 +30,14 @@ import polars as pl
 from workbench.datev.xsd_patterns import UnsupportedSchema, rust_regex
 from workbench.resources import resource_path
 
-__all__ = ["SimpleType", "UnsupportedSchema", "proven_valid", "record_elements"]
+__all__ = [
+    "BUILTINS",
+    "FACETS",
+    "SimpleType",
+    "UnsupportedSchema",
+    "proven_valid",
+    "record_elements",
+]
 
 XSD = "http://www.w3.org/2001/XMLSchema"
 _X = f"{{{XSD}}}"
@@ -42,8 +49,8 @@ _INTEGERS: dict[str, tuple[int | None, int | None]] = {
     "positiveInteger": (1, None), "unsignedLong": (0, 2**64 - 1), "unsignedInt": (0, 2**32 - 1),
     "unsignedShort": (0, 2**16 - 1), "unsignedByte": (0, 255),
 }  # fmt: skip
-_BUILTINS = frozenset({"string", "decimal", "date", "boolean", *_INTEGERS})
-_FACETS = frozenset({"pattern", "enumeration", "length", "minLength", "maxLength", "totalDigits",
+BUILTINS = frozenset({"string", "decimal", "date", "boolean", *_INTEGERS})
+FACETS = frozenset({"pattern", "enumeration", "length", "minLength", "maxLength", "totalDigits",
                      "fractionDigits", "minInclusive", "maxInclusive", "minExclusive",
                      "maxExclusive"})  # fmt: skip
 _BOUNDS = ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive")
@@ -129,7 +136,7 @@ def _simple_type(schema: _Schema, node: ElementTree.Element, name: str) -> Simpl
         local = facet.tag.removeprefix(_X)
         if local in ("annotation", "simpleType"):
             continue
-        if local not in _FACETS:
+        if local not in FACETS:
             raise UnsupportedSchema(f"simpleType {name}: facet {local} is not supported")
         facets.append((local, facet.get("value", "")))
     if base.members:
@@ -142,7 +149,7 @@ def _simple_type(schema: _Schema, node: ElementTree.Element, name: str) -> Simpl
 def _resolve(schema: _Schema, element: ElementTree.Element, reference: str) -> SimpleType:
     namespace, local = schema.qname(element, reference)
     if namespace == XSD:
-        if local not in _BUILTINS:
+        if local not in BUILTINS:
             raise UnsupportedSchema(f"built-in type xsd:{local} is not supported")
         return SimpleType(local, local)
     if (namespace, local) not in schema.simple:
