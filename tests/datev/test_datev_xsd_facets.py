@@ -14,6 +14,7 @@ import random
 import shutil
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from xml.etree import ElementTree
 
 import polars as pl
@@ -21,7 +22,7 @@ import pytest
 from lxml import etree
 
 import workbench.datev.package as package_module
-from workbench.datev import ledger_xml, package_checks, xsd_facets
+from workbench.datev import ledger_xml, limits, package_checks, xsd_facets
 from workbench.datev.fields import Text
 from workbench.datev.package import build_packages
 from workbench.datev.xsd import _lxml_schema
@@ -360,3 +361,62 @@ def test_each_facet_kind_agrees_with_libxml2(case):
         if proven != schema.validate(etree.fromstring(f"<v>{text}</v>"))
     ]
     assert disagree == doubtful, (base, facets)
+
+
+DOCUMENT_XSD = "Document_v060.xsd"
+
+
+def test_document_xml_blocks_are_independent_and_limited_as_the_xsd_says(shared_datev):
+    # What checking one <document> per number of Belegbilder relies on (package._archive_problem).
+    root = ElementTree.parse(shared_datev("xsd", DOCUMENT_XSD)).getroot()
+    assert not [e for e in root.iter() if e.tag.removeprefix(X) in ("unique", "key", "keyref")]
+    occurs = {
+        (t.get("name"), e.get("name")): e.get("maxOccurs")
+        for t in root.iter(f"{X}complexType")
+        for e in t.iter(f"{X}element")
+    }
+    assert occurs[("content", "document")] == str(limits.MAX_DOCUMENTS_PER_PACKAGE)
+    assert occurs[("document", "extension")] == str(limits.MAX_EXTENSIONS_PER_DOCUMENT)
+
+
+@pytest.mark.parametrize(
+    ("complex_type", "attribute"),
+    [("File", "name"), *[(ledger, "datafile") for ledger in LEDGERS]],
+)
+def test_file_name_attributes_have_the_xsds_facets(shared_datev, complex_type, attribute):
+    folder = shared_datev("xsd")
+    simple = xsd_facets.attribute_type(complex_type, attribute, folder / DOCUMENT_XSD)
+    types = {
+        t.get("name"): t for t in ElementTree.parse(folder / "Document_types_v060.xsd").getroot()
+    }
+    assert Counter(simple.facets) == _facets_in_xsd(types, "p20")
+
+
+def test_a_package_s_document_xml_is_proven_by_one_document_per_number_of_belegbilder(
+    tmp_path, monkeypatch
+):
+    checked: list[int] = []
+    real = package_module.validate_xml
+
+    def counting(data: bytes, kind: str, **options: str) -> list[str]:
+        checked.append(data.count(b"<document>"))
+        return real(data, kind, **options)
+
+    monkeypatch.setattr(package_module, "validate_xml", counting)
+    pdf = tmp_path / "beleg.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    frame = payable_items(300).with_columns(
+        pl.when(pl.int_range(pl.len()) % 3 == 0).then(pl.lit(str(pdf))).alias("attachment")
+    )
+    result = build_packages(frame, out_dir=tmp_path / "out", client="455148-1")
+    assert [p.documents for p in result.packages] == [300]
+    assert checked == [2]  # one without and one with a Belegbild
+
+
+@pytest.mark.parametrize("name", ["x" * 256, "", "a\tb", "Beleg\uffff.pdf"])
+def test_a_file_name_the_check_cannot_prove_leaves_document_xml_to_libxml2(name):
+    package = package_module.Package("p", Path("p"), "455148-1", "2024-01", "Rechnungseingang",
+                                     "accountsPayableLedger", files=["RE-1.xml", name])  # fmt: skip
+    assert not package_module._names_valid(package)
+    package.files = ["RE-1.xml", "Rechnung 1 (Kopie) & Söhne.pdf"]
+    assert package_module._names_valid(package)

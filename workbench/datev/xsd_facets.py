@@ -19,6 +19,7 @@ beyond 18 digits); the caller then asks libxml2. A facet or construct not handle
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -42,6 +43,7 @@ __all__ = [
 XSD = "http://www.w3.org/2001/XMLSchema"
 _X = f"{{{XSD}}}"
 LEDGER_SCHEMA = "Belegverwaltung_online_ledger_import_v060.xsd"
+DOCUMENT_SCHEMA = "Document_v060.xsd"
 #: Built-in integer types and their value range (XML Schema Part 2, §3.3).
 _INTEGERS: dict[str, tuple[int | None, int | None]] = {
     "integer": (None, None), "long": (-(2**63), 2**63 - 1), "int": (-(2**31), 2**31 - 1),
@@ -209,8 +211,22 @@ def record_elements(xsd: Path | None = None) -> dict[str, dict[str, tuple[Simple
     }
 
 
+@functools.cache
+def attribute_type(complex_type: str, attribute: str, xsd: Path | None = None) -> SimpleType:
+    """The simple type of ``attribute`` on ``complex_type`` of the document.xml XSD (declared
+    on the type or on its complexContent extension; the shipped XSD unless ``xsd``)."""
+    schema = _Schema(xsd or resource_path("xsd", DOCUMENT_SCHEMA))
+    node = schema.complex[(schema.root.get("targetNamespace", ""), complex_type)]
+    declared = node.findall(f"{_X}attribute")
+    declared += node.findall(f"{_X}complexContent/{_X}extension/{_X}attribute")
+    for item in declared:
+        if item.get("name") == attribute and item.get("type") and not item.get("fixed"):
+            return _resolve(schema, item, item.get("type", ""))
+    raise UnsupportedSchema(f"attribute {attribute} of {complex_type}")
+
+
 def proven_valid(
-    texts: pl.DataFrame, declared: dict[str, tuple[SimpleType, str | None]]
+    texts: pl.DataFrame, declared: Mapping[str, tuple[SimpleType, str | None]]
 ) -> pl.Series:
     """Per row of ``texts`` (one column per element, null: no element): True if every text is
     certainly valid for its element's type and ``fixed`` value; False if one is invalid or
