@@ -110,6 +110,9 @@ CHANGES = {
     "attribute on a record": (LEDGER_XSD, '<xsd:complexType name="base">\n\t\t<xsd:sequence>',
                               '<xsd:complexType name="base">\n\t\t<xsd:attribute name="x"/>'
                               "<xsd:sequence>"),
+    "identity constraint": (LEDGER_XSD, '<xsd:element name="consolidate">',
+                            '<xsd:element name="consolidate"><xsd:unique name="u">'
+                            '<xsd:selector xpath="*"/><xsd:field xpath="@x"/></xsd:unique>'),
     "repeated element": (LEDGER_XSD, 'type="de:p30" minOccurs="0" maxOccurs="1"',
                          'type="de:p30" minOccurs="0" maxOccurs="2"'),
 }  # fmt: skip

@@ -1,4 +1,5 @@
-"""DATEV's XSD simple types as polars checks: the per-value half of the XSD check of records.
+"""DATEV's XSD simple types as polars checks: the per-value half of the XSD check of records
+and of the file names in document.xml (``attribute_type``).
 
 The record types of the LedgerImport XSD (``accountsPayableLedger``, ``accountsReceivableLedger``,
 ``cashLedger``) are sequences of simple-typed elements, without attributes, wildcards, mixed
@@ -36,6 +37,7 @@ __all__ = [
     "FACETS",
     "SimpleType",
     "UnsupportedSchema",
+    "attribute_type",
     "proven_valid",
     "record_elements",
 ]
@@ -99,6 +101,9 @@ class _Schema:
                 root = item
         assert root is not None
         target = root.get("targetNamespace", "")
+        # A constraint across elements (unique values, keys) is not a per-record check.
+        if any(e.tag in (f"{_X}unique", f"{_X}key", f"{_X}keyref") for e in root.iter()):
+            raise UnsupportedSchema(f"identity constraints in {path.name}")
         for child in root:
             if child.tag in (f"{_X}simpleType", f"{_X}complexType") and child.get("name"):
                 table = self.simple if child.tag == f"{_X}simpleType" else self.complex
