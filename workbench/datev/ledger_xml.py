@@ -208,17 +208,25 @@ def _escape(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def element_texts(records: pl.DataFrame, *, ledger: str) -> dict[str, pl.Expr]:
+    """The text of every element a record of ``ledger`` is written with, before XML escaping,
+    in the XSD's order (null: the record has no such element). ``records`` as
+    :func:`blank_to_null` returns them."""
+    texts = {}
+    for name in ELEMENT_ORDER[ledger]:
+        if name in records.columns:
+            ftype = TYPES[name]
+            texts[name] = ftype.format(ftype.prepare(pl.col(name), records.schema[name]), _CTX)
+    return texts
+
+
 def render_records(records: pl.DataFrame, *, ledger: str, indent: str = "    ") -> pl.Series:
     """One XML string per (already validated) record, elements in the XSD's order."""
     _check_kind(ledger)
     records = blank_to_null(records)
     inner = indent + "  "
     items: list[pl.Expr] = [pl.lit(f"{indent}<{ledger}>")]
-    for name in ELEMENT_ORDER[ledger]:
-        if name not in records.columns:
-            continue
-        ftype = TYPES[name]
-        value = ftype.format(ftype.prepare(pl.col(name), records.schema[name]), _CTX)
+    for name, value in element_texts(records, ledger=ledger).items():
         element = pl.lit(f"\n{inner}<{name}>") + _escape(value) + pl.lit(f"</{name}>")
         items.append(element.fill_null(""))
     items.append(pl.lit(f"\n{indent}</{ledger}>"))

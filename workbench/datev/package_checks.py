@@ -14,7 +14,7 @@ import stat
 
 import polars as pl
 
-from workbench.datev import ledger_xml
+from workbench.datev import ledger_xml, xsd_facets
 from workbench.datev.limits import MAX_CONSOLIDATED_CENTS
 from workbench.datev.xsd import validate_xml
 from workbench.errors import DatevFormatError
@@ -25,6 +25,7 @@ __all__ = [
     "check_documents",
     "prepare",
     "record_batches",
+    "records_proven_valid",
     "typed",
     "validate_records",
 ]
@@ -127,18 +128,56 @@ def _check_attachment(path_text: str, document_id: str) -> None:
 
 
 def validate_records(frame: pl.DataFrame) -> None:
-    """XSD-check all rendered records in batches of 5000 per ledger kind; raise for the first
-    record DATEV's schema rejects.
+    """XSD-check all rendered records; raise for the first record DATEV's schema rejects.
 
-    One LedgerImport takes exactly one consolidate, so records of many documents are wrapped
-    into one test consolidate; the real consolidate attributes are derived from these values
-    and checked in ``_raise_document_problem``. Only when a batch fails is the culprit searched
-    record by record. ``build_packages`` runs the batches (:func:`record_batches`,
-    :func:`batch_problem`) on threads while it plans the packages.
+    First :func:`records_proven_valid`; only if it cannot prove them valid, libxml2 checks the
+    records in batches of 5000 per ledger kind. One LedgerImport takes exactly one consolidate,
+    so records of many documents are wrapped into one test consolidate; the real consolidate
+    attributes are derived from these values and checked in ``_raise_document_problem``. Only
+    when a batch fails is the culprit searched record by record. ``build_packages`` runs the
+    batches (:func:`record_batches`, :func:`batch_problem`) on threads while it plans.
     """
+    if records_proven_valid(frame):
+        return
     for batch in record_batches(frame):
         if problem := batch_problem(batch):
             raise problem
+
+
+def records_proven_valid(frame: pl.DataFrame) -> bool:
+    """True if every rendered record (``_ledger``, ``_xml`` and the element columns) is valid
+    against DATEV's XSD; False means "not proven": ask libxml2 batch by batch.
+
+    A record is valid when its element texts pass their simple types and its elements fit
+    the content model (``xsd_facets`` explains why these two make up the whole XSD check of a
+    record). The texts are checked vectorised against facets read from the XSD; the content
+    model by libxml2 on the first record of every shape (set of elements present).
+    """
+    try:
+        declared = xsd_facets.record_elements()
+        for ledger in frame["_ledger"].unique(maintain_order=True).to_list():
+            part = ledger_xml.blank_to_null(frame.filter(pl.col("_ledger") == ledger))
+            texts = ledger_xml.element_texts(part, ledger=ledger)
+            if not set(texts) <= set(declared[ledger]):
+                return False
+            written = part.select(**texts)
+            valid = xsd_facets.proven_valid(
+                written, {name: declared[ledger][name] for name in texts}
+            )
+            shape = pl.sum_horizontal(
+                pl.col(name).is_not_null().cast(pl.Int64) * (1 << bit)
+                for bit, name in enumerate(texts)
+            )
+            verdict = written.select(shape.alias("shape")).with_columns(valid, part["_xml"])
+            if not verdict["valid"].all():
+                return False
+            shapes = verdict.unique("shape", keep="first", maintain_order=True)["_xml"]
+            for offset in range(0, shapes.len(), ledger_xml.MAX_RECORDS):
+                if _xsd_errors(shapes.slice(offset, ledger_xml.MAX_RECORDS).str.join("\n").item()):
+                    return False
+    except xsd_facets.UnsupportedSchema:
+        return False
+    return True
 
 
 def record_batches(frame: pl.DataFrame) -> list[pl.DataFrame]:
