@@ -105,7 +105,7 @@ def run(mode: str, clients: list[str], folder: Path, workers: int) -> dict:
         from distributed import LocalCluster
 
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
     try:
         with PeakMemory() as memory:

@@ -67,7 +67,10 @@ def test_reports_for_20_clients_on_a_dask_cluster_with_a_killed_worker(many_clie
 
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # 8787 may be taken
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):
