@@ -14,7 +14,7 @@ import polars as pl
 
 from workbench.sources.schema import Column
 
-__all__ = ["convert_series", "normalise_number"]
+__all__ = ["convert_series", "fast_conversion", "normalise_number"]
 
 Parser = Callable[[pl.Series], pl.Series]
 
@@ -294,6 +294,48 @@ def _parsers(
             mapped = _lookup(spellings, pl.String())
             return [_exact(column.choices), lambda text: _exact(column.choices)(mapped(text))]
     raise ValueError(f"unknown column type {column.type!r}")
+
+
+#: Characters in a number that only the full parsers may judge: the float cast alone would read
+#: ``1e5``, ``inf``, ``nan`` and ``+1``, which the number rules do not accept as written.
+_NOT_PLAIN_NUMBER = ["e", "E", "i", "I", "n", "N", "+"]
+#: Characters of a number that is surely below ``_LARGEST_AMOUNT`` (13 digits at most).
+_SHORT_AMOUNT = 13
+#: The Buchungsmonate the fast path knows (``JJJJ-MM``); others take the full parsers.
+_PLAIN_MONTHS = [f"{year}-{month:02d}" for year in range(1900, 2200) for month in range(1, 13)]
+
+
+def fast_conversion(column: Column, text: pl.Expr, *, number_format: str) -> pl.Expr | None:
+    """One vectorised expression for the usual spelling of ``column``'s values, or ``None``.
+
+    Where it gives a value, :func:`convert_series` gives the same one; where it gives null,
+    :func:`convert_series` decides (the loader runs it on those values only). So a whole file
+    in one format converts in a single parallel pass over the reader's chunks, and every other
+    value still goes through every rule.
+
+    >>> pl.select(fast_conversion(Column("x", "amount"), pl.lit("12,5"), number_format="de"))
+    ...     .item()
+    12.5
+    """
+    match column.type:
+        case "date":  # the first of ``_DATE_FORMATS``, unguarded there too
+            return text.str.to_date("%Y-%m-%d", strict=False)
+        case "month":  # the canonical spelling (``_months``' first parser), as a set
+            return pl.when(text.is_in(_PLAIN_MONTHS)).then(text)
+        case "amount" | "rate":
+            # Digits, "-" and the decimal separator, which the cast reads as the rules do (it
+            # rejects "," and spaces itself). German files group thousands with ".", so a dot
+            # is for the rules there. Short values stay below ``_LARGEST_AMOUNT``.
+            odd = [*_NOT_PLAIN_NUMBER, "."] if number_format == "de" else _NOT_PLAIN_NUMBER
+            plain = ~text.str.contains_any(odd) & (text.str.len_bytes() <= _SHORT_AMOUNT)
+            if number_format == "de":
+                text = text.str.replace(",", ".", literal=True)
+            return pl.when(plain).then(text).cast(pl.Float64, strict=False)
+        case "bool":  # ``_true_false``
+            return pl.when(text == "true").then(True).when(text == "false").then(False)
+        case "choice":  # ``_exact``
+            return pl.when(text.is_in(column.choices)).then(text)
+    return None
 
 
 def convert_series(

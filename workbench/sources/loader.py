@@ -18,7 +18,8 @@ import polars as pl
 from workbench.errors import SourceError
 from workbench.findings import concat_findings, empty_findings, findings_frame
 from workbench.kinds import ITEM_ID_COLUMNS
-from workbench.sources.convert import convert_series
+from workbench.sources.chunks import like_chunks
+from workbench.sources.convert import convert_series, fast_conversion
 from workbench.sources.profiles import Profile, Variant, load_profile
 from workbench.sources.readers import RawTable, excel_sheets, read_table
 from workbench.sources.schema import Column, canonical_columns, canonical_schema
@@ -26,6 +27,9 @@ from workbench.sources.schema import Column, canonical_columns, canonical_schema
 __all__ = ["LoadResult", "SourceInfo", "attach_item_ids", "load_source"]
 
 PathLike = str | os.PathLike[str]
+
+#: Column types kept as written (see ``convert_series``).
+_VERBATIM = ("text", "code", "account")
 
 
 @dataclass(frozen=True)
@@ -169,41 +173,22 @@ def _convert(
     # Excel and JSON numbers arrive as "12.345" (a dot, whatever the locale); only CSV text
     # follows the profile's notation.
     number_format = (variant.number_format or "de") if table.format == "csv" else "en"
-    height = table.frame.height
-    texts: dict[str, pl.Series] = {}
-    for column in columns:
-        if column.name in resolved:
-            texts[column.name] = table.frame[resolved[column.name]]
-        elif column.name in variant.defaults:
-            texts[column.name] = pl.repeat(
-                variant.defaults[column.name], height, eager=True, dtype=pl.String
-            )
-
-    def convert(column: Column) -> pl.Series:
-        if column.name not in texts:
-            return pl.repeat(None, height, eager=True, dtype=column.dtype)
-        return convert_series(
-            column,
-            texts[column.name],
-            number_format=number_format,
-            excel=table.format == "excel",
-            values=variant.values.get(column.name),
-        )
-
-    # each conversion is a short series of single-threaded polars calls: run them side by side
-    with ThreadPoolExecutor(max_workers=pl.thread_pool_size()) as pool:
-        converted = list(pool.map(convert, columns))
-    # one chunk per column: the CSV reader's many chunks next to the converted columns' single
-    # one would make every later operation on the frame realign them first
-    frame = pl.DataFrame(
-        [
-            *(series.alias(column.name) for series, column in zip(converted, columns, strict=True)),
-            pl.repeat(table.file, height, eager=True, dtype=pl.String).alias("source_file"),
-            table.rows.alias("source_row"),
-        ]
-    ).rechunk()
+    texts = table.frame.select(
+        *(pl.col(resolved[c.name]).alias(c.name) for c in columns if c.name in resolved),
+        *(
+            pl.repeat(variant.defaults[c.name], pl.len(), dtype=pl.String).alias(c.name)
+            for c in columns
+            if c.name not in resolved and c.name in variant.defaults
+        ),
+    )
+    texts = like_chunks(texts, table.frame.to_series(0))
+    frame = _converted(table, texts, columns, variant, number_format)
+    texts_of = dict(zip(texts.columns, texts.iter_columns(), strict=True))
     findings = concat_findings(
-        [_unparseable(table, frame, columns, resolved, texts, kind), _reader_notes(table, resolved)]
+        [
+            _unparseable(table, frame, columns, resolved, texts_of, kind),
+            _reader_notes(table, resolved),
+        ]
     )
     used = set(resolved.values())
     info = SourceInfo(
@@ -222,6 +207,64 @@ def _convert(
     return frame, findings, info
 
 
+def _converted(
+    table: RawTable,
+    texts: pl.DataFrame,
+    columns: Sequence[Column],
+    variant: Variant,
+    number_format: str,
+) -> pl.DataFrame:
+    """The canonical columns of ``texts`` with lineage, every column in the reader's chunks.
+
+    One parallel pass converts the usual spellings (:func:`fast_conversion`); only the values
+    it leaves null (and columns without a fast path) go through :func:`convert_series`, which
+    gives the same value wherever the fast pass gives one.
+    """
+    excel = table.format == "excel"
+    fast: dict[str, pl.Expr] = {}
+    for column in columns:
+        if column.name not in texts.columns:
+            fast[column.name] = pl.lit(None, dtype=column.dtype)
+        elif column.type in ("text", "code", "account"):
+            fast[column.name] = pl.col(column.name)
+        else:
+            expr = fast_conversion(column, pl.col(column.name), number_format=number_format)
+            if expr is not None:
+                fast[column.name] = expr
+    frame = texts.select(**fast)
+
+    def rest(column: Column) -> pl.Series:
+        text = texts[column.name]
+        if column.name not in fast:
+            where = None
+        else:
+            missed = text.is_not_null() & frame[column.name].is_null()
+            if not missed.any():
+                return frame[column.name]
+            where = pl.arange(0, len(text), eager=True).filter(missed)
+            text = text.gather(where)
+        converted = convert_series(
+            column,
+            text,
+            number_format=number_format,
+            excel=excel,
+            values=variant.values.get(column.name),
+        )
+        return converted if where is None else frame[column.name].scatter(where, converted)
+
+    todo = [c for c in columns if c.name in texts.columns and c.type not in _VERBATIM]
+    # the rest are short series of single-threaded polars calls: side by side
+    with ThreadPoolExecutor(max_workers=pl.thread_pool_size()) as pool:
+        done = dict(zip((c.name for c in todo), pool.map(rest, todo), strict=True))
+    lineage = [
+        pl.repeat(table.file, texts.height, eager=True, dtype=pl.String).alias("source_file"),
+        table.rows.alias("source_row"),
+    ]
+    converted = [(done[c.name] if c.name in done else frame[c.name]).alias(c.name) for c in columns]
+    like = texts.to_series(0) if texts.width else table.rows
+    return like_chunks(pl.DataFrame([*converted, *lineage]), like)
+
+
 def _unparseable(
     table: RawTable,
     frame: pl.DataFrame,
@@ -234,13 +277,17 @@ def _unparseable(
     item_text = texts.get(ITEM_ID_COLUMNS[kind])
     parts = []
     for column in columns:
-        if column.name not in texts or column.type in ("text", "code", "account"):
+        if column.name not in texts or column.type in _VERBATIM:
             continue
         text = texts[column.name]
         bad = text.is_not_null() & frame[column.name].is_null()
         if not bad.any():
             continue
-        bad = bad & (text.str.strip_chars() != "")
+        # blank values are empty, not wrong (stripped here only, not in the whole column)
+        at = pl.arange(0, len(text), eager=True).filter(bad)
+        written = text.gather(at).str.strip_chars() != ""
+        if not written.all():
+            bad = bad.scatter(at.filter(~written), False)
         if not bad.any():
             continue
         source_column = resolved.get(column.name)

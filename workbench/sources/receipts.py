@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from workbench.sources.chunks import like_chunks
 from workbench.sources.loader import LoadResult, PathLike, attach_item_ids, load_source
 from workbench.sources.profiles import Profile
 
@@ -29,6 +30,8 @@ def load_receipts(
     frame = _fill_months(frame)
     frame = _fill_item_ids(frame)
     frame = frame.with_columns(pl.col("block_transfer").fill_null(False))
+    # the columns filled above are new series: in the reader's chunks again, like the others
+    frame = like_chunks(frame, frame["source_row"])
     findings = attach_item_ids(findings, frame, "receipts")
     return LoadResult(kind="receipts", frame=frame, findings=findings, sources=infos)
 
