@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from workbench.sources.chunks import like_chunks
+from workbench.sources.chunks import in_chunks
 from workbench.sources.loader import LoadResult, PathLike, attach_item_ids, load_source
 from workbench.sources.profiles import Profile
 
@@ -30,8 +30,6 @@ def load_receipts(
     frame = _fill_months(frame)
     frame = _fill_item_ids(frame)
     frame = frame.with_columns(pl.col("block_transfer").fill_null(False))
-    # the columns filled above are new series: in the reader's chunks again, like the others
-    frame = like_chunks(frame, frame["source_row"])
     findings = attach_item_ids(findings, frame, "receipts")
     return LoadResult(kind="receipts", frame=frame, findings=findings, sources=infos)
 
@@ -43,7 +41,8 @@ def _fill_months(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     where = pl.arange(0, frame.height, eager=True).filter(missing)
     months = frame["date"].gather(where).dt.strftime("%Y-%m")
-    return frame.with_columns(frame["accounting_month"].scatter(where, months))
+    filled = frame["accounting_month"].scatter(where, months)
+    return frame.with_columns(in_chunks(filled, frame["accounting_month"].chunk_lengths()))
 
 
 def _fill_item_ids(frame: pl.DataFrame) -> pl.DataFrame:
@@ -60,4 +59,5 @@ def _fill_item_ids(frame: pl.DataFrame) -> pl.DataFrame:
         pl.int_range(1, pl.len() + 1).over(keys).cast(pl.String).alias("_n")
     ).filter(pl.col("_at").is_in(pl.arange(0, frame.height, eager=True).filter(missing).implode()))
     ids = numbered.select(pl.concat_str(pl.col("document_id"), pl.lit("-"), pl.col("_n")))
-    return frame.with_columns(frame["item_id"].scatter(numbered["_at"], ids.to_series()))
+    filled = frame["item_id"].scatter(numbered["_at"], ids.to_series())
+    return frame.with_columns(in_chunks(filled, frame["item_id"].chunk_lengths()))
