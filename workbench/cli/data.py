@@ -183,11 +183,8 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         title=f"Befunde je Regel ({format_count(findings.height)})",
         labels={"rule": "Regel", "title": "Titel", "severity": "Schwere", "count": "Anzahl"},
     )
-    order = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3)
     lines = []  # printed at once: rich's per-call overhead made 200 findings take ~0.3 s
-    for row in (
-        findings.sort(order, "source", "row", nulls_last=True).head(limit).iter_rows(named=True)
-    ):
+    for row in _first_findings(findings, limit).iter_rows(named=True):
         where = f"{row['source']}[{row['sheet']}]" if row["sheet"] else str(row["source"])
         place = f"{where}:{row['row']}" if row["row"] is not None else where
         column = f" {row['source_column'] or row['column']}" if row["column"] else ""
@@ -206,6 +203,23 @@ def _print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     _out.print("\n".join(lines), highlight=False)
     if findings.height > limit:
         _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
+
+
+def _first_findings(findings: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """The first ``limit`` findings by severity, file and row (nulls last, ties in their
+    order): the ``limit`` smallest keys, then only those sorted, instead of sorting ~900k."""
+    import polars as pl
+
+    severity = pl.col("severity").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3)
+    source, row = pl.col("source"), pl.col("row")
+    keys = [severity, source.is_null(), source, row.is_null(), row, pl.int_range(pl.len())]
+    names = [f"_key{n}" for n in range(len(keys))]
+    first = (
+        findings.select(key.alias(name) for key, name in zip(keys, names, strict=True))
+        .bottom_k(limit, by=names)
+        .sort(names)
+    )
+    return findings[first[names[-1]]]
 
 
 class CheckFormat(StrEnum):
