@@ -8,7 +8,7 @@ import random
 import polars as pl
 import pytest
 
-from workbench.cli.data import _first_findings
+from workbench.cli.findings_list import first_findings
 
 
 def _sorted(findings: pl.DataFrame, limit: int) -> pl.DataFrame:
@@ -30,4 +30,4 @@ def test_first_findings_are_the_sorted_ones(seed: int) -> None:
         }
     )
     for limit in (0, 1, 7, 200, size, size + 1):
-        assert _first_findings(findings, limit).equals(_sorted(findings, limit)), limit
+        assert first_findings(findings, limit).equals(_sorted(findings, limit)), limit
