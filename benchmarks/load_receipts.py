@@ -3,10 +3,8 @@
 Prints the median of ``--repeat`` runs next to a baseline measured in the same run (plain
 ``polars.read_csv`` of the same file with an all-string schema, i.e. the parsing the loader cannot
 avoid) and the ratio; the runs alternate (baseline, loader, baseline, ...) so that a busy machine
-slows both alike. The loader keeps the reader's chunks as ``read_csv`` does; ``load_receipts + one
-chunk`` adds the one join per column that ``check_run`` does before the checks. Also
-``load_run``, the load stage as ``workbench load`` runs it (profile found from the header,
-Belegbild paths resolved), and the CPU time of each (all threads), which
+slows both alike. Also ``load_run``, the load stage as ``workbench load`` runs it (profile found
+from the header, Belegbild paths resolved), and the CPU time of each (all threads), which
 shared machines disturb less than wall time.
 Target (issue 21): at most 1.3x the baseline, every guarantee kept. Prints, asserts nothing.
 
@@ -21,7 +19,6 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +27,7 @@ from _timing import figure  # this script's folder is on sys.path
 
 from workbench.pipeline import load_run
 from workbench.samples import write_receipts_csv
-from workbench.sources import LoadResult, load_receipts
-from workbench.sources.chunks import single_chunk
+from workbench.sources import load_receipts
 
 
 def alternating(
@@ -50,10 +46,6 @@ def alternating(
             cpus[name].append(time.process_time() - cpu)
     median = statistics.median
     return {name: (median(walls[name]), median(cpus[name]), results[name]) for name in runs}
-
-
-def _joined(result: LoadResult) -> LoadResult:
-    return replace(result, frame=single_chunk(result.frame))
 
 
 def main() -> None:
@@ -78,18 +70,12 @@ def main() -> None:
             {
                 "baseline": lambda: pl.read_csv(path, infer_schema=False),
                 "load_receipts": lambda: load_receipts(path),
-                # what check_run works on: the reader's chunks joined once per column
-                "load_receipts_joined": lambda: _joined(load_receipts(path)),
                 "load_run": lambda: load_run("receipts", [path]).result,
             },
         )
 
     baseline, baseline_cpu, _ = measured["baseline"]
-    for name, label in (
-        ("load_receipts", "load_receipts"),
-        ("load_receipts_joined", "load_receipts + one chunk"),
-        ("load_run", "load_run (auto)"),
-    ):
+    for name, label in (("load_receipts", "load_receipts"), ("load_run", "load_run (auto)")):
         seconds, cpu, result = measured[name]
         figure(
             f"{label} {args.rows:,} rows (median of {args.repeat})",

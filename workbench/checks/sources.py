@@ -20,7 +20,6 @@ from workbench.checks.runner import Period, check
 from workbench.clients import ClientSettings
 from workbench.errors import ConfigError
 from workbench.findings import concat_findings, findings_frame
-from workbench.sources.chunks import single_chunk
 
 if TYPE_CHECKING:  # workbench.sources imports workbench.findings
     from workbench.sources.loader import LoadResult, SourceInfo
@@ -112,7 +111,7 @@ def check_sources(
                     file=SIZES_FILE,
                 ) from error
     found = check(
-        single_chunk(result.frame),  # a CSV's chunks, joined once: the checks add a row index
+        result.frame,
         result.kind,
         settings=settings,
         engine=engine,
@@ -126,7 +125,7 @@ def check_sources(
     parts.append(with_sheets(found, result.sources))
     if result.positions is not None:
         found = check(
-            single_chunk(result.positions),
+            result.positions,
             "positions",
             settings=settings,
             engine=engine,

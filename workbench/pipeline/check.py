@@ -22,7 +22,6 @@ from workbench.errors import ConfigError
 from workbench.findings import concat_findings
 from workbench.kinds import Target
 from workbench.pipeline.results import CheckedRun, LoadedRun
-from workbench.sources.chunks import single_chunk
 
 if TYPE_CHECKING:
     from workbench.checks.runner import Period
@@ -64,7 +63,6 @@ def check_run(
     step = progress or _no_progress
     period = parse_period(period)
     chosen = choose_target(loaded, target)
-    loaded = _single_chunks(loaded)
     if loaded.spec.billed:
         step(0, 4, "Rufnummern mit DATEV abgleichen")
         return _check_calls(loaded, client, connection, chosen, period)
@@ -102,17 +100,6 @@ def check_run(
         period=period,
         other_months=selection.other_months,
         applied_fixes=applied,
-    )
-
-
-def _single_chunks(loaded: LoadedRun) -> LoadedRun:
-    """``loaded`` with one chunk per column: the loader keeps the CSV reader's chunks (as
-    ``read_csv`` does), and the checks add columns of their own (a row index), after which
-    polars would realign a chunked frame on every step."""
-    result = loaded.result
-    positions = single_chunk(result.positions) if result.positions is not None else None
-    return replace(
-        loaded, result=replace(result, frame=single_chunk(result.frame), positions=positions)
     )
 
 

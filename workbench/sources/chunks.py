@@ -1,14 +1,9 @@
-"""Keep every column of a loaded frame in the CSV reader's chunks.
+"""Cut a column into the chunks of another, so that a frame's columns are chunked alike.
 
-``polars.read_csv`` returns each column in the same ~120 chunks for a million rows. Joining them
-into one chunk per column copies the whole frame (0.1-0.2 s of CPU for a million rows, more than
-any conversion), while a frame whose columns are chunked alike works as fast as a joined one. A
-frame whose columns are chunked *differently*, though, is joined again by polars on every
-operation (0.2-0.5 s each), so a column computed apart from the others (a ``scatter``, a new
-``Series``) is cut into the reader's chunks: slices, no copy.
-
-Callers that add columns of their own layout later (``with_row_index``, a ``Series``) call
-:func:`single_chunk` once first.
+``polars.read_csv`` returns each column in the same ~120 chunks for a million rows. A column
+computed apart from them (a default value repeated, a ``scatter``) has one chunk, and polars
+joins the chunks of the whole frame again on every operation on a frame whose columns are chunked
+differently (0.2-0.5 s each). Cutting the odd column into the others' chunks costs nothing (slices).
 """
 
 from __future__ import annotations
@@ -18,7 +13,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-__all__ = ["in_chunks", "like_chunks", "single_chunk"]
+__all__ = ["in_chunks", "like_chunks"]
 
 
 def in_chunks(series: pl.Series, lengths: Sequence[int]) -> pl.Series:
@@ -41,8 +36,3 @@ def like_chunks(frame: pl.DataFrame, like: pl.Series) -> pl.DataFrame:
     if all(series.chunk_lengths() == lengths for series in frame.iter_columns()):
         return frame
     return pl.DataFrame([in_chunks(series, lengths) for series in frame.iter_columns()])
-
-
-def single_chunk(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with one chunk per column: once, before adding columns of another layout."""
-    return frame.rechunk() if frame.width and max(frame.n_chunks("all")) > 1 else frame

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from workbench.sources.chunks import in_chunks
 from workbench.sources.loader import LoadResult, PathLike, attach_item_ids, load_source
 from workbench.sources.profiles import Profile
 
@@ -41,8 +40,7 @@ def _fill_months(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     where = pl.arange(0, frame.height, eager=True).filter(missing)
     months = frame["date"].gather(where).dt.strftime("%Y-%m")
-    filled = frame["accounting_month"].scatter(where, months)
-    return frame.with_columns(in_chunks(filled, frame["accounting_month"].chunk_lengths()))
+    return frame.with_columns(frame["accounting_month"].scatter(where, months))
 
 
 def _fill_item_ids(frame: pl.DataFrame) -> pl.DataFrame:
@@ -59,5 +57,4 @@ def _fill_item_ids(frame: pl.DataFrame) -> pl.DataFrame:
         pl.int_range(1, pl.len() + 1).over(keys).cast(pl.String).alias("_n")
     ).filter(pl.col("_at").is_in(pl.arange(0, frame.height, eager=True).filter(missing).implode()))
     ids = numbered.select(pl.concat_str(pl.col("document_id"), pl.lit("-"), pl.col("_n")))
-    filled = frame["item_id"].scatter(numbered["_at"], ids.to_series())
-    return frame.with_columns(in_chunks(filled, frame["item_id"].chunk_lengths()))
+    return frame.with_columns(frame["item_id"].scatter(numbered["_at"], ids.to_series()))
