@@ -174,28 +174,19 @@ def _where_full_paths_point(
     """``__folder`` and ``__name`` of full paths: those in a folder of the sources (the loader
     writes them so) split at its known length, the rest at their last ``/``."""
     name = pl.col("attachment")
-    parts, rest = [], paths
-    for folder in dict.fromkeys(str(Path(f)) for where in folders.values() for f in where):
-        prefix = folder.rstrip("/") + "/"
-        inside = name.str.starts_with(prefix) & ~name.str.slice(len(prefix)).str.contains(
-            "/", literal=True
-        )
-        parts.append(
-            rest.filter(inside).select(
-                *_KEYS,
-                pl.lit(folder).alias("__folder"),
-                name.str.slice(len(prefix)).alias("__name"),
-            )
-        )
-        rest = rest.filter(~inside)
-    parts.append(
-        rest.select(
-            *_KEYS,
-            name.str.replace(r"/[^/]*\z", "").alias("__folder"),
-            name.str.extract(r"([^/]*)\z").alias("__name"),
-        )
+    folder: pl.Expr = name.str.replace(r"/[^/]*\z", "")
+    entry: pl.Expr = name.str.extract(r"([^/]*)\z")
+    # the first folder of the sources that holds a path wins: build the chain from the last
+    known = list(dict.fromkeys(str(Path(f)) for where in folders.values() for f in where))
+    for place in reversed(known):
+        prefix = place.rstrip("/") + "/"
+        rest = name.str.slice(len(prefix))
+        inside = name.str.starts_with(prefix) & ~rest.str.contains("/", literal=True)
+        folder = pl.when(inside).then(pl.lit(place)).otherwise(folder)
+        entry = pl.when(inside).then(rest).otherwise(entry)
+    return paths.select(
+        *_KEYS, pl.lit(0).alias("__rank"), folder.alias("__folder"), entry.alias("__name")
     )
-    return pl.concat(parts).select(*_KEYS, pl.lit(0).alias("__rank"), "__folder", "__name")
 
 
 def _path(folder: str, name: str) -> Path:
