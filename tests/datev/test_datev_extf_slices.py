@@ -40,7 +40,6 @@ def shuffled_months(rows: int) -> pl.DataFrame:
 
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
 def test_files_equal_one_write_per_month_and_piece(tmp_path, monkeypatch, encoding):
-    monkeypatch.setattr(extf, "_WRITE_ROWS", 4)  # many render slices per file
     monkeypatch.setattr(extf, "_CHECK_ROWS", 5)
     frame = shuffled_months(61)
     header = replace(HEADER, date_from=None, date_to=None)
@@ -72,7 +71,6 @@ def test_the_first_invalid_booking_is_found_in_a_later_slice(tmp_path, monkeypat
 def test_a_quote_in_any_slice_is_doubled(tmp_path, monkeypatch, row):
     """Quotes are doubled only in columns found to hold one, in whichever check slice."""
     monkeypatch.setattr(extf, "_CHECK_ROWS", 5)
-    monkeypatch.setattr(extf, "_WRITE_ROWS", 4)
     frame = shuffled_months(30).with_columns(
         pl.when(pl.int_range(pl.len()) == row)
         .then(pl.lit('Sag "Hallo"'))
@@ -88,3 +86,31 @@ def test_a_quote_in_any_slice_is_doubled(tmp_path, monkeypatch, row):
     assert written.count(b'"Sag ""Hallo"""') == 1
     assert written.count(b'"2"""') == 1
     assert written.count(b'"ohne"') == 29
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+def test_lines_rendered_in_morsels_keep_input_order(encoding):
+    """The lines are rendered in parallel morsels (ten thousand rows each) and
+    written through the re-encoder chunk by chunk: every booking once, in input order."""
+    rows = 99_999  # the most one file may hold
+    frame = pl.DataFrame(
+        {
+            "Umsatz (ohne Soll/Haben-Kz)": pl.int_range(1, rows + 1, eager=True) / 100,
+            "Soll/Haben-Kennzeichen": ["S"] * rows,
+            "Konto": [1200] * rows,
+            "Gegenkonto (ohne BU-Schlüssel)": [8400] * rows,
+            "Belegdatum": [date(2024, 1, 15)] * rows,
+            "Belegfeld 1": pl.int_range(rows, eager=True).cast(pl.String),
+            "Buchungstext": [f"Maß€ {i}" for i in range(rows)],
+        }
+    )
+    header = replace(HEADER, date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))
+    text = write_extf(frame, header, encoding=encoding).decode(
+        "cp1252" if encoding == "cp1252" else "utf-8-sig"
+    )
+    lines = text.split("\r\n")[2:-1]
+    assert len(lines) == rows
+    fields = [line.split(";") for line in lines]
+    assert [f[10] for f in fields] == [f'"{i}"' for i in range(rows)]
+    assert [f[13] for f in fields] == [f'"Maß€ {i}"' for i in range(rows)]
+    assert fields[-1][0] == "999,99"
