@@ -19,6 +19,7 @@ import polars as pl
 
 from workbench import listings
 from workbench.sources import LoadResult
+from workbench.sources.chunks import in_chunks
 
 __all__ = ["resolve_attachments"]
 
@@ -76,22 +77,11 @@ def resolve_attachments(
             source,
             name,
         )
-    attachment = _like_chunks(_one_by_one(resolved, places), loaded.frame["attachment"])
-    return replace(loaded, frame=loaded.frame.with_columns(attachment.alias("attachment")))
-
-
-def _like_chunks(series: pl.Series, like: pl.Series) -> pl.Series:
-    """``series`` in the chunks of ``like`` (slices, no copy): a column chunked otherwise than
-    the others makes every later operation on the frame realign all of its columns first."""
-    lengths = like.chunk_lengths()
-    series = series.rechunk()
-    if len(lengths) == 1:
-        return series
-    starts = [sum(lengths[:at]) for at in range(len(lengths))]
-    return pl.concat(
-        [series.slice(start, length) for start, length in zip(starts, lengths, strict=True)],
-        rechunk=False,
+    # in the other columns' chunks: else every later operation realigns the whole frame
+    attachment = in_chunks(
+        _one_by_one(resolved, places), loaded.frame["attachment"].chunk_lengths()
     )
+    return replace(loaded, frame=loaded.frame.with_columns(attachment.alias("attachment")))
 
 
 def _lookup(

@@ -261,10 +261,10 @@ def _converted(
         table.rows.alias("source_row"),
     ]
     converted = [(done[c.name] if c.name in done else frame[c.name]).alias(c.name) for c in columns]
-    # one chunk per column: polars panics formatting strings of some multi-chunk frames later on
-    # (mapping's findings), and a column chunked otherwise than the others makes every later
-    # operation realign the frame; joining them once costs ~0.2 s CPU per million rows
-    return pl.DataFrame([*converted, *lineage]).rechunk()
+    # every column in the reader's chunks: a column chunked otherwise than the others makes
+    # every later operation realign the whole frame (0.1-0.2 s per million rows each time)
+    frame = pl.DataFrame([*converted, *lineage])
+    return like_chunks(frame, texts.to_series(0)) if texts.width else frame.rechunk()
 
 
 def _unparseable(
