@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import polars as pl
 
 from workbench.datev.extf_fields import ExtfField, ExtfFormat
@@ -124,14 +125,28 @@ def _requote(line: str) -> str:
     )
 
 
-def _normalise_quotes(body: str) -> str:
-    """Rewrite only the lines with an undoubled inner quote (rare; the rest stays as it is)."""
-    if not _STRAY_QUOTE.search(body):
-        return body
+def _has_stray_quote(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` holds a quote between two characters other than ``;``, ``"``, CR
+    and LF, as :data:`_STRAY_QUOTE` finds it, in one vector pass (Python's regex takes 0.3 s
+    for a file of 99,999 bookings). Bytewise is the same: in UTF-8 these four bytes only ever
+    stand for themselves, and every byte of another character is plain."""
+    codes = np.frombuffer(data, dtype=np.uint8)
+    if len(codes) < 3:
+        return False
+    plain = (codes != ord(";")) & (codes != ord('"')) & (codes != ord("\r")) & (codes != ord("\n"))
+    return bool(((codes[1:-1] == ord('"')) & plain[:-2] & plain[2:]).any())
+
+
+def _utf8_for_polars(body: str) -> bytes:
+    """``body`` as UTF-8, the lines with an undoubled inner quote rewritten (rare; the rest
+    stays as it is)."""
+    data = body.encode("utf-8")
+    if not _has_stray_quote(data):
+        return data
     lines = body.split("\n")
     return "\n".join(
         _requote(line.rstrip("\r")) if _STRAY_QUOTE.search(line) else line for line in lines
-    )
+    ).encode("utf-8")
 
 
 def read_extf(
@@ -163,7 +178,7 @@ def read_extf(
     wanted = [i for i, name in enumerate(names) if columns is None or name in columns]
     if body.strip():
         raw_frame = pl.read_csv(
-            io.BytesIO(_normalise_quotes(body).encode("utf-8")),
+            io.BytesIO(_utf8_for_polars(body)),
             has_header=False,
             separator=SEPARATOR,
             quote_char='"',
