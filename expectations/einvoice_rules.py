@@ -94,116 +94,9 @@ def _in(rule: str, column: str, values: list[str], what: str, **kwargs: object) 
                  value_set=values, **kwargs)  # fmt: skip
 
 
-#: VAT categories with a tax of zero (EN 16931 BR-AE/E/Z): code -> German name.
-ZERO_TAX_CATEGORIES = {
-    "AE": "AE (Umkehrung der Steuerschuldnerschaft, § 13b UStG)",
-    "E": "E (steuerbefreit)",
-    "Z": "Z (Nullsatz)",
-}
-
-
-def _zero_rate_lines() -> list[dict]:
-    """BR-AE-05, BR-E-05, BR-Z-05: a line of these categories has VAT rate 0."""
-    return [
-        _rule(f"BR-{code}-05", "rate", "expect_column_values_to_be_between", "error",
-              f"Der Umsatzsteuersatz (BT-152) einer Position mit Kategorie {name} ist nicht 0 "
-              "({value}).", "Steuersatz 0", min_value=0, max_value=0,
-              row_condition=_cmp("category", "==", code))
-        for code, name in ZERO_TAX_CATEGORIES.items()
-    ]  # fmt: skip
-
-
-def _zero_tax_breakdown_counts() -> list[dict]:
-    """BR-AE/E/Z-01: lines or document allowances/charges of the category need exactly one
-    breakdown of it. Without them, UBL's artefact tolerates one breakdown, CII's none."""
-    rules = []
-    for code, name in ZERO_TAX_CATEGORIES.items():
-        items, count = f"_{code.lower()}_items", f"_{code.lower()}_breakdowns"
-        rule = f"BR-{code}-01"
-        orphan = (f"Die Aufschlüsselung nennt Kategorie {name} {{value}}-mal (BG-23), "
-                  "aber keine Position, kein Nachlass und kein Zuschlag hat sie.")  # fmt: skip
-        rules += [
-            _rule(rule, count, "expect_column_values_to_be_between", "error",
-                  f"Positionen, Nachlässe oder Zuschläge mit Kategorie {name}, aber {{value}} "
-                  "statt genau einer Aufschlüsselung dieser Kategorie (BG-23).",
-                  "genau eine Aufschlüsselung", min_value=1, max_value=1,
-                  row_condition=_cmp(items, ">", 0), report_column="tax_total"),
-            _rule(rule, count, "expect_column_values_to_be_between", "error", orphan,
-                  "höchstens eine Aufschlüsselung", max_value=1, report_column="tax_total",
-                  row_condition=_and(_cmp(items, "==", 0), _cmp("syntax", "==", "UBL"))),
-            _rule(rule, count, "expect_column_values_to_be_between", "error", orphan,
-                  "keine Aufschlüsselung", max_value=0, report_column="tax_total",
-                  row_condition=_and(_cmp(items, "==", 0), _cmp("syntax", "==", "CII"),
-                                     _cmp("_lines_expected", "==", True))),
-        ]  # fmt: skip
-    return rules
-
-
-def _zero_tax_parties() -> list[dict]:
-    """BR-AE/E/Z-02: a line of these categories needs the seller's tax id (VAT id, tax number
-    or the tax representative's VAT id); reverse charge also the buyer's (VAT id or register)."""
-    rules = []
-    for code, name in ZERO_TAX_CATEGORIES.items():
-        lines = _cmp(f"_{code.lower()}_lines", ">", 0)
-        rules.append(
-            _present(f"BR-{code}-02", "seller_vat_id",
-                     f"Bei Positionen mit Kategorie {name}: USt-IdNr. (BT-31) oder Steuernummer "
-                     "(BT-32) des Verkäufers oder USt-IdNr. seines Steuervertreters (BT-63)",
-                     row_condition=_and(lines, _null("seller_tax_number"), _null("tax_rep_vat_id")))
-        )  # fmt: skip
-        if code == "AE":
-            rules.append(
-                _present("BR-AE-02", "buyer_vat_id",
-                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. (BT-48) oder "
-                         "Registernummer (BT-47) des Käufers",
-                         row_condition=_and(lines, _null("buyer_legal_id")))
-            )  # fmt: skip
-    return rules
-
-
-def _zero_tax_breakdowns() -> list[dict]:
-    """BR-AE/E/Z-08 (taxable amount: the category's lines + charges - allowances; exact in
-    UBL's artefact, -1 < difference <= 1 in CII's), -09 (tax 0) and -10 (exemption reason:
-    required for AE and E, none for Z)."""
-    rules = []
-    for code, name in ZERO_TAX_CATEGORIES.items():
-        category = _cmp("category", "==", code)
-        taxable = (f"Der Steuerbasisbetrag (BT-116) der Kategorie {name} weicht um {{value}} "
-                   "von der Summe ihrer Positions-Nettobeträge zuzüglich Zuschlägen und "
-                   "abzüglich Nachlässen ab.")  # fmt: skip
-        rules += [
-            _rule(f"BR-{code}-08", "__zero08", "expect_column_values_to_be_between", "error",
-                  taxable, "BT-116 = Σ BT-131 + Σ BT-99 - Σ BT-92", min_value=-0.005,
-                  max_value=0.005, row_condition=_and(category, _cmp("syntax", "==", "UBL")),
-                  report_column="taxable"),
-            _rule(f"BR-{code}-08", "__zero08", "expect_column_values_to_be_between", "error",
-                  taxable, "BT-116 = Σ BT-131 + Σ BT-99 - Σ BT-92 (± 1)", min_value=-1,
-                  max_value=1, strict_min=True,
-                  row_condition=_and(category, _cmp("syntax", "==", "CII")),
-                  report_column="taxable"),
-        ]  # fmt: skip
-        rules.append(
-            _rule(f"BR-{code}-09", "tax", "expect_column_values_to_be_between", "error",
-                  f"Der Steuerbetrag (BT-117) der Kategorie {name} ist nicht 0 ({{value}}).",
-                  "Steuerbetrag 0", min_value=0, max_value=0, row_condition=category)
-        )  # fmt: skip
-        if code == "Z":
-            rules += [
-                _rule("BR-Z-10", column, "expect_column_values_to_be_null", "error",
-                      f"Die Aufschlüsselung der Kategorie {name} nennt einen Befreiungsgrund "
-                      f"({term}): '{{value}}'.", "kein Befreiungsgrund", row_condition=category)
-                for column, term in (("exemption_reason", "BT-120"), ("exemption_code", "BT-121"))
-            ]  # fmt: skip
-        else:
-            rules.append(
-                _present(f"BR-{code}-10", "exemption_reason",
-                         f"Der Befreiungsgrund (BT-120) oder sein Code (BT-121) der Kategorie "
-                         f"{name}", row_condition=_and(category, _null("exemption_code")))
-            )  # fmt: skip
-    return rules
-
-
 def einvoice() -> dict:
+    import einvoice_categories as categories  # type: ignore[import-not-found]
+
     lines_expected = _cmp("_lines_expected", "==", True)
     totals = _null("monetary_total", False)
     ex = [
@@ -272,14 +165,17 @@ def einvoice() -> dict:
               "Die Aufschlüsselung nennt Kategorie S (BG-23), aber keine Position, kein Nachlass "
               "und kein Zuschlag hat Kategorie S.", "keine Aufschlüsselung der Kategorie S",
               min_value=0, max_value=0,
-              row_condition=_and(_cmp("_s_items", "==", 0), _cmp("_lines_expected", "==", True)),
+              # CII's artefact accepts an S breakdown without S items
+              row_condition=_and(_cmp("_s_items", "==", 0), _cmp("_lines_expected", "==", True),
+                                 _cmp("syntax", "==", "UBL")),
               report_column="tax_total"),
         _present("BR-S-02", "seller_vat_id",
                  "Bei Positionen mit Kategorie S (Normalsatz): USt-IdNr. (BT-31) oder "
                  "Steuernummer (BT-32) des Verkäufers",
                  row_condition=_and(_cmp("_s_lines", ">", 0), _null("seller_tax_number"))),
-        *_zero_tax_breakdown_counts(),
-        *_zero_tax_parties(),
+        *categories.breakdown_counts(),
+        *categories.parties(),
+        *categories.header_rules(),
         # CII states BR-61 on the account element (absent account: BR-50's business); UBL on
         # the payment means, as here
         _present("BR-61", "iban",
@@ -292,6 +188,7 @@ def einvoice() -> dict:
         _in("BR-CL-04", "currency", code_list("BR-CL-04"), "Die Währung (BT-5)"),
         _in("BR-CL-14", "seller_country", code_list("BR-CL-14"), "Der Ländercode (BT-40)"),
         _in("BR-CL-14", "buyer_country", code_list("BR-CL-14"), "Der Ländercode (BT-55)"),
+        _in("BR-CL-14", "deliver_to_country", code_list("BR-CL-14"), "Der Ländercode (BT-80)"),
         _in("BR-CL-16", "payment_means", code_list("BR-CL-16"), "Die Zahlungsart (BT-81)"),
         # XRechnung 3.0 (KoSIT): only for invoices that declare XRechnung in BT-24
         _present("BR-DE-1", "payment_means", "Die Zahlungsanweisung (BG-16)",
@@ -331,12 +228,15 @@ def einvoice() -> dict:
             "__co14": "tax_total - _vat_tax_sum",
             "__co15": "tax_inclusive - (tax_exclusive + _tax_total0)",
             "__co16": "payable - (tax_inclusive - _prepaid0 + _rounding0)",
+            **categories.HEADER_DERIVED,
         },
         notes="E-invoice header (EN 16931 BT/BG terms, one row per invoice): einvoice_rules.py.",
     )
 
 
 def einvoice_lines() -> dict:
+    import einvoice_categories as categories
+
     ex = [
         _present("BR-21", "line_id", "Die Positionskennung (BT-126)"),
         _present("BR-22", "quantity", "Die Menge der Position (BT-129)"),
@@ -353,12 +253,14 @@ def einvoice_lines() -> dict:
               "Der Umsatzsteuersatz (BT-152) einer Position mit Kategorie S (Normalsatz) ist "
               "nicht größer als 0 ({value}).", "Steuersatz > 0", min_value=0, strict_min=True,
               row_condition=_cmp("category", "==", "S")),
-        *_zero_rate_lines(),
+        *categories.line_rates(),
     ]  # fmt: skip
     return suite("einvoice_lines", ex, notes="E-invoice lines (BG-25), one row per line.")
 
 
 def einvoice_vat() -> dict:
+    import einvoice_categories as categories
+
     standard = _and(_cmp("category", "==", "S"), _cmp("_lines_expected", "==", True))
     ex = [
         _present("BR-45", "taxable", "Der Steuerbasisbetrag der Kategorie (BT-116)"),
@@ -385,6 +287,12 @@ def einvoice_vat() -> dict:
               "Der Steuerbetrag (BT-117) {value} einer Kategorie mit Steuersatz 0 ist nicht 0.",
               "0,00 bei Steuersatz 0", min_value=-0.5, max_value=0.5, strict_max=True,
               row_condition=_cmp("rate", "==", 0)),
+        # without a rate (category O: BR-O-05 forbids one) both artefacts want the tax to round
+        # to 0, as at rate 0
+        _rule("BR-CO-17", "tax", "expect_column_values_to_be_between", "error",
+              "Der Steuerbetrag (BT-117) {value} einer Kategorie ohne Steuersatz ist nicht 0.",
+              "0,00 ohne Steuersatz", min_value=-0.5, max_value=0.5, strict_max=True,
+              row_condition=_null("rate")),
         # BR-S-08 as the artefacts state it: UBL's within ± 1, CII's exactly
         _rule("BR-S-08", "__s08", "expect_column_values_to_be_between", "error",
               "Der Steuerbasisbetrag (BT-116) {value} der Kategorie S weicht um 1 oder mehr von "
@@ -407,7 +315,7 @@ def einvoice_vat() -> dict:
               "BT-117 = BT-116 × BT-119 (± 1)",
               min_value=-1, max_value=1, strict_min=True, strict_max=True,
               row_condition=standard, report_column="tax"),
-        *_zero_tax_breakdowns(),
+        *categories.breakdowns(),
     ]  # fmt: skip
     return suite(
         "einvoice_vat",

@@ -75,8 +75,9 @@ def test_xrechnung_rules_only_for_xrechnung(tmp_path, settings):
     import random
     from datetime import date
 
+    from workbench.samples.einvoice_cii import cii_bytes
     from workbench.samples.einvoice_files import clean_einvoice
-    from workbench.samples.einvoice_xml import FACTURX, cii_bytes
+    from workbench.samples.einvoice_xml import FACTURX
 
     plain = clean_einvoice(random.Random(3), "RE-2026-0900", date(2026, 2, 2))
     plain.spec_id, plain.buyer_reference = FACTURX["EN 16931"], None

@@ -97,6 +97,10 @@ def test_the_suites_cover_the_booking_rules():
         "BR-CO-12", "BR-CO-13", "BR-CO-14", "BR-CO-15", "BR-CO-16", "BR-CO-17", "BR-S-01",
         "BR-S-02", "BR-S-05", "BR-S-08", "BR-S-09", "BR-61", "BR-CL-04",
         *(f"BR-{c}-{n}" for c in ("AE", "E", "Z") for n in ("01", "02", "05", "08", "09", "10")),
+        *(f"BR-IC-{n}" for n in ("01", "02", "05", "08", "09", "10", "11", "12")),
+        *(f"BR-G-{n}" for n in ("01", "02", "05", "08", "09", "10")),
+        *(f"BR-O-{n}" for n in ("01", "02", "03", "04", "05", "08", "09", "10", "11", "12", "13",
+                                "14")),
     }  # fmt: skip
 
 
@@ -127,8 +131,9 @@ def test_taxable_amount_tolerance_agrees_at_the_bounds(tmp_path, syntax, categor
     from datetime import date
     from decimal import Decimal
 
+    from workbench.samples.einvoice_cii import cii_bytes
     from workbench.samples.einvoice_files import clean_einvoice, zero_tax
-    from workbench.samples.einvoice_xml import cii_bytes, ubl_bytes
+    from workbench.samples.einvoice_xml import ubl_bytes
 
     rule = f"BR-{category}-08"
     differences = []
@@ -159,8 +164,9 @@ def test_tax_amount_rounds_half_up_as_the_artefacts(tmp_path, syntax):
     from datetime import date
     from decimal import Decimal
 
+    from workbench.samples.einvoice_cii import cii_bytes
     from workbench.samples.einvoice_files import _buyer
-    from workbench.samples.einvoice_xml import EInvoice, Line, Party, cii_bytes, ubl_bytes
+    from workbench.samples.einvoice_xml import EInvoice, Line, Party, ubl_bytes
 
     seller = Party("Mühle Beispiel GmbH", "Mühlweg 1", "Fürth", "90762", vat_id="DE123456788")
     differences = []
@@ -179,4 +185,143 @@ def test_tax_amount_rounds_half_up_as_the_artefacts(tmp_path, syntax):
         official = official_rules(data, syntax=syntax, profile="XRechnung")
         if fired != official & {"BR-S-09", "BR-CO-17"}:
             differences.append((tax, sorted(official), sorted(fired)))
+    assert differences == []
+
+
+def _k_g_o_cases() -> dict[str, tuple[str, object, tuple[str, ...]]]:
+    """Invoices of category K, G or O with one change each: name -> (category, change, the
+    syntaxes in which the official artefact fires the rule named first in ``name``)."""
+    from decimal import Decimal
+
+    from workbench.samples.einvoice_xml import Charge, Line
+
+    def tax(category, amount):
+        def change(invoice):
+            invoice.vat_override[(category, invoice.lines[0].rate)] = Decimal(amount)
+            totals = invoice.totals()
+            invoice.override.update(tax_inclusive=totals["tax_inclusive"],
+                                    payable=totals["payable"])  # fmt: skip
+
+        return change
+
+    def taxed(category):
+        def change(invoice):
+            invoice.lines[0].rate = Decimal(19)
+            invoice.vat_override[(category, Decimal(19))] = Decimal("0.00")
+
+        return change
+
+    def taxable(category, offset):
+        def change(invoice):
+            key = (category, invoice.lines[0].rate)
+            invoice.taxable_override[key] = invoice.lines[0].amount + Decimal(offset)
+
+        return change
+
+    def as_other(category, other="S"):
+        return lambda invoice: invoice.breakdown_as.update({category: other})
+
+    def seller_without_vat_id(invoice):
+        invoice.seller.vat_id, invoice.seller.tax_number = None, "241/114/30517"
+
+    def o_item(charge):
+        def change(invoice):
+            invoice.seller.vat_id = "DE811907980"
+            invoice.charges.append(Charge(Decimal("10.00"), None, "Pauschale", charge, "O"))
+
+        return change
+
+    def other(kind):
+        def change(invoice):
+            if kind == "line":
+                invoice.lines.append(Line("Palettenreinigung", Decimal(12), Decimal("2.50"),
+                                          Decimal(19)))  # fmt: skip
+            else:
+                invoice.charges.append(Charge(Decimal("5.00"), Decimal(19), "Rabatt",
+                                              kind == "charge"))  # fmt: skip
+
+        return change
+
+    def period_only(invoice):
+        from datetime import timedelta
+
+        invoice.delivery_date = None
+        invoice.period = (invoice.issue_date - timedelta(days=30), invoice.issue_date)
+
+    both, ubl = ("UBL", "CII"), ("UBL",)
+    return {
+        "BR-IC-01": ("K", as_other("K"), both),
+        "BR-IC-02 buyer": ("K", lambda i: setattr(i.buyer, "vat_id", None), both),
+        "BR-IC-02 seller": ("K", seller_without_vat_id, both),
+        "BR-IC-05": ("K", taxed("K"), both),
+        "BR-IC-08": ("K", taxable("K", "2.00"), both),
+        "BR-IC-08 within 1": ("K", taxable("K", "0.50"), ubl),
+        "BR-IC-09": ("K", tax("K", "2.00"), both),
+        "BR-IC-10": ("K", lambda i: i.exemptions.clear(), both),
+        # CII always carries the delivery event (the writer puts the issue date there)
+        "BR-IC-11": ("K", lambda i: setattr(i, "delivery_date", None), ubl),
+        "- period instead of the delivery date": ("K", period_only, ()),
+        "BR-IC-12": ("K", lambda i: setattr(i, "deliver_to", None), both),
+        "BR-G-01": ("G", as_other("G"), both),
+        "BR-G-02": ("G", seller_without_vat_id, both),
+        "BR-G-05": ("G", taxed("G"), both),
+        "BR-G-08": ("G", taxable("G", "2.00"), both),
+        "BR-G-09": ("G", tax("G", "2.00"), both),
+        "BR-G-10": ("G", lambda i: i.exemptions.clear(), both),
+        # E, not S: a rate-less S breakdown splits BR-S-08/09 between the artefacts
+        "BR-O-01": ("O", as_other("O", "E"), ubl),
+        "BR-O-02 seller": ("O", lambda i: setattr(i.seller, "vat_id", "DE811907980"), both),
+        "BR-O-02 buyer": ("O", lambda i: setattr(i.buyer, "vat_id", "DE811907980"), both),
+        "BR-O-03": ("O", o_item(False), both),
+        "BR-O-04": ("O", o_item(True), both),
+        "BR-O-05": ("O", lambda i: setattr(i.lines[0], "rate", Decimal(0)), both),
+        "BR-O-08": ("O", taxable("O", "0.50"), both),
+        "BR-O-09": ("O", tax("O", "2.00"), both),
+        "BR-O-10": ("O", lambda i: i.exemptions.clear(), both),
+        "BR-O-11": ("O", other("line"), both),
+        "BR-O-12": ("O", other("line"), both),
+        "BR-O-13": ("O", other("allowance"), both),
+        "BR-O-14": ("O", other("charge"), both),
+        "- clean K": ("K", lambda i: None, ()),
+        "- clean G": ("G", lambda i: None, ()),
+        "- clean O": ("O", lambda i: None, ()),
+    }
+
+
+@pytest.mark.parametrize("syntax", ["UBL", "CII"])
+def test_categories_k_g_o_agree_with_the_official_artefacts(tmp_path, syntax):
+    """BR-IC, BR-G and BR-O: every case makes the official artefact fire its rule (where the
+    syntax's artefact has it), the suites fire it too, and both fire the same implemented
+    rules on every invoice; clean invoices of the three categories fire nothing."""
+    import random
+    from datetime import date
+
+    from workbench.samples.einvoice_cii import cii_bytes
+    from workbench.samples.einvoice_files import EInvoiceSample, clean_einvoice, zero_tax
+    from workbench.samples.einvoice_xml import ubl_bytes
+
+    samples, expected = [], {}
+    for index, (name, (category, change, fires_in)) in enumerate(_k_g_o_cases().items()):
+        invoice = clean_einvoice(random.Random(name), f"RE-2026-{9000 + index}", date(2026, 2, 9))
+        zero_tax(category)(invoice)
+        change(invoice)
+        data = ubl_bytes(invoice) if syntax == "UBL" else cii_bytes(invoice)
+        file = f"case_{index:02d}.xml"
+        samples.append(EInvoiceSample(file, data, invoice.number, []))
+        expected[file] = (name, name.split()[0] if syntax in fires_in else None)
+    for sample in samples:
+        (tmp_path / sample.name).write_bytes(sample.data)
+    result = load_invoices([tmp_path / s.name for s in samples], profile="einvoice")
+    ours = check_sources(result, settings=None)
+    differences = []
+    for sample in samples:
+        official = official_rules(sample.data, syntax=syntax, profile="XRechnung")
+        found = set(ours.filter(ours["source"] == sample.name)["rule"].str.strip_prefix("en16931."))
+        name, rule = expected[sample.name]
+        if rule is not None and not (rule in official and rule in found):
+            differences.append((name, "rule not fired", rule, sorted(official), sorted(found)))
+        if rule is None and name.startswith("- ") and official & implemented():
+            differences.append((name, "not clean", sorted(official)))
+        if official & implemented() != found & implemented():
+            differences.append((name, sorted(official & implemented()), sorted(found)))
     assert differences == []

@@ -14,15 +14,8 @@ from lxml import etree
 
 from workbench.errors import SourceError
 from workbench.pipeline import detect_profile
-from workbench.samples.einvoice_xml import (
-    Charge,
-    EInvoice,
-    Line,
-    Party,
-    cii_bytes,
-    ubl_bytes,
-    zugferd_pdf,
-)
+from workbench.samples.einvoice_cii import cii_bytes, zugferd_pdf
+from workbench.samples.einvoice_xml import Charge, EInvoice, Line, Party, ubl_bytes
 from workbench.samples.writers import pdf_bytes
 from workbench.sources import load_invoices, load_profile
 from workbench.sources.einvoice.fields import CII_NS, UBL_NS
@@ -237,3 +230,26 @@ def test_unreadable_amount_is_a_finding_at_its_element(tmp_path):
         "394,20",
     )
     assert result.frame["net"].item() is None
+
+
+@pytest.mark.parametrize("suffix", ["ubl.xml", "cii.xml"])
+def test_intra_community_and_not_taxable_terms_load_in_both_syntaxes(tmp_path, suffix):
+    """BT-73/74 (invoicing period) and BT-80 (deliver-to country) are read from UBL and CII;
+    a line not subject to VAT (category O) has no rate, and its position books at 0 %."""
+    from datetime import date
+
+    spec = invoice(charges=[])
+    spec.lines = [Line("Schadenersatz Europaletten", D(1), D("180.00"), None, "O")]
+    spec.exemptions["O"] = ("VATEX-EU-O", "Nicht steuerbar")
+    spec.period = (date(2026, 1, 1), date(2026, 1, 31))
+    spec.deliver_to = Party("Kaffeehaus Mozartplatz GmbH", "Mozartplatz 4", "Salzburg", "5020",
+                            country="AT")  # fmt: skip
+    path = tmp_path / f"o_{suffix}"
+    path.write_bytes(WRITERS[suffix](spec))
+    result = load_invoices(path, profile="einvoice")
+    header = result.details["einvoice"].row(0, named=True)
+    assert (header["period_start"], header["period_end"], header["deliver_to_country"]) == (
+        date(2026, 1, 1), date(2026, 1, 31), "AT"
+    )  # fmt: skip
+    assert result.details["einvoice_lines"]["rate"].to_list() == [None]
+    assert result.positions.select("tax", "tax_amount", "gross").rows() == [(0.0, 0.0, 180.0)]

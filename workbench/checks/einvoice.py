@@ -33,8 +33,9 @@ EINVOICE_FAMILIES = ("en16931.", "xrechnung.", "einvoice.", "zugferd.")
 HEADER_ONLY = ("MINIMUM", "BASIC WL")
 #: XRechnung BR-DE-16: VAT categories that need the seller's VAT id or tax number.
 DE16_CATEGORIES = ["S", "Z", "E", "AE", "K", "G", "L", "M"]
-#: The zero-tax VAT categories (reverse charge, exempt, zero rate): BR-AE/E/Z.
-ZERO_TAX = ("AE", "E", "Z")
+#: The VAT categories without tax (reverse charge, exempt, zero rate, intra-community supply,
+#: export, not subject to VAT): BR-AE/E/Z/IC/G/O.
+ZERO_TAX = ("AE", "E", "Z", "K", "G", "O")
 _CREDIT_CODES = ["381", "81", "83", "261", "262", "296", "308", "396", "420", "458", "532"]
 
 
@@ -64,6 +65,7 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         (pl.col("category") == "S").sum().alias("_s_lines"),
         pl.col("category").is_in(DE16_CATEGORIES).sum().alias("_de16_lines"),
         *[(pl.col("category") == c).sum().alias(f"_{c.lower()}_lines") for c in ZERO_TAX],
+        (pl.col("category") != "O").sum().alias("_non_o_lines"),
     )
     per_charges = charges.group_by("source_file").agg(
         pl.col("amount").filter(~is_charge).sum().round(2).alias("_allowance_sum"),
@@ -71,15 +73,23 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         (pl.col("category") == "S").sum().alias("_s_charges"),
         pl.col("category").is_in(DE16_CATEGORIES).sum().alias("_de16_charges"),
         *[(pl.col("category") == c).sum().alias(f"_{c.lower()}_charges") for c in ZERO_TAX],
+        # BR-O-03/04 and -13/14 tell document allowances (BG-20) from charges (BG-21)
+        ((pl.col("category") == "O") & ~is_charge).sum().alias("_o_allowance_count"),
+        ((pl.col("category") == "O") & is_charge).sum().alias("_o_charge_count"),
+        ((pl.col("category") != "O") & ~is_charge).sum().alias("_non_o_allowances"),
+        ((pl.col("category") != "O") & is_charge).sum().alias("_non_o_charges"),
     )
     per_vat = vat.group_by("source_file").agg(
         pl.col("tax").sum().round(2).alias("_vat_tax_sum"),
         (pl.col("category") == "S").sum().alias("_s_breakdowns"),
         *[(pl.col("category") == c).sum().alias(f"_{c.lower()}_breakdowns") for c in ZERO_TAX],
+        (pl.col("category") != "O").sum().alias("_non_o_breakdowns"),
     )
     zero = ["_line_net_sum", "_line_count", "_s_lines", "_de16_lines", "_allowance_sum",
             "_charge_sum", "_s_charges", "_de16_charges", "_s_breakdowns",
             *[f"_{c.lower()}_{n}" for c in ZERO_TAX for n in ("lines", "charges", "breakdowns")],
+            "_non_o_lines", "_o_allowance_count", "_o_charge_count", "_non_o_allowances",
+            "_non_o_charges", "_non_o_breakdowns",
             ]  # fmt: skip
     prepared = (
         header.join(per_lines, on="source_file", how="left")

@@ -1,9 +1,8 @@
-"""Write e-invoices: XRechnung UBL 2.1 (Invoice, CreditNote), UN/CEFACT CII, ZUGFeRD/Factur-X PDF.
+"""Write e-invoices: the EN 16931 terms of one invoice, and XRechnung UBL 2.1 (Invoice,
+CreditNote).
 
-An :class:`EInvoice` holds the EN 16931 terms; :func:`ubl_bytes` and :func:`cii_bytes` write
-them in the two syntaxes (element order as the UBL 2.1 and CII D16B schemas require), and
-:func:`zugferd_pdf` embeds the CII XML in a PDF/A-3 with the ``factur-x`` library, with fixed
-timestamps so the same invoice gives the same bytes on every run.
+An :class:`EInvoice` holds the EN 16931 terms; :func:`ubl_bytes` writes them as UBL (element
+order as the UBL 2.1 schema requires); ``einvoice_cii`` writes UN/CEFACT CII and ZUGFeRD PDFs.
 """
 
 from __future__ import annotations
@@ -11,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from unittest import mock
 
 from lxml import etree
 
-from workbench.samples.writers import pdf_bytes
 from workbench.sources.einvoice.fields import CII_NS, UBL_NS
 
-__all__ = ["Charge", "EInvoice", "Line", "Party", "cii_bytes", "ubl_bytes", "zugferd_pdf"]
+__all__ = ["Charge", "EInvoice", "Line", "Party", "ubl_bytes"]
 
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 PEPPOL = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -45,6 +42,7 @@ class Party:
     country: str = "DE"
     vat_id: str | None = None
     tax_number: str | None = None
+    legal_id: str | None = None  # BT-30 / BT-47: the commercial register number
     contact: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -55,7 +53,7 @@ class Line:
     name: str
     quantity: Decimal
     price: Decimal
-    rate: Decimal
+    rate: Decimal | None  # None: no rate (category O)
     category: str = "S"
     unit: str = "C62"
     net: Decimal | None = None  # None: quantity × price
@@ -70,7 +68,7 @@ class Charge:
     """A document-level allowance (``charge=False``) or charge."""
 
     amount: Decimal
-    rate: Decimal
+    rate: Decimal | None
     reason: str
     charge: bool = False
     category: str = "S"
@@ -96,11 +94,13 @@ class EInvoice:
     payment_terms: str | None = "Zahlbar innerhalb von 30 Tagen ohne Abzug."
     preceding: str | None = None
     delivery_date: date | None = None  # BT-72; CII writes the issue date when None
+    deliver_to: Party | None = None  # BG-13/BG-15: the deliver-to party and address
+    period: tuple[date, date] | None = None  # BT-73/BT-74: the invoicing period
     charges: list[Charge] = field(default_factory=list)
     # overrides of computed values, for seeded defects: BT column -> value
     override: dict[str, Decimal | None] = field(default_factory=dict)
-    vat_override: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
-    taxable_override: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
+    vat_override: dict[tuple[str, Decimal | None], Decimal] = field(default_factory=dict)
+    taxable_override: dict[tuple[str, Decimal | None], Decimal] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)  # elements left out (by BT column)
     #: the category a breakdown names instead of its lines' one (seeded defects)
     breakdown_as: dict[str, str] = field(default_factory=dict)
@@ -111,9 +111,9 @@ class EInvoice:
     def credit_note(self) -> bool:
         return self.type_code == "381"
 
-    def breakdown(self) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+    def breakdown(self) -> list[tuple[str, Decimal | None, Decimal, Decimal]]:
         """(category, rate, taxable, tax) per VAT category and rate, in first-use order."""
-        groups: dict[tuple[str, Decimal], Decimal] = {}
+        groups: dict[tuple[str, Decimal | None], Decimal] = {}
         for line in self.lines:
             key = (line.category, line.rate)
             groups[key] = groups.get(key, Decimal(0)) + line.amount
@@ -126,7 +126,7 @@ class EInvoice:
                 self.breakdown_as.get(category, category),
                 rate,
                 self.taxable_override.get((category, rate), money(taxable)),
-                self.vat_override.get((category, rate), money(taxable * rate / 100)),
+                self.vat_override.get((category, rate), money(taxable * (rate or 0) / 100)),
             )
             for (category, rate), taxable in groups.items()
         ]
@@ -161,6 +161,12 @@ def _e(parent: etree._Element, tag: str, text: object = None, **attrs: str) -> e
     return element
 
 
+def _percent(parent: etree._Element, tag: str, rate: Decimal | None) -> None:
+    """The VAT rate, left out where there is none (category O, BR-O-05)."""
+    if rate is not None:
+        _e(parent, tag, _amount(rate))
+
+
 def _amount(value: Decimal | None) -> str:
     if value is None:  # callers leave out the totals an invoice may lack (allowances, charges)
         raise ValueError("an amount every e-invoice carries is missing")
@@ -188,13 +194,30 @@ def _ubl_party(
         scheme = _e(node, "cac:PartyTaxScheme")
         _e(scheme, "cbc:CompanyID", party.tax_number)
         _e(_e(scheme, "cac:TaxScheme"), "cbc:ID", "FC")
-    _e(_e(node, "cac:PartyLegalEntity"), "cbc:RegistrationName", party.name)
+    legal = _e(node, "cac:PartyLegalEntity")
+    _e(legal, "cbc:RegistrationName", party.name)
+    if party.legal_id:
+        _e(legal, "cbc:CompanyID", party.legal_id)
     if party.contact or party.phone or party.email:
         contact = _e(node, "cac:Contact")
         for tag_name, value in (("cbc:Name", party.contact), ("cbc:Telephone", party.phone),
                                 ("cbc:ElectronicMail", party.email)):  # fmt: skip
             if value:
                 _e(contact, tag_name, value)
+
+
+def _ubl_delivery(delivery: etree._Element, invoice: EInvoice) -> None:
+    """BT-72 and the deliver-to address (BG-15) with its party's name (BT-70)."""
+    if invoice.delivery_date:
+        _e(delivery, "cbc:ActualDeliveryDate", invoice.delivery_date)
+    party = invoice.deliver_to
+    if party is not None:
+        address = _e(_e(delivery, "cac:DeliveryLocation"), "cac:Address")
+        _e(address, "cbc:StreetName", party.street)
+        _e(address, "cbc:CityName", party.city)
+        _e(address, "cbc:PostalZone", party.zip)
+        _e(_e(address, "cac:Country"), "cbc:IdentificationCode", party.country)
+        _e(_e(_e(delivery, "cac:DeliveryParty"), "cac:PartyName"), "cbc:Name", party.name)
 
 
 def ubl_bytes(invoice: EInvoice) -> bytes:
@@ -215,13 +238,17 @@ def ubl_bytes(invoice: EInvoice) -> bytes:
     _e(root, "cbc:DocumentCurrencyCode", invoice.currency)
     if invoice.buyer_reference:
         _e(root, "cbc:BuyerReference", invoice.buyer_reference)
+    if invoice.period:
+        period = _e(root, "cac:InvoicePeriod")
+        _e(period, "cbc:StartDate", invoice.period[0])
+        _e(period, "cbc:EndDate", invoice.period[1])
     if invoice.preceding:
         reference = _e(_e(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
         _e(reference, "cbc:ID", invoice.preceding)
     _ubl_party(root, "cac:AccountingSupplierParty", invoice.seller, invoice, seller=True)
     _ubl_party(root, "cac:AccountingCustomerParty", invoice.buyer, invoice, seller=False)
-    if invoice.delivery_date:
-        _e(_e(root, "cac:Delivery"), "cbc:ActualDeliveryDate", invoice.delivery_date)
+    if invoice.delivery_date or invoice.deliver_to:
+        _ubl_delivery(_e(root, "cac:Delivery"), invoice)
     if invoice.payment_means:
         means = _e(root, "cac:PaymentMeans")
         _e(means, "cbc:PaymentMeansCode", invoice.payment_means)
@@ -242,7 +269,7 @@ def ubl_bytes(invoice: EInvoice) -> bytes:
         _e(node, "cbc:Amount", _amount(charge.amount), currencyID=currency)
         category = _e(node, "cac:TaxCategory")
         _e(category, "cbc:ID", charge.category)
-        _e(category, "cbc:Percent", _amount(charge.rate))
+        _percent(category, "cbc:Percent", charge.rate)
         _e(_e(category, "cac:TaxScheme"), "cbc:ID", "VAT")
     totals = invoice.totals()
     tax_total = _e(root, "cac:TaxTotal")
@@ -253,7 +280,7 @@ def ubl_bytes(invoice: EInvoice) -> bytes:
         _e(subtotal, "cbc:TaxAmount", _amount(tax), currencyID=currency)
         category = _e(subtotal, "cac:TaxCategory")
         _e(category, "cbc:ID", category_code)
-        _e(category, "cbc:Percent", _amount(rate))
+        _percent(category, "cbc:Percent", rate)
         code, text = invoice.exemptions.get(category_code, (None, None))
         if code:
             _e(category, "cbc:TaxExemptionReasonCode", code)
@@ -281,215 +308,7 @@ def ubl_bytes(invoice: EInvoice) -> bytes:
         _e(item, "cbc:Name", line.name)
         category = _e(item, "cac:ClassifiedTaxCategory")
         _e(category, "cbc:ID", line.category)
-        _e(category, "cbc:Percent", _amount(line.rate))
+        _percent(category, "cbc:Percent", line.rate)
         _e(_e(category, "cac:TaxScheme"), "cbc:ID", "VAT")
         _e(_e(node, "cac:Price"), "cbc:PriceAmount", _amount(line.price), currencyID=currency)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-# --- CII ------------------------------------------------------------------------------------------
-
-
-def _cii_date(parent: etree._Element, tag: str, value: date) -> None:
-    _e(_e(parent, tag), "udt:DateTimeString", value.strftime("%Y%m%d"), format="102")
-
-
-def _cii_party(
-    parent: etree._Element, tag: str, party: Party, invoice: EInvoice, *, seller: bool, lines: bool
-) -> None:
-    node = _e(parent, tag)
-    _e(node, "ram:Name", party.name)
-    # the header-only Factur-X profiles (MINIMUM, BASIC WL) have no trade contact
-    if seller and lines and (party.contact or party.phone or party.email):
-        contact = _e(node, "ram:DefinedTradeContact")
-        if party.contact:
-            _e(contact, "ram:PersonName", party.contact)
-        if party.phone:
-            _e(
-                _e(contact, "ram:TelephoneUniversalCommunication"),
-                "ram:CompleteNumber",
-                party.phone,
-            )
-        if party.email:
-            _e(_e(contact, "ram:EmailURIUniversalCommunication"), "ram:URIID", party.email)
-    address = _e(node, "ram:PostalTradeAddress")
-    _e(address, "ram:PostcodeCode", party.zip)
-    _e(address, "ram:LineOne", party.street)
-    _e(address, "ram:CityName", party.city)
-    _e(address, "ram:CountryID", party.country)
-    vat_column = "seller_vat_id" if seller else "buyer_vat_id"
-    if party.tax_number:
-        _e(_e(node, "ram:SpecifiedTaxRegistration"), "ram:ID", party.tax_number, schemeID="FC")
-    if party.vat_id and vat_column not in invoice.drop:
-        _e(_e(node, "ram:SpecifiedTaxRegistration"), "ram:ID", party.vat_id, schemeID="VA")
-
-
-def _cii_tax(parent: etree._Element, category: str, rate: Decimal, taxable: Decimal | None = None,
-             tax: Decimal | None = None, tag: str = "ram:ApplicableTradeTax",
-             exemption: tuple[str | None, str | None] = (None, None)) -> None:  # fmt: skip
-    """A trade tax in the CII schema's order (reason text before, its code after the
-    category)."""
-    code, text = exemption
-    node = _e(parent, tag)
-    if tax is not None:
-        _e(node, "ram:CalculatedAmount", _amount(tax))
-    _e(node, "ram:TypeCode", "VAT")
-    if text:
-        _e(node, "ram:ExemptionReason", text)
-    if taxable is not None:
-        _e(node, "ram:BasisAmount", _amount(taxable))
-    _e(node, "ram:CategoryCode", category)
-    if code:
-        _e(node, "ram:ExemptionReasonCode", code)
-    _e(node, "ram:RateApplicablePercent", _amount(rate))
-
-
-def cii_bytes(invoice: EInvoice, *, lines: bool = True) -> bytes:
-    """The invoice as UN/CEFACT CII D16B (XRechnung CII or a Factur-X profile's XML).
-
-    ``lines=False`` leaves out the invoice lines (Factur-X MINIMUM and BASIC WL have none).
-    """
-    root = etree.Element(f"{{{CII_NS['rsm']}}}CrossIndustryInvoice", nsmap=dict(CII_NS))
-    context = _e(root, "rsm:ExchangedDocumentContext")
-    if invoice.spec_id == XRECHNUNG:
-        _e(_e(context, "ram:BusinessProcessSpecifiedDocumentContextParameter"), "ram:ID", PEPPOL)
-    _e(_e(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", invoice.spec_id)
-    document = _e(root, "rsm:ExchangedDocument")
-    _e(document, "ram:ID", invoice.number)
-    _e(document, "ram:TypeCode", invoice.type_code)
-    _cii_date(document, "ram:IssueDateTime", invoice.issue_date)
-    transaction = _e(root, "rsm:SupplyChainTradeTransaction")
-    currency = invoice.currency
-    for number, line in enumerate(invoice.lines if lines else [], start=1):
-        item = _e(transaction, "ram:IncludedSupplyChainTradeLineItem")
-        _e(_e(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", number)
-        _e(_e(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.name)
-        price = _e(_e(item, "ram:SpecifiedLineTradeAgreement"), "ram:NetPriceProductTradePrice")
-        _e(price, "ram:ChargeAmount", _amount(line.price))
-        _e(_e(item, "ram:SpecifiedLineTradeDelivery"), "ram:BilledQuantity",
-           f"{line.quantity:f}", unitCode=line.unit)  # fmt: skip
-        settlement = _e(item, "ram:SpecifiedLineTradeSettlement")
-        _cii_tax(settlement, line.category, line.rate)
-        summation = _e(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
-        _e(summation, "ram:LineTotalAmount", _amount(line.amount))
-    agreement = _e(transaction, "ram:ApplicableHeaderTradeAgreement")
-    if invoice.buyer_reference:
-        _e(agreement, "ram:BuyerReference", invoice.buyer_reference)
-    _cii_party(agreement, "ram:SellerTradeParty", invoice.seller, invoice, seller=True, lines=lines)
-    _cii_party(agreement, "ram:BuyerTradeParty", invoice.buyer, invoice, seller=False, lines=lines)
-    delivery = _e(transaction, "ram:ApplicableHeaderTradeDelivery")
-    _cii_date(
-        _e(delivery, "ram:ActualDeliverySupplyChainEvent"),
-        "ram:OccurrenceDateTime",
-        invoice.delivery_date or invoice.issue_date,
-    )
-    settlement = _e(transaction, "ram:ApplicableHeaderTradeSettlement")
-    _e(settlement, "ram:InvoiceCurrencyCode", currency)
-    if invoice.payment_means:
-        means = _e(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-        _e(means, "ram:TypeCode", invoice.payment_means)
-        if invoice.debited_iban:
-            debtor = _e(means, "ram:PayerPartyDebtorFinancialAccount")
-            _e(debtor, "ram:IBANID", invoice.debited_iban)
-        if invoice.iban:
-            _e(_e(means, "ram:PayeePartyCreditorFinancialAccount"), "ram:IBANID", invoice.iban)
-    for category, rate, taxable, tax in invoice.breakdown():
-        exemption = invoice.exemptions.get(category, (None, None))
-        _cii_tax(settlement, category, rate, taxable, tax, exemption=exemption)
-    for charge in invoice.charges:
-        node = _e(settlement, "ram:SpecifiedTradeAllowanceCharge")
-        _e(_e(node, "ram:ChargeIndicator"), "udt:Indicator", "true" if charge.charge else "false")
-        _e(node, "ram:ActualAmount", _amount(charge.amount))
-        _e(node, "ram:Reason", charge.reason)
-        tax_node = _e(node, "ram:CategoryTradeTax")
-        _e(tax_node, "ram:TypeCode", "VAT")
-        _e(tax_node, "ram:CategoryCode", charge.category)
-        _e(tax_node, "ram:RateApplicablePercent", _amount(charge.rate))
-    if invoice.payment_terms or invoice.due_date:
-        terms = _e(settlement, "ram:SpecifiedTradePaymentTerms")
-        if invoice.payment_terms:
-            _e(terms, "ram:Description", invoice.payment_terms)
-        if invoice.due_date:
-            _cii_date(terms, "ram:DueDateDateTime", invoice.due_date)
-    totals = invoice.totals()
-    summation = _e(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    for column, tag in (
-        ("line_total", "ram:LineTotalAmount"),
-        ("charge_total", "ram:ChargeTotalAmount"),
-        ("allowance_total", "ram:AllowanceTotalAmount"),
-        ("tax_exclusive", "ram:TaxBasisTotalAmount"),
-        ("tax_total", "ram:TaxTotalAmount"),
-        ("tax_inclusive", "ram:GrandTotalAmount"),
-        ("payable", "ram:DuePayableAmount"),
-    ):
-        if totals.get(column) is None or column in invoice.drop:
-            continue
-        if column == "tax_total":
-            _e(summation, tag, _amount(totals[column]), currencyID=currency)
-        else:
-            _e(summation, tag, _amount(totals[column]))
-    if invoice.preceding:
-        reference = _e(settlement, "ram:InvoiceReferencedDocument")
-        _e(reference, "ram:IssuerAssignedID", invoice.preceding)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-# --- ZUGFeRD / Factur-X ---------------------------------------------------------------------------
-
-
-def _visible_lines(invoice: EInvoice, total: str) -> list[str]:
-    """What the PDF page shows: the human-readable twin of the XML."""
-    seller, buyer = invoice.seller, invoice.buyer
-    lines = [
-        f"{seller.name}, {seller.street}, {seller.zip} {seller.city}",
-        f"An: {buyer.name}, {buyer.street}, {buyer.zip} {buyer.city}",
-        f"Rechnungsnummer: {invoice.number}",
-        f"Rechnungsdatum: {invoice.issue_date:%d.%m.%Y}",
-    ]
-    for line in invoice.lines:
-        lines.append(
-            f"{line.quantity:f} x {line.name} je {line.price:.2f} EUR = {line.amount:.2f} EUR"
-        )
-    lines.append(f"Gesamtbetrag: {total} EUR")
-    return lines
-
-
-def zugferd_pdf(
-    invoice: EInvoice,
-    *,
-    profile: str = "EN 16931",
-    conformance: str = "B",
-    shown_number: str | None = None,
-    shown_total: str | None = None,
-) -> bytes:
-    """A ZUGFeRD 2.x / Factur-X PDF/A-3 of ``invoice`` in ``profile``.
-
-    ``conformance`` sets the PDF/A conformance level the XMP declares (``B`` as factur-x
-    writes it; ``U`` for a PDF/A-3U). ``shown_number`` / ``shown_total`` print other values on
-    the page than the XML holds (seeded text-layer defects).
-    """
-    import facturx.facturx as fx
-
-    invoice.spec_id = FACTURX[profile]
-    xml = cii_bytes(invoice, lines=profile not in ("MINIMUM", "BASIC WL"))
-    total = shown_total or f"{invoice.totals()['tax_inclusive']:.2f}".replace(".", ",")
-    shown = EInvoice(**{**invoice.__dict__, "number": shown_number or invoice.number})
-    page = pdf_bytes("Rechnung", _visible_lines(shown, total))
-    fixed = "2026-01-15T10:00:00+00:00"
-    xmp = fx.generate_xmp_bytes
-
-    def declared_xmp(*args: object, **kwargs: object) -> bytes:
-        data = xmp(*args, **kwargs)
-        old = b"<pdfaid:conformance>B</pdfaid:conformance>"
-        if old not in data:
-            raise ValueError("factur-x wrote no PDF/A conformance level to replace")
-        return data.replace(old, f"<pdfaid:conformance>{conformance}</pdfaid:conformance>".encode())
-
-    # factur-x stamps the current time into the XMP and the PDF info: fix it, so the sample
-    # files are reproducible byte for byte
-    with (
-        mock.patch.object(fx, "_get_metadata_timestamp", lambda: fixed),
-        mock.patch.object(fx, "_get_pdf_timestamp", lambda date=None: "D:20260115100000+00'00'"),
-        mock.patch.object(fx, "generate_xmp_bytes", declared_xmp),
-    ):
-        return fx.generate_from_binary(page, xml, check_xsd=False, lang="de-DE")

