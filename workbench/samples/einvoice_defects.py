@@ -184,10 +184,28 @@ def _an_exemption(invoice: EInvoice) -> None:
     invoice.exemptions["Z"] = (None, "Nullsatz nach § 12 Abs. 3 UStG")
 
 
-def _taxed_line(invoice: EInvoice) -> None:
-    """The line says 19 %, the breakdown keeps the tax at 0 (the seller still reverses it)."""
-    invoice.lines[0].rate = Decimal(19)
-    invoice.vat_override[("AE", Decimal(19))] = Decimal("0.00")
+def _taxed_line(category: str) -> Callable[[EInvoice], None]:
+    """The line says 19 %, the breakdown keeps the tax at 0 (the seller still treats the supply
+    as one without tax)."""
+
+    def apply(invoice: EInvoice) -> None:
+        invoice.lines[0].rate = Decimal(19)
+        invoice.vat_override[(category, Decimal(19))] = Decimal("0.00")
+
+    return apply
+
+
+def _seller_vat_id(invoice: EInvoice) -> None:
+    invoice.seller.vat_id = "DE279418350"
+
+
+def _rate_zero(invoice: EInvoice) -> None:
+    invoice.lines[0].rate = Decimal(0)
+
+
+def _standard_line(invoice: EInvoice) -> None:
+    """Beside the damages, a taxable service at 19 % on the same invoice."""
+    invoice.lines.append(Line("Palettenreinigung", Decimal(12), Decimal("2.50"), Decimal(19)))
 
 
 def _exempt_tax(invoice: EInvoice) -> None:
@@ -233,7 +251,7 @@ DEFECTS: dict[str, Defect] = {
     "en16931.BR-AE-05": Defect("en16931.BR-AE-05", "rate",
         "//cac:InvoiceLine[1]//cac:ClassifiedTaxCategory/cbc:Percent",
         "Reverse-Charge-Position mit 19 % (Steuer in der Aufschlüsselung 0)",
-        _zero_tax_defect("AE", _taxed_line), 
+        _zero_tax_defect("AE", _taxed_line("AE")),
         also=(("en16931.BR-CO-17", "tax", "(//cac:TaxSubtotal)[1]/cbc:TaxAmount"),)),
     "en16931.BR-AE-10": Defect("en16931.BR-AE-10", "exemption_reason",
         "(//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax)[1]",
@@ -260,4 +278,33 @@ DEFECTS: dict[str, Defect] = {
         "(//cac:TaxSubtotal)[1]/cbc:TaxableAmount",
         "Steuerfreie Miete: Steuerbasisbetrag 0,50 über der Position",
         _zero_tax_defect("E", _taxable_off)),
+    "en16931.BR-IC-02": Defect("en16931.BR-IC-02", "buyer_vat_id", None,
+        "Innergemeinschaftliche Lieferung nach Salzburg ohne USt-IdNr. des Käufers (BT-48)",
+        _zero_tax_defect("K", _drop("buyer_vat_id"))),
+    "en16931.BR-IC-11": Defect("en16931.BR-IC-11", "delivery_date", None,
+        "Innergemeinschaftliche Lieferung ohne Lieferdatum (BT-72) und Rechnungszeitraum",
+        _zero_tax_defect("K", _set(delivery_date=None))),
+    "en16931.BR-IC-12": Defect("en16931.BR-IC-12", "deliver_to_country", None,
+        "Innergemeinschaftliche Lieferung ohne Lieferanschrift (BT-80)",
+        _zero_tax_defect("K", _set(deliver_to=None)), syntax="CII"),
+    "en16931.BR-G-05": Defect("en16931.BR-G-05", "rate",
+        "//cac:InvoiceLine[1]//cac:ClassifiedTaxCategory/cbc:Percent",
+        "Ausfuhrlieferung in die Schweiz mit 19 % (Steuer in der Aufschlüsselung 0)",
+        _zero_tax_defect("G", _taxed_line("G")),
+        also=(("en16931.BR-CO-17", "tax", "(//cac:TaxSubtotal)[1]/cbc:TaxAmount"),)),
+    "en16931.BR-G-10": Defect("en16931.BR-G-10", "exemption_reason",
+        "(//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax)[1]",
+        "Ausfuhrlieferung ohne Befreiungsgrund (BT-120/BT-121)",
+        _zero_tax_defect("G", _no_exemption), syntax="CII"),
+    "en16931.BR-O-02": Defect("en16931.BR-O-02", "seller_vat_id",
+        "//cac:AccountingSupplierParty//cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']"
+        "/cbc:CompanyID", "Nicht steuerbarer Schadenersatz mit USt-IdNr. des Verkäufers",
+        _zero_tax_defect("O", _seller_vat_id)),
+    "en16931.BR-O-05": Defect("en16931.BR-O-05", "rate",
+        "(//ram:IncludedSupplyChainTradeLineItem)[1]//ram:RateApplicablePercent",
+        "Nicht steuerbare Position mit Steuersatz 0 % (BT-152)",
+        _zero_tax_defect("O", _rate_zero), syntax="CII"),
+    "en16931.BR-O-11": Defect("en16931.BR-O-11", "tax_total", "/*/cac:TaxTotal/cbc:TaxAmount",
+        "Schadenersatz (nicht steuerbar) und Palettenreinigung (19 %) auf einer Rechnung",
+        _zero_tax_defect("O", _standard_line), also=("en16931.BR-O-12",)),
 }  # fmt: skip

@@ -163,6 +163,10 @@ def einvoice_samples(seed: int = 0) -> list[EInvoiceSample]:
     """The committed e-invoice samples (``seed=0``): clean ones and one per defect kind."""
     rng = random.Random(f"einvoice-{seed}")
     days = [date(2026, 1, 1) + timedelta(days=rng.randrange(0, 85)) for _ in range(32)]
+    # more days from a second generator: the first one's sequence keeps the older samples as
+    # they are
+    more = random.Random(f"einvoice-more-{seed}")
+    days += [date(2026, 1, 1) + timedelta(days=more.randrange(0, 85)) for _ in range(32)]
     number = iter(range(101, 200))
     samples: list[EInvoiceSample] = []
 
@@ -186,8 +190,9 @@ def einvoice_samples(seed: int = 0) -> list[EInvoiceSample]:
     for category in ZERO_TAX:
         clean = invoice()
         zero_tax(category)(clean)
-        label = f"xrechnung_ubl_{category.lower()}.xml"
-        samples.append(_sample(f"einvoice_{clean.number}_{label}", clean, None, "UBL"))
+        syntax = "CII" if category == "G" else "UBL"  # the export in CII, the others in UBL
+        label = f"xrechnung_{syntax.lower()}_{category.lower()}.xml"
+        samples.append(_sample(f"einvoice_{clean.number}_{label}", clean, None, syntax))
     return samples
 
 
