@@ -197,10 +197,16 @@ def einvoice_samples(seed: int = 0) -> list[EInvoiceSample]:
 
 
 def generate_einvoices(
-    n: int, *, seed: int = 0, defect_rate: float = 0.05, formats: tuple[str, ...] = ("UBL", "CII")
+    n: int,
+    *,
+    seed: int = 0,
+    defect_rate: float = 0.05,
+    formats: tuple[str, ...] = ("UBL", "CII"),
+    zero_tax_rate: float = 0.0,
 ) -> list[EInvoiceSample]:
     """``n`` e-invoices (XRechnung UBL/CII, or ``"PDF"`` for ZUGFeRD) in turn; ``defect_rate``
-    of them carry one seeded defect (listed in their ``manifest``).
+    of them carry one seeded defect (listed in their ``manifest``); ``zero_tax_rate`` of the
+    clean ones are of a VAT category without tax (AE, E, Z, K, G, O) instead of S.
 
     >>> [s.name for s in generate_einvoices(2, seed=1, defect_rate=0)]
     ['einvoice_RE-2026-100000.xml', 'einvoice_RE-2026-100001.xml']
@@ -213,6 +219,10 @@ def generate_einvoices(
         day = date(2026, 1, 1) + timedelta(days=rng.randrange(0, 85))
         invoice = clean_einvoice(rng, f"RE-2026-{100000 + index}", day)
         defect = rng.choice(kinds) if rng.random() < defect_rate else None
+        # a separate draw only when asked for: the default keeps the generated invoices as
+        # they were
+        if defect is None and zero_tax_rate and rng.random() < zero_tax_rate:
+            zero_tax(rng.choice(list(ZERO_TAX)))(invoice)
         if defect is not None:
             syntax = defect.syntax if defect.syntax != "UBL" or syntax == "PDF" else syntax
             if _ubl_xpaths(defect):
