@@ -268,6 +268,10 @@ def einvoice_vat() -> dict:
         _present("BR-47", "category", "Die Umsatzsteuerkategorie der Aufschlüsselung (BT-118)"),
         _present("BR-48", "rate", "Der Umsatzsteuersatz der Kategorie (BT-119)",
                  row_condition=_cmp("category", "!=", "O")),
+        # XRechnung 3.0 (KoSIT): a rate in every breakdown, also 0 for category O
+        _present("BR-DE-14", "rate",
+                 "Bei XRechnung: der Umsatzsteuersatz der Kategorie (BT-119, bei Kategorie O "
+                 "nicht steuerbar als 0)", row_condition=XRECHNUNG_CONDITION),
         _in("BR-CL-17", "category", code_list("BR-CL-17"),
             "Die Umsatzsteuerkategorie der Aufschlüsselung (BT-118)"),
         # BR-CO-17: UBL's artefact allows less than 1 off, CII's up to 1

@@ -185,6 +185,7 @@ RULE_TITLES |= {
     "en16931.BR-O-13": "Nicht steuerbar neben Nachlass anderer Kategorie",
     "en16931.BR-O-14": "Nicht steuerbar neben Zuschlag anderer Kategorie",
     "xrechnung.BR-DE-1": "Zahlungsanweisung fehlt",
+    "xrechnung.BR-DE-14": "Steuersatz der Aufschlüsselung fehlt",
     "xrechnung.BR-DE-15": "Käuferreferenz (Leitweg-ID) fehlt",
     "xrechnung.BR-DE-16": "Steuernummer des Verkäufers fehlt",
     "xrechnung.BR-DE-17": "Rechnungstyp in XRechnung nicht erlaubt",

@@ -87,6 +87,38 @@ def test_xrechnung_rules_only_for_xrechnung(tmp_path, settings):
     assert findings.is_empty(), findings.to_dicts()
 
 
+@pytest.mark.parametrize("syntax", ["UBL", "CII"])
+def test_xrechnung_wants_a_rate_in_every_breakdown_even_for_category_o(tmp_path, settings, syntax):
+    """KoSIT's BR-DE-14 (XRechnung 3.0): BT-119 in every VAT breakdown, with no exception for
+    category O, which EN 16931 (BR-48) lets go without; O lines still have none (BR-O-05)."""
+    import random
+    from datetime import date
+
+    from workbench.samples.einvoice_cii import cii_bytes
+    from workbench.samples.einvoice_files import clean_einvoice, zero_tax
+    from workbench.samples.einvoice_xml import FACTURX, XRECHNUNG, ubl_bytes
+
+    write = ubl_bytes if syntax == "UBL" else cii_bytes
+    invoice = clean_einvoice(random.Random(5), "RE-2026-0901", date(2026, 2, 3))
+    zero_tax("O")(invoice)
+    xrechnung = tmp_path / "xrechnung.xml"
+    xrechnung.write_bytes(write(invoice))  # the writer gives the O breakdown 0 %
+    invoice.spec_id = FACTURX["EN 16931"]
+    plain = tmp_path / "en16931.xml"
+    plain.write_bytes(write(invoice))  # no rate in the O breakdown: fine outside XRechnung
+    without = tmp_path / "xrechnung_ohne_satz.xml"
+    without.write_bytes(plain.read_bytes().replace(FACTURX["EN 16931"].encode(),
+                                                   XRECHNUNG.encode()))  # fmt: skip
+    fired = {
+        path.name: set(
+            check_sources(load_invoices(path, profile="einvoice"), settings=settings)["rule"]
+        )
+        for path in (xrechnung, plain, without)
+    }
+    assert fired == {"xrechnung.xml": set(), "en16931.xml": set(),
+                     "xrechnung_ohne_satz.xml": {"xrechnung.BR-DE-14"}}  # fmt: skip
+
+
 def test_engines_agree_on_the_einvoice_suites(checked, settings):
     result, polars_findings = checked
     gx_findings = check_sources(

@@ -139,7 +139,7 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         .join(per_category, on=["source_file", "category"], how="left", nulls_equal=True)
         .with_columns(pl.col("_expected_taxable", "_category_taxable").fill_null(0.0))
     )
-    header_columns = prepared.select("source_file", "_lines_expected", "syntax")
+    header_columns = prepared.select("source_file", "_lines_expected", "syntax", "_xrechnung")
     vat = vat.join(header_columns, on="source_file", how="left")
     return {"einvoice": prepared, "einvoice_lines": lines, "einvoice_vat": vat}
 

@@ -121,10 +121,13 @@ class EInvoice:
             key = (charge.category, charge.rate)
             sign = 1 if charge.charge else -1
             groups[key] = groups.get(key, Decimal(0)) + sign * charge.amount
+        # XRechnung's BR-DE-14 wants a rate in every breakdown, 0 for category O, whose lines
+        # name none (BR-O-05)
+        xrechnung = self.spec_id == XRECHNUNG
         return [
             (
                 self.breakdown_as.get(category, category),
-                rate,
+                Decimal(0) if rate is None and xrechnung else rate,
                 self.taxable_override.get((category, rate), money(taxable)),
                 self.vat_override.get((category, rate), money(taxable * (rate or 0) / 100)),
             )
