@@ -12,6 +12,9 @@ probes them at their bounds.
 Code lists (currencies, countries, type codes, payment means, VAT categories) are read from the
 official UBL artefact when the suites are built, so they are the standard's own lists.
 
+The rules of the VAT categories without tax (AE, E, Z, K, G, O: BR-AE/E/Z/IC/G/O-*) live in
+``einvoice_categories.py``, which this module's suite builders import.
+
 The frames these suites run on are prepared by ``workbench.checks.einvoice`` (one row per
 invoice / line / VAT breakdown, with the aggregates a rule needs: ``_line_net_sum`` = Σ BT-131,
 ``_vat_tax_sum`` = Σ BT-117, …), because a GX expectation sees one row at a time.
