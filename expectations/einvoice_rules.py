@@ -163,7 +163,15 @@ def einvoice() -> dict:
               "Positionen, Nachlässe oder Zuschläge mit Umsatzsteuerkategorie S (Normalsatz) "
               "haben keine Aufschlüsselung der Kategorie S (BG-23).",
               "eine Aufschlüsselung je Kategorie S", min_value=1,
-              row_condition=_cmp("_s_items", ">", 0), report_column="tax_total"),
+              row_condition=_and(_cmp("_s_items", ">", 0), _cmp("syntax", "==", "UBL")),
+              report_column="tax_total"),
+        # CII's artefact counts otherwise: S lines plus S breakdowns at least 2 where there are
+        # S lines, and so for S allowances/charges; two S lines pass without an S breakdown
+        _rule("BR-S-01", "_s01_cii", "expect_column_values_to_be_between", "error",
+              "Positionen, Nachlässe oder Zuschläge mit Umsatzsteuerkategorie S (Normalsatz) "
+              "haben keine Aufschlüsselung der Kategorie S (BG-23).",
+              "eine Aufschlüsselung je Kategorie S", min_value=0, max_value=0,
+              row_condition=_cmp("syntax", "==", "CII"), report_column="tax_total"),
         _rule("BR-S-01", "_s_breakdowns", "expect_column_values_to_be_between", "error",
               "Die Aufschlüsselung nennt Kategorie S (BG-23), aber keine Position, kein Nachlass "
               "und kein Zuschlag hat Kategorie S.", "keine Aufschlüsselung der Kategorie S",

@@ -327,3 +327,59 @@ def test_categories_k_g_o_agree_with_the_official_artefacts(tmp_path, syntax):
         if official & implemented() != found & implemented():
             differences.append((name, sorted(official & implemented()), sorted(found)))
     assert differences == []
+
+
+def _s01_cases() -> dict[str, object]:
+    """Invoices at 19 % whose breakdown names E instead of S (no S breakdown): name -> change."""
+    from decimal import Decimal
+
+    from workbench.samples.einvoice_xml import Charge, Line
+
+    def lines(count, allowances=0):
+        def change(invoice):
+            invoice.lines = [
+                Line(f"Mehl Type {550 + n}", Decimal(3), Decimal("20.00"), Decimal(19))
+                for n in range(count)
+            ]
+            invoice.charges = [
+                Charge(Decimal("1.00"), Decimal(19), "Treuerabatt", False)
+                for _ in range(allowances)
+            ]
+            invoice.breakdown_as.update({"S": "E"})
+
+        return change
+
+    return {
+        "one S line": lines(1),
+        "two S lines": lines(2),
+        "one S line, one S allowance": lines(1, 1),
+        "two S lines, one S allowance": lines(2, 1),
+        "two S lines, two S allowances": lines(2, 2),
+    }
+
+
+@pytest.mark.parametrize("syntax", ["UBL", "CII"])
+def test_standard_rate_breakdown_rule_agrees_with_the_artefacts(tmp_path, syntax):
+    """BR-S-01 (items of category S need an S breakdown) as each artefact states it. UBL's
+    counts breakdowns; CII's counts S lines plus S breakdowns and S allowances/charges plus S
+    breakdowns, each at least 2 when present, so two S lines pass without any S breakdown."""
+    import random
+    from datetime import date
+
+    from workbench.samples.einvoice_cii import cii_bytes
+    from workbench.samples.einvoice_files import clean_einvoice
+    from workbench.samples.einvoice_xml import ubl_bytes
+
+    differences = []
+    for index, (name, change) in enumerate(_s01_cases().items()):
+        invoice = clean_einvoice(random.Random(name), f"RE-2026-{9700 + index}", date(2026, 2, 9))
+        change(invoice)
+        data = ubl_bytes(invoice) if syntax == "UBL" else cii_bytes(invoice)
+        path = tmp_path / f"s01_{index}.xml"
+        path.write_bytes(data)
+        ours = check_sources(load_invoices([path], profile="einvoice"), settings=None)
+        fired = "en16931.BR-S-01" in set(ours["rule"])
+        official = "BR-S-01" in official_rules(data, syntax=syntax, profile="XRechnung")
+        if fired != official:
+            differences.append((name, f"official {official}", f"ours {fired}"))
+    assert differences == []

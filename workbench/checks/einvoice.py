@@ -98,6 +98,7 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         .with_columns(pl.col(zero).fill_null(0))
         .with_columns(
             (pl.col("_s_lines") + pl.col("_s_charges")).alias("_s_items"),
+            _s01_as_cii_counts().alias("_s01_cii"),
             (pl.col("_de16_lines") + pl.col("_de16_charges")).alias("_de16_items"),
             *[
                 (pl.col(f"_{c}_lines") + pl.col(f"_{c}_charges")).alias(f"_{c}_items")
@@ -333,3 +334,14 @@ def check_protocol(findings: pl.DataFrame, details: dict[str, pl.DataFrame]) -> 
             }
         )
     return entries
+
+
+def _s01_as_cii_counts() -> pl.Expr:
+    """1 where CII's artefact fails BR-S-01, else 0: S lines plus S breakdowns fewer than 2
+    while there are S lines, or S allowances/charges plus S breakdowns fewer than 2 while there
+    are some (its count, not UBL's "an S breakdown for S items")."""
+    breakdowns = pl.col("_s_breakdowns")
+    return (
+        ((pl.col("_s_lines") > 0) & (pl.col("_s_lines") + breakdowns < 2))
+        | ((pl.col("_s_charges") > 0) & (pl.col("_s_charges") + breakdowns < 2))
+    ).cast(pl.Int8)
