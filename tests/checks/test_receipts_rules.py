@@ -201,6 +201,27 @@ def test_source_column_from_mapping(clean, settings):
     assert finding["source_column"] == "Konto"
 
 
+@pytest.mark.parametrize(
+    ("mapped", "expected"),
+    [
+        # same headers in both files (looked up by column alone), then per file
+        ({"a.csv": {"account_no": "Konto"}, "b.csv": {"account_no": "Konto"}}, ["Konto"] * 2),
+        ({"a.csv": {"account_no": "Konto"}, "b.csv": {"account_no": "Kto"}}, ["Konto", "Kto"]),
+        # a file the mapping does not name has no source column, whichever way it is looked up
+        ({"a.csv": {"account_no": "Konto"}}, ["Konto", None]),
+        ({"a.csv": {"account_no": "Konto"}, "c.csv": {"account_no": "Konto"}}, ["Konto", None]),
+        ({"a.csv": {"account_no": "Konto"}, "c.csv": {"account_no": "Kto"}}, ["Konto", None]),
+    ],
+)
+def test_source_column_per_file(clean, settings, mapped, expected):
+    frame = pl.concat([clean.head(1)] * 2).with_columns(
+        pl.lit("K400").alias("account_no"), pl.Series("source_file", ["a.csv", "b.csv"])
+    )
+    found = check(frame, "receipts", settings=settings, mapped=mapped)
+    wrong = found.filter(pl.col("rule") == "account.non_numeric").sort("source")
+    assert wrong["source_column"].to_list() == expected
+
+
 def test_unknown_engine_and_target(clean, settings):
     from workbench.errors import WorkbenchError
 

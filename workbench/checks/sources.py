@@ -156,15 +156,13 @@ def check_sources(
     )
     loader = pl.concat([loader, derived]).unique()
     if loader.height:
-        repeated = pl.col("rule") == "field.required"
-        dup = findings.filter(repeated).join(loader, on=["source", "row", "column"], how="semi")
-        if dup.height:
-            findings = findings.join(
-                dup.select("source", "row", "column", "rule"),
-                on=["source", "row", "column", "rule"],
-                how="anti",
-                nulls_equal=True,
-            )
+        # dropped by position: an anti join on four keys re-hashed every finding (~0.2 s for
+        # the ~900k of a million rows whose Belegbilder are missing)
+        indexed = findings.with_row_index("__finding")
+        repeated = indexed.filter(pl.col("rule") == "field.required")
+        dup = repeated.join(loader, on=["source", "row", "column"], how="semi")["__finding"]
+        if len(dup):
+            findings = indexed.filter(~pl.col("__finding").is_in(dup.implode())).drop("__finding")
     return findings
 
 
