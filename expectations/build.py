@@ -838,6 +838,7 @@ def _einvoice_suites() -> dict:
         "einvoice": einvoice_rules.einvoice,
         "einvoice_lines": einvoice_rules.einvoice_lines,
         "einvoice_vat": einvoice_rules.einvoice_vat,
+        "einvoice_charges": einvoice_rules.einvoice_charges,
     }
 
 

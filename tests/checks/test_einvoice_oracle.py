@@ -56,7 +56,7 @@ def official_rules(xml: bytes, *, syntax: str, profile: str | None) -> set[str]:
 def implemented() -> frozenset[str]:
     return frozenset(
         e.rule.split(".", 1)[1]
-        for name in ("einvoice", "einvoice_lines", "einvoice_vat")
+        for name in ("einvoice", "einvoice_lines", "einvoice_vat", "einvoice_charges")
         for e in load_suite(name).expectations
         if e.rule.startswith("en16931.")
     )

@@ -27,7 +27,9 @@ def _build():
     return module
 
 
-@pytest.mark.parametrize("kind", [*KINDS, "einvoice", "einvoice_lines", "einvoice_vat"])
+@pytest.mark.parametrize(
+    "kind", [*KINDS, "einvoice", "einvoice_lines", "einvoice_vat", "einvoice_charges"]
+)
 def test_suite_json_is_in_step_with_build_script(kind):
     assert (EXPECTATIONS / f"{kind}.json").read_text(encoding="utf-8") == _build().render(kind)
 

@@ -36,6 +36,8 @@ DE16_CATEGORIES = ["S", "Z", "E", "AE", "K", "G", "L", "M"]
 #: The VAT categories without tax (reverse charge, exempt, zero rate, intra-community supply,
 #: export, not subject to VAT): BR-AE/E/Z/IC/G/O.
 ZERO_TAX = ("AE", "E", "Z", "K", "G", "O")
+#: A document charge (BG-21) rather than an allowance (BG-20): its charge indicator is "true".
+_IS_CHARGE = pl.col("charge").str.to_lowercase() == "true"
 _CREDIT_CODES = ["381", "81", "83", "261", "262", "296", "308", "396", "420", "458", "532"]
 
 
@@ -55,10 +57,10 @@ def _iban_valid(ibans: pl.Series) -> pl.Series:
 
 
 def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """The frames the e-invoice suites run on: header with aggregates, lines, VAT breakdown."""
+    """The frames the e-invoice suites run on: header with aggregates, lines, VAT breakdown,
+    document allowances and charges."""
     header, lines = details["einvoice"], details["einvoice_lines"]
     charges, vat = details["einvoice_charges"], details["einvoice_vat"]
-    is_charge = pl.col("charge").str.to_lowercase() == "true"
     per_lines = lines.group_by("source_file").agg(
         pl.col("line_net").sum().round(2).alias("_line_net_sum"),
         pl.len().alias("_line_count"),
@@ -68,16 +70,21 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         (pl.col("category") != "O").sum().alias("_non_o_lines"),
     )
     per_charges = charges.group_by("source_file").agg(
-        pl.col("amount").filter(~is_charge).sum().round(2).alias("_allowance_sum"),
-        pl.col("amount").filter(is_charge).sum().round(2).alias("_charge_sum"),
+        pl.col("amount").filter(~_IS_CHARGE).sum().round(2).alias("_allowance_sum"),
+        pl.col("amount").filter(_IS_CHARGE).sum().round(2).alias("_charge_sum"),
         (pl.col("category") == "S").sum().alias("_s_charges"),
         pl.col("category").is_in(DE16_CATEGORIES).sum().alias("_de16_charges"),
         *[(pl.col("category") == c).sum().alias(f"_{c.lower()}_charges") for c in ZERO_TAX],
-        # BR-O-03/04 and -13/14 tell document allowances (BG-20) from charges (BG-21)
-        ((pl.col("category") == "O") & ~is_charge).sum().alias("_o_allowance_count"),
-        ((pl.col("category") == "O") & is_charge).sum().alias("_o_charge_count"),
-        ((pl.col("category") != "O") & ~is_charge).sum().alias("_non_o_allowances"),
-        ((pl.col("category") != "O") & is_charge).sum().alias("_non_o_charges"),
+        # -03/-04 and BR-O-13/14 tell document allowances (BG-20) from charges (BG-21)
+        *[
+            ((pl.col("category") == c) & (_IS_CHARGE if kind == "charge" else ~_IS_CHARGE))
+            .sum()
+            .alias(f"_{c.lower()}_{kind}_count")
+            for c in ("S", *ZERO_TAX)
+            for kind in ("allowance", "charge")
+        ],
+        ((pl.col("category") != "O") & ~_IS_CHARGE).sum().alias("_non_o_allowances"),
+        ((pl.col("category") != "O") & _IS_CHARGE).sum().alias("_non_o_charges"),
     )
     per_vat = vat.group_by("source_file").agg(
         pl.col("tax").sum().round(2).alias("_vat_tax_sum"),
@@ -88,8 +95,8 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
     zero = ["_line_net_sum", "_line_count", "_s_lines", "_de16_lines", "_allowance_sum",
             "_charge_sum", "_s_charges", "_de16_charges", "_s_breakdowns",
             *[f"_{c.lower()}_{n}" for c in ZERO_TAX for n in ("lines", "charges", "breakdowns")],
-            "_non_o_lines", "_o_allowance_count", "_o_charge_count", "_non_o_allowances",
-            "_non_o_charges", "_non_o_breakdowns",
+            *[f"_{c.lower()}_{k}_count" for c in ("S", *ZERO_TAX) for k in ("allowance", "charge")],
+            "_non_o_lines", "_non_o_allowances", "_non_o_charges", "_non_o_breakdowns",
             ]  # fmt: skip
     prepared = (
         header.join(per_lines, on="source_file", how="left")
@@ -120,8 +127,24 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
         )
         .with_columns(_iban_valid(header["iban"]).alias("_iban_valid"))
     )
-    # BR-S-08: per standard-rated breakdown, the lines' nets plus charges minus allowances
-    signed = pl.when(is_charge).then(pl.col("amount")).otherwise(-pl.col("amount"))
+    vat = _with_item_bases(vat, lines, charges)
+    header_columns = prepared.select("source_file", "_lines_expected", "syntax", "_xrechnung")
+    vat = vat.join(header_columns, on="source_file", how="left")
+    # -06/-07: each allowance's and charge's rate, by its indicator
+    charges = charges.with_columns(_IS_CHARGE.fill_null(False).alias("_charge"))
+    return {
+        "einvoice": prepared,
+        "einvoice_lines": lines,
+        "einvoice_vat": vat,
+        "einvoice_charges": charges,
+    }
+
+
+def _with_item_bases(vat: pl.DataFrame, lines: pl.DataFrame, charges: pl.DataFrame) -> pl.DataFrame:
+    """Each breakdown with the taxable amount its items add up to: per category and rate
+    (BR-S-08) and per category whatever the rates (BR-AE/E/Z/IC/G/O-08); lines' nets plus
+    charges minus allowances."""
+    signed = pl.when(_IS_CHARGE).then(pl.col("amount")).otherwise(-pl.col("amount"))
     bases = pl.concat(
         [
             lines.select("source_file", "category", "rate", pl.col("line_net").alias("_base")),
@@ -131,18 +154,14 @@ def prepare_einvoice_frames(details: dict[str, pl.DataFrame]) -> dict[str, pl.Da
     expected = bases.group_by("source_file", "category", "rate").agg(
         pl.col("_base").sum().alias("_expected_taxable")
     )
-    # BR-AE/E/Z-08: per breakdown of a zero-tax category, whatever the rates
     per_category = bases.group_by("source_file", "category").agg(
         pl.col("_base").sum().alias("_category_taxable")
     )
-    vat = (
+    return (
         vat.join(expected, on=["source_file", "category", "rate"], how="left", nulls_equal=True)
         .join(per_category, on=["source_file", "category"], how="left", nulls_equal=True)
         .with_columns(pl.col("_expected_taxable", "_category_taxable").fill_null(0.0))
     )
-    header_columns = prepared.select("source_file", "_lines_expected", "syntax", "_xrechnung")
-    vat = vat.join(header_columns, on="source_file", how="left")
-    return {"einvoice": prepared, "einvoice_lines": lines, "einvoice_vat": vat}
 
 
 def _document_findings(header: pl.DataFrame) -> pl.DataFrame:

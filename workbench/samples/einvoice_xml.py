@@ -30,7 +30,10 @@ CENT = Decimal("0.01")
 
 
 def money(value: Decimal | float | str) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    # no "-0.00" (the tax of an allowance at 0 %): CII's artefact, run by saxonche, reads it
+    # as not 0 (BR-AE/E/Z/IC/G/O-09), UBL's as 0
+    return amount.copy_abs() if amount.is_zero() else amount
 
 
 @dataclass
