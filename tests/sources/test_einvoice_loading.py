@@ -253,3 +253,24 @@ def test_intra_community_and_not_taxable_terms_load_in_both_syntaxes(tmp_path, s
     )  # fmt: skip
     assert result.details["einvoice_lines"]["rate"].to_list() == [None]
     assert result.positions.select("tax", "tax_amount", "gross").rows() == [(0.0, 0.0, 180.0)]
+
+
+@pytest.mark.parametrize("suffix", ["ubl.xml", "cii.xml"])
+def test_document_allowances_and_charges_keep_their_category_and_rate(tmp_path, suffix):
+    """BG-20/BG-21 with their VAT category (BT-95/BT-102) and rate (BT-96/BT-103), a missing
+    rate as none: the terms the -06/-07 rules and BR-S-08 read."""
+    spec = invoice(
+        charges=[
+            Charge(D("10.00"), D("7"), "Treuerabatt"),
+            Charge(D("25.00"), D("19"), "Frachtpauschale", charge=True),
+            Charge(D("5.00"), None, "Pfandrücknahme", category="O"),
+        ]
+    )
+    path = tmp_path / f"charges_{suffix}"
+    path.write_bytes(WRITERS[suffix](spec))
+    charges = load_invoices(path, profile="einvoice").details["einvoice_charges"]
+    assert charges.select("charge", "amount", "category", "rate", "reason").rows() == [
+        ("false", 10.0, "S", 7.0, "Treuerabatt"),
+        ("true", 25.0, "S", 19.0, "Frachtpauschale"),
+        ("false", 5.0, "O", None, "Pfandrücknahme"),
+    ]
