@@ -100,6 +100,9 @@ RULES: dict[str, str] = {
     "en16931.BR-E-09": "exempt breakdown (E) with a tax amount other than 0 (EN 16931)",
     "en16931.BR-Z-10": "zero-rated breakdown (Z) with an exemption reason (EN 16931)",
     "en16931.BR-IC-02": "intra-community supply (K) without the buyer's VAT id (EN 16931)",
+    "en16931.BR-IC-04": "intra-community supply with a charge (K) without the buyer's VAT id "
+    "(EN 16931)",
+    "en16931.BR-S-06": "document allowance of category S at 0 % (EN 16931)",
     "en16931.BR-IC-11": "intra-community supply without delivery date or period (EN 16931)",
     "en16931.BR-IC-12": "intra-community supply without deliver-to country BT-80 (EN 16931)",
     "en16931.BR-G-05": "export line (G) with a VAT rate other than 0 (EN 16931)",

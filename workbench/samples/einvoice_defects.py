@@ -13,9 +13,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import cast
 
-from workbench.samples.einvoice_xml import EInvoice, Line, Party
+from workbench.samples.einvoice_xml import Charge, EInvoice, Line, Party
 
-__all__ = ["DEFECTS", "ZERO_TAX", "Defect", "zero_tax"]
+__all__ = ["DEFECTS", "DOCUMENT_DEFECTS", "ZERO_TAX", "Defect", "zero_tax"]
 
 
 @dataclass(frozen=True)
@@ -307,4 +307,32 @@ DEFECTS: dict[str, Defect] = {
     "en16931.BR-O-11": Defect("en16931.BR-O-11", "tax_total", "/*/cac:TaxTotal/cbc:TaxAmount",
         "Schadenersatz (nicht steuerbar) und Palettenreinigung (19 %) auf einer Rechnung",
         _zero_tax_defect("O", _standard_line), also=("en16931.BR-O-12",)),
+}  # fmt: skip
+
+
+def _allowance_at_zero(invoice: EInvoice) -> None:
+    """The loyalty discount on standard-rated goods names 0 % instead of their rate."""
+    invoice.charges = [Charge(Decimal("10.00"), Decimal(0), "Treuerabatt")]
+
+
+def _freight_without_buyer_vat_id(invoice: EInvoice) -> None:
+    """The intra-community supply charges refrigerated freight (K, 0 %); the buyer's VAT id is
+    missing."""
+    invoice.charges.append(Charge(Decimal("45.00"), Decimal(0), "Frachtpauschale Kühltransport",
+                                  charge=True, category="K"))  # fmt: skip
+    invoice.drop.add("buyer_vat_id")
+
+
+#: Defects of document-level allowances and charges (BG-20/BG-21). Apart from ``DEFECTS`` so
+#: that the older samples and the generated invoices stay as they were: the samples follow the
+#: zero-tax ones, and ``generate_einvoices`` draws from ``DEFECTS`` only.
+DOCUMENT_DEFECTS: dict[str, Defect] = {
+    "en16931.BR-S-06": Defect("en16931.BR-S-06", "rate",
+        "//cac:AllowanceCharge[1]/cac:TaxCategory/cbc:Percent",
+        "Treuerabatt auf Waren zum Normalsatz mit 0 % statt ihres Steuersatzes (BT-96)",
+        _allowance_at_zero),
+    "en16931.BR-IC-04": Defect("en16931.BR-IC-04", "buyer_vat_id", None,
+        "Innergemeinschaftliche Lieferung mit Frachtzuschlag (K) ohne USt-IdNr. des Käufers "
+        "(BT-48)", _zero_tax_defect("K", _freight_without_buyer_vat_id), syntax="CII",
+        also=("en16931.BR-IC-02",)),
 }  # fmt: skip

@@ -20,7 +20,13 @@ from lxml import etree
 
 from workbench.samples import parties as p
 from workbench.samples.einvoice_cii import cii_bytes, zugferd_pdf
-from workbench.samples.einvoice_defects import DEFECTS, ZERO_TAX, Defect, zero_tax
+from workbench.samples.einvoice_defects import (
+    DEFECTS,
+    DOCUMENT_DEFECTS,
+    ZERO_TAX,
+    Defect,
+    zero_tax,
+)
 from workbench.samples.einvoice_xml import Charge, EInvoice, Line, Party, ubl_bytes
 from workbench.sources.einvoice.fields import CII_NS, UBL_NS
 
@@ -181,18 +187,23 @@ def einvoice_samples(seed: int = 0) -> list[EInvoiceSample]:
     credit = replace(invoice("GS"), type_code="381", preceding=first.number, charges=[])
     samples.append(_sample(f"einvoice_{credit.number}_xrechnung_ubl_gutschrift.xml", credit,
                            None, "UBL"))  # fmt: skip
-    for rule, defect in DEFECTS.items():
+
+    def defective(rule: str, defect: Defect) -> EInvoiceSample:
         dirty = invoice()
         extension = "pdf" if defect.syntax == "PDF" else "xml"
         label = rule.split(".", 1)[1].lower().replace("_", "-")
-        name = f"einvoice_{dirty.number}_{label}.{extension}"
-        samples.append(_sample(name, dirty, defect, defect.syntax))
+        return _sample(f"einvoice_{dirty.number}_{label}.{extension}", dirty, defect, defect.syntax)
+
+    for rule, defect in DEFECTS.items():
+        samples.append(defective(rule, defect))
     for category in ZERO_TAX:
         clean = invoice()
         zero_tax(category)(clean)
         syntax = "CII" if category == "G" else "UBL"  # the export in CII, the others in UBL
         label = f"xrechnung_{syntax.lower()}_{category.lower()}.xml"
         samples.append(_sample(f"einvoice_{clean.number}_{label}", clean, None, syntax))
+    for rule, defect in DOCUMENT_DEFECTS.items():
+        samples.append(defective(rule, defect))
     return samples
 
 
