@@ -180,8 +180,8 @@ def parties() -> list[dict]:
 
 def document_parties() -> list[dict]:
     """-03/-04: the tax ids an invoice needs whose document allowances / charges have the
-    category. Both artefacts ask the same as for lines (-02), but for S they also accept the
-    tax representative's VAT id (BR-S-02 does not). O: :func:`parties` (BR-O-03/04)."""
+    category; both artefacts ask the same as for lines (-02; for S: BR-S-02 in
+    ``einvoice_rules.py``). O: :func:`parties` (BR-O-03/04)."""
     rules = []
     for code in DOCUMENT_CATEGORIES:
         if code == "O":

@@ -183,8 +183,10 @@ def einvoice() -> dict:
               report_column="tax_total"),
         _present("BR-S-02", "seller_vat_id",
                  "Bei Positionen mit Kategorie S (Normalsatz): USt-IdNr. (BT-31) oder "
-                 "Steuernummer (BT-32) des Verkäufers",
-                 row_condition=_and(_cmp("_s_lines", ">", 0), _null("seller_tax_number"))),
+                 "Steuernummer (BT-32) des Verkäufers oder USt-IdNr. seines Steuervertreters "
+                 "(BT-63)",
+                 row_condition=_and(_cmp("_s_lines", ">", 0), _null("seller_tax_number"),
+                                    _null("tax_rep_vat_id"))),
         *categories.breakdown_counts(),
         *categories.parties(),
         *categories.document_parties(),
@@ -209,11 +211,12 @@ def einvoice() -> dict:
         _present("BR-DE-15", "buyer_reference",
                  "Die Käuferreferenz (BT-10, bei öffentlichen Auftraggebern die Leitweg-ID)",
                  row_condition=XRECHNUNG_CONDITION),
+        # KoSIT: or a tax representative (BG-11), seen here by its VAT id BT-63 (BR-56)
         _present("BR-DE-16", "seller_vat_id",
                  "Bei Umsatzsteuerkategorie S, Z, E, AE, K, G, L oder M: USt-IdNr. (BT-31) oder "
-                 "Steuernummer (BT-32) des Verkäufers",
+                 "Steuernummer (BT-32) des Verkäufers oder ein Steuervertreter (BG-11)",
                  row_condition=_and(XRECHNUNG_CONDITION, _cmp("_de16_items", ">", 0),
-                                    _null("seller_tax_number"))),
+                                    _null("seller_tax_number"), _null("tax_rep_vat_id"))),
         _in("BR-DE-17", "type_code", XRECHNUNG_TYPE_CODES,
             "Der Rechnungstyp (BT-3) ist in XRechnung nicht erlaubt:",
             row_condition=XRECHNUNG_CONDITION),

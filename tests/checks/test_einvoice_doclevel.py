@@ -23,7 +23,7 @@ from workbench.checks import check_sources
 from workbench.samples.einvoice_cii import cii_bytes
 from workbench.samples.einvoice_defects import zero_tax
 from workbench.samples.einvoice_files import clean_einvoice
-from workbench.samples.einvoice_xml import Charge, EInvoice, ubl_bytes
+from workbench.samples.einvoice_xml import Charge, EInvoice, Party, ubl_bytes
 from workbench.sources import load_invoices
 
 CATEGORIES = ("S", "AE", "E", "Z", "K", "G", "O")
@@ -76,6 +76,13 @@ NO_SELLER_IDS = _seller(None, None)
 TAX_NUMBER_ONLY = _seller(None, "241/114/30517")
 
 
+def _represented(invoice: EInvoice) -> None:
+    """The seller names no VAT id, its tax representative does (BT-63)."""
+    NO_SELLER_IDS(invoice)
+    invoice.tax_representative = Party("Fiskalvertretung Franken GmbH", "Hafenstraße 3",
+                                       "Nürnberg", "90431", vat_id="DE279418350")  # fmt: skip
+
+
 def _cases() -> dict[str, tuple[str, Change]]:
     """name -> (category of the invoice, change). Both artefacts fire the rule named first; a
     name starting with "- " is an invoice they accept."""
@@ -115,6 +122,13 @@ def _cases() -> dict[str, tuple[str, Change]]:
         cases[f"- {code} allowance, seller with tax number only"] = (
             code,
             _then(_item(code, charge=False), TAX_NUMBER_ONLY),
+        )
+    # the tax representative's VAT id stands in for the seller's (-02, -03 and -04 alike)
+    for code, charge in (("S", False), ("Z", True), ("K", True), ("G", False)):
+        kind = "charge" if charge else "allowance"
+        cases[f"- {code} {kind}, tax representative's VAT id only"] = (
+            code,
+            _then(_item(code, charge=charge), _represented),
         )
     cases["- AE charge, buyer with register number only"] = (
         "AE",
@@ -162,3 +176,19 @@ def test_document_allowances_and_charges_agree_with_the_official_artefacts(tmp_p
         if official & implemented() != found & implemented():
             differences.append((name, sorted(official & implemented()), sorted(found)))
     assert differences == []
+
+
+@pytest.mark.parametrize("syntax", ["UBL", "CII"])
+def test_the_tax_representative_stands_in_for_the_seller_in_br_de_16(tmp_path, syntax):
+    """KoSIT's XRechnung Schematron (no artefact on PyPI) accepts the seller's VAT id, its tax
+    number or a tax representative (BG-11) for BR-DE-16; a seller without either id fails."""
+    paths = []
+    for index, change in enumerate((_represented, NO_SELLER_IDS)):
+        invoice = _invoice("BR-DE-16", index, "S")
+        change(invoice)
+        path = tmp_path / f"de16_{index}.xml"
+        path.write_bytes(ubl_bytes(invoice) if syntax == "UBL" else cii_bytes(invoice))
+        paths.append(path)
+    ours = check_sources(load_invoices(paths, profile="einvoice"), settings=None)
+    fired = ours.filter(ours["rule"] == "xrechnung.BR-DE-16")["source"].to_list()
+    assert fired == [paths[1].name]

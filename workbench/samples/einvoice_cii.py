@@ -100,6 +100,19 @@ def _cii_ship_to(delivery: etree._Element, ship_to: Party) -> None:
     _e(address, "ram:CountryID", ship_to.country)
 
 
+def _cii_tax_representative(agreement: etree._Element, party: Party) -> None:
+    """BG-11: the name (BT-62), address (BG-12) and VAT id (BT-63) of the seller's tax
+    representative."""
+    node = _e(agreement, "ram:SellerTaxRepresentativeTradeParty")
+    _e(node, "ram:Name", party.name)
+    address = _e(node, "ram:PostalTradeAddress")
+    _e(address, "ram:PostcodeCode", party.zip)
+    _e(address, "ram:LineOne", party.street)
+    _e(address, "ram:CityName", party.city)
+    _e(address, "ram:CountryID", party.country)
+    _e(_e(node, "ram:SpecifiedTaxRegistration"), "ram:ID", party.vat_id, schemeID="VA")
+
+
 def cii_bytes(invoice: EInvoice, *, lines: bool = True) -> bytes:
     """The invoice as UN/CEFACT CII D16B (XRechnung CII or a Factur-X profile's XML).
 
@@ -133,6 +146,8 @@ def cii_bytes(invoice: EInvoice, *, lines: bool = True) -> bytes:
         _e(agreement, "ram:BuyerReference", invoice.buyer_reference)
     _cii_party(agreement, "ram:SellerTradeParty", invoice.seller, invoice, seller=True, lines=lines)
     _cii_party(agreement, "ram:BuyerTradeParty", invoice.buyer, invoice, seller=False, lines=lines)
+    if invoice.tax_representative is not None:
+        _cii_tax_representative(agreement, invoice.tax_representative)
     delivery = _e(transaction, "ram:ApplicableHeaderTradeDelivery")
     if invoice.deliver_to is not None:
         _cii_ship_to(delivery, invoice.deliver_to)

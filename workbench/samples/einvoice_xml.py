@@ -99,6 +99,7 @@ class EInvoice:
     delivery_date: date | None = None  # BT-72; CII writes the issue date when None
     deliver_to: Party | None = None  # BG-13/BG-15: the deliver-to party and address
     period: tuple[date, date] | None = None  # BT-73/BT-74: the invoicing period
+    tax_representative: Party | None = None  # BG-11: the seller's tax representative (BT-63)
     charges: list[Charge] = field(default_factory=list)
     # overrides of computed values, for seeded defects: BT column -> value
     override: dict[str, Decimal | None] = field(default_factory=dict)
@@ -226,6 +227,21 @@ def _ubl_delivery(delivery: etree._Element, invoice: EInvoice) -> None:
         _e(_e(_e(delivery, "cac:DeliveryParty"), "cac:PartyName"), "cbc:Name", party.name)
 
 
+def _ubl_tax_representative(root: etree._Element, party: Party) -> None:
+    """BG-11: the name (BT-62), address (BG-12) and VAT id (BT-63) of the seller's tax
+    representative."""
+    node = _e(root, "cac:TaxRepresentativeParty")
+    _e(_e(node, "cac:PartyName"), "cbc:Name", party.name)
+    address = _e(node, "cac:PostalAddress")
+    _e(address, "cbc:StreetName", party.street)
+    _e(address, "cbc:CityName", party.city)
+    _e(address, "cbc:PostalZone", party.zip)
+    _e(_e(address, "cac:Country"), "cbc:IdentificationCode", party.country)
+    scheme = _e(node, "cac:PartyTaxScheme")
+    _e(scheme, "cbc:CompanyID", party.vat_id)
+    _e(_e(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
+
+
 def ubl_bytes(invoice: EInvoice) -> bytes:
     """The invoice as UBL 2.1 (``CreditNote`` for type code 381), XRechnung 3.0 element order."""
     credit = invoice.credit_note
@@ -253,6 +269,8 @@ def ubl_bytes(invoice: EInvoice) -> bytes:
         _e(reference, "cbc:ID", invoice.preceding)
     _ubl_party(root, "cac:AccountingSupplierParty", invoice.seller, invoice, seller=True)
     _ubl_party(root, "cac:AccountingCustomerParty", invoice.buyer, invoice, seller=False)
+    if invoice.tax_representative is not None:
+        _ubl_tax_representative(root, invoice.tax_representative)
     if invoice.delivery_date or invoice.deliver_to:
         _ubl_delivery(_e(root, "cac:Delivery"), invoice)
     if invoice.payment_means:
