@@ -180,6 +180,8 @@ ROWS = [
     # -- duplicate.* --------------------------------------------------------------------------
     Row("invoice-id-twice", X, (item(), item(document_id="B-2", item_id="I-2")), None,
         "duplicate.invoice_id"),
+    Row("item-twice", X, (item(), item()), None, "duplicate.item_id"),
+    Row("item-twice-extf", E, (item(), item()), None, "duplicate.item_id"),
     # -- cash.* (months ascending: DATEV takes no older cash month) --------------------------
     Row("cash-two-dates", X, (cash("K-1", date(2024, 2, 5), 50.0),
         cash("K-1", date(2024, 2, 6), 30.0)), "xml.consolidated_match", "cash.multiple_dates"),
@@ -198,6 +200,8 @@ ROWS = [
         "attachment.unsupported_type", files={"R-2024-001.zip": 100}),
     Row("belegbild-over-20-mb", X, (item(attachment="R-2024-001.pdf"),), "dxso.file_size",
         "attachment.too_large", files={"R-2024-001.pdf": BIG}),
+    Row("belegbild-empty", X, (item(attachment="R-2024-001.pdf"),), "dxso.file_type",
+        "attachment.empty", files={"R-2024-001.pdf": 0}),
     # -- calls.* (expense postings of the call billing) ---------------------------------------
     Row("call-clean", "expense", (call(),), None, quiet=True),
     Row("call-negative-duration", "expense", (call(seconds=-60),), "expense.fields",
@@ -280,7 +284,7 @@ OUTCOMES: dict[str, tuple[Row, set[str]]] = {}
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_checks_and_datev_agree(row, datev, sandbox, tmp_path):
     for name, size in row.files.items():
-        (tmp_path / name).write_bytes(b"%PDF-1.4\n" + b"0" * (size - 9))
+        (tmp_path / name).write_bytes((b"%PDF-1.4\n" + b"0" * max(size - 9, 0))[:size])
     settings = settings_of(row)
     findings = findings_of(row, settings, tmp_path)
     outcome = send(row, settings, datev, sandbox, tmp_path)

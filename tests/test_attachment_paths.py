@@ -88,9 +88,11 @@ def test_each_place_in_order(folders):
         str(source / "belege" / "RE-3.pdf"),
         str(source / "RE-9.pdf"),  # found nowhere: where attachment.missing says it looked
         str(given / "RE-1.pdf"),  # absolute: as given
-        "/nirgends/RE-7.pdf",
+        None,  # outside the places: never read (attachment.outside_folder)
         None,
     ]
+    outside = resolved.findings.select("rule", "value", "item_id").rows()
+    assert outside == [("attachment.outside_folder", "/nirgends/RE-7.pdf", "P-5")]
     assert resolved.frame["item_id"].to_list() == [f"P-{number}" for number in range(7)]
     assert resolved.frame.columns == loaded.frame.columns
 
@@ -142,8 +144,10 @@ def test_every_name_as_one_name_at_a_time(folders, with_belege, exact, monkeypat
     loaded = _loaded([("belege.csv", name) for name in NAMES])
     resolved = resolve_attachments(loaded, [source / "belege.csv"], belege=belege)
     assert resolved.frame["attachment"].to_list() == [
-        _expected(name, source, belege) for name in NAMES
-    ]
+        None if name == ".." else _expected(name, source, belege) for name in NAMES
+    ]  # ".." is the folder above the source's: outside, never read
+    outside = resolved.findings.filter(pl.col("rule") == "attachment.outside_folder")
+    assert outside["value"].to_list() == [".."]
 
 
 def test_several_sources_each_in_its_own_folder(tmp_path):

@@ -70,6 +70,7 @@ def test_where_belegbilder_are_found(place):
     found = outcome(place, names, ["a.csv"] * len(names))
     assert found == {
         "fehlt.pdf": ["attachment.missing"],
+        "leer.pdf": ["attachment.empty"],  # DATEV takes no empty file
         "gross.pdf": ["attachment.too_large"],
         "sub/fehlt.pdf": ["attachment.missing"],
         gone: ["attachment.missing"],

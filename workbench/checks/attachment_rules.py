@@ -1,4 +1,5 @@
-"""Belegbilder on disk: ``attachment.missing`` and ``attachment.too_large``.
+"""Belegbilder on disk: ``attachment.missing``, ``attachment.too_large`` and
+``attachment.empty``.
 
 Exports name about one Belegbild per row, and the loader makes each name a full path. One
 ``stat()`` per name took most of a million-row check (every name missing: ~20 s), so each
@@ -85,7 +86,29 @@ def attachment_files(
         )
     if large.height:
         out.append(_too_large(rows.join(large, on=_KEYS, how="inner", maintain_order="left")))
+    empty = found.filter(pl.col("__size") == 0)
+    if empty.height:
+        out.append(_empty(rows.join(empty, on=_KEYS, how="semi", maintain_order="left")))
     return out
+
+
+def _empty(rows: pl.DataFrame) -> pl.DataFrame:
+    return hits(
+        rows,
+        pl.lit(True),
+        rule="attachment.empty",
+        severity="error",
+        column="attachment",
+        value=pl.col("attachment"),
+        expected="eine Datei mit Inhalt",
+        message=text(
+            "Das Belegbild '",
+            pl.col("attachment"),
+            "' ist leer (0 Byte). DATEV nimmt keine leere Datei an, und die Übertragung "
+            "scheitert daran. Legen Sie die richtige Datei ab (oft bricht ein Download oder "
+            "Export ab) oder exportieren Sie den Beleg erneut.",
+        ),
+    )
 
 
 def _too_large(rows: pl.DataFrame) -> pl.DataFrame:

@@ -8,7 +8,24 @@ import polars as pl
 from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.hits import HITS_SCHEMA, hits, text
 
-__all__ = ["duplicates"]
+__all__ = ["CALL_TWICE", "INVOICE_NUMBER_TWICE", "ITEM_TWICE", "duplicates"]
+
+INVOICE_NUMBER_TWICE = (
+    "DATEV nimmt beide an und ordnet offene Posten über diese Nummer zu; die Workbench ist hier "
+    "absichtlich strenger als DATEV, damit nichts doppelt gebucht wird. Vergeben Sie eine "
+    "eindeutige Nummer oder entfernen Sie die Dublette (doppelter Export)."
+)
+CALL_TWICE = (
+    "Die Abrechnung würde das Gespräch so oft buchen, wie es vorkommt; die Workbench ist hier "
+    "absichtlich strenger als DATEV und rechnet keine der Zeilen ab. Entfernen Sie die doppelte "
+    "Zeile (doppelter Export der Telefonanlage)."
+)
+ITEM_TWICE = (
+    "DATEV würde die Position so oft buchen, wie sie vorkommt; die Workbench ist hier "
+    "absichtlich strenger als DATEV und überträgt keine der Zeilen. Ist eine Datei doppelt "
+    "angegeben oder eine Zeile doppelt exportiert? Entfernen Sie die Dublette; sind es "
+    "verschiedene Positionen, vergeben Sie eindeutige Ids."
+)
 
 
 def _may_repeat(key: np.ndarray, owner: np.ndarray) -> np.ndarray:
@@ -36,9 +53,11 @@ def duplicates(
     group: pl.Expr | pl.Series | None,
     owner: str | None,
     label: str,
+    consequence: str = INVOICE_NUMBER_TWICE,
 ) -> pl.DataFrame:
-    """Flag every occurrence of a value after its first owner (document or row) in ``group``
-    (an expression on ``frame`` or a series aligned with it)."""
+    """Flag every occurrence of a value that more than one owner (document or row) holds in
+    ``group`` (an expression on ``frame`` or a series aligned with it); ``consequence``: what
+    DATEV would do with them and what to do, after the rows are named."""
     if column not in frame.columns:
         return pl.DataFrame(schema=HITS_SCHEMA)
     value = pl.col(column)
@@ -49,6 +68,7 @@ def duplicates(
         column,
         *([owner] if owner else []),
         *(["source_row"] if "source_row" in frame.columns else []),
+        *(["source_file"] if "source_file" in frame.columns else []),
         *(group.meta.root_names() if isinstance(group, pl.Expr) else []),
     }
     work = frame.select([c for c in frame.columns if c in needed]).with_columns(
@@ -73,10 +93,13 @@ def duplicates(
         pl.col("source_row")
         if "source_row" in frame.columns
         else pl.col(ROW_INDEX).cast(pl.Int64) + 1
-    )
+    ).cast(pl.String)
+    if "source_file" in frame.columns and work["source_file"].n_unique() > 1:
+        # across files a row number alone says nothing: "belege.csv Zeile 2"
+        line = pl.concat_str(pl.col("source_file"), pl.lit(" Zeile "), line)
     work = work.with_columns(
         owner_expr.n_unique().over(keys).alias("__owners"),
-        line.cast(pl.String).unique(maintain_order=True).str.join(", ").over(keys).alias("__rows"),
+        line.unique(maintain_order=True).str.join(", ").over(keys).alias("__rows"),
     )
     return hits(
         work,
@@ -92,9 +115,7 @@ def duplicates(
             value,
             "' kommt mehrfach vor (Zeilen ",
             pl.col("__rows"),
-            "). DATEV nimmt beide an und ordnet offene Posten über diese Nummer zu; die "
-            "Workbench ist hier absichtlich strenger als DATEV, damit nichts doppelt gebucht "
-            "wird. Vergeben Sie eine eindeutige Nummer oder entfernen Sie die Dublette "
-            "(doppelter Export).",
+            "). ",
+            consequence,
         ),
     )

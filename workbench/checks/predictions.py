@@ -35,6 +35,10 @@ def _p(*datev: str, stricter: str | None = None) -> Prediction:
 _SCHEMA = "xml.ledger_schema"
 _NOT_CP1252 = "the workbench writes a Buchungsstapel in Windows-1252, DATEV's default"
 _CALLS = "a call log line that cannot be read right cannot be billed; DATEV never sees it"
+_OUTSIDE = (
+    "a Belegbild outside the source's folders is never read: a file of another client must "
+    "not reach this client's DATEV"
+)
 _GROUPING = (
     "Beleg, Beleg-Art and Buchungsmonat group the items into Belege and transfers; without them "
     "the workbench cannot build what DATEV would receive"
@@ -174,6 +178,10 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
         "extf": _p(stricter="DATEV takes both and matches open items by the number"),
     },
     "duplicate.call_id": {"expense": _p(stricter="DATEV would post the call twice")},
+    "duplicate.item_id": {
+        "xml": _p(stricter="DATEV would book the item as often as it is sent"),
+        "extf": _p(stricter="DATEV would book the item as often as it is sent"),
+    },
     # -- cash.* ----------------------------------------------------------------------------------
     "cash.chronology": {
         "xml": _p(stricter="cash book rules (seed 004); DATEV's interface does not check them"),
@@ -197,6 +205,11 @@ PREDICTIONS: dict[str, dict[str, Prediction]] = {
         "extf": _p("documents.file", stricter="a Beleglink without its Belegbild"),
     },
     "attachment.too_large": {"xml": _p("dxso.file_size"), "extf": _p("documents.file")},
+    "attachment.empty": {"xml": _p("dxso.file_type"), "extf": _p("documents.file")},
+    "attachment.outside_folder": {
+        "xml": _p(stricter=_OUTSIDE),
+        "extf": _p(stricter=_OUTSIDE),
+    },
     "attachment.unsupported_type": {"xml": _p("dxso.file_type"), "extf": _p("documents.file")},
     # -- calls.* (expense postings) --------------------------------------------------------------
     "calls.invalid_duration": {"expense": _p("expense.fields")},

@@ -23,7 +23,7 @@ import polars as pl
 from workbench.checks.attachment_rules import attachment_files
 from workbench.checks.cash_rules import cash_rules
 from workbench.checks.check_digits import check_digits
-from workbench.checks.duplicate_rules import duplicates
+from workbench.checks.duplicate_rules import CALL_TWICE, ITEM_TWICE, duplicates
 from workbench.checks.engine_polars import ROW_INDEX
 from workbench.checks.folders import folder_unknown
 from workbench.checks.hits import HITS_SCHEMA, hits, text
@@ -213,6 +213,18 @@ def _receipt_rules(
                 label="Die Rechnungsnummer (Belegfeld 1)",
             )
         )
+    if "item_id" in have:
+        out.append(
+            duplicates(
+                frame,
+                "item_id",
+                rule="duplicate.item_id",
+                group=None,
+                owner=None,
+                label="Die Positions-Id",
+                consequence=ITEM_TWICE,
+            )
+        )
     out.append(check_digits(frame, "iban", kind="iban"))
     out.append(check_digits(frame, "vat_id", kind="vat"))
     return out
@@ -240,7 +252,13 @@ def _call_rules(
 ) -> list[pl.DataFrame]:
     out = [
         duplicates(
-            frame, "call_id", rule="duplicate.call_id", group=None, owner=None, label="Die Anruf-ID"
+            frame,
+            "call_id",
+            rule="duplicate.call_id",
+            group=None,
+            owner=None,
+            label="Die Anruf-ID",
+            consequence=CALL_TWICE,
         )
     ]
     if "call_id" in have:

@@ -3,9 +3,12 @@ per name.
 
 A relative name is looked up in the ``belege`` folder (if given), beside the source file and in a
 ``belege`` folder beside it, in this order; a name found nowhere keeps the path beside the source,
-where the ``attachment.missing`` finding then says it was looked for. Exports name about one
-Belegbild per row: a million ``stat()`` calls took 16 s, while listing the three folders once and
-matching the names with polars takes a fraction of a second.
+where the ``attachment.missing`` finding then says it was looked for. A name that points outside
+the ``belege`` folder and the source's folder (with its subfolders) is an error and never read: a
+client's export must not make the workbench send another client's files to DATEV.
+
+Exports name about one Belegbild per row: a million ``stat()`` calls took 16 s, while listing
+the three folders once and matching the names with polars takes a fraction of a second.
 """
 
 from __future__ import annotations
@@ -18,10 +21,15 @@ from pathlib import Path
 import polars as pl
 
 from workbench import listings
+from workbench.findings import concat_findings
+from workbench.kinds import ITEM_ID_COLUMNS
 from workbench.sources import LoadResult
 from workbench.sources.chunks import in_chunks
 
 __all__ = ["resolve_attachments"]
+
+#: The characters that separate folders in a path here.
+_SEPARATORS = sorted({os.sep, *([os.altsep] if os.altsep else [])})
 
 
 def resolve_attachments(
@@ -31,7 +39,8 @@ def resolve_attachments(
 
     Plain names are matched against one listing of each place; names with a folder in them
     (``scans/RE-1.pdf``), odd ones (``.``, empty) and the names of a place that cannot be listed
-    are looked up one by one.
+    are looked up one by one. A path outside the places (a full path elsewhere, ``../``) is
+    never read: its cell becomes empty and the row gets an ``attachment.outside_folder`` error.
     """
     if "attachment" not in loaded.frame.columns:
         return loaded
@@ -77,11 +86,98 @@ def resolve_attachments(
             source,
             name,
         )
+    located = _one_by_one(resolved, places)
+    roots = {source: _roots(where) for source, where in places.items()}
+    outside = _outside(located, keys["source_file"], roots)
+    findings = loaded.findings
+    if outside.any():
+        findings = concat_findings([findings, _outside_findings(loaded, outside, places)])
+        # never read, whatever a later stage does: the row is blocked by the error anyway
+        located = located.scatter(outside.arg_true(), None)
     # in the other columns' chunks: else every later operation realigns the whole frame
-    attachment = in_chunks(
-        _one_by_one(resolved, places), loaded.frame["attachment"].chunk_lengths()
+    attachment = in_chunks(located, loaded.frame["attachment"].chunk_lengths())
+    return replace(
+        loaded,
+        frame=loaded.frame.with_columns(attachment.alias("attachment")),
+        findings=findings,
     )
-    return replace(loaded, frame=loaded.frame.with_columns(attachment.alias("attachment")))
+
+
+def _roots(places: list[Path]) -> list[str]:
+    """The folders Belegbilder may come from (each with its subfolders), as path prefixes: the
+    ``--belege`` folder and the source's folder (its ``belege`` folder is inside it)."""
+    return [_prefix(place) for place in places[:-1]]
+
+
+def _outside(paths: pl.Series, sources: pl.Series, roots: dict[str, list[str]]) -> pl.Series:
+    """Whether each path lies outside every root of its source (compared after ``..`` and
+    ``.`` are resolved by the text, as ``os.path.normpath`` does; a link inside a root is the
+    user's own choice and stays). Rows without source file or path are never outside."""
+    frame = pl.DataFrame([paths.alias("path"), sources.alias("source")])
+    path = pl.col("path")
+    odd = pl.any_horizontal(
+        path.str.contains(sep + ".", literal=True) | path.str.contains(sep + sep, literal=True)
+        for sep in _SEPARATORS
+    )
+    unusual = frame.filter(odd.fill_null(False))["path"].unique()
+    if len(unusual):  # ".." and "." segments, doubled separators: few, one by one
+        normal = [os.path.normpath(value) for value in unusual.to_list()]
+        frame = frame.with_columns(path.replace(unusual, normal))
+    if os.name == "nt":  # Windows finds a file regardless of case
+        frame = frame.with_columns(path.str.to_lowercase())
+        roots = {s: [root.lower() for root in where] for s, where in roots.items()}
+    depth = max((len(where) for where in roots.values()), default=0)
+    inside = []
+    for rank in range(depth):
+        prefixes = {s: where[rank] for s, where in roots.items() if rank < len(where)}
+        source = pl.col("source")
+        prefix = source.replace_strict(prefixes, default=None, return_dtype=pl.String)
+        itself = source.replace_strict(
+            {s: folder[:-1] for s, folder in prefixes.items()}, default=None, return_dtype=pl.String
+        )
+        # in the folder, or the folder itself (".": no Belegbild, but not outside either)
+        inside.append(path.str.starts_with(prefix) | (path == itself))
+    known = pl.col("source").is_in(list(roots))
+    settled = pl.any_horizontal(inside).fill_null(False) if inside else pl.lit(False)
+    return frame.select(
+        (path.is_not_null() & known & ~settled).fill_null(False).alias("outside")
+    ).to_series()
+
+
+def _outside_findings(
+    loaded: LoadResult, outside: pl.Series, places: dict[str, list[Path]]
+) -> pl.DataFrame:
+    """One ``attachment.outside_folder`` error per row whose Belegbild lies elsewhere."""
+    item = ITEM_ID_COLUMNS.get(loaded.kind)
+    headers = {info.file: info.mapped.get("attachment") for info in loaded.sources}
+    folders = {source: str(where[-2]) for source, where in places.items()}
+    rows = loaded.frame.filter(outside)
+    source = pl.col("source_file")
+    return rows.select(
+        source.alias("source"),
+        (pl.col("source_row") if "source_row" in rows.columns else pl.lit(None))
+        .cast(pl.Int64)
+        .alias("row"),
+        (pl.col(item).cast(pl.String) if item in rows.columns else pl.lit(None)).alias("item_id"),
+        pl.lit("attachment").alias("column"),
+        source.replace_strict(headers, default=None, return_dtype=pl.String).alias("source_column"),
+        pl.lit("attachment.outside_folder").alias("rule"),
+        pl.lit("error").alias("severity"),
+        pl.col("attachment").alias("value"),
+        pl.lit("ein Belegbild im Ordner der Quelldatei oder im Belegordner").alias("expected"),
+        pl.concat_str(
+            pl.lit("Das Belegbild '"),
+            pl.col("attachment"),
+            pl.lit("' liegt außerhalb des Ordners der Quelldatei ("),
+            source.replace_strict(folders, default="?", return_dtype=pl.String),
+            pl.lit(
+                ") und des Belegordners. Die Workbench liest und überträgt Belegbilder nur von "
+                "dort (strenger als DATEV), damit keine fremde Datei, etwa eines anderen "
+                "Mandanten, zu DATEV gelangt. Legen Sie die Datei in diesen Ordner oder seinen "
+                "Unterordner belege und tragen Sie in der Quelle nur ihren Namen ein."
+            ),
+        ).alias("message"),
+    )
 
 
 def _lookup(

@@ -34,11 +34,26 @@ def load_run(
     paths = tuple(Path(path) for path in files)
     if not paths:
         raise SourceError("Es wurde keine Quelldatei angegeben.")
+    _refuse_repeated(paths)
     if profile == "auto":
         profile = detect_profile(spec.kind, paths)
     result = REGISTRY[spec.kind].load(list(paths), profile=profile)
     result = resolve_attachments(result, paths, belege=belege)
     return LoadedRun(kind=spec.kind, files=paths, profile=profile, result=result)
+
+
+def _refuse_repeated(paths: Sequence[Path]) -> None:
+    """The same file named twice would load every row twice (and book it twice)."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        real = path.resolve()
+        if real in seen:
+            raise SourceError(
+                f"Die Datei {path.name} ist zweimal angegeben ({seen[real]} und {path}); "
+                "jede Datei wird nur einmal geladen. Nennen Sie sie nur einmal.",
+                file=path.name,
+            )
+        seen[real] = path
 
 
 def detect_profile(kind: str | SourceKind, files: Sequence[str | Path]) -> str:

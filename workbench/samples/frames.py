@@ -123,9 +123,13 @@ def clean_receipts(
     doc_frame = _document_frame(rng, spec, docs, pool, first_document)
     items = _item_frame(rng, spec, roles, role_index, cents, docs.item_doc)
     frame = items.join(doc_frame, on="__doc", how="left", maintain_order="left").with_columns(
-        pl.concat_str(pl.lit("a0B7Q000"), _zfill(pl.col("item_id"), 7), pl.lit("AAK")).alias(
-            "item_id"
-        ),
+        # ids in the document numbers' range (ten per document number): one system's exports
+        # never share an id, so files loaded together never look like one file twice
+        pl.concat_str(
+            pl.lit("a0B7Q000"),
+            _zfill(pl.col("item_id") + (first_document - 1) * 10, 7),
+            pl.lit("AAK"),
+        ).alias("item_id"),
         pl.col("date").dt.strftime("%Y-%m").alias("accounting_month"),
         pl.lit("EUR").alias("currency_code"),
         pl.lit(None, dtype=pl.String).alias("bu_code"),
