@@ -96,9 +96,10 @@ def breakdown_counts() -> list[dict]:
     for code, name in ZERO_TAX_CATEGORIES.items():
         items, count = f"_{code.lower()}_items", f"_{code.lower()}_breakdowns"
         rule, used, unused = _id(code, "01"), _cmp(items, ">", 0), _cmp(items, "==", 0)
-        missing = (f"Positionen, Nachlässe oder Zuschläge mit Kategorie {name}, aber {{value}} "
-                   "statt genau einer Aufschlüsselung dieser Kategorie (BG-23).")  # fmt: skip
-        orphan = (f"Die Aufschlüsselung nennt Kategorie {name} {{value}}-mal (BG-23), "
+        missing = (f"Positionen, Nachlässe oder Zuschläge mit Kategorie {name}, aber "
+                   "{checked} statt genau einer Aufschlüsselung dieser Kategorie "
+                   "(BG-23).")  # fmt: skip
+        orphan = (f"Die Aufschlüsselung nennt Kategorie {name} {{checked}}-mal (BG-23), "
                   "aber keine Position, kein Nachlass und kein Zuschlag hat sie.")  # fmt: skip
         if code == "O":
             rules += [
@@ -239,23 +240,29 @@ def header_rules() -> list[dict]:
                  "(BT-80)", row_condition=supply),
     ]  # fmt: skip
     not_taxable = _cmp("_o_breakdowns", ">", 0)
-    for number, ubl, cii, what in (
-        ("11", "_non_o_breakdowns", "__o_other_taxes", "Aufschlüsselungen (BG-23)"),
-        ("12", "_non_o_lines", "__o_other_taxes", "Positionen"),
-        ("13", "_non_o_allowances", "__o_other_charges", "Nachlässe (BG-20)"),
-        ("14", "_non_o_charges", "__o_other_charges", "Zuschläge (BG-21)"),
+    taxes = "Aufschlüsselungen (BG-23) und Positionen"
+    charges = "Nachlässe (BG-20) und Zuschläge (BG-21)"
+    for number, ubl, cii, what, together in (
+        ("11", "_non_o_breakdowns", "__o_other_taxes", "Aufschlüsselungen (BG-23)", taxes),
+        ("12", "_non_o_lines", "__o_other_taxes", "Positionen", taxes),
+        ("13", "_non_o_allowances", "__o_other_charges", "Nachlässe (BG-20)", charges),
+        ("14", "_non_o_charges", "__o_other_charges", "Zuschläge (BG-21)", charges),
     ):
-        message = (
-            f"Die Rechnung hat eine Aufschlüsselung der Kategorie "
-            f"{ZERO_TAX_CATEGORIES['O']}, aber auch {{value}} {what} einer anderen "
-            "Kategorie; eine Rechnung über nicht steuerbare Umsätze nennt keine andere."
-        )
         rules += [
-            _count(f"BR-O-{number}", column, message, "nur Kategorie O", _and(not_taxable, syntax),
-                   max_value=0)
-            for column, syntax in ((ubl, UBL), (cii, CII))
+            _count(f"BR-O-{number}", column, _o_only(counted), "nur Kategorie O",
+                   _and(not_taxable, syntax), max_value=0)
+            for column, syntax, counted in ((ubl, UBL, what), (cii, CII, together))
         ]  # fmt: skip
     return rules
+
+
+def _o_only(counted: str) -> str:
+    """BR-O-11…14: what else the invoice has (``counted``: CII's artefact counts two together)."""
+    return (
+        f"Die Rechnung hat eine Aufschlüsselung der Kategorie {ZERO_TAX_CATEGORIES['O']}, aber "
+        f"auch {counted} einer anderen Kategorie (Anzahl: {{checked}}); eine Rechnung über nicht "
+        "steuerbare Umsätze nennt keine andere."
+    )
 
 
 def breakdowns() -> list[dict]:
@@ -264,9 +271,9 @@ def breakdowns() -> list[dict]:
     rules = []
     for code, name in ZERO_TAX_CATEGORIES.items():
         category = _cmp("category", "==", code)
-        taxable = (f"Der Steuerbasisbetrag (BT-116) der Kategorie {name} weicht um {{value}} "
-                   "von der Summe ihrer Positions-Nettobeträge zuzüglich Zuschlägen und "
-                   "abzüglich Nachlässen ab.")  # fmt: skip
+        taxable = (f"Der Steuerbasisbetrag (BT-116) {{value}} der Kategorie {name} weicht um "
+                   "{checked} von der Summe ihrer Positions-Nettobeträge zuzüglich Zuschlägen "
+                   "und abzüglich Nachlässen ab.")  # fmt: skip
         # exact in UBL's artefact, and in CII's for O
         exact = category if code == "O" else _and(category, UBL)
         rules.append(

@@ -5,6 +5,7 @@ name file, line and XPath."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -139,3 +140,26 @@ def test_protocol_entry_per_einvoice(checked):
     assert clean["result"] == "Schema, EN 16931 und XRechnung geprüft: keine Fehler."
     iban = entries["einvoice_RE-2026-0111_br-de-19.xml"]
     assert iban["warnings"] == ["xrechnung.BR-DE-19"] and iban["errors"] == []
+
+
+@pytest.mark.parametrize(
+    ("sample", "rule", "said"),
+    [
+        # AE items without an AE breakdown: the count, not the tax total
+        ("einvoice_RE-2026-0123_br-ae-01.xml", "en16931.BR-AE-01", "aber 0 statt genau einer"),
+        # an O invoice with other categories: how many, not the tax total
+        ("einvoice_RE-2026-0132_br-o-11.xml", "en16931.BR-O-11", "Kategorie (Anzahl: 1)"),
+        ("einvoice_RE-2026-0132_br-o-11.xml", "en16931.BR-O-12", "Kategorie (Anzahl: 1)"),
+    ],
+)
+def test_count_rules_say_the_count(checked, sample, rule, said):
+    _, findings = checked
+    found = findings.filter((pl.col("source") == sample) & (pl.col("rule") == rule))
+    assert found.height == 1
+    assert said in found["message"][0], found["message"][0]
+
+
+def test_amounts_in_messages_have_two_decimals(checked):
+    _, findings = checked
+    messages = " ".join(findings["message"].to_list())
+    assert not re.search(r"\d,\d(?!\d)", messages), re.findall(r".{40}\d,\d(?!\d).{10}", messages)

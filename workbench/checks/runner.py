@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -55,15 +56,18 @@ def parse_period(period: Period) -> tuple[date, date] | None:
     return month(first, False), month(last, True)
 
 
-def _message_expr(template: str, value: pl.Expr, params: Mapping[str, Any]) -> pl.Expr:
+def _message_expr(
+    template: str, values: Mapping[str, pl.Expr], params: Mapping[str, Any]
+) -> pl.Expr:
+    """The message of each failing row: ``{value}`` is the reported cell's value, ``{checked}``
+    the checked column's (a count or a difference the rule computed), as a message shows them."""
     text = _fill(template, params)
-    parts = text.split("{value}")
     pieces: list[pl.Expr] = []
-    for i, part in enumerate(parts):
-        if part:
+    for part in re.split(r"(\{value\}|\{checked\})", text):
+        if part in ("{value}", "{checked}"):
+            pieces.append(values[part[1:-1]].fill_null(""))
+        elif part:
             pieces.append(pl.lit(part))
-        if i < len(parts) - 1:
-            pieces.append(value.fill_null(""))
     return pl.concat_str(pieces) if pieces else pl.lit("")
 
 
@@ -83,7 +87,10 @@ def _value_in_words(column: str, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Datetime):
         return col.dt.strftime("%d.%m.%Y %H:%M:%S")
     if dtype.is_float():
-        return col.cast(pl.String).str.replace(".", ",", literal=True)
+        # at least two decimals, as amounts are written (850,00; 12,345 stays as it is)
+        text = col.cast(pl.String)
+        text = pl.when(text.str.contains(r"\.\d\z")).then(text + "0").otherwise(text)
+        return text.str.replace(".", ",", literal=True)
     return col.cast(pl.String)
 
 
@@ -110,8 +117,13 @@ def suite_hits(
         column = expectation.report_column
         value_column = column if column in prepared.columns else expectation.column
         value = _value_text(value_column, prepared.schema[value_column])
-        words = _value_in_words(value_column, prepared.schema[value_column])
-        failing = prepared.select(pl.col(ROW), value_column).gather(positions)
+        words = {
+            "value": _value_in_words(value_column, prepared.schema[value_column]),
+            "checked": _value_in_words(expectation.column, prepared.schema[expectation.column]),
+        }
+        failing = prepared.select(*dict.fromkeys((ROW, value_column, expectation.column))).gather(
+            positions
+        )
         hits = failing.select(
             pl.col(engine_polars.ROW_INDEX).cast(pl.UInt32),
             pl.lit(expectation.rule, dtype=pl.String).alias("rule"),
