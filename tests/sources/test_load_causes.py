@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from workbench.cli import app
 from workbench.errors import SourceError
 from workbench.pipeline import detect_profile
-from workbench.sources import load_receipts
+from workbench.sources import load_calls, load_invoices, load_pos, load_receipts
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 BOOKING = SAMPLES / "receipts_juston_booking_detail.csv"
@@ -33,8 +33,21 @@ def test_profile_auto_works_for_load():
     assert "Unbekanntes Profil" not in result.stderr
 
 
-def test_profile_auto_works_for_the_python_loaders():
-    assert load_receipts(BOOKING, profile="auto").frame.height == 300
+@pytest.mark.parametrize(
+    ("loader", "name", "rows"),
+    [
+        (load_receipts, "receipts_juston_booking_detail.csv", 300),
+        (load_invoices, "invoices_crmplus.xlsx", None),  # a table: the crmplus profile
+        (load_invoices, "einvoice_RE-2026-0101_xrechnung_ubl.xml", 1),  # an e-invoice
+        (load_invoices, "einvoice_RE-2026-0103_zugferd_en16931.pdf", 1),
+        (load_calls, "calls_starface.csv", None),
+        (load_pos, "pos_lightspeed.csv", None),
+    ],
+)
+def test_profile_auto_works_for_the_python_loaders(loader, name, rows):
+    """As the README shows them (``profile="auto"``, the CLI's default), for every kind."""
+    frame = loader(SAMPLES / name, profile="auto").frame
+    assert frame.height == rows if rows is not None else frame.height > 0
 
 
 def _cause(path: Path, kind: str = "receipts") -> SourceError:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import polars as pl
 
@@ -27,6 +29,8 @@ def load_invoices(
     >>> result.positions.columns[:3]
     ['invoice_id', 'position', 'name']
     """
+    if profile == "auto":  # an e-invoice by its content, else the table profile that fits
+        profile = _detected(files)
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     if profile.format == "einvoice":
         from workbench.sources.einvoice import load_einvoices
@@ -55,3 +59,14 @@ def load_invoices(
         positions=positions,
         position_sources=position_infos,
     )
+
+
+def _detected(files: PathLike | Iterable[PathLike]) -> str:
+    from workbench.sources.detect import detect_profile
+    from workbench.sources.einvoice import is_einvoice
+
+    given = [files] if isinstance(files, (str, os.PathLike)) else list(files)
+    paths = [Path(path) for path in given]
+    if paths and is_einvoice(paths[0]):
+        return "einvoice"
+    return detect_profile("invoices", paths)
