@@ -79,3 +79,22 @@ def test_totals_per_mandant_are_the_rounded_call_minutes(sample, directory, roun
     assert totals == expected
     assert summary["time_units"].sum() == 20 * sum(expected.values())
     assert set(summary["month"]) == {"2026-01", "2026-02", "2026-03"}
+
+
+def test_the_check_stage_reports_each_finding_once_and_the_file_encoding():
+    """``workbench check calls``: the loader's findings came twice (once of their own, once
+    inside the billing's), and the UTF-16 file drew no ``encoding.non_utf8``."""
+    from workbench.pipeline import check_run, load_run
+    from workbench.pipeline.connection import connect
+
+    with connect() as connection:
+        run = check_run(load_run("calls", [SAMPLE]), client=None, connection=connection)
+    keys = ["source", "row", "column", "rule", "value"]
+    repeated = run.findings.filter(pl.struct(keys).is_duplicated())
+    assert repeated.is_empty(), repeated.select(keys).rows()
+    unreadable = run.findings.filter(pl.col("rule") == "field.unparseable")
+    assert unreadable.select("row", "column").rows() == [(193, "started_at")]
+    encoding = run.findings.filter(pl.col("rule") == "encoding.non_utf8")
+    assert encoding.select("source", "row", "severity").rows() == [
+        ("calls_starface.csv", None, "warning")
+    ]
