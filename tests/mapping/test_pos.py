@@ -113,7 +113,7 @@ def test_unbalanced_period_is_blocked_with_a_finding(pos_result, write):
         (5, ["pos.unbalanced"]),
     ]
     message = mapped.findings.filter(pl.col("rule") == "pos.unbalanced")["message"][0]
-    assert "10,00 EUR" in message and "2026-01-03" in message
+    assert "Zeile 4: am 03.01.2026 ergeben Umsatz und Trinkgeld 10,00 EUR mehr" in message
     assert mapped.records["Belegdatum"].unique().to_list() == [dt.date(2026, 1, 2)]
     assert_accounted(mapped, 4)
 

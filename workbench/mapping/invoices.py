@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from workbench.german import number_expr
 from workbench.mapping.accounts import with_party_accounts
 from workbench.mapping.bds import (
     BDS_FIELDS,
@@ -293,8 +294,8 @@ def _reject_wrong_sums(gate: RowGate, lines: pl.DataFrame) -> None:
         "source_file",
         "source_row",
         "invoice_id",
-        pl.col("_sum").round(2),
-        "_gross",
+        number_expr(pl.col("_sum")),
+        number_expr(pl.col("_gross")),
     )
     gate.reject(
         gate.rows.join(off.select("_index", "_sum", "_gross"), on="_index", maintain_order="left"),

@@ -254,14 +254,19 @@ def _reject_unbalanced(gate: RowGate, rows: pl.DataFrame) -> pl.DataFrame:
     balance = rows.group_by("_period").agg(pl.col("_balance").sum().alias("_difference"))
     rows = rows.join(balance, on="_period", how="left", maintain_order="left")
     off = pl.col("_difference") != 0
+    first, last = (pl.col(c).dt.strftime("%d.%m.%Y") for c in ("_period", "_period_end"))
+    when = (
+        pl.when(pl.col("_period") == pl.col("_period_end"))
+        .then(pl.concat_str(pl.lit("am "), first))
+        .otherwise(pl.concat_str(pl.lit("vom "), first, pl.lit(" bis "), last))
+    )
     message = pl.format(
-        "{}, Zeile {}: im Zeitraum {} bis {} ergeben Umsatz und Trinkgeld {} EUR mehr als die "
-        "Zahlungen (negativ: weniger); das Zwischenkonto würde nicht ausgeglichen. Prüfen Sie "
-        "Umsätze und Zahlungen des Zeitraums in der Kasse.",
+        "{}, Zeile {}: {} ergeben Umsatz und Trinkgeld {} EUR mehr als die Zahlungen "
+        "(negativ: weniger); das Zwischenkonto würde nicht ausgeglichen. Prüfen Sie Umsätze "
+        "und Zahlungen des Zeitraums in der Kasse.",
         "source_file",
         "source_row",
-        "_period",
-        "_period_end",
+        when,
         _euros(pl.col("_difference")),
     )
     gate.reject(
