@@ -59,6 +59,7 @@ RULE_TITLES = {
     "encoding.outer_space": "Leerzeichen am Rand",
     "encoding.rejected_character": "Zeichen, das DATEV ablehnt",
     "field.choice": "Wert nicht erlaubt",
+    "field.unnamed_column": "Spalte ohne Überschrift",
     "field.currency": "Währung ungültig",
     "field.datev": "Von DATEV abgelehnter Wert",
     "field.format": "Format ungültig",

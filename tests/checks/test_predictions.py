@@ -36,6 +36,7 @@ NOT_ERRORS = {
     "encoding.non_utf8",
     "field.formula_like",  # a warning: the value is sent as it is (spreadsheets)
     "field.truncated",
+    "field.unnamed_column",  # a warning: the column's values are not taken
     "transfer.blocked",
 }
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from workbench.errors import ProfileError, SourceError
 from workbench.kinds import KINDS, SourceKind
 from workbench.sources.profiles import Profile, available_profiles, load_profile
-from workbench.sources.readers import read_headers
+from workbench.sources.readers import read_headers, unnamed
 from workbench.sources.schema import canonical_columns
 
 __all__ = ["detect_profile"]
@@ -101,16 +101,29 @@ def detect_profile(kind: str, files: Sequence[str | Path]) -> str:
                     control="kind",
                 )
     headers = headers if headers is not None else sorted(tables.headers(None, 1))
-    shown = ", ".join(headers[:12]) + (" …" if len(headers) > 12 else "")
+    named = [header if not unnamed(header) else "(leer)" for header in headers]
+    shown = ", ".join(named[:12]) + (" …" if len(named) > 12 else "")
     names = ", ".join(name for name, profile in profiles if kind in profile.variants)
     skipped = "".join(f" Übersprungen: {error}" for error in broken)
     raise SourceError(
         f"Die Spalten der Datei {first.name} ({shown}) passen zu keinem Profil für {label} "
-        f"({names}). Wählen Sie das passende Profil oder legen Sie ein eigenes an "
-        f"($WORKBENCH_HOME/profiles/NAME.toml).{skipped}",
+        f"({names}).{_title_row_hint(named)} Wählen Sie das passende Profil oder legen Sie ein "
+        f"eigenes an ($WORKBENCH_HOME/profiles/NAME.toml).{skipped}",
         file=first.name,
         row=1,
         control="profile",
+    )
+
+
+def _title_row_hint(named: list[str]) -> str:
+    """A first row of mostly empty cells is a title above the header row, not the header."""
+    empty = named.count("(leer)")
+    if len(named) < 2 or empty * 2 < len(named):
+        return ""
+    return (
+        f" Die erste Zeile hat {empty} von {len(named)} Spalten ohne Überschrift: steht über "
+        "den Spaltenüberschriften eine Titelzeile? Löschen Sie die Zeilen darüber, sodass die "
+        "Überschriften in Zeile 1 stehen."
     )
 
 

@@ -17,11 +17,12 @@ import polars as pl
 
 from workbench.errors import SourceError
 from workbench.findings import concat_findings, empty_findings, findings_frame
+from workbench.german import format_count
 from workbench.kinds import ITEM_ID_COLUMNS
 from workbench.sources.chunks import like_chunks
 from workbench.sources.convert import convert_series, fast_conversion
 from workbench.sources.profiles import Profile, Variant, load_profile
-from workbench.sources.readers import RawTable, excel_sheets, read_table
+from workbench.sources.readers import RawTable, excel_sheets, read_table, unnamed
 from workbench.sources.schema import Column, canonical_columns, canonical_schema
 
 __all__ = ["LoadResult", "SourceInfo", "attach_item_ids", "load_source"]
@@ -188,6 +189,7 @@ def _convert(
         [
             _unparseable(table, frame, columns, resolved, texts_of, kind),
             _reader_notes(table, resolved),
+            _unnamed_columns(table, set(resolved.values()), variant.header_row),
         ]
     )
     used = set(resolved.values())
@@ -333,6 +335,36 @@ def _unparseable(
             )
         )
     return concat_findings(parts)
+
+
+def _unnamed_columns(table: RawTable, used: set[str], header_row: int) -> pl.DataFrame:
+    """A ``field.unnamed_column`` warning per column without heading that holds values: its
+    values would be dropped without a word (a merged or emptied cell in the header row)."""
+    records = []
+    for number, header in enumerate(table.headers, start=1):
+        if header in used or not unnamed(header):
+            continue
+        values = table.frame[header].drop_nulls()
+        values = values.filter(values.str.strip_chars() != "")
+        if values.is_empty():
+            continue  # a trailing separator, an empty column: nothing is lost
+        example = values[0] if len(values[0]) <= 40 else values[0][:40] + "…"
+        where = f"in Zeile {header_row}" if table.format != "json" else "im Kopf"
+        records.append(
+            {
+                "source": table.file,
+                "sheet": table.sheet,
+                "rule": "field.unnamed_column",
+                "severity": "warning",
+                "value": values[0],
+                "expected": "eine Spaltenüberschrift",
+                "message": f"Die {number}. Spalte von {table.file} hat keine Überschrift, "
+                f"enthält aber {format_count(len(values))} Werte (z. B. '{example}'); sie wird "
+                f"nicht übernommen. Tragen Sie die Überschrift {where} ein (oft ist die Zelle "
+                "mit der Nachbarzelle verbunden), damit die Werte übernommen werden.",
+            }
+        )
+    return findings_frame(records)
 
 
 def _reader_notes(table: RawTable, resolved: dict[str, str]) -> pl.DataFrame:

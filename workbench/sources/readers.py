@@ -9,6 +9,7 @@ file (header on line 1), the sheet row in Excel, the record number in JSON.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from workbench.sources.csv_records import read_records
 from workbench.sources.encoding import decode_text, detect_encoding
 from workbench.sources.rawfile import read_bytes as _read_bytes
 
-__all__ = ["RawTable", "excel_sheets", "read_headers", "read_table"]
+__all__ = ["RawTable", "excel_sheets", "read_headers", "read_table", "unnamed"]
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 _DELIMITERS = (";", ",", "\t", "|")
@@ -42,6 +43,12 @@ class RawTable:
     @property
     def headers(self) -> list[str]:
         return self.frame.columns
+
+
+def unnamed(header: str) -> bool:
+    """Whether a column had no heading: an empty cell in the header row (named so by the CSV
+    reader: ``""``, ``_duplicated_0``; by the Excel reader: ``__UNNAMED__5``)."""
+    return not header.strip() or bool(re.fullmatch(r"_duplicated_\d+|__UNNAMED__\d+", header))
 
 
 #: Encoding, delimiter and binary content are judged on the first 64 KiB.
