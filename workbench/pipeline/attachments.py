@@ -126,19 +126,18 @@ def _outside(paths: pl.Series, sources: pl.Series, roots: dict[str, list[str]]) 
     if os.name == "nt":  # Windows finds a file regardless of case
         frame = frame.with_columns(path.str.to_lowercase())
         roots = {s: [root.lower() for root in where] for s, where in roots.items()}
-    depth = max((len(where) for where in roots.values()), default=0)
-    inside = []
-    for rank in range(depth):
-        prefixes = {s: where[rank] for s, where in roots.items() if rank < len(where)}
-        source = pl.col("source")
-        prefix = source.replace_strict(prefixes, default=None, return_dtype=pl.String)
-        itself = source.replace_strict(
-            {s: folder[:-1] for s, folder in prefixes.items()}, default=None, return_dtype=pl.String
+    # per source, its roots as literals (a prefix per row would be a column to compare with)
+    inside = [
+        (pl.col("source") == source)
+        & pl.any_horizontal(
+            path.str.starts_with(root) | (path == root[:-1])
+            for root in where  # or the folder
         )
-        # in the folder, or the folder itself (".": no Belegbild, but not outside either)
-        inside.append(path.str.starts_with(prefix) | (path == itself))
-    known = pl.col("source").is_in(list(roots))
+        for source, where in roots.items()
+        if where
+    ]
     settled = pl.any_horizontal(inside).fill_null(False) if inside else pl.lit(False)
+    known = pl.col("source").is_in(list(roots))
     return frame.select(
         (path.is_not_null() & known & ~settled).fill_null(False).alias("outside")
     ).to_series()
