@@ -21,10 +21,9 @@ CALL_TWICE = (
     "Zeile (doppelter Export der Telefonanlage)."
 )
 ITEM_TWICE = (
-    "DATEV würde die Position so oft buchen, wie sie vorkommt; die Workbench ist hier "
-    "absichtlich strenger als DATEV und überträgt keine der Zeilen. Ist eine Datei doppelt "
-    "angegeben oder eine Zeile doppelt exportiert? Entfernen Sie die Dublette; sind es "
-    "verschiedene Positionen, vergeben Sie eindeutige Ids."
+    "DATEV würde sie so oft buchen, wie sie vorkommt; die Workbench überträgt keine der Zeilen "
+    "(strenger als DATEV). Datei doppelt angegeben, Zeile doppelt exportiert? Entfernen Sie die "
+    "Dublette, oder vergeben Sie verschiedenen Positionen eindeutige Ids."
 )
 
 
@@ -94,9 +93,10 @@ def duplicates(
         if "source_row" in frame.columns
         else pl.col(ROW_INDEX).cast(pl.Int64) + 1
     ).cast(pl.String)
+    where = "Zeilen "
     if "source_file" in frame.columns and work["source_file"].n_unique() > 1:
         # across files a row number alone says nothing: "belege.csv Zeile 2"
-        line = pl.concat_str(pl.col("source_file"), pl.lit(" Zeile "), line)
+        line, where = pl.concat_str(pl.col("source_file"), pl.lit(" Zeile "), line), ""
     work = work.with_columns(
         owner_expr.n_unique().over(keys).alias("__owners"),
         line.unique(maintain_order=True).str.join(", ").over(keys).alias("__rows"),
@@ -113,7 +113,8 @@ def duplicates(
             label,
             " '",
             value,
-            "' kommt mehrfach vor (Zeilen ",
+            "' kommt mehrfach vor (",
+            where,
             pl.col("__rows"),
             "). ",
             consequence,

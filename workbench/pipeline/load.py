@@ -48,9 +48,10 @@ def _refuse_repeated(paths: Sequence[Path]) -> None:
     for path in paths:
         real = path.resolve()
         if real in seen:
+            spelled = "" if str(seen[real]) == str(path) else f" (als {seen[real]} und {path})"
             raise SourceError(
-                f"Die Datei {path.name} ist zweimal angegeben ({seen[real]} und {path}); "
-                "jede Datei wird nur einmal geladen. Nennen Sie sie nur einmal.",
+                f"Die Datei {path.name} ist zweimal angegeben{spelled}; jede Datei wird nur "
+                "einmal geladen. Nennen Sie sie nur einmal.",
                 file=path.name,
             )
         seen[real] = path
