@@ -164,3 +164,22 @@ def test_map_json_lists_each_blocked_einvoice_with_its_finding(_isolated_home, t
     found = [(f["source"], f["rule"], f["severity"]) for f in payload["findings"]]
     assert found == [(path.name, "account.missing", "error") for path in CLEAN]
     assert '"DE249305520" = "<Konto>"' in payload["findings"][0]["message"]
+
+
+def test_transfer_sends_no_einvoice_with_an_error_finding():
+    """Tour 27, defect 3: the defect samples' errors name XML lines, yet block their invoice;
+    only the clean invoice is sent, and the blocked ones are listed with their rules."""
+    defective = [
+        SAMPLES / "einvoice_RE-2026-0112_xsd.xml",
+        SAMPLES / "einvoice_RE-2026-0117_br-ae-05.xml",
+        SAMPLES / "einvoice_RE-2026-0123_br-ae-01.xml",
+    ]
+    transfer = invoke("transfer", "invoices", *defective, CLEAN[0], "--client", "455148-1",
+                      "--yes")  # fmt: skip
+    assert transfer.exit_code == 2, transfer.stdout + transfer.stderr
+    shown = " ".join(transfer.stdout.split())
+    assert "Nicht übernommen (3)" in shown
+    for rule in ("einvoice.xsd", "en16931.BR-AE-05", "en16931.BR-AE-01"):
+        assert rule in shown
+    rows = json.loads(invoke("status", "--format", "json").stdout)
+    assert [(r["month"], r["items"]) for r in rows] == [("2026-03", 1)]

@@ -138,6 +138,35 @@ def test_only_error_findings_block_and_their_rules_are_merged():
     assert gate.rows["source_row"].to_list() == [3, 4, 5, 6, 7]
 
 
+def test_an_error_anywhere_in_a_document_file_blocks_its_item():
+    """An e-invoice is one item in its own file; its findings name XML lines (tour 27, 3)."""
+    frame = items().with_columns(
+        source_file=pl.Series(["a.xml", "b.xml", "items.csv", "items.csv", "c.xml", "d.xml"]),
+    )
+    gate = RowGate(
+        frame,
+        role="items",
+        item="item_id",
+        findings=findings(
+            finding("a.xml", 97, "en16931.BR-AE-05"),
+            finding("a.xml", 71, "en16931.BR-CO-17"),
+            finding("b.xml", 5, "einvoice.xsd"),
+            finding("items.csv", 4, "field.max_length"),
+            finding("items.csv", 99, "field.required"),  # a row the frame lacks
+            finding("c.xml", 40, "zugferd.pdfa", severity="warning"),
+        ),
+        sources=SOURCES,
+        documents=frozenset({"a.xml", "b.xml", "c.xml", "d.xml"}),
+    )
+    gate.block_on_errors()
+    assert gate.blocked().select("source_file", "rules").rows() == [
+        ("a.xml", ["en16931.BR-AE-05", "en16931.BR-CO-17"]),
+        ("b.xml", ["einvoice.xsd"]),
+        ("items.csv", ["field.max_length"]),
+    ]
+    assert gate.rows["source_file"].to_list() == ["items.csv", "c.xml", "d.xml"]
+
+
 def test_require_names_the_column_as_the_file_calls_it():
     frame = items(amount=[1.0, None, 3.0, 4.0, 5.0, 6.0], kind=["x", "x", " ", "z", "x", None])
     gate = gate_for(frame)

@@ -20,6 +20,7 @@ from workbench.sources.loader import SourceInfo
 __all__ = [
     "SourceColumns",
     "all_findings",
+    "document_error_rules",
     "error_rules",
     "row_findings",
     "source_maps",
@@ -56,6 +57,25 @@ def error_rules(findings: pl.DataFrame, *, by_item: bool = False) -> pl.DataFram
             pl.col("message").first().alias("message"),
         )
         .rename({"source": "source_file", "row": "source_row"})
+    )
+
+
+def document_error_rules(findings: pl.DataFrame, documents: frozenset[str]) -> pl.DataFrame:
+    """Error findings per document file (``source_file``, ``rules``, ``message``).
+
+    A document (an e-invoice) is one item: its findings name the line of an XML element, so
+    they are joined on the file, whichever line they name.
+    """
+    errors = findings.filter(
+        (pl.col("severity") == "error") & pl.col("source").is_in(sorted(documents))
+    )
+    return (
+        errors.group_by("source", maintain_order=True)
+        .agg(
+            pl.col("rule").unique(maintain_order=True).alias("rules"),
+            pl.col("message").first().alias("message"),
+        )
+        .rename({"source": "source_file"})
     )
 
 

@@ -47,6 +47,7 @@ from workbench.datev.extf_header import HeaderOptions
 from workbench.findings import concat_findings
 from workbench.mapping.findings import (
     SourceColumns,
+    document_error_rules,
     error_rules,
     row_findings,
     validation_findings,
@@ -66,7 +67,10 @@ class RowGate:
     ``frame`` is the primary canonical frame (extra columns the mapper needs may be added
     first); ``role`` names it (``receipts``, ``invoices``, ``pos``); ``item`` is the column
     whose value findings name as ``item_id``; ``findings`` are the loader's and the checks'
-    findings (they come first in the result); ``sources`` maps files to their headers.
+    findings (they come first in the result); ``sources`` maps files to their headers;
+    ``documents`` are files that each hold one item as a document (e-invoices, see
+    :attr:`~workbench.sources.loader.LoadResult.documents`): an error finding anywhere in such
+    a file blocks its item, whichever line it names.
     """
 
     def __init__(
@@ -77,6 +81,7 @@ class RowGate:
         item: str,
         findings: pl.DataFrame,
         sources: SourceColumns,
+        documents: frozenset[str] = frozenset(),
     ) -> None:
         self.frame = (
             frame.with_row_index("_index")
@@ -85,6 +90,7 @@ class RowGate:
         )
         self.role = role
         self.sources = sources
+        self.documents = documents
         self.given = findings
         self.findings: list[pl.DataFrame] = [findings]
         self._blocked: list[pl.DataFrame] = []
@@ -181,10 +187,19 @@ class RowGate:
         self.block(rows, rule=rule, message=message)
 
     def block_on_errors(self) -> None:
-        """Block the rows that the loader's or the checks' error findings name (file and row)."""
+        """Block the rows that the loader's or the checks' error findings name (file and row;
+        in a document file, the file)."""
         errors = error_rules(self.given)
         on = ["source_file", "source_row"]
-        self.block(self.rows.join(errors, on=on, how="inner", maintain_order="left"))
+        tables = self.rows.filter(~pl.col("source_file").is_in(list(self.documents)))
+        on_rows = tables.join(errors, on=on, how="inner", maintain_order="left")
+        self.block(pl.concat([on_rows, self.document_errors()]).sort("_index"))
+
+    def document_errors(self) -> pl.DataFrame:
+        """The open rows of document files with an error finding anywhere in their file, with
+        its ``rules`` and ``message`` (an e-invoice's findings name XML lines, not rows)."""
+        errors = document_error_rules(self.given, self.documents)
+        return self.rows.join(errors, on="source_file", how="inner", maintain_order="left")
 
     def require(self, columns: dict[str, tuple[str, ...] | None]) -> None:
         """Block rows that lack a value the mapping cannot do without (``field.required``).

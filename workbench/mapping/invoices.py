@@ -96,6 +96,7 @@ def map_invoices(
         item="invoice_id",
         findings=all_findings(result.findings, findings),
         sources=source_maps((*result.sources, *result.position_sources)),
+        documents=result.documents,
     )
     gate.block(_with_errors(gate, positions))
     gate.require({"invoice_id": None, "invoice_kind": (*_OUTGOING, *_INCOMING), "date": None})
@@ -164,10 +165,12 @@ def _prepared(invoices: pl.DataFrame, *, truncate_names: bool) -> pl.DataFrame:
 
 
 def _with_errors(gate: RowGate, positions: pl.DataFrame) -> pl.DataFrame:
-    """Invoices with error findings on their own row or on any of their positions.
+    """Invoices with error findings on their own row, on any of their positions, or (an
+    e-invoice) anywhere in their file.
 
     Findings name file and row but not the Excel sheet: a finding's item_id (the invoice
-    number) tells the invoices sheet and the positions sheet of one workbook apart.
+    number) tells the invoices sheet and the positions sheet of one workbook apart. An
+    e-invoice's findings name the line of an XML element instead, so they go by the file.
     """
     errors = error_rules(gate.given, by_item=True)
     same = pl.col("item_id").is_null() | (pl.col("item_id") == pl.col("invoice_id"))
@@ -190,10 +193,12 @@ def _with_errors(gate: RowGate, positions: pl.DataFrame) -> pl.DataFrame:
         .group_by("invoice_id")
         .agg(*merged)
     )
+    on_document = gate.document_errors().group_by("_index").agg(*merged)
     hit = pl.concat(
         [
             invoices.join(on_header, on="_index", maintain_order="left"),
             invoices.join(on_positions, on="invoice_id", maintain_order="left"),
+            invoices.join(on_document, on="_index", maintain_order="left"),
         ]
     )
     return hit.group_by("_index", maintain_order=True).agg(

@@ -65,6 +65,16 @@ class LoadResult:
     #: the checks need, and where in the XML each value sits).
     details: dict[str, pl.DataFrame] = field(default_factory=dict)
 
+    @property
+    def documents(self) -> frozenset[str]:
+        """Files that each hold one invoice as a document (e-invoices), not a table.
+
+        Their findings name the line of an XML element, not the row of a record, so what
+        blocks an item is a finding anywhere in its file.
+        """
+        header = self.details.get("einvoice")
+        return frozenset(header["source_file"]) if header is not None else frozenset()
+
     def summary(self) -> pl.DataFrame:
         """One row per file: rows loaded, format, encoding, variant and findings count."""
         counts = (
