@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
@@ -183,3 +184,51 @@ def test_transfer_sends_no_einvoice_with_an_error_finding():
         assert rule in shown
     rows = json.loads(invoke("status", "--format", "json").stdout)
     assert [(r["month"], r["items"]) for r in rows] == [("2026-03", 1)]
+
+
+@pytest.mark.parametrize("path", CLEAN, ids=lambda path: path.name[9:21])
+def test_preview_shows_each_field_beside_the_xml_value_it_came_from(path):
+    """Tour 27, defect 7: preview shows the text of the XML element each field came from (for a
+    ZUGFeRD PDF, of its embedded XML), not the e-invoice read as a CSV file."""
+    result = invoke("preview", "invoices", path, "--client", "455148-1", "--rows", "1")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    fields = {
+        line.strip().split("  ")[0]: line
+        for line in result.stdout.splitlines()
+        if line.startswith("    ")
+    }
+    xml = _embedded_xml(path)
+    root = etree.fromstring(xml)
+    ubl = root.tag.endswith("}Invoice")
+    number = root.findtext("{*}ID" if ubl else "{*}ExchangedDocument/{*}ID")
+    date = (
+        root.findtext("{*}IssueDate")
+        if ubl
+        else root.findtext("{*}ExchangedDocument/{*}IssueDateTime/{*}DateTimeString")
+    )
+    first = root.find("{*}InvoiceLine" if ubl else ".//{*}IncludedSupplyChainTradeLineItem")
+    name = first.findtext(".//{*}Item/{*}Name" if ubl else ".//{*}SpecifiedTradeProduct/{*}Name")
+    assert fields["Belegfeld 1 (invoiceId)"].endswith(f"ID = »{number}«")
+    assert fields["Belegdatum (date)"].endswith(f"»{date}«")
+    assert fields["Buchungstext (bookingText)"].endswith(f"Name = »{name}«")
+    assert "»«" not in result.stdout  # no field claims an element whose text it lost
+
+
+def _embedded_xml(path: Path) -> bytes:
+    if path.suffix != ".pdf":
+        return path.read_bytes()
+    from facturx import get_xml_from_pdf
+
+    return get_xml_from_pdf(path.read_bytes(), check_xsd=False)[1]
+
+
+def test_preview_of_an_allowance_claims_no_invoice_line_element():
+    """A document allowance (BG-20) becomes a position without an invoice line: its values are
+    labelled derived instead of an empty invoice line element."""
+    path = SAMPLES / "einvoice_RE-2026-0111_br-de-19.xml"
+    result = invoke("preview", "invoices", path, "--client", "455148-1", "--rows", "1",
+                    "--page", "2")  # fmt: skip
+    assert result.exit_code in (0, 1, 2), result.stdout + result.stderr
+    text = next(line for line in result.stdout.splitlines() if "(bookingText)" in line)
+    assert "Nachlass: Treuerabatt" in text and text.endswith("← (abgeleitet)")
+    assert "»«" not in result.stdout

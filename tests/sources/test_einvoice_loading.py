@@ -274,3 +274,22 @@ def test_document_allowances_and_charges_keep_their_category_and_rate(tmp_path, 
         ("true", 25.0, "S", 19.0, "Frachtpauschale"),
         ("false", 5.0, "O", None, "Pfandrücknahme"),
     ]
+
+
+def test_read_written_gives_the_xml_text_of_each_record_by_the_load_source_columns():
+    """What previews show beside a mapped value (tour 27, defect 7): the element's text as
+    written, found by the record's row and the XPath that ``load`` names as source column."""
+    from workbench.sources.einvoice import read_written
+    from workbench.sources.raw import RawCells
+
+    path = SAMPLES / "einvoice_RE-2026-0101_xrechnung_ubl.xml"
+    table = read_written(path)
+    assert table.rows.to_list() == [2, 87, 105]  # the root, then each cac:InvoiceLine
+    result = load_invoices(path, profile="einvoice")
+    cells = RawCells({path.name: path}, (*result.sources, *result.position_sources))
+    invoice, positions = result.sources[0].mapped, result.position_sources[0].mapped
+    assert cells.text(path.name, 2, invoice["gross"]) == "1535.10"  # as written, with its point
+    assert cells.text(path.name, 2, invoice["date"]) == "2026-03-14"
+    assert cells.text(path.name, 105, positions["name"]) == "Reinigung Backstube"
+    assert cells.text(path.name, 105, positions["net"]) == "1100.00"
+    assert cells.is_document(path.name)

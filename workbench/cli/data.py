@@ -433,7 +433,12 @@ def _print_preview(mapped, run: CheckedRun, *, page: int, size: int) -> None:
             label = f"{LEDGER_FIELD_NAMES[name]} ({name})" if name in LEDGER_FIELD_NAMES else name
             column = row["source_column"]
             written = raw.text(row["source_file"], row["source_row"], column)
-            origin = f"{column} = »{_short(written or '', 80)}«" if column else "(abgeleitet)"
+            derived = written is None and raw.is_document(row["source_file"])
+            origin = (
+                f"{column} = »{_short(written or '', 80)}«"
+                if column and not derived
+                else "(abgeleitet)"
+            )
             notes = (
                 f"  [yellow]{severity_label(row['severity'])}: {escape(', '.join(row['rules']))}[/]"
                 if row.get("rules")

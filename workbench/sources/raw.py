@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.sources.einvoice.loader import FORMATS as EINVOICE_FORMATS
+from workbench.sources.einvoice.loader import read_written
 from workbench.sources.loader import SourceInfo
 from workbench.sources.readers import RawTable, read_table
 
@@ -20,7 +22,14 @@ __all__ = ["RawCells", "read_again"]
 
 
 def read_again(path: str | Path, info: SourceInfo) -> RawTable:
-    """The file behind ``info`` as text, with the rows a user sees (``RawTable.rows``)."""
+    """The file behind ``info`` as text, with the rows a user sees (``RawTable.rows``).
+
+    An e-invoice (XML, or a ZUGFeRD PDF) is no table: its rows are its records' element lines
+    and its columns the XPaths ``info.mapped`` names (:func:`~workbench.sources.einvoice.
+    read_written`).
+    """
+    if info.format in EINVOICE_FORMATS and info.kind in ("invoices", "positions"):
+        return read_written(path)
     return read_table(
         Path(path),
         sheet=info.sheet,
@@ -65,6 +74,11 @@ class RawCells:
             if at < table.rows.len() and table.rows[at] == int(row):
                 return table.frame[header][at]
         return None
+
+    def is_document(self, file: str) -> bool:
+        """Is ``file`` an e-invoice? A value it lacks came from elsewhere in the XML (an
+        allowance or charge as a position), where a table's missing value is an empty cell."""
+        return any(info.file == file and info.format in EINVOICE_FORMATS for info in self.infos)
 
     def column(self, frame: pl.DataFrame, *, file: str, header: str) -> list[str | None]:
         """The texts of ``header`` for the ``source_row`` of each row of ``frame``."""

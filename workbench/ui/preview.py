@@ -127,10 +127,11 @@ def _cell(value: object, source: dict | None, raw: RawCells | None) -> str:
         if raw is not None and column
         else None
     )
+    derived = written is None and raw is not None and raw.is_document(source["source_file"])
     tip = (
         f"Quelle: {column} = »{written if written is not None else ''}« "
         f"({source['source_file']}:{source['source_row']})"
-        if column
+        if column and not derived
         else f"abgeleitet ({source['source_file']}:{source['source_row']})"
     )
     severity = source["severity"]

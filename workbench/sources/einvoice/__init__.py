@@ -5,6 +5,6 @@ They load into the canonical ``invoices`` and ``positions`` frames like any invo
 in the XML (line and XPath).
 """
 
-from workbench.sources.einvoice.loader import is_einvoice, load_einvoices, profile_of
+from workbench.sources.einvoice.loader import is_einvoice, load_einvoices, profile_of, read_written
 
-__all__ = ["is_einvoice", "load_einvoices", "profile_of"]
+__all__ = ["is_einvoice", "load_einvoices", "profile_of", "read_written"]

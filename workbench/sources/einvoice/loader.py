@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from lxml import etree
 
 from workbench.errors import SourceError
 from workbench.findings import concat_findings, findings_frame
@@ -36,12 +37,22 @@ from workbench.sources.einvoice.pdf import read_pdf_invoice
 from workbench.sources.einvoice.schema import schema_errors
 from workbench.sources.einvoice.xml import Extracted, extract, parse_xml
 from workbench.sources.loader import LoadResult, SourceInfo
-from workbench.sources.readers import _read_bytes
+from workbench.sources.readers import RawTable, _read_bytes
 
-__all__ = ["CANONICAL_SOURCES", "DIRECTIONS", "is_einvoice", "load_einvoices", "profile_of"]
+__all__ = [
+    "CANONICAL_SOURCES",
+    "DIRECTIONS",
+    "FORMATS",
+    "is_einvoice",
+    "load_einvoices",
+    "profile_of",
+    "read_written",
+]
 
 PathLike = str | os.PathLike[str]
 DIRECTIONS = ("incoming", "outgoing")
+#: ``SourceInfo.format`` of an e-invoice file (XML, or the PDF a ZUGFeRD invoice is embedded in).
+FORMATS = ("xml", "pdf")
 _TYPES = {spec.column: spec.type for spec in f.HEADER_FIELDS}
 
 
@@ -88,8 +99,8 @@ def is_einvoice(path: PathLike) -> bool:
     )
 
 
-def _read(path: Path) -> tuple[Extracted, dict[str, Any]]:
-    """One file: the extracted values and the per-file facts (format, PDF/A, text layer)."""
+def _document(path: Path) -> tuple[etree._Element, dict[str, Any]]:
+    """One file's XML root (a PDF's embedded XML) and the per-file facts (format, PDF/A, text)."""
     data = _read_bytes(path)
     facts: dict[str, Any] = {
         "container": "XML",
@@ -117,6 +128,12 @@ def _read(path: Path) -> tuple[Extracted, dict[str, Any]]:
             "Factur-X und XRechnung. Fordern Sie eine aktuelle E-Rechnung an.",
             file=path.name,
         )
+    return root, facts
+
+
+def _read(path: Path) -> tuple[Extracted, dict[str, Any]]:
+    """One file: the extracted values and the per-file facts, with the XML schema's errors."""
+    root, facts = _document(path)
     extracted = extract(root, name=path.name)
     facts["schema_errors"] = schema_errors(
         root,
@@ -218,17 +235,30 @@ def load_einvoices(
     )
 
 
-def _root(row: dict[str, Any]) -> str:
-    return "/" + (row["document"] if row["syntax"] == "UBL" else "rsm:CrossIndustryInvoice")
+def _header_paths(syntax: str, document: str) -> dict[str, str]:
+    """Invoice term column → the XPath shown as its source column (the first alternative)."""
+    root = "/" + (document if syntax == "UBL" else "rsm:CrossIndustryInvoice")
+    return {
+        spec.column: f"{root}/{(spec.ubl if syntax == 'UBL' else spec.cii).split(' | ')[0]}"
+        for spec in f.HEADER_FIELDS
+    }
+
+
+def _line_paths(syntax: str, document: str) -> dict[str, str]:
+    """Invoice line term column → the XPath shown as its source column."""
+    root = "/" + (document if syntax == "UBL" else "rsm:CrossIndustryInvoice")
+    group = (f.LINES.ubl if syntax == "UBL" else f.LINES.cii).split(" | ")[0]
+    return {
+        spec.column: f"{root}/{group}/{(spec.ubl if syntax == 'UBL' else spec.cii).split(' | ')[0]}"
+        for spec in f.LINE_FIELDS
+    }
 
 
 def _invoice_paths(row: dict[str, Any], direction: str) -> dict[str, str]:
     """Canonical invoice column → the XPath of the business term it comes from."""
-    paths = {
-        spec.column: spec.ubl if row["syntax"] == "UBL" else spec.cii for spec in f.HEADER_FIELDS
-    }
+    paths = _header_paths(row["syntax"], row["document"])
     return {
-        canonical: f"{_root(row)}/{paths[source].split(' | ')[0]}"
+        canonical: paths[source]
         for canonical, source in CANONICAL_SOURCES[direction].items()
         if source
     }
@@ -236,14 +266,38 @@ def _invoice_paths(row: dict[str, Any], direction: str) -> dict[str, str]:
 
 def _position_paths(row: dict[str, Any]) -> dict[str, str]:
     """Canonical position column → the XPath of the line term it comes from."""
-    line_paths = {
-        spec.column: spec.ubl if row["syntax"] == "UBL" else spec.cii for spec in f.LINE_FIELDS
-    }
-    group = f.LINES.ubl if row["syntax"] == "UBL" else f.LINES.cii
-    return {
-        canonical: f"{_root(row)}/{group.split(' | ')[0]}/{line_paths[source].split(' | ')[0]}"
-        for canonical, source in POSITION_SOURCES.items()
-    }
+    paths = _line_paths(row["syntax"], row["document"])
+    return {canonical: paths[source] for canonical, source in POSITION_SOURCES.items()}
+
+
+def read_written(path: PathLike) -> RawTable:
+    """An e-invoice's values as written in its XML, as the table ``workbench load`` describes.
+
+    One row per record at its ``source_row`` (the invoice at its root element's line, each
+    invoice line at its element's line), one column per XPath a ``SourceInfo.mapped`` of the
+    file names; a value is the element's text (the attribute's for ``/@…``), with runs of
+    whitespace as one space. Document allowances and charges are positions without columns
+    here: no line term names them.
+
+    >>> read_written("einvoice_RE-2026-0101_xrechnung_ubl.xml").rows.to_list()  # doctest: +SKIP
+    [2, 87, 105]
+    """
+    path = Path(path)
+    root, facts = _document(path)
+    extracted = extract(root, name=path.name)
+    header = _header_paths(extracted.syntax, extracted.root)
+    line = _line_paths(extracted.syntax, extracted.root)
+    records = [{header[c]: v for c, v in extracted.header.items() if c in header}]
+    records += [
+        {line[c]: v for c, v in values.items() if c in line} for values in extracted.groups["lines"]
+    ]
+    columns = dict.fromkeys([*header.values(), *line.values()])
+    return RawTable(
+        file=path.name,
+        frame=pl.DataFrame(records, schema={column: pl.String for column in columns}),
+        rows=pl.Series("row", [extracted.root_line, *extracted.group_lines["lines"]], pl.Int64),
+        format=facts["container"].lower(),
+    )
 
 
 def _info(row: dict[str, Any], frame: str, mapped: dict[str, str]) -> SourceInfo:
