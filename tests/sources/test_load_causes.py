@@ -102,3 +102,35 @@ def test_the_cli_names_its_option_for_the_control(tmp_path):
     )
     assert calls.exit_code == 3
     assert "workbench check calls" in calls.stderr
+
+
+EINVOICES = [
+    SAMPLES / "einvoice_RE-2026-0101_xrechnung_ubl.xml",
+    SAMPLES / "einvoice_RE-2026-0102_xrechnung_cii.xml",
+    SAMPLES / "einvoice_RE-2026-0103_zugferd_en16931.pdf",
+]
+
+
+@pytest.mark.parametrize("path", EINVOICES, ids=lambda path: path.suffix)
+@pytest.mark.parametrize("kind", ["receipts", "pos", "calls"])
+def test_an_einvoice_given_as_another_kind_says_it_is_an_einvoice(path, kind):
+    """Tour 27, defect 11: named for what it is, like a call list given as receipts, not read
+    as a CSV ("Zeile 28 hat 2 Felder") nor sent off as a Belegbild."""
+    error = _cause(path, kind)
+    assert f"Die Datei {path.name} ist eine E-Rechnung" in str(error)
+    assert "Rechnungen" in str(error)
+    assert "Felder" not in str(error) and "Belegbild" not in str(error)
+    assert (error.control, error.value) == ("kind", "invoices")
+
+
+@pytest.mark.parametrize("path", EINVOICES, ids=lambda path: path.suffix)
+def test_the_cli_names_the_invoices_command_for_an_einvoice(path):
+    result = runner.invoke(app, ["check", "receipts", str(path), "--client", "455148-1"])
+    assert result.exit_code == 3
+    message = " ".join(result.stderr.split())
+    assert "ist eine E-Rechnung" in message
+    assert "workbench check invoices" in message
+    # with a named profile too: the file is no table of any profile
+    named = runner.invoke(app, ["load", "receipts", str(path), "--profile", "juston"])
+    assert named.exit_code == 3
+    assert "ist eine E-Rechnung" in named.stderr

@@ -186,6 +186,7 @@ def test_belegbilder_come_with_an_upload_as_a_zip(make_app, tmp_path):
         (lambda tmp: _write(tmp / "rechnung.pdf", b"%PDF-1.4\n1 0 obj"), "PDF-Dokument"),
         (lambda tmp: _write(tmp / "leer.csv", b""), "ist leer"),
         (lambda tmp: CALLS, "sieht aus wie eine Anrufliste"),
+        (lambda tmp: SAMPLES / "einvoice_RE-2026-0101_xrechnung_ubl.xml", "ist eine E-Rechnung"),
     ],
 )
 def test_load_errors_name_the_real_cause_and_the_control(make_app, tmp_path, make, cause):
@@ -195,7 +196,7 @@ def test_load_errors_name_the_real_cause_and_the_control(make_app, tmp_path, mak
     status = app.runner.status.value
     assert cause in status
     assert "--profile" not in status and "passt keines" not in status
-    if "Anrufliste" in cause:
+    if "Anrufliste" in cause or "E-Rechnung" in cause:
         assert "Schritt „Quellen“ die passende Quellart" in status
     assert "Nicht geladen" in app.steps["sources"].state.value
 

@@ -14,7 +14,16 @@ from workbench.pipeline.results import LoadedRun
 from workbench.sources import available_profiles, load_profile
 from workbench.sources.detect import detect_profile as detect_table_profile
 
-__all__ = ["detect_profile", "document_profile", "load_run", "resolve_attachments"]
+__all__ = [
+    "detect_profile",
+    "document_profile",
+    "load_run",
+    "refuse_other_documents",
+    "resolve_attachments",
+]
+
+#: A document format as the object of "Die Datei … ist …".
+_DOCUMENT_NAMES = {"einvoice": "eine E-Rechnung (XRechnung oder ZUGFeRD)"}
 
 
 def load_run(
@@ -35,6 +44,7 @@ def load_run(
     if not paths:
         raise SourceError("Es wurde keine Quelldatei angegeben.")
     _refuse_repeated(paths)
+    refuse_other_documents(spec.kind, paths)
     if profile == "auto":
         profile = detect_profile(spec.kind, paths)
     result = REGISTRY[spec.kind].load(list(paths), profile=profile)
@@ -65,6 +75,7 @@ def detect_profile(kind: str | SourceKind, files: Sequence[str | Path]) -> str:
     'einvoice'
     """
     spec = kind_spec(kind)
+    refuse_other_documents(spec.kind, [Path(files[0])])
     return document_profile(spec.kind, Path(files[0])) or detect_table_profile(
         spec.kind.value, files
     )
@@ -83,3 +94,27 @@ def document_profile(kind: SourceKind, first: Path) -> str | None:
                 except ProfileError:  # a broken user profile breaks only itself
                     continue
     return None
+
+
+def refuse_other_documents(kind: SourceKind, paths: Sequence[Path]) -> None:
+    """A document only another kind reads (an e-invoice given as receipts) is named for what it
+    is, with that kind to choose (``control="kind"``), as a table that fits another kind's
+    profile is (:func:`workbench.sources.detect.detect_profile`), instead of being read as a
+    table."""
+    own = REGISTRY[kind].documents
+    for other, functions in REGISTRY.items():
+        for format_name, recognises in functions.documents.items():
+            if other is kind or format_name in own:
+                continue
+            for path in paths:
+                if recognises(path):
+                    label = kind_spec(other).label
+                    raise SourceError(
+                        f"Die Datei {path.name} ist "
+                        f"{_DOCUMENT_NAMES.get(format_name, format_name)}, nicht "
+                        f"{kind_spec(kind).label}. Wählen Sie die Quellart {label} oder eine "
+                        "andere Datei.",
+                        file=path.name,
+                        value=other.value,
+                        control="kind",
+                    )
