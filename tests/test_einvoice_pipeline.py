@@ -232,3 +232,27 @@ def test_preview_of_an_allowance_claims_no_invoice_line_element():
     text = next(line for line in result.stdout.splitlines() if "(bookingText)" in line)
     assert "Nachlass: Treuerabatt" in text and text.endswith("← (abgeleitet)")
     assert "»«" not in result.stdout
+
+
+def test_load_shows_each_files_real_position_count():
+    """Tour 27, defect 13: one positions row per invoice line and per document allowance or
+    charge, counted per file (not 1 per file); the invoices row is the one invoice."""
+    files = [*CLEAN, SAMPLES / "einvoice_RE-2026-0111_br-de-19.xml"]
+    result = invoke("load", "invoices", *files, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    shown = {(f["file"], f["kind"]): f["rows"] for f in payload["files"]}
+    expected = {}
+    for path in files:
+        root = etree.fromstring(_embedded_xml(path))
+        lines = root.findall("{*}InvoiceLine") + root.findall(
+            ".//{*}IncludedSupplyChainTradeLineItem"
+        )
+        charges = root.findall("{*}AllowanceCharge") + root.findall(
+            ".//{*}ApplicableHeaderTradeSettlement/{*}SpecifiedTradeAllowanceCharge"
+        )
+        expected[(path.name, "invoices")] = 1
+        expected[(path.name, "positions")] = len(lines) + len(charges)
+    assert shown == expected
+    assert expected[(files[-1].name, "positions")] == 2  # one line, one allowance
+    assert sum(shown[(p.name, "positions")] for p in files) == payload["positions"]

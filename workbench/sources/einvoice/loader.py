@@ -222,8 +222,13 @@ def load_einvoices(
     frame = canonical_invoices(details["einvoice"], direction)
     positions = canonical_positions(details, direction)
     details["einvoice_locations"] = canonical_locations(details["einvoice_locations"], direction)
-    infos = tuple(_info(row, "invoices", _invoice_paths(row, direction)) for row in headers)
-    position_infos = tuple(_info(row, "positions", _position_paths(row)) for row in headers)
+    infos = tuple(_info(row, "invoices", _invoice_paths(row, direction), 1) for row in headers)
+    per_file = positions["source_file"].value_counts()
+    counts = dict(zip(per_file["source_file"], per_file["count"], strict=True))
+    position_infos = tuple(
+        _info(row, "positions", _position_paths(row), counts.get(row["source_file"], 0))
+        for row in headers
+    )
     return LoadResult(
         kind="invoices",
         frame=frame,
@@ -300,8 +305,9 @@ def read_written(path: PathLike) -> RawTable:
     )
 
 
-def _info(row: dict[str, Any], frame: str, mapped: dict[str, str]) -> SourceInfo:
-    """What ``workbench load`` shows for one e-invoice file in ``frame`` (invoices/positions)."""
+def _info(row: dict[str, Any], frame: str, mapped: dict[str, str], rows: int) -> SourceInfo:
+    """What ``workbench load`` shows for one e-invoice file in ``frame`` (invoices/positions):
+    ``rows`` of it (1 invoice; its lines and document allowances/charges as positions)."""
     xml = "XRechnung" if row["profile"] == "XRechnung" else "E-Rechnung"
     variant = {"PDF": "ZUGFeRD/Factur-X (PDF)", "XML": f"{xml} ({row['syntax']})"}[row["container"]]
     return SourceInfo(
@@ -311,7 +317,7 @@ def _info(row: dict[str, Any], frame: str, mapped: dict[str, str]) -> SourceInfo
         format=row["container"].lower(),
         encoding=None,
         sheet=None,
-        rows=1,
+        rows=rows,
         mapped=mapped,
         unmapped=(),
     )
