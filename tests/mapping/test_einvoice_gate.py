@@ -67,3 +67,21 @@ def test_every_error_of_an_einvoice_blocks_it_and_the_counts_add_up(every_sample
     assert counts["balanced"].all()
     total = counts.select(pl.col("loaded", "mapped", "blocked", "skipped").sum()).row(0)
     assert total[0] == total[1] + total[2] + total[3] == len(list(SAMPLES.glob("einvoice_*")))
+
+
+def test_an_einvoice_of_another_month_takes_its_errors_with_it():
+    """Selecting a month sets e-invoices of other months aside with every finding they have,
+    whichever XML line it names: they are neither checked nor blocked for this month."""
+    files = [SAMPLES / "einvoice_RE-2026-0117_br-ae-05.xml", SAMPLES / CLEAN[0]]  # Jan, Mar
+    with connect() as connection:
+        checked = check_run(
+            load_run("invoices", files), client="455148-1", connection=connection,
+            period="2026-03",
+        )  # fmt: skip
+    assert checked.other_months == {files[0].name: 1}
+    left = checked.findings.select("source", "rule").rows()
+    assert left == [(files[0].name, "period.other_months")]
+    assert checked.exit_code == 0
+    mapped = map_run(checked).mapping
+    assert mapped.blocked.is_empty()
+    assert set(mapped.lineage["source_file"]) == {CLEAN[0]}

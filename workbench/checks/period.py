@@ -102,6 +102,9 @@ def select_period(
         keys = keys.unique()
         item_column = ITEM_ID_COLUMNS.get(loaded.kind, "invoice_id")
         kept_items = kept[item_column].cast(pl.String).drop_nulls().unique()
+    # an e-invoice's findings name XML lines, not its row: a set-aside one takes all of them
+    files = sorted(loaded.documents & set(dropped["source_file"]))
+    keys = pl.concat([keys, findings.filter(pl.col("source").is_in(files)).select(keys.columns)])
     selected = _without_rows(findings, keys, kept_items)
     counts = dict(dropped.group_by("source_file").len().sort("source_file").iter_rows())
     months = _months_by_file(frame.filter(outside), loaded.kind)
