@@ -86,6 +86,7 @@ RULE_TITLES = {
     "receipts.document_inconsistent": "Beleg uneinheitlich",
     "transfer.already_transferred": "Bereits übertragen",
     "transfer.blocked": "Von der Übertragung ausgeschlossen",
+    "transfer.document_blocked": "Andere Position des Belegs gesperrt",
     "transfer.datev_rejected": "Von DATEV abgelehnt",
 }
 

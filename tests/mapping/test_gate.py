@@ -75,7 +75,7 @@ def test_steps_decide_each_row_once_and_the_counts_add_up():
         7: "blocked",  # no document_id
     }
     assert dict(mapped.blocked.select("source_row", "rules").iter_rows()) == {
-        2: ["transfer.blocked"],
+        2: ["transfer.document_blocked"],
         3: ["amount.decimals"],
         7: ["field.required"],
     }
@@ -251,7 +251,9 @@ def test_whole_documents_follow_blocked_items_but_not_skipped_ones():
         6: "blocked",
         7: "blocked",  # same (empty) document as C-1
     }
-    sibling = mapped.findings.filter(pl.col("rule") == "transfer.blocked").row(0, named=True)
+    sibling = mapped.findings.filter(pl.col("rule") == "transfer.document_blocked").row(
+        0, named=True
+    )
     assert (sibling["row"], sibling["item_id"], sibling["source_column"]) == (3, "A-2", "Beleg")
     assert "Beleg 'A'" in sibling["message"]
 

@@ -106,10 +106,12 @@ def test_a_document_is_blocked_whole_unless_asked_otherwise(write):
     whole = map_receipts(result, findings=given)
     assert whole.blocked.select("source_row", "rules").rows() == [
         (2, ["field.required"]),
-        (3, ["transfer.blocked"]),
+        (3, ["transfer.document_blocked"]),
     ]
     assert whole.records["document_id"].to_list() == ["B2"]
-    sibling = whole.findings.filter(pl.col("rule") == "transfer.blocked").row(0, named=True)
+    sibling = whole.findings.filter(pl.col("rule") == "transfer.document_blocked").row(
+        0, named=True
+    )
     assert (sibling["row"], sibling["severity"]) == (3, "error") and "B1" in sibling["message"]
     partial = map_receipts(result, findings=given, whole_documents=False)
     assert partial.records["bookingText"].to_list() == ["Teil 2", "Allein"]
@@ -346,4 +348,4 @@ def test_mapped_findings_keep_every_check_finding_when_whole_documents_are_block
     mapped = map_receipts(loaded, findings=findings, client="455148-1")
     assert set(mapped.blocked["item_id"]) == {"D1-1", "D1-2"}  # the sibling goes with it
     rules = set(mapped.findings["rule"])
-    assert {"amount.gross_mismatch", "encoding.exotic_space", "transfer.blocked"} <= rules
+    assert {"amount.gross_mismatch", "encoding.exotic_space", "transfer.document_blocked"} <= rules

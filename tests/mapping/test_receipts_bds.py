@@ -101,7 +101,7 @@ def test_a_beleg_with_one_blocked_item_is_blocked_whole(write):
     loaded = load_receipts(write("kasse.csv", bad), profile="canonical")
     mapped = map_receipts_bds(loaded, cash_account="1000")
     reasons = dict(zip(mapped.blocked["item_id"], mapped.blocked["rules"].to_list(), strict=True))
-    assert reasons == {"K1-2": ["field.required"], "K1-1": ["transfer.blocked"]}
+    assert reasons == {"K1-2": ["field.required"], "K1-1": ["transfer.document_blocked"]}
     assert mapped.records["Belegfeld 1"].to_list() == ["K2", "K3"]
 
 

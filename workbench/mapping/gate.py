@@ -262,7 +262,8 @@ class RowGate:
         """Block the open items of every document (``keys``) that has a blocked item.
 
         So that no document reaches DATEV with a wrong total: each such item gets a
-        ``transfer.blocked`` finding that names the document (column ``document``).
+        ``transfer.document_blocked`` error that names the document (column ``document``); not
+        ``transfer.blocked``, the Hinweis on an item the user excluded (BlockTransfer__c).
         """
         blocked = self.blocked().select(pl.col("index").alias("_index"))
         documents = self.frame.join(blocked, on="_index").select(keys).unique()
@@ -280,7 +281,7 @@ class RowGate:
         )
         self.reject(
             siblings,
-            rule="transfer.blocked",
+            rule="transfer.document_blocked",
             column=document,
             message=message,
             value=pl.col(document),
