@@ -195,3 +195,49 @@ def test_unknown_transfer_is_a_clear_error(ledger):
 )
 def test_datev_status_table_follows_seed_004(status, text):
     assert DATEV_STATUS[status][0] == text
+
+
+def test_an_item_is_its_id_in_its_beleg_art_and_month(ledger):
+    """Tour 27, defect 2: JustOn exports of two objects share Ids; the same id in another
+    Beleg-Art or month is another item, in the same group the same item (never twice)."""
+    sent = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Rechnungsausgang",
+        items=items("X-1"),
+    )
+    ledger.update(sent.id, action="übertragen", local_status="Transferiert")
+    assert ledger.transferred_items("455148-1", ["X-1"]) == {"X-1": sent.id}
+    same = ("Rechnungsausgang", "2026-01")
+    assert ledger.transferred_items("455148-1", ["X-1"], group=same) == {"X-1": sent.id}
+    for other in (("Rechnungseingang", "2026-01"), ("Rechnungsausgang", "2026-02")):
+        assert ledger.transferred_items("455148-1", ["X-1"], group=other) == {}
+    [(item, kind, month, transfer, at)] = ledger.sent_items("455148-1", ["X-1"])
+    assert (item, kind, month, transfer, at) == (
+        "X-1",
+        "Rechnungsausgang",
+        "2026-01",
+        sent.id,
+        sent.created_at,
+    )
+    other = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Rechnungseingang",
+        items=items("X-1"),
+    )
+    assert [row[3] for row in ledger.sent_items("455148-1", ["X-1"])] == [sent.id, other.id]
+    ledger.update(other.id, action="übertragen", local_status="Transferiert")
+    with pytest.raises(TransferError, match="derselben Positionen"):
+        ledger.create(
+            client="455148-1",
+            kind="receipts",
+            channel="dxso",
+            month="2026-01",
+            document_kind="Rechnungseingang",
+            items=items("X-1"),
+        )

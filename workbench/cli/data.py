@@ -27,10 +27,13 @@ from workbench.cli._app import (
 )
 from workbench.cli.fanout import AllClientsOption, ClusterOption, TestOption, WorkersOption
 from workbench.cli.findings_list import print_findings
+from workbench.cli.sent_before import print_sent_before, sent_before_of
 from workbench.errors import UsageError, WorkbenchError
 from workbench.kinds import SourceKind
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from workbench.pipeline import CheckedRun, MappedRun
     from workbench.pipeline.connection import Connection
 
@@ -212,6 +215,7 @@ def check(
         with connect(settings_max_age=max_age, lazy=True) as connection:
             run = _checked_run(kind, files, client, profile, engine, period, connection)
             origin = connection.settings_origin(run.client) if run.client else None
+            sent = sent_before_of(run.loaded.frame, connection, run.client)
         if output is CheckFormat.xlsx:
             from workbench.checks.excel_report import write_check_report  # openpyxl: ~0.2 s
 
@@ -238,6 +242,7 @@ def check(
         if used:
             _out.print(used, highlight=False)
         _out.print(f"Prüfbericht: {written}")
+        print_sent_before(sent)
     elif output is CheckFormat.json:
         if used:  # stdout is the findings' JSON
             sys.stderr.write(used + "\n")
@@ -245,11 +250,13 @@ def check(
             json.dumps(findings_json(run.findings), ensure_ascii=False, indent=1, default=str)
             + "\n"
         )
+        print_sent_before(sent, to_stderr=True)
     else:
         _out.print(f"{kind.value}: {checked_summary(run)}")
         if used:
             _out.print(used, highlight=False)
         print_findings(run.findings)
+        print_sent_before(sent)
     raise typer.Exit(run.exit_code)
 
 
@@ -324,6 +331,7 @@ def map_(
                 out = folder_of_test_files(connection.settings, f"map_{client or kind.value}", out)
                 write_note(out, next_step="workbench map … ohne --test")
             packaged = package_run(mapped, out_dir=out or Path("out"))
+            sent = _mapped_sent_before(mapped, connection)
     except WorkbenchError as error:
         raise _fail(error) from error
     except OSError as error:
@@ -334,7 +342,18 @@ def map_(
             )
         ) from error
     report_left_out(mapped, list(packaged.written), output=output)
+    print_sent_before(sent, to_stderr=output is OutputFormat.json)
     raise typer.Exit(mapped.exit_code)  # the findings decide, the calls not postable included
+
+
+def _mapped_sent_before(mapped: MappedRun, connection: Connection) -> pl.DataFrame | None:
+    """The written records that a transfer already carries (XML records: by Beleg-Art and
+    month); ``map`` writes them all, ``transfer`` would not send them again."""
+    from workbench.pipeline.map import records_with_lineage
+
+    if mapped.mapping is None:
+        return None
+    return sent_before_of(records_with_lineage(mapped.mapping), connection, mapped.client)
 
 
 def report_left_out(mapped: MappedRun, written: list[Path], *, output: OutputFormat) -> None:

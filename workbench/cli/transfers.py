@@ -31,6 +31,7 @@ from workbench.cli.data import (
     _checked_run,
 )
 from workbench.cli.fanout import TestOption
+from workbench.cli.sent_before import NOT_SENT, print_sent_before
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def transfer(
             ]  # fmt: skip
     except WorkbenchError as error:
         raise _fail(error) from error
+    print_sent_before(packaged.sent_before, outcome=NOT_SENT)  # never left out silently
     if sent.postings is not None:
         _print_frame(sent.postings.group_by("status").len().sort("status"), title="Auslagen")
     elif not rows:

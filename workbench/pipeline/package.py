@@ -9,9 +9,10 @@ this stage, so what is written is exactly what is sent:
   DATEV's own ``Buchungs GUID``; Debitoren/Kreditoren go beside them as their own file;
 * planned expense postings (calls) → ``expense_postings.json`` in DATEV's schema.
 
-Given the ledger, only items not yet in a live transfer are packaged. Every upload lists its
-ledger items with a content hash and where in the files each one is (``record_ref``), so
-DATEV's protocol leads back to the source row.
+Given the ledger, only items not yet in a live transfer of their Beleg-Art and month are
+packaged; the others are listed with that transfer (``PackagedRun.sent_before``). Every
+upload lists its ledger items with a content hash and where in the files each one is
+(``record_ref``), so DATEV's protocol leads back to the source row.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from workbench.datev.limits import MAX_FILES_PER_PACKAGE
 from workbench.errors import ConfigError
 from workbench.pipeline.map import mapping_of, records_with_lineage
 from workbench.pipeline.results import MappedRun, PackagedRun
+from workbench.transfer.groups import split_sent
 from workbench.transfer.ledger import ITEM_FIELDS, Ledger
 
 if TYPE_CHECKING:
@@ -162,15 +164,6 @@ def booking_guids(client: str, item_ids: pl.Series) -> pl.Series:
     )
 
 
-def _pending(records: pl.DataFrame, ledger: Ledger | None, client: str) -> pl.DataFrame:
-    if ledger is None:
-        return records
-    from workbench.transfer.jobs import pending_items
-
-    pending = pending_items(ledger, client, records["item_id"].to_list())
-    return records.filter(pl.col("item_id").is_in(list(pending)))
-
-
 def _package_xml(
     mapped: MappedRun,
     out_dir: Path,
@@ -184,7 +177,7 @@ def _package_xml(
     folders = _folders(mapped)
     if folder and document_kind:
         folders[document_kind] = folder
-    uploads = package_records(
+    uploads, sent_before = _package_records(
         records_with_lineage(mapping_of(mapped)),
         client=_client(mapped),
         out_dir=out_dir,
@@ -195,7 +188,13 @@ def _package_xml(
         folders=folders,
     )
     written = tuple(upload.path for upload in uploads)
-    return PackagedRun(mapped=mapped, out_dir=out_dir, uploads=tuple(uploads), written=written)
+    return PackagedRun(
+        mapped=mapped,
+        out_dir=out_dir,
+        uploads=tuple(uploads),
+        written=written,
+        sent_before=sent_before,
+    )
 
 
 def package_records(
@@ -216,16 +215,41 @@ def package_records(
     ``item_id``, ``source_file`` and ``source_row``. ``folders`` names the Rechnungsordner /
     Kassenbuch per Beleg-Art (seed 004's Ziel-Ordner).
     """
+    uploads, _ = _package_records(
+        records,
+        client=client,
+        out_dir=out_dir,
+        ledger=ledger,
+        month=month,
+        document_kind=document_kind,
+        max_files=max_files,
+        folders=folders,
+    )
+    return uploads
+
+
+def _package_records(
+    records: pl.DataFrame,
+    *,
+    client: str,
+    out_dir: Path,
+    ledger: Ledger | None,
+    month: str | None,
+    document_kind: str | None,
+    max_files: int,
+    folders: dict[str, str] | None,
+) -> tuple[list[Upload], pl.DataFrame | None]:
+    """:func:`package_records`, and the items not sent because they went before."""
     from workbench.datev.package import build_packages
     from workbench.transfer.jobs import Upload
 
-    records = _pending(records, ledger, client)
     if month:
         records = records.filter(pl.col("accounting_month") == month)
     if document_kind:
         records = records.filter(pl.col("document_kind") == document_kind)
+    records, sent_before = split_sent(records, ledger, client)
     if records.is_empty():
-        return []
+        return [], sent_before
     lineage = records.select(*LINEAGE).with_columns(content_hashes(records, exclude=LINEAGE))
     result = build_packages(
         records.drop(*LINEAGE),
@@ -256,7 +280,7 @@ def package_records(
                 max_files_reached=package.max_files_reached,
             )
         )
-    return uploads
+    return uploads, sent_before
 
 
 def _one_per_item(items: pl.DataFrame) -> list[dict]:
@@ -288,7 +312,7 @@ def _package_extf(
     if records.is_empty():
         return PackagedRun(mapped=mapped, out_dir=out_dir, uploads=(), written=())
     header = extf_header(mapped)
-    uploads, files = package_bookings(
+    uploads, files, sent_before = _package_bookings(
         records,
         header=header,
         client=_client(mapped),
@@ -300,7 +324,11 @@ def _package_extf(
     )
     companions = _write_master_data(mapped, header, out_dir) if uploads else []
     return PackagedRun(
-        mapped=mapped, out_dir=out_dir, uploads=tuple(uploads), written=(*files, *companions)
+        mapped=mapped,
+        out_dir=out_dir,
+        uploads=tuple(uploads),
+        written=(*files, *companions),
+        sent_before=sent_before,
     )
 
 
@@ -322,15 +350,40 @@ def package_bookings(
     ``belegbilder`` (``guid``, ``attachment``, ``document_kind``) are the Belegbilder the
     bookings' Beleglinks name: each file gets the list of its own beside it, for the send stage.
     """
+    uploads, files, _ = _package_bookings(
+        bookings,
+        header=header,
+        client=client,
+        out_dir=out_dir,
+        ledger=ledger,
+        month=month,
+        daily=daily,
+        belegbilder=belegbilder,
+    )
+    return uploads, files
+
+
+def _package_bookings(
+    bookings: pl.DataFrame,
+    *,
+    header: ExtfHeader,
+    client: str,
+    out_dir: Path,
+    ledger: Ledger | None,
+    month: str | None,
+    daily: bool,
+    belegbilder: pl.DataFrame | None,
+) -> tuple[list[Upload], list[Path], pl.DataFrame | None]:
+    """:func:`package_bookings`, and the bookings not sent because they went before."""
     from workbench.datev.extf import read_extf, write_extf_files
     from workbench.transfer.jobs import Upload
 
     bookings = _booking_items(bookings, daily=daily)
     if month:
         bookings = bookings.filter(pl.col("Belegdatum").dt.strftime("%Y-%m") == month)
-    bookings = _pending(bookings, ledger, client)
+    bookings, sent_before = split_sent(bookings, ledger, client, extf=True)
     if bookings.is_empty():
-        return [], []
+        return [], [], sent_before
     bookings = bookings.with_columns(booking_guids(client, bookings["item_id"]))
     lineage = bookings.select(GUID_FIELD, *LINEAGE).with_columns(
         content_hashes(bookings, exclude=LINEAGE)
@@ -357,7 +410,7 @@ def package_bookings(
                 package_no=number,
             )
         )
-    return uploads, [*files, *(path for path in lists if path is not None)]
+    return uploads, [*files, *(path for path in lists if path is not None)], sent_before
 
 
 def _list_belegbilder(path: Path, bookings: pl.DataFrame, belegbilder: pl.DataFrame) -> Path | None:

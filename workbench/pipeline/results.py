@@ -143,12 +143,16 @@ class PackagedRun:
     ``uploads`` are the transfers the send stage makes (XML packages, EXTF files); ``written``
     lists every file or package folder written, uploads and companions alike (the
     Debitoren/Kreditoren file of the Buchungsdatenservice, the expense postings as JSON).
+    ``sent_before`` are the items left out because they were transferred before.
     """
 
     mapped: MappedRun
     out_dir: Path
     uploads: tuple[Upload, ...]
     written: tuple[Path, ...]
+    #: Items not packaged because a live transfer of their Beleg-Art and month already carries
+    #: them (``transfer.groups.SENT_SCHEMA``); None when packaged without the ledger.
+    sent_before: pl.DataFrame | None = None
 
     @property
     def kind(self) -> SourceKind:

@@ -7,7 +7,8 @@ file that changed or vanished since is an error (the Abgleich would compare some
 
 A transfer counts once the workbench handed it over (``Transferiert``), unless DATEV refused
 it as a whole (EXTF ``failed``, dxso 3) or it was cancelled in Belege online (5). When an item
-went out more than once (a repeated transfer), its newest transfer counts.
+(an item id in one Beleg-Art and month) went out more than once (a repeated transfer), its
+newest transfer counts.
 """
 
 from __future__ import annotations
@@ -50,15 +51,19 @@ def sent_bookings(
     if not parts:
         return empty_bookings()
     bookings = pl.concat(parts).select(list(BOOKINGS_SCHEMA))
-    # An item sent again (retransfer) counts once, from its newest transfer.
-    order = {t.id: n for n, t in enumerate(ledger.transfers(client=client))}
+    # An item sent again (retransfer) counts once, from its newest transfer. An item is its id
+    # in its Beleg-Art and month: the same id in another group is another item (groups.py).
+    transfers = ledger.transfers(client=client)
+    order = {t.id: n for n, t in enumerate(transfers)}
+    group = {t.id: f"{t.document_kind}/{t.month}" for t in transfers}
     newest = (
         bookings.select("item_id", "transfer_id")
         .unique()
         .with_columns(
-            pl.col("transfer_id").replace_strict(order, return_dtype=pl.Int64).alias("_n")
+            pl.col("transfer_id").replace_strict(order, return_dtype=pl.Int64).alias("_n"),
+            pl.col("transfer_id").replace_strict(group, return_dtype=pl.String).alias("_group"),
         )
-        .group_by("item_id")
+        .group_by("item_id", "_group")
         .agg(pl.col("transfer_id").sort_by("_n").last())
     )
     bookings = bookings.join(newest, on=["item_id", "transfer_id"], how="semi")

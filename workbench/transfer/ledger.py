@@ -153,23 +153,49 @@ class Ledger(SqliteFile):
             sql, args = sql + " WHERE transfer_id = ?", (transfer_id,)
         return [dict(row) for row in self._db.execute(sql + " ORDER BY id", args)]
 
-    def transferred_items(self, client: str, item_ids: Iterable[str]) -> dict[str, str]:
-        """Item id -> transfer id for items already in a live (not failed, not deleted) transfer."""
+    def transferred_items(
+        self,
+        client: str,
+        item_ids: Iterable[str],
+        *,
+        group: tuple[str | None, str | None] | None = None,
+    ) -> dict[str, str]:
+        """Item id -> transfer id for items already in a live (not failed, not deleted) transfer.
+
+        ``group`` (Beleg-Art, Buchungsmonat) counts only transfers of that group: an item id
+        another Beleg-Art or month used names another item there (JustOn's Ids are unique per
+        object, and two objects may go to two Beleg-Arten). Without it, any group counts.
+        """
+        found: dict[str, str] = {}
+        for item_id, document_kind, month, transfer_id, _ in self.sent_items(client, item_ids):
+            if group is None or _same_group(group, (document_kind, month)):
+                found.setdefault(item_id, transfer_id)
+        return found
+
+    def sent_items(
+        self, client: str, item_ids: Iterable[str]
+    ) -> list[tuple[str, str | None, str | None, str, str]]:
+        """``(item_id, document_kind, month, transfer_id, created_at)`` for every live (not
+        failed, not deleted) transfer of ``client`` that carries one of ``item_ids``, oldest
+        transfer first."""
         client = normalise_client_id(client, allow_number=True)
         wanted = list(item_ids)
-        found: dict[str, str] = {}
+        found: list[tuple[str, str | None, str | None, str, str]] = []
+        cursor = self._db.cursor()
+        cursor.row_factory = None
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                "SELECT i.item_id, t.id FROM transfer_items i "
-                "JOIN transfers t ON t.id = i.transfer_id "
-                "WHERE t.client = ? AND t.local_status NOT IN ('Fehlgeschlagen', 'Gelöscht') "
-                f"AND i.item_id IN ({marks})",
-                (client, *chunk),
+            found.extend(
+                cursor.execute(
+                    "SELECT i.item_id, t.document_kind, t.month, t.id, t.created_at "
+                    "FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id "
+                    "WHERE t.client = ? AND t.local_status NOT IN ('Fehlgeschlagen', 'Gelöscht') "
+                    f"AND i.item_id IN ({marks}) ORDER BY t.rowid",
+                    (client, *chunk),
+                )
             )
-            found.update({row[0]: row[1] for row in rows})
-        return found
+        return sorted(found, key=lambda row: row[4])
 
     def in_progress(self, client: str) -> list[Transfer]:
         client = normalise_client_id(client, allow_number=True)
@@ -229,7 +255,7 @@ class Ledger(SqliteFile):
                 for item in items
             ]
             if retransfer_of is None and channel in ("dxso", "extf"):
-                self._refuse_taken_items(client, [row[1] for row in rows])
+                self._refuse_taken_items(client, [row[1] for row in rows], (document_kind, month))
             db.execute(
                 "INSERT INTO transfers (id, client, kind, channel, month, document_kind,"
                 " package_no, package_path, local_status, max_files_reached, retransfer_of,"
@@ -266,11 +292,13 @@ class Ledger(SqliteFile):
             self._register_files(db, transfer_id, list(files))
         return self.get(transfer_id)
 
-    def _refuse_taken_items(self, client: str, item_ids: list[str]) -> None:
+    def _refuse_taken_items(
+        self, client: str, item_ids: list[str], group: tuple[str | None, str | None]
+    ) -> None:
         """Checked again inside the creating transaction: a run that started at the same time
         may have taken these items since this one looked (two transfers at once). Call
         postings keep their own per-posting marks (calls/postings.py) and are not checked."""
-        taken = self.transferred_items(client, item_ids)
+        taken = self.transferred_items(client, item_ids, group=group)
         if taken:
             holder = next(iter(taken.values()))
             raise TransferError(
@@ -377,6 +405,12 @@ class Ledger(SqliteFile):
     def log(self, action: str, transfer_id: str | None = None, **details: object) -> None:
         with self.transaction() as db:
             self._audit(db, action, transfer_id, **details)
+
+
+def _same_group(wanted: tuple[str | None, str | None], sent: tuple[str | None, str | None]) -> bool:
+    """Same Beleg-Art and Buchungsmonat; a transfer without a month (an EXTF file whose header
+    named none) counts for every month of its Beleg-Art."""
+    return wanted[0] == sent[0] and (sent[1] is None or wanted[1] == sent[1])
 
 
 def _current_user() -> str:
