@@ -238,7 +238,9 @@ def test_interrupted_transfer_is_resumed_deleted_or_retransferred_from_the_cli(m
         "--month",
         "2026-02",
     )
-    assert blocked.exit_code == 3 and "läuft bereits" in blocked.stderr
+    said = " ".join(blocked.stderr.split())  # nothing runs: interrupted, with the commands
+    assert blocked.exit_code == 3 and "wurde unterbrochen" in said, said
+    assert f"workbench resume {interrupted['id']}" in said
     # The same transfer again: its items belong to the interrupted one, which is named with
     # the command that finishes it (not just "Nichts zu übertragen")
     again = invoke(

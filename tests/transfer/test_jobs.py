@@ -172,7 +172,7 @@ def test_no_new_transfer_while_one_is_interrupted(
             records=receipt_records(month="2026-01", prefix="B"),
             out_dir=tmp_path / "a",
         )
-    with pytest.raises(TransferError, match="läuft bereits die Übertragung"):
+    with pytest.raises(TransferError, match=r"wurde unterbrochen.*workbench resume"):
         transfer_records(
             ledger,
             client,

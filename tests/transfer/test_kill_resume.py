@@ -96,3 +96,62 @@ def test_killed_transfer_resumes_without_duplicate_uploads(
     sandbox.state.clock.advance(60)
     assert refresh_status(ledger, client, resumed.id, confirm=True).datev_status == "2"
     assert [item["item_id"] for item in ledger.items(resumed.id)] == ["K1-1", "K2-1", "K3-1"]
+
+
+CLI_SCRIPT = textwrap.dedent("""
+    import os, signal, sys
+    from workbench.transfer.client import DatevClient
+
+    real, seen = DatevClient.upload_dxso_file, []
+
+    def upload(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        seen.append(1)
+        if len(seen) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    DatevClient.upload_dxso_file = upload
+    from workbench.cli import app
+
+    app(["transfer", "receipts", sys.argv[1], "--client", "455148-1", "--yes"])
+""")
+
+
+def test_a_transfer_killed_by_sigkill_is_called_interrupted_and_offered_for_resuming():
+    """Tour 27, defect 8: after ``kill -9`` nothing runs; the next transfer says the transfer
+    was interrupted (not "läuft bereits"), names the commands, and offers to resume it."""
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    kasse = str(samples / "receipts_juston_kasse.csv")  # three months: three transfers
+    killed = subprocess.run(
+        [sys.executable, "-c", CLI_SCRIPT, kasse], capture_output=True, timeout=300
+    )
+    assert killed.returncode == -9, killed.stderr.decode()
+    runner = CliRunner()
+    [interrupted] = json.loads(runner.invoke(app, ["status", "--format", "json"]).stdout)
+    assert interrupted["local_status"] == "In Übertragung"
+    identifier = interrupted["id"]
+
+    refused = runner.invoke(app, ["transfer", "receipts", kasse, "--client", "455148-1", "--yes"])
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code == 3, said
+    assert "läuft bereits" not in said
+    assert f"Die Übertragung {identifier}" in said and "wurde unterbrochen" in said
+    assert f"'workbench resume {identifier}'" in said
+    assert f"'workbench delete {identifier}'" in said
+
+    offered = runner.invoke(
+        app, ["transfer", "receipts", kasse, "--client", "455148-1"], input="j\nj\n"
+    )
+    said = " ".join((offered.stdout + offered.stderr).split())
+    assert "fortsetzen?" in said, said
+    rows = json.loads(runner.invoke(app, ["status", "--format", "json"]).stdout)
+    assert {row["local_status"] for row in rows} == {"Transferiert"}, rows
+    assert [row["month"] for row in rows] == ["2026-01", "2026-02", "2026-03"]
+    assert next(row for row in rows if row["id"] == identifier)["month"] == "2026-01"

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from workbench.pipeline import MappedRun
+    from workbench.pipeline.connection import Connection
     from workbench.transfer.ledger import Ledger, Transfer
     from workbench.transfer.status import StatusResult
 
@@ -79,6 +80,8 @@ def transfer(
             mapped = map_run(run, pos_mapping=pos_mapping, employee=employee)
             if test:
                 _test_transfer(mapped, connection, month=month, document_kind=document_kind)
+            if not yes:
+                _offer_resume(connection, mapped.client)
             question = _show_what_goes(mapped)
             if not yes and not _confirm(question):
                 _err.print("Abgebrochen: nichts übertragen.")
@@ -120,6 +123,23 @@ def transfer(
         _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")
     # the findings decide, as in check (calls that cannot be posted included)
     raise typer.Exit(2 if sent.failed else mapped.exit_code)
+
+
+def _offer_resume(connection: Connection, client: str | None) -> None:
+    """A transfer of the client that a killed process left in progress blocks new ones: say
+    so and offer to resume it (safe: the ledger knows what DATEV confirmed). Declined, the
+    transfer below refuses with the commands that finish it."""
+    from workbench.pipeline.send import transfer_action
+    from workbench.transfer.senders import interrupted_message, someone_sending
+
+    ledger = connection.ledger
+    if not client or someone_sending(ledger, client):
+        return
+    for open_transfer in ledger.in_progress(client):
+        _err.print(interrupted_message(open_transfer), highlight=False)
+        if _confirm(f"Übertragung {open_transfer.id} jetzt fortsetzen?"):
+            resumed = transfer_action(connection, "resume", open_transfer.id)
+            _print_frame(_transfer_table([describe_transfer(ledger, resumed)]), title="Fortgesetzt")
 
 
 def _show_what_goes(mapped: MappedRun) -> str:

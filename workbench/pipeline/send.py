@@ -94,20 +94,22 @@ def send_uploads(
     progress: Progress | None = None,
     wait: float = 0.0,
 ) -> list[Transfer]:
-    """Register and send each upload as one transfer, in order."""
+    """Register and send each upload as one transfer, in order, holding the client's sending
+    lock: a transfer in progress that no process sends was interrupted (``senders.py``)."""
     from workbench.transfer.jobs import register, send_transfer
+    from workbench.transfer.senders import interrupted_message, sending
 
-    if any(upload.channel == "dxso" for upload in uploads):
-        busy = ledger.in_progress(client)
-        if busy:
-            raise TransferError(
-                f"Für den Mandanten {client} läuft bereits die Übertragung {busy[0].id} "
-                f"({busy[0].local_status}). Setzen Sie sie zuerst fort oder löschen Sie sie."
+    with sending(ledger, client):
+        if any(upload.channel == "dxso" for upload in uploads):
+            busy = ledger.in_progress(client)
+            if busy:  # we hold the lock: nobody sends it any more
+                raise TransferError(interrupted_message(busy[0]))
+        transfers = []
+        for upload in uploads:
+            transfer = register(ledger, client=client, kind=kind, upload=upload)
+            transfers.append(
+                send_transfer(ledger, datev, transfer.id, progress=progress, wait=wait)
             )
-    transfers = []
-    for upload in uploads:
-        transfer = register(ledger, client=client, kind=kind, upload=upload)
-        transfers.append(send_transfer(ledger, datev, transfer.id, progress=progress, wait=wait))
     return transfers
 
 
@@ -117,13 +119,15 @@ def transfer_action(connection: Connection, action: str, transfer_id: str) -> Tr
     transfer: the one that sent them first may have been interrupted before it could."""
     from workbench.pipeline.talk import close_talks_of
     from workbench.transfer import jobs
+    from workbench.transfer.senders import sending
 
     operation = {
         "resume": jobs.send_transfer,
         "retransfer": jobs.retransfer,
         "delete": jobs.delete_transfer,
     }[action]
-    transfer = operation(connection.ledger, connection.datev, transfer_id)
+    with sending(connection.ledger, connection.ledger.get(transfer_id).client):
+        transfer = operation(connection.ledger, connection.datev, transfer_id)
     if action != "delete":
         close_talks_of([transfer], connection)
     return transfer
