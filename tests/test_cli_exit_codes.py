@@ -118,3 +118,17 @@ def test_status_listing_exits_0_even_with_a_failed_transfer(_isolated_home):
     assert listing.exit_code == 0, listing.output
     assert "Fehlgeschlagen" in listing.stdout
     assert runner.invoke(app, ["status", "--format", "json"]).exit_code == 0
+
+
+def test_a_transfer_datev_rejects_exits_2_transfer_failed(_isolated_home):
+    """Tour 27, defect 6: DATEV refusing the transfer (HTTP 400, here #DCO01002: the client has
+    no folder for the Beleg-Art) is "transfer failed", exit 2 (§4.1), not a runtime error 3."""
+    group = ("--client", "455148-2", "--month", "2026-01", "--document-kind", "Rechnungsausgang")
+    canonical = str(SAMPLES / "receipts_canonical.csv")
+    result = runner.invoke(app, ["transfer", "receipts", canonical, *group, "--yes"])
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2, (result.exit_code, said)
+    assert "HTTP 400" in said and "#DCO01002" in said and "fehlgeschlagen" in said
+    assert "Traceback" not in said
+    [failed] = json.loads(runner.invoke(app, ["status", "--format", "json"]).stdout)
+    assert failed["local_status"] == "Fehlgeschlagen"

@@ -73,6 +73,7 @@ def transfer(
     from workbench.pipeline.connection import connect
     from workbench.transfer.ledger_schema import IN_PROGRESS
 
+    sending = False
     try:
         with connect() as connection:
             # --month selects like --period: only that month's rows are checked and sent.
@@ -93,6 +94,7 @@ def transfer(
                 month=month,
                 document_kind=document_kind,
             )
+            sending = True  # from here, DATEV refusing is "transfer failed"
             with progress_for("Übertragen") as report:
                 sent = send_run(
                     packaged,
@@ -105,7 +107,7 @@ def transfer(
                 if t.local_status in IN_PROGRESS
             ]  # fmt: skip
     except WorkbenchError as error:
-        raise _fail(error) from error
+        raise _fail_transfer(error, sending) from error
     print_sent_before(packaged.sent_before, outcome=NOT_SENT)  # never left out silently
     if sent.postings is not None:
         _print_frame(sent.postings.group_by("status").len().sort("status"), title="Auslagen")
@@ -123,6 +125,19 @@ def transfer(
         _out.print("Bitte prüfen Sie den Status mit 'workbench status --refresh'.")
     # the findings decide, as in check (calls that cannot be posted included)
     raise typer.Exit(2 if sent.failed else mapped.exit_code)
+
+
+def _fail_transfer(error: WorkbenchError, sending: bool) -> typer.Exit:
+    """One German line, as every error; DATEV refusing a transfer it was sent (a 4xx answer:
+    the transfer is marked failed) is "transfer failed", exit 2 (ARCHITECTURE §4.1). No
+    answer, 429 or 5xx leave it interrupted and resumable: a runtime error, exit 3."""
+    from workbench.errors import DatevApiError
+    from workbench.transfer.recovery import TRANSIENT
+
+    code = _fail(error)
+    if sending and isinstance(error, DatevApiError) and error.status not in TRANSIENT:
+        return typer.Exit(2)
+    return code
 
 
 def _offer_resume(connection: Connection, client: str | None) -> None:
@@ -319,7 +334,7 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
             result = transfer_action(connection, action, transfer_id)
             row = describe_transfer(connection.ledger, result)
     except WorkbenchError as error:
-        raise _fail(error) from error
+        raise _fail_transfer(error, sending=action != "delete") from error
     _print_frame(_transfer_table([row]), title="Übertragung")
 
 
