@@ -155,7 +155,7 @@ def test_status_refresh_without_confirmation_stores_nothing():
     )
     time.sleep(11)
     shown = invoke("status", "--refresh", "--format", "json")  # no --yes, no terminal: not stored
-    assert "DATEV-Status 2" in shown.stderr
+    assert "DATEV-Status Fertig" in shown.stderr  # seed 004's name, not "2"
     assert json.loads(shown.stdout)[0]["datev_status"] == "Status offen"
 
 
@@ -267,3 +267,35 @@ def test_calls_are_billed_and_posted_once():
     assert "posted" in first.stdout and "Abrechnung je Mandant" in first.stdout
     second = invoke("transfer", "calls", SAMPLES / "calls_starface.csv", "--yes")
     assert "skipped" in second.stdout and "posted" not in second.stdout
+
+
+def test_status_speaks_german_in_the_refresh_prompt_and_the_protocol():
+    """Tour 27, defect 14: the --refresh prompt names DATEV's status as seed 004 does, not
+    "DATEV-Status 2"; the protocol table has German headers and Berlin local times."""
+    import re
+
+    from workbench.transfer.ledger_schema import DATEV_STATUS
+
+    kasse = SAMPLES / "receipts_juston_kasse.csv"
+    transfer = invoke(
+        "transfer", "receipts", kasse, "--client", "455148-1", "--month", "2026-01", "--yes"
+    )
+    assert "Transferiert" in transfer.stdout, transfer.stderr
+    [row] = json.loads(invoke("status", "--format", "json").stdout)
+    names = "|".join(re.escape(name) for name, _ in DATEV_STATUS.values())
+    deadline = time.monotonic() + 20
+    while True:
+        refreshed = runner.invoke(app, ["status", row["id"], "--refresh"], input="j\n")
+        assert re.search(rf"{row['id']}: DATEV-Status ({names})\b", refreshed.stderr), (
+            refreshed.stderr
+        )
+        assert not re.search(r"DATEV-Status \d", refreshed.stderr)
+        if "DATEV-Status Fertig" in refreshed.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    shown = invoke("status", row["id"], "--protocol")
+    header = next(line for line in shown.stdout.splitlines() if "Meldung" in line)
+    assert "Zeit" in header and "Typ" in header
+    assert not re.search(r"\b(time|text|type|filename|context)\b", header), header
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", shown.stdout), shown.stdout
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", shown.stdout), shown.stdout

@@ -236,10 +236,12 @@ def status(
     from workbench.pipeline import status_run
     from workbench.pipeline.connection import connect
     from workbench.transfer.backmap import backmap_findings
+    from workbench.transfer.ledger import datev_status_text
 
     def confirm(shown: StatusResult) -> bool:
         note = " (bei DATEV bereits gelöscht)" if shown.gone else ""
-        _err.print(f"{shown.transfer.id}: DATEV-Status {shown.datev_status}{note}", highlight=False)
+        said = datev_status_text(shown.datev_status) or "unbekannt"
+        _err.print(f"{shown.transfer.id}: DATEV-Status {said}{note}", highlight=False)
         # Seed 004: the status is only stored once the user confirms it.
         return not shown.gone and (yes or _confirm("Status übernehmen?", no_answer=False))
 
@@ -274,7 +276,7 @@ def status(
         for identifier, entries in protocols.items():
             if entries:
                 _print_frame(
-                    pl.DataFrame(entries[:1000]), title=f"Protokoll {identifier}", limit=1000
+                    _protocol_table(entries[:1000]), title=f"Protokoll {identifier}", limit=1000
                 )
             if checked[identifier]:
                 _print_frame(
@@ -295,6 +297,37 @@ def status(
         for row in rows
     )
     raise typer.Exit(2 if refresh and failed else 0)
+
+
+#: DATEV's protocol entry fields (dxso ``protocol-entries``) and types, as the user reads them.
+PROTOCOL_HEADERS = {
+    "time": "Zeit",
+    "type": "Typ",
+    "text": "Meldung",
+    "filename": "Datei",
+    "context": "Kontext",
+}
+PROTOCOL_TYPES = {"error": "Fehler", "warning": "Warnung", "information": "Information"}
+
+
+def _protocol_table(entries: list[dict]) -> pl.DataFrame:
+    """DATEV's protocol with German headers and Berlin local times (DATEV writes UTC offsets);
+    fields DATEV adds beyond these keep their own names."""
+    import polars as pl
+
+    from workbench.german import format_datetime
+
+    rows = []
+    for entry in entries:
+        row = {PROTOCOL_HEADERS.get(key, key): value for key, value in entry.items()}
+        if entry.get("time"):
+            row["Zeit"] = format_datetime(str(entry["time"]), seconds=True)
+        if entry.get("type"):
+            row["Typ"] = PROTOCOL_TYPES.get(str(entry["type"]).lower(), entry["type"])
+        rows.append(row)
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    first = [name for name in PROTOCOL_HEADERS.values() if name in frame.columns]
+    return frame.select(*first, *(name for name in frame.columns if name not in first))
 
 
 def _transfer_table(rows: list[dict]) -> pl.DataFrame:

@@ -39,6 +39,7 @@ __all__ = [
     "LOCAL_STATUSES",
     "Ledger",
     "Transfer",
+    "datev_status_text",
 ]
 
 
@@ -72,13 +73,19 @@ class Transfer:
     @property
     def datev_status_text(self) -> str:
         """DATEV status as seed 004 shows it (``Fertig``, ``Zu Prüfen`` …)."""
-        if self.datev_status is None:
-            return ""
-        if self.datev_status.isdigit():
-            return DATEV_STATUS.get(int(self.datev_status), (self.datev_status, ""))[0]
-        return {"pending": "In Arbeit", "succeeded": "Fertig", "failed": "Abgebrochen"}.get(
-            self.datev_status, self.datev_status
-        )
+        return datev_status_text(self.datev_status)
+
+
+def datev_status_text(status: str | None) -> str:
+    """A DATEV status (dxso ``0``-``6``, EXTF ``pending``/``succeeded``/``failed``) as seed 004
+    shows it: ``2`` → ``Fertig``."""
+    if status is None:
+        return ""
+    if status.isdigit():
+        return DATEV_STATUS.get(int(status), (status, ""))[0]
+    return {"pending": "In Arbeit", "succeeded": "Fertig", "failed": "Abgebrochen"}.get(
+        status, status
+    )
 
 
 class Ledger(SqliteFile):
