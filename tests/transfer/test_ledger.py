@@ -241,3 +241,42 @@ def test_an_item_is_its_id_in_its_beleg_art_and_month(ledger):
             document_kind="Rechnungseingang",
             items=items("X-1"),
         )
+
+
+def test_pending_groups_count_an_id_another_beleg_art_sent_as_still_to_transfer(ledger):
+    """The monthly report's "noch nicht übertragen" (pending_groups): an Id a Rechnungsausgang
+    transfer carries is still pending as a Rechnungseingang item; in its own group it is not."""
+    import polars as pl
+
+    from workbench.transfer.groups import pending_groups, sent_summary, split_sent
+
+    sent = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-01",
+        document_kind="Rechnungsausgang",
+        items=items("S-1", "S-2"),
+    )
+    records = pl.DataFrame(
+        {
+            "item_id": ["S-1", "S-2", "S-1", "S-3"],
+            "document_id": ["A", "A", "E", "E"],
+            "document_kind": ["Rechnungsausgang"] * 2 + ["Rechnungseingang"] * 2,
+            "accounting_month": ["2026-01"] * 4,
+        }
+    )
+    groups = pending_groups(records, ledger, "455148-1")
+    assert groups.to_dicts() == [
+        {"month": "2026-01", "document_kind": "Rechnungseingang", "documents": 1, "items": 2}
+    ]
+    pending, before = split_sent(records, ledger, "455148-1")
+    assert pending["document_kind"].to_list() == ["Rechnungseingang"] * 2
+    [summary] = sent_summary(before)
+    assert summary == {
+        "transfer_id": sent.id,
+        "transferred_at": sent.created_at,
+        "document_kind": "Rechnungsausgang",
+        "month": "2026-01",
+        "items": 2,
+    }
