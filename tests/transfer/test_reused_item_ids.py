@@ -1,13 +1,15 @@
-"""Tour 27, defect 2: an item id that another Beleg-Art or month already used is another item and
-is sent; what is not sent because it went before is said (count, earlier transfer and date),
-and a re-run of the same file still books nothing twice.
+"""Tour 27, defect 2: items whose id an earlier transfer carries were dropped without a word.
+An id is one record (Salesforce Ids are unique across objects), so it is still not sent again,
+whatever Beleg-Art or month it has now, but it is said: how many, which earlier transfer (its
+Beleg-Art, month, id and date), in transfer, check and map.
 
-Two JustOn objects may share Salesforce Ids, as the bundled samples once did: here the expense
-export (Rechnungseingang) gets the Ids of the booking detail export (Rechnungsausgang) again,
+The bundled samples once shared Ids between two exports: here the expense export
+(Rechnungseingang) gets the Ids of the booking detail export (Rechnungsausgang) again,
 a0B7Q0000000001AAK onwards.
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -47,33 +49,33 @@ def _items(rows, document_kind):
     return sum(row["items"] for row in rows if row["document_kind"] == document_kind)
 
 
-def test_ids_reused_by_another_beleg_art_are_sent_and_a_rerun_says_what_went_before(
-    tmp_path, monkeypatch
-):
+def test_ids_an_earlier_transfer_carries_are_not_sent_again_and_it_is_said(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     expense = _expense_with_booking_detail_ids(tmp_path)
     first = _transfer(SAMPLES / "receipts_juston_booking_detail.csv")
     assert first.exit_code in (1, 2), first.stderr
-    sent_out = _items(_status(), "Rechnungsausgang")
-    assert sent_out > 0
+    [earlier] = [row for row in _status() if row["document_kind"] == "Rechnungsausgang"]
+    sent_ids = _sent_ids(earlier["id"])
 
     second = _transfer(expense)
     assert second.exit_code in (1, 2), second.stderr
-    rows = _status()
-    # 65 rows: 61 mapped, 3 blocked, 1 skipped; every mapped Eingangsrechnung item goes,
-    # although its Id is also the Id of an Ausgangsrechnung item sent before
-    assert _items(rows, "Rechnungseingang") == 61
-    assert "bereits übertragen" not in second.stdout
+    # 65 rows: 61 mapped, 3 blocked, 1 skipped; the mapped ids the first transfer carries stay
+    # back, and the run says how many and where they went
+    out = " ".join(second.stdout.split())
+    said = re.search(
+        rf"(\d+) Positionen bereits übertragen \(Rechnungsausgang Januar 2026, "
+        rf"Übertragung {earlier['id']} vom {format_date(_transfer_date(earlier['id']))}",
+        out,
+    )
+    assert said, out
+    reused = int(said.group(1))
+    assert 0 < reused <= len(_mapped_ids(expense) & sent_ids)
+    assert _items(_status(), "Rechnungseingang") == 61 - reused
+    assert "nicht erneut gesendet" in out
 
     again = _transfer(expense)
-    assert _items(_status(), "Rechnungseingang") == 61  # nothing booked twice
-    [earlier] = [row for row in rows if row["document_kind"] == "Rechnungseingang"]
-    out = " ".join(again.stdout.split())
-    assert "61 Positionen bereits übertragen" in out
-    assert earlier["id"] in out
-    assert format_date(_transfer_date(earlier["id"])) in out
-    assert "Transferiert" not in out  # no new transfer in this run's table
-    assert "nicht erneut gesendet" in out
+    assert _items(_status(), "Rechnungseingang") == 61 - reused  # nothing booked twice
+    assert "Transferiert" not in " ".join(again.stdout.split())  # no new transfer
 
     # check and map say it too: map writes every item, a transfer would not send these again
     checked = runner.invoke(app, ["check", "receipts", str(expense), "--client", CLIENT])
@@ -82,11 +84,25 @@ def test_ids_reused_by_another_beleg_art_are_sent_and_a_rerun_says_what_went_bef
     )
     for result in (checked, mapped):
         said = " ".join(result.stdout.split())
-        assert (
-            "61 Positionen bereits übertragen (Rechnungseingang Januar 2026, "
-            f"Übertragung {earlier['id']}" in said
-        )
+        where = f"(Rechnungsausgang Januar 2026, Übertragung {earlier['id']}"
+        assert f"Positionen bereits übertragen {where}" in said
         assert "'workbench transfer' sendet sie nicht erneut" in said
+
+
+def _sent_ids(transfer_id) -> set[str]:
+    from workbench.config import load_settings
+    from workbench.transfer.ledger import Ledger
+
+    with Ledger(load_settings().ledger_path) as ledger:
+        return {row["item_id"] for row in ledger.items(transfer_id)}
+
+
+def _mapped_ids(path) -> set[str]:
+    from workbench.sources import load_receipts
+
+    frame = load_receipts(path, profile="juston").frame
+    january = frame.filter(frame["accounting_month"] == "2026-01")
+    return set(january["item_id"].to_list())
 
 
 def _transfer_date(transfer_id):

@@ -381,7 +381,7 @@ def _package_bookings(
     bookings = _booking_items(bookings, daily=daily)
     if month:
         bookings = bookings.filter(pl.col("Belegdatum").dt.strftime("%Y-%m") == month)
-    bookings, sent_before = split_sent(bookings, ledger, client, extf=True)
+    bookings, sent_before = split_sent(bookings, ledger, client)
     if bookings.is_empty():
         return [], [], sent_before
     bookings = bookings.with_columns(booking_guids(client, bookings["item_id"]))

@@ -2,11 +2,11 @@
 has not seen in a transfer yet (seed 004: "Neue Datenübertragung" lists them with their count;
 months with such items carry a star), and what went before.
 
-An item is the same item when its id comes again in the same Beleg-Art and Buchungsmonat of
-the same client: JustOn's Ids are unique per Salesforce object, and two objects (a
-Rechnungsausgang and a Rechnungseingang export) may carry the same Id for different items. An id
-in another Beleg-Art or month is another item (its content differs: the content hash covers
-Beleg-Art and month), so it is sent; the same item in a re-run of the same file never is.
+An item is its id within the client: once a live transfer carries it, it is never sent again,
+whatever Beleg-Art or Buchungsmonat it has now (JustOn's Salesforce Ids are unique across
+objects: the same id is the same record, moved to another month or Beleg-Art after it was sent,
+and sending it again would book it twice). What is not sent for that reason is said, with the
+earlier transfer; ``workbench retransfer`` sends a transfer again on purpose.
 """
 
 from __future__ import annotations
@@ -31,46 +31,24 @@ SENT_SCHEMA = {
     "transfer_id": pl.String,
     "transferred_at": pl.String,
 }
-_KEYS = ["item_id", "document_kind", "month"]
 
 
 def split_sent(
-    records: pl.DataFrame, ledger: Any, client: str, *, extf: bool = False
+    records: pl.DataFrame, ledger: Any, client: str
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """``records`` without the items already in a live transfer of their Beleg-Art and month,
-    and those items (``SENT_SCHEMA``, the first transfer that carries each; None without a
-    ledger).
-
-    LedgerImport records carry their group in ``document_kind`` and ``accounting_month``; EXTF
-    bookings (``extf``) go as ``Buchungsstapel`` of their Belegdatum's month.
-    """
+    """``records`` without the items already in a live transfer of ``client``, and those items
+    (``SENT_SCHEMA``: the first transfer that carries each, with its Beleg-Art and month; None
+    without a ledger)."""
     if ledger is None:
         return records, None
-    document_kind, month = (
-        (pl.lit("Buchungsstapel"), pl.col("Belegdatum").dt.strftime("%Y-%m"))
-        if extf
-        else (pl.col("document_kind"), pl.col("accounting_month"))
-    )
-    keys = records.select(
-        pl.col("item_id").cast(pl.String),
-        document_kind.alias("document_kind"),
-        month.alias("month"),
-    )
-    rows = ledger.sent_items(client, keys["item_id"].unique().to_list())
+    ids = records["item_id"].cast(pl.String)
+    rows = ledger.sent_items(client, ids.unique().to_list())
     sent = pl.DataFrame(rows, schema=list(SENT_SCHEMA.items()), orient="row")
-    matched = (
-        keys.unique()
-        .join(sent.rename({"month": "sent_month"}), on=["item_id", "document_kind"])
-        .filter(pl.col("sent_month").is_null() | (pl.col("sent_month") == pl.col("month")))
-        .unique(_KEYS, keep="first", maintain_order=True)  # ledger rows come oldest first
-        .select(*SENT_SCHEMA)
-    )
+    # the first transfer that carries each id, with its own Beleg-Art and month
+    matched = sent.unique("item_id", keep="first", maintain_order=True)  # oldest first
     if matched.is_empty():
         return records, matched
-    fresh = keys.join(matched, on=_KEYS, how="left", nulls_equal=True, maintain_order="left")[
-        "transfer_id"
-    ].is_null()
-    return records.filter(fresh), matched
+    return records.filter(~ids.is_in(matched["item_id"].implode())), matched
 
 
 def sent_summary(sent: pl.DataFrame) -> list[dict]:

@@ -89,16 +89,9 @@ class Upload:
         ]
 
 
-def pending_items(
-    ledger: Ledger,
-    client: str,
-    item_ids: list[str],
-    *,
-    group: tuple[str | None, str | None] | None = None,
-) -> set[str]:
-    """The item ids not yet in a live transfer of ``client`` (of ``group``, Beleg-Art and
-    Buchungsmonat, if given: see :meth:`Ledger.transferred_items`)."""
-    done = ledger.transferred_items(client, item_ids, group=group)
+def pending_items(ledger: Ledger, client: str, item_ids: list[str]) -> set[str]:
+    """The item ids not yet in a live transfer of ``client``."""
+    done = ledger.transferred_items(client, item_ids)
     return {item for item in item_ids if item not in done}
 
 

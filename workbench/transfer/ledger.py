@@ -160,23 +160,13 @@ class Ledger(SqliteFile):
             sql, args = sql + " WHERE transfer_id = ?", (transfer_id,)
         return [dict(row) for row in self._db.execute(sql + " ORDER BY id", args)]
 
-    def transferred_items(
-        self,
-        client: str,
-        item_ids: Iterable[str],
-        *,
-        group: tuple[str | None, str | None] | None = None,
-    ) -> dict[str, str]:
-        """Item id -> transfer id for items already in a live (not failed, not deleted) transfer.
-
-        ``group`` (Beleg-Art, Buchungsmonat) counts only transfers of that group: an item id
-        another Beleg-Art or month used names another item there (JustOn's Ids are unique per
-        object, and two objects may go to two Beleg-Arten). Without it, any group counts.
-        """
+    def transferred_items(self, client: str, item_ids: Iterable[str]) -> dict[str, str]:
+        """Item id -> transfer id for items already in a live (not failed, not deleted)
+        transfer of ``client``, of any Beleg-Art and month (an id is one record: see
+        ``transfer/groups.py``)."""
         found: dict[str, str] = {}
-        for item_id, document_kind, month, transfer_id, _ in self.sent_items(client, item_ids):
-            if group is None or _same_group(group, (document_kind, month)):
-                found.setdefault(item_id, transfer_id)
+        for item_id, _, _, transfer_id, _ in self.sent_items(client, item_ids):
+            found.setdefault(item_id, transfer_id)
         return found
 
     def sent_items(
@@ -262,7 +252,7 @@ class Ledger(SqliteFile):
                 for item in items
             ]
             if retransfer_of is None and channel in ("dxso", "extf"):
-                self._refuse_taken_items(client, [row[1] for row in rows], (document_kind, month))
+                self._refuse_taken_items(client, [row[1] for row in rows])
             db.execute(
                 "INSERT INTO transfers (id, client, kind, channel, month, document_kind,"
                 " package_no, package_path, local_status, max_files_reached, retransfer_of,"
@@ -299,13 +289,11 @@ class Ledger(SqliteFile):
             self._register_files(db, transfer_id, list(files))
         return self.get(transfer_id)
 
-    def _refuse_taken_items(
-        self, client: str, item_ids: list[str], group: tuple[str | None, str | None]
-    ) -> None:
+    def _refuse_taken_items(self, client: str, item_ids: list[str]) -> None:
         """Checked again inside the creating transaction: a run that started at the same time
         may have taken these items since this one looked (two transfers at once). Call
         postings keep their own per-posting marks (calls/postings.py) and are not checked."""
-        taken = self.transferred_items(client, item_ids, group=group)
+        taken = self.transferred_items(client, item_ids)
         if taken:
             holder = next(iter(taken.values()))
             raise TransferError(
@@ -412,12 +400,6 @@ class Ledger(SqliteFile):
     def log(self, action: str, transfer_id: str | None = None, **details: object) -> None:
         with self.transaction() as db:
             self._audit(db, action, transfer_id, **details)
-
-
-def _same_group(wanted: tuple[str | None, str | None], sent: tuple[str | None, str | None]) -> bool:
-    """Same Beleg-Art and Buchungsmonat; a transfer without a month (an EXTF file whose header
-    named none) counts for every month of its Beleg-Art."""
-    return wanted[0] == sent[0] and (sent[1] is None or wanted[1] == sent[1])
 
 
 def _current_user() -> str:
