@@ -67,68 +67,54 @@ def attachment_files(
     )
     if missing.height:
         out.append(
-            hits(
+            _error(
                 missing,
-                pl.lit(True),
-                rule="attachment.missing",
-                severity="error",
-                column="attachment",
-                value=pl.col("attachment"),
-                expected="vorhandene Datei neben der Quelldatei",
-                message=text(
-                    "Das Belegbild '",
-                    pl.col("attachment"),
-                    "' wurde nicht gefunden (gesucht im Ordner der Datei ",
-                    pl.col("source_file"),
-                    "). Legen Sie die Datei dort ab oder korrigieren Sie den Dateinamen.",
-                ),
+                "attachment.missing",
+                "vorhandene Datei neben der Quelldatei",
+                "' wurde nicht gefunden (gesucht im Ordner der Datei ",
+                pl.col("source_file"),
+                "). Legen Sie die Datei dort ab oder korrigieren Sie den Dateinamen.",
             )
         )
     if large.height:
-        out.append(_too_large(rows.join(large, on=_KEYS, how="inner", maintain_order="left")))
+        limit = megabytes(MAX_ATTACHMENT_BYTES)
+        out.append(
+            _error(
+                rows.join(large, on=_KEYS, how="inner", maintain_order="left"),
+                "attachment.too_large",
+                f"höchstens {limit} MB",
+                "' ist ",
+                pl.col("__mb"),
+                f" MB groß; DATEV nimmt höchstens {limit} MB pro Datei an. Verkleinern Sie die "
+                "Datei (z. B. geringere Auflösung) oder teilen Sie sie auf.",
+            )
+        )
     empty = found.filter(pl.col("__size") == 0)
     if empty.height:
-        out.append(_empty(rows.join(empty, on=_KEYS, how="semi", maintain_order="left")))
+        out.append(
+            _error(
+                rows.join(empty, on=_KEYS, how="semi", maintain_order="left"),
+                "attachment.empty",
+                "eine Datei mit Inhalt",
+                "' ist leer (0 Byte). DATEV nimmt keine leere Datei an, und die Übertragung "
+                "scheitert daran. Legen Sie die richtige Datei ab (oft bricht ein Download oder "
+                "Export ab) oder exportieren Sie den Beleg erneut.",
+            )
+        )
     return out
 
 
-def _empty(rows: pl.DataFrame) -> pl.DataFrame:
+def _error(rows: pl.DataFrame, rule: str, expected: str, *said: str | pl.Expr) -> pl.DataFrame:
+    """An error on each of ``rows``' Belegbild: "Das Belegbild '<name>" and what ``said``."""
     return hits(
         rows,
         pl.lit(True),
-        rule="attachment.empty",
+        rule=rule,
         severity="error",
         column="attachment",
         value=pl.col("attachment"),
-        expected="eine Datei mit Inhalt",
-        message=text(
-            "Das Belegbild '",
-            pl.col("attachment"),
-            "' ist leer (0 Byte). DATEV nimmt keine leere Datei an, und die Übertragung "
-            "scheitert daran. Legen Sie die richtige Datei ab (oft bricht ein Download oder "
-            "Export ab) oder exportieren Sie den Beleg erneut.",
-        ),
-    )
-
-
-def _too_large(rows: pl.DataFrame) -> pl.DataFrame:
-    return hits(
-        rows,
-        pl.lit(True),
-        rule="attachment.too_large",
-        severity="error",
-        column="attachment",
-        value=pl.col("attachment"),
-        expected=f"höchstens {megabytes(MAX_ATTACHMENT_BYTES)} MB",
-        message=text(
-            "Das Belegbild '",
-            pl.col("attachment"),
-            "' ist ",
-            pl.col("__mb"),
-            f" MB groß; DATEV nimmt höchstens {megabytes(MAX_ATTACHMENT_BYTES)} MB pro "
-            "Datei an. Verkleinern Sie die Datei (z. B. geringere Auflösung) oder teilen "
-            "Sie sie auf.",
-        ),
+        expected=expected,
+        message=text("Das Belegbild '", pl.col("attachment"), *said),
     )
 
 
