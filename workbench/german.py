@@ -102,6 +102,9 @@ COLUMN_TITLES = {
     "value": "Wert",
     "message": "Meldung",
     "item_id": "Position",
+    "status": "Status",
+    "rules": "Regeln",
+    "reason": "Grund",
 }
 
 _FAMILY_TITLES = {
