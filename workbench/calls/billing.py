@@ -94,7 +94,8 @@ class CallAssignment:
 
 @dataclass(frozen=True)
 class CallBilling:
-    """Result of ``bill_calls``: one line per (virtual) call, findings, the settings used."""
+    """Result of ``bill_calls``: one line per (virtual) call, the billing's findings (call rules
+    and assignments; not the loader's), the settings used."""
 
     lines: pl.DataFrame
     findings: pl.DataFrame
@@ -384,7 +385,6 @@ def bill_calls(
         .otherwise(0)
         .alias("billed_minutes"),
     ).with_columns((pl.col("billed_minutes") * TIME_UNITS_PER_MINUTE).alias("time_units"))
-    all_findings = concat_findings(
-        [loaded.findings if loaded else findings.clear(), findings, findings_frame(problems)]
-    )
-    return CallBilling(lines=lines.select(LINE_COLUMNS), findings=all_findings, settings=settings)
+    # the billing's own findings: the loader's are the caller's (check stage, app), added once
+    own = concat_findings([findings, findings_frame(problems)])
+    return CallBilling(lines=lines.select(LINE_COLUMNS), findings=own, settings=settings)

@@ -147,10 +147,6 @@ def _attachment_sizes(paths: Sequence[Path]) -> dict[str, int] | None:
     return sizes or None
 
 
-#: What makes two findings the same finding.
-_SAME = ["source", "row", "column", "rule", "value"]
-
-
 def _check_calls(
     loaded: LoadedRun,
     client: str | None,
@@ -177,18 +173,15 @@ def _check_calls(
         # DATEVconnect knows a Mandant by its number: the second part of 455148-2
         billing = billing.for_client(int(client.partition("-")[2]))
     note = selection.findings.filter(pl.col("rule") == "period.other_months")
-    loader = loaded.result.findings
-    # the billing repeats the loader's findings of the calls it bills: each once
-    billed = billing.findings.join(
-        loader.select(_SAME), on=_SAME, how="anti", nulls_equal=True, maintain_order="left"
-    )
     files = encoding_findings((*loaded.result.sources, *loaded.result.position_sources))
     return CheckedRun(
         loaded=loaded,
         client=client,
         target=target,
         settings=None,
-        findings=concat_findings([files, loader, formula_findings(loaded.result), billed, note]),
+        findings=concat_findings(
+            [files, loaded.result.findings, formula_findings(loaded.result), billing.findings, note]
+        ),
         billing=billing,
         directory=directory,
         period=period,
