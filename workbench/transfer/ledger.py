@@ -88,6 +88,14 @@ def datev_status_text(status: str | None) -> str:
     )
 
 
+#: The fewest first characters of a transfer id that name it (``workbench status 7f3a``).
+MIN_PREFIX = 4
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
 class Ledger(SqliteFile):
     """The SQLite transfer ledger at ``path`` (created on first use).
 
@@ -121,6 +129,34 @@ class Ledger(SqliteFile):
                 f"Die Übertragung {transfer_id} ist im Übertragungsprotokoll nicht vorhanden."
             )
         return _transfer(row)
+
+    def resolve(self, text: str) -> str:
+        """The id of the transfer ``text`` names: its whole id or its first characters (at
+        least four, as ``workbench status`` shows ids of 32), like a commit in git."""
+        wanted = text.strip().lower()
+        if self._db.execute("SELECT 1 FROM transfers WHERE id = ?", (wanted,)).fetchone():
+            return wanted
+        found = []
+        if len(wanted) >= MIN_PREFIX and all(char in "0123456789abcdef" for char in wanted):
+            found = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT id FROM transfers WHERE substr(id, 1, ?) = ? ORDER BY rowid",
+                    (len(wanted), wanted),
+                )
+            ]
+        if len(found) > 1:
+            raise TransferError(
+                f"Die Angabe {text} ist mehrdeutig: sie passt zu den Übertragungen "
+                f"{', '.join(found)}. Geben Sie mehr Zeichen der ID an."
+            )
+        if not found:
+            raise TransferError(
+                f"Die Übertragung {text} ist im Übertragungsprotokoll nicht vorhanden. "
+                f"Geben Sie die ID aus 'workbench status' an (mindestens die ersten "
+                f"{MIN_PREFIX} Zeichen)."
+            )
+        return found[0]
 
     def transfers(self, *, client: str | None = None) -> list[Transfer]:
         sql = "SELECT * FROM transfers"
@@ -229,7 +265,7 @@ class Ledger(SqliteFile):
         items but no files (which would later finish as an empty job at DATEV).
         """
         client = normalise_client_id(client, allow_number=True)
-        transfer_id = uuid.uuid4().hex
+        transfer_id = _new_id()
         now = _now()
         with self.transaction() as db:
             if not allow_concurrent:
