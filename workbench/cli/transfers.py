@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -217,7 +218,9 @@ def describe_transfer(ledger: Ledger, transfer: Transfer) -> dict:
 
 @app.command()
 def status(
-    transfer_id: Annotated[str | None, typer.Argument(help="Übertragung (ID); ohne: alle.")] = None,
+    transfer_id: Annotated[
+        str | None, typer.Argument(help="Übertragung (ID oder ihre ersten Zeichen); ohne: alle.")
+    ] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Status bei DATEV abrufen.")] = False,
     yes: Annotated[
         bool, typer.Option("--yes", help="Abgerufenen Status ohne Rückfrage speichern.")
@@ -226,12 +229,26 @@ def status(
         bool, typer.Option("--protocol", help="DATEV-Protokoll zeigen (max. 1000 Zeilen).")
     ] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    investigate: Annotated[
+        bool,
+        typer.Option(
+            "--investigate",
+            help="Untersuchung der Übertragung als HTML (warum gescheitert, welche Zeilen, was "
+            "tun; ohne den Status zu speichern).",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML-Datei der Untersuchung (Vorgabe: untersuchung_ID.html)."),
+    ] = None,
 ) -> None:
     """Übertragungen mit lokalem und DATEV-Status auflisten.
 
-    Auf Wunsch den Status bei DATEV aktualisieren und das Protokoll zeigen.
+    Auf Wunsch den Status bei DATEV aktualisieren und das Protokoll zeigen, oder eine
+    Übertragung untersuchen (--investigate).
     """
-    import polars as pl
+    if investigate:
+        _investigate(transfer_id, out)
 
     from workbench.pipeline import status_run
     from workbench.pipeline.connection import connect
@@ -248,7 +265,9 @@ def status(
     try:
         with connect() as connection:
             ledger = connection.ledger
-            transfers = [ledger.get(transfer_id)] if transfer_id else ledger.transfers()
+            transfers = (
+                [ledger.get(ledger.resolve(transfer_id))] if transfer_id else ledger.transfers()
+            )
             if refresh:
                 status_run(connection, [item.id for item in transfers], confirm=confirm)
                 transfers = [ledger.get(item.id) for item in transfers]
@@ -262,34 +281,7 @@ def status(
             checked = {key: _einvoice_checks(ledger, key) for key in protocols}
     except WorkbenchError as error:
         raise _fail(error) from error
-    if output is OutputFormat.json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-    else:
-        if rows:
-            _print_frame(
-                _transfer_table(rows),
-                title="Übertragungen",
-                limit=200,
-            )
-        else:
-            _out.print("Noch keine Übertragungen.")
-        for identifier, entries in protocols.items():
-            if entries:
-                _print_frame(
-                    _protocol_table(entries[:1000]), title=f"Protokoll {identifier}", limit=1000
-                )
-            if checked[identifier]:
-                _print_frame(
-                    pl.DataFrame(checked[identifier]),
-                    title=f"E-Rechnungsprüfung {identifier}",
-                    limit=200,
-                )
-            if backmapped[identifier].height:
-                _print_frame(
-                    backmapped[identifier].select("source", "row", "item_id", "message"),
-                    title=f"Betroffene Quellzeilen {identifier}",
-                    limit=200,
-                )
+    _print_status(output, rows, protocols, checked, backmapped)
     # A listing is information (exit 0); a refresh that finds failed transfers is an outcome.
     failed = any(
         row["local_status"] == "Fehlgeschlagen"
@@ -340,6 +332,67 @@ def _transfer_table(rows: list[dict]) -> pl.DataFrame:
     )
 
 
+def _print_status(
+    output: OutputFormat,
+    rows: list[dict],
+    protocols: dict[str, list[dict]],
+    checked: dict[str, list[dict]],
+    backmapped: dict[str, pl.DataFrame],
+) -> None:
+    """``status``'s listing, and per transfer its protocol, e-invoice checks and source rows."""
+    import polars as pl
+
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    if rows:
+        _print_frame(
+            _transfer_table(rows),
+            title="Übertragungen",
+            limit=200,
+        )
+    else:
+        _out.print("Noch keine Übertragungen.")
+    for identifier, entries in protocols.items():
+        if entries:
+            _print_frame(
+                _protocol_table(entries[:1000]), title=f"Protokoll {identifier}", limit=1000
+            )
+        if checked[identifier]:
+            _print_frame(
+                pl.DataFrame(checked[identifier]),
+                title=f"E-Rechnungsprüfung {identifier}",
+                limit=200,
+            )
+        if backmapped[identifier].height:
+            _print_frame(
+                backmapped[identifier].select("source", "row", "item_id", "message"),
+                title=f"Betroffene Quellzeilen {identifier}",
+                limit=200,
+            )
+
+
+def _investigate(transfer_id: str | None, out: Path | None) -> None:
+    """``status ID --investigate``: the investigation notebook run headless, as HTML."""
+    from workbench.pipeline.connection import connect
+    from workbench.reports.runner import run_investigation
+
+    if not transfer_id:
+        raise _fail(
+            WorkbenchError("--investigate braucht die Übertragung (ID aus 'workbench status').")
+        )
+    try:
+        with connect() as connection:
+            transfer_id = connection.ledger.resolve(transfer_id)
+        written = run_investigation(
+            transfer_id, out or Path(f"untersuchung_{transfer_id[:8]}.html")
+        )
+    except WorkbenchError as error:
+        raise _fail(error) from error
+    _out.print(f"Untersuchung: {written}", highlight=False)
+    raise typer.Exit(0)
+
+
 def _einvoice_checks(ledger: Ledger, transfer_id: str) -> list[dict]:
     """The e-invoice check results the transfer's protocol keeps (one row per e-invoice)."""
     from workbench.checks.einvoice import PROTOCOL_ACTION
@@ -358,6 +411,7 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
 
     try:
         with connect() as connection:
+            transfer_id = connection.ledger.resolve(transfer_id)
             transfer = connection.ledger.get(transfer_id)
             if not yes and not _confirm(
                 f"{question} ({transfer.client}, {transfer.month}, {transfer.document_kind})?"
@@ -371,7 +425,10 @@ def _ledger_action(action: str, transfer_id: str, yes: bool, question: str) -> N
     _print_frame(_transfer_table([row]), title="Übertragung")
 
 
-TransferId = Annotated[str, typer.Argument(help="Übertragung (ID aus 'workbench status').")]
+TransferId = Annotated[
+    str,
+    typer.Argument(help="Übertragung: ID aus 'workbench status' oder ihre ersten Zeichen (ab 4)."),
+]
 YesOption = Annotated[bool, typer.Option("--yes", help="Ohne Rückfrage.")]
 
 

@@ -26,6 +26,7 @@ from workbench.reports.render import (
 from workbench.reports.runner import (
     ReportOptions,
     ReportResult,
+    run_investigation,
     run_report,
     run_reports,
     write_overview,
@@ -42,6 +43,7 @@ __all__ = [
     "open_talks",
     "previous_month",
     "read_account_names",
+    "run_investigation",
     "run_report",
     "run_reports",
     "show_amounts",

@@ -8,6 +8,7 @@ back from the uploaded files) and the checks re-run on those fields and files.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from workbench.errors import DatevApiError, WorkbenchError
 if TYPE_CHECKING:
     from workbench.pipeline.connection import Connection
 
-__all__ = ["Investigation", "investigate", "sent_records"]
+__all__ = ["Investigation", "investigate", "investigation_html", "next_step", "sent_records"]
 
 
 @dataclass
@@ -86,6 +87,7 @@ def investigate(connection: Connection, transfer_id: str) -> Investigation:
     from workbench.transfer.backmap import backmap_findings
 
     ledger = connection.ledger
+    transfer_id = ledger.resolve(transfer_id)  # the notebook's parameter may be its first chars
     transfer = ledger.get(transfer_id)
     problems: list[str] = []
     status, gone, protocol = transfer.datev_status, False, transfer.protocol or []
@@ -116,33 +118,181 @@ def investigate(connection: Connection, transfer_id: str) -> Investigation:
 
 
 def show(investigation: Investigation) -> None:
-    """Render the investigation as HTML blocks (used by notebooks/investigate/transfer.ipynb)."""
+    """Render the investigation as HTML (used by notebooks/investigate/transfer.ipynb)."""
     from IPython.display import HTML, display
 
+    display(HTML(investigation_html(investigation)))
+
+
+def investigation_html(investigation: Investigation) -> str:
+    """The investigation as a bookkeeper reads it: where the transfer stands and what to do
+    next, the source rows DATEV's errors concern, DATEV's protocol, the fields as sent, the
+    re-check, the items and the audit log; every text from DATEV or a file escaped."""
     from workbench.reports.render import table_html
 
+    sections = (
+        ("Betroffene Quellzeilen", "", investigation.backmapped),
+        (
+            "DATEV-Protokoll",
+            _confirmations(investigation.protocol),
+            _protocol(investigation.protocol),
+        ),
+        ("Gesendete DATEV-Felder", "", _as_sent(investigation.sent)),
+        ("Erneute Prüfung der gesendeten Daten", "", investigation.recheck),
+        ("Positionen", "", _german(investigation.items, ITEM_COLUMNS)),
+        ("Protokoll der Workbench (Audit)", "", _german(investigation.audit, AUDIT_COLUMNS)),
+    )
+    return _header_html(investigation) + "".join(
+        # a protocol of confirmations only says so above its (then empty) table
+        f"<h3>{title}</h3>{intro}{'' if intro and frame.is_empty() else table_html(frame)}"
+        for title, intro, frame in sections
+    )
+
+
+def _as_sent(sent: pl.DataFrame) -> pl.DataFrame:
+    """Whole numbers of DATEV's fields are accounts, keys and years (Konto 8300, not 8.300):
+    shown as written, without thousands separators."""
+    return sent.with_columns(
+        pl.col(name).cast(pl.String)
+        for name, dtype in sent.schema.items()
+        if dtype.is_integer() and name != "Zeile"
+    )
+
+
+#: The ledger's columns of items and audit entries a bookkeeper reads, with their German names
+#: (ids and content hashes are the ledger's own business).
+ITEM_COLUMNS = {
+    "item_id": "Position",
+    "source_file": "Datei",
+    "source_row": "Zeile",
+    "record_ref": "Stelle im Paket",
+}
+AUDIT_COLUMNS = {"at": "Zeit", "user": "Benutzer", "action": "Aktion", "details": "Angaben"}
+PROTOCOL_COLUMNS = {"time": "Zeit", "type": "Typ", "text": "Meldung", "filename": "Datei"}
+PROTOCOL_TYPES = {"error": "Fehler", "warning": "Warnung", "information": "Information"}
+
+
+def _german(frame: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
+    from workbench.german import format_datetime
+
+    kept = [name for name in columns if name in frame.columns]
+    frame = frame.select(kept)
+    if "at" in kept or "time" in kept:
+        moment = "at" if "at" in kept else "time"
+        frame = frame.with_columns(
+            pl.col(moment).map_elements(
+                lambda value: format_datetime(value, seconds=True), return_dtype=pl.String
+            )
+        )
+    return frame.rename({name: columns[name] for name in kept})
+
+
+def _information(protocol: pl.DataFrame) -> pl.Expr:
+    if "type" not in protocol.columns:
+        return pl.lit(value=False)
+    return pl.col("type").str.to_lowercase() == "information"
+
+
+def _protocol(protocol: pl.DataFrame) -> pl.DataFrame:
+    """DATEV's errors and warnings, one row each (confirmations are counted above the table)."""
+    if protocol.is_empty():
+        return protocol
+    shown = protocol.filter(~_information(protocol))
+    shown = _german(shown, PROTOCOL_COLUMNS)
+    if "Typ" in shown.columns:
+        shown = shown.with_columns(pl.col("Typ").str.to_lowercase().replace(PROTOCOL_TYPES))
+    return shown
+
+
+def _confirmations(protocol: pl.DataFrame) -> str:
+    """``164 Bestätigungen von DATEV (Information, z. B. „BEL-000001.pdf wurde empfangen!“).``"""
+    from workbench.german import format_count
+
+    if protocol.is_empty():
+        return ""
+    confirmations = protocol.filter(_information(protocol))
+    if confirmations.is_empty():
+        return ""
+    first = confirmations.row(0, named=True)
+    example = " ".join(str(first.get(key) or "") for key in ("filename", "text")).strip()
+    return (
+        f"<p>{format_count(confirmations.height)} Bestätigungen von DATEV (Information, "
+        f"z. B. „{html.escape(example)}“)"
+        + (
+            "; keine Fehler und keine Warnungen.</p>"
+            if protocol.height == confirmations.height
+            else "; Fehler und Warnungen:</p>"
+        )
+    )
+
+
+def _header_html(investigation: Investigation) -> str:
+    from workbench.german import format_month
+    from workbench.kinds import KINDS, SourceKind
+    from workbench.transfer.ledger import datev_status_text
+
     transfer = investigation.transfer
+    label = KINDS[SourceKind(transfer.kind)].label if transfer.kind in set(SourceKind) else ""
+    status = investigation.datev_status
+    said = datev_status_text(status) or "noch kein Status"
     gone = (
         " (bei DATEV nach Ablauf der Aufbewahrung gelöscht; gezeigt wird der zuletzt "
         "gespeicherte Stand)"
         if investigation.datev_gone
         else ""
     )
-    display(
-        HTML(
-            f"<h2>Übertragung {transfer.id}</h2><p>Mandant {transfer.client}, {transfer.kind}, "
-            f"{transfer.month}, {transfer.document_kind}; lokal: <b>{transfer.local_status}</b>, "
-            f"DATEV jetzt: <b>{investigation.datev_status}</b>{gone}.</p>"
-            + (f"<p style='color:#b00'>{transfer.error}</p>" if transfer.error else "")
-            + "".join(f"<p style='color:#b00'>{problem}</p>" for problem in investigation.problems)
+    where = ", ".join(
+        part
+        for part in (
+            f"Mandant {transfer.client}",
+            label or transfer.kind,
+            format_month(transfer.month) if transfer.month else "",
+            transfer.document_kind or "",
         )
+        if part
     )
-    for title, frame in (
-        ("Betroffene Quellzeilen", investigation.backmapped),
-        ("DATEV-Protokoll", investigation.protocol),
-        ("Gesendete DATEV-Felder", investigation.sent),
-        ("Erneute Prüfung der gesendeten Daten", investigation.recheck),
-        ("Positionen", investigation.items),
-        ("Protokoll der Workbench (Audit)", investigation.audit),
-    ):
-        display(HTML(f"<h3>{title}</h3>" + table_html(frame)))
+    red = "<p style='color:#b00'>{}</p>"
+    return (
+        f"<h2>Übertragung {html.escape(transfer.id)}</h2>"
+        f"<p>{html.escape(where)}; lokal: <b>{html.escape(transfer.local_status)}</b>, "
+        f"bei DATEV: <b>{html.escape(said)}</b>{gone}.</p>"
+        + (red.format(html.escape(transfer.error)) if transfer.error else "")
+        + "".join(red.format(html.escape(problem)) for problem in investigation.problems)
+        + f"<p><b>Nächster Schritt:</b> "
+        f"{html.escape(next_step(transfer, status, rows=investigation.backmapped.height))}</p>"
+    )
+
+
+def next_step(transfer: Any, datev_status: str | None, *, rows: int = 0) -> str:
+    """What the user does now, by where the transfer stands (seed 004's statuses) and whether
+    DATEV's errors name source ``rows``."""
+    from workbench.transfer.ledger import DATEV_STATUS, IN_PROGRESS
+
+    retransfer = f"workbench retransfer {transfer.id}"
+    again = (
+        "Korrigieren Sie die betroffenen Quellzeilen (unten) und übertragen Sie Beleg-Art und "
+        f"Monat erneut (workbench transfer …); lag die Ursache bei DATEV, genügt {retransfer}."
+        if rows
+        else "DATEVs Meldung nennt keine Quellzeile: die Ursache liegt meist in der Einrichtung "
+        "des Mandanten bei DATEV (Beleg-Art, Ordner, Wirtschaftsjahr, Datenservice). Beheben "
+        f"Sie sie in DATEV Unternehmen online, dann {retransfer}; lag es an den Daten, "
+        "korrigieren Sie sie und übertragen Sie erneut (workbench transfer …)."
+    )
+    if transfer.local_status == "Gelöscht":
+        return "Keiner: die Übertragung ist gelöscht; ihre Positionen können neu übertragen werden."
+    if transfer.local_status == "Fehlgeschlagen":
+        return "DATEV hat die Übertragung abgelehnt (Meldung oben). " + again
+    if transfer.local_status in IN_PROGRESS:
+        return (
+            f"Die Übertragung ist nicht abgeschlossen. Läuft kein Prozess mehr, setzen Sie sie "
+            f"fort: workbench resume {transfer.id} (oder löschen: workbench delete {transfer.id})."
+        )
+    if datev_status in ("3", "4", "6", "failed"):
+        meaning = DATEV_STATUS.get(int(datev_status), ("", ""))[1] if datev_status.isdigit() else ""
+        return f"{meaning} {again}".strip()
+    if datev_status in (None, "0", "1", "pending"):
+        return (
+            "DATEV verarbeitet die Daten noch: fragen Sie den Status später ab "
+            f"(workbench status {transfer.id} --refresh)."
+        )
+    return "Keiner: DATEV hat die Übertragung verarbeitet."

@@ -15,7 +15,14 @@ from typing import TypedDict, Unpack
 from workbench.errors import WorkbenchError
 from workbench.resources import resource_path
 
-__all__ = ["ReportOptions", "ReportResult", "run_report", "run_reports", "write_overview"]
+__all__ = [
+    "ReportOptions",
+    "ReportResult",
+    "run_investigation",
+    "run_report",
+    "run_reports",
+    "write_overview",
+]
 
 
 class ReportOptions(TypedDict, total=False):
@@ -53,12 +60,9 @@ def run_report(
     ``test``: a test report (marked "Testdatei"); nothing is sent, the files a transfer would
     send go to the test folder instead.
     """
-    import nbformat
     import papermill
-    from nbconvert import HTMLExporter
 
     from workbench.clients import normalise_client_id, normalise_month
-    from workbench.reports.kernel import private_kernel
 
     client, period = normalise_client_id(client), normalise_month(period)
 
@@ -77,21 +81,60 @@ def run_report(
         "test": test,
     }
     try:
-        with private_kernel() as kernel_manager:
-            papermill.execute_notebook(
-                str(resource_path("notebooks", "reports", "monthly-reconciliation.ipynb")),
-                str(executed),
-                parameters=parameters,
-                progress_bar=False,
-                kernel_name="python3",
-                kernel_manager_class=kernel_manager,
-                cwd=str(base or Path.cwd()),
-            )
+        _execute("reports/monthly-reconciliation.ipynb", executed, parameters, base or Path.cwd())
     except papermill.PapermillExecutionError as error:
         raise WorkbenchError(
             f"Der Bericht für {client} ist in Zelle {error.exec_count} "
             f"gescheitert: {error.ename}: {error.evalue}"
         ) from error
+    _write_html(executed, out)
+    details = json.loads(result_path.read_text(encoding="utf-8"))
+    return ReportResult(
+        client=client, html=out, exit_code=int(details["exit_code"]), details=details
+    )
+
+
+def run_investigation(transfer_id: str, out: Path) -> Path:
+    """Execute the investigation notebook for one transfer (its full id) and write it as HTML
+    with the code hidden: ``workbench status ID --investigate`` for those without JupyterLab."""
+    import papermill
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    executed = out.with_suffix(".ipynb")
+    try:
+        _execute("investigate/transfer.ipynb", executed, {"transfer_id": transfer_id}, Path.cwd())
+    except papermill.PapermillExecutionError as error:
+        raise WorkbenchError(
+            f"Die Untersuchung der Übertragung {transfer_id} ist in Zelle {error.exec_count} "
+            f"gescheitert: {error.ename}: {error.evalue}"
+        ) from error
+    _write_html(executed, out)
+    return out
+
+
+def _execute(notebook: str, executed: Path, parameters: dict, cwd: Path) -> None:
+    """Run a shipped notebook with papermill in a kernel on private sockets."""
+    import papermill
+
+    from workbench.reports.kernel import private_kernel
+
+    with private_kernel() as kernel_manager:
+        papermill.execute_notebook(
+            str(resource_path("notebooks", *notebook.split("/"))),
+            str(executed),
+            parameters=parameters,
+            progress_bar=False,
+            kernel_name="python3",
+            kernel_manager_class=kernel_manager,
+            cwd=str(cwd),
+        )
+
+
+def _write_html(executed: Path, out: Path) -> None:
+    """The executed notebook as HTML: outputs only (the notebook's code and notes hidden)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(
         exclude_input=True,
         exclude_input_prompt=True,
@@ -100,10 +143,6 @@ def run_report(
     )
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     out.write_text(body, encoding="utf-8")
-    details = json.loads(result_path.read_text(encoding="utf-8"))
-    return ReportResult(
-        client=client, html=out, exit_code=int(details["exit_code"]), details=details
-    )
 
 
 def run_reports(

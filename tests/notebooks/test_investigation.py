@@ -1,0 +1,81 @@
+"""The investigation of one transfer as a bookkeeper reads it: German words, what to do next,
+DATEV's and the user's text escaped; and as HTML from the command line (papermill, code hidden),
+for those who never open JupyterLab."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workbench.cli import app
+from workbench.pipeline.connection import connect
+from workbench.sandbox import start_sandbox
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with start_sandbox(control=True) as running:
+        yield running
+
+
+@pytest.fixture
+def shared_sandbox(sandbox, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_SANDBOX_URL", sandbox.url)  # the kernel is its own process
+    return sandbox
+
+
+def _failed_transfer(ledger, error: str):
+    created = ledger.create(
+        client="455148-1",
+        kind="receipts",
+        channel="dxso",
+        month="2026-02",
+        document_kind="Rechnungseingang",
+        items=[
+            {
+                "item_id": "a0B7Q0000000001AAK",
+                "content_hash": "h",
+                "source_file": "b.csv",
+                "source_row": 2,
+            }
+        ],
+    )
+    return ledger.update(
+        created.id, action="fehlgeschlagen", local_status="Fehlgeschlagen", error=error
+    )
+
+
+def test_a_failed_transfer_is_told_in_german_with_the_next_step(shared_sandbox):
+    from workbench.reports.investigate import investigate, investigation_html
+
+    with connect() as connection:
+        failed = _failed_transfer(connection.ledger, "DATEV lehnt ab: <script>alert(1)</script>")
+        page = investigation_html(investigate(connection, failed.id[:6]))
+    assert "Belegpositionen" in page and "Februar 2026" in page and "Rechnungseingang" in page
+    assert "Fehlgeschlagen" in page
+    assert f"workbench retransfer {failed.id}" in page and "workbench transfer" in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "content_hash" not in page and "transfer_id" not in page  # ledger internals
+    assert "Position" in page and "Zeile" in page
+
+
+def test_status_investigate_writes_the_investigation_as_html(shared_sandbox, tmp_path):
+    from workbench.pipeline import check_run, load_run, map_run, package_run, send_run
+
+    with connect() as connection:
+        loaded = load_run("receipts", [SAMPLES / "receipts_juston_kasse.csv"])
+        mapped = map_run(check_run(loaded, client="455148-1", connection=connection))
+        packaged = package_run(
+            mapped, out_dir=tmp_path / "pakete", ledger=connection.ledger, month="2026-03"
+        )
+        [transfer, *_] = send_run(packaged, connection).transfers
+    out = tmp_path / "untersuchung.html"
+    result = runner.invoke(app, ["status", transfer.id[:8], "--investigate", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert str(out) in " ".join(result.stdout.split())
+    page = out.read_text(encoding="utf-8")
+    assert f"Übertragung {transfer.id}" in page and "Kasse" in page and "März 2026" in page
+    assert "Gesendete DATEV-Felder" in page and "investigate(" not in page  # code hidden
