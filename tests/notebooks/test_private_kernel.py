@@ -32,3 +32,33 @@ def test_a_notebook_runs_over_unix_sockets_in_a_folder_only_this_user_opens(tmp_
     sockets = cell.outputs[0]["text"]
     assert "kernel-" in sockets  # the kernel's channels are files in that folder
     assert "without encryption" not in capfd.readouterr().err
+
+
+def test_an_idle_kernel_is_shut_down_without_an_interrupt(monkeypatch):
+    """jupyter_client interrupts (SIGINT) every kernel before asking it to shut down; an idle
+    ipykernel then may log "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" on the
+    user's terminal after a report that went well. The report's kernels are idle when papermill
+    shuts them down: they are asked to stop, and killed only if they do not."""
+    import asyncio
+    import signal
+
+    sent = []
+
+    async def start_and_stop(manager_class):
+        manager = manager_class(kernel_name="python3")
+        await manager.start_kernel()
+        provisioner = type(manager.provisioner)
+        original = provisioner.send_signal
+
+        async def record(self, signum):
+            sent.append(signum)
+            await original(self, signum)
+
+        monkeypatch.setattr(provisioner, "send_signal", record)
+        await manager.shutdown_kernel()
+        return manager
+
+    with private_kernel() as manager_class:
+        manager = asyncio.run(start_and_stop(manager_class))
+    assert signal.SIGINT not in sent
+    assert not manager.has_kernel

@@ -20,16 +20,28 @@ from traitlets import default
 __all__ = ["private_kernel"]
 
 
+class _StopWithoutInterrupt(AsyncKernelManager):
+    """Asks an idle kernel to stop without the interrupt (SIGINT) jupyter_client sends first: on
+    an idle ipykernel that may print "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel"
+    on the user's terminal after a report that went well. papermill stops its kernels when the
+    notebook is done (idle); one that does not stop is still killed after a second."""
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
+
 @contextmanager
 def private_kernel() -> Iterator[type[AsyncKernelManager]]:
     """A kernel manager class for papermill (``kernel_manager_class``) whose kernels listen on
     sockets in a fresh 0700 folder (``.folder``), removed afterwards with its sockets."""
     if sys.platform == "win32":
-        yield AsyncKernelManager
+        yield _StopWithoutInterrupt
         return
     with tempfile.TemporaryDirectory(prefix="workbench-kernel-") as folder:
 
-        class PrivateKernelManager(AsyncKernelManager):
+        class PrivateKernelManager(_StopWithoutInterrupt):
             @default("transport")
             def _private_transport(self) -> str:
                 return "ipc"
