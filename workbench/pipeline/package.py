@@ -33,7 +33,7 @@ from workbench.datev.limits import MAX_FILES_PER_PACKAGE
 from workbench.errors import ConfigError
 from workbench.pipeline.map import mapping_of, records_with_lineage
 from workbench.pipeline.results import MappedRun, PackagedRun
-from workbench.transfer.groups import split_sent
+from workbench.transfer.groups import booking_items, split_sent
 from workbench.transfer.ledger import ITEM_FIELDS, Ledger
 
 if TYPE_CHECKING:
@@ -378,7 +378,7 @@ def _package_bookings(
     from workbench.datev.extf import read_extf, write_extf_files
     from workbench.transfer.jobs import Upload
 
-    bookings = _booking_items(bookings, daily=daily)
+    bookings = booking_items(bookings, daily=daily)
     if month:
         bookings = bookings.filter(pl.col("Belegdatum").dt.strftime("%Y-%m") == month)
     bookings, sent_before = split_sent(bookings, ledger, client)
@@ -422,24 +422,6 @@ def _list_belegbilder(path: Path, bookings: pl.DataFrame, belegbilder: pl.DataFr
     guids = bookings["Beleglink"].str.extract(r'^BEDI "([0-9A-Fa-f-]{36})"$').drop_nulls()
     linked = belegbilder.filter(pl.col("guid").is_in(guids.implode()))
     return write_belegbilder_list(path, linked.to_dicts())
-
-
-def _booking_items(records: pl.DataFrame, *, daily: bool) -> pl.DataFrame:
-    """One ledger item per booking: an item (an invoice, a POS category) can become several."""
-    if daily:
-        # A POS category books every day: the business day makes the item unique and stable.
-        records = records.with_columns(
-            pl.format(
-                "{}/{}", pl.col("Belegdatum").dt.strftime("%Y-%m-%d"), pl.col("item_id")
-            ).alias("item_id")
-        )
-    occurrence = pl.int_range(1, pl.len() + 1).over("item_id").cast(pl.String)
-    return records.with_columns(
-        pl.when(pl.len().over("item_id") > 1)
-        .then(pl.concat_str("item_id", pl.lit("#"), occurrence))
-        .otherwise(pl.col("item_id"))
-        .alias("item_id")
-    )
 
 
 def _write_master_data(mapped: MappedRun, header: ExtfHeader, out_dir: Path) -> list[Path]:

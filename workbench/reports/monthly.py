@@ -319,9 +319,14 @@ def _pending(data: ReportData, connection: Connection) -> pl.DataFrame:
     from workbench.transfer.groups import PENDING_SCHEMA, pending_groups
 
     parts = [
-        pending_groups(records_with_lineage(mapping), connection.ledger, data.client)
-        for mapping in map(mapping_of, data.runs)
-        if mapping is not None
+        pending_groups(
+            records_with_lineage(mapping),
+            connection.ledger,
+            data.client,
+            daily=checked_of(run).spec.daily_items,
+        )
+        for run in data.runs
+        if (mapping := mapping_of(run)) is not None
     ]
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=PENDING_SCHEMA)
     return frame.filter(pl.col("month") == data.period)

@@ -15,7 +15,14 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["PENDING_SCHEMA", "SENT_SCHEMA", "pending_groups", "sent_summary", "split_sent"]
+__all__ = [
+    "PENDING_SCHEMA",
+    "SENT_SCHEMA",
+    "booking_items",
+    "pending_groups",
+    "sent_summary",
+    "split_sent",
+]
 
 PENDING_SCHEMA = {
     "month": pl.String,
@@ -61,12 +68,33 @@ def sent_summary(sent: pl.DataFrame) -> list[dict]:
     )
 
 
-def pending_groups(records: pl.DataFrame, ledger: Any, client: str | None) -> pl.DataFrame:
+def booking_items(records: pl.DataFrame, *, daily: bool) -> pl.DataFrame:
+    """EXTF bookings keyed as the ledger keys them: one item per booking, as an item (an
+    invoice, a POS category) can become several (``RE-1#2``); ``daily``: a POS category books
+    every day, so the business day makes it unique and stable (``2026-01-02/Speisen``)."""
+    if daily:
+        records = records.with_columns(
+            pl.format(
+                "{}/{}", pl.col("Belegdatum").dt.strftime("%Y-%m-%d"), pl.col("item_id")
+            ).alias("item_id")
+        )
+    occurrence = pl.int_range(1, pl.len() + 1).over("item_id").cast(pl.String)
+    return records.with_columns(
+        pl.when(pl.len().over("item_id") > 1)
+        .then(pl.concat_str("item_id", pl.lit("#"), occurrence))
+        .otherwise(pl.col("item_id"))
+        .alias("item_id")
+    )
+
+
+def pending_groups(
+    records: pl.DataFrame, ledger: Any, client: str | None, *, daily: bool = False
+) -> pl.DataFrame:
     """Per Buchungsmonat and Beleg-Art: Belege and Belegpositionen not yet transferred.
 
     ``records``: mapped records with ``item_id`` (``pipeline.records_with_lineage``). EXTF
-    bookings (POS, Buchungsdatenservice) go per month as one Buchungsstapel; their records are
-    counted as they are.
+    bookings (POS, Buchungsdatenservice) go per month as one Buchungsstapel, their items keyed
+    by :func:`booking_items` (``daily`` for POS), as the transfer keys them.
     """
     if records.is_empty():
         return pl.DataFrame(schema=PENDING_SCHEMA)
@@ -76,7 +104,8 @@ def pending_groups(records: pl.DataFrame, ledger: Any, client: str | None) -> pl
             pl.col("accounting_month").alias("month"), "document_kind", "document_id", "item_id"
         )
     else:
-        frame = records.select(
+        pending, _ = split_sent(booking_items(records, daily=daily), ledger, client or "")
+        frame = pending.select(
             pl.col("Belegdatum").dt.strftime("%Y-%m").alias("month"),
             pl.lit("Buchungsstapel").alias("document_kind"),
             pl.col("Belegfeld 1").alias("document_id"),

@@ -102,7 +102,10 @@ class TransferStep(Step):
             return
         mapping = mapping_of(session.mapped)
         self.groups = pending_groups(
-            records_with_lineage(mapping), session.connection.ledger, session.client
+            records_with_lineage(mapping),
+            session.connection.ledger,
+            session.client,
+            daily=session.mapped.checked.spec.daily_items,
         )
         months = sorted({*_mapped_months(mapping), *self.groups["month"].to_list()})
         pending = set(self.groups["month"].to_list())
