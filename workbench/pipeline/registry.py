@@ -63,7 +63,7 @@ def _map_receipts(checked: CheckedRun, target: Target, pos_mapping: Path | None)
             findings=checked.findings,
             client=checked.client,
             account_length=_account_length(checked),
-            cash_account=_cash_account(checked),
+            cash_account=cash_account_of(checked),
         )
     else:
         mapping = map_receipts(
@@ -72,7 +72,7 @@ def _map_receipts(checked: CheckedRun, target: Target, pos_mapping: Path | None)
     return MappedRun(checked=checked, target=target, mapping=mapping)
 
 
-def _cash_account(checked: CheckedRun) -> str | None:
+def cash_account_of(checked: CheckedRun) -> str | None:
     """The Kasse's account for Buchungsstapel: the setting, else the chart's standard one."""
     from workbench.mapping.receipts_bds import CASH_ACCOUNTS
 

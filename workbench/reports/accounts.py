@@ -46,7 +46,12 @@ def _postings(account: pl.Expr, side: pl.Expr, amount: pl.Expr) -> list[pl.Expr]
     ]
 
 
-def _ledger_postings(records: pl.DataFrame) -> pl.DataFrame:
+#: The Beleg-Art (or LedgerImport ledger) of a Kasse: DATEV books its items against the Kasse's
+#: account, not a business partner.
+_CASH = ("Kasse", "cashLedger")
+
+
+def _ledger_postings(records: pl.DataFrame, cash_account: str | None) -> pl.DataFrame:
     kind = "document_kind" if "document_kind" in records.columns else "ledger"
     amount = pl.col("amount").cast(pl.Float64)
     side = ledger_side(pl.col(kind), amount)
@@ -56,6 +61,9 @@ def _ledger_postings(records: pl.DataFrame) -> pl.DataFrame:
         partner = pl.col(kind).replace_strict(_PARTNER, default=None, return_dtype=pl.String)
         named = records.filter(pl.col("bpAccountNo").is_not_null() & partner.is_not_null())
         parts.append(named.select(_postings(partner, counter, amount.abs())))
+    if cash_account:
+        cash = records.filter(pl.col(kind).is_in(_CASH))
+        parts.append(cash.select(_postings(pl.lit(cash_account), counter, amount.abs())))
     return pl.concat(parts)
 
 
@@ -73,17 +81,20 @@ def _extf_postings(records: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts)
 
 
-def amounts_per_account(records: pl.DataFrame) -> pl.DataFrame:
+def amounts_per_account(records: pl.DataFrame, *, cash_account: str | None = None) -> pl.DataFrame:
     """Soll, Haben and number of bookings per account of DATEV records (XML or EXTF).
 
-    >>> amounts_per_account(mapped.records)  # doctest: +SKIP
+    ``cash_account``: the Kasse's account, the counter side of Kasse items in LedgerImport
+    records (a Buchungsstapel names it itself).
+
+    >>> amounts_per_account(mapped.records, cash_account="1000")  # doctest: +SKIP
     """
     if records.is_empty():
         return pl.DataFrame(schema=ACCOUNTS_SCHEMA)
     if "Konto" in records.columns and "Soll/Haben-Kennzeichen" in records.columns:
         postings = _extf_postings(records)
     elif "accountNo" in records.columns:
-        postings = _ledger_postings(records)
+        postings = _ledger_postings(records, cash_account)
     else:
         return pl.DataFrame(schema=ACCOUNTS_SCHEMA)
     return (

@@ -122,10 +122,19 @@ class ReportData:
             )
         return pl.DataFrame(rows) if rows else pl.DataFrame()
 
+    @property
+    def cash_account(self) -> str | None:
+        """The Kasse's account (settings ``cash_account``, else the chart's standard one): the
+        counter side of Kasse items, which DATEV books against it."""
+        from workbench.pipeline.registry import cash_account_of
+
+        accounts = (cash_account_of(checked_of(run)) for run in self.runs)
+        return next((account for account in accounts if account), None)
+
     def amounts(self) -> pl.DataFrame:
         """Soll/Haben per account of the month's mapped records, all sources together."""
         parts = [
-            amounts_per_account(mapping.records)
+            amounts_per_account(mapping.records, cash_account=self.cash_account)
             for mapping in map(mapping_of, self.runs)
             if mapping is not None and mapping.records.height
         ]
@@ -284,7 +293,7 @@ def _previous_amounts(
     if checked.loaded.frame.is_empty():
         return pl.DataFrame(schema=ACCOUNTS_SCHEMA)
     mapped = map_run(checked, pos_mapping=mapping)
-    return amounts_per_account(pipeline_mapping(mapped).records)
+    return amounts_per_account(pipeline_mapping(mapped).records, cash_account=data.cash_account)
 
 
 def _transferred_amounts(
@@ -303,7 +312,9 @@ def _transferred_amounts(
     for identifier in done["id"].to_list():
         transfer = connection.ledger.get(identifier)
         if transfer.package_path and Path(transfer.package_path).exists():
-            parts.append(amounts_per_account(sent_records(transfer)))
+            parts.append(
+                amounts_per_account(sent_records(transfer), cash_account=data.cash_account)
+            )
     if not parts:
         return None, ""
     return _sum_accounts(parts), "Übertragungen"
