@@ -4,27 +4,13 @@ for those who never open JupyterLab."""
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from workbench.cli import app
 from workbench.pipeline.connection import connect
-from workbench.sandbox import start_sandbox
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(control=True) as running:
-        yield running
-
-
-@pytest.fixture
-def shared_sandbox(sandbox, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_SANDBOX_URL", sandbox.url)  # the kernel is its own process
-    return sandbox
 
 
 def _failed_transfer(ledger, error: str):

@@ -9,7 +9,6 @@ import pytest
 
 from workbench.pipeline.connection import connect
 from workbench.reports import run_report, run_reports
-from workbench.sandbox import start_sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data" / "samples"
@@ -17,19 +16,6 @@ SOURCES = [
     {"kind": "receipts", "files": [str(SAMPLES / "receipts_juston_kasse.csv")], "profile": "juston"},
     {"kind": "pos", "files": [str(SAMPLES / "pos_lightspeed.csv")], "profile": "lightspeed"},
 ]
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(control=True) as running:
-        yield running
-
-
-@pytest.fixture
-def shared_sandbox(sandbox, monkeypatch):
-    # The report kernels are separate processes: they reach the sandbox by its URL.
-    monkeypatch.setenv("WORKBENCH_SANDBOX_URL", sandbox.url)
-    return sandbox
 
 
 def issued_tokens(sandbox) -> list[str]:
