@@ -66,3 +66,29 @@ def test_a_title_row_above_the_headers_is_named(tmp_path):
     message = raised.value.message
     assert "Titelzeile" in message and "Zeile 1" in message
     assert "__UNNAMED__" not in message and "(leer)" in message
+
+
+@pytest.mark.parametrize("title", ["Export JustOn Booking Detail Januar 2026", "Belegliste;;;"])
+def test_a_title_row_above_the_headers_of_a_csv_is_named_as_such(tmp_path, title):
+    """Tour 28, defect 18: a CSV title row gave "Zeile 2 hat 21 Felder, die Kopfzeile aber nur
+    1 … Prüfen Sie Trennzeichen", which sends the user looking for a broken separator."""
+    text = (SAMPLES / "receipts_juston_booking_detail.csv").read_text(encoding="utf-8")
+    path = tmp_path / "titel.csv"
+    path.write_text(f"{title}\n{text}", encoding="utf-8")
+    with pytest.raises(SourceError) as raised:
+        detect_profile("receipts", [path])
+    message = " ".join(raised.value.message.split())
+    assert "Titelzeile" in message and "Zeile 1" in message and "Zeile 2" in message, message
+    assert title.split(";")[0] in message and "header_row = 2" in message
+    assert "Trennzeichen" not in message
+
+
+def test_a_ragged_row_further_down_is_still_a_separator_problem(tmp_path):
+    text = (SAMPLES / "receipts_juston_booking_detail.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[3] += ";zuviel"
+    path = tmp_path / "belege.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError) as raised:
+        load_receipts(path, profile="juston")
+    assert "Zeile 4" in raised.value.message and "Trennzeichen" in raised.value.message

@@ -45,6 +45,8 @@ def read_records(
                 notes.extend(_spanning_record(path, fields, header, start, line, lines, separator))
             if not fields or all(not value.strip() for value in fields):
                 continue  # blank line: nothing to lose
+            if len(fields) > len(header) and not records and len(fields) >= 2 * len(header):
+                raise _title_row(path, header, fields, header_row, start)
             if len(fields) > len(header):
                 raise SourceError(
                     f"Die Datei {path.name}, Zeile {start} hat {len(fields)} Felder, die Kopfzeile "
@@ -71,6 +73,24 @@ def read_records(
     names = _unique(header)
     frame = pl.DataFrame(records, schema={name: pl.String for name in names}, orient="row")
     return frame, pl.Series("row", starts, dtype=pl.Int64), tuple(notes)
+
+
+def _title_row(
+    path: Path, title: list[str], fields: list[str], header_row: int, start: int
+) -> SourceError:
+    """The "header" has far fewer fields than the first record: it is a title above the header
+    (an export's "Belegliste Januar 2026"), not a broken separator."""
+    text = " ".join(value.strip() for value in title if value.strip())
+    return SourceError(
+        f"Die Datei {path.name}: Zeile {header_row} ('{shorten(text)}') hat {len(title)} "
+        f"Feld{'er' if len(title) != 1 else ''}, Zeile {start} aber {len(fields)}: Zeile "
+        f"{header_row} ist wohl eine Titelzeile über den Spaltenüberschriften. Löschen Sie sie "
+        f"(und alles darüber), sodass die Überschriften in Zeile 1 stehen, oder legen Sie in "
+        f"einem eigenen Profil header_row = {start} fest.",
+        file=path.name,
+        row=header_row,
+        value=text,
+    )
 
 
 def _spanning_record(
