@@ -544,6 +544,27 @@ def test_pos_revenue_is_offered_per_month_as_one_buchungsstapel(make_app):
     assert "Januar 2026 ★" in [label for label, _ in transfer.month.options]
 
 
+def test_pos_check_step_checks_the_transit_account_with_the_mapping(make_app):
+    """Tour 27, defect 17: with the account mapping the check step shows the days whose
+    transit account does not balance, as the mapping blocks them."""
+    app = make_app(
+        client="455148-1",
+        kind="pos",
+        files=[SAMPLES / "pos_lightspeed.csv"],
+        pos_mapping=SAMPLES / "pos_mapping.toml",
+    )
+    app.steps["sources"].load.click()
+    app.steps["checks"].check.click()
+    assert app.runner.last_error is None, app.runner.status.value
+    findings = app.session.run.findings
+    unbalanced = findings.filter(pl.col("rule") == "pos.unbalanced")
+    assert sorted(unbalanced["row"]) == [56, 58, 59, 60, 61, 338, 339, 340, 341, 342]
+    app.steps["preview"].map.click()
+    assert app.runner.last_error is None, app.runner.status.value
+    counts = app.session.mapped.mapping.counts().row(0, named=True)
+    assert (counts["blocked"], counts["mapped"]) == (13, 443)  # as map without the check's help
+
+
 def test_open_workbench_without_a_datev_login_shows_a_german_line(monkeypatch, tmp_path):
     from workbench.ui import open_workbench
     from workbench.ui.app import UnavailableApp

@@ -185,6 +185,7 @@ def check(
         str, typer.Option(help="polars (schnell) oder gx (Great Expectations).")
     ] = "polars",
     profile: ProfileOption = "auto",
+    pos_mapping: PosMappingOption = None,
     period: PeriodOption = None,
     all_clients: AllClientsOption = False,
     workers: WorkersOption = None,
@@ -214,6 +215,10 @@ def check(
         max_age = None if refresh else SETTINGS_MAX_AGE
         with connect(settings_max_age=max_age, lazy=True) as connection:
             run = _checked_run(kind, files, client, profile, engine, period, connection)
+            if pos_mapping is not None and kind is SourceKind.POS:
+                from workbench.pipeline.map import with_mapping_findings
+
+                run = with_mapping_findings(run, pos_mapping=pos_mapping)
             origin = connection.settings_origin(run.client) if run.client else None
             sent = sent_before_of(run.loaded.frame, connection, run.client)
         if output is CheckFormat.xlsx:
@@ -237,6 +242,8 @@ def check(
             )
         ) from error
     used = f"{origin.describe()}." if origin is not None else None
+    if kind is SourceKind.POS and pos_mapping is None:
+        used = f"{used}\n{_UNCHECKED_BALANCE}" if used else _UNCHECKED_BALANCE
     if output is CheckFormat.xlsx:
         _out.print(f"{kind.value}: {checked_summary(run)}")
         if used:
@@ -258,6 +265,14 @@ def check(
         print_findings(run.findings)
         print_sent_before(sent)
     raise typer.Exit(run.exit_code)
+
+
+#: ``check pos`` without ``--pos-mapping``: the balance needs the accounts of the categories.
+_UNCHECKED_BALANCE = (
+    "Zwischenkonto nicht geprüft: ohne Kontenzuordnung (--pos-mapping DATEI.toml) prüft "
+    "check nicht, ob Umsatz und Trinkgeld je Zeitraum den Zahlungen entsprechen "
+    "(pos.unbalanced); map und transfer prüfen es."
+)
 
 
 def _check_all_clients(

@@ -3,6 +3,7 @@ blocked, ``block_transfer`` rows skipped, and the counts add up (``Mapped.counts
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from workbench.pipeline.results import CheckedRun, MappedRun
 if TYPE_CHECKING:
     from workbench.mapping import Mapped
 
-__all__ = ["map_run", "mapping_of", "records_with_lineage"]
+__all__ = ["map_run", "mapping_of", "records_with_lineage", "with_mapping_findings"]
 
 
 def map_run(
@@ -40,6 +41,20 @@ def map_run(
     if employee is not None and checked.spec.billed:
         return plan_calls(checked, target, pos_mapping, employee=employee)
     return REGISTRY[checked.kind].map(checked, target, pos_mapping)
+
+
+def with_mapping_findings(checked: CheckedRun, *, pos_mapping: Path) -> CheckedRun:
+    """The checked run with the findings its mapping adds, for ``check`` to show what ``map``
+    would block: for POS revenue with its account mapping, a period whose transit account
+    does not balance (``pos.unbalanced``), categories without a Sachkonto, rates without a
+    BU-Schlüssel and what the EXTF format refuses.
+
+    Mapping again after this gives the same records: the rows these findings name are the rows
+    the mapping blocks anyway.
+
+    >>> checked = with_mapping_findings(checked, pos_mapping=Path("map.toml"))  # doctest: +SKIP
+    """
+    return replace(checked, findings=map_run(checked, pos_mapping=pos_mapping).findings)
 
 
 def mapping_of(mapped: MappedRun) -> Mapped:

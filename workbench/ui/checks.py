@@ -17,7 +17,9 @@ import polars as pl
 
 from workbench.checks import SAFE_FIXES
 from workbench.german import format_count, format_period, parse_period, rule_title
+from workbench.kinds import SourceKind
 from workbench.pipeline import check_run, fix_run, load_run
+from workbench.pipeline.map import with_mapping_findings
 from workbench.ui.steps import Step
 from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
 
@@ -145,7 +147,7 @@ class ChecksStep(Step):
                 )
             # Calls resolve to their Mandanten themselves (ARCHITECTURE §4.1).
             client = None if source.spec.billed else session.client
-            return check_run(
+            run = check_run(
                 source,
                 client=client,
                 connection=session.connection,
@@ -153,6 +155,7 @@ class ChecksStep(Step):
                 target=session.target,
                 progress=progress,
             )
+            return _with_balance(run, session)
 
         def done(run) -> None:
             session.run = run
@@ -180,7 +183,8 @@ class ChecksStep(Step):
         session = self.app.session
 
         def work(progress):
-            return fix_run(session.run, session.connection, progress=progress)
+            run, applied = fix_run(session.run, session.connection, progress=progress)
+            return _with_balance(run, session), applied
 
         def done(result) -> None:
             run, applied = result
@@ -371,6 +375,14 @@ class ChecksStep(Step):
                 )
             else:
                 self.say("Bereit zum Prüfen.")
+
+
+def _with_balance(run, session):
+    """POS revenue with its account mapping: also what the mapping blocks (a transit account
+    that does not balance, a category without Sachkonto), as ``check --pos-mapping`` shows."""
+    if run.kind is not SourceKind.POS or session.pos_mapping is None:
+        return run
+    return with_mapping_findings(run, pos_mapping=session.pos_mapping)
 
 
 def _with_shown_column(findings: pl.DataFrame) -> pl.DataFrame:
