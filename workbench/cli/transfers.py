@@ -32,6 +32,7 @@ from workbench.cli.data import (
     _checked_run,
 )
 from workbench.cli.fanout import TestOption
+from workbench.cli.protocol import print_protocol
 from workbench.cli.sent_before import NOT_SENT, print_sent_before
 from workbench.errors import WorkbenchError
 
@@ -226,7 +227,12 @@ def status(
         bool, typer.Option("--yes", help="Abgerufenen Status ohne Rückfrage speichern.")
     ] = False,
     protocol: Annotated[
-        bool, typer.Option("--protocol", help="DATEV-Protokoll zeigen (max. 1000 Zeilen).")
+        bool,
+        typer.Option(
+            "--protocol",
+            help="DATEV-Protokoll zeigen: Eingangsbestätigungen gezählt, je Datei mit Fehler "
+            "oder Warnung eine Zeile mit DATEVs Meldungen (JSON: jeder Protokolleintrag).",
+        ),
     ] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     investigate: Annotated[
@@ -281,7 +287,7 @@ def status(
             checked = {key: _einvoice_checks(ledger, key) for key in protocols}
     except WorkbenchError as error:
         raise _fail(error) from error
-    _print_status(output, rows, protocols, checked, backmapped)
+    _print_status(output, rows, protocols, checked, backmapped, protocol=protocol)
     # A listing is information (exit 0); a refresh that finds failed transfers is an outcome.
     failed = any(
         row["local_status"] == "Fehlgeschlagen"
@@ -289,37 +295,6 @@ def status(
         for row in rows
     )
     raise typer.Exit(2 if refresh and failed else 0)
-
-
-#: DATEV's protocol entry fields (dxso ``protocol-entries``) and types, as the user reads them.
-PROTOCOL_HEADERS = {
-    "time": "Zeit",
-    "type": "Typ",
-    "text": "Meldung",
-    "filename": "Datei",
-    "context": "Kontext",
-}
-PROTOCOL_TYPES = {"error": "Fehler", "warning": "Warnung", "information": "Information"}
-
-
-def _protocol_table(entries: list[dict]) -> pl.DataFrame:
-    """DATEV's protocol with German headers and Berlin local times (DATEV writes UTC offsets);
-    fields DATEV adds beyond these keep their own names."""
-    import polars as pl
-
-    from workbench.german import format_datetime
-
-    rows = []
-    for entry in entries:
-        row = {PROTOCOL_HEADERS.get(key, key): value for key, value in entry.items()}
-        if entry.get("time"):
-            row["Zeit"] = format_datetime(str(entry["time"]), seconds=True)
-        if entry.get("type"):
-            row["Typ"] = PROTOCOL_TYPES.get(str(entry["type"]).lower(), entry["type"])
-        rows.append(row)
-    frame = pl.DataFrame(rows, infer_schema_length=None)
-    first = [name for name in PROTOCOL_HEADERS.values() if name in frame.columns]
-    return frame.select(*first, *(name for name in frame.columns if name not in first))
 
 
 def _transfer_table(rows: list[dict]) -> pl.DataFrame:
@@ -338,11 +313,16 @@ def _print_status(
     protocols: dict[str, list[dict]],
     checked: dict[str, list[dict]],
     backmapped: dict[str, pl.DataFrame],
+    *,
+    protocol: bool = False,
 ) -> None:
-    """``status``'s listing, and per transfer its protocol, e-invoice checks and source rows."""
+    """``status``'s listing, and per transfer its protocol, e-invoice checks and source rows
+    (JSON with ``protocol``: every protocol entry as DATEV wrote it, for machines)."""
     import polars as pl
 
     if output is OutputFormat.json:
+        if protocol:
+            rows = [{**row, "protocol": protocols[row["id"]]} for row in rows]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     if rows:
@@ -354,15 +334,13 @@ def _print_status(
     else:
         _out.print("Noch keine Übertragungen.")
     for identifier, entries in protocols.items():
-        if entries:
-            _print_frame(
-                _protocol_table(entries[:1000]), title=f"Protokoll {identifier}", limit=1000
-            )
+        print_protocol(identifier, entries)
         if checked[identifier]:
             _print_frame(
                 pl.DataFrame(checked[identifier]),
                 title=f"E-Rechnungsprüfung {identifier}",
                 limit=200,
+                labels={"format": "Format", "result": "Ergebnis"},
             )
         if backmapped[identifier].height:
             _print_frame(

@@ -50,7 +50,9 @@ def refresh_status(
             protocol = [job["validation_details"]] if job.get("validation_details") else []
         else:
             status = str(datev.dxso_job(transfer.client, transfer.job_id)["status"])
-            protocol = datev.dxso_protocol(transfer.client, transfer.job_id)[:1000]
+            # whole: a large transfer's first thousand lines are receipt confirmations, the
+            # rejections come after them (seed 004's 1,000 lines limit a vendor's display)
+            protocol = datev.dxso_protocol(transfer.client, transfer.job_id)
     except DatevApiError as error:
         if error.status == 404:
             if confirm:

@@ -2,7 +2,9 @@
 rows it concerns ("Betroffene Quellzeilen").
 
 Receipt confirmations ("wurde empfangen!", one per uploaded file) come last and folded into one
-line unless asked for; DATEV shows at most 1,000 protocol lines (seed 004).
+line unless asked for. The whole protocol is shown, page by page: a large transfer's first
+thousand lines are confirmations, DATEV's rejections come after them (seed 004's "maximal 1.000
+Zeilen" is a vendor's display limit, not DATEV's).
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from workbench.transfer.backmap import backmap_findings
 from workbench.ui.steps import Step
 from workbench.ui.tables import PagedTable, message_html
 
-__all__ = ["PROTOCOL_LIMIT", "ProtocolStep", "protocol_frame"]
+__all__ = ["ProtocolStep", "protocol_frame"]
 
-PROTOCOL_LIMIT = 1000
 _TYPES = {"error": ("error", 0), "warning": ("warning", 1)}
 _LABELS = {
     "severity": "Typ",
@@ -47,7 +48,7 @@ def protocol_frame(protocol: list[dict], items: list[dict]) -> pl.DataFrame:
             numbers = by_file.setdefault(datafile, {}).setdefault(item["source_file"], [])
             numbers.append(int(item["source_row"]))
     lines: list[dict[str, object]] = []
-    for entry in protocol[:PROTOCOL_LIMIT]:
+    for entry in protocol:
         if "type" in entry:
             kind, text, filename = entry.get("type"), entry.get("text"), entry.get("filename")
         else:
