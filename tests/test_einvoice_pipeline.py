@@ -238,6 +238,36 @@ def test_preview_of_an_allowance_claims_no_invoice_line_element():
     assert "»«" not in result.stdout
 
 
+def test_preview_shows_each_invoices_warnings_with_it():
+    """The preview shows an e-invoice's findings with its records, as the table preview does
+    for a CSV row: beside the field whose element they name (XRechnung BR-DE-19 on the IBAN),
+    and each of them under the record with its XML line and message, also those on an element
+    no DATEV field shows (the due date before the issue date)."""
+    due = SAMPLES / "einvoice_RE-2026-0113_due-before-issue.xml"
+    iban = SAMPLES / "einvoice_RE-2026-0111_br-de-19.xml"
+    result = invoke("preview", "invoices", due, iban, "--client", "455148-1", "--rows", "5",
+                    "--to", "xml")  # fmt: skip
+    assert result.exit_code == 1, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())
+    field = next(line for line in result.stdout.splitlines() if "IBAN (iban)" in line
+                 and "DE90760501017126146791" in line)  # fmt: skip
+    assert field.rstrip().endswith("Warnung: xrechnung.BR-DE-19")
+    assert f"{iban.name}:61 Warnung xrechnung.BR-DE-19" in out
+    assert f"{due.name}:7 Warnung einvoice.due_before_issue" in out
+    assert out.count("einvoice.due_before_issue") == 1  # once per invoice, not per position
+    assert out.count("Befunde der Rechnung") == 2
+
+
+def test_preview_names_the_e_invoices_it_leaves_out_with_their_errors():
+    blocked = SAMPLES / "einvoice_RE-2026-0110_br-de-15.xml"
+    clean = CLEAN[0]
+    result = invoke("preview", "invoices", blocked, clean, "--client", "455148-1")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())
+    assert "Nicht in der Vorschau (gesperrt): 1 E-Rechnung" in out
+    assert f"{blocked.name}:" in out and "Fehler xrechnung.BR-DE-15" in out
+
+
 def test_load_shows_each_files_real_position_count():
     """Tour 27, defect 13: one positions row per invoice line and per document allowance or
     charge, counted per file (not 1 per file); the invoices row is the one invoice."""

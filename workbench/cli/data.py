@@ -22,7 +22,6 @@ from workbench.cli._app import (
     _out,
     _period,
     _print_frame,
-    _short,
     app,
 )
 from workbench.cli.fanout import AllClientsOption, ClusterOption, TestOption, WorkersOption
@@ -433,50 +432,7 @@ def preview(
             mapped = mapping_of(map_run(run, pos_mapping=pos_mapping))
     except WorkbenchError as error:
         raise _fail(error) from error
-    _print_preview(mapped, run, page=page - 1, size=rows)
+    from workbench.cli.preview import print_preview
+
+    print_preview(mapped, run, page=page - 1, size=rows)
     raise typer.Exit(run.exit_code)
-
-
-def _print_preview(mapped, run: CheckedRun, *, page: int, size: int) -> None:
-    """Each record of page ``page`` (from 0): DATEV's field names (the element beside them),
-    values in German formats, and the source cell as written in the file."""
-    from workbench.datev.vocabulary import LEDGER_FIELD_NAMES
-    from workbench.german import format_count, format_value, severity_label
-    from workbench.mapping import preview as preview_page
-    from workbench.sources.raw import RawCells
-
-    total = mapped.records.height
-    loaded = run.loaded.result
-    raw = RawCells(
-        {Path(path).name: Path(path) for path in run.files},
-        (*loaded.sources, *loaded.position_sources),
-    )
-    _out.print(
-        f"DATEV-Felder, Seite {page + 1} von {max(1, -(-total // size))} "
-        f"({format_count(total)} Datensätze, {size} je Seite)"
-    )
-    long = preview_page(mapped, page=page, page_size=size)
-    for (record,), fields in long.group_by("record", maintain_order=True):
-        values = mapped.records.row(int(record), named=True)
-        first = fields.row(0, named=True)
-        where = escape(f"{first['source_file']}:{first['source_row']}")
-        _out.print(f"[bold]Datensatz {int(record) + 1} [/] ← {where}", highlight=False)
-        for row in fields.iter_rows(named=True):
-            name = row["field"]
-            # LedgerImport elements get DATEV's word; EXTF columns already are DATEV's names
-            label = f"{LEDGER_FIELD_NAMES[name]} ({name})" if name in LEDGER_FIELD_NAMES else name
-            column = row["source_column"]
-            written = raw.text(row["source_file"], row["source_row"], column)
-            derived = written is None and raw.is_document(row["source_file"])
-            origin = (
-                f"{column} = »{_short(written or '', 80)}«"
-                if column and not derived
-                else "(abgeleitet)"
-            )
-            notes = (
-                f"  [yellow]{severity_label(row['severity'])}: {escape(', '.join(row['rules']))}[/]"
-                if row.get("rules")
-                else ""
-            )
-            line = f"{label:<30} {_short(format_value(values.get(name)), 80):<32} ← {origin}"
-            _out.print(f"    {escape(line)}{notes}", highlight=False)

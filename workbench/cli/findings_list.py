@@ -10,7 +10,7 @@ from workbench.cli._app import _out, _print_frame, _short
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["first_findings", "print_findings"]
+__all__ = ["finding_lines", "first_findings", "print_findings"]
 
 
 def print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
@@ -22,8 +22,6 @@ def print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
     if findings.is_empty():
         _out.print("Keine Befunde: Die Daten sind bereit für DATEV.")
         return
-    from rich.markup import escape
-
     from workbench.german import SEVERITY_LABELS, format_count, rule_title
 
     counts = summarize_findings(findings).with_columns(
@@ -35,8 +33,21 @@ def print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
         title=f"Befunde je Regel ({format_count(findings.height)})",
         labels={"rule": "Regel", "title": "Titel", "severity": "Schwere", "count": "Anzahl"},
     )
-    lines = []  # printed at once: rich's per-call overhead made 200 findings take ~0.3 s
-    for row in first_findings(findings, limit).iter_rows(named=True):
+    # printed at once: rich's per-call overhead made 200 findings take ~0.3 s
+    _out.print("\n".join(finding_lines(first_findings(findings, limit))), highlight=False)
+    if findings.height > limit:
+        _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
+
+
+def finding_lines(findings: pl.DataFrame, *, indent: str = "") -> list[str]:
+    """Rich markup lines per finding: ``file:row Schwere rule (Titel) Spalte = 'value'``, then
+    the message (and the suggestion) indented below it."""
+    from rich.markup import escape
+
+    from workbench.german import SEVERITY_LABELS, rule_title
+
+    lines = []
+    for row in findings.iter_rows(named=True):
         where = f"{row['source']}[{row['sheet']}]" if row["sheet"] else str(row["source"])
         place = f"{where}:{row['row']}" if row["row"] is not None else where
         column = f" {row['source_column'] or row['column']}" if row["column"] else ""
@@ -46,15 +57,13 @@ def print_findings(findings: pl.DataFrame, *, limit: int = 200) -> None:
             message = message.replace(raw, _short(raw, 20))
         severity = SEVERITY_LABELS.get(row["severity"], row["severity"])
         lines.append(
-            f"[bold]{escape(place)}[/] {severity} [cyan]{escape(row['rule'])}[/] "
+            f"{indent}[bold]{escape(place)}[/] {severity} [cyan]{escape(row['rule'])}[/] "
             f"({escape(rule_title(row['rule']))}){escape(column + value)}"
         )
-        lines.append(f"    {escape(_short(message, 400))}")
+        lines.append(f"{indent}    {escape(_short(message, 400))}")
         if row["suggestion"]:
-            lines.append(f"    Vorschlag: {escape(repr(_short(row['suggestion'], 80)))}")
-    _out.print("\n".join(lines), highlight=False)
-    if findings.height > limit:
-        _out.print(f"… {findings.height - limit} weitere Befunde (--format json zeigt alle)")
+            lines.append(f"{indent}    Vorschlag: {escape(repr(_short(row['suggestion'], 80)))}")
+    return lines
 
 
 def first_findings(findings: pl.DataFrame, limit: int) -> pl.DataFrame:

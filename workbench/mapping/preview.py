@@ -19,6 +19,7 @@ from workbench.datev.extf_fields import BUCHUNGSSTAPEL
 from workbench.datev.fields import Context
 from workbench.findings import SEVERITIES
 from workbench.mapping.result import Mapped
+from workbench.sources.einvoice.loader import FORMATS as EINVOICE_FORMATS
 
 __all__ = ["PREVIEW_SCHEMA", "preview", "preview_wide"]
 
@@ -104,20 +105,28 @@ def _page_findings(mapped: Mapped, lineage: pl.DataFrame) -> pl.DataFrame:
 
     Findings name file and row but not the Excel sheet, so a finding with an ``item_id`` only
     counts for the lineage row with that item (an invoices sheet and a positions sheet share
-    row numbers).
+    row numbers). An e-invoice is one document whose findings name the line of an XML element,
+    not a record's row: they count for every record of its file, by column.
     """
     rows = lineage.select("record", "role", "source_file", "source_row", "item_id")
-    found = mapped.findings.select(
+    findings = mapped.findings.select(
         pl.col("source").alias("source_file"),
         pl.col("row").alias("source_row"),
         pl.col("item_id").alias("_finding_item"),
         "column",
         "rule",
         "severity",
-    ).join(rows, on=["source_file", "source_row"], how="inner")
+    )
+    documents = sorted({info.file for info in mapped.sources if info.format in EINVOICE_FORMATS})
+    in_document = pl.col("source_file").is_in(documents)
+    found = findings.filter(~in_document).join(rows, on=["source_file", "source_row"], how="inner")
     found = found.filter(
         pl.col("_finding_item").is_null() | (pl.col("_finding_item") == pl.col("item_id"))
     )
+    if documents:
+        whole = findings.filter(in_document).drop("source_row")
+        on_document = whole.join(rows, on="source_file", how="inner")
+        found = pl.concat([found, on_document.select(found.columns)])
     rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int64)
     return found.group_by("record", "role", "column", maintain_order=True).agg(
         pl.col("rule").unique(maintain_order=True).alias("rules"),
