@@ -167,3 +167,31 @@ def test_control_characters_are_shown_not_dropped(tmp_path):
     )  # fmt: skip
     sheet = load_workbook(path)["belege"]
     assert sheet.cell(row=2, column=4).value == "Müller[U+0007]GmbH"
+
+
+def test_an_e_invoices_findings_colour_its_row_whichever_xml_line_they_name(tmp_path):
+    """E-invoice findings name the line of an XML element (BR-DE-19 the IBAN's line 61, the due
+    date's line 7), the invoice's row is its root line: the cell of the element they name is
+    coloured on the invoice's row, with the message as a comment."""
+    sources = [SAMPLES / "einvoice_RE-2026-0111_br-de-19.xml",
+               SAMPLES / "einvoice_RE-2026-0113_due-before-issue.xml"]  # fmt: skip
+    result = runner.invoke(
+        app,
+        ["check", "invoices", *map(str, sources), "--client", "455148-1", "--format", "xlsx",
+         "--out", str(tmp_path / "p.xlsx")],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stdout + result.stderr
+    book = load_workbook(tmp_path / "p.xlsx")
+    expected = {
+        "einvoice_RE-2026-0111_br-de-19": (
+            "/Invoice/cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID",
+            "xrechnung.BR-DE-19",
+        ),
+        "einvoice_RE-2026-0113_due-befor": ("/Invoice/cbc:DueDate", "einvoice.due_before_issue"),
+    }
+    for title, (xpath, rule) in expected.items():
+        sheet = book[title]
+        headers = [cell.value for cell in sheet[1]]
+        cell = sheet.cell(row=2, column=headers.index(xpath) + 1)
+        assert cell.fill.fgColor.rgb.endswith("FFEB9C"), (title, cell.fill.fgColor.rgb)
+        assert rule in cell.comment.text

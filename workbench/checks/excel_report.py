@@ -67,7 +67,10 @@ def write_check_report(
     paths = {Path(file).name: Path(file) for file in files}
     for info, frame in _source_frames(loaded):
         if info.file in paths:
-            _source_sheet(book, info, frame, paths[info.file], findings)
+            # an e-invoice is one invoice: its findings name XML lines, its row is the root's
+            whole = info.file in loaded.documents and info.kind == loaded.kind and frame.height > 0
+            document_row = int(frame["source_row"][0]) if whole else None
+            _source_sheet(book, info, frame, paths[info.file], findings, document_row)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
@@ -197,17 +200,28 @@ def _source_frames(loaded: LoadResult) -> list[tuple[SourceInfo, pl.DataFrame]]:
 
 
 def _cell_findings(
-    findings: pl.DataFrame, info: SourceInfo
+    findings: pl.DataFrame,
+    info: SourceInfo,
+    columns: Sequence[str],
+    document_row: int | None = None,
 ) -> dict[tuple[int, str | None], tuple[str, str]]:
-    """(row, header or None for the whole row) -> (worst severity, messages) for one sheet."""
+    """(row, header or None for the whole row) -> (worst severity, messages) for one sheet.
+
+    ``document_row``: the sheet is one e-invoice, every finding of its file goes to this row
+    (in the column of the element it names), whichever XML line it names. A finding on a
+    column the sheet lacks marks the row.
+    """
     mine = findings.filter((pl.col("source") == info.file) & pl.col("row").is_not_null())
     if "sheet" in mine.columns and info.sheet is not None:
         mine = mine.filter(pl.col("sheet").is_null() | (pl.col("sheet") == info.sheet))
+    if document_row is not None:
+        mine = mine.with_columns(pl.lit(document_row, dtype=mine.schema["row"]).alias("row"))
     headers = dict(info.mapped)
+    shown = set(columns)
     marks: dict[tuple[int, str | None], tuple[str, str]] = {}
     for row in mine.iter_rows(named=True):
         header = row["source_column"] or headers.get(row["column"] or "")
-        key = (int(row["row"]), header)
+        key = (int(row["row"]), header if header in shown else None)
         text = f"{severity_label(row['severity'])} ({row['rule']}): {row['message']}"
         if key in marks:
             worst, before = marks[key]
@@ -220,9 +234,15 @@ def _cell_findings(
 
 
 def _source_sheet(
-    book, info: SourceInfo, frame: pl.DataFrame, path: Path, findings: pl.DataFrame
+    book,
+    info: SourceInfo,
+    frame: pl.DataFrame,
+    path: Path,
+    findings: pl.DataFrame,
+    document_row: int | None = None,
 ) -> None:
-    """The file's rows as written (only the rows that were checked), offending cells coloured."""
+    """The file's rows as written (only the rows that were checked), offending cells coloured
+    (``document_row``: see :func:`_cell_findings`)."""
     table = read_again(path, info)
     raw = table.frame.with_columns(table.rows.alias("__row")).join(
         frame.select(pl.col("source_row").alias("__row")).unique(), on="__row", how="semi"
@@ -239,8 +259,8 @@ def _source_sheet(
             *(pl.col(canonical).alias(f"__typed_{header}") for header, canonical in typed.items()),
         ).unique("__row")
         raw = raw.join(values, on="__row", how="left", maintain_order="left")
-    marks = _cell_findings(findings, info)
     headers = table.frame.columns
+    marks = _cell_findings(findings, info, headers, document_row)
     comments = 0
 
     def styled(row_number: int, header: str | None, value: object, text: bool) -> Styled:
