@@ -30,7 +30,7 @@ class Investigation:
     audit: pl.DataFrame
     datev_status: str | None
     datev_gone: bool
-    protocol: pl.DataFrame
+    protocol: list[dict]
     backmapped: pl.DataFrame
     sent: pl.DataFrame
     recheck: pl.DataFrame
@@ -109,7 +109,7 @@ def investigate(connection: Connection, transfer_id: str) -> Investigation:
         audit=pl.DataFrame(ledger.audit_log(transfer_id)),
         datev_status=status,
         datev_gone=gone,
-        protocol=pl.DataFrame(protocol[:1000]) if protocol else pl.DataFrame(),
+        protocol=list(protocol),
         backmapped=backmap_findings(ledger, transfer_id),
         sent=sent,
         recheck=recheck,
@@ -129,22 +129,22 @@ def investigation_html(investigation: Investigation) -> str:
     next, the source rows DATEV's errors concern, DATEV's protocol, the fields as sent, the
     re-check, the items and the audit log; every text from DATEV or a file escaped."""
     from workbench.reports.render import table_html
+    from workbench.transfer.protocol import protocol_table
 
+    protocol = investigation.protocol
     sections = (
         ("Betroffene Quellzeilen", "", investigation.backmapped),
-        (
-            "DATEV-Protokoll",
-            _confirmations(investigation.protocol),
-            _protocol(investigation.protocol),
-        ),
+        ("DATEV-Protokoll", _headline(protocol), protocol_table(protocol)),
         ("Gesendete DATEV-Felder", "", _as_sent(investigation.sent)),
         ("Erneute Prüfung der gesendeten Daten", "", investigation.recheck),
         ("Positionen", "", _german(investigation.items, ITEM_COLUMNS)),
         ("Protokoll der Workbench (Audit)", "", _german(investigation.audit, AUDIT_COLUMNS)),
     )
     return _header_html(investigation) + "".join(
-        # a protocol of confirmations only says so above its (then empty) table
-        f"<h3>{title}</h3>{intro}{'' if intro and frame.is_empty() else table_html(frame)}"
+        # every line of the grouped protocol (a rejection is never cut off); the rest shows
+        # its first rows with a count of the others
+        f"<h3>{title}</h3>{intro}"
+        + table_html(frame, limit=frame.height if title == "DATEV-Protokoll" else 200)
         for title, intro, frame in sections
     )
 
@@ -168,8 +168,6 @@ ITEM_COLUMNS = {
     "record_ref": "Stelle im Paket",
 }
 AUDIT_COLUMNS = {"at": "Zeit", "user": "Benutzer", "action": "Aktion", "details": "Angaben"}
-PROTOCOL_COLUMNS = {"time": "Zeit", "type": "Typ", "text": "Meldung", "filename": "Datei"}
-PROTOCOL_TYPES = {"error": "Fehler", "warning": "Warnung", "information": "Information"}
 
 
 def _german(frame: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
@@ -187,43 +185,13 @@ def _german(frame: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
     return frame.rename({name: columns[name] for name in kept})
 
 
-def _information(protocol: pl.DataFrame) -> pl.Expr:
-    if "type" not in protocol.columns:
-        return pl.lit(value=False)
-    return pl.col("type").str.to_lowercase() == "information"
+def _headline(entries: list[dict]) -> str:
+    """DATEV's protocol in one sentence (files received and taken over, files with errors)."""
+    from workbench.transfer.protocol import protocol_headline
 
-
-def _protocol(protocol: pl.DataFrame) -> pl.DataFrame:
-    """DATEV's errors and warnings, one row each (confirmations are counted above the table)."""
-    if protocol.is_empty():
-        return protocol
-    shown = protocol.filter(~_information(protocol))
-    shown = _german(shown, PROTOCOL_COLUMNS)
-    if "Typ" in shown.columns:
-        shown = shown.with_columns(pl.col("Typ").str.to_lowercase().replace(PROTOCOL_TYPES))
-    return shown
-
-
-def _confirmations(protocol: pl.DataFrame) -> str:
-    """``164 Bestätigungen von DATEV (Information, z. B. „BEL-000001.pdf wurde empfangen!“).``"""
-    from workbench.german import format_count
-
-    if protocol.is_empty():
-        return ""
-    confirmations = protocol.filter(_information(protocol))
-    if confirmations.is_empty():
-        return ""
-    first = confirmations.row(0, named=True)
-    example = " ".join(str(first.get(key) or "") for key in ("filename", "text")).strip()
-    return (
-        f"<p>{format_count(confirmations.height)} Bestätigungen von DATEV (Information, "
-        f"z. B. „{html.escape(example)}“)"
-        + (
-            "; keine Fehler und keine Warnungen.</p>"
-            if protocol.height == confirmations.height
-            else "; Fehler und Warnungen:</p>"
-        )
-    )
+    if not entries or not all("type" in entry for entry in entries):
+        return ""  # an EXTF job's validation details speak for themselves
+    return f"<p>{html.escape(protocol_headline(entries))}</p>"
 
 
 def _header_html(investigation: Investigation) -> str:

@@ -19,9 +19,18 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
 from workbench.german import format_count
 
-__all__ = ["RECEIVED", "TAKEN_OVER", "ProtocolLine", "group_protocol", "protocol_headline"]
+__all__ = [
+    "RECEIVED",
+    "TAKEN_OVER",
+    "ProtocolLine",
+    "group_protocol",
+    "protocol_headline",
+    "protocol_table",
+]
 
 #: DATEV's receipt confirmation of an uploaded file, and of a file taken over.
 RECEIVED = "wurde empfangen!"
@@ -137,3 +146,71 @@ def _joined(texts: Iterable[object]) -> str:
 
 def _count(number: int, one: str, many: str) -> str:
     return f"{format_count(number)} {one if number == 1 else many}"
+
+
+def protocol_table(entries: Sequence[Mapping]) -> pl.DataFrame:
+    """The protocol as a table in German words and Berlin local times: a dxso protocol grouped
+    (:func:`group_protocol`: Typ, Anzahl, Meldung, Datei, Kontext, Zeit), an EXTF job's
+    validation details (entries without ``type``) one row each."""
+    if entries and all("type" in entry for entry in entries):
+        return _grouped_table(group_protocol(entries))
+    return _protocol_table(entries)
+
+
+#: DATEV's protocol entry fields (dxso ``protocol-entries``) and types, as the user reads them.
+PROTOCOL_HEADERS = {
+    "time": "Zeit",
+    "type": "Typ",
+    "text": "Meldung",
+    "filename": "Datei",
+    "context": "Kontext",
+}
+PROTOCOL_TYPES = {"error": "Fehler", "warning": "Warnung", "information": "Information"}
+
+
+def _grouped_table(lines: list[ProtocolLine]) -> pl.DataFrame:
+    """Grouped protocol lines: Typ, Anzahl, Meldung, Datei (or how many), Kontext, Zeit."""
+    from workbench.german import format_datetime
+
+    def when(line: ProtocolLine) -> str:
+        first, last = (
+            format_datetime(t, seconds=True) if t else "" for t in (line.first, line.last)
+        )
+        return first if first == last else f"{first} bis {last}"
+
+    return pl.DataFrame(
+        [
+            {
+                "Typ": PROTOCOL_TYPES.get(line.type, line.type),
+                "Anzahl": line.entries,
+                "Meldung": line.text,
+                "Datei": line.filename
+                or (f"{format_count(line.files)} Dateien" if line.files else ""),
+                "Kontext": line.context or "",
+                "Zeit": when(line),
+            }
+            for line in lines
+        ],
+        schema={
+            name: pl.Int64 if name == "Anzahl" else pl.String
+            for name in ("Typ", "Anzahl", "Meldung", "Datei", "Kontext", "Zeit")
+        },
+    )
+
+
+def _protocol_table(entries: Sequence[Mapping]) -> pl.DataFrame:
+    """DATEV's protocol with German headers and Berlin local times (DATEV writes UTC offsets);
+    fields DATEV adds beyond these keep their own names."""
+    from workbench.german import format_datetime
+
+    rows = []
+    for entry in entries:
+        row = {PROTOCOL_HEADERS.get(key, key): value for key, value in entry.items()}
+        if entry.get("time"):
+            row["Zeit"] = format_datetime(str(entry["time"]), seconds=True)
+        if entry.get("type"):
+            row["Typ"] = PROTOCOL_TYPES.get(str(entry["type"]).lower(), entry["type"])
+        rows.append(row)
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    first = [name for name in PROTOCOL_HEADERS.values() if name in frame.columns]
+    return frame.select(*first, *(name for name in frame.columns if name not in first))
