@@ -219,3 +219,18 @@ def test_serve_runs_the_same_code_on_apscheduler(tmp_path, datev):
 @pytest.mark.parametrize("args", [("schedule",), ("schedule", "run-due", "--help")])
 def test_help(args):
     assert invoke(*args).exit_code in (0, 2)
+
+
+def test_backfill_with_blocked_rows_names_them_and_exits_2(tmp_path, datev):
+    """Tour 28 #1: rows blocked by an error are left out of the month's transfer; the backfill
+    says which (as ``transfer`` does) and exits 2 (errors found), not 0."""
+    (tmp_path / "kasse").mkdir()
+    (tmp_path / "kasse" / "pos.csv").write_bytes((SAMPLES / "pos_lightspeed.csv").read_bytes())
+    result = invoke(
+        "backfill", "--client", CLIENT, "--kind", "pos", "--source", tmp_path / "kasse" / "*.csv",
+        "--from", "2026-01", "--to", "2026-01", "--pos-mapping", POS_MAPPING, "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "1 Übertragung(en) gesendet" in result.stdout
+    assert "Nicht übernommen – Januar 2026 (6)" in result.stdout
+    assert "31.02.2026" in result.stdout and "pos.unbalanced" in result.stdout

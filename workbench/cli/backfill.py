@@ -55,7 +55,7 @@ def backfill(
     fortsetzbar nach einem Abbruch; zum Schluss eine Übersicht je Monat."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from workbench.cli.schedule import print_outcomes
+    from workbench.cli.schedule import outcomes_exit_code, print_outcomes
     from workbench.operations import backfill as run
     from workbench.operations.backfill import BackfillCancelled
     from workbench.operations.periods import periods_between
@@ -106,4 +106,4 @@ def backfill(
     print_outcomes(result.outcomes, f"Nachholen {client} {kind}: {first} bis {last}")
     sent = sum(len(outcome.transfers) for outcome in result.outcomes)
     _out.print(f"{sent} Übertragung(en) gesendet.")
-    raise typer.Exit(2 if result.failed else 0)
+    raise typer.Exit(2 if result.failed else outcomes_exit_code(result.outcomes))

@@ -376,7 +376,7 @@ def report_left_out(mapped: MappedRun, written: list[Path], *, output: OutputFor
     import polars as pl
 
     from workbench.checks import findings_json
-    from workbench.cli.left_out import left_out
+    from workbench.pipeline.left_out import left_out
 
     rows = left_out(mapped)
     counts = mapped.mapping.counts() if mapped.mapping is not None else None

@@ -206,6 +206,8 @@ def print_outcomes(outcomes: list[PeriodOutcome], title: str) -> None:
     """One line per period run: status, counts, what was sent (shared with backfill)."""
     import polars as pl
 
+    from workbench.pipeline.left_out import LEFT_OUT_SCHEMA
+
     if not outcomes:
         return
     _print_frame(
@@ -231,6 +233,19 @@ def print_outcomes(outcomes: list[PeriodOutcome], title: str) -> None:
         title=title,
         limit=500,
     )
+    for outcome in outcomes:
+        if outcome.left_out:
+            rows = pl.DataFrame(list(outcome.left_out), schema=LEFT_OUT_SCHEMA)
+            _print_frame(
+                rows.with_columns(pl.col("rules").list.join(", ")),
+                title=f"Nicht übernommen – {outcome.period.label} ({rows.height})",
+                limit=100,
+            )
+
+
+def outcomes_exit_code(outcomes: list[PeriodOutcome]) -> int:
+    """The worst period's code (2 failed or errors, 1 warnings, 0 clean), as ``transfer``."""
+    return max((outcome.exit_code for outcome in outcomes), default=0)
 
 
 @schedule_app.command("run-due")
@@ -263,7 +278,7 @@ def run_due(
     if not due.outcomes:
         _out.print("Nichts fällig.")
     print_outcomes(due.outcomes, "Läufe")
-    raise typer.Exit(2 if due.failed else 0)
+    raise typer.Exit(2 if due.failed else outcomes_exit_code(due.outcomes))
 
 
 @schedule_app.command("serve")

@@ -176,7 +176,7 @@ def _show_what_goes(mapped: MappedRun) -> str:
 def _print_left_out(mapped: MappedRun) -> None:
     import polars as pl
 
-    from workbench.cli.left_out import left_out
+    from workbench.pipeline.left_out import left_out
 
     rows = left_out(mapped)
     if rows.height:

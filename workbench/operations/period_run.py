@@ -99,12 +99,25 @@ class PeriodOutcome:
     mailed_to: str | None = None
     report: str | None = None
     error: str | None = None
+    #: The rows left out of DATEV's files, each ``{source, row, item_id, status, rules,
+    #: reason}`` (as ``transfer`` lists them under "Nicht übernommen").
+    left_out: tuple[dict[str, Any], ...] = ()
 
     def summary(self) -> dict[str, Any]:
-        """What the ledger's run row keeps as its outcome (what was sent, and the counts)."""
+        """What the ledger's run row keeps as its outcome (what was sent, and the counts; the
+        rows left out are in the run's report, their count is ``blocked``)."""
         data = asdict(self)
         data["period"] = self.period.key
+        del data["left_out"]
         return data
+
+    @property
+    def exit_code(self) -> int:
+        """2 when the run failed or found errors (rows left out), 1 for warnings only, else 0:
+        the codes of ``workbench transfer`` for the same month."""
+        if self.status == "failed" or self.errors:
+            return 2
+        return 1 if self.warnings else 0
 
 
 def output_folder(job: Job, period: Period, settings: Settings) -> Path:
@@ -185,6 +198,8 @@ def _run(job: Job, period: Period, connection: Connection) -> PeriodOutcome:
 
 
 def _counts(job: Job, period: Period, mapped: MappedRun) -> dict[str, Any]:
+    from workbench.pipeline.left_out import left_out
+
     severities = (
         mapped.findings["severity"] if mapped.findings.height else pl.Series([], dtype=pl.String)
     )
@@ -201,6 +216,7 @@ def _counts(job: Job, period: Period, mapped: MappedRun) -> dict[str, Any]:
         "blocked": mapping.blocked.height if mapping is not None else 0,
         "errors": int((severities == "error").sum()),
         "warnings": int((severities == "warning").sum()),
+        "left_out": tuple(left_out(mapped).to_dicts()),
     }
 
 
