@@ -391,6 +391,11 @@ def test_status_selects_the_newest_transfer_of_the_mandant_and_confirms_it(make_
     assert stored.datev_status_text not in ("", "–", "Status offen", "In Arbeit")
     assert f"Gespeichert: DATEV-Status {stored.datev_status_text}" in status.fetched.value
     assert status.transfer.value == newest.id
+    # Tour 28 #16: the stored status belongs to its transfer; choosing another withdraws it.
+    status.transfer.value = next(
+        value for _, value in status.transfer.options if value != newest.id
+    )
+    assert status.fetched.value == "" and status.confirm.disabled
     assert FAILED  # the failed statuses are highlighted as errors in the table
 
 

@@ -63,6 +63,8 @@ class StatusStep(Step):
 
     def build(self) -> None:
         self.pending = None
+        #: The transfer that ``fetched`` speaks of (a fetched or a stored status).
+        self.said_for: str | None = None
         self.filters = {
             "month": widgets.Dropdown(description="Buchungsmonat", options=[_ALL]),
             "document_kind": widgets.Dropdown(description="Beleg-Art", options=[_ALL]),
@@ -217,9 +219,10 @@ class StatusStep(Step):
         )
 
     def _chosen(self) -> None:
-        # A fetched status belongs to its transfer: another choice withdraws it.
-        if self.pending is not None and self.pending.transfer.id != self.transfer.value:
+        # A fetched or stored status belongs to its transfer: another choice withdraws it.
+        if self.said_for is not None and self.said_for != self.transfer.value:
             self.pending = None
+            self.said_for = None
             self.confirm.disabled = True
             self.fetched.value = ""
         self.app.session.transfer_id = self.transfer.value
@@ -242,6 +245,7 @@ class StatusStep(Step):
         def done(result) -> None:
             session.transfer_id = identifier
             session.fetched_protocol = result.protocol
+            self.said_for = identifier
             if result.gone:
                 self.pending = None
                 self.confirm.disabled = True
@@ -284,13 +288,15 @@ class StatusStep(Step):
             self.pending = None
             self.confirm.disabled = True
             session.fetched_protocol = None
+            self.refresh()
+            self.transfer.value = identifier
+            # After the list is rebuilt (which withdraws what was said for another choice).
+            self.said_for = identifier
             self.fetched.value = message_html(
                 f"Gespeichert: DATEV-Status {result.transfer.datev_status_text or '–'}. "
                 f"Weiter mit dem Protokoll.",
                 level="ok" if result.saved else "warning",
             )
-            self.refresh()
-            self.transfer.value = identifier
             self.app.changed("status-confirmed")
 
         self.app.runner.run("Bestätigen", work, done, success="Status gespeichert.")
@@ -332,6 +338,7 @@ class StatusStep(Step):
 
     def reset(self) -> None:
         self.pending = None
+        self.said_for = None
         self.confirm.disabled = True
         self.fetched.value = ""
         self.action_question.value = ""
