@@ -64,3 +64,11 @@ def test_paged_table_shows_a_broken_page_as_a_message():
 
     table.set_source(fetch, 10)
     assert "nicht darstellbar" in table.html.value and "kaputt" in table.html.value
+
+
+def test_an_empty_protocol_has_only_the_german_columns():
+    """Tour 28 #17: an empty protocol table showed the sort key "rank" as a column."""
+    from workbench.ui.protocol import protocol_frame
+
+    assert protocol_frame([], []).columns == protocol_frame([{"type": "info"}], []).columns
+    assert "rank" not in protocol_frame([], []).columns

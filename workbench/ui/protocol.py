@@ -74,7 +74,7 @@ def protocol_frame(protocol: list[dict], items: list[dict]) -> pl.DataFrame:
         )
     schema = {"rank": pl.Int64, **dict.fromkeys(_LABELS, pl.String)}
     if not lines:
-        return pl.DataFrame(schema=schema)
+        return pl.DataFrame(schema=schema).drop("rank")
     return (
         pl.DataFrame(lines, schema=schema)
         .with_row_index("order")
