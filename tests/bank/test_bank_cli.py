@@ -101,3 +101,26 @@ def test_bad_client_id_and_missing_file():
         DATA / "receipts.csv",
     )
     assert result.exit_code == 3 and "fehlt.sta" in result.stderr
+
+
+def test_an_unreadable_booking_day_is_shown_as_a_finding_and_named_as_the_reason(tmp_path):
+    """Tour 28 #2: a stray quote made line 3's Buchungstag unreadable; the table showed an
+    empty date and "Kein Beleg passt", the finding only in JSON."""
+    lines = (DATA / "sparkasse.csv").read_text(encoding="cp1252").splitlines()
+    lines[2] = lines[2].replace(';"12.01.26"', ';"x"12.01.26"', 1)
+    stray = tmp_path / "stray.csv"
+    stray.write_text("\n".join(lines) + "\n", encoding="cp1252")
+    result = _match(bank=str(stray))
+    assert "Befunde beim Laden (1)" in result.stdout, result.stdout
+    assert "stray.csv:3" in result.stdout and "Buchungstag" in result.stdout
+    payload = json.loads(_match("--format", "json", bank=str(stray)).stdout)
+    (line,) = [line for line in payload["lines"] if line["source_row"] == 3]
+    assert "Buchungstag" in line["reason"] and "nicht lesbar" in line["reason"]
+    assert "Kein Beleg passt" not in line["reason"]
+
+
+def test_a_second_ask_says_which_lines_are_already_asked():
+    """Tour 28 #13: the second ``--ask`` printed nothing about the lines it did not ask."""
+    _match("--ask", "--to", "chef@mandant.de", "--from", "M. Muster")
+    again = _match("--ask", "--to", "chef@mandant.de", "--from", "M. Muster")
+    assert "2 Umsätze ohne Beleg haben schon eine offene Frage (Talks 1, 2)" in again.stdout

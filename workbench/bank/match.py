@@ -253,13 +253,21 @@ def _decide_by_number(lines: pl.DataFrame, belege: pl.DataFrame) -> pl.DataFrame
     )
     several_numbers = pl.col("_numbers") > 1
     one_fit = pl.col("_fitting") == 1
-    decided = per_line.with_columns(
+    decided = per_line.join(lines.select("line", "booking_date"), on="line").with_columns(
         pl.when(several_numbers | ~one_fit)
         .then(pl.lit("unclear"))
         .otherwise(pl.lit("matched"))
         .alias("bucket"),
         pl.when(one_fit & ~several_numbers).then("_fit").otherwise("_first").alias("beleg"),
-        pl.when(several_numbers)
+        pl.when(pl.col("booking_date").is_null())
+        .then(
+            pl.format(
+                "Rechnungsnummer {} gefunden, aber der Buchungstag des Umsatzes ist nicht "
+                "lesbar (siehe Befund); ordnen Sie die Zahlung von Hand zu.",
+                "_invoices",
+            )
+        )
+        .when(several_numbers)
         .then(
             pl.format(
                 "Der Verwendungszweck nennt mehrere Rechnungsnummern ({}); DATEV ordnet "
@@ -295,9 +303,7 @@ def _decide_by_number(lines: pl.DataFrame, belege: pl.DataFrame) -> pl.DataFrame
         )
         .alias("reason"),
     )
-    return _one_line_per_beleg(
-        decided.join(lines.select("line", "booking_date"), on="line"), belege
-    )
+    return _one_line_per_beleg(decided, belege)
 
 
 def _one_line_per_beleg(decided: pl.DataFrame, belege: pl.DataFrame) -> pl.DataFrame:
@@ -351,8 +357,20 @@ def _report(lines: pl.DataFrame, belege: pl.DataFrame, decided: pl.DataFrame) ->
         .with_columns(
             pl.col("bucket").fill_null("no_receipt"),
             pl.col("reason").fill_null(
-                "Kein Beleg passt (Betrag 95–100 %, Datum 60 Tage davor bis 7 danach, "
-                "Rechnungsnummer): Beleg beim Mandanten anfragen."
+                pl.when(pl.col("booking_date").is_null() | pl.col("amount").is_null())
+                .then(
+                    pl.lit(
+                        "Buchungstag oder Betrag des Umsatzes ist nicht lesbar (siehe Befund); "
+                        "ohne beide sucht der Abgleich keinen Beleg. Korrigieren Sie den "
+                        "Kontoauszug oder ordnen Sie von Hand zu."
+                    )
+                )
+                .otherwise(
+                    pl.lit(
+                        "Kein Beleg passt (Betrag 95–100 %, Datum 60 Tage davor bis 7 danach, "
+                        "Rechnungsnummer): Beleg beim Mandanten anfragen."
+                    )
+                )
             ),
         )
         .with_columns(pl.col("bucket").replace_strict(BUCKETS).alias("label"))

@@ -74,7 +74,9 @@ def match(
             detect_profile("receipts", receipts) if receipts_profile == "auto" else receipts_profile
         )
         result = match_bank_lines(bank.frame, load_receipts(receipts, profile=chosen).frame)
-        asked = _ask(result, bank.frame, client, str(recipient), sender) if ask else []
+        asked, already = (
+            _ask(result, bank.frame, client, str(recipient), sender) if ask else ([], [])
+        )
     except WorkbenchError as error:
         raise _fail(error) from error
     counts = {row["bucket"]: row["lines"] for row in result.counts().iter_rows(named=True)}
@@ -88,12 +90,16 @@ def match(
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
     else:
-        _print_table(result, bank.frame.height, asked)
+        _print_findings(bank.findings)
+        _print_table(result, bank.frame.height, asked, already)
     raise typer.Exit(2 if counts["no_receipt"] else 1 if counts["unclear"] else 0)
 
 
-def _ask(result, bank: pl.DataFrame, client: str, recipient: str, sender: str | None) -> list:
-    """One "Beleg fehlt" talk per bank line without receipt (none twice for the same line)."""
+def _ask(
+    result, bank: pl.DataFrame, client: str, recipient: str, sender: str | None
+) -> tuple[list, list[int]]:
+    """One "Beleg fehlt" talk per bank line without receipt (none twice for the same line);
+    returns the talks asked and the open talks that already ask for the other lines."""
     import polars as pl
 
     from workbench.config import load_settings
@@ -105,7 +111,7 @@ def _ask(result, bank: pl.DataFrame, client: str, recipient: str, sender: str | 
     asked = []
     with TalkStore.open(load_settings()) as store:
         already = {
-            talk.item_id
+            talk.item_id: talk.id
             for talk in store.talks(client=client, item_ids=values["line_id"].to_list())
             if talk.status != "geschlossen"
         }
@@ -127,10 +133,29 @@ def _ask(result, bank: pl.DataFrame, client: str, recipient: str, sender: str | 
                 text=MISSING_RECEIPT,
             )
             asked.append({"talk": talk.id, "line_id": row["line_id"]})
-    return asked
+    return asked, sorted(already.values())
 
 
-def _print_table(result, lines: int, asked: list) -> None:
+def _print_findings(findings: pl.DataFrame) -> None:
+    """What loading the statements found (an unreadable date or amount), before the buckets:
+    such a line cannot be matched by date or amount."""
+    import polars as pl
+
+    if findings.is_empty():
+        return
+    _print_frame(
+        findings.select(
+            pl.format("{}:{}", "source", pl.col("row").fill_null("")).alias("Zeile"),
+            pl.col("source_column").fill_null("").alias("Spalte"),
+            pl.col("value").fill_null("").alias("Wert"),
+            pl.col("message").alias("Meldung"),
+        ),
+        title=f"Befunde beim Laden ({findings.height})",
+        limit=200,
+    )
+
+
+def _print_table(result, lines: int, asked: list, already: list[int]) -> None:
     import polars as pl
 
     from workbench.german import number_expr
@@ -159,4 +184,9 @@ def _print_table(result, lines: int, asked: list) -> None:
         _out.print(
             f"{len(asked)} Frage(n) 'Beleg fehlt' angelegt (Talks "
             f"{', '.join(str(a['talk']) for a in asked)}); senden mit 'workbench talk send'."
+        )
+    if already:
+        _out.print(
+            f"{len(already)} Umsätze ohne Beleg haben schon eine offene Frage (Talks "
+            f"{', '.join(str(talk) for talk in already)})."
         )
