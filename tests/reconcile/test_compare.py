@@ -135,6 +135,9 @@ def test_sources_nobody_sent():
     # Not sent and not booked: only in the source.
     [only] = run(expected, bookings(origin=None), sources).to_dicts()
     assert (only["kind"], only["source"], only["row"]) == ("nur_in_quelle", "belege.csv", 9)
+    # Tour 28 #3: nothing was sent, so "gesendet" stays empty (the message names the amount).
+    assert (only["sent"], only["booked"]) == (None, None)
+    assert "9,99 €" in only["message"]
     # Not sent, but DATEV has it: booked by someone else, pointing at the source row.
     booked = bookings(("Q-1", "8400", "10100", "8400", 999), origin=None)
     [other] = run(expected, booked, sources).to_dicts()

@@ -39,6 +39,7 @@ DIFFERENCES_SCHEMA = pl.Schema(
     }
 )
 _BOOKING = ["belegfeld1", "debit", "credit", "cents"]
+_SENT_KINDS = ("nicht_gebucht", "abweichend")
 # Exact pairing: all keys first; then bookings with an account left to DATEV on the other key.
 _PASSES = (
     (_BOOKING, None),
@@ -189,7 +190,8 @@ def _row(kind: str, expected: Row | None, *, booked: Row | None = None) -> Row:
         "kind": kind,
         "belegfeld1": base.get("belegfeld1") or "",
         "account": account,
-        "sent": _signed(expected, account) if expected and kind != "nicht_gesendet" else None,
+        # A source row nobody sent has nothing under "gesendet" (its message names the amount).
+        "sent": _signed(expected, account) if expected and kind in _SENT_KINDS else None,
         "booked": _signed(booked, account) if booked else None,
         "source": base.get("source_file"),
         "row": base.get("source_row"),
