@@ -262,6 +262,7 @@ def test_excel_output_reads_back_typed_and_safe(env, tmp_path):
     injected = next(row for row in rows if "HYPERLINK" in str(row[1]))
     assert injected[1] == "'=HYPERLINK(1)"
     assert injected[4] == 1234.56
+    assert injected[0] == "nicht gesendet"  # tour 28 #7: as the table says, not the code
     accounts = {row[0]: row for row in book["Konten"].iter_rows(values_only=True)}
     assert accounts["4930"][1] == "Bürobedarf"
     assert isinstance(accounts["8300"][3], float)

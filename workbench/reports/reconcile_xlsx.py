@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.reconcile.tables import KIND_LABELS
 from workbench.spreadsheets import neutralise_cell
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def write_reconciliation(result: Reconciliation, path: Path) -> Path:
     for row in result.differences.iter_rows(named=True):
         sheet.append(
             [
-                _text(row["kind"]),
+                _text(KIND_LABELS.get(row["kind"], row["kind"])),
                 _text(row["belegfeld1"]),
                 _text(row["account"]),
                 _euros(row["sent"]),
