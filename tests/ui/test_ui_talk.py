@@ -48,6 +48,14 @@ def test_talk_filter_thread_ask_and_close(make_app, connection):
     talk_tab.status.value = "beantwortet"
     talk_tab.choice.value = 1
     assert "Rechnung.pdf" in talk_tab.thread.value and "#fff3b8" in talk_tab.thread.value
+    # Tour 28 #6: times as the client page shows them (Berlin, 31.01.2026 14:03), no "UTC".
+    from workbench.german import format_datetime
+
+    with TalkStore.open(connection.settings) as store:
+        asked_at = store.get(1).visible_messages[0].at
+    assert f"M. Muster · {format_datetime(asked_at)} ·" in talk_tab.thread.value
+    assert "UTC" not in talk_tab.thread.value
+    assert "seed" not in app.tabs["talk"].needs
 
     app.tabs["checks"].check.click()  # the upload is the Belegbild now
     talk_tab.refresh()

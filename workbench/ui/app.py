@@ -43,7 +43,7 @@ S = TypeVar("S", bound=Step)
 class TalkStep(TabStep):
     key = "talk"
     title = "Mandantentalk"
-    needs = "Fragen an den Mandanten zu Positionen, seine Antworten und Belege (seed 002)."
+    needs = "Fragen an den Mandanten zu Positionen, seine Antworten und Belege."
     tab_class = TalkTab
 
 

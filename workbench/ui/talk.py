@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import polars as pl
 
+from workbench.german import format_datetime
 from workbench.talk import INTERN, Item, TalkStore
 from workbench.talk.store import Talk
 from workbench.ui.tables import frame_html, message_html, set_options
@@ -151,7 +152,7 @@ class TalkTab:
                 f'<div class="wb-bubble" style="max-width:70%;margin:4px 0;padding:6px 10px;'
                 f'border-radius:8px;{side}">'
                 f'<div style="color:#666;font-size:90%">{html.escape(message.sender)} · '
-                f"{html.escape(message.at[:16].replace('T', ' '))} UTC · "
+                f"{html.escape(format_datetime(message.at))} · "
                 f"{html.escape(message.delivery)}</div>"
                 f"<div style='white-space:pre-wrap'>{html.escape(message.text)}</div>{files}</div>"
             )
