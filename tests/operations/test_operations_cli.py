@@ -234,3 +234,23 @@ def test_backfill_with_blocked_rows_names_them_and_exits_2(tmp_path, datev):
     assert "1 Übertragung(en) gesendet" in result.stdout
     assert "Nicht übernommen – Januar 2026 (6)" in result.stdout
     assert "31.02.2026" in result.stdout and "pos.unbalanced" in result.stdout
+
+
+def test_schedules_and_their_test_report_speak_german(tmp_path, datev):
+    """Tour 28 #5: "monthly um 04:00", "daily 04:00", Schwere "error", Quellart "pos"."""
+    (tmp_path / "kasse").mkdir()
+    (tmp_path / "kasse" / "pos.csv").write_bytes((SAMPLES / "pos_lightspeed.csv").read_bytes())
+    added = invoke(
+        "schedule", "add", "kasse", "--client", CLIENT, "--kind", "pos",
+        "--source", tmp_path / "kasse" / "*.csv", "--pos-mapping", POS_MAPPING,
+        "--every", "monthly", "--from", "2026-01",
+    )  # fmt: skip
+    assert "monatlich um 04:00" in added.stdout, added.stdout
+    assert "monatlich 04:00" in invoke("schedule", "list").stdout
+    assert invoke("schedule", "run-due").exit_code == 2  # the sample has errors
+    report = (load_settings().home / "test" / "kasse" / "2026-01" / "bericht.html").read_text(
+        encoding="utf-8"
+    )
+    assert "<td>Fehler</td>" in report and "<td>error</td>" not in report
+    assert "Kassenumsätze" in report and "<td>pos</td>" not in report
+    assert "Wert nicht lesbar (field.unparseable)" in report

@@ -22,6 +22,7 @@ from workbench.cli._app import (
     app,
 )
 from workbench.errors import WorkbenchError
+from workbench.kinds import kind_spec
 
 if TYPE_CHECKING:
     from workbench.operations import PeriodOutcome
@@ -33,6 +34,8 @@ schedule_app = typer.Typer(
 )
 app.add_typer(schedule_app, name="schedule")
 
+#: ``--every`` as a person reads it.
+EVERY_WORDS = {"daily": "täglich", "weekly": "wöchentlich", "monthly": "monatlich"}
 STATUS_WORDS = {
     "done": "erledigt",
     "failed": "fehlgeschlagen",
@@ -104,8 +107,9 @@ def add(
     except WorkbenchError as error:
         raise _fail(error) from error
     _out.print(
-        f"Zeitplan {schedule.name} angelegt: {schedule.kind} für {schedule.client}, "
-        f"{schedule.every} um {schedule.at:%H:%M}, ab {schedule.first:%d.%m.%Y}, im Testmodus. "
+        f"Zeitplan {schedule.name} angelegt: {kind_spec(schedule.kind).label} für "
+        f"{schedule.client}, {EVERY_WORDS.get(schedule.every, schedule.every)} um "
+        f"{schedule.at:%H:%M}, ab {schedule.first:%d.%m.%Y}, im Testmodus. "
         f"Prüfen Sie die Testdateien, dann 'workbench schedule go-live {schedule.name}'.",
         highlight=False,
     )
@@ -151,8 +155,8 @@ def list_(
                 {
                     "Name": row["name"],
                     "Mandant": row["client"],
-                    "Art": row["kind"],
-                    "Rhythmus": f"{row['every']} {row['at']}",
+                    "Art": kind_spec(row["kind"]).label,
+                    "Rhythmus": f"{EVERY_WORDS.get(row['every'], row['every'])} {row['at']}",
                     "Lieferung": row["deliver"],
                     "Modus": "live" if row["mode"] == "live" else "Test",
                     "Letzter Lauf": (

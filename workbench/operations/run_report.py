@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.findings import summarize_findings
+from workbench.german import SEVERITY_LABELS, rule_title
+from workbench.kinds import kind_spec
 from workbench.operations.periods import BERLIN
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ def write_run_report(outcome: PeriodOutcome, mapped: MappedRun, *, folder: Path)
     facts = _rows(
         [
             ("Mandant", outcome.client),
-            ("Quellart", outcome.kind),
+            ("Quellart", kind_spec(outcome.kind).label),
             ("Zeitraum", outcome.period.label),
             ("Zeilen im Zeitraum", _number(outcome.rows)),
             ("DATEV-Datensätze", _number(outcome.records)),
@@ -77,7 +79,8 @@ def write_run_report(outcome: PeriodOutcome, mapped: MappedRun, *, folder: Path)
         rules = (
             "<h2>Befunde je Regel</h2><table><tr><th>Regel</th><th>Schwere</th><th>Anzahl</th></tr>"
             + "".join(
-                f"<tr><td>{html.escape(rule)}</td><td>{html.escape(severity)}</td>"
+                f"<tr><td>{html.escape(f'{rule_title(rule)} ({rule})')}</td>"
+                f"<td>{html.escape(SEVERITY_LABELS.get(severity, severity))}</td>"
                 f"<td>{_number(count)}</td></tr>"
                 for rule, severity, count in summary.iter_rows()
             )
