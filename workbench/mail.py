@@ -223,6 +223,12 @@ def _reason(error: BaseException) -> str:
         return "Zeitüberschreitung"
     if isinstance(error, ConnectionRefusedError):
         return "Verbindung abgelehnt"
+    if isinstance(error, smtplib.SMTPNotSupportedError) and "STARTTLS" in str(error):
+        return (
+            "er bietet kein STARTTLS an. Nehmen Sie smtps:// (TLS ab dem ersten Byte, Port "
+            "465) oder einen Server mit STARTTLS; nur ein Server auf diesem Rechner darf ohne "
+            "TLS (?tls=none)."
+        )
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"TLS-Zertifikat nicht vertrauenswürdig ({error.verify_message})"
     return f"{type(error).__name__}: {error}"

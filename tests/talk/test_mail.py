@@ -116,3 +116,23 @@ def test_unreachable_server(monkeypatch, tmp_path):
     settings = smtp_settings(load_settings())
     with pytest.raises(MailError, match="nicht erreichbar"):
         send_messages(settings, [compose(settings, to="a@b.de", subject="x", text="x")])
+
+
+def test_a_server_without_starttls_is_named_in_german(monkeypatch):
+    """Tour 28 #19: "… SMTPNotSupportedError: STARTTLS extension not supported by server."."""
+    from aiosmtpd.controller import Controller
+    from smtp_server import Inbox, _free_port
+
+    port = _free_port()
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        monkeypatch.setenv("WORKBENCH_SMTP_URL", f"smtp://127.0.0.1:{port}")
+        monkeypatch.setenv("WORKBENCH_SMTP_FROM", "kanzlei@example.de")
+        settings = smtp_settings(load_settings())
+        with pytest.raises(MailError) as raised:
+            send_messages(settings, [compose(settings, to="a@b.de", subject="x", text="x")])
+    finally:
+        controller.stop()
+    assert "bietet kein STARTTLS an" in str(raised.value)
+    assert "smtps://" in str(raised.value) and "SMTPNotSupportedError" not in str(raised.value)
