@@ -202,3 +202,15 @@ def test_only_hashes_of_tokens_are_stored(store):
     token = store.issue_token(A, "chef@mandant.de", valid_for=timedelta(days=1))
     dump = "\n".join(store._db.iterdump())
     assert token not in dump
+
+
+def test_unknown_paths_and_methods_answer_with_a_german_page_and_the_headers(page, store):
+    """Tour 28 #20: ``/nichtda`` answered a bare English "Not Found" without the headers."""
+    with httpx.Client(base_url=page.url) as browser:
+        missing = browser.get("/nichtda")
+        wrong = browser.post("/talk.css")
+    assert missing.status_code == 404 and "Nicht gefunden" in missing.text
+    assert wrong.status_code == 405 and "Nicht gefunden" in wrong.text
+    for answer_ in (missing, wrong):
+        assert answer_.headers["content-type"].startswith("text/html")
+        assert "frame-ancestors 'none'" in answer_.headers["content-security-policy"]

@@ -129,7 +129,12 @@ def build_talk_app(
         Route("/talk.css", page.stylesheet),
         Route("/_health", page.health),
     ]
-    return BodyLimit(Starlette(routes=routes), MAX_BODY_BYTES)
+    # An unknown address or method gets the same German page and headers as a foreign talk.
+    handlers = {status: page.not_found for status in (404, 405)}
+    return BodyLimit(
+        Starlette(routes=routes, exception_handlers=handlers),
+        MAX_BODY_BYTES,
+    )
 
 
 class ClientPage:
@@ -158,6 +163,9 @@ class ClientPage:
 
     def denied(self) -> HTMLResponse:
         return self.render("denied.html", 403)
+
+    async def not_found(self, request: Request, error: Exception) -> HTMLResponse:
+        return self.render("not_found.html", getattr(error, "status_code", 404))
 
     def signed_in(self, request: Request) -> PageSession | None:
         """The session if it exists and passed the password step (if one is required)."""
