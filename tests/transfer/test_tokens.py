@@ -175,8 +175,12 @@ def test_a_token_for_one_datenbestand_is_not_used_for_another(kanzlei):
     interactive_login(kanzlei, offline=True, service="buchungsdatenservice", client="455148-1")
     with connect() as connection:
         assert connection.datev.client_basics("455148-1")["client_number"] == 1
-        with pytest.raises(DatevApiError, match="gilt für den Datenbestand 455148-1"):
+        with pytest.raises(DatevApiError, match="gilt für den Datenbestand 455148-1") as raised:
             connection.datev.client_basics("455148-2")
+    # Tour 28 #8: a Langzeittoken's Bestand cannot be chosen afterwards ('tokens select'
+    # refuses it): the message names the login for 455148-2 only.
+    assert "tokens select" not in str(raised.value)
+    assert "workbench login --offline --client 455148-2" in str(raised.value)
 
 
 def test_select_gives_a_short_token_its_datenbestand(kanzlei):

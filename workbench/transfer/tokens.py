@@ -374,10 +374,20 @@ class TokenRouter:
             if entry.datenbestand in (None, client):
                 return session
         bound = ", ".join(sorted({entry.datenbestand or "" for entry, _ in serving}))
+        first = serving[0][0]
+        login = f"workbench login --client {client} --service {first.service}"
+        # A Langzeittoken's Bestand is fixed before its login; only a Kurzzeittoken's can be
+        # chosen afterwards ('tokens select' refuses a Langzeittoken).
+        what_to_do = (
+            f"Fordern Sie einen Zugangsschlüssel für {client} an: "
+            f"{login.replace('login', 'login --offline', 1)}"
+            if all(entry.long for entry, _ in serving)
+            else f"Wählen Sie den Bestand ('workbench tokens select {first.id} --client "
+            f"{client}') oder fordern Sie einen Zugangsschlüssel an: {login}"
+        )
         raise DatevApiError(
             f"Der Zugangsschlüssel gilt für den Datenbestand {bound}, nicht für {client}. "
-            f"Wählen Sie den Bestand ('workbench tokens select ID --client {client}') oder "
-            f"fordern Sie einen Zugangsschlüssel für {client} an.",
+            f"{what_to_do}.",
             status=403,
         )
 
