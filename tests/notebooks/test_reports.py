@@ -137,6 +137,8 @@ def test_report_without_sources_shows_the_datev_side_of_the_month(shared_sandbox
     page = out.read_text(encoding="utf-8")
     assert "Ohne Quelldateien" in page
     assert "Übertragungen für Januar 2026" in page
+    # Tour 28 #9: the browser tab (and a bookmark) said "Notebook".
+    assert "<title>Monatsabgleich 455148-1: Januar 2026</title>" in page
 
 
 def test_several_clients_get_one_report_each_and_an_overview(shared_sandbox, tmp_path):

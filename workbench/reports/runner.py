@@ -63,6 +63,7 @@ def run_report(
     import papermill
 
     from workbench.clients import normalise_client_id, normalise_month
+    from workbench.german import format_month
 
     client, period = normalise_client_id(client), normalise_month(period)
 
@@ -87,7 +88,9 @@ def run_report(
             f"Der Bericht für {client} ist in Zelle {error.exec_count} "
             f"gescheitert: {error.ename}: {error.evalue}"
         ) from error
-    _write_html(executed, out)
+    # The browser tab and a bookmark name the report (nbconvert's default: "Notebook").
+    title = f"Monatsabgleich {client}: {format_month(period)}"
+    _write_html(executed, out, title=f"Testdatei – {title}" if test else title)
     details = json.loads(result_path.read_text(encoding="utf-8"))
     return ReportResult(
         client=client, html=out, exit_code=int(details["exit_code"]), details=details
@@ -108,7 +111,7 @@ def run_investigation(transfer_id: str, out: Path) -> Path:
             f"Die Untersuchung der Übertragung {transfer_id} ist in Zelle {error.exec_count} "
             f"gescheitert: {error.ename}: {error.evalue}"
         ) from error
-    _write_html(executed, out)
+    _write_html(executed, out, title=f"Untersuchung der Übertragung {transfer_id[:8]}")
     return out
 
 
@@ -130,8 +133,9 @@ def _execute(notebook: str, executed: Path, parameters: dict, cwd: Path) -> None
         )
 
 
-def _write_html(executed: Path, out: Path) -> None:
-    """The executed notebook as HTML: outputs only (the notebook's code and notes hidden)."""
+def _write_html(executed: Path, out: Path, *, title: str) -> None:
+    """The executed notebook as HTML: outputs only (the notebook's code and notes hidden),
+    ``title`` in the browser's tab."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -140,8 +144,11 @@ def _write_html(executed: Path, out: Path) -> None:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         exclude_markdown=True,  # the notebook's own notes; the report has its header
+        language_code="de",
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(notebook)
     out.write_text(body, encoding="utf-8")
 
 
