@@ -79,6 +79,15 @@ def test_the_flow_runs_in_datevs_order_and_each_step_says_what_it_needs(make_app
     assert "Zuerst im Schritt „Quellen“" in app.steps["checks"].state.value
 
 
+def test_preview_after_a_check_says_what_to_click_not_its_intro_again(make_app):
+    """Tour 28 #22: before "Abbilden" the intro sentence stood twice (heading and state)."""
+    app = _checked(make_app)
+    app.go("preview")
+    preview = app.steps["preview"]
+    assert "„Abbilden“" in preview.state.value
+    assert "Braucht eine Prüfung" not in preview.state.value
+
+
 def test_steps_can_be_added_to_the_flow(make_app):
     from workbench.ui import Step
 

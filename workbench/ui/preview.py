@@ -232,7 +232,9 @@ class PreviewStep(Step):
         session = self.app.session
         if session.mapped is None:
             self.say(
-                self.needs if session.run is not None else "Zuerst im Schritt „Prüfen“ prüfen."
+                "Geprüft. Klicken Sie auf „Abbilden“: gesperrte Zeilen (Fehler) fehlen darin."
+                if session.run is not None
+                else "Zuerst im Schritt „Prüfen“ prüfen."
             )
 
 
