@@ -308,6 +308,8 @@ def test_preview_is_one_row_per_datev_record_in_datevs_words(make_app):
     assert "Quelle: GrossAmount = »715,24« (receipts_juston_expense.csv:3)" in body
     assert "Quelle: ReceiptDate = »07.01.2026«" in body
     assert "receipts_juston_expense.csv:3<" in body
+    # Tour 28 #21: the Belegbild as the user names it, not the server's path to it.
+    assert ">BEL-000402.pdf<" in body and "/belege/BEL-000402.pdf" not in body
     pages = [preview.table.show(number) or preview.table.html.value for number in range(13)]
     assert any("data-severity='warning'" in text for text in pages)  # findings on the cell
 

@@ -65,7 +65,10 @@ def _columns(records: pl.DataFrame) -> list[tuple[str, str]]:
 
 
 def _display_values(records: pl.DataFrame) -> pl.DataFrame:
-    """The page's records as shown: amounts without sign plus Soll/Haben (LedgerImport)."""
+    """The page's records as shown: amounts without sign plus Soll/Haben (LedgerImport), the
+    Belegbild by its file name."""
+    if "attachment" in records.columns:  # the file the user knows, not where it lies here
+        records = records.with_columns(pl.col("attachment").str.extract(r"([^/\\]+)$"))
     if "amount" not in records.columns or "Soll/Haben-Kennzeichen" in records.columns:
         return records
     kind = pl.col("document_kind") if "document_kind" in records.columns else pl.lit("")
