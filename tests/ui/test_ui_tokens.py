@@ -69,3 +69,12 @@ def test_kanzlei_selector_switches_connection_and_tabs(tab, _isolated_home, monk
         )
     finally:
         app.close()
+
+
+def test_the_datenbestand_hint_is_the_chosen_mandant(make_app):
+    """Tour 28 #14: the field showed "455148-1" while 455148-2 was chosen."""
+    app = make_app(client="455148-2")
+    tokens = app.tabs["tokens"]
+    assert tokens.bestand.placeholder == "455148-2"
+    app.steps["client"].client.value = "455148-3"
+    assert tokens.bestand.placeholder == "455148-3"

@@ -104,6 +104,8 @@ class TokensTab:
         return self.app.session.connection.settings
 
     def refresh(self) -> None:
+        # A Langzeittoken is usually wanted for the Mandant at hand.
+        self.bestand.placeholder = self.app.session.client or "455148-1"
         registry = open_registry(self._settings)
         now = time.time()
         rows = [entry.overview(now) for entry in registry.entries()] if registry else []
