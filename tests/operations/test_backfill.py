@@ -147,3 +147,21 @@ def test_killed_in_month_six_resumes_at_month_six(tmp_path, datev):
     with ScheduleStore(ledger_path) as store:
         june = [run.status for run in store.runs() if run.period == "2025-06"]
     assert june[0] == "interrupted"
+
+
+def test_a_month_that_sent_nothing_is_sent_once_its_rows_are_fixed(tmp_path, datev):
+    """Tour 28 #23: every row of January blocked, nothing sent; after the source is fixed, the
+    next backfill skipped January as "bereits übertragen" and never sent it."""
+    folder = tmp_path / "kasse"
+    day = write_day(folder, dt.date(2025, 1, 3))
+    good = day.read_text(encoding="utf-8")
+    day.write_text(good.replace("03.01.2025", "3l.01.2025"), encoding="utf-8")  # no date
+    options = {"first": "2025-01", "last": "2025-01"}
+    broken = backfill(client=CLIENT, kind="pos", sources=[str(folder / "*.csv")],
+                      pos_mapping=POS_MAPPING, **options)  # fmt: skip
+    assert [o.transfers for o in broken.outcomes] == [()] and broken.outcomes[0].blocked
+    day.write_text(good, encoding="utf-8")
+    fixed = backfill(client=CLIENT, kind="pos", sources=[str(folder / "*.csv")],
+                     pos_mapping=POS_MAPPING, **options)  # fmt: skip
+    assert [(o.status, len(o.transfers)) for o in fixed.outcomes] == [("done", 1)]
+    assert months_at_datev(datev) == ["2025-01"]

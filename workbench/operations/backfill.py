@@ -125,7 +125,10 @@ def backfill(
             again = [p.key for p in periods if p.key in sent and p.key not in done]
             if mode == "all" and again and confirm is not None and not confirm(again):
                 raise BackfillCancelled("Abgebrochen: nichts erneut übertragen.")
-            skip = done | (sent if mode == "missing" else set())
+            # "missing": a month with a live transfer is done (a month that sent nothing, its
+            # rows all blocked, runs again: fixed since, they go now). "all": the months this
+            # re-transfer already ran (resumed after a crash).
+            skip = sent if mode == "missing" else done
             stopped = False
             for period in periods:
                 if stopped:
