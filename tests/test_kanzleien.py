@@ -95,6 +95,18 @@ def test_list_and_select_kanzleien(_isolated_home):
     assert "Kanzlei Süd" in table.stdout and "Sandbox" in table.stdout
 
 
+def test_a_name_in_other_case_is_the_existing_kanzlei(_isolated_home, monkeypatch):
+    """Tour 28 #24: ``--kanzlei "kanzlei nord"`` made a second, empty Kanzlei beside "Kanzlei
+    Nord" (on Windows and macOS the same folder under two names)."""
+    (_isolated_home / "kanzleien" / NORD).mkdir(parents=True)
+    monkeypatch.setenv("WORKBENCH_KANZLEI", "kanzlei nord")
+    assert current_kanzlei() == NORD
+    assert workbench_home() == _isolated_home / "kanzleien" / NORD
+    monkeypatch.setenv("WORKBENCH_KANZLEI", "STANDARD")
+    assert (current_kanzlei(), workbench_home()) == (DEFAULT_KANZLEI, _isolated_home)
+    assert list_kanzleien() == [DEFAULT_KANZLEI, NORD]
+
+
 def test_settings_are_never_inherited_from_another_kanzlei(tmp_path, monkeypatch):
     config = tmp_path / "workbench.toml"
     config.write_text(

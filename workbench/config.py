@@ -95,15 +95,24 @@ def kanzlei_name(value: str) -> str:
 def current_kanzlei() -> str:
     """The selected Kanzlei: ``$WORKBENCH_KANZLEI`` (set by ``workbench --kanzlei``) or
     "Standard"."""
-    return kanzlei_name(os.environ.get("WORKBENCH_KANZLEI") or DEFAULT_KANZLEI)
+    return _as_spelled(kanzlei_name(os.environ.get("WORKBENCH_KANZLEI") or DEFAULT_KANZLEI))
 
 
 def kanzlei_home(name: str, *, installation: Path | None = None) -> Path:
     """The state directory of Kanzlei ``name``: the installation home for "Standard" (as before
     there were Kanzleien), ``kanzleien/<name>`` below it for every other one."""
     base = installation or installation_home()
-    name = kanzlei_name(name)
+    name = _as_spelled(kanzlei_name(name), installation=base)
     return base if name == DEFAULT_KANZLEI else base / "kanzleien" / name
+
+
+def _as_spelled(name: str, *, installation: Path | None = None) -> str:
+    """``name`` as the existing Kanzlei spells it, whatever the case: "kanzlei nord" is
+    "Kanzlei Nord" (on Windows and macOS its folder anyway), never a second, empty one."""
+    for known in list_kanzleien(installation=installation):
+        if known.casefold() == name.casefold():
+            return known
+    return name
 
 
 def workbench_home() -> Path:
