@@ -180,3 +180,29 @@ def test_unreachable_cluster_is_one_german_line(many_clients):
     with pytest.raises(ConfigError, match="nicht erreichbar"):
         fan_out("check", period=PERIOD, cluster="tcp://127.0.0.1:9")
     assert Path.cwd()  # nothing else to clean up
+
+
+def test_a_report_whose_files_match_nothing_fails_like_the_check(many_clients, tmp_path):
+    """Tour 28 #25: ``report --all-clients`` listed such a Mandant as "fertig, 0 Fehler" (its
+    report: "Es wurde keine Quelldatei angegeben"), ``check --all-clients`` as failed."""
+    client = many_clients[0]
+    home = load_settings().home
+    (home / "settings.toml").write_text(
+        f'[clients."{client}"]\nsources = [{{kind = "receipts", files = ["nichtda/*.csv"]}}]\n',
+        encoding="utf-8",
+    )
+    settings = load_settings()
+    units = [
+        Unit(
+            action=action,
+            client=client,
+            period=PERIOD,
+            sources=tuple(settings.client_sources(client)),
+            options={"base": str(tmp_path), "out_dir": str(tmp_path / "out")},
+            environment=unit_environment(settings),
+        )
+        for action in ("check", "report")
+    ]
+    check, report = run_units(units, workers=1)
+    assert check.failed and report.failed, report
+    assert "passt keine Datei" in (report.error or "") and report.error == check.error

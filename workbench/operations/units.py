@@ -50,10 +50,25 @@ class UnitResult:
         return self.error is not None
 
 
+def _source_files(unit: Unit, source: dict, base: Path) -> list[Path]:
+    """The files of one of the Mandant's sources; none is an error (for report and check)."""
+    from workbench.sources.patterns import expand_files
+
+    files = expand_files(source.get("files") or [], base=base)
+    if not files:
+        raise ConfigError(
+            f"Mandant {unit.client}: für die Quelle {source.get('kind')} passt keine "
+            f"Datei zu files = {source.get('files') or []} in den Einstellungen."
+        )
+    return files
+
+
 def _report(unit: Unit) -> UnitResult:
     from workbench.reports import run_report
 
     options = unit.options
+    for source in unit.sources:  # as the check: a pattern that finds nothing is no report
+        _source_files(unit, source, Path(options["base"]))
     out = Path(options["out_dir"]) / f"bericht_{unit.client}_{unit.period}.html"
     result = run_report(
         client=unit.client,
@@ -81,18 +96,12 @@ def _check(unit: Unit) -> UnitResult:
     from workbench.checks import findings_json
     from workbench.pipeline import check_run, load_run
     from workbench.pipeline.connection import connect
-    from workbench.sources.patterns import expand_files
 
     base = Path(unit.options["base"])
     parts, rows = [], 0
     with connect() as connection:
         for source in unit.sources:
-            files = expand_files(source.get("files") or [], base=base)
-            if not files:
-                raise ConfigError(
-                    f"Mandant {unit.client}: für die Quelle {source.get('kind')} passt keine "
-                    f"Datei zu files = {source.get('files') or []} in den Einstellungen."
-                )
+            files = _source_files(unit, source, base)
             run = check_run(
                 load_run(source["kind"], files, profile=source.get("profile", "auto")),
                 client=unit.client,
