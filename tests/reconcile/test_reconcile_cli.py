@@ -67,3 +67,18 @@ def test_nothing_sent_and_nothing_booked_agree():
     result = invoke("--client", "455148-1", "--period", "2026-02")
     assert result.exit_code == 0, result.stderr
     assert "Keine Abweichungen" in result.stdout
+
+
+def test_source_rows_left_out_are_said_before_the_differences():
+    """Tour 28 #4: "Keine Abweichungen" came first; that 18 source rows were blocked and so in
+    no line stood only after the account table."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    source = f"receipts={samples / 'receipts_juston_booking_detail.csv'}"
+    result = invoke("--client", "455148-1", "--period", "2026-01", "--source", source)
+    assert result.exit_code in (0, 2), result.stderr
+    text = result.stdout
+    assert "wegen Fehlern gesperrt" in text
+    first_table = min(text.index(word) for word in ("Abweichungen", "Je Konto") if word in text)
+    assert text.index("wegen Fehlern gesperrt") < first_table

@@ -110,6 +110,9 @@ def _print(result: Reconciliation) -> None:
         + (f", {format_count(counts['source'])} aus den Quellen" if result.with_sources else "")
         + "."
     )
+    # Before the verdict: rows of the sources in no line (blocked, other months).
+    for note in result.notes:
+        _out.print(f"Hinweis: {note}")
     if result.differences.height:
         table = Table(title=f"Abweichungen ({result.differences.height})", header_style="bold")
         for name in ("Art", "Belegfeld 1", "Konto", "gesendet", "gebucht", "Quelle", "Meldung"):
@@ -142,5 +145,3 @@ def _print(result: Reconciliation) -> None:
             _amount(row["booked"]),
         )
     _out.print(table)
-    for note in result.notes:
-        _out.print(f"Hinweis: {note}")
