@@ -136,6 +136,17 @@ def test_a_client_without_rights_says_why_and_shows_nothing_of_the_previous_one(
     assert all(run.client == "455148-3" for run in [app.session.run] if run is not None)
 
 
+def test_sources_step_says_which_line_of_a_file_is_invoices_and_which_positions(make_app):
+    """Tour 28 #26: an e-invoice stood twice in the table (1 row, 2 rows), alike but the count."""
+    app = make_app(client="455148-1", kind="invoices",
+                   files=[SAMPLES / "einvoice_RE-2026-0101_xrechnung_ubl.xml"])  # fmt: skip
+    sources = app.steps["sources"]
+    sources.load.click()
+    assert app.runner.last_error is None, app.runner.status.value
+    table = sources.summary.value
+    assert ">Inhalt<" in table and ">Rechnungen<" in table and ">Rechnungspositionen<" in table
+
+
 def test_sources_step_loads_what_was_typed_the_way_the_readme_writes_it(make_app, monkeypatch):
     monkeypatch.chdir(SAMPLES.parents[1] / "notebooks")  # where JupyterLab starts the kernel
     app = make_app(client="455148-1")

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 import ipywidgets as widgets
+import polars as pl
 
 from workbench.german import COLUMN_TITLES, format_count
 from workbench.kinds import KINDS
@@ -28,6 +29,9 @@ _SUMMARY = {
     key: COLUMN_TITLES[key]
     for key in ("file", "sheet", "variant", "encoding", "rows", "row_problems", "unmapped_columns")
 }
+#: What a line of the summary holds: a file of invoices has a line for its positions too.
+_CONTENT = {"positions": "Rechnungspositionen", "invoices": "Rechnungen"}
+_KIND_LABELS = {spec.kind.value: spec.label for spec in KINDS.values()}
 _PROBLEMS = {
     "message": "Meldung",
     "source": "Datei",
@@ -264,13 +268,18 @@ class SourcesStep(Step):
 
     def show(self) -> None:
         loaded = self.app.session.loaded
-        summary = loaded.result.summary().select(list(_SUMMARY))
+        summary = loaded.result.summary()
+        summary = summary.select(
+            "file",
+            pl.col("kind").replace(_CONTENT).replace(_KIND_LABELS).alias("content"),
+            *list(_SUMMARY)[1:],
+        )
         problems = loaded.result.findings.height
         self.summary.value = message_html(
             f"{format_count(loaded.frame.height)} Zeilen geladen (Profil {loaded.profile}); "
             f"{format_count(problems)} Zeilenprobleme.",
             level="warning" if problems else "ok",
-        ) + frame_html(summary, severity=None, labels=_SUMMARY)
+        ) + frame_html(summary, severity=None, labels={**_SUMMARY, "content": "Inhalt"})
         self.problems.set_frame(loaded.result.findings.select(list(_PROBLEMS)))
         self.problems.widget.layout.display = None if problems else "none"
         self.say("Geladen. Weiter mit „Prüfen“.", level="ok")
