@@ -3,9 +3,12 @@ word): blocked and skipped rows of a mapping, calls not billed, calls billed but
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from workbench.pipeline.results import MappedRun
 
 __all__ = ["LEFT_OUT_SCHEMA", "left_out"]
 
@@ -21,11 +24,10 @@ LEFT_OUT_SCHEMA = pl.Schema(
 )
 
 
-def left_out(run: Any) -> pl.DataFrame:
-    """One row per source row a mapped run (``MappedRun``) did not carry into DATEV's files,
-    in file order."""
+def left_out(run: MappedRun) -> pl.DataFrame:
+    """One row per source row a mapped run did not carry into DATEV's files, in file order."""
     parts = []
-    mapped = getattr(run, "mapping", None)
+    mapped = run.mapping
     if mapped is not None:
         parts.append(
             mapped.blocked.select(
@@ -47,7 +49,7 @@ def left_out(run: Any) -> pl.DataFrame:
                 "reason",
             )
         )
-    billing = getattr(getattr(run, "checked", None), "billing", None)
+    billing = run.checked.billing
     if billing is not None:
         parts.append(
             billing.not_billed.select(
@@ -59,7 +61,7 @@ def left_out(run: Any) -> pl.DataFrame:
                 "reason",
             )
         )
-    plan = getattr(run, "plan", None)
+    plan = run.plan
     if plan is not None and plan.findings.height:
         parts.append(
             plan.findings.group_by("source", "row", "item_id", maintain_order=True).agg(
@@ -68,7 +70,7 @@ def left_out(run: Any) -> pl.DataFrame:
                 pl.col("message").str.join(" ").alias("reason"),
             )
         )
-    frames = [part.cast(dict(LEFT_OUT_SCHEMA)).select(list(LEFT_OUT_SCHEMA)) for part in parts]
+    frames = [part.cast(LEFT_OUT_SCHEMA).select(list(LEFT_OUT_SCHEMA)) for part in parts]
     if not frames:
         return pl.DataFrame(schema=LEFT_OUT_SCHEMA)
     return pl.concat(frames).sort("source", "row", nulls_last=True, maintain_order=True)
