@@ -129,3 +129,23 @@ def test_canonical_bank_csv(tmp_path):
     )
     frame = load_bank(path).frame
     assert frame.row(0, named=True)["amount"] == -12.5 and frame["source_row"].to_list() == [2]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("auszug.sta", "garbage\n", "MT940"),
+        ("auszug.mt940", "Kontoauszug Januar\nnichts\n", "MT940"),
+        ("auszug.xml", "kein XML\n", "camt"),
+    ],
+)
+def test_a_statement_named_as_mt940_or_camt_that_is_none_says_so(tmp_path, name, content, said):
+    """Tour 28, defect 11: a broken MT940 file was read as a CSV table and reported as "enthält
+    nur die Kopfzeile und keine Datenzeilen"."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SourceError) as raised:
+        load_bank([path])
+    message = " ".join(raised.value.message.split())
+    assert said in message and name in message and "Kopfzeile" not in message, message
+    assert content.splitlines()[0] in message  # what the file starts with

@@ -23,6 +23,7 @@ import polars as pl
 from workbench.errors import SourceError
 from workbench.findings import concat_findings, findings_frame
 from workbench.sources.camt import read_camt
+from workbench.sources.csv_records import shorten
 from workbench.sources.encoding import decode_text
 from workbench.sources.loader import LoadResult, PathLike, SourceInfo, load_source
 from workbench.sources.mt940 import read_mt940
@@ -59,6 +60,36 @@ def sniff_bank_format(path: Path) -> str:
     return "csv"
 
 
+#: File name endings that promise a format (what online banking names its exports).
+_NAMED = {".sta": "mt940", ".mt940": "mt940", ".940": "mt940", ".xml": "camt"}
+_FORMAT_NAMES = {
+    "mt940": "ein MT940-Kontoauszug (beginnt mit ':20:' oder '{1:')",
+    "camt": "ein camt.053-Kontoauszug (XML, beginnt mit '<?xml' oder '<Document')",
+}
+
+
+def _refuse_misnamed(path: Path, kind: str) -> None:
+    """A file named as MT940 or camt whose content is neither is broken or something else: say
+    so, instead of reading it as a CSV table ("enthält nur die Kopfzeile")."""
+    promised = _NAMED.get(path.suffix.lower())
+    if promised is None or kind != "csv":
+        return
+    try:
+        with open(path, "rb") as handle:
+            head = decode_text(handle.read(4096)).text.lstrip("\ufeff \r\n\t")
+    except OSError:
+        return  # unreadable: the reader says so
+    first = head.splitlines()[0] if head else ""
+    raise SourceError(
+        f"Die Datei {path.name} ist nach ihrem Namen {_FORMAT_NAMES[promised]}, ihr Inhalt "
+        f"aber nicht: sie beginnt mit '{shorten(first) if first else '(leer)'}'. Exportieren Sie "
+        "den Kontoauszug im Online-Banking erneut als MT940 (STA), camt.053 (XML) oder CSV.",
+        file=path.name,
+        row=1,
+        value=first or None,
+    )
+
+
 def load_bank(files: PathLike | Iterable[PathLike], *, profile: str = "auto") -> LoadResult:
     """Load bank lines from camt, MT940 and CSV files (``profile`` applies to CSV only)."""
     paths = [Path(files)] if isinstance(files, str | os.PathLike) else [Path(f) for f in files]
@@ -69,6 +100,7 @@ def load_bank(files: PathLike | Iterable[PathLike], *, profile: str = "auto") ->
     infos: list[SourceInfo] = []
     for path in paths:
         kind = sniff_bank_format(path)
+        _refuse_misnamed(path, kind)
         if kind == "csv":
             chosen = _csv_profile(path) if profile in ("auto", None) else profile
             frame, found, info = load_source("bank", [path], profile=chosen)["bank"]
