@@ -154,3 +154,23 @@ def test_sample_statements_land_in_the_expected_buckets(name):
     assert result.lines["line_id"].to_list() == bank["line_id"].to_list()
     if name == "camt053.xml":
         assert by_amount[119.0] == by_amount[238.0] == "matched"  # each part of the batch
+
+
+def test_the_shipped_sample_statement_fits_the_sample_receipts():
+    """Tour 28, defect 12: the README's `bank match` had no statement to run on. The sample
+    (installed with the package, as the receipts are) meets each bucket."""
+    from workbench.resources import resource_path
+
+    samples = resource_path("samples")
+    bank = load_bank([samples / "kontoauszug_camt053.xml"])
+    receipts = load_receipts(
+        [
+            samples / "receipts_juston_booking_detail.csv",
+            samples / "receipts_juston_expense.csv",
+        ],
+        profile="juston",
+    )
+    result = match_bank_lines(bank.frame, receipts.frame)
+    counts = dict(result.counts().select("bucket", "lines").iter_rows())
+    assert counts == {"matched": 4, "unclear": 1, "no_receipt": 2}
+    assert bank.findings.is_empty()

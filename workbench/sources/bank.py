@@ -6,7 +6,7 @@ and ``source_row`` (the CSV line, the XML line of the ``Ntry``, the line of the 
 derived from the line's content (account, dates, amount, counterparty, purpose, reference) plus
 a counter for identical lines, and stays the same when the same statement is loaded again.
 
->>> result = load_bank("data/samples/bank/kontoauszug_camt053.xml")  # doctest: +SKIP
+>>> result = load_bank("data/samples/kontoauszug_camt053.xml")  # doctest: +SKIP
 >>> result.frame.columns[:4]  # doctest: +SKIP
 ['account_iban', 'booking_date', 'value_date', 'amount']
 """
