@@ -165,3 +165,32 @@ def test_a_month_that_sent_nothing_is_sent_once_its_rows_are_fixed(tmp_path, dat
                      pos_mapping=POS_MAPPING, **options)  # fmt: skip
     assert [(o.status, len(o.transfers)) for o in fixed.outcomes] == [("done", 1)]
     assert months_at_datev(datev) == ["2025-01"]
+
+
+def test_a_transfer_interrupted_in_a_month_is_resumed_by_the_next_backfill(
+    tmp_path, datev, monkeypatch
+):
+    """Tour 28 #23, second part: a backfill killed after January's transfer was registered
+    left it "Vorbereitet zur Übertragung"; the next backfill listed January as "bereits
+    übertragen" and nothing ever sent it (unless a later month's transfer happened to)."""
+    from workbench.transfer import jobs
+
+    exports(tmp_path / "kasse")
+    options = {"first": "2025-01", "last": "2025-01"}
+    sources = [str(tmp_path / "kasse" / "*.csv")]
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the process dies right after registering the transfer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "send_transfer", killed)
+        with pytest.raises(KeyboardInterrupt):
+            backfill(client=CLIENT, kind="pos", sources=sources, pos_mapping=POS_MAPPING,
+                     **options)  # fmt: skip
+    assert months_at_datev(datev) == []
+    again = backfill(client=CLIENT, kind="pos", sources=sources, pos_mapping=POS_MAPPING,
+                     **options)  # fmt: skip
+    [january] = again.outcomes
+    assert (january.status, len(january.transfers)) == ("done", 1), january
+    assert "fortgesetzt" in (january.error or "")
+    assert months_at_datev(datev) == ["2025-01"]  # sent once, by the resume

@@ -17,7 +17,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from workbench.config import Settings, load_settings
 from workbench.errors import ConfigError, WorkbenchError
@@ -76,6 +78,42 @@ def _skip(job: Job, period: Period, reason: str, status: str = "skipped") -> Per
     return PeriodOutcome(job.name, job.client, job.kind, period, job.mode, status, error=reason)
 
 
+def _resume_interrupted(
+    connection: Any, job: Job, months: set[str]
+) -> dict[str, Callable[[Period], PeriodOutcome]]:
+    """Finish the transfers of these months that a killed run left in progress (nobody holds
+    the client's sending lock): the ledger knows what DATEV already has, so nothing goes twice.
+    Per month, how to report it: ``done`` ("fortgesetzt") or ``failed`` with the reason."""
+    from workbench.pipeline.send import transfer_action
+    from workbench.transfer.senders import someone_sending
+
+    ledger = connection.ledger
+    if someone_sending(ledger, job.client):
+        return {}  # another process sends them: it finishes them itself
+    said: dict[str, list[tuple[str, str, str]]] = {}  # month -> (status, transfer, reason)
+    for transfer in ledger.in_progress(job.client):
+        if transfer.kind != job.kind or transfer.month not in months:
+            continue
+        try:
+            finished = transfer_action(connection, "resume", transfer.id)
+        except WorkbenchError as error:
+            reason = f"Übertragung {transfer.id} nicht fortgesetzt: {error}"
+            said.setdefault(transfer.month, []).append(("failed", transfer.id, reason))
+            continue
+        reason = f"fortgesetzt: Übertragung {finished.id} ({finished.local_status})"
+        said.setdefault(transfer.month, []).append(("done", finished.id, reason))
+    return {month: partial(_resumed, job, results) for month, results in said.items()}
+
+
+def _resumed(job: Job, results: list[tuple[str, str, str]], period: Period) -> PeriodOutcome:
+    failed = any(status == "failed" for status, _, _ in results)
+    return PeriodOutcome(
+        job.name, job.client, job.kind, period, job.mode, "failed" if failed else "done",
+        transfers=tuple(transfer for _, transfer, _ in results),
+        error="; ".join(reason for _, _, reason in results),
+    )  # fmt: skip
+
+
 def backfill(
     *,
     client: str,
@@ -129,12 +167,17 @@ def backfill(
             # rows all blocked, runs again: fixed since, they go now). "all": the months this
             # re-transfer already ran (resumed after a crash).
             skip = sent if mode == "missing" else done
+            resumed = _resume_interrupted(connection, job, {p.key for p in periods})
             stopped = False
             for period in periods:
                 if stopped:
                     outcome = _skip(
                         job, period, "nicht begonnen: ein früherer Monat fehlt", "waiting"
                     )
+                elif period.key in resumed:
+                    store.close_interrupted(job.id, period.key)
+                    outcome = resumed[period.key](period)
+                    stopped = outcome.status == "failed"
                 elif period.key in skip:
                     store.close_interrupted(job.id, period.key)
                     outcome = _skip(job, period, "bereits übertragen")
