@@ -29,3 +29,23 @@ def test_kasse_items_book_against_the_cash_account_as_the_buchungsstapel_does():
     per_account = dict(xml.select("Konto", saldo).iter_rows())
     assert per_account["1000"] == dict(extf.select("Konto", saldo).iter_rows())["1000"]
     assert per_account == dict(extf.select("Konto", saldo).iter_rows())
+
+
+def test_without_kontenbeschriftungen_the_accounts_have_datev_names(shared_sandbox, tmp_path):
+    """The Abgleich named Konto 1000 "Kasse" from DATEV while "Beträge je Konto" above it showed
+    "–" unless a Kontenbeschriftungen file was configured."""
+    from lxml import html as lxml_html
+
+    from workbench.reports import run_report
+
+    kasse = {"kind": "receipts", "files": [str(SAMPLES / "receipts_juston_kasse.csv")]}
+    result = run_report(client="455148-1", period="2026-01", sources=[kasse],
+                        out=tmp_path / "bericht.html", transfer=True)  # fmt: skip
+    tree = lxml_html.fromstring(result.html.read_text(encoding="utf-8"))
+    [heading] = tree.xpath("//h3[starts-with(., 'Beträge je Konto')]")
+    table = heading.xpath("following::table[1]")[0]
+    names = {
+        tr.xpath("./td")[0].text_content(): tr.xpath("./td")[1].text_content()
+        for tr in table.xpath(".//tbody/tr")
+    }
+    assert names["1000"] == "Kasse", names

@@ -228,7 +228,12 @@ def collect(
             data.previous, data.previous_from = _sum_accounts(previous_parts), "Quellen"
         else:
             data.previous, data.previous_from = _transferred_amounts(data, connection)
-        data.account_names = _account_names(connection.settings, client, base)
+        # the configured Kontenbeschriftungen first, else DATEV's own names (as the Abgleich
+        # shows them) for the accounts DATEV booked
+        data.account_names = {
+            **_datev_account_names(data.reconciliation),
+            **_account_names(connection.settings, client, base),
+        }
         data.talks = open_talks(connection.settings, client)
     data.findings = concat_findings([run.findings for run in data.runs])
     data.blocked = _blocked(data)
@@ -318,6 +323,14 @@ def _transferred_amounts(
     if not parts:
         return None, ""
     return _sum_accounts(parts), "Übertragungen"
+
+
+def _datev_account_names(reconciliation: Reconciliation | None) -> dict[str, str]:
+    """The Kontenbeschriftungen DATEV gave the Abgleich, by account number."""
+    if reconciliation is None or reconciliation.accounts.is_empty():
+        return {}
+    named = reconciliation.accounts.filter(pl.col("name").is_not_null())
+    return dict(named.select("account", "name").iter_rows())
 
 
 def _account_names(settings: Any, client: str, base: Path) -> dict[str, str]:
