@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from workbench.config import Settings, load_settings
 from workbench.errors import ConfigError, WorkbenchError
@@ -27,6 +27,9 @@ from workbench.kinds import kind_spec
 from workbench.operations.period_run import Job, PeriodOutcome, run_period
 from workbench.operations.periods import Period, periods_between
 from workbench.operations.store import ScheduleStore
+
+if TYPE_CHECKING:
+    from workbench.pipeline.connection import Connection
 
 __all__ = ["MODES", "BackfillCancelled", "BackfillResult", "backfill", "transferred_months"]
 
@@ -79,7 +82,7 @@ def _skip(job: Job, period: Period, reason: str, status: str = "skipped") -> Per
 
 
 def _resume_interrupted(
-    connection: Any, job: Job, months: set[str]
+    connection: Connection, job: Job, months: set[str]
 ) -> dict[str, Callable[[Period], PeriodOutcome]]:
     """Finish the transfers of these months that a killed run left in progress (nobody holds
     the client's sending lock): the ledger knows what DATEV already has, so nothing goes twice.
