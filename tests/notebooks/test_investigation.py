@@ -65,3 +65,25 @@ def test_status_investigate_writes_the_investigation_as_html(shared_sandbox, tmp
     page = out.read_text(encoding="utf-8")
     assert f"Übertragung {transfer.id}" in page and "Kasse" in page and "März 2026" in page
     assert "Gesendete DATEV-Felder" in page and "investigate(" not in page  # code hidden
+
+
+def test_sent_fields_leave_out_the_fields_no_line_fills():
+    """DATEV's formats have 125 (Buchungsstapel) or 254 (Debitoren/Kreditoren) fields, most of
+    them empty in any one file: the page shows the fields the transfer sent, accounts as
+    written."""
+    import polars as pl
+
+    from workbench.reports.investigate import _as_sent
+
+    sent = pl.DataFrame(
+        {
+            "Zeile": [3, 4],
+            "Konto": [70001, 70002],
+            "Name (Adressattyp Unternehmen)": ["Mühle Groß UG", None],
+            "Anrede": [None, None],
+            "Titel/Akad. Grad": ["", ""],
+        }
+    )
+    shown = _as_sent(sent)
+    assert shown.columns == ["Zeile", "Konto", "Name (Adressattyp Unternehmen)"]
+    assert shown["Konto"].to_list() == ["70001", "70002"]

@@ -77,6 +77,7 @@ def world(tmp_path_factory):
             "Rechnungseingang": "2",
             "Kasse": "2",
             "Buchungsstapel": "succeeded",
+            "Debitoren/Kreditoren": "succeeded",  # the Kreditoren's names, sent first
         }
         yield home, sandbox
 

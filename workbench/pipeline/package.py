@@ -322,12 +322,13 @@ def _package_extf(
         daily=mapped.checked.spec.daily_items,
         belegbilder=mapping_of(mapped).attachments,
     )
-    companions = _write_master_data(mapped, header, out_dir) if uploads else []
+    # beside the bookings they name: in the transfer's own folder, where the ledger finds them
+    master = _write_master_data(mapped, header, uploads[0].path.parent) if uploads else []
     return PackagedRun(
         mapped=mapped,
         out_dir=out_dir,
-        uploads=tuple(uploads),
-        written=(*files, *companions),
+        uploads=(*_master_data_uploads(master), *uploads),
+        written=(*files, *master),
         sent_before=sent_before,
     )
 
@@ -425,8 +426,8 @@ def _list_belegbilder(path: Path, bookings: pl.DataFrame, belegbilder: pl.DataFr
 
 
 def _write_master_data(mapped: MappedRun, header: ExtfHeader, out_dir: Path) -> list[Path]:
-    """Buchungsdatenservice: the Debitoren/Kreditoren travel as their own EXTF file. It is
-    written for the user and not sent: the ledger tracks bookings, not master data."""
+    """Buchungsdatenservice: the Debitoren/Kreditoren travel as their own EXTF file
+    (category 16), sent with the bookings."""
     from workbench.datev.extf import write_extf_files
 
     master = mapped.mapping.master_data if mapped.mapping is not None else None
@@ -434,6 +435,17 @@ def _write_master_data(mapped: MappedRun, header: ExtfHeader, out_dir: Path) -> 
         return []
     master_header = replace(header, category=16, format_version=None, date_from=None, date_to=None)
     return write_extf_files(master, master_header, directory=out_dir)
+
+
+def _master_data_uploads(paths: list[Path]) -> list[Upload]:
+    """The Debitoren/Kreditoren go to DATEV before the bookings (seed 001: the
+    Buchungsdatenservice "überträgt vollständige Buchungssätze/-stapel und die Stammdaten der
+    Kreditoren/Debitoren"), so the bookings arrive on named accounts. No ledger items: master
+    data books nothing, and sending it again only updates the accounts."""
+    from workbench.datev.extf_fields import DEBITOREN_KREDITOREN as MASTER
+    from workbench.transfer.jobs import Upload
+
+    return [Upload("extf", path, None, MASTER.name, items=()) for path in paths]
 
 
 def extf_header(mapped: MappedRun) -> ExtfHeader:

@@ -88,11 +88,16 @@ _EXTF_COLUMNS = (
 
 
 def _counting(ledger: Ledger, client: str) -> list[Transfer]:
+    """The transfers whose bookings DATEV has: sent, not refused, and not master data (the
+    Debitoren/Kreditoren of the Buchungsdatenservice name accounts, they book nothing)."""
+    from workbench.datev.extf_fields import DEBITOREN_KREDITOREN
+
     return [
         transfer
         for transfer in ledger.transfers(client=client)
         if transfer.local_status == "Transferiert"
         and transfer.datev_status not in NOT_BOOKED_STATUSES
+        and transfer.document_kind != DEBITOREN_KREDITOREN.name
     ]
 
 

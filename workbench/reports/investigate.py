@@ -150,12 +150,21 @@ def investigation_html(investigation: Investigation) -> str:
 
 
 def _as_sent(sent: pl.DataFrame) -> pl.DataFrame:
-    """Whole numbers of DATEV's fields are accounts, keys and years (Konto 8300, not 8.300):
-    shown as written, without thousands separators."""
-    return sent.with_columns(
+    """The fields the transfer filled, as written. DATEV's formats have 125 (Buchungsstapel)
+    or 254 (Debitoren/Kreditoren) fields and a file fills few of them: the empty ones would
+    hide the rest. Whole numbers are accounts, keys and years (Konto 8300, not 8.300): shown
+    without thousands separators."""
+    if sent.is_empty():
+        return sent
+    filled = sent.select(
+        (pl.col(name).is_not_null() & (pl.col(name).cast(pl.String) != "")).any()
+        for name in sent.columns
+    ).row(0)
+    kept = [name for name, used in zip(sent.columns, filled, strict=True) if used]
+    return sent.select(kept).with_columns(
         pl.col(name).cast(pl.String)
-        for name, dtype in sent.schema.items()
-        if dtype.is_integer() and name != "Zeile"
+        for name in kept
+        if sent.schema[name].is_integer() and name != "Zeile"
     )
 
 
