@@ -46,6 +46,10 @@ def test_a_failed_transfer_is_told_in_german_with_the_next_step(shared_sandbox):
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "content_hash" not in page and "transfer_id" not in page  # ledger internals
     assert "Position" in page and "Zeile" in page
+    # the audit log in words: what changed, not the ledger's JSON
+    assert "local_status" not in page and "document_kind" not in page
+    assert "Lokaler Status: Fehlgeschlagen" in page and "Beleg-Art: Rechnungseingang" in page
+    assert "Buchungsmonat: Februar 2026" in page
 
 
 def test_status_investigate_writes_the_investigation_as_html(shared_sandbox, tmp_path):

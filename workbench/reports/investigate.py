@@ -9,6 +9,7 @@ back from the uploaded files) and the checks re-run on those fields and files.
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,7 +139,11 @@ def investigation_html(investigation: Investigation) -> str:
         ("Gesendete DATEV-Felder", "", _as_sent(investigation.sent)),
         ("Erneute Prüfung der gesendeten Daten", "", investigation.recheck),
         ("Positionen", "", _german(investigation.items, ITEM_COLUMNS)),
-        ("Protokoll der Workbench (Audit)", "", _german(investigation.audit, AUDIT_COLUMNS)),
+        (
+            "Protokoll der Workbench (Audit)",
+            "",
+            _german(_audit(investigation.audit), AUDIT_COLUMNS),
+        ),
     )
     return _header_html(investigation) + "".join(
         # every line of the grouped protocol (a rejection is never cut off); the rest shows
@@ -177,6 +182,59 @@ ITEM_COLUMNS = {
     "record_ref": "Stelle im Paket",
 }
 AUDIT_COLUMNS = {"at": "Zeit", "user": "Benutzer", "action": "Aktion", "details": "Angaben"}
+
+
+#: What the ledger records about a step (its audit details), in a bookkeeper's words.
+_DETAIL_NAMES = {
+    "client": "Mandant",
+    "kind": "Quellart",
+    "month": "Buchungsmonat",
+    "document_kind": "Beleg-Art",
+    "items": "Positionen",
+    "package_no": "Paket",
+    "retransfer_of": "sendet erneut, was gesendet wurde mit",
+    "files": "Dateien",
+    "file": "Datei",
+    "local_status": "Lokaler Status",
+    "datev_status": "DATEV-Status",
+    "job_id": "DATEV-Job",
+    "protocol_fetched_at": "Protokoll abgerufen",
+    "error": "Fehler",
+}
+
+
+def _audit(audit: pl.DataFrame) -> pl.DataFrame:
+    """The audit log with each step's details as "Lokaler Status: Transferiert · DATEV-Job: …"
+    (the ledger keeps them as JSON with its own field names)."""
+    if "details" not in audit.columns:
+        return audit
+    return audit.with_columns(
+        pl.col("details").map_elements(_details_text, return_dtype=pl.String, skip_nulls=True)
+    )
+
+
+def _details_text(details: str) -> str:
+    from workbench.german import format_datetime, format_month
+    from workbench.kinds import KINDS, SourceKind
+    from workbench.transfer.ledger import datev_status_text
+
+    try:
+        values = json.loads(details)
+    except ValueError:
+        return details
+    if not isinstance(values, dict):
+        return details
+    shown = {
+        "kind": lambda v: KINDS[SourceKind(v)].label if v in set(SourceKind) else v,
+        "month": format_month,
+        "datev_status": datev_status_text,
+        "protocol_fetched_at": format_datetime,
+    }
+    return " · ".join(
+        f"{_DETAIL_NAMES.get(name, name)}: {shown.get(name, str)(value)}"
+        for name, value in values.items()
+        if value is not None
+    )
 
 
 def _german(frame: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
