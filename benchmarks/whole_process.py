@@ -11,6 +11,7 @@ the same run and the ratio (the machine is shared: compare ratios, not seconds):
   that only reads the CSV with ``polars.read_csv``, and what ``check`` adds to ``load``;
   ``check`` also against ``--engine gx``
   (on ``--gx-rows`` rows: GX takes ~20 s per million, a linear estimate is printed);
+* peak memory of each stage's process beside the read_csv process's (``wait4``);
 * import cost: ``-X importtime`` of ``--help`` and of the small check, and which heavy
   packages (Great Expectations, altair, papermill, starlette, openpyxl, polars) each imports.
 
@@ -57,6 +58,16 @@ def run_median(command: list[str], env: dict[str, str], repeat: int) -> float:
         if done.returncode not in (0, 1, 2):
             raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
     return statistics.median(times)
+
+
+def peak_memory(command: list[str], env: dict[str, str]) -> float:
+    """Peak resident memory (MB) of one run of ``command``: its own, from ``wait4``."""
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0  # reaped here; Popen must not wait for it again
+    return usage.ru_maxrss / 1024
 
 
 def workbench(*args: str) -> list[str]:
@@ -195,6 +206,12 @@ def stages(
         # what the check adds to loading (the check stage's own share of the whole process)
         added = figures["check"] - figures["load"]
         figure(f"check - load {rows} rows (whole pr.)", added, "read_csv process", baseline)
+    floor = peak_memory(read, env)
+    for stage in chosen:
+        peak = peak_memory(commands[stage], env)
+        print(
+            f"  peak memory of {stage} {rows} rows {peak:7.0f} MB (read_csv process {floor:.0f} MB)"
+        )
     for stage in chosen:
         inside = in_process(path, env, stage, out)
         figure(f"{stage} {rows} rows (in-process)", inside, "whole process", figures[stage])
