@@ -117,7 +117,10 @@ def test_status_listing_exits_0_even_with_a_failed_transfer(_isolated_home):
     listing = runner.invoke(app, ["status"])
     assert listing.exit_code == 0, listing.output
     assert "Fehlgeschlagen" in listing.stdout
-    assert runner.invoke(app, ["status", "--format", "json"]).exit_code == 0
+    # the month as people say it in the table; JSON keeps the contract's 2026-01
+    assert "Januar 2026" in listing.stdout and "2026-01" not in listing.stdout
+    as_json = runner.invoke(app, ["status", "--format", "json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)[0]["month"] == "2026-01"
 
 
 def test_a_transfer_datev_rejects_exits_2_transfer_failed(_isolated_home):

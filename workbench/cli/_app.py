@@ -249,9 +249,15 @@ def _print_frame(
     labels: dict[str, str] | None = None,
 ) -> None:
     """A table in German formats (``1.234,56``, ``31.01.2026``), ``labels`` for the headers."""
-    from workbench.german import COLUMN_TITLES, format_value
+    import polars as pl
+
+    from workbench.german import COLUMN_TITLES, format_month, format_value
 
     labels = {**COLUMN_TITLES, **(labels or {})}
+    if frame.schema.get("month") == pl.String:  # the ledger's 2026-01 as people say it
+        frame = frame.with_columns(
+            pl.col("month").map_elements(format_month, return_dtype=pl.String, skip_nulls=True)
+        )
     table = Table(title=title, show_lines=False, header_style="bold")
     for name, dtype in frame.schema.items():
         table.add_column(
