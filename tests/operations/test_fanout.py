@@ -206,3 +206,48 @@ def test_a_report_whose_files_match_nothing_fails_like_the_check(many_clients, t
     check, report = run_units(units, workers=1)
     assert check.failed and report.failed, report
     assert "passt keine Datei" in (report.error or "") and report.error == check.error
+
+
+@pytest.fixture
+def pos_client(monkeypatch):
+    """The default sandbox; Mandant 455148-2 with its Kasse export (POS revenue) as source."""
+    with start_sandbox() as sandbox:
+        monkeypatch.setenv("WORKBENCH_SANDBOX_URL", sandbox.url)
+        home = load_settings().home
+        home.mkdir(parents=True, exist_ok=True)
+        pos = SAMPLES / "pos_lightspeed.csv"
+        (home / "settings.toml").write_text(
+            f'[clients."455148-2"]\nsources = [{{kind = "pos", files = ["{pos}"]}}]\n',
+            encoding="utf-8",
+        )
+        yield "455148-2"
+
+
+def test_check_all_clients_checks_pos_revenue_with_its_account_mapping(pos_client, tmp_path):
+    """Tour 29 #9: ``check --all-clients`` checked POS revenue without its account mapping and
+    did not say so (1 Fehler, where ``check pos --pos-mapping`` finds 6, 5 of them
+    pos.unbalanced). With ``--pos-mapping`` each Mandant's POS source gets the mapping's
+    findings; without it, the Mandant's line says the Zwischenkonto was not checked."""
+    settings = load_settings()
+
+    def check(**options):
+        unit = Unit(
+            action="check",
+            client=pos_client,
+            period="2026-01",
+            sources=tuple(settings.client_sources(pos_client)),
+            options={"base": str(tmp_path), "out_dir": str(tmp_path / "out"), **options},
+            environment=unit_environment(settings),
+        )
+        [result] = run_units([unit], workers=1)
+        assert not result.failed, result.error
+        return result
+
+    without = check()
+    assert any("Zwischenkonto nicht geprüft" in p for p in without.details["problems"])
+    mapping = SAMPLES / "pos_mapping.toml"
+    mapped = check(pos_mapping=str(mapping))
+    assert not mapped.details["problems"]
+    assert mapped.details["errors"] > without.details["errors"]
+    findings = (tmp_path / "out" / f"befunde_{pos_client}_2026-01.json").read_text("utf-8")
+    assert "pos.unbalanced" in findings

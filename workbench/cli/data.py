@@ -204,7 +204,9 @@ def check(
     from workbench.pipeline.connection import SETTINGS_MAX_AGE, connect
 
     if all_clients:
-        _check_all_clients(period, engine=engine, workers=workers, cluster=cluster)
+        _check_all_clients(
+            period, engine=engine, workers=workers, cluster=cluster, pos_mapping=pos_mapping
+        )
     if kind is None or not files:
         raise _fail(
             WorkbenchError("Geben Sie die Quellart und Dateien an oder --all-clients --period.")
@@ -243,7 +245,9 @@ def check(
         ) from error
     used = f"{origin.describe()}." if origin is not None else None
     if kind is SourceKind.POS and pos_mapping is None:
-        used = f"{used}\n{_UNCHECKED_BALANCE}" if used else _UNCHECKED_BALANCE
+        from workbench.pipeline.map import UNCHECKED_BALANCE
+
+        used = f"{used}\n{UNCHECKED_BALANCE}" if used else UNCHECKED_BALANCE
     if output is CheckFormat.xlsx:
         _out.print(f"{kind.value}: {checked_summary(run)}")
         if used:
@@ -267,25 +271,24 @@ def check(
     raise typer.Exit(run.exit_code)
 
 
-#: ``check pos`` without ``--pos-mapping``: the balance needs the accounts of the categories.
-_UNCHECKED_BALANCE = (
-    "Zwischenkonto nicht geprüft: ohne Kontenzuordnung (--pos-mapping DATEI.toml) prüft "
-    "check nicht, ob Umsatz und Trinkgeld je Zeitraum den Zahlungen entsprechen "
-    "(pos.unbalanced); map und transfer prüfen es."
-)
-
-
 def _check_all_clients(
-    period: str | None, *, engine: str, workers: int | None, cluster: str | None
+    period: str | None,
+    *,
+    engine: str,
+    workers: int | None,
+    cluster: str | None,
+    pos_mapping: Path | None,
 ) -> None:
     """``check --all-clients``: each Mandant's configured sources, one unit per Mandant; the
-    findings go to ``befunde_<period>/befunde_<client>_<period>.json``."""
+    findings go to ``befunde_<period>/befunde_<client>_<period>.json``. POS revenue is checked
+    with ``pos_mapping`` (else its Mandant's line says the Zwischenkonto was not checked)."""
     from workbench.cli.fanout import fan_out
 
+    options = {"engine": engine}
+    if pos_mapping is not None:
+        options["pos_mapping"] = str(pos_mapping.resolve())
     try:
-        code = fan_out(
-            "check", period=period, workers=workers, cluster=cluster, options={"engine": engine}
-        )
+        code = fan_out("check", period=period, workers=workers, cluster=cluster, options=options)
     except WorkbenchError as error:
         raise _fail(error) from error
     raise typer.Exit(code)

@@ -96,9 +96,11 @@ def _check(unit: Unit) -> UnitResult:
     from workbench.checks import findings_json
     from workbench.pipeline import check_run, load_run
     from workbench.pipeline.connection import connect
+    from workbench.pipeline.map import UNCHECKED_BALANCE, with_mapping_findings
 
     base = Path(unit.options["base"])
-    parts, rows = [], 0
+    mapping = unit.options.get("pos_mapping")
+    parts, rows, problems = [], 0, []
     with connect() as connection:
         for source in unit.sources:
             files = _source_files(unit, source, base)
@@ -109,6 +111,11 @@ def _check(unit: Unit) -> UnitResult:
                 engine=unit.options.get("engine", "polars"),
                 period=unit.period,
             )
+            if source["kind"] == "pos":  # as ``check pos``: the balance needs the mapping
+                if mapping:
+                    run = with_mapping_findings(run, pos_mapping=Path(mapping))
+                else:
+                    problems.append(UNCHECKED_BALANCE)
             rows += run.loaded.frame.height
             parts.append(run.findings)
     findings = concat_findings(parts)
@@ -127,6 +134,7 @@ def _check(unit: Unit) -> UnitResult:
         "rows": rows,
         "errors": by.get("error", 0),
         "warnings": by.get("warning", 0),
+        "problems": problems,
     }
     return UnitResult(client=unit.client, action=unit.action, exit_code=code, details=details)
 

@@ -43,6 +43,14 @@ def map_run(
     return REGISTRY[checked.kind].map(checked, target, pos_mapping)
 
 
+#: A check of POS revenue without its account mapping: the balance needs the categories' accounts.
+UNCHECKED_BALANCE = (
+    "Zwischenkonto nicht geprüft: ohne Kontenzuordnung (--pos-mapping DATEI.toml) prüft "
+    "check nicht, ob Umsatz und Trinkgeld je Zeitraum den Zahlungen entsprechen "
+    "(pos.unbalanced); map und transfer prüfen es."
+)
+
+
 def with_mapping_findings(checked: CheckedRun, *, pos_mapping: Path) -> CheckedRun:
     """The checked run with the findings its mapping adds, for ``check`` to show what ``map``
     would block: for POS revenue with its account mapping, a period whose transit account
