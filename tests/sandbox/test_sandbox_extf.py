@@ -242,3 +242,57 @@ def test_job_list_pages(api, sandbox):
     assert int(first.headers["total-items"]) >= 4 and len(first.json()) == 2
     assert 'rel="next"' in first.headers["link"]
     assert api.get(f"{BASE}/29098-55003/extf-files/jobs/nope").status_code == 404
+
+
+# -- against the OpenAPI file (accounting_extf-files-3.0.1.json) ------------------------------
+
+
+def test_job_list_gives_at_most_100_jobs_whatever_top_asks(api, sandbox):
+    """OpenAPI ``getJobs``: "If no value or a value greater than 100 is entered, then only 100
+    entries will be returned" (no 400 for a larger ``top``)."""
+    for _ in range(101):
+        assert post(api, extf(client="7"), client="455148-7").status_code == 202
+    url = f"{BASE}/455148-7/extf-files/jobs"
+    unasked = api.get(url)
+    assert unasked.status_code == 200 and len(unasked.json()) == 100
+    assert int(unasked.headers["total-items"]) >= 101
+    large = api.get(url, params={"top": 5000})
+    assert large.status_code == 200 and len(large.json()) == 100
+    assert api.get(url, params={"top": -1}).json()["type"].endswith("1008828")
+
+
+def test_missing_permission_is_a_failed_job_not_a_refused_upload(api, sandbox, monkeypatch):
+    """1008838 "Missing permission" is listed among the codes of a job's validation_details,
+    not among the upload's answers (whose 403 is 1008829, the missing scope)."""
+    client = sandbox.state.seed.clients["455148-2"]
+    monkeypatch.setattr(client, "services", [s for s in client.services if "Buchungs" not in s])
+    content = extf(
+        client="2",
+        fy="20250701",
+        length="5",
+        rows=['119,00;"S";"EUR";;;;100000;84000;;1501;"R-1";;;"Rosen"'],
+    )
+    job = result(api, sandbox, content, client="455148-2")
+    assert job["result"] == "failed"
+    assert job["validation_details"]["type"] == "http://www.datev.de/hilfe/1008838"
+    assert job["validation_details"]["title"] == "Missing permission"
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ('99;"Buchungsstapel";13', "Error in header field - Data Category - is invalid (3)"),
+        ('21;"Buchungen";13', "Error in header field - Format Name - is invalid (4)"),
+        ('21;"Buchungsstapel";x', "Error in header field - Format Version - is invalid (5)"),
+        (
+            '16;"Buchungsstapel";13',
+            "Invalid combination of data category, format name and format version",
+        ),
+    ],
+)
+def test_category_name_and_version_errors_name_their_field(api, sandbox, fields, reason):
+    """The OpenAPI lists an error per header field 3, 4 and 5 besides the combination."""
+    content = extf().replace(b'21;"Buchungsstapel";13', fields.encode(), 1)
+    job = result(api, sandbox, content)
+    assert job["result"] == "failed"
+    assert reason in [e["reason"] for e in job["validation_details"]["affected_elements"]]

@@ -65,8 +65,12 @@ def invalid_query(name: str, reason: str) -> Reject:
     )
 
 
-def paging(request: Request, *, max_top: int = 100) -> tuple[int, int]:
-    """`skip`/`top` as DATEV validates them (400 1008828 for anything else)."""
+def paging(request: Request, *, max_top: int = 100, clamp: bool = False) -> tuple[int, int]:
+    """`skip`/`top` as DATEV validates them (400 1008828 for anything else).
+
+    ``clamp``: a ``top`` above ``max_top`` gives ``max_top`` items instead of a 400 (extf-files
+    ``getJobs``: "a value greater than 100 ... only 100 entries will be returned").
+    """
     values = {}
     for name, default in (("skip", 0), ("top", max_top)):
         raw = request.query_params.get(name)
@@ -78,6 +82,8 @@ def paging(request: Request, *, max_top: int = 100) -> tuple[int, int]:
                 name, f"Paging parameters are invalid - {name} - must be a positive integer"
             )
         values[name] = int(raw)
+    if clamp:
+        values["top"] = min(values["top"], max_top)
     if not 1 <= values["top"] <= max_top:
         raise invalid_query(
             "top",

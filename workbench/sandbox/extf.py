@@ -64,15 +64,6 @@ async def import_file(request: Request) -> Response:
             )
         )
     client = find_client(request, "problem")
-    if not client.has_service("Buchungsdatenservice"):
-        raise Reject(
-            problem(
-                403,
-                "1008838",
-                "Permission missing",
-                "Der Mandant ist für den Buchungsdatenservice nicht freigeschaltet.",
-            )
-        )
     filename = _header_text(request, "filename") or ""
     if not filename:
         raise _header_error("Filename is empty", "Filename")
@@ -161,7 +152,7 @@ async def get_job(request: Request) -> Response:
 async def list_jobs(request: Request) -> Response:
     require(request, SCOPE, "problem")
     client = find_client(request, "problem")
-    skip, top = paging(request, max_top=1000)
+    skip, top = paging(request, clamp=True)
     state = state_of(request)
     now = state.clock.now()
     rows = state.store.query(

@@ -33,6 +33,22 @@ HEADER_FIELDS = {
     15: "Date From",
     16: "Date To",
 }
+#: Header fields 3 and 4 as DATEV's header description allows them (developer.datev.de
+#: dtvf/formate/header: ``^(16|20|21|46|48|65)$`` and the format names); a value outside
+#: these is an error of its own field (OpenAPI: "... is invalid (3)" / "(4)").
+CATEGORIES = {"16", "20", "21", "46", "48", "65"}
+FORMAT_NAMES = {
+    "Buchungsstapel",
+    "Wiederkehrende Buchungen",
+    "Debitoren/Kreditoren",
+    "Kontenbeschriftungen",
+    "Zahlungsbedingungen",
+    "Diverse Adressen",
+}
+#: The combinations the sandbox processes. Assumption: DATEV also takes 46, 48 and 65 (and
+#: Kontenbeschriftungen v2); the sandbox answers them as an invalid combination because the
+#: workbench never writes them. Older format versions (9, 12; 4) are read backwards-compatibly
+#: as the header description says of the version fields.
 FORMATS = {
     ("21", "Buchungsstapel"): {"13", "12", "9"},
     ("16", "Debitoren/Kreditoren"): {"5", "4"},
@@ -80,6 +96,15 @@ def _date(value: str, fmt: str = "%Y%m%d") -> date | None:
 
 def check_extf(content: bytes, client: AccountingClient) -> dict[str, Any]:
     """The job fields DATEV fills after validation: `result` plus metadata or details."""
+    if not client.has_service("Buchungsdatenservice"):
+        # OpenAPI: 1008838 is a code of the job's validation_details, not of the upload.
+        return _failed(
+            "1008838",
+            "Missing permission",
+            "Permission to transfer data for this client-id is missing or has expired. "
+            "Please contact your tax consultant.",
+            [],
+        )
     try:
         text = decode(content)
     except UnicodeDecodeError:
@@ -157,8 +182,16 @@ def _header_problems(field: dict[int, str], client: AccountingClient) -> list[di
         invalid(1, "must be EXTF")
     if field[2] != "700":
         invalid(2)
+    before = len(bad)
+    if field[3] not in CATEGORIES:
+        invalid(3)
+    if field[4] not in FORMAT_NAMES:
+        invalid(4)
+    if not field[5].isdigit():
+        invalid(5)
     versions = FORMATS.get((field[3], field[4]))
-    if versions is None or field[5] not in versions:
+    # A field named on its own gets no combination error on top.
+    if len(bad) == before and (versions is None or field[5] not in versions):
         bad.append(
             {
                 "name": "Data Category",

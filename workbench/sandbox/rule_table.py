@@ -240,12 +240,22 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("extf.postings_limit", "extf", r"More than 99999 postings", f"{_EXTF}: 1008833", "DATEV"),
     Rule(
+        "extf.permission",
+        "extf",
+        r"^Permission to transfer data for this client-id is missing",
+        f"{_EXTF}: 1008838 Missing permission, a code of the job's validation_details (the "
+        "client has not booked the Buchungsdatenservice)",
+        "DATEV",
+    ),
+    Rule(
         "extf.header",
         "extf",
         r"EXTF-header exceeds|Missing columns in EXTF-header|Error in header field|"
         r"Invalid combination of data category|DateFrom must not be greater",
-        f"{_EXTF}: 1008834; fields 23-26, 29, 30 empty; categories 21 (v9, 12, 13), 16 (v4, "
-        "5); 20 (Kontenbeschriftungen v2, v3) is an assumption",
+        f"{_EXTF}: 1008834 (one error per field, 3-5 included); fields 23-26, 29, 30 empty; "
+        "fields 3 and 4 as in DATEV's header description (dtvf/formate/header); combinations "
+        "21 (v9, 12, 13), 16 (v4, 5); 20 (Kontenbeschriftungen v2, v3) and refusing 46, 48, "
+        "65 are assumptions",
         "DATEV",
     ),
     Rule(
