@@ -134,3 +134,29 @@ def test_dxso_protocol_errors_map_to_every_row_of_the_file(sandbox, client, sess
     assert set(findings["row"].to_list()) == set(records["source_row"].to_list())
     assert findings["message"].str.contains("Kassenbuch 'Kasse Nebenraum'").any()
     assert set(findings["item_id"].to_list()) == set(records["item_id"].to_list())
+
+
+def test_extf_file_errors_without_affected_elements_reach_every_row(
+    sandbox, client, session, tmp_path, monkeypatch
+):
+    """accounting_extf-files-3.0.1.json: ``affected_elements`` is optional; whole-file errors
+    (1008833 no payload / encoding / 99999 postings, 1008836-1008838) come without it and
+    concern every row of the file."""
+    seeded = sandbox.state.seed.clients["455148-1"]
+    monkeypatch.setattr(seeded, "services", [s for s in seeded.services if "Buchungs" not in s])
+    ledger = Ledger(tmp_path / "l.sqlite")
+    [transfer] = transfer_bookings(
+        ledger,
+        client,
+        client="455148-1",
+        bookings=bookings(),
+        header=HEADER,
+        out_dir=tmp_path / "extf",
+        kind="pos",
+    )
+    sandbox.state.clock.advance(60)
+    assert refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "failed"
+    findings = backmap_findings(ledger, transfer.id)
+    assert sorted(findings["item_id"].to_list()) == ["I1", "I2", "I3"]
+    assert findings["message"].str.contains("Missing permission").all()
+    assert findings["message"].str.contains("Please contact your tax consultant").all()

@@ -100,10 +100,20 @@ def _extf(protocol: list[dict], items: list[dict], field_map: dict[str, str]) ->
         for item in items
         if item.get("record_ref") and "#" in item["record_ref"]
     }
-    found = []
+    found: list[dict] = []
     for details in protocol:
         title = details.get("title") or details.get("detail") or "Import abgelehnt"
-        for element in details.get("affected_elements") or []:
+        elements = details.get("affected_elements") or []
+        if not elements:  # a whole-file error (no payload, encoding, permission): every row
+            detail = details.get("detail") or ""
+            message = f"DATEV lehnt den Buchungsstapel ab ({title})" + (
+                f": {detail}" if detail and detail != title else ""
+            )
+            found.extend(
+                _finding(item, severity="error", message=message, value=detail or None)
+                for item in items
+            )
+        for element in elements:
             name, reason = element.get("name", ""), element.get("reason", "")
             match = _LINE_FIELD.match(name)
             message = f"DATEV lehnt den Buchungsstapel ab ({title}): {name}: {reason}"
