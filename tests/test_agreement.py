@@ -177,6 +177,9 @@ ROWS = [
         "document_types.no_folder", client="455148-2"),
     Row("favourite-folder-missing", X, (item(),), "xml.folder", "document_types.no_folder",
         settings={"folders": {"Rechnungsausgang": "Gibt es nicht"}}),
+    Row("favourite-cash-book-missing", X, (cash("K-7", date(2024, 6, 3), 25.0),),
+        "xml.cash_book", "document_types.no_folder",
+        settings={"folders": {"Kasse": "Kasse Nebenraum"}}),
     # -- duplicate.* --------------------------------------------------------------------------
     Row("invoice-id-twice", X, (item(), item(document_id="B-2", item_id="I-2")), None,
         "duplicate.invoice_id"),
