@@ -8,11 +8,19 @@ header line and the column line byte for byte and every field value-equal.
 from __future__ import annotations
 
 import re
+from xml.etree import ElementTree
 
 import polars as pl
 import pytest
 
-from workbench.datev import read_document_xml, read_extf, read_ledger_xml, validate_xml, write_extf
+from workbench.datev import (
+    read_document_xml,
+    read_extf,
+    read_ledger_xml,
+    validate_xml,
+    write_document_xml,
+    write_extf,
+)
 from workbench.datev.extf_fields import BUCHUNGSSTAPEL
 
 CRLF = b"\r\n"
@@ -145,3 +153,41 @@ def test_every_musterdaten_xml_file_reads_and_is_schema_valid(shared_datev):
             ledger = read_ledger_xml(path)
             assert ledger.records.height >= 1, path
             assert validate_xml(path, "ledger") == [], path
+
+
+_DOC = "{http://xml.datev.de/bedi/tps/document/v06.0}"
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+
+
+def _document_shape(content: bytes) -> tuple:
+    """What a document.xml tells DATEV: header, generatingSystem, and per document its
+    extensions (type, datafile, name, properties), repository levels and attributes."""
+    root = ElementTree.fromstring(content)
+    found = root.find(f"{_DOC}header")
+    header = {child.tag: child.text for child in (found if found is not None else ())}
+    documents = []
+    for document in root.iter(f"{_DOC}document"):
+        extensions = sorted(
+            (
+                e.get(_XSI_TYPE) or "",
+                e.get("datafile") or "",
+                e.get("name") or "",
+                tuple(sorted((p.get("key"), p.get("value")) for p in e.iter(f"{_DOC}property"))),
+            )
+            for e in document.iter(f"{_DOC}extension")
+        )
+        levels = [(level.get("id"), level.get("name")) for level in document.iter(f"{_DOC}level")]
+        attributes = tuple(document.get(a) for a in ("type", "processID", "guid"))
+        documents.append((extensions, levels, attributes))
+    return header, root.get("generatingSystem"), documents
+
+
+def test_every_musterdaten_document_xml_comes_back_from_the_writer_unchanged(shared_datev):
+    """DATEV's 14 document.xml files, read and written again, say the same to DATEV."""
+    paths = sorted(shared_datev("musterdaten", "xml").glob("*/document.xml"))
+    assert len(paths) == 14
+    for path in paths:
+        original = path.read_bytes()
+        written = write_document_xml(read_document_xml(original))
+        assert validate_xml(written, "document") == [], path
+        assert _document_shape(written) == _document_shape(original), path

@@ -77,6 +77,7 @@ async def import_file(request: Request) -> Response:
             "Reference-Id must conform to following pattern'[-0-9A-Za-z_äöüÄÖÜß_. +\\?;]{0,254}",
             "Reference-Id",
         )
+    # Assumption: the OpenAPI declares 415 with a bare ProblemDetails; the code is ours.
     media = request.headers.get("content-type", "application/octet-stream").split(";")[0]
     if media.strip() != "application/octet-stream":
         raise Reject(
@@ -144,7 +145,7 @@ async def get_job(request: Request) -> Response:
         "SELECT * FROM extf_jobs WHERE id = ? AND client_id = ?",
         (request.path_params["job_id"], client.id),
     )
-    if not rows:
+    if not rows:  # Assumption: the OpenAPI gives 404 without a body; this one is ours.
         raise Reject(problem(404, "1008835", "Not found", "The specified resource was not found."))
     return json_response(_job_view(rows[0], state.clock.now()))
 

@@ -242,6 +242,8 @@ def _header_problems(field: dict[int, str], client: AccountingClient) -> list[di
 
 def _client_problems(field: dict[int, str], client: AccountingClient) -> list[dict[str, str]]:
     bad: list[dict[str, str]] = []
+    # Assumption: the fiscal-year and account-length texts are Belege online's (seed 001),
+    # applied to EXTF by analogy; the period rule is third party (one period, one fiscal year).
     fy_start = _date(field[13])
     fy = client.fiscal_year_for(fy_start) if fy_start else None
     if fy is None or fy.start != fy_start:
@@ -308,6 +310,8 @@ def _row_problems(
                     f"Die Kontonummer '{value}' passt nicht zur Sachkontenlänge {length} "
                     f"(Personenkonten {length + 1} Stellen).",
                 )
+        # Third party (ledermann/datev, DATEV's field table as quoted there): TTMM inside
+        # the period, Belegfeld 1 of 36 characters from its set, Buchungstext of 60.
         posted = _belegdatum(day, start, end)
         if posted is None:
             add("Belegdatum", f"'{day}' liegt nicht zwischen Datum vom und Datum bis.")

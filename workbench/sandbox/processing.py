@@ -119,7 +119,7 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
             "SELECT name, content FROM dxso_files WHERE job_id = ? ORDER BY seq", (job["id"],)
         )
     }
-    if "document.xml" not in files:
+    if "document.xml" not in files:  # Assumption: status 3 and the text are ours
         return Outcome(
             3,
             [
@@ -189,6 +189,7 @@ def _process(state: SandboxState, conn: sqlite3.Connection, job: dict[str, Any])
         for d in archive["documents"]
         for name in d["files"] + ([d["datafile"]] if d["datafile"] else [])
     }
+    # Assumption: an undescribed file is a warning (DATEV documents no answer for it).
     for name in sorted(set(files) - described - {"document.xml"}):
         entries.append(
             Entry(

@@ -51,6 +51,7 @@ FOLDER_CATEGORIES = {
 INTRUDER_ALERT = "Rechnung passt nicht zu Rechnungsschema. Ursache: Intruder Alert"
 # Characters DATEV's XML interface rejects: controls, exotic spaces, zero-width and
 # private-use characters, the replacement character, and escaped octets such as "\303".
+# Vendor source (seed 004: exotic spaces, "\3xx"); the exact set beyond it is an assumption.
 REJECTED = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200f"
     "\u2028-\u202f\u205f-\u2064\u3000\ufeff\ue000-\uf8ff\ufffd]|\\\\3[0-7]{2}"
@@ -174,7 +175,7 @@ def check_ledger(
         problems.append((missing_fy, f"Buchungsmonat {period}"))
     problems.extend(_folder_problems(kind, ledger.get("folder"), client))
     content = files[name]
-    try:
+    try:  # Assumption: UTF-8 only (every DATEV sample is UTF-8; the XSDs say nothing)
         text = content.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         return [*problems, (INTRUDER_ALERT, "Die Datei ist nicht UTF-8-kodiert.")], []
