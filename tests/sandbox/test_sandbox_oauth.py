@@ -172,6 +172,10 @@ def test_missing_scope_gives_403_in_both_shapes(sandbox, oauth):
         assert v2.status_code == 403
         assert v2.json()["type"] == "http://www.datev.de/hilfe/1008829"
         assert v2.json()["title"] == "Missing required scope" and v2.json()["status"] == 403
+        # the OpenAPI files' own texts (accounting-clients 2.0, accounting-extf-files 3.0.1)
+        assert v2.json()["detail"] == "Missing scope(s) are: datev:accounting:clients"
+        extf = api.get("/accounting-extf-files/platform/v3/clients/455148-1/extf-files/jobs")
+        assert extf.json()["detail"] == "Missing scope(s): datev:accounting:extf-files-import"
         dxso = api.post("/accounting-dxso-jobs/platform/v2/clients/455148-1/dxso-jobs")
         assert dxso.status_code == 403 and dxso.json()["error"] == "#DCO01005"
         assert dxso.json()["error_description"] == "restapi.ScopeFault"

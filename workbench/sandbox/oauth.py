@@ -363,6 +363,7 @@ def require(request: Request, scope: str, family: str, *, web_only: bool = False
     state: SandboxState = request.app.state.sandbox
     client_header = request.headers.get("x-datev-client-id")
     if not client_header:
+        # dxso/documents: 400 #DCO01018 (OpenAPI); v2/v3 declare only a bare 401 (assumption).
         raise Reject(dco_error("01018", 400 if family == "dco" else 401))
     row = _bearer(state, request)
     if row is None:
@@ -378,7 +379,7 @@ def require(request: Request, scope: str, family: str, *, web_only: bool = False
         raise Reject(
             dco_error("01006", 400)
             if family == "dco"
-            else problem(
+            else problem(  # Assumption: status and code are ours (no OpenAPI names them)
                 401, "1008830", "Invalid client id", "X-DATEV-Client-Id does not match the token."
             )
         )
@@ -387,13 +388,10 @@ def require(request: Request, scope: str, family: str, *, web_only: bool = False
     if scope not in row["scope"].split():
         if family == "dco":
             raise Reject(dco_error("01005", 403))
+        # The detail as each OpenAPI file words it (accounting-clients: "... are: ...").
+        are = " are" if request.url.path.startswith("/accounting-clients/") else ""
         raise Reject(
-            problem(
-                403,
-                "1008829",
-                "Missing required scope",
-                f"The access token lacks the scope {scope}.",
-            )
+            problem(403, "1008829", "Missing required scope", f"Missing scope(s){are}: {scope}")
         )
     client = state.seed.client(request.path_params.get("client_id", ""))
     if client is not None and not may_access(request, row, client.consultant_number):
