@@ -117,6 +117,19 @@ def test_readme_lists_every_rule_with_its_source():
     assert all(rule.basis in BASES and rule.source for rule in RULES)
 
 
+def test_fidelity_page_names_the_source_of_every_rule():
+    """docs/datev-fidelity.md gives each rule its code location, source and verdict."""
+    from pathlib import Path
+
+    from workbench.sandbox.rule_table import RULES
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "datev-fidelity.md").read_text(
+        encoding="utf-8"
+    )
+    listed = {line.split("`")[1] for line in page.splitlines() if line.startswith("| `")}
+    assert {rule.id for rule in RULES} <= listed
+
+
 FISCAL_YEAR = "Das Wirtschaftsjahr 2027 ist in DATEV Unternehmen online nicht angelegt."
 
 
