@@ -269,6 +269,21 @@ def test_calls_are_billed_and_posted_once():
     assert "skipped" in second.stdout and "posted" not in second.stdout
 
 
+def test_calls_transfers_name_their_mandant_as_every_other_transfer():
+    """Tour 29, defect 1: a calls transfer is listed under DATEV's Beraternummer-Mandantennummer
+    (455148-3), as receipts are, not under the DATEVconnect Mandant number ("3")."""
+    assert invoke("transfer", "calls", SAMPLES / "calls_starface.csv", "--yes").exit_code == 2
+    rows = json.loads(invoke("status", "--format", "json").stdout)
+    calls = {(row["client"], row["month"]) for row in rows if row["kind"] == "calls"}
+    assert calls == {
+        (client, month)
+        for client in ("455148-2", "455148-3")
+        for month in ("2026-01", "2026-02", "2026-03")
+    }
+    table = invoke("status").stdout
+    assert "455148-3" in table and "│ 3 " not in table
+
+
 def test_status_speaks_german_in_the_refresh_prompt_and_the_protocol():
     """Tour 27, defect 14: the --refresh prompt names DATEV's status as seed 004 does, not
     "DATEV-Status 2"; the protocol table has German headers and Berlin local times."""

@@ -13,6 +13,7 @@ def test_public_api_is_pinned_and_sorted():
         "bill_calls",
         "build_phone_book",
         "check_calls",
+        "consultant_client_ids",
         "fetch_directory",
         "fetch_phone_book",
         "normalize_numbers",

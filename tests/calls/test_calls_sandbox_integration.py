@@ -6,6 +6,7 @@ import pytest
 from workbench.calls import (
     PostingPlan,
     bill_calls,
+    consultant_client_ids,
     fetch_directory,
     plan_expense_postings,
     transfer_expense_postings,
@@ -123,6 +124,46 @@ def test_ledger_never_posts_twice_and_resumes_after_a_refusal(
     again = transfer_expense_postings(plan, datev, ledger=ledger, retransfer=True)
     assert set(again["status"]) == {"posted"}
     ledger.close()
+
+
+def test_each_mandant_is_named_as_in_datevs_client_list(fixture_calls, tmp_path):
+    """Tour 29, defect 1: the ledger names a calls transfer by DATEV's consultant-client id
+    (from the client list: Mandant 55003 belongs to Berater 29098), and postings a ledger of
+    an earlier version recorded under the bare Mandant number are still never sent twice."""
+    from workbench.pipeline.connection import connect
+
+    with connect() as connection:  # the embedded sandbox, logged in as every command is
+        datev = connection.datev
+        ids = consultant_client_ids(datev)
+        assert ids[2] == "455148-2" and ids[3] == "455148-3" and ids[55003] == "29098-55003"
+        directory = fetch_directory(datev)
+        plan = plan_expense_postings(bill_calls(fixture_calls, directory), directory)
+        ledger = Ledger(tmp_path / "ledger.sqlite")
+        first = transfer_expense_postings(plan, datev, ledger=ledger, client_ids=ids)
+        assert set(first["status"]) == {"posted"}
+        assert ledger_counts(ledger) == [
+            ("455148-2", "2026-01", "Transferiert"),
+            ("455148-2", "2026-02", "Transferiert"),
+            ("455148-3", "2026-01", "Transferiert"),
+        ]
+        legacy = Ledger(tmp_path / "legacy.sqlite")
+        transfer_expense_postings(plan, datev, ledger=legacy)  # as before: under "2" and "3"
+        again = transfer_expense_postings(plan, datev, ledger=legacy, client_ids=ids)
+        assert set(again["status"]) == {"skipped"}
+        assert {t.client for t in legacy.transfers()} == {"2", "3"}
+        ledger.close()
+        legacy.close()
+
+
+def test_a_client_list_datev_does_not_give_names_no_mandant():
+    """Calls go to DATEVconnect (basic auth); without a login for the online APIs the client
+    list fails, and the Mandant number stays as it is rather than stopping the postings."""
+
+    class NoLogin:
+        def list_clients(self):
+            raise DatevApiError("Mandanten abrufen: HTTP 401. Melden Sie sich an.")
+
+    assert consultant_client_ids(NoLogin()) == {}
 
 
 class Interrupted(Exception):

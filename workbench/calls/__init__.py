@@ -9,7 +9,7 @@ the Kanzlei's phone book for the phone system (STARFACE CSV, vCard 4.0).
 """
 
 from workbench.calls.billing import CallAssignment, CallBilling, bill_calls
-from workbench.calls.directory import PhoneDirectory, fetch_directory
+from workbench.calls.directory import PhoneDirectory, consultant_client_ids, fetch_directory
 from workbench.calls.numbers import normalize_numbers
 from workbench.calls.phonebook import (
     AddressBookSettings,
@@ -34,6 +34,7 @@ __all__ = [
     "bill_calls",
     "build_phone_book",
     "check_calls",
+    "consultant_client_ids",
     "fetch_directory",
     "fetch_phone_book",
     "normalize_numbers",

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from workbench.calls.numbers import normalize_numbers
-from workbench.errors import DatevApiError
+from workbench.clients import normalise_client_id
+from workbench.errors import DatevApiError, WorkbenchError
 
 if TYPE_CHECKING:
     from workbench.transfer.client import DatevClient
 
-__all__ = ["NUMBERS_SCHEMA", "PhoneDirectory", "fetch_directory"]
+__all__ = ["NUMBERS_SCHEMA", "PhoneDirectory", "consultant_client_ids", "fetch_directory"]
 
 NUMBERS_SCHEMA = pl.Schema(
     {
@@ -283,6 +284,32 @@ def fetch_directory(client: DatevClient, *, region: str = "DE") -> PhoneDirector
         orders=_orders(client),
         region=region,
     )
+
+
+def consultant_client_ids(client: DatevClient) -> dict[int, str]:
+    """Mandantennummer -> DATEV's consultant-client id (``3`` -> ``455148-3``), from the client
+    list of the online APIs: DATEVconnect knows a Mandant by its number only, every other
+    transfer by Beraternummer-Mandantennummer. A number two Berater share names no one; without
+    a login for the online APIs (calls need DATEVconnect only) the map is empty.
+
+    >>> consultant_client_ids(datev)[55003]  # doctest: +SKIP
+    '29098-55003'
+    """
+    try:
+        listed = client.list_clients()
+    except WorkbenchError:
+        return {}
+    found: dict[int, set[str]] = {}
+    for entry in listed:
+        number, consultant = entry.get("client_number"), entry.get("consultant_number")
+        if number is None:
+            continue
+        named = f"{consultant}-{number}" if consultant is not None else entry.get("id")
+        try:
+            found.setdefault(int(number), set()).add(normalise_client_id(named))
+        except WorkbenchError:
+            continue  # an id DATEV would not take either: name no one by it
+    return {number: ids.pop() for number, ids in found.items() if len(ids) == 1}
 
 
 def _number(value: Any) -> int | None:

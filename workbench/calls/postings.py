@@ -278,11 +278,13 @@ def plan_expense_postings(
     return PostingPlan(postings=postings, findings=concat_findings([findings_frame(problems)]))
 
 
-def _ledger_marks(ledger: Ledger, client: str) -> tuple[dict[str, str], dict[str, str]]:
+def _ledger_marks(
+    ledger: Ledger, clients: tuple[str, ...]
+) -> tuple[dict[str, str], dict[str, str]]:
     """Item id -> transfer id of postings DATEV has (uploaded) or may have (started only)."""
     posted: dict[str, str] = {}
     unclear: dict[str, str] = {}
-    for transfer in ledger.transfers(client=client):
+    for transfer in (t for client in clients for t in ledger.transfers(client=client)):
         if transfer.kind != LEDGER_KIND:
             continue
         # The protocol (written when a run ends) knows which POSTs DATEV refused for sure.
@@ -324,6 +326,7 @@ def transfer_expense_postings(
     *,
     ledger: Ledger | None = None,
     retransfer: bool = False,
+    client_ids: Mapping[int, str] | None = None,
 ) -> pl.DataFrame:
     """POST every planned posting; one row per posting with ``status`` (``posted``, ``failed``,
     ``skipped``) and a message. A refused posting does not stop the others.
@@ -332,6 +335,8 @@ def transfer_expense_postings(
     ``expense-postings``; items are the virtual calls ``call_id#part``), every posting is marked
     before and after its POST, and a posting DATEV already has is skipped, as is one whose POST
     was interrupted (DATEV may or may not have it: check there, then pass ``retransfer=True``).
+    ``client_ids`` (Mandantennummer -> ``455148-3``, see :func:`consultant_client_ids`) names
+    each transfer as every other transfer is named; a number without one stays a number.
 
     >>> transfer_expense_postings(plan, datev, ledger=ledger)  # doctest: +SKIP
     """
@@ -347,10 +352,12 @@ def transfer_expense_postings(
         for (mandant, month), group in postings.group_by(
             "client_number", "month", maintain_order=True
         ):
+            number = str(mandant)
+            named = (client_ids or {}).get(int(number), number)
+            # Earlier versions recorded the bare number: its postings count as sent, too.
+            names = (named, number) if named != number else (number,)
             statuses.update(
-                _transfer_group(
-                    client, ledger, str(mandant), str(month), group, retransfer=retransfer
-                )
+                _transfer_group(client, ledger, names, str(month), group, retransfer=retransfer)
             )
     result = postings.drop("body").with_columns(
         pl.col("item_id")
@@ -366,16 +373,17 @@ def transfer_expense_postings(
 def _transfer_group(
     client: DatevClient,
     ledger: Ledger,
-    mandant: str,
+    names: tuple[str, ...],
     month: str,
     group: pl.DataFrame,
     *,
     retransfer: bool,
 ) -> dict[str, tuple[str, str | None]]:
+    """One Mandant's month; ``names[0]`` names its new transfer, every name finds earlier ones."""
     statuses: dict[str, tuple[str, str | None]] = {}
-    posted, unclear = _ledger_marks(ledger, mandant)
+    posted, unclear = _ledger_marks(ledger, names)
     # A run that died half-way is closed; its interrupted posting stays "unclear".
-    for interrupted in ledger.in_progress(mandant):
+    for interrupted in (t for name in names for t in ledger.in_progress(name)):
         if interrupted.kind == LEDGER_KIND:
             ledger.update(
                 interrupted.id,
@@ -408,7 +416,7 @@ def _transfer_group(
     # Postings are independent POSTs, one at a time: seed 004's one-transfer-per-client rule
     # (for dxso jobs) does not apply to them.
     transfer = ledger.create(
-        client=mandant,
+        client=names[0],
         kind=LEDGER_KIND,
         channel=LEDGER_CHANNEL,
         month=month,

@@ -41,9 +41,14 @@ def send_run(
     """
     plan = packaged.mapped.plan
     if plan is not None:
-        from workbench.calls import transfer_expense_postings
+        from workbench.calls import consultant_client_ids, transfer_expense_postings
 
-        postings = transfer_expense_postings(plan, connection.datev, ledger=connection.ledger)
+        postings = transfer_expense_postings(
+            plan,
+            connection.datev,
+            ledger=connection.ledger,
+            client_ids=consultant_client_ids(connection.datev),
+        )
         return SentRun(packaged=packaged, transfers=(), postings=postings)
     if not packaged.client:
         raise TransferError("Ohne Mandant kann nichts an DATEV übertragen werden.")
