@@ -152,3 +152,29 @@ def test_receipts_are_scheduled_per_booking_month_only(tmp_path):
         store.remove("belege")
         store.add(new_schedule(name="belege", client=CLIENT, kind="receipts", sources=["x"]))
         assert [s.sources for s in store.schedules()] == [(str(tmp_path.cwd() / "x"),)]
+
+
+def test_a_transfer_interrupted_in_a_period_is_resumed_and_said_by_the_next_run(
+    tmp_path, datev, monkeypatch
+):
+    """Tour 29 #2: run-due killed after the day's transfer was registered; the next run-due
+    finished it silently ("Übertragungen 0"). As backfill: "fortgesetzt: Übertragung ID"."""
+    from workbench.transfer import jobs
+
+    add(tmp_path)
+    go_live("kasse", now=at(FIRST, 10))
+    write_day(tmp_path / "kasse", FIRST)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the process dies right after registering the transfer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "send_transfer", killed)
+        with pytest.raises(KeyboardInterrupt):
+            run_due(now=at(FIRST + dt.timedelta(days=1)))
+    assert extf_jobs(datev) == []
+    [day] = run_due(now=at(FIRST + dt.timedelta(days=1), 5)).outcomes
+    assert (day.period.key, day.status) == (FIRST.isoformat(), "done"), day
+    [resumed] = day.transfers
+    assert f"fortgesetzt: Übertragung {resumed}" in (day.error or ""), day
+    assert len(extf_jobs(datev)) == 1  # sent once, by the resume

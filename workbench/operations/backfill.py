@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from workbench.config import Settings, load_settings
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.kinds import kind_spec
-from workbench.operations.period_run import Job, PeriodOutcome, run_period
+from workbench.operations.period_run import Job, PeriodOutcome, resume_interrupted, run_period
 from workbench.operations.periods import Period, periods_between
 from workbench.operations.store import ScheduleStore
 
@@ -84,27 +84,9 @@ def _skip(job: Job, period: Period, reason: str, status: str = "skipped") -> Per
 def _resume_interrupted(
     connection: Connection, job: Job, months: set[str]
 ) -> dict[str, Callable[[Period], PeriodOutcome]]:
-    """Finish the transfers of these months that a killed run left in progress (nobody holds
-    the client's sending lock): the ledger knows what DATEV already has, so nothing goes twice.
-    Per month, how to report it: ``done`` ("fortgesetzt") or ``failed`` with the reason."""
-    from workbench.pipeline.send import transfer_action
-    from workbench.transfer.senders import someone_sending
-
-    ledger = connection.ledger
-    if someone_sending(ledger, job.client):
-        return {}  # another process sends them: it finishes them itself
-    said: dict[str, list[tuple[str, str, str]]] = {}  # month -> (status, transfer, reason)
-    for transfer in ledger.in_progress(job.client):
-        if transfer.kind != job.kind or transfer.month not in months:
-            continue
-        try:
-            finished = transfer_action(connection, "resume", transfer.id)
-        except WorkbenchError as error:
-            reason = f"Übertragung {transfer.id} nicht fortgesetzt: {error}"
-            said.setdefault(transfer.month, []).append(("failed", transfer.id, reason))
-            continue
-        reason = f"fortgesetzt: Übertragung {finished.id} ({finished.local_status})"
-        said.setdefault(transfer.month, []).append(("done", finished.id, reason))
+    """Finish the transfers of these months that a killed run left in progress; per month, how
+    to report it: ``done`` ("fortgesetzt") or ``failed`` with the reason."""
+    said = resume_interrupted(connection, job.client, kind=job.kind, months=months)
     return {month: partial(_resumed, job, results) for month, results in said.items()}
 
 

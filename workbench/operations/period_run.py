@@ -31,7 +31,15 @@ if TYPE_CHECKING:
     from workbench.pipeline import LoadedRun, MappedRun, PackagedRun
     from workbench.pipeline.connection import Connection
 
-__all__ = ["DELIVERIES", "Job", "PeriodOutcome", "output_folder", "run_period", "select_days"]
+__all__ = [
+    "DELIVERIES",
+    "Job",
+    "PeriodOutcome",
+    "output_folder",
+    "resume_interrupted",
+    "run_period",
+    "select_days",
+]
 
 DELIVERIES = ("transfer", "files", "email")
 
@@ -172,8 +180,11 @@ def _run(job: Job, period: Period, connection: Connection) -> PeriodOutcome:
             f"der Zeitraum wird beim nächsten Lauf nachgeholt."
         )
     sending = job.deliver == "transfer" and not job.test
-    if sending:
-        _resume_open_transfers(connection, job.client)
+    # A transfer a killed run left open blocks the client's next one: finish it first, say so.
+    resumed = resume_interrupted(connection, job.client) if sending else {}
+    said = [result for results in resumed.values() for result in results]
+    if any(status == "failed" for status, _, _ in said):
+        raise TransferError("; ".join(reason for status, _, reason in said if status == "failed"))
     loaded = select_days(load_run(job.kind, files, profile=job.profile), period, job)
     checked = check_run(
         loaded, client=job.client, connection=connection, period=period.month, target=job.target
@@ -191,6 +202,12 @@ def _run(job: Job, period: Period, connection: Connection) -> PeriodOutcome:
     from workbench.operations.run_report import write_run_report
 
     # Beside the files; for a transfer in the schedule's own folder (packages are shared).
+    if said:
+        outcome = replace(
+            outcome,
+            transfers=(*(transfer for _, transfer, _ in said), *outcome.transfers),
+            error="; ".join(reason for _, _, reason in said),
+        )
     report = write_run_report(
         outcome, mapped, folder=output_folder(job, period, connection.settings)
     )
@@ -296,12 +313,35 @@ def _write(job: Job, period: Period, mapped: MappedRun, connection: Connection) 
     return PeriodOutcome(**_counts(job, period, mapped), files=written, mailed_to=mailed)
 
 
-def _resume_open_transfers(connection: Connection, client: str) -> None:
-    """A transfer a crash left half-way is finished first (never uploaded twice)."""
+def resume_interrupted(
+    connection: Connection, client: str, *, kind: str | None = None, months: set[str] | None = None
+) -> dict[str, list[tuple[str, str, str]]]:
+    """Finish the transfers of ``client`` (of ``kind`` and ``months``; None: all) that a killed
+    run left in progress, unless another process holds the client's sending lock (it finishes
+    them itself). The ledger knows what DATEV already has, so nothing goes twice. Per month, each
+    transfer's ``(status, id, reason)``: ``done`` ("fortgesetzt: Übertragung ID (Transferiert)")
+    or ``failed`` with the reason."""
     from workbench.pipeline.send import transfer_action
+    from workbench.transfer.senders import someone_sending
 
-    for transfer in connection.ledger.in_progress(client):
-        transfer_action(connection, "resume", transfer.id)
+    ledger = connection.ledger
+    if someone_sending(ledger, client):
+        return {}
+    said: dict[str, list[tuple[str, str, str]]] = {}
+    for transfer in ledger.in_progress(client):
+        if (kind is not None and transfer.kind != kind) or (
+            months is not None and transfer.month not in months
+        ):
+            continue
+        try:
+            finished = transfer_action(connection, "resume", transfer.id)
+        except WorkbenchError as error:
+            reason = f"Übertragung {transfer.id} nicht fortgesetzt: {error}"
+            said.setdefault(transfer.month or "", []).append(("failed", transfer.id, reason))
+            continue
+        reason = f"fortgesetzt: Übertragung {finished.id} ({finished.local_status})"
+        said.setdefault(transfer.month or "", []).append(("done", finished.id, reason))
+    return said
 
 
 def select_days(loaded: LoadedRun, period: Period, job: Job) -> LoadedRun:
