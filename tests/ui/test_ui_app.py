@@ -88,6 +88,21 @@ def test_preview_after_a_check_says_what_to_click_not_its_intro_again(make_app):
     assert "Braucht eine Prüfung" not in preview.state.value
 
 
+def test_preview_after_abbilden_says_so_once(make_app):
+    """Tour 29 #3: after "Abbilden" the app's status line and the step's own line both said
+    "Abgebildet. Weiter mit „Übertragen“."; the counts below it say what was mapped."""
+    app = _checked(make_app)
+    app.go("preview")
+    preview = app.steps["preview"]
+    preview.map.click()
+    shown = app.runner.status.value + preview.state.value
+    assert shown.count("Abgebildet") == 1, shown
+    assert "DATEV-Datensätze" in preview.counts.value
+    app.go("transfer")
+    app.go("preview")  # back again: no stale "Klicken Sie auf „Abbilden“"
+    assert "„Abbilden“" not in preview.state.value
+
+
 def test_steps_can_be_added_to_the_flow(make_app):
     from workbench.ui import Step
 

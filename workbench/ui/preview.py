@@ -225,7 +225,8 @@ class PreviewStep(Step):
         self.table.set_source(
             lambda page, size: wide_preview_html(mapped, page, size, raw), mapped.records.height
         )
-        self.say("Abgebildet. Weiter mit „Übertragen“.", level="ok")
+        # The app's status line says "Abgebildet …" and the counts say what: nothing a third time.
+        self.state.value = ""
 
     def reset(self) -> None:
         self.counts.value = ""
