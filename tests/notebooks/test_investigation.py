@@ -91,3 +91,33 @@ def test_sent_fields_leave_out_the_fields_no_line_fills():
     shown = _as_sent(sent)
     assert shown.columns == ["Zeile", "Konto", "Name (Adressattyp Unternehmen)"]
     assert shown["Konto"].to_list() == ["70001", "70002"]
+
+
+def _run_notebook(tmp_path, **parameters) -> str:
+    """notebooks/investigate/transfer.ipynb as "Run All" runs it: every output's text."""
+    import nbformat
+    import papermill
+
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "investigate" / "transfer.ipynb"
+    output = tmp_path / "out.ipynb"
+    papermill.execute_notebook(
+        str(notebook), str(output), cwd=str(tmp_path), progress_bar=False,
+        kernel_name="python3", parameters=parameters,
+    )  # fmt: skip
+    executed = nbformat.read(output, as_version=4)
+    return "\n".join(
+        str(item.get("data", {}).get("text/html", "")) + str(item.get("text", ""))
+        for cell in executed.cells if cell.cell_type == "code" for item in cell.outputs
+    )  # fmt: skip
+
+
+def test_run_all_without_a_transfer_id_says_what_to_do_not_a_traceback(shared_sandbox, tmp_path):
+    """Tour 29 #4: "Run All" with the notebook's own parameter (transfer_id "") on a fresh home
+    ended in a TransferError traceback through the ledger ("Die Übertragung  ist …")."""
+    page = _run_notebook(tmp_path)
+    assert "Noch keine Übertragungen" in page and "transfer_id" in page, page
+    assert "Traceback" not in page and "Ledger" not in page
+    with connect() as connection:
+        failed = _failed_transfer(connection.ledger, "DATEV lehnt ab.")
+    page = _run_notebook(tmp_path)  # no id: the newest transfer, and it says so
+    assert f"Übertragung {failed.id}" in page and "die neueste" in page, page

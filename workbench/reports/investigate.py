@@ -37,6 +37,12 @@ class Investigation:
     recheck: pl.DataFrame
     problems: list[str] = field(default_factory=list)
 
+    @classmethod
+    def nothing(cls, problem: str) -> Investigation:
+        """No transfer to investigate, and why (shown instead of one)."""
+        empty = pl.DataFrame()
+        return cls(None, empty, empty, None, False, [], empty, empty, empty, [problem])
+
 
 def sent_records(transfer: Any) -> pl.DataFrame:
     """The DATEV fields exactly as uploaded, read back from the transfer's files."""
@@ -88,9 +94,18 @@ def investigate(connection: Connection, transfer_id: str) -> Investigation:
     from workbench.transfer.backmap import backmap_findings
 
     ledger = connection.ledger
+    problems: list[str] = []
+    if not transfer_id.strip():  # the notebook's own parameter, "Run All" as it is
+        transfers = ledger.transfers()
+        if not transfers:
+            return Investigation.nothing(NOTHING_TO_INVESTIGATE)
+        transfer_id = transfers[-1].id
+        problems.append(
+            f"Keine Übertragung angegeben (Parameter transfer_id): gezeigt wird die neueste, "
+            f"{transfer_id}. Eine andere: ihre ID aus 'workbench status' als transfer_id."
+        )
     transfer_id = ledger.resolve(transfer_id)  # the notebook's parameter may be its first chars
     transfer = ledger.get(transfer_id)
-    problems: list[str] = []
     status, gone, protocol = transfer.datev_status, False, transfer.protocol or []
     try:
         for current in status_run(connection, [transfer_id], confirm=False):
@@ -118,6 +133,13 @@ def investigate(connection: Connection, transfer_id: str) -> Investigation:
     )
 
 
+NOTHING_TO_INVESTIGATE = (
+    "Noch keine Übertragungen in diesem Übertragungsprotokoll. Übertragen Sie zuerst "
+    "(workbench transfer …) und tragen Sie dann die ID aus 'workbench status' als transfer_id "
+    "in die Zelle parameters ein."
+)
+
+
 def show(investigation: Investigation) -> None:
     """Render the investigation as HTML (used by notebooks/investigate/transfer.ipynb)."""
     from IPython.display import HTML, display
@@ -132,6 +154,8 @@ def investigation_html(investigation: Investigation) -> str:
     from workbench.reports.render import table_html
     from workbench.transfer.protocol import protocol_table
 
+    if investigation.transfer is None:
+        return "".join(f"<p>{html.escape(problem)}</p>" for problem in investigation.problems)
     protocol = investigation.protocol
     sections = (
         ("Betroffene Quellzeilen", "", investigation.backmapped),
