@@ -264,9 +264,13 @@ def test_interrupted_transfer_is_resumed_deleted_or_retransferred_from_the_cli(m
 
 def test_calls_are_billed_and_posted_once():
     first = invoke("transfer", "calls", SAMPLES / "calls_starface.csv", "--yes")
-    assert "posted" in first.stdout and "Abrechnung je Mandant" in first.stdout
+    assert "übertragen" in first.stdout and "Abrechnung je Mandant" in first.stdout
+    # Tour 29 #7/#8: German words, no DATEVconnect GUIDs, Mandantennummern without separators.
+    for english in ("posted", " len ", "billed_minutes", "client_id", "55.003"):
+        assert english not in first.stdout, english
+    assert "Gespräche" in first.stdout and "55003" in first.stdout
     second = invoke("transfer", "calls", SAMPLES / "calls_starface.csv", "--yes")
-    assert "skipped" in second.stdout and "posted" not in second.stdout
+    assert "übersprungen" in second.stdout and "übertragen │" not in second.stdout
 
 
 def test_calls_transfers_name_their_mandant_as_every_other_transfer():

@@ -30,9 +30,12 @@ from workbench.errors import WorkbenchError
 from workbench.rule_titles import RULE_TITLES
 
 __all__ = [
+    "CALL_TITLES",
     "COLUMN_TITLES",
     "BERLIN",
+    "MATCH_STATUS_WORDS",
     "MONTHS",
+    "POSTING_STATUS_WORDS",
     "RULE_TITLES",
     "SEVERITY_LABELS",
     "SEVERITY_PLURALS",
@@ -106,6 +109,45 @@ COLUMN_TITLES = {
     "rules": "Regeln",
     "reason": "Grund",
 }
+
+#: Call billing and expense postings (seed 000) in the words of the app and the CLI.
+CALL_TITLES = {
+    "call_id": "Gespräch",
+    "part": "Teil",
+    "started_at": "Beginn",
+    "duration_s": "Dauer (s)",
+    "remote_number": "Rufnummer",
+    "match_status": "Zuordnung",
+    "candidates": "Kandidaten",
+    "client_number": "Mandant",
+    "client_name": "Name",
+    "month": "Monat",
+    "calls": "Gespräche",
+    "seconds": "Sekunden",
+    "billed_minutes": "Minuten",
+    "time_units": "Zeiteinheiten",
+    "hours": "Stunden",
+    "status": "Status",
+    "count": "Anzahl",
+    "severity": "Schwere",
+    "item_id": "Gespräch",
+    "message": "Meldung",
+    "reason": "Grund",
+}
+#: How a call number resolved (``workbench.calls.resolve``), as the app shows it.
+MATCH_STATUS_WORDS = {
+    "matched": "zugeordnet",
+    "ambiguous": "mehrdeutig",
+    "no_client": "kein Mandant",
+    "inactive": "inaktiv",
+    "fax": "Faxnummer",
+    "unmatched": "unbekannt",
+    "unparseable": "ungültig",
+    "missing": "fehlt",
+    "internal": "intern",
+}
+#: What became of an expense posting (``transfer_expense_postings``).
+POSTING_STATUS_WORDS = {"posted": "übertragen", "failed": "abgelehnt", "skipped": "übersprungen"}
 
 _FAMILY_TITLES = {
     "account": "Konto",

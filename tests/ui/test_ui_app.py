@@ -473,6 +473,12 @@ def test_calls_step_shows_unresolved_numbers_reassigns_splits_and_posts(make_app
     assert calls.unresolved.label.value == "Seite 1 von 4 (60 Gespräche)"
     assert "Mandant" in calls.summary.value
     assert "1.0" not in calls.summary.value  # hours in German: 1,00
+    # Tour 29 #6/#8: the unresolved calls in German, a Mandantennummer without a separator.
+    unresolved = calls.unresolved.html.value
+    assert "Rufnummer" in unresolved and "Zuordnung" in unresolved, unresolved
+    for english in ("call_id", "match_status", "remote_number", ">no_client<", ">unmatched<"):
+        assert english not in unresolved, english
+    assert "55.003" not in calls.summary.value
     call = calls.call.options[0][1]
     first, second = calls.client.options[0][1], calls.client.options[1][1]
     calls.call.value, calls.client.value, calls.note.value = call, first, "Frage zu Firma A"
@@ -490,6 +496,8 @@ def test_calls_step_shows_unresolved_numbers_reassigns_splits_and_posts(make_app
     calls.confirm.click()
     assert app.runner.last_error is None, app.runner.status.value
     assert "übertragen, 0 abgelehnt" in calls.posted.value
+    for english in ("call_id", ">posted<", "billed_minutes", ">error<", ">severity<"):
+        assert english not in calls.posted.value, english
     assert "Anrufe" in app.steps["transfer"].overview.value
 
 

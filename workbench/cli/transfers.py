@@ -35,6 +35,7 @@ from workbench.cli.fanout import TestOption
 from workbench.cli.protocol import print_protocol
 from workbench.cli.sent_before import NOT_SENT, print_sent_before
 from workbench.errors import WorkbenchError
+from workbench.german import CALL_TITLES, POSTING_STATUS_WORDS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -112,7 +113,7 @@ def transfer(
         raise _fail_transfer(error, sending) from error
     print_sent_before(packaged.sent_before, outcome=NOT_SENT)  # never left out silently
     if sent.postings is not None:
-        _print_frame(sent.postings.group_by("status").len().sort("status"), title="Auslagen")
+        _print_frame(_posting_counts(sent.postings), title="Auslagen", labels=CALL_TITLES)
     elif not rows:
         _out.print("Nichts zu übertragen: alle Positionen sind bereits übertragen oder gesperrt.")
         for open_transfer in unfinished:  # an interrupted transfer holds them: say how to finish
@@ -159,6 +160,28 @@ def _offer_resume(connection: Connection, client: str | None) -> None:
             _print_frame(_transfer_table([describe_transfer(ledger, resumed)]), title="Fortgesetzt")
 
 
+def _billing_table(summary: pl.DataFrame) -> pl.DataFrame:
+    """Billed calls per Mandant and month as the user knows them: no DATEVconnect GUID, the
+    Mandantennummer as a name (55003, not 55.003)."""
+    import polars as pl
+
+    return summary.drop("client_id", strict=False).with_columns(
+        pl.col("client_number").cast(pl.String)
+    )
+
+
+def _posting_counts(postings: pl.DataFrame) -> pl.DataFrame:
+    """How many expense postings went, were refused or skipped, in German words."""
+    import polars as pl
+
+    return (
+        postings.group_by("status")
+        .len("count")
+        .sort("status")
+        .with_columns(pl.col("status").replace(POSTING_STATUS_WORDS))
+    )
+
+
 def _show_what_goes(mapped: MappedRun) -> str:
     """Show what would go to DATEV; returns the question to confirm it (seed 004: nothing is
     sent unconfirmed)."""
@@ -167,7 +190,11 @@ def _show_what_goes(mapped: MappedRun) -> str:
         _print_left_out(mapped)
         return f"{mapped.mapping.records.height} DATEV-Datensätze für {mapped.client} übertragen?"
     if mapped.checked.billing is not None:
-        _print_frame(mapped.checked.billing.summary(), title="Abrechnung je Mandant und Monat")
+        _print_frame(
+            _billing_table(mapped.checked.billing.summary()),
+            title="Abrechnung je Mandant und Monat",
+            labels=CALL_TITLES,
+        )
     _print_left_out(mapped)
     postings = mapped.plan.postings.height if mapped.plan is not None else 0
     return f"{postings} Auslagen in DATEV buchen?"

@@ -16,6 +16,7 @@ import polars as pl
 
 from workbench.calls import CallAssignment, bill_calls
 from workbench.findings import concat_findings
+from workbench.german import CALL_TITLES, MATCH_STATUS_WORDS, POSTING_STATUS_WORDS
 from workbench.pipeline import map_run, package_run, send_run
 from workbench.ui.steps import Step
 from workbench.ui.tables import PagedTable, frame_html, message_html, set_options
@@ -25,24 +26,23 @@ if TYPE_CHECKING:
 
 __all__ = ["CallsStep"]
 
-_UNRESOLVED = [
-    "call_id",
-    "started_at",
-    "duration_s",
-    "remote_number",
-    "match_status",
-    "candidates",
-    "reason",
-]
-_SUMMARY = {
-    "client_number": "Mandant",
-    "client_name": "Name",
-    "month": "Monat",
-    "calls": "Gespräche",
-    "seconds": "Sekunden",
-    "billed_minutes": "Minuten",
-    "hours": "Stunden",
+_UNRESOLVED = {
+    name: CALL_TITLES[name]
+    for name in (
+        "call_id",
+        "started_at",
+        "duration_s",
+        "remote_number",
+        "match_status",
+        "candidates",
+        "reason",
+    )
 }
+_SUMMARY = {
+    name: CALL_TITLES[name]
+    for name in ("client_number", "client_name", "month", "calls", "seconds", "billed_minutes")
+} | {"hours": CALL_TITLES["hours"]}
+_POSTED = ("call_id", "part", "client_number", "month", "billed_minutes", "status", "message")
 
 
 class CallsStep(Step):
@@ -61,7 +61,11 @@ class CallsStep(Step):
         self.summary = widgets.HTML()
         self.summary.add_class("wb-calls-summary")
         self.unresolved = PagedTable(
-            page_size=15, severity=None, css_class="wb-unresolved", unit="Gespräche"
+            page_size=15,
+            severity=None,
+            css_class="wb-unresolved",
+            unit="Gespräche",
+            labels=_UNRESOLVED,
         )
         self.call = widgets.Dropdown(
             description="Gespräch", options=[], layout=widgets.Layout(width="520px")
@@ -165,10 +169,19 @@ class CallsStep(Step):
             level="warning" if counts.get("unresolved") else "ok",
         )
         self.summary.value = frame_html(
-            billing.summary().select(list(_SUMMARY)), severity=None, labels=_SUMMARY
+            # a Mandantennummer is a name, not an amount: 55003, not 55.003
+            billing.summary()
+            .select(list(_SUMMARY))
+            .with_columns(pl.col("client_number").cast(pl.String)),
+            severity=None,
+            labels=_SUMMARY,
         )
         open_lines = lines.filter(pl.col("status") == "unresolved")
-        self.unresolved.set_frame(open_lines.select(_UNRESOLVED))
+        self.unresolved.set_frame(
+            open_lines.select(list(_UNRESOLVED)).with_columns(
+                pl.col("match_status").replace(MATCH_STATUS_WORDS)
+            )
+        )
         first = open_lines["call_id"].unique(maintain_order=True).to_list()
         rest = [c for c in lines["call_id"].unique(maintain_order=True).to_list() if c not in first]
         set_options(self.call, [(f"{c} (ungeklärt)", c) for c in first] + [(c, c) for c in rest])
@@ -331,15 +344,15 @@ class CallsStep(Step):
         def done(outcome) -> None:
             plan, result = outcome
             counts = dict(result.group_by("status").len().iter_rows()) if result.height else {}
-            shown = result.select(
-                "call_id", "part", "client_number", "month", "billed_minutes", "status", "message"
-            ).with_columns(
+            shown = result.select(_POSTED).with_columns(
                 pl.when(pl.col("status") == "failed")
                 .then(pl.lit("error"))
                 .when(pl.col("status") == "skipped")
                 .then(pl.lit("warning"))
                 .otherwise(None)
-                .alias("severity")
+                .alias("severity"),
+                pl.col("client_number").cast(pl.String),
+                pl.col("status").replace(POSTING_STATUS_WORDS),
             )
             self.posted.value = (
                 message_html(
@@ -348,9 +361,13 @@ class CallsStep(Step):
                     f"{plan.findings.height} Gespräche ohne Auftrag oder Mitarbeiter.",
                     level="error" if counts.get("failed") else "ok",
                 )
-                + frame_html(shown.head(200))
+                + frame_html(shown.head(200), labels=CALL_TITLES, badge="severity")
                 + (
-                    frame_html(plan.findings.select("severity", "item_id", "message").head(200))
+                    frame_html(
+                        plan.findings.select("severity", "item_id", "message").head(200),
+                        labels=CALL_TITLES,
+                        badge="severity",
+                    )
                     if plan.findings.height
                     else ""
                 )
