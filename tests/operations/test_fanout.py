@@ -182,6 +182,17 @@ def test_unreachable_cluster_is_one_german_line(many_clients):
     assert Path.cwd()  # nothing else to clean up
 
 
+@pytest.mark.parametrize("address", ["local", "tcp://scheduler"])
+def test_a_cluster_address_without_a_port_is_one_german_line(many_clients, address):
+    """Tour 29 #10: ``--cluster local`` gave "Unerwarteter Fehler: ValueError: missing port
+    number", then hung 60 s in distributed's Client.__del__ with an English traceback."""
+    from workbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="tcp://scheduler:8786") as raised:
+        fan_out("check", period=PERIOD, cluster=address)
+    assert f"'{address}'" in str(raised.value) and "ValueError" not in str(raised.value)
+
+
 def test_a_report_whose_files_match_nothing_fails_like_the_check(many_clients, tmp_path):
     """Tour 28 #25: ``report --all-clients`` listed such a Mandant as "fertig, 0 Fehler" (its
     report: "Es wurde keine Quelldatei angegeben"), ``check --all-clients`` as failed."""

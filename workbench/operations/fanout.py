@@ -140,6 +140,24 @@ def _on_pool(
     return [results[index] for index in range(len(units))]
 
 
+def _check_address(address: str) -> None:
+    """A scheduler address distributed can dial, before a Client is made of it (a Client that
+    fails on its address hangs in its finaliser, then prints an English traceback)."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError:
+        raise ConfigError(
+            f"--cluster '{address}' ist keine Adresse eines Dask-Schedulers: erwartet wird "
+            f"Protokoll, Rechner und Port, z. B. tcp://scheduler:8786 (ohne --cluster rechnen "
+            f"die Prozesse dieses Rechners, --workers N)."
+        ) from None
+
+
 def _on_dask(
     units: Sequence[Unit], address: str, report: Callable[[UnitResult], None]
 ) -> list[UnitResult]:
@@ -148,6 +166,7 @@ def _on_dask(
         from distributed.scheduler import KilledWorker
     except ImportError:  # pragma: no cover - distributed is a dependency
         raise ConfigError("Für --cluster wird dask.distributed benötigt.") from None
+    _check_address(address)
     try:
         client = Client(address, timeout="30s", set_as_default=False)
     except (OSError, TimeoutError) as error:
