@@ -255,6 +255,9 @@ def test_interrupted_transfer_is_resumed_deleted_or_retransferred_from_the_cli(m
     )
     said = " ".join((again.stdout + again.stderr).split())
     assert f"workbench resume {interrupted['id']}" in said, said
+    # Tour 29 #11: they are not "bereits übertragen": the transfer holding them never finished.
+    assert "bereits übertragen" not in said, said
+    assert f"noch nicht abgeschlossenen Übertragung {interrupted['id']}" in said, said
     resumed = invoke("resume", interrupted["id"], "--yes")
     assert resumed.exit_code == 0, resumed.stderr
     assert "Transferiert" in resumed.stdout

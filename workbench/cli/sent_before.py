@@ -40,9 +40,14 @@ WOULD_NOT_SEND = "'workbench transfer' sendet sie nicht erneut."
 
 
 def print_sent_before(
-    sent_before: pl.DataFrame | None, *, outcome: str = WOULD_NOT_SEND, to_stderr: bool = False
+    sent_before: pl.DataFrame | None,
+    *,
+    outcome: str = WOULD_NOT_SEND,
+    to_stderr: bool = False,
+    unfinished: set[str] | None = None,
 ) -> None:
-    """One line per earlier transfer: how many items it carries, which one, from when."""
+    """One line per earlier transfer: how many items it carries, which one, from when. Those of
+    an ``unfinished`` transfer (killed before DATEV had them) go when it is resumed."""
     from workbench.german import format_count, format_datetime, format_month
     from workbench.transfer.groups import sent_summary
 
@@ -50,6 +55,15 @@ def print_sent_before(
         return
     console = _err if to_stderr else _out
     for row in sent_summary(sent_before):
+        if row["transfer_id"] in (unfinished or ()):
+            console.print(
+                f"{format_count(row['items'])} Positionen liegen in der noch nicht "
+                f"abgeschlossenen Übertragung {row['transfer_id']} ({row['document_kind']} "
+                f"{format_month(row['month'])}, vom {format_datetime(row['transferred_at'])}): "
+                f"nicht erneut gesendet; sie gehen mit ihr, wenn sie fortgesetzt wird.",
+                highlight=False,
+            )
+            continue
         console.print(
             f"{format_count(row['items'])} Positionen bereits übertragen ("
             f"{row['document_kind']} {format_month(row['month'])}, Übertragung "

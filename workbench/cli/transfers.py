@@ -111,11 +111,16 @@ def transfer(
             ]  # fmt: skip
     except WorkbenchError as error:
         raise _fail_transfer(error, sending) from error
-    print_sent_before(packaged.sent_before, outcome=NOT_SENT)  # never left out silently
+    # never left out silently; those of a transfer that never finished are not "übertragen"
+    print_sent_before(packaged.sent_before, outcome=NOT_SENT, unfinished={t.id for t in unfinished})
     if sent.postings is not None:
         _print_frame(_posting_counts(sent.postings), title="Auslagen", labels=CALL_TITLES)
     elif not rows:
-        _out.print("Nichts zu übertragen: alle Positionen sind bereits übertragen oder gesperrt.")
+        _out.print(
+            "Nichts Neues zu übertragen."
+            if unfinished
+            else "Nichts zu übertragen: alle Positionen sind bereits übertragen oder gesperrt."
+        )
         for open_transfer in unfinished:  # an interrupted transfer holds them: say how to finish
             _out.print(
                 f"Die Übertragung {open_transfer.id} ({format_month(open_transfer.month)}, "
