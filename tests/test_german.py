@@ -152,3 +152,15 @@ def test_every_rule_of_the_suites_and_samples_has_a_german_title():
 def test_unknown_rules_fall_back_to_their_family():
     assert german.rule_title("encoding.brand_new") == "Zeichensatz"
     assert german.rule_title("mystery") == "mystery"
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "1 Belegposition"), (2, "2 Belegpositionen"), (0, "0 Belegpositionen"),
+     (1234, "1.234 Belegpositionen")],
+)  # fmt: skip
+def test_a_count_names_one_or_many(count, expected):
+    """Tour 29 #13: the app asked "1 Belegpositionen (1 Belege) … übertragen?"."""
+    from workbench.german import format_counted
+
+    assert format_counted(count, "Belegposition", "Belegpositionen") == expected

@@ -40,6 +40,7 @@ __all__ = [
     "SEVERITY_LABELS",
     "SEVERITY_PLURALS",
     "format_count",
+    "format_counted",
     "format_date",
     "format_datetime",
     "format_month",
@@ -218,6 +219,11 @@ _SWAP = str.maketrans({",": ".", ".": ","})
 def format_count(value: int | None) -> str:
     """Whole numbers with thousands dots: ``500000`` → ``500.000``."""
     return "" if value is None else format_number(value, 0)
+
+
+def format_counted(value: int, one: str, many: str) -> str:
+    """A count with its noun in the right number: ``1 Beleg``, ``2 Belege``, ``1.234 Belege``."""
+    return f"{format_count(value)} {one if value == 1 else many}"
 
 
 def number_expr(expr: pl.Expr, decimals: int = 2) -> pl.Expr:

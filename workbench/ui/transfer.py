@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from workbench.clients import known_folders
-from workbench.german import format_count, format_month
+from workbench.german import format_count, format_counted, format_month
 from workbench.pipeline import mapping_of, package_run, records_with_lineage, send_run
 from workbench.transfer.groups import pending_groups
 from workbench.transfer.status import describe
@@ -109,11 +109,11 @@ class TransferStep(Step):
         )
         months = sorted({*_mapped_months(mapping), *self.groups["month"].to_list()})
         pending = set(self.groups["month"].to_list())
+        items = format_counted(int(self.groups["items"].sum()), "Belegposition", "Belegpositionen")
         self.overview.value = (
             message_html(
-                f"Noch nicht übertragen für {session.client}: "
-                f"{format_count(int(self.groups['items'].sum()))} Belegpositionen in "
-                f"{len(pending)} Buchungsmonat(en) (★)."
+                f"Noch nicht übertragen für {session.client}: {items} in "
+                f"{format_counted(len(pending), 'Buchungsmonat', 'Buchungsmonaten')} (★)."
             )
             if self.groups.height
             else message_html("Alle abgebildeten Positionen sind übertragen.", level="ok")
@@ -179,10 +179,11 @@ class TransferStep(Step):
         month, kind = self.month.value, self.document_kind.value
         row = self.groups.filter((pl.col("month") == month) & (pl.col("document_kind") == kind))
         folder = f", Ziel-Ordner {self.folder.value}" if self.folder.value else ""
+        items = format_counted(row["items"][0], "Belegposition", "Belegpositionen")
+        documents = format_counted(row["documents"][0], "Beleg", "Belege")
         self.question.value = message_html(
-            f"{format_count(row['items'][0])} Belegpositionen ({format_count(row['documents'][0])} "
-            f"Belege) des Buchungsmonats {format_month(month)}, Beleg-Art {kind}{folder}, für "
-            f"Mandant {self.app.session.client} an DATEV übertragen?",
+            f"{items} ({documents}) des Buchungsmonats {format_month(month)}, Beleg-Art "
+            f"{kind}{folder}, für Mandant {self.app.session.client} an DATEV übertragen?",
             level="warning",
         )
         self.confirmation.layout.display = "flex"
