@@ -147,3 +147,24 @@ def test_datevconnect_says_why_a_posting_was_refused():
     message, code, _ = describe_error(400, body.encode(), what="Auslage buchen")
     assert code == "BadRequest"
     assert "time_units muss eine positive ganze Zahl sein" in message
+
+
+@pytest.mark.parametrize(
+    ("status", "title", "said"),
+    [
+        (503, "Service Unavailable", "vorübergehend nicht erreichbar"),
+        (500, "Internal Server Error", "Interner Fehler bei DATEV"),
+        (429, "Too Many Requests", "zu viele Anfragen"),
+    ],
+)
+def test_an_english_title_from_datev_comes_with_what_it_means(status, title, said):
+    """Tour 29 #12: a 503 read "HTTP 503. Service Unavailable. Request-Id: …", DATEV's English
+    title where the German line says what it means and what to do."""
+    import json
+
+    from workbench.transfer.datev_errors import describe_error
+
+    body = json.dumps({"title": title, "request_id": "r-1"}).encode()
+    message, _, _ = describe_error(status, body, what="Datei hochladen")
+    assert message.startswith(f"Datei hochladen: HTTP {status}. {title}. "), message
+    assert said in message and message.endswith("Request-Id: r-1."), message

@@ -99,7 +99,8 @@ def describe_error(status: int, body: bytes, *, what: str) -> tuple[str, str | N
     ]
     if details:
         parts.append("; ".join(details))
-    if status in _STATUS_MESSAGES and (status in (403, 404, 401) or len(parts) == 1):
+    # 401/403/404 and the transient ones (DATEV's title is English there): what it means
+    if status in _STATUS_MESSAGES and (status in (401, 403, 404, 429, 500, 503) or len(parts) == 1):
         parts.append(_STATUS_MESSAGES[status])
     if request_id:
         parts.append(f"Request-Id: {request_id}")
