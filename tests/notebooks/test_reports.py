@@ -175,6 +175,21 @@ def test_investigation_notebook_shows_protocol_rows_and_sent_fields(shared_sandb
     assert "Erneute Prüfung der gesendeten Daten" in html
 
 
+def test_run_all_in_jupyterlab_finds_the_notebooks_own_sample(shared_sandbox, tmp_path):
+    """Tour 29 #5: "Run All" in JupyterLab (kernel in notebooks/reports) with the notebook's own
+    parameters: "Die Datei data/samples/receipts_juston_booking_detail.csv wurde nicht
+    gefunden", Ergebnis "unvollständig". The app finds README paths from there; so does it."""
+    output = tmp_path / "bericht.ipynb"
+    papermill.execute_notebook(str(REPO / "notebooks" / "reports" / "monthly-reconciliation.ipynb"),
+                               str(output), progress_bar=False, kernel_name="python3",
+                               cwd=str(REPO / "notebooks" / "reports"))  # fmt: skip
+    html = "".join(item.get("data", {}).get("text/html", "")
+                   for cell in nbformat.read(output, as_version=4).cells
+                   if cell.cell_type == "code" for item in cell.outputs)  # fmt: skip
+    assert "receipts_juston_booking_detail.csv wurde nicht gefunden" not in html
+    assert "unvollständig" not in html and "<td class=''>receipts_juston_booking_detail.csv" in html
+
+
 @pytest.mark.parametrize("path", sorted(path for path in (REPO / "notebooks").rglob("*.ipynb")
                                          if ".ipynb_checkpoints" not in path.parts),
                          ids=lambda p: p.name)

@@ -173,6 +173,16 @@ def _sum_accounts(parts: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
+def _as_written(pattern: str, base: Path) -> str:
+    """A file as the README writes it (``data/samples/…``), found as the app finds it, also
+    when JupyterLab runs this notebook in notebooks/reports; a glob pattern stays as it is."""
+    from workbench.resources import resolve_source_path
+
+    if any(char in str(pattern) for char in "*?["):
+        return pattern
+    return str(resolve_source_path(pattern, base=base))
+
+
 def collect(
     *,
     client: str,
@@ -208,7 +218,7 @@ def collect(
     previous_parts: list[pl.DataFrame] = []
     with connect() as connection:
         for source in sources:
-            files = expand_files(source["files"], base=base)
+            files = expand_files([_as_written(f, base) for f in source["files"]], base=base)
             try:
                 run = _month_run(source, files, data, connection, engine, mapping)
                 if test and transfer:

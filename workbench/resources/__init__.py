@@ -15,12 +15,13 @@ links to them, so a checkout and an installed wheel read the same files, through
 
 from __future__ import annotations
 
+import contextlib
 from importlib import resources
 from pathlib import Path
 
 from workbench.errors import ConfigError
 
-__all__ = ["resource_path"]
+__all__ = ["resolve_source_path", "resource_path"]
 
 
 def resource_path(*parts: str) -> Path:
@@ -43,3 +44,26 @@ def resource_path(*parts: str) -> Path:
             "installieren Sie das Paket neu (pip install --force-reinstall datev-workbench)."
         )
     return found
+
+
+def resolve_source_path(text: str | Path, *, base: Path | None = None) -> Path:
+    """A path as the README writes it, found from where the notebook runs.
+
+    Absolute paths stay. A relative one is looked up in the working folder, then (JupyterLab
+    and voila start the kernel in the notebook's folder: ``notebooks/``, ``notebooks/reports/``)
+    in the project folder above ``notebooks``, then among the sample files shipped with the
+    package (``data/samples/…``). Not found anywhere: the working folder's path, so the error
+    names it.
+    """
+    path = Path(text).expanduser()
+    if path.is_absolute():
+        return path
+    base = base or Path.cwd()
+    candidates = [base / path]
+    parts = base.absolute().parts
+    if "notebooks" in parts:  # the project folder: above the last "notebooks"
+        candidates.append(Path(*parts[: len(parts) - parts[::-1].index("notebooks") - 1]) / path)
+    if path.parts[:2] == ("data", "samples") and len(path.parts) > 2:
+        with contextlib.suppress(ConfigError):  # not shipped: the working folder's path stays
+            candidates.append(resource_path("samples", *path.parts[2:]))
+    return next((candidate for candidate in candidates if candidate.exists()), candidates[0])

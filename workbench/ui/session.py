@@ -7,7 +7,6 @@ writes them (relative to the project, ``data/samples/…``), wherever the notebo
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import uuid
@@ -16,32 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from workbench.german import parse_period
+from workbench.resources import resolve_source_path
 
 __all__ = ["Favourites", "Session", "parse_period", "resolve_source_path"]
-
-
-def resolve_source_path(text: str | Path, *, base: Path | None = None) -> Path:
-    """A path as the README writes it, found from where the notebook runs.
-
-    Absolute paths stay. A relative one is looked up in the working folder, then (JupyterLab
-    and voila start the kernel in ``notebooks/``) in the project folder above it, then among
-    the sample files shipped with the package (``data/samples/…``). Not found anywhere: the
-    working folder's path, so the error names it.
-    """
-    path = Path(text).expanduser()
-    if path.is_absolute():
-        return path
-    base = base or Path.cwd()
-    candidates = [base / path]
-    if base.name == "notebooks":
-        candidates.append(base.parent / path)
-    if path.parts[:2] == ("data", "samples") and len(path.parts) > 2:
-        from workbench.errors import ConfigError
-        from workbench.resources import resource_path
-
-        with contextlib.suppress(ConfigError):  # not shipped: the working folder's path stays
-            candidates.append(resource_path("samples", *path.parts[2:]))
-    return next((candidate for candidate in candidates if candidate.exists()), candidates[0])
 
 
 class Favourites:
