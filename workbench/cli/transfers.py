@@ -35,7 +35,6 @@ from workbench.cli.fanout import TestOption
 from workbench.cli.protocol import print_protocol
 from workbench.cli.sent_before import NOT_SENT, print_sent_before
 from workbench.errors import WorkbenchError
-from workbench.german import CALL_TITLES, POSTING_STATUS_WORDS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -114,6 +113,8 @@ def transfer(
     # never left out silently; those of a transfer that never finished are not "übertragen"
     print_sent_before(packaged.sent_before, outcome=NOT_SENT, unfinished={t.id for t in unfinished})
     if sent.postings is not None:
+        from workbench.german import CALL_TITLES  # polars: not at import time
+
         _print_frame(_posting_counts(sent.postings), title="Auslagen", labels=CALL_TITLES)
     elif not rows:
         _out.print(
@@ -179,6 +180,8 @@ def _posting_counts(postings: pl.DataFrame) -> pl.DataFrame:
     """How many expense postings went, were refused or skipped, in German words."""
     import polars as pl
 
+    from workbench.german import POSTING_STATUS_WORDS
+
     return (
         postings.group_by("status")
         .len("count")
@@ -195,6 +198,8 @@ def _show_what_goes(mapped: MappedRun) -> str:
         _print_left_out(mapped)
         return f"{mapped.mapping.records.height} DATEV-Datensätze für {mapped.client} übertragen?"
     if mapped.checked.billing is not None:
+        from workbench.german import CALL_TITLES
+
         _print_frame(
             _billing_table(mapped.checked.billing.summary()),
             title="Abrechnung je Mandant und Monat",
