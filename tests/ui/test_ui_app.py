@@ -493,6 +493,8 @@ def test_calls_step_shows_unresolved_numbers_reassigns_splits_and_posts(make_app
     assert app.session.assignments == []
     calls.post.click()
     assert calls.confirmation.layout.display == "flex"
+    # Tour 29 #15: the call list bills every Mandant in it, whichever is chosen: it says whose.
+    assert "der Mandanten 2, 3, 55003 als" in calls.question.value, calls.question.value
     calls.confirm.click()
     assert app.runner.last_error is None, app.runner.status.value
     assert "übertragen, 0 abgelehnt" in calls.posted.value

@@ -317,9 +317,12 @@ class CallsStep(Step):
         if run is None:
             return
         billed = run.call_billing()[0].billed
+        numbers = [str(n) for n in billed["client_number"].drop_nulls().unique().sort()]
+        # A call list bills every Mandant in it, not only the one chosen in step 1: say whose.
+        whose = "der Mandanten" if len(numbers) > 1 else "des Mandanten"
         self.question.value = message_html(
             f"{billed.height} abgerechnete Gespräche ({billed['billed_minutes'].sum()} Minuten) "
-            f"als Aufwände an DATEV übertragen?",
+            f"{whose} {', '.join(numbers)} als Aufwände an DATEV übertragen?",
             level="warning",
         )
         self.confirmation.layout.display = "flex"
