@@ -40,17 +40,22 @@ HEADER = ExtfHeader(
 )
 
 
-def test_extf_transfer_succeeds(sandbox, client, session, tmp_path):
-    ledger = Ledger(tmp_path / "l.sqlite")
-    [transfer] = transfer_bookings(
+def send(ledger, client, tmp_path, *, rows=None, header=HEADER):
+    """The sample bookings (or ``rows``) of 455148-1 as one EXTF transfer (POS)."""
+    return transfer_bookings(
         ledger,
         client,
         client="455148-1",
-        bookings=bookings(),
-        header=HEADER,
+        bookings=bookings() if rows is None else rows,
+        header=header,
         out_dir=tmp_path / "extf",
         kind="pos",
     )
+
+
+def test_extf_transfer_succeeds(sandbox, client, session, tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    [transfer] = send(ledger, client, tmp_path)
     assert transfer.local_status == "Transferiert" and transfer.datev_status == "pending"
     assert [item["record_ref"].split("#")[1] for item in ledger.items(transfer.id)] == [
         "3",
@@ -69,15 +74,7 @@ def test_extf_field_errors_point_at_the_source_row(sandbox, client, session, tmp
     bad = bookings(accounts=("1200", "120000", "1200"))  # 6 digits: too long for length 4
     # The writer checks accounts against the header's Sachkontenlänge (5 here: 6 digits fit);
     # the client's real length (4) is DATEV's verdict, which must come back to row 3.
-    [transfer] = transfer_bookings(
-        ledger,
-        client,
-        client="455148-1",
-        bookings=bad,
-        header=replace(HEADER, account_length=5),
-        out_dir=tmp_path / "extf",
-        kind="pos",
-    )
+    [transfer] = send(ledger, client, tmp_path, rows=bad, header=replace(HEADER, account_length=5))
     sandbox.state.clock.advance(60)
     assert refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "failed"
     findings = backmap_findings(ledger, transfer.id, field_map={"Konto": "account_no"})
@@ -98,15 +95,7 @@ def test_extf_upload_interrupted_after_datev_accepted_it_is_not_repeated(
 
     monkeypatch.setattr(client, "upload_extf", upload_then_die)
     with pytest.raises(KeyboardInterrupt):
-        transfer_bookings(
-            ledger,
-            client,
-            client="455148-1",
-            bookings=bookings(),
-            header=HEADER,
-            out_dir=tmp_path / "extf",
-            kind="pos",
-        )
+        send(ledger, client, tmp_path)
     monkeypatch.undo()
     [interrupted] = ledger.transfers()
     before = len(client.list_extf_jobs("455148-1"))
@@ -145,15 +134,7 @@ def test_extf_file_errors_without_affected_elements_reach_every_row(
     seeded = sandbox.state.seed.clients["455148-1"]
     monkeypatch.setattr(seeded, "services", [s for s in seeded.services if "Buchungs" not in s])
     ledger = Ledger(tmp_path / "l.sqlite")
-    [transfer] = transfer_bookings(
-        ledger,
-        client,
-        client="455148-1",
-        bookings=bookings(),
-        header=HEADER,
-        out_dir=tmp_path / "extf",
-        kind="pos",
-    )
+    [transfer] = send(ledger, client, tmp_path)
     sandbox.state.clock.advance(60)
     assert refresh_status(ledger, client, transfer.id, confirm=True).datev_status == "failed"
     findings = backmap_findings(ledger, transfer.id)
