@@ -14,11 +14,18 @@ COMMANDS = ["load", "sandbox", "check", "map", "preview", "transfer", "status", 
 GOOD = "InvoiceNo;BookingDate;AccountName;Amount\nR1;01.01.2026;Müller;1,00\n"
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help(command):
-    result = runner.invoke(app, [command, "--help"])
+@pytest.mark.parametrize(
+    "command", [[name] for name in COMMANDS] + [["schedule", "add"], ["talk"], ["bank", "match"]]
+)
+def test_every_command_has_help_in_german(command):
+    """Tour 29 #14: the help's frame was typer's English ("Usage:", "Options", "Show this
+    message and exit.", "[default: …]") around German texts."""
+    result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
-    assert "Usage" in result.output
+    shown = result.output
+    assert "Aufruf: workbench" in shown and "Diese Hilfe zeigen." in shown
+    for english in ("Usage", "Show this message", "Options", "Arguments", "[default:"):
+        assert english not in shown, english
 
 
 def test_load_prints_summary_and_exits_clean(write):

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+from workbench.cli._help import GermanHelp, GermanTyper
 from workbench.cli._usage import (
     ClickError,
     GermanBadParameter,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 
-class _Workbench(TyperGroup):
+class _Workbench(GermanHelp, TyperGroup):
     """Runs every command with ARCHITECTURE §4.1's exit codes, in CliRunner tests too.
 
     Click's own handling would exit 2 with an English usage box; here a usage error is one
@@ -90,7 +91,7 @@ def _short(text: object, limit: int = 300) -> str:
     return f"{line[:limit]}… ({count} Zeichen)"
 
 
-app = typer.Typer(
+app = GermanTyper(
     name="workbench",
     help="DATEV-Abgleich: Anruflisten, Rechnungen, Belegpositionen und Kassenumsätze laden, "
     "prüfen, abbilden und an DATEV übertragen.",

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from workbench.cli._app import _err, _fail, _out, _print_frame, app
+from workbench.cli._help import command_group
 from workbench.errors import WorkbenchError
 
-addressbook_app = typer.Typer(help="Adressbuch für die Telefonanlage (STARFACE, vCard).")
+addressbook_app = command_group(help="Adressbuch für die Telefonanlage (STARFACE, vCard).")
 app.add_typer(addressbook_app, name="addressbook")
 
 

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from workbench.cli._app import _fail, _out, _print_frame, app
+from workbench.cli._help import command_group
 from workbench.clients import normalise_client_id
 from workbench.errors import ConfigError, WorkbenchError
 
-bank_app = typer.Typer(
+bank_app = command_group(
     help="Kontoumsätze (camt.053, MT940, CSV) mit Belegen abgleichen.", no_args_is_help=True
 )
 app.add_typer(bank_app, name="bank")

@@ -21,13 +21,14 @@ from workbench.cli._app import (
     _print_frame,
     app,
 )
+from workbench.cli._help import command_group
 from workbench.errors import WorkbenchError
 from workbench.kinds import kind_spec
 
 if TYPE_CHECKING:
     from workbench.operations import PeriodOutcome
 
-schedule_app = typer.Typer(
+schedule_app = command_group(
     help="Zeitpläne: Dateien täglich, wöchentlich oder monatlich nach dem Tagesabschluss, erst "
     "als Testdatei, nach 'go-live' an DATEV; 'run-due' für cron oder einen systemd-Timer.",
     no_args_is_help=True,

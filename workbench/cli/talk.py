@@ -12,10 +12,11 @@ from typing import Annotated
 import typer
 
 from workbench.cli._app import _err, _fail, _out, _print_frame, app
+from workbench.cli._help import command_group
 from workbench.clients import normalise_client_id
 from workbench.errors import ConfigError, WorkbenchError
 
-talk_app = typer.Typer(
+talk_app = command_group(
     help="Mandantentalk: Fragen an Mandanten stellen, per E-Mail ankündigen, Antworten sehen.",
     no_args_is_help=True,
 )

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli._app import OutputFormat, _err, _fail, _out, _print_frame, app
+from workbench.cli._help import command_group
 from workbench.errors import WorkbenchError
 
 #: DATEV's app for managing connected applications (DATEV requires the link in every app).
@@ -29,7 +30,7 @@ _COLUMNS = {
     "status": "Status",
 }
 
-tokens_app = typer.Typer(
+tokens_app = command_group(
     help="Zugangsschlüssel (Token) der Kanzlei: Übersicht, widerrufen, Bestand auswählen.",
     no_args_is_help=False,
 )
