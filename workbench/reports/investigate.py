@@ -208,19 +208,11 @@ ITEM_COLUMNS = {
 AUDIT_COLUMNS = {"at": "Zeit", "user": "Benutzer", "action": "Aktion", "details": "Angaben"}
 
 
-#: What the ledger records about a step (its audit details), in a bookkeeper's words.
+#: Audit details the tables' column titles (``german.COLUMN_TITLES``) do not name.
 _DETAIL_NAMES = {
-    "client": "Mandant",
-    "kind": "Quellart",
-    "month": "Buchungsmonat",
-    "document_kind": "Beleg-Art",
-    "items": "Positionen",
     "package_no": "Paket",
     "retransfer_of": "sendet erneut, was gesendet wurde mit",
     "files": "Dateien",
-    "file": "Datei",
-    "local_status": "Lokaler Status",
-    "datev_status": "DATEV-Status",
     "job_id": "DATEV-Job",
     "protocol_fetched_at": "Protokoll abgerufen",
     "error": "Fehler",
@@ -238,8 +230,7 @@ def _audit(audit: pl.DataFrame) -> pl.DataFrame:
 
 
 def _details_text(details: str) -> str:
-    from workbench.german import format_datetime, format_month
-    from workbench.kinds import KINDS, SourceKind
+    from workbench.german import COLUMN_TITLES, format_datetime, format_month
     from workbench.transfer.ledger import datev_status_text
 
     try:
@@ -249,16 +240,24 @@ def _details_text(details: str) -> str:
     if not isinstance(values, dict):
         return details
     shown = {
-        "kind": lambda v: KINDS[SourceKind(v)].label if v in set(SourceKind) else v,
+        "kind": lambda v: _kind_label(str(v)) or str(v),
         "month": format_month,
         "datev_status": datev_status_text,
         "protocol_fetched_at": format_datetime,
     }
+    names = {**COLUMN_TITLES, **_DETAIL_NAMES}
     return " · ".join(
-        f"{_DETAIL_NAMES.get(name, name)}: {shown.get(name, str)(value)}"
+        f"{names.get(name, name)}: {shown.get(name, str)(value)}"
         for name, value in values.items()
         if value is not None
     )
+
+
+def _kind_label(kind: str) -> str:
+    """The source kind as the user knows it ("Rechnungen"); "" for a ledger-only kind."""
+    from workbench.kinds import KINDS, SourceKind
+
+    return KINDS[SourceKind(kind)].label if kind in set(SourceKind) else ""
 
 
 def _german(frame: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
@@ -287,11 +286,10 @@ def _headline(entries: list[dict]) -> str:
 
 def _header_html(investigation: Investigation) -> str:
     from workbench.german import format_month
-    from workbench.kinds import KINDS, SourceKind
     from workbench.transfer.ledger import datev_status_text
 
     transfer = investigation.transfer
-    label = KINDS[SourceKind(transfer.kind)].label if transfer.kind in set(SourceKind) else ""
+    label = _kind_label(transfer.kind)
     status = investigation.datev_status
     said = datev_status_text(status) or "noch kein Status"
     gone = (
